@@ -1,0 +1,1 @@
+"""Thin click commands wiring the scoring and matcher packages together."""

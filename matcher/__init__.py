@@ -1,0 +1,1 @@
+"""Solver, mentor networks, rematch, meeting plans and run-folder outputs."""

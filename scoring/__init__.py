@@ -1,0 +1,1 @@
+"""Intake, profiles, features, compatibility scores and their explanations."""
