@@ -31,3 +31,20 @@ def input_errors_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
             raise InputProblem(str(exc)) from None
 
     return wrapper
+
+
+def config_path_for(mentors_path: str, config_option: str | None) -> str:
+    """The config to use: ``--config`` if given, else ``program.toml`` beside MENTORS.
+
+    Raises :class:`scoring.errors.InputError` with the fix when neither exists.
+    """
+    from pathlib import Path
+
+    if config_option:
+        return config_option
+    beside = Path(mentors_path).resolve().parent / "program.toml"
+    if beside.is_file():
+        return str(beside)
+    raise InputError(
+        f"No program config given and no program.toml beside {mentors_path}. Pass "
+        f"--config FILE, or write a starter config with `mentormatch init MENTORS MENTEES`.")

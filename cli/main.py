@@ -22,4 +22,11 @@ def cli() -> None:
     """
 
 
-# Subcommands register below (one import and one add_command per command module).
+# Subcommands live in their own modules, imported after the group exists.
+from cli.diff import diff_command  # noqa: E402
+from cli.explain import explain_command  # noqa: E402
+from cli.init import init  # noqa: E402
+from cli.validate import validate  # noqa: E402
+
+for _command in (init, validate, explain_command, diff_command):
+    cli.add_command(_command)

@@ -6,6 +6,7 @@ but ``[columns.*]`` is optional and falls back to :data:`DEFAULTS`:
 ``[program]``        name, ``start_date`` (for calendars), ``id_field`` (``"id"`` or ``"email"``)
 ``[intake]``         ``mentor_sheet`` / ``mentee_sheet`` (workbook sheet names), ``separators``
 ``[columns.mentors]`` / ``[columns.mentees]``   header text as exported → canonical field
+``[columns.feedback]`` header text of the month-12 feedback sheet → :data:`FEEDBACK_FIELDS`
 ``[vocabularies.X]`` canonical value → list of synonyms; for ``career_stage`` and
                      ``frequency`` the order of the keys is the order of the scale
 ``[defaults]``       capacity, max_capacity, network_size, max_network_size, languages
@@ -15,6 +16,8 @@ but ``[columns.*]`` is optional and falls back to :data:`DEFAULTS`:
 ``[sensitive]``      fields used only for opt-in preferences and aggregate fairness tables
 ``[solver]``         objective, minimum_load, time_limit_seconds, seed
 ``[rematch]``        unsure_policy, disruption_penalty, jumper_cycles, hold_jumpers
+``[schedule]``       the year's meetings (month, title, purpose, agenda), specialist
+                     sessions, check-ins, working_hours (see :mod:`matcher.schedule`)
 
 The dataclass is frozen: scoring functions receive it as an argument and never mutate it.
 """
@@ -41,6 +44,11 @@ MENTOR_FIELDS: tuple[str, ...] = (
     "id", "name", "email", "career_stage", "specialty", "institution", "expertise_areas",
     "bio", "roles", "capacity", "modes", "frequency", "time_zone", "languages",
     "exclude", "gender", "background",
+)
+#: Canonical fields a month-12 feedback row may map to (see :mod:`scoring.feedback`).
+FEEDBACK_FIELDS: tuple[str, ...] = (
+    "mentee_id", "mentor_id", "continue", "mentee_rating", "mentor_rating", "notes",
+    "new_goals", "new_area",
 )
 #: Fields holding several values in one cell (multi-select answers).
 MULTI_VALUE_FIELDS: frozenset[str] = frozenset(
@@ -70,7 +78,10 @@ PREFERENCES: tuple[str, ...] = (
 DEFAULTS: dict[str, Any] = {
     "program": {"name": "Mentoring program", "start_date": "", "id_field": "email"},
     "intake": {"mentor_sheet": "Mentors", "mentee_sheet": "Mentees", "separators": [";", ","]},
-    "columns": {"mentors": {}, "mentees": {}},
+    "columns": {"mentors": {}, "mentees": {}, "feedback": {
+        "Mentee ID": "mentee_id", "Mentor ID": "mentor_id", "Continue?": "continue",
+        "Mentee rating": "mentee_rating", "Mentor rating": "mentor_rating", "Notes": "notes",
+        "New goals": "new_goals", "Wants a new network member in area": "new_area"}},
     "vocabularies": {
         "career_stage": {
             "student": [], "resident": [], "fellow": [], "early_career": [],
@@ -91,13 +102,70 @@ DEFAULTS: dict[str, Any] = {
                  "languages": ["english"]},
     "weights": {"need_coverage": 30.0, "goal_text": 20.0, "role_fit": 15.0, "stage_gap": 10.0,
                 "communication": 10.0, "time_zone": 10.0, "preferences": 5.0},
-    "scoring": {"preferred_stage_gap": [1, 3], "time_zone_limit_hours": 10.0},
+    "scoring": {"preferred_stage_gap": [1, 3], "time_zone_limit_hours": 10.0,
+                "goal_text_full_at": 0.2},
     "rules": {"mentor_more_senior": True, "max_time_zone_gap_hours": 0.0,
               "cross_institution": False, "custom": []},
     "sensitive": {"fields": ["gender", "background"]},
     "solver": {"objective": "total", "minimum_load": 0, "time_limit_seconds": 60.0, "seed": 0},
     "rematch": {"unsure_policy": "keep", "disruption_penalty": 5.0, "jumper_cycles": 2,
-                "hold_jumpers": False},
+                "hold_jumpers": False, "rating_scale": [1, 5]},
+    # The year's tempo from DESIGN.md; a program's [schedule] replaces a list wholesale.
+    "schedule": {
+        "working_hours": [9, 17],
+        "check_ins": "Between meetings: optional quick monthly or quarterly message check-ins, "
+                     "and an extra meeting when the mentee faces a major decision (for example "
+                     "job applications).",
+        "meetings": [
+            {"month": 1, "title": "Initial meeting and goal setting",
+             "purpose": "Deepened introductions; the mentee's aspirations, strengths and "
+                        "challenges; short- and long-term goals; communication preferences "
+                        "and expectations.",
+             "agenda": [
+                 "Deepened introductions: your paths so far and what each of you hopes to "
+                 "get from this year.",
+                 "The mentee's aspirations, strengths and challenges.",
+                 "Short- and long-term goals: go through the goals the mentee drafted and "
+                 "make them specific.",
+                 "Communication preferences and expectations: mode, frequency, how quickly "
+                 "you answer messages.",
+                 "Boundaries and time commitment: how much time each of you can give, what "
+                 "is off limits, and how either of you can end the relationship.",
+                 "Put the month-3 check-in in both calendars.",
+             ]},
+            {"month": 3, "title": "Progress check-in and early adjustments",
+             "purpose": "Review progress, refine goals, address early challenges and align "
+                        "expectations."},
+            {"month": 6, "title": "Mid-year evaluation",
+             "purpose": "Relationship check-in: challenges so far, adjusted strategies, "
+                        "structured feedback both ways, and potential opportunities."},
+            {"month": 9, "title": "Career development and networking",
+             "purpose": "Professional growth and skills; the mentor introduces contacts or "
+                        "resources."},
+            {"month": 12, "title": "Reflection and future planning",
+             "purpose": "Accomplishments, challenges and areas to improve; new goals, or a "
+                        "transition in mentorship."},
+        ],
+        "specialist_sessions": [
+            {"month": 1, "title": "Focused kick-off: {area}",
+             "purpose": "Agree one concrete objective in {area} and how you will both know "
+                        "it is reached.",
+             "agenda": [
+                 "Short introductions, centred on {area}.",
+                 "What the mentee wants to achieve in {area}, and by when.",
+                 "One concrete objective for these sessions, and what the mentee will do "
+                 "before the next one.",
+                 "Time commitment: a few focused sessions over a few months; how to reach "
+                 "each other in between.",
+             ]},
+            {"month": 2, "title": "Working session: {area}",
+             "purpose": "Work on the objective: review what the mentee tried, give specific "
+                        "feedback and resources."},
+            {"month": 4, "title": "Wrap-up: {area}",
+             "purpose": "Review the objective, name the next steps, and hand back to the "
+                        "primary mentor (or agree to continue as needed)."},
+        ],
+    },
 }
 
 
@@ -187,12 +255,13 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
     for name, table in data.get("vocabularies", {}).items():
         merged["vocabularies"][name] = copy.deepcopy(table)
     where = str(path) if path else "the config"
-    for side, allowed in (("mentors", MENTOR_FIELDS), ("mentees", MENTEE_FIELDS)):
+    for side, allowed in (("mentors", MENTOR_FIELDS), ("mentees", MENTEE_FIELDS),
+                          ("feedback", FEEDBACK_FIELDS)):
         for header, canonical in merged["columns"].get(side, {}).items():
             if canonical not in allowed:
                 raise ConfigError(
                     f"{where}: [columns.{side}] maps {header!r} to {canonical!r}, which is not "
-                    f"a {side[:-1]} field. Use one of: {', '.join(allowed)}.")
+                    f"a {side.removesuffix('s')} field. Use one of: {', '.join(allowed)}.")
     for name, table in merged["vocabularies"].items():
         if not isinstance(table, dict) or any(not isinstance(v, list) for v in table.values()):
             raise ConfigError(
@@ -207,7 +276,12 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         raise ConfigError(f"{where}: [weights] must have at least one positive weight.")
     if merged["program"].get("id_field") not in {"id", "email"}:
         raise ConfigError(f'{where}: [program] id_field must be "id" or "email".')
-    return ProgramConfig(raw=merged, path=path)
+    config = ProgramConfig(raw=merged, path=path)
+    # Imported here: scoring.rules reads ProgramConfig, so a top-level import would be circular.
+    from scoring.rules import parse_custom_rules
+
+    parse_custom_rules(config)  # a bad [[rules.custom]] entry fails at load, naming the rule
+    return config
 
 
 def load_config(path: str | Path) -> ProgramConfig:

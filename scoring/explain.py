@@ -1,12 +1,45 @@
 """Explanations of compatibility scores: each component's points and evidence in words.
 
-Records only for now; the explainer reads the scorer's own component arrays (one code
-path), so the points of a pair always sum to its score.
+The explainer never computes a component itself: it calls :func:`scoring.scorer.score_block`
+on the mentee rows of the pairs asked about and reads the very arrays the score is summed
+from, so an explanation cannot drift from the score. Points are 100·wₖ·cₖ/Σw, rounded to
+0.1 with a largest-remainder correction so that the printed points add up exactly to the
+printed score. Evidence (shared areas, shared TF-IDF terms, modes, hours apart, preferences)
+is read from the same features the components were computed on. Sensitive attributes
+(gender, background) are never printed: only whether an opt-in preference was honoured.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from scoring.config import PREFERENCES, ProgramConfig
+from scoring.errors import InputError
+from scoring.features import CohortFeatures, area_label, build_features
+from scoring.profiles import Cohort
+from scoring.rules import clock_difference, rule_sentence
+from scoring.scorer import (
+    COMPONENTS,
+    DEFAULT_BLOCK_SIZE,
+    NEUTRAL,
+    ScoreBlock,
+    component_weights,
+    goal_text_full_at,
+    preference_honoured,
+    score_block,
+)
+
+#: How many shared TF-IDF terms an explanation names.
+TOP_TERMS = 5
+
+
+class UnknownIdError(InputError):
+    """An id asked about is not in the cohort; the message suggests the closest ids."""
 
 
 @dataclass(frozen=True)
@@ -16,8 +49,9 @@ class ComponentPoints:
     name: str
     weight: float
     value: float
-    points: float  # 100 * weight * value / sum(weights)
-    evidence: str  # e.g. "shared areas: grant writing, research"
+    points: float  # 100 * weight * value / sum(weights), rounded so the points sum to the score
+    evidence: str  # a plain sentence, e.g. "Covers 2 of 3 areas you asked for: research, ..."
+    neutral: bool = False  # nothing to compare (blank answers): the value is the neutral default
 
 
 @dataclass(frozen=True)
@@ -33,3 +67,318 @@ class PairExplanation:
     shared_areas: tuple[str, ...] = ()
     shared_terms: tuple[str, ...] = ()
     shared_modes: tuple[str, ...] = ()
+    rule_sentences: tuple[str, ...] = ()  # one per broken rule, same order
+    mentee_name: str = ""
+    mentor_name: str = ""
+
+    def component(self, name: str) -> ComponentPoints:
+        """The component called ``name``."""
+        return next(c for c in self.components if c.name == name)
+
+    def reasons(self, n: int = 3) -> list[str]:
+        """Up to ``n`` plain-sentence reasons: broken rules first, then components by points."""
+        reasons = [f"Not eligible: {sentence}" for sentence in self.rule_sentences]
+        ranked = sorted((c for c in self.components if c.points > 0 and not c.neutral),
+                        key=lambda c: -c.points)  # stable: ties keep component order
+        reasons += [c.evidence for c in ranked]
+        return reasons[:n]
+
+    def to_dict(self) -> dict:
+        """Plain data for --json output and the run folder."""
+        data = asdict(self)
+        data["reasons"] = self.reasons()
+        return data
+
+
+@dataclass(frozen=True)
+class ComponentDifference:
+    """One component of a "why B rather than C" comparison, in printed points."""
+
+    name: str
+    points_b: float
+    points_c: float
+    difference: float  # points_b - points_c
+    evidence_b: str
+    evidence_c: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Why mentor B rather than mentor C for one mentee, component by component."""
+
+    mentee_id: str
+    b: PairExplanation
+    c: PairExplanation
+    differences: tuple[ComponentDifference, ...]  # component order
+
+    @property
+    def score_difference(self) -> float:
+        return round(self.b.score - self.c.score, 1)
+
+    def summary(self) -> list[str]:
+        """Sentences: eligibility, the score gap, and the components that make it (B vs C)."""
+        lines = []
+        for label, pair in (("B", self.b), ("C", self.c)):
+            if not pair.eligible:
+                lines.append(f"{label} is not eligible: " + "; ".join(pair.rule_sentences) + ".")
+        gap = self.score_difference
+        lines.append(f"B scores {self.b.score:.1f} and C {self.c.score:.1f}: "
+                     + ("the same." if gap == 0 else
+                        f"{'B' if gap > 0 else 'C'} is ahead by {abs(gap):.1f} points."))
+        for diff in sorted(self.differences, key=lambda d: -abs(d.difference)):
+            if diff.difference:
+                lines.append(f"{diff.name.replace('_', ' ')} {diff.difference:+.1f} for B. "
+                             f"B: {diff.evidence_b}. C: {diff.evidence_c}.")
+        return lines
+
+    def to_dict(self) -> dict:
+        return {"mentee_id": self.mentee_id, "b": self.b.to_dict(), "c": self.c.to_dict(),
+                "score_difference": self.score_difference,
+                "differences": [asdict(d) for d in self.differences],
+                "summary": self.summary()}
+
+
+@dataclass(frozen=True)
+class TopCandidates:
+    """A mentee's best eligible mentors, and how many mentors were ruled out by which rule."""
+
+    mentee_id: str
+    candidates: tuple[PairExplanation, ...]  # best first
+    n_mentors: int
+    n_eligible: int
+    ineligible_by_rule: dict[str, int]  # rule name -> mentors it rules out (a mentor may count
+    rule_sentences: dict[str, str]  # under several rules)
+
+    def to_dict(self) -> dict:
+        return {"mentee_id": self.mentee_id, "n_mentors": self.n_mentors,
+                "n_eligible": self.n_eligible, "ineligible_by_rule": self.ineligible_by_rule,
+                "candidates": [c.to_dict() for c in self.candidates]}
+
+
+def rounded_points(raw: Sequence[float], score: float) -> list[float]:
+    """Round ``raw`` points to 0.1 so they sum exactly to ``score`` (already rounded to 0.1).
+
+    Largest-remainder method: floor every value to tenths, then give the missing tenths to
+    the values that lost the most (ties: the earlier component).
+    """
+    tenths = [value * 10.0 for value in raw]
+    floors = [math.floor(t + 1e-9) for t in tenths]
+    missing = round(score * 10) - sum(floors)
+    order = sorted(range(len(raw)), key=lambda k: -(tenths[k] - floors[k]))
+    if missing < 0:  # only through float noise at a .x5 boundary: take from the smallest
+        order = [k for k in reversed(order) if floors[k] > 0]
+    for k in order[:abs(missing)]:
+        floors[k] += 1 if missing > 0 else -1
+    return [f / 10.0 for f in floors]
+
+
+def suggest_ids(wanted: str, known: Sequence[str]) -> str:
+    """ "Closest ids: a, b" for an unknown id (difflib), or a hint when nothing is close."""
+    close = difflib.get_close_matches(wanted, list(known), n=3, cutoff=0.5)
+    if not close:
+        close = difflib.get_close_matches(wanted.casefold(), [k.casefold() for k in known],
+                                          n=3, cutoff=0.5)
+    return f"Closest ids: {', '.join(close)}." if close else "No id is close to it."
+
+
+def _index(ids: Sequence[str], wanted: str, side: str) -> int:
+    for position, known in enumerate(ids):
+        if known == wanted:
+            return position
+    raise UnknownIdError(f"No {side} has the id {wanted!r}. {suggest_ids(wanted, ids)} "
+                         f"Ids are the values of the {side}s' id column.")
+
+
+def _join(values: Sequence[str]) -> str:
+    return ", ".join(values)
+
+
+def _utc(offset: float) -> str:
+    return f"UTC{offset:+g}" if offset else "UTC"
+
+
+def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, name: str
+              ) -> tuple[str, bool, tuple[str, ...]]:
+    """(sentence, neutral?, named items) for one component of mentee row i × mentor j."""
+    if name == "need_coverage":
+        asked = [a for a, hot in zip(features.areas, features.needs[i], strict=True) if hot]
+        covered = tuple(a for a in asked if features.expertise[j, features.areas.index(a)])
+        labels = [area_label(a) for a in covered]
+        if not asked:
+            return "You listed no need areas (neutral value)", True, ()
+        if not covered:
+            return (f"Covers none of the {len(asked)} areas you asked for "
+                    f"({_join([area_label(a) for a in asked])})", False, ())
+        return (f"Covers {len(covered)} of {len(asked)} areas you asked for: {_join(labels)}",
+                False, tuple(labels))
+    if name == "goal_text":
+        goal, expertise = features.goal_vectors[i], features.expertise_vectors[j]
+        product = goal.multiply(expertise).tocoo()
+        top = np.argsort(-product.data, kind="stable")[:TOP_TERMS]
+        terms = tuple(str(features.terms[product.col[k]]) for k in top)
+        if goal.nnz == 0:
+            return "You wrote no goals to compare", False, ()
+        if not terms:
+            return "Your goals and the mentor's expertise share no words", False, ()
+        cosine = float(goal.multiply(expertise).sum())
+        return (f"Your goals and the mentor's expertise share {_join(terms)} "
+                f"(cosine {cosine:.2f}; full points from {goal_text_full_at(config):g})",
+                False, terms)
+    if name == "role_fit":
+        wanted = [r for r, hot in zip(features.roles, features.help_wanted[i], strict=True) if hot]
+        offered = [r for r in wanted if features.mentor_roles[j, features.roles.index(r)]]
+        missing = [r for r in wanted if r not in offered]
+        if not offered:
+            return f"Does not offer the help you want ({_join(wanted)})", False, ()
+        if not missing:
+            return f"Offers the help you want: {_join(offered)}", False, ()
+        return (f"Offers {len(offered)} of {len(wanted)} kinds of help you want: "
+                f"{_join(offered)} (not {_join(missing)})", False, ())
+    if name == "stage_gap":
+        mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
+        if mentee < 0 or mentor < 0:
+            return "Career stage unknown on one side (neutral value)", True, ()
+        low, high = config.section("scoring").get("preferred_stage_gap", (1, 3))
+        gap = mentor - mentee
+        stages = (f"{area_label(features.stages[mentee])} → "
+                  f"{area_label(features.stages[mentor])}")
+        where = ("at the same stage as you" if gap == 0 else
+                 f"{abs(gap)} stage{'s' if abs(gap) != 1 else ''} "
+                 f"{'senior' if gap > 0 else 'junior'} to you")
+        return f"Mentor is {where} ({stages}; preferred {low}–{high} senior)", False, ()
+    if name == "communication":
+        return _communication_evidence(features, i, j)
+    if name == "time_zone":
+        mentee, mentor = float(features.mentee_offset[i]), float(features.mentor_offset[j])
+        if math.isnan(mentee) or math.isnan(mentor):
+            return "Time zone unknown on one side (neutral value)", True, ()
+        hours = float(clock_difference(np.float32(mentee), np.float32(mentor)))
+        if hours == 0:
+            return f"Same time zone ({_utc(mentee)})", False, ()
+        return (f"{hours:g} hour{'s' if hours != 1 else ''} apart "
+                f"({_utc(mentee)} vs {_utc(mentor)})", False, ())
+    if name == "preferences":
+        asked = [p for p, hot in zip(PREFERENCES, features.preferences[i], strict=True) if hot]
+        if not asked:
+            return "You asked for no preferences (no penalty)", True, ()
+        rows = np.array([i])
+        kept = [p for p in asked if preference_honoured(features, rows, p)[0, j]]
+        unmet = [p for p in asked if p not in kept]
+        parts = []
+        if kept:
+            parts.append(f"Honours your preference for {_join([area_label(p) for p in kept])}")
+        if unmet:
+            parts.append(("Does not honour" if not kept else "not")
+                         + f" {_join([area_label(p) for p in unmet])}")
+        return "; ".join(parts), False, ()
+    raise KeyError(name)
+
+
+def _communication_evidence(features: CohortFeatures, i: int, j: int
+                            ) -> tuple[str, bool, tuple[str, ...]]:
+    mentee_modes = [m for m, hot in zip(features.modes, features.mentee_modes[i], strict=True)
+                    if hot]
+    mentor_modes = {m for m, hot in zip(features.modes, features.mentor_modes[j], strict=True)
+                    if hot}
+    shared = tuple(area_label(m) for m in mentee_modes if m in mentor_modes)
+    if not mentee_modes or not mentor_modes:
+        modes = "modes unknown on one side"
+    elif shared:
+        modes = f"both use {_join(shared)}"
+    else:
+        modes = "no communication mode in common"
+    mentee, mentor = int(features.mentee_frequency[i]), int(features.mentor_frequency[j])
+    if mentee < 0 or mentor < 0:
+        frequency = "meeting frequency unknown on one side"
+    elif mentee == mentor:
+        frequency = f"both want to meet {features.frequencies[mentee]}"
+    else:
+        steps = abs(mentee - mentor)
+        frequency = (f"meeting {features.frequencies[mentee]} vs {features.frequencies[mentor]} "
+                     f"({steps} step{'s' if steps != 1 else ''} apart)")
+    neutral = (not mentee_modes or not mentor_modes) and (mentee < 0 or mentor < 0)
+    sentence = f"{modes}; {frequency}"
+    return sentence[0].upper() + sentence[1:], neutral, shared
+
+
+def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig,
+                 block: ScoreBlock, k: int, i: int, j: int) -> PairExplanation:
+    """Read pair (block row k = mentee i, mentor j) out of a score block."""
+    weights = component_weights(config)
+    values = [float(block.components[name][k, j]) for name in COMPONENTS]
+    raw = [100.0 * w * v / weights.sum() for w, v in zip(weights, values, strict=True)]
+    score = round(float(block.total[k, j]), 1)
+    points = rounded_points(raw, score)
+    parts, named = [], {}
+    for name, weight, value, point in zip(COMPONENTS, weights, values, points, strict=True):
+        sentence, neutral, items = _evidence(features, config, i, j, name)
+        named[name] = items
+        parts.append(ComponentPoints(name=name, weight=float(weight), value=value,
+                                     points=point, evidence=sentence, neutral=neutral))
+    broken = tuple(rule for rule, mask in block.violations.items() if mask[k, j])
+    return PairExplanation(
+        mentee_id=features.mentee_ids[i], mentor_id=features.mentor_ids[j], score=score,
+        eligible=bool(block.eligible[k, j]), broken_rules=broken, components=tuple(parts),
+        shared_areas=named["need_coverage"], shared_terms=named["goal_text"],
+        shared_modes=named["communication"],
+        rule_sentences=tuple(rule_sentence(rule, config) for rule in broken),
+        mentee_name=cohort.mentees[i].name, mentor_name=cohort.mentors[j].name)
+
+
+def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[str, str]],
+                  features: CohortFeatures | None = None) -> list[PairExplanation]:
+    """Explain each (mentee_id, mentor_id) pair, in the order given.
+
+    Raises :class:`UnknownIdError` (an InputError) naming the closest ids for an unknown id.
+    Pass ``features`` to reuse those of an earlier :func:`build_features` call.
+    """
+    features = features if features is not None else build_features(cohort, config)
+    indexed = [(_index(features.mentee_ids, e, "mentee"), _index(features.mentor_ids, m, "mentor"))
+               for e, m in pairs]
+    rows = sorted({i for i, _ in indexed})
+    found: dict[tuple[int, int], PairExplanation] = {}
+    for start in range(0, len(rows), DEFAULT_BLOCK_SIZE):
+        chunk = np.array(rows[start:start + DEFAULT_BLOCK_SIZE], dtype=np.intp)
+        block = score_block(features, config, chunk)
+        position = {int(i): k for k, i in enumerate(chunk)}
+        for i, j in indexed:
+            if i in position and (i, j) not in found:
+                found[(i, j)] = _explain_one(cohort, features, config, block, position[i], i, j)
+    return [found[pair] for pair in indexed]
+
+
+def compare(cohort: Cohort, config: ProgramConfig, mentee_id: str, mentor_b: str,
+            mentor_c: str, features: CohortFeatures | None = None) -> Comparison:
+    """Why ``mentor_b`` rather than ``mentor_c`` for ``mentee_id``, component by component."""
+    b, c = explain_pairs(cohort, config, [(mentee_id, mentor_b), (mentee_id, mentor_c)],
+                         features)
+    differences = tuple(
+        ComponentDifference(name=x.name, points_b=x.points, points_c=y.points,
+                            difference=round(x.points - y.points, 1),
+                            evidence_b=x.evidence, evidence_c=y.evidence)
+        for x, y in zip(b.components, c.components, strict=True))
+    return Comparison(mentee_id=mentee_id, b=b, c=c, differences=differences)
+
+
+def top_candidates(cohort: Cohort, config: ProgramConfig, mentee_id: str, n: int = 5,
+                   features: CohortFeatures | None = None) -> TopCandidates:
+    """The ``n`` best eligible mentors for a mentee (ties: input order) and the rules' tally."""
+    features = features if features is not None else build_features(cohort, config)
+    i = _index(features.mentee_ids, mentee_id, "mentee")
+    block = score_block(features, config, np.array([i]))
+    eligible = np.flatnonzero(block.eligible[0])
+    best = eligible[np.argsort(-block.total[0, eligible], kind="stable")][:max(n, 0)]
+    candidates = explain_pairs(cohort, config,
+                               [(mentee_id, features.mentor_ids[j]) for j in best], features)
+    tally = {rule: int(mask[0].sum()) for rule, mask in block.violations.items() if mask[0].any()}
+    return TopCandidates(mentee_id=mentee_id, candidates=tuple(candidates),
+                         n_mentors=features.n_mentors, n_eligible=int(eligible.size),
+                         ineligible_by_rule=tally,
+                         rule_sentences={rule: rule_sentence(rule, config) for rule in tally})
+
+
+__all__ = [
+    "COMPONENTS", "NEUTRAL", "ComponentPoints", "PairExplanation", "ComponentDifference",
+    "Comparison", "TopCandidates", "UnknownIdError", "explain_pairs", "compare",
+    "top_candidates", "rounded_points",
+]

@@ -1,0 +1,47 @@
+"""``mentormatch init``: write a starter program config from two intake files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.common import input_errors_exit_2
+from scoring.errors import InputError
+from scoring.init_config import render_toml, starter_config
+
+
+@click.command("init")
+@click.argument("mentors", type=click.Path(path_type=Path))
+@click.argument("mentees", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Where to write the config. Default: program.toml next to MENTORS "
+                   "(where validate and match look for it).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
+@input_errors_exit_2
+def init(mentors: Path, mentees: Path, out: Path | None, force: bool) -> None:
+    """Guess a config from the headers and answers of MENTORS and MENTEES.
+
+    Each header is matched to a field (email, name, career stage, goals ...) and every
+    answer seen in a list question is added to its vocabulary. Read the file it writes,
+    fix what it guessed wrong, then run `mentormatch validate`.
+    """
+    out = out or mentors.parent / "program.toml"
+    if out.exists() and not force:
+        raise InputError(f"{out} already exists. Pass --force to overwrite it, or --out to "
+                         "write somewhere else.")
+    result = starter_config(mentors, mentees)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_toml(result, [mentors, mentees]), encoding="utf-8")
+    click.echo(f"Wrote {out}.")
+    for side in ("mentors", "mentees"):
+        mapped = result.tables["columns"][side]
+        click.echo(f"{side.capitalize()}: {len(mapped)} columns mapped.")
+        for header in result.unmapped_headers[side]:
+            click.echo(f"  not mapped (kept as extra): {header}")
+        if result.unmapped_fields[side]:
+            click.echo("  fields with no column: " + ", ".join(result.unmapped_fields[side]))
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+    click.echo("Check the mapping and vocabularies in the file, then run "
+               f"`mentormatch validate {mentors} {mentees}`.")

@@ -1,0 +1,83 @@
+"""``mentormatch match``: intake → scores → solver → networks → run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cli.common import config_path_for, input_errors_exit_2
+from matcher.export import write_run_folder
+from matcher.locks import read_pair_sheet
+from matcher.pipeline import run_match
+from matcher.summary import summarise
+from scoring.config import load_config
+from scoring.errors import InvalidCohortError
+from scoring.intake import read_cohort
+
+OBJECTIVES = ("total", "fair", "stable")
+
+
+@click.command("match")
+@click.argument("mentors", type=click.Path(dir_okay=False))
+@click.argument("mentees", type=click.Path(dir_okay=False))
+@click.option("--config", "config_option", type=click.Path(dir_okay=False),
+              help="Program config (TOML). Default: program.toml beside MENTORS.")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default=None,
+              help="total: place the most mentees, then the highest total score (default). "
+                   "fair: place the most, then raise the lowest primary score, then the total. "
+                   "stable: mentee-proposing deferred acceptance; no pair prefers each other "
+                   "to their assignment.")
+@click.option("--network-size", type=click.IntRange(1, 10), default=None,
+              help="Mentors per mentee (1 primary + specialists), overriding the intake answer.")
+@click.option("--locks", type=click.Path(dir_okay=False),
+              help="CSV/XLSX of mentee id, mentor id pairs that must be kept.")
+@click.option("--forbid", type=click.Path(dir_okay=False),
+              help="CSV/XLSX of mentee id, mentor id pairs that must never be made.")
+@click.option("--out", type=click.Path(file_okay=False), default="mentormatch-run",
+              show_default=True, help="Run folder to write (refused if it exists, see --force).")
+@click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
+@input_errors_exit_2
+def match_command(mentors: str, mentees: str, config_option: str | None, objective: str | None,
+                  network_size: int | None, locks: str | None, forbid: str | None, out: str,
+                  force: bool, quiet: bool, as_json: bool) -> None:
+    """Match MENTEES with mentor networks from MENTORS and write a run folder.
+
+    \b
+    Example (the shipped sample cohort):
+      mentormatch match sample_data/mentors.csv sample_data/mentees.csv --out runs/sample
+
+    The run folder holds pairings.csv and .xlsx, explanations, unplaced mentees with
+    reasons, mentor loads, first-meeting plans, calendars, report.html and run.json.
+    Nothing is written when the input has errors: run `mentormatch validate` to list them.
+    """
+    config_path = config_path_for(mentors, config_option)
+    config = load_config(config_path)
+    cohort = read_cohort(mentors, mentees, config)
+    if cohort.errors:
+        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
+        more = len(cohort.errors) - 10
+        raise InvalidCohortError(
+            f"The intake files have {len(cohort.errors)} error(s); nothing was matched or "
+            f"written. Fix them (all are listed by `mentormatch validate {mentors} {mentees}`):\n"
+            f"{shown}" + (f"\n  ... and {more} more." if more > 0 else ""))
+    lock_pairs = read_pair_sheet(locks, cohort) if locks else ()
+    forbid_pairs = read_pair_sheet(forbid, cohort) if forbid else ()
+    outcome = run_match(cohort, config, objective=objective, network_size=network_size,
+                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
+    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
+    if locks:
+        inputs["locks"] = Path(locks)
+    if forbid:
+        inputs["forbid"] = Path(forbid)
+    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet)
+    summary = summarise(outcome)
+    if as_json:
+        click.echo(json.dumps({**summary.to_dict(), "run_folder": str(folder)}, indent=2))
+        return
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"Run folder: {folder}  (open {folder / 'report.html'})")

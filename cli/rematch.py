@@ -1,0 +1,89 @@
+"""``mentormatch rematch``: month-12 feedback + previous run + updated intake → new run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cli.common import config_path_for, input_errors_exit_2
+from matcher.history import read_history
+from matcher.rematch import run_rematch, write_rematch_folder
+from matcher.summary import summarise
+from scoring.config import load_config
+from scoring.errors import InvalidCohortError
+from scoring.feedback import read_feedback
+from scoring.intake import read_cohort
+
+
+@click.command("rematch")
+@click.argument("mentors", type=click.Path(dir_okay=False))
+@click.argument("mentees", type=click.Path(dir_okay=False))
+@click.option("--previous", required=True, type=click.Path(file_okay=False),
+              help="The run folder of the cycle that is ending (holds run.json).")
+@click.option("--feedback", required=True, type=click.Path(dir_okay=False),
+              help="The month-12 feedback sheet (CSV/XLSX): a row per pair, continue? "
+                   "yes / no / unsure.")
+@click.option("--config", "config_option", type=click.Path(dir_okay=False),
+              help="Program config (TOML). Default: program.toml beside MENTORS.")
+@click.option("--out", type=click.Path(file_okay=False), default="mentormatch-rematch",
+              show_default=True, help="Run folder to write (refused if it exists, see --force).")
+@click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
+@input_errors_exit_2
+def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
+                    config_option: str | None, out: str, force: bool, quiet: bool,
+                    as_json: bool) -> None:
+    """Rematch at month 12: keep continuing pairs, replace ended ones, place newcomers.
+
+    MENTORS and MENTEES are this cycle's updated intake files (people may have joined or
+    left, capacities may have changed).
+
+    \b
+    Example (the shipped sample):
+      mentormatch rematch --previous runs/sample \\
+        --feedback sample_data/rematch/feedback_month12.csv \\
+        sample_data/rematch/mentors.csv sample_data/rematch/mentees.csv \\
+        --config sample_data/program.toml --out runs/sample-month12
+
+    Pairs marked yes continue (locked); pairs marked no, and every pair that ended in an
+    earlier cycle, are never made again; unsure pairs follow [rematch] unsure_policy.
+    The run folder is the same as `match` writes, plus rematch.json (what ended and why)
+    and rematch_flags.csv (mentees to talk with). Compare runs with `mentormatch diff`.
+    """
+    config_path = config_path_for(mentors, config_option)
+    config = load_config(config_path)
+    history = read_history(previous)
+    sheet = read_feedback(feedback, config, previous_pairs=history.latest.pair_keys())
+    cohort = read_cohort(mentors, mentees, config)
+    if cohort.errors:
+        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
+        more = len(cohort.errors) - 10
+        raise InvalidCohortError(
+            f"The intake files have {len(cohort.errors)} error(s); nothing was rematched or "
+            f"written. Fix them (all are listed by `mentormatch validate {mentors} {mentees}`):"
+            f"\n{shown}" + (f"\n  ... and {more} more." if more > 0 else ""))
+    result = run_rematch(history, sheet, cohort, config, progress=not quiet)
+    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
+    folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
+                                  inputs=inputs, quiet=quiet)
+    summary = summarise(result.outcome)
+    changes = {"kept": len(result.kept), "ended": len(result.ended),
+               "new": len(result.new_pairs())}
+    if as_json:
+        click.echo(json.dumps({**summary.to_dict(), "changes": changes,
+                               "flags": [f.__dict__ for f in result.plan.flags],
+                               "warnings": list(result.plan.warnings),
+                               "run_folder": str(folder)}, indent=2))
+        return
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"Since {previous}: {changes['kept']} pairs kept, {changes['ended']} ended, "
+               f"{changes['new']} new (details: mentormatch diff {previous} {folder}).")
+    for warning in result.plan.warnings:
+        click.echo(f"Note: {warning}")
+    for flag in result.plan.flags:
+        click.echo(f"Flag ({flag.kind}) {flag.mentee_id}: {flag.message}")
+    click.echo(f"Run folder: {folder}  (open {folder / 'report.html'})")

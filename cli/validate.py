@@ -1,0 +1,78 @@
+"""``mentormatch validate``: check both intake files and list every problem, row by row."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+
+from cli.common import EXIT_INPUT, config_path_for, input_errors_exit_2
+from scoring.config import load_config
+from scoring.errors import InputError
+from scoring.intake import read_cohort
+from scoring.profiles import Cohort, Problem
+from scoring.spreadsheet import checked_path
+
+
+def summary_line(cohort: Cohort) -> str:
+    """``N mentors, M mentees, E errors, W warnings.``"""
+    return (f"{len(cohort.mentors)} mentors, {len(cohort.mentees)} mentees, "
+            f"{len(cohort.errors)} errors, {len(cohort.warnings)} warnings.")
+
+
+def _json_report(cohort: Cohort | None, fatal: str | None) -> str:
+    def rows(problems: list[Problem]) -> list[dict]:
+        return [dataclasses.asdict(p) for p in problems]
+
+    return json.dumps({
+        "ok": fatal is None and cohort is not None and not cohort.errors,
+        "fatal": fatal,
+        "mentors": len(cohort.mentors) if cohort else 0,
+        "mentees": len(cohort.mentees) if cohort else 0,
+        "errors": rows(cohort.errors) if cohort else [],
+        "warnings": rows(cohort.warnings) if cohort else [],
+    }, indent=2, ensure_ascii=False)
+
+
+@click.command("validate")
+@click.argument("mentors", type=click.Path(path_type=Path))
+@click.argument("mentees", type=click.Path(path_type=Path))
+@click.option("--config", "config_option", type=click.Path(dir_okay=False),
+              help="Program config (TOML). Default: program.toml next to MENTORS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@input_errors_exit_2
+def validate(mentors: Path, mentees: Path, config_option: str | None, as_json: bool) -> None:
+    """Check MENTORS and MENTEES and list every problem, errors first.
+
+    Each problem names the file, the row as your spreadsheet shows it (header = row 1),
+    the column, the value and what to do. Exit status 0 when there are no errors (warnings
+    are fine), 2 when there are errors or a file cannot be read.
+    """
+    def read() -> Cohort:
+        checked_path(mentors)  # a mistyped file name matters more than a missing config
+        checked_path(mentees)
+        config = load_config(config_path_for(str(mentors), config_option))
+        return read_cohort(mentors, mentees, config)
+
+    if as_json:
+        try:
+            cohort = read()
+        except InputError as exc:
+            click.echo(_json_report(None, str(exc)))
+            raise SystemExit(EXIT_INPUT) from None
+        click.echo(_json_report(cohort, None))
+        raise SystemExit(EXIT_INPUT if cohort.errors else 0)
+    cohort = read()
+    for title, problems in (("Errors", cohort.errors), ("Warnings", cohort.warnings)):
+        if problems:
+            click.echo(f"{title} ({len(problems)}):")
+            for problem in problems:
+                click.echo(f"  {problem}")
+            click.echo("")
+    click.echo(summary_line(cohort))
+    if cohort.errors:
+        click.echo("Fix the errors above, then run validate again; match will not run "
+                   "until there are none.")
+        raise SystemExit(EXIT_INPUT)

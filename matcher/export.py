@@ -1,0 +1,281 @@
+"""The run folder: everything one match produced, written all at once or not at all.
+
+Layout (see notes/readme_outputs.md)::
+
+    pairings.csv          a row per pair (mentee, mentor, role, covers, score, top reasons)
+    pairings.xlsx         sheets Pairings, Networks, Explanations, Unplaced, Mentor load,
+                          Intake problems
+    introductions.csv     mail-merge file: to, cc, subject, body (one e-mail per pair)
+    plans/                <mentee>__<mentor>.md and .html per pair, all_plans.html
+    calendar/             <mentee>__<mentor>.ics per pair (only with [program] start_date)
+    report.html           the coordinator's report (self-contained)
+    run.json              inputs' sha256, config, versions, seed, solver statistics, counts
+
+The folder is built in a temporary folder beside the target and renamed into place at the
+end, so a failed run leaves nothing behind. A rerun on the same inputs writes the same bytes
+in every file except run.json's ``created_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from matcher.calendar import pair_calendar
+from matcher.plans import PairPlan, build_plans
+from matcher.records import MatchOutcome
+from matcher.report import render_report
+from matcher.schedule import start_date
+from matcher.sheets import Table, write_csv, write_xlsx
+from matcher.summary import summarise
+from matcher.tables import (
+    explanations_table,
+    mentor_load_table,
+    networks_table,
+    pairings_table,
+    problems_table,
+    unplaced_table,
+)
+from matcher.templating import Templates, templates_for
+from scoring.errors import InputError
+from scoring.explain import PairExplanation
+
+#: Packages whose versions the run record keeps (they decide the result).
+RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
+#: Document time of pairings.xlsx when the program has no start date.
+FALLBACK_DOCUMENT_TIME = dt.datetime(2000, 1, 1)
+# Solver statistics that measure wall-clock time differ on every run; run.json leaves them
+# out so that reruns stay byte-identical (the CLI prints the solve time).
+_TIMING_KEY = re.compile(r"(^|_)(time|wall|elapsed|seconds|duration)(_|$)", re.IGNORECASE)
+
+
+def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = False,
+                     inputs: Mapping[str, Path], quiet: bool = False,
+                     explanations: Sequence[PairExplanation] | None = None,
+                     templates_dir: Path | None = None,
+                     previous_run: Mapping[str, str] | None = None) -> Path:
+    """Write the run folder of ``outcome`` to ``out_dir`` and return its path.
+
+    Refuses an existing ``out_dir`` unless ``force`` (and even then only a previous run
+    folder or an empty folder is replaced). ``inputs`` names the files the run read
+    (mentors, mentees, config ...), hashed into run.json. ``explanations`` defaults to
+    :func:`scoring.explain.explain_pairs` on the outcome's pairs; ``templates_dir`` overrides
+    the config's ``[program] templates_dir``; ``previous_run`` is stored in run.json as is
+    (a rematch links the run it continues). Progress goes to stderr unless ``quiet``.
+    """
+    out_dir = Path(out_dir)
+    _check_target(out_dir, force)
+    templates = templates_for(outcome.config, templates_dir)
+    start = start_date(outcome.config)
+    hashes = {name: _file_record(Path(path)) for name, path in inputs.items()}
+    parent = out_dir.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
+    try:
+        work.chmod(0o755)
+        with _progress(quiet) as progress:
+            _write_contents(work, outcome, explanations, templates, start, hashes, progress,
+                            previous_run)
+        _move_into_place(work, out_dir)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _check_target(out_dir: Path, force: bool) -> None:
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir} exists and is a file, not a run folder. Choose another "
+                         f"--out folder.")
+    if not force:
+        raise InputError(f"The run folder {out_dir} already exists; nothing was written. "
+                         f"Choose another --out folder, or add --force to replace it.")
+    if any(out_dir.iterdir()) and not (out_dir / "run.json").is_file():
+        raise InputError(f"{out_dir} is not empty and is not a mentormatch run folder (it has "
+                         f"no run.json), so --force will not delete it. Choose another --out "
+                         f"folder.")
+
+
+def _move_into_place(work: Path, out_dir: Path) -> None:
+    """Rename the finished folder to ``out_dir``, replacing an old run folder if present."""
+    if not out_dir.exists():
+        work.rename(out_dir)
+        return
+    old = work.with_name(work.name.replace(".partial", ".old"))
+    out_dir.rename(old)
+    try:
+        work.rename(out_dir)
+    except BaseException:
+        old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_contents(folder: Path, outcome: MatchOutcome,
+                    explanations: Sequence[PairExplanation] | None, templates: Templates,
+                    start: dt.date | None, hashes: dict[str, dict[str, object]],
+                    progress: Progress, previous_run: Mapping[str, str] | None) -> None:
+    pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
+    if explanations is None:
+        from scoring.explain import explain_pairs
+
+        task = progress.add_task("Explaining scores", total=None)
+        explanations = explain_pairs(outcome.cohort, outcome.config, pairs)
+        progress.update(task, total=1, completed=1)
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    missing = [pair for pair in pairs if pair not in by_pair]
+    if missing:
+        raise ValueError(f"no explanation for pair(s) {missing[:3]}")
+
+    plans = build_plans(outcome, by_pair)
+    notes = []
+    _write_plans(folder / "plans", plans, templates, progress)
+    if start is None:
+        notes.append("No calendar files: the config has no [program] start_date. Add one "
+                     "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
+    else:
+        _write_calendars(folder / "calendar", plans, start, progress)
+    _write_introductions(folder / "introductions.csv", plans, templates)
+
+    task = progress.add_task("Writing spreadsheets and report", total=3)
+    pairings = pairings_table(outcome, by_pair)
+    write_csv(folder / "pairings.csv", pairings)
+    tables = [pairings, networks_table(outcome), explanations_table(outcome, by_pair),
+              unplaced_table(outcome), mentor_load_table(outcome), problems_table(outcome)]
+    document_time = dt.datetime.combine(start, dt.time()) if start else FALLBACK_DOCUMENT_TIME
+    write_xlsx(folder / "pairings.xlsx", tables, document_time)
+    progress.advance(task)
+    report = render_report(outcome, by_pair, templates, notes=tuple(notes))
+    (folder / "report.html").write_text(report, encoding="utf-8")
+    progress.advance(task)
+    record = run_record(outcome, hashes, plans=len(plans),
+                        calendars=len(plans) if start else 0, notes=notes,
+                        previous_run=previous_run)
+    (folder / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False,
+                                                default=_json_value) + "\n", encoding="utf-8")
+    progress.advance(task)
+
+
+def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
+                 progress: Progress) -> None:
+    folder.mkdir()
+    task = progress.add_task("Writing first-meeting plans", total=len(plans))
+    for plan in plans:
+        (folder / f"{plan.file_stem}.md").write_text(
+            templates.render("plan.md.j2", plan=plan), encoding="utf-8")
+        (folder / f"{plan.file_stem}.html").write_text(
+            templates.render("plan.html.j2", plan=plan), encoding="utf-8")
+        progress.advance(task)
+    program = plans[0].program if plans else ""
+    (folder / "all_plans.html").write_text(
+        templates.render("plans_combined.html.j2", plans=plans, program=program),
+        encoding="utf-8")
+
+
+def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
+                     progress: Progress) -> None:
+    folder.mkdir()
+    task = progress.add_task("Writing calendars", total=len(plans))
+    for plan in plans:
+        (folder / f"{plan.file_stem}.ics").write_bytes(pair_calendar(plan, start))
+        progress.advance(task)
+
+
+def _write_introductions(path: Path, plans: list[PairPlan], templates: Templates) -> None:
+    rows = []
+    for plan in plans:
+        rows.append([plan.mentee.email, plan.mentor.email,
+                     templates.render("introduction_subject.txt.j2", plan=plan).strip(),
+                     templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n",
+                     f"plans/{plan.file_stem}.html"])
+    write_csv(path, Table("Introductions", ("to", "cc", "subject", "body", "attachment"), rows))
+
+
+def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, plans: int,
+               calendars: int, notes: list[str],
+               previous_run: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The run.json record: inputs, config, versions, seed, solver statistics and counts."""
+    result = outcome.result
+    summary = summarise(outcome).to_dict()
+    counts = {key: summary[key] for key in ("mentors", "mentees", "placed", "unplaced",
+                                             "partial", "pairs", "mean_score",
+                                             "lowest_primary_score")}
+    counts.update(plans=plans, calendars=calendars,
+                  intake_errors=len(outcome.cohort.errors),
+                  intake_warnings=len(outcome.cohort.warnings))
+    return {
+        "format": "mentormatch-run/1",
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "inputs": hashes,
+        "config": outcome.config.raw,
+        "versions": {name: _version(name) for name in RECORDED_PACKAGES},
+        "seed": outcome.config.section("solver").get("seed"),
+        "objective": outcome.objective,
+        "solver": {
+            "status": result.status,
+            "objective": result.objective,
+            "bound": result.bound,
+            "gap": result.gap,
+            "engine": result.engine,
+            "stats": {k: v for k, v in result.stats.items() if not _TIMING_KEY.search(k)},
+            "messages": list(result.messages),
+        },
+        "counts": counts,
+        "notes": notes,
+        "previous_run": dict(previous_run) if previous_run else None,
+    }
+
+
+def _file_record(path: Path) -> dict[str, object]:
+    if not path.is_file():
+        raise InputError(f"{path}: input file not found, so the run record cannot hash it. "
+                         f"Check the path.")
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"file": path.name, "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _json_value(value: Any) -> Any:
+    """JSON for what ``json`` does not know: dates, paths, sets, numpy scalars and arrays."""
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Progress]:
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                        disable=quiet)
+    with progress:
+        yield progress
+

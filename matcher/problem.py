@@ -1,0 +1,286 @@
+"""The solver's input as arrays: who asks for how many mentors, who offers what, and scores.
+
+A :class:`MatchProblem` knows nothing about spreadsheets or the scorer: scores arrive from a
+:class:`ScoreSource`, either a dense matrix (small cohorts, tests, benchmarks) or blocks of
+mentee rows produced on demand (large cohorts, so the full mentees × mentors matrix is never
+held at once). Indices are positions in ``mentee_ids`` / ``mentor_ids``.
+
+Specialties ("labels") are what a specialist can bring to a network: the mentee's need areas
+and the roles coach / advisor. ``wants[i, s]`` says mentee ``i`` asks for label ``s``;
+``offers[j, s]`` says mentor ``j`` brings it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+#: Labels that are roles rather than need areas (a specialist may bring either).
+SPECIALIST_ROLES: tuple[str, ...] = ("coach", "advisor")
+
+
+class ScoreSource(Protocol):
+    """Anything that yields ``(first_row, total, eligible)`` blocks of consecutive mentees.
+
+    ``total`` is a (rows × mentors) array of scores 0–100, ``eligible`` a boolean array of
+    the same shape. Blocks must cover every mentee once, in order.
+    """
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]: ...
+
+
+@dataclass(frozen=True)
+class DenseScores:
+    """A score source over full matrices held in memory."""
+
+    total: np.ndarray
+    eligible: np.ndarray
+    block_size: int = 2048
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Yield the matrices in row blocks (views, no copies)."""
+        for start in range(0, self.total.shape[0], self.block_size):
+            stop = start + self.block_size
+            yield start, self.total[start:stop], self.eligible[start:stop]
+
+
+@dataclass(frozen=True)
+class BlockScores:
+    """A score source that recomputes blocks on demand (e.g. from the scorer)."""
+
+    make_blocks: Callable[[], Iterable[tuple[int, np.ndarray, np.ndarray]]]
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Yield freshly computed blocks; may be called several times (pruning, certifying)."""
+        yield from self.make_blocks()
+
+
+@dataclass(frozen=True)
+class LockedPair:
+    """A pair the coordinator fixed in advance; ``role``/``covers`` None means "decide"."""
+
+    mentee: int
+    mentor: int
+    role: str | None = None
+    covers: str | None = None
+
+
+@dataclass(frozen=True)
+class MatchProblem:
+    """Everything the solver needs, as arrays (see the module docstring for the layout)."""
+
+    mentee_ids: tuple[str, ...]
+    mentor_ids: tuple[str, ...]
+    scores: ScoreSource
+    capacity: np.ndarray  # (mentors,) int
+    network_size: np.ndarray  # (mentees,) int, >= 1
+    minimum: np.ndarray | None = None  # (mentors,) int; None = no minimum load
+    labels: tuple[str, ...] = ()
+    wants: np.ndarray | None = None  # (mentees, labels) bool
+    offers: np.ndarray | None = None  # (mentors, labels) bool
+    locks: tuple[LockedPair, ...] = ()
+    forbids: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        n, m, n_labels = len(self.mentee_ids), len(self.mentor_ids), len(self.labels)
+        object.__setattr__(self, "capacity", np.asarray(self.capacity, dtype=np.int64))
+        object.__setattr__(self, "network_size", np.asarray(self.network_size, dtype=np.int64))
+        minimum = np.zeros(m, np.int64) if self.minimum is None else self.minimum
+        object.__setattr__(self, "minimum", np.minimum(np.asarray(minimum, np.int64),
+                                                       self.capacity))
+        for name, rows in (("wants", n), ("offers", m)):
+            value = getattr(self, name)
+            value = np.zeros((rows, n_labels), bool) if value is None else np.asarray(value, bool)
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "forbids", np.asarray(self.forbids, np.int64).reshape(-1, 2))
+        if self.capacity.shape != (m,) or self.network_size.shape != (n,):
+            raise ValueError("capacity must have one entry per mentor, network_size per mentee")
+        if self.wants.shape != (n, n_labels) or self.offers.shape != (m, n_labels):
+            raise ValueError("wants/offers must be (mentees|mentors) x labels")
+
+    @property
+    def n_mentees(self) -> int:
+        return len(self.mentee_ids)
+
+    @property
+    def n_mentors(self) -> int:
+        return len(self.mentor_ids)
+
+    @property
+    def has_networks(self) -> bool:
+        """True when some mentee asks for more than one mentor."""
+        return bool((self.network_size > 1).any())
+
+    def mentee_order(self) -> np.ndarray:
+        """Mentee indices sorted by id: the order every engine uses, so ties go by id."""
+        return np.argsort(np.asarray(self.mentee_ids, dtype=object), kind="stable")
+
+    def mentor_order(self) -> np.ndarray:
+        """Mentor indices sorted by id."""
+        return np.argsort(np.asarray(self.mentor_ids, dtype=object), kind="stable")
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Score blocks with forbidden pairs already made ineligible."""
+        forbids = self.forbids
+        for start, total, eligible in self.scores.blocks():
+            rows = total.shape[0]
+            if len(forbids):
+                inside = (forbids[:, 0] >= start) & (forbids[:, 0] < start + rows)
+                if inside.any():
+                    eligible = eligible.copy()
+                    eligible[forbids[inside, 0] - start, forbids[inside, 1]] = False
+            yield start, total, eligible
+
+    def dense(self) -> tuple[np.ndarray, np.ndarray]:
+        """The whole score and eligibility matrices (forbids applied); for small cohorts."""
+        totals, eligibles = [], []
+        for _, total, eligible in self.blocks():
+            totals.append(np.asarray(total, np.float64))
+            eligibles.append(np.asarray(eligible, bool))
+        if not totals:
+            return np.zeros((0, self.n_mentors)), np.zeros((0, self.n_mentors), bool)
+        return np.vstack(totals), np.vstack(eligibles)
+
+
+def problem_from_arrays(total: np.ndarray, eligible: np.ndarray | None = None, *,
+                        capacity: np.ndarray | int = 1,
+                        network_size: np.ndarray | int = 1,
+                        minimum: np.ndarray | int | None = None,
+                        labels: tuple[str, ...] = (),
+                        wants: np.ndarray | None = None, offers: np.ndarray | None = None,
+                        locks: tuple[LockedPair, ...] = (),
+                        forbids: np.ndarray | None = None,
+                        mentee_ids: tuple[str, ...] | None = None,
+                        mentor_ids: tuple[str, ...] | None = None,
+                        block_size: int = 2048) -> MatchProblem:
+    """Build a problem from a dense score matrix (tests, benchmarks, small cohorts)."""
+    total = np.asarray(total, np.float64)
+    n, m = total.shape
+    eligible = np.ones((n, m), bool) if eligible is None else np.asarray(eligible, bool)
+    width_n, width_m = len(str(max(n - 1, 0))), len(str(max(m - 1, 0)))
+    return MatchProblem(
+        mentee_ids=mentee_ids or tuple(f"e{i:0{width_n}d}" for i in range(n)),
+        mentor_ids=mentor_ids or tuple(f"r{j:0{width_m}d}" for j in range(m)),
+        scores=DenseScores(total, eligible, block_size),
+        capacity=np.broadcast_to(np.asarray(capacity, np.int64), (m,)).copy(),
+        network_size=np.broadcast_to(np.asarray(network_size, np.int64), (n,)).copy(),
+        minimum=None if minimum is None else np.broadcast_to(
+            np.asarray(minimum, np.int64), (m,)).copy(),
+        labels=labels, wants=wants, offers=offers, locks=locks,
+        forbids=np.zeros((0, 2), np.int64) if forbids is None else forbids,
+    )
+
+
+@dataclass(frozen=True)
+class Residual:
+    """What is left to decide once locked pairs are in place (indices as in the problem)."""
+
+    capacity: np.ndarray  # (M,) places left per mentor
+    minimum: np.ndarray  # (M,) minimum load still to fill
+    needs_primary: np.ndarray  # (N,) bool, mentee has no locked mentor
+    slots: np.ndarray  # (N,) specialist places still open
+    wants: np.ndarray  # (N, L) specialties a new specialist may still bring
+    banned: np.ndarray  # (B, 2) pairs a new member may not form (already in, or would
+    #                     take a locked specialist's specialty away)
+    locked: tuple[tuple[int, int, str, int], ...]  # (mentee, mentor, role, label or -1)
+
+
+def _pairs_text(problem: MatchProblem, pairs: list[tuple[int, int]]) -> str:
+    return ", ".join(f"({problem.mentee_ids[i]}, {problem.mentor_ids[j]})" for i, j in pairs)
+
+
+def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
+    """Place locked pairs, decide their roles, and check they can all hold.
+
+    The first lock of a mentee (or the one marked ``primary``) is the primary; each other
+    locked mentor must bring a specialty no other member brings (its ``covers`` if given).
+    Raises :class:`~scoring.errors.InputError` naming the pairs when a lock is forbidden or
+    ineligible, a mentor is locked beyond capacity, or a mentee beyond its network size.
+    """
+    from scoring.errors import InputError
+
+    n, m = problem.n_mentees, problem.n_mentors
+    wants, offers = problem.wants.copy(), problem.offers
+    unique: dict[tuple[int, int], LockedPair] = {}
+    for lock in problem.locks:
+        unique.setdefault((lock.mentee, lock.mentor), lock)
+    forbidden = {(int(i), int(j)) for i, j in problem.forbids}
+    bad = [key for key, ok in zip(((lk.mentee, lk.mentor) for lk in problem.locks),
+                                  lock_eligible, strict=True) if not ok]
+    if bad:
+        why = ["forbidden" if key in forbidden else "ineligible (breaks an eligibility rule)"
+               for key in bad]
+        details = "; ".join(f"{_pairs_text(problem, [key])} is {w}"
+                            for key, w in zip(bad, why, strict=True))
+        raise InputError(f"Locked pairs cannot be kept: {details}. Remove these rows from "
+                         f"the locks sheet, or the matching forbid / rule.")
+    by_mentor: dict[int, list[tuple[int, int]]] = {}
+    by_mentee: dict[int, list[LockedPair]] = {}
+    for (i, j), lock in unique.items():
+        by_mentor.setdefault(j, []).append((i, j))
+        by_mentee.setdefault(i, []).append(lock)
+    for j, pairs in by_mentor.items():
+        if len(pairs) > problem.capacity[j]:
+            raise InputError(
+                f"Mentor {problem.mentor_ids[j]} has capacity {problem.capacity[j]} but is "
+                f"locked to {len(pairs)} mentees: {_pairs_text(problem, pairs)}. Unlock some "
+                f"of these pairs or raise the mentor's capacity.")
+    capacity = problem.capacity - np.bincount([j for _, j in unique], minlength=m)
+    minimum = np.maximum(problem.minimum - (problem.capacity - capacity), 0)
+    needs_primary = np.ones(n, bool)
+    slots = np.maximum(problem.network_size - 1, 0)
+    banned: list[tuple[int, int]] = []
+    locked: list[tuple[int, int, str, int]] = []
+    label_index = {label: s for s, label in enumerate(problem.labels)}
+    for i, locks in by_mentee.items():
+        pairs = [(lk.mentee, lk.mentor) for lk in locks]
+        if len(locks) > problem.network_size[i]:
+            raise InputError(
+                f"Mentee {problem.mentee_ids[i]} asks for {problem.network_size[i]} mentor(s) "
+                f"but is locked to {len(locks)}: {_pairs_text(problem, pairs)}. Unlock some "
+                f"pairs or raise the mentee's network size.")
+        primary = next((lk for lk in locks if lk.role == "primary"), locks[0])
+        members = [lk.mentor for lk in locks]
+        brings = {j: wants[i] & offers[j] for j in members}
+        locked.append((i, primary.mentor, "primary", -1))
+        for lock in locks:
+            if lock is primary:
+                continue
+            others = np.zeros(len(problem.labels), bool)
+            for j in members:
+                if j != lock.mentor:
+                    others |= brings[j]
+            own = brings[lock.mentor] & ~others
+            wanted = label_index.get(lock.covers, -1) if lock.covers else -1
+            if wanted >= 0 and own[wanted]:
+                label = wanted
+            elif own.any() and not lock.covers:
+                label = int(np.argmax(own))
+            else:
+                raise InputError(
+                    f"Mentee {problem.mentee_ids[i]}: locked mentor "
+                    f"{problem.mentor_ids[lock.mentor]} would be a specialist but brings no "
+                    f"{'specialty ' + repr(lock.covers) if lock.covers else 'need area or role'}"
+                    f" that the other locked mentors ({_pairs_text(problem, pairs)}) do not "
+                    f"already bring. Lock fewer mentors for this mentee.")
+            locked.append((i, lock.mentor, "specialist", label))
+        needs_primary[i] = False
+        slots[i] = problem.network_size[i] - len(locks)
+        covered = np.zeros(len(problem.labels), bool)
+        for j in members:
+            covered |= brings[j]
+        specialist_labels = [lab for (ii, _, role, lab) in locked if ii == i and role ==
+                             "specialist"]
+        wants[i] &= ~covered
+        # A new member must not bring a locked specialist's specialty (it would stop being
+        # that specialist's own), nor repeat a locked mentor.
+        clash = np.zeros(m, bool)
+        clash[members] = True
+        if specialist_labels:
+            clash |= offers[:, specialist_labels].any(axis=1)
+        banned.extend((i, int(j)) for j in np.nonzero(clash)[0])
+    return Residual(capacity, minimum, needs_primary, slots, wants,
+                    np.array(banned, np.int64).reshape(-1, 2), tuple(locked))

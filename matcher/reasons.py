@@ -1,0 +1,97 @@
+"""Plain-words reasons for mentees left without (enough) mentors, and per-area shortfall.
+
+Everything here reads a finished assignment; nothing changes it. Ids are the participants'
+stable ids, so coordinators can find the people in their spreadsheets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from matcher.problem import SPECIALIST_ROLES, MatchProblem
+from matcher.pruning import Candidates
+
+#: How many full mentors a reason names before "and N more".
+NAMED = 3
+
+
+def _list(names: list[str], total: int) -> str:
+    more = f", and {total - len(names)} more" if total > len(names) else ""
+    return ", ".join(names) + more
+
+
+def unplaced_reasons(problem: MatchProblem, cands: Candidates, unplaced: np.ndarray,
+                     load: np.ndarray,
+                     explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None = None,
+                     ) -> dict[int, str]:
+    """Why each unplaced mentee has no mentor: nobody eligible, or everyone eligible is full."""
+    reasons: dict[int, str] = {}
+    nobody = unplaced[cands.eligible_count[unplaced] == 0]
+    detail = explain_ineligible(nobody) if explain_ineligible and len(nobody) else {}
+    for i in nobody:
+        reasons[int(i)] = "no eligible mentor: " + detail.get(
+            int(i), f"all {problem.n_mentors} mentors are excluded by an eligibility rule "
+                    f"or a forbidden pair")
+    starts = np.searchsorted(cands.mentee, np.arange(problem.n_mentees + 1))
+    for i in unplaced[cands.eligible_count[unplaced] > 0]:
+        mentors = cands.mentor[starts[i]:starts[i + 1]]
+        scores = cands.score[starts[i]:starts[i + 1]]
+        best = mentors[np.argsort(-scores, kind="stable")][:NAMED]
+        named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})" for j in best]
+        count = int(cands.eligible_count[i])
+        reasons[int(i)] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
+                           f"full: {_list(named, count)}")
+    return reasons
+
+
+def partial_reasons(problem: MatchProblem, cands: Candidates, members: dict[int, list[int]],
+                    primary: dict[int, int]) -> dict[int, str]:
+    """Why placed mentees got fewer mentors than they asked for."""
+    reasons: dict[int, str] = {}
+    for i, team in members.items():
+        asked = int(problem.network_size[i])
+        if len(team) >= asked:
+            continue
+        wanted = problem.wants[i]
+        available = cands.eligible_labels[i] & wanted & ~problem.offers[primary[i]]
+        names = [problem.labels[s] for s in np.nonzero(available)[0]]
+        missing = asked - 1
+        if len(names) < missing:
+            what = f"only {len(names)} ({', '.join(names)})" if names else "none"
+            reasons[i] = (f"asked for {asked} mentors, but eligible mentors bring {what} of the "
+                          f"requested need areas or roles beyond what the primary mentor "
+                          f"already brings, so at most {len(names) + 1} can form the network")
+        else:
+            covered = np.zeros(len(problem.labels), bool)
+            for j in team:
+                covered |= problem.offers[j]
+            open_labels = [problem.labels[s] for s in np.nonzero(available & ~covered)[0]]
+            reasons[i] = (f"asked for {asked} mentors, got {len(team)}: the eligible mentors "
+                          f"who bring {', '.join(open_labels) or 'the other requested areas'} "
+                          f"are full")
+    return reasons
+
+
+def area_shortfall(problem: MatchProblem, members: dict[int, list[int]]
+                   ) -> tuple[dict[str, int], list[str]]:
+    """Per need area: mentees who asked for it and have nobody in their network who brings it."""
+    n_labels = len(problem.labels)
+    network_brings = np.zeros((problem.n_mentees, n_labels), bool)
+    for i, team in members.items():
+        if team:
+            network_brings[i] = problem.offers[team].any(axis=0)
+    unmet = (problem.wants & ~network_brings).sum(axis=0)
+    demand = problem.wants.sum(axis=0)
+    supply = problem.offers.astype(np.int64).T @ problem.capacity
+    shortfall: dict[str, int] = {}
+    messages: list[str] = []
+    for s, label in enumerate(problem.labels):
+        if label in SPECIALIST_ROLES or unmet[s] == 0:
+            continue
+        shortfall[label] = int(unmet[s])
+        messages.append(f"{label}: {unmet[s]} of {demand[s]} mentees who asked for it have no "
+                        f"one in their network who brings it (mentors who bring it offer "
+                        f"{supply[s]} places in all)")
+    return shortfall, messages

@@ -1,0 +1,337 @@
+"""Month-12 rematch: feedback + run history + updated intake → locks, forbids, flags, solver.
+
+The rules a coordinator relies on (also in notes/readme_rematch.md):
+
+* a pair whose feedback says **yes** is locked and counts against the mentor's capacity;
+  so is an **unsure** pair when ``[rematch] unsure_policy = "keep"`` (the default);
+* a pair whose feedback says **no**, and every pair that ended in any earlier cycle of the
+  run chain, is forbidden;
+* an **unsure** pair under ``unsure_policy = "rematch"``, and a pair with no feedback row,
+  is free: the solver may keep or replace it, and keeping it is worth
+  ``[rematch] disruption_penalty`` points, so a network changes only when a change gains
+  more than that;
+* a pair whose mentor or mentee left the program (missing from the updated intake) ends;
+  the mentee keeps their network size, so a departed primary is replaced;
+* new goals extend the mentee's goals text for scoring; each new area adds a need area and
+  a network slot; a network larger than ``[defaults] max_network_size`` is capped and
+  flagged (overcommitment);
+* a mentee whose relationships ended by choice in each of the last
+  ``[rematch] jumper_cycles`` cycles (this meeting included) is flagged; with
+  ``hold_jumpers = true`` they get no new mentor (only pairs agreed to continue stay);
+* locks beyond a mentor's capacity are an :class:`~scoring.errors.InputError` naming the
+  mentor and the pairs, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from matcher.export import write_run_folder
+from matcher.history import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
+from matcher.pipeline import run_match
+from matcher.records import MatchOutcome
+from matcher.sheets import Table, write_csv
+from scoring.config import ConfigError, ProgramConfig
+from scoring.errors import InputError
+from scoring.feedback import FeedbackSheet
+from scoring.profiles import Cohort, Mentee
+
+FlagKind = Literal["jumper", "overcommitted"]
+#: The coordinator's list of flagged mentees, beside rematch.json in the run folder.
+FLAGS_FILE = "rematch_flags.csv"
+UNSURE_POLICIES = ("keep", "rematch")
+
+
+@dataclass(frozen=True)
+class RematchFlag:
+    """Something the coordinator should look at for one mentee."""
+
+    mentee_id: str
+    kind: FlagKind
+    message: str
+
+
+@dataclass(frozen=True)
+class RematchSettings:
+    """The ``[rematch]`` table, checked."""
+
+    unsure_policy: str
+    disruption_penalty: float
+    jumper_cycles: int
+    hold_jumpers: bool
+    max_network_size: int
+
+
+@dataclass(frozen=True)
+class RematchPlan:
+    """What the solver is asked to do, and why (every list in a stable, sorted order)."""
+
+    cohort: Cohort  # updated intake with new goals, areas and network sizes applied
+    locks: tuple[tuple[str, str], ...]  # (mentee id, mentor id) pairs that continue
+    forbids: tuple[tuple[str, str], ...]  # pairs that must not be made
+    keep_bonus: dict[tuple[str, str], float]  # free previous pairs → points for keeping them
+    ended: tuple[EndedPair, ...]  # previous pairs ended before solving, with reasons
+    held: tuple[str, ...]  # mentee ids held for the coordinator (no new mentors)
+    flags: tuple[RematchFlag, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def rematch_settings(config: ProgramConfig) -> RematchSettings:
+    """Read and check ``[rematch]``; ConfigError with the fix when a value is unusable."""
+    table = config.section("rematch")
+    where = config.path or "the config"
+    policy = str(table.get("unsure_policy", "keep"))
+    if policy not in UNSURE_POLICIES:
+        raise ConfigError(f'{where}: [rematch] unsure_policy is {policy!r}; use "keep" (unsure '
+                          'pairs continue) or "rematch" (unsure pairs may be replaced).')
+    try:
+        penalty = float(table.get("disruption_penalty", 0.0))
+        cycles = int(table.get("jumper_cycles", 2))
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: [rematch] disruption_penalty must be a number of points "
+                          "and jumper_cycles a whole number.") from None
+    if penalty < 0 or cycles < 1:
+        raise ConfigError(f"{where}: [rematch] disruption_penalty must be 0 or more and "
+                          "jumper_cycles 1 or more.")
+    return RematchSettings(unsure_policy=policy, disruption_penalty=penalty,
+                           jumper_cycles=cycles, hold_jumpers=bool(table.get("hold_jumpers")),
+                           max_network_size=int(config.section("defaults")["max_network_size"]))
+
+
+def plan_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
+                 config: ProgramConfig) -> RematchPlan:
+    """Turn the previous run, its feedback and the updated intake into solver inputs."""
+    settings = rematch_settings(config)
+    mentees = cohort.mentee_index()
+    mentors = cohort.mentor_index()
+    decisions = feedback.decisions()
+    previous = sorted(history.latest.pairs, key=lambda p: p.key)
+    locks: list[tuple[str, str]] = []
+    keep_bonus: dict[tuple[str, str], float] = {}
+    ended: list[EndedPair] = []
+    warnings: list[str] = []
+    for pair in previous:
+        key = pair.key
+        decision = decisions.get(key)
+        if pair.mentee_id not in mentees:
+            ended.append(EndedPair(*key, "the mentee left the program", by_choice=False))
+        elif pair.mentor_id not in mentors:
+            ended.append(EndedPair(*key, "the mentor left the program", by_choice=False))
+        elif decision == "no":
+            ended.append(EndedPair(*key, "ended at the month-12 meeting"))
+        elif decision == "yes" or settings.unsure_policy == "keep":
+            locks.append(key)
+        else:
+            keep_bonus[key] = settings.disruption_penalty
+        if decision is None and pair.mentee_id in mentees and pair.mentor_id in mentors:
+            warnings.append(f"No feedback row for {key[0]} – {key[1]}; treated as unsure.")
+    _check_capacity(locks, cohort, feedback)
+    flags = _jumper_flags(history, ended, settings)
+    held = tuple(sorted(f.mentee_id for f in flags
+                        if settings.hold_jumpers and f.mentee_id in mentees))
+    updated, overcommitted = _updated_mentees(cohort, feedback, locks, held, settings)
+    forbids = {pair for pair in history.ended_pairs() | {e.key for e in ended if e.by_choice}
+               if pair[0] in mentees and pair[1] in mentors}
+    locked = set(locks)
+    for mentee_id in held:
+        forbids.update((mentee_id, m.id) for m in cohort.mentors
+                       if (mentee_id, m.id) not in locked)
+        for key in [k for k in keep_bonus if k[0] == mentee_id]:
+            del keep_bonus[key]
+    return RematchPlan(
+        cohort=dataclasses.replace(cohort, mentees=updated),
+        locks=tuple(locks), forbids=tuple(sorted(forbids)), keep_bonus=keep_bonus,
+        ended=tuple(ended), held=held, flags=tuple(sorted(flags + overcommitted,
+                                                          key=lambda f: (f.mentee_id, f.kind))),
+        warnings=tuple(history.warnings) + tuple(warnings))
+
+
+def _check_capacity(locks: list[tuple[str, str]], cohort: Cohort,
+                    feedback: FeedbackSheet) -> None:
+    """InputError naming each mentor whose continuing pairs exceed their new capacity."""
+    capacity = {m.id: m.capacity for m in cohort.mentors}
+    per_mentor: dict[str, list[str]] = defaultdict(list)
+    for mentee_id, mentor_id in locks:
+        per_mentor[mentor_id].append(mentee_id)
+    over = {mentor: ids for mentor, ids in per_mentor.items() if len(ids) > capacity[mentor]}
+    if not over:
+        return
+    lines = [f"  mentor {mentor} has capacity {capacity[mentor]} but {len(ids)} continuing "
+             f"pairs: {', '.join(sorted(ids))}" for mentor, ids in sorted(over.items())]
+    sources = cohort.sources.get("mentors", "the mentors file")
+    raise InputError(
+        "Continuing pairs alone exceed a mentor's capacity, so the rematch cannot keep them "
+        "all:\n" + "\n".join(lines) + f"\nRaise the mentor's capacity in {sources}, or mark "
+        f"one of those pairs 'no' in {feedback.path} (unsure pairs are kept while "
+        "[rematch] unsure_policy is \"keep\").")
+
+
+def _jumper_flags(history: RunHistory, ended_now: list[EndedPair],
+                  settings: RematchSettings) -> list[RematchFlag]:
+    """Mentees whose relationships ended by choice in each of the last N cycles."""
+    boundaries = [tuple(ended_now), *history.cycles()]
+    if len(boundaries) < settings.jumper_cycles:
+        return []
+    recent = boundaries[:settings.jumper_cycles]
+    ended_each = [{e.mentee_id for e in boundary if e.by_choice} for boundary in recent]
+    jumpers = set.intersection(*ended_each)
+    n = settings.jumper_cycles
+    action = ("held for you: no new mentor was assigned automatically"
+              if settings.hold_jumpers else "matched as usual")
+    return [RematchFlag(mentee_id, "jumper",
+                        f"Relationships ended in each of the last {n} cycles (the pattern of "
+                        f"jumping from mentor to mentor); {action}. Talk with them before "
+                        "the next match.")
+            for mentee_id in sorted(jumpers)]
+
+
+def _updated_mentees(cohort: Cohort, feedback: FeedbackSheet,
+                     locks: list[tuple[str, str]], held: tuple[str, ...],
+                     settings: RematchSettings) -> tuple[list[Mentee], list[RematchFlag]]:
+    """Mentees with new goals, areas and network sizes applied; overcommitment flags."""
+    goals = feedback.new_goals()
+    areas = feedback.new_areas()
+    locked = Counter(mentee for mentee, _ in locks)
+    flags: list[RematchFlag] = []
+    updated = []
+    for mentee in cohort.mentees:
+        changes: dict[str, object] = {}
+        if mentee.id in goals:
+            changes["goals"] = "\n".join(filter(None, (goals[mentee.id], mentee.goals)))
+        added = tuple(a for a in areas.get(mentee.id, ()) if a not in mentee.need_areas)
+        if added:
+            changes["need_areas"] = mentee.need_areas + added
+        asked = mentee.network_size + len(added)
+        size = max(min(asked, settings.max_network_size), locked[mentee.id], 1)
+        if asked > settings.max_network_size:
+            flags.append(RematchFlag(
+                mentee.id, "overcommitted",
+                f"Asks for {asked} network members; the program allows "
+                f"{settings.max_network_size}, so the network was capped at {size}. Agree with "
+                "them which relationships matter most."))
+        if mentee.id in held:
+            size = max(locked[mentee.id], 1)
+        if size != mentee.network_size:
+            changes["network_size"] = size
+        updated.append(dataclasses.replace(mentee, **changes) if changes else mentee)
+    return updated, flags
+
+
+@dataclass
+class RematchOutcome:
+    """A solved rematch: the match outcome plus what changed since the previous run."""
+
+    outcome: MatchOutcome
+    plan: RematchPlan
+    ended: tuple[EndedPair, ...]  # every previous pair that does not continue, with reasons
+    kept: tuple[tuple[str, str], ...]  # previous pairs present in the new networks
+
+    def new_pairs(self) -> tuple[tuple[str, str], ...]:
+        """Pairs of the new networks that were not pairs of the previous run."""
+        kept = set(self.kept)
+        return tuple(sorted((p.mentee_id, p.mentor_id) for n in self.outcome.networks
+                            for p in n.pairings if (p.mentee_id, p.mentor_id) not in kept))
+
+
+def run_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
+                config: ProgramConfig, *, progress: bool = True) -> RematchOutcome:
+    """Plan the rematch, solve it with the same pipeline as `match`, and record the changes."""
+    plan = plan_rematch(history, feedback, cohort, config)
+    outcome = run_match(plan.cohort, config, locks=plan.locks, forbids=plan.forbids,
+                        progress=progress)
+    outcome = _with_held_reasons(outcome, plan)
+    made = {(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings}
+    decided = {e.key for e in plan.ended}
+    replaced = tuple(EndedPair(*key, "unsure or no feedback at month 12; replaced")
+                     for key in sorted(plan.keep_bonus) if key not in made)
+    held_out = tuple(EndedPair(*key, "held for the coordinator (jumper guard rail)")
+                     for key in sorted(history.latest.pair_keys())
+                     if key[0] in plan.held and key not in made and key not in decided
+                     and key not in plan.keep_bonus)
+    kept = tuple(sorted(history.latest.pair_keys() & made))
+    return RematchOutcome(outcome=outcome, plan=plan,
+                          ended=tuple(sorted(plan.ended + replaced + held_out,
+                                             key=lambda e: e.key)),
+                          kept=kept)
+
+
+def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome:
+    """The outcome with the hold reason on held mentees left without any mentor."""
+    if not plan.held:
+        return outcome
+    reason = ("Held for the coordinator: relationships ended in each of the last cycles; "
+              "not matched automatically ([rematch] hold_jumpers).")
+    held = set(plan.held)
+    networks = [dataclasses.replace(n, unplaced_reason=reason)
+                if n.mentee_id in held and not n.pairings else n for n in outcome.networks]
+    index = plan.cohort.mentee_index()
+    unplaced = dict(outcome.result.unplaced)
+    unplaced.update({index[n.mentee_id]: reason for n in networks
+                     if n.mentee_id in held and not n.pairings})
+    result = dataclasses.replace(outcome.result, unplaced=unplaced)
+    return dataclasses.replace(outcome, networks=networks, result=result)
+
+
+def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path,
+                   feedback: FeedbackSheet) -> dict[str, object]:
+    """The rematch.json record: previous run, decisions, ended pairs with reasons, flags.
+
+    Feedback notes and ratings are deliberately absent: the record may be shared.
+    """
+    decisions = Counter(row.decision for row in feedback.rows)
+    return {
+        "format": "mentormatch-rematch/1",
+        "previous_run": previous_run_entry(history, run_folder),
+        "feedback": {"file": feedback.path.name, "sha256": sha256_of(feedback.path),
+                     "rows": len(feedback.rows),
+                     "decisions": {k: decisions.get(k, 0) for k in ("yes", "no", "unsure")}},
+        "counts": {"kept": len(result.kept), "ended": len(result.ended),
+                   "new": len(result.new_pairs()), "locked": len(result.plan.locks),
+                   "forbidden": len(result.plan.forbids)},
+        "ended": [dataclasses.asdict(e) for e in result.ended],
+        "held": list(result.plan.held),
+        "flags": [dataclasses.asdict(f) for f in result.plan.flags],
+        "warnings": list(result.plan.warnings),
+    }
+
+
+def previous_run_entry(history: RunHistory, run_folder: Path) -> dict[str, str]:
+    """run.json's ``previous_run``: the previous folder relative to the new one, and the
+    sha256 of its run.json (relative, so a whole runs/ folder can be moved or shared)."""
+    previous = history.latest.folder.absolute()
+    return {"path": os.path.relpath(previous, Path(run_folder).absolute()),
+            "sha256": history.latest.run_json_sha256}
+
+
+def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: FeedbackSheet,
+                         out_dir: Path, *, force: bool, inputs: dict[str, Path],
+                         quiet: bool) -> Path:
+    """Write the run folder as `match` does, plus the link to the previous run (run.json
+    ``previous_run``), the feedback file's hash, rematch.json and rematch_flags.csv."""
+    out_dir = Path(out_dir)
+    chain = {run.folder.resolve() for run in history.runs}
+    if out_dir.resolve() in chain:
+        raise InputError(f"--out {out_dir} is a run folder of the history this rematch reads "
+                         "(the previous run or one before it); replacing it would lose that "
+                         "history. Choose a new --out folder, e.g. runs/<next year>.")
+    folder = write_run_folder(result.outcome, out_dir, force=force,
+                              inputs={**inputs, "feedback": feedback.path}, quiet=quiet)
+    # write_run_folder has no previous_run argument yet; fill the field it leaves null.
+    record_path = folder / "run.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["previous_run"] = previous_run_entry(history, folder)
+    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+    (folder / REMATCH_RECORD).write_text(
+        json.dumps(rematch_record(result, history, folder, feedback), indent=2,
+                   ensure_ascii=False) + "\n", encoding="utf-8")
+    write_csv(folder / FLAGS_FILE, Table("Flags", ("mentee_id", "flag", "message"),
+                                         [(f.mentee_id, f.kind, f.message)
+                                          for f in result.plan.flags]))
+    return folder

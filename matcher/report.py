@@ -1,0 +1,303 @@
+"""report.html: one self-contained page a coordinator reads after a match.
+
+Sections (stable ids): ``summary``, ``score-distribution``, ``lowest-scores``,
+``mentor-load``, ``need-coverage``, ``unplaced`` and ``fairness``. Plots are drawn with
+matplotlib (Agg) and inlined as SVG with fixed ids and no date, so the page has no external
+resource and a rerun writes the same bytes. The wall-clock solve time is left out for the
+same reason (the CLI prints it; run.json holds the run's time).
+
+Fairness is audited across the groups a program chooses (``[report] audit_fields``, default
+career stage and institution). Sensitive fields may be audited, but only in aggregate, and
+any group smaller than ``[report] min_group_size`` (default 5) is not shown on its own, so
+nobody can be recognised from a row of the table.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from matcher.plans import Labels  # noqa: E402
+from matcher.privacy import redact, sensitive_values  # noqa: E402
+from matcher.records import MatchOutcome  # noqa: E402
+from matcher.summary import summarise  # noqa: E402
+from matcher.templating import Templates  # noqa: E402
+from scoring.config import MENTEE_FIELDS, ConfigError  # noqa: E402
+from scoring.explain import PairExplanation  # noqa: E402
+
+#: Groups the fairness section audits when the config names none.
+DEFAULT_AUDIT_FIELDS: tuple[str, ...] = ("career_stage", "institution")
+#: Smallest group shown on its own in the fairness tables.
+DEFAULT_MIN_GROUP_SIZE = 5
+#: Rows of the "lowest-scored pairs" and "full mentors" tables.
+TABLE_ROWS = 15
+
+ACCENT, SECOND, MUTED = "#1f5f8b", "#e07a2e", "#9aa5b1"
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One row of a fairness table: a group and its mentees' outcome."""
+
+    group: str
+    mentees: int
+    placed: int
+    mean_score: float | None
+    lowest_score: float | None
+
+
+@dataclass(frozen=True)
+class AuditTable:
+    """The fairness table of one audited field."""
+
+    field: str
+    label: str
+    rows: tuple[GroupRow, ...]
+    suppressed_groups: int
+    suppressed_mentees: int
+
+
+def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], PairExplanation],
+                  templates: Templates, notes: tuple[str, ...] = ()) -> str:
+    """The complete report.html text for one match outcome."""
+    cohort, config = outcome.cohort, outcome.config
+    mentees = {m.id: m for m in cohort.mentees}
+    mentors = {m.id: m for m in cohort.mentors}
+    labels = Labels.of(config)
+    pairings = [p for n in outcome.networks for p in n.pairings]
+    report_cfg = config.section("report")
+    audit_fields = tuple(report_cfg.get("audit_fields", DEFAULT_AUDIT_FIELDS))
+    unknown = [f for f in audit_fields if f not in MENTEE_FIELDS]
+    if unknown:
+        raise ConfigError(f"{config.path or 'the config'}: [report] audit_fields names "
+                          f"{unknown}, which are not mentee fields. Use fields such as "
+                          f"career_stage, institution, specialty.")
+    min_group = int(report_cfg.get("min_group_size", DEFAULT_MIN_GROUP_SIZE))
+
+    lowest = []
+    for pairing in sorted(pairings, key=lambda p: (p.score, p.mentee_id, p.mentor_id))[:TABLE_ROWS]:
+        explanation = explanations[(pairing.mentee_id, pairing.mentor_id)]
+        withheld = sensitive_values((mentees[pairing.mentee_id], mentors[pairing.mentor_id]),
+                                    config.sensitive_fields)
+        weakest = _weakest_component(explanation)
+        lowest.append({
+            "pairing": pairing, "mentee": mentees[pairing.mentee_id].name,
+            "mentor": mentors[pairing.mentor_id].name,
+            "reason": redact(next(iter(explanation.reasons(1)), ""), withheld),
+            "weakest": redact(weakest, withheld),
+        })
+
+    assigned = Counter(p.mentor_id for p in pairings)
+    loads = [(m, assigned.get(m.id, 0)) for m in cohort.mentors]
+    full = [{"mentor": m, "assigned": a, "over": a > m.capacity}
+            for m, a in sorted(loads, key=lambda x: (x[0].capacity - x[1], x[0].id))
+            if a >= m.capacity]
+    demand = _area_demand(outcome, labels)
+    unplaced = [{"mentee": mentees[n.mentee_id], "reason": n.unplaced_reason or "",
+                 "status": "unplaced"} for n in outcome.networks if n.primary is None]
+    unplaced += [{"mentee": mentees[n.mentee_id], "reason": n.partial_reason or "",
+                  "status": f"{len(n.pairings)} of {n.requested} mentors"}
+                 for n in outcome.networks if n.primary is not None and n.partial_reason]
+
+    scores = np.array([p.score for p in pairings], dtype=float)
+    return templates.render(
+        "report.html.j2",
+        program=str(config.section("program").get("name", "")),
+        summary=summarise(outcome),
+        time_limit=config.section("solver").get("time_limit_seconds"),
+        notes=notes,
+        messages=outcome.result.messages,
+        problems=len(cohort.problems),
+        score_plot=_score_histogram(outcome),
+        score_quartiles=(np.percentile(scores, [25, 50, 75]).round(1).tolist()
+                         if scores.size else None),
+        lowest=lowest,
+        load_plot=_load_plot(loads),
+        load_counts=_load_counts(loads),
+        full=full[:TABLE_ROWS], full_more=max(0, len(full) - TABLE_ROWS),
+        overloaded=sum(1 for row in full if row["over"]),
+        demand=demand,
+        demand_plot=_demand_plot(demand) if demand else None,
+        unplaced=unplaced,
+        audits=[_audit(outcome, f, labels, min_group) for f in audit_fields],
+        min_group=min_group,
+    )
+
+
+def _weakest_component(explanation: PairExplanation) -> str:
+    weighted = [c for c in explanation.components if c.weight > 0]
+    if not weighted:
+        return ""
+    weakest = min(weighted, key=lambda c: (c.value, c.name))
+    full_points = weakest.points / weakest.value if weakest.value else None
+    of = f" of {full_points:.1f}" if full_points else ""
+    return f"{weakest.name.replace('_', ' ')}: {weakest.points:.1f}{of} points ({weakest.evidence})"
+
+
+def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object]]:
+    """Per need area: mentees asking, mentor capacity offering it, askers whose network has it."""
+    cohort = outcome.cohort
+    mentors = {m.id: m for m in cohort.mentors}
+    networks = {n.mentee_id: n for n in outcome.networks}
+    areas = list(outcome.config.raw["vocabularies"].get("areas", {}))
+    seen = {a for m in cohort.mentees for a in m.need_areas}
+    seen |= {a for m in cohort.mentors for a in m.expertise_areas}
+    areas += sorted(seen - set(areas))
+    rows = []
+    for area in areas:
+        askers = [m for m in cohort.mentees if area in m.need_areas]
+        offered = sum(m.capacity for m in cohort.mentors if area in m.expertise_areas)
+        if not askers and not offered:
+            continue
+        covered = sum(
+            1 for m in askers
+            if any(area in mentors[p.mentor_id].expertise_areas
+                   for p in networks[m.id].pairings)) if networks else 0
+        rows.append({"area": labels("areas", area), "asking": len(askers),
+                     "capacity": offered, "covered": covered,
+                     "short": len(askers) > offered})
+    return rows
+
+
+def _audit(outcome: MatchOutcome, field: str, labels: Labels, min_group: int) -> AuditTable:
+    """Mentees grouped by ``field``: count, placed, mean and lowest primary score."""
+    primary = {n.mentee_id: (n.primary.score if n.primary else None) for n in outcome.networks}
+    groups: dict[str, list[float | None]] = {}
+    for mentee in outcome.cohort.mentees:
+        value = getattr(mentee, field, None)
+        if value is None:
+            value = mentee.extra.get(field, "")
+        if isinstance(value, tuple):
+            value = ", ".join(value)
+        if field == "career_stage" and value:
+            value = labels("career_stage", value)
+        groups.setdefault(str(value).strip() or "(not given)", []).append(primary.get(mentee.id))
+    rows, hidden_groups, hidden_mentees = [], 0, 0
+    for group in sorted(groups, key=lambda g: (-len(groups[g]), g)):
+        members = groups[group]
+        if len(members) < min_group:
+            hidden_groups += 1
+            hidden_mentees += len(members)
+            continue
+        placed = np.array([s for s in members if s is not None], dtype=float)
+        rows.append(GroupRow(group=group, mentees=len(members), placed=int(placed.size),
+                             mean_score=round(float(placed.mean()), 1) if placed.size else None,
+                             lowest_score=round(float(placed.min()), 1) if placed.size else None))
+    return AuditTable(field=field, label=field.replace("_", " ").capitalize(), rows=tuple(rows),
+                      suppressed_groups=hidden_groups, suppressed_mentees=hidden_mentees)
+
+
+def _load_counts(loads: list) -> list[tuple[str, int]]:
+    """Mentors by how full they are, in the order of the load plot."""
+    buckets = Counter(_load_bucket(m.capacity, a) for m, a in loads)
+    return [(name, buckets.get(name, 0)) for name in _LOAD_BUCKETS]
+
+
+_LOAD_BUCKETS = ("no mentee", "under half", "half or more", "full", "over capacity")
+
+
+def _load_bucket(capacity: int, assigned: int) -> str:
+    if assigned == 0:
+        return "no mentee"
+    if assigned > capacity:
+        return "over capacity"
+    if assigned == capacity:
+        return "full"
+    return "half or more" if 2 * assigned >= capacity else "under half"
+
+
+# --- plots ---------------------------------------------------------------------------------
+
+def _style() -> dict[str, object]:
+    return {
+        "svg.fonttype": "none", "svg.hashsalt": "mentormatch", "font.size": 10,
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial"],
+        "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": MUTED,
+        "axes.titlesize": 11, "axes.titleweight": "bold", "axes.titlelocation": "left",
+        "xtick.color": "#3e4c59", "ytick.color": "#3e4c59", "axes.labelcolor": "#3e4c59",
+        "axes.grid": True, "grid.color": "#e4e7eb", "grid.linewidth": 0.8,
+        "axes.axisbelow": True,
+    }
+
+
+def _svg(draw, size: tuple[float, float], salt: str) -> str:
+    """Draw with ``draw(ax)`` and return the figure as SVG text for inlining."""
+    with plt.rc_context({**_style(), "svg.hashsalt": f"mentormatch-{salt}"}):
+        figure, axes = plt.subplots(figsize=size, layout="constrained")
+        try:
+            draw(axes)
+            buffer = io.StringIO()
+            figure.savefig(buffer, format="svg", metadata={"Date": None})
+        finally:
+            plt.close(figure)
+    text = buffer.getvalue()
+    # Keep only the <svg> element: the XML prolog and DOCTYPE are not valid inside HTML.
+    return text[text.index("<svg"):]
+
+
+def _score_histogram(outcome: MatchOutcome) -> str | None:
+    primary = [p.score for n in outcome.networks for p in n.pairings if p.role == "primary"]
+    special = [p.score for n in outcome.networks for p in n.pairings if p.role == "specialist"]
+    if not primary and not special:
+        return None
+
+    def draw(ax) -> None:
+        bins = np.arange(0, 105, 5)
+        data, colors, names = [], [], []
+        for values, color, name in ((primary, ACCENT, "primary mentor"),
+                                    (special, SECOND, "specialist")):
+            if values:
+                data.append(values)
+                colors.append(color)
+                names.append(name)
+        ax.hist(data, bins=bins, color=colors, label=names, stacked=True, edgecolor="white")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("compatibility score (0-100)")
+        ax.set_ylabel("pairs")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.legend(frameon=False)
+
+    return _svg(draw, (9.5, 3.2), "scores")
+
+
+def _load_plot(loads: list) -> str | None:
+    if not loads:
+        return None
+    counts = _load_counts(loads)
+
+    def draw(ax) -> None:
+        names = [name for name, _ in counts]
+        values = [value for _, value in counts]
+        colors = [MUTED, "#7fb3d5", "#4a90c2", ACCENT, "#c0392b"]
+        bars = ax.bar(names, values, color=colors)
+        ax.bar_label(bars, padding=2)
+        ax.set_ylabel("mentors")
+        ax.grid(axis="x", visible=False)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+
+    return _svg(draw, (9.5, 2.8), "load")
+
+
+def _demand_plot(demand: list[dict[str, object]]) -> str:
+    def draw(ax) -> None:
+        names = [str(row["area"]) for row in demand][::-1]
+        asking = np.array([row["asking"] for row in demand][::-1], dtype=float)
+        capacity = np.array([row["capacity"] for row in demand][::-1], dtype=float)
+        y = np.arange(len(names))
+        ax.barh(y + 0.2, asking, height=0.4, color=SECOND, label="mentees asking")
+        ax.barh(y - 0.2, capacity, height=0.4, color=ACCENT, label="mentor places offering it")
+        ax.set_yticks(y, names)
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel("people")
+        ax.legend(frameon=False, loc="lower right")
+
+    return _svg(draw, (9.5, 1.0 + 0.36 * len(demand)), "demand")

@@ -1,0 +1,156 @@
+"""The run folder's tables: pairings, networks, explanations, unplaced, loads, problems.
+
+Each function turns a match outcome into a :class:`matcher.sheets.Table` (header and rows in
+a fixed order), so pairings.csv and the sheets of pairings.xlsx show the same figures.
+Participants appear by id and name only; text the program generated passes
+:func:`matcher.privacy.redact` so sensitive values are never printed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from matcher.plans import REASONS_SHOWN, Labels
+from matcher.privacy import WITHHELD, redact, sensitive_values
+from matcher.records import MatchOutcome
+from matcher.sheets import Table
+from scoring.explain import PairExplanation
+
+Explanations = Mapping[tuple[str, str], PairExplanation]
+
+
+def _reasons(outcome: MatchOutcome, explanation: PairExplanation) -> list[str]:
+    people = (_mentees(outcome)[explanation.mentee_id], _mentors(outcome)[explanation.mentor_id])
+    withheld = sensitive_values(people, outcome.config.sensitive_fields)
+    reasons = [redact(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
+    return reasons + [""] * (REASONS_SHOWN - len(reasons))
+
+
+def _mentees(outcome: MatchOutcome) -> dict:
+    return {m.id: m for m in outcome.cohort.mentees}
+
+
+def _mentors(outcome: MatchOutcome) -> dict:
+    return {m.id: m for m in outcome.cohort.mentors}
+
+
+def _covers_label(outcome: MatchOutcome, covers: str | None) -> str:
+    if not covers:
+        return ""
+    return covers if covers in ("coach", "advisor") else Labels.of(outcome.config)("areas", covers)
+
+
+def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
+    """A row per pair: who, which role it fills, its score and its top reasons.
+
+    ``covers`` holds the canonical value (as the config spells it), so a later rematch can
+    read the file back; the readable label is in the plans.
+    """
+    mentees, mentors = _mentees(outcome), _mentors(outcome)
+    rows = []
+    for network in outcome.networks:
+        for p in network.pairings:
+            rows.append([
+                p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
+                p.role, p.covers or "", round(float(p.score), 2),
+                "yes" if p.locked else "",
+                *_reasons(outcome, explanations[(p.mentee_id, p.mentor_id)]),
+            ])
+    headers = ("mentee_id", "mentee_name", "mentor_id", "mentor_name", "role", "covers",
+               "score", "locked", *(f"reason_{i}" for i in range(1, REASONS_SHOWN + 1)))
+    return Table("Pairings", headers, rows)
+
+
+def networks_table(outcome: MatchOutcome) -> Table:
+    """A row per mentee of the cohort: primary, specialists, requested against got."""
+    mentors = _mentors(outcome)
+    networks = {n.mentee_id: n for n in outcome.networks}
+    rows = []
+    for mentee in outcome.cohort.mentees:
+        network = networks.get(mentee.id)
+        if network is None or network.primary is None:
+            reason = network.unplaced_reason if network else "not in the solver's result"
+            rows.append([mentee.id, mentee.name, "unplaced", "", "", None, "",
+                         network.requested if network else mentee.network_size, 0,
+                         reason or ""])
+            continue
+        primary = network.primary
+        specialists = "; ".join(
+            f"{mentors[s.mentor_id].name} <{s.mentor_id}> ({_covers_label(outcome, s.covers)})"
+            for s in network.specialists)
+        status = "partial" if network.partial_reason else "placed"
+        rows.append([mentee.id, mentee.name, status, primary.mentor_id,
+                     mentors[primary.mentor_id].name, round(float(primary.score), 2),
+                     specialists, network.requested, len(network.pairings),
+                     network.partial_reason or ""])
+    headers = ("mentee_id", "mentee_name", "status", "primary_id", "primary_name",
+               "primary_score", "specialists", "requested", "got", "note")
+    return Table("Networks", headers, rows)
+
+
+def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
+    """A row per pair and score component: points, value, weight and evidence."""
+    mentees, mentors = _mentees(outcome), _mentors(outcome)
+    rows = []
+    for network in outcome.networks:
+        for p in network.pairings:
+            explanation = explanations[(p.mentee_id, p.mentor_id)]
+            withheld = sensitive_values((mentees[p.mentee_id], mentors[p.mentor_id]),
+                                        outcome.config.sensitive_fields)
+            for c in explanation.components:
+                rows.append([p.mentee_id, p.mentor_id, p.role, c.name,
+                             round(float(c.points), 2), round(float(c.value), 3),
+                             round(float(c.weight), 3), redact(c.evidence, withheld)])
+    headers = ("mentee_id", "mentor_id", "role", "component", "points", "value", "weight",
+               "evidence")
+    return Table("Explanations", headers, rows, number_format="0.00")
+
+
+def unplaced_table(outcome: MatchOutcome) -> Table:
+    """A row per mentee without any mentor, or with fewer mentors than asked."""
+    mentees = _mentees(outcome)
+    rows = [[n.mentee_id, mentees[n.mentee_id].name, "unplaced", n.unplaced_reason or ""]
+            for n in outcome.networks if n.primary is None]
+    rows += [[n.mentee_id, mentees[n.mentee_id].name,
+              f"{len(n.pairings)} of {n.requested} mentors", n.partial_reason or ""]
+             for n in outcome.networks if n.primary is not None and n.partial_reason]
+    return Table("Unplaced", ("mentee_id", "mentee_name", "outcome", "reason"), rows)
+
+
+def mentor_load_table(outcome: MatchOutcome) -> Table:
+    """A row per mentor of the cohort: capacity, assigned, free and who."""
+    assigned: Counter[str] = Counter()
+    who: dict[str, list[str]] = {}
+    mentees = _mentees(outcome)
+    for network in outcome.networks:
+        for p in network.pairings:
+            assigned[p.mentor_id] += 1
+            who.setdefault(p.mentor_id, []).append(mentees[p.mentee_id].name)
+    rows = []
+    for mentor in outcome.cohort.mentors:
+        count = assigned.get(mentor.id, 0)
+        rows.append([mentor.id, mentor.name, ", ".join(mentor.roles), mentor.capacity, count,
+                     mentor.capacity - count, "; ".join(who.get(mentor.id, []))])
+    headers = ("mentor_id", "mentor_name", "roles", "capacity", "assigned", "free", "mentees")
+    return Table("Mentor load", headers, rows)
+
+
+def problems_table(outcome: MatchOutcome) -> Table:
+    """Intake problems, with values of sensitive columns withheld."""
+    config = outcome.config
+    sensitive = set(config.sensitive_fields)
+    hidden_headers = {header for side in ("mentors", "mentees")
+                      for header, field in config.columns(side).items() if field in sensitive}
+    hidden_headers |= sensitive
+    rows = []
+    for problem in outcome.cohort.problems:
+        value, message, fix = problem.value or "", problem.message, problem.fix
+        if problem.column in hidden_headers and value:
+            message = redact(message, (value,))
+            fix = redact(fix, (value,))
+            value = WITHHELD
+        rows.append([problem.severity, problem.file, problem.row, problem.column or "",
+                     value, message, fix])
+    headers = ("severity", "file", "row", "column", "value", "message", "fix")
+    return Table("Intake problems", headers, rows)

@@ -1,0 +1,84 @@
+"""Jinja2 templates for plans, e-mails and the report, with a program's own overrides.
+
+Templates live in ``matcher/templates``. A program replaces any of them by putting a file of
+the same name in its own folder, named by ``[program] templates_dir`` in the config
+(relative to the config file) or by the caller. Escaping follows the output: HTML templates
+(``*.html.j2``) autoescape everything; Markdown templates (``*.md.j2``) neutralise ``<`` and
+``>``, so a participant named ``<script>`` shows as text in any Markdown viewer; plain-text
+templates (``*.txt.j2``, e-mail bodies) are left as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from scoring.config import ConfigError, ProgramConfig
+
+_PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
+
+
+def _markdown_safe(value: Any) -> Any:
+    """Every ``{{ value }}`` in a Markdown template: angle brackets become entities."""
+    if isinstance(value, str):
+        return value.replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+def _long_date(value: dt.date | None) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
+
+
+class Templates:
+    """The template set of one run: a program folder first, then the built-in templates."""
+
+    def __init__(self, override_dir: Path | None = None) -> None:
+        if override_dir is not None and not override_dir.is_dir():
+            raise ConfigError(f"Templates folder {override_dir} does not exist. Create it "
+                              f"with the templates you want to change (copy them from "
+                              f"{_PACKAGE_TEMPLATES}), or remove the templates_dir setting.")
+        folders = [str(override_dir)] if override_dir else []
+        loader = jinja2.FileSystemLoader([*folders, str(_PACKAGE_TEMPLATES)])
+        common: dict[str, Any] = {"loader": loader, "undefined": jinja2.StrictUndefined,
+                                  "trim_blocks": True, "lstrip_blocks": True,
+                                  "keep_trailing_newline": True}
+        self._html = jinja2.Environment(autoescape=True, **common)
+        self._markdown = jinja2.Environment(autoescape=False, finalize=_markdown_safe, **common)
+        self._text = jinja2.Environment(autoescape=False, **common)
+        for env in (self._html, self._markdown, self._text):
+            env.filters["long_date"] = _long_date
+
+    def render(self, name: str, **context: Any) -> str:
+        """Render template ``name`` with the escaping its kind of output needs."""
+        if name.endswith((".html.j2", ".htm.j2", ".svg.j2")):
+            env = self._html
+        elif name.endswith(".md.j2"):
+            env = self._markdown
+        else:
+            env = self._text
+        try:
+            return env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"Template {exc.filename or name}, line {exc.lineno}: "
+                              f"{exc.message}. Fix the template or remove it to use the "
+                              f"built-in one.") from None
+        except jinja2.UndefinedError as exc:
+            raise ConfigError(f"Template {name}: {exc.message}. Use only the variables the "
+                              f"built-in template uses.") from None
+
+
+def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Templates:
+    """The templates of a run: ``override_dir``, else ``[program] templates_dir``, else built-in.
+
+    A relative ``templates_dir`` in the config is read relative to the config file.
+    """
+    if override_dir is None:
+        configured = str(config.section("program").get("templates_dir") or "").strip()
+        if configured:
+            override_dir = Path(configured)
+            if not override_dir.is_absolute() and config.path is not None:
+                override_dir = config.path.parent / override_dir
+    return Templates(override_dir)

@@ -1,0 +1,339 @@
+"""Read a coordinator's intake files into a :class:`~scoring.profiles.Cohort`.
+
+``read_cohort(mentors_path, mentees_path, config)`` accepts a CSV or XLSX file per side,
+or the same workbook twice with one sheet per side (``[intake] mentor_sheet`` /
+``mentee_sheet``). Files that cannot be read at all raise
+:class:`~scoring.errors.IntakeError`; everything wrong inside a file becomes a
+:class:`~scoring.profiles.Problem` in ``Cohort.problems``, so one run lists them all.
+
+Headers are mapped through ``[columns.mentors]`` / ``[columns.mentees]`` (compared after
+folding case, accents, punctuation and spaces); a header that spells a canonical field
+name (``email``, ``career stage``) maps to it without config. Other columns are kept in
+``Person.extra``. Several headers may map to one field: free text is joined, multi-select
+answers are merged, and single values take the first non-blank cell.
+
+Which rows come back: a row with errors is still returned, with each bad value left at
+its default, so every problem is reported and callers can show the row; rows without an
+id and later rows repeating an id are left out. Blank rows are skipped silently.
+``match`` refuses to run while ``Cohort.errors`` is non-empty.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scoring.config import (
+    FIELD_VOCABULARY,
+    MENTEE_FIELDS,
+    MENTOR_FIELDS,
+    MULTI_VALUE_FIELDS,
+    ConfigError,
+    ProgramConfig,
+    Vocabulary,
+)
+from scoring.errors import IntakeError
+from scoring.normalise import (
+    Issue,
+    clean_text,
+    is_blank,
+    looks_like_email,
+    lookup_values,
+    normalise_email,
+    normalise_id,
+    parse_count,
+    parse_time_zone,
+    reference_date,
+    split_values,
+    unknown_value_issue,
+)
+from scoring.profiles import Cohort, Mentee, Mentor, Problem
+from scoring.spreadsheet import Table, read_table
+from scoring.text import clean_cell, fold
+from scoring.validation import drop_duplicate_ids, resolve_exclusions
+
+#: Canonical fields per side.
+SIDE_FIELDS: dict[str, tuple[str, ...]] = {"mentors": MENTOR_FIELDS, "mentees": MENTEE_FIELDS}
+#: Free-text fields: several mapped columns are joined with line breaks.
+TEXT_FIELDS = frozenset({"goals", "bio"})
+#: Plain single-value text fields, kept as written (trimmed).
+PLAIN_FIELDS = frozenset({"specialty", "gender", "background"})
+
+
+def map_headers(headers: Sequence[str], columns: dict[str, str],
+                allowed: Sequence[str]) -> dict[int, str]:
+    """Column position → canonical field, for the headers the config (or a canonical
+    field's own name) accounts for. Headers are compared with :func:`scoring.text.fold`."""
+    configured = {fold(header): canonical for header, canonical in columns.items()}
+    mapping = {i: configured[fold(h)] for i, h in enumerate(headers) if fold(h) in configured}
+    own_names = {fold(name): name for name in allowed}
+    for i, header in enumerate(headers):
+        implicit = own_names.get(fold(header))
+        if i not in mapping and implicit and implicit not in mapping.values():
+            mapping[i] = implicit
+    return mapping
+
+
+def required_fields(config: ProgramConfig) -> tuple[str, ...]:
+    """Fields every intake file must have a column for: the id field and ``name``."""
+    return (config.section("program")["id_field"], "name")
+
+
+def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
+                config: ProgramConfig) -> Cohort:
+    """Read, normalise and cross-check both sides; see the module docstring."""
+    mentor_table, mentee_table = _read_tables(Path(mentors_path), Path(mentees_path), config)
+    on = _reference_date(config)
+    mentors, mentor_problems, mentor_excl = _read_side(mentor_table, "mentors", config, on)
+    mentees, mentee_problems, mentee_excl = _read_side(mentee_table, "mentees", config, on)
+    id_column = {side: _first_header(table, config, side)
+                 for side, table in (("mentors", mentor_table), ("mentees", mentee_table))}
+    mentors, mentor_dupes = drop_duplicate_ids(mentors, mentor_table.label, id_column["mentors"])
+    mentees, mentee_dupes = drop_duplicate_ids(mentees, mentee_table.label, id_column["mentees"])
+    mentors, mentees, exclusion_problems = resolve_exclusions(
+        mentors, mentees, files={"mentors": mentor_table.label, "mentees": mentee_table.label},
+        exclude_columns={"mentors": mentor_excl, "mentees": mentee_excl})
+    problems = [*mentor_table.notes, *mentee_table.notes,
+                *_by_row(mentor_problems + mentor_dupes),
+                *_by_row(mentee_problems + mentee_dupes), *_by_row(exclusion_problems)]
+    return Cohort(mentors=mentors, mentees=mentees, problems=problems,
+                  sources={"mentors": str(mentors_path), "mentees": str(mentees_path)})
+
+
+def _by_row(problems: list[Problem]) -> list[Problem]:
+    """Problems in spreadsheet order (file-level ones first); stable within a row."""
+    return sorted(problems, key=lambda p: -1 if p.row is None else p.row)
+
+
+def _reference_date(config: ProgramConfig) -> Any:
+    start = config.section("program").get("start_date", "")
+    try:
+        return reference_date(start)
+    except ValueError:
+        where = config.path or "the config"
+        raise ConfigError(f"{where}: [program] start_date {start!r} is not a date. Write it "
+                          "as YYYY-MM-DD, e.g. 2026-09-01, or leave it empty.") from None
+
+
+def _read_tables(mentors_path: Path, mentees_path: Path,
+                 config: ProgramConfig) -> tuple[Table, Table]:
+    intake = config.section("intake")
+    same_file = mentors_path.exists() and mentees_path.exists() \
+        and mentors_path.resolve() == mentees_path.resolve()
+    if same_file and mentors_path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        raise IntakeError(f"{mentors_path}: the same file was given for mentors and mentees. "
+                          "Pass two files, or one .xlsx workbook with a sheet per side.")
+    mentors = read_table(mentors_path, intake["mentor_sheet"], required_sheet=same_file)
+    mentees = read_table(mentees_path, intake["mentee_sheet"], required_sheet=same_file)
+    return mentors, mentees
+
+
+def _first_header(table: Table, config: ProgramConfig, side: str) -> str | None:
+    """Header text of the column holding the id field (for problems about ids)."""
+    id_field = config.section("program")["id_field"]
+    mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
+    return next((table.headers[i] for i, f in sorted(mapping.items()) if f == id_field), None)
+
+
+def _missing_column_problem(table: Table, side: str, missing: str) -> Problem:
+    """An error naming the missing field, the headers found and the closest header."""
+    found = ", ".join(repr(h) for h in table.headers)
+    folded = {fold(h): h for h in table.headers}
+    close = difflib.get_close_matches(missing.replace("_", " "), list(folded), n=1, cutoff=0.4)
+    hint = f" The closest header is {folded[close[0]]!r}." if close else ""
+    example = folded[close[0]] if close else "Your header"
+    return Problem("error", table.label, None, None, None,
+                   f"No column for the {side[:-1]}s' {missing!r}; headers found: {found}.{hint}",
+                   f'Map it under [columns.{side}] in the config (e.g. "{example}" = '
+                   f'"{missing}"), or rename the header.')
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What reading a row needs from the config, built once per file (vocabularies are
+    costly to build, and a big cohort has tens of thousands of cells to look up)."""
+
+    config: ProgramConfig
+    on: Any  # the reference date for time-zone offsets
+    vocabularies: dict[str, Vocabulary]
+    defaults: dict[str, Any]
+    id_field: str
+    # Answers repeat across thousands of rows; parsing each distinct cell once per file
+    # makes reading a 10,000-row sheet several times faster.
+    memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, config: ProgramConfig, on: Any) -> _Settings:
+        return cls(config=config, on=on, vocabularies=config.vocabularies,
+                   defaults=config.section("defaults"),
+                   id_field=config.section("program")["id_field"])
+
+    def vocabulary(self, name: str) -> Vocabulary:
+        return self.vocabularies.get(name) or Vocabulary.from_table(name, {})
+
+    def values(self, vocabulary: str, cell: str) -> tuple[tuple[str, ...], list[str]]:
+        """:func:`lookup_values` of a multi-select cell, parsed once per distinct text."""
+        key = (vocabulary, cell)
+        if key not in self.memo:
+            self.memo[key] = lookup_values(cell, self.vocabulary(vocabulary),
+                                           self.config.separators)
+        return self.memo[key]
+
+    def time_zone(self, text: str) -> tuple[float | None, list[Issue]]:
+        """:func:`parse_time_zone` at the reference date, parsed once per distinct text."""
+        key = ("time_zone", text)
+        if key not in self.memo:
+            self.memo[key] = parse_time_zone(text, self.on)
+        return self.memo[key]
+
+
+@dataclass
+class _Row:
+    """One spreadsheet row being read: its cells by field, and problems found so far."""
+
+    label: str
+    number: int
+    cells: dict[str, list[tuple[str, str]]]
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, issue: Issue, column: str | None, value: str | None) -> None:
+        self.problems.append(Problem(issue.severity, self.label, self.number, column, value,
+                                     issue.message, issue.fix))
+
+    def first(self, name: str) -> tuple[str | None, str]:
+        """(header, text) of the first non-blank cell mapped to ``name``."""
+        for header, text in self.cells.get(name, []):
+            if not is_blank(text):
+                return header, text
+        columns = self.cells.get(name, [])
+        return (columns[0][0] if columns else None), ""
+
+
+def _read_side(table: Table, side: str, config: ProgramConfig,
+               on: Any) -> tuple[list[Any], list[Problem], str | None]:
+    """Records and problems for one side, plus the exclusion column's header."""
+    mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
+    mapped = set(mapping.values())
+    missing = [f for f in required_fields(config) if f not in mapped]
+    if missing:
+        return [], [_missing_column_problem(table, side, f) for f in missing], None
+    problems: list[Problem] = []
+    if side == "mentors" and "capacity" not in mapped:
+        default = config.section("defaults")["capacity"]
+        problems.append(Problem("warning", table.label, None, None, None,
+                                f"No capacity column; every mentor gets the default capacity "
+                                f"{default}.", "Map the capacity question under "
+                                "[columns.mentors] if the form asked it."))
+    settings = _Settings.of(config, on)
+    people = []
+    for number, cells in table.rows:
+        row = _Row(table.label, number, {})
+        extra: dict[str, str] = {}
+        for i, text in enumerate(cells):
+            if i in mapping:
+                row.cells.setdefault(mapping[i], []).append((table.headers[i], text))
+            else:
+                extra[table.headers[i]] = clean_text(text)
+        person = _person(row, side, settings, extra)
+        problems.extend(row.problems)
+        if person is not None:
+            people.append(person)
+    exclude_column = next((table.headers[i] for i, f in sorted(mapping.items())
+                           if f == "exclude"), None)
+    return people, problems, exclude_column
+
+
+def _person(row: _Row, side: str, settings: _Settings,
+            extra: dict[str, str]) -> Mentor | Mentee | None:
+    """The record for one row, or None when the row has no id (reported as an error)."""
+    id_field, defaults = settings.id_field, settings.defaults
+    header, raw_id = row.first(id_field)
+    ident = normalise_email(raw_id) if id_field == "email" else normalise_id(raw_id)
+    if not ident:
+        row.report(Issue("error", f"The row has no {id_field}, so the person cannot be "
+                         "matched or referred to.", f"Fill in the {header!r} cell or delete "
+                         "the row."), header, raw_id)
+        return None
+    values: dict[str, Any] = {"id": ident, "source_row": row.number, "extra": extra}
+    name_header, name = row.first("name")
+    values["name"] = clean_cell(name)
+    if not values["name"]:
+        row.report(Issue("warning", "No name given; the id is shown instead.",
+                         "Fill in the name."), name_header, name)
+        values["name"] = ident
+    for name_of_field in row.cells:
+        if name_of_field in {"id", "name"}:
+            continue
+        _read_field(row, name_of_field, side, settings, values)
+    values.setdefault("languages", tuple(defaults["languages"]))
+    if side == "mentors":
+        values.setdefault("capacity", defaults["capacity"])
+        return Mentor(**values)
+    return Mentee(**values)
+
+
+def _read_field(row: _Row, name: str, side: str, settings: _Settings,
+                values: dict[str, Any]) -> None:
+    """Normalise field ``name`` of ``row`` into ``values``, reporting what is wrong."""
+    defaults, separators = settings.defaults, settings.config.separators
+    header, text = row.first(name)
+    if name == "email":
+        email = normalise_email(text)
+        if email and not looks_like_email(email):
+            row.report(Issue("warning", "This does not look like an email address.",
+                             "Correct the cell."), header, text)
+        values["email"] = email
+    elif name == "exclude":
+        ids = [normalise_id(entry) for h, t in row.cells[name]
+               for entry in split_values(t, separators)]
+        values["exclude"] = tuple(dict.fromkeys(i for i in ids if i))
+    elif name in MULTI_VALUE_FIELDS:
+        vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
+        found: list[str] = []
+        for column, cell in row.cells[name]:
+            canonical, unknown = settings.values(vocabulary.name, cell)
+            found.extend(v for v in canonical if v not in found)
+            for answer in unknown:
+                row.report(unknown_value_issue(answer, vocabulary), column, cell)
+        if found:
+            values[name] = tuple(found)
+        elif name == "languages":
+            values[name] = tuple(defaults["languages"])
+    elif name in FIELD_VOCABULARY:  # single-value scale: career_stage, frequency
+        if text and not is_blank(text):
+            vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
+            canonical = vocabulary.lookup(text)
+            if canonical is None:
+                row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+            values[name] = canonical
+    elif name == "institution":
+        institution = settings.vocabulary("institutions").lookup(text) if text else None
+        values[name] = institution or clean_text(text)
+    elif name in TEXT_FIELDS:
+        values[name] = "\n".join(filter(None, (clean_text(t) for _, t in row.cells[name])))
+    elif name == "time_zone":
+        offset, issues = settings.time_zone(text)
+        for issue in issues:
+            row.report(issue, header, text)
+        values[name] = offset
+    elif name == "capacity" and side == "mentors":
+        capacity, issues = parse_count(text, default=defaults["capacity"],
+                                       maximum=defaults["max_capacity"], what="capacity")
+        if capacity == 0 and not issues:
+            issues = [Issue("warning", "Capacity 0: this mentor will not be given mentees.",
+                            "Leave it if they are taking a break this cycle.")]
+        for issue in issues:
+            row.report(issue, header, text)
+        values[name] = capacity
+    elif name == "network_size" and side == "mentees":
+        size, issues = parse_count(text, default=defaults["network_size"],
+                                   maximum=defaults["max_network_size"], what="network size",
+                                   warn_blank=False, minimum=1)
+        for issue in issues:
+            row.report(issue, header, text)
+        values[name] = size
+    elif name in PLAIN_FIELDS:
+        values[name] = clean_text(text)

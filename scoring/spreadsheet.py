@@ -1,0 +1,273 @@
+"""Read one intake file (CSV or an XLSX sheet) into a table of text cells.
+
+This module knows about files, encodings, delimiters and workbooks, nothing about
+mentors or mentees: :mod:`scoring.intake` maps the headers and builds the records.
+A file that cannot be read at all raises :class:`~scoring.errors.IntakeError` with one
+sentence naming the file and the fix; the file type is decided by its content (a CSV
+renamed ``.xlsx`` is still read as CSV, with a warning), the extension only decides which
+files are allowed at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from scoring.errors import IntakeError
+from scoring.normalise import cell_text
+from scoring.profiles import Problem
+
+#: Extensions read as delimited text (content sniffing may still find a workbook inside).
+TEXT_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
+#: Extensions read as Excel workbooks.
+WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Table:
+    """A sheet as text: ``rows`` pairs each spreadsheet row number (header = 1) with its cells.
+
+    ``label`` names the source in problems (``mentors.csv`` or ``cohort.xlsx, sheet 'Mentors'``);
+    ``notes`` holds file-level warnings found while reading (e.g. a renamed extension).
+    Blank rows are left out; every row has exactly ``len(headers)`` cells.
+    """
+
+    label: str
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+    notes: list[Problem] = field(default_factory=list)
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheet names of a workbook, or ``[]`` for a delimited-text file."""
+    path = checked_path(path)
+    if _file_kind(path, _head(path)) != "workbook":
+        return []
+    workbook = _open_workbook(path)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def read_table(path: str | Path, sheet: str | None = None, *, required_sheet: bool = False,
+               label: str | None = None) -> Table:
+    """Read ``path`` into a :class:`Table`.
+
+    For a workbook, ``sheet`` is matched case-insensitively. With ``required_sheet`` a
+    missing sheet is an error listing the sheets that exist; without it a missing sheet
+    falls back to the first one (with a warning when the workbook has several).
+    ``label`` overrides the name used in problems (defaults to the path as given).
+    """
+    path = checked_path(path)
+    head = _head(path)
+    kind = _file_kind(path, head)
+    name = label or str(path)
+    notes: list[Problem] = []
+    suffix = path.suffix.lower()
+    if kind == "workbook" and suffix in TEXT_EXTENSIONS:
+        notes.append(Problem("warning", name, None, None, None,
+                             f"The file is named {suffix} but holds an Excel workbook; it was "
+                             "read as a workbook.", "Rename it to .xlsx to avoid surprises."))
+    if kind == "text" and suffix in WORKBOOK_EXTENSIONS:
+        notes.append(Problem("warning", name, None, None, None,
+                             f"The file is named {suffix} but holds CSV text; it was read as "
+                             "CSV.", "Rename it to .csv to avoid surprises."))
+    if kind == "workbook":
+        grid, name, sheet_note = _workbook_grid(path, sheet, required_sheet, label)
+        notes.extend(sheet_note)
+    else:
+        grid = _text_grid(path, head, name)
+    return _table_from_grid(grid, name, notes)
+
+
+def checked_path(path: str | Path) -> Path:
+    """The path, if it names an existing, non-empty file of an accepted type; IntakeError
+    (naming the file and the fix) otherwise. Cheap: reads no content."""
+    path = Path(path)
+    if not path.exists():
+        raise IntakeError(f"{path}: file not found. Check the path and the file name "
+                          "(including the extension).")
+    if not path.is_file():
+        raise IntakeError(f"{path}: is a folder, not a file. Pass the CSV or XLSX file itself.")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise IntakeError(f"{path}: old Excel 97-2003 (.xls) files are not read. Open it in "
+                          "Excel and save it as .xlsx (Excel Workbook) or CSV.")
+    if suffix in {".ods", ".numbers"}:
+        raise IntakeError(f"{path}: {suffix} files are not read. Export the sheet as .xlsx "
+                          "or CSV from the app that made it.")
+    if suffix not in TEXT_EXTENSIONS | WORKBOOK_EXTENSIONS:
+        raise IntakeError(f"{path}: unknown file type {suffix or '(no extension)'!r}. Save "
+                          "the sheet as CSV (.csv) or Excel (.xlsx).")
+    if path.stat().st_size == 0:
+        raise IntakeError(f"{path}: the file is empty. Export the sheet again, with its "
+                          "header row and one row per person.")
+    return path
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(_SNIFF_BYTES)
+
+
+def _file_kind(path: Path, head: bytes) -> str:
+    """``"workbook"`` or ``"text"``, decided by content; IntakeError for anything else."""
+    if head.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in head or _has_ole_stream(path):
+            raise IntakeError(f"{path}: the workbook is password-protected. Open it in Excel, "
+                              "remove the password (File > Info > Protect Workbook), save, and "
+                              "try again.")
+        raise IntakeError(f"{path}: this is an old Excel 97-2003 file or another Office "
+                          "document, not an .xlsx workbook. Open it in Excel and save it as "
+                          ".xlsx or CSV.")
+    if head.startswith(_ZIP_MAGIC):
+        return "workbook"
+    text_start = head[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text_start.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head")) \
+            or b"<html" in text_start[:512]:
+        raise IntakeError(f"{path}: this is a web page (HTML), not a spreadsheet; a download "
+                          "link often saves the sign-in page instead. Open the sheet in your "
+                          "browser and use File > Download > CSV.")
+    if text_start.startswith(b"%pdf"):
+        raise IntakeError(f"{path}: this is a PDF, not a spreadsheet. Export the sheet as CSV "
+                          "or .xlsx.")
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise IntakeError(f"{path}: the file holds binary data, not CSV text (it may be "
+                          "damaged). Export the sheet again as CSV or .xlsx.")
+    return "text"
+
+
+def _has_ole_stream(path: Path) -> bool:
+    """Whether an OLE file names an ``EncryptedPackage`` stream anywhere (password-protected
+    OOXML); its directory may lie beyond the first bytes read for sniffing."""
+    return "EncryptedPackage".encode("utf-16-le") in path.read_bytes()
+
+
+def _open_workbook(path: Path) -> openpyxl.Workbook:
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # openpyxl reports damage through many exception types (zip, XML, key errors); any
+    # failure here means the same thing to the coordinator.
+    except Exception:
+        raise IntakeError(f"{path}: the workbook cannot be opened; it looks damaged or is not "
+                          "an Excel .xlsx file. Open it in Excel and save it again as .xlsx, "
+                          "or export the sheet as CSV.") from None
+
+
+def _workbook_grid(path: Path, sheet: str | None, required: bool,
+                   label: str | None) -> tuple[list[list[str]], str, list[Problem]]:
+    """Cells of the chosen sheet as text, the label naming that sheet, and any note."""
+    workbook = _open_workbook(path)
+    notes: list[Problem] = []
+    try:
+        names = list(workbook.sheetnames)
+        chosen = next((n for n in names if sheet and n.strip().casefold()
+                       == sheet.strip().casefold()), None)
+        if chosen is None and (required or not names):
+            listed = ", ".join(repr(n) for n in names) or "none"
+            raise IntakeError(f"{path}: no sheet called {sheet!r}; the workbook has {listed}. "
+                              "Rename the sheet, or set mentor_sheet / mentee_sheet under "
+                              "[intake] in the config.")
+        if chosen is None:
+            chosen = names[0]
+        name = label or (f"{path}, sheet {chosen!r}" if required or len(names) > 1
+                         else str(path))
+        if sheet and len(names) > 1 and chosen.strip().casefold() != sheet.strip().casefold():
+            notes.append(Problem("warning", name, None, None, None,
+                                 f"No sheet called {sheet!r}; read the first sheet, "
+                                 f"{chosen!r}.", "Check this is the right sheet."))
+        try:
+            worksheet = workbook[chosen]
+            # Some exporters write a wrong <dimension>; read-only mode would trust it.
+            worksheet.reset_dimensions()
+            rows = worksheet.iter_rows(values_only=True)
+            grid = [[cell_text(value) for value in row] for row in rows]
+        except Exception:  # a damaged sheet part fails only when read; same fix as above
+            raise IntakeError(f"{path}: sheet {chosen!r} cannot be read; the workbook looks "
+                              "damaged. Open it in Excel and save it again as .xlsx, or "
+                              "export the sheet as CSV.") from None
+    finally:
+        workbook.close()
+    return grid, name, notes
+
+
+def _decode(raw: bytes) -> str:
+    """Text of a CSV: UTF-16 or UTF-8 by their byte-order marks, else UTF-8, else
+    Windows-1252 (what Excel on Windows writes for "CSV"), else Latin-1 (never fails)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+def _delimiter(text: str) -> str:
+    """The separator of a CSV, sniffed from its first lines among comma, semicolon and tab.
+
+    Excel in many European locales writes ``;``. When the sniffer cannot decide, the
+    separator that occurs most in the header line wins (comma on a tie).
+    """
+    sample = text[:_SNIFF_BYTES]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        header = sample.splitlines()[0] if sample else ""
+        return max([",", ";", "\t"], key=header.count)
+
+
+def _text_grid(path: Path, head: bytes, label: str) -> list[list[str]]:
+    raw = path.read_bytes() if len(head) >= _SNIFF_BYTES else head
+    text = _decode(raw)
+    if not text.strip():
+        raise IntakeError(f"{label}: the file is empty. Export the sheet again, with its "
+                          "header row and one row per person.")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), header=None, dtype=str,
+                            keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        where = (f"line {found[2]} of the file has {found[3]} cells but the header row has "
+                 f"{found[1]}" if found else "a row has more cells than the header row")
+        raise IntakeError(f"{label}: {where}. This usually means an answer contains the "
+                          "separator without quotes; put that answer in double quotes, or "
+                          "export the file again.") from None
+    return [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
+
+
+def _table_from_grid(grid: list[list[str]], label: str, notes: list[Problem]) -> Table:
+    """Header from the first row, blank rows dropped, every row padded to the header width."""
+    if not grid or not any(cell.strip() for cell in grid[0]):
+        raise IntakeError(f"{label}: the first row must hold the column headers but it is "
+                          "blank (or the sheet is empty). Delete the blank rows above the "
+                          "headers.")
+    headers = [" ".join(cell.split()) for cell in grid[0]]
+    # Excel often carries empty trailing columns; drop headerless columns with no data.
+    used = [i for i, h in enumerate(headers)
+            if h or any(i < len(row) and row[i].strip() for row in grid[1:])]
+    width = max(used) + 1
+    # A column with answers but no header still needs a name for problems and extras.
+    headers = [h or f"Column {i + 1}" for i, h in enumerate(headers[:width])]
+    rows = []
+    for number, row in enumerate(grid[1:], start=2):
+        cells = (list(row) + [""] * width)[:width]
+        if any(cell.strip() for cell in cells):
+            rows.append((number, cells))
+    if not rows:
+        raise IntakeError(f"{label}: the file has a header row but no rows of answers. Export "
+                          "the sheet again once people have signed up.")
+    return Table(label=label, headers=headers, rows=rows, notes=notes)

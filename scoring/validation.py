@@ -1,0 +1,73 @@
+"""Checks across rows and across the two files, after each row has been normalised.
+
+* The same id twice on one side (after normalisation, so ``"A@x.org "`` and ``"a@x.org"``
+  collide) is an error on the later row, which names the earlier row; the later row is
+  dropped so every id stays unique.
+* An excluded id (or email) that belongs to nobody in either file is an error on the row
+  that lists it. Exclusions given as emails are turned into ids.
+* The same person appearing as mentor and as mentee is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TypeVar
+
+from scoring.profiles import Mentee, Mentor, Person, Problem
+
+P = TypeVar("P", bound=Person)
+
+
+def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str) -> tuple[list[P],
+                                                                                 list[Problem]]:
+    """Keep the first person with each id; an error for every later row reusing it."""
+    first_row: dict[str, int] = {}
+    kept: list[P] = []
+    problems: list[Problem] = []
+    for person in people:
+        if person.id in first_row:
+            problems.append(Problem(
+                "error", file, person.source_row, id_column, person.id,
+                f"This id is already used on row {first_row[person.id]} of the same file "
+                "(ids are compared after trimming spaces and, for emails, ignoring case).",
+                "Remove the duplicate row, or give each person their own id."))
+            continue
+        first_row[person.id] = person.source_row
+        kept.append(person)
+    return kept, problems
+
+
+def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
+                       files: dict[str, str], exclude_columns: dict[str, str]
+                       ) -> tuple[list[Mentor], list[Mentee], list[Problem]]:
+    """Turn each person's exclusions into ids of people in the cohort.
+
+    An entry matches a person's id, or (when ids are not emails) a person's email. An
+    entry matching nobody is an error on that row (``files`` and ``exclude_columns`` give
+    the file label and the exclusion column's header per side).
+    """
+    known: dict[str, str] = {}
+    for person in [*mentors, *mentees]:
+        known.setdefault(person.id, person.id)
+        if person.email:
+            known.setdefault(person.email, person.id)
+    problems: list[Problem] = []
+
+    def resolved(person: P, side: str) -> P:
+        if not person.exclude:
+            return person
+        ids: list[str] = []
+        for entry in person.exclude:
+            target = known.get(entry)
+            if target is None:
+                problems.append(Problem(
+                    "error", files[side], person.source_row, exclude_columns.get(side), entry,
+                    "This excluded person is in neither the mentor nor the mentee file.",
+                    "Correct the id or email, or remove it from the cell."))
+            elif target not in ids:
+                ids.append(target)
+        return dataclasses.replace(person, exclude=tuple(ids))
+
+    return ([resolved(m, "mentors") for m in mentors],
+            [resolved(m, "mentees") for m in mentees], problems)

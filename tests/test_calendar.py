@@ -1,0 +1,82 @@
+"""Calendars: one .ics per pair with the year's meetings, parsed back with icalendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import icalendar
+from fixtures_outputs import make_outcome, write_inputs
+
+from matcher.calendar import pair_calendar
+from matcher.export import write_run_folder
+from matcher.plans import build_plans
+
+
+def _plans(**kwargs):
+    outcome, explanations = make_outcome(**kwargs)
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    return {(p.mentee.id, p.mentor.id): p for p in build_plans(outcome, by_pair)}
+
+
+def _events(data: bytes) -> list[icalendar.Event]:
+    return list(icalendar.Calendar.from_ical(data).walk("VEVENT"))
+
+
+def test_primary_pair_gets_five_events_at_months_1_3_6_9_12():
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    events = _events(pair_calendar(plan, dt.date(2025, 9, 1)))
+    starts = [e.decoded("dtstart") for e in events]
+    assert starts == [dt.date(2025, 9, 1), dt.date(2025, 11, 1), dt.date(2026, 2, 1),
+                      dt.date(2026, 5, 1), dt.date(2026, 8, 1)]
+    assert [str(e["summary"]).split(" (")[0] for e in events] == [
+        "Initial meeting and goal setting", "Progress check-in and early adjustments",
+        "Mid-year evaluation", "Career development and networking",
+        "Reflection and future planning"]
+    assert "Review progress, refine goals" in str(events[1]["description"])
+    for event in events:
+        attendees = event["attendee"]
+        assert sorted(str(a) for a in attendees) == ["mailto:ada@uni.example",
+                                                     "mailto:ana@uni.example"]
+    assert len({str(e["uid"]) for e in events}) == 5
+
+
+def test_specialist_pair_gets_its_shorter_series():
+    plan = _plans()[("ana@uni.example", "cole@uni.example")]
+    events = _events(pair_calendar(plan, dt.date(2025, 9, 1)))
+    assert [e.decoded("dtstart") for e in events] == [
+        dt.date(2025, 9, 1), dt.date(2025, 10, 1), dt.date(2025, 12, 1)]
+    assert all("Clinical skills & contouring" in str(e["summary"]) for e in events)
+
+
+def test_calendar_bytes_depend_only_on_the_inputs():
+    first = pair_calendar(_plans()[("ana@uni.example", "ada@uni.example")], dt.date(2025, 9, 1))
+    again = pair_calendar(_plans()[("ana@uni.example", "ada@uni.example")], dt.date(2025, 9, 1))
+    assert first == again
+    assert b"DTSTAMP:20250901T000000Z" in first
+
+
+def test_run_folder_has_a_calendar_per_pair(tmp_path):
+    outcome, explanations = make_outcome()
+    out = write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+                           explanations=explanations, quiet=True)
+    files = sorted(p.name for p in (out / "calendar").iterdir())
+    assert files == ["ana_uni.example__ada_uni.example.ics",
+                     "ana_uni.example__cole_uni.example.ics",
+                     "ben_uni.example__dee_uni.example.ics"]
+    ben = _events((out / "calendar" / files[2]).read_bytes())
+    assert len(ben) == 5
+
+
+def test_no_start_date_means_no_calendar_folder_and_the_run_says_so(tmp_path):
+    outcome, explanations = make_outcome(start_date="")
+    out = write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+                           explanations=explanations, quiet=True)
+    assert not (out / "calendar").exists()
+    record = json.loads((out / "run.json").read_text())
+    assert record["counts"]["calendars"] == 0
+    assert any("start_date" in note for note in record["notes"])
+    assert "No calendar files" in (out / "report.html").read_text()
+    # Plans still list the meetings by month, without dates.
+    plan = (out / "plans" / "ana_uni.example__ada_uni.example.md").read_text()
+    assert "| 2 | month 3 |" in plan

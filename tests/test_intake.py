@@ -1,0 +1,233 @@
+"""Reading intake files into a Cohort: encodings, workbooks, header mapping, row problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from scoring.config import ConfigError, config_from_dict, load_config
+from scoring.errors import IntakeError
+from scoring.intake import read_cohort
+from scoring.spreadsheet import read_table
+
+CORPUS = Path(__file__).parent / "corpus"
+CONFIG = load_config(CORPUS / "corpus.toml")
+GOOD_MENTEES = CORPUS / "good_mentees.csv"
+GOOD_MENTORS = CORPUS / "good_mentors.csv"
+
+
+def corpus_config(**overrides: dict) -> object:
+    """The corpus config with some tables replaced (for one test)."""
+    data = tomllib.loads((CORPUS / "corpus.toml").read_text(encoding="utf-8"))
+    for table, values in overrides.items():
+        data[table] = {**data.get(table, {}), **values}
+    return config_from_dict(data)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_pair_reads_into_canonical_records():
+    cohort = read_cohort(GOOD_MENTORS, GOOD_MENTEES, CONFIG)
+    assert cohort.problems == []
+    ana, ben = cohort.mentors
+    assert (ana.id, ana.email, ana.name) == ("ana@example.org", "ana@example.org", "Ana Ruiz")
+    assert ana.expertise_areas == ("research", "clinical")
+    assert ana.career_stage == "senior" and ben.career_stage == "mid_career"
+    assert (ana.capacity, ben.capacity) == (2, 2)  # "2" and "two"
+    # start_date 2026-09-01: Chicago is on daylight time.
+    assert (ana.time_zone, ben.time_zone) == (-5.0, 1.0)
+    assert ana.languages == ("english",)  # default for a column the form did not have
+    cara, dev = cohort.mentees
+    assert cara.time_zone == -4.0  # EST = New York's offset on 2026-09-01
+    assert dev.need_areas == ("clinical", "leadership")
+    assert dev.network_size == 2 and dev.goals == "Learn contouring"
+    assert (cara.source_row, dev.source_row) == (2, 3)
+    assert cohort.sources == {"mentors": str(GOOD_MENTORS), "mentees": str(GOOD_MENTEES)}
+
+
+@pytest.mark.parametrize("name", ["bom_utf8.csv", "cp1252.csv", "utf16.csv"])
+def test_encodings_decode_names_exactly(name):
+    cohort = read_cohort(CORPUS / name, GOOD_MENTEES, CONFIG)
+    assert [m.name for m in cohort.mentors] == ["José Núñez", "Zoë Brontë"]
+    assert cohort.mentors[0].id == "jose@example.org"  # BOM not glued to the first header
+
+
+def test_semicolon_csv_keeps_commas_inside_quoted_answers():
+    cohort = read_cohort(CORPUS / "semicolon.csv", GOOD_MENTEES, CONFIG)
+    assert cohort.mentors[0].expertise_areas == ("research", "clinical")
+    assert cohort.mentors[1].name == "Okafor, Ben"
+
+
+def test_multiline_answer_is_one_row_and_keeps_its_line_break():
+    cohort = read_cohort(GOOD_MENTORS, CORPUS / "multiline_quoted.csv", CONFIG)
+    cara, dev = cohort.mentees
+    assert cara.goals == "First, publish a paper.\nSecond, present at the annual meeting."
+    assert dev.source_row == 3
+    assert [(p.row, p.column, p.value) for p in cohort.errors] == [
+        (3, "How many mentors?", "many")]
+
+
+def test_emoji_and_right_to_left_names_survive():
+    cohort = read_cohort(CORPUS / "emoji_rtl.csv", GOOD_MENTEES, CONFIG)
+    assert [m.name for m in cohort.mentors] == ["🙂 Sam Quinn 🚀", "مريم الحسيني"]
+    assert cohort.mentors[1].time_zone == 4.0  # Asia/Dubai
+
+
+def test_excel_cell_types_are_read_as_text_first():
+    cohort = read_cohort(CORPUS / "excel_types.xlsx", GOOD_MENTEES, CONFIG)
+    ana, ben = cohort.mentors
+    assert (ana.capacity, ben.capacity) == (2, 3)  # stored as 2.0 and 3
+    assert ana.extra["Timestamp"] == "2026-08-03 14:05"
+    assert ben.extra["Timestamp"] == "2026-08-03"
+
+
+def test_one_workbook_with_a_sheet_per_side_equals_the_same_data_as_csv(tmp_path):
+    book = openpyxl.load_workbook(CORPUS / "cohort.xlsx")
+    for sheet, name in ((book["MENTORS"], "m.csv"), (book["mentees "], "e.csv")):
+        lines = [",".join("" if v is None else f'"{v}"' for v in row)
+                 for row in sheet.iter_rows(values_only=True)]
+        write(tmp_path / name, "\n".join(lines) + "\n")
+    from_workbook = read_cohort(CORPUS / "cohort.xlsx", CORPUS / "cohort.xlsx", CONFIG)
+    from_csv = read_cohort(tmp_path / "m.csv", tmp_path / "e.csv", CONFIG)
+    assert from_workbook.mentors == from_csv.mentors
+    assert from_workbook.mentees == from_csv.mentees
+    assert from_workbook.mentees[1].exclude == ("ben@example.org",)
+
+
+def test_wrong_sheet_name_lists_the_sheets_that_exist():
+    with pytest.raises(IntakeError, match=r"no sheet called 'Mentors'.*'Volunteers', 'Mentees'"):
+        read_cohort(CORPUS / "wrong_sheet.xlsx", CORPUS / "wrong_sheet.xlsx", CONFIG)
+
+
+def test_separate_workbook_with_several_sheets_falls_back_to_the_first_with_a_warning():
+    table = read_table(CORPUS / "wrong_sheet.xlsx", "Mentors")
+    assert table.headers[0] == "Email" and len(table.rows) == 2
+    assert "read the first sheet, 'Volunteers'" in table.notes[0].message
+
+
+def test_duplicate_ids_after_normalisation_keep_the_first_row():
+    cohort = read_cohort(CORPUS / "duplicate_ids_case.csv", GOOD_MENTEES, CONFIG)
+    assert [m.name for m in cohort.mentors] == ["Ana Ruiz", "Ben Okafor"]
+    (problem,) = cohort.errors
+    assert (problem.file, problem.row, problem.column) == (
+        str(CORPUS / "duplicate_ids_case.csv"), 4, "Email")
+    assert "row 2" in problem.message
+
+
+def test_rows_with_errors_are_returned_and_rows_without_id_are_not():
+    cohort = read_cohort(CORPUS / "capacity_lots.csv", GOOD_MENTEES, CONFIG)
+    assert [m.id for m in cohort.mentors] == ["ana@example.org", "ben@example.org"]
+    assert cohort.mentors[0].capacity == 2  # the default stands in for "lots"
+    assert cohort.mentors[1].capacity == 2  # "2-3": the lower bound
+    missing = read_cohort(CORPUS / "missing_id_value.csv", GOOD_MENTEES, CONFIG)
+    assert [m.id for m in missing.mentors] == ["ana@example.org"]
+    assert [(p.row, p.column) for p in missing.errors] == [(3, "Email")]
+
+
+def test_unknown_vocabulary_problem_names_file_row_column_and_value():
+    cohort = read_cohort(CORPUS / "unknown_vocabulary.csv", GOOD_MENTEES, CONFIG)
+    areas, stage = cohort.errors
+    assert (areas.row, areas.column, areas.value) == (2, "Areas", "Research/Scholarship, Cooking")
+    assert "'Cooking'" in areas.message and "[vocabularies.areas]" in areas.fix
+    assert (stage.row, stage.column, stage.value) == (3, "Career stage", "Astronaut")
+    assert cohort.mentors[0].expertise_areas == ("research",)  # the known value is kept
+    assert cohort.mentors[1].career_stage is None
+
+
+def test_missing_required_column_names_the_field_headers_and_closest_header():
+    cohort = read_cohort(CORPUS / "missing_id_column.csv", GOOD_MENTEES, CONFIG)
+    (problem,) = cohort.errors
+    assert problem.row is None and problem.severity == "error"
+    assert "'email'" in problem.message and "'E-mail adress'" in problem.message
+    assert cohort.mentors == []
+
+
+def test_headers_match_despite_case_and_spaces_and_extra_columns_are_kept(tmp_path):
+    path = write(tmp_path / "m.csv", "  EMAIL ,NAME,Favourite colour\na@x.org,Ann,teal\n")
+    cohort = read_cohort(path, GOOD_MENTEES, CONFIG)
+    assert cohort.mentors[0].extra == {"Favourite colour": "teal"}
+    assert cohort.mentors[0].name == "Ann"
+
+
+def test_canonical_field_names_map_without_config_and_several_goal_columns_join(tmp_path):
+    config = config_from_dict({"columns": {"mentees": {
+        "Short-term goals": "goals", "Long-term goals": "goals"}}})
+    mentors = write(tmp_path / "m.csv", "email,name,capacity,career stage\nA@x.org,Ann,3,fellow\n")
+    mentees = write(tmp_path / "e.csv", "email,name,Short-term goals,Long-term goals\n"
+                                        "b@x.org,Bo,Publish,Lead a lab\n")
+    cohort = read_cohort(mentors, mentees, config)
+    assert cohort.problems == []
+    assert (cohort.mentors[0].capacity, cohort.mentors[0].career_stage) == (3, "fellow")
+    assert cohort.mentees[0].goals == "Publish\nLead a lab"
+
+
+def test_same_person_may_be_mentor_and_mentee(tmp_path):
+    mentors = write(tmp_path / "m.csv", "Email,Name\nann@x.org,Ann\n")
+    mentees = write(tmp_path / "e.csv", "Email,Name\nANN@x.org,Ann\n")
+    cohort = read_cohort(mentors, mentees, CONFIG)
+    assert cohort.errors == []
+    assert cohort.mentors[0].id == cohort.mentees[0].id == "ann@x.org"
+
+
+def test_exclusions_by_id_or_email_become_ids():
+    config = load_config(CORPUS / "program_ids.toml")
+    cohort = read_cohort(CORPUS / "ids_excel_float_mentors.csv",
+                         CORPUS / "ids_excel_float_mentees.csv", config)
+    assert [m.id for m in cohort.mentors] == ["1001", "1002"]
+    assert cohort.mentors[1].exclude == ("2001",)
+    assert [m.exclude for m in cohort.mentees] == [("1001",), ("1001",)]  # by id, by email
+    assert cohort.mentors[0].email == "ana@example.org"
+
+
+def test_unknown_exclusion_is_an_error_on_the_listing_row():
+    cohort = read_cohort(GOOD_MENTORS, CORPUS / "exclude_unknown.csv", CONFIG)
+    (problem,) = cohort.errors
+    assert (problem.row, problem.column, problem.value) == (
+        2, "Do not match with", "ghost@example.org")
+    assert cohort.mentees[0].exclude == ()
+
+
+def test_start_date_sets_the_day_time_zones_are_read_at(tmp_path):
+    mentors = write(tmp_path / "m.csv", "Email,Name,Time zone\na@x.org,Ann,America/Chicago\n")
+    winter = corpus_config(program={"start_date": dt.date(2027, 1, 11)})
+    assert read_cohort(mentors, GOOD_MENTEES, winter).mentors[0].time_zone == -6.0
+    with pytest.raises(ConfigError, match="start_date"):
+        read_cohort(mentors, GOOD_MENTEES, corpus_config(program={"start_date": "soon"}))
+
+
+def test_blank_capacity_and_no_capacity_column_are_warnings(tmp_path):
+    mentors = write(tmp_path / "m.csv", "Email,Name\na@x.org,Ann\n")
+    cohort = read_cohort(mentors, GOOD_MENTEES, CONFIG)
+    assert cohort.mentors[0].capacity == 2
+    assert [p.severity for p in cohort.problems] == ["warning"]
+    assert "No capacity column" in cohort.problems[0].message
+
+
+@pytest.mark.parametrize(("name", "fragment"), [
+    ("empty.csv", "is empty"),
+    ("header_only.csv", "no rows of answers"),
+    ("html_as_csv.csv", "web page"),
+    ("password_protected.xlsx", "password-protected"),
+    ("corrupt_zip.xlsx", "cannot be opened"),
+    ("no_such.csv", "file not found"),
+])
+def test_unreadable_files_raise_one_sentence_naming_the_file(name, fragment):
+    with pytest.raises(IntakeError) as caught:
+        read_cohort(CORPUS / name, GOOD_MENTEES, CONFIG)
+    message = str(caught.value)
+    assert message.startswith(str(CORPUS / name)) and fragment in message
+    assert "\n" not in message
+
+
+def test_csv_renamed_xlsx_reads_like_the_csv():
+    renamed = read_cohort(CORPUS / "csv_named_xlsx.xlsx", GOOD_MENTEES, CONFIG)
+    original = read_cohort(GOOD_MENTORS, GOOD_MENTEES, CONFIG)
+    assert renamed.mentors == original.mentors
+    assert [p.severity for p in renamed.problems] == ["warning"]

@@ -1,0 +1,165 @@
+"""First-meeting plans: content from the explanation and profiles, escaping, schedule, overrides."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures_outputs import CONFIG, GOALS_ANA, make_outcome
+
+from matcher.plans import build_plans, file_stems, shared_working_hours, time_zone_label
+from matcher.schedule import primary_schedule, specialist_schedule
+from matcher.templating import Templates, templates_for
+from scoring.config import ConfigError, config_from_dict
+
+
+def _plans(**kwargs):
+    outcome, explanations = make_outcome(**kwargs)
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    return {(p.mentee.id, p.mentor.id): p for p in build_plans(outcome, by_pair)}
+
+
+def test_plan_names_shared_areas_terms_goals_and_reasons():
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    markdown = Templates().render("plan.md.j2", plan=plan)
+    html = Templates().render("plan.html.j2", plan=plan)
+    for text in (markdown, html):
+        # Shared areas with the vocabulary's labels, shared terms, goals as written.
+        assert "Research/Scholarship" in text and "Grant writing" in text
+        assert "K-award" in text and "research team" in text
+        assert "Submit my first K-award application by June." in text
+        assert "Learn to lead a small research team." in text
+        assert "need_coverage: research" in text  # the explanation's top reason
+        assert "Boundaries and time commitment" in text
+        assert "Reflection and future planning" in text
+    # Markdown keeps the goals' own line breaks as a quote.
+    assert "> " + GOALS_ANA.splitlines()[1] in markdown
+
+
+def test_primary_plan_has_the_five_meetings_of_the_year_in_order():
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    assert [m.month for m in plan.meetings] == [1, 3, 6, 9, 12]
+    assert [m.date.isoformat() for m in plan.meetings] == [
+        "2025-09-01", "2025-11-01", "2026-02-01", "2026-05-01", "2026-08-01"]
+    assert plan.first_meeting.title == "Initial meeting and goal setting"
+    assert plan.check_ins.startswith("Between meetings")
+
+
+def test_specialist_plan_is_short_and_focused_on_the_area():
+    plan = _plans()[("ana@uni.example", "cole@uni.example")]
+    assert plan.role == "specialist"
+    assert 2 <= len(plan.meetings) <= 3 and plan.meetings[-1].month <= 6
+    assert all("Clinical skills & contouring" in m.title for m in plan.meetings)
+    assert plan.mentor.role == "Specialist mentor for Clinical skills & contouring"
+    markdown = Templates().render("plan.md.j2", plan=plan)
+    assert "Clinical skills & contouring sessions" in markdown
+    assert "Mid-year evaluation" not in markdown
+    assert "Dr. Ada Byron (primary mentor)" in markdown  # the rest of the network
+
+
+def test_logistics_modes_hours_and_frequency():
+    plans = _plans()
+    ana = plans[("ana@uni.example", "ada@uni.example")]
+    assert ana.modes == ("Video",)
+    assert (ana.shared_hours.mentee_local, ana.shared_hours.mentor_local) == (
+        "09:00-14:00", "12:00-17:00")
+    assert ana.frequency.startswith("Monthly")  # biweekly vs monthly: the less frequent
+    ben = plans[("ben@uni.example", "dee@uni.example")]
+    assert ben.shared_hours is None and "Ben Okafor did not give a time zone" in ben.hours_note
+    assert "agree one together" in ben.modes_note  # video vs phone
+
+
+@pytest.mark.parametrize(("mentee", "mentor", "expected"), [
+    (-8.0, -5.0, (5.0, "09:00-14:00", "12:00-17:00")),
+    (10.0, -7.0, (1.0, "09:00-10:00", "16:00-17:00")),  # Sydney morning, LA afternoon before
+    (5.5, 0.0, (2.5, "14:30-17:00", "09:00-11:30")),
+    (0.0, 0.0, (8.0, "09:00-17:00", "09:00-17:00")),
+])
+def test_shared_working_hours(mentee, mentor, expected):
+    hours = shared_working_hours(mentee, mentor)
+    assert (hours.hours, hours.mentee_local, hours.mentor_local) == expected
+
+
+def test_no_shared_working_hours_twelve_hours_apart():
+    assert shared_working_hours(0.0, 12.0) is None
+
+
+def test_time_zone_labels():
+    assert [time_zone_label(x) for x in (5.5, -3.0, 0.0, None)] == [
+        "UTC+5:30", "UTC-3", "UTC", "not given"]
+
+
+def test_participant_text_is_escaped_in_html_and_markdown():
+    name = "<script>alert(1)</script>"
+    plans = _plans(mentee_name=name, goals="<img src=x onerror=alert(2)> my goals")
+    plan = plans[("ana@uni.example", "ada@uni.example")]
+    html = Templates().render("plan.html.j2", plan=plan)
+    combined = Templates().render("plans_combined.html.j2", plans=list(plans.values()),
+                                  program="P")
+    markdown = Templates().render("plan.md.j2", plan=plan)
+    for text in (html, combined):
+        assert "<script>alert" not in text and "<img src=x" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>" not in markdown and "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
+
+
+def test_sensitive_fields_are_not_shown_even_when_the_program_adds_one():
+    data = {**CONFIG, "sensitive": {"fields": ["gender", "background", "institution"]}}
+    outcome, explanations = make_outcome()
+    outcome.config = config_from_dict(data)
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    plan = build_plans(outcome, by_pair)[0]
+    text = Templates().render("plan.md.j2", plan=plan)
+    assert "North Hospital" not in text  # institution, now sensitive
+    assert "Specialty" in dict(plan.mentor.details) or "specialty" in text
+
+
+def test_schedule_from_config_replaces_the_default():
+    meetings = [{"month": 1, "title": "Kick-off", "purpose": "Meet."},
+                {"month": 4, "title": "Review", "purpose": "Look back."}]
+    config = config_from_dict({**CONFIG, "schedule": {"meetings": meetings}})
+    schedule = primary_schedule(config)
+    assert [(m.month, m.title, m.date.isoformat()) for m in schedule] == [
+        (1, "Kick-off", "2025-09-01"), (4, "Review", "2025-12-01")]
+    # The specialist series still comes from the defaults.
+    assert len(specialist_schedule(config, "Research")) == 3
+
+
+@pytest.mark.parametrize("meetings", [[], [{"month": 0, "title": "x"}], [{"month": 3}],
+                                      [{"month": 6, "title": "a"}, {"month": 2, "title": "b"}]])
+def test_bad_schedule_is_a_config_error(meetings):
+    config = config_from_dict({**CONFIG, "schedule": {"meetings": meetings}})
+    with pytest.raises(ConfigError, match=r"\[schedule\] meetings"):
+        primary_schedule(config)
+
+
+def test_end_of_month_start_date_clamps_to_the_last_day():
+    config = config_from_dict({**CONFIG, "program": {"start_date": "2025-01-31"}})
+    assert [m.date.isoformat() for m in primary_schedule(config)] == [
+        "2025-01-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
+
+
+def test_bad_start_date_is_a_config_error():
+    config = config_from_dict({**CONFIG, "program": {"start_date": "next autumn"}})
+    with pytest.raises(ConfigError, match="YYYY-MM-DD"):
+        primary_schedule(config)
+
+
+def test_program_templates_override_the_built_in_ones(tmp_path):
+    (tmp_path / "plan.md.j2").write_text("Custom plan for {{ plan.mentee.name }}\n")
+    config = config_from_dict({**CONFIG, "program": {"templates_dir": str(tmp_path)}})
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    templates = templates_for(config)
+    assert templates.render("plan.md.j2", plan=plan) == "Custom plan for Ana Ortiz\n"
+    # Templates the folder does not hold fall back to the built-in ones.
+    assert "First-meeting plan" in templates.render("plan.html.j2", plan=plan)
+
+
+def test_missing_templates_folder_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        Templates(tmp_path / "nope")
+
+
+def test_file_stems_are_safe_and_unique():
+    stems = file_stems([("a/b@x.org", "m 1"), ("a_b@x.org", "m_1"), ("../../etc", "p")])
+    assert all("/" not in s and " " not in s and not s.startswith(".") for s in stems.values())
+    assert len(set(stems.values())) == 3
+    assert stems[("../../etc", "p")] == "etc__p"

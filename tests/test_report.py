@@ -1,0 +1,99 @@
+"""report.html: sections, figures, fairness suppression, and a real headless-browser render."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from fixtures_outputs import CONFIG, SENSITIVE_GENDER, make_outcome
+
+from matcher.report import render_report
+from matcher.templating import Templates
+from scoring.config import config_from_dict
+
+SECTIONS = ("summary", "score-distribution", "lowest-scores", "mentor-load", "need-coverage",
+            "unplaced", "fairness")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+EXTERNAL = re.compile(r"""(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+
+
+def _report(**config_extra) -> str:
+    outcome, explanations = make_outcome()
+    if config_extra:
+        outcome.config = config_from_dict({**CONFIG, **config_extra})
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    return render_report(outcome, by_pair, Templates())
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'<section id="{section_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_report_has_every_section_and_inline_figures():
+    html = _report()
+    for section in SECTIONS:
+        assert f'<section id="{section}"' in html
+    assert html.count("<svg") == 3  # scores, load, demand
+    assert not EXTERNAL.search(html)
+    assert "<link" not in html and "<script" not in html
+
+
+def test_summary_and_tables_show_the_outcome():
+    html = _report()
+    summary = _section(html, "summary")
+    assert "2 / 3" in summary and "proven optimal" in summary
+    lowest = _section(html, "lowest-scores")
+    # Lowest first: Ben & Dee (58.0), then the coach pair (64.5), then Ana & Ada (81.2).
+    assert lowest.index("Dee Singh") < lowest.index("Cole Park") < lowest.index("Dr. Ada Byron")
+    unplaced = _section(html, "unplaced")
+    assert "Cai Lun" in unplaced and "capacity left in leadership" in unplaced
+    load = _section(html, "mentor-load")
+    assert "Cole Park" in load and "Dee Singh" in load  # full (1 of 1)
+    assert "Eve Idle" not in load  # no mentee: not in the full-mentors table
+
+
+def test_need_area_demand_against_capacity():
+    demand = _section(_report(), "need-coverage")
+    rows = re.findall(r'<tr( class="short")?><td>([^<]+)</td><td class="num">(\d+)</td>'
+                      r'<td class="num">(\d+)</td><td class="num">(\d+)</td>', demand)
+    table = {area: (bool(short), int(a), int(c), int(cov)) for short, area, a, c, cov in rows}
+    # Leadership: Ben and Cai ask, only Dee offers it (capacity 1), Ben's network covers it.
+    assert table["Leadership"] == (True, 2, 1, 1)
+    assert table["Research/Scholarship"] == (False, 1, 5, 1)  # Ada 2 + Eve 3
+
+
+def test_fairness_groups_under_five_are_suppressed():
+    fairness = _section(_report(), "fairness")
+    assert "Resident" not in fairness and "Fellow" not in fairness
+    assert "smaller group(s) with 3 mentee(s)" in fairness
+    shown = _section(_report(report={"min_group_size": 1}), "fairness")
+    assert re.search(r"<td>Resident</td><td class=\"num\">2</td><td class=\"num\">1</td>",
+                     shown)
+
+
+def test_auditing_a_sensitive_field_shows_only_large_groups():
+    fairness = _section(_report(report={"audit_fields": ["gender"]}), "fairness")
+    assert "Gender" in fairness and SENSITIVE_GENDER not in fairness
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
+                                             "chromium); .ci/run installs it")
+def test_report_renders_in_headless_chromium(tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(_report(), encoding="utf-8")
+    completed = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    dom = completed.stdout
+    for section in SECTIONS:
+        assert f'id="{section}"' in dom
+    assert dom.count("<svg") == 3
+    assert "Cai Lun" in dom
+    assert not EXTERNAL.search(dom)

@@ -1,0 +1,138 @@
+"""`mentormatch validate`: what a coordinator sees, exit statuses, --json, the sample cohort."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from scoring.config import load_config
+from scoring.intake import read_cohort
+
+CORPUS = Path(__file__).parent / "corpus"
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+
+
+def run(*arguments: str | Path):
+    return CliRunner().invoke(cli, [str(a) for a in arguments])
+
+
+def test_errors_are_listed_before_warnings_and_exit_2():
+    result = run("validate", CORPUS / "blank_rows.csv", CORPUS / "multiline_quoted.csv",
+                 "--config", CORPUS / "corpus.toml")
+    assert result.exit_code == 2
+    assert "2 mentors, 2 mentees, 2 errors, 0 warnings." in result.output
+    assert "match will not run" in result.output
+    result = run("validate", CORPUS / "time_zone_unknown.csv", CORPUS / "exclude_unknown.csv",
+                 "--config", CORPUS / "corpus.toml")
+    output = result.output
+    assert result.exit_code == 2
+    assert output.index("Errors (1):") < output.index("ghost@example.org") \
+        < output.index("Warnings (1):") < output.index("Mars Standard Time")
+
+
+def test_warnings_alone_exit_0():
+    result = run("validate", CORPUS / "capacity_words.csv", CORPUS / "good_mentees.csv",
+                 "--config", CORPUS / "corpus.toml")
+    assert result.exit_code == 0
+    assert "Errors" not in result.output and "Warnings (2):" in result.output
+
+
+def test_config_is_found_next_to_the_mentors_file(tmp_path):
+    for name in ("good_mentors.csv", "good_mentees.csv"):
+        shutil.copy(CORPUS / name, tmp_path / name)
+    shutil.copy(CORPUS / "corpus.toml", tmp_path / "program.toml")
+    result = run("validate", tmp_path / "good_mentors.csv", tmp_path / "good_mentees.csv")
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+def test_json_lists_problems_with_their_location():
+    result = run("validate", CORPUS / "duplicate_ids_case.csv", CORPUS / "good_mentees.csv",
+                 "--config", CORPUS / "corpus.toml", "--json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["fatal"] is None
+    assert (report["mentors"], report["mentees"]) == (2, 2)
+    (error,) = report["errors"]
+    assert error["file"].endswith("duplicate_ids_case.csv")
+    assert (error["row"], error["column"], error["severity"]) == (4, "Email", "error")
+    assert error["fix"]
+
+
+def test_json_reports_an_unreadable_file_as_fatal():
+    result = run("validate", CORPUS / "html_as_csv.csv", CORPUS / "good_mentees.csv",
+                 "--config", CORPUS / "corpus.toml", "--json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and "web page" in report["fatal"]
+
+
+def test_unreadable_file_is_one_paragraph_without_traceback():
+    result = run("validate", CORPUS / "password_protected.xlsx", CORPUS / "good_mentees.csv",
+                 "--config", CORPUS / "corpus.toml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+# --- the shipped sample cohort (sample_data/, written by generate.py) ----------------------
+needs_sample = pytest.mark.skipif(not (SAMPLE / "mentees.csv").exists(),
+                                  reason="sample_data/ has not been generated")
+
+
+@needs_sample
+def test_sample_cohort_validates_without_errors():
+    result = run("validate", SAMPLE / "mentors.csv", SAMPLE / "mentees.csv")
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.output
+
+
+@needs_sample
+def test_sample_quirks_read_as_what_they_mean():
+    """The planted quirks (sample_data/generate.py QUIRKS) normalise to their meaning."""
+    config = load_config(SAMPLE / "program.toml")
+    cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
+    assert cohort.errors == []
+    raw = {side: pd.read_csv(SAMPLE / f"{side}.csv", dtype=str, keep_default_na=False)
+           for side in ("mentors", "mentees")}
+    mentors = {m.source_row: m for m in cohort.mentors}
+    mentees = {m.source_row: m for m in cohort.mentees}
+
+    def row_of(side: str, column_word: str, value: str) -> int:
+        frame = raw[side]
+        column = next(c for c in frame.columns if column_word in c)
+        return int(frame.index[frame[column] == value][0]) + 2
+
+    capacity = "How many mentees"
+    assert mentors[row_of("mentors", capacity, "two")].capacity == 2
+    assert mentors[row_of("mentors", capacity, "2-3")].capacity == 2
+    assert mentors[row_of("mentors", capacity, "as many as needed")].capacity == 5
+    assert mentors[row_of("mentors", "time zone", "PST")].time_zone == -8.0  # January start
+    assert mentors[row_of("mentors", "career stage", "Associate professor")].career_stage \
+        == "mid_career_faculty"
+    assert mentees[row_of("mentees", "time zone", "EST")].time_zone == -5.0
+    assert mentees[row_of("mentees", "time zone", "America/Chicago")].time_zone == -6.0
+    assert mentees[row_of("mentees", "ways to meet", "zoom")].modes == ("video",)
+    assert mentees[row_of("mentees", "preferences", "N/A")].preferences == ()
+    # The capitalised, space-padded e-mail still matches the mentee who excludes it.
+    padded = next(m for m in cohort.mentors
+                  if raw["mentors"].loc[m.source_row - 2, "Email Address"].startswith(" "))
+    assert any(padded.id in mentee.exclude for mentee in cohort.mentees)
+
+
+@needs_sample
+def test_sample_csv_pair_and_workbook_give_equal_cohorts():
+    if not (SAMPLE / "cohort.xlsx").exists():
+        pytest.skip("sample_data/cohort.xlsx has not been generated")
+    config = load_config(SAMPLE / "program.toml")
+    from_csv = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
+    from_xlsx = read_cohort(SAMPLE / "cohort.xlsx", SAMPLE / "cohort.xlsx", config)
+    assert from_xlsx.errors == []
+    assert from_xlsx.mentors == from_csv.mentors
+    assert from_xlsx.mentees == from_csv.mentees
