@@ -26,7 +26,9 @@ def cli() -> None:
 from cli.diff import diff_command  # noqa: E402
 from cli.explain import explain_command  # noqa: E402
 from cli.init import init  # noqa: E402
+from cli.match import match_command  # noqa: E402
+from cli.rematch import rematch_command  # noqa: E402
 from cli.validate import validate  # noqa: E402
 
-for _command in (init, validate, explain_command, diff_command):
+for _command in (init, validate, explain_command, match_command, rematch_command, diff_command):
     cli.add_command(_command)

@@ -38,12 +38,15 @@ OBJECTIVES = ("total", "fair", "stable")
 @click.option("--out", type=click.Path(file_okay=False), default="mentormatch-run",
               show_default=True, help="Run folder to write (refused if it exists, see --force).")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--templates", type=click.Path(file_okay=False, exists=True),
+              help="Folder of Jinja2 templates overriding the built-in plans, e-mails and "
+                   "report (same file names; see README).")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
 @input_errors_exit_2
 def match_command(mentors: str, mentees: str, config_option: str | None, objective: str | None,
                   network_size: int | None, locks: str | None, forbid: str | None, out: str,
-                  force: bool, quiet: bool, as_json: bool) -> None:
+                  force: bool, templates: str | None, quiet: bool, as_json: bool) -> None:
     """Match MENTEES with mentor networks from MENTORS and write a run folder.
 
     \b
@@ -73,7 +76,8 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
         inputs["locks"] = Path(locks)
     if forbid:
         inputs["forbid"] = Path(forbid)
-    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet)
+    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
+                              templates_dir=Path(templates) if templates else None)
     summary = summarise(outcome)
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "run_folder": str(folder)}, indent=2))

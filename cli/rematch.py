@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -15,6 +16,9 @@ from scoring.config import load_config
 from scoring.errors import InvalidCohortError
 from scoring.feedback import read_feedback
 from scoring.intake import read_cohort
+
+#: Notes printed on the terminal before pointing to rematch.json for the rest.
+SHOWN_NOTES = 10
 
 
 @click.command("rematch")
@@ -74,7 +78,7 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
                "new": len(result.new_pairs())}
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "changes": changes,
-                               "flags": [f.__dict__ for f in result.plan.flags],
+                               "flags": [asdict(f) for f in result.plan.flags],
                                "warnings": list(result.plan.warnings),
                                "run_folder": str(folder)}, indent=2))
         return
@@ -82,8 +86,11 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
         click.echo(line)
     click.echo(f"Since {previous}: {changes['kept']} pairs kept, {changes['ended']} ended, "
                f"{changes['new']} new (details: mentormatch diff {previous} {folder}).")
-    for warning in result.plan.warnings:
+    for warning in result.plan.warnings[:SHOWN_NOTES]:
         click.echo(f"Note: {warning}")
+    if len(result.plan.warnings) > SHOWN_NOTES:
+        click.echo(f"... and {len(result.plan.warnings) - SHOWN_NOTES} more notes "
+                   f"(all in {folder / 'rematch.json'}).")
     for flag in result.plan.flags:
         click.echo(f"Flag ({flag.kind}) {flag.mentee_id}: {flag.message}")
     click.echo(f"Run folder: {folder}  (open {folder / 'report.html'})")

@@ -57,8 +57,7 @@ def partial_reasons(problem: MatchProblem, cands: Candidates, members: dict[int,
         wanted = problem.wants[i]
         available = cands.eligible_labels[i] & wanted & ~problem.offers[primary[i]]
         names = [problem.labels[s] for s in np.nonzero(available)[0]]
-        missing = asked - 1
-        if len(names) < missing:
+        if len(team) - 1 >= len(names):
             what = f"only {len(names)} ({', '.join(names)})" if names else "none"
             reasons[i] = (f"asked for {asked} mentors, but eligible mentors bring {what} of the "
                           f"requested need areas or roles beyond what the primary mentor "
@@ -68,9 +67,9 @@ def partial_reasons(problem: MatchProblem, cands: Candidates, members: dict[int,
             for j in team:
                 covered |= problem.offers[j]
             open_labels = [problem.labels[s] for s in np.nonzero(available & ~covered)[0]]
-            reasons[i] = (f"asked for {asked} mentors, got {len(team)}: the eligible mentors "
-                          f"who bring {', '.join(open_labels) or 'the other requested areas'} "
-                          f"are full")
+            reasons[i] = (f"asked for {asked} mentors, got {len(team)}: every eligible mentor "
+                          f"who brings {', '.join(open_labels) or 'another requested area'} "
+                          f"is full, or also brings an area the network already has")
     return reasons
 
 

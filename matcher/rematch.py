@@ -27,18 +27,26 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from matcher.export import write_run_folder
 from matcher.history import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
-from matcher.pipeline import run_match
+from matcher.network import build_networks
+from matcher.pipeline import build_problem, ineligible_explainer, run_match
+from matcher.problem import ScoreSource
 from matcher.records import MatchOutcome
 from matcher.sheets import Table, write_csv
+from matcher.solver import SolveOptions, solve
 from scoring.config import ConfigError, ProgramConfig
 from scoring.errors import InputError
+from scoring.features import build_features
 from scoring.feedback import FeedbackSheet
 from scoring.profiles import Cohort, Mentee
 
@@ -111,7 +119,9 @@ def plan_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
     mentees = cohort.mentee_index()
     mentors = cohort.mentor_index()
     decisions = feedback.decisions()
-    previous = sorted(history.latest.pairs, key=lambda p: p.key)
+    # The solver makes a mentee's first lock the primary: list last year's primary first.
+    previous = sorted(history.latest.pairs,
+                      key=lambda p: (p.mentee_id, p.role != "primary", p.mentor_id))
     locks: list[tuple[str, str]] = []
     keep_bonus: dict[tuple[str, str], float] = {}
     ended: list[EndedPair] = []
@@ -243,8 +253,7 @@ def run_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
                 config: ProgramConfig, *, progress: bool = True) -> RematchOutcome:
     """Plan the rematch, solve it with the same pipeline as `match`, and record the changes."""
     plan = plan_rematch(history, feedback, cohort, config)
-    outcome = run_match(plan.cohort, config, locks=plan.locks, forbids=plan.forbids,
-                        progress=progress)
+    outcome = _solve(plan, config, progress)
     outcome = _with_held_reasons(outcome, plan)
     made = {(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings}
     decided = {e.key for e in plan.ended}
@@ -259,6 +268,72 @@ def run_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
                           ended=tuple(sorted(plan.ended + replaced + held_out,
                                              key=lambda e: e.key)),
                           kept=kept)
+
+
+@dataclass(frozen=True)
+class KeepBonusScores:
+    """A :class:`~matcher.problem.ScoreSource` adding ``points`` to chosen pairs' scores.
+
+    This is how the disruption preference reaches the solver through its public input:
+    a free pair of the previous run scores ``disruption_penalty`` points more, so replacing
+    it must gain more than that. Reported scores are the scorer's (see :func:`_solve`).
+    """
+
+    base: ScoreSource
+    rows: np.ndarray  # (P,) mentee indices
+    cols: np.ndarray  # (P,) mentor indices
+    points: np.ndarray  # (P,) float
+
+    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """The base blocks with the bonus added where a listed pair falls inside."""
+        for start, total, eligible in self.base.blocks():
+            inside = (self.rows >= start) & (self.rows < start + total.shape[0])
+            if inside.any():
+                total = np.array(total, dtype=np.float64)
+                total[self.rows[inside] - start, self.cols[inside]] += self.points[inside]
+            yield start, total, eligible
+
+
+def _solve(plan: RematchPlan, config: ProgramConfig, progress: bool) -> MatchOutcome:
+    """Solve the plan with the `match` pipeline.
+
+    :func:`~matcher.pipeline.run_match` takes no per-pair bonus, so when previous pairs are
+    free to keep the same steps run here from the pipeline's public pieces, with the keep
+    bonus wrapped around the score source; the reported scores and the total objective
+    are then given back without the bonus.
+    """
+    if not plan.keep_bonus:
+        return run_match(plan.cohort, config, locks=plan.locks, forbids=plan.forbids,
+                         progress=progress)
+    features = build_features(plan.cohort, config)
+    problem = build_problem(plan.cohort, config, features, locks=plan.locks,
+                            forbids=plan.forbids)
+    mentees, mentors = plan.cohort.mentee_index(), plan.cohort.mentor_index()
+    keys = sorted(plan.keep_bonus)
+    rows = np.array([mentees[e] for e, _ in keys], np.int64)
+    cols = np.array([mentors[m] for _, m in keys], np.int64)
+    points = np.array([plan.keep_bonus[k] for k in keys], np.float64)
+    with_bonus = dataclasses.replace(problem, scores=KeepBonusScores(problem.scores, rows,
+                                                                     cols, points))
+    solver_cfg = config.section("solver")
+    objective = solver_cfg.get("objective", "total")
+    options = SolveOptions(objective=objective,
+                           time_limit=float(solver_cfg.get("time_limit_seconds", 60.0)))
+    if progress:
+        print(f"Solving the rematch ({objective}, {len(keys)} pairs free to keep) ...",
+              file=sys.stderr, flush=True)
+    result = solve(with_bonus, options, ineligible_explainer(features, config))
+    bonus = {(int(i), int(j)): float(b) for i, j, b in zip(rows, cols, points, strict=True)}
+    assignments = [dataclasses.replace(a, score=a.score - bonus.get((a.mentee, a.mentor), 0.0))
+                   for a in result.assignments]
+    kept_bonus = sum(bonus.get((a.mentee, a.mentor), 0.0) for a in result.assignments)
+    stats = {**result.stats, "keep_bonus_points": kept_bonus}
+    if objective == "total":  # the objective is the sum of scores: report it without bonus
+        result = dataclasses.replace(result, objective=result.objective - kept_bonus,
+                                     bound=result.bound - kept_bonus)
+    result = dataclasses.replace(result, assignments=assignments, stats=stats)
+    return MatchOutcome(cohort=plan.cohort, config=config, objective=objective, result=result,
+                        networks=build_networks(problem, result))
 
 
 def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome:

@@ -30,7 +30,7 @@ from matcher.privacy import redact, sensitive_values  # noqa: E402
 from matcher.records import MatchOutcome  # noqa: E402
 from matcher.summary import summarise  # noqa: E402
 from matcher.templating import Templates  # noqa: E402
-from scoring.config import MENTEE_FIELDS, ConfigError  # noqa: E402
+from scoring.config import FIELD_VOCABULARY, MENTEE_FIELDS, ConfigError  # noqa: E402
 from scoring.explain import PairExplanation  # noqa: E402
 
 #: Groups the fairness section audits when the config names none.
@@ -137,9 +137,9 @@ def _weakest_component(explanation: PairExplanation) -> str:
     if not weighted:
         return ""
     weakest = min(weighted, key=lambda c: (c.value, c.name))
-    full_points = weakest.points / weakest.value if weakest.value else None
-    of = f" of {full_points:.1f}" if full_points else ""
-    return f"{weakest.name.replace('_', ' ')}: {weakest.points:.1f}{of} points ({weakest.evidence})"
+    full_points = 100.0 * weakest.weight / sum(c.weight for c in weighted)
+    return (f"{weakest.name.replace('_', ' ')}: {weakest.points:.1f} of {full_points:.1f} "
+            f"points ({weakest.evidence})")
 
 
 def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object]]:
@@ -175,10 +175,11 @@ def _audit(outcome: MatchOutcome, field: str, labels: Labels, min_group: int) ->
         value = getattr(mentee, field, None)
         if value is None:
             value = mentee.extra.get(field, "")
+        vocabulary = "institutions" if field == "institution" else FIELD_VOCABULARY.get(field)
         if isinstance(value, tuple):
-            value = ", ".join(value)
-        if field == "career_stage" and value:
-            value = labels("career_stage", value)
+            value = ", ".join(labels(vocabulary, v) if vocabulary else v for v in value)
+        elif vocabulary and value:
+            value = labels(vocabulary, value)
         groups.setdefault(str(value).strip() or "(not given)", []).append(primary.get(mentee.id))
     rows, hidden_groups, hidden_mentees = [], 0, 0
     for group in sorted(groups, key=lambda g: (-len(groups[g]), g)):

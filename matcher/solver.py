@@ -281,6 +281,8 @@ def _solve_mip(ctx: _Context, fair: bool) -> _Engine:
     else:
         placed, short = _certify_placements(ctx, threshold), 0
     pm, pj, ps = ctx.usable()
+    if len(pm) == 0:
+        return _Engine(np.zeros(0, np.int64), np.zeros(0, bool), "optimal", None)
     sol = mip.solve_score(_mip_input(ctx, pm, pj, ps, threshold), placed, short,
                           max(deadline - time.perf_counter(), 1.0))
     if sol.status not in ("optimal", "feasible"):

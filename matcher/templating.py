@@ -28,6 +28,11 @@ def _markdown_safe(value: Any) -> Any:
     return value
 
 
+def _lower_first(value: str) -> str:
+    """``Specialist mentor for AI`` → ``specialist mentor for AI`` (names keep capitals)."""
+    return value[:1].lower() + value[1:]
+
+
 def _long_date(value: dt.date | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
 
@@ -50,6 +55,7 @@ class Templates:
         self._text = jinja2.Environment(autoescape=False, **common)
         for env in (self._html, self._markdown, self._text):
             env.filters["long_date"] = _long_date
+            env.filters["lowerfirst"] = _lower_first
 
     def render(self, name: str, **context: Any) -> str:
         """Render template ``name`` with the escaping its kind of output needs."""

@@ -20,6 +20,7 @@ from fixtures_outputs import (
 
 import matcher.export as export
 from matcher.export import write_run_folder
+from matcher.pipeline import run_match
 from matcher.plans import Labels, file_stems
 from matcher.safe_cells import safe_cell
 from scoring.config import load_config
@@ -272,8 +273,6 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 def test_end_to_end_on_the_sample_cohort(tmp_path):
-    from matcher.pipeline import run_match
-
     config = load_config(SAMPLE / "program.toml")
     cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     # Plant recognisable sensitive values on everyone (they only feed opt-in preferences).

@@ -40,12 +40,12 @@ def test_good_pair_reads_into_canonical_records():
     assert (ana.id, ana.email, ana.name) == ("ana@example.org", "ana@example.org", "Ana Ruiz")
     assert ana.expertise_areas == ("research", "clinical")
     assert ana.career_stage == "senior" and ben.career_stage == "mid_career"
-    assert (ana.capacity, ben.capacity) == (2, 2)  # "2" and "two"
+    assert (ana.capacity, ben.capacity) == (2, 3)
     # start_date 2026-09-01: Chicago is on daylight time.
     assert (ana.time_zone, ben.time_zone) == (-5.0, 1.0)
     assert ana.languages == ("english",)  # default for a column the form did not have
     cara, dev = cohort.mentees
-    assert cara.time_zone == -4.0  # EST = New York's offset on 2026-09-01
+    assert cara.time_zone == -4.0  # New York's offset on 2026-09-01 (daylight time)
     assert dev.need_areas == ("clinical", "leadership")
     assert dev.network_size == 2 and dev.goals == "Learn contouring"
     assert (cara.source_row, dev.source_row) == (2, 3)
@@ -200,6 +200,39 @@ def test_start_date_sets_the_day_time_zones_are_read_at(tmp_path):
     assert read_cohort(mentors, GOOD_MENTEES, winter).mentors[0].time_zone == -6.0
     with pytest.raises(ConfigError, match="start_date"):
         read_cohort(mentors, GOOD_MENTEES, corpus_config(program={"start_date": "soon"}))
+
+
+def test_interpreted_answers_are_warnings_on_their_cells(tmp_path):
+    mentors = write(tmp_path / "m.csv", "Email,Name,How many mentees?,Time zone\n"
+                                        "a@x.org,Ann,two,EST\n"
+                                        "b@x.org,Bo,2-3,New York\n"
+                                        "c@x.org,Cy,as many as needed,utc -5\n")
+    cohort = read_cohort(mentors, GOOD_MENTEES, CONFIG)
+    assert [m.capacity for m in cohort.mentors] == [2, 2, 5]
+    assert [m.time_zone for m in cohort.mentors] == [-4.0, -4.0, -5.0]
+    assert cohort.errors == []
+    assert [(p.row, p.column, p.value) for p in cohort.warnings] == [
+        (2, "How many mentees?", "two"), (2, "Time zone", "EST"),
+        (3, "How many mentees?", "2-3"), (3, "Time zone", "New York"),
+        (4, "How many mentees?", "as many as needed")]  # "utc -5" states its offset
+    assert all("was read as" in p.message for p in cohort.warnings)
+    assert "America/New_York" in cohort.warnings[1].message
+    assert "program maximum, 5" in cohort.warnings[4].message
+
+
+def test_na_warns_where_a_value_is_expected_and_tidying_is_silent(tmp_path):
+    mentors = write(tmp_path / "m.csv", "Email,Name,Career stage,How many mentees?,Time zone\n"
+                                        "a@x.org,N/A,Senior,N/A,UTC-6\n"
+                                        " B@X.org ,  Bo Li  ,SENIOR , 3 , america/chicago \n")
+    cohort = read_cohort(mentors, GOOD_MENTEES, CONFIG)
+    ann, bo = cohort.mentors
+    # "N/A" as a name or a capacity leaves a gap the program fills in: say so.
+    assert [(p.severity, p.row, p.column) for p in cohort.problems] == [
+        ("warning", 2, "Name"), ("warning", 2, "How many mentees?")]
+    assert (ann.name, ann.capacity) == ("a@x.org", 2)
+    # Spaces and case are tidied, not interpreted: row 3 reads cleanly and silently.
+    assert (bo.id, bo.name, bo.career_stage, bo.capacity, bo.time_zone) == (
+        "b@x.org", "Bo Li", "senior", 3, -5.0)
 
 
 def test_blank_capacity_and_no_capacity_column_are_warnings(tmp_path):

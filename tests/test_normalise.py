@@ -97,6 +97,12 @@ def test_capacity_from_free_text(text, count):
         assert repr(text.strip()) in issues[0].message and "read as" in issues[0].message
 
 
+@pytest.mark.parametrize(("text", "count"), [(" 2 ", 2), ("2.0 ", 2), ("  12", 12)])
+def test_plain_capacity_with_stray_spaces_is_read_silently(text, count):
+    # Nothing was interpreted, so there is nothing to tell the coordinator.
+    assert parse_count(text, default=2, maximum=20, what="capacity") == (count, [])
+
+
 @pytest.mark.parametrize("text", ["", "N/A", "none", "-"])
 def test_blank_capacity_takes_the_default_with_a_warning(text):
     value, issues = parse_count(text, default=2, maximum=5, what="capacity")
@@ -129,39 +135,46 @@ def test_network_size_blank_is_silent_and_zero_is_an_error():
     assert value == 1 and issues[0].severity == "error"
 
 
-@pytest.mark.parametrize(("text", "on", "hours"), [
-    ("UTC-5", WINTER, -5.0),
-    ("utc -5", WINTER, -5.0),
-    ("GMT+5:30", WINTER, 5.5),
-    ("-05:00", WINTER, -5.0),
-    ("+0530", WINTER, 5.5),
-    ("UTC", WINTER, 0.0),
-    ("(GMT-05:00) Eastern Time (US & Canada)", SUMMER, -5.0),
-    ("America/Chicago", WINTER, -6.0),
-    ("America/Chicago", SUMMER, -5.0),  # daylight saving on the program's date
-    ("america/new york", WINTER, -5.0),
-    ("Asia/Kolkata", SUMMER, 5.5),
-    ("EST", WINTER, -5.0),
-    ("EST", SUMMER, -4.0),  # an abbreviation names the region, not the season
-    ("PST", WINTER, -8.0),
-    ("Pacific Standard Time", SUMMER, -7.0),
-    ("Eastern", WINTER, -5.0),
-    ("CET", WINTER, 1.0),
-    ("CET", SUMMER, 2.0),
-    ("IST", WINTER, 5.5),
-    ("AEST", WINTER, 11.0),  # Sydney is on daylight time in January
-    ("New York", WINTER, -5.0),
-    ("London", SUMMER, 1.0),
+# (answer, date, hours, zone named in the "was read as" warning, or None: silent).
+# Offsets (however spaced or wrapped) and exact zone names say exactly what they mean, so
+# they are silent; an abbreviation or a city is a guess at a region, which the coordinator
+# is told about, with the zone that was taken.
+@pytest.mark.parametrize(("text", "on", "hours", "read_as"), [
+    ("UTC-5", WINTER, -5.0, None),
+    ("utc -5", WINTER, -5.0, None),
+    ("UTC - 5 ", WINTER, -5.0, None),
+    ("GMT+5:30", WINTER, 5.5, None),
+    ("-05:00", WINTER, -5.0, None),
+    ("+0530", WINTER, 5.5, None),
+    ("UTC", WINTER, 0.0, None),
+    ("(GMT-05:00) Eastern Time (US & Canada)", SUMMER, -5.0, None),
+    ("America/Chicago", WINTER, -6.0, None),
+    ("America/Chicago", SUMMER, -5.0, None),  # daylight saving on the program's date
+    (" america/chicago ", WINTER, -6.0, None),  # case and spaces change nothing
+    ("america/new york", WINTER, -5.0, None),
+    ("Asia/Kolkata", SUMMER, 5.5, None),
+    ("EST", WINTER, -5.0, "America/New_York"),
+    ("EST", SUMMER, -4.0, "America/New_York"),  # an abbreviation names the region
+    ("PST", WINTER, -8.0, "America/Los_Angeles"),
+    ("Pacific Standard Time", SUMMER, -7.0, "America/Los_Angeles"),
+    ("Eastern", WINTER, -5.0, "America/New_York"),
+    ("CET", WINTER, 1.0, "Europe/Paris"),
+    ("CET", SUMMER, 2.0, "Europe/Paris"),
+    ("IST", WINTER, 5.5, "Asia/Kolkata"),
+    ("AEST", WINTER, 11.0, "Australia/Sydney"),  # Sydney is on daylight time in January
+    ("New York", WINTER, -5.0, "America/New_York"),
+    ("London", SUMMER, 1.0, "Europe/London"),
 ])
-def test_time_zones_become_utc_offsets(text, on, hours):
+def test_time_zones_become_utc_offsets(text, on, hours, read_as):
     offset, issues = parse_time_zone(text, on)
     assert offset == hours
-    # Offsets and full zone names are exact; an abbreviation or city is a guess at a
-    # region, which the coordinator is told about (with the zone that was taken).
-    exact = "/" in text or text[:3] in {"UTC", "GMT"} or text[0] in "+-"
-    assert [i.severity for i in issues] == ([] if exact else ["warning"])
-    if not exact:
-        assert "was read as" in issues[0].message
+    if read_as is None:
+        assert issues == []
+    else:
+        (issue,) = issues
+        assert issue.severity == "warning"
+        assert issue.message == (f"Time zone {text.strip()!r} was read as {read_as} "
+                                 f"(UTC{hours:+g} on {on.isoformat()}).")
 
 
 @pytest.mark.parametrize("text", ["Mars", "UTC+15", "somewhere warm"])

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import sys
+import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
+import tomli_w
+from click.testing import CliRunner, Result
 
-from matcher.history import EndedPair, PastPair, RunHistory, RunRecord
+from cli.match import match_command
+from cli.rematch import rematch_command
+from matcher.history import EndedPair, PastPair, RunHistory, RunRecord, read_pairings, sha256_of
 from matcher.rematch import plan_rematch
 from scoring.config import config_from_dict
 from scoring.errors import InputError
@@ -110,3 +121,165 @@ def test_locks_beyond_capacity_name_the_mentor_and_pairs() -> None:
     with pytest.raises(InputError, match=r"mentor X has capacity 2 but 3 continuing pairs: "
                                          r"A, B, C"):
         plan_rematch(history, feedback, cohort({"A": 1, "B": 1, "C": 1}, {"X": 2}), config())
+
+
+# --------------------------------------------------------------------------- end to end
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+PROGRAM = SAMPLE / "program.toml"
+FEEDBACK_HEADERS = ["Mentee ID", "Mentor ID", "Continue?", "New goals",
+                    "Wants a new network member in area"]
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A generated cohort (30 mentees, 18 mentors) and its `match` run folder."""
+    sys.path.insert(0, str(SAMPLE))
+    from generate import write
+
+    folder = tmp_path_factory.mktemp("cohort")
+    mentors, mentees = write(folder, 30, 18, seed=11)[:2]
+    run = folder / "run1"
+    result = CliRunner().invoke(match_command, [str(mentors), str(mentees), "--config",
+                                                str(PROGRAM), "--out", str(run), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return mentors, mentees, run
+
+
+def pairs_of(run: Path) -> dict[tuple[str, str], str]:
+    """(mentee, mentor) → role, from the run folder's pairings.csv."""
+    return {p.key: p.role for p in read_pairings(run / "pairings.csv")}
+
+
+def write_feedback(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([FEEDBACK_HEADERS, *rows])
+    return path
+
+
+def rematch(mentors: Path, mentees: Path, previous: Path, feedback: Path, out: Path,
+            config: Path = PROGRAM) -> Result:
+    return CliRunner().invoke(rematch_command, [
+        str(mentors), str(mentees), "--previous", str(previous), "--feedback", str(feedback),
+        "--config", str(config), "--out", str(out), "--quiet", "--json"])
+
+
+def with_mentor_capacity(mentors: Path, folder: Path, chosen: Callable[[str], bool],
+                         capacity: str) -> Path:
+    """A copy of the mentors sheet with the capacity answer of the chosen mentors changed."""
+    frame = pd.read_csv(mentors, dtype=str, keep_default_na=False)
+    column = next(c for c in frame.columns if c.startswith("How many mentees"))
+    frame.loc[frame["Email Address"].str.strip().str.lower().map(chosen), column] = capacity
+    path = folder / "mentors_updated.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def decide(pairs: dict[tuple[str, str], str], every: int) -> dict[tuple[str, str], str]:
+    """Every ``every``-th pair (in id order) ends, the others continue."""
+    return {key: "no" if k % every == 0 else "yes" for k, key in enumerate(sorted(pairs))}
+
+
+def test_all_continue_reproduces_the_previous_networks(first_run, tmp_path: Path) -> None:
+    mentors, mentees, run = first_run
+    before = pairs_of(run)
+    feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "yes", "", ""] for e, m in before])
+    result = rematch(mentors, mentees, run, feedback, tmp_path / "run2")
+    assert result.exit_code == 0, result.output
+    assert pairs_of(tmp_path / "run2") == before  # same pairs, same roles
+    record = json.loads((tmp_path / "run2" / "run.json").read_text(encoding="utf-8"))
+    assert record["previous_run"]["sha256"] == sha256_of(run / "run.json")
+    assert (tmp_path / "run2" / record["previous_run"]["path"]).resolve() == run.resolve()
+    assert record["inputs"]["feedback"]["sha256"] == sha256_of(feedback)
+
+
+def test_continuing_pairs_survive_and_ended_pairs_never_return(first_run,
+                                                              tmp_path: Path) -> None:
+    mentors, mentees, run = first_run
+    first = pairs_of(run)
+    decisions = decide(first, every=3)
+    feedback = write_feedback(tmp_path / "fb2.csv",
+                              [[e, m, d, "", ""] for (e, m), d in decisions.items()])
+    result = rematch(mentors, mentees, run, feedback, tmp_path / "run2")
+    assert result.exit_code == 0, result.output
+    second = pairs_of(tmp_path / "run2")
+    ended = {key for key, d in decisions.items() if d == "no"}
+    assert {key for key, d in decisions.items() if d == "yes"} <= second.keys()
+    assert not ended & second.keys()
+
+    decisions2 = decide(second, every=2)
+    feedback2 = write_feedback(tmp_path / "fb3.csv",
+                               [[e, m, d, "", ""] for (e, m), d in decisions2.items()])
+    result = rematch(mentors, mentees, tmp_path / "run2", feedback2, tmp_path / "run3")
+    assert result.exit_code == 0, result.output
+    third = pairs_of(tmp_path / "run3")
+    assert {key for key, d in decisions2.items() if d == "yes"} <= third.keys()
+    ended |= {key for key, d in decisions2.items() if d == "no"}
+    assert not ended & third.keys()  # endings of both cycles stay ended
+
+
+def test_disruption_penalty_keeps_free_pairs_unless_a_change_is_worth_it(
+        first_run, tmp_path: Path) -> None:
+    _, mentees, run = first_run
+    before = pairs_of(run)
+    # Every mentor now takes up to 5 mentees: mentees who had to settle for a second
+    # choice could move, and every pair is unsure, so free to move.
+    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda email: True, "5")
+    feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "unsure", "", ""] for e, m in before])
+    changed = {}
+    for penalty in (0, 100):
+        config = tmp_path / f"program{penalty}.toml"
+        settings = tomllib.loads(PROGRAM.read_text(encoding="utf-8"))
+        settings["rematch"] = {"unsure_policy": "rematch", "disruption_penalty": penalty}
+        config.write_text(tomli_w.dumps(settings), encoding="utf-8")
+        out = tmp_path / f"run{penalty}"
+        result = rematch(mentors, mentees, run, feedback, out, config)
+        assert result.exit_code == 0, result.output
+        changed[penalty] = len(before.keys() - pairs_of(out).keys())
+    assert changed[0] > 0
+    assert changed[100] == 0  # no gain of at most 100 points outweighs keeping a pair
+
+
+def test_feedback_errors_exit_2_naming_file_row_and_column(first_run, tmp_path: Path) -> None:
+    mentors, mentees, run = first_run
+    (mentee, mentor), *_ = sorted(pairs_of(run))
+    feedback = write_feedback(tmp_path / "fb.csv", [[mentee, mentor, "next year", "", ""]])
+    result = rematch(mentors, mentees, run, feedback, tmp_path / "run2")
+    assert result.exit_code == 2
+    assert f"{feedback}, row 2, column 'Continue?'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "run2").exists()
+
+
+def test_locks_beyond_new_capacity_exit_2_naming_the_mentor(first_run, tmp_path: Path) -> None:
+    mentors, mentees, run = first_run
+    before = pairs_of(run)
+    busiest = max({m for _, m in before}, key=lambda m: sum(k[1] == m for k in before))
+    reduced = with_mentor_capacity(mentors, tmp_path, lambda email: email == busiest, "1")
+    feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "yes", "", ""] for e, m in before])
+    result = rematch(reduced, mentees, run, feedback, tmp_path / "run2")
+    assert result.exit_code == 2
+    assert f"mentor {busiest} has capacity 1" in result.output
+
+
+def test_held_jumper_is_unplaced_with_the_reason(first_run, tmp_path: Path) -> None:
+    mentors, mentees, run = first_run
+    config = tmp_path / "program.toml"
+    settings = tomllib.loads(PROGRAM.read_text(encoding="utf-8"))
+    settings["rematch"] = {"hold_jumpers": True, "jumper_cycles": 2}
+    config.write_text(tomli_w.dumps(settings), encoding="utf-8")
+    previous = run
+    jumper = min(e for e, _ in pairs_of(run))
+    for cycle in (2, 3):  # the jumper ends every relationship in two cycles running
+        pairs = pairs_of(previous)
+        feedback = write_feedback(tmp_path / f"fb{cycle}.csv", [
+            [e, m, "no" if e == jumper else "yes", "", ""] for e, m in pairs])
+        out = tmp_path / f"run{cycle}"
+        result = rematch(mentors, mentees, previous, feedback, out, config)
+        assert result.exit_code == 0, result.output
+        previous = out
+    flags = json.loads(result.output)["flags"]
+    assert [(f["mentee_id"], f["kind"]) for f in flags] == [(jumper, "jumper")]
+    assert not any(e == jumper for e, _ in pairs_of(previous))
+    unplaced = openpyxl.load_workbook(previous / "pairings.xlsx")["Unplaced"]
+    reasons = {row[0]: row[3] for row in unplaced.iter_rows(min_row=2, values_only=True)}
+    assert reasons[jumper].startswith("Held for the coordinator")

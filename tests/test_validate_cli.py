@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -26,21 +28,25 @@ def test_errors_are_listed_before_warnings_and_exit_2():
     result = run("validate", CORPUS / "blank_rows.csv", CORPUS / "multiline_quoted.csv",
                  "--config", CORPUS / "corpus.toml")
     assert result.exit_code == 2
-    assert "2 mentors, 2 mentees, 2 errors, 0 warnings." in result.output
+    assert "2 mentors, 2 mentees, 2 errors, 2 warnings." in result.output  # "EST" twice
     assert "match will not run" in result.output
+    output = result.output
+    assert output.index("Errors (2):") < output.index("'lots'") < output.index("'many'") \
+        < output.index("Warnings (2):") < output.index("'EST'")
     result = run("validate", CORPUS / "time_zone_unknown.csv", CORPUS / "exclude_unknown.csv",
                  "--config", CORPUS / "corpus.toml")
     output = result.output
     assert result.exit_code == 2
     assert output.index("Errors (1):") < output.index("ghost@example.org") \
-        < output.index("Warnings (1):") < output.index("Mars Standard Time")
+        < output.index("Warnings (2):") < output.index("Mars Standard Time") \
+        < output.index("'EST' was read as")
 
 
 def test_warnings_alone_exit_0():
     result = run("validate", CORPUS / "capacity_words.csv", CORPUS / "good_mentees.csv",
                  "--config", CORPUS / "corpus.toml")
     assert result.exit_code == 0
-    assert "Errors" not in result.output and "Warnings (2):" in result.output
+    assert "Errors" not in result.output and "Warnings (3):" in result.output
 
 
 def test_config_is_found_next_to_the_mentors_file(tmp_path):
@@ -86,11 +92,67 @@ needs_sample = pytest.mark.skipif(not (SAMPLE / "mentees.csv").exists(),
                                   reason="sample_data/ has not been generated")
 
 
+#: Planted quirks whose reading is an interpretation, by (sheet, planted answer): validate
+#: must show each as a warning on its cell, saying how it was read. Every other planted
+#: quirk (spaces, case, "N/A" in an optional question, an exact zone name, a configured
+#: synonym) is read as written and must stay silent.
+INTERPRETED_QUIRKS = {
+    ("mentors", "two"): "Capacity 'two' was read as 2.",
+    ("mentors", "2-3"): "Capacity '2-3' was read as 2.",
+    ("mentors", "as many as needed"): "read as the program maximum, 5.",
+    ("mentors", "PST"): "Time zone 'PST' was read as America/Los_Angeles (UTC-8 on 2027-01-11)",
+    ("mentees", "EST"): "Time zone 'EST' was read as America/New_York (UTC-5 on 2027-01-11)",
+}
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("sample_data_generate", SAMPLE / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def planted_quirks(tmp_path_factory) -> list[tuple[str, int, str, str]]:
+    """(sheet, spreadsheet row, header, planted answer) of every cell the shipped sample
+    differs in from the same cohort generated without quirks."""
+    gen = _generator()
+    clean = tmp_path_factory.mktemp("clean")
+    gen.write(clean, gen.SAMPLE_MENTEES, gen.SAMPLE_MENTORS, gen.SAMPLE_SEED)
+    cells = []
+    for sheet in ("mentors", "mentees"):
+        shipped, plain = (pd.read_csv(folder / f"{sheet}.csv", dtype=str, keep_default_na=False)
+                          for folder in (SAMPLE, clean))
+        for row, column in zip(*(shipped != plain).to_numpy().nonzero(), strict=True):
+            header = shipped.columns[column]
+            cells.append((sheet, int(row) + 2, header, shipped.iloc[row, column]))
+    assert len(cells) == len(gen.QUIRKS) + 1  # the e-mail quirk is planted besides QUIRKS
+    return cells
+
+
 @needs_sample
-def test_sample_cohort_validates_without_errors():
+def test_sample_quirks_are_warnings_on_their_cells_and_nothing_else_is(planted_quirks):
+    config = load_config(SAMPLE / "program.toml")
+    cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
+    assert cohort.errors == []
+    warned = {(Path(p.file).stem, p.row, p.column, p.value): p.message for p in cohort.warnings}
+    expected = [cell for cell in planted_quirks if cell[::3] in INTERPRETED_QUIRKS]
+    assert len(expected) == len(INTERPRETED_QUIRKS)  # each is planted exactly once
+    assert sorted(warned) == sorted(expected)
+    for cell in expected:
+        assert INTERPRETED_QUIRKS[cell[::3]] in warned[cell]
+
+
+@needs_sample
+def test_sample_cohort_validates_and_lists_its_quirks(planted_quirks):
     result = run("validate", SAMPLE / "mentors.csv", SAMPLE / "mentees.csv")
     assert result.exit_code == 0, result.output
-    assert "0 errors" in result.output
+    assert "Errors" not in result.output
+    assert f"0 errors, {len(INTERPRETED_QUIRKS)} warnings." in result.output
+    for sheet, row, header, answer in planted_quirks:
+        line = f"WARNING: {SAMPLE / sheet}.csv, row {row}, column {header!r} (value {answer!r})"
+        assert (line in result.output) == ((sheet, answer) in INTERPRETED_QUIRKS), line
 
 
 @needs_sample
@@ -134,5 +196,7 @@ def test_sample_csv_pair_and_workbook_give_equal_cohorts():
     from_csv = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     from_xlsx = read_cohort(SAMPLE / "cohort.xlsx", SAMPLE / "cohort.xlsx", config)
     assert from_xlsx.errors == []
+    assert [(p.row, p.column, p.message) for p in from_xlsx.warnings] == [
+        (p.row, p.column, p.message) for p in from_csv.warnings]
     assert from_xlsx.mentors == from_csv.mentors
     assert from_xlsx.mentees == from_csv.mentees

@@ -1,0 +1,236 @@
+"""Solver benchmarks: one command, one table; every figure also as a ratio to a baseline
+measured in the same run.
+
+    /work/venv/bin/python benchmarks/bench_solver.py            # full sizes (~3 minutes)
+    /work/venv/bin/python benchmarks/bench_solver.py --quick    # small sizes, a smoke test
+    /work/venv/bin/python benchmarks/bench_solver.py --whole    # also CSV → run folder
+
+Scores are clustered synthetic (mentees and mentors drawn around 12 topic centres, mentors
+crowded into a few popular topics, 10% of pairs ineligible), so the instances are not easy
+for pruning: many mentees' favourite mentors are the same few.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from matcher.problem import problem_from_arrays  # noqa: E402
+from matcher.solver import SolveOptions, solve  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str, str]] = []
+
+
+def clustered(n: int, m: int, seed: int = 0, eligible_share: float = 0.9
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Scores 0–100 from topic vectors plus noise, and an eligibility mask."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(12, 8))
+    mentees = centres[rng.integers(0, 12, n)] + 0.5 * rng.normal(size=(n, 8))
+    popular = rng.choice(12, m, p=np.r_[np.full(4, 0.15), np.full(8, 0.05)])
+    mentors = centres[popular] + 0.5 * rng.normal(size=(m, 8))
+    mentees /= np.linalg.norm(mentees, axis=1, keepdims=True)
+    mentors /= np.linalg.norm(mentors, axis=1, keepdims=True)
+    score = np.clip((mentees @ mentors.T + 1) * 50 + rng.normal(scale=3, size=(n, m)), 0, 100)
+    return score.astype(np.float32), rng.random((n, m)) < eligible_share
+
+
+def greedy(score: np.ndarray, eligible: np.ndarray, capacity: np.ndarray) -> dict[int, int]:
+    """Best remaining pair first (the baseline many coordinators' scripts use)."""
+    flat = np.flatnonzero(eligible)
+    order = flat[np.argsort(-score.ravel()[flat], kind="stable")]
+    left = capacity.copy()
+    match: dict[int, int] = {}
+    m = score.shape[1]
+    for key in order:
+        i, j = divmod(int(key), m)
+        if i not in match and left[j] > 0:
+            match[i] = j
+            left[j] -= 1
+    return match
+
+
+def row(bench: str, figure: str, value: object, baseline: object, ratio: str) -> None:
+    ROWS.append((bench, figure, str(value), str(baseline), ratio))
+    print(f"  {bench}: {figure} = {value} (baseline {baseline}, {ratio})", file=sys.stderr,
+          flush=True)
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def quality(label: str, score: np.ndarray, pairs: dict[int, int], n: int) -> tuple:
+    values = [float(score[i, j]) for i, j in pairs.items()]
+    return (label, round(sum(values), 1), round(min(values), 2) if values else None,
+            n - len(pairs))
+
+
+def bench_large(n: int, m: int) -> None:
+    """n × m, capacity 5, one mentor each: pruned + certified vs the dense min-cost flow."""
+    name = f"{n}x{m} cap 5"
+    score, eligible = clustered(n, m)
+    problem = problem_from_arrays(score, eligible, capacity=5, block_size=2000)
+    pruned, t_pruned = timed(solve, problem)
+    dense, t_dense = timed(solve, problem, SolveOptions(dense_pairs=10**12))
+    row(name, "objective (pruned, certified)", f"{pruned.objective:.4f}",
+        f"{dense.objective:.4f} dense", "equal" if abs(pruned.objective - dense.objective)
+        < 1e-6 else "DIFFERENT")
+    row(name, "certified / final k", f"{pruned.stats['certified']} / "
+        f"{pruned.stats['candidate_pairs']} pairs", f"{dense.stats['candidate_pairs']} pairs",
+        f"{pruned.stats['candidate_pairs'] / dense.stats['candidate_pairs']:.3f}x arcs")
+    row(name, "final min-cost-flow solve s", pruned.stats["flow_seconds"],
+        dense.stats["flow_seconds"],
+        f"{pruned.stats['flow_seconds'] / dense.stats['flow_seconds']:.3f}x")
+    row(name, "whole solver s (prune+solve+certify)", f"{t_pruned:.2f}", f"{t_dense:.2f}",
+        f"{t_pruned / t_dense:.3f}x")
+    capacity = np.full(m, 5)
+    fair = solve(problem, SolveOptions(objective="fair"))
+    base = quality("greedy", score, greedy(score, eligible, capacity), n)
+    for label, result in (("total", pruned), ("fair", fair)):
+        got = quality(label, score, {a.mentee: a.mentor for a in result.assignments}, n)
+        row(name, f"{label}: total / lowest / unplaced", got[1:], base[1:],
+            f"total {got[1] / base[1]:.4f}x, lowest {got[2] - base[2]:+.2f} pts")
+
+
+def bench_one_to_one(n: int) -> None:
+    """1:1 on n × n, everyone eligible: same objective as linear_sum_assignment, faster."""
+    name = f"1:1 {n}x{n}"
+    score, _ = clustered(n, n, seed=1)
+    score = score.astype(np.float64)
+    (rows, cols), t_lsa = timed(linear_sum_assignment, score, maximize=True)
+    result, t_ours = timed(solve, problem_from_arrays(score, capacity=1, block_size=1000))
+    lsa = float(score[rows, cols].sum())
+    row(name, "objective", f"{result.objective:.4f}", f"{lsa:.4f} scipy LSA",
+        f"diff {result.objective - lsa:+.2e}")
+    row(name, "time s", f"{t_ours:.2f}", f"{t_lsa:.2f}", f"{t_ours / t_lsa:.3f}x")
+
+
+def bench_networks(n: int, m: int) -> None:
+    """Networks of 2 with distinct areas, mentors holding 1–2 areas (MIP, HiGHS)."""
+    name = f"networks {n}x{m}"
+    rng = np.random.default_rng(3)
+    score, eligible = clustered(n, m, seed=3)
+    labels = tuple(f"area{k}" for k in range(8))
+    wants = np.zeros((n, 8), bool)
+    for i in range(n):
+        wants[i, rng.choice(8, rng.integers(2, 4), replace=False)] = True
+    offers = np.zeros((m, 8), bool)
+    for j in range(m):
+        offers[j, rng.choice(8, rng.integers(1, 3), replace=False)] = True
+    capacity = rng.integers(2, 8, m)
+    problem = problem_from_arrays(score, eligible, capacity=capacity, network_size=2,
+                                  labels=labels, wants=wants, offers=offers)
+    result, seconds = timed(solve, problem, SolveOptions(time_limit=60))
+    row(name, "status / gap / certified", f"{result.status} / {result.gap:.1e} / "
+        f"{result.stats['certified']}", result.engine, f"bound {result.bound:.2f}")
+    row(name, "time s", f"{seconds:.2f}", "30 s target", f"{seconds / 30:.2f}x of target")
+    base = quality("greedy", score, greedy(score, eligible, capacity), n)
+    primaries = {a.mentee: a.mentor for a in result.assignments if a.role == "primary"}
+    row(name, "pairs (primary + specialists)", len(result.assignments), f"{len(base) and n - base[3]}"
+        " greedy primaries", f"{len(result.assignments) / max(n - base[3], 1):.2f}x")
+    del primaries
+
+
+def bench_stable(n: int, m: int, seeds: int) -> None:
+    """Stable mode vs the `matching` package's HospitalResident (resident-optimal)."""
+    from matching.games import HospitalResident
+
+    sys.setrecursionlimit(100_000)
+    name = f"stable {n}x{m}"
+    identical = 0
+    t_ours_total = t_theirs_total = 0.0
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        score = rng.uniform(0, 100, (n, m)).round(3)
+        eligible = rng.random((n, m)) < 0.7
+        capacity = rng.integers(1, 8, m)
+        result, t_ours = timed(solve, problem_from_arrays(score, eligible, capacity=capacity),
+                               SolveOptions(objective="stable"))
+        ours = {a.mentee: a.mentor for a in result.assignments}
+        resident_prefs = {f"e{i}": [f"r{j}" for j in sorted(np.nonzero(eligible[i])[0],
+                                                            key=lambda j: (-score[i, j], j))]
+                          for i in range(n)}
+        hospital_prefs = {f"r{j}": [f"e{i}" for i in sorted(np.nonzero(eligible[:, j])[0],
+                                                            key=lambda i: (-score[i, j], i))]
+                          for j in range(m)}
+        start = time.perf_counter()
+        game = HospitalResident.create_from_dictionaries(
+            resident_prefs, hospital_prefs, {f"r{j}": int(capacity[j]) for j in range(m)})
+        matching = game.solve(optimal="resident")
+        t_theirs = time.perf_counter() - start
+        theirs = {int(r.name[1:]): int(h.name[1:]) for h, rs in matching.items() for r in rs}
+        identical += ours == theirs
+        t_ours_total += t_ours
+        t_theirs_total += t_theirs
+    row(name, "identical matchings", f"{identical}/{seeds}", "matching.HospitalResident",
+        "all equal" if identical == seeds else "DIFFERENT")
+    row(name, "time s (all seeds)", f"{t_ours_total:.3f}", f"{t_theirs_total:.3f}",
+        f"{t_theirs_total / t_ours_total:.0f}x faster")
+
+
+def bench_whole(n: int, m: int) -> None:
+    """CSV → run folder through the real pipeline (generator, intake, scorer, export)."""
+    from matcher.export import write_run_folder
+    from matcher.pipeline import run_match
+    from sample_data.generate import write
+    from scoring.config import load_config
+    from scoring.intake import read_cohort
+
+    name = f"whole match {n}x{m}"
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write(folder, n, m, 0)
+        config_path = Path(__file__).resolve().parent.parent / "sample_data" / "program.toml"
+        start = time.perf_counter()
+        config = load_config(config_path)
+        cohort = read_cohort(folder / "mentors.csv", folder / "mentees.csv", config)
+        outcome = run_match(cohort, config, progress=False)
+        write_run_folder(outcome, folder / "run", inputs={"mentors": folder / "mentors.csv",
+                                                          "mentees": folder / "mentees.csv",
+                                                          "config": config_path}, quiet=True)
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    row(name, "time s / engine", f"{seconds:.1f} / {outcome.result.engine}", "20 s target",
+        f"{seconds / 20:.2f}x of target")
+    row(name, "peak memory GiB (whole process)", f"{peak:.2f}", "2 GiB target",
+        f"{peak / 2:.2f}x of target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    parser.add_argument("--whole", action="store_true", help="also time CSV → run folder")
+    args = parser.parse_args()
+    if args.quick:
+        bench_large(2000, 400)
+        bench_one_to_one(800)
+        bench_networks(400, 80)
+        bench_stable(200, 40, 3)
+    else:
+        bench_large(10_000, 2_000)
+        bench_one_to_one(5_000)
+        bench_networks(2_000, 400)
+        bench_stable(1_000, 200, 3)
+    if args.whole:
+        bench_whole(*((1_000, 200) if args.quick else (10_000, 2_000)))
+    widths = [max(len(r[k]) for r in ROWS + [("benchmark", "figure", "value", "baseline",
+                                               "ratio")]) for k in range(5)]
+    header = ("benchmark", "figure", "value", "baseline", "ratio")
+    for line in [header, tuple("-" * w for w in widths), *ROWS]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

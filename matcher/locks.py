@@ -1,0 +1,69 @@
+"""Read a locks or forbids sheet: one (mentee id, mentor id) pair per row, CSV or XLSX.
+
+The sheet needs a header row with a column whose name contains "mentee" and one whose name
+contains "mentor" (e.g. ``mentee_id, mentor_id`` or ``Mentee email, Mentor email``); other
+columns are ignored. Ids are matched to the cohort exactly, or else ignoring case and
+surrounding spaces. Every row problem (blank id, unknown id) is reported with file, row (as
+the spreadsheet shows it, header = row 1) and column, and nothing is matched until fixed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scoring.errors import IntakeError, InvalidCohortError
+from scoring.profiles import Cohort, Problem
+from scoring.spreadsheet import read_table
+from scoring.text import fold
+
+
+def _column(headers: list[str], word: str) -> int | None:
+    matches = [k for k, header in enumerate(headers) if word in fold(header).replace(" ", "")
+               and not (word == "mentor" and "mentee" in fold(header))]
+    return matches[0] if matches else None
+
+
+def read_pair_sheet(path: str | Path, cohort: Cohort) -> tuple[tuple[str, str], ...]:
+    """Return the sheet's (mentee id, mentor id) pairs, in row order, without duplicates.
+
+    Raises :class:`IntakeError` when the file cannot be read or lacks the two columns, and
+    :class:`InvalidCohortError` (with its problems) when rows name unknown people.
+    """
+    table = read_table(path)
+    mentee_col, mentor_col = _column(table.headers, "mentee"), _column(table.headers, "mentor")
+    if mentee_col is None or mentor_col is None:
+        missing = " and ".join(w for w, c in (("mentee", mentee_col), ("mentor", mentor_col))
+                               if c is None)
+        raise IntakeError(
+            f"{table.label}: no {missing} id column among the headers "
+            f"({', '.join(repr(h) for h in table.headers) or 'none'}). Put the mentee's id in a "
+            f"column named e.g. 'mentee_id' and the mentor's in one named 'mentor_id'.")
+    known = {"mentee": {m.id: m.id for m in cohort.mentees},
+             "mentor": {m.id: m.id for m in cohort.mentors}}
+    loose = {side: {ids.strip().casefold(): ids for ids in table_ids}
+             for side, table_ids in known.items()}
+    problems: list[Problem] = []
+    pairs: list[tuple[str, str]] = []
+    for row_number, cells in table.rows:
+        found: dict[str, str] = {}
+        for side, col in (("mentee", mentee_col), ("mentor", mentor_col)):
+            value = cells[col].strip()
+            person = known[side].get(value) or loose[side].get(value.casefold())
+            if not value:
+                problems.append(Problem("error", table.label, row_number, table.headers[col],
+                                        value, f"The {side} id is blank.",
+                                        "Fill it in or delete the row."))
+            elif person is None:
+                problems.append(Problem("error", table.label, row_number, table.headers[col],
+                                        value, f"No {side} with this id in the intake files.",
+                                        f"Use the id from the {side}s sheet, or delete the row."))
+            else:
+                found[side] = person
+        if len(found) == 2 and (found["mentee"], found["mentor"]) not in pairs:
+            pairs.append((found["mentee"], found["mentor"]))
+    if problems:
+        listed = "\n".join(f"  {p}" for p in problems[:10])
+        more = f"\n  ... and {len(problems) - 10} more." if len(problems) > 10 else ""
+        raise InvalidCohortError(f"{table.label} has {len(problems)} problem(s); nothing was "
+                                 f"matched:\n{listed}{more}", problems)
+    return tuple(pairs)

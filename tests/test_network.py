@@ -1,0 +1,32 @@
+"""Networks by id: one per mentee in cohort order, primary first, reasons carried over."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.network import build_networks
+from matcher.problem import problem_from_arrays
+from matcher.solver import solve
+
+LABELS = ("research", "career", "coach")
+
+
+def test_one_network_per_mentee_in_order_with_primary_first_and_reasons():
+    score = np.array([[90.0, 80.0, 70.0], [60.0, 50.0, 40.0], [10.0, 10.0, 10.0]])
+    eligible = np.array([[True, True, True], [True, True, True], [False, False, False]])
+    offers = np.array([[True, False, False], [False, True, False], [False, False, True]])
+    wants = np.array([[True, True, False], [True, False, False], [True, False, False]])
+    problem = problem_from_arrays(score, eligible, capacity=[1, 1, 1], network_size=[2, 1, 1],
+                                  labels=LABELS, wants=wants, offers=offers,
+                                  mentee_ids=("ann", "bob", "cy"),
+                                  mentor_ids=("m-a", "m-b", "m-c"))
+    networks = build_networks(problem, solve(problem))
+    assert [n.mentee_id for n in networks] == ["ann", "bob", "cy"]
+    ann, bob, cy = networks
+    assert ann.requested == 2 and len(ann.pairings) == 2
+    assert ann.pairings[0].role == "primary" and ann.primary is ann.pairings[0]
+    assert ann.specialists[0].covers in ("research", "career")
+    assert {p.mentor_id for p in ann.pairings} | {p.mentor_id for p in bob.pairings} <= {
+        "m-a", "m-b", "m-c"}
+    assert cy.pairings == () and cy.unplaced_reason.startswith("no eligible mentor")
+    assert bob.unplaced_reason is None and ann.partial_reason is None

@@ -1,0 +1,250 @@
+"""The solver finds the true optimum in every objective and keeps every hard rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linear_sum_assignment
+from solver_reference import (
+    brute_force,
+    textbook_deferred_acceptance,
+    valid_team,
+    value_of,
+)
+
+from matcher.problem import LockedPair, problem_from_arrays
+from matcher.records import SolverResult
+from matcher.solver import SolveOptions, solve
+from scoring.errors import InputError
+
+FAST = settings(max_examples=40, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+LABELS = ("research", "career", "coach")
+
+
+@st.composite
+def instances(draw, max_mentees=4, max_mentors=4, networks=True, multi_label=True):
+    n = draw(st.integers(1, max_mentees))
+    m = draw(st.integers(1, max_mentors))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    # far-apart values (so placing more can cost total score) and repeats (ties)
+    score = rng.choice(np.r_[rng.uniform(0, 100, 4), 1.0, 50.0, 50.0, 99.0], size=(n, m))
+    eligible = rng.random((n, m)) < draw(st.floats(0.4, 1.0))
+    capacity = rng.integers(0, 3, m)
+    size = rng.integers(1, 4, n) if networks else np.ones(n, int)
+    wants = rng.random((n, len(LABELS))) < 0.6
+    offers = np.zeros((m, len(LABELS)), bool)
+    for j in range(m):
+        k = rng.integers(0, 3 if multi_label else 2)
+        offers[j, rng.choice(len(LABELS), k, replace=False)] = True
+    minimum = rng.integers(0, 2, m) if draw(st.booleans()) else None
+    return score, eligible, capacity, size, wants, offers, minimum
+
+
+def make_problem(inst, **extra):
+    score, eligible, capacity, size, wants, offers, minimum = inst
+    return problem_from_arrays(score, eligible, capacity=capacity, network_size=size,
+                               minimum=minimum, labels=LABELS, wants=wants, offers=offers,
+                               **extra)
+
+
+def check_rules(problem, result: SolverResult, score, eligible) -> None:
+    """Every hard rule a coordinator relies on, checked on the result."""
+    load = np.zeros(problem.n_mentors, int)
+    teams: dict[int, list] = {}
+    for a in result.assignments:
+        assert eligible[a.mentee, a.mentor], "ineligible pair assigned"
+        assert a.score == pytest.approx(score[a.mentee, a.mentor])
+        load[a.mentor] += 1
+        teams.setdefault(a.mentee, []).append(a)
+    assert (load <= problem.capacity).all(), "capacity exceeded"
+    for i, team in teams.items():
+        mentors = [a.mentor for a in team]
+        assert len(set(mentors)) == len(mentors), "same mentor twice for one mentee"
+        assert len(team) <= problem.network_size[i]
+        assert sum(a.role == "primary" for a in team) == 1
+        primary = next(a.mentor for a in team if a.role == "primary")
+        assert primary in valid_team(tuple(mentors), i, problem.wants, problem.offers)
+        for a in team:
+            if a.role == "specialist":
+                s = LABELS.index(a.covers)
+                assert problem.wants[i, s] and problem.offers[a.mentor, s]
+                assert not any(problem.offers[k, s] for k in mentors if k != a.mentor)
+    assert set(result.unplaced) == set(range(problem.n_mentees)) - set(teams)
+
+
+@FAST
+@given(instances())
+def test_total_mode_equals_brute_force(inst):
+    score, eligible, *_ , minimum = inst
+    problem = make_problem(inst)
+    result = solve(problem, SolveOptions(objective="total"))
+    check_rules(problem, result, score, eligible)
+    expected = brute_force(score, eligible, problem.capacity, problem.network_size,
+                           problem.wants, problem.offers, minimum)
+    got = value_of(result, minimum, fair=False)
+    assert got[:2] == expected[:2]
+    assert got[2] == pytest.approx(expected[2], abs=1e-4)
+    assert result.status in ("optimal", "infeasible")
+
+
+@FAST
+@given(instances())
+def test_fair_mode_equals_brute_force_in_lexicographic_order(inst):
+    score, eligible, *_ , minimum = inst
+    problem = make_problem(inst)
+    result = solve(problem, SolveOptions(objective="fair"))
+    check_rules(problem, result, score, eligible)
+    expected = brute_force(score, eligible, problem.capacity, problem.network_size,
+                           problem.wants, problem.offers, minimum, fair=True)
+    got = value_of(result, minimum, fair=True)
+    assert got[:2] == expected[:2]
+    assert got[2] == pytest.approx(expected[2], abs=1e-4)
+    assert got[3] == pytest.approx(expected[3], abs=1e-4)
+
+
+@FAST
+@given(instances(max_mentees=6, max_mentors=4, networks=False))
+def test_stable_mode_is_deferred_acceptance_without_blocking_pairs(inst):
+    score, eligible, capacity, *_ = inst
+    problem = make_problem(inst)
+    result = solve(problem, SolveOptions(objective="stable"))
+    got = {a.mentee: a.mentor for a in result.assignments}
+    assert got == textbook_deferred_acceptance(score, eligible, capacity)
+    load = np.bincount(list(got.values()), minlength=problem.n_mentors)
+    for i in range(problem.n_mentees):
+        for j in range(problem.n_mentors):
+            if not eligible[i, j] or got.get(i) == j:
+                continue
+            mentee_prefers = i not in got or (-score[i, j], j) < (-score[i, got[i]], got[i])
+            rivals = [k for k, jj in got.items() if jj == j]
+            mentor_prefers = load[j] < capacity[j] or any(
+                (-score[i, j], i) < (-score[k, j], k) for k in rivals)
+            assert not (mentee_prefers and mentor_prefers), f"blocking pair {(i, j)}"
+    assert result.stats["blocking_pairs"] == 0
+
+
+def test_placing_more_mentees_comes_before_a_higher_total():
+    score = np.array([[100.0, 1.0], [60.0, 0.0]])
+    eligible = np.array([[True, True], [True, False]])
+    for objective in ("total", "fair"):
+        result = solve(problem_from_arrays(score, eligible), SolveOptions(objective=objective))
+        assert sorted((a.mentee, a.mentor) for a in result.assignments) == [(0, 1), (1, 0)]
+
+
+def test_integer_scaling_keeps_the_float_optimum():
+    rng = np.random.default_rng(7)
+    score = rng.uniform(0, 100, (40, 40))
+    result = solve(problem_from_arrays(score))
+    rows, cols = linear_sum_assignment(score, maximize=True)
+    assert result.objective == pytest.approx(score[rows, cols].sum(), abs=1e-9 * 40 + 40e-5)
+    assert result.stats["placed"] == 40
+
+
+@pytest.mark.parametrize("objective", ["total", "fair"])
+def test_pruned_solve_is_certified_equal_to_unpruned(objective):
+    rng = np.random.default_rng(3)
+    n, m = 120, 40
+    cluster_e, cluster_r = rng.integers(0, 4, n), rng.integers(0, 4, m)
+    score = np.where(cluster_e[:, None] == cluster_r[None, :], 60, 20) + rng.uniform(0, 30,
+                                                                                    (n, m))
+    eligible = rng.random((n, m)) < 0.8
+    problem = problem_from_arrays(score, eligible, capacity=rng.integers(1, 5, m))
+    full = solve(problem, SolveOptions(objective=objective))
+    pruned = solve(problem, SolveOptions(objective=objective, dense_pairs=0, k_mentee=1,
+                                         k_mentor=2, widen_per_mentee=2))
+    assert pruned.stats["k_mentee"] == 1 and pruned.stats["certified"] is True
+    assert pruned.stats["candidate_pairs"] < full.stats["candidate_pairs"]
+    assert pruned.stats["placed"] == full.stats["placed"]
+    assert pruned.objective == pytest.approx(full.objective, abs=1e-6)
+    assert pruned.stats["lowest_primary_score"] == pytest.approx(
+        full.stats["lowest_primary_score"])
+
+
+def test_same_inputs_in_another_row_order_give_the_same_pairings():
+    rng = np.random.default_rng(11)
+    score = rng.choice([40.0, 60.0, 80.0], size=(30, 10))  # many ties
+    ids_e, ids_r = [f"e{i:02d}" for i in range(30)], [f"r{j:02d}" for j in range(10)]
+    pe, pr = rng.permutation(30), rng.permutation(10)
+
+    def pairs(score, ids_e, ids_r):
+        result = solve(problem_from_arrays(score, capacity=2, mentee_ids=tuple(ids_e),
+                                           mentor_ids=tuple(ids_r)))
+        return sorted((ids_e[a.mentee], ids_r[a.mentor]) for a in result.assignments)
+
+    first = pairs(score, ids_e, ids_r)
+    assert first == pairs(score, ids_e, ids_r)
+    assert first == pairs(score[pe][:, pr], [ids_e[i] for i in pe], [ids_r[j] for j in pr])
+
+
+def test_locks_are_kept_and_forbids_and_ineligible_pairs_never_appear():
+    score = np.array([[90.0, 10.0, 50.0], [80.0, 70.0, 60.0], [95.0, 20.0, 30.0]])
+    eligible = np.array([[True, True, True], [True, True, True], [True, False, True]])
+    problem = problem_from_arrays(score, eligible, locks=(LockedPair(0, 1),),
+                                  forbids=np.array([[2, 0]]))
+    result = solve(problem)
+    got = {(a.mentee, a.mentor): a for a in result.assignments}
+    assert (0, 1) in got and got[(0, 1)].locked
+    assert (2, 0) not in got and (2, 1) not in got
+    assert got.keys() == {(0, 1), (1, 0), (2, 2)}
+
+
+def test_lock_beyond_capacity_names_the_mentor_and_pairs():
+    problem = problem_from_arrays(np.full((3, 2), 50.0), capacity=1,
+                                  locks=(LockedPair(0, 1), LockedPair(2, 1)))
+    with pytest.raises(InputError, match=r"r1 has capacity 1 .* \(e0, r1\), \(e2, r1\)"):
+        solve(problem)
+
+
+def test_lock_of_forbidden_or_ineligible_pair_is_an_input_error():
+    eligible = np.array([[True, False], [True, True]])
+    with pytest.raises(InputError, match=r"\(e0, r1\) is ineligible"):
+        solve(problem_from_arrays(np.full((2, 2), 50.0), eligible, locks=(LockedPair(0, 1),)))
+    with pytest.raises(InputError, match=r"\(e1, r0\) is forbidden"):
+        solve(problem_from_arrays(np.full((2, 2), 50.0), locks=(LockedPair(1, 0),),
+                                  forbids=np.array([[1, 0]])))
+
+
+def test_minimum_load_is_met_when_possible_even_at_a_lower_total():
+    score = np.array([[90.0, 10.0], [80.0, 20.0]])
+    plain = solve(problem_from_arrays(score, capacity=2))
+    assert {a.mentor for a in plain.assignments} == {0}
+    result = solve(problem_from_arrays(score, capacity=2, minimum=1))
+    assert sorted((a.mentee, a.mentor) for a in result.assignments) == [(0, 0), (1, 1)]
+    assert result.status == "optimal"
+
+
+def test_unmeetable_minimum_is_reported_as_infeasible_with_the_mentors():
+    result = solve(problem_from_arrays(np.full((1, 2), 50.0), capacity=2, minimum=1))
+    assert result.status == "infeasible"
+    assert "r0" in result.messages[0] or "r1" in result.messages[0]
+
+
+def test_unplaced_reasons_say_no_eligible_mentor_or_name_the_full_mentors():
+    score = np.array([[50.0, 60.0], [70.0, 40.0], [30.0, 90.0]])
+    eligible = np.array([[False, False], [True, True], [True, True]])
+    result = solve(problem_from_arrays(score, eligible, capacity=[1, 0]),
+                   explain_ineligible=lambda rows: {int(i): "rule x excludes 2 mentors"
+                                                    for i in rows})
+    assert result.unplaced[0] == "no eligible mentor: rule x excludes 2 mentors"
+    full = [result.unplaced[i] for i in (1, 2) if i in result.unplaced][0]
+    assert full.startswith("all 2 eligible mentors are full") and "r0 (1/1)" in full
+
+
+def test_partial_network_reason_when_too_few_distinct_specialists():
+    # mentee wants 3 mentors; eligible mentors bring only one specialty beyond the primary's
+    offers = np.array([[True, False, False], [True, False, False], [False, True, False]])
+    problem = problem_from_arrays(np.full((1, 3), 50.0), capacity=1, network_size=3,
+                                  labels=LABELS, wants=np.array([[True, True, True]]),
+                                  offers=offers)
+    result = solve(problem)
+    assert len(result.assignments) == 2
+    assert "at most 2 can form the network" in result.partial[0]
+    assert result.shortfall == {}  # research and career are both in the network
+
+
+def test_unknown_objective_is_an_input_error():
+    with pytest.raises(InputError, match="Unknown objective"):
+        solve(problem_from_arrays(np.ones((1, 1))), SolveOptions(objective="best"))
