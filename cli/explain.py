@@ -13,7 +13,7 @@ import click
 
 from cli.common import config_path_for, input_errors_exit_2
 from scoring.config import ProgramConfig, load_config
-from scoring.errors import InputError, InvalidCohortError
+from scoring.errors import InputError
 from scoring.explain import (
     Comparison,
     PairExplanation,
@@ -30,15 +30,10 @@ from scoring.profiles import Cohort
 def load_cohort(mentors: str, mentees: str, config_option: str | None
                 ) -> tuple[Cohort, ProgramConfig]:
     """Read the config and both intake files; refuse a cohort with intake errors."""
-    from scoring.intake import read_cohort
+    from scoring.intake import read_valid_cohort
 
     config = load_config(config_path_for(mentors, config_option))
-    cohort = read_cohort(mentors, mentees, config)
-    if cohort.errors:
-        raise InvalidCohortError(
-            f"The intake files have {len(cohort.errors)} error(s), so scores would be "
-            f"misleading. List and fix them with `mentormatch validate {mentors} {mentees}`, "
-            f"then run explain again.", cohort.errors)
+    cohort = read_valid_cohort(mentors, mentees, config, action="explained")
     return cohort, config
 
 

@@ -13,8 +13,7 @@ from matcher.locks import read_pair_sheet
 from matcher.pipeline import run_match
 from matcher.summary import summarise
 from scoring.config import load_config
-from scoring.errors import InvalidCohortError
-from scoring.intake import read_cohort
+from scoring.intake import read_valid_cohort
 
 OBJECTIVES = ("total", "fair", "stable")
 
@@ -59,14 +58,7 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     """
     config_path = config_path_for(mentors, config_option)
     config = load_config(config_path)
-    cohort = read_cohort(mentors, mentees, config)
-    if cohort.errors:
-        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
-        more = len(cohort.errors) - 10
-        raise InvalidCohortError(
-            f"The intake files have {len(cohort.errors)} error(s); nothing was matched or "
-            f"written. Fix them (all are listed by `mentormatch validate {mentors} {mentees}`):\n"
-            f"{shown}" + (f"\n  ... and {more} more." if more > 0 else ""))
+    cohort = read_valid_cohort(mentors, mentees, config, action="matched")
     lock_pairs = read_pair_sheet(locks, cohort) if locks else ()
     forbid_pairs = read_pair_sheet(forbid, cohort) if forbid else ()
     outcome = run_match(cohort, config, objective=objective, network_size=network_size,

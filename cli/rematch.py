@@ -13,9 +13,8 @@ from matcher.history import read_history
 from matcher.rematch import run_rematch, write_rematch_folder
 from matcher.summary import summarise
 from scoring.config import load_config
-from scoring.errors import InvalidCohortError
 from scoring.feedback import read_feedback
-from scoring.intake import read_cohort
+from scoring.intake import read_valid_cohort
 
 #: Notes printed on the terminal before pointing to rematch.json for the rest.
 SHOWN_NOTES = 10
@@ -61,14 +60,7 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
     config = load_config(config_path)
     history = read_history(previous)
     sheet = read_feedback(feedback, config, previous_pairs=history.latest.pair_keys())
-    cohort = read_cohort(mentors, mentees, config)
-    if cohort.errors:
-        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
-        more = len(cohort.errors) - 10
-        raise InvalidCohortError(
-            f"The intake files have {len(cohort.errors)} error(s); nothing was rematched or "
-            f"written. Fix them (all are listed by `mentormatch validate {mentors} {mentees}`):"
-            f"\n{shown}" + (f"\n  ... and {more} more." if more > 0 else ""))
+    cohort = read_valid_cohort(mentors, mentees, config, action="rematched")
     result = run_rematch(history, sheet, cohort, config, progress=not quiet)
     inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
     folder = write_rematch_folder(result, history, sheet, Path(out), force=force,

@@ -44,6 +44,9 @@ class SolveOptions:
     k_mentor: int = 50  # ... and each mentor's best k mentees
     dense_pairs: int = 1_000_000  # mentees × mentors up to which nothing is pruned
     mip_dense_pairs: int = 20_000  # the same for the MIP (HiGHS slows down on large models)
+    mip_k_mentee: int = 20  # the MIP's starting k (doubled until the optimum stops changing)
+    mip_k_mentor: int = 100
+    mip_max_pairs: int = 250_000  # larger network models fall back to flow + greedy specialists
     widen_per_mentee: int = 25  # pairs added per mentee when a certificate fails
     max_rounds: int = 20
 
@@ -270,7 +273,8 @@ def _mip_input(ctx: _Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
                         r.capacity, r.minimum)
 
 
-def _solve_mip(ctx: _Context, fair: bool) -> _Engine:
+def _solve_mip(ctx: _Context, fair: bool) -> _Engine | None:
+    """The MIP engine; None when the model is too large or HiGHS finds nothing in time."""
     counts_at = _counts_function(ctx, networks_mip=True)
     threshold = _fair_threshold(ctx, counts_at) if fair else None
     deadline = time.perf_counter() + ctx.options.time_limit
@@ -283,16 +287,71 @@ def _solve_mip(ctx: _Context, fair: bool) -> _Engine:
     pm, pj, ps = ctx.usable()
     if len(pm) == 0:
         return _Engine(np.zeros(0, np.int64), np.zeros(0, bool), "optimal", None)
+    if len(pm) > ctx.options.mip_max_pairs:
+        return None
     sol = mip.solve_score(_mip_input(ctx, pm, pj, ps, threshold), placed, short,
                           max(deadline - time.perf_counter(), 1.0))
     if sol.status not in ("optimal", "feasible"):
-        raise RuntimeError(f"HiGHS found no solution ({sol.status}) within the time limit; "
-                           f"raise [solver] time_limit_seconds")
+        return None
     chosen = np.nonzero(sol.chosen)[0]
     stats = {"mip_seconds": round(sol.wall_time, 3),
              "lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
     return _Engine(chosen, sol.as_primary[chosen], sol.status, sol.bound, stats)
+
+
+def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
+    """When the MIP is out of reach: exact primaries by flow (most placed, then best primary
+    total, or the fair floor), then specialists added best score first wherever every rule
+    still holds. Reported as ``feasible`` with an upper bound (each mentee's best scores)."""
+    r, problem = ctx.residual, ctx.problem
+    threshold = _fair_threshold(ctx, _counts_function(ctx, networks_mip=False)) if fair \
+        else None
+    pm, pj, ps = ctx.usable()
+    inp = _flow_input(ctx, pm, pj, ps, threshold)
+    inp = flow.FlowInput(**{**inp.__dict__, "slots": np.zeros_like(r.slots),
+                            "pair_label": np.full(len(pm), -1)})
+    sol = flow.solve_min_cost(inp)
+    chosen = sol.chosen.copy()
+    load = problem.capacity - r.capacity + np.bincount(pj[chosen], minlength=problem.n_mentors)
+    members: dict[int, list[int]] = {}
+    for k in np.nonzero(chosen)[0]:
+        members.setdefault(int(pm[k]), []).append(int(pj[k]))
+    covered: dict[int, set[int]] = {}  # labels a specialist already covers, per mentee
+    for i, j, role, label in r.locked:
+        members.setdefault(i, []).append(j)
+        if role == "specialist":
+            covered.setdefault(i, set()).add(label)
+    slots = r.slots.copy()
+    brings_any = (r.wants[pm] & problem.offers[pj]).any(axis=1)
+    for k in np.nonzero(brings_any & ~chosen & (slots[pm] > 0))[0][np.argsort(
+            -ps[brings_any & ~chosen & (slots[pm] > 0)], kind="stable")]:
+        i, j = int(pm[k]), int(pj[k])
+        team = members.get(i)
+        if not team or slots[i] <= 0 or load[j] >= problem.capacity[j] or j in team:
+            continue
+        offered = problem.offers[team].any(axis=0)
+        own = np.nonzero(r.wants[i] & problem.offers[j] & ~offered)[0]
+        if not len(own) or any(problem.offers[j, c] for c in covered.get(i, ())):
+            continue
+        team.append(j)
+        covered.setdefault(i, set()).add(int(own[0]))
+        slots[i] -= 1
+        load[j] += 1
+        chosen[k] = True
+    picked = np.nonzero(chosen)[0]
+    order = np.lexsort((-ps, pm))
+    first = np.r_[0, np.nonzero(np.diff(pm[order]))[0] + 1] if len(pm) else np.zeros(0, int)
+    rank = np.arange(len(pm)) - np.repeat(first, np.diff(np.r_[first, len(pm)]))
+    limit = np.where(r.needs_primary[pm[order]], problem.network_size[pm[order]],
+                     r.slots[pm[order]])
+    bound = float(ps[order][rank < limit].sum())
+    return _Engine(picked, sol.as_primary[picked], "feasible", bound,
+                   {"lowest_primary_threshold": None if threshold is None
+                    else threshold / ctx.options.scale},
+                   ["The network model was too large for the MIP within the time limit: "
+                    "primaries are optimal, specialists were added best score first. Raise "
+                    "[solver] time_limit_seconds for a proven optimum."])
 
 
 # --------------------------------------------------------------------------- stable engine
@@ -305,8 +364,9 @@ def _solve_stable(ctx: _Context) -> _Engine:
         eligible[r.banned[:, 0], r.banned[:, 1]] = False
     inp = stable.StableInput(total, eligible, r.capacity, r.needs_primary, ctx.mentee_rank,
                              ctx.mentor_rank)
-    match = stable.deferred_acceptance(inp)
-    blocking = len(stable.blocking_pairs(inp, match))
+    prefs = stable.preferences(inp)
+    match = stable.deferred_acceptance(inp, prefs)
+    blocking = len(stable.blocking_pairs(inp, match, prefs))
     mentees = np.nonzero(match >= 0)[0]
     ctx.cands.add(mentees, match[mentees], total[mentees, match[mentees]])
     pm, pj, _ = ctx.usable()
@@ -360,6 +420,20 @@ def _roles(ctx: _Context, members: dict[int, list[tuple[int, float, bool]]],
 
 # ---------------------------------------------------------------------------------- solve
 
+def _may_need_mip(problem: MatchProblem, objective: str) -> bool:
+    """Whether some network mentee has a mentor bringing two of its specialties (ignoring
+    eligibility, so it may say yes needlessly; the exact test runs with the scores)."""
+    networks = problem.network_size > 1
+    if not problem.labels or not networks.any():
+        return False
+    if objective == "fair":
+        return True
+    offers = problem.offers.T.astype(np.float32)
+    wants = problem.wants[networks].astype(np.float32)
+    return any(bool(((wants[k:k + 2000] @ offers) >= 2).any())
+               for k in range(0, len(wants), 2000))
+
+
 def solve(problem: MatchProblem, options: SolveOptions | None = None,
           explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None = None
           ) -> SolverResult:
@@ -377,8 +451,12 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
     prune = n * m > options.dense_pairs and options.objective != "stable"
     if prune and options.objective == "fair" and problem.minimum.any():
         prune = False  # threshold certificates below rely on max-flow cuts (no minimums)
-    cands = collect_candidates(problem, options.k_mentee if prune else None,
-                               options.k_mentor if prune else None)
+    if prune and _may_need_mip(problem, options.objective):
+        # Start from the MIP's (wider) k directly: one pass over the scorer saved.
+        cands = collect_candidates(problem, options.mip_k_mentee, options.mip_k_mentor)
+    else:
+        cands = collect_candidates(problem, options.k_mentee if prune else None,
+                                   options.k_mentor if prune else None)
     residual = apply_locks(problem, cands.lock_eligible)
     banned = np.unique(residual.banned[:, 0] * m + residual.banned[:, 1])
     ctx = _Context(problem, options, cands, residual, _rank(problem.mentee_ids),
@@ -393,23 +471,46 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
         engine_name, result = "min_cost_flow", _solve_flow(ctx, options.objective == "fair")
     else:
         engine_name = "mip_highs"
-        if (not cands.complete) != (n * m > options.mip_dense_pairs):
-            ctx.cands = cands = (collect_candidates(problem, options.k_mentee, options.k_mentor)
-                                 if n * m > options.mip_dense_pairs
-                                 else collect_candidates(problem))
+        if n * m <= options.mip_dense_pairs and not cands.complete:
+            ctx.cands = cands = collect_candidates(problem)
+        elif n * m > options.mip_dense_pairs and cands.k_mentee != options.mip_k_mentee:
+            ctx.cands = cands = collect_candidates(problem, options.mip_k_mentee,
+                                                   options.mip_k_mentor)
         ctx.stats.update(k_mentee=cands.k_mentee, k_mentor=cands.k_mentor)
-        result = _solve_mip(ctx, options.objective == "fair")
-        if not ctx.cands.complete:
-            # No dual certificate for the MIP: solve again with k doubled and compare.
+        fair = options.objective == "fair"
+        result = _solve_mip(ctx, fair)
+        if result is None:
+            engine_name, result = "flow_then_greedy_specialists", _networks_fallback(ctx, fair)
+            ctx.stats["certified"] = False
+        k_mentee, k_mentor = options.mip_k_mentee, options.mip_k_mentor
+        solves = [(k_mentee, round(time.perf_counter() - started, 2),
+                   round(_engine_total(ctx, result), 4))]
+        while engine_name == "mip_highs" and not ctx.cands.complete:
+            # No dual certificate for the MIP: double k and solve again until the optimum
+            # stops changing (or every eligible pair is in, or time runs out).
             first = _engine_total(ctx, result)
-            wide = collect_candidates(problem, 2 * options.k_mentee, 2 * options.k_mentor)
-            ctx = _Context(problem, options, wide, residual, ctx.mentee_rank, ctx.mentor_rank,
-                           banned, {**ctx.stats, "k_mentee": 2 * options.k_mentee,
-                                    "k_mentor": 2 * options.k_mentor})
-            result = _solve_mip(ctx, options.objective == "fair")
-            ctx.stats["certified"] = bool(abs(_engine_total(ctx, result) - first) < 1e-6)
-            ctx.stats["certificate"] = "widened k: same optimum" if ctx.stats["certified"] \
-                else "widened k: optimum changed"
+            k_mentee, k_mentor = 2 * k_mentee, 2 * k_mentor
+            wide = _Context(problem, options, collect_candidates(problem, k_mentee, k_mentor),
+                            residual, ctx.mentee_rank, ctx.mentor_rank, banned,
+                            {**ctx.stats, "k_mentee": k_mentee, "k_mentor": k_mentor})
+            wider = _solve_mip(wide, fair) if time.perf_counter() - started < \
+                options.time_limit else None
+            if wider is None:
+                ctx.stats["certified"] = False
+                ctx.stats["certificate"] = (f"k doubled to {k_mentee}/{k_mentor}: no answer in "
+                                            f"time or model too large")
+                break
+            ctx, result = wide, wider
+            same = abs(_engine_total(ctx, result) - first) < 1e-6
+            solves.append((k_mentee, round(time.perf_counter() - started, 2),
+                           round(_engine_total(ctx, result), 4)))
+            ctx.stats["mip_solves"] = solves  # (k per mentee, seconds so far, total score)
+            ctx.stats["certified"] = same or ctx.cands.complete
+            ctx.stats["certificate"] = ("every eligible pair" if ctx.cands.complete else
+                                        f"k doubled to {k_mentee}/{k_mentor}: same optimum"
+                                        if same else "optimum still changing at the time limit")
+            if same:
+                break
     ctx.stats.setdefault("certified", True)
     ctx.stats["candidate_pairs"] = len(ctx.cands.mentee)
     return _assemble(ctx, result, engine_name, started, explain_ineligible)

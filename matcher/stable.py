@@ -27,22 +27,34 @@ class StableInput:
     mentor_rank: np.ndarray  # (M,)
 
 
-def _preferences(inp: StableInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mentee lists (mentor indices best first), list lengths, mentor rank of each mentee."""
+@dataclass(frozen=True)
+class Preferences:
+    """Both sides' strict rankings (ties by id), computed once per instance."""
+
+    lists: np.ndarray  # (N, M) mentor indices, each mentee's best first
+    lengths: np.ndarray  # (N,) eligible mentors per mentee
+    position: np.ndarray  # (N, M) rank of each mentee in each mentor's list (0 = best)
+
+
+def preferences(inp: StableInput) -> Preferences:
+    """Rank both sides by score; columns/rows are put in id order first so that a stable
+    sort breaks equal scores by id."""
     score = np.where(inp.eligible, inp.score, -np.inf)
     n, m = score.shape
-    mentee_lists = np.lexsort((np.broadcast_to(inp.mentor_rank, (n, m)), -score), axis=1)
-    lengths = inp.eligible.sum(axis=1)
-    by_mentor = np.lexsort((np.broadcast_to(inp.mentee_rank[:, None], (n, m)), -score), axis=0)
+    mentor_order = np.argsort(inp.mentor_rank)
+    mentee_order = np.argsort(inp.mentee_rank)
+    lists = mentor_order[np.argsort(-score[:, mentor_order], axis=1, kind="stable")]
+    by_mentor = mentee_order[np.argsort(-score[mentee_order], axis=0, kind="stable")]
     position = np.empty((n, m), np.int64)
     np.put_along_axis(position, by_mentor, np.arange(n)[:, None], axis=0)
-    return mentee_lists, lengths, position
+    return Preferences(lists, inp.eligible.sum(axis=1), position)
 
 
-def deferred_acceptance(inp: StableInput) -> np.ndarray:
+def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None) -> np.ndarray:
     """Return each mentee's mentor index (-1 when unmatched)."""
-    n, m = inp.score.shape
-    lists, lengths, position = _preferences(inp)
+    n = inp.score.shape[0]
+    prefs = prefs or preferences(inp)
+    lists, lengths, position = prefs.lists, prefs.lengths, prefs.position
     next_choice = np.zeros(n, np.int64)
     held_mentee = np.zeros(0, np.int64)
     held_mentor = np.zeros(0, np.int64)
@@ -67,10 +79,12 @@ def deferred_acceptance(inp: StableInput) -> np.ndarray:
     return result
 
 
-def blocking_pairs(inp: StableInput, match: np.ndarray) -> np.ndarray:
+def blocking_pairs(inp: StableInput, match: np.ndarray, prefs: Preferences | None = None
+                   ) -> np.ndarray:
     """Eligible (mentee, mentor) pairs that would both rather be together (K × 2 array)."""
     n, m = inp.score.shape
-    lists, _, position = _preferences(inp)
+    prefs = prefs or preferences(inp)
+    lists, position = prefs.lists, prefs.position
     mentee_position = np.empty((n, m), np.int64)
     np.put_along_axis(mentee_position, lists, np.arange(m)[None, :], axis=1)
     current = np.where(match >= 0, mentee_position[np.arange(n), np.maximum(match, 0)], m)

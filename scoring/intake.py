@@ -35,7 +35,7 @@ from scoring.config import (
     ProgramConfig,
     Vocabulary,
 )
-from scoring.errors import IntakeError
+from scoring.errors import IntakeError, InvalidCohortError
 from scoring.normalise import (
     Issue,
     clean_text,
@@ -101,6 +101,25 @@ def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
                 *_by_row(mentee_problems + mentee_dupes), *_by_row(exclusion_problems)]
     return Cohort(mentors=mentors, mentees=mentees, problems=problems,
                   sources={"mentors": str(mentors_path), "mentees": str(mentees_path)})
+
+
+def read_valid_cohort(mentors_path: str | Path, mentees_path: str | Path,
+                      config: ProgramConfig, *, action: str = "matched") -> Cohort:
+    """:func:`read_cohort`, refusing a cohort with errors (warnings are fine).
+
+    Raises :class:`~scoring.errors.InvalidCohortError` listing the first errors and
+    pointing to ``mentormatch validate``; ``action`` says what was not done ("matched").
+    """
+    cohort = read_cohort(mentors_path, mentees_path, config)
+    if cohort.errors:
+        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
+        more = len(cohort.errors) - 10
+        raise InvalidCohortError(
+            f"The intake files have {len(cohort.errors)} error(s); nothing was {action} or "
+            f"written. Fix them (all are listed by `mentormatch validate {mentors_path} "
+            f"{mentees_path}`):\n{shown}" + (f"\n  ... and {more} more." if more > 0 else ""),
+            cohort.errors)
+    return cohort
 
 
 def _by_row(problems: list[Problem]) -> list[Problem]:

@@ -207,7 +207,8 @@ def _decode(raw: bytes) -> str:
     """Text of a CSV: UTF-16 or UTF-8 by their byte-order marks, else UTF-8, else
     Windows-1252 (what Excel on Windows writes for "CSV"), else Latin-1 (never fails)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
+        # A cut-off file can end in half a character; keep the rest readable.
+        return raw.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)
@@ -239,6 +240,9 @@ def _text_grid(path: Path, head: bytes, label: str) -> list[list[str]]:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), header=None, dtype=str,
                             keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:  # pandas' answer to blank lines above the header
+        raise IntakeError(f"{label}: the first row must hold the column headers but it is "
+                          "blank. Delete the blank rows above the headers.") from None
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         where = (f"line {found[2]} of the file has {found[3]} cells but the header row has "

@@ -248,3 +248,34 @@ def test_partial_network_reason_when_too_few_distinct_specialists():
 def test_unknown_objective_is_an_input_error():
     with pytest.raises(InputError, match="Unknown objective"):
         solve(problem_from_arrays(np.ones((1, 1))), SolveOptions(objective="best"))
+
+
+def test_pruned_mip_widens_until_the_optimum_stops_changing():
+    rng = np.random.default_rng(5)
+    n, m = 30, 10
+    wants = rng.random((n, 3)) < 0.7
+    offers = rng.random((m, 3)) < 0.6  # several specialties per mentor: the MIP engine
+    problem = problem_from_arrays(rng.uniform(0, 100, (n, m)), capacity=rng.integers(1, 6, m),
+                                  network_size=2, labels=LABELS, wants=wants, offers=offers)
+    full = solve(problem)
+    pruned = solve(problem, SolveOptions(mip_dense_pairs=0, mip_k_mentee=1, mip_k_mentor=1))
+    assert full.engine == pruned.engine == "mip_highs"
+    assert pruned.stats["certified"] is True
+    assert pruned.stats["placed"] == full.stats["placed"]
+    assert pruned.objective == pytest.approx(full.objective, abs=1e-6)
+
+
+@FAST
+@given(instances(max_mentees=5, max_mentors=4))
+def test_fallback_for_oversized_network_models_keeps_every_rule(inst):
+    score, eligible, *_ , minimum = inst
+    problem = make_problem(inst)
+    result = solve(problem, SolveOptions(mip_max_pairs=0))
+    check_rules(problem, result, score, eligible)
+    exact = brute_force(score, eligible, problem.capacity, problem.network_size,
+                        problem.wants, problem.offers)
+    if result.engine != "min_cost_flow":  # flow-shaped instances never need the fallback
+        assert result.status in ("feasible", "infeasible")  # infeasible: minimums unmet
+        assert result.bound >= result.objective - 1e-6
+        if minimum is None:
+            assert result.stats["placed"] == exact[1]  # primaries are still exact

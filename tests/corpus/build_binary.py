@@ -26,13 +26,27 @@ MENTEES = [["cara@example.org", "Cara Lee", "Resident", "Research/Scholarship",
             "Learn contouring", 2.0, "GMT+5:30", "ben@example.org"]]
 
 
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+def workbook(path: Path, sheets: dict[str, list[list[object]]], *,
+             hidden: tuple[str, ...] = (), merge: tuple[str, ...] = (),
+             errors: tuple[str, ...] = (), chartsheet: str | None = None) -> None:
+    """Save ``sheets`` as a workbook; ``hidden`` sheets are hidden, ``merge`` ranges (first
+    sheet) merged, ``errors`` cells (first sheet) set to the #N/A error value."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for title, rows in sheets.items():
         sheet = book.create_sheet(title)
         for row in rows:
             sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    first = book.worksheets[0]
+    for cells in merge:
+        first.merge_cells(cells)
+    for cell in errors:
+        first[cell].value = "#N/A"
+        first[cell].data_type = "e"
+    if chartsheet:
+        book.create_chartsheet(chartsheet)
     book.save(path)
 
 
@@ -66,6 +80,82 @@ def main() -> None:
         [stamp.date(), *MENTORS[1]],
     ]})
     workbook(HERE / "empty_sheet.xlsx", {"Mentors": []})
+    hostile_text_files()
+    hostile_workbooks()
+
+
+MENTOR_CSV_HEADER = ",".join(MENTOR_HEADERS)
+
+
+def hostile_text_files() -> None:
+    """Encodings, invisible characters and line endings that an editor would silently fix."""
+    header = MENTOR_CSV_HEADER
+    (HERE / "blank_lines_above_header.csv").write_bytes(
+        f"\r\n\r\n{header}\r\nana@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\r\n".encode())
+    # The same e-mail three times: with a no-break space, with a tab, with capitals.
+    (HERE / "duplicate_ids_spaces.csv").write_text(
+        f"{header}\nana@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        "ana@example.org\u00a0,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        "\tANA@example.org,Ana R.,Senior,Leadership,2,UTC,\n", encoding="utf-8")
+    (HERE / "cr_line_endings.csv").write_bytes(
+        f"{header}\rana@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\r"
+        "ben@example.org,Ben Okafor,Senior,Leadership,2,CET,\r".encode())
+    (HERE / "nul_bytes.csv").write_bytes(
+        f"{header}\nana@example.org,Ana\x00Ruiz,Senior,Leadership,2,UTC,\n".encode())
+    # Windows-1252 curly quotes and dashes in an answer intake does not know, so the
+    # error message shows how the bytes were decoded.
+    (HERE / "cp1252_smart_quotes.csv").write_bytes(
+        f"{header}\nana@example.org,Ana Ruiz,Senior,\u201cMentoring\u201d \u2013 ideas,2,UTC,\n"
+        .encode("cp1252"))
+    (HERE / "utf16_be.csv").write_bytes(
+        b"\xfe\xff" + (f"{header}\nana@example.org,Zo\u00eb Bront\u00eb,Senior,Leadership,2,CET,\n"
+                        .replace(",", "\t").encode("utf-16-be")))
+    # UTF-16 cut off in the middle of a character (found by tests/test_fuzz.py).
+    (HERE / "utf16_cut_off.csv").write_bytes(
+        f"{header}\nana@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        .replace(",", "\t").encode("utf-16")[:-1])
+    # What Excel writes for "CSV UTF-8" in a locale with decimal commas.
+    (HERE / "bom_semicolon_crlf.csv").write_bytes(
+        b"\xef\xbb\xbf" + (f"{header}\r\njos\u00e9@example.org,Jos\u00e9 N\u00fa\u00f1ez,Senior,"
+                            "Leadership,2,UTC-6,\r\n").replace(",", ";").encode("utf-8"))
+
+
+def hostile_workbooks() -> None:
+    """Workbooks with hidden or misnamed sheets, merged cells, formulas and odd cell types."""
+    rows = [MENTOR_HEADERS, *MENTORS]
+    workbook(HERE / "hidden_sheet_first.xlsx", {"Old responses": [["Junk"], ["x"]],
+                                                "Mentors": rows}, hidden=("Old responses",))
+    workbook(HERE / "hidden_sheet_fallback.xlsx", {"Sheet9": [["Junk"], ["x"]],
+                                                   "Responses": rows}, hidden=("Sheet9",))
+    workbook(HERE / "misnamed_sheets.xlsx", {"Form Responses 1": rows,
+                                             "Form Responses 2": [["Email", "Name"]]})
+    workbook(HERE / "cohort_hidden_sheets.xlsx", {
+        "Read me": [["Instructions for the coordinator"]],
+        "Mentors": rows, "Mentees": [MENTEE_HEADERS, *MENTEES]},
+        hidden=("Mentors", "Mentees"))
+    workbook(HERE / "merged_cells.xlsx", {"Mentors": [
+        *rows, ["carl@example.org", "Carl Diaz", "Senior", "Leadership", 1, "UTC", None]]},
+        merge=("C2:C3", "A4:G4"))
+    # Formulas saved by a script (never opened in Excel) have no cached value.
+    workbook(HERE / "formula_cells_no_cache.xlsx", {"Mentors": [
+        MENTOR_HEADERS,
+        ['=LOWER("ANA@EXAMPLE.ORG")', '=HYPERLINK("http://evil.example","Ana")', "Senior",
+         "Leadership", "=1+1", "UTC", None], MENTORS[1]]})
+    workbook(HERE / "date_cells_for_numbers.xlsx", {"Mentors": [
+        MENTOR_HEADERS, [*MENTORS[0][:4], dt.datetime(2026, 3, 2), "UTC", None],
+        [*MENTORS[1][:4], dt.time(3, 0), "UTC", None]]})
+    workbook(HERE / "bool_cells.xlsx", {"Mentors": [
+        MENTOR_HEADERS, ["ana@example.org", True, "Senior", "Leadership", False, "UTC", None],
+        MENTORS[1]]})
+    workbook(HERE / "error_cells.xlsx", {"Mentors": rows}, errors=("E2",))
+    workbook(HERE / "float_ids.xlsx", {"Mentors": [["ID", "Email", "Name"],
+                                                   [1001.0, "ana@example.org", "Ana Ruiz"],
+                                                   [1002, "ben@example.org", "Ben Okafor"],
+                                                   [1001, "ana2@example.org", "Ana again"]]})
+    workbook(HERE / "chartsheet.xlsx", {"Data": rows}, chartsheet="Mentors")
+    workbook(HERE / "longest_cell.xlsx", {"Mentors": [
+        MENTOR_HEADERS, [MENTORS[0][0], "A" * 32767, *MENTORS[0][2:]], MENTORS[1]]})
+    workbook(HERE / "workbook_named_csv.csv", {"Mentors": rows})
 
 
 if __name__ == "__main__":
