@@ -184,9 +184,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs of blocked and dense (fastest time, highest peak memory)")
     parser.add_argument("--naive-mentees", type=int, default=5,
                         help="mentees in the naive loop's sub-sample (x all mentors)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 1,000 x 200, one run of each")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "COHORT_PICKLE"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.mentees, args.mentors, args.repeat = 1_000, 200, 1
     if args.child:
         child(args.child[0], args.child[1], args.block_size, args.naive_mentees)
         return 0

@@ -1,7 +1,9 @@
 """``mentormatch explain``: audit compatibility scores ("why B and not C?").
 
-Loading the cohort (:func:`load_cohort`) is kept apart from printing (``format_*``) so a
-run folder can feed the same printers later.
+Two forms, one command: ``explain MENTORS MENTEES`` scores the intake files;
+``explain RUN_DIR`` audits a finished run from its folder alone (:mod:`matcher.audit`), adding
+the run's networks and the solver's reasons. Loading is kept apart from printing
+(``format_*``), so both forms share the printers.
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ from collections.abc import Sequence
 import click
 
 from cli.common import config_path_for, input_errors_exit_2
+from matcher.audit import (
+    CHANGES_SHOWN,
+    PairChange,
+    RunAudit,
+    explain_from_run,
+    is_run_folder,
+)
 from scoring.config import ProgramConfig, load_config
 from scoring.errors import InputError
 from scoring.explain import (
@@ -103,25 +112,113 @@ def format_comparison(comparison: Comparison) -> list[str]:
     return lines
 
 
+def _network_line(pair) -> str:
+    covers = f" for {pair.covers.replace('_', ' ')}" if pair.covers else ""
+    score = f"{pair.score:5.1f}" if pair.score is not None else "    ?"
+    locked = "  (locked)" if pair.locked else ""
+    return f"  {pair.role + covers:<28} {pair.mentor_id}  {score}{locked}"
+
+
+def _moves(changes: Sequence[PairChange]) -> list[str]:
+    """One line per mentee whose network changes: "mentee: old (score) → new (score)"."""
+    by_mentee: dict[str, dict[str, list[str]]] = {}
+    for change in changes:
+        sides = by_mentee.setdefault(change.mentee_id, {"dropped": [], "added": []})
+        sides[change.change].append(f"{change.mentor_id} ({change.score:.1f})")
+    return [f"{mentee}: {', '.join(sides['dropped']) or 'nobody'} → "
+            f"{', '.join(sides['added']) or 'nobody'}" for mentee, sides in by_mentee.items()]
+
+
+def format_audit(audit: RunAudit, run_dir: str) -> list[str]:
+    """An audit of one mentee of a run folder (network, one pair, or why B and not C)."""
+    mentee = _label(audit.mentee_id, audit.mentee_name)
+    lines = [f"Run {run_dir} (objective {audit.objective}), mentee {mentee}"]
+    lines += [f"Warning: {w}" for w in audit.warnings]
+    if audit.why_not is not None:
+        why = audit.why_not
+        lines += [""] + format_comparison(why.comparison)
+        if not why.b_in_network:
+            lines.append(f"Note: {why.mentor_b} is not in this mentee's network in this run.")
+        lines += ["", "Why the run did not give C:"]
+        lines += [f"  - {reason.sentence}" for reason in why.reasons]
+        forced = why.forced
+        if forced is not None and forced.changes:
+            moves = _moves(forced.changes)
+            lines.append(f"  Networks that change in that matching ({len(moves)}):")
+            lines += [f"    {move}" for move in moves[:CHANGES_SHOWN]]
+            if len(moves) > CHANGES_SHOWN:
+                lines.append(f"    ... and {len(moves) - CHANGES_SHOWN} more (--json lists "
+                             "every pair)")
+        if forced is not None and not forced.reproduces_run:
+            lines.append("  Note: solved again without the lock, the run's problem gives "
+                         "other pairs than pairings.csv (an equal-total optimum, or the run "
+                         "was not proven optimal); figures compare the two re-solves.")
+        return lines
+    if audit.mentor_id is not None:
+        pair = audit.breakdowns[0]
+        lines += [""] + format_breakdown(pair)
+        own = next((p for p in audit.network if p.mentor_id == audit.mentor_id), None)
+        if own is not None:
+            covers = f" for {own.covers.replace('_', ' ')}" if own.covers else ""
+            lines.append(f"In this mentee's network as {own.role}{covers}.")
+        else:
+            lines.append(f"Not in this mentee's network. Why not: mentormatch explain "
+                         f"{run_dir} --mentee {audit.mentee_id} --vs {audit.mentor_id}")
+        return lines
+    lines.append("")
+    if audit.network:
+        lines.append(f"Network ({len(audit.network)} mentor"
+                     f"{'s' if len(audit.network) != 1 else ''}):")
+        lines += [_network_line(p) for p in audit.network]
+    else:
+        lines.append("Not placed in this run (report.html lists why).")
+    for pair in audit.breakdowns:
+        lines += [""] + format_breakdown(pair)[:-2]
+    lines += ["", "Best-scoring eligible mentors outside the network:"]
+    width = max([len(a.explanation.mentor_id) for a in audit.alternatives] + [5])
+    for rank, alt in enumerate(audit.alternatives, start=1):
+        lines.append(f"{rank:>3}. {alt.explanation.mentor_id:<{width}} "
+                     f"{alt.explanation.score:>5.1f}  {alt.status}")
+    if not audit.alternatives:
+        lines.append("  (none)")
+    else:
+        first = audit.alternatives[0].explanation.mentor_id
+        lines.append(f"Why not one of them: mentormatch explain {run_dir} --mentee "
+                     f"{audit.mentee_id} --vs {first}")
+    return lines
+
+
 @click.command("explain")
-@click.argument("mentors", type=click.Path(dir_okay=False))
-@click.argument("mentees", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(),
+                metavar="RUN_DIR | MENTORS MENTEES")
 @click.option("--mentee", "mentee_id", required=True, help="The mentee's id.")
 @click.option("--mentor", "mentor_id", help="Show the full score breakdown for this mentor.")
-@click.option("--vs", "other_id", help="With --mentor: compare with this mentor (why B, not C).")
+@click.option("--vs", "other_id", help="Compare with this mentor: why B (--mentor; in a run "
+              "folder, default: the mentee's primary) and not this one.")
 @click.option("--top", "top_n", type=click.IntRange(1, 1000), default=5, show_default=True,
-              help="Without --mentor: how many of the best eligible mentors to list.")
+              help="Without --mentor: how many of the best mentors to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts).")
 @click.option("--config", "config_option", type=click.Path(dir_okay=False),
-              help="Program config (TOML). Default: program.toml beside MENTORS.")
+              help="Intake form only: program config (TOML). Default: program.toml beside "
+                   "MENTORS. A run folder uses the config recorded in its run.json.")
 @input_errors_exit_2
-def explain_command(mentors: str, mentees: str, mentee_id: str, mentor_id: str | None,
+def explain_command(inputs: tuple[str, ...], mentee_id: str, mentor_id: str | None,
                     other_id: str | None, top_n: int, as_json: bool,
                     config_option: str | None) -> None:
-    """Explain compatibility scores for one mentee.
+    """Explain compatibility scores for one mentee, from a run folder or the intake files.
 
     \b
-    Examples:
+    From a run folder (what `match` or `rematch` wrote; no intake files needed):
+      mentormatch explain runs/2027 --mentee ana@uni.edu          network, breakdowns,
+                                                                  best alternatives
+      mentormatch explain runs/2027 --mentee ana@uni.edu --mentor bo@x.org
+      mentormatch explain runs/2027 --mentee ana@uni.edu --vs cy@y.org
+          why her mentor (or --mentor B) and not cy: scores side by side, and the
+          solver's reason: a rule, a pair ended earlier, an area already covered,
+          cy full or not, and what giving cy would cost (the run solved again)
+
+    \b
+    From the intake files (scores only, no run needed):
       mentormatch explain mentors.csv mentees.csv --mentee ana@uni.edu           top 5
       mentormatch explain mentors.csv mentees.csv --mentee ana@uni.edu --mentor bo@x.org
       mentormatch explain mentors.csv mentees.csv --mentee ana@uni.edu \\
@@ -129,6 +226,23 @@ def explain_command(mentors: str, mentees: str, mentee_id: str, mentor_id: str |
 
     Each pair's points add up to its score; ineligible pairs show the rules they break.
     """
+    if len(inputs) == 1:
+        run_dir = inputs[0]
+        if not is_run_folder(run_dir):
+            raise InputError(f"{run_dir}: not a run folder (no run.json in it). Give a folder "
+                             "`mentormatch match` wrote, or both intake files: "
+                             "mentormatch explain MENTORS MENTEES --mentee ID.")
+        if config_option:
+            raise InputError("--config is for the intake-file form; a run folder is audited "
+                             "with the config recorded in its run.json. Drop --config.")
+        audit = explain_from_run(run_dir, mentee_id, mentor_id, other_id, top=top_n)
+        click.echo(json.dumps(audit.to_dict(), indent=2, ensure_ascii=False) if as_json
+                   else "\n".join(format_audit(audit, run_dir)))
+        return
+    if len(inputs) != 2:
+        raise InputError(f"explain takes a run folder or two intake files (MENTORS MENTEES); "
+                         f"got {len(inputs)} arguments.")
+    mentors, mentees = inputs
     if other_id and not mentor_id:
         raise InputError("--vs compares two mentors: give the first with --mentor, e.g. "
                          "--mentor B --vs C.")

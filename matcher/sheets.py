@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import zipfile
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
@@ -23,6 +24,8 @@ from openpyxl.writer.excel import ExcelWriter
 from matcher.safe_cells import safe_row
 
 Cell = str | int | float | None
+#: Text longer than this wraps in its cell, and no column grows wider for it.
+WRAP_AT = 60
 
 
 @dataclass(frozen=True)
@@ -51,52 +54,96 @@ def _csv_value(value: Cell) -> Cell:
 
 
 def write_xlsx(path: Path, tables: Sequence[Table], fixed_time: dt.datetime) -> None:
-    """Write ``tables`` as sheets of one workbook whose bytes depend only on the content."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="1F5F8B")
+    """Write ``tables`` as sheets of one workbook whose bytes depend only on the content.
+
+    openpyxl's write-only mode streams rows straight to the sheet XML (a normal workbook
+    keeps a Cell object per cell and was the slowest step of a large run folder), so column
+    widths are measured before the first row is written.
+    """
+    workbook = Workbook(write_only=True)
     for table in tables:
-        sheet = workbook.create_sheet(table.name[:31])
-        sheet.append(safe_row(table.headers))
-        for row in table.rows:
-            sheet.append(safe_row(row))
-        for cell in sheet[1]:
-            cell.font = header_font
-            cell.fill = header_fill
-            cell.alignment = Alignment(vertical="top")
-        widths = [len(h) for h in table.headers]
-        for row in sheet.iter_rows(min_row=2):
-            for index, cell in enumerate(row):
-                if isinstance(cell.value, float):
-                    cell.number_format = table.number_format
-                text = "" if cell.value is None else str(cell.value)
-                widths[index] = max(widths[index], min(len(text), 60))
-                if len(text) > 60:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width + 2
-        sheet.freeze_panes = "A2"
-        if table.rows:
-            sheet.auto_filter.ref = sheet.dimensions
+        _write_sheet(workbook, table)
     workbook.properties.creator = "mentormatch"
     workbook.properties.created = fixed_time
     workbook.properties.modified = fixed_time
-    buffer = io.BytesIO()
-    # ExcelWriter directly: openpyxl's save() would stamp "modified" with the current time.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    # ExcelWriter directly: openpyxl's save() would stamp "modified" with the current time,
+    # and the archive gives every entry the same fixed time.
+    with _FixedTimeZipFile(path, fixed_time) as archive:
         ExcelWriter(workbook, archive).write_data()
-    _rewrite_zip_times(buffer.getvalue(), path, fixed_time)
 
 
-def _rewrite_zip_times(data: bytes, path: Path, fixed_time: dt.datetime) -> None:
-    """Copy a zip, giving every entry the same fixed time (zip stores local wall time)."""
-    stamp = (max(fixed_time.year, 1980), fixed_time.month, fixed_time.day,
-             fixed_time.hour, fixed_time.minute, fixed_time.second)
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info.filename))
+def _text_length(value: Cell) -> int:
+    return 0 if value is None else len(str(value))
+
+
+def _write_sheet(workbook: Workbook, table: Table) -> None:
+    sheet = workbook.create_sheet(table.name[:31])
+    headers = safe_row(table.headers)
+    rows = [safe_row(row) for row in table.rows]
+    for index, header in enumerate(headers, start=1):
+        longest = max(map(_text_length, (row[index - 1] for row in rows)), default=0)
+        width = max(len(str(header)), min(longest, WRAP_AT))
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    header_font = Font(bold=True, color="FFFFFF")
+    header_fill = PatternFill("solid", fgColor="1F5F8B")
+    top = Alignment(vertical="top")
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, header)
+        cell.font, cell.fill, cell.alignment = header_font, header_fill, top
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    styled = _StyledCells(sheet, table.number_format)
+    for row in rows:
+        sheet.append([styled(value) for value in row])
+
+
+class _StyledCells:
+    """Cells of one sheet: floats get the number format, long text wraps, the rest is plain.
+
+    A styled cell is built once per kind and copied: assigning a style through openpyxl's
+    descriptors looks it up in the workbook's style tables, which costs more than the cell.
+    """
+
+    def __init__(self, sheet: object, number_format: str) -> None:
+        self._sheet = sheet
+        number = WriteOnlyCell(sheet)
+        number.number_format = number_format
+        wrapped = WriteOnlyCell(sheet)
+        wrapped.alignment = Alignment(wrap_text=True, vertical="top")
+        self._number_style = number._style
+        self._wrapped_style = wrapped._style
+
+    def __call__(self, value: Cell) -> object:
+        if isinstance(value, float):
+            style = self._number_style
+        elif isinstance(value, str) and len(value) > WRAP_AT:
+            style = self._wrapped_style
+        else:
+            return value
+        cell = WriteOnlyCell(self._sheet, value)
+        cell._style = copy(style)
+        return cell
+
+
+class _FixedTimeZipFile(zipfile.ZipFile):
+    """A zip archive whose entries all carry one fixed time (zip stores local wall time)."""
+
+    def __init__(self, path: Path, fixed_time: dt.datetime) -> None:
+        super().__init__(path, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = (max(fixed_time.year, 1980), fixed_time.month, fixed_time.day,
+                       fixed_time.hour, fixed_time.minute, fixed_time.second)
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: ANN001, ANN201
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        entry = zipfile.ZipInfo(name, date_time=self._stamp)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        entry.external_attr = 0o600 << 16
+        super().writestr(entry, data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: ANN001, ANN201
+        # openpyxl's write-only sheets arrive as temporary files with their own mtime.
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())

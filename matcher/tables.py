@@ -16,13 +16,14 @@ from matcher.privacy import WITHHELD, redact, sensitive_values
 from matcher.records import MatchOutcome
 from matcher.sheets import Table
 from scoring.explain import PairExplanation
+from scoring.profiles import Person
 
 Explanations = Mapping[tuple[str, str], PairExplanation]
 
 
-def _reasons(outcome: MatchOutcome, explanation: PairExplanation) -> list[str]:
-    people = (_mentees(outcome)[explanation.mentee_id], _mentors(outcome)[explanation.mentor_id])
-    withheld = sensitive_values(people, outcome.config.sensitive_fields)
+def _reasons(outcome: MatchOutcome, explanation: PairExplanation, mentee: Person,
+             mentor: Person) -> list[str]:
+    withheld = sensitive_values((mentee, mentor), outcome.config.sensitive_fields)
     reasons = [redact(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
     return reasons + [""] * (REASONS_SHOWN - len(reasons))
 
@@ -55,7 +56,8 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
                 p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
                 p.role, p.covers or "", round(float(p.score), 2),
                 "yes" if p.locked else "",
-                *_reasons(outcome, explanations[(p.mentee_id, p.mentor_id)]),
+                *_reasons(outcome, explanations[(p.mentee_id, p.mentor_id)],
+                          mentees[p.mentee_id], mentors[p.mentor_id]),
             ])
     headers = ("mentee_id", "mentee_name", "mentor_id", "mentor_name", "role", "covers",
                "score", "locked", *(f"reason_{i}" for i in range(1, REASONS_SHOWN + 1)))

@@ -39,7 +39,7 @@ GOOD_MENTEES = CORPUS / "good_mentees.csv"
 SEEDS = {name: (CORPUS / name).read_bytes()
          for name in ("good_mentors.csv", "good_mentees.csv", "cohort.xlsx",
                       "excel_types.xlsx", "multiline_quoted.csv", "utf16.csv")}
-EXAMPLES = int(os.environ.get("MENTORMATCH_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("MENTORMATCH_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -1,0 +1,577 @@
+"""Audit a finished run from its folder alone: "why did Dr. A get Dr. B and not Dr. C?".
+
+Everything is read from the run folder: the config from ``run.json``, the cohort from the
+snapshot ``audit/cohort.json`` (:mod:`matcher.snapshot`), the networks from
+``pairings.csv``, and the earlier cycles through ``run.json`` ``previous_run``
+(:func:`matcher.history.read_history`). Scores and breakdowns come from
+:mod:`scoring.explain` on the snapshot, so they equal what ``explain`` prints from the intake
+files.
+
+"Why not C?" names every reason that applies, from the definitive to the quantitative:
+
+* C is in the network too (nothing to explain);
+* C is not eligible for the mentee: the rules broken, in their own sentences;
+* the pair ended in an earlier cycle, so it is forbidden;
+* C would only bring areas another network member already brings (one member per area);
+* C was full (and with which mentees) or had room;
+* the cost of insisting: the run's problem is solved again with the pair locked
+  (:func:`matcher.pipeline.run_match`, the run's objective, its locks and forbids) and
+  compared with the same problem solved without that lock: mentees placed, lowest primary
+  score (the ``fair`` objective) and total. Giving C lowers the total by exactly X, or places
+  fewer mentees, or cannot be done at all, and the changed pairs are listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from matcher.history import RUN_RECORD, RunHistory, read_history
+from matcher.pipeline import run_match
+from matcher.problem import SPECIALIST_ROLES
+from matcher.records import MatchOutcome
+from matcher.snapshot import SNAPSHOT_PATH, read_snapshot
+from scoring.config import ProgramConfig, config_from_dict
+from scoring.errors import InputError
+from scoring.explain import (
+    Comparison,
+    PairExplanation,
+    TopCandidates,
+    UnknownIdError,
+    compare,
+    explain_pairs,
+    suggest_ids,
+    top_candidates,
+)
+from scoring.features import CohortFeatures, area_label, build_features
+from scoring.profiles import Cohort
+from scoring.text import fold
+
+#: Pairs of the forced solution listed as changes (the rest are counted).
+CHANGES_SHOWN = 8
+
+ReasonKind = Literal["in_network", "ineligible", "ended_earlier", "area_covered", "full",
+                     "room", "forced_infeasible", "forced_fewer_placed", "forced_lower_fair",
+                     "forced_lower_total", "forced_tie", "forced_better"]
+
+
+@dataclass(frozen=True)
+class RunPair:
+    """One row of the run's pairings.csv."""
+
+    mentee_id: str
+    mentor_id: str
+    role: str
+    covers: str
+    score: float | None
+    locked: bool
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """A run folder read back: its record, config, cohort snapshot, pairs and history."""
+
+    folder: Path
+    record: dict
+    config: ProgramConfig
+    cohort: Cohort
+    objective: str
+    pairs: tuple[RunPair, ...]
+    history: RunHistory | None
+    warnings: tuple[str, ...] = ()
+
+    def network(self, mentee_id: str) -> tuple[RunPair, ...]:
+        """The mentee's pairs, as pairings.csv lists them (primary first)."""
+        return tuple(p for p in self.pairs if p.mentee_id == mentee_id)
+
+    def mentees_of(self, mentor_id: str) -> tuple[RunPair, ...]:
+        """The mentor's pairs in this run."""
+        return tuple(p for p in self.pairs if p.mentor_id == mentor_id)
+
+
+@dataclass(frozen=True)
+class SolveSetup:
+    """What the run's solver was given beyond the cohort: locks and forbidden pairs."""
+
+    locks: tuple[tuple[str, str], ...]
+    forbids: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SolveFigures:
+    """The lexicographic objective of one solution: placed first, then fairness, then total."""
+
+    placed: int
+    lowest_primary: float | None
+    total: float
+    status: str
+
+
+@dataclass(frozen=True)
+class PairChange:
+    """A pair that the forced solution drops or adds, compared with the re-solved run."""
+
+    change: Literal["dropped", "added"]
+    mentee_id: str
+    mentor_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ForcedSolve:
+    """The run's problem solved again with (mentee, C) locked, against the same without."""
+
+    feasible: bool
+    message: str  # why the lock cannot hold, when not feasible
+    base: SolveFigures | None
+    forced: SolveFigures | None
+    reproduces_run: bool  # the re-solve without the lock gives the run's pairs
+    changes: tuple[PairChange, ...] = ()
+
+    @property
+    def difference(self) -> float | None:
+        """Total without the lock minus total with it (score points), when feasible."""
+        if not self.feasible or self.base is None or self.forced is None:
+            return None
+        return self.base.total - self.forced.total
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason C is not in the mentee's network, as a plain sentence."""
+
+    kind: ReasonKind
+    sentence: str
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    """Why the mentee has B and not C: scores side by side and the solver's reasons."""
+
+    mentee_id: str
+    mentor_b: str
+    mentor_c: str
+    comparison: Comparison
+    reasons: tuple[Reason, ...]
+    forced: ForcedSolve | None
+    b_in_network: bool
+    c_load: int
+    c_capacity: int
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["comparison"] = self.comparison.to_dict()
+        if self.forced is not None:
+            data["forced"]["difference"] = self.forced.difference
+        return data
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A well-scoring mentor outside the network, with the one-line reason it is not in it."""
+
+    explanation: PairExplanation
+    load: int
+    capacity: int
+    ended_earlier: bool
+
+    @property
+    def status(self) -> str:
+        if self.ended_earlier:
+            return "pair ended in an earlier cycle"
+        return "full" if self.load >= self.capacity else f"room ({self.load}/{self.capacity})"
+
+
+@dataclass(frozen=True)
+class RunAudit:
+    """The answer of :func:`explain_from_run` (which parts are set depends on the question)."""
+
+    run_dir: str
+    mentee_id: str
+    mentee_name: str
+    objective: str
+    network: tuple[RunPair, ...]
+    breakdowns: tuple[PairExplanation, ...]  # the network's pairs, or the one asked about
+    mentor_id: str | None = None
+    in_network: bool = False
+    why_not: WhyNot | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    top: TopCandidates | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {
+            "run_dir": self.run_dir, "mentee_id": self.mentee_id,
+            "mentee_name": self.mentee_name, "objective": self.objective,
+            "network": [asdict(p) for p in self.network],
+            "breakdowns": [b.to_dict() for b in self.breakdowns],
+            "mentor_id": self.mentor_id, "in_network": self.in_network,
+            "why_not": self.why_not.to_dict() if self.why_not else None,
+            "alternatives": [{"mentor_id": a.explanation.mentor_id,
+                              "score": a.explanation.score, "status": a.status,
+                              "load": a.load, "capacity": a.capacity,
+                              "reasons": a.explanation.reasons(2)} for a in self.alternatives],
+            "warnings": list(self.warnings),
+        }
+
+
+# ------------------------------------------------------------------------ reading a run
+
+def is_run_folder(path: str | Path) -> bool:
+    """True when ``path`` is a folder holding run.json (what `match` / `rematch` write)."""
+    return Path(path).is_dir() and (Path(path) / RUN_RECORD).is_file()
+
+
+def load_run(run_dir: str | Path) -> AuditRun:
+    """Read a run folder for auditing; InputError (with the fix) when it cannot be audited."""
+    folder = Path(run_dir)
+    if not is_run_folder(folder):
+        raise InputError(f"{folder}: not a run folder (no {RUN_RECORD}). Pass the folder "
+                         "`mentormatch match` or `rematch` wrote with --out.")
+    try:
+        record = json.loads((folder / RUN_RECORD).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InputError(f"{folder / RUN_RECORD}: not valid JSON; the run folder was edited "
+                         "or damaged. Restore it or rerun `mentormatch match`.") from None
+    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
+        raise InputError(f"{folder / RUN_RECORD}: holds no program config, so it is not a "
+                         "mentormatch run record. Pass an unchanged run folder.")
+    if not (folder / SNAPSHOT_PATH).is_file():
+        raise InputError(
+            f"{folder}: this run folder has no {SNAPSHOT_PATH.as_posix()} (it was written by "
+            "an older mentormatch), so it cannot be audited on its own. Rerun `mentormatch "
+            "match` (or `rematch`) with the same inputs into a new --out folder, or audit "
+            "with the intake files: `mentormatch explain MENTORS MENTEES --mentee ID`.")
+    config = config_from_dict(record["config"])
+    cohort = read_snapshot(folder / SNAPSHOT_PATH)
+    warnings: list[str] = []
+    history: RunHistory | None
+    try:
+        history = read_history(folder)
+        warnings.extend(history.warnings)
+    except InputError as error:
+        history = None
+        warnings.append(f"Earlier cycles unreadable, so ended pairs are not checked: {error}")
+    objective = str(record.get("objective") or config.section("solver").get("objective",
+                                                                              "total"))
+    return AuditRun(folder=folder, record=record, config=config, cohort=cohort,
+                    objective=objective, pairs=read_run_pairs(folder / "pairings.csv"),
+                    history=history, warnings=tuple(warnings))
+
+
+def read_run_pairs(path: Path) -> tuple[RunPair, ...]:
+    """The pairs of a run's pairings.csv, with their locked flag (headers compared folded)."""
+    if not path.is_file():
+        raise InputError(f"{path}: missing, so the run's networks cannot be read. Pass an "
+                         "unchanged run folder.")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = [{fold(k): (v or "").strip() for k, v in row.items() if k is not None}
+                for row in csv.DictReader(handle)]
+    pairs = []
+    for row in rows:
+        if not row.get("mentee id") or not row.get("mentor id"):
+            continue
+        try:
+            score: float | None = float(row.get("score", ""))
+        except ValueError:
+            score = None
+        pairs.append(RunPair(row["mentee id"], row["mentor id"], row.get("role", ""),
+                             row.get("covers", ""), score, fold(row.get("locked", "")) == "yes"))
+    return tuple(pairs)
+
+
+def solve_setup(run: AuditRun) -> SolveSetup:
+    """The locks and forbids of the run's solve, rebuilt from the folder.
+
+    Locks: the pairs pairings.csv marks locked (a rematch's continuing pairs), primary first.
+    Forbids: every pair that ended in an earlier cycle (history), and, for mentees a rematch
+    held for the coordinator, every mentor but their locked ones (rematch.json ``held``).
+    """
+    mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
+    locks = tuple((p.mentee_id, p.mentor_id) for p in run.pairs if p.locked)
+    locked = set(locks)
+    forbids = set()
+    if run.history is not None:
+        forbids = {key for key in run.history.ended_pairs()
+                   if key[0] in mentees and key[1] in mentors and key not in locked}
+    held_path = run.folder / "rematch.json"
+    if held_path.is_file():
+        held = json.loads(held_path.read_text(encoding="utf-8")).get("held", [])
+        forbids.update((e, m.id) for e in held if e in mentees for m in run.cohort.mentors
+                       if (e, m.id) not in locked)
+    return SolveSetup(locks=locks, forbids=tuple(sorted(forbids)))
+
+
+# ----------------------------------------------------------------------- the forced solve
+
+def _figures(outcome: MatchOutcome) -> SolveFigures:
+    result = outcome.result
+    lowest = result.stats.get("lowest_primary_score")
+    return SolveFigures(placed=int(result.stats["placed"]),
+                        lowest_primary=None if lowest is None else float(lowest),
+                        total=float(result.objective), status=result.status)
+
+
+def _pair_scores(outcome: MatchOutcome) -> dict[tuple[str, str], float]:
+    return {(p.mentee_id, p.mentor_id): p.score for n in outcome.networks for p in n.pairings}
+
+
+def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
+                 setup: SolveSetup | None = None) -> ForcedSolve:
+    """Solve the run's problem with and without (mentee, mentor) locked and compare.
+
+    Both solves use the run's cohort, config, objective, locks and forbids, so the
+    difference is exactly what insisting on the pair costs under the run's objective.
+    """
+    setup = setup or solve_setup(run)
+    common = dict(objective=run.objective, forbids=setup.forbids, progress=False)
+    base = run_match(run.cohort, run.config, locks=setup.locks, **common)
+    base_pairs = _pair_scores(base)
+    reproduces = set(base_pairs) == {(p.mentee_id, p.mentor_id) for p in run.pairs}
+    try:
+        forced = run_match(run.cohort, run.config,
+                           locks=(*setup.locks, (mentee_id, mentor_id)), **common)
+    except InputError as error:
+        return ForcedSolve(feasible=False, message=str(error), base=_figures(base),
+                           forced=None, reproduces_run=reproduces)
+    forced_pairs = _pair_scores(forced)
+    changes = [PairChange("dropped", e, m, s) for (e, m), s in sorted(base_pairs.items())
+               if (e, m) not in forced_pairs]
+    changes += [PairChange("added", e, m, s) for (e, m), s in sorted(forced_pairs.items())
+                if (e, m) not in base_pairs]
+    return ForcedSolve(feasible=True, message="", base=_figures(base), forced=_figures(forced),
+                       reproduces_run=reproduces,
+                       changes=tuple(sorted(changes, key=lambda c: (c.mentee_id,
+                                                                    c.change, c.mentor_id))))
+
+
+# ---------------------------------------------------------------------------- the reasons
+
+def _label(cohort: Cohort, person_id: str, side: str) -> str:
+    people = cohort.mentors if side == "mentor" else cohort.mentees
+    name = next((p.name for p in people if p.id == person_id), "")
+    return f"{person_id} ({name})" if name and name != person_id else person_id
+
+
+def _specialties(features: CohortFeatures, i: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """What mentee i asks a network to bring (need areas, coach / advisor), and who offers
+    each: the same labels the solver gives specialists (matcher.pipeline)."""
+    roles = [r for r in SPECIALIST_ROLES if r in features.roles]
+    role_cols = [features.roles.index(r) for r in roles]
+    labels = [*features.areas, *roles]
+    wants = np.concatenate([features.needs[i] > 0, features.help_wanted[i, role_cols] > 0])
+    offers = np.hstack([features.expertise > 0, features.mentor_roles[:, role_cols] > 0])
+    return labels, wants, offers
+
+
+def _area_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_c: str
+                 ) -> Reason | None:
+    """C would bring only what another network member already brings (networks only)."""
+    cohort = run.cohort
+    i = cohort.mentee_index()[mentee_id]
+    network = [p for p in run.network(mentee_id) if p.mentor_id != mentor_c]
+    if cohort.mentees[i].network_size <= 1 or not network:
+        return None
+    labels, wants, offers = _specialties(features, i)
+    index = cohort.mentor_index()
+    brings_c = wants & offers[index[mentor_c]]
+    covered_by: dict[str, str] = {}
+    for pair in network:
+        for s in np.flatnonzero(wants & offers[index[pair.mentor_id]]):
+            covered_by.setdefault(labels[s], pair.mentor_id)
+    c_labels = [labels[s] for s in np.flatnonzero(brings_c)]
+    if any(label not in covered_by for label in c_labels):
+        return None
+    c = _label(cohort, mentor_c, "mentor")
+    if not c_labels:
+        return Reason("area_covered",
+                      f"{c} brings none of the areas or kinds of help the mentee asked for, so "
+                      "could only be the primary, not an extra network member.")
+    by = "; ".join(f"{area_label(label)} by {covered_by[label]}" for label in c_labels)
+    return Reason("area_covered",
+                  f"What {c} would bring to this network is already covered ({by}); a "
+                  "network has one member per area, so C could join only in place of a "
+                  "member.")
+
+
+def _ended_reason(run: AuditRun, mentee_id: str, mentor_c: str) -> Reason | None:
+    if run.history is None:
+        return None
+    for newer, older, boundary in zip(run.history.runs, run.history.runs[1:],
+                                      run.history.cycles(), strict=False):
+        for ended in boundary:
+            if ended.key == (mentee_id, mentor_c):
+                return Reason("ended_earlier",
+                              f"The pair was made in the run {older.folder.name} and ended "
+                              f"before {newer.folder.name} ({ended.reason}); a pair that "
+                              "ended is never made again.")
+    return None
+
+
+def _forced_reasons(forced: ForcedSolve, mentee: str, b: str, c: str, full: bool,
+                    objective: str) -> list[Reason]:
+    if not forced.feasible:
+        return [Reason("forced_infeasible", f"The mentee cannot be given {c} at all: "
+                                            f"{forced.message}")]
+    base, with_c = forced.base, forced.forced
+    assert base is not None and with_c is not None
+    x = forced.difference or 0.0
+    totals = f"(total {base.total:.2f} → {with_c.total:.2f})"
+    if with_c.placed < base.placed:
+        n = base.placed - with_c.placed
+        return [Reason("forced_fewer_placed",
+                       f"Giving {mentee} {c} would leave {n} more mentee{'s' if n > 1 else ''} "
+                       f"without any mentor ({with_c.placed} placed instead of {base.placed}); "
+                       f"the solver places as many mentees as it can before it compares "
+                       f"scores {totals}.")]
+    if objective == "fair" and (base.lowest_primary or 0) > (with_c.lowest_primary or 0) + 1e-9:
+        return [Reason("forced_lower_fair",
+                       f"Giving {mentee} {c} would lower the lowest primary score from "
+                       f"{base.lowest_primary:.2f} to {with_c.lowest_primary:.2f}; the fair "
+                       f"objective raises that first {totals}.")]
+    if x > 1e-6:
+        if full:
+            text = (f"Making room for the mentee means reassigning some of them: the best "
+                    f"matching that does so (the run solved again with the pair locked) has "
+                    f"a total {x:.2f} points lower {totals}.")
+        else:
+            text = (f"The optimum preferred {b}: the run's total is {x:.2f} points higher "
+                    f"than in the best matching that gives the mentee {c} (the run solved "
+                    f"again with the pair locked) {totals}.")
+        return [Reason("forced_lower_total", text)]
+    if x < -1e-6:
+        return [Reason("forced_better",
+                       f"Solved again, a matching with {c} scores {-x:.2f} points more "
+                       f"{totals}: the run was not proven optimal ({base.status}).")]
+    return [Reason("forced_tie",
+                   f"The best matching that gives {mentee} {c} has the same total "
+                   f"({base.total:.2f}): both are optimal, and ties are broken by id order.")]
+
+
+def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: str,
+            mentor_c: str, *, solve: bool = True) -> WhyNot:
+    """Why ``mentee_id`` has ``mentor_b`` and not ``mentor_c`` (see the module docstring).
+
+    ``solve=False`` skips the forced re-solve (the cheap reasons only).
+    """
+    cohort = run.cohort
+    comparison = compare(cohort, run.config, mentee_id, mentor_b, mentor_c, features)
+    network = run.network(mentee_id)
+    c_pairs = run.mentees_of(mentor_c)
+    capacity = cohort.mentors[cohort.mentor_index()[mentor_c]].capacity
+    mentee, c = _label(cohort, mentee_id, "mentee"), _label(cohort, mentor_c, "mentor")
+    b = _label(cohort, mentor_b, "mentor")
+    result = dict(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
+                  comparison=comparison, b_in_network=any(p.mentor_id == mentor_b
+                                                          for p in network),
+                  c_load=len(c_pairs), c_capacity=capacity)
+    own = next((p for p in network if p.mentor_id == mentor_c), None)
+    if own is not None:
+        role = own.role + (f" for {area_label(own.covers)}" if own.covers else "")
+        return WhyNot(reasons=(Reason("in_network", f"{c} is in this mentee's network too "
+                                                    f"({role})."),), forced=None, **result)
+    if not comparison.c.eligible:
+        rules = "; ".join(f"{rule}: {sentence}" for rule, sentence in
+                          zip(comparison.c.broken_rules, comparison.c.rule_sentences,
+                              strict=True))
+        return WhyNot(reasons=(Reason("ineligible", f"{c} is not eligible for {mentee}: "
+                                                    f"breaks rule {rules}."),),
+                      forced=None, **result)
+    ended = _ended_reason(run, mentee_id, mentor_c)
+    if ended is not None:
+        return WhyNot(reasons=(ended,), forced=None, **result)
+    reasons = []
+    area = _area_reason(run, features, mentee_id, mentor_c)
+    if area is not None:
+        reasons.append(area)
+    full = len(c_pairs) >= capacity
+    if full:
+        held = ", ".join(f"{p.mentee_id} ({p.score:.1f})" if p.score is not None
+                         else p.mentee_id for p in c_pairs)
+        reasons.append(Reason("full", f"{c} was full: capacity {capacity}, taken by {held}."))
+    else:
+        reasons.append(Reason("room", f"{c} had room: {len(c_pairs)} of {capacity} places "
+                                      "taken."))
+    forced = None
+    if solve:
+        forced = forced_solve(run, mentee_id, mentor_c)
+        reasons.extend(_forced_reasons(forced, mentee, b, c, full, run.objective))
+    return WhyNot(reasons=tuple(reasons), forced=forced, **result)
+
+
+# ----------------------------------------------------------------------------- entry point
+
+def check_run_id(run: AuditRun, wanted: str, side: str) -> None:
+    """Raise UnknownIdError (closest ids suggested) when ``wanted`` is not in the run."""
+    people = run.cohort.mentees if side == "mentee" else run.cohort.mentors
+    known = [p.id for p in people]
+    if wanted not in set(known):
+        raise UnknownIdError(f"{run.folder}: no {side} of this run has the id {wanted!r}. "
+                             f"{suggest_ids(wanted, known)} Ids are as in pairings.csv.")
+
+
+def alternatives(run: AuditRun, features: CohortFeatures, mentee_id: str, n: int
+                 ) -> tuple[TopCandidates, tuple[Alternative, ...]]:
+    """The mentee's best eligible mentors outside their network, with load and history."""
+    in_network = {p.mentor_id for p in run.network(mentee_id)}
+    top = top_candidates(run.cohort, run.config, mentee_id, n + len(in_network), features)
+    ended = run.history.ended_pairs() if run.history is not None else set()
+    load: dict[str, int] = {}
+    for pair in run.pairs:
+        load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
+    index = run.cohort.mentor_index()
+    out = [Alternative(e, load.get(e.mentor_id, 0),
+                       run.cohort.mentors[index[e.mentor_id]].capacity,
+                       (mentee_id, e.mentor_id) in ended)
+           for e in top.candidates if e.mentor_id not in in_network]
+    return top, tuple(out[:n])
+
+
+def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None = None,
+                     vs: str | None = None, *, top: int = 5, solve: bool = True) -> RunAudit:
+    """Audit one mentee of a run folder.
+
+    * no ``mentor_id``: the mentee's network with each pair's breakdown, and the ``top``
+      best mentors outside it (with whether they were full);
+    * ``mentor_id``: that pair's breakdown and whether it is in the network;
+    * ``vs``: why ``mentor_id`` (default: the mentee's primary) and not ``vs`` — the score
+      comparison and the solver's reasons (``solve=False`` skips the re-solve).
+    """
+    run = load_run(run_dir)
+    check_run_id(run, mentee_id, "mentee")
+    network = run.network(mentee_id)
+    if vs and not mentor_id:
+        if not network:
+            raise InputError(f"{mentee_id} has no mentor in this run, so there is no B to "
+                             "compare with: give one with --mentor B --vs C.")
+        mentor_id = network[0].mentor_id
+    for wanted in (mentor_id, vs):
+        if wanted:
+            check_run_id(run, wanted, "mentor")
+    features = build_features(run.cohort, run.config)
+    mentee_name = run.cohort.mentees[run.cohort.mentee_index()[mentee_id]].name
+    common = dict(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
+                  objective=run.objective, network=network, warnings=run.warnings)
+    if mentor_id is None:
+        pairs = [(mentee_id, p.mentor_id) for p in network]
+        breakdowns = explain_pairs(run.cohort, run.config, pairs, features) if pairs else []
+        ranked, others = alternatives(run, features, mentee_id, top)
+        return RunAudit(breakdowns=tuple(breakdowns), alternatives=others, top=ranked,
+                        **common)
+    breakdown = explain_pairs(run.cohort, run.config, [(mentee_id, mentor_id)], features)[0]
+    in_network = any(p.mentor_id == mentor_id for p in network)
+    answer = None
+    if vs:
+        answer = why_not(run, features, mentee_id, mentor_id, vs, solve=solve)
+    return RunAudit(breakdowns=(breakdown,), mentor_id=mentor_id, in_network=in_network,
+                    why_not=answer, **common)
+
+
+__all__ = ["AuditRun", "RunAudit", "WhyNot", "Reason", "ForcedSolve", "SolveSetup",
+           "Alternative", "RunPair", "load_run", "is_run_folder", "solve_setup",
+           "forced_solve", "why_not", "explain_from_run", "alternatives"]

@@ -1,0 +1,169 @@
+"""The cohort a run matched, frozen into the run folder (``audit/cohort.json``).
+
+An audit months later ("why did Dr. A get Dr. B and not Dr. C?") must see exactly the
+records the run scored, without the intake files (they change, move or are deleted). The
+snapshot holds every canonical field of every :class:`~scoring.profiles.Mentor` and
+:class:`~scoring.profiles.Mentee` in input order; ``Person.extra`` (unmapped columns) and the
+intake problems are dropped.
+
+Sensitive fields (``config.sensitive_fields``: gender and background by default) never appear
+raw. Each non-empty value is replaced by a keyed hash (HMAC-SHA256, 16 hex digits) of the
+value as the scorer compares it (folded; background split into its values), so two people
+with the same value get the same pseudonym and every score — the ``preferences`` component,
+same-gender and shared-background opt-ins — is unchanged. The key is derived from the whole
+cohort *including* the raw sensitive values and unmapped columns, none of which the run
+folder holds: the same inputs give the same bytes (reruns stay byte-identical), yet someone
+holding only the run folder cannot recompute the key to test a guess such as "female".
+(A key derived from the snapshot's own content would let anyone hash a guess and compare.)
+A mentee's gender / background is kept only when the mentee opted into the preference that
+reads it; the scorer ignores it otherwise, so it is left blank.
+
+The bytes are deterministic JSON: sorted keys, indented, floats in Python's shortest
+round-trip form, UTF-8.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+from scoring.config import ProgramConfig
+from scoring.errors import InputError
+from scoring.features import split_values
+from scoring.profiles import Cohort, Mentee, Mentor, Person
+from scoring.rules import institution_keys
+from scoring.text import fold
+
+#: The snapshot's format tag; :func:`read_snapshot` refuses any other.
+FORMAT = "mentormatch-cohort/1"
+#: Where the run folder keeps the snapshot.
+SNAPSHOT_PATH = Path("audit") / "cohort.json"
+#: Hex digits kept of each pseudonym (64 bits: no collision among a cohort's few values).
+PSEUDONYM_DIGITS = 16
+#: Which opt-in preference makes the scorer read a mentee's sensitive field.
+OPT_IN_FOR_FIELD = {"gender": "same_gender", "background": "shared_background"}
+
+_DOMAIN = b"mentormatch snapshot pseudonym key v1\n"
+
+
+def _record_fields(kind: type[Person]) -> list[dataclasses.Field]:
+    return [f for f in dataclasses.fields(kind) if f.name != "extra"]
+
+
+def _plain(person: Person) -> dict[str, Any]:
+    """A record's canonical fields as JSON-ready data (tuples become lists)."""
+    return {f.name: list(value) if isinstance(value := getattr(person, f.name), tuple) else value
+            for f in _record_fields(type(person))}
+
+
+def _key(cohort: Cohort) -> bytes:
+    """The HMAC key: a digest of everything intake read, sensitive values and extras included."""
+    digest = hashlib.sha256(_DOMAIN)
+    for side in (cohort.mentors, cohort.mentees):
+        for person in side:
+            record = _plain(person) | {"extra": dict(person.extra)}
+            digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False,
+                                     default=str).encode("utf-8"))
+            digest.update(b"\n")
+    return digest.digest()
+
+
+def _pseudonym(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_DIGITS]
+
+
+def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tuple[str, ...]:
+    """What the scorer compares of a sensitive text value (equal keys = "same")."""
+    if field_name == "background":
+        return split_values(value, config.separators)
+    if field_name == "institution":
+        return tuple(institution_keys([value], config))
+    return (fold(value),)
+
+
+def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str, Any]:
+    record = _plain(person)
+    joiner = next((s for s in config.separators if not s.isalnum()), ";")
+    for name in config.sensitive_fields:
+        if name not in record or name in ("id", "exclude") or not record[name]:
+            continue  # identity fields stay: the run's pairings name people by id
+        opt_in = OPT_IN_FOR_FIELD.get(name)
+        if isinstance(person, Mentee) and opt_in and opt_in not in person.preferences:
+            record[name] = ""  # never read by the scorer for this mentee
+            continue
+        value = record[name]
+        if isinstance(value, list):
+            record[name] = [_pseudonym(key, fold(item)) for item in value if fold(item)]
+        elif isinstance(value, str):
+            pieces = [k for k in _comparison_keys(name, value, config) if k]
+            record[name] = joiner.join(_pseudonym(key, piece) for piece in pieces)
+        else:  # a number marked sensitive: withheld (no score reads its equality)
+            record[name] = None
+    return record
+
+
+def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
+    """The cohort as deterministic JSON, sensitive fields pseudonymised (see module doc)."""
+    key = _key(cohort)
+    document = {
+        "format": FORMAT,
+        "pseudonymised_fields": sorted(config.sensitive_fields),
+        "sources": {name: Path(path).name for name, path in sorted(cohort.sources.items())},
+        "mentors": [_pseudonymise(m, config, key) for m in cohort.mentors],
+        "mentees": [_pseudonymise(m, config, key) for m in cohort.mentees],
+    }
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _build(kind: type[Person], record: Any, where: str) -> Person:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: not a participant record. The snapshot was edited or "
+                         "damaged; rerun `mentormatch match` to write it again.")
+    values = {}
+    for f in _record_fields(kind):
+        if f.name not in record:
+            raise InputError(f"{where}: the field {f.name!r} is missing. The snapshot was "
+                             "edited or damaged; rerun `mentormatch match` to write it again.")
+        value = record[f.name]
+        values[f.name] = tuple(value) if isinstance(value, list) else value
+    return kind(**values)
+
+
+def read_snapshot(source: str | Path | bytes) -> Cohort:
+    """The cohort a snapshot holds (a path to ``audit/cohort.json``, or its bytes).
+
+    Raises :class:`InputError` for a missing, damaged or foreign file.
+    """
+    where = "audit/cohort.json" if isinstance(source, bytes) else str(source)
+    if isinstance(source, bytes):
+        raw = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{path}: missing. Run folders written before audit snapshots "
+                             "existed cannot be audited alone: rerun `mentormatch match` (or "
+                             "`rematch`) with the same inputs, or audit with the intake files: "
+                             "`mentormatch explain MENTORS MENTEES --mentee ID`.")
+        raw = path.read_bytes()
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{where}: not valid JSON; the run folder was edited or damaged. "
+                         "Rerun `mentormatch match` to write it again.") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise InputError(f"{where}: not a mentormatch cohort snapshot ({FORMAT}). Rerun "
+                         "`mentormatch match` with this version to write it again.")
+    mentors = [_build(Mentor, r, f"{where}, mentor #{k + 1}")
+               for k, r in enumerate(document.get("mentors", []))]
+    mentees = [_build(Mentee, r, f"{where}, mentee #{k + 1}")
+               for k, r in enumerate(document.get("mentees", []))]
+    return Cohort(mentors=mentors, mentees=mentees,
+                  sources=dict(document.get("sources", {})))
+
+
+__all__ = ["FORMAT", "SNAPSHOT_PATH", "snapshot_bytes", "read_snapshot"]
