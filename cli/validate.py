@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import click
@@ -15,18 +16,30 @@ from scoring.intake import read_cohort
 from scoring.profiles import Cohort, Problem
 from scoring.spreadsheet import checked_path
 
+#: Characters JSON leaves raw when non-ASCII is kept (DEL and the C1 controls, one of
+#: which starts terminal escape sequences; the line and paragraph separators).
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 error``, ``2 errors``, ``0 errors``."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 
 def summary_line(cohort: Cohort) -> str:
-    """``N mentors, M mentees, E errors, W warnings.``"""
-    return (f"{len(cohort.mentors)} mentors, {len(cohort.mentees)} mentees, "
-            f"{len(cohort.errors)} errors, {len(cohort.warnings)} warnings.")
+    """``N mentors, M mentees, E errors, W warnings.`` (singular for one)."""
+    return (f"{counted(len(cohort.mentors), 'mentor')}, "
+            f"{counted(len(cohort.mentees), 'mentee')}, "
+            f"{counted(len(cohort.errors), 'error')}, "
+            f"{counted(len(cohort.warnings), 'warning')}.")
 
 
 def _json_report(cohort: Cohort | None, fatal: str | None) -> str:
+    """The report as JSON; values are kept whole, with every control character escaped."""
     def rows(problems: list[Problem]) -> list[dict]:
         return [dataclasses.asdict(p) for p in problems]
 
-    return json.dumps({
+    text = json.dumps({
         "ok": fatal is None and cohort is not None and not cohort.errors,
         "fatal": fatal,
         "mentors": len(cohort.mentors) if cohort else 0,
@@ -34,6 +47,9 @@ def _json_report(cohort: Cohort | None, fatal: str | None) -> str:
         "errors": rows(cohort.errors) if cohort else [],
         "warnings": rows(cohort.warnings) if cohort else [],
     }, indent=2, ensure_ascii=False)
+    # json escapes C0 controls itself; these can only occur inside strings, where a
+    # \uXXXX escape means the same character.
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 @click.command("validate")

@@ -14,7 +14,9 @@ files.
 * the pair ended in an earlier cycle, so it is forbidden;
 * C would only bring areas another network member already brings (one member per area);
 * C was full (and with which mentees) or had room;
-* the cost of insisting: the run's problem is solved again with the pair locked
+* in the ``stable`` objective (deferred acceptance, both sides ranking by score): C kept
+  mentees it ranks higher, or the mentee ranks B above C;
+* otherwise, the cost of insisting: the run's problem is solved again with the pair locked
   (:func:`matcher.pipeline.run_match`, the run's objective, its locks and forbids) and
   compared with the same problem solved without that lock: mentees placed, lowest primary
   score (the ``fair`` objective) and total. Giving C lowers the total by exactly X, or places
@@ -50,6 +52,7 @@ from scoring.explain import (
 )
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
+from scoring.scorer import score_block
 from scoring.text import fold
 
 #: Pairs of the forced solution listed as changes (the rest are counted).
@@ -57,7 +60,8 @@ CHANGES_SHOWN = 8
 
 ReasonKind = Literal["in_network", "ineligible", "ended_earlier", "area_covered", "full",
                      "room", "forced_infeasible", "forced_fewer_placed", "forced_lower_fair",
-                     "forced_lower_total", "forced_tie", "forced_better"]
+                     "forced_lower_total", "forced_tie", "forced_better",
+                     "stable_mentor_prefers", "stable_mentee_prefers", "stable_blocking"]
 
 
 @dataclass(frozen=True)
@@ -300,7 +304,7 @@ def solve_setup(run: AuditRun) -> SolveSetup:
         forbids = {key for key in run.history.ended_pairs()
                    if key[0] in mentees and key[1] in mentors and key not in locked}
     held_path = run.folder / "rematch.json"
-    if held_path.is_file():
+    if run.history is not None and held_path.is_file():  # history has read it as JSON
         held = json.loads(held_path.read_text(encoding="utf-8")).get("held", [])
         forbids.update((e, m.id) for e in held if e in mentees for m in run.cohort.mentors
                        if (e, m.id) not in locked)
@@ -447,10 +451,40 @@ def _forced_reasons(forced: ForcedSolve, mentee: str, b: str, c: str, full: bool
     if x < -1e-6:
         return [Reason("forced_better",
                        f"Solved again, a matching with {c} scores {-x:.2f} points more "
-                       f"{totals}: the run was not proven optimal ({base.status}).")]
+                       f"{totals}: the solve without the lock stopped short of a proven "
+                       f"optimum ({base.status}; see [solver] time_limit_seconds).")]
     return [Reason("forced_tie",
                    f"The best matching that gives {mentee} {c} has the same total "
                    f"({base.total:.2f}): both are optimal, and ties are broken by id order.")]
+
+
+def _stable_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_c: str,
+                   full: bool) -> Reason:
+    """Stable mode: both sides rank by pair score (ties by id), so compare scores."""
+    mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
+    held = [p.mentee_id for p in run.mentees_of(mentor_c)]
+    network = run.network(mentee_id)
+    rows = np.array([mentees[mentee_id], *(mentees[e] for e in held)])
+    total = score_block(features, run.config, rows).total
+    c = mentors[mentor_c]
+    own_c = float(total[0, c])
+    lowest = min((float(total[k + 1, c]) for k in range(len(held))), default=-1.0)
+    if full and lowest >= own_c:
+        return Reason("stable_mentor_prefers",
+                      f"In stable mode a full mentor keeps the mentees it ranks higher: each "
+                      f"of C's mentees scores at least {lowest:.2f} with C, this mentee "
+                      f"{own_c:.2f}.")
+    if network:
+        primary = network[0].mentor_id
+        own_p = float(total[0, mentors[primary]])
+        if own_p >= own_c:
+            return Reason("stable_mentee_prefers",
+                          f"In stable mode each mentee gets the best mentor it can have in "
+                          f"any stable matching, and this mentee ranks its mentor {primary} "
+                          f"above C ({own_p:.2f} against {own_c:.2f}).")
+    return Reason("stable_blocking",
+                  "The mentee and C would both rather be matched to each other: the pair "
+                  "blocks this matching (run.json counts blocking pairs).")
 
 
 def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: str,
@@ -498,7 +532,9 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
         reasons.append(Reason("room", f"{c} had room: {len(c_pairs)} of {capacity} places "
                                       "taken."))
     forced = None
-    if solve:
+    if run.objective == "stable":
+        reasons.append(_stable_reason(run, features, mentee_id, mentor_c, full))
+    elif solve:
         forced = forced_solve(run, mentee_id, mentor_c)
         reasons.extend(_forced_reasons(forced, mentee, b, c, full, run.objective))
     return WhyNot(reasons=tuple(reasons), forced=forced, **result)

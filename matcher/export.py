@@ -9,11 +9,19 @@ Layout (see notes/readme_outputs.md)::
     plans/                <mentee>__<mentor>.md and .html per pair, all_plans.html
     calendar/             <mentee>__<mentor>.ics per pair (only with [program] start_date)
     report.html           the coordinator's report (self-contained)
+    audit/cohort.json     the cohort as matched, sensitive fields pseudonymised (for audits)
     run.json              inputs' sha256, config, versions, seed, solver statistics, counts
 
 The folder is built in a temporary folder beside the target and renamed into place at the
-end, so a failed run leaves nothing behind. A rerun on the same inputs writes the same bytes
-in every file except run.json's ``created_at``.
+end, so a failed run leaves nothing behind; callers that add files of their own (a rematch's
+record and flags) pass them as ``extra_files`` so that they are part of the same all-or-nothing
+write. A rerun on the same inputs writes the same bytes in every file except run.json's
+``created_at``.
+
+Large runs are the design case (10,000 pairs write some 30,000 files): every template is
+compiled once, each plan's HTML body is rendered once for its own page and for
+all_plans.html, explanations come from one vectorised call, calendars reuse the property
+lines pairs share, and the workbook is streamed (see benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -26,19 +34,22 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from matcher.calendar import pair_calendar
+from matcher.calendar import CalendarWriter
 from matcher.plans import PairPlan, build_plans
 from matcher.records import MatchOutcome
 from matcher.report import render_report
 from matcher.schedule import start_date
 from matcher.sheets import Table, write_csv, write_xlsx
+from matcher.snapshot import SNAPSHOT_PATH, snapshot_bytes
 from matcher.summary import summarise
 from matcher.tables import (
     explanations_table,
@@ -52,6 +63,18 @@ from matcher.templating import Templates, templates_for
 from scoring.errors import InputError
 from scoring.explain import PairExplanation
 
+#: Files and folders every run folder writes itself (extra files may not replace them).
+RUN_FILES = frozenset(PurePosixPath(name) for name in (
+    "pairings.csv", "pairings.xlsx", "introductions.csv", "report.html", "run.json",
+    SNAPSHOT_PATH.as_posix()))
+RUN_FOLDERS = frozenset({"plans", "calendar"})
+#: Top-level fields of run.json (extra run fields may not replace them).
+RUN_RECORD_KEYS = ("format", "created_at", "inputs", "config", "versions", "seed", "objective",
+                   "solver", "counts", "notes", "previous_run", "snapshot")
+#: The default of the optional mappings: nothing added.
+NOTHING: Mapping[str, Any] = MappingProxyType({})
+#: Plans / calendars between two progress-bar updates.
+PROGRESS_EVERY = 200
 #: Packages whose versions the run record keeps (they decide the result).
 RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
 #: Document time of pairings.xlsx when the program has no start date.
@@ -65,17 +88,26 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
                      inputs: Mapping[str, Path], quiet: bool = False,
                      explanations: Sequence[PairExplanation] | None = None,
                      templates_dir: Path | None = None,
-                     previous_run: Mapping[str, str] | None = None) -> Path:
+                     previous_run: Mapping[str, object] | None = None,
+                     extra_files: Mapping[str, bytes] = NOTHING,
+                     extra_run_fields: Mapping[str, object] = NOTHING,
+                     report_sections: Sequence[Table] = ()) -> Path:
     """Write the run folder of ``outcome`` to ``out_dir`` and return its path.
 
     Refuses an existing ``out_dir`` unless ``force`` (and even then only a previous run
     folder or an empty folder is replaced). ``inputs`` names the files the run read
     (mentors, mentees, config ...), hashed into run.json. ``explanations`` defaults to
     :func:`scoring.explain.explain_pairs` on the outcome's pairs; ``templates_dir`` overrides
-    the config's ``[program] templates_dir``; ``previous_run`` is stored in run.json as is
-    (a rematch links the run it continues). Progress goes to stderr unless ``quiet``.
+    the config's ``[program] templates_dir``. For callers that build on a match (rematch):
+    ``previous_run`` is stored in run.json as is (the run it continues), ``extra_run_fields``
+    are added to run.json (names the record does not use already), ``extra_files`` (relative
+    path → bytes) are written into the folder, and ``report_sections`` are tables shown at
+    the end of report.html; all within the same all-or-nothing write. Progress goes to
+    stderr unless ``quiet``.
     """
     out_dir = Path(out_dir)
+    extras = _checked_extra_files(extra_files)
+    _check_run_fields(extra_run_fields)
     _check_target(out_dir, force)
     templates = templates_for(outcome.config, templates_dir)
     start = start_date(outcome.config)
@@ -86,13 +118,48 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
     try:
         work.chmod(0o755)
         with _progress(quiet) as progress:
-            _write_contents(work, outcome, explanations, templates, start, hashes, progress,
-                            previous_run)
+            _write_contents(work, outcome, explanations, templates, start, progress,
+                            _RunExtras(hashes, previous_run, extras, extra_run_fields,
+                                       tuple(report_sections)))
         _move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return out_dir
+
+
+@dataclass(frozen=True)
+class _RunExtras:
+    """What write_run_folder adds around the outcome: hashes and the caller's additions."""
+
+    hashes: dict[str, dict[str, object]]
+    previous_run: Mapping[str, object] | None
+    files: dict[PurePosixPath, bytes]
+    run_fields: Mapping[str, object]
+    report_sections: tuple[Table, ...]
+
+
+def _checked_extra_files(files: Mapping[str, bytes]) -> dict[PurePosixPath, bytes]:
+    """The extra files by path; ValueError for a path outside the folder or one the run uses."""
+    checked: dict[PurePosixPath, bytes] = {}
+    for name, data in files.items():
+        path = PurePosixPath(name)
+        if (not name or "\\" in name or path.is_absolute() or str(path) != name
+                or any(part in ("", ".", "..") for part in path.parts)):
+            raise ValueError(f"extra file {name!r}: use a plain relative path such as "
+                             f"'rematch.json' or 'notes/flags.csv'")
+        if path in RUN_FILES or path.parts[0] in RUN_FOLDERS:
+            raise ValueError(f"extra file {name!r}: the run folder writes that path itself")
+        if not isinstance(data, bytes):
+            raise TypeError(f"extra file {name!r}: content must be bytes")
+        checked[path] = data
+    return checked
+
+
+def _check_run_fields(fields: Mapping[str, object]) -> None:
+    taken = sorted(set(fields) & set(RUN_RECORD_KEYS))
+    if taken:
+        raise ValueError(f"extra run.json fields {taken} would replace fields of the run record")
 
 
 def _check_target(out_dir: Path, force: bool) -> None:
@@ -127,8 +194,7 @@ def _move_into_place(work: Path, out_dir: Path) -> None:
 
 def _write_contents(folder: Path, outcome: MatchOutcome,
                     explanations: Sequence[PairExplanation] | None, templates: Templates,
-                    start: dt.date | None, hashes: dict[str, dict[str, object]],
-                    progress: Progress, previous_run: Mapping[str, str] | None) -> None:
+                    start: dt.date | None, progress: Progress, extras: _RunExtras) -> None:
     pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
     if explanations is None:
         from scoring.explain import explain_pairs
@@ -159,12 +225,22 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     document_time = dt.datetime.combine(start, dt.time()) if start else FALLBACK_DOCUMENT_TIME
     write_xlsx(folder / "pairings.xlsx", tables, document_time)
     progress.advance(task)
-    report = render_report(outcome, by_pair, templates, notes=tuple(notes))
+    report = render_report(outcome, by_pair, templates, notes=tuple(notes),
+                           sections=extras.report_sections)
     (folder / "report.html").write_text(report, encoding="utf-8")
     progress.advance(task)
-    record = run_record(outcome, hashes, plans=len(plans),
+    snapshot = snapshot_bytes(outcome.cohort, outcome.config)
+    (folder / SNAPSHOT_PATH).parent.mkdir()
+    (folder / SNAPSHOT_PATH).write_bytes(snapshot)
+    for path, data in extras.files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(data)
+    record = run_record(outcome, extras.hashes, plans=len(plans),
                         calendars=len(plans) if start else 0, notes=notes,
-                        previous_run=previous_run)
+                        previous_run=extras.previous_run)
+    record["snapshot"] = {"file": SNAPSHOT_PATH.as_posix(),
+                          "sha256": hashlib.sha256(snapshot).hexdigest()}
+    record.update(extras.run_fields)
     (folder / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False,
                                                 default=_json_value) + "\n", encoding="utf-8")
     progress.advance(task)
@@ -172,27 +248,40 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
 
 def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
                  progress: Progress) -> None:
+    """Each pair's .md and .html plan, and all_plans.html from the same HTML bodies."""
     folder.mkdir()
     task = progress.add_task("Writing first-meeting plans", total=len(plans))
-    for plan in plans:
-        (folder / f"{plan.file_stem}.md").write_text(
-            templates.render("plan.md.j2", plan=plan), encoding="utf-8")
-        (folder / f"{plan.file_stem}.html").write_text(
-            templates.render("plan.html.j2", plan=plan), encoding="utf-8")
-        progress.advance(task)
+    plan_body = templates.macro("_plan_body.html.j2", "plan_body")
+    bodies = []
+    for done, plan in enumerate(plans, start=1):
+        body = plan_body(plan)
+        bodies.append(body)
+        _write_text(folder / f"{plan.file_stem}.md", templates.render("plan.md.j2", plan=plan))
+        _write_text(folder / f"{plan.file_stem}.html",
+                    templates.render("plan.html.j2", plan=plan, body=body))
+        if done % PROGRESS_EVERY == 0:
+            progress.update(task, completed=done)
+    progress.update(task, completed=len(plans))
     program = plans[0].program if plans else ""
-    (folder / "all_plans.html").write_text(
-        templates.render("plans_combined.html.j2", plans=plans, program=program),
-        encoding="utf-8")
+    _write_text(folder / "all_plans.html",
+                templates.render("plans_combined.html.j2", plans=plans, bodies=bodies,
+                                 program=program))
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
                      progress: Progress) -> None:
     folder.mkdir()
     task = progress.add_task("Writing calendars", total=len(plans))
-    for plan in plans:
-        (folder / f"{plan.file_stem}.ics").write_bytes(pair_calendar(plan, start))
-        progress.advance(task)
+    calendars = CalendarWriter(start)
+    for done, plan in enumerate(plans, start=1):
+        (folder / f"{plan.file_stem}.ics").write_bytes(calendars.calendar(plan))
+        if done % PROGRESS_EVERY == 0:
+            progress.update(task, completed=done)
+    progress.update(task, completed=len(plans))
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))
 
 
 def _write_introductions(path: Path, plans: list[PairPlan], templates: Templates) -> None:
@@ -207,7 +296,7 @@ def _write_introductions(path: Path, plans: list[PairPlan], templates: Templates
 
 def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, plans: int,
                calendars: int, notes: list[str],
-               previous_run: Mapping[str, str] | None = None) -> dict[str, Any]:
+               previous_run: Mapping[str, object] | None = None) -> dict[str, Any]:
     """The run.json record: inputs, config, versions, seed, solver statistics and counts."""
     result = outcome.result
     summary = summarise(outcome).to_dict()

@@ -48,6 +48,12 @@ class FlowInput:
     active: np.ndarray | None = None  # (N,) bool mentees given source arcs (default: with
     #   candidate pairs); pass "has any eligible mentor" so pruned graphs keep every node
     use_scores: bool = True  # False: only minimum fill and placements count
+    #: placement bonus per mentee; None = the worst-case bonuses that make the flow
+    #: lexicographic by construction. A smaller bonus (e.g. the best pair's value + 1) makes
+    #: the solve faster and is exact whenever the flow then places the known maximum
+    #: (a flow placing the maximum and minimising -bonus·placed - score has the best score
+    #: among all maximum placements); the caller checks that.
+    bonus: int | None = None
 
 
 @dataclass
@@ -87,7 +93,7 @@ class FlowSolution:
 def _bonuses(inp: FlowInput) -> tuple[int, int]:
     max_value = int(inp.pair_value.max()) if inp.use_scores and len(inp.pair_value) else 0
     largest_cycle_change = 2 * len(inp.capacity) * max_value
-    bonus = largest_cycle_change + 1
+    bonus = largest_cycle_change + 1 if inp.bonus is None else int(inp.bonus)
     return bonus, bonus + largest_cycle_change + 1
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,6 +72,8 @@ class _Model:
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (row ids, col ids, coefs)
     row_lo: list[float]
     row_hi: list[float]
+    # where the rows that pricing reads start (see :func:`solve_lp_prices`)
+    marks: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict)
 
     def add_rows(self, row_of: np.ndarray, cols: np.ndarray, coefs: np.ndarray,
                  n_rows: int, lo: np.ndarray | float, hi: np.ndarray | float) -> int:
@@ -110,26 +112,34 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
                    n_pairs, 0.0, 0.0)
     # z_i = sum of p (placed, <= 1); members only with a primary, at most n_i
     row_p = np.searchsorted(mentees_p, pm[p_pairs])
+    model.marks["z"] = (len(model.row_lo), mentees_p)
     model.add_rows(np.r_[row_p, np.arange(len(mentees_p))],
                    np.r_[p0 + np.arange(len(p_pairs)), z0 + np.arange(len(mentees_p))],
                    np.r_[np.ones(len(p_pairs)), -np.ones(len(mentees_p))],
                    len(mentees_p), 0.0, 0.0)
     with_p = np.isin(pm, mentees_p)
     row_x = np.searchsorted(mentees_p, pm[with_p])
+    model.marks["count"] = (len(model.row_lo), mentees_p)
     model.add_rows(np.r_[row_x, row_p], np.r_[np.nonzero(with_p)[0], p0 + np.arange(len(p_pairs))],
                    np.r_[np.ones(len(row_x)),
                          -inp.network_size[pm[p_pairs]].astype(np.float64)],
                    len(mentees_p), -np.inf, 0.0)
-    locked_mentees = np.unique(pm[~inp.needs_primary[pm]])
-    no_p = ~inp.needs_primary[pm]
-    model.add_rows(np.searchsorted(locked_mentees, pm[no_p]), np.nonzero(no_p)[0],
-                   np.ones(int(no_p.sum())), len(locked_mentees), -np.inf,
-                   inp.slots[locked_mentees].astype(np.float64))
+    # mentees with a locked primary: at most ``slots`` new members; mentees needing a
+    # primary with no candidate that may be one: no new member (a row, so that LP pricing
+    # sees its dual)
+    no_p = ~inp.needs_primary[pm] | ~with_p
+    limited = np.unique(pm[no_p])
+    model.marks["limited"] = (len(model.row_lo), limited)
+    model.add_rows(np.searchsorted(limited, pm[no_p]), np.nonzero(no_p)[0],
+                   np.ones(int(no_p.sum())), len(limited), -np.inf,
+                   np.where(inp.needs_primary[limited], 0, inp.slots[limited]).astype(
+                       np.float64))
     # Y_is = sum_j y_ijs, and x_ik - y_iks + Y_is <= 1
     if len(y_pair):
         width = inp.wants.shape[1]
         key = pm[y_pair] * width + y_label
         y_row = np.searchsorted(is_i * width + is_s, key)
+        model.marks["label"] = (len(model.row_lo), is_i * width + is_s)
         model.add_rows(np.r_[np.arange(len(is_i)), y_row],
                        np.r_[big_y0 + np.arange(len(is_i)), y0 + np.arange(len(y_pair))],
                        np.r_[np.ones(len(is_i)), -np.ones(len(y_pair))], len(is_i), 0.0, 0.0)
@@ -147,6 +157,7 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
                        np.r_[np.ones(len(tz)), -np.ones(len(tz))], len(tz), -np.inf, 0.0)
     # mentor capacity and minimum load
     mentors = np.unique(pj)
+    model.marks["capacity"] = (len(model.row_lo), mentors)
     model.add_rows(np.searchsorted(mentors, pj), np.arange(n_pairs), np.ones(n_pairs),
                    len(mentors), -np.inf, inp.capacity[mentors].astype(np.float64))
     if len(short_mentors):
@@ -159,26 +170,41 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
     lower = np.zeros(n_cols)
     upper = np.r_[np.ones(s0), inp.minimum[short_mentors].astype(np.float64)]
     integral = np.r_[np.ones(big_y0, bool), np.zeros(n_cols - big_y0, bool)]
-    upper[:n_pairs][inp.needs_primary[pm] & ~with_p] = 0.0  # no possible primary: no network
     return model, lower, upper, integral
 
 
-def _solve(inp: MipInput, objective: np.ndarray, extra_rows: list, time_limit: float,
-           ) -> MipSolution:
+@dataclass
+class _Built:
+    builder: mb.Model
+    model: _Model
+    objective: np.ndarray
+    matrix: sp.csr_matrix
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    upper: np.ndarray
+
+
+def _build(inp: MipInput, objective, extra_rows, integer: bool) -> _Built:
     model, lower, upper, integral = _structure(inp)
-    for cols, coefs, lo, hi in extra_rows(model):
+    for name, (cols, coefs, lo, hi) in extra_rows(model).items():
+        model.marks[name] = (len(model.row_lo), np.zeros(1, np.int64))
         model.add_rows(np.zeros(len(cols), np.int64), cols, coefs, 1, lo, hi)
     row_ids = np.concatenate([r for r, _, _ in model.rows])
     col_ids = np.concatenate([c for _, c, _ in model.rows])
     coefs = np.concatenate([v for _, _, v in model.rows])
     matrix = sp.csr_matrix((coefs, (row_ids, col_ids)), shape=(len(model.row_lo), model.n_cols))
+    c = objective(model)
+    row_lo, row_hi = np.array(model.row_lo), np.array(model.row_hi)
     builder = mb.Model()
-    builder.helper.fill_model_from_sparse_data(lower, upper, objective(model),
-                                               np.array(model.row_lo), np.array(model.row_hi),
-                                               matrix)
-    for col in np.nonzero(integral)[0]:
-        builder.helper.set_var_integrality(int(col), True)
+    builder.helper.fill_model_from_sparse_data(lower, upper, c, row_lo, row_hi, matrix)
+    if integer:
+        for col in np.nonzero(integral)[0]:
+            builder.helper.set_var_integrality(int(col), True)
     builder.helper.set_maximize(True)
+    return _Built(builder, model, c, matrix, row_lo, row_hi, upper)
+
+
+def _highs(time_limit: float) -> mb.Solver:
     solver = mb.Solver("highs")
     log = bool(os.environ.get("MENTORMATCH_SOLVER_LOG"))  # HiGHS progress on stdout, for tuning
     solver.enable_output(log)
@@ -187,6 +213,13 @@ def _solve(inp: MipInput, objective: np.ndarray, extra_rows: list, time_limit: f
     # HiGHS's presolve costs more than it saves on these models (measured: 2x slower).
     solver.set_solver_specific_parameters("mip_rel_gap=0\nmip_abs_gap=1e-6\nthreads=1\n"
                                           f"presolve=off\noutput_flag={str(log).lower()}")
+    return solver
+
+
+def _solve(inp: MipInput, objective, extra_rows, time_limit: float) -> MipSolution:
+    built = _build(inp, objective, extra_rows, integer=True)
+    builder, model = built.builder, built.model
+    solver = _highs(time_limit)
     start = time.perf_counter()
     status = solver.solve(builder)
     elapsed = time.perf_counter() - start
@@ -206,6 +239,73 @@ def _solve(inp: MipInput, objective: np.ndarray, extra_rows: list, time_limit: f
                        int(as_primary.sum()))
 
 
+@dataclass
+class PairPrices:
+    """LP-dual prices for pricing pairs left out of the model (see :func:`solve_lp_prices`).
+
+    ``bound`` is a Lagrangian upper bound on the model's optimum computed from these
+    multipliers (valid whatever the multipliers are, so it does not rest on the LP solver).
+    """
+
+    bound: float
+    mentee: np.ndarray  # (N,) μ_i, multiplier of mentee i's member-count row
+    primary: np.ndarray  # (N,) P_i = n_i·μ_i − ζ_i − π: what being i's primary is worth
+    label: np.ndarray  # (N, L) η_is, multiplier of "one member brings s" for mentee i
+    mentor: np.ndarray  # (M,) γ_j, multiplier of mentor j's capacity row
+    lp_seconds: float
+
+
+def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """max over 0 <= x <= upper of c·x + y·(rhs − A x), the rhs side chosen by y's sign;
+    multipliers pointing at an infinite side are set to 0. Returns (bound, multipliers)."""
+    y = np.where((y > 0) & ~np.isfinite(built.row_hi), 0.0, y)
+    y = np.where((y < 0) & ~np.isfinite(built.row_lo), 0.0, y)
+    rhs = np.where(y > 0, built.row_hi, np.where(y < 0, built.row_lo, 0.0))
+    reduced = built.objective - built.matrix.T @ y
+    return float(y @ rhs + (np.maximum(reduced, 0.0) * built.upper).sum()), y
+
+
+def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
+                    ) -> PairPrices | None:
+    """Solve the LP relaxation of :func:`solve_score`'s model and return pair prices.
+
+    A pair (i, j) left out of the model, used in any solution, adds at most
+    ``score − μ_i − γ_j + max(P_i, max over specialties s it brings of η_is)`` to the bound
+    (its own rows get multiplier 0 and its member row's multiplier cancels out), so every
+    solution using left-out pairs K is worth at most ``bound + Σ_K (that amount)``.
+    """
+    built = _build(inp, *_score_stage(inp, placed, short), integer=False)
+    solver = _highs(time_limit)
+    start = time.perf_counter()
+    status = solver.solve(built.builder)
+    elapsed = time.perf_counter() - start
+    if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+        return None
+    duals = np.asarray(solver._Solver__solve_helper.dual_values(), np.float64)  # noqa: SLF001
+    if len(duals) != len(built.row_lo):
+        return None
+    # either sign convention gives a valid bound; keep the tighter one
+    bound, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
+                   key=lambda pair: pair[0])
+    n, m = len(inp.needs_primary), len(inp.capacity)
+    n_labels = inp.wants.shape[1]
+
+    def read(name: str, size: int, keys_to_index=lambda k: k) -> np.ndarray:
+        out = np.zeros(size)
+        if name in built.model.marks:
+            first, keys = built.model.marks[name]
+            out[keys_to_index(keys)] = y[first:first + len(keys)]
+        return out
+
+    mu = read("count", n) + read("limited", n)
+    zeta = read("z", n)
+    eta = read("label", n * n_labels).reshape(n, n_labels)
+    gamma = read("capacity", m)
+    pi = read("placed", 1)[0]
+    primary = inp.network_size * mu - zeta - pi
+    return PairPrices(bound, mu, primary, eta, gamma, elapsed)
+
+
 def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:
     """Stage 1: most minimum load filled, then most mentees placed (weights are exact:
     one more unit of minimum load outweighs every possible placement)."""
@@ -217,24 +317,29 @@ def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:
         c[model.n_cols - len(model.short_mentors):] = -weight
         return c
 
-    return _solve(inp, objective, lambda model: [], time_limit)
+    return _solve(inp, objective, lambda model: {}, time_limit)
 
 
-def solve_score(inp: MipInput, placed: int, short: int, time_limit: float) -> MipSolution:
-    """Stage 2: highest total score with at least ``placed`` primaries and at most
-    ``short`` units of minimum load missing."""
+def _score_stage(inp: MipInput, placed: int, short: int):
+    """Objective and extra rows of stage 2 (also the LP of :func:`solve_lp_prices`)."""
 
     def objective(model: _Model) -> np.ndarray:
         c = np.zeros(model.n_cols)
         c[:model.n_x] = inp.pair_value
         return c
 
-    def extra(model: _Model) -> list:
+    def extra(model: _Model) -> dict:
         p = model.n_x + np.arange(len(model.p_cols))
-        rows = [(p, np.ones(len(p)), float(placed), np.inf)]
+        rows = {"placed": (p, np.ones(len(p)), float(placed), np.inf)}
         if len(model.short_mentors):
             s = model.n_cols - len(model.short_mentors) + np.arange(len(model.short_mentors))
-            rows.append((s, np.ones(len(s)), -np.inf, float(short)))
+            rows["short"] = (s, np.ones(len(s)), -np.inf, float(short))
         return rows
 
-    return _solve(inp, objective, extra, time_limit)
+    return objective, extra
+
+
+def solve_score(inp: MipInput, placed: int, short: int, time_limit: float) -> MipSolution:
+    """Stage 2: highest total score with at least ``placed`` primaries and at most
+    ``short`` units of minimum load missing."""
+    return _solve(inp, *_score_stage(inp, placed, short), time_limit)

@@ -1,19 +1,27 @@
 """The whole `match` job in one call: cohort + config → scores → problem → solve → networks.
 
-The command line (``cli/match.py``) and the rematch only call :func:`run_match`; the scorer
-is reached in exactly one place, :func:`score_source`, so the solver never depends on how
-scores are computed.
+The command line (``cli/match.py``), the rematch and the audit only call :func:`run_match`;
+the scorer is reached in exactly one place, :func:`score_source`, so the solver never
+depends on how scores are computed. Scores are computed once per run: into one float64
+matrix when it fits (:data:`DENSE_PAIRS`), else as scorer blocks on demand.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
 from matcher.network import build_networks
-from matcher.problem import SPECIALIST_ROLES, BlockScores, DenseScores, LockedPair, MatchProblem
+from matcher.problem import (
+    SPECIALIST_ROLES,
+    BlockScores,
+    DenseScores,
+    LockedPair,
+    MatchProblem,
+)
 from matcher.records import MatchOutcome
 from matcher.solver import OBJECTIVES, SolveOptions, solve
 from scoring.config import ProgramConfig
@@ -22,17 +30,30 @@ from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
 from scoring.scorer import iter_score_blocks, score_block
 
-#: Cohorts up to this many mentee × mentor pairs are scored in one dense block.
-DENSE_PAIRS = 4_000_000
-#: Mentee rows per scorer block for larger cohorts (bounded memory).
+#: Cohorts up to this many mentee × mentor pairs keep every score in memory (float64 score
+#: and bool eligibility, 9 bytes a pair: 10,000 × 2,000 is 180 MB), computed block by
+#: block once; larger ones are scored block by block whenever the solver reads them.
+DENSE_PAIRS = 40_000_000
+#: Mentee rows per scorer block (bounded memory while scoring).
 BLOCK_ROWS = 1000
+
+#: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
+#: and, for a specialist, the need area or role it covers.
+Lock = tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, str]
+LOCK_ROLES = ("primary", "specialist")
 
 
 def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores | BlockScores:
-    """Scores for the solver: one dense block for small cohorts, scorer blocks otherwise."""
-    if features.n_mentees * features.n_mentors <= DENSE_PAIRS:
-        block = score_block(features, config, slice(None))
-        return DenseScores(block.total, block.eligible)
+    """Scores for the solver, computed once: one matrix filled block by block when it fits
+    in memory, else scorer blocks recomputed on demand."""
+    n, m = features.n_mentees, features.n_mentors
+    if n * m <= DENSE_PAIRS:
+        total = np.empty((n, m), np.float64)
+        eligible = np.empty((n, m), bool)
+        for block in iter_score_blocks(features, config, BLOCK_ROWS):
+            total[block.mentee_rows] = block.total
+            eligible[block.mentee_rows] = block.eligible
+        return DenseScores(total, eligible)
 
     def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         for block in iter_score_blocks(features, config, BLOCK_ROWS):
@@ -49,10 +70,11 @@ def _specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray,
     return tuple(features.areas) + tuple(roles), wants, offers
 
 
-def _pairs(kind: str, pairs: Iterable[tuple[str, str]], mentee_index: dict[str, int],
+def _pairs(kind: str, pairs: Iterable[tuple[str, ...]], mentee_index: dict[str, int],
            mentor_index: dict[str, int]) -> list[tuple[int, int]]:
     out = []
-    for mentee_id, mentor_id in pairs:
+    for pair in pairs:
+        mentee_id, mentor_id = pair[0], pair[1]
         if mentee_id not in mentee_index or mentor_id not in mentor_index:
             raise InputError(f"{kind} pair ({mentee_id}, {mentor_id}) names someone who is not "
                              f"in the intake files; remove it or fix the id.")
@@ -60,16 +82,50 @@ def _pairs(kind: str, pairs: Iterable[tuple[str, str]], mentee_index: dict[str, 
     return out
 
 
+def _locks(locks: Iterable[Lock], mentee_index: dict[str, int], mentor_index: dict[str, int],
+           labels: tuple[str, ...]) -> tuple[LockedPair, ...]:
+    """Locks with their optional role and covered specialty, checked."""
+    locks = list(locks)
+    out = []
+    for lock, (i, j) in zip(locks, _pairs("Locked", locks, mentee_index, mentor_index),
+                            strict=True):
+        role = lock[2] if len(lock) > 2 and lock[2] else None
+        covers = lock[3] if len(lock) > 3 and lock[3] else None
+        if role is not None and role not in LOCK_ROLES:
+            raise InputError(f"Locked pair ({lock[0]}, {lock[1]}) has role {role!r}; use "
+                             f"'primary', 'specialist' or leave the role blank.")
+        if covers is not None and (role != "specialist" or covers not in labels):
+            raise InputError(f"Locked pair ({lock[0]}, {lock[1]}) covers {covers!r}: only a "
+                             f"specialist covers something, and it must be one of "
+                             f"{', '.join(labels) or 'no specialty in this cohort'}.")
+        out.append(LockedPair(i, j, role, covers))
+    return tuple(out)
+
+
+def _keep_bonus(keep_bonus: Mapping[tuple[str, str], float], mentee_index: dict[str, int],
+                mentor_index: dict[str, int]) -> np.ndarray:
+    rows = []
+    for (mentee_id, mentor_id), points in sorted(keep_bonus.items()):
+        (i, j), = _pairs("Keep-bonus", [(mentee_id, mentor_id)], mentee_index, mentor_index)
+        if not np.isfinite(points) or points < 0:
+            raise InputError(f"Keep bonus for ({mentee_id}, {mentor_id}) is {points}; it must "
+                             f"be a number of points, 0 or more.")
+        rows.append((i, j, float(points)))
+    return np.array(rows, np.float64).reshape(-1, 3)
+
+
 def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeatures, *,
-                  network_size: int | None = None, locks: Iterable[tuple[str, str]] = (),
-                  forbids: Iterable[tuple[str, str]] = ()) -> MatchProblem:
+                  network_size: int | None = None, locks: Iterable[Lock] = (),
+                  forbids: Iterable[tuple[str, str]] = (),
+                  keep_bonus: Mapping[tuple[str, str], float] | None = None) -> MatchProblem:
     """The solver's input for a cohort (scores from the scorer, limits from the records)."""
     solver_cfg = config.section("solver")
     labels, wants, offers = _specialties(features)
     sizes = np.array([network_size or m.network_size for m in cohort.mentees], np.int64)
     mentee_index, mentor_index = cohort.mentee_index(), cohort.mentor_index()
-    lock_pairs = _pairs("Locked", locks, mentee_index, mentor_index)
+    lock_pairs = _locks(locks, mentee_index, mentor_index, labels)
     forbid_pairs = _pairs("Forbidden", forbids, mentee_index, mentor_index)
+    bonus = _keep_bonus(keep_bonus or {}, mentee_index, mentor_index)
     return MatchProblem(
         mentee_ids=tuple(m.id for m in cohort.mentees),
         mentor_ids=tuple(m.id for m in cohort.mentors),
@@ -78,8 +134,8 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
         network_size=np.maximum(sizes, 1),
         minimum=np.full(len(cohort.mentors), int(solver_cfg.get("minimum_load", 0) or 0)),
         labels=labels, wants=wants, offers=offers,
-        locks=tuple(LockedPair(i, j) for i, j in lock_pairs),
-        forbids=np.array(forbid_pairs, np.int64).reshape(-1, 2))
+        locks=lock_pairs, forbids=np.array(forbid_pairs, np.int64).reshape(-1, 2),
+        keep_bonus=bonus)
 
 
 def ineligible_explainer(features: CohortFeatures, config: ProgramConfig):
@@ -100,9 +156,19 @@ def ineligible_explainer(features: CohortFeatures, config: ProgramConfig):
 
 
 def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = None,
-              network_size: int | None = None, locks: Iterable[tuple[str, str]] = (),
-              forbids: Iterable[tuple[str, str]] = (), progress: bool = True) -> MatchOutcome:
-    """Score, solve and build one network per mentee (in ``cohort.mentees`` order)."""
+              network_size: int | None = None, locks: Iterable[Lock] = (),
+              forbids: Iterable[tuple[str, str]] = (),
+              keep_bonus: Mapping[tuple[str, str], float] | None = None,
+              progress: bool = True) -> MatchOutcome:
+    """Score, solve and build one network per mentee (in ``cohort.mentees`` order).
+
+    ``locks``: (mentee id, mentor id) pairs, optionally with a third item, the role
+    ("primary" or "specialist"), and a fourth, the need area or role a specialist covers;
+    a mentee's first lock without a role is its primary. ``keep_bonus``: points added to
+    the objective when a (mentee id, mentor id) pair is made (e.g. a rematch's preference
+    for keeping a relationship); they never appear in the reported scores or objective.
+    ``result.stats`` holds ``scoring_seconds`` and ``solver_seconds``.
+    """
     solver_cfg = config.section("solver")
     objective = objective or solver_cfg.get("objective", "total")
     if objective not in OBJECTIVES:
@@ -114,13 +180,18 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
             print(text, file=sys.stderr, flush=True)
 
     say(f"Scoring {len(cohort.mentees)} mentees × {len(cohort.mentors)} mentors ...")
+    started = time.perf_counter()
     features = build_features(cohort, config)
     problem = build_problem(cohort, config, features, network_size=network_size, locks=locks,
-                            forbids=forbids)
-    say(f"Solving ({objective}) ...")
+                            forbids=forbids, keep_bonus=keep_bonus)
+    scoring_seconds = time.perf_counter() - started
+    free = len(problem.keep_bonus)
+    say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
     options = SolveOptions(objective=objective,
                            time_limit=float(solver_cfg.get("time_limit_seconds", 60.0)))
     result = solve(problem, options, ineligible_explainer(features, config))
+    result.stats.update(scoring_seconds=round(scoring_seconds, 3),
+                        solver_seconds=round(result.wall_time, 3))
     say(f"Solved: {result.status}, {result.stats['placed']} placed, "
         f"{result.stats['unplaced']} unplaced, {result.wall_time:.1f} s ({result.engine}).")
     return MatchOutcome(cohort=cohort, config=config, objective=objective, result=result,

@@ -20,7 +20,7 @@ from matcher.privacy import redact, sensitive_values, visible_fields
 from matcher.records import MatchOutcome, Network, Pairing
 from matcher.schedule import Meeting, check_ins, primary_schedule, specialist_schedule
 from matcher.schedule import working_hours as program_working_hours
-from scoring.config import ProgramConfig
+from scoring.config import ProgramConfig, Vocabulary
 from scoring.explain import PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
 
@@ -184,49 +184,76 @@ def file_stems(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     return stems
 
 
+@dataclass
+class _Program:
+    """What every plan of a run shares, worked out once (schedules, labels, scales)."""
+
+    config: ProgramConfig
+    name: str
+    day: tuple[float, float]
+    labels: Labels
+    shown: tuple[str, ...]
+    frequency_scale: Vocabulary
+    check_ins: str
+    primary: tuple[Meeting, ...]
+    specialist: dict[str, tuple[Meeting, ...]]  # by the covered area's label
+
+    @classmethod
+    def of(cls, config: ProgramConfig) -> _Program:
+        return cls(config=config, name=str(config.section("program").get("name", "")),
+                   day=program_working_hours(config), labels=Labels.of(config),
+                   shown=visible_fields(config.sensitive_fields),
+                   frequency_scale=config.vocabulary("frequency"), check_ins=check_ins(config),
+                   primary=primary_schedule(config), specialist={})
+
+    def specialist_meetings(self, area_label: str) -> tuple[Meeting, ...]:
+        if area_label not in self.specialist:
+            self.specialist[area_label] = specialist_schedule(self.config, area_label)
+        return self.specialist[area_label]
+
+
 def build_plans(outcome: MatchOutcome,
                 explanations: Mapping[tuple[str, str], PairExplanation]) -> list[PairPlan]:
     """A plan for every pairing of every network, in network order (primary first)."""
-    cohort, config = outcome.cohort, outcome.config
+    cohort = outcome.cohort
     mentees = {m.id: m for m in cohort.mentees}
     mentors = {m.id: m for m in cohort.mentors}
     pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
     stems = file_stems(pairs)
-    day = program_working_hours(config)
-    labels = Labels.of(config)
+    program = _Program.of(outcome.config)
     plans = []
     for network in outcome.networks:
         for pairing in network.pairings:
             key = (pairing.mentee_id, pairing.mentor_id)
-            plans.append(_plan(config, network, pairing, mentees[key[0]], mentors[key[1]],
-                               explanations[key], stems[key], mentors, day, labels))
+            plans.append(_plan(program, network, pairing, mentees[key[0]], mentors[key[1]],
+                               explanations[key], stems[key], mentors))
     return plans
 
 
-def _plan(config: ProgramConfig, network: Network, pairing: Pairing, mentee: Mentee,
+def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
-          mentors: Mapping[str, Mentor], day: tuple[float, float],
-          labels: Labels) -> PairPlan:
+          mentors: Mapping[str, Mentor]) -> PairPlan:
+    config, labels = program.config, program.labels
     withheld = sensitive_values((mentee, mentor), config.sensitive_fields)
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)
     if specialist:
-        meetings = specialist_schedule(config, covers_label or "the area they cover")
+        meetings = program.specialist_meetings(covers_label or "the area they cover")
     else:
-        meetings = primary_schedule(config)
+        meetings = program.primary
     shared_areas = tuple(labels("areas", a) for a in explanation.shared_areas)
     shared_terms = tuple(explanation.shared_terms)
     modes, modes_note = _modes(mentee, mentor, explanation, labels)
-    hours, hours_note = _hours(mentee, mentor, day)
+    hours, hours_note = _hours(mentee, mentor, program.day)
     return PairPlan(
-        program=str(config.section("program").get("name", "")),
+        program=program.name,
         file_stem=stem,
         role=pairing.role,
         covers=pairing.covers,
         covers_label=covers_label,
         score=pairing.score,
-        mentee=_card(mentee, "Mentee", config, labels),
-        mentor=_card(mentor, _mentor_role(pairing, covers_label), config, labels),
+        mentee=_card(mentee, "Mentee", program.shown, labels),
+        mentor=_card(mentor, _mentor_role(pairing, covers_label), program.shown, labels),
         reasons=tuple(redact(r, withheld) for r in explanation.reasons(REASONS_SHOWN)),
         goals=mentee.goals.strip(),
         need_areas=tuple(labels("areas", a) for a in mentee.need_areas),
@@ -240,9 +267,10 @@ def _plan(config: ProgramConfig, network: Network, pairing: Pairing, mentee: Men
         modes_note=modes_note,
         shared_hours=hours,
         hours_note=hours_note,
-        frequency=_frequency(config, mentee, mentor, len(meetings), specialist, labels),
+        frequency=_frequency(program.frequency_scale, mentee, mentor, len(meetings),
+                             specialist, labels),
         meetings=meetings,
-        check_ins="" if specialist else check_ins(config),
+        check_ins="" if specialist else program.check_ins,
         network=_network_phrases(network, pairing, mentors, labels),
     )
 
@@ -255,8 +283,7 @@ def _covers_label(covers: str | None, labels: Labels) -> str | None:
     return labels("areas", covers)
 
 
-def _card(person: Person, role: str, config: ProgramConfig, labels: Labels) -> PersonCard:
-    shown = visible_fields(config.sensitive_fields)
+def _card(person: Person, role: str, shown: tuple[str, ...], labels: Labels) -> PersonCard:
     details: list[tuple[str, str]] = []
     if "career_stage" in shown and person.career_stage:
         details.append(("Career stage", labels("career_stage", person.career_stage)))
@@ -362,11 +389,10 @@ def _hours(mentee: Mentee, mentor: Mentor,
     return hours, f"{hours.hours:g} hour{plural} of a {span} working day."
 
 
-def _frequency(config: ProgramConfig, mentee: Mentee, mentor: Mentor, meetings: int,
+def _frequency(scale: Vocabulary, mentee: Mentee, mentor: Mentor, meetings: int,
                specialist: bool, labels: Labels) -> str:
     if specialist:
         return f"{meetings} focused sessions, as listed below; messages in between as needed."
-    scale = config.vocabulary("frequency")
     stated = [f for f in (mentee.frequency, mentor.frequency) if f in scale.values]
     if not stated:
         return (f"The {meetings} meetings below, with monthly check-ins by message if you "

@@ -83,6 +83,9 @@ class MatchProblem:
     offers: np.ndarray | None = None  # (mentors, labels) bool
     locks: tuple[LockedPair, ...] = ()
     forbids: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    #: (K, 3) rows of (mentee, mentor, points): points the objective adds when the pair is
+    #: made (a rematch's "keep this relationship" preference); reported scores exclude them.
+    keep_bonus: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
     def __post_init__(self) -> None:
         n, m, n_labels = len(self.mentee_ids), len(self.mentor_ids), len(self.labels)
@@ -96,6 +99,10 @@ class MatchProblem:
             value = np.zeros((rows, n_labels), bool) if value is None else np.asarray(value, bool)
             object.__setattr__(self, name, value)
         object.__setattr__(self, "forbids", np.asarray(self.forbids, np.int64).reshape(-1, 2))
+        bonus = np.asarray(self.keep_bonus, np.float64).reshape(-1, 3)
+        if len(bonus) and ((bonus[:, 2] < 0).any() or not np.isfinite(bonus[:, 2]).all()):
+            raise ValueError("keep bonus points must be finite and >= 0")
+        object.__setattr__(self, "keep_bonus", bonus)
         if self.capacity.shape != (m,) or self.network_size.shape != (n,):
             raise ValueError("capacity must have one entry per mentor, network_size per mentee")
         if self.wants.shape != (n, n_labels) or self.offers.shape != (m, n_labels):
@@ -153,6 +160,7 @@ def problem_from_arrays(total: np.ndarray, eligible: np.ndarray | None = None, *
                         wants: np.ndarray | None = None, offers: np.ndarray | None = None,
                         locks: tuple[LockedPair, ...] = (),
                         forbids: np.ndarray | None = None,
+                        keep_bonus: np.ndarray | None = None,
                         mentee_ids: tuple[str, ...] | None = None,
                         mentor_ids: tuple[str, ...] | None = None,
                         block_size: int = 2048) -> MatchProblem:
@@ -171,6 +179,7 @@ def problem_from_arrays(total: np.ndarray, eligible: np.ndarray | None = None, *
             np.asarray(minimum, np.int64), (m,)).copy(),
         labels=labels, wants=wants, offers=offers, locks=locks,
         forbids=np.zeros((0, 2), np.int64) if forbids is None else forbids,
+        keep_bonus=np.zeros((0, 3)) if keep_bonus is None else keep_bonus,
     )
 
 
@@ -195,8 +204,10 @@ def _pairs_text(problem: MatchProblem, pairs: list[tuple[int, int]]) -> str:
 def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
     """Place locked pairs, decide their roles, and check they can all hold.
 
-    The first lock of a mentee (or the one marked ``primary``) is the primary; each other
-    locked mentor must bring a specialty no other member brings (its ``covers`` if given).
+    The lock marked ``primary``, else the mentee's first lock without a role, is the primary;
+    each other locked mentor is a specialist and must bring a specialty no other member
+    brings (its ``covers`` if given). A mentee whose locks are all specialists still gets a
+    primary from the solver (one who brings none of the locked specialists' specialties).
     Raises :class:`~scoring.errors.InputError` naming the pairs when a lock is forbidden or
     ineligible, a mentor is locked beyond capacity, or a mentee beyond its network size.
     """
@@ -237,15 +248,25 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
     label_index = {label: s for s, label in enumerate(problem.labels)}
     for i, locks in by_mentee.items():
         pairs = [(lk.mentee, lk.mentor) for lk in locks]
-        if len(locks) > problem.network_size[i]:
+        marked = [lk for lk in locks if lk.role == "primary"]
+        if len(marked) > 1:
+            raise InputError(
+                f"Mentee {problem.mentee_ids[i]} has {len(marked)} mentors locked as primary "
+                f"({_pairs_text(problem, [(lk.mentee, lk.mentor) for lk in marked])}); a "
+                f"network has one primary. Mark the others as specialists.")
+        primary = marked[0] if marked else next((lk for lk in locks if lk.role is None), None)
+        room = problem.network_size[i] - (primary is None)
+        if len(locks) > room:
             raise InputError(
                 f"Mentee {problem.mentee_ids[i]} asks for {problem.network_size[i]} mentor(s) "
-                f"but is locked to {len(locks)}: {_pairs_text(problem, pairs)}. Unlock some "
-                f"pairs or raise the mentee's network size.")
-        primary = next((lk for lk in locks if lk.role == "primary"), locks[0])
+                f"but is locked to {len(locks)}"
+                f"{' specialists, leaving no place for a primary' if primary is None else ''}: "
+                f"{_pairs_text(problem, pairs)}. Unlock some pairs or raise the mentee's "
+                f"network size.")
         members = [lk.mentor for lk in locks]
         brings = {j: wants[i] & offers[j] for j in members}
-        locked.append((i, primary.mentor, "primary", -1))
+        if primary is not None:
+            locked.append((i, primary.mentor, "primary", -1))
         for lock in locks:
             if lock is primary:
                 continue
@@ -267,13 +288,13 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
                     f" that the other locked mentors ({_pairs_text(problem, pairs)}) do not "
                     f"already bring. Lock fewer mentors for this mentee.")
             locked.append((i, lock.mentor, "specialist", label))
-        needs_primary[i] = False
-        slots[i] = problem.network_size[i] - len(locks)
+        needs_primary[i] = primary is None
+        slots[i] = room - len(locks) if primary is None else problem.network_size[i] - len(locks)
         covered = np.zeros(len(problem.labels), bool)
         for j in members:
             covered |= brings[j]
-        specialist_labels = [lab for (ii, _, role, lab) in locked if ii == i and role ==
-                             "specialist"]
+        specialist_labels = [lab for (ii, _, role, lab) in locked[-len(locks):]
+                             if ii == i and role == "specialist"]
         wants[i] &= ~covered
         # A new member must not bring a locked specialist's specialty (it would stop being
         # that specialist's own), nor repeat a locked mentor.

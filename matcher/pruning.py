@@ -1,176 +1,251 @@
-"""Candidate pruning over score blocks, and the scans that certify or widen it.
+"""Every pair's score read once per solve, candidate pruning, and the scans that certify it.
 
 Keeping every eligible pair makes large cohorts slow (10,000 × 2,000 is 20 M arcs), so the
-solver starts from each mentee's top-``k`` mentors *and* each mentor's top-``k`` mentees (their
-union; ties at the cut-off are all kept so the set does not depend on row order), plus locked
-pairs. The dense matrix is never needed: one pass over score blocks keeps a running top-``k``
-per mentor. :func:`scan_pruned` then walks the pairs left out so the solver can prove that
-none of them would improve the result (or add the ones that would and solve again).
+engines work on candidate pairs: each mentee's top-``k`` mentors *and* each mentor's top-``k``
+mentees (their union; ties at a mentee's cut-off are all kept), plus locked pairs. The
+score source is read exactly once, into a :class:`ScoreCache`: a float32 matrix of every
+pair's objective score (``-inf`` where a pair may not be formed) for the vectorised scans,
+and the exact float64 scores, which the engines and the reported pairs use. Certificates
+(minimum cut, reduced costs, LP pricing) are whole-matrix numpy expressions over the cache,
+screened in float32 with a tolerance and confirmed in exact arithmetic; the pairs that break
+one are added to the candidates (:meth:`Candidates.add`) and the model solved again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.problem import MatchProblem
+from matcher.problem import DenseScores, MatchProblem
+
+#: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
+CHUNK_ROWS = 1024
 
 
 @dataclass
-class Candidates:
-    """Pairs the engines may use, plus per-mentee facts gathered in the same pass."""
+class ScoreCache:
+    """Scores of every pair, from one pass over the problem's score source.
 
-    mentee: np.ndarray  # (P,) int64, sorted by (mentee, mentor) index
-    mentor: np.ndarray  # (P,) int64
-    score: np.ndarray  # (P,) float64, 0-100
+    ``approx[i, j]`` is the pair's objective score (its score plus any keep bonus) in float32,
+    ``-inf`` when the pair is ineligible or forbidden. :meth:`exact` gives the scorer's
+    float64 score (read from the source's matrix when it holds one, else gathered in one
+    more pass); :meth:`objective` adds the keep bonus.
+    """
+
+    problem: MatchProblem
+    approx: np.ndarray  # (N, M) float32
     eligible_count: np.ndarray  # (N,) eligible mentors per mentee (forbids applied)
     eligible_labels: np.ndarray  # (N, L) specialties some eligible mentor brings
     multi_label: bool  # a network mentee has an eligible mentor bringing >= 2 specialties
-    lock_eligible: np.ndarray  # (locks,) bool, locked pair eligible and not forbidden
-    lock_score: np.ndarray  # (locks,) float64
-    n_eligible: int
-    k_mentee: int | None  # None: every eligible pair kept
-    k_mentor: int | None
+    lock_eligible: np.ndarray  # (locks,) bool
+    bonus_keys: np.ndarray  # sorted mentee * M + mentor keys with a keep bonus
+    bonus_points: np.ndarray  # (K,) points, same order
+    dense_exact: np.ndarray | None = None  # (N, M) float64 scores when the source holds them
 
     @property
-    def complete(self) -> bool:
-        """True when no eligible pair was pruned away."""
-        return len(self.mentee) == self.n_eligible
+    def n_eligible(self) -> int:
+        return int(self.eligible_count.sum())
 
-    def add(self, mentee: np.ndarray, mentor: np.ndarray, score: np.ndarray) -> int:
-        """Merge new pairs in (duplicates ignored); return how many were new."""
-        before = len(self.mentee)
-        n_mentors = int(max(self.mentor.max(initial=0), mentor.max(initial=0))) + 1
-        keys = np.concatenate([self.mentee * n_mentors + self.mentor,
-                               np.asarray(mentee, np.int64) * n_mentors + mentor])
-        scores = np.concatenate([self.score, score])
-        keys, first = np.unique(keys, return_index=True)
-        self.mentee, self.mentor = keys // n_mentors, keys % n_mentors
-        self.score = scores[first]
-        return len(self.mentee) - before
+    def exact(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """The scorer's scores of these pairs (float64, without keep bonus)."""
+        mentee, mentor = np.asarray(mentee, np.int64), np.asarray(mentor, np.int64)
+        if self.dense_exact is not None:
+            return np.asarray(self.dense_exact[mentee, mentor], np.float64)
+        out = np.zeros(len(mentee))
+        order = np.argsort(mentee, kind="stable")
+        for start, total, _ in self.problem.scores.blocks():
+            stop = start + total.shape[0]
+            lo, hi = np.searchsorted(mentee[order], [start, stop])
+            picked = order[lo:hi]
+            out[picked] = np.asarray(total, np.float64)[mentee[picked] - start, mentor[picked]]
+        return out
+
+    def bonus(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """Keep-bonus points of these pairs (0 for most)."""
+        out = np.zeros(len(mentee))
+        if len(self.bonus_keys):
+            keys = np.asarray(mentee, np.int64) * self.problem.n_mentors + mentor
+            where = np.minimum(np.searchsorted(self.bonus_keys, keys), len(self.bonus_keys) - 1)
+            hit = self.bonus_keys[where] == keys
+            out[hit] = self.bonus_points[where[hit]]
+        return out
+
+    def objective(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """Score plus keep bonus: what the engines maximise."""
+        return self.exact(mentee, mentor) + self.bonus(mentee, mentor)
 
 
-def _kth_largest(values: np.ndarray, k: int, axis: int) -> np.ndarray:
-    """The k-th largest value along ``axis`` (-inf where fewer than k exist)."""
-    size = values.shape[axis]
-    if k >= size:
-        return np.full(values.shape[1 - axis], -np.inf)
-    return -np.take(np.partition(-values, k - 1, axis=axis), k - 1, axis=axis)
-
-
-def collect_candidates(problem: MatchProblem, k_mentee: int | None = None,
-                       k_mentor: int | None = None) -> Candidates:
-    """One pass over score blocks: keep top-k pairs per mentee and per mentor, plus locks."""
+def build_cache(problem: MatchProblem) -> ScoreCache:
+    """Read every score block once (forbids applied) into a :class:`ScoreCache`."""
     n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
-    lock_pairs = np.array([(lk.mentee, lk.mentor) for lk in problem.locks], np.int64)
-    lock_pairs = lock_pairs.reshape(-1, 2)
-    lock_eligible = np.zeros(len(lock_pairs), bool)
-    lock_score = np.zeros(len(lock_pairs))
+    approx = np.empty((n, m), np.float32)
     eligible_count = np.zeros(n, np.int64)
     eligible_labels = np.zeros((n, n_labels), bool)
     offers = problem.offers.astype(np.float32)
     label_weight = problem.wants.astype(np.float32)
     networks = problem.network_size > 1
     multi_label = False
-    prune = k_mentee is not None or k_mentor is not None
-    col_top = np.full((k_mentor or 1, m), -np.inf)
-    kept_i, kept_j, kept_s, by_row = [], [], [], []
+    lock_pairs = np.array([(lk.mentee, lk.mentor) for lk in problem.locks], np.int64)
+    lock_pairs = lock_pairs.reshape(-1, 2)
+    lock_eligible = np.zeros(len(lock_pairs), bool)
     for start, total, eligible in problem.blocks():
-        rows = start + np.arange(total.shape[0])
+        rows = slice(start, start + total.shape[0])
         eligible = np.asarray(eligible, bool)
+        np.copyto(approx[rows], total, casting="unsafe")
+        approx[rows][~eligible] = -np.inf
         eligible_count[rows] = eligible.sum(axis=1)
         if n_labels:
             eligible_labels[rows] = (eligible.astype(np.float32) @ offers) > 0
-            net_rows = networks[rows]
-            if net_rows.any() and not multi_label:
-                overlap = label_weight[rows[net_rows]] @ offers.T
+            net_rows = np.nonzero(networks[rows])[0]
+            if len(net_rows) and not multi_label:
+                overlap = label_weight[start + net_rows] @ offers.T
                 multi_label = bool(((overlap >= 2) & eligible[net_rows]).any())
-        in_block = (lock_pairs[:, 0] >= start) & (lock_pairs[:, 0] < start + len(rows))
-        if in_block.any():
-            li, lj = lock_pairs[in_block, 0] - start, lock_pairs[in_block, 1]
-            lock_eligible[in_block] = eligible[li, lj]
-            lock_score[in_block] = total[li, lj]
-        scores = np.where(eligible, np.asarray(total, np.float64), -np.inf)
-        if not prune:
-            keep, row_keep = eligible, eligible
+        in_block = (lock_pairs[:, 0] >= rows.start) & (lock_pairs[:, 0] < rows.stop)
+        lock_eligible[in_block] = eligible[lock_pairs[in_block, 0] - start,
+                                           lock_pairs[in_block, 1]]
+    keys = problem.keep_bonus[:, 0].astype(np.int64) * m + problem.keep_bonus[:, 1].astype(
+        np.int64) if len(problem.keep_bonus) else np.zeros(0, np.int64)
+    order = np.argsort(keys, kind="stable")
+    points = problem.keep_bonus[order, 2] if len(keys) else np.zeros(0)
+    keys = keys[order]
+    if len(keys):
+        bi, bj = keys // m, keys % m
+        approx[bi, bj] += points.astype(np.float32)  # -inf stays -inf: never usable
+    dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
+    return ScoreCache(problem, approx, eligible_count, eligible_labels, multi_label,
+                      lock_eligible, keys, points, dense)
+
+
+@dataclass
+class Candidates:
+    """Pairs the engines may use, sorted by (mentee, mentor) index, with objective scores."""
+
+    mentee: np.ndarray  # (P,) int64
+    mentor: np.ndarray  # (P,) int64
+    score: np.ndarray  # (P,) float64 objective score (score + keep bonus)
+    n_mentees: int
+    n_mentors: int
+    n_eligible: int
+    k_mentee: int | None  # None: every eligible pair kept
+    k_mentor: int | None
+    version: int = 0  # bumped on every change (engines cache derived arrays by it)
+    _starts: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def complete(self) -> bool:
+        """True when no eligible pair was pruned away."""
+        return len(self.mentee) >= self.n_eligible
+
+    @property
+    def keys(self) -> np.ndarray:
+        return self.mentee * self.n_mentors + self.mentor
+
+    def starts(self) -> np.ndarray:
+        """Offsets of each mentee's pairs (cached per version)."""
+        if self._starts is None:
+            self._starts = np.searchsorted(self.mentee, np.arange(self.n_mentees + 1))
+        return self._starts
+
+    def add(self, mentee: np.ndarray, mentor: np.ndarray, score: np.ndarray) -> int:
+        """Merge new pairs in (duplicates ignored); return how many were new."""
+        before = len(self.mentee)
+        keys = np.concatenate([self.keys, np.asarray(mentee, np.int64) * self.n_mentors
+                               + np.asarray(mentor, np.int64)])
+        scores = np.concatenate([self.score, np.asarray(score, np.float64)])
+        keys, first = np.unique(keys, return_index=True)
+        self.mentee, self.mentor = keys // self.n_mentors, keys % self.n_mentors
+        self.score = scores[first]
+        added = len(self.mentee) - before
+        if added:
+            self.version += 1
+            self._starts = None
+        return added
+
+    def mask(self, rows: np.ndarray) -> np.ndarray:
+        """Boolean (rows × mentors): True where the pair is a candidate."""
+        starts = self.starts()
+        out = np.zeros((len(rows), self.n_mentors), bool)
+        rows = np.asarray(rows, np.int64)
+        lo, counts = starts[rows], starts[rows + 1] - starts[rows]
+        local = np.repeat(np.arange(len(rows)), counts)
+        idx = np.repeat(lo - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())
+        out[local, self.mentor[idx]] = True
+        return out
+
+
+def _kth_largest_rows(values: np.ndarray, k: int) -> np.ndarray:
+    """The k-th largest value of each row (-inf where a row is shorter)."""
+    if k >= values.shape[1]:
+        return np.full(values.shape[0], -np.inf, values.dtype)
+    return -np.partition(-values, k - 1, axis=1)[:, k - 1]
+
+
+def _column_cut(cache: ScoreCache, k: int) -> np.ndarray:
+    """A score per mentor at or below which roughly its k best mentees lie, read from every
+    ``step``-th mentee in id order (a sample keeps this pass cheap; the set is only a
+    starting point, the certificates make the result exact)."""
+    n, m = cache.approx.shape
+    step = max(1, min(8, n // max(4 * k, 1)))
+    rows = np.sort(cache.problem.mentee_order()[::step])
+    sample_k = max(1, -(-k // step))
+    if sample_k >= len(rows):
+        return np.full(m, -np.inf, np.float32)
+    sample = np.ascontiguousarray(cache.approx[rows].T)
+    return _kth_largest_rows(sample, sample_k)
+
+
+def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
+                       k_mentor: int | None = None,
+                       mentor_price: np.ndarray | None = None) -> Candidates:
+    """Top-k pairs per mentee and per mentor (every eligible pair when both k are None),
+    plus locked pairs. ``mentor_price`` (points per mentor, e.g. from a first solve's dual)
+    ranks each mentee's mentors by score − price instead of score."""
+    problem = cache.problem
+    n, m = problem.n_mentees, problem.n_mentors
+    approx = cache.approx
+    kept: list[np.ndarray] = []
+    col_cut = np.full(m, np.inf, np.float32)
+    if k_mentor is not None:
+        col_cut = _column_cut(cache, k_mentor)
+    price = None if mentor_price is None else np.asarray(mentor_price, np.float32)
+    for lo in range(0, n, CHUNK_ROWS):
+        block = approx[lo:lo + CHUNK_ROWS]
+        usable = block > -np.inf
+        if k_mentee is None and k_mentor is None:
+            keep = usable
         else:
-            row_keep = np.zeros_like(eligible)
+            keep = block >= col_cut[None, :]
             if k_mentee is not None:
-                row_keep = scores >= _kth_largest(scores, k_mentee, axis=1)[:, None]
-            keep = row_keep.copy()
-            if k_mentor is not None:
-                col_top = -np.partition(-np.vstack([col_top, scores]), k_mentor - 1,
-                                        axis=0)[:k_mentor]
-                keep |= scores >= col_top[-1][None, :]
-            keep &= eligible
-            row_keep &= eligible
+                ranked = block if price is None else block - price[None, :]
+                keep |= ranked >= _kth_largest_rows(ranked, k_mentee)[:, None]
+            keep &= usable
         bi, bj = np.nonzero(keep)
-        kept_i.append(rows[bi])
-        kept_j.append(bj)
-        kept_s.append(scores[bi, bj])
-        by_row.append(row_keep[bi, bj])
-    mentee = np.concatenate(kept_i) if kept_i else np.zeros(0, np.int64)
-    mentor = np.concatenate(kept_j) if kept_j else np.zeros(0, np.int64)
-    score = np.concatenate(kept_s) if kept_s else np.zeros(0)
-    if prune:  # the running mentor cut-off only rose; apply the final one
-        final = np.concatenate(by_row) | (score >= (col_top[-1][mentor] if k_mentor else np.inf))
-        mentee, mentor, score = mentee[final], mentor[final], score[final]
-    cands = Candidates(mentee.astype(np.int64), mentor.astype(np.int64), score, eligible_count,
-                       eligible_labels, multi_label, lock_eligible, lock_score,
-                       int(eligible_count.sum()), k_mentee, k_mentor)
-    ok = lock_eligible
-    cands.add(lock_pairs[ok, 0], lock_pairs[ok, 1], lock_score[ok])
-    return cands
+        kept.append((lo + bi) * m + bj)
+    keys = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+    lock_keys = np.array([lk.mentee * m + lk.mentor for lk, ok in
+                          zip(problem.locks, cache.lock_eligible, strict=True) if ok], np.int64)
+    keys = np.union1d(keys, lock_keys)
+    mentee, mentor = keys // m, keys % m
+    return Candidates(mentee, mentor, cache.objective(mentee, mentor), n, m, cache.n_eligible,
+                      k_mentee, k_mentor)
 
 
-def scan_pruned(problem: MatchProblem, cands: Candidates, rows: np.ndarray | None = None
-                ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Yield ``(mentee rows, scores, pruned)`` per block: ``pruned`` marks eligible pairs
-    *not* among the candidates (rows × mentors). ``rows`` limits the scan to some mentees."""
-    if cands.complete:
-        return
-    wanted = None if rows is None else np.isin(np.arange(problem.n_mentees), rows)
-    cand_starts = np.searchsorted(cands.mentee, np.arange(problem.n_mentees + 1))
-    for start, total, eligible in problem.blocks():
-        stop = start + total.shape[0]
-        local = np.arange(stop - start)
-        if wanted is not None:
-            local = local[wanted[start:stop]]
-            if not len(local):
-                continue
-        pruned = np.array(eligible[local], bool)
-        lo, hi = cand_starts[start], cand_starts[stop]
-        where = np.searchsorted(local, cands.mentee[lo:hi] - start)
-        present = (where < len(local)) & (local[np.minimum(where, len(local) - 1)]
-                                          == cands.mentee[lo:hi] - start)
-        pruned[where[present], cands.mentor[lo:hi][present]] = False
-        yield start + local, np.asarray(total)[local], pruned
+def add_pairs(cache: ScoreCache, cands: Candidates, mentee: np.ndarray, mentor: np.ndarray
+              ) -> int:
+    """Add these pairs (with their exact objective scores) to the candidates."""
+    if not len(mentee):
+        return 0
+    return cands.add(mentee, mentor, cache.objective(mentee, mentor))
 
 
-def widen_with(problem: MatchProblem, cands: Candidates,
-               violation: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
-               per_mentee: int, rows: np.ndarray | None = None) -> tuple[int, int]:
-    """Add pruned pairs that ``violation`` flags (most violated first, ``per_mentee`` each).
-
-    ``violation(rows, scores, pruned)`` gets one block (mentee rows, their score matrix, the
-    pruned-pair mask) and returns how badly each pair breaks the certificate as a matrix
-    (> 0 = breaks it; only pruned pairs count). Returns (pairs breaking it, pairs added).
-    """
-    found, add_i, add_j, add_s = 0, [], [], []
-    for block_rows, total, pruned in scan_pruned(problem, cands, rows):
-        amount = np.where(pruned, violation(block_rows, total, pruned), 0.0)
-        found += int(np.count_nonzero(amount > 0))
-        if per_mentee < amount.shape[1]:  # each mentee's most violated pairs, O(rows × mentors)
-            top = np.argpartition(-amount, per_mentee - 1, axis=1)[:, :per_mentee]
-        else:
-            top = np.broadcast_to(np.arange(amount.shape[1]), amount.shape)
-        bi = np.broadcast_to(np.arange(len(block_rows))[:, None], top.shape)
-        keep = amount[bi, top] > 0
-        add_i.append(block_rows[bi[keep]])
-        add_j.append(top[keep])
-        add_s.append(np.asarray(total, np.float64)[bi[keep], top[keep]])
-    added = cands.add(np.concatenate(add_i), np.concatenate(add_j),
-                      np.concatenate(add_s)) if add_i else 0
-    return found, added
+def best_per_row(rows: np.ndarray, amount: np.ndarray, per_row: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(mentee, mentor) of each row's ``per_row`` largest positive entries of ``amount``."""
+    if per_row < amount.shape[1]:
+        top = np.argpartition(-amount, per_row - 1, axis=1)[:, :per_row]
+    else:
+        top = np.broadcast_to(np.arange(amount.shape[1]), amount.shape)
+    bi = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)
+    keep = amount[bi, top] > 0
+    return rows[bi[keep]], top[keep]

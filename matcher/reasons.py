@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from matcher.problem import SPECIALIST_ROLES, MatchProblem
-from matcher.pruning import Candidates
+from matcher.pruning import ScoreCache
 
 #: How many full mentors a reason names before "and N more".
 NAMED = 3
@@ -22,31 +22,35 @@ def _list(names: list[str], total: int) -> str:
     return ", ".join(names) + more
 
 
-def unplaced_reasons(problem: MatchProblem, cands: Candidates, unplaced: np.ndarray,
+def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndarray,
                      load: np.ndarray,
                      explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None = None,
                      ) -> dict[int, str]:
     """Why each unplaced mentee has no mentor: nobody eligible, or everyone eligible is full."""
     reasons: dict[int, str] = {}
-    nobody = unplaced[cands.eligible_count[unplaced] == 0]
+    nobody = unplaced[cache.eligible_count[unplaced] == 0]
     detail = explain_ineligible(nobody) if explain_ineligible and len(nobody) else {}
     for i in nobody:
         reasons[int(i)] = "no eligible mentor: " + detail.get(
             int(i), f"all {problem.n_mentors} mentors are excluded by an eligibility rule "
                     f"or a forbidden pair")
-    starts = np.searchsorted(cands.mentee, np.arange(problem.n_mentees + 1))
-    for i in unplaced[cands.eligible_count[unplaced] > 0]:
-        mentors = cands.mentor[starts[i]:starts[i + 1]]
-        scores = cands.score[starts[i]:starts[i + 1]]
-        best = mentors[np.argsort(-scores, kind="stable")][:NAMED]
-        named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})" for j in best]
-        count = int(cands.eligible_count[i])
+    full = unplaced[cache.eligible_count[unplaced] > 0]
+    if len(full):
+        scores = cache.approx[full]
+        named_count = min(NAMED, scores.shape[1])
+        top = np.argpartition(-scores, named_count - 1, axis=1)[:, :named_count]
+        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1),
+                                                 axis=1, kind="stable"), axis=1)
+    for row, i in enumerate(full):
+        count = int(cache.eligible_count[i])
+        named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})"
+                 for j in top[row, :min(NAMED, count)]]
         reasons[int(i)] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
                            f"full: {_list(named, count)}")
     return reasons
 
 
-def partial_reasons(problem: MatchProblem, cands: Candidates, members: dict[int, list[int]],
+def partial_reasons(problem: MatchProblem, cache: ScoreCache, members: dict[int, list[int]],
                     primary: dict[int, int]) -> dict[int, str]:
     """Why placed mentees got fewer mentors than they asked for."""
     reasons: dict[int, str] = {}
@@ -55,7 +59,7 @@ def partial_reasons(problem: MatchProblem, cands: Candidates, members: dict[int,
         if len(team) >= asked:
             continue
         wanted = problem.wants[i]
-        available = cands.eligible_labels[i] & wanted & ~problem.offers[primary[i]]
+        available = cache.eligible_labels[i] & wanted & ~problem.offers[primary[i]]
         names = [problem.labels[s] for s in np.nonzero(available)[0]]
         if len(team) - 1 >= len(names):
             what = f"only {len(names)} ({', '.join(names)})" if names else "none"

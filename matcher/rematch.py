@@ -27,26 +27,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from matcher.export import write_run_folder
 from matcher.history import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
-from matcher.network import build_networks
-from matcher.pipeline import build_problem, ineligible_explainer, run_match
-from matcher.problem import ScoreSource
+from matcher.pipeline import run_match
 from matcher.records import MatchOutcome
 from matcher.sheets import Table, write_csv
-from matcher.solver import SolveOptions, solve
 from scoring.config import ConfigError, ProgramConfig
 from scoring.errors import InputError
-from scoring.features import build_features
 from scoring.feedback import FeedbackSheet
 from scoring.profiles import Cohort, Mentee
 
@@ -270,70 +262,12 @@ def run_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
                           kept=kept)
 
 
-@dataclass(frozen=True)
-class KeepBonusScores:
-    """A :class:`~matcher.problem.ScoreSource` adding ``points`` to chosen pairs' scores.
-
-    This is how the disruption preference reaches the solver through its public input:
-    a free pair of the previous run scores ``disruption_penalty`` points more, so replacing
-    it must gain more than that. Reported scores are the scorer's (see :func:`_solve`).
-    """
-
-    base: ScoreSource
-    rows: np.ndarray  # (P,) mentee indices
-    cols: np.ndarray  # (P,) mentor indices
-    points: np.ndarray  # (P,) float
-
-    def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """The base blocks with the bonus added where a listed pair falls inside."""
-        for start, total, eligible in self.base.blocks():
-            inside = (self.rows >= start) & (self.rows < start + total.shape[0])
-            if inside.any():
-                total = np.array(total, dtype=np.float64)
-                total[self.rows[inside] - start, self.cols[inside]] += self.points[inside]
-            yield start, total, eligible
-
-
 def _solve(plan: RematchPlan, config: ProgramConfig, progress: bool) -> MatchOutcome:
-    """Solve the plan with the `match` pipeline.
-
-    :func:`~matcher.pipeline.run_match` takes no per-pair bonus, so when previous pairs are
-    free to keep the same steps run here from the pipeline's public pieces, with the keep
-    bonus wrapped around the score source; the reported scores and the total objective
-    are then given back without the bonus.
-    """
-    if not plan.keep_bonus:
-        return run_match(plan.cohort, config, locks=plan.locks, forbids=plan.forbids,
-                         progress=progress)
-    features = build_features(plan.cohort, config)
-    problem = build_problem(plan.cohort, config, features, locks=plan.locks,
-                            forbids=plan.forbids)
-    mentees, mentors = plan.cohort.mentee_index(), plan.cohort.mentor_index()
-    keys = sorted(plan.keep_bonus)
-    rows = np.array([mentees[e] for e, _ in keys], np.int64)
-    cols = np.array([mentors[m] for _, m in keys], np.int64)
-    points = np.array([plan.keep_bonus[k] for k in keys], np.float64)
-    with_bonus = dataclasses.replace(problem, scores=KeepBonusScores(problem.scores, rows,
-                                                                     cols, points))
-    solver_cfg = config.section("solver")
-    objective = solver_cfg.get("objective", "total")
-    options = SolveOptions(objective=objective,
-                           time_limit=float(solver_cfg.get("time_limit_seconds", 60.0)))
-    if progress:
-        print(f"Solving the rematch ({objective}, {len(keys)} pairs free to keep) ...",
-              file=sys.stderr, flush=True)
-    result = solve(with_bonus, options, ineligible_explainer(features, config))
-    bonus = {(int(i), int(j)): float(b) for i, j, b in zip(rows, cols, points, strict=True)}
-    assignments = [dataclasses.replace(a, score=a.score - bonus.get((a.mentee, a.mentor), 0.0))
-                   for a in result.assignments]
-    kept_bonus = sum(bonus.get((a.mentee, a.mentor), 0.0) for a in result.assignments)
-    stats = {**result.stats, "keep_bonus_points": kept_bonus}
-    if objective == "total":  # the objective is the sum of scores: report it without bonus
-        result = dataclasses.replace(result, objective=result.objective - kept_bonus,
-                                     bound=result.bound - kept_bonus)
-    result = dataclasses.replace(result, assignments=assignments, stats=stats)
-    return MatchOutcome(cohort=plan.cohort, config=config, objective=objective, result=result,
-                        networks=build_networks(problem, result))
+    """Solve the plan with the `match` pipeline: continuing pairs locked, ended pairs
+    forbidden, free previous pairs worth their keep bonus in the objective (never in the
+    reported scores)."""
+    return run_match(plan.cohort, config, locks=plan.locks, forbids=plan.forbids,
+                     keep_bonus=plan.keep_bonus, progress=progress)
 
 
 def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome:

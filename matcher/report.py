@@ -1,7 +1,8 @@
 """report.html: one self-contained page a coordinator reads after a match.
 
 Sections (stable ids): ``summary``, ``score-distribution``, ``lowest-scores``,
-``mentor-load``, ``need-coverage``, ``unplaced`` and ``fairness``. Plots are drawn with
+``mentor-load``, ``need-coverage``, ``unplaced`` and ``fairness``, then any table a caller
+adds (a rematch's ``rematch-flags``). Plots are drawn with
 matplotlib (Agg) and inlined as SVG with fixed ids and no date, so the page has no external
 resource and a rerun writes the same bytes. The wall-clock solve time is left out for the
 same reason (the CLI prints it; run.json holds the run's time).
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib
@@ -28,6 +29,7 @@ import numpy as np  # noqa: E402
 from matcher.plans import Labels  # noqa: E402
 from matcher.privacy import redact, sensitive_values  # noqa: E402
 from matcher.records import MatchOutcome  # noqa: E402
+from matcher.sheets import Table  # noqa: E402
 from matcher.summary import summarise  # noqa: E402
 from matcher.templating import Templates  # noqa: E402
 from scoring.config import FIELD_VOCABULARY, MENTEE_FIELDS, ConfigError  # noqa: E402
@@ -66,8 +68,13 @@ class AuditTable:
 
 
 def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], PairExplanation],
-                  templates: Templates, notes: tuple[str, ...] = ()) -> str:
-    """The complete report.html text for one match outcome."""
+                  templates: Templates, notes: tuple[str, ...] = (),
+                  sections: Sequence[Table] = ()) -> str:
+    """The complete report.html text for one match outcome.
+
+    ``sections`` are tables a caller adds at the end of the page, each under its name
+    (a rematch adds "Rematch flags"); their cells are escaped like everything else.
+    """
     cohort, config = outcome.cohort, outcome.config
     mentees = {m.id: m for m in cohort.mentees}
     mentors = {m.id: m for m in cohort.mentors}
@@ -129,6 +136,7 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         unplaced=unplaced,
         audits=[_audit(outcome, f, labels, min_group) for f in audit_fields],
         min_group=min_group,
+        sections=tuple(sections),
     )
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import zipfile
 from collections.abc import Sequence
-from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +40,16 @@ class Table:
 
 def write_csv(path: Path, table: Table) -> None:
     """Write ``table`` as a CSV file (header first), each text cell formula-safe."""
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(safe_row(table.headers))
-        for row in table.rows:
-            writer.writerow(safe_row(_csv_value(v) for v in row))
+    path.write_bytes(csv_bytes(table))
+
+
+def csv_bytes(table: Table) -> bytes:
+    """The bytes :func:`write_csv` writes (for files added to a run folder by a caller)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(safe_row(table.headers))
+    writer.writerows(safe_row(_csv_value(v) for v in row) for row in table.rows)
+    return text.getvalue().encode("utf-8-sig")
 
 
 def _csv_value(value: Cell) -> Cell:
@@ -125,7 +130,7 @@ class _StyledCells:
         else:
             return value
         cell = WriteOnlyCell(self._sheet, value)
-        cell._style = copy(style)
+        cell._style = style  # shared: the writer only reads it
         return cell
 
 

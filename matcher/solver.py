@@ -9,14 +9,23 @@ Dispatch by objective and structure:
 * otherwise (a mentor brings several specialties, or ``fair`` with specialists)
   → :mod:`matcher.mip` (HiGHS), lexicographic by stages.
 
-Large cohorts are pruned (:mod:`matcher.pruning`) and the result certified against every
-pruned-away eligible pair: a min-cut check for the placement count and thresholds, and a
-reduced-cost check with the flow's node potentials for the score; pairs that fail the check
-are added and the model solved again, so the flow result is the unpruned optimum.
+Scores are read once into a :class:`~matcher.pruning.ScoreCache`. Large cohorts are pruned
+(:mod:`matcher.pruning`) and the result certified against every pruned-away eligible pair:
+
+* placements (and each fair-mode threshold): a minimum cut of the max-flow that no pruned
+  pair crosses;
+* flow score: node potentials of the optimal flow under which every pruned pair has a
+  non-negative reduced cost;
+* MIP score: the duals of the pruned model's LP relaxation price every pruned pair; a pair
+  can only be part of a better solution if its reduced cost exceeds the pruned model's
+  integrality gap (optimum − LP bound), so when none does the pruned optimum is the optimum.
+
+Pairs that fail a check are added and the model solved again, until every check passes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,12 +34,22 @@ import numpy as np
 
 from matcher import flow, mip, stable
 from matcher.problem import MatchProblem, Residual, apply_locks
-from matcher.pruning import Candidates, collect_candidates, widen_with
+from matcher.pruning import (
+    CHUNK_ROWS,
+    Candidates,
+    ScoreCache,
+    add_pairs,
+    best_per_row,
+    build_cache,
+    collect_candidates,
+)
 from matcher.reasons import area_shortfall, partial_reasons, unplaced_reasons
 from matcher.records import Assignment, SolverResult
 from scoring.errors import InputError
 
 OBJECTIVES: tuple[str, ...] = ("total", "fair", "stable")
+#: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
+_F32 = 4e-7
 
 
 @dataclass(frozen=True)
@@ -44,16 +63,17 @@ class SolveOptions:
     k_mentor: int = 50  # ... and each mentor's best k mentees
     dense_pairs: int = 1_000_000  # mentees × mentors up to which nothing is pruned
     mip_dense_pairs: int = 20_000  # the same for the MIP (HiGHS slows down on large models)
-    mip_k_mentee: int = 20  # the MIP's starting k (doubled until the optimum stops changing)
-    mip_k_mentor: int = 100
+    mip_k_mentee: int = 10  # the MIP's starting k (pricing adds what the proof needs)
+    mip_k_mentor: int = 40
     mip_max_pairs: int = 250_000  # larger network models fall back to flow + greedy specialists
     widen_per_mentee: int = 25  # pairs added per mentee when a certificate fails
+    widen_slack: float = 0.5  # points: also add pairs this close to breaking a certificate
     max_rounds: int = 20
 
 
 @dataclass
 class _Engine:
-    """What an engine hands back: new pairs (indices into the candidate arrays) and proof."""
+    """What an engine hands back: new pairs (indices into the usable pairs) and proof."""
 
     pairs: np.ndarray  # indices into usable pairs
     as_primary: np.ndarray
@@ -67,21 +87,27 @@ class _Engine:
 class _Context:
     problem: MatchProblem
     options: SolveOptions
+    cache: ScoreCache
     cands: Candidates
     residual: Residual
     mentee_rank: np.ndarray
     mentor_rank: np.ndarray
     banned_keys: np.ndarray
     stats: dict[str, object] = field(default_factory=dict)
+    _usable: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def usable(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate pairs a new network member may form, in (mentee id, mentor id) order."""
-        c, m = self.cands, self.problem.n_mentors
-        ok = ~np.isin(c.mentee * m + c.mentor, self.banned_keys) if len(self.banned_keys) \
+        c = self.cands
+        if self._usable is not None and self._usable[0] == (id(c), c.version):
+            return self._usable[1]
+        ok = ~np.isin(c.keys, self.banned_keys) if len(self.banned_keys) \
             else np.ones(len(c.mentee), bool)
         idx = np.nonzero(ok)[0]
         idx = idx[np.lexsort((self.mentor_rank[c.mentor[idx]], self.mentee_rank[c.mentee[idx]]))]
-        return c.mentee[idx], c.mentor[idx], c.score[idx]
+        out = (c.mentee[idx], c.mentor[idx], c.score[idx])
+        self._usable = ((id(c), c.version), out)
+        return out
 
     def values(self, score: np.ndarray) -> np.ndarray:
         return np.rint(np.asarray(score, np.float64) * self.options.scale).astype(np.int64)
@@ -104,16 +130,16 @@ class _Context:
         weights = wants * np.arange(1, len(self.problem.labels) + 1, dtype=np.float32)
         return np.rint(weights @ self.problem.offers.T.astype(np.float32)).astype(np.int64) - 1
 
-    def allowed_matrix(self, rows: np.ndarray) -> np.ndarray:
-        """Pairs of these mentees a new member may form (locks ban some)."""
-        allowed = np.ones((len(rows), self.problem.n_mentors), bool)
+    def pruned_mask(self, rows: np.ndarray) -> np.ndarray:
+        """(rows × mentors) True where a pair is usable by a new member but not a candidate."""
+        out = (self.cache.approx[rows] > -np.inf) & ~self.cands.mask(rows)
         if len(self.banned_keys):
-            bi, bj = self.banned_keys // self.problem.n_mentors, \
-                self.banned_keys % self.problem.n_mentors
+            m = self.problem.n_mentors
+            bi, bj = self.banned_keys // m, self.banned_keys % m
             where = np.searchsorted(rows, bi)
             hit = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == bi)
-            allowed[where[hit], bj[hit]] = False
-        return allowed
+            out[where[hit], bj[hit]] = False
+        return out
 
 
 def _rank(ids: tuple[str, ...]) -> np.ndarray:
@@ -123,43 +149,69 @@ def _rank(ids: tuple[str, ...]) -> np.ndarray:
     return rank
 
 
+def _chunks(rows: np.ndarray):
+    for lo in range(0, len(rows), CHUNK_ROWS):
+        yield rows[lo:lo + CHUNK_ROWS]
+
+
+def _add_best(ctx: _Context, mentee: np.ndarray, mentor: np.ndarray, badness: np.ndarray,
+              per_mentee: int) -> int:
+    """Add each mentee's ``per_mentee`` worst offenders (largest ``badness``)."""
+    if not len(mentee):
+        return 0
+    order = np.lexsort((-badness, mentee))
+    mentee, mentor = mentee[order], mentor[order]
+    first = np.searchsorted(mentee, mentee, side="left")
+    keep = np.arange(len(mentee)) - first < per_mentee
+    return add_pairs(ctx.cache, ctx.cands, mentee[keep], mentor[keep])
+
+
 # ----------------------------------------------------------------------------- flow engine
 
 def _flow_input(ctx: _Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
-                threshold: int | None, use_scores: bool = True) -> flow.FlowInput:
+                threshold: int | None, use_scores: bool = True,
+                bonus: int | None = None) -> flow.FlowInput:
     r, values = ctx.residual, ctx.values(ps)
     primary_ok = np.ones(len(pm), bool) if threshold is None else values >= threshold
     return flow.FlowInput(ctx.mentee_rank, ctx.mentor_rank, pm, pj, values,
                           ctx.labels_of(pm, pj), primary_ok, r.needs_primary, r.slots, r.wants,
-                          r.capacity, r.minimum, ctx.cands.eligible_count > 0, use_scores)
+                          r.capacity, r.minimum, ctx.cache.eligible_count > 0, use_scores,
+                          bonus)
 
 
 def _certify_placements(ctx: _Context, threshold: int | None = None) -> int:
     """Max placements over usable pairs (at or above ``threshold``), widening the pruned set
     until a minimum cut proves no pruned pair could raise the count. Returns the count."""
     r, n = ctx.residual, ctx.problem.n_mentees
+    approx = ctx.cache.approx
     for _ in range(ctx.options.max_rounds):
         pm, pj, ps = ctx.usable()
         keep = np.ones(len(pm), bool) if threshold is None else ctx.values(ps) >= threshold
         count, side = flow.max_placements(n, r.capacity, pm[keep], pj[keep], r.needs_primary)
         if ctx.cands.complete:
             return count
-
-        def crosses(rows: np.ndarray, total: np.ndarray, pruned: np.ndarray,
-                    side: np.ndarray = side) -> np.ndarray:
-            ok = (r.needs_primary[rows] & side[2 + rows])[:, None] & ~side[2 + n:][None, :]
-            if len(ctx.banned_keys):
-                ok &= ctx.allowed_matrix(rows)
-            if threshold is not None:
-                ok &= ctx.values(total) >= threshold
-            return np.where(ok, np.asarray(total, np.float64) + 1.0, 0.0)
-
         rows = np.nonzero(side[2:2 + n] & r.needs_primary)[0]
-        found, _ = widen_with(ctx.problem, ctx.cands, crosses, 2,
-                              rows)
+        cols = np.nonzero(~side[2 + n:])[0]
+        found_i, found_j = [], []
+        if len(cols):
+            for chunk in _chunks(rows):
+                sub = approx[chunk][:, cols]
+                ok = ctx.pruned_mask(chunk)[:, cols]
+                if threshold is not None:
+                    ok &= sub >= np.float32(threshold / ctx.options.scale * (1 - _F32) - 1e-4)
+                amount = np.where(ok, sub + np.float32(1.0), np.float32(0.0))
+                bi, bj = best_per_row(chunk, amount, 4)
+                found_i.append(bi)
+                found_j.append(cols[bj])
+        mentee = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
+        mentor = np.concatenate(found_j) if found_j else np.zeros(0, np.int64)
+        if threshold is not None and len(mentee):
+            exact_ok = ctx.values(ctx.cache.objective(mentee, mentor)) >= threshold
+            mentee, mentor = mentee[exact_ok], mentor[exact_ok]
         ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
-        if found == 0:
+        if not len(mentee):
             return count
+        add_pairs(ctx.cache, ctx.cands, mentee, mentor)
     ctx.stats["certified"] = False
     return count
 
@@ -204,51 +256,94 @@ def _counts_function(ctx: _Context, networks_mip: bool) -> Callable[[int | None]
     return by_flow
 
 
+def _reduced_cost_widen(ctx: _Context, graph: flow.FlowGraph, potentials: np.ndarray,
+                        threshold: int | None) -> int:
+    """Check every pruned pair's reduced cost under the flow's node potentials (exactly, in
+    integer units, after a float32 screen over the score cache); add each mentee's worst
+    offenders and near-offenders (within ``widen_slack``). Returns the offenders' count."""
+    r, scale = ctx.residual, ctx.options.scale
+    n = ctx.problem.n_mentees
+    d = np.asarray(potentials, np.int64)
+    shift = int(np.median(d[graph.mentor_node])) if len(graph.mentor_node) else 0
+    mentor_d = ((d[graph.mentor_node] - shift) / scale).astype(np.float32)
+    slack_units = int(ctx.options.widen_slack * scale)
+    has_labels = bool(graph.l_node.size) and bool((r.slots > 0).any())
+    big = np.float32(np.abs(mentor_d).max(initial=0.0) + np.abs((d - shift) / scale).max(
+        initial=0.0) + 100.0)
+    tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(_F32) + np.float32(1e-3)
+    hit_i, hit_j, hit_tail = [], [], []
+    for rows in _chunks(np.arange(n)):
+        scores = ctx.cache.approx[rows]
+        # the tail node of each pair's arc in the full graph (-1: the pair has no arc)
+        tail_node = np.broadcast_to(np.where(r.needs_primary[rows], graph.p_node[rows], -1)
+                                    [:, None], scores.shape)
+        if threshold is not None:
+            below = scores < np.float32(threshold / scale * (1 + _F32) + 1e-4)
+            tail_node = np.where(below, -1, tail_node)
+        if has_labels and (r.slots[rows] > 0).any():
+            label = ctx.label_matrix(rows)
+            tail_node = np.where(label >= 0, graph.l_node[rows[:, None], np.maximum(label, 0)],
+                                 tail_node)
+            node_f = np.where(tail_node >= 0, (d[np.maximum(tail_node, 0)] - shift) / scale,
+                              np.inf).astype(np.float32)
+            reduced = node_f - scores - mentor_d[None, :]
+        else:
+            tail_f = np.where(r.needs_primary[rows], (d[graph.p_node[rows]] - shift) / scale,
+                              np.inf).astype(np.float32)
+            reduced = tail_f[:, None] - scores - mentor_d[None, :]
+            if threshold is not None:
+                reduced = np.where(below, np.float32(np.inf), reduced)
+        screen = (reduced < tolerance) & ctx.pruned_mask(rows)
+        bi, bj = np.nonzero(screen)
+        hit_i.append(rows[bi])
+        hit_j.append(bj)
+        hit_tail.append(np.asarray(tail_node[bi, bj], np.int64))
+    mentee, mentor = np.concatenate(hit_i), np.concatenate(hit_j)
+    tails = np.concatenate(hit_tail)
+    ok = tails >= 0
+    mentee, mentor, tails = mentee[ok], mentor[ok], tails[ok]
+    values = ctx.values(ctx.cache.objective(mentee, mentor))
+    if threshold is not None:
+        direct = tails == graph.p_node[mentee]
+        ok = ~direct | (values >= threshold)
+        mentee, mentor, tails, values = mentee[ok], mentor[ok], tails[ok], values[ok]
+    reduced = d[tails] - values - d[graph.mentor_node[mentor]]
+    offenders = int((reduced < 0).sum())
+    if offenders:
+        near = reduced < slack_units
+        _add_best(ctx, mentee[near], mentor[near], -reduced[near].astype(np.float64),
+                  ctx.options.widen_per_mentee)
+    return offenders
+
+
 def _solve_flow(ctx: _Context, fair: bool) -> _Engine:
     threshold = None
+    target = None
     if not ctx.residual.minimum.any():
-        _certify_placements(ctx)
+        target = _certify_placements(ctx)
     if fair:
         threshold = _fair_threshold(ctx, _counts_function(ctx, networks_mip=False))
-    problem = ctx.problem
-    for _ in range(ctx.options.max_rounds):
+    small_bonus = target is not None
+    sol = None
+    for _ in range(ctx.options.max_rounds + 1):
         pm, pj, ps = ctx.usable()
-        inp = _flow_input(ctx, pm, pj, ps, threshold)
+        bonus = None
+        if small_bonus:
+            bonus = int(ctx.values(ps).max(initial=0)) + 1
         started = time.perf_counter()
-        sol = flow.solve_min_cost(inp)
+        sol = flow.solve_min_cost(_flow_input(ctx, pm, pj, ps, threshold, bonus=bonus))
         ctx.stats["flow_seconds"] = round(time.perf_counter() - started, 4)
         ctx.stats["arcs"] = len(sol.graph.tails)
+        if small_bonus and sol.status == "optimal" and sol.placed < target:
+            small_bonus = False  # the small bonus traded a placement for score: be exact
+            continue
         if sol.status != "optimal" or ctx.cands.complete:
             break
         potentials = flow.residual_potentials(sol.graph, sol.flows)
         if potentials is None:
             ctx.stats["certified"] = False
             break
-        graph = sol.graph
-
-        def reduced_cost_violation(rows: np.ndarray, total: np.ndarray, pruned: np.ndarray,
-                                   graph: flow.FlowGraph = graph,
-                                   potentials: np.ndarray = potentials) -> np.ndarray:
-            # float64 holds these integers exactly (|values| < 2^53), and is faster here
-            values = np.rint(np.asarray(total, np.float64) * ctx.options.scale)
-            d = potentials.astype(np.float64)
-            tail_d = np.broadcast_to(d[graph.p_node[rows]][:, None], values.shape)
-            usable = np.broadcast_to(ctx.residual.needs_primary[rows][:, None], values.shape)
-            if threshold is not None:
-                usable = usable & (values >= threshold)
-            if graph.l_node.size and (ctx.residual.slots[rows] > 0).any():
-                label = ctx.label_matrix(rows)
-                l_tail = graph.l_node[rows[:, None], np.maximum(label, 0)]
-                tail_d = np.where(label >= 0, d[np.maximum(l_tail, 0)], tail_d)
-                usable = np.where(label >= 0, l_tail >= 0, usable & (label < 0))
-            reduced = tail_d - values - d[graph.mentor_node][None, :]
-            bad = usable & (reduced < 0) & pruned
-            if len(ctx.banned_keys):
-                bad &= ctx.allowed_matrix(rows)
-            return np.where(bad, -reduced, 0.0)
-
-        found, _ = widen_with(problem, ctx.cands, reduced_cost_violation,
-                              ctx.options.widen_per_mentee)
+        found = _reduced_cost_widen(ctx, sol.graph, potentials, threshold)
         ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
         if found == 0:
             break
@@ -259,6 +354,8 @@ def _solve_flow(ctx: _Context, fair: bool) -> _Engine:
     chosen = np.nonzero(sol.chosen)[0]
     stats = {"lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
+    if not ctx.cands.complete:
+        ctx.stats.setdefault("certificate", "minimum cut and flow potentials")
     return _Engine(chosen, sol.as_primary[chosen], "optimal", None, stats)
 
 
@@ -273,28 +370,112 @@ def _mip_input(ctx: _Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
                         r.capacity, r.minimum)
 
 
-def _solve_mip(ctx: _Context, fair: bool) -> _Engine | None:
-    """The MIP engine; None when the model is too large or HiGHS finds nothing in time."""
+def _price_pruned(ctx: _Context, duals: mip.PairPrices, threshold: int | None,
+                  allowance: float) -> tuple[int, float]:
+    """LP pricing of every pruned pair (see the module docstring): a pair can be in a better
+    solution only if ``score − μ_i − γ_j + max(P_i, max_s η_is) > allowance``; add each
+    mentee's worst offenders. Returns (offenders, sum of positive reduced costs)."""
+    r, problem, scale = ctx.residual, ctx.problem, ctx.options.scale
+    n, n_labels = problem.n_mentees, len(problem.labels)
+    offers = problem.offers
+    mu = duals.mentee.astype(np.float32)
+    gamma = duals.mentor.astype(np.float32)
+    primary = np.where(r.needs_primary, duals.primary, -np.inf).astype(np.float32)
+    eta = np.where(r.wants & (r.slots > 0)[:, None], duals.label, -np.inf).astype(np.float32)
+    screen_at = np.float32(allowance - 1e-3 - 1e-6 * abs(allowance))
+    hit_i, hit_j = [], []
+    for rows in _chunks(np.arange(n)):
+        scores = ctx.cache.approx[rows]
+        best = np.broadcast_to(primary[rows][:, None], scores.shape)
+        if threshold is not None:
+            best = np.where(scores >= np.float32(threshold / scale * (1 - _F32) - 1e-4), best,
+                            np.float32(-np.inf))
+        for s in range(n_labels):
+            if np.isfinite(eta[rows, s]).any():
+                best = np.maximum(best, np.where(offers[:, s][None, :], eta[rows, s][:, None],
+                                                 np.float32(-np.inf)))
+        gain = scores - mu[rows][:, None] - gamma[None, :] + best
+        bi, bj = np.nonzero((gain > screen_at) & ctx.pruned_mask(rows))
+        hit_i.append(rows[bi])
+        hit_j.append(bj)
+    mentee, mentor = np.concatenate(hit_i), np.concatenate(hit_j)
+    gain = _exact_gain(ctx, duals, mentee, mentor, threshold)
+    positive = float(np.maximum(gain, 0).sum())
+    bad = gain > allowance
+    _add_best(ctx, mentee[bad], mentor[bad], gain[bad], ctx.options.widen_per_mentee)
+    return int(bad.sum()), positive
+
+
+def _exact_gain(ctx: _Context, duals: mip.PairPrices, mentee: np.ndarray, mentor: np.ndarray,
+                threshold: int | None) -> np.ndarray:
+    """The pricing expression of :func:`_price_pruned` in float64 on exact pair values."""
+    r, problem = ctx.residual, ctx.problem
+    values = ctx.values(ctx.cache.objective(mentee, mentor))
+    best = np.where(r.needs_primary[mentee], duals.primary[mentee], -np.inf)
+    if threshold is not None:
+        best = np.where(values >= threshold, best, -np.inf)
+    if problem.labels:
+        brings = r.wants[mentee] & problem.offers[mentor] & (r.slots[mentee] > 0)[:, None]
+        label_best = np.where(brings, duals.label[mentee], -np.inf).max(axis=1)
+        best = np.maximum(best, label_best)
+    return values / ctx.options.scale - duals.mentee[mentee] - duals.mentor[mentor] + best
+
+
+def _solve_mip(ctx: _Context, fair: bool, deadline: float) -> _Engine | None:
+    """The MIP engine; None when the model is too large or HiGHS finds nothing in time.
+
+    On a pruned candidate set the optimum is certified by LP pricing (module docstring),
+    widening and solving again until it holds (or time runs out: ``certified`` false).
+    """
     counts_at = _counts_function(ctx, networks_mip=True)
     threshold = _fair_threshold(ctx, counts_at) if fair else None
-    deadline = time.perf_counter() + ctx.options.time_limit
     if ctx.residual.minimum.any():
         counts = mip.solve_counts(_mip_input(ctx, *ctx.usable(), threshold),
                                   ctx.options.time_limit)
         placed, short = counts.placed, counts.minimum_short
     else:
         placed, short = _certify_placements(ctx, threshold), 0
-    pm, pj, ps = ctx.usable()
-    if len(pm) == 0:
-        return _Engine(np.zeros(0, np.int64), np.zeros(0, bool), "optimal", None)
-    if len(pm) > ctx.options.mip_max_pairs:
-        return None
-    sol = mip.solve_score(_mip_input(ctx, pm, pj, ps, threshold), placed, short,
-                          max(deadline - time.perf_counter(), 1.0))
-    if sol.status not in ("optimal", "feasible"):
-        return None
+    solves: list[tuple[int, float, float]] = []
+    while True:
+        pm, pj, ps = ctx.usable()
+        if len(pm) == 0:
+            return _Engine(np.zeros(0, np.int64), np.zeros(0, bool), "optimal", None)
+        if len(pm) > ctx.options.mip_max_pairs:
+            return None
+        inp = _mip_input(ctx, pm, pj, ps, threshold)
+        sol = mip.solve_score(inp, placed, short, max(deadline - time.perf_counter(), 1.0))
+        if sol.status not in ("optimal", "feasible"):
+            return None
+        solves.append((len(pm), sol.wall_time, round(sol.objective, 5)))
+        if ctx.cands.complete or sol.status != "optimal":
+            break
+        if ctx.residual.minimum.any():
+            ctx.stats["certified"] = False
+            ctx.stats["certificate"] = "none: minimum loads with a pruned network model"
+            break
+        lp = mip.solve_lp_prices(inp, placed, short, max(deadline - time.perf_counter(), 1.0))
+        if lp is None:
+            ctx.stats["certified"] = False
+            ctx.stats["certificate"] = "LP relaxation not solved in time"
+            break
+        # a better solution must beat the optimum by one grid step; allow half of it
+        allowance = sol.objective - lp.bound + 0.5 / ctx.options.scale
+        offenders, positive = _price_pruned(ctx, lp, threshold, allowance)
+        ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
+        ctx.stats["lp_bound_full"] = round(lp.bound + positive, 5)
+        if offenders == 0:
+            ctx.stats["certificate"] = (
+                f"LP pricing: every pruned pair's reduced cost is within the pruned model's "
+                f"integrality gap ({sol.objective - lp.bound:.5f} points)")
+            break
+        if time.perf_counter() > deadline:
+            ctx.stats["certified"] = False
+            ctx.stats["certificate"] = f"time ran out with {offenders} pruned pairs unpriced"
+            break
     chosen = np.nonzero(sol.chosen)[0]
-    stats = {"mip_seconds": round(sol.wall_time, 3),
+    # (candidate pairs, optimum) per solve; timings apart so run records stay reproducible
+    stats = {"mip_seconds": round(sum(s[1] for s in solves), 3),
+             "mip_solves": [(pairs, value) for pairs, _, value in solves],
              "lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
     return _Engine(chosen, sol.as_primary[chosen], sol.status, sol.bound, stats)
@@ -302,17 +483,19 @@ def _solve_mip(ctx: _Context, fair: bool) -> _Engine | None:
 
 def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
     """When the MIP is out of reach: exact primaries by flow (most placed, then best primary
-    total, or the fair floor), then specialists added best score first wherever every rule
-    still holds. Reported as ``feasible`` with an upper bound (each mentee's best scores)."""
+    total, or the fair floor; certified like the flow engine), then specialists added best
+    score first wherever every rule still holds. Reported as ``feasible`` with an upper
+    bound (:func:`_best_scores_bound`)."""
     r, problem = ctx.residual, ctx.problem
-    threshold = _fair_threshold(ctx, _counts_function(ctx, networks_mip=False)) if fair \
-        else None
+    primaries = dataclasses.replace(r, slots=np.zeros_like(r.slots))
+    primary_ctx = _Context(problem, ctx.options, ctx.cache, ctx.cands, primaries,
+                           ctx.mentee_rank, ctx.mentor_rank, ctx.banned_keys, ctx.stats)
+    engine = _solve_flow(primary_ctx, fair)
     pm, pj, ps = ctx.usable()
-    inp = _flow_input(ctx, pm, pj, ps, threshold)
-    inp = flow.FlowInput(**{**inp.__dict__, "slots": np.zeros_like(r.slots),
-                            "pair_label": np.full(len(pm), -1)})
-    sol = flow.solve_min_cost(inp)
-    chosen = sol.chosen.copy()
+    chosen = np.zeros(len(pm), bool)
+    chosen[engine.pairs] = True
+    as_primary = np.zeros(len(pm), bool)
+    as_primary[engine.pairs[engine.as_primary]] = True
     load = problem.capacity - r.capacity + np.bincount(pj[chosen], minlength=problem.n_mentors)
     members: dict[int, list[int]] = {}
     for k in np.nonzero(chosen)[0]:
@@ -323,9 +506,9 @@ def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
         if role == "specialist":
             covered.setdefault(i, set()).add(label)
     slots = r.slots.copy()
-    brings_any = (r.wants[pm] & problem.offers[pj]).any(axis=1)
-    for k in np.nonzero(brings_any & ~chosen & (slots[pm] > 0))[0][np.argsort(
-            -ps[brings_any & ~chosen & (slots[pm] > 0)], kind="stable")]:
+    brings_any = (r.wants[pm] & problem.offers[pj]).any(axis=1) & (slots[pm] > 0)
+    open_pairs = np.nonzero(brings_any & ~chosen)[0]
+    for k in open_pairs[np.argsort(-ps[open_pairs], kind="stable")]:
         i, j = int(pm[k]), int(pj[k])
         team = members.get(i)
         if not team or slots[i] <= 0 or load[j] >= problem.capacity[j] or j in team:
@@ -340,27 +523,49 @@ def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
         load[j] += 1
         chosen[k] = True
     picked = np.nonzero(chosen)[0]
-    order = np.lexsort((-ps, pm))
-    first = np.r_[0, np.nonzero(np.diff(pm[order]))[0] + 1] if len(pm) else np.zeros(0, int)
-    rank = np.arange(len(pm)) - np.repeat(first, np.diff(np.r_[first, len(pm)]))
-    limit = np.where(r.needs_primary[pm[order]], problem.network_size[pm[order]],
-                     r.slots[pm[order]])
-    bound = float(ps[order][rank < limit].sum())
-    return _Engine(picked, sol.as_primary[picked], "feasible", bound,
-                   {"lowest_primary_threshold": None if threshold is None
-                    else threshold / ctx.options.scale},
+    bound = _best_scores_bound(ctx)
+    ctx.stats["certified"] = False
+    ctx.stats["certificate"] = ("primaries: minimum cut and flow potentials; specialists: "
+                                "greedy, bound: each mentee's best scores")
+    return _Engine(picked, as_primary[picked], "feasible", bound, engine.stats,
                    ["The network model was too large for the MIP within the time limit: "
-                    "primaries are optimal, specialists were added best score first. Raise "
-                    "[solver] time_limit_seconds for a proven optimum."])
+                    "primaries are optimal, specialists were added best score first; the "
+                    "bound and gap say how far from the optimum the total can be. Raise "
+                    "[solver] time_limit_seconds or mip_max_pairs for a proven optimum."])
+
+
+def _best_scores_bound(ctx: _Context) -> float:
+    """An upper bound on the total of new pairs, over every eligible pair: each mentee's
+    best scores, as many as it has places (capacities ignored)."""
+    r, scale = ctx.residual, ctx.options.scale
+    places = np.where(r.needs_primary, ctx.problem.network_size, r.slots)
+    most = int(places.max(initial=0))
+    total = 0.0
+    for rows in _chunks(np.nonzero(places > 0)[0]):
+        scores = np.where(ctx.pruned_mask(rows) | ctx.cands.mask(rows), ctx.cache.approx[rows],
+                          -np.inf)
+        top = -np.sort(-np.partition(-scores, min(most, scores.shape[1]) - 1, axis=1)
+                       [:, :most], axis=1) if scores.shape[1] else scores
+        use = (np.arange(top.shape[1])[None, :] < places[rows][:, None]) & np.isfinite(top)
+        # float32 rounding: add a margin so the bound stays an upper bound
+        total += float((top.astype(np.float64) * (1 + _F32) + 1.0 / scale)[use].sum())
+    return total
 
 
 # --------------------------------------------------------------------------- stable engine
 
-def _solve_stable(ctx: _Context) -> _Engine:
-    problem, r = ctx.problem, ctx.residual
-    total, eligible = problem.dense()
-    eligible = eligible.copy()
+def _solve_stable(ctx: _Context) -> tuple[list[tuple[int, int, float]], dict, list[str]]:
+    """Deferred acceptance on the cached scores; returns (mentee, mentor, objective score)."""
+    problem, r, cache = ctx.problem, ctx.residual, ctx.cache
+    eligible = cache.approx > -np.inf
+    if cache.dense_exact is not None and not len(cache.bonus_keys):
+        total = np.asarray(cache.dense_exact, np.float64)
+    else:
+        rows, cols = np.nonzero(eligible)
+        total = np.full(eligible.shape, -np.inf)
+        total[rows, cols] = cache.objective(rows, cols)
     if len(r.banned):
+        eligible = eligible.copy()
         eligible[r.banned[:, 0], r.banned[:, 1]] = False
     inp = stable.StableInput(total, eligible, r.capacity, r.needs_primary, ctx.mentee_rank,
                              ctx.mentor_rank)
@@ -368,18 +573,15 @@ def _solve_stable(ctx: _Context) -> _Engine:
     match = stable.deferred_acceptance(inp, prefs)
     blocking = len(stable.blocking_pairs(inp, match, prefs))
     mentees = np.nonzero(match >= 0)[0]
-    ctx.cands.add(mentees, match[mentees], total[mentees, match[mentees]])
-    pm, pj, _ = ctx.usable()
-    keys = pm * problem.n_mentors + pj
-    chosen = np.nonzero(np.isin(keys, mentees * problem.n_mentors + match[mentees]))[0]
+    pairs = list(zip(mentees.tolist(), match[mentees].tolist(),
+                     total[mentees, match[mentees]].tolist(), strict=True))
     messages = []
     if problem.has_networks:
         messages.append("Stable mode assigns primary mentors only; network specialists are "
                         "not added.")
     if problem.minimum.any():
         messages.append("Stable mode ignores minimum loads.")
-    return _Engine(chosen, np.ones(len(chosen), bool), "optimal", None,
-                   {"blocking_pairs": blocking}, messages)
+    return pairs, {"blocking_pairs": blocking}, messages
 
 
 # --------------------------------------------------------------------------------- roles
@@ -387,11 +589,17 @@ def _solve_stable(ctx: _Context) -> _Engine:
 def _roles(ctx: _Context, members: dict[int, list[tuple[int, float, bool]]],
            locked_roles: dict[tuple[int, int], tuple[str, int]]) -> list[Assignment]:
     """Primary = best-scoring member whose removal leaves every other member a specialty of
-    its own (locked roles stay as they are); each specialist covers its first own specialty."""
+    its own (locked roles stay as they are); each specialist covers its first own specialty.
+    Scores in ``members`` are objective scores; assignments get the reported ones."""
     problem = ctx.problem
     out: list[Assignment] = []
     for i in sorted(members, key=lambda i: ctx.mentee_rank[i]):
-        team = sorted(members[i], key=lambda t: (-t[1], ctx.mentor_rank[t[0]]))
+        team = members[i]
+        if len(team) == 1 and not locked_roles.get((i, team[0][0]), ("",))[0] == "specialist":
+            j, score, locked = team[0]
+            out.append(Assignment(i, j, "primary", None, score, locked))
+            continue
+        team = sorted(team, key=lambda t: (-t[1], ctx.mentor_rank[t[0]]))
         mentors = [j for j, _, _ in team]
         own: dict[int, np.ndarray] = {}
         for j in mentors:
@@ -400,39 +608,27 @@ def _roles(ctx: _Context, members: dict[int, list[tuple[int, float, bool]]],
                 if k != j:
                     others |= problem.offers[k]
             own[j] = problem.wants[i] & problem.offers[j] & ~others
-        locked_primary = [j for j in mentors if locked_roles.get((i, j), ("",))[0] == "primary"]
+        role_of = {j: locked_roles.get((i, j), ("", -1))[0] for j in mentors}
+        locked_primary = [j for j in mentors if role_of[j] == "primary"]
         if locked_primary:
             primary = locked_primary[0]
         else:
-            primary = next((j for j in mentors
-                            if all(own[k].any() for k in mentors if k != j)), mentors[0])
+            free = [j for j in mentors if role_of[j] != "specialist"] or mentors
+            primary = next((j for j in free if all(own[k].any() for k in mentors if k != j)),
+                           free[0])
         for j, score, locked in team:
             if j == primary:
-                out.append(Assignment(i, j, "primary", None, float(score), locked))
+                out.append(Assignment(i, j, "primary", None, score, locked))
                 continue
             label = locked_roles.get((i, j), ("", -1))[1]
             if label < 0 and own[j].any():
                 label = int(np.argmax(own[j]))
             covers = problem.labels[label] if label >= 0 else None
-            out.append(Assignment(i, j, "specialist", covers, float(score), locked))
+            out.append(Assignment(i, j, "specialist", covers, score, locked))
     return out
 
 
 # ---------------------------------------------------------------------------------- solve
-
-def _may_need_mip(problem: MatchProblem, objective: str) -> bool:
-    """Whether some network mentee has a mentor bringing two of its specialties (ignoring
-    eligibility, so it may say yes needlessly; the exact test runs with the scores)."""
-    networks = problem.network_size > 1
-    if not problem.labels or not networks.any():
-        return False
-    if objective == "fair":
-        return True
-    offers = problem.offers.T.astype(np.float32)
-    wants = problem.wants[networks].astype(np.float32)
-    return any(bool(((wants[k:k + 2000] @ offers) >= 2).any())
-               for k in range(0, len(wants), 2000))
-
 
 def solve(problem: MatchProblem, options: SolveOptions | None = None,
           explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None = None
@@ -448,107 +644,87 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
         raise InputError(f"Unknown objective {options.objective!r}: use one of "
                          f"{', '.join(OBJECTIVES)} (--objective or [solver] objective).")
     n, m = problem.n_mentees, problem.n_mentors
-    prune = n * m > options.dense_pairs and options.objective != "stable"
-    if prune and options.objective == "fair" and problem.minimum.any():
-        prune = False  # threshold certificates below rely on max-flow cuts (no minimums)
-    if prune and _may_need_mip(problem, options.objective):
-        # Start from the MIP's (wider) k directly: one pass over the scorer saved.
-        cands = collect_candidates(problem, options.mip_k_mentee, options.mip_k_mentor)
-    else:
-        cands = collect_candidates(problem, options.k_mentee if prune else None,
-                                   options.k_mentor if prune else None)
-    residual = apply_locks(problem, cands.lock_eligible)
+    cache = build_cache(problem)
+    residual = apply_locks(problem, cache.lock_eligible)
     banned = np.unique(residual.banned[:, 0] * m + residual.banned[:, 1])
-    ctx = _Context(problem, options, cands, residual, _rank(problem.mentee_ids),
-                   _rank(problem.mentor_ids), banned,
-                   {"k_mentee": options.k_mentee if prune else None,
-                    "k_mentor": options.k_mentor if prune else None,
-                    "eligible_pairs": cands.n_eligible})
-    specialists = bool((residual.slots > 0).any()) and bool(problem.labels)
+    ranks = _rank(problem.mentee_ids), _rank(problem.mentor_ids)
+    stats: dict[str, object] = {"eligible_pairs": cache.n_eligible}
+    stats["cache_seconds"] = round(time.perf_counter() - started, 4)
     if options.objective == "stable":
-        engine_name, result = "deferred_acceptance", _solve_stable(ctx)
-    elif not cands.multi_label and not (options.objective == "fair" and specialists):
-        engine_name, result = "min_cost_flow", _solve_flow(ctx, options.objective == "fair")
+        empty = Candidates(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), n, m,
+                           cache.n_eligible, None, None)
+        ctx = _Context(problem, options, cache, empty, residual, *ranks, banned, stats)
+        pairs, extra, messages = _solve_stable(ctx)
+        stats.update(extra, k_mentee=None, k_mentor=None, certified=True)
+        return _assemble(ctx, pairs, "optimal", None, "deferred_acceptance", started,
+                         explain_ineligible, messages)
+    specialists = bool((residual.slots > 0).any()) and bool(problem.labels)
+    use_mip = cache.multi_label or (options.objective == "fair" and specialists)
+    fair = options.objective == "fair"
+    if use_mip:
+        prune = n * m > options.mip_dense_pairs and not residual.minimum.any()
+        k = (options.mip_k_mentee, options.mip_k_mentor) if prune else (None, None)
     else:
-        engine_name = "mip_highs"
-        if n * m <= options.mip_dense_pairs and not cands.complete:
-            ctx.cands = cands = collect_candidates(problem)
-        elif n * m > options.mip_dense_pairs and cands.k_mentee != options.mip_k_mentee:
-            ctx.cands = cands = collect_candidates(problem, options.mip_k_mentee,
-                                                   options.mip_k_mentor)
-        ctx.stats.update(k_mentee=cands.k_mentee, k_mentor=cands.k_mentor)
-        fair = options.objective == "fair"
-        result = _solve_mip(ctx, fair)
+        prune = n * m > options.dense_pairs and not (fair and residual.minimum.any())
+        k = (options.k_mentee, options.k_mentor) if prune else (None, None)
+    cands = collect_candidates(cache, *k)
+    stats.update(k_mentee=k[0], k_mentor=k[1])
+    ctx = _Context(problem, options, cache, cands, residual, *ranks, banned, stats)
+    deadline = started + options.time_limit
+    if not use_mip:
+        engine_name, result = "min_cost_flow", _solve_flow(ctx, fair)
+    else:
+        engine_name, result = "mip_highs", _solve_mip(ctx, fair, deadline)
         if result is None:
             engine_name, result = "flow_then_greedy_specialists", _networks_fallback(ctx, fair)
-            ctx.stats["certified"] = False
-        k_mentee, k_mentor = options.mip_k_mentee, options.mip_k_mentor
-        solves = [(k_mentee, round(time.perf_counter() - started, 2),
-                   round(_engine_total(ctx, result), 4))]
-        while engine_name == "mip_highs" and not ctx.cands.complete:
-            # No dual certificate for the MIP: double k and solve again until the optimum
-            # stops changing (or every eligible pair is in, or time runs out).
-            first = _engine_total(ctx, result)
-            k_mentee, k_mentor = 2 * k_mentee, 2 * k_mentor
-            wide = _Context(problem, options, collect_candidates(problem, k_mentee, k_mentor),
-                            residual, ctx.mentee_rank, ctx.mentor_rank, banned,
-                            {**ctx.stats, "k_mentee": k_mentee, "k_mentor": k_mentor})
-            wider = _solve_mip(wide, fair) if time.perf_counter() - started < \
-                options.time_limit else None
-            if wider is None:
-                ctx.stats["certified"] = False
-                ctx.stats["certificate"] = (f"k doubled to {k_mentee}/{k_mentor}: no answer in "
-                                            f"time or model too large")
-                break
-            ctx, result = wide, wider
-            same = abs(_engine_total(ctx, result) - first) < 1e-6
-            solves.append((k_mentee, round(time.perf_counter() - started, 2),
-                           round(_engine_total(ctx, result), 4)))
-            ctx.stats["mip_solves"] = solves  # (k per mentee, seconds so far, total score)
-            ctx.stats["certified"] = same or ctx.cands.complete
-            ctx.stats["certificate"] = ("every eligible pair" if ctx.cands.complete else
-                                        f"k doubled to {k_mentee}/{k_mentor}: same optimum"
-                                        if same else "optimum still changing at the time limit")
-            if same:
-                break
-    ctx.stats.setdefault("certified", True)
-    ctx.stats["candidate_pairs"] = len(ctx.cands.mentee)
-    return _assemble(ctx, result, engine_name, started, explain_ineligible)
-
-
-def _engine_total(ctx: _Context, engine: _Engine) -> float:
-    """Total score of the engine's new pairs (to compare two pruned solves)."""
-    return float(ctx.usable()[2][engine.pairs].sum())
-
-
-def _assemble(ctx: _Context, engine: _Engine, engine_name: str, started: float,
-              explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None
-              ) -> SolverResult:
-    problem, residual, cands = ctx.problem, ctx.residual, ctx.cands
+    stats.setdefault("certified", True)
+    stats.setdefault("certificate", "every eligible pair" if ctx.cands.complete else "")
+    stats["candidate_pairs"] = len(ctx.cands.mentee)
     pm, pj, ps = ctx.usable()
+    pairs = list(zip(pm[result.pairs].tolist(), pj[result.pairs].tolist(),
+                     ps[result.pairs].tolist(), strict=True))
+    stats.update(result.stats)
+    return _assemble(ctx, pairs, result.status, result.bound_points, engine_name, started,
+                     explain_ineligible, result.messages)
+
+
+def _assemble(ctx: _Context, pairs: list[tuple[int, int, float]], status: str,
+              bound_points: float | None, engine_name: str, started: float,
+              explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None,
+              engine_messages: list[str]) -> SolverResult:
+    """Roles, reported scores (keep bonus removed), reasons and the proof, as a result."""
+    problem, residual, cache = ctx.problem, ctx.residual, ctx.cache
     members: dict[int, list[tuple[int, float, bool]]] = {}
     locked_roles: dict[tuple[int, int], tuple[str, int]] = {}
-    lock_scores = {(lk.mentee, lk.mentor): float(s)
-                   for lk, s in zip(problem.locks, cands.lock_score, strict=True)}
-    for i, j, role, label in residual.locked:
-        members.setdefault(i, []).append((j, lock_scores[(i, j)], True))
+    lock_i = np.array([i for i, _, _, _ in residual.locked], np.int64)
+    lock_j = np.array([j for _, j, _, _ in residual.locked], np.int64)
+    new_i = np.array([i for i, _, _ in pairs], np.int64)
+    new_j = np.array([j for _, j, _ in pairs], np.int64)
+    all_i, all_j = np.r_[lock_i, new_i], np.r_[lock_j, new_j]
+    reported = cache.exact(all_i, all_j)
+    bonus = cache.bonus(all_i, all_j)
+    for k, (i, j, role, label) in enumerate(residual.locked):
+        members.setdefault(i, []).append((j, float(reported[k]), True))
         locked_roles[(i, j)] = (role, label)
-    for k in engine.pairs:
-        members.setdefault(int(pm[k]), []).append((int(pj[k]), float(ps[k]), False))
+    offset = len(residual.locked)
+    for k, (i, j, _) in enumerate(pairs):
+        members.setdefault(i, []).append((j, float(reported[offset + k]), False))
     assignments = _roles(ctx, members, locked_roles)
-    load = np.bincount([a.mentor for a in assignments], minlength=problem.n_mentors)
+    load = np.bincount(all_j, minlength=problem.n_mentors)
     placed = np.zeros(problem.n_mentees, bool)
     placed[list(members)] = True
     unplaced = np.nonzero(~placed)[0]
     primary = {a.mentee: a.mentor for a in assignments if a.role == "primary"}
     team = {i: [j for j, _, _ in t] for i, t in members.items()}
     shortfall, messages = area_shortfall(problem, team)
-    objective = float(sum(a.score for a in assignments))
-    bound = objective if engine.bound_points is None else engine.bound_points + sum(
-        lock_scores.values())
-    gap = 0.0 if engine.status == "optimal" else abs(bound - objective) / max(abs(objective),
-                                                                              1e-9)
-    status = engine.status
+    objective = float(reported.sum())
+    kept_bonus = float(bonus.sum())
+    # the engines optimise score + keep bonus; the proven gap carries over to the report
+    optimised = objective + kept_bonus
+    bound_opt = optimised if bound_points is None else bound_points + float(
+        (reported[:offset] + bonus[:offset]).sum())
+    bound = objective + max(bound_opt - optimised, 0.0)
+    gap = 0.0 if status == "optimal" else abs(bound - objective) / max(abs(objective), 1e-9)
     below = np.nonzero(load < problem.minimum)[0]
     if len(below):
         status = "infeasible"
@@ -559,13 +735,14 @@ def _assemble(ctx: _Context, engine: _Engine, engine_name: str, started: float,
                            f"mentees; the result fills as much of the minimums as possible.")
     primaries = [a.score for a in assignments if a.role == "primary"]
     stats = dict(ctx.stats)
-    stats.update(engine.stats)
+    if len(cache.bonus_keys):
+        stats["keep_bonus_points"] = kept_bonus
     stats.update({"placed": int(placed.sum()), "unplaced": len(unplaced),
                   "pairs": len(assignments),
                   "lowest_primary_score": min(primaries) if primaries else None})
     return SolverResult(
         assignments=assignments, status=status, objective=objective, bound=bound, gap=gap,
         wall_time=time.perf_counter() - started, engine=engine_name,
-        unplaced=unplaced_reasons(problem, cands, unplaced, load, explain_ineligible),
-        partial=partial_reasons(problem, cands, team, primary), shortfall=shortfall,
-        stats=stats, messages=engine.messages + messages)
+        unplaced=unplaced_reasons(problem, cache, unplaced, load, explain_ineligible),
+        partial=partial_reasons(problem, cache, team, primary), shortfall=shortfall,
+        stats=stats, messages=engine_messages + messages)

@@ -2,14 +2,14 @@
 
 Both sides rank the other by pair score, ties broken by id. Mentees propose down their list
 of eligible mentors; a mentor holds the best proposals up to its capacity and rejects the
-rest. All free mentees propose at once each round (vectorised with numpy); the outcome does
-not depend on proposal order, so it is the mentee-optimal stable matching: no mentee and
-mentor would both rather be matched to each other than keep what they got, and every mentee
-gets the best mentor it can have in any stable matching.
+rest. The outcome does not depend on proposal order, so it is the mentee-optimal stable
+matching: no mentee and mentor would both rather be matched to each other than keep what
+they got, and every mentee gets the best mentor it can have in any stable matching.
 """
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,53 +29,78 @@ class StableInput:
 
 @dataclass(frozen=True)
 class Preferences:
-    """Both sides' strict rankings (ties by id), computed once per instance."""
+    """Each mentee's strict ranking of its eligible mentors (ties by mentor id), computed
+    once per instance. Mentors rank mentees by score, ties by mentee id, compared where
+    needed (no mentor-side table: building one costs more than the whole algorithm)."""
 
     lists: np.ndarray  # (N, M) mentor indices, each mentee's best first
     lengths: np.ndarray  # (N,) eligible mentors per mentee
-    position: np.ndarray  # (N, M) rank of each mentee in each mentor's list (0 = best)
 
 
 def preferences(inp: StableInput) -> Preferences:
-    """Rank both sides by score; columns/rows are put in id order first so that a stable
-    sort breaks equal scores by id."""
+    """Rank each mentee's mentors by score, ties by mentor id (a fast unstable sort; rows
+    holding equal eligible scores are sorted again, stably, in id order)."""
     score = np.where(inp.eligible, inp.score, -np.inf)
-    n, m = score.shape
-    mentor_order = np.argsort(inp.mentor_rank)
-    mentee_order = np.argsort(inp.mentee_rank)
-    lists = mentor_order[np.argsort(-score[:, mentor_order], axis=1, kind="stable")]
-    by_mentor = mentee_order[np.argsort(-score[mentee_order], axis=0, kind="stable")]
-    position = np.empty((n, m), np.int64)
-    np.put_along_axis(position, by_mentor, np.arange(n)[:, None], axis=0)
-    return Preferences(lists, inp.eligible.sum(axis=1), position)
+    lengths = inp.eligible.sum(axis=1)
+    lists = np.argsort(-score, axis=1)
+    ordered = np.take_along_axis(score, lists, axis=1)
+    within = np.arange(score.shape[1])[None, :-1] < (lengths[:, None] - 1)
+    tied = np.nonzero(((ordered[:, 1:] == ordered[:, :-1]) & within).any(axis=1))[0]
+    if len(tied):
+        by_id = np.argsort(inp.mentor_rank)
+        lists[tied] = by_id[np.argsort(-score[tied][:, by_id], axis=1, kind="stable")]
+    return Preferences(lists, lengths)
+
+
+def _by_mentor(inp: StableInput, mentees: np.ndarray, mentors: np.ndarray,
+               scores: np.ndarray) -> np.ndarray:
+    """Order of (mentee, mentor) proposals: by mentor, each mentor's favourite first (higher
+    score, then lower mentee id)."""
+    order = np.lexsort((-scores, mentors))
+    same = (mentors[order][1:] == mentors[order][:-1]) & (scores[order][1:] == scores[order][:-1])
+    if same.any():  # equal scores at one mentor: the mentee id decides
+        order = np.lexsort((inp.mentee_rank[mentees], -scores, mentors))
+    return order
 
 
 def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None) -> np.ndarray:
-    """Return each mentee's mentor index (-1 when unmatched)."""
+    """Return each mentee's mentor index (-1 when unmatched).
+
+    One proposal at a time, each mentor keeping a heap of the mentees it holds keyed by its
+    preference (score, then lower id), so its least preferred is at the top: measured faster
+    than proposing in vectorised rounds, whose count grows with the longest rejection chain.
+    """
     n = inp.score.shape[0]
     prefs = prefs or preferences(inp)
-    lists, lengths, position = prefs.lists, prefs.lengths, prefs.position
-    next_choice = np.zeros(n, np.int64)
-    held_mentee = np.zeros(0, np.int64)
-    held_mentor = np.zeros(0, np.int64)
-    free = inp.proposes & (lengths > 0)
-    while free.any():
-        proposers = np.nonzero(free)[0]
-        targets = lists[proposers, next_choice[proposers]]
-        next_choice[proposers] += 1
-        mentees = np.concatenate([held_mentee, proposers])
-        mentors = np.concatenate([held_mentor, targets])
-        order = np.lexsort((position[mentees, mentors], mentors))
-        mentees, mentors = mentees[order], mentors[order]
-        group_start = np.searchsorted(mentors, mentors, side="left")
-        kept = (np.arange(len(mentors)) - group_start) < inp.capacity[mentors]
-        held_mentee, held_mentor = mentees[kept], mentors[kept]
-        rejected = mentees[~kept]
-        free = np.zeros(n, bool)
-        free[rejected] = True
-        free &= next_choice < lengths
+    lengths = prefs.lengths.tolist()
+    capacity = inp.capacity.tolist()
+    mentee_rank = inp.mentee_rank.tolist()
+    score_of = inp.score.item
+    held: list[list[tuple[float, int, int]]] = [[] for _ in capacity]
+    next_choice = [0] * n
+    lists: dict[int, list[int]] = {}
+    free = np.nonzero(inp.proposes & (prefs.lengths > 0))[0][::-1].tolist()
+    while free:
+        i = free.pop()
+        k = next_choice[i]
+        if k >= lengths[i]:
+            continue
+        if i not in lists:
+            lists[i] = prefs.lists[i, :lengths[i]].tolist()
+        j = lists[i][k]
+        next_choice[i] = k + 1
+        heap = held[j]
+        key = (score_of(i, j), -mentee_rank[i], i)
+        if len(heap) < capacity[j]:
+            heapq.heappush(heap, key)
+        elif capacity[j] and key > heap[0]:
+            free.append(heapq.heapreplace(heap, key)[2])
+        else:
+            free.append(i)
     result = np.full(n, -1, np.int64)
-    result[held_mentee] = held_mentor
+    for j, heap in enumerate(held):
+        for _, _, i in heap:
+            result[i] = j
     return result
 
 
@@ -84,14 +109,21 @@ def blocking_pairs(inp: StableInput, match: np.ndarray, prefs: Preferences | Non
     """Eligible (mentee, mentor) pairs that would both rather be together (K × 2 array)."""
     n, m = inp.score.shape
     prefs = prefs or preferences(inp)
-    lists, position = prefs.lists, prefs.position
     mentee_position = np.empty((n, m), np.int64)
-    np.put_along_axis(mentee_position, lists, np.arange(m)[None, :], axis=1)
+    np.put_along_axis(mentee_position, prefs.lists, np.arange(m)[None, :], axis=1)
     current = np.where(match >= 0, mentee_position[np.arange(n), np.maximum(match, 0)], m)
     mentee_wants = inp.eligible & (mentee_position < current[:, None]) & inp.proposes[:, None]
     load = np.bincount(match[match >= 0], minlength=m)
-    worst = np.full(m, -1, np.int64)  # worst held position per mentor
     held = np.nonzero(match >= 0)[0]
-    np.maximum.at(worst, match[held], position[held, match[held]])
-    mentor_wants = (load < inp.capacity)[None, :] | (position < worst[None, :])
+    # each mentor's least preferred held mentee: last in the mentor's order
+    order = _by_mentor(inp, held, match[held], inp.score[held, match[held]])
+    mentees, mentors = held[order], match[held][order]
+    last = np.r_[mentors[1:] != mentors[:-1], True] if len(mentors) else np.zeros(0, bool)
+    worst_score = np.full(m, np.inf)
+    worst_rank = np.full(m, -1, np.int64)
+    worst_score[mentors[last]] = inp.score[mentees[last], mentors[last]]
+    worst_rank[mentors[last]] = inp.mentee_rank[mentees[last]]
+    prefers = (inp.score > worst_score[None, :]) | (
+        (inp.score == worst_score[None, :]) & (inp.mentee_rank[:, None] < worst_rank[None, :]))
+    mentor_wants = (load < inp.capacity)[None, :] | prefers
     return np.argwhere(mentee_wants & mentor_wants)

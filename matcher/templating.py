@@ -11,6 +11,8 @@ templates (``*.txt.j2``, e-mail bodies) are left as written.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +49,12 @@ class Templates:
                               f"{_PACKAGE_TEMPLATES}), or remove the templates_dir setting.")
         folders = [str(override_dir)] if override_dir else []
         loader = jinja2.FileSystemLoader([*folders, str(_PACKAGE_TEMPLATES)])
+        # auto_reload off: a run renders the same few templates thousands of times, and
+        # Jinja would otherwise stat every template file (and each one it includes) per render.
         common: dict[str, Any] = {"loader": loader, "undefined": jinja2.StrictUndefined,
                                   "trim_blocks": True, "lstrip_blocks": True,
-                                  "keep_trailing_newline": True}
+                                  "keep_trailing_newline": True, "auto_reload": False,
+                                  "cache_size": -1}
         self._html = jinja2.Environment(autoescape=True, **common)
         self._markdown = jinja2.Environment(autoescape=False, finalize=_markdown_safe, **common)
         self._text = jinja2.Environment(autoescape=False, **common)
@@ -59,21 +64,46 @@ class Templates:
 
     def render(self, name: str, **context: Any) -> str:
         """Render template ``name`` with the escaping its kind of output needs."""
+        with _template_errors(name):
+            return self._environment(name).get_template(name).render(**context)
+
+    def macro(self, name: str, macro: str) -> Callable[..., str]:
+        """Macro ``macro`` of template ``name``, to call once per item (e.g. a plan's body).
+
+        The template is compiled and its module built once; errors while calling the macro
+        read like those of :meth:`render`.
+        """
+        with _template_errors(name):
+            function = getattr(self._environment(name).get_template(name).module, macro, None)
+        if function is None:
+            raise ConfigError(f"Template {name} has no macro {macro!r}. Keep the macro of the "
+                              f"built-in template when you change it.")
+
+        def call(*args: Any) -> str:
+            with _template_errors(name):
+                return function(*args)
+        return call
+
+    def _environment(self, name: str) -> jinja2.Environment:
         if name.endswith((".html.j2", ".htm.j2", ".svg.j2")):
-            env = self._html
-        elif name.endswith(".md.j2"):
-            env = self._markdown
-        else:
-            env = self._text
-        try:
-            return env.get_template(name).render(**context)
-        except jinja2.TemplateSyntaxError as exc:
-            raise ConfigError(f"Template {exc.filename or name}, line {exc.lineno}: "
-                              f"{exc.message}. Fix the template or remove it to use the "
-                              f"built-in one.") from None
-        except jinja2.UndefinedError as exc:
-            raise ConfigError(f"Template {name}: {exc.message}. Use only the variables the "
-                              f"built-in template uses.") from None
+            return self._html
+        if name.endswith(".md.j2"):
+            return self._markdown
+        return self._text
+
+
+@contextmanager
+def _template_errors(name: str) -> Iterator[None]:
+    """Template mistakes as ConfigError with the fix (a program may edit its templates)."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"Template {exc.filename or name}, line {exc.lineno}: "
+                          f"{exc.message}. Fix the template or remove it to use the "
+                          f"built-in one.") from None
+    except jinja2.UndefinedError as exc:
+        raise ConfigError(f"Template {name}: {exc.message}. Use only the variables the "
+                          f"built-in template uses.") from None
 
 
 def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Templates:

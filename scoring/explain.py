@@ -13,19 +13,19 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
+from scipy import sparse
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
-from scoring.rules import clock_difference, rule_sentence
+from scoring.rules import RuleInputs, clock_difference, rule_sentence
 from scoring.scorer import (
     COMPONENTS,
-    DEFAULT_BLOCK_SIZE,
     NEUTRAL,
     ScoreBlock,
     component_weights,
@@ -181,10 +181,16 @@ def suggest_ids(wanted: str, known: Sequence[str]) -> str:
     return f"Closest ids: {', '.join(close)}." if close else "No id is close to it."
 
 
-def _index(ids: Sequence[str], wanted: str, side: str) -> int:
-    for position, known in enumerate(ids):
-        if known == wanted:
-            return position
+def _positions(ids: Sequence[str]) -> dict[str, int]:
+    """Id → its first position in ``ids``."""
+    return {known: position for position, known in reversed(list(enumerate(ids)))}
+
+
+def _index(ids: Sequence[str], wanted: str, side: str,
+           positions: Mapping[str, int] | None = None) -> int:
+    position = (positions if positions is not None else _positions(ids)).get(wanted)
+    if position is not None:
+        return position
     raise UnknownIdError(f"No {side} has the id {wanted!r}. {suggest_ids(wanted, ids)} "
                          f"Ids are the values of the {side}s' id column.")
 
@@ -212,15 +218,14 @@ def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, n
         return (f"Covers {len(covered)} of {len(asked)} areas you asked for: {_join(labels)}",
                 False, tuple(labels))
     if name == "goal_text":
-        goal, expertise = features.goal_vectors[i], features.expertise_vectors[j]
-        product = goal.multiply(expertise).tocoo()
-        top = np.argsort(-product.data, kind="stable")[:TOP_TERMS]
-        terms = tuple(str(features.terms[product.col[k]]) for k in top)
-        if goal.nnz == 0:
+        columns, products = _shared_terms(features, i, j)
+        top = np.argsort(-products, kind="stable")[:TOP_TERMS]
+        terms = tuple(str(features.terms[columns[k]]) for k in top)
+        if features.goal_vectors.indptr[i] == features.goal_vectors.indptr[i + 1]:
             return "You wrote no goals to compare", False, ()
         if not terms:
             return "Your goals and the mentor's expertise share no words", False, ()
-        cosine = float(goal.multiply(expertise).sum())
+        cosine = float(np.sum(products))
         return (f"Your goals and the mentor's expertise share {_join(terms)} "
                 f"(cosine {cosine:.2f}; full points from {goal_text_full_at(config):g})",
                 False, terms)
@@ -274,6 +279,39 @@ def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, n
     raise KeyError(name)
 
 
+def _row(matrix: sparse.csr_matrix, row: int) -> tuple[list[int], list[float]]:
+    begin, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return matrix.indices[begin:end].tolist(), matrix.data[begin:end].tolist()
+
+
+def _increasing(indices: list[int]) -> bool:
+    return all(a < b for a, b in zip(indices, indices[1:], strict=False))
+
+
+def _shared_terms(features: CohortFeatures, i: int, j: int) -> tuple[list[int], np.ndarray]:
+    """Term columns mentee i's goals and mentor j's expertise share, with the products of
+    their TF-IDF weights (the terms of the cosine, float32).
+
+    Same values, same order as the non-zeros of scipy's ``goal_row.multiply(expertise_row)``
+    (ascending columns when both rows are sorted, else the reverse of the goal row's order),
+    so that ties among equal products name the same terms. Read straight from the CSR
+    arrays: a sparse product per pair was most of the explainer's cost, and the rows hold
+    a few dozen terms at most.
+    """
+    goal_columns, goal_weights = _row(features.goal_vectors, i)
+    mentor_columns, mentor_weights = _row(features.expertise_vectors, j)
+    mentor_weight = dict(zip(mentor_columns, mentor_weights, strict=True))
+    shared = [k for k, column in enumerate(goal_columns) if column in mentor_weight]
+    if not (_increasing(goal_columns) and _increasing(mentor_columns)):
+        shared.reverse()
+    columns = [goal_columns[k] for k in shared]
+    # float32 x float32 is exact in float64, so rounding to float32 gives numpy's product.
+    products = np.array([goal_weights[k] * mentor_weight[goal_columns[k]] for k in shared],
+                        dtype=np.float32)
+    keep = np.flatnonzero(products)
+    return [columns[k] for k in keep], products[keep]
+
+
 def _communication_evidence(features: CohortFeatures, i: int, j: int
                             ) -> tuple[str, bool, tuple[str, ...]]:
     mentee_modes = [m for m, hot in zip(features.modes, features.mentee_modes[i], strict=True)
@@ -302,8 +340,9 @@ def _communication_evidence(features: CohortFeatures, i: int, j: int
 
 
 def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig,
-                 block: ScoreBlock, k: int, i: int, j: int) -> PairExplanation:
-    """Read pair (block row k = mentee i, mentor j) out of a score block."""
+                 block: ScoreBlock, k: int, i: int, j: int, mentor: int) -> PairExplanation:
+    """Read pair (block row k = mentee i, column j of ``features`` = cohort mentor
+    ``mentor``) out of a score block."""
     weights = component_weights(config)
     values = [float(block.components[name][k, j]) for name in COMPONENTS]
     raw = [100.0 * w * v / weights.sum() for w, v in zip(weights, values, strict=True)]
@@ -322,7 +361,7 @@ def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
         shared_areas=named["need_coverage"], shared_terms=named["goal_text"],
         shared_modes=named["communication"],
         rule_sentences=tuple(rule_sentence(rule, config) for rule in broken),
-        mentee_name=cohort.mentees[i].name, mentor_name=cohort.mentors[j].name)
+        mentee_name=cohort.mentees[i].name, mentor_name=cohort.mentors[mentor].name)
 
 
 def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[str, str]],
@@ -331,20 +370,78 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
 
     Raises :class:`UnknownIdError` (an InputError) naming the closest ids for an unknown id.
     Pass ``features`` to reuse those of an earlier :func:`build_features` call.
+
+    Pairs are scored in blocks of :data:`EXPLAIN_BLOCK_ROWS` mentees against only the
+    mentors those mentees are paired with (:func:`_mentor_columns`), so explaining a whole
+    run's pairs costs about as much as scoring the pairs themselves, not the whole cohort.
     """
     features = features if features is not None else build_features(cohort, config)
-    indexed = [(_index(features.mentee_ids, e, "mentee"), _index(features.mentor_ids, m, "mentor"))
-               for e, m in pairs]
-    rows = sorted({i for i, _ in indexed})
+    mentee_at, mentor_at = _positions(features.mentee_ids), _positions(features.mentor_ids)
+    indexed = [(_index(features.mentee_ids, e, "mentee", mentee_at),
+                _index(features.mentor_ids, m, "mentor", mentor_at)) for e, m in pairs]
+    by_row: dict[int, set[int]] = {}
+    for i, j in indexed:
+        by_row.setdefault(i, set()).add(j)
+    rows = sorted(by_row)
     found: dict[tuple[int, int], PairExplanation] = {}
-    for start in range(0, len(rows), DEFAULT_BLOCK_SIZE):
-        chunk = np.array(rows[start:start + DEFAULT_BLOCK_SIZE], dtype=np.intp)
-        block = score_block(features, config, chunk)
-        position = {int(i): k for k, i in enumerate(chunk)}
-        for i, j in indexed:
-            if i in position and (i, j) not in found:
-                found[(i, j)] = _explain_one(cohort, features, config, block, position[i], i, j)
+    for start in range(0, len(rows), EXPLAIN_BLOCK_ROWS):
+        chunk = rows[start:start + EXPLAIN_BLOCK_ROWS]
+        columns = sorted(set().union(*(by_row[i] for i in chunk)))
+        local = _mentor_columns(features, np.array(columns, dtype=np.intp))
+        if local is None:  # features this module cannot narrow: score every mentor
+            local, columns = features, list(range(features.n_mentors))
+        column_at = {j: c for c, j in enumerate(columns)}
+        block = score_block(local, config, np.array(chunk, dtype=np.intp))
+        for k, i in enumerate(chunk):
+            for j in sorted(by_row[i]):
+                found[(i, j)] = _explain_one(cohort, local, config, block, k, i,
+                                             column_at[j], j)
     return [found[pair] for pair in indexed]
+
+
+#: Mentee rows per scoring block when explaining many pairs.
+EXPLAIN_BLOCK_ROWS = 256
+# CohortFeatures fields indexed by mentor (rows), and those that do not depend on mentors.
+_MENTOR_ROWS = ("mentor_ids", "expertise", "expertise_vectors")
+_NOT_MENTOR = ("mentee_ids", "areas", "needs", "terms", "goal_vectors", "stages", "roles",
+               "help_wanted", "modes", "frequencies", "languages", "preferences")
+
+
+def _mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeatures | None:
+    """The features with only the mentors at ``columns`` (None when a field is unknown here).
+
+    Every scorer component and rule compares one mentee with one mentor at a time, so scoring
+    against this narrower set gives the same values for those mentors. A field this function
+    does not know (added to the features later) makes it decline rather than guess.
+    """
+    changes: dict[str, object] = {}
+    for item in fields(features):
+        value = getattr(features, item.name)
+        if item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):
+            changes[item.name] = (tuple(value[c] for c in columns) if isinstance(value, tuple)
+                                  else value[columns])
+        elif item.name == "rule_inputs":
+            narrowed = _rule_columns(value, columns)
+            if narrowed is None:
+                return None
+            changes[item.name] = narrowed
+        elif not (item.name in _NOT_MENTOR or item.name.startswith("mentee_")):
+            return None
+    return replace(features, **changes)
+
+
+def _rule_columns(inputs: RuleInputs, columns: np.ndarray) -> RuleInputs | None:
+    known = {"mentee_identity", "mentor_identity_t", "mentee_excludes", "mentor_excludes_t",
+             "custom", "mentee_ok", "mentor_ok", "pair_values"}
+    if {item.name for item in fields(inputs)} - known:
+        return None
+    return replace(
+        inputs,
+        mentor_identity_t=inputs.mentor_identity_t[:, columns],
+        mentor_excludes_t=inputs.mentor_excludes_t[:, columns],
+        mentor_ok={name: ok[columns] for name, ok in inputs.mentor_ok.items()},
+        pair_values={name: (left, right_t[:, columns])
+                     for name, (left, right_t) in inputs.pair_values.items()})
 
 
 def compare(cohort: Cohort, config: ProgramConfig, mentee_id: str, mentor_b: str,

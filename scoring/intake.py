@@ -14,7 +14,10 @@ answers are merged, and single values take the first non-blank cell.
 
 Which rows come back: a row with errors is still returned, with each bad value left at
 its default, so every problem is reported and callers can show the row; rows without an
-id and later rows repeating an id are left out. Blank rows are skipped silently.
+id and later rows repeating an id are left out. Blank rows are skipped silently. An
+unknown answer is reported once per cell, and at most :data:`UNKNOWN_ANSWERS_SHOWN` of a
+cell one by one (one more error counts the rest), so a pasted list of thousands of
+answers gives a readable report.
 ``match`` refuses to run while ``Cohort.errors`` is non-empty.
 """
 
@@ -51,8 +54,8 @@ from scoring.normalise import (
     unknown_value_issue,
 )
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
-from scoring.spreadsheet import Table, read_table
-from scoring.text import clean_cell, fold
+from scoring.spreadsheet import Table, is_workbook, read_table
+from scoring.text import clean_cell, fold, quote
 from scoring.validation import drop_duplicate_ids, resolve_exclusions
 
 #: Canonical fields per side.
@@ -61,6 +64,13 @@ SIDE_FIELDS: dict[str, tuple[str, ...]] = {"mentors": MENTOR_FIELDS, "mentees": 
 TEXT_FIELDS = frozenset({"goals", "bio"})
 #: Plain single-value text fields, kept as written (trimmed).
 PLAIN_FIELDS = frozenset({"specialty", "gender", "background"})
+#: How alike a header must be to a missing field's name to be suggested for it
+#: (:class:`difflib.SequenceMatcher` ratio); below it the suggestion would mislead.
+SUGGESTION_CUTOFF = 0.6
+#: Unknown answers reported one by one per multi-select cell; the rest are counted in one
+#: more error (a cell with more is usually a wrong column or a wrong separator, and a
+#: message per answer would bury everything else).
+UNKNOWN_ANSWERS_SHOWN = 10
 
 
 def map_headers(headers: Sequence[str], columns: dict[str, str],
@@ -142,7 +152,7 @@ def _read_tables(mentors_path: Path, mentees_path: Path,
     intake = config.section("intake")
     same_file = mentors_path.exists() and mentees_path.exists() \
         and mentors_path.resolve() == mentees_path.resolve()
-    if same_file and mentors_path.suffix.lower() not in {".xlsx", ".xlsm"}:
+    if same_file and not is_workbook(mentors_path):
         raise IntakeError(f"{mentors_path}: the same file was given for mentors and mentees. "
                           "Pass two files, or one .xlsx workbook with a sheet per side.")
     mentors = read_table(mentors_path, intake["mentor_sheet"], required_sheet=same_file)
@@ -157,13 +167,33 @@ def _first_header(table: Table, config: ProgramConfig, side: str) -> str | None:
     return next((table.headers[i] for i, f in sorted(mapping.items()) if f == id_field), None)
 
 
+def closest_header(name: str, headers: Sequence[str]) -> str | None:
+    """The header most like field ``name``, or None when none is at least
+    :data:`SUGGESTION_CUTOFF` alike.
+
+    A header is compared whole, without spaces, and word by word (also two words run
+    together), so ``E-mail adress`` is close to ``email`` and ``Your full name`` to
+    ``name``, while ``Areas`` is not close to ``name``.
+    """
+    wanted = fold(name.replace("_", " "))
+    best, best_score = None, SUGGESTION_CUTOFF
+    for header in headers:
+        words = fold(header).split()
+        pairs = ["".join(words[i:i + 2]) for i in range(len(words) - 1)]
+        for candidate in {" ".join(words), "".join(words), *words, *pairs}:
+            score = difflib.SequenceMatcher(None, wanted, candidate).ratio()
+            if score > best_score or (score == best_score and best is None):
+                best, best_score = header, score
+    return best
+
+
 def _missing_column_problem(table: Table, side: str, missing: str) -> Problem:
-    """An error naming the missing field, the headers found and the closest header."""
-    found = ", ".join(repr(h) for h in table.headers)
-    folded = {fold(h): h for h in table.headers}
-    close = difflib.get_close_matches(missing.replace("_", " "), list(folded), n=1, cutoff=0.4)
-    hint = f" The closest header is {folded[close[0]]!r}." if close else ""
-    example = folded[close[0]] if close else "Your header"
+    """An error naming the missing field, the headers found and, if one is alike, the
+    closest header."""
+    found = ", ".join(quote(h) for h in table.headers)
+    close = closest_header(missing, table.headers)
+    hint = f" The closest header is {quote(close)}." if close else ""
+    example = clean_cell(close)[:80] if close else "Your header"
     return Problem("error", table.label, None, None, None,
                    f"No column for the {side[:-1]}s' {missing!r}; headers found: {found}.{hint}",
                    f'Map it under [columns.{side}] in the config (e.g. "{example}" = '
@@ -315,8 +345,15 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
         for column, cell in row.cells[name]:
             canonical, unknown = settings.values(vocabulary.name, cell)
             found.extend(v for v in canonical if v not in found)
-            for answer in unknown:
+            for answer in unknown[:UNKNOWN_ANSWERS_SHOWN]:
                 row.report(unknown_value_issue(answer, vocabulary), column, cell)
+            if len(unknown) > UNKNOWN_ANSWERS_SHOWN:
+                more = len(unknown) - UNKNOWN_ANSWERS_SHOWN
+                row.report(Issue("error", f"... and {more} more answers in this cell that are "
+                                 f"not known {vocabulary.name} values.",
+                                 "Check that the column holds this question's answers and that "
+                                 "they are separated by one of [intake] separators."),
+                           column, cell)
         if found:
             values[name] = tuple(found)
         elif name == "languages":

@@ -14,7 +14,11 @@ Rules a coordinator can rely on (also in notes/readme_intake.md):
 * time zones → UTC offset in hours on the program's reference date (``UTC-5``,
   ``GMT+5:30``, ``-05:00``, ``America/Chicago``, ``EST``, ``New York``); abbreviations
   name a region, so ``EST`` and ``EDT`` both mean New York's offset on that date;
-* ids: Excel's ``1001.0`` → ``1001``; emails trimmed and lower-cased.
+* ids: Excel's ``1001.0`` → ``1001``; emails trimmed and lower-cased; invisible format
+  characters (zero-width space, byte-order mark, soft hyphen ...) removed, so an id pasted
+  with one still matches;
+* multi-select cells are split in time linear in the cell's length, however many answers
+  it holds; an unknown answer repeated in one cell is reported once.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 from scoring.config import Vocabulary
 from scoring.profiles import Severity
-from scoring.text import clean_cell, fold
+from scoring.text import clean_cell, fold, quote, without_format_characters
 
 #: Reference date for time-zone offsets when the config has no ``program.start_date``:
 #: a fixed mid-January day, so results never depend on when the program is run.
@@ -149,7 +153,7 @@ def normalise_email(text: str) -> str:
     case-insensitively in practice); blank markers → ``""``."""
     if is_blank(text):
         return ""
-    address = clean_cell(text).replace(" ", "")
+    address = "".join(without_format_characters(str(text)).split())
     if address.lower().startswith("mailto:"):
         address = address[len("mailto:"):]
     return address.casefold()
@@ -161,13 +165,14 @@ def looks_like_email(text: str) -> bool:
 
 
 def normalise_id(text: str) -> str:
-    """A participant id: trimmed, Excel's ``1001.0`` → ``1001``, emails lower-cased.
+    """A participant id: trimmed, Excel's ``1001.0`` → ``1001``, emails lower-cased,
+    invisible format characters (Unicode category Cf) removed.
 
     Other ids keep their case (``M-01`` and ``m-01`` are different codes).
     """
     if is_blank(text):
         return ""
-    ident = clean_cell(text)
+    ident = clean_cell(without_format_characters(str(text)))
     if "@" in ident:
         return normalise_email(ident)
     if _EXCEL_WHOLE_NUMBER.match(ident):
@@ -184,45 +189,55 @@ def split_values(text: str, separators: tuple[str, ...],
 
     Cells are split on the config separators and on line breaks. When ``known`` is given,
     neighbouring pieces are joined again if together they spell a known value, so an
-    option that itself contains a separator ("Research, scholarship") survives.
-    Blank pieces are dropped.
+    option that itself contains a separator ("Research, scholarship") survives. Only as
+    many pieces are tried together as the longest known value has words, which keeps a
+    cell with thousands of answers linear in its length. Blank pieces are dropped.
     """
     if is_blank(text):
         return []
     splitters = sorted({*separators, "\n"}, key=len, reverse=True)
     parts = re.split("(" + "|".join(re.escape(s) for s in splitters) + ")", str(text))
     pieces, seps = parts[0::2], parts[1::2]
+    window = _longest_entry(known) if known is not None else 1
     values: list[str] = []
     start = 0
     while start < len(pieces):
         end = start + 1
-        if known is not None:
-            for stop in range(len(pieces), start + 1, -1):
-                joined = pieces[start] + "".join(
-                    seps[k] + pieces[k + 1] for k in range(start, stop - 1))
-                if known.lookup(joined) is not None:
-                    end = stop
-                    break
-        joined = pieces[start] + "".join(seps[k] + pieces[k + 1] for k in range(start, end - 1))
+        for stop in range(min(len(pieces), start + window), start + 1, -1):
+            if known is not None and known.lookup(_joined(pieces, seps, start, stop)) \
+                    is not None:
+                end = stop
+                break
+        joined = _joined(pieces, seps, start, end)
         if not is_blank(joined):
             values.append(clean_cell(joined))
         start = end
     return values
 
 
+def _longest_entry(vocabulary: Vocabulary) -> int:
+    """Words in the longest folded synonym: the most pieces one known value can span."""
+    return max((len(spelling.split()) for spelling in vocabulary.synonyms), default=1)
+
+
+def _joined(pieces: list[str], seps: list[str], start: int, stop: int) -> str:
+    """Pieces ``start`` to ``stop`` (exclusive) with the separators that stood between."""
+    return pieces[start] + "".join(seps[k] + pieces[k + 1] for k in range(start, stop - 1))
+
+
 def lookup_values(text: str, vocabulary: Vocabulary,
                   separators: tuple[str, ...]) -> tuple[tuple[str, ...], list[str]]:
     """Canonical values of a multi-select cell (in order, without repeats) and the answers
-    that match no synonym in ``vocabulary``."""
+    that match no synonym in ``vocabulary`` (each once, as first written)."""
     canonical: list[str] = []
-    unknown: list[str] = []
+    unknown: dict[str, str] = {}
     for answer in split_values(text, separators, vocabulary):
         value = vocabulary.lookup(answer)
         if value is None:
-            unknown.append(answer)
+            unknown.setdefault(fold(answer), answer)
         elif value not in canonical:
             canonical.append(value)
-    return tuple(canonical), unknown
+    return tuple(canonical), list(unknown.values())
 
 
 def unknown_value_issue(answer: str, vocabulary: Vocabulary) -> Issue:
@@ -230,7 +245,7 @@ def unknown_value_issue(answer: str, vocabulary: Vocabulary) -> Issue:
     close = difflib.get_close_matches(fold(answer), [fold(v) for v in vocabulary.values], n=1)
     hint = f" (closest: {vocabulary.lookup(close[0])!r})" if close else ""
     known = ", ".join(vocabulary.values) or "none yet"
-    return Issue("error", f"{answer!r} is not a known {vocabulary.name} value{hint}; known "
+    return Issue("error", f"{quote(answer)} is not a known {vocabulary.name} value{hint}; known "
                  f"values: {known}.",
                  f"Add it as a synonym under [vocabularies.{vocabulary.name}] in the config, "
                  "or correct the cell.")
@@ -283,8 +298,8 @@ def parse_count(text: str, *, default: int, maximum: int, what: str,
     low = _number(match["low"]) if match else None
     high = _number(match["high"]) if match and match["high"] else None
     if low is None or (match and match["high"] and high is None):
-        return default, [Issue("error",
-                               f"{what.capitalize()} {clean_cell(text)!r} is not a whole number.",
+        return default, [Issue("error", f"{what.capitalize()} {quote(clean_cell(text))} is "
+                               "not a whole number.",
                                "Write a whole number like 2, a range like 2-3 (the lower bound "
                                "is used), or 'unlimited'.")]
     count = low  # "up to 3" means 3; for "2-3" the lower bound is the safe promise
@@ -304,7 +319,7 @@ def parse_count(text: str, *, default: int, maximum: int, what: str,
 
 def _read_as(what: str, text: str, reading: str) -> Issue:
     """A warning that a free-text answer was interpreted, and how."""
-    return Issue("warning", f"{what.capitalize()} {clean_cell(text)!r} was read as {reading}.",
+    return Issue("warning", f"{what.capitalize()} {quote(clean_cell(text))} was read as {reading}.",
                  "Correct the cell if that is not what the person meant.")
 
 
@@ -378,9 +393,9 @@ def parse_time_zone(text: str, on: dt.date = DEFAULT_REFERENCE_DATE
         if fold(zone) in (folded, words):
             return offset, []
         # An abbreviation or a city is a guess at a region; say which one was taken.
-        return offset, [Issue("warning", f"Time zone {clean_cell(text)!r} was read as {zone} "
+        return offset, [Issue("warning", f"Time zone {quote(clean_cell(text))} was read as {zone} "
                               f"(UTC{offset:+g} on {on.isoformat()}).",
                               "Write a zone name like America/Chicago if that is wrong.")]
-    return None, [Issue("warning", f"Time zone {clean_cell(text)!r} is not recognised; it is "
+    return None, [Issue("warning", f"Time zone {quote(clean_cell(text))} is not recognised; it is "
                         "left blank.", "Write it as an offset like UTC-5 or a zone name like "
                         "America/Chicago.")]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from scoring.text import escape_controls, quote
+
 Severity = Literal["error", "warning"]
 
 
@@ -31,13 +33,16 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
+        """One line for a terminal: long values shortened, control characters escaped
+        (cells are written by anyone who fills in the form)."""
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
         if self.column:
-            where += f", column {self.column!r}"
-        value = f" (value {self.value!r})" if self.value not in (None, "") else ""
-        return f"{self.severity.upper()}: {where}{value}: {self.message} {self.fix}".strip()
+            where += f", column {quote(self.column, 200)}"
+        value = f" (value {quote(self.value)})" if self.value not in (None, "") else ""
+        line = f"{self.severity.upper()}: {where}{value}: {self.message} {self.fix}".strip()
+        return escape_controls(line)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,13 @@ This module knows about files, encodings, delimiters and workbooks, nothing abou
 mentors or mentees: :mod:`scoring.intake` maps the headers and builds the records.
 A file that cannot be read at all raises :class:`~scoring.errors.IntakeError` with one
 sentence naming the file and the fix; the file type is decided by its content (a CSV
-renamed ``.xlsx`` is still read as CSV, with a warning), the extension only decides which
-files are allowed at all.
+renamed ``.xlsx`` is still read as CSV and a workbook saved as ``.csv`` as a workbook, each
+with a warning), the extension only decides which files are allowed at all.
+
+Workbooks: chart sheets are skipped (they hold no answers); a hidden sheet is read when it
+is the one asked for (or the first), with a warning saying it is hidden. CSV: Excel's
+``sep=;`` first line sets the separator and is not a row; UTF-8, UTF-16 and UTF-32 (by
+byte-order mark) and Windows-1252 are decoded.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from openpyxl.reader.excel import ExcelReader
 
 from scoring.errors import IntakeError
 from scoring.normalise import cell_text
@@ -32,6 +38,11 @@ WORKBOOK_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SNIFF_BYTES = 64 * 1024
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+#: Excel's first line naming the separator (``sep=;``), written by "CSV" exports that
+#: must open in a locale using another one; it is not a row of the sheet.
+_EXCEL_SEP_LINE = re.compile(r'\A"?sep=([,;\t|: ])"?[ \t]*(?:\r\n|\n|\r)', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,13 +63,19 @@ class Table:
 def sheet_names(path: str | Path) -> list[str]:
     """The sheet names of a workbook, or ``[]`` for a delimited-text file."""
     path = checked_path(path)
-    if _file_kind(path, _head(path)) != "workbook":
+    if not is_workbook(path):
         return []
-    workbook = _open_workbook(path)
+    workbook, _charts = _open_workbook(path)
     try:
         return list(workbook.sheetnames)
     finally:
         workbook.close()
+
+
+def is_workbook(path: str | Path) -> bool:
+    """Whether ``path`` holds an Excel workbook (judged by content, not by extension)."""
+    path = checked_path(path)
+    return _file_kind(path, _head(path)) == "workbook"
 
 
 def read_table(path: str | Path, sheet: str | None = None, *, required_sheet: bool = False,
@@ -143,7 +160,7 @@ def _file_kind(path: Path, head: bytes) -> str:
     if text_start.startswith(b"%pdf"):
         raise IntakeError(f"{path}: this is a PDF, not a spreadsheet. Export the sheet as CSV "
                           "or .xlsx.")
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\x00" in head and not head.startswith(_UTF16_BOMS + _UTF32_BOMS):
         raise IntakeError(f"{path}: the file holds binary data, not CSV text (it may be "
                           "damaged). Export the sheet again as CSV or .xlsx.")
     return "text"
@@ -155,9 +172,31 @@ def _has_ole_stream(path: Path) -> bool:
     return "EncryptedPackage".encode("utf-16-le") in path.read_bytes()
 
 
-def _open_workbook(path: Path) -> openpyxl.Workbook:
+class _TableSheetsReader(ExcelReader):
+    """openpyxl's workbook reader, skipping chart sheets and remembering their names.
+
+    A chart sheet holds no answers, and openpyxl 3.1 fails on one without drawings.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.chart_sheets: list[str] = []
+
+    def read_chartsheet(self, sheet: object, rel: object) -> None:
+        self.chart_sheets.append(sheet.name)  # type: ignore[attr-defined]
+
+
+def _open_workbook(path: Path) -> tuple[openpyxl.Workbook, list[str]]:
+    """The workbook (read-only, cached values) and the names of the chart sheets skipped.
+
+    The bytes are handed over as a file object so the content decides, not the name:
+    openpyxl refuses a path that does not end in ``.xlsx``.
+    """
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        reader = _TableSheetsReader(io.BytesIO(path.read_bytes()), read_only=True,
+                                    data_only=True, keep_links=False)
+        reader.read()
+        return reader.wb, reader.chart_sheets
     # openpyxl reports damage through many exception types (zip, XML, key errors); any
     # failure here means the same thing to the coordinator.
     except Exception:
@@ -166,30 +205,43 @@ def _open_workbook(path: Path) -> openpyxl.Workbook:
                           "or export the sheet as CSV.") from None
 
 
+def _same_name(name: str, wanted: str | None) -> bool:
+    """Sheet names compared ignoring case and surrounding spaces."""
+    return wanted is not None and name.strip().casefold() == wanted.strip().casefold()
+
+
 def _workbook_grid(path: Path, sheet: str | None, required: bool,
                    label: str | None) -> tuple[list[list[str]], str, list[Problem]]:
-    """Cells of the chosen sheet as text, the label naming that sheet, and any note."""
-    workbook = _open_workbook(path)
+    """Cells of the chosen sheet as text, the label naming that sheet, and any notes."""
+    workbook, charts = _open_workbook(path)
     notes: list[Problem] = []
     try:
-        names = list(workbook.sheetnames)
-        chosen = next((n for n in names if sheet and n.strip().casefold()
-                       == sheet.strip().casefold()), None)
+        names = list(workbook.sheetnames)  # worksheets only: chart sheets were skipped
+        chosen = next((n for n in names if _same_name(n, sheet)), None)
+        chart = next((c for c in charts if _same_name(c, sheet)), None)
+        chart_hint = f" ({chart!r} is a chart, not a table of answers)" if chart else ""
         if chosen is None and (required or not names):
             listed = ", ".join(repr(n) for n in names) or "none"
-            raise IntakeError(f"{path}: no sheet called {sheet!r}; the workbook has {listed}. "
-                              "Rename the sheet, or set mentor_sheet / mentee_sheet under "
-                              "[intake] in the config.")
+            raise IntakeError(f"{path}: no sheet called {sheet!r}{chart_hint}; the workbook "
+                              f"has {listed}. Rename the sheet, or set mentor_sheet / "
+                              "mentee_sheet under [intake] in the config.")
         if chosen is None:
             chosen = names[0]
         name = label or (f"{path}, sheet {chosen!r}" if required or len(names) > 1
                          else str(path))
-        if sheet and len(names) > 1 and chosen.strip().casefold() != sheet.strip().casefold():
+        if sheet and (len(names) > 1 or chart) and not _same_name(chosen, sheet):
+            missing = (f"Sheet {chart!r} is a chart, not a table of answers" if chart
+                       else f"No sheet called {sheet!r}")
             notes.append(Problem("warning", name, None, None, None,
-                                 f"No sheet called {sheet!r}; read the first sheet, "
-                                 f"{chosen!r}.", "Check this is the right sheet."))
+                                 f"{missing}; read the first sheet, {chosen!r}.",
+                                 "Check this is the right sheet."))
         try:
             worksheet = workbook[chosen]
+            if worksheet.sheet_state != "visible":
+                notes.append(Problem("warning", name, None, None, None,
+                                     f"Sheet {chosen!r} is hidden in the workbook; it was read "
+                                     "anyway.", "Check this is the right sheet (in Excel: "
+                                     "right-click a sheet tab > Unhide)."))
             # Some exporters write a wrong <dimension>; read-only mode would trust it.
             worksheet.reset_dimensions()
             rows = worksheet.iter_rows(values_only=True)
@@ -204,10 +256,13 @@ def _workbook_grid(path: Path, sheet: str | None, required: bool,
 
 
 def _decode(raw: bytes) -> str:
-    """Text of a CSV: UTF-16 or UTF-8 by their byte-order marks, else UTF-8, else
+    """Text of a CSV: UTF-32, UTF-16 or UTF-8 by their byte-order marks, else UTF-8, else
     Windows-1252 (what Excel on Windows writes for "CSV"), else Latin-1 (never fails)."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        # A cut-off file can end in half a character; keep the rest readable.
+    # UTF-32 first: its little-endian mark starts with UTF-16's. A cut-off file can end in
+    # half a character; keep the rest readable.
+    if raw.startswith(_UTF32_BOMS):
+        return raw.decode("utf-32", errors="replace")
+    if raw.startswith(_UTF16_BOMS):
         return raw.decode("utf-16", errors="replace")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -234,23 +289,40 @@ def _delimiter(text: str) -> str:
 def _text_grid(path: Path, head: bytes, label: str) -> list[list[str]]:
     raw = path.read_bytes() if len(head) >= _SNIFF_BYTES else head
     text = _decode(raw)
+    excel_sep = _EXCEL_SEP_LINE.match(text)
+    if excel_sep:
+        text = text[excel_sep.end():]
     if not text.strip():
         raise IntakeError(f"{label}: the file is empty. Export the sheet again, with its "
                           "header row and one row per person.")
+    delimiter = excel_sep[1] if excel_sep else _delimiter(text)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=_delimiter(text), header=None, dtype=str,
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
                             keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError:  # pandas' answer to blank lines above the header
         raise IntakeError(f"{label}: the first row must hold the column headers but it is "
                           "blank. Delete the blank rows above the headers.") from None
     except pd.errors.ParserError as exc:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        where = (f"line {found[2]} of the file has {found[3]} cells but the header row has "
-                 f"{found[1]}" if found else "a row has more cells than the header row")
-        raise IntakeError(f"{label}: {where}. This usually means an answer contains the "
-                          "separator without quotes; put that answer in double quotes, or "
-                          "export the file again.") from None
+        raise IntakeError(_parser_error_message(str(exc), label)) from None
     return [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
+
+
+def _parser_error_message(error: str, label: str) -> str:
+    """pandas' complaint about a CSV, told the way the coordinator can act on it."""
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", error)
+    if unclosed:
+        # pandas counts records from 0, the header being record 0 (= spreadsheet row 1).
+        return (f"{label}: a double quote (\") opens a cell on row {int(unclosed[1]) + 1} "
+                "and is never closed, so everything after it would be one cell. Remove that "
+                "quote, or add the closing one where the answer ends.")
+    if "EOF inside string" in error:
+        return (f"{label}: a double quote (\") opens a cell and is never closed. Remove that "
+                "quote, or add the closing one where the answer ends.")
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", error)
+    where = (f"line {found[2]} of the file has {found[3]} cells but the header row has "
+             f"{found[1]}" if found else "a row has more cells than the header row")
+    return (f"{label}: {where}. This usually means an answer contains the separator "
+            "without quotes; put that answer in double quotes, or export the file again.")
 
 
 def _table_from_grid(grid: list[list[str]], label: str, notes: list[Problem]) -> Table:

@@ -1,10 +1,11 @@
 """Checks across rows and across the two files, after each row has been normalised.
 
-* The same id twice on one side (after normalisation, so ``"A@x.org "`` and ``"a@x.org"``
-  collide) is an error on the later row, which names the earlier row; the later row is
-  dropped so every id stays unique.
+* The same id twice on one side (after normalisation, so ``"A@x.org "``, ``"a@x.org"``
+  and ``"a@x.org"`` followed by a zero-width space collide) is an error on the later row,
+  which names the earlier row; the later row is dropped so every id stays unique.
 * An excluded id (or email) that belongs to nobody in either file is an error on the row
-  that lists it. Exclusions given as emails are turned into ids.
+  that lists it (the first ten of a cell one by one, the rest counted). Exclusions given
+  as emails are turned into ids.
 * The same person appearing as mentor and as mentee is allowed.
 """
 
@@ -17,6 +18,8 @@ from typing import TypeVar
 from scoring.profiles import Mentee, Mentor, Person, Problem
 
 P = TypeVar("P", bound=Person)
+#: Unknown exclusions reported one by one per person; the rest are counted in one error.
+UNKNOWN_EXCLUSIONS_SHOWN = 10
 
 
 def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str) -> tuple[list[P],
@@ -30,7 +33,8 @@ def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str) -> tuple[
             problems.append(Problem(
                 "error", file, person.source_row, id_column, person.id,
                 f"This id is already used on row {first_row[person.id]} of the same file "
-                "(ids are compared after trimming spaces and, for emails, ignoring case).",
+                "(ids are compared ignoring spaces, invisible characters and, for emails, "
+                "case).",
                 "Remove the duplicate row, or give each person their own id."))
             continue
         first_row[person.id] = person.source_row
@@ -57,16 +61,20 @@ def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
     def resolved(person: P, side: str) -> P:
         if not person.exclude:
             return person
-        ids: list[str] = []
-        for entry in person.exclude:
-            target = known.get(entry)
-            if target is None:
-                problems.append(Problem(
-                    "error", files[side], person.source_row, exclude_columns.get(side), entry,
-                    "This excluded person is in neither the mentor nor the mentee file.",
-                    "Correct the id or email, or remove it from the cell."))
-            elif target not in ids:
-                ids.append(target)
+        ids = dict.fromkeys(known[entry] for entry in person.exclude if entry in known)
+        strangers = [entry for entry in person.exclude if entry not in known]
+        column = exclude_columns.get(side)
+        for entry in strangers[:UNKNOWN_EXCLUSIONS_SHOWN]:
+            problems.append(Problem(
+                "error", files[side], person.source_row, column, entry,
+                "This excluded person is in neither the mentor nor the mentee file.",
+                "Correct the id or email, or remove it from the cell."))
+        if len(strangers) > UNKNOWN_EXCLUSIONS_SHOWN:
+            problems.append(Problem(
+                "error", files[side], person.source_row, column, None,
+                f"... and {len(strangers) - UNKNOWN_EXCLUSIONS_SHOWN} more excluded people "
+                "in this cell who are in neither file.",
+                "Check that the column holds ids or emails of people in this cohort."))
         return dataclasses.replace(person, exclude=tuple(ids))
 
     return ([resolved(m, "mentors") for m in mentors],

@@ -283,3 +283,18 @@ def test_cli_wrong_positional_arguments_exit_2(tmp_path: Path) -> None:
     assert not_a_run.exit_code == 2 and "not a run folder" in not_a_run.output
     three = runner.invoke(explain_command, ["a", "b", "c", "--mentee", "e1"])
     assert three.exit_code == 2 and "got 3 arguments" in three.output
+
+
+def test_stable_mode_reasons_compare_rankings_not_totals(tmp_path: Path) -> None:
+    config = config_from_dict({**CONFIG, "solver": {"objective": "stable"}})
+    cohort = small_cohort()
+    folder = write_run(run_match(cohort, config, progress=False), tmp_path / "stable")
+    assert network_of(folder, "e1") == {"G"} and network_of(folder, "e4") == set()
+    mentor_side = explain_from_run(folder, "e4", "B", "G")
+    assert kinds(mentor_side) == ["full", "stable_mentor_prefers"]
+    assert mentor_side.why_not.forced is None
+    mentee_side = explain_from_run(folder, "e1", vs="D")
+    assert kinds(mentee_side) == ["room", "stable_mentee_prefers"]
+    expected = (score(cohort, config, "e1", "G"), score(cohort, config, "e1", "D"))
+    assert f"({expected[0]:.2f} against {expected[1]:.2f})" in \
+        mentee_side.why_not.reasons[-1].sentence

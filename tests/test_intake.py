@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import tomllib
 from pathlib import Path
@@ -11,8 +12,8 @@ import pytest
 
 from scoring.config import ConfigError, config_from_dict, load_config
 from scoring.errors import IntakeError
-from scoring.intake import read_cohort
-from scoring.spreadsheet import read_table
+from scoring.intake import closest_header, read_cohort
+from scoring.spreadsheet import read_table, sheet_names
 
 CORPUS = Path(__file__).parent / "corpus"
 CONFIG = load_config(CORPUS / "corpus.toml")
@@ -264,3 +265,118 @@ def test_csv_renamed_xlsx_reads_like_the_csv():
     original = read_cohort(GOOD_MENTORS, GOOD_MENTEES, CONFIG)
     assert renamed.mentors == original.mentors
     assert [p.severity for p in renamed.problems] == ["warning"]
+
+
+# --- fixes after the hardening pass -------------------------------------------------------
+
+
+def test_missing_column_suggests_only_a_header_that_is_alike():
+    cohort = read_cohort(CORPUS / "missing_name_column.csv", GOOD_MENTEES, CONFIG)
+    (problem,) = cohort.errors
+    # 'Areas' shares letters with 'name' but is no name column: list the headers instead.
+    assert "closest header" not in problem.message
+    assert "headers found: 'Email', 'Career stage', 'Areas'" in problem.message
+    assert '"Your header" = "name"' in problem.fix
+
+
+@pytest.mark.parametrize(("field", "headers", "closest"), [
+    ("email", ["E-mail adress", "Name"], "E-mail adress"),
+    ("name", ["E-mail address", "Your full name", "Stage"], "Your full name"),
+    ("career_stage", ["Email", "Career-stage?"], "Career-stage?"),
+    ("name", ["Email", "Career stage", "Areas", "How many mentees?"], None),
+    ("email", ["Timestamp", "Areas"], None),
+])
+def test_closest_header_needs_a_real_likeness(field, headers, closest):
+    assert closest_header(field, headers) == closest
+
+
+@pytest.mark.parametrize("first_line", ["sep=;\n", "sep=;\r\n", '"sep=;"\n', "SEP=;\n"])
+def test_excel_sep_line_sets_the_separator_and_is_not_a_row(tmp_path, first_line):
+    path = tmp_path / "m.csv"
+    path.write_bytes((first_line + "Email;Name;How many mentees?\n"
+                      "a@x.org;Ann, PhD;lots\n").encode())
+    table = read_table(path)
+    assert table.headers == ["Email", "Name", "How many mentees?"]
+    cohort = read_cohort(path, GOOD_MENTEES, CONFIG)
+    assert cohort.mentors[0].name == "Ann, PhD"
+    # Excel hides the sep= line, so the person's row is row 2 there and here.
+    assert [(p.row, p.value) for p in cohort.errors] == [(2, "lots")]
+
+
+def test_unclosed_quote_names_the_row_where_it_opens(tmp_path):
+    path = write(tmp_path / "m.csv", 'Email,Name,Goals\n'
+                                     'a@x.org,Ann,"two\nlines"\n'
+                                     'b@x.org,"Bo,Publish\n'
+                                     'c@x.org,Cy,Lead\n')
+    with pytest.raises(IntakeError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert "a double quote (\") opens a cell on row 3" in message  # row 2 spans two lines
+    assert "never closed" in message and "more cells" not in message
+
+
+@pytest.mark.parametrize("encode", [
+    lambda text: text.encode("utf-32"),
+    lambda text: codecs.BOM_UTF32_BE + text.encode("utf-32-be"),
+])
+def test_utf32_files_are_decoded(tmp_path, encode):
+    path = tmp_path / "m.csv"
+    path.write_bytes(encode("Email\tName\nzoe@x.org\tZoë Brontë\n"))
+    cohort = read_cohort(path, GOOD_MENTEES, CONFIG)
+    assert [(m.id, m.name) for m in cohort.mentors] == [("zoe@x.org", "Zoë Brontë")]
+
+
+def test_chart_sheets_are_skipped_and_named_when_asked_for(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Mentors"
+    for row in (["Email", "Name"], ["a@x.org", "Ann"]):
+        book.active.append(row)
+    book.create_chartsheet("Mentees")
+    book.save(tmp_path / "cohort.xlsx")
+    assert sheet_names(tmp_path / "cohort.xlsx") == ["Mentors"]
+    with pytest.raises(IntakeError, match=r"no sheet called 'Mentees' \('Mentees' is a chart"):
+        read_cohort(tmp_path / "cohort.xlsx", tmp_path / "cohort.xlsx", CONFIG)
+
+
+def test_workbook_saved_as_csv_reads_like_the_workbook(tmp_path):
+    renamed = read_cohort(CORPUS / "workbook_named_csv.csv", GOOD_MENTEES, CONFIG)
+    assert [(m.id, m.capacity) for m in renamed.mentors] == [
+        ("ana@example.org", 2), ("ben@example.org", 3)]
+    assert [p.message for p in renamed.problems] == [
+        "The file is named .csv but holds an Excel workbook; it was read as a workbook."]
+
+
+def test_invisible_characters_in_ids_and_exclusions_are_ignored():
+    cohort = read_cohort(CORPUS / "duplicate_ids_invisible.csv", GOOD_MENTEES, CONFIG)
+    assert [m.id for m in cohort.mentors] == ["ana@example.org", "ben@example.org"]
+    assert [(p.row, p.column) for p in cohort.errors] == [(3, "Email"), (4, "Email"),
+                                                          (5, "Email")]
+    assert cohort.mentors[1].exclude == ("cara@example.org",)
+
+
+def test_a_cell_with_ten_thousand_answers_is_read_with_one_error_per_unknown_answer(tmp_path):
+    cell = "; ".join(["Leadership", "Cooking", "Research/Scholarship", "Clinical skills"] * 2500)
+    path = write(tmp_path / "m.csv", f'Email,Name,Areas\na@x.org,Ann,"{cell}"\n')
+    cohort = read_cohort(path, GOOD_MENTEES, CONFIG)
+    assert cohort.mentors[0].expertise_areas == ("leadership", "research", "clinical")
+    (error,) = cohort.errors
+    assert (error.row, error.column, error.value) == (2, "Areas", cell)
+    assert "'Cooking' is not a known areas value" in error.message
+    shown = str(error)
+    assert "(value '" + cell[:80] + "…')" in shown and len(shown) < 500
+
+
+def test_a_cell_full_of_unknown_answers_gives_ten_errors_and_a_count(tmp_path):
+    areas = ";".join(f"Area {i}" for i in range(25))
+    exclusions = ";".join(f"ghost{i}@x.org" for i in range(12))
+    path = write(tmp_path / "m.csv", "Email,Name,Areas,Do not match with\n"
+                                     f"a@x.org,Ann,{areas},{exclusions}\n")
+    cohort = read_cohort(path, GOOD_MENTEES, CONFIG)
+    by_column: dict[str, list[str]] = {}
+    for problem in cohort.errors:
+        by_column.setdefault(problem.column, []).append(problem.message)
+    assert len(by_column["Areas"]) == 11
+    assert "'Area 9' is not a known areas value" in by_column["Areas"][9]
+    assert by_column["Areas"][10].startswith("... and 15 more answers in this cell")
+    assert len(by_column["Do not match with"]) == 11
+    assert by_column["Do not match with"][10].startswith("... and 2 more excluded people")

@@ -22,6 +22,7 @@ from scoring.normalise import (
     split_values,
     unknown_value_issue,
 )
+from scoring.text import clean_cell, escape_controls, quote, shorten
 
 AREAS = Vocabulary.from_table("areas", {
     "research": ["Research, scholarship"],
@@ -228,3 +229,78 @@ def test_yes_no_answers():
     assert parse_yes_no("N", yes_no) == (False, [])
     assert parse_yes_no("", yes_no) == (None, [])
     assert parse_yes_no("maybe", yes_no)[1][0].severity == "error"
+
+
+# --- hostile cells: many answers, invisible characters ------------------------------------
+
+
+class CountingAreas:
+    """AREAS, counting lookups and refusing more than ``budget`` (a quadratic split of a
+    cell with many answers would need hundreds of thousands)."""
+
+    def __init__(self, budget: int) -> None:
+        self.name, self.values, self.synonyms = AREAS.name, AREAS.values, AREAS.synonyms
+        self.budget, self.calls = budget, 0
+
+    def lookup(self, text: str) -> str | None:
+        self.calls += 1
+        assert self.calls <= self.budget, "split_values tried too many joins"
+        return AREAS.lookup(text)
+
+
+def test_split_values_of_a_cell_with_many_answers_tries_few_joins_per_answer():
+    answers = 1000
+    cell = ", ".join(["Leadership", "Cooking", "Research", "scholarship"] * (answers // 4))
+    areas = CountingAreas(budget=3 * answers)
+    values = split_values(cell, (";", ","), areas)
+    # The longest synonym has two words, so at most two pieces are tried together.
+    assert values == ["Leadership", "Cooking", "Research, scholarship"] * (answers // 4)
+
+
+def test_lookup_values_reports_an_unknown_answer_once_per_cell():
+    canonical, unknown = lookup_values("Cooking; cooking;COOKING ; Leadership; Baking; Cooking",
+                                       AREAS, (";", ","))
+    assert canonical == ("leadership",)
+    assert unknown == ["Cooking", "Baking"]
+
+
+def test_unknown_value_issue_shortens_a_long_answer():
+    issue = unknown_value_issue("x" * 5000, AREAS)
+    assert "'" + "x" * 80 + "…'" in issue.message
+    assert len(issue.message) < 300
+
+
+@pytest.mark.parametrize("raw", [
+    "ana@example.org\u200b",  # zero-width space
+    "\ufeffana@example.org",  # byte-order mark
+    "an\u00ada@example.org",  # soft hyphen
+    "ana@\u2060example.org",  # word joiner
+    "\u200eana@example.org\u200f",  # direction marks
+    "ANA@example.org\u00a0",  # no-break space
+])
+def test_ids_and_emails_ignore_invisible_characters(raw):
+    assert normalise_email(raw) == "ana@example.org"
+    assert normalise_id(raw) == "ana@example.org"
+
+
+def test_program_ids_ignore_invisible_characters_but_keep_their_case():
+    assert normalise_id("\u200bM-01\ufeff") == "M-01"
+    assert normalise_id("10\u200b01.0") == "1001"
+
+
+def test_clean_cell_drops_zero_width_spaces_but_keeps_emoji_joiners():
+    assert clean_cell("Ana\u200b Ruiz\ufeff") == "Ana Ruiz"
+    scientist = "\U0001F469\u200d\U0001F52C"  # woman + zero-width joiner + microscope
+    assert clean_cell(f" {scientist} Sam ") == f"{scientist} Sam"
+
+
+def test_escape_controls_makes_terminal_sequences_visible():
+    assert escape_controls("a\x1b[31mb\x9b2J\tc\nd\x07") == "a\\x1b[31mb\\x9b2J\\tc\\nd\\x07"
+    assert escape_controls("Zoë 🙂 مريم") == "Zoë 🙂 مريم"
+
+
+def test_quote_shortens_and_escapes():
+    assert quote("EST") == "'EST'"
+    assert quote("a" * 81) == "'" + "a" * 80 + "…'"
+    assert quote("Ma\x1b[0mrs") == "'Ma\\x1b[0mrs'"
+    assert shorten("abc", limit=2) == "ab…" and shorten("ab", limit=2) == "ab"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -13,8 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+from cli.validate import summary_line
 from scoring.config import load_config
 from scoring.intake import read_cohort
+from scoring.profiles import Cohort, Mentee, Mentor, Problem
 
 CORPUS = Path(__file__).parent / "corpus"
 SAMPLE = Path(__file__).parent.parent / "sample_data"
@@ -200,3 +204,45 @@ def test_sample_csv_pair_and_workbook_give_equal_cohorts():
         (p.row, p.column, p.message) for p in from_csv.warnings]
     assert from_xlsx.mentors == from_csv.mentors
     assert from_xlsx.mentees == from_csv.mentees
+
+
+# --- what the terminal shows: counts, hostile cells ---------------------------------------
+
+
+def test_summary_line_uses_singular_for_one():
+    one = Problem("error", "m.csv", 2, "Email", "x", "Bad.", "Fix it.")
+    cohort = Cohort(mentors=[Mentor(id="a", name="A")], mentees=[],
+                    problems=[one, dataclasses.replace(one, severity="warning")])
+    assert summary_line(cohort) == "1 mentor, 0 mentees, 1 error, 1 warning."
+    assert summary_line(Cohort(mentors=[], mentees=[Mentee(id="b", name="B")] * 2)) == \
+        "0 mentors, 2 mentees, 0 errors, 0 warnings."
+
+
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # any control but a line break
+
+
+def test_control_characters_in_cells_never_reach_the_terminal():
+    arguments = ["validate", CORPUS / "control_characters.csv", CORPUS / "good_mentees.csv",
+                 "--config", CORPUS / "corpus.toml"]
+    result = run(*arguments)
+    assert result.exit_code == 2
+    assert not RAW_CONTROL.search(result.output), repr(result.output)
+    assert "(value 'Cook\\x1b]0;pwned\\x07ing')" in result.output
+    as_json = run(*arguments, "--json")
+    assert not RAW_CONTROL.search(as_json.stdout.replace("\n", "")), repr(as_json.stdout)
+    values = {p["value"] for p in json.loads(as_json.stdout)["errors"]}
+    assert {"Cook\x1b]0;pwned\x07ing", "\x9b31m2"} <= values  # raw values, JSON-escaped
+
+
+def test_a_cell_with_ten_thousand_answers_validates_with_a_short_message(tmp_path):
+    cell = ";".join(f"Unknown area {i % 3}" if i % 1000 == 0 else "Leadership"
+                    for i in range(10_000))
+    path = tmp_path / "m.csv"
+    path.write_text(f"Email,Name,Areas\na@x.org,Ann,{cell}\n", encoding="utf-8")
+    result = run("validate", path, CORPUS / "good_mentees.csv", "--config",
+                 CORPUS / "corpus.toml")
+    assert result.exit_code == 2
+    assert "1 mentor, 2 mentees, 3 errors, 1 warning." in result.output  # + no capacity
+    assert max(len(line) for line in result.output.splitlines()) < 600
+    for i in range(3):
+        assert result.output.count(f"'Unknown area {i}' is not a known areas value") == 1

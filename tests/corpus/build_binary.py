@@ -82,6 +82,7 @@ def main() -> None:
     workbook(HERE / "empty_sheet.xlsx", {"Mentors": []})
     hostile_text_files()
     hostile_workbooks()
+    invisible_and_control_characters()
 
 
 MENTOR_CSV_HEADER = ",".join(MENTOR_HEADERS)
@@ -156,6 +157,28 @@ def hostile_workbooks() -> None:
     workbook(HERE / "longest_cell.xlsx", {"Mentors": [
         MENTOR_HEADERS, [MENTORS[0][0], "A" * 32767, *MENTORS[0][2:]], MENTORS[1]]})
     workbook(HERE / "workbook_named_csv.csv", {"Mentors": rows})
+
+
+def invisible_and_control_characters() -> None:
+    """Ids with invisible format characters, cells with terminal escape sequences, UTF-32."""
+    header = MENTOR_CSV_HEADER
+    # The same e-mail four times: plain, with a zero-width space, a byte-order mark and a
+    # soft hyphen; Ben excludes Cara written with a word joiner (she is in good_mentees).
+    (HERE / "duplicate_ids_invisible.csv").write_text(
+        f"{header}\nana@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        "ana@example.org\u200b,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        "\ufeffana@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        "an\u00ada@example.org,Ana Ruiz,Senior,Leadership,2,UTC,\n"
+        "ben@example.org,Ben Okafor,Senior,Leadership,2,UTC,cara@\u2060example.org\n",
+        encoding="utf-8")
+    # ANSI colour, clear-screen, window-title (OSC) and a C1 CSI in answers validate shows.
+    (HERE / "control_characters.csv").write_text(
+        f"{header}\nana@example.org,Ana\x1b[2J Ruiz,Sen\x1b[31mior,"
+        "Cook\x1b]0;pwned\x07ing,\u009b31m2,Ma\x1b[0mrs,\n"
+        "ben@example.org,Ben Okafor,Senior,\"Lead\tership\",2,UTC,\n", encoding="utf-8")
+    (HERE / "utf32.csv").write_bytes(
+        f"{header}\njos\u00e9@example.org,Jos\u00e9 N\u00fa\u00f1ez,Senior,Leadership,2,CET,\n"
+        .encode("utf-32"))
 
 
 if __name__ == "__main__":

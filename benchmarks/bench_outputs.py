@@ -1,0 +1,175 @@
+"""Output-stage benchmark: writing the run folder of a large match, one command, one table.
+
+    /work/venv/bin/python benchmarks/bench_outputs.py            # 10,000 pairs (~1 minute)
+    /work/venv/bin/python benchmarks/bench_outputs.py --quick    # 1,000 pairs, a smoke test
+    /work/venv/bin/python benchmarks/bench_outputs.py --pairs 20000
+
+The cohort is the sample generator's (10,000 mentees x 2,000 mentors for 10,000 pairs, read
+through the real intake); the match is synthetic so that the output stage is timed alone,
+without waiting for the solver: 80% of mentees get a primary mentor only, 10% a primary and
+a specialist for one of their need areas, 10% stay unplaced. Scores are the scorer's.
+
+Every figure is also given as a ratio to a baseline measured in the same run on the same
+pairs: writing pairings.csv alone (one row per pair through the csv module), the floor of
+any run folder. Stage rows time each step of the folder separately; "whole folder" is one
+call of write_run_folder (explanations included), as `match` makes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from matcher import export  # noqa: E402
+from matcher.calendar import pair_calendar  # noqa: E402
+from matcher.plans import build_plans  # noqa: E402
+from matcher.records import MatchOutcome, Network, Pairing, SolverResult  # noqa: E402
+from matcher.report import render_report  # noqa: E402
+from matcher.schedule import start_date  # noqa: E402
+from matcher.sheets import write_csv, write_xlsx  # noqa: E402
+from matcher.tables import (  # noqa: E402
+    explanations_table,
+    mentor_load_table,
+    networks_table,
+    pairings_table,
+    problems_table,
+    unplaced_table,
+)
+from matcher.templating import templates_for  # noqa: E402
+from sample_data.generate import write  # noqa: E402
+from scoring.config import load_config  # noqa: E402
+from scoring.explain import explain_pairs  # noqa: E402
+from scoring.features import build_features  # noqa: E402
+from scoring.intake import read_cohort  # noqa: E402
+
+CONFIG = ROOT / "sample_data" / "program.toml"
+ROWS: list[tuple[str, str, str, str, str]] = []
+
+
+def row(bench: str, figure: str, value: object, baseline: object, ratio: str) -> None:
+    ROWS.append((bench, figure, str(value), str(baseline), ratio))
+    print(f"  {bench}: {figure} = {value} (baseline {baseline}, {ratio})", file=sys.stderr,
+          flush=True)
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[str, Path]]:
+    """A cohort from the generator and a made-up match with ``n_pairs`` pairs (see top)."""
+    n_mentees, n_mentors = n_pairs, max(n_pairs // 5, 10)
+    write(folder, n_mentees, n_mentors, seed=1)
+    inputs = {"mentors": folder / "mentors.csv", "mentees": folder / "mentees.csv",
+              "config": CONFIG}
+    config = load_config(CONFIG)
+    cohort = read_cohort(inputs["mentors"], inputs["mentees"], config)
+    mentees, mentors = cohort.mentees, cohort.mentors
+    plan: list[list[tuple[str, str, str | None]]] = []
+    for k, mentee in enumerate(mentees):
+        kind = k % 10
+        primary = mentors[(k * 7919) % len(mentors)].id
+        if kind == 9:
+            plan.append([])
+        elif kind == 8 and mentee.need_areas:
+            specialist = mentors[(k * 104729 + 1) % len(mentors)].id
+            if specialist == primary:
+                specialist = mentors[(k * 104729 + 2) % len(mentors)].id
+            plan.append([(primary, "primary", None),
+                         (specialist, "specialist", mentee.need_areas[0])])
+        else:
+            plan.append([(primary, "primary", None)])
+    pairs = [(mentee.id, m) for mentee, chosen in zip(mentees, plan, strict=True)
+             for m, _, _ in chosen]
+    scores = {(e.mentee_id, e.mentor_id): e.score
+              for e in explain_pairs(cohort, config, pairs, build_features(cohort, config))}
+    networks = []
+    for mentee, chosen in zip(mentees, plan, strict=True):
+        pairings = tuple(Pairing(mentee.id, m, role, covers, scores[(mentee.id, m)])
+                         for m, role, covers in chosen)
+        networks.append(Network(mentee.id, max(len(chosen), 1), pairings,
+                                unplaced_reason=None if chosen else "synthetic: left out"))
+    result = SolverResult(assignments=[], status="optimal", objective=0.0, bound=0.0, gap=0.0,
+                          wall_time=0.0, engine="synthetic")
+    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result,
+                        networks=networks), inputs
+
+
+def bench(n_pairs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        outcome, inputs = synthetic_outcome(folder / "in", n_pairs)
+        pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
+        name = f"run folder, {len(pairs)} pairs"
+        cohort, config = outcome.cohort, outcome.config
+
+        explanations, t_explain = timed(explain_pairs, cohort, config, pairs)
+        by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+        pairings = pairings_table(outcome, by_pair)
+        _, baseline = timed(write_csv, folder / "pairings.csv", pairings)
+        base = f"pairings.csv alone {baseline:.2f} s"
+
+        def stage(label: str, seconds: float) -> None:
+            row(name, f"{label} s", f"{seconds:.2f}", base, f"{seconds / baseline:.1f}x")
+
+        stage("explanations (explain_pairs)", t_explain)
+        templates = templates_for(config)
+        plans, seconds = timed(build_plans, outcome, by_pair)
+        stage("plan records (build_plans)", seconds)
+        (folder / "plans").mkdir()
+        _, seconds = timed(export._write_plans, folder / "plans", plans, templates,
+                           export._progress(True).__enter__())
+        stage("plans .md/.html + all_plans.html", seconds)
+        start = start_date(config)
+        _, seconds = timed(lambda: [pair_calendar(p, start) for p in plans])
+        stage("calendars (bytes, not written)", seconds)
+        _, seconds = timed(export._write_introductions, folder / "introductions.csv", plans,
+                           templates)
+        stage("introductions.csv", seconds)
+        tables, seconds = timed(lambda: [
+            pairings, networks_table(outcome), explanations_table(outcome, by_pair),
+            unplaced_table(outcome), mentor_load_table(outcome), problems_table(outcome)])
+        stage("tables for the workbook", seconds)
+        _, seconds = timed(write_xlsx, folder / "pairings.xlsx", tables,
+                           dt.datetime(2027, 1, 1))
+        cells = sum(len(t.rows) * len(t.headers) for t in tables)
+        stage(f"pairings.xlsx ({cells:,} cells)", seconds)
+        _, seconds = timed(render_report, outcome, by_pair, templates)
+        stage("report.html", seconds)
+
+        _, whole = timed(export.write_run_folder, outcome, folder / "run", inputs=inputs,
+                         quiet=True)
+        row(name, "whole folder s", f"{whole:.2f}", base, f"{whole / baseline:.1f}x")
+        row(name, "whole folder ms per pair", f"{1000 * whole / len(pairs):.3f}", "",
+            "10 s target" if n_pairs >= 10_000 else "")
+        files = sum(1 for _ in (folder / "run").rglob("*"))
+        row(name, "files written", files, "", "")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    row(name, "peak memory GiB (whole process)", f"{peak:.2f}", "2 GiB target",
+        f"{peak / 2:.2f}x of target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 pairs (smoke test)")
+    parser.add_argument("--pairs", type=int, default=10_000, help="pairs in the run folder")
+    args = parser.parse_args()
+    bench(1_000 if args.quick else args.pairs)
+    header = ("benchmark", "figure", "value", "baseline", "ratio")
+    widths = [max(len(r[k]) for r in [*ROWS, header]) for k in range(5)]
+    for line in [header, tuple("-" * w for w in widths), *ROWS]:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()
