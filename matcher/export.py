@@ -59,7 +59,7 @@ from matcher.tables import (
     problems_table,
     unplaced_table,
 )
-from matcher.templating import Templates, templates_for
+from matcher.templating import PlanRenderer, Templates, templates_for
 from scoring.errors import InputError
 from scoring.explain import PairExplanation
 
@@ -251,21 +251,17 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
     """Each pair's .md and .html plan, and all_plans.html from the same HTML bodies."""
     folder.mkdir()
     task = progress.add_task("Writing first-meeting plans", total=len(plans))
-    plan_body = templates.macro("_plan_body.html.j2", "plan_body")
+    render = PlanRenderer(templates)
     bodies = []
     for done, plan in enumerate(plans, start=1):
-        body = plan_body(plan)
-        bodies.append(body)
-        _write_text(folder / f"{plan.file_stem}.md", templates.render("plan.md.j2", plan=plan))
-        _write_text(folder / f"{plan.file_stem}.html",
-                    templates.render("plan.html.j2", plan=plan, body=body))
+        pages = render(plan)
+        bodies.append(pages.body)
+        _write_text(folder / f"{plan.file_stem}.md", pages.markdown)
+        _write_text(folder / f"{plan.file_stem}.html", pages.html)
         if done % PROGRESS_EVERY == 0:
             progress.update(task, completed=done)
     progress.update(task, completed=len(plans))
-    program = plans[0].program if plans else ""
-    _write_text(folder / "all_plans.html",
-                templates.render("plans_combined.html.j2", plans=plans, bodies=bodies,
-                                 program=program))
+    _write_text(folder / "all_plans.html", render.combined(plans, bodies))
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
+from scipy.optimize import linprog
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,18 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
         model.add_rows(np.r_[t, t, t], np.r_[y_pair, y0 + t, big_y0 + y_row],
                        np.r_[np.ones(len(t)), -np.ones(len(t)), np.ones(len(t))],
                        len(t), -np.inf, 1.0)
+        # once a specialist brings s, no primary offers s: Σ_{k offers s} p_k + Y_is <= 1
+        # (implied for whole solutions, much tighter for the LP relaxation)
+        p_offers = inp.offers[pj[p_pairs]]  # (p columns, L)
+        p_col, p_label = np.nonzero(p_offers)
+        p_key = pm[p_pairs][p_col] * width + p_label
+        where = np.searchsorted(is_i * width + is_s, p_key)
+        exists = (where < len(is_i)) & ((is_i * width + is_s)[np.minimum(where, len(is_i) - 1)]
+                                        == p_key) if len(is_i) else p_key < 0
+        model.marks["primary_label"] = (len(model.row_lo), is_i * width + is_s)
+        model.add_rows(np.r_[where[exists], np.arange(len(is_i))],
+                       np.r_[p0 + p_col[exists], big_y0 + np.arange(len(is_i))],
+                       np.ones(int(exists.sum()) + len(is_i)), len(is_i), -np.inf, 1.0)
         # a specialist only in a placed mentee's network (tighter than the count row alone)
         y_z = np.searchsorted(mentees_p, pm[y_pair])
         has_z = (y_z < len(mentees_p)) & (mentees_p[np.minimum(y_z, len(mentees_p) - 1)]
@@ -204,22 +217,24 @@ def _build(inp: MipInput, objective, extra_rows, integer: bool) -> _Built:
     return _Built(builder, model, c, matrix, row_lo, row_hi, upper)
 
 
-def _highs(time_limit: float) -> mb.Solver:
+def _highs(time_limit: float, relative_gap: float = 0.0) -> mb.Solver:
     solver = mb.Solver("highs")
     log = bool(os.environ.get("MENTORMATCH_SOLVER_LOG"))  # HiGHS progress on stdout, for tuning
     solver.enable_output(log)
     solver.set_time_limit_in_seconds(max(float(time_limit), 0.1))
     # Proven optimality to the score grid: no relative slack, absolute slack below one step.
     # HiGHS's presolve costs more than it saves on these models (measured: 2x slower).
-    solver.set_solver_specific_parameters("mip_rel_gap=0\nmip_abs_gap=1e-6\nthreads=1\n"
+    solver.set_solver_specific_parameters(f"mip_rel_gap={relative_gap}\nmip_abs_gap=1e-6\n"
+                                          "threads=1\n"
                                           f"presolve=off\noutput_flag={str(log).lower()}")
     return solver
 
 
-def _solve(inp: MipInput, objective, extra_rows, time_limit: float) -> MipSolution:
+def _solve(inp: MipInput, objective, extra_rows, time_limit: float,
+           relative_gap: float = 0.0) -> MipSolution:
     built = _build(inp, objective, extra_rows, integer=True)
     builder, model = built.builder, built.model
-    solver = _highs(time_limit)
+    solver = _highs(time_limit, relative_gap)
     start = time.perf_counter()
     status = solver.solve(builder)
     elapsed = time.perf_counter() - start
@@ -252,6 +267,7 @@ class PairPrices:
     primary: np.ndarray  # (N,) P_i = n_i·μ_i − ζ_i − π: what being i's primary is worth
     label: np.ndarray  # (N, L) η_is, multiplier of "one member brings s" for mentee i
     mentor: np.ndarray  # (M,) γ_j, multiplier of mentor j's capacity row
+    primary_label: np.ndarray  # (N, L) ψ_is: being i's primary costs Σ_{s j offers} ψ_is
     lp_seconds: float
 
 
@@ -270,21 +286,33 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     """Solve the LP relaxation of :func:`solve_score`'s model and return pair prices.
 
     A pair (i, j) left out of the model, used in any solution, adds at most
-    ``score − μ_i − γ_j + max(P_i, max over specialties s it brings of η_is)`` to the bound
-    (its own rows get multiplier 0 and its member row's multiplier cancels out), so every
-    solution using left-out pairs K is worth at most ``bound + Σ_K (that amount)``.
+    ``score − μ_i − γ_j + max(P_i − Σ_{s j offers} ψ_is, max over specialties s it brings
+    of η_is)`` to the bound (its own rows get multiplier 0 and its member row's multiplier
+    cancels out), so every solution using left-out pairs K is worth at most
+    ``bound + Σ_K (that amount)``.
     """
     built = _build(inp, *_score_stage(inp, placed, short), integer=False)
-    solver = _highs(time_limit)
+    matrix, lo, hi = built.matrix, built.row_lo, built.row_hi
+    equal = lo == hi
+    upper_rows = ~equal & np.isfinite(hi)
+    lower_rows = ~equal & np.isfinite(lo)
     start = time.perf_counter()
-    status = solver.solve(built.builder)
+    # scipy's HiGHS returns the LP's duals (OR-Tools' model_builder does not, for HiGHS)
+    result = linprog(-built.objective,
+                     A_ub=sp.vstack([matrix[upper_rows], -matrix[lower_rows]]).tocsr(),
+                     b_ub=np.r_[hi[upper_rows], -lo[lower_rows]],
+                     A_eq=matrix[equal], b_eq=lo[equal],
+                     bounds=np.c_[np.zeros(len(built.upper)), built.upper], method="highs",
+                     options={"time_limit": max(float(time_limit), 0.1)})
     elapsed = time.perf_counter() - start
-    if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE):
+    if result.status != 0:
         return None
-    duals = np.asarray(solver._Solver__solve_helper.dual_values(), np.float64)  # noqa: SLF001
-    if len(duals) != len(built.row_lo):
-        return None
-    # either sign convention gives a valid bound; keep the tighter one
+    duals = np.zeros(len(lo))
+    n_upper = int(upper_rows.sum())
+    duals[upper_rows] = -result.ineqlin.marginals[:n_upper]
+    duals[lower_rows] += result.ineqlin.marginals[n_upper:]
+    duals[equal] = -result.eqlin.marginals
+    # any multipliers give a valid bound; keep the tighter sign in case of a convention change
     bound, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
                    key=lambda pair: pair[0])
     n, m = len(inp.needs_primary), len(inp.capacity)
@@ -302,8 +330,9 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     eta = read("label", n * n_labels).reshape(n, n_labels)
     gamma = read("capacity", m)
     pi = read("placed", 1)[0]
+    psi = read("primary_label", n * n_labels).reshape(n, n_labels)
     primary = inp.network_size * mu - zeta - pi
-    return PairPrices(bound, mu, primary, eta, gamma, elapsed)
+    return PairPrices(bound, mu, primary, eta, gamma, psi, elapsed)
 
 
 def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:
@@ -320,7 +349,7 @@ def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:
     return _solve(inp, objective, lambda model: {}, time_limit)
 
 
-def _score_stage(inp: MipInput, placed: int, short: int):
+def _score_stage(inp: MipInput, placed: int, short: int, at_least: float | None = None):
     """Objective and extra rows of stage 2 (also the LP of :func:`solve_lp_prices`)."""
 
     def objective(model: _Model) -> np.ndarray:
@@ -334,12 +363,18 @@ def _score_stage(inp: MipInput, placed: int, short: int):
         if len(model.short_mentors):
             s = model.n_cols - len(model.short_mentors) + np.arange(len(model.short_mentors))
             rows["short"] = (s, np.ones(len(s)), -np.inf, float(short))
+        if at_least is not None:
+            rows["at_least"] = (np.arange(model.n_x), inp.pair_value, float(at_least), np.inf)
         return rows
 
     return objective, extra
 
 
-def solve_score(inp: MipInput, placed: int, short: int, time_limit: float) -> MipSolution:
+def solve_score(inp: MipInput, placed: int, short: int, time_limit: float,
+                at_least: float | None = None, relative_gap: float = 0.0) -> MipSolution:
     """Stage 2: highest total score with at least ``placed`` primaries and at most
-    ``short`` units of minimum load missing."""
-    return _solve(inp, *_score_stage(inp, placed, short), time_limit)
+    ``short`` units of minimum load missing (and a total of at least ``at_least``, a value
+    known to be reachable: it lets the solver discard worse branches early). With a
+    ``relative_gap`` the solve stops once the solution is that close to its bound (status
+    "optimal" then means optimal within that gap: for a good first solution only)."""
+    return _solve(inp, *_score_stage(inp, placed, short, at_least), time_limit, relative_gap)

@@ -36,7 +36,7 @@ from matcher.export import write_run_folder
 from matcher.history import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
 from matcher.pipeline import run_match
 from matcher.records import MatchOutcome
-from matcher.sheets import Table, write_csv
+from matcher.sheets import Table, csv_bytes
 from scoring.config import ConfigError, ProgramConfig
 from scoring.errors import InputError
 from scoring.feedback import FeedbackSheet
@@ -329,18 +329,19 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
         raise InputError(f"--out {out_dir} is a run folder of the history this rematch reads "
                          "(the previous run or one before it); replacing it would lose that "
                          "history. Choose a new --out folder, e.g. runs/<next year>.")
-    folder = write_run_folder(result.outcome, out_dir, force=force,
-                              inputs={**inputs, "feedback": feedback.path}, quiet=quiet)
-    # write_run_folder has no previous_run argument yet; fill the field it leaves null.
-    record_path = folder / "run.json"
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    record["previous_run"] = previous_run_entry(history, folder)
-    record_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-    (folder / REMATCH_RECORD).write_text(
-        json.dumps(rematch_record(result, history, folder, feedback), indent=2,
-                   ensure_ascii=False) + "\n", encoding="utf-8")
-    write_csv(folder / FLAGS_FILE, Table("Flags", ("mentee_id", "flag", "message"),
-                                         [(f.mentee_id, f.kind, f.message)
-                                          for f in result.plan.flags]))
-    return folder
+    flags = result.plan.flags
+    names = {m.id: m.name for m in result.outcome.cohort.mentees}
+    record = rematch_record(result, history, out_dir, feedback)
+    # Everything goes through write_run_folder, so the folder is written all at once or not
+    # at all, with the previous run linked in run.json and the flags shown in report.html.
+    return write_run_folder(
+        result.outcome, out_dir, force=force, inputs={**inputs, "feedback": feedback.path},
+        quiet=quiet, previous_run=previous_run_entry(history, out_dir),
+        extra_files={
+            REMATCH_RECORD: (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode(),
+            FLAGS_FILE: csv_bytes(Table("Flags", ("mentee_id", "flag", "message"),
+                                        [(f.mentee_id, f.kind, f.message) for f in flags])),
+        },
+        report_sections=[Table("Rematch flags", ("Mentee", "Id", "Flag", "What to do"),
+                               [(names.get(f.mentee_id, ""), f.mentee_id, f.kind, f.message)
+                                for f in flags])])

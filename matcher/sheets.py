@@ -109,8 +109,9 @@ def _write_sheet(workbook: Workbook, table: Table) -> None:
 class _StyledCells:
     """Cells of one sheet: floats get the number format, long text wraps, the rest is plain.
 
-    A styled cell is built once per kind and copied: assigning a style through openpyxl's
-    descriptors looks it up in the workbook's style tables, which costs more than the cell.
+    Each kind's style is looked up in the workbook's style tables once and then shared by
+    its cells (openpyxl's ``_style``; the writer only reads it): assigning a style through
+    openpyxl's descriptors per cell cost more than writing the cell.
     """
 
     def __init__(self, sheet: object, number_format: str) -> None:
@@ -142,13 +143,13 @@ class _FixedTimeZipFile(zipfile.ZipFile):
         self._stamp = (max(fixed_time.year, 1980), fixed_time.month, fixed_time.day,
                        fixed_time.hour, fixed_time.minute, fixed_time.second)
 
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: ANN001, ANN201
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
         entry = zipfile.ZipInfo(name, date_time=self._stamp)
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = 0o600 << 16
         super().writestr(entry, data)
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: ANN001, ANN201
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
         # openpyxl's write-only sheets arrive as temporary files with their own mtime.
         self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())

@@ -50,6 +50,10 @@ from scoring.errors import InputError
 OBJECTIVES: tuple[str, ...] = ("total", "fair", "stable")
 #: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
 _F32 = 4e-7
+#: pairs added per mentee on the source side of a minimum cut that pruned pairs cross
+PLACEMENT_WIDEN = 8
+#: relative gap of the MIP solve that only provides a known solution for LP pricing
+FIRST_SOLVE_GAP = 1e-5
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class SolveOptions:
     mip_dense_pairs: int = 20_000  # the same for the MIP (HiGHS slows down on large models)
     mip_k_mentee: int = 10  # the MIP's starting k (pricing adds what the proof needs)
     mip_k_mentor: int = 40
-    mip_max_pairs: int = 250_000  # larger network models fall back to flow + greedy specialists
+    mip_max_pairs: int = 60_000  # larger network models: relaxed flow, repaired (with a bound)
     widen_per_mentee: int = 25  # pairs added per mentee when a certificate fails
     widen_slack: float = 0.5  # points: also add pairs this close to breaking a certificate
     max_rounds: int = 20
@@ -81,6 +85,9 @@ class _Engine:
     bound_points: float | None  # None: equal to the objective
     stats: dict[str, object] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    copies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # flow: (pair, label,
+    #   primary) per chosen arc, to check a relaxed flow against the network rules
+    value: float = 0.0  # total objective score of the engine's pairs (flow)
 
 
 @dataclass
@@ -104,31 +111,15 @@ class _Context:
         ok = ~np.isin(c.keys, self.banned_keys) if len(self.banned_keys) \
             else np.ones(len(c.mentee), bool)
         idx = np.nonzero(ok)[0]
-        idx = idx[np.lexsort((self.mentor_rank[c.mentor[idx]], self.mentee_rank[c.mentee[idx]]))]
+        order_key = self.mentee_rank[c.mentee[idx]] * self.problem.n_mentors + \
+            self.mentor_rank[c.mentor[idx]]
+        idx = idx[np.argsort(order_key)]  # keys are unique: no stable sort needed
         out = (c.mentee[idx], c.mentor[idx], c.score[idx])
         self._usable = ((id(c), c.version), out)
         return out
 
     def values(self, score: np.ndarray) -> np.ndarray:
         return np.rint(np.asarray(score, np.float64) * self.options.scale).astype(np.int64)
-
-    def labels_of(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-        """The one specialty a pair brings to a network mentee (-1: none / no slots)."""
-        if not self.problem.labels:
-            return np.full(len(mentee), -1, np.int64)
-        brings = self.residual.wants[mentee] & self.problem.offers[mentor]
-        label = np.where(brings.any(axis=1), np.argmax(brings, axis=1), -1)
-        return np.where(self.residual.slots[mentee] > 0, label, -1)
-
-    def label_matrix(self, rows: np.ndarray) -> np.ndarray:
-        """``labels_of`` for every mentor of some mentees at once (flow structure: at most
-        one specialty per pair, so a weighted overlap count names it)."""
-        m = self.problem.n_mentors
-        if not self.problem.labels:
-            return np.full((len(rows), m), -1, np.int64)
-        wants = self.residual.wants[rows] & (self.residual.slots[rows] > 0)[:, None]
-        weights = wants * np.arange(1, len(self.problem.labels) + 1, dtype=np.float32)
-        return np.rint(weights @ self.problem.offers.T.astype(np.float32)).astype(np.int64) - 1
 
     def pruned_mask(self, rows: np.ndarray) -> np.ndarray:
         """(rows × mentors) True where a pair is usable by a new member but not a candidate."""
@@ -168,15 +159,35 @@ def _add_best(ctx: _Context, mentee: np.ndarray, mentor: np.ndarray, badness: np
 
 # ----------------------------------------------------------------------------- flow engine
 
+def _label_copies(ctx: _Context, pm: np.ndarray, pj: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """One flow arc per (pair, specialty it brings), or one unlabelled arc: (pair index,
+    label or -1) per arc. With one specialty per pair this is the exact network flow; with
+    several it is a relaxation (see :func:`_solve_flow`)."""
+    if not ctx.problem.labels:
+        return np.arange(len(pm)), np.full(len(pm), -1, np.int64)
+    brings = ctx.residual.wants[pm] & ctx.problem.offers[pj] & \
+        (ctx.residual.slots[pm] > 0)[:, None]
+    k, label = np.nonzero(brings)
+    plain = np.nonzero(~brings.any(axis=1))[0]
+    copy_of = np.r_[plain, k]
+    labels = np.r_[np.full(len(plain), -1, np.int64), label]
+    order = np.argsort(copy_of, kind="stable")
+    return copy_of[order], labels[order]
+
+
 def _flow_input(ctx: _Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
                 threshold: int | None, use_scores: bool = True,
-                bonus: int | None = None) -> flow.FlowInput:
+                bonus: int | None = None) -> tuple[flow.FlowInput, np.ndarray]:
+    """The flow over usable pairs, and the pair index of each of its pair arcs."""
     r, values = ctx.residual, ctx.values(ps)
-    primary_ok = np.ones(len(pm), bool) if threshold is None else values >= threshold
-    return flow.FlowInput(ctx.mentee_rank, ctx.mentor_rank, pm, pj, values,
-                          ctx.labels_of(pm, pj), primary_ok, r.needs_primary, r.slots, r.wants,
+    copy_of, labels = _label_copies(ctx, pm, pj)
+    values = values[copy_of]
+    primary_ok = np.ones(len(copy_of), bool) if threshold is None else values >= threshold
+    return flow.FlowInput(ctx.mentee_rank, ctx.mentor_rank, pm[copy_of], pj[copy_of], values,
+                          labels, primary_ok, r.needs_primary, r.slots, r.wants,
                           r.capacity, r.minimum, ctx.cache.eligible_count > 0, use_scores,
-                          bonus)
+                          bonus), copy_of
 
 
 def _certify_placements(ctx: _Context, threshold: int | None = None) -> int:
@@ -200,7 +211,7 @@ def _certify_placements(ctx: _Context, threshold: int | None = None) -> int:
                 if threshold is not None:
                     ok &= sub >= np.float32(threshold / ctx.options.scale * (1 - _F32) - 1e-4)
                 amount = np.where(ok, sub + np.float32(1.0), np.float32(0.0))
-                bi, bj = best_per_row(chunk, amount, 4)
+                bi, bj = best_per_row(chunk, amount, PLACEMENT_WIDEN)
                 found_i.append(bi)
                 found_j.append(cols[bj])
         mentee = np.concatenate(found_i) if found_i else np.zeros(0, np.int64)
@@ -251,7 +262,7 @@ def _counts_function(ctx: _Context, networks_mip: bool) -> Callable[[int | None]
         return by_mip
 
     def by_flow(t: int | None) -> tuple:
-        sol = flow.solve_min_cost(_flow_input(ctx, *ctx.usable(), t, use_scores=False))
+        sol = flow.solve_min_cost(_flow_input(ctx, *ctx.usable(), t, use_scores=False)[0])
         return (sol.minimum_filled, sol.placed)
     return by_flow
 
@@ -281,11 +292,24 @@ def _reduced_cost_widen(ctx: _Context, graph: flow.FlowGraph, potentials: np.nda
             below = scores < np.float32(threshold / scale * (1 + _F32) + 1e-4)
             tail_node = np.where(below, -1, tail_node)
         if has_labels and (r.slots[rows] > 0).any():
-            label = ctx.label_matrix(rows)
-            tail_node = np.where(label >= 0, graph.l_node[rows[:, None], np.maximum(label, 0)],
-                                 tail_node)
-            node_f = np.where(tail_node >= 0, (d[np.maximum(tail_node, 0)] - shift) / scale,
-                              np.inf).astype(np.float32)
+            # a pair's arcs leave L(i, s) for each specialty s it brings (the smallest
+            # potential binds), or P_i when it brings none
+            wants = r.wants[rows] & (r.slots[rows] > 0)[:, None]
+            node_f = np.full(scores.shape, np.inf, np.float32)
+            labelled = np.zeros(scores.shape, bool)
+            for label in np.nonzero(wants.any(axis=0))[0]:
+                brings = wants[:, label][:, None] & ctx.problem.offers[:, label][None, :]
+                labelled |= brings
+                l_node = graph.l_node[rows, label]
+                l_f = np.where(l_node >= 0, (d[np.maximum(l_node, 0)] - shift) / scale,
+                               np.inf).astype(np.float32)
+                lower = brings & (l_f[:, None] < node_f)
+                node_f = np.where(lower, l_f[:, None], node_f)
+                tail_node = np.where(lower, l_node[:, None], tail_node)
+            direct_f = np.where(tail_node >= 0, (d[np.maximum(tail_node, 0)] - shift) / scale,
+                                np.inf).astype(np.float32)
+            node_f = np.where(labelled, node_f, direct_f)
+            tail_node = np.where(labelled & ~np.isfinite(node_f), -1, tail_node)
             reduced = node_f - scores - mentor_d[None, :]
         else:
             tail_f = np.where(r.needs_primary[rows], (d[graph.p_node[rows]] - shift) / scale,
@@ -317,6 +341,11 @@ def _reduced_cost_widen(ctx: _Context, graph: flow.FlowGraph, potentials: np.nda
 
 
 def _solve_flow(ctx: _Context, fair: bool) -> _Engine:
+    """Min-cost flow, certified over pruned pairs. Where a mentor brings several of a
+    mentee's specialties the flow gives it one arc per specialty: a relaxation (every valid
+    network maps to a flow of the same score, but the flow may use a mentor twice for one
+    mentee, or a specialist whose area another member also offers). The engine's
+    ``copies`` let the caller check the result; where it breaks no rule it is optimal."""
     threshold = None
     target = None
     if not ctx.residual.minimum.any():
@@ -331,7 +360,8 @@ def _solve_flow(ctx: _Context, fair: bool) -> _Engine:
         if small_bonus:
             bonus = int(ctx.values(ps).max(initial=0)) + 1
         started = time.perf_counter()
-        sol = flow.solve_min_cost(_flow_input(ctx, pm, pj, ps, threshold, bonus=bonus))
+        inp, copy_of = _flow_input(ctx, pm, pj, ps, threshold, bonus=bonus)
+        sol = flow.solve_min_cost(inp)
         ctx.stats["flow_seconds"] = round(time.perf_counter() - started, 4)
         ctx.stats["arcs"] = len(sol.graph.tails)
         if small_bonus and sol.status == "optimal" and sol.placed < target:
@@ -351,12 +381,41 @@ def _solve_flow(ctx: _Context, fair: bool) -> _Engine:
         ctx.stats["certified"] = False
     if sol.status != "optimal":
         raise RuntimeError(f"min-cost flow failed ({sol.status}); please report this cohort")
-    chosen = np.nonzero(sol.chosen)[0]
+    arcs = np.nonzero(sol.chosen)[0]
+    pairs, first = np.unique(copy_of[arcs], return_index=True)
+    as_primary = np.zeros(len(pm), bool)
+    as_primary[copy_of[arcs[sol.as_primary[arcs]]]] = True
     stats = {"lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
     if not ctx.cands.complete:
         ctx.stats.setdefault("certificate", "minimum cut and flow potentials")
-    return _Engine(chosen, sol.as_primary[chosen], "optimal", None, stats)
+    engine = _Engine(pairs, as_primary[pairs], "optimal", None, stats)
+    engine.copies = (copy_of[arcs], inp.pair_label[arcs], sol.as_primary[arcs])
+    engine.value = float(ps[copy_of[arcs]].sum())
+    return engine
+
+
+def _conflicts(ctx: _Context, engine: _Engine) -> np.ndarray:
+    """Mentees whose relaxed flow network breaks a rule: a mentor twice, or a specialist
+    whose specialty another member (locked ones included) also offers."""
+    pm, pj, _ = ctx.usable()
+    pair, label, primary = engine.copies
+    mentee, mentor = pm[pair], pj[pair]
+    offers = ctx.problem.offers
+    bad: set[int] = set()
+    keys = mentee * ctx.problem.n_mentors + mentor
+    unique_keys, counts = np.unique(keys, return_counts=True)
+    bad.update((unique_keys[counts > 1] // ctx.problem.n_mentors).tolist())
+    members: dict[int, list[int]] = {}
+    for i, j, _, _ in ctx.residual.locked:
+        members.setdefault(i, []).append(j)
+    for i, j in zip(mentee.tolist(), mentor.tolist(), strict=True):
+        members.setdefault(i, []).append(j)
+    for k in np.nonzero(~primary & (label >= 0))[0]:
+        i, s = int(mentee[k]), int(label[k])
+        if sum(bool(offers[j, s]) for j in members[i]) > 1:
+            bad.add(i)
+    return np.array(sorted(bad), np.int64)
 
 
 # ------------------------------------------------------------------------------ MIP engine
@@ -370,27 +429,31 @@ def _mip_input(ctx: _Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
                         r.capacity, r.minimum)
 
 
-def _price_pruned(ctx: _Context, duals: mip.PairPrices, threshold: int | None,
-                  allowance: float) -> tuple[int, float]:
-    """LP pricing of every pruned pair (see the module docstring): a pair can be in a better
-    solution only if ``score − μ_i − γ_j + max(P_i, max_s η_is) > allowance``; add each
-    mentee's worst offenders. Returns (offenders, sum of positive reduced costs)."""
+def _pruned_gains(ctx: _Context, duals: mip.PairPrices, threshold: int | None,
+                  floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LP pricing of every pruned pair (see :func:`matcher.mip.solve_lp_prices`): the pairs
+    whose gain ``score − μ_i − γ_j + max(P_i, max_s η_is)`` exceeds ``floor``, with their
+    gains (a float32 screen over the score cache, then exact float64)."""
     r, problem, scale = ctx.residual, ctx.problem, ctx.options.scale
-    n, n_labels = problem.n_mentees, len(problem.labels)
     offers = problem.offers
     mu = duals.mentee.astype(np.float32)
     gamma = duals.mentor.astype(np.float32)
     primary = np.where(r.needs_primary, duals.primary, -np.inf).astype(np.float32)
     eta = np.where(r.wants & (r.slots > 0)[:, None], duals.label, -np.inf).astype(np.float32)
-    screen_at = np.float32(allowance - 1e-3 - 1e-6 * abs(allowance))
+    psi = duals.primary_label.astype(np.float32)
+    offers_f = offers.T.astype(np.float32)
+    big = float(np.abs(duals.mentee).max(initial=0) + np.abs(duals.mentor).max(initial=0) +
+                np.abs(duals.primary).max(initial=0) + np.abs(duals.label).max(initial=0) +
+                np.abs(duals.primary_label).sum(axis=1).max(initial=0))
+    screen_at = np.float32(floor - 1e-3 - 4 * _F32 * (big + 100.0))
     hit_i, hit_j = [], []
-    for rows in _chunks(np.arange(n)):
+    for rows in _chunks(np.arange(problem.n_mentees)):
         scores = ctx.cache.approx[rows]
-        best = np.broadcast_to(primary[rows][:, None], scores.shape)
+        best = primary[rows][:, None] - psi[rows] @ offers_f
         if threshold is not None:
             best = np.where(scores >= np.float32(threshold / scale * (1 - _F32) - 1e-4), best,
                             np.float32(-np.inf))
-        for s in range(n_labels):
+        for s in range(len(problem.labels)):
             if np.isfinite(eta[rows, s]).any():
                 best = np.maximum(best, np.where(offers[:, s][None, :], eta[rows, s][:, None],
                                                  np.float32(-np.inf)))
@@ -400,18 +463,17 @@ def _price_pruned(ctx: _Context, duals: mip.PairPrices, threshold: int | None,
         hit_j.append(bj)
     mentee, mentor = np.concatenate(hit_i), np.concatenate(hit_j)
     gain = _exact_gain(ctx, duals, mentee, mentor, threshold)
-    positive = float(np.maximum(gain, 0).sum())
-    bad = gain > allowance
-    _add_best(ctx, mentee[bad], mentor[bad], gain[bad], ctx.options.widen_per_mentee)
-    return int(bad.sum()), positive
+    keep = gain > floor
+    return mentee[keep], mentor[keep], gain[keep]
 
 
 def _exact_gain(ctx: _Context, duals: mip.PairPrices, mentee: np.ndarray, mentor: np.ndarray,
                 threshold: int | None) -> np.ndarray:
-    """The pricing expression of :func:`_price_pruned` in float64 on exact pair values."""
+    """The gain of :func:`_pruned_gains` in float64, on exact pair values."""
     r, problem = ctx.residual, ctx.problem
     values = ctx.values(ctx.cache.objective(mentee, mentor))
-    best = np.where(r.needs_primary[mentee], duals.primary[mentee], -np.inf)
+    best = np.where(r.needs_primary[mentee], duals.primary[mentee] - (
+        duals.primary_label[mentee] * problem.offers[mentor]).sum(axis=1), -np.inf)
     if threshold is not None:
         best = np.where(values >= threshold, best, -np.inf)
     if problem.labels:
@@ -419,6 +481,30 @@ def _exact_gain(ctx: _Context, duals: mip.PairPrices, mentee: np.ndarray, mentor
         label_best = np.where(brings, duals.label[mentee], -np.inf).max(axis=1)
         best = np.maximum(best, label_best)
     return values / ctx.options.scale - duals.mentee[mentee] - duals.mentor[mentor] + best
+
+
+def _column_generation(ctx: _Context, threshold: int | None, placed: int,
+                       deadline: float) -> mip.PairPrices | None:
+    """Solve the candidates' LP relaxation and add the pruned pairs with a positive reduced
+    cost, until (nearly) none is left. Returns the last LP's prices, solved on the current
+    candidates (None when time or the size limit ran out first)."""
+    for round_number in range(ctx.options.max_rounds):
+        pm, pj, ps = ctx.usable()
+        if len(pm) > ctx.options.mip_max_pairs or time.perf_counter() > deadline:
+            return None
+        lp = mip.solve_lp_prices(_mip_input(ctx, pm, pj, ps, threshold), placed, 0,
+                                 max(deadline - time.perf_counter(), 1.0))
+        if lp is None:
+            return None
+        # the near-positive too: the next LP's duals move, and they may turn positive
+        mentee, mentor, gain = _pruned_gains(ctx, lp, threshold, -ctx.options.widen_slack)
+        positive = int((gain > 0.5 / ctx.options.scale).sum())
+        ctx.stats.setdefault("pricing", []).append((len(pm), round(lp.bound, 5), positive))
+        ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
+        if positive == 0 or round_number == ctx.options.max_rounds - 1:
+            return lp
+        add_pairs(ctx.cache, ctx.cands, mentee, mentor)
+    return None
 
 
 def _solve_mip(ctx: _Context, fair: bool, deadline: float) -> _Engine | None:
@@ -435,6 +521,16 @@ def _solve_mip(ctx: _Context, fair: bool, deadline: float) -> _Engine | None:
         placed, short = counts.placed, counts.minimum_short
     else:
         placed, short = _certify_placements(ctx, threshold), 0
+    lp = None
+    pruned = not ctx.cands.complete
+    if pruned and ctx.residual.minimum.any():
+        ctx.stats["certified"] = False
+        ctx.stats["certificate"] = "none: minimum loads with a pruned network model"
+    elif pruned:
+        lp = _column_generation(ctx, threshold, placed, deadline)
+        if lp is None:
+            ctx.stats["certified"] = False
+            ctx.stats["certificate"] = "LP column generation ran out of time or size"
     solves: list[tuple[int, float, float]] = []
     while True:
         pm, pj, ps = ctx.usable()
@@ -443,35 +539,42 @@ def _solve_mip(ctx: _Context, fair: bool, deadline: float) -> _Engine | None:
         if len(pm) > ctx.options.mip_max_pairs:
             return None
         inp = _mip_input(ctx, pm, pj, ps, threshold)
-        sol = mip.solve_score(inp, placed, short, max(deadline - time.perf_counter(), 1.0))
+        first = lp is not None and not solves
+        known = solves[-1][2] - 1e-4 if solves else None  # reachable: a cutoff for HiGHS
+        # the first of two solves only needs a good solution, not a proof
+        sol = mip.solve_score(inp, placed, short, max(deadline - time.perf_counter(), 1.0),
+                              known, FIRST_SOLVE_GAP if first else 0.0)
         if sol.status not in ("optimal", "feasible"):
             return None
         solves.append((len(pm), sol.wall_time, round(sol.objective, 5)))
-        if ctx.cands.complete or sol.status != "optimal":
+        if not first:
             break
-        if ctx.residual.minimum.any():
-            ctx.stats["certified"] = False
-            ctx.stats["certificate"] = "none: minimum loads with a pruned network model"
-            break
-        lp = mip.solve_lp_prices(inp, placed, short, max(deadline - time.perf_counter(), 1.0))
-        if lp is None:
-            ctx.stats["certified"] = False
-            ctx.stats["certificate"] = "LP relaxation not solved in time"
-            break
-        # a better solution must beat the optimum by one grid step; allow half of it
-        allowance = sol.objective - lp.bound + 0.5 / ctx.options.scale
-        offenders, positive = _price_pruned(ctx, lp, threshold, allowance)
-        ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
-        ctx.stats["lp_bound_full"] = round(lp.bound + positive, 5)
-        if offenders == 0:
+        # Reduced-cost fixing with the last LP's prices: a solution using pruned pairs K is
+        # worth at most lp.bound + Σ_K gain <= bound_full + gain_k for any k in K, where
+        # bound_full = lp.bound + Σ positive gains is an upper bound on the full problem.
+        # So no solution using a pair with gain <= sol − bound_full beats sol; add every
+        # other pair and solve once more, exactly.
+        _, _, positive = _pruned_gains(ctx, lp, threshold, 0.0)
+        bound_full = lp.bound + float(positive.sum())
+        allowance = sol.objective - bound_full + 0.5 / ctx.options.scale
+        if allowance > 0:  # the full problem's bound meets the known solution: it is optimal
+            sol.bound = min(sol.bound, bound_full) if sol.status == "optimal" else bound_full
+            sol.status = "optimal"
+            ctx.stats["lp_bound"] = round(bound_full, 5)
             ctx.stats["certificate"] = (
-                f"LP pricing: every pruned pair's reduced cost is within the pruned model's "
-                f"integrality gap ({sol.objective - lp.bound:.5f} points)")
+                f"LP bound: the LP relaxation's duals bound every solution, pruned pairs "
+                f"included, by {bound_full:.5f}, which this solution reaches")
             break
-        if time.perf_counter() > deadline:
-            ctx.stats["certified"] = False
-            ctx.stats["certificate"] = f"time ran out with {offenders} pruned pairs unpriced"
-            break
+        mentee, mentor, gain = _pruned_gains(ctx, lp, threshold, allowance)
+        if len(ctx.cands.mentee) + len(gain) > ctx.options.mip_max_pairs:
+            return None
+        add_pairs(ctx.cache, ctx.cands, mentee, mentor)
+        ctx.stats["pricing"].append((len(pm), round(lp.bound, 5), len(gain)))
+        ctx.stats["lp_bound"] = round(bound_full, 5)
+        ctx.stats["certificate"] = (
+            f"LP pricing: the LP relaxation's duals bound every solution by "
+            f"{bound_full:.5f}; no pruned pair's reduced cost exceeds {allowance:.5f} (a "
+            f"known solution minus that bound), so none can be in a better solution")
     chosen = np.nonzero(sol.chosen)[0]
     # (candidate pairs, optimum) per solve; timings apart so run records stay reproducible
     stats = {"mip_seconds": round(sum(s[1] for s in solves), 3),
@@ -481,16 +584,17 @@ def _solve_mip(ctx: _Context, fair: bool, deadline: float) -> _Engine | None:
     return _Engine(chosen, sol.as_primary[chosen], sol.status, sol.bound, stats)
 
 
-def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
-    """When the MIP is out of reach: exact primaries by flow (most placed, then best primary
-    total, or the fair floor; certified like the flow engine), then specialists added best
-    score first wherever every rule still holds. Reported as ``feasible`` with an upper
-    bound (:func:`_best_scores_bound`)."""
+def _greedy_networks(ctx: _Context, fair: bool, start: _Engine | None = None) -> _Engine:
+    """Specialists added best score first, wherever every rule still holds, to ``start``
+    (valid networks) or else to exact primaries by flow (most placed, then best primary
+    total, or the fair floor; certified like the flow engine): a good feasible network
+    solution, fast."""
     r, problem = ctx.residual, ctx.problem
-    primaries = dataclasses.replace(r, slots=np.zeros_like(r.slots))
-    primary_ctx = _Context(problem, ctx.options, ctx.cache, ctx.cands, primaries,
-                           ctx.mentee_rank, ctx.mentor_rank, ctx.banned_keys, ctx.stats)
-    engine = _solve_flow(primary_ctx, fair)
+    engine = start
+    if engine is None:
+        primaries = dataclasses.replace(r, slots=np.zeros_like(r.slots))
+        primary_ctx = dataclasses.replace(ctx, residual=primaries, _usable=None)
+        engine = _solve_flow(primary_ctx, fair)
     pm, pj, ps = ctx.usable()
     chosen = np.zeros(len(pm), bool)
     chosen[engine.pairs] = True
@@ -506,6 +610,12 @@ def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
         if role == "specialist":
             covered.setdefault(i, set()).add(label)
     slots = r.slots.copy()
+    if engine.copies is not None:  # a start with specialists: their labels are covered
+        pair, label, primary = engine.copies
+        for k, s in zip(pair[~primary & (label >= 0)].tolist(),
+                        label[~primary & (label >= 0)].tolist(), strict=True):
+            covered.setdefault(int(pm[k]), set()).add(s)
+            slots[pm[k]] -= 1
     brings_any = (r.wants[pm] & problem.offers[pj]).any(axis=1) & (slots[pm] > 0)
     open_pairs = np.nonzero(brings_any & ~chosen)[0]
     for k in open_pairs[np.argsort(-ps[open_pairs], kind="stable")]:
@@ -523,15 +633,82 @@ def _networks_fallback(ctx: _Context, fair: bool) -> _Engine:
         load[j] += 1
         chosen[k] = True
     picked = np.nonzero(chosen)[0]
-    bound = _best_scores_bound(ctx)
+    return _Engine(picked, as_primary[picked], "feasible", None, engine.stats)
+
+
+def _repaired(ctx: _Context, relaxed: _Engine, conflicts: np.ndarray) -> _Engine:
+    """The relaxed flow's networks with the rule-breaking ones cut back to their primary."""
+    pm = ctx.usable()[0]
+    pair, label, primary = relaxed.copies
+    keep = primary | ~np.isin(pm[pair], conflicts)
+    pairs, first = np.unique(pair[keep], return_index=True)
+    engine = _Engine(pairs, primary[keep][first], "feasible", None, dict(relaxed.stats))
+    engine.copies = (pair[keep], label[keep], primary[keep])
+    return engine
+
+
+def _networks_fallback(ctx: _Context, fair: bool, relaxed: _Engine | None = None,
+                       conflicts: np.ndarray | None = None) -> _Engine:
+    """When the MIP is out of reach: :func:`_greedy_networks` (from the relaxed flow's
+    networks, repaired, when there is one), reported as ``feasible`` with an upper bound:
+    the relaxed flow's optimum when it is certified, else each mentee's best scores."""
+    certified = bool(ctx.stats.get("certified", True))
+    start = _repaired(ctx, relaxed, conflicts) if relaxed is not None else None
+    engine = _greedy_networks(ctx, fair, start)
+    if relaxed is not None and certified:
+        bound = relaxed.value
+        how = "the flow relaxation's certified optimum"
+    else:
+        bound, how = _best_scores_bound(ctx), "each mentee's best scores"
     ctx.stats["certified"] = False
-    ctx.stats["certificate"] = ("primaries: minimum cut and flow potentials; specialists: "
-                                "greedy, bound: each mentee's best scores")
-    return _Engine(picked, as_primary[picked], "feasible", bound, engine.stats,
+    ctx.stats["certificate"] = (f"primaries and most networks: flow; "
+                                f"{0 if conflicts is None else len(conflicts)} networks "
+                                f"repaired greedily; bound: {how}")
+    return _Engine(engine.pairs, engine.as_primary, "feasible", bound, engine.stats,
                    ["The network model was too large for the MIP within the time limit: "
                     "primaries are optimal, specialists were added best score first; the "
                     "bound and gap say how far from the optimum the total can be. Raise "
                     "[solver] time_limit_seconds or mip_max_pairs for a proven optimum."])
+
+
+def _solve_networks(ctx: _Context, deadline: float) -> tuple[str, _Engine]:
+    """Networks where a mentor may bring several of a mentee's specialties: the relaxed
+    flow first (:func:`_solve_flow`); when its networks break no rule they are optimal.
+    Else the MIP (small enough models), else the relaxed networks repaired, with the relaxed
+    optimum as the bound."""
+    relaxed_ctx = dataclasses.replace(ctx, stats={}, _usable=None)
+    relaxed = _solve_flow(relaxed_ctx, fair=False)
+    conflicts = _conflicts(relaxed_ctx, relaxed)
+    certified = relaxed_ctx.stats.get("certified", True)
+    ctx.stats["relaxation"] = {"value": round(relaxed.value, 5),
+                               "networks_breaking_rules": len(conflicts),
+                               "certified": certified}
+    if not len(conflicts):
+        ctx.stats.update(relaxed_ctx.stats)
+        ctx.stats["certificate"] = ("flow relaxation (one arc per specialty a mentor brings) "
+                                    "whose optimum breaks no rule" +
+                                    ("; minimum cut and flow potentials" if not
+                                     ctx.cands.complete else ""))
+        relaxed.stats = {}
+        return "min_cost_flow", relaxed
+    old_pm, old_pj, _ = ctx.usable()
+    result = _solve_mip(ctx, False, deadline)
+    if result is not None:
+        return "mip_highs", result
+    # the MIP may have added candidates: find the relaxed pairs again
+    pm, pj, _ = ctx.usable()
+    keys = pm * ctx.problem.n_mentors + pj
+    order = np.argsort(keys)
+
+    def moved(index: np.ndarray) -> np.ndarray:
+        old = old_pm[index] * ctx.problem.n_mentors + old_pj[index]
+        return order[np.searchsorted(keys[order], old)]
+
+    pair, label, primary = relaxed.copies
+    relaxed.pairs = moved(relaxed.pairs)
+    relaxed.copies = (moved(pair), label, primary)
+    ctx.stats["certified"] = certified
+    return "flow_then_greedy_specialists", _networks_fallback(ctx, False, relaxed, conflicts)
 
 
 def _best_scores_bound(ctx: _Context) -> float:
@@ -544,8 +721,8 @@ def _best_scores_bound(ctx: _Context) -> float:
     for rows in _chunks(np.nonzero(places > 0)[0]):
         scores = np.where(ctx.pruned_mask(rows) | ctx.cands.mask(rows), ctx.cache.approx[rows],
                           -np.inf)
-        top = -np.sort(-np.partition(-scores, min(most, scores.shape[1]) - 1, axis=1)
-                       [:, :most], axis=1) if scores.shape[1] else scores
+        top = -np.partition(-scores, min(most, scores.shape[1]) - 1, axis=1)[:, :most]
+        top = -np.sort(-top, axis=1)
         use = (np.arange(top.shape[1])[None, :] < places[rows][:, None]) & np.isfinite(top)
         # float32 rounding: add a margin so the bound stays an upper bound
         total += float((top.astype(np.float64) * (1 + _F32) + 1.0 / scale)[use].sum())
@@ -673,10 +850,12 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
     deadline = started + options.time_limit
     if not use_mip:
         engine_name, result = "min_cost_flow", _solve_flow(ctx, fair)
-    else:
+    elif fair:  # the fair floor cannot be kept by a relaxed flow's primaries
         engine_name, result = "mip_highs", _solve_mip(ctx, fair, deadline)
         if result is None:
             engine_name, result = "flow_then_greedy_specialists", _networks_fallback(ctx, fair)
+    else:
+        engine_name, result = _solve_networks(ctx, deadline)
     stats.setdefault("certified", True)
     stats.setdefault("certificate", "every eligible pair" if ctx.cands.complete else "")
     stats["candidate_pairs"] = len(ctx.cands.mentee)

@@ -11,8 +11,9 @@ templates (``*.txt.j2``, e-mail bodies) are left as written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,37 @@ def _template_errors(name: str) -> Iterator[None]:
     except jinja2.UndefinedError as exc:
         raise ConfigError(f"Template {name}: {exc.message}. Use only the variables the "
                           f"built-in template uses.") from None
+
+
+@dataclass(frozen=True)
+class PlanPages:
+    """One pair's plan as written: Markdown, a standalone HTML page, and the HTML body that
+    all_plans.html shows too."""
+
+    markdown: str
+    html: str
+    body: str
+
+
+class PlanRenderer:
+    """Renders plans with a run's templates, each plan's HTML body once for both pages."""
+
+    def __init__(self, templates: Templates) -> None:
+        self.templates = templates
+        self._body = templates.macro("_plan_body.html.j2", "plan_body")
+
+    def __call__(self, plan: Any) -> PlanPages:
+        """The pages of one :class:`~matcher.plans.PairPlan`."""
+        body = self._body(plan)
+        return PlanPages(markdown=self.templates.render("plan.md.j2", plan=plan),
+                         html=self.templates.render("plan.html.j2", plan=plan, body=body),
+                         body=body)
+
+    def combined(self, plans: Sequence[Any], bodies: Sequence[str]) -> str:
+        """all_plans.html: a table of contents, then every plan's body (one per page)."""
+        program = plans[0].program if plans else ""
+        return self.templates.render("plans_combined.html.j2", plans=plans, bodies=bodies,
+                                     program=program)
 
 
 def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Templates:

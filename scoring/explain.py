@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.errors import InputError
@@ -340,28 +341,55 @@ def _communication_evidence(features: CohortFeatures, i: int, j: int
 
 
 def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig,
-                 block: ScoreBlock, k: int, i: int, j: int, mentor: int) -> PairExplanation:
-    """Read pair (block row k = mentee i, column j of ``features`` = cohort mentor
-    ``mentor``) out of a score block."""
-    weights = component_weights(config)
-    values = [float(block.components[name][k, j]) for name in COMPONENTS]
-    raw = [100.0 * w * v / weights.sum() for w, v in zip(weights, values, strict=True)]
-    score = round(float(block.total[k, j]), 1)
+                 weights: Sequence[float], total_weight: float,
+                 pair: _PairNumbers) -> PairExplanation:
+    """The explanation of one pair from its numbers (column ``pair.j`` of ``features`` is
+    cohort mentor ``pair.mentor``)."""
+    raw = [100.0 * w * v / total_weight for w, v in zip(weights, pair.values, strict=True)]
+    score = round(pair.total, 1)
     points = rounded_points(raw, score)
     parts, named = [], {}
-    for name, weight, value, point in zip(COMPONENTS, weights, values, points, strict=True):
-        sentence, neutral, items = _evidence(features, config, i, j, name)
+    for name, weight, value, point in zip(COMPONENTS, weights, pair.values, points, strict=True):
+        sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name)
         named[name] = items
-        parts.append(ComponentPoints(name=name, weight=float(weight), value=value,
+        parts.append(ComponentPoints(name=name, weight=weight, value=value,
                                      points=point, evidence=sentence, neutral=neutral))
-    broken = tuple(rule for rule, mask in block.violations.items() if mask[k, j])
     return PairExplanation(
-        mentee_id=features.mentee_ids[i], mentor_id=features.mentor_ids[j], score=score,
-        eligible=bool(block.eligible[k, j]), broken_rules=broken, components=tuple(parts),
+        mentee_id=features.mentee_ids[pair.i], mentor_id=features.mentor_ids[pair.j],
+        score=score, eligible=pair.eligible, broken_rules=pair.broken, components=tuple(parts),
         shared_areas=named["need_coverage"], shared_terms=named["goal_text"],
         shared_modes=named["communication"],
-        rule_sentences=tuple(rule_sentence(rule, config) for rule in broken),
-        mentee_name=cohort.mentees[i].name, mentor_name=cohort.mentors[mentor].name)
+        rule_sentences=tuple(rule_sentence(rule, config) for rule in pair.broken),
+        mentee_name=cohort.mentees[pair.i].name, mentor_name=cohort.mentors[pair.mentor].name)
+
+
+@dataclass(frozen=True)
+class _PairNumbers:
+    """A pair's numbers as the scorer computed them: mentee row i, column j of the block's
+    features (cohort mentor ``mentor``), component values, total, eligibility, broken rules."""
+
+    i: int
+    j: int
+    mentor: int
+    values: list[float]
+    total: float
+    eligible: bool
+    broken: tuple[str, ...]
+
+
+def _pair_numbers(block: ScoreBlock, rows: list[int], columns: list[int],
+                  mentors: list[int], local_rows: list[int]) -> list[_PairNumbers]:
+    """Every listed pair's numbers, read out of ``block`` in one indexing per array."""
+    k, j = np.array(local_rows, dtype=np.intp), np.array(columns, dtype=np.intp)
+    values = np.stack([block.components[name][k, j] for name in COMPONENTS], axis=1).tolist()
+    totals, eligible = block.total[k, j].tolist(), block.eligible[k, j].tolist()
+    broken = [rule for rule, mask in block.violations.items() if mask[k, j].any()]
+    masks = {rule: block.violations[rule][k, j].tolist() for rule in broken}
+    return [_PairNumbers(i=rows[p], j=columns[p], mentor=mentors[p], values=values[p],
+                         total=totals[p], eligible=eligible[p],
+                         broken=tuple(rule for rule in block.violations
+                                      if rule in masks and masks[rule][p]))
+            for p in range(len(rows))]
 
 
 def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[str, str]],
@@ -373,7 +401,8 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
 
     Pairs are scored in blocks of :data:`EXPLAIN_BLOCK_ROWS` mentees against only the
     mentors those mentees are paired with (:func:`_mentor_columns`), so explaining a whole
-    run's pairs costs about as much as scoring the pairs themselves, not the whole cohort.
+    run's pairs costs about as much as scoring the pairs themselves, not the whole cohort;
+    each block's numbers are read out for all its pairs at once.
     """
     features = features if features is not None else build_features(cohort, config)
     mentee_at, mentor_at = _positions(features.mentee_ids), _positions(features.mentor_ids)
@@ -384,6 +413,18 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
         by_row.setdefault(i, set()).add(j)
     rows = sorted(by_row)
     found: dict[tuple[int, int], PairExplanation] = {}
+    # The blocks are small (a few hundred mentees x mentors): extra BLAS threads only add
+    # hand-over costs, which grow tenfold when another process keeps the other core busy.
+    with threadpool_limits(limits=1, user_api="blas"):
+        _explain_blocks(cohort, config, features, rows, by_row, found)
+    return [found[pair] for pair in indexed]
+
+
+def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatures,
+                    rows: list[int], by_row: dict[int, set[int]],
+                    found: dict[tuple[int, int], PairExplanation]) -> None:
+    weight_array = component_weights(config)
+    weights, total_weight = weight_array.tolist(), float(weight_array.sum())
     for start in range(0, len(rows), EXPLAIN_BLOCK_ROWS):
         chunk = rows[start:start + EXPLAIN_BLOCK_ROWS]
         columns = sorted(set().union(*(by_row[i] for i in chunk)))
@@ -392,11 +433,13 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
             local, columns = features, list(range(features.n_mentors))
         column_at = {j: c for c, j in enumerate(columns)}
         block = score_block(local, config, np.array(chunk, dtype=np.intp))
-        for k, i in enumerate(chunk):
-            for j in sorted(by_row[i]):
-                found[(i, j)] = _explain_one(cohort, local, config, block, k, i,
-                                             column_at[j], j)
-    return [found[pair] for pair in indexed]
+        chosen = [(k, i, j) for k, i in enumerate(chunk) for j in sorted(by_row[i])]
+        numbers = _pair_numbers(block, [i for _, i, _ in chosen],
+                                [column_at[j] for _, _, j in chosen],
+                                [j for _, _, j in chosen], [k for k, _, _ in chosen])
+        for pair in numbers:
+            found[(pair.i, pair.mentor)] = _explain_one(cohort, local, config, weights,
+                                                         total_weight, pair)
 
 
 #: Mentee rows per scoring block when explaining many pairs.

@@ -7,8 +7,12 @@ import json
 
 import icalendar
 from fixtures_outputs import make_outcome, write_inputs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Parameters
+from icalendar.parser import Contentline
 
-from matcher.calendar import pair_calendar
+from matcher.calendar import fold_line, pair_calendar
 from matcher.export import write_run_folder
 from matcher.plans import build_plans
 
@@ -80,3 +84,22 @@ def test_no_start_date_means_no_calendar_folder_and_the_run_says_so(tmp_path):
     # Plans still list the meetings by month, without dates.
     plan = (out / "plans" / "ana_uni.example__ada_uni.example.md").read_text()
     assert "| 2 | month 3 |" in plan
+
+
+def test_calendar_bytes_are_exactly_what_icalendar_writes():
+    # Names with accents, an em dash, and the characters iCalendar escapes (, ; \) in
+    # lines long enough to fold: icalendar must read the file and write the same bytes.
+    outcome, explanations = make_outcome(mentee_name="Zoë Ñúñez-O'Brien, Jr.; MD \\ PhD",
+                                         mentor_name="Dr. 李 Ada — Byron")
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    for plan in build_plans(outcome, by_pair):
+        data = pair_calendar(plan, dt.date(2025, 9, 1))
+        assert icalendar.Calendar.from_ical(data).to_ical() == data
+        assert max(len(line) for line in data.split(b"\r\n")) <= 75
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ,;:\\^\"é—李😀"), max_size=400))
+def test_folding_matches_icalendar_for_any_text(text):
+    line = Contentline.from_parts("DESCRIPTION", Parameters(), icalendar.vText(text))
+    assert fold_line(line) == line.to_ical()

@@ -188,3 +188,33 @@ def test_explanations_reuse_given_features_and_match_a_fresh_build():
     fresh = explain_pairs(cohort, CONFIG, [("ana", "bo")])[0]
     assert again == fresh
     assert np.isclose(sum(c.points for c in fresh.components), fresh.score)
+
+
+def test_explaining_some_pairs_gives_what_explaining_every_pair_gives(tmp_path_factory):
+    # explain_pairs scores each block of mentees against only the mentors they are paired
+    # with; every rule kind (built-in and custom: mentor, mentee and pair side) must read
+    # the same values there as against the whole cohort.
+    cohort, config = sample_cohort(tmp_path_factory)
+    raw = {**config.raw, "rules": {
+        **config.raw.get("rules", {}), "cross_institution": True, "max_time_zone_gap_hours": 6,
+        "custom": [
+            {"name": "faculty_only", "side": "mentor", "field": "career_stage",
+             "operator": ">=", "value": "early_career_faculty"},
+            {"name": "small_networks", "side": "mentee", "field": "network_size",
+             "operator": "<=", "value": 2},
+            {"name": "other_specialty", "field": "pair.specialty", "operator": "different"},
+        ]}}
+    config = config_from_dict(raw)
+    features = build_features(cohort, config)
+    every = explain_pairs(cohort, config,
+                          [(e.id, m.id) for e in cohort.mentees for m in cohort.mentors],
+                          features)
+    by_pair = {(x.mentee_id, x.mentor_id): x for x in every}
+    rng = np.random.default_rng(7)
+    some = [(e.id, cohort.mentors[j].id) for e in cohort.mentees
+            for j in rng.choice(len(cohort.mentors), 2, replace=False)]
+    rng.shuffle(some)
+    assert explain_pairs(cohort, config, some, features) == [by_pair[p] for p in some]
+    assert {by_pair[p].eligible for p in some} == {True, False}
+    broken = {rule for p in some for rule in by_pair[p].broken_rules}
+    assert {"faculty_only", "small_networks", "other_specialty", "cross_institution"} <= broken

@@ -23,6 +23,8 @@ from matcher.export import write_run_folder
 from matcher.pipeline import run_match
 from matcher.plans import Labels, file_stems
 from matcher.safe_cells import safe_cell
+from matcher.sheets import Table
+from matcher.snapshot import SNAPSHOT_PATH, read_snapshot, snapshot_bytes
 from scoring.config import load_config
 from scoring.errors import InputError
 from scoring.explain import ComponentPoints, explain_pairs
@@ -122,6 +124,8 @@ def test_run_record(run_folder):
     assert record["counts"]["placed"] == 2 and record["counts"]["unplaced"] == 1
     assert record["counts"]["plans"] == 3 and record["previous_run"] is None
     assert "created_at" in record
+    # the names extra run fields may not take are exactly the record's own
+    assert set(record) == set(export.RUN_RECORD_KEYS)
 
 
 def test_previous_run_is_recorded_when_given_and_quiet_writes_nothing(tmp_path, capsys):
@@ -148,6 +152,80 @@ def test_rerun_is_byte_identical_except_created_at(tmp_path):
             assert all(b'"created_at"' in line for line in differing)
         else:
             assert a == b, relative
+
+
+def test_extra_files_and_run_fields_are_part_of_the_folder(tmp_path):
+    outcome, explanations = make_outcome()
+    link = {"path": "../2024", "sha256": "cd" * 32}
+    out = write_run_folder(
+        outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+        explanations=explanations, quiet=True, previous_run=link,
+        extra_files={"rematch.json": b'{"a": 1}\n', "notes/flags.csv": b"x,y\r\n"},
+        extra_run_fields={"feedback": {"sha256": "ef" * 32}})
+    assert (out / "rematch.json").read_bytes() == b'{"a": 1}\n'
+    assert (out / "notes" / "flags.csv").read_bytes() == b"x,y\r\n"
+    record = json.loads((out / "run.json").read_text())
+    assert record["previous_run"] == link
+    assert record["feedback"] == {"sha256": "ef" * 32}
+    assert record["counts"]["plans"] == 3  # the usual record is all still there
+
+
+def test_extra_files_are_written_all_or_nothing(tmp_path, monkeypatch):
+    outcome, explanations = make_outcome()
+    real_write_bytes = Path.write_bytes
+
+    def failing_on_flags(path, data):
+        if path.name == "flags.csv":
+            raise OSError("disk full")
+        return real_write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_on_flags)
+    with pytest.raises(OSError, match="disk full"):
+        write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+                         explanations=explanations, quiet=True,
+                         extra_files={"rematch.json": b"{}", "flags.csv": b"x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../outside.txt", "a/../../b", "pairings.csv",
+                                  "run.json", "plans/extra.html", "audit/cohort.json", "",
+                                  "a//b", "C:\\x"])
+def test_extra_files_may_not_escape_or_replace_the_runs_own_files(tmp_path, name):
+    outcome, explanations = make_outcome()
+    with pytest.raises(ValueError, match="extra file"):
+        write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+                         explanations=explanations, quiet=True, extra_files={name: b"x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_extra_run_fields_may_not_replace_the_record(tmp_path):
+    outcome, explanations = make_outcome()
+    with pytest.raises(ValueError, match="counts"):
+        write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+                         explanations=explanations, quiet=True,
+                         extra_run_fields={"counts": {}})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_the_cohort_snapshot_is_written_for_audits(run_folder):
+    outcome, _ = make_outcome()
+    snapshot = (run_folder / SNAPSHOT_PATH).read_bytes()
+    assert snapshot == snapshot_bytes(outcome.cohort, outcome.config)
+    assert read_snapshot(snapshot).mentee_index() == outcome.cohort.mentee_index()
+    record = json.loads((run_folder / "run.json").read_text())
+    assert record["snapshot"] == {"file": "audit/cohort.json",
+                                  "sha256": hashlib.sha256(snapshot).hexdigest()}
+
+
+def test_report_shows_sections_a_caller_adds(tmp_path):
+    outcome, explanations = make_outcome()
+    flags = Table("Rematch flags", ("Mentee", "Flag"), [("<b>Ana</b>", "jumper")])
+    out = write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
+                           explanations=explanations, quiet=True, report_sections=[flags])
+    report = (out / "report.html").read_text()
+    section = report[report.index('<section id="rematch-flags">'):]
+    assert "<h2>Rematch flags</h2>" in section and "jumper" in section
+    assert "&lt;b&gt;Ana&lt;/b&gt;" in section and "<b>Ana</b>" not in section
 
 
 def test_existing_folder_is_refused_without_force(tmp_path):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matcher.locks import read_pair_sheet
-from matcher.pipeline import run_match
+from matcher.pipeline import _specialties, run_match
 from scoring.config import load_config
 from scoring.errors import InputError, IntakeError, InvalidCohortError
+from scoring.features import build_features
 from scoring.intake import read_cohort
+from scoring.scorer import score_cohort
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -88,3 +91,52 @@ def test_networks_cover_distinct_areas_in_every_objective(sample):
             covers = [p.covers for p in network.specialists]
             assert None not in covers and len(set(covers)) == len(covers)
             assert len({p.mentor_id for p in network.pairings}) == len(network.pairings)
+
+
+def test_keep_bonus_changes_the_choice_but_never_the_reported_scores(sample):
+    cohort, config = sample
+    plain = run_match(cohort, config, network_size=1, progress=False)
+    made = {(p.mentee_id, p.mentor_id): p.score for n in plain.networks for p in n.pairings}
+    scores = score_cohort(cohort, config)
+    # an eligible pair the plain run did not make, for a mentee it placed
+    i, j = next((i, j) for i, j in zip(*np.nonzero(scores.eligible), strict=True)
+                if (cohort.mentees[i].id, cohort.mentors[j].id) not in made
+                and any(key[0] == cohort.mentees[i].id for key in made))
+    key = (cohort.mentees[i].id, cohort.mentors[j].id)
+    outcome = run_match(cohort, config, network_size=1, keep_bonus={key: 100.0},
+                        progress=False)
+    pairs = {(p.mentee_id, p.mentor_id): p.score for n in outcome.networks for p in n.pairings}
+    assert key in pairs  # 100 points outweigh any score difference
+    assert pairs[key] == pytest.approx(scores.total[i, j])  # reported: the scorer's score
+    assert outcome.result.stats["keep_bonus_points"] == 100.0
+    assert outcome.result.objective == pytest.approx(sum(pairs.values()))
+    assert outcome.result.objective < plain.result.objective  # the bonus bought the change
+    assert all(made[k] == v for k, v in pairs.items() if k in made)
+
+
+def test_locks_may_name_the_role(sample):
+    cohort, config = sample
+    features = build_features(cohort, config)
+    labels, wants, offers = _specialties(features)
+    first = run_match(cohort, config, network_size=2, progress=False)
+    index = cohort.mentor_index()
+
+    def swappable(network) -> bool:  # the primary brings a wanted area the specialist lacks
+        if len(network.pairings) != 2:
+            return False
+        i = cohort.mentee_index()[network.mentee_id]
+        p, s = index[network.primary.mentor_id], index[network.specialists[0].mentor_id]
+        return bool((wants[i] & offers[p] & ~offers[s]).any())
+
+    network = next(n for n in first.networks if swappable(n))
+    primary, specialist = network.primary, network.specialists[0]
+    swapped = run_match(cohort, config, network_size=2, progress=False, locks=[
+        (network.mentee_id, specialist.mentor_id, "primary"),
+        (network.mentee_id, primary.mentor_id, "specialist")])
+    got = next(n for n in swapped.networks if n.mentee_id == network.mentee_id)
+    assert {p.mentor_id: (p.role, p.locked) for p in got.pairings} == {
+        specialist.mentor_id: ("primary", True), primary.mentor_id: ("specialist", True)}
+    assert got.specialists[0].covers in labels
+    with pytest.raises(InputError, match="role 'boss'"):
+        run_match(cohort, config, network_size=2, progress=False,
+                  locks=[(network.mentee_id, primary.mentor_id, "boss")])

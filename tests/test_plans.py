@@ -7,7 +7,7 @@ from fixtures_outputs import CONFIG, GOALS_ANA, make_outcome
 
 from matcher.plans import build_plans, file_stems, shared_working_hours, time_zone_label
 from matcher.schedule import primary_schedule, specialist_schedule
-from matcher.templating import Templates, templates_for
+from matcher.templating import PlanRenderer, Templates, templates_for
 from scoring.config import ConfigError, config_from_dict
 
 
@@ -19,8 +19,8 @@ def _plans(**kwargs):
 
 def test_plan_names_shared_areas_terms_goals_and_reasons():
     plan = _plans()[("ana@uni.example", "ada@uni.example")]
-    markdown = Templates().render("plan.md.j2", plan=plan)
-    html = Templates().render("plan.html.j2", plan=plan)
+    pages = PlanRenderer(Templates())(plan)
+    markdown, html = pages.markdown, pages.html
     for text in (markdown, html):
         # Shared areas with the vocabulary's labels, shared terms, goals as written.
         assert "Research/Scholarship" in text and "Grant writing" in text
@@ -91,10 +91,11 @@ def test_participant_text_is_escaped_in_html_and_markdown():
     name = "<script>alert(1)</script>"
     plans = _plans(mentee_name=name, goals="<img src=x onerror=alert(2)> my goals")
     plan = plans[("ana@uni.example", "ada@uni.example")]
-    html = Templates().render("plan.html.j2", plan=plan)
-    combined = Templates().render("plans_combined.html.j2", plans=list(plans.values()),
-                                  program="P")
-    markdown = Templates().render("plan.md.j2", plan=plan)
+    render = PlanRenderer(Templates())
+    pages = render(plan)
+    html, markdown = pages.html, pages.markdown
+    combined = render.combined(list(plans.values()),
+                               [render(p).body for p in plans.values()])
     for text in (html, combined):
         assert "<script>alert" not in text and "<img src=x" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -150,7 +151,7 @@ def test_program_templates_override_the_built_in_ones(tmp_path):
     templates = templates_for(config)
     assert templates.render("plan.md.j2", plan=plan) == "Custom plan for Ana Ortiz\n"
     # Templates the folder does not hold fall back to the built-in ones.
-    assert "First-meeting plan" in templates.render("plan.html.j2", plan=plan)
+    assert "First-meeting plan" in PlanRenderer(templates)(plan).html
 
 
 def test_missing_templates_folder_is_a_config_error(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +16,7 @@ from solver_reference import (
     value_of,
 )
 
-from matcher.problem import LockedPair, problem_from_arrays
+from matcher.problem import BlockScores, LockedPair, problem_from_arrays
 from matcher.records import SolverResult
 from matcher.solver import SolveOptions, solve
 from scoring.errors import InputError
@@ -279,3 +281,126 @@ def test_fallback_for_oversized_network_models_keeps_every_rule(inst):
         assert result.bound >= result.objective - 1e-6
         if minimum is None:
             assert result.stats["placed"] == exact[1]  # primaries are still exact
+
+
+@FAST
+@given(instances(max_mentees=4, max_mentors=4), st.integers(0, 2**32 - 1))
+def test_keep_bonus_counts_in_the_objective_but_not_in_reported_scores(inst, seed):
+    score, eligible, capacity, size, wants, offers, _ = inst
+    rng = np.random.default_rng(seed)
+    n, m = score.shape
+    bonus = np.where(rng.random((n, m)) < 0.4, rng.choice([5.0, 30.0, 80.0], (n, m)), 0.0)
+    rows, cols = np.nonzero(bonus)
+    problem = make_problem((score, eligible, capacity, size, wants, offers, None),
+                           keep_bonus=np.c_[rows, cols, bonus[rows, cols]])
+    result = solve(problem)
+    check_rules(problem, result, score, eligible)  # reported = the scorer's scores
+    expected = brute_force(score + bonus, eligible, problem.capacity, problem.network_size,
+                           problem.wants, problem.offers)
+    kept = sum(bonus[a.mentee, a.mentor] for a in result.assignments)
+    assert value_of(result, None, fair=False)[1] == expected[1]
+    assert result.objective + kept == pytest.approx(expected[2], abs=1e-4)
+    assert result.objective == pytest.approx(sum(score[a.mentee, a.mentor]
+                                                 for a in result.assignments))
+
+
+def test_a_keep_bonus_keeps_a_pair_only_while_a_change_gains_less():
+    score = np.array([[60.0, 70.0]])
+    for points, kept in ((5.0, 1), (15.0, 0)):
+        result = solve(problem_from_arrays(score, keep_bonus=np.array([[0, 0, points]])))
+        assert [a.mentor for a in result.assignments] == [kept]
+        assert result.objective == score[0, kept] and result.assignments[0].score == score[
+            0, kept]
+
+
+def test_role_locks_are_honoured():
+    labels = ("research", "career")
+    wants = np.array([[True, True]])
+    offers = np.array([[True, False], [False, True], [False, False]])
+    score = np.array([[90.0, 80.0, 70.0]])
+
+    def network(*locks):
+        problem = problem_from_arrays(score, capacity=1, network_size=2, labels=labels,
+                                      wants=wants, offers=offers, locks=locks)
+        return {a.mentor: (a.role, a.covers, a.locked) for a in solve(problem).assignments}
+
+    # plain: the best-scoring valid member is the primary
+    assert network(LockedPair(0, 0))[0] == ("primary", None, True)
+    # a specialist lock stays a specialist; the solver finds a primary that does not
+    # also bring research (mentor 1 does not; mentor 2 brings nothing and scores less)
+    got = network(LockedPair(0, 0, "specialist"))
+    assert got[0] == ("specialist", "research", True)
+    assert got[1] == ("primary", None, False)
+    # "primary" on the second lock makes it the primary; the first covers career
+    got = network(LockedPair(0, 1), LockedPair(0, 0, "primary"))
+    assert got == {0: ("primary", None, True), 1: ("specialist", "career", True)}
+
+
+def test_role_lock_problems_are_input_errors():
+    labels = ("research", "career")
+    problem = problem_from_arrays(np.full((1, 2), 50.0), capacity=1, network_size=1,
+                                  labels=labels, wants=np.array([[True, True]]),
+                                  offers=np.array([[True, False], [False, True]]),
+                                  locks=(LockedPair(0, 0, "specialist"),))
+    with pytest.raises(InputError, match="leaving no place for a primary"):
+        solve(problem)
+    problem = problem_from_arrays(np.full((1, 2), 50.0), capacity=1, network_size=2,
+                                  locks=(LockedPair(0, 0, "primary"),
+                                         LockedPair(0, 1, "primary")))
+    with pytest.raises(InputError, match="a network has one primary"):
+        solve(problem)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.integers(0, 2**32 - 1))
+def test_pruned_network_solves_are_certified_equal_to_unpruned(seed):
+    """Several specialties per mentor: relaxed flow, MIP with LP pricing, certified over
+    every pruned pair (k = 1 keeps almost nothing, so the certificates do the work)."""
+    rng = np.random.default_rng(seed)
+    n, m = 24, 8
+    wants = rng.random((n, 3)) < 0.7
+    offers = rng.random((m, 3)) < 0.5
+    score = rng.choice(np.r_[rng.uniform(0, 100, 6), 50.0], size=(n, m))
+    problem = problem_from_arrays(score, rng.random((n, m)) < 0.85,
+                                  capacity=rng.integers(1, 6, m), network_size=rng.integers(
+                                      1, 4, n), labels=LABELS, wants=wants, offers=offers)
+    full = solve(problem)
+    pruned = solve(problem, SolveOptions(dense_pairs=0, mip_dense_pairs=0, k_mentee=1,
+                                         k_mentor=1, mip_k_mentee=1, mip_k_mentor=1))
+    assert pruned.stats["certified"] is True and full.status == pruned.status == "optimal"
+    assert pruned.stats["placed"] == full.stats["placed"]
+    assert pruned.objective == pytest.approx(full.objective, abs=1e-4)
+
+
+def test_fallback_bound_is_a_true_upper_bound_on_the_optimum():
+    rng = np.random.default_rng(2)
+    n, m = 5, 4
+    wants = np.ones((n, 3), bool)
+    offers = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1], [1, 1, 1]], bool)
+    score = rng.uniform(0, 100, (n, m))
+    problem = problem_from_arrays(score, capacity=3, network_size=3, labels=LABELS,
+                                  wants=wants, offers=offers)
+    exact = brute_force(score, np.ones((n, m), bool), problem.capacity, problem.network_size,
+                        problem.wants, problem.offers)
+    result = solve(problem, SolveOptions(mip_max_pairs=0))
+    check_rules(problem, result, score, np.ones((n, m), bool))
+    if result.engine == "flow_then_greedy_specialists":
+        assert result.status == "feasible"
+    assert result.objective <= exact[2] + 1e-6 <= result.bound + 2e-6
+    assert result.gap == pytest.approx((result.bound - result.objective) / result.objective)
+
+
+def test_scores_from_blocks_give_the_same_result_as_a_matrix():
+    rng = np.random.default_rng(4)
+    score, eligible = rng.uniform(0, 100, (60, 12)), rng.random((60, 12)) < 0.8
+    dense = problem_from_arrays(score, eligible, capacity=3)
+
+    def blocks():
+        for start in range(0, 60, 7):
+            yield start, score[start:start + 7], eligible[start:start + 7]
+    streamed = dataclasses.replace(dense, scores=BlockScores(blocks))
+    options = SolveOptions(dense_pairs=0, k_mentee=1, k_mentor=1)
+    expected, got = solve(dense, options), solve(streamed, options)
+    assert [(a.mentee, a.mentor, a.score) for a in got.assignments] == [
+        (a.mentee, a.mentor, a.score) for a in expected.assignments]
