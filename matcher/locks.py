@@ -1,8 +1,10 @@
 """Read a locks or forbids sheet: one (mentee id, mentor id) pair per row, CSV or XLSX.
 
 The sheet needs a header row with a column whose name contains "mentee" and one whose name
-contains "mentor" (e.g. ``mentee_id, mentor_id`` or ``Mentee email, Mentor email``); other
-columns are ignored. Ids are matched to the cohort exactly, or else ignoring case and
+contains "mentor" (e.g. ``mentee_id, mentor_id`` or ``Mentee email, Mentor email``). A locks
+sheet may also have a "role" column (``primary`` or ``specialist``, blank = decide) and a
+"covers" column (the need area or role a locked specialist covers); other columns are
+ignored. Ids are matched to the cohort exactly, or else ignoring case and
 surrounding spaces. Every row problem (blank id, unknown id) is reported with file, row (as
 the spreadsheet shows it, header = row 1) and column, and nothing is matched until fixed.
 """
@@ -23,8 +25,11 @@ def _column(headers: list[str], word: str) -> int | None:
     return matches[0] if matches else None
 
 
-def read_pair_sheet(path: str | Path, cohort: Cohort) -> tuple[tuple[str, str], ...]:
-    """Return the sheet's (mentee id, mentor id) pairs, in row order, without duplicates.
+def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False
+                    ) -> tuple[tuple[str, ...], ...]:
+    """Return the sheet's (mentee id, mentor id) pairs, in row order, without duplicates;
+    with ``roles`` (a locks sheet), pairs with a role become (mentee, mentor, role) or
+    (mentee, mentor, role, covers).
 
     Raises :class:`IntakeError` when the file cannot be read or lacks the two columns, and
     :class:`InvalidCohortError` (with its problems) when rows name unknown people.
@@ -42,8 +47,10 @@ def read_pair_sheet(path: str | Path, cohort: Cohort) -> tuple[tuple[str, str], 
              "mentor": {m.id: m.id for m in cohort.mentors}}
     loose = {side: {ids.strip().casefold(): ids for ids in table_ids}
              for side, table_ids in known.items()}
+    role_col = _column(table.headers, "role") if roles else None
+    covers_col = _column(table.headers, "cover") if roles else None
     problems: list[Problem] = []
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, ...]] = []
     for row_number, cells in table.rows:
         found: dict[str, str] = {}
         for side, col in (("mentee", mentee_col), ("mentor", mentor_col)):
@@ -59,8 +66,17 @@ def read_pair_sheet(path: str | Path, cohort: Cohort) -> tuple[tuple[str, str], 
                                         f"Use the id from the {side}s sheet, or delete the row."))
             else:
                 found[side] = person
-        if len(found) == 2 and (found["mentee"], found["mentor"]) not in pairs:
-            pairs.append((found["mentee"], found["mentor"]))
+        extra: tuple[str, ...] = ()
+        role = fold(cells[role_col]) if role_col is not None else ""
+        if role and role not in ("primary", "specialist"):
+            problems.append(Problem("error", table.label, row_number, table.headers[role_col],
+                                    cells[role_col], "The role is not primary or specialist.",
+                                    "Write primary, specialist, or leave it blank."))
+        elif role:
+            covers = cells[covers_col].strip() if covers_col is not None else ""
+            extra = (role, covers) if covers else (role,)
+        if len(found) == 2 and all(p[:2] != (found["mentee"], found["mentor"]) for p in pairs):
+            pairs.append((found["mentee"], found["mentor"], *extra))
     if problems:
         listed = "\n".join(f"  {p}" for p in problems[:10])
         more = f"\n  ... and {len(problems) - 10} more." if len(problems) > 10 else ""

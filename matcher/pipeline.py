@@ -29,6 +29,7 @@ from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
 from scoring.scorer import iter_score_blocks, score_block
+from scoring.text import fold
 
 #: Cohorts up to this many mentee × mentor pairs keep every score in memory (float64 score
 #: and bool eligibility, 9 bytes a pair: 10,000 × 2,000 is 180 MB), computed block by
@@ -94,6 +95,8 @@ def _locks(locks: Iterable[Lock], mentee_index: dict[str, int], mentor_index: di
         if role is not None and role not in LOCK_ROLES:
             raise InputError(f"Locked pair ({lock[0]}, {lock[1]}) has role {role!r}; use "
                              f"'primary', 'specialist' or leave the role blank.")
+        if covers is not None:  # the area as written, matched like every other value
+            covers = next((label for label in labels if fold(label) == fold(covers)), covers)
         if covers is not None and (role != "specialist" or covers not in labels):
             raise InputError(f"Locked pair ({lock[0]}, {lock[1]}) covers {covers!r}: only a "
                              f"specialist covers something, and it must be one of "

@@ -283,45 +283,47 @@ def _reduced_cost_widen(ctx: _Context, graph: flow.FlowGraph, potentials: np.nda
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(_F32) + np.float32(1e-3)
     hit_i, hit_j, hit_tail = [], [], []
+    offer_cols = [np.nonzero(ctx.problem.offers[:, s])[0] for s in range(len(ctx.problem.labels))]
     for rows in _chunks(np.arange(n)):
         scores = ctx.cache.approx[rows]
-        # the tail node of each pair's arc in the full graph (-1: the pair has no arc)
-        tail_node = np.broadcast_to(np.where(r.needs_primary[rows], graph.p_node[rows], -1)
-                                    [:, None], scores.shape)
+        # a pair's arc leaves P_i when it brings none of the mentee's open specialties (and,
+        # in fair mode, scores at least the floor), else L(i, s) for each specialty s it
+        # brings (the smallest potential binds); -1: the pair has no arc
+        direct_node = np.where(r.needs_primary[rows], graph.p_node[rows], -1)
+        direct_f = np.where(direct_node >= 0, (d[graph.p_node[rows]] - shift) / scale,
+                            np.inf).astype(np.float32)
+        reduced = direct_f[:, None] - scores - mentor_d[None, :]
         if threshold is not None:
             below = scores < np.float32(threshold / scale * (1 + _F32) + 1e-4)
-            tail_node = np.where(below, -1, tail_node)
+            reduced = np.where(below, np.float32(np.inf), reduced)
+        labelled = None
         if has_labels and (r.slots[rows] > 0).any():
-            # a pair's arcs leave L(i, s) for each specialty s it brings (the smallest
-            # potential binds), or P_i when it brings none
             wants = r.wants[rows] & (r.slots[rows] > 0)[:, None]
             node_f = np.full(scores.shape, np.inf, np.float32)
             labelled = np.zeros(scores.shape, bool)
+            label_node = np.full(scores.shape, -1, np.int64)
             for label in np.nonzero(wants.any(axis=0))[0]:
-                brings = wants[:, label][:, None] & ctx.problem.offers[:, label][None, :]
-                labelled |= brings
-                l_node = graph.l_node[rows, label]
+                # only (mentees wanting it) × (mentors offering it): a sub-matrix
+                block = np.ix_(np.nonzero(wants[:, label])[0], offer_cols[label])
+                l_node = graph.l_node[rows[block[0][:, 0]], label][:, None]
                 l_f = np.where(l_node >= 0, (d[np.maximum(l_node, 0)] - shift) / scale,
                                np.inf).astype(np.float32)
-                lower = brings & (l_f[:, None] < node_f)
-                node_f = np.where(lower, l_f[:, None], node_f)
-                tail_node = np.where(lower, l_node[:, None], tail_node)
-            direct_f = np.where(tail_node >= 0, (d[np.maximum(tail_node, 0)] - shift) / scale,
-                                np.inf).astype(np.float32)
-            node_f = np.where(labelled, node_f, direct_f)
-            tail_node = np.where(labelled & ~np.isfinite(node_f), -1, tail_node)
-            reduced = node_f - scores - mentor_d[None, :]
-        else:
-            tail_f = np.where(r.needs_primary[rows], (d[graph.p_node[rows]] - shift) / scale,
-                              np.inf).astype(np.float32)
-            reduced = tail_f[:, None] - scores - mentor_d[None, :]
-            if threshold is not None:
-                reduced = np.where(below, np.float32(np.inf), reduced)
+                current = node_f[block]
+                lower = l_f < current
+                node_f[block] = np.where(lower, l_f, current)
+                label_node[block] = np.where(lower, l_node, label_node[block])
+                labelled[block] = True
+            reduced = np.where(labelled, node_f - scores - mentor_d[None, :], reduced)
         screen = (reduced < tolerance) & ctx.pruned_mask(rows)
         bi, bj = np.nonzero(screen)
+        tail = direct_node[bi]
+        if threshold is not None:
+            tail = np.where(below[bi, bj], -1, tail)
+        if labelled is not None:
+            tail = np.where(labelled[bi, bj], label_node[bi, bj], tail)
         hit_i.append(rows[bi])
         hit_j.append(bj)
-        hit_tail.append(np.asarray(tail_node[bi, bj], np.int64))
+        hit_tail.append(tail.astype(np.int64))
     mentee, mentor = np.concatenate(hit_i), np.concatenate(hit_j)
     tails = np.concatenate(hit_tail)
     ok = tails >= 0

@@ -17,7 +17,7 @@ from matcher.export import write_run_folder
 from matcher.history import sha256_of
 from matcher.pipeline import run_match
 from matcher.records import MatchOutcome
-from matcher.snapshot import SNAPSHOT_PATH, snapshot_bytes
+from matcher.snapshot import SNAPSHOT_PATH
 from scoring.config import config_from_dict, load_config
 from scoring.explain import explain_pairs
 from scoring.intake import read_cohort
@@ -72,16 +72,14 @@ def stand_in_inputs(folder: Path) -> dict[str, Path]:
 
 
 def write_run(outcome: MatchOutcome, out: Path, previous: Path | None = None) -> Path:
-    """A real run folder; the snapshot is added here until write_run_folder writes it."""
+    """A real run folder (write_run_folder writes the audit snapshot itself)."""
     previous_run = None
     if previous is not None:
         previous_run = {"path": os.path.relpath(previous.absolute(), out.absolute()),
                         "sha256": sha256_of(previous / "run.json")}
     folder = write_run_folder(outcome, out, inputs=stand_in_inputs(out.parent / "inputs"),
                               quiet=True, previous_run=previous_run)
-    if not (folder / SNAPSHOT_PATH).is_file():
-        (folder / SNAPSHOT_PATH).parent.mkdir(exist_ok=True)
-        (folder / SNAPSHOT_PATH).write_bytes(snapshot_bytes(outcome.cohort, outcome.config))
+    assert (folder / SNAPSHOT_PATH).is_file()
     return folder
 
 
@@ -100,11 +98,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                 str(SAMPLE / "mentees.csv"), "--out", str(out),
                                                 "--quiet"])
     assert result.exit_code == 0, result.output
-    if not (out / SNAPSHOT_PATH).is_file():  # until `match` writes the snapshot itself
-        config = load_config(SAMPLE / "program.toml")
-        cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
-        (out / "audit").mkdir()
-        (out / SNAPSHOT_PATH).write_bytes(snapshot_bytes(cohort, config))
+    assert (out / SNAPSHOT_PATH).is_file()
     return out
 
 

@@ -140,3 +140,19 @@ def test_locks_may_name_the_role(sample):
     with pytest.raises(InputError, match="role 'boss'"):
         run_match(cohort, config, network_size=2, progress=False,
                   locks=[(network.mentee_id, primary.mentor_id, "boss")])
+
+
+def test_locks_sheet_may_give_role_and_covered_area(sample, tmp_path):
+    cohort, _ = sample
+    mentee, mentors = cohort.mentees[0].id, [m.id for m in cohort.mentors[:3]]
+    sheet = tmp_path / "locks.csv"
+    sheet.write_text("mentee_id,mentor_id,Role,Covers\n"
+                     f"{mentee},{mentors[0]},,\n{mentee},{mentors[1]},Specialist,Research\n"
+                     f"{mentee},{mentors[2]},boss,\n")
+    with pytest.raises(InvalidCohortError) as caught:
+        read_pair_sheet(sheet, cohort, roles=True)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(4, "Role")]
+    sheet.write_text("\n".join(sheet.read_text().splitlines()[:3]) + "\n")
+    assert read_pair_sheet(sheet, cohort, roles=True) == (
+        (mentee, mentors[0]), (mentee, mentors[1], "specialist", "Research"))
+    assert read_pair_sheet(sheet, cohort) == ((mentee, mentors[0]), (mentee, mentors[1]))
