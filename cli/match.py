@@ -59,7 +59,7 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     config_path = config_path_for(mentors, config_option)
     config = load_config(config_path)
     cohort = read_valid_cohort(mentors, mentees, config, action="matched")
-    lock_pairs = read_pair_sheet(locks, cohort) if locks else ()
+    lock_pairs = read_pair_sheet(locks, cohort, roles=True) if locks else ()
     forbid_pairs = read_pair_sheet(forbid, cohort) if forbid else ()
     outcome = run_match(cohort, config, objective=objective, network_size=network_size,
                         locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)

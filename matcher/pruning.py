@@ -1,8 +1,9 @@
 """Every pair's score read once per solve, candidate pruning, and the scans that certify it.
 
 Keeping every eligible pair makes large cohorts slow (10,000 × 2,000 is 20 M arcs), so the
-engines work on candidate pairs: each mentee's top-``k`` mentors *and* each mentor's top-``k``
-mentees (their union; ties at a mentee's cut-off are all kept), plus locked pairs. The
+engines work on candidate pairs: each mentee's top-``k`` mentors *and* about each mentor's
+top-``k`` mentees (read from a sample of mentees in id order), their union, plus locked
+pairs; ties at a cut-off are all kept, so the set does not depend on row order. The
 score source is read exactly once, into a :class:`ScoreCache`: a float32 matrix of every
 pair's objective score (``-inf`` where a pair may not be formed) for the vectorised scans,
 and the exact float64 scores, which the engines and the reported pairs use. Certificates
@@ -196,11 +197,9 @@ def _column_cut(cache: ScoreCache, k: int) -> np.ndarray:
 
 
 def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
-                       k_mentor: int | None = None,
-                       mentor_price: np.ndarray | None = None) -> Candidates:
-    """Top-k pairs per mentee and per mentor (every eligible pair when both k are None),
-    plus locked pairs. ``mentor_price`` (points per mentor, e.g. from a first solve's dual)
-    ranks each mentee's mentors by score − price instead of score."""
+                       k_mentor: int | None = None) -> Candidates:
+    """Top-k pairs per mentee and (about) per mentor, every eligible pair when both k are
+    None, plus locked pairs."""
     problem = cache.problem
     n, m = problem.n_mentees, problem.n_mentors
     approx = cache.approx
@@ -208,7 +207,6 @@ def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
     col_cut = np.full(m, np.inf, np.float32)
     if k_mentor is not None:
         col_cut = _column_cut(cache, k_mentor)
-    price = None if mentor_price is None else np.asarray(mentor_price, np.float32)
     for lo in range(0, n, CHUNK_ROWS):
         block = approx[lo:lo + CHUNK_ROWS]
         usable = block > -np.inf
@@ -217,8 +215,7 @@ def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
         else:
             keep = block >= col_cut[None, :]
             if k_mentee is not None:
-                ranked = block if price is None else block - price[None, :]
-                keep |= ranked >= _kth_largest_rows(ranked, k_mentee)[:, None]
+                keep |= block >= _kth_largest_rows(block, k_mentee)[:, None]
             keep &= usable
         bi, bj = np.nonzero(keep)
         kept.append((lo + bi) * m + bj)

@@ -1,0 +1,125 @@
+"""What the solver's engines share: the options, the working context, the result record.
+
+The :class:`Context` holds one solve's problem, score cache, candidate pairs and what locks
+left to decide; engines (:mod:`matcher.flow_engine`, :mod:`matcher.mip_engine`,
+:mod:`matcher.network_fallback`) read it and widen its candidates, and hand back an
+:class:`Engine` record that :mod:`matcher.solver` turns into a result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.problem import MatchProblem, Residual
+from matcher.pruning import CHUNK_ROWS, Candidates, ScoreCache, add_pairs
+
+#: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
+F32 = 4e-7
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver settings; the defaults suit cohorts up to 10,000 × 2,000 on a laptop."""
+
+    objective: str = "total"
+    time_limit: float = 60.0  # seconds, for the MIP
+    scale: int = 100_000  # integer units per score point in the flow engines
+    k_mentee: int = 10  # pruning: each mentee's best k mentors ...
+    k_mentor: int = 50  # ... and each mentor's best k mentees
+    dense_pairs: int = 1_000_000  # mentees × mentors up to which nothing is pruned
+    mip_dense_pairs: int = 20_000  # the same for the MIP (HiGHS slows down on large models)
+    mip_k_mentee: int = 10  # the MIP's starting k (pricing adds what the proof needs)
+    mip_k_mentor: int = 40
+    mip_max_pairs: int = 60_000  # larger network models: relaxed flow, repaired (with a bound)
+    widen_per_mentee: int = 25  # pairs added per mentee when a certificate fails
+    widen_slack: float = 0.5  # points: also add pairs this close to breaking a certificate
+    max_rounds: int = 20
+
+
+@dataclass
+class Engine:
+    """What an engine hands back: new pairs (indices into the usable pairs) and proof."""
+
+    pairs: np.ndarray  # indices into usable pairs
+    as_primary: np.ndarray
+    status: str
+    bound_points: float | None  # None: equal to the objective
+    stats: dict[str, object] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    copies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # flow: (pair, label,
+    #   primary) per chosen arc, to check a relaxed flow against the network rules
+    value: float = 0.0  # total objective score of the engine's pairs (flow)
+
+
+@dataclass
+class Context:
+    """One solve's working state (candidates grow as certificates fail)."""
+
+    problem: MatchProblem
+    options: SolveOptions
+    cache: ScoreCache
+    cands: Candidates
+    residual: Residual
+    mentee_rank: np.ndarray
+    mentor_rank: np.ndarray
+    banned_keys: np.ndarray
+    stats: dict[str, object] = field(default_factory=dict)
+    _usable: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+    def usable(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate pairs a new network member may form, in (mentee id, mentor id) order."""
+        c = self.cands
+        if self._usable is not None and self._usable[0] == (id(c), c.version):
+            return self._usable[1]
+        ok = ~np.isin(c.keys, self.banned_keys) if len(self.banned_keys) \
+            else np.ones(len(c.mentee), bool)
+        idx = np.nonzero(ok)[0]
+        order_key = self.mentee_rank[c.mentee[idx]] * self.problem.n_mentors + \
+            self.mentor_rank[c.mentor[idx]]
+        idx = idx[np.argsort(order_key)]  # keys are unique: no stable sort needed
+        out = (c.mentee[idx], c.mentor[idx], c.score[idx])
+        self._usable = ((id(c), c.version), out)
+        return out
+
+    def values(self, score: np.ndarray) -> np.ndarray:
+        return np.rint(np.asarray(score, np.float64) * self.options.scale).astype(np.int64)
+
+    def pruned_mask(self, rows: np.ndarray) -> np.ndarray:
+        """(rows × mentors) True where a pair is usable by a new member but not a candidate."""
+        out = (self.cache.approx[rows] > -np.inf) & ~self.cands.mask(rows)
+        if len(self.banned_keys):
+            m = self.problem.n_mentors
+            bi, bj = self.banned_keys // m, self.banned_keys % m
+            where = np.searchsorted(rows, bi)
+            hit = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == bi)
+            out[where[hit], bj[hit]] = False
+        return out
+
+
+def rank_of(ids: tuple[str, ...]) -> np.ndarray:
+    """Each id's position in sorted id order (engines see participants in id order)."""
+    order = np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    rank = np.empty(len(ids), np.int64)
+    rank[order] = np.arange(len(ids))
+    return rank
+
+
+def chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
+    """Consecutive slices of ``rows`` of at most CHUNK_ROWS."""
+    for lo in range(0, len(rows), CHUNK_ROWS):
+        yield rows[lo:lo + CHUNK_ROWS]
+
+
+def add_worst(ctx: Context, mentee: np.ndarray, mentor: np.ndarray, badness: np.ndarray,
+              per_mentee: int) -> int:
+    """Add each mentee's ``per_mentee`` worst offenders (largest ``badness``)."""
+    if not len(mentee):
+        return 0
+    order = np.lexsort((-badness, mentee))
+    mentee, mentor = mentee[order], mentor[order]
+    first = np.searchsorted(mentee, mentee, side="left")
+    keep = np.arange(len(mentee)) - first < per_mentee
+    return add_pairs(ctx.cache, ctx.cands, mentee[keep], mentor[keep])
