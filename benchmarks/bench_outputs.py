@@ -24,12 +24,12 @@ import datetime as dt
 import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from matcher import export  # noqa: E402
 from matcher.plans import build_plans  # noqa: E402
 from matcher.records import MatchOutcome, Network, Pairing, SolverResult  # noqa: E402
@@ -52,19 +52,10 @@ from scoring.features import build_features  # noqa: E402
 from scoring.intake import read_cohort  # noqa: E402
 
 CONFIG = ROOT / "sample_data" / "program.toml"
-ROWS: list[tuple[str, str, str, str, str]] = []
+RESULTS = ResultTable()
+row = RESULTS.row
 
 
-def row(bench: str, figure: str, value: object, baseline: object, ratio: str) -> None:
-    ROWS.append((bench, figure, str(value), str(baseline), ratio))
-    print(f"  {bench}: {figure} = {value} (baseline {baseline}, {ratio})", file=sys.stderr,
-          flush=True)
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
 
 
 def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[str, Path]]:
@@ -186,10 +177,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=10_000, help="pairs in the run folder")
     args = parser.parse_args()
     bench(1_000 if args.quick else args.pairs)
-    header = ("benchmark", "figure", "value", "baseline", "ratio")
-    widths = [max(len(r[k]) for r in [*ROWS, header]) for k in range(5)]
-    for line in [header, tuple("-" * w for w in widths), *ROWS]:
-        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+    RESULTS.print()
 
 
 if __name__ == "__main__":

@@ -26,10 +26,12 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from matcher.problem import problem_from_arrays  # noqa: E402
 from matcher.solver import SolveOptions, solve  # noqa: E402
 
-ROWS: list[tuple[str, str, str, str, str]] = []
+RESULTS = ResultTable()
+row = RESULTS.row
 RUNS = 3
 
 
@@ -62,16 +64,6 @@ def greedy(score: np.ndarray, eligible: np.ndarray, capacity: np.ndarray) -> dic
     return match
 
 
-def row(bench: str, figure: str, value: object, baseline: object, ratio: str) -> None:
-    ROWS.append((bench, figure, str(value), str(baseline), ratio))
-    print(f"  {bench}: {figure} = {value} (baseline {baseline}, {ratio})", file=sys.stderr,
-          flush=True)
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
 
 
 def best_of(fn, *args, **kwargs):
@@ -261,11 +253,7 @@ def main() -> None:
     for key, bench in benches.items():
         if (only == key) or (only is None and (key != "whole" or args.whole)):
             bench(*sizes[key])
-    widths = [max(len(r[k]) for r in ROWS + [("benchmark", "figure", "value", "baseline",
-                                               "ratio")]) for k in range(5)]
-    header = ("benchmark", "figure", "value", "baseline", "ratio")
-    for line in [header, tuple("-" * w for w in widths), *ROWS]:
-        print(" | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+    RESULTS.print()
 
 
 if __name__ == "__main__":
