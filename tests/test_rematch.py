@@ -283,3 +283,29 @@ def test_held_jumper_is_unplaced_with_the_reason(first_run, tmp_path: Path) -> N
     unplaced = openpyxl.load_workbook(previous / "pairings.xlsx")["Unplaced"]
     reasons = {row[0]: row[3] for row in unplaced.iter_rows(min_row=2, values_only=True)}
     assert reasons[jumper].startswith("Held for the coordinator")
+
+
+def test_shipped_sample_feedback_names_the_pairs_a_fresh_match_makes(tmp_path: Path) -> None:
+    """The README walkthrough: the shipped month-12 sheet and updated intake are what
+    make_feedback.py writes from today's match of the sample, so the rematch runs as shown."""
+    import importlib.util
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    spec = importlib.util.spec_from_file_location("make_feedback",
+                                                  sample / "rematch" / "make_feedback.py")
+    make_feedback = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_feedback)
+    run = tmp_path / "run"
+    result = CliRunner().invoke(match_command, [str(sample / "mentors.csv"),
+                                                str(sample / "mentees.csv"), "--out", str(run),
+                                                "--quiet"])
+    assert result.exit_code == 0, result.output
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    written = make_feedback.make(run, fresh)
+    assert written, "make_feedback wrote nothing"
+    for path in written:
+        shipped = sample / "rematch" / path.name
+        assert path.read_bytes() == shipped.read_bytes(), (
+            f"{shipped} is stale: regenerate it with "
+            f"`python sample_data/rematch/make_feedback.py --run RUN` from a fresh sample match")
