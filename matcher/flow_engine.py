@@ -58,11 +58,14 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
     until a minimum cut proves no pruned pair could raise the count. Returns the count."""
     r, n = ctx.residual, ctx.problem.n_mentees
     approx = ctx.cache.approx
+    # no cut needed when every mentee who can have a primary (or every place) is filled
+    ceiling = min(int((r.needs_primary & (ctx.cache.eligible_count > 0)).sum()),
+                  int(r.capacity.sum()))
     for _ in range(ctx.options.max_rounds):
         pm, pj, ps = ctx.usable()
         keep = np.ones(len(pm), bool) if threshold is None else ctx.values(ps) >= threshold
         count, side = flow.max_placements(n, r.capacity, pm[keep], pj[keep], r.needs_primary)
-        if ctx.cands.complete:
+        if ctx.cands.complete or count == ceiling:
             return count
         rows = np.nonzero(side[2:2 + n] & r.needs_primary)[0]
         cols = np.nonzero(~side[2 + n:])[0]

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
-from scipy.optimize import linprog
 
 
 @dataclass(frozen=True)
@@ -283,7 +282,7 @@ def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
                     ) -> PairPrices | None:
-    """Solve the LP relaxation of :func:`solve_score`'s model and return pair prices.
+    """Solve the LP relaxation of :func:`solve_score`'s model with GLOP; return pair prices.
 
     A pair (i, j) left out of the model, used in any solution, adds at most
     ``score − μ_i − γ_j + max(P_i − Σ_{s j offers} ψ_is, max over specialties s it brings
@@ -292,26 +291,18 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     ``bound + Σ_K (that amount)``.
     """
     built = _build(inp, *_score_stage(inp, placed, short), integer=False)
-    matrix, lo, hi = built.matrix, built.row_lo, built.row_hi
-    equal = lo == hi
-    upper_rows = ~equal & np.isfinite(hi)
-    lower_rows = ~equal & np.isfinite(lo)
+    # GLOP (OR-Tools' simplex) returns the LP's duals; HiGHS through model_builder does not
+    solver = mb.Solver("glop")
+    solver.set_time_limit_in_seconds(max(float(time_limit), 0.1))
+    # dual simplex: measured 4x faster than GLOP's default primal simplex on these LPs
+    solver.set_solver_specific_parameters("use_dual_simplex: true, "
+                                          "perturb_costs_in_dual_simplex: true")
     start = time.perf_counter()
-    # scipy's HiGHS returns the LP's duals (OR-Tools' model_builder does not, for HiGHS)
-    result = linprog(-built.objective,
-                     A_ub=sp.vstack([matrix[upper_rows], -matrix[lower_rows]]).tocsr(),
-                     b_ub=np.r_[hi[upper_rows], -lo[lower_rows]],
-                     A_eq=matrix[equal], b_eq=lo[equal],
-                     bounds=np.c_[np.zeros(len(built.upper)), built.upper], method="highs",
-                     options={"time_limit": max(float(time_limit), 0.1)})
+    status = solver.solve(built.builder)
     elapsed = time.perf_counter() - start
-    if result.status != 0:
+    if status != mb.SolveStatus.OPTIMAL:
         return None
-    duals = np.zeros(len(lo))
-    n_upper = int(upper_rows.sum())
-    duals[upper_rows] = -result.ineqlin.marginals[:n_upper]
-    duals[lower_rows] += result.ineqlin.marginals[n_upper:]
-    duals[equal] = -result.eqlin.marginals
+    duals = np.asarray(solver.dual_values(built.builder.get_linear_constraints()), np.float64)
     # any multipliers give a valid bound; keep the tighter sign in case of a convention change
     bound, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
                    key=lambda pair: pair[0])
