@@ -19,7 +19,6 @@ Exit status 1 when the budget is missed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import pickle
 import resource
@@ -34,6 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sample_data.generate import write  # noqa: E402
 from scoring.config import PREFERENCES, ProgramConfig, load_config  # noqa: E402
 from scoring.features import CohortFeatures, build_features  # noqa: E402
 from scoring.profiles import Cohort  # noqa: E402
@@ -51,14 +51,6 @@ BUDGET_MIB = 1.5 * 1024
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "sample_data" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["generate"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_blocked(cohort: Cohort, config: ProgramConfig, block_size: int) -> dict:
@@ -200,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     config_path = ROOT / "sample_data" / "program.toml"
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        load_generator().write(tmp, args.mentees, args.mentors, args.seed)
+        write(tmp, args.mentees, args.mentors, args.seed)
         generated = time.perf_counter() - started
         started = time.perf_counter()
         cohort = read_cohort(Path(tmp) / "mentors.csv", Path(tmp) / "mentees.csv",

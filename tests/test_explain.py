@@ -3,8 +3,6 @@ printed score, evidence in words, reasons, comparisons and top candidates."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sample_data import generate
 from scoring.config import config_from_dict, load_config
 from scoring.explain import (
     UnknownIdError,
@@ -53,10 +52,6 @@ def sample_cohort(tmp_path_factory) -> tuple[Cohort, object]:
 
     folder = ROOT / "sample_data"
     if not (folder / "mentors.csv").is_file():
-        spec = importlib.util.spec_from_file_location("generate", folder / "generate.py")
-        generate = importlib.util.module_from_spec(spec)
-        sys.modules["generate"] = generate  # dataclasses look their module up
-        spec.loader.exec_module(generate)
         folder = tmp_path_factory.mktemp("sample")
         generate.write(folder, 150, 60, 2027, quirks=True)
     config = load_config(ROOT / "sample_data" / "program.toml")

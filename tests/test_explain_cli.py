@@ -4,17 +4,16 @@ exit-2 paths (unknown ids, intake errors, missing config)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
+from sample_data import generate
 from scoring.config import load_config
 from scoring.explain import explain_pairs, top_candidates
 from scoring.intake import read_cohort
@@ -31,10 +30,6 @@ def sample(tmp_path_factory):
         for name in ("mentors.csv", "mentees.csv"):
             shutil.copy(shipped / name, folder / name)
     else:
-        spec = importlib.util.spec_from_file_location("generate", shipped / "generate.py")
-        generate = importlib.util.module_from_spec(spec)
-        sys.modules["generate"] = generate  # dataclasses look their module up
-        spec.loader.exec_module(generate)
         generate.write(folder, 150, 60, 2027, quirks=True)
     shutil.copy(shipped / "program.toml", folder / "program.toml")
     config = load_config(folder / "program.toml")

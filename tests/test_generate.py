@@ -8,31 +8,19 @@ benchmarks need (scarcity, seniority, networks, exclusions naming real people).
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from sample_data import generate as gen
 from scoring.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
 CONFIG_PATH = SAMPLE / "program.toml"
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("sample_data_generate", SAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
 
 
 @pytest.fixture(scope="module")

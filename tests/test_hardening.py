@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import csv
 import html
-import importlib.util
 import re
-import sys
 import tomllib
 import zipfile
 from pathlib import Path
@@ -31,6 +29,7 @@ from click.testing import CliRunner
 from cli.main import cli
 from cli.rematch import rematch_command
 from matcher.safe_cells import FORMULA_STARTS
+from sample_data import generate as sample_generate
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "corpus"
@@ -276,15 +275,6 @@ SENSITIVE = "ZQXSENSITIVE"
 NOTES = "ZQXNOTES"
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("sample_data_generate_hardening",
-                                                  ROOT / "sample_data" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _all_text(folder: Path) -> str:
     """Every file of a run folder as text, workbooks unzipped."""
     parts = []
@@ -299,7 +289,7 @@ def _all_text(folder: Path) -> str:
 
 
 def test_sensitive_fields_and_feedback_notes_never_reach_an_artefact(tmp_path):
-    generate = _generator()
+    generate = sample_generate
     mentors, mentees = generate.generate(12, 6, 11)
     # Everyone gets a sensitive value; half the mentees opt in to using them, so the
     # scorer really reads them.

@@ -14,10 +14,8 @@ created_at) and the row order of the sign-up sheets does not change the pairings
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cli.main import cli
+from sample_data import generate
 from scoring.config import load_config
 from scoring.intake import read_cohort
 from scoring.scorer import score_cohort
@@ -35,18 +34,6 @@ from scoring.scorer import score_cohort
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "sample_data" / "program.toml"
 EXAMPLES = int(os.environ.get("MENTORMATCH_PROPERTY_EXAMPLES", "12"))
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("sample_data_generate_props",
-                                                  ROOT / "sample_data" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _load_generator()
 
 
 @st.composite

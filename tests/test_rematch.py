@@ -19,6 +19,7 @@ from cli.match import match_command
 from cli.rematch import rematch_command
 from matcher.history import EndedPair, PastPair, RunHistory, RunRecord, read_pairings, sha256_of
 from matcher.rematch import plan_rematch
+from sample_data.rematch import make_feedback
 from scoring.config import config_from_dict
 from scoring.errors import InputError
 from scoring.feedback import FeedbackRow, FeedbackSheet
@@ -288,13 +289,7 @@ def test_held_jumper_is_unplaced_with_the_reason(first_run, tmp_path: Path) -> N
 def test_shipped_sample_feedback_names_the_pairs_a_fresh_match_makes(tmp_path: Path) -> None:
     """The README walkthrough: the shipped month-12 sheet and updated intake are what
     make_feedback.py writes from today's match of the sample, so the rematch runs as shown."""
-    import importlib.util
-
     sample = Path(__file__).resolve().parent.parent / "sample_data"
-    spec = importlib.util.spec_from_file_location("make_feedback",
-                                                  sample / "rematch" / "make_feedback.py")
-    make_feedback = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_feedback)
     run = tmp_path / "run"
     result = CliRunner().invoke(match_command, [str(sample / "mentors.csv"),
                                                 str(sample / "mentees.csv"), "--out", str(run),

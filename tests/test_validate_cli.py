@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +14,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from cli.validate import summary_line
+from sample_data import generate
 from scoring.config import load_config
 from scoring.intake import read_cohort
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
@@ -109,19 +108,11 @@ INTERPRETED_QUIRKS = {
 }
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("sample_data_generate", SAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def planted_quirks(tmp_path_factory) -> list[tuple[str, int, str, str]]:
     """(sheet, spreadsheet row, header, planted answer) of every cell the shipped sample
     differs in from the same cohort generated without quirks."""
-    gen = _generator()
+    gen = generate
     clean = tmp_path_factory.mktemp("clean")
     gen.write(clean, gen.SAMPLE_MENTEES, gen.SAMPLE_MENTORS, gen.SAMPLE_SEED)
     cells = []
