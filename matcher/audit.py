@@ -34,8 +34,7 @@ from typing import Literal
 import numpy as np
 
 from matcher.history import RUN_RECORD, RunHistory, read_history
-from matcher.pipeline import run_match
-from matcher.problem import SPECIALIST_ROLES
+from matcher.pipeline import run_match, specialties
 from matcher.records import MatchOutcome
 from matcher.snapshot import SNAPSHOT_PATH, read_snapshot
 from scoring.config import ProgramConfig, config_from_dict
@@ -362,17 +361,6 @@ def _label(cohort: Cohort, person_id: str, side: str) -> str:
     return f"{person_id} ({name})" if name and name != person_id else person_id
 
 
-def _specialties(features: CohortFeatures, i: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """What mentee i asks a network to bring (need areas, coach / advisor), and who offers
-    each: the same labels the solver gives specialists (matcher.pipeline)."""
-    roles = [r for r in SPECIALIST_ROLES if r in features.roles]
-    role_cols = [features.roles.index(r) for r in roles]
-    labels = [*features.areas, *roles]
-    wants = np.concatenate([features.needs[i] > 0, features.help_wanted[i, role_cols] > 0])
-    offers = np.hstack([features.expertise > 0, features.mentor_roles[:, role_cols] > 0])
-    return labels, wants, offers
-
-
 def _area_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_c: str
                  ) -> Reason | None:
     """C would bring only what another network member already brings (networks only)."""
@@ -381,7 +369,9 @@ def _area_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor
     network = [p for p in run.network(mentee_id) if p.mentor_id != mentor_c]
     if cohort.mentees[i].network_size <= 1 or not network:
         return None
-    labels, wants, offers = _specialties(features, i)
+    # The solver's own labels (need areas, then coach / advisor), so audit cannot drift.
+    labels, wants_all, offers = specialties(features)
+    wants = wants_all[i]
     index = cohort.mentor_index()
     brings_c = wants & offers[index[mentor_c]]
     covered_by: dict[str, str] = {}

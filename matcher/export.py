@@ -44,6 +44,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from matcher.calendar import CalendarWriter
+from matcher.history import sha256_of
 from matcher.plans import PairPlan, build_plans
 from matcher.records import MatchOutcome
 from matcher.report import render_report
@@ -329,11 +330,7 @@ def _file_record(path: Path) -> dict[str, object]:
     if not path.is_file():
         raise InputError(f"{path}: input file not found, so the run record cannot hash it. "
                          f"Check the path.")
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"file": path.name, "bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+    return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
 
 
 def _version(package: str) -> str | None:

@@ -62,7 +62,7 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
     return BlockScores(blocks)
 
 
-def _specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Labels (need areas, then coach / advisor) and who wants / offers each."""
     roles = [r for r in SPECIALIST_ROLES if r in features.roles]
     role_cols = [features.roles.index(r) for r in roles]
@@ -123,7 +123,7 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
                   keep_bonus: Mapping[tuple[str, str], float] | None = None) -> MatchProblem:
     """The solver's input for a cohort (scores from the scorer, limits from the records)."""
     solver_cfg = config.section("solver")
-    labels, wants, offers = _specialties(features)
+    labels, wants, offers = specialties(features)
     sizes = np.array([network_size or m.network_size for m in cohort.mentees], np.int64)
     mentee_index, mentor_index = cohort.mentee_index(), cohort.mentor_index()
     lock_pairs = _locks(locks, mentee_index, mentor_index, labels)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from matcher.locks import read_pair_sheet
-from matcher.pipeline import _specialties, run_match
+from matcher.pipeline import run_match, specialties
 from scoring.config import load_config
 from scoring.errors import InputError, IntakeError, InvalidCohortError
 from scoring.features import build_features
@@ -117,7 +117,7 @@ def test_keep_bonus_changes_the_choice_but_never_the_reported_scores(sample):
 def test_locks_may_name_the_role(sample):
     cohort, config = sample
     features = build_features(cohort, config)
-    labels, wants, offers = _specialties(features)
+    labels, wants, offers = specialties(features)
     first = run_match(cohort, config, network_size=2, progress=False)
     index = cohort.mentor_index()
 
