@@ -220,7 +220,9 @@ def bench_whole(n: int, m: int) -> None:
             runs.append((time.perf_counter() - start, matched - read_done, outcome))
         seconds, match_seconds, outcome = min(runs, key=lambda r: r[0])
     result = outcome.result
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    # the file-writing helper process runs alongside: count its peak on top (an upper bound)
+    peak = sum(resource.getrusage(who).ru_maxrss
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024**2
     row(name, "CSV → run folder s", f"{seconds:.1f}", "20 s target",
         f"{seconds / 20:.2f}x of target")
     row(name, "run_match s (scoring + solver)",
@@ -228,7 +230,7 @@ def bench_whole(n: int, m: int) -> None:
         f"{result.stats['solver_seconds']:.1f})", "-", "")
     row(name, "result", f"{result.engine}, {result.status}, certified "
         f"{result.stats['certified']}", f"bound {result.bound:.2f}", f"gap {result.gap:.1e}")
-    row(name, "peak memory GiB (whole process)", f"{peak:.2f}", "2 GiB target",
+    row(name, "peak memory GiB (process + file helper)", f"{peak:.2f}", "2 GiB target",
         f"{peak / 2:.2f}x of target")
 
 

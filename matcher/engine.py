@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.problem import MatchProblem, Residual
-from matcher.pruning import CHUNK_ROWS, Candidates, ScoreCache, add_pairs
+from matcher.pruning import CHUNK_ROWS, Candidates, ScoreCache, add_pairs, sorted_contains
 
 #: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
 F32 = 4e-7
@@ -36,6 +36,10 @@ class SolveOptions:
     mip_max_pairs: int = 60_000  # larger network models: relaxed flow, repaired (with a bound)
     widen_per_mentee: int = 25  # pairs added per mentee when a certificate fails
     widen_slack: float = 0.5  # points: also add pairs this close to breaking a certificate
+    #: points: when the flow's first certificate fails, unused candidates whose reduced cost
+    #: is at least this leave the model (the certificate still checks them), so the rounds
+    #: that follow solve smaller flows
+    drop_slack: float = 2.0
     max_rounds: int = 20
 
 
@@ -86,6 +90,12 @@ class Context:
 
     def values(self, score: np.ndarray) -> np.ndarray:
         return np.rint(np.asarray(score, np.float64) * self.options.scale).astype(np.int64)
+
+    def pruned_pairs(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """True for pairs that are neither candidates nor banned (eligibility is the
+        caller's: finite cached score). Cheaper than :meth:`pruned_mask` for a few pairs."""
+        keys = np.asarray(mentee, np.int64) * self.problem.n_mentors + mentor
+        return ~sorted_contains(self.cands.keys, keys) & ~sorted_contains(self.banned_keys, keys)
 
     def pruned_mask(self, rows: np.ndarray) -> np.ndarray:
         """(rows × mentors) True where a pair is usable by a new member but not a candidate."""

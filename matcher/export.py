@@ -1,10 +1,11 @@
 """The run folder: everything one match produced, written all at once or not at all.
 
-Layout (see notes/readme_outputs.md)::
+Layout (README: "The run folder")::
 
     pairings.csv          a row per pair (mentee, mentor, role, covers, score, top reasons)
     pairings.xlsx         sheets Pairings, Networks, Explanations, Unplaced, Mentor load,
-                          Intake problems
+                          Intake problems (in the largest runs, Explanations is a note)
+    explanations.csv      a row per pair and score component (points, value, weight, evidence)
     introductions.csv     mail-merge file: to, cc, subject, body (one e-mail per pair)
     plans/                <mentee>__<mentor>.md and .html per pair, all_plans.html
     calendar/             <mentee>__<mentor>.ics per pair (only with [program] start_date)
@@ -21,7 +22,10 @@ write. A rerun on the same inputs writes the same bytes in every file except run
 Large runs are the design case (10,000 pairs write some 30,000 files): every template is
 compiled once, each plan's HTML body is rendered once for its own page and for
 all_plans.html, explanations come from one vectorised call, calendars reuse the property
-lines pairs share, and the workbook is streamed (see benchmarks/bench_outputs.py).
+lines pairs share, the workbook is streamed, and above :data:`EXPLANATIONS_SHEET_MAX_PAIRS`
+pairs its Explanations sheet points to explanations.csv instead of repeating it. From
+:data:`FILE_HELPER_FROM_PAIRS` pairs a helper process creates the files
+(:mod:`matcher.filesink`) while this one renders the next (see benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -44,15 +48,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from matcher.calendar import CalendarWriter
+from matcher.filesink import FileSink
 from matcher.history import sha256_of
 from matcher.plans import PairPlan, build_plans
 from matcher.records import MatchOutcome
 from matcher.report import render_report
 from matcher.schedule import start_date
-from matcher.sheets import Table, write_csv, write_xlsx
+from matcher.sheets import Table, csv_bytes, write_xlsx
 from matcher.snapshot import SNAPSHOT_PATH, snapshot_bytes
 from matcher.summary import summarise
 from matcher.tables import (
+    explanations_sheet,
     explanations_table,
     mentor_load_table,
     networks_table,
@@ -66,8 +72,8 @@ from scoring.explain import PairExplanation
 
 #: Files and folders every run folder writes itself (extra files may not replace them).
 RUN_FILES = frozenset(PurePosixPath(name) for name in (
-    "pairings.csv", "pairings.xlsx", "introductions.csv", "report.html", "run.json",
-    SNAPSHOT_PATH.as_posix()))
+    "pairings.csv", "pairings.xlsx", "explanations.csv", "introductions.csv", "report.html",
+    "run.json", SNAPSHOT_PATH.as_posix()))
 RUN_FOLDERS = frozenset({"plans", "calendar"})
 #: Top-level fields of run.json (extra run fields may not replace them).
 RUN_RECORD_KEYS = ("format", "created_at", "inputs", "config", "versions", "seed", "objective",
@@ -78,6 +84,10 @@ NOTHING: Mapping[str, Any] = MappingProxyType({})
 PROGRESS_EVERY = 200
 #: Packages whose versions the run record keeps (they decide the result).
 RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
+#: Pairs up to which pairings.xlsx holds the Explanations sheet (explanations.csv always does).
+EXPLANATIONS_SHEET_MAX_PAIRS = 3_000
+#: Pairs from which a helper process creates the files (below, starting it saves nothing).
+FILE_HELPER_FROM_PAIRS = 500
 #: Document time of pairings.xlsx when the program has no start date.
 FALLBACK_DOCUMENT_TIME = dt.datetime(2000, 1, 1)
 # Solver statistics that measure wall-clock time differ on every run; run.json leaves them
@@ -118,8 +128,11 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
     try:
         work.chmod(0o755)
-        with _progress(quiet) as progress:
-            _write_contents(work, outcome, explanations, templates, start, progress,
+        pairs = sum(len(network.pairings) for network in outcome.networks)
+        # Leaving the block waits for the helper's last file, before the rename or cleanup.
+        with (_progress(quiet) as progress,
+              FileSink(work, helper=pairs >= FILE_HELPER_FROM_PAIRS) as files):
+            _write_contents(work, outcome, explanations, templates, start, progress, files,
                             _RunExtras(hashes, previous_run, extras, extra_run_fields,
                                        tuple(report_sections)))
         _move_into_place(work, out_dir)
@@ -195,13 +208,14 @@ def _move_into_place(work: Path, out_dir: Path) -> None:
 
 def _write_contents(folder: Path, outcome: MatchOutcome,
                     explanations: Sequence[PairExplanation] | None, templates: Templates,
-                    start: dt.date | None, progress: Progress, extras: _RunExtras) -> None:
+                    start: dt.date | None, progress: Progress, files: FileSink,
+                    extras: _RunExtras) -> None:
     pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
     if explanations is None:
         from scoring.explain import explain_pairs
 
         task = progress.add_task("Explaining scores", total=None)
-        explanations = explain_pairs(outcome.cohort, outcome.config, pairs)
+        explanations = explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)
         progress.update(task, total=1, completed=1)
     by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
     missing = [pair for pair in pairs if pair not in by_pair]
@@ -210,45 +224,48 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
 
     plans = build_plans(outcome, by_pair)
     notes = []
-    _write_plans(folder / "plans", plans, templates, progress)
+    _write_plans(folder / "plans", plans, templates, progress, files)
     if start is None:
         notes.append("No calendar files: the config has no [program] start_date. Add one "
                      "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
     else:
-        _write_calendars(folder / "calendar", plans, start, progress)
-    _write_introductions(folder / "introductions.csv", plans, templates)
+        _write_calendars(folder / "calendar", plans, start, progress, files)
+    files.write(folder / "introductions.csv", _introductions_csv(plans, templates))
 
     task = progress.add_task("Writing spreadsheets and report", total=3)
     pairings = pairings_table(outcome, by_pair)
-    write_csv(folder / "pairings.csv", pairings)
-    tables = [pairings, networks_table(outcome), explanations_table(outcome, by_pair),
+    files.write(folder / "pairings.csv", csv_bytes(pairings))
+    explained = explanations_table(outcome, by_pair)
+    files.write(folder / "explanations.csv", csv_bytes(explained))
+    tables = [pairings, networks_table(outcome),
+              explanations_sheet(explained, len(pairs), EXPLANATIONS_SHEET_MAX_PAIRS),
               unplaced_table(outcome), mentor_load_table(outcome), problems_table(outcome)]
     document_time = dt.datetime.combine(start, dt.time()) if start else FALLBACK_DOCUMENT_TIME
     write_xlsx(folder / "pairings.xlsx", tables, document_time)
     progress.advance(task)
     report = render_report(outcome, by_pair, templates, notes=tuple(notes),
                            sections=extras.report_sections)
-    (folder / "report.html").write_text(report, encoding="utf-8")
+    files.write(folder / "report.html", report.encode("utf-8"))
     progress.advance(task)
     snapshot = snapshot_bytes(outcome.cohort, outcome.config)
     (folder / SNAPSHOT_PATH).parent.mkdir()
-    (folder / SNAPSHOT_PATH).write_bytes(snapshot)
+    files.write(folder / SNAPSHOT_PATH, snapshot)
     for path, data in extras.files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(data)
+        files.write(folder / path, data)
     record = run_record(outcome, extras.hashes, plans=len(plans),
                         calendars=len(plans) if start else 0, notes=notes,
                         previous_run=extras.previous_run)
     record["snapshot"] = {"file": SNAPSHOT_PATH.as_posix(),
                           "sha256": hashlib.sha256(snapshot).hexdigest()}
     record.update(extras.run_fields)
-    (folder / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False,
-                                                default=_json_value) + "\n", encoding="utf-8")
+    run_json = json.dumps(record, indent=2, ensure_ascii=False, default=_json_value) + "\n"
+    files.write(folder / "run.json", run_json.encode("utf-8"))
     progress.advance(task)
 
 
 def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
-                 progress: Progress) -> None:
+                 progress: Progress, files: FileSink) -> None:
     """Each pair's .md and .html plan, and all_plans.html from the same HTML bodies."""
     folder.mkdir()
     task = progress.add_task("Writing first-meeting plans", total=len(plans))
@@ -257,38 +274,36 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
     for done, plan in enumerate(plans, start=1):
         pages = render(plan)
         bodies.append(pages.body)
-        _write_text(folder / f"{plan.file_stem}.md", pages.markdown)
-        _write_text(folder / f"{plan.file_stem}.html", pages.html)
+        files.write(folder / f"{plan.file_stem}.md", pages.markdown.encode("utf-8"))
+        files.write(folder / f"{plan.file_stem}.html", pages.html.encode("utf-8"))
         if done % PROGRESS_EVERY == 0:
             progress.update(task, completed=done)
     progress.update(task, completed=len(plans))
-    _write_text(folder / "all_plans.html", render.combined(plans, bodies))
+    files.write(folder / "all_plans.html", render.combined(plans, bodies).encode("utf-8"))
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
-                     progress: Progress) -> None:
+                     progress: Progress, files: FileSink) -> None:
     folder.mkdir()
     task = progress.add_task("Writing calendars", total=len(plans))
     calendars = CalendarWriter(start)
     for done, plan in enumerate(plans, start=1):
-        (folder / f"{plan.file_stem}.ics").write_bytes(calendars.calendar(plan))
+        files.write(folder / f"{plan.file_stem}.ics", calendars.calendar(plan))
         if done % PROGRESS_EVERY == 0:
             progress.update(task, completed=done)
     progress.update(task, completed=len(plans))
 
 
-def _write_text(path: Path, text: str) -> None:
-    path.write_bytes(text.encode("utf-8"))
-
-
-def _write_introductions(path: Path, plans: list[PairPlan], templates: Templates) -> None:
+def _introductions_csv(plans: list[PairPlan], templates: Templates) -> bytes:
+    """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair."""
     rows = []
     for plan in plans:
         rows.append([plan.mentee.email, plan.mentor.email,
                      templates.render("introduction_subject.txt.j2", plan=plan).strip(),
                      templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n",
                      f"plans/{plan.file_stem}.html"])
-    write_csv(path, Table("Introductions", ("to", "cc", "subject", "body", "attachment"), rows))
+    return csv_bytes(Table("Introductions", ("to", "cc", "subject", "body", "attachment"),
+                           rows))
 
 
 def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, plans: int,

@@ -3,8 +3,11 @@
 :func:`solve_flow` solves the network flow of :mod:`matcher.flow` on the candidates and
 certifies it against every pruned pair: a minimum cut for the placement count (and each
 fair-mode floor), node potentials for the score; failing pairs are added and the flow
-solved again. Where a mentor brings several of a mentee's specialties the flow is a
-relaxation, and :func:`conflicts` finds the networks where that shows.
+solved again. After the first failure the candidates the flow left far from use (reduced
+cost of ``drop_slack`` points or more) leave the model, so later rounds solve smaller
+flows; the check still covers them, so the result stays exact. Where a mentor brings
+several of a mentee's specialties the flow is a relaxation, and :func:`conflicts` finds the
+networks where that shows.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 from matcher import flow
 from matcher.engine import F32, Context, Engine, add_worst, chunks
-from matcher.pruning import add_pairs, best_per_row
+from matcher.pruning import CHUNK_ROWS, add_pairs, best_per_row, sparse_nonzero
 
 #: pairs added per mentee on the source side of a minimum cut that pruned pairs cross
 PLACEMENT_WIDEN = 8
@@ -128,6 +131,17 @@ def counts_function(ctx: Context) -> Callable[[int | None], tuple]:
     return by_flow
 
 
+def _cheapest_label_node(d: np.ndarray, brings: np.ndarray, l_nodes: np.ndarray
+                         ) -> np.ndarray:
+    """Per pair, the L node (of the specialties it ``brings``) with the smallest potential:
+    the tail of its binding arc; -1 where none of them has a node."""
+    has_node = brings & (l_nodes >= 0)
+    potential = np.where(has_node, d[np.maximum(l_nodes, 0)], np.iinfo(np.int64).max)
+    best = np.argmin(potential, axis=1) if len(brings) else np.zeros(0, np.int64)
+    found = has_node[np.arange(len(best)), best]
+    return np.where(found, l_nodes[np.arange(len(best)), best], -1)
+
+
 def _reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarray,
                         threshold: int | None) -> int:
     """Check every pruned pair's reduced cost under the flow's node potentials (exactly, in
@@ -144,44 +158,44 @@ def _reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndar
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(F32) + np.float32(1e-3)
     hit_i, hit_j, hit_tail = [], [], []
-    offer_cols = [np.nonzero(ctx.problem.offers[:, s])[0] for s in range(len(ctx.problem.labels))]
-    for rows in chunks(np.arange(n)):
-        scores = ctx.cache.approx[rows]
+    for lo in range(0, n, CHUNK_ROWS):
+        rows = np.arange(lo, min(lo + CHUNK_ROWS, n))
+        scores = ctx.cache.approx[lo:lo + CHUNK_ROWS]
         # a pair's arc leaves P_i when it brings none of the mentee's open specialties (and,
         # in fair mode, scores at least the floor), else L(i, s) for each specialty s it
         # brings (the smallest potential binds); -1: the pair has no arc
         direct_node = np.where(r.needs_primary[rows], graph.p_node[rows], -1)
         direct_f = np.where(direct_node >= 0, (d[graph.p_node[rows]] - shift) / scale,
                             np.inf).astype(np.float32)
-        reduced = direct_f[:, None] - scores - mentor_d[None, :]
+        reduced = np.subtract(direct_f[:, None], scores)
+        reduced -= mentor_d[None, :]
         if threshold is not None:
             below = scores < np.float32(threshold / scale * (1 + F32) + 1e-4)
             reduced = np.where(below, np.float32(np.inf), reduced)
-        labelled = None
-        if has_labels and (r.slots[rows] > 0).any():
+        labelled = has_labels and bool((r.slots[rows] > 0).any())
+        if labelled:
+            # screen with each mentee's smallest L(i, s) potential over its open specialties
+            # (a lower bound for every labelled arc); the exact check below finds the real one
             wants = r.wants[rows] & (r.slots[rows] > 0)[:, None]
-            node_f = np.full(scores.shape, np.inf, np.float32)
-            labelled = np.zeros(scores.shape, bool)
-            label_node = np.full(scores.shape, -1, np.int64)
-            for label in np.nonzero(wants.any(axis=0))[0]:
-                # only (mentees wanting it) × (mentors offering it): a sub-matrix
-                block = np.ix_(np.nonzero(wants[:, label])[0], offer_cols[label])
-                l_node = graph.l_node[rows[block[0][:, 0]], label][:, None]
-                l_f = np.where(l_node >= 0, (d[np.maximum(l_node, 0)] - shift) / scale,
-                               np.inf).astype(np.float32)
-                current = node_f[block]
-                lower = l_f < current
-                node_f[block] = np.where(lower, l_f, current)
-                label_node[block] = np.where(lower, l_node, label_node[block])
-                labelled[block] = True
-            reduced = np.where(labelled, node_f - scores - mentor_d[None, :], reduced)
-        screen = (reduced < tolerance) & ctx.pruned_mask(rows)
-        bi, bj = np.nonzero(screen)
+            l_nodes = graph.l_node[rows]
+            l_f = np.where(wants & (l_nodes >= 0), (d[np.maximum(l_nodes, 0)] - shift) / scale,
+                           np.inf).astype(np.float32).min(axis=1, initial=np.inf)
+            lowest = np.minimum(direct_f, l_f)
+            has_lower = lowest < direct_f
+            if has_lower.any():
+                low_rows = np.nonzero(has_lower)[0]
+                reduced[low_rows] = np.subtract(lowest[low_rows, None], scores[low_rows]) - \
+                    mentor_d[None, :]
+        bi, bj = sparse_nonzero(reduced < tolerance)  # candidates' tight arcs too: drop them
+        outside = ctx.pruned_pairs(rows[bi], bj)
+        bi, bj = bi[outside], bj[outside]
         tail = direct_node[bi]
         if threshold is not None:
             tail = np.where(below[bi, bj], -1, tail)
-        if labelled is not None:
-            tail = np.where(labelled[bi, bj], label_node[bi, bj], tail)
+        if labelled:
+            brings = wants[bi] & ctx.problem.offers[bj]
+            lab = np.nonzero(brings.any(axis=1))[0]
+            tail[lab] = _cheapest_label_node(d, brings[lab], l_nodes[bi[lab]])
         hit_i.append(rows[bi])
         hit_j.append(bj)
         hit_tail.append(tail.astype(np.int64))
@@ -201,6 +215,28 @@ def _reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndar
         add_worst(ctx, mentee[near], mentor[near], -reduced[near].astype(np.float64),
                   ctx.options.widen_per_mentee)
     return offenders
+
+
+def _far_candidates(ctx: Context, sol: flow.FlowSolution, potentials: np.ndarray,
+                    copy_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mentee, mentor) of candidates the flow left unused whose every arc has a reduced
+    cost of at least ``drop_slack`` points: far from entering any near-optimal solution."""
+    pm, pj, _ = ctx.usable()
+    graph, d = sol.graph, np.asarray(potentials, np.int64)
+    lowest = np.iinfo(np.int64).min
+    arc_reduced = np.full(len(copy_of), lowest)  # a copy without an arc is never far
+    present = graph.pair_arc >= 0
+    arcs = graph.pair_arc[present]
+    arc_reduced[present] = graph.costs[arcs] + d[graph.tails[arcs]] - d[graph.heads[arcs]]
+    starts = np.flatnonzero(np.r_[True, copy_of[1:] != copy_of[:-1]]) if len(copy_of) else \
+        np.zeros(0, np.int64)
+    pair_reduced = np.full(len(pm), lowest)
+    if len(starts):
+        pair_reduced[copy_of[starts]] = np.minimum.reduceat(arc_reduced, starts)
+    used = np.zeros(len(pm), bool)
+    used[copy_of[sol.chosen]] = True
+    far = ~used & (pair_reduced >= ctx.options.drop_slack * ctx.options.scale)
+    return pm[far], pj[far]
 
 
 def solve_flow(ctx: Context, fair: bool) -> Engine:
@@ -236,10 +272,14 @@ def solve_flow(ctx: Context, fair: bool) -> Engine:
         if potentials is None:
             ctx.stats["certified"] = False
             break
+        far = None if "dropped_pairs" in ctx.stats else _far_candidates(ctx, sol, potentials,
+                                                                          copy_of)
         found = _reduced_cost_widen(ctx, sol.graph, potentials, threshold)
         ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
         if found == 0:
             break
+        if far is not None:  # once: the next rounds solve a leaner model (still checked)
+            ctx.stats["dropped_pairs"] = ctx.cands.drop(*far)
     else:
         ctx.stats["certified"] = False
     if sol.status != "optimal":

@@ -198,4 +198,4 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     say(f"Solved: {result.status}, {result.stats['placed']} placed, "
         f"{result.stats['unplaced']} unplaced, {result.wall_time:.1f} s ({result.engine}).")
     return MatchOutcome(cohort=cohort, config=config, objective=objective, result=result,
-                        networks=build_networks(problem, result))
+                        networks=build_networks(problem, result), features=features)

@@ -24,6 +24,14 @@ from matcher.problem import DenseScores, MatchProblem
 CHUNK_ROWS = 1024
 
 
+def sorted_contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """For each key, whether it is in the sorted array ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), bool)
+    where = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[where] == keys
+
+
 @dataclass
 class ScoreCache:
     """Scores of every pair, from one pass over the problem's score source.
@@ -67,9 +75,8 @@ class ScoreCache:
         out = np.zeros(len(mentee))
         if len(self.bonus_keys):
             keys = np.asarray(mentee, np.int64) * self.problem.n_mentors + mentor
-            where = np.minimum(np.searchsorted(self.bonus_keys, keys), len(self.bonus_keys) - 1)
-            hit = self.bonus_keys[where] == keys
-            out[hit] = self.bonus_points[where[hit]]
+            hit = sorted_contains(self.bonus_keys, keys)
+            out[hit] = self.bonus_points[np.searchsorted(self.bonus_keys, keys[hit])]
         return out
 
     def objective(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
@@ -163,6 +170,17 @@ class Candidates:
             self._starts = None
         return added
 
+    def drop(self, mentee: np.ndarray, mentor: np.ndarray) -> int:
+        """Remove these pairs (absent ones ignored); return how many were removed."""
+        gone = sorted_contains(np.sort(np.asarray(mentee, np.int64) * self.n_mentors
+                                       + np.asarray(mentor, np.int64)), self.keys)
+        if gone.any():
+            self.mentee, self.mentor = self.mentee[~gone], self.mentor[~gone]
+            self.score = self.score[~gone]
+            self.version += 1
+            self._starts = None
+        return int(gone.sum())
+
     def mask(self, rows: np.ndarray) -> np.ndarray:
         """Boolean (rows × mentors): True where the pair is a candidate."""
         starts = self.starts()
@@ -182,6 +200,26 @@ def _kth_largest_rows(values: np.ndarray, k: int) -> np.ndarray:
     return -np.partition(-values, k - 1, axis=1)[:, k - 1]
 
 
+def row_floor(values: np.ndarray, k: int) -> np.ndarray:
+    """A value per row at or below its k-th largest entry, so ``values >= floor`` keeps at
+    least each row's top k (ties included) and usually not many more.
+
+    It is the k-th largest of the row's block maxima (``4k`` blocks of columns): those k
+    maxima are k distinct entries at or above it. One pass of ``max`` instead of a partition
+    over every entry, which is several times cheaper on wide rows.
+    """
+    n_rows, width = values.shape
+    n_blocks = 4 * k
+    block = width // n_blocks
+    if block < 4:
+        return _kth_largest_rows(values, k)
+    covered = n_blocks * block
+    maxima = values[:, :covered].reshape(n_rows, n_blocks, block).max(axis=2)
+    if covered < width:
+        maxima = np.concatenate([maxima, values[:, covered:].max(axis=1, keepdims=True)], axis=1)
+    return _kth_largest_rows(maxima, k)
+
+
 def _column_cut(cache: ScoreCache, k: int) -> np.ndarray:
     """A score per mentor at or below which roughly its k best mentees lie, read from every
     ``step``-th mentee in id order (a sample keeps this pass cheap; the set is only a
@@ -198,8 +236,8 @@ def _column_cut(cache: ScoreCache, k: int) -> np.ndarray:
 
 def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
                        k_mentor: int | None = None) -> Candidates:
-    """Top-k pairs per mentee and (about) per mentor, every eligible pair when both k are
-    None, plus locked pairs."""
+    """Top-k pairs per mentee (at least: see :func:`row_floor`) and about the top k per
+    mentor, every eligible pair when both k are None, plus locked pairs."""
     problem = cache.problem
     n, m = problem.n_mentees, problem.n_mentors
     approx = cache.approx
@@ -215,14 +253,15 @@ def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
         else:
             keep = block >= col_cut[None, :]
             if k_mentee is not None:
-                keep |= block >= _kth_largest_rows(block, k_mentee)[:, None]
+                keep |= block >= row_floor(block, k_mentee)[:, None]
             keep &= usable
-        bi, bj = np.nonzero(keep)
+        bi, bj = sparse_nonzero(keep)
         kept.append((lo + bi) * m + bj)
     keys = np.concatenate(kept) if kept else np.zeros(0, np.int64)
     lock_keys = np.array([lk.mentee * m + lk.mentor for lk, ok in
                           zip(problem.locks, cache.lock_eligible, strict=True) if ok], np.int64)
-    keys = np.union1d(keys, lock_keys)
+    if len(lock_keys):  # chunk keys are sorted and unique already
+        keys = np.union1d(keys, lock_keys)
     mentee, mentor = keys // m, keys % m
     return Candidates(mentee, mentor, cache.objective(mentee, mentor), n, m, cache.n_eligible,
                       k_mentee, k_mentor)
@@ -236,13 +275,24 @@ def add_pairs(cache: ScoreCache, cands: Candidates, mentee: np.ndarray, mentor: 
     return cands.add(mentee, mentor, cache.objective(mentee, mentor))
 
 
+def sparse_nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-D boolean array with few True entries, several times faster:
+    it skips eight entries at a time by reading them as one 64-bit word."""
+    flat = np.ascontiguousarray(mask).reshape(-1)
+    whole = len(flat) // 8 * 8
+    words = np.flatnonzero(flat[:whole].view(np.uint64))
+    index = (words[:, None] * 8 + np.arange(8)).ravel()
+    index = index[flat[index]]
+    if whole < len(flat):
+        index = np.concatenate([index, whole + np.flatnonzero(flat[whole:])])
+    return np.divmod(index, mask.shape[1])
+
+
 def best_per_row(rows: np.ndarray, amount: np.ndarray, per_row: int
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(mentee, mentor) of each row's ``per_row`` largest positive entries of ``amount``."""
-    if per_row < amount.shape[1]:
-        top = np.argpartition(-amount, per_row - 1, axis=1)[:, :per_row]
-    else:
-        top = np.broadcast_to(np.arange(amount.shape[1]), amount.shape)
-    bi = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)
-    keep = amount[bi, top] > 0
-    return rows[bi[keep]], top[keep]
+    """(mentee, mentor) of (at least) each row's ``per_row`` largest positive entries of
+    ``amount``, ties and a few more included (see :func:`row_floor`)."""
+    floor = row_floor(amount, per_row) if per_row < amount.shape[1] else \
+        np.full(len(amount), -np.inf, amount.dtype)
+    bi, bj = sparse_nonzero((amount >= floor[:, None]) & (amount > 0))
+    return rows[bi], bj

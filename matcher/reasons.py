@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 
 from matcher.problem import SPECIALIST_ROLES, MatchProblem
-from matcher.pruning import ScoreCache
+from matcher.pruning import ScoreCache, row_floor, sparse_nonzero
 
 #: How many full mentors a reason names before "and N more".
 NAMED = 3
@@ -35,16 +35,16 @@ def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndar
             int(i), f"all {problem.n_mentors} mentors are excluded by an eligibility rule "
                     f"or a forbidden pair")
     full = unplaced[cache.eligible_count[unplaced] > 0]
-    if len(full):
+    if len(full):  # each row's best mentors, best first (ties by position)
         scores = cache.approx[full]
-        named_count = min(NAMED, scores.shape[1])
-        top = np.argpartition(-scores, named_count - 1, axis=1)[:, :named_count]
-        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(scores, top, axis=1),
-                                                 axis=1, kind="stable"), axis=1)
-    for row, i in enumerate(full):
+        row, col = sparse_nonzero(scores >= row_floor(scores, NAMED)[:, None])
+        order = np.lexsort((col, -scores[row, col], row))
+        row, col = row[order], col[order]
+        first = np.searchsorted(row, np.arange(len(full)))
+    for k, i in enumerate(full):
         count = int(cache.eligible_count[i])
         named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})"
-                 for j in top[row, :min(NAMED, count)]]
+                 for j in col[first[k]:first[k] + min(NAMED, count)]]
         reasons[int(i)] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
                            f"full: {_list(named, count)}")
     return reasons
@@ -81,10 +81,11 @@ def area_shortfall(problem: MatchProblem, members: dict[int, list[int]]
                    ) -> tuple[dict[str, int], list[str]]:
     """Per need area: mentees who asked for it and have nobody in their network who brings it."""
     n_labels = len(problem.labels)
-    network_brings = np.zeros((problem.n_mentees, n_labels), bool)
-    for i, team in members.items():
-        if team:
-            network_brings[i] = problem.offers[team].any(axis=0)
+    mentee = np.array([i for i, team in members.items() for _ in team], np.int64)
+    mentor = np.array([j for team in members.values() for j in team], np.int64)
+    brings = np.zeros((problem.n_mentees, n_labels), np.int64)
+    np.add.at(brings, mentee, problem.offers[mentor].astype(np.int64))
+    network_brings = brings > 0
     unmet = (problem.wants & ~network_brings).sum(axis=0)
     demand = problem.wants.sum(axis=0)
     supply = problem.offers.astype(np.int64).T @ problem.capacity

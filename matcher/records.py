@@ -8,10 +8,13 @@ positions in ``Cohort.mentees`` / ``Cohort.mentors``; ids are the participants' 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from scoring.config import ProgramConfig
 from scoring.profiles import Cohort
+
+if TYPE_CHECKING:
+    from scoring.features import CohortFeatures
 
 Role = Literal["primary", "specialist"]
 Status = Literal["optimal", "feasible", "infeasible"]
@@ -87,3 +90,6 @@ class MatchOutcome:
     objective: str
     result: SolverResult
     networks: list[Network]  # one per mentee, in ``cohort.mentees`` order
+    # The features the match scored with, so that explaining its pairs need not build them
+    # again (None: built when needed).
+    features: CohortFeatures | None = field(default=None, repr=False, compare=False)

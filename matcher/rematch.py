@@ -1,6 +1,6 @@
 """Month-12 rematch: feedback + run history + updated intake → locks, forbids, flags, solver.
 
-The rules a coordinator relies on (also in notes/readme_rematch.md):
+The rules a coordinator relies on (also in the README: "Rematch at month 12"):
 
 * a pair whose feedback says **yes** is locked and counts against the mentor's capacity;
   so is an **unsure** pair when ``[rematch] unsure_policy = "keep"`` (the default);

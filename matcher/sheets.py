@@ -53,8 +53,9 @@ def csv_bytes(table: Table) -> bytes:
 
 
 def _csv_value(value: Cell) -> Cell:
+    # The tables round their figures (scores to 2 decimals, component values to 3).
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") if value == value else ""
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""
     return value
 
 

@@ -109,6 +109,21 @@ def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Tab
     return Table("Explanations", headers, rows, number_format="0.00")
 
 
+def explanations_sheet(explanations: Table, pairs: int, max_pairs: int) -> Table:
+    """The Explanations sheet of pairings.xlsx: the table itself up to ``max_pairs`` pairs.
+
+    A larger run's sheet is one note pointing to explanations.csv, which always holds the
+    whole table: the workbook costs some 10 µs a cell, and a sheet of a row per pair and
+    component was most of the time a large run folder took to write.
+    """
+    if pairs <= max_pairs:
+        return explanations
+    return Table(explanations.name, ("note",), [[
+        f"This run has {pairs:,} pairs, more than the {max_pairs:,} this sheet holds: every "
+        f"pair's points, values, weights and evidence are in explanations.csv, beside this "
+        f"workbook (same columns as this sheet has in smaller runs)."]])
+
+
 def unplaced_table(outcome: MatchOutcome) -> Table:
     """A row per mentee without any mentor, or with fewer mentors than asked."""
     mentees = _mentees(outcome)

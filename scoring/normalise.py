@@ -4,7 +4,7 @@ Each parser takes one cell's text and returns the canonical value plus a list of
 :class:`Issue` (an error or warning without a location); :mod:`scoring.intake` adds the
 file, row and column and turns them into :class:`~scoring.profiles.Problem`.
 
-Rules a coordinator can rely on (also in notes/readme_intake.md):
+Rules a coordinator can rely on (also in the README: "How answers are read"):
 
 * blanks: an empty cell, ``N/A``, ``n/a``, ``NA``, ``none``, ``-`` count as blank;
 * counts (capacity, network size): ``2``, ``2.0``, ``two`` → 2; a range ``2-3``, ``2 to 3``

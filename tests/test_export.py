@@ -107,6 +107,66 @@ def test_workbook_holds_every_participant_once_in_the_right_place(run_folder):
     assert [(r["file"], r["row"]) for r in problems] == [("mentees.csv", 3), ("mentors.csv", 4)]
 
 
+def test_explanations_csv_holds_every_pair_and_component(run_folder):
+    rows = _csv(run_folder / "explanations.csv")
+    assert rows == [{k: ("" if v is None else str(v)) for k, v in row.items()}
+                    for row in _sheet(run_folder / "pairings.xlsx", "Explanations")]
+    assert len(rows) == 3 * 7 and list(rows[0]) == [
+        "mentee_id", "mentor_id", "role", "component", "points", "value", "weight", "evidence"]
+
+
+def test_a_large_run_keeps_its_explanations_in_the_csv_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "EXPLANATIONS_SHEET_MAX_PAIRS", 2)
+    out = _write(tmp_path)
+    assert len(_csv(out / "explanations.csv")) == 3 * 7
+    sheet = _sheet(out / "pairings.xlsx", "Explanations")
+    assert len(sheet) == 1 and "explanations.csv" in sheet[0]["note"]
+    assert "3 pairs, more than the 2 this sheet holds" in sheet[0]["note"]
+
+
+def test_the_file_helper_writes_the_same_folder(tmp_path, monkeypatch):
+    direct = _write(tmp_path, "direct")
+    monkeypatch.setattr(export, "FILE_HELPER_FROM_PAIRS", 1)
+    helped = _write(tmp_path, "helped")
+    files = sorted(p.relative_to(direct) for p in direct.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(helped) for p in helped.rglob("*") if p.is_file())
+    for relative in files:
+        if relative.name != "run.json":
+            assert (direct / relative).read_bytes() == (helped / relative).read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["direct", "helped", "in"]
+
+
+def test_a_failure_in_the_file_helper_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(export, "FILE_HELPER_FROM_PAIRS", 1)
+    real_write = export.FileSink.write
+
+    def lost_folder(sink, path, data):
+        if path.name == "run.json":  # the helper cannot write into a missing folder
+            path = path.parent / "missing" / path.name
+        real_write(sink, path, data)
+
+    monkeypatch.setattr(export.FileSink, "write", lost_folder)
+    with pytest.raises(OSError, match="Writing the run folder failed"):
+        _write(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_the_match_features_are_reused_to_explain(tmp_path, monkeypatch):
+    config = load_config(SAMPLE / "program.toml")
+    cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
+    outcome = run_match(cohort, config, progress=False)
+    assert outcome.features is not None
+
+    def no_second_build(*args, **kwargs):
+        raise AssertionError("features built again")
+
+    monkeypatch.setattr("scoring.explain.build_features", no_second_build)
+    inputs = {"mentors": SAMPLE / "mentors.csv", "mentees": SAMPLE / "mentees.csv",
+              "config": SAMPLE / "program.toml"}
+    out = write_run_folder(outcome, tmp_path / "run", inputs=inputs, quiet=True)
+    assert len(_csv(out / "pairings.csv")) == sum(len(n.pairings) for n in outcome.networks)
+
+
 def test_run_record(run_folder):
     record = json.loads((run_folder / "run.json").read_text())
     mentors_file = run_folder.parent / "in" / "mentors.csv"

@@ -1,0 +1,194 @@
+"""Creating a run folder's many files in a helper process while the next ones render.
+
+A run folder of 10,000 pairs holds some 30,000 files. Creating a file is work for the kernel,
+and on a virtual disk it cost about as much as rendering the file (0.1–0.5 ms a file, nearly
+all of the run folder's system time). A thread cannot take that work over: each system call
+hands Python's GIL back and must wait to take it again, so a writer thread and the renderer
+only take turns. A process can: :class:`FileSink` streams each file's path and bytes through
+a pipe to this module run as a script (``python -P filesink.py FOLDER``), which creates the
+files on another core.
+
+The helper needs nothing but the standard library (``-P`` keeps this package's folder off
+its module path, so that ``matcher/calendar.py`` cannot shadow the standard ``calendar``),
+and it writes only below FOLDER. Small folders are written in-process, where starting a
+helper would cost more than it saves, and so is everything when Python cannot start the
+helper (a frozen application).
+"""
+
+from __future__ import annotations
+
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import BinaryIO
+
+#: One frame: the length of the file's path (UTF-8, relative, with ``/``) and of its bytes.
+FRAME = struct.Struct("<IQ")
+#: Bytes the parent gathers before handing them to the pipe.
+PIPE_BUFFER = 1 << 20
+#: Bytes the helper reads ahead of the file system at the most (a run folder of 10,000
+#: pairs is some 400 MB), so that the parent rarely waits for it.
+MAX_BACKLOG = 256 << 20
+
+
+class FileSink:
+    """Writes files below ``folder``: through the helper process if ``helper``, else directly.
+
+    Use it as a context manager. Leaving the block normally waits until every file is
+    written and raises :class:`OSError` with the helper's message if a write failed; leaving
+    it with an exception stops the helper. Either way no write is under way afterwards, so
+    the caller may rename or delete the folder.
+    """
+
+    def __init__(self, folder: Path, *, helper: bool = True) -> None:
+        self.folder = folder
+        self._process: subprocess.Popen[bytes] | None = None
+        script = Path(__file__)
+        if helper and sys.executable and not getattr(sys, "frozen", False) and script.is_file():
+            try:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-P", str(script), str(folder)], stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=PIPE_BUFFER)
+            except OSError:  # no helper today: this process writes the files itself
+                self._process = None
+
+    def write(self, path: Path, data: bytes) -> None:
+        """Write ``data`` to ``path``, a file below the folder; its parent folder must exist."""
+        if self._process is None or self._process.stdin is None:
+            path.write_bytes(data)
+            return
+        name = path.relative_to(self.folder).as_posix().encode("utf-8")
+        try:
+            self._process.stdin.write(FRAME.pack(len(name), len(data)) + name)
+            self._process.stdin.write(data)
+            return
+        except BrokenPipeError:  # the helper stopped: its own message says why
+            pass
+        self._finish()
+        raise OSError("the file-writing helper stopped before the run folder was complete")
+
+    def _finish(self) -> None:
+        """Wait until the helper has written all it was sent; OSError if it failed."""
+        process, self._process = self._process, None
+        if process is not None:
+            _, errors = process.communicate()
+            if process.returncode != 0:
+                raise OSError(errors.decode("utf-8", "replace").strip() or "the file-writing "
+                              f"helper stopped (exit status {process.returncode})")
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.communicate()
+
+    def __enter__(self) -> FileSink:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if kind is None:
+            self._finish()
+        else:
+            self._stop()
+
+
+def receive(folder: Path, stream: BinaryIO) -> None:
+    """Write every file framed on ``stream`` below ``folder`` (the helper's work).
+
+    A thread reads the frames ahead into a :class:`_Backlog`, so the parent can go on
+    sending while this one waits for the file system; both threads spend their time in
+    system calls, which leave the GIL to the other.
+    """
+    backlog = _Backlog(MAX_BACKLOG)
+    reader = threading.Thread(target=backlog.fill, args=(_frames(stream),), daemon=True)
+    reader.start()
+    while (frame := backlog.take()) is not None:
+        name, data = frame
+        folder.joinpath(*name.parts).write_bytes(data)
+    reader.join()
+
+
+def _frames(stream: BinaryIO) -> Iterator[tuple[PurePosixPath, bytes]]:
+    while header := stream.read(FRAME.size):
+        if len(header) != FRAME.size:
+            raise EOFError("the stream ended inside a frame")
+        name_length, data_length = FRAME.unpack(header)
+        name = stream.read(name_length).decode("utf-8")
+        data = stream.read(data_length)
+        if len(data) != data_length:
+            raise EOFError(f"the stream ended inside {name}")
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise ValueError(f"{name!r} is not a path below the run folder")
+        yield relative, data
+
+
+class _Backlog:
+    """Files read but not written yet: at most ``limit`` bytes of them, or one larger file.
+
+    :meth:`fill` runs on the reader thread until the stream ends; :meth:`take` returns the
+    next file, or None at the end, and raises what the reader met.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._files: deque[tuple[PurePosixPath, bytes]] = deque()
+        self._bytes = 0
+        self._done = False
+        self._error: BaseException | None = None
+        self._changed = threading.Condition()
+
+    def fill(self, frames: Iterator[tuple[PurePosixPath, bytes]]) -> None:
+        """Add every frame, then mark the end (or the error that cut the frames short)."""
+        try:
+            for frame in frames:
+                self._add(frame)
+        except BaseException as exc:  # handed to the writing thread, which stops
+            self._error = exc
+        finally:
+            with self._changed:
+                self._done = True
+                self._changed.notify_all()
+
+    def _add(self, frame: tuple[PurePosixPath, bytes]) -> None:
+        size = len(frame[1])
+        with self._changed:
+            self._changed.wait_for(lambda: not self._files or self._bytes + size <= self._limit)
+            self._files.append(frame)
+            self._bytes += size
+            self._changed.notify_all()
+
+    def take(self) -> tuple[PurePosixPath, bytes] | None:
+        """The next file to write, or None after the last."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._files or self._done)
+            if self._error is not None:
+                raise self._error
+            if not self._files:
+                return None
+            frame = self._files.popleft()
+            self._bytes -= len(frame[1])
+            self._changed.notify_all()
+            return frame
+
+
+def _main(arguments: list[str]) -> int:
+    # Ctrl-C reaches the whole process group: the parent decides, and stops the helper.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        receive(Path(arguments[0]), sys.stdin.buffer)
+    except Exception as exc:  # reported to the parent, which raises it as OSError
+        print(f"Writing the run folder failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
