@@ -83,7 +83,9 @@ def bench_large(n: int, m: int) -> None:
     name = f"{n}x{m} cap 5"
     score, eligible = clustered(n, m)
     problem = problem_from_arrays(score, eligible, capacity=5, block_size=2000)
-    pruned, t_pruned = best_of(solve, problem)
+    # a one-second figure on a shared host: best of at least 5 runs (each ~1 s)
+    runs = [timed(solve, problem) for _ in range(max(RUNS, 5))]
+    pruned, t_pruned = min(runs, key=lambda run: run[1])
     dense, t_dense = timed(solve, problem, SolveOptions(dense_pairs=10**12))
     row(name, "objective (pruned, certified)", f"{pruned.objective:.4f}",
         f"{dense.objective:.4f} dense", "equal" if abs(pruned.objective - dense.objective)
