@@ -30,11 +30,9 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent
-sys.path.insert(0, str(SAMPLE))
 sys.path.insert(0, str(SAMPLE.parent))
 
-from generate import EMAIL, EXCLUDE, generate  # noqa: E402
-
+from sample_data.generate import EMAIL, EXCLUDE, generate  # noqa: E402
 from scoring.config import load_config  # noqa: E402
 from scoring.intake import read_cohort  # noqa: E402
 from scoring.normalise import normalise_email  # noqa: E402
