@@ -99,10 +99,12 @@ class AuditRun:
 
 @dataclass(frozen=True)
 class SolveSetup:
-    """What the run's solver was given beyond the cohort: locks and forbidden pairs."""
+    """What the run's solver was given beyond the cohort: locks, forbidden pairs and, after
+    a rematch, the keep bonus of the previous pairs left free."""
 
     locks: tuple[tuple[str, str], ...]
     forbids: tuple[tuple[str, str], ...]
+    keep_bonus: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,6 +296,8 @@ def solve_setup(run: AuditRun) -> SolveSetup:
     Locks: the pairs pairings.csv marks locked (a rematch's continuing pairs), primary first.
     Forbids: every pair that ended in an earlier cycle (history), and, for mentees a rematch
     held for the coordinator, every mentor but their locked ones (rematch.json ``held``).
+    Keep bonus: rematch.json ``keep_bonus`` (folders written before it was recorded have
+    none, and the audit then says when its re-solve differs from the run).
     """
     mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
     locks = tuple((p.mentee_id, p.mentor_id) for p in run.pairs if p.locked)
@@ -302,12 +306,22 @@ def solve_setup(run: AuditRun) -> SolveSetup:
     if run.history is not None:
         forbids = {key for key in run.history.ended_pairs()
                    if key[0] in mentees and key[1] in mentors and key not in locked}
-    held_path = run.folder / "rematch.json"
-    if run.history is not None and held_path.is_file():  # history has read it as JSON
-        held = json.loads(held_path.read_text(encoding="utf-8")).get("held", [])
+    keep_bonus: list[tuple[str, str, float]] = []
+    record_path = run.folder / "rematch.json"
+    if run.history is not None and record_path.is_file():  # history has read it as JSON
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        held = record.get("held", [])
         forbids.update((e, m.id) for e in held if e in mentees for m in run.cohort.mentors
                        if (e, m.id) not in locked)
-    return SolveSetup(locks=locks, forbids=tuple(sorted(forbids)))
+        for row in record.get("keep_bonus", []):
+            try:
+                key = (str(row["mentee_id"]), str(row["mentor_id"]), float(row["points"]))
+            except (TypeError, KeyError, ValueError):
+                raise InputError(f"{record_path}: a keep_bonus entry ({row!r}) is damaged; "
+                                 "restore the run folder as rematch wrote it.") from None
+            if key[0] in mentees and key[1] in mentors:
+                keep_bonus.append(key)
+    return SolveSetup(locks=locks, forbids=tuple(sorted(forbids)), keep_bonus=tuple(keep_bonus))
 
 
 # ----------------------------------------------------------------------- the forced solve
@@ -332,7 +346,8 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     difference is exactly what insisting on the pair costs under the run's objective.
     """
     setup = setup or solve_setup(run)
-    common = dict(objective=run.objective, forbids=setup.forbids, progress=False)
+    common = dict(objective=run.objective, forbids=setup.forbids, progress=False,
+                  keep_bonus={(e, m): points for e, m, points in setup.keep_bonus})
     base = run_match(run.cohort, run.config, locks=setup.locks, **common)
     base_pairs = _pair_scores(base)
     reproduces = set(base_pairs) == {(p.mentee_id, p.mentor_id) for p in run.pairs}

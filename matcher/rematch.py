@@ -305,6 +305,10 @@ def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path
                    "forbidden": len(result.plan.forbids)},
         "ended": [dataclasses.asdict(e) for e in result.ended],
         "held": list(result.plan.held),
+        # free previous pairs and the points keeping them was worth (the audit's re-solve
+        # needs them to reproduce this run)
+        "keep_bonus": [{"mentee_id": e, "mentor_id": m, "points": points}
+                       for (e, m), points in sorted(result.plan.keep_bonus.items())],
         "flags": [dataclasses.asdict(f) for f in result.plan.flags],
         "warnings": list(result.plan.warnings),
     }

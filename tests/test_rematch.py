@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from cli.match import match_command
 from cli.rematch import rematch_command
+from matcher.audit import forced_solve, load_run, solve_setup
 from matcher.history import EndedPair, PastPair, RunHistory, RunRecord, read_pairings, sha256_of
 from matcher.rematch import plan_rematch
 from sample_data.rematch import make_feedback
@@ -239,6 +240,28 @@ def test_disruption_penalty_keeps_free_pairs_unless_a_change_is_worth_it(
         changed[penalty] = len(before.keys() - pairs_of(out).keys())
     assert changed[0] > 0
     assert changed[100] == 0  # no gain of at most 100 points outweighs keeping a pair
+
+
+def test_audit_re_solve_reproduces_a_rematch_kept_by_its_keep_bonus(first_run,
+                                                                    tmp_path: Path) -> None:
+    """With every pair unsure and free to move, only the keep bonus holds the networks in
+    place; rematch.json records it, so the audit's re-solve gives the run's pairs."""
+    _, mentees, run = first_run
+    before = pairs_of(run)
+    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda email: True, "5")
+    feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "unsure", "", ""] for e, m in before])
+    config = tmp_path / "program.toml"
+    settings = tomllib.loads(PROGRAM.read_text(encoding="utf-8"))
+    settings["rematch"] = {"unsure_policy": "rematch", "disruption_penalty": 100}
+    config.write_text(tomli_w.dumps(settings), encoding="utf-8")
+    out = tmp_path / "run2"
+    assert rematch(mentors, mentees, run, feedback, out, config).exit_code == 0
+    audit_run = load_run(out)
+    setup = solve_setup(audit_run)
+    assert {(e, m) for e, m, _ in setup.keep_bonus} == set(before)
+    assert {points for *_, points in setup.keep_bonus} == {100.0}
+    mentee, mentor = sorted(before)[0]
+    assert forced_solve(audit_run, mentee, mentor, setup).reproduces_run
 
 
 def test_feedback_errors_exit_2_naming_file_row_and_column(first_run, tmp_path: Path) -> None:
