@@ -143,7 +143,8 @@ def build_graph(inp: FlowInput) -> FlowGraph:
 
     # Pair arcs, in (mentee id, mentor id) order.
     pm, pj = inp.pair_mentee, inp.pair_mentor
-    pair_order = np.lexsort((inp.mentor_rank[pj], inp.mentee_rank[pm]))
+    # one int64 key, stable: already-sorted input (the usual case) costs a single pass
+    pair_order = np.argsort(inp.mentee_rank[pm] * m + inp.mentor_rank[pj], kind="stable")
     tail = np.full(len(pm), -1, np.int64)
     direct = (inp.pair_label < 0) | (slots[pm] == 0)
     direct_ok = direct & inp.needs_primary[pm] & inp.pair_primary_ok
