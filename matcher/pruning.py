@@ -292,7 +292,6 @@ def best_per_row(rows: np.ndarray, amount: np.ndarray, per_row: int
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(mentee, mentor) of (at least) each row's ``per_row`` largest positive entries of
     ``amount``, ties and a few more included (see :func:`row_floor`)."""
-    floor = row_floor(amount, per_row) if per_row < amount.shape[1] else \
-        np.full(len(amount), -np.inf, amount.dtype)
+    floor = row_floor(amount, per_row)  # -inf where a row has per_row entries or fewer
     bi, bj = sparse_nonzero((amount >= floor[:, None]) & (amount > 0))
     return rows[bi], bj
