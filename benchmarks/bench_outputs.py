@@ -12,7 +12,7 @@ a specialist for one of their need areas, 10% stay unplaced. Scores are the scor
 Every figure is also given as a ratio to a baseline measured in the same run on the same
 pairs: writing pairings.csv alone (one row per pair through the csv module). Stage rows time
 each step of the folder separately (plans and calendars twice: their files created
-in-process, and by the helper process of matcher.filesink as `match` does); "whole folder"
+in-process, and by the helper process of matcher.runfolder.filesink as `match` does); "whole folder"
 is one call of write_run_folder (explanations and the audit snapshot included), as `match`
 makes it, in wall-clock and CPU seconds (the helper's included; the machine may be shared),
 and the I/O floor is the same files written again from memory. The last row prices one
@@ -33,14 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
-from matcher import export  # noqa: E402
-from matcher.filesink import FileSink  # noqa: E402
-from matcher.plans import build_plans  # noqa: E402
-from matcher.records import MatchOutcome, Network, Pairing, SolverResult  # noqa: E402
-from matcher.report import render_report  # noqa: E402
-from matcher.schedule import start_date  # noqa: E402
-from matcher.sheets import write_csv, write_xlsx  # noqa: E402
-from matcher.tables import (  # noqa: E402
+from matcher.outcome import MatchOutcome, Network, Pairing  # noqa: E402
+from matcher.outputs.plans import build_plans  # noqa: E402
+from matcher.outputs.report import render_report  # noqa: E402
+from matcher.outputs.schedule import start_date  # noqa: E402
+from matcher.outputs.sheets import write_csv, write_xlsx  # noqa: E402
+from matcher.outputs.tables import (  # noqa: E402
     explanations_sheet,
     explanations_table,
     mentor_load_table,
@@ -49,12 +47,15 @@ from matcher.tables import (  # noqa: E402
     problems_table,
     unplaced_table,
 )
-from matcher.templating import templates_for  # noqa: E402
+from matcher.outputs.templating import templates_for  # noqa: E402
+from matcher.runfolder import writer as export  # noqa: E402
+from matcher.runfolder.filesink import FileSink  # noqa: E402
+from matcher.solver.result import SolverResult  # noqa: E402
 from sample_data.generate import write  # noqa: E402
 from scoring.config import load_config  # noqa: E402
 from scoring.explain import explain_pairs  # noqa: E402
 from scoring.features import build_features  # noqa: E402
-from scoring.intake import read_cohort  # noqa: E402
+from scoring.intake.cohort import read_cohort  # noqa: E402
 
 CONFIG = ROOT / "sample_data" / "program.toml"
 RESULTS = ResultTable()

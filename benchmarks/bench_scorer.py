@@ -3,7 +3,7 @@
     python benchmarks/bench_scorer.py   # 10,000 x 2,000, seed 1, blocks of 1,000, best of 3
 
 The cohort comes from ``sample_data/generate.py`` and is read by
-``scoring.intake.read_cohort`` with ``sample_data/program.toml`` (intake is timed
+``scoring.intake.cohort.read_cohort`` with ``sample_data/program.toml`` (intake is timed
 separately; the budget is for scoring). Each way of scoring runs in its own child process,
 so its peak resident memory (``ru_maxrss``) is its own:
 
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child[0], args.child[1], args.block_size, args.naive_mentees)
         return 0
 
-    from scoring.intake import read_cohort
+    from scoring.intake.cohort import read_cohort
 
     config_path = ROOT / "sample_data" / "program.toml"
     with tempfile.TemporaryDirectory() as tmp:

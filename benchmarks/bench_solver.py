@@ -26,9 +26,9 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report_table import ResultTable, timed  # noqa: E402
-from matcher.problem import problem_from_arrays  # noqa: E402
-from matcher.solver import SolveOptions, solve  # noqa: E402
+from benchmarks.report_table import ResultTable, timed
+from matcher.solver.dispatch import SolveOptions, solve
+from matcher.solver.problem import problem_from_arrays
 
 RESULTS = ResultTable()
 row = RESULTS.row
@@ -196,11 +196,11 @@ def bench_stable(n: int, m: int, seeds: int) -> None:
 
 def bench_whole(n: int, m: int) -> None:
     """CSV → run folder through the real pipeline (generator, intake, scorer, export)."""
-    from matcher.export import write_run_folder
     from matcher.pipeline import run_match
+    from matcher.runfolder.writer import write_run_folder
     from sample_data.generate import write
     from scoring.config import load_config
-    from scoring.intake import read_cohort
+    from scoring.intake.cohort import read_cohort
 
     name = f"whole match {n}x{m}"
     config_path = Path(__file__).resolve().parent.parent / "sample_data" / "program.toml"

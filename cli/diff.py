@@ -7,7 +7,7 @@ import json
 import click
 
 from cli.common import input_errors_exit_2
-from matcher.diff import diff_runs
+from matcher.runfolder.diff import diff_runs
 
 
 @click.command("diff")

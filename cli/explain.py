@@ -39,7 +39,7 @@ from scoring.profiles import Cohort
 def load_cohort(mentors: str, mentees: str, config_option: str | None
                 ) -> tuple[Cohort, ProgramConfig]:
     """Read the config and both intake files; refuse a cohort with intake errors."""
-    from scoring.intake import read_valid_cohort
+    from scoring.intake.cohort import read_valid_cohort
 
     config = load_config(config_path_for(mentors, config_option))
     cohort = read_valid_cohort(mentors, mentees, config, action="explained")

@@ -8,7 +8,7 @@ import click
 
 from cli.common import input_errors_exit_2
 from scoring.errors import InputError
-from scoring.init_config import render_toml, starter_config
+from scoring.intake.starter_config import render_toml, starter_config
 
 
 @click.command("init")

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from cli.common import config_path_for, input_errors_exit_2
-from matcher.export import write_run_folder
-from matcher.locks import read_pair_sheet
+from matcher.outputs.summary import summarise
 from matcher.pipeline import run_match
-from matcher.summary import summarise
+from matcher.runfolder.writer import write_run_folder
 from scoring.config import load_config
-from scoring.intake import read_valid_cohort
+from scoring.intake.cohort import read_valid_cohort
+from scoring.intake.pair_sheets import read_pair_sheet
 
 OBJECTIVES = ("total", "fair", "stable")
 

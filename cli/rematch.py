@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from cli.common import config_path_for, input_errors_exit_2
-from matcher.history import read_history
+from matcher.outputs.summary import summarise
 from matcher.rematch import run_rematch, write_rematch_folder
-from matcher.summary import summarise
+from matcher.runfolder.reader import read_history
 from scoring.config import load_config
-from scoring.feedback import read_feedback
-from scoring.intake import read_valid_cohort
+from scoring.intake.cohort import read_valid_cohort
+from scoring.intake.feedback import read_feedback
 
 #: Notes printed on the terminal before pointing to rematch.json for the rest.
 SHOWN_NOTES = 10

@@ -12,9 +12,9 @@ import click
 from cli.common import EXIT_INPUT, config_path_for, input_errors_exit_2
 from scoring.config import load_config
 from scoring.errors import InputError
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
+from scoring.intake.spreadsheet import checked_path
 from scoring.profiles import Cohort, Problem
-from scoring.spreadsheet import checked_path
 
 #: Characters JSON leaves raw when non-ASCII is kept (DEL and the C1 controls, one of
 #: which starts terminal escape sequences; the line and paragraph separators).

@@ -1,1 +1,16 @@
-"""Solver, mentor networks, rematch, meeting plans and run-folder outputs."""
+"""From scores to a finished match: solver, networks, outputs, run folder, rematch, audit.
+
+What this room holds:
+
+- :mod:`matcher.solver`     arrays in, assignment and proof out (imports nothing of scoring);
+- :mod:`matcher.encoder`    participant ids ↔ the solver's indices;
+- :mod:`matcher.outcome`    what one match produced, by id (pairings, networks, outcome);
+- :mod:`matcher.pipeline`   ``run_match``: cohort + config → scores → solver → networks;
+- :mod:`matcher.outputs`    plans, schedule, calendars, report, tables, sheets, privacy;
+- :mod:`matcher.runfolder`  the run folder: writer, reader, snapshot, history, diff;
+- :mod:`matcher.rematch`    month-12 rematch from feedback and the run history;
+- :mod:`matcher.audit`      "why B and not C?" answered from a run folder alone.
+
+Data flows one way: scoring → solver → pipeline → outputs → runfolder; rematch and audit
+sit on top and may import all of it. Nothing here is imported by :mod:`scoring`.
+"""

@@ -1,9 +1,9 @@
 """Audit a finished run from its folder alone: "why did Dr. A get Dr. B and not Dr. C?".
 
 Everything is read from the run folder: the config from ``run.json``, the cohort from the
-snapshot ``audit/cohort.json`` (:mod:`matcher.snapshot`), the networks from
+snapshot ``audit/cohort.json`` (:mod:`matcher.runfolder.snapshot`), the networks from
 ``pairings.csv``, and the earlier cycles through ``run.json`` ``previous_run``
-(:func:`matcher.history.read_history`). Scores and breakdowns come from
+(:func:`matcher.runfolder.reader.read_history`). Scores and breakdowns come from
 :mod:`scoring.explain` on the snapshot, so they equal what ``explain`` prints from the intake
 files.
 
@@ -33,10 +33,10 @@ from typing import Literal
 
 import numpy as np
 
-from matcher.history import RUN_RECORD, RunHistory, read_history
+from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match, specialties
-from matcher.records import MatchOutcome
-from matcher.snapshot import SNAPSHOT_PATH, read_snapshot
+from matcher.runfolder.reader import RUN_RECORD, RunHistory, read_history
+from matcher.runfolder.snapshot import SNAPSHOT_PATH, read_snapshot
 from scoring.config import ProgramConfig, config_from_dict
 from scoring.errors import InputError
 from scoring.explain import (

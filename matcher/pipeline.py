@@ -14,16 +14,17 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
-from matcher.network import build_networks
-from matcher.problem import (
+from matcher.encoder import build_networks
+from matcher.outcome import MatchOutcome
+from matcher.solver.dispatch import OBJECTIVES, SolveOptions, solve
+from matcher.solver.problem import (
     SPECIALIST_ROLES,
     BlockScores,
     DenseScores,
     LockedPair,
     MatchProblem,
+    ProblemError,
 )
-from matcher.records import MatchOutcome
-from matcher.solver import OBJECTIVES, SolveOptions, solve
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
@@ -192,7 +193,10 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
     options = SolveOptions(objective=objective,
                            time_limit=float(solver_cfg.get("time_limit_seconds", 60.0)))
-    result = solve(problem, options, ineligible_explainer(features, config))
+    try:
+        result = solve(problem, options, ineligible_explainer(features, config))
+    except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
+        raise InputError(str(exc)) from None
     result.stats.update(scoring_seconds=round(scoring_seconds, 3),
                         solver_seconds=round(result.wall_time, 3))
     say(f"Solved: {result.status}, {result.stats['placed']} placed, "

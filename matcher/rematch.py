@@ -32,14 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from matcher.export import write_run_folder
-from matcher.history import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
+from matcher.outcome import MatchOutcome
+from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
-from matcher.records import MatchOutcome
-from matcher.sheets import Table, csv_bytes
+from matcher.runfolder.reader import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
+from matcher.runfolder.writer import write_run_folder
 from scoring.config import ConfigError, ProgramConfig
 from scoring.errors import InputError
-from scoring.feedback import FeedbackSheet
+from scoring.intake.feedback import FeedbackSheet
 from scoring.profiles import Cohort, Mentee
 
 FlagKind = Literal["jumper", "overcommitted"]

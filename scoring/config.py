@@ -17,7 +17,7 @@ but ``[columns.*]`` is optional and falls back to :data:`DEFAULTS`:
 ``[solver]``         objective, minimum_load, time_limit_seconds, seed
 ``[rematch]``        unsure_policy, disruption_penalty, jumper_cycles, hold_jumpers
 ``[schedule]``       the year's meetings (month, title, purpose, agenda), specialist
-                     sessions, check-ins, working_hours (see :mod:`matcher.schedule`)
+                     sessions, check-ins, working_hours (see :mod:`matcher.outputs.schedule`)
 
 The dataclass is frozen: scoring functions receive it as an argument and never mutate it.
 """
@@ -45,7 +45,7 @@ MENTOR_FIELDS: tuple[str, ...] = (
     "bio", "roles", "capacity", "modes", "frequency", "time_zone", "languages",
     "exclude", "gender", "background",
 )
-#: Canonical fields a month-12 feedback row may map to (see :mod:`scoring.feedback`).
+#: Canonical fields a month-12 feedback row may map to (see :mod:`scoring.intake.feedback`).
 FEEDBACK_FIELDS: tuple[str, ...] = (
     "mentee_id", "mentor_id", "continue", "mentee_rating", "mentor_rating", "notes",
     "new_goals", "new_area",

@@ -1,6 +1,6 @@
 """Participant records: the validated, canonical form of one intake row.
 
-Intake (:mod:`scoring.intake`) turns spreadsheet rows into these records; everything
+Intake (:mod:`scoring.intake.cohort`) turns spreadsheet rows into these records; everything
 downstream (features, scorer, solver, plans) reads only these. Values are already
 normalised: vocabulary fields hold canonical values from the program config, time zones
 are UTC offsets in hours, ids are stable strings (never row numbers).

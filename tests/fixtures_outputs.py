@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matcher.records import Assignment, MatchOutcome, Network, Pairing, SolverResult
+from matcher.outcome import MatchOutcome, Network, Pairing
+from matcher.solver.result import Assignment, SolverResult
 from scoring.config import config_from_dict
 from scoring.explain import ComponentPoints, PairExplanation
 from scoring.profiles import Cohort, Mentee, Mentor, Problem

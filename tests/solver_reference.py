@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 
-from matcher.records import SolverResult
+from matcher.solver.result import SolverResult
 
 
 def valid_team(team: tuple[int, ...], i: int, wants: np.ndarray, offers: np.ndarray

@@ -13,14 +13,14 @@ from click.testing import CliRunner
 from cli.explain import explain_command
 from cli.match import match_command
 from matcher.audit import explain_from_run, load_run, solve_setup
-from matcher.export import write_run_folder
-from matcher.history import sha256_of
+from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match
-from matcher.records import MatchOutcome
-from matcher.snapshot import SNAPSHOT_PATH
+from matcher.runfolder.reader import sha256_of
+from matcher.runfolder.snapshot import SNAPSHOT_PATH
+from matcher.runfolder.writer import write_run_folder
 from scoring.config import config_from_dict, load_config
 from scoring.explain import explain_pairs
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
 from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.scorer import score_cohort
 

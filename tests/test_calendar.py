@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from icalendar import Parameters
 from icalendar.parser import Contentline
 
-from matcher.calendar import fold_line, pair_calendar
-from matcher.export import write_run_folder
-from matcher.plans import build_plans
+from matcher.outputs.calendar_files import fold_line, pair_calendar
+from matcher.outputs.plans import build_plans
+from matcher.runfolder.writer import write_run_folder
 
 
 def _plans(**kwargs):

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.diff import diff_command
-from matcher.diff import diff_runs
-from matcher.history import read_history
+from matcher.runfolder.diff import diff_runs
+from matcher.runfolder.reader import read_history
 from scoring.errors import InputError
 
 

@@ -48,7 +48,7 @@ def test_largest_remainder_gives_the_missing_tenth_to_the_biggest_loss():
 
 def sample_cohort(tmp_path_factory) -> tuple[Cohort, object]:
     """The shipped sample cohort, or the same one generated (seed 2027) until it is shipped."""
-    from scoring.intake import read_cohort
+    from scoring.intake.cohort import read_cohort
 
     folder = ROOT / "sample_data"
     if not (folder / "mentors.csv").is_file():

@@ -16,7 +16,7 @@ from cli.main import cli
 from sample_data import generate
 from scoring.config import load_config
 from scoring.explain import explain_pairs, top_candidates
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
 

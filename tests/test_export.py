@@ -18,17 +18,17 @@ from fixtures_outputs import (
     write_inputs,
 )
 
-import matcher.export as export
-from matcher.export import write_run_folder
+import matcher.runfolder.writer as export
+from matcher.outputs.cell_safety import safe_cell
+from matcher.outputs.plans import Labels, file_stems
+from matcher.outputs.sheets import Table
 from matcher.pipeline import run_match
-from matcher.plans import Labels, file_stems
-from matcher.safe_cells import safe_cell
-from matcher.sheets import Table
-from matcher.snapshot import SNAPSHOT_PATH, read_snapshot, snapshot_bytes
+from matcher.runfolder.snapshot import SNAPSHOT_PATH, read_snapshot, snapshot_bytes
+from matcher.runfolder.writer import write_run_folder
 from scoring.config import load_config
 from scoring.errors import InputError
 from scoring.explain import ComponentPoints, explain_pairs
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
 
 
 def _write(tmp_path: Path, name: str = "run", **kwargs) -> Path:

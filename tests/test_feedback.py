@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoring.config import config_from_dict
-from scoring.feedback import FeedbackError, read_feedback
+from scoring.intake.feedback import FeedbackError, read_feedback
 
 CONFIG = config_from_dict({
     "program": {"id_field": "id"},

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher import filesink
-from matcher.filesink import FRAME, FileSink, receive
+from matcher.runfolder import filesink
+from matcher.runfolder.filesink import FRAME, FileSink, receive
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -1,7 +1,7 @@
 """Fuzzing the readers of coordinator files: any bytes in, a result or a clear error out.
 
 Random bytes, random CSV-like text, random tables, random workbooks with typed cells and
-byte-level mutations of valid CSV and XLSX files go to :func:`scoring.intake.read_cohort`
+byte-level mutations of valid CSV and XLSX files go to :func:`scoring.intake.cohort.read_cohort`
 (as the mentors or the mentees file), to ``mentormatch validate`` through the CLI, and to
 the feedback and locks readers. The only allowed outcomes are a result or an
 :class:`~scoring.errors.InputError` (exit status 0 or 2 on the command line, never a traceback).
@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cli.main import cli
-from matcher.locks import read_pair_sheet
 from scoring.config import load_config
 from scoring.errors import InputError
-from scoring.feedback import FeedbackSheet, read_feedback
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
+from scoring.intake.feedback import FeedbackSheet, read_feedback
+from scoring.intake.pair_sheets import read_pair_sheet
 from scoring.profiles import Cohort
 
 CORPUS = Path(__file__).parent / "corpus"

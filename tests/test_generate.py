@@ -196,7 +196,7 @@ def test_shipped_sample_is_what_the_documented_command_writes(tmp_path):
 
 
 def test_shipped_sample_validates_and_reads_like_the_clean_cohort(config, tmp_path):
-    intake = pytest.importorskip("scoring.intake")
+    intake = pytest.importorskip("scoring.intake.cohort")
     shipped = intake.read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     assert shipped.errors == []
     assert (len(shipped.mentors), len(shipped.mentees)) == (gen.SAMPLE_MENTORS,

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from cli.rematch import rematch_command
-from matcher.safe_cells import FORMULA_STARTS
+from matcher.outputs.cell_safety import FORMULA_STARTS
 from sample_data import generate as sample_generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ def _run(command, arguments: list[str]):
 
 
 def _leftovers(folder: Path) -> list[str]:
-    """Entries a failed run could leave beside its target (matcher.export builds the folder
+    """Entries a failed run could leave beside its target (the run-folder writer builds the folder
     as ``.<name>.<random>.partial`` and moves an old run aside as ``....old``)."""
     return sorted(p.name for p in folder.iterdir()
                   if p.name.startswith(".") and (".partial" in p.name or ".old" in p.name))

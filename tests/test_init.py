@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from scoring.config import MENTEE_FIELDS, MENTOR_FIELDS, load_config
-from scoring.init_config import starter_config, suggest_mapping
+from scoring.intake.starter_config import starter_config, suggest_mapping
 
 CORPUS = Path(__file__).parent / "corpus"
 SAMPLE = Path(__file__).parent.parent / "sample_data"

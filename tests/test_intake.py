@@ -12,8 +12,8 @@ import pytest
 
 from scoring.config import ConfigError, config_from_dict, load_config
 from scoring.errors import IntakeError
-from scoring.intake import closest_header, read_cohort
-from scoring.spreadsheet import read_table, sheet_names
+from scoring.intake.cohort import closest_header, read_cohort
+from scoring.intake.spreadsheet import read_table, sheet_names
 
 CORPUS = Path(__file__).parent / "corpus"
 CONFIG = load_config(CORPUS / "corpus.toml")

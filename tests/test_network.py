@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.network import build_networks
-from matcher.problem import problem_from_arrays
-from matcher.solver import solve
+from matcher.encoder import build_networks
+from matcher.solver.dispatch import solve
+from matcher.solver.problem import problem_from_arrays
 
 LABELS = ("research", "career", "coach")
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from scoring.config import Vocabulary
-from scoring.normalise import (
+from scoring.intake.normalise import (
     DEFAULT_REFERENCE_DATE,
     cell_text,
     clean_text,

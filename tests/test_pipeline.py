@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.locks import read_pair_sheet
 from matcher.pipeline import run_match, specialties
 from scoring.config import load_config
 from scoring.errors import InputError, IntakeError, InvalidCohortError
 from scoring.features import build_features
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
+from scoring.intake.pair_sheets import read_pair_sheet
 from scoring.scorer import score_cohort
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from fixtures_outputs import CONFIG, GOALS_ANA, make_outcome
 
-from matcher.plans import build_plans, file_stems, shared_working_hours, time_zone_label
-from matcher.schedule import primary_schedule, specialist_schedule
-from matcher.templating import PlanRenderer, Templates, templates_for
+from matcher.outputs.plans import build_plans, file_stems, shared_working_hours, time_zone_label
+from matcher.outputs.schedule import primary_schedule, specialist_schedule
+from matcher.outputs.templating import PlanRenderer, Templates, templates_for
 from scoring.config import ConfigError, config_from_dict
 
 

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from cli.main import cli
 from sample_data import generate
 from scoring.config import load_config
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
 from scoring.scorer import score_cohort
 
 ROOT = Path(__file__).resolve().parent.parent

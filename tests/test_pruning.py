@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.pruning import best_per_row, row_floor, sorted_contains, sparse_nonzero
+from matcher.solver.candidates import best_per_row, row_floor, sorted_contains, sparse_nonzero
 
 
 @settings(max_examples=60, deadline=None)

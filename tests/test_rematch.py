@@ -18,12 +18,19 @@ from click.testing import CliRunner, Result
 from cli.match import match_command
 from cli.rematch import rematch_command
 from matcher.audit import forced_solve, load_run, solve_setup
-from matcher.history import EndedPair, PastPair, RunHistory, RunRecord, read_pairings, sha256_of
 from matcher.rematch import plan_rematch
+from matcher.runfolder.reader import (
+    EndedPair,
+    PastPair,
+    RunHistory,
+    RunRecord,
+    read_pairings,
+    sha256_of,
+)
 from sample_data.rematch import make_feedback
 from scoring.config import config_from_dict
 from scoring.errors import InputError
-from scoring.feedback import FeedbackRow, FeedbackSheet
+from scoring.intake.feedback import FeedbackRow, FeedbackSheet
 from scoring.profiles import Cohort, Mentee, Mentor
 
 AREAS = {"research": [], "clinical": [], "career": []}

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 from fixtures_outputs import CONFIG, SENSITIVE_GENDER, make_outcome
 
-from matcher.report import render_report
-from matcher.templating import Templates
+from matcher.outputs.report import render_report
+from matcher.outputs.templating import Templates
 from scoring.config import config_from_dict
 
 SECTIONS = ("summary", "score-distribution", "lowest-scores", "mentor-load", "need-coverage",

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.snapshot import read_snapshot, snapshot_bytes
+from matcher.runfolder.snapshot import read_snapshot, snapshot_bytes
 from scoring.config import config_from_dict, load_config
 from scoring.errors import InputError
 from scoring.explain import explain_pairs
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
 from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.scorer import COMPONENTS, score_cohort
 

@@ -16,10 +16,9 @@ from solver_reference import (
     value_of,
 )
 
-from matcher.problem import BlockScores, LockedPair, problem_from_arrays
-from matcher.records import SolverResult
-from matcher.solver import SolveOptions, solve
-from scoring.errors import InputError
+from matcher.solver.dispatch import SolveOptions, solve
+from matcher.solver.problem import BlockScores, LockedPair, ProblemError, problem_from_arrays
+from matcher.solver.result import SolverResult
 
 FAST = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -217,15 +216,15 @@ def test_locks_are_kept_and_forbids_and_ineligible_pairs_never_appear():
 def test_lock_beyond_capacity_names_the_mentor_and_pairs():
     problem = problem_from_arrays(np.full((3, 2), 50.0), capacity=1,
                                   locks=(LockedPair(0, 1), LockedPair(2, 1)))
-    with pytest.raises(InputError, match=r"r1 has capacity 1 .* \(e0, r1\), \(e2, r1\)"):
+    with pytest.raises(ProblemError, match=r"r1 has capacity 1 .* \(e0, r1\), \(e2, r1\)"):
         solve(problem)
 
 
 def test_lock_of_forbidden_or_ineligible_pair_is_an_input_error():
     eligible = np.array([[True, False], [True, True]])
-    with pytest.raises(InputError, match=r"\(e0, r1\) is ineligible"):
+    with pytest.raises(ProblemError, match=r"\(e0, r1\) is ineligible"):
         solve(problem_from_arrays(np.full((2, 2), 50.0), eligible, locks=(LockedPair(0, 1),)))
-    with pytest.raises(InputError, match=r"\(e1, r0\) is forbidden"):
+    with pytest.raises(ProblemError, match=r"\(e1, r0\) is forbidden"):
         solve(problem_from_arrays(np.full((2, 2), 50.0), locks=(LockedPair(1, 0),),
                                   forbids=np.array([[1, 0]])))
 
@@ -269,7 +268,7 @@ def test_partial_network_reason_when_too_few_distinct_specialists():
 
 
 def test_unknown_objective_is_an_input_error():
-    with pytest.raises(InputError, match="Unknown objective"):
+    with pytest.raises(ProblemError, match="Unknown objective"):
         solve(problem_from_arrays(np.ones((1, 1))), SolveOptions(objective="best"))
 
 
@@ -363,12 +362,12 @@ def test_role_lock_problems_are_input_errors():
                                   labels=labels, wants=np.array([[True, True]]),
                                   offers=np.array([[True, False], [False, True]]),
                                   locks=(LockedPair(0, 0, "specialist"),))
-    with pytest.raises(InputError, match="leaving no place for a primary"):
+    with pytest.raises(ProblemError, match="leaving no place for a primary"):
         solve(problem)
     problem = problem_from_arrays(np.full((1, 2), 50.0), capacity=1, network_size=2,
                                   locks=(LockedPair(0, 0, "primary"),
                                          LockedPair(0, 1, "primary")))
-    with pytest.raises(InputError, match="a network has one primary"):
+    with pytest.raises(ProblemError, match="a network has one primary"):
         solve(problem)
 
 

@@ -16,7 +16,7 @@ from cli.main import cli
 from cli.validate import summary_line
 from sample_data import generate
 from scoring.config import load_config
-from scoring.intake import read_cohort
+from scoring.intake.cohort import read_cohort
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -34,8 +34,8 @@ sys.path.insert(0, str(SAMPLE.parent))
 
 from sample_data.generate import EMAIL, EXCLUDE, generate  # noqa: E402
 from scoring.config import load_config  # noqa: E402
-from scoring.intake import read_cohort  # noqa: E402
-from scoring.normalise import normalise_email  # noqa: E402
+from scoring.intake.cohort import read_cohort  # noqa: E402
+from scoring.intake.normalise import normalise_email  # noqa: E402
 
 HEADERS = ("Mentee ID", "Mentor ID", "Continue?", "Mentee rating", "Mentor rating", "Notes",
            "New goals", "Wants a new network member in area")

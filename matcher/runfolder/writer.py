@@ -25,7 +25,7 @@ all_plans.html, explanations come from one vectorised call, calendars reuse the 
 lines pairs share, the workbook is streamed, and above :data:`EXPLANATIONS_SHEET_MAX_PAIRS`
 pairs its Explanations sheet points to explanations.csv instead of repeating it. From
 :data:`FILE_HELPER_FROM_PAIRS` pairs a helper process creates the files
-(:mod:`matcher.filesink`) while this one renders the next (see benchmarks/bench_outputs.py).
+(:mod:`.filesink`) while this one renders the next (see benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -47,17 +47,14 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from matcher.calendar import CalendarWriter
-from matcher.filesink import FileSink
-from matcher.history import sha256_of
-from matcher.plans import PairPlan, build_plans
-from matcher.records import MatchOutcome
-from matcher.report import render_report
-from matcher.schedule import start_date
-from matcher.sheets import Table, csv_bytes, write_xlsx
-from matcher.snapshot import SNAPSHOT_PATH, snapshot_bytes
-from matcher.summary import summarise
-from matcher.tables import (
+from matcher.outcome import MatchOutcome
+from matcher.outputs.calendar_files import CalendarWriter
+from matcher.outputs.plans import PairPlan, build_plans
+from matcher.outputs.report import render_report
+from matcher.outputs.schedule import start_date
+from matcher.outputs.sheets import Table, csv_bytes, write_xlsx
+from matcher.outputs.summary import summarise
+from matcher.outputs.tables import (
     explanations_sheet,
     explanations_table,
     mentor_load_table,
@@ -66,7 +63,10 @@ from matcher.tables import (
     problems_table,
     unplaced_table,
 )
-from matcher.templating import PlanRenderer, Templates, templates_for
+from matcher.outputs.templating import PlanRenderer, Templates, templates_for
+from matcher.runfolder.filesink import FileSink
+from matcher.runfolder.reader import sha256_of
+from matcher.runfolder.snapshot import SNAPSHOT_PATH, snapshot_bytes
 from scoring.errors import InputError
 from scoring.explain import PairExplanation
 

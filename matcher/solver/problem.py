@@ -22,6 +22,12 @@ import numpy as np
 SPECIALIST_ROLES: tuple[str, ...] = ("coach", "advisor")
 
 
+class ProblemError(ValueError):
+    """A problem the solver cannot take as given (a lock that breaks a rule, an unknown
+    objective); the message names the pairs and the fix. The pipeline turns it into an
+    :class:`~scoring.errors.InputError` (exit status 2)."""
+
+
 class ScoreSource(Protocol):
     """Anything that yields ``(first_row, total, eligible)`` blocks of consecutive mentees.
 
@@ -208,10 +214,9 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
     each other locked mentor is a specialist and must bring a specialty no other member
     brings (its ``covers`` if given). A mentee whose locks are all specialists still gets a
     primary from the solver (one who brings none of the locked specialists' specialties).
-    Raises :class:`~scoring.errors.InputError` naming the pairs when a lock is forbidden or
+    Raises :class:`ProblemError` naming the pairs when a lock is forbidden or
     ineligible, a mentor is locked beyond capacity, or a mentee beyond its network size.
     """
-    from scoring.errors import InputError
 
     n, m = problem.n_mentees, problem.n_mentors
     wants, offers = problem.wants.copy(), problem.offers
@@ -226,7 +231,7 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
                for key in bad]
         details = "; ".join(f"{_pairs_text(problem, [key])} is {w}"
                             for key, w in zip(bad, why, strict=True))
-        raise InputError(f"Locked pairs cannot be kept: {details}. Remove these rows from "
+        raise ProblemError(f"Locked pairs cannot be kept: {details}. Remove these rows from "
                          f"the locks sheet, or the matching forbid / rule.")
     by_mentor: dict[int, list[tuple[int, int]]] = {}
     by_mentee: dict[int, list[LockedPair]] = {}
@@ -235,7 +240,7 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
         by_mentee.setdefault(i, []).append(lock)
     for j, pairs in by_mentor.items():
         if len(pairs) > problem.capacity[j]:
-            raise InputError(
+            raise ProblemError(
                 f"Mentor {problem.mentor_ids[j]} has capacity {problem.capacity[j]} but is "
                 f"locked to {len(pairs)} mentees: {_pairs_text(problem, pairs)}. Unlock some "
                 f"of these pairs or raise the mentor's capacity.")
@@ -250,14 +255,14 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
         pairs = [(lk.mentee, lk.mentor) for lk in locks]
         marked = [lk for lk in locks if lk.role == "primary"]
         if len(marked) > 1:
-            raise InputError(
+            raise ProblemError(
                 f"Mentee {problem.mentee_ids[i]} has {len(marked)} mentors locked as primary "
                 f"({_pairs_text(problem, [(lk.mentee, lk.mentor) for lk in marked])}); a "
                 f"network has one primary. Mark the others as specialists.")
         primary = marked[0] if marked else next((lk for lk in locks if lk.role is None), None)
         room = problem.network_size[i] - (primary is None)
         if len(locks) > room:
-            raise InputError(
+            raise ProblemError(
                 f"Mentee {problem.mentee_ids[i]} asks for {problem.network_size[i]} mentor(s) "
                 f"but is locked to {len(locks)}"
                 f"{' specialists, leaving no place for a primary' if primary is None else ''}: "
@@ -281,7 +286,7 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
             elif own.any() and not lock.covers:
                 label = int(np.argmax(own))
             else:
-                raise InputError(
+                raise ProblemError(
                     f"Mentee {problem.mentee_ids[i]}: locked mentor "
                     f"{problem.mentor_ids[lock.mentor]} would be a specialist but brings no "
                     f"{'specialty ' + repr(lock.covers) if lock.covers else 'need area or role'}"

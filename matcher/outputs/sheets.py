@@ -1,6 +1,6 @@
 """Writing tables as CSV and XLSX: formula-safe cells and byte-identical reruns.
 
-Every text cell passes :func:`matcher.safe_cells.safe_cell`. CSV files are UTF-8 with a
+Every text cell passes :func:`matcher.outputs.cell_safety.safe_cell`. CSV files are UTF-8 with a
 byte-order mark (so Excel shows accents correctly). XLSX files get fixed document dates and
 fixed zip entry times, so the same tables always give the same bytes.
 """
@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from matcher.safe_cells import safe_row
+from matcher.outputs.cell_safety import safe_row
 
 Cell = str | int | float | None
 #: Text longer than this wraps in its cell, and no column grows wider for it.
@@ -144,13 +144,17 @@ class _FixedTimeZipFile(zipfile.ZipFile):
         self._stamp = (max(fixed_time.year, 1980), fixed_time.month, fixed_time.day,
                        fixed_time.hour, fixed_time.minute, fixed_time.second)
 
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+    # The signatures are ZipFile's; every entry is deflated with a fixed time whatever
+    # the caller asks (byte-identical reruns).
+    def writestr(self, zinfo_or_arcname, data, compress_type=None,  # noqa: ARG002
+                 compresslevel=None):  # noqa: ARG002
         name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
         entry = zipfile.ZipInfo(name, date_time=self._stamp)
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = 0o600 << 16
         super().writestr(entry, data)
 
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+    def write(self, filename, arcname=None, compress_type=None,  # noqa: ARG002
+              compresslevel=None):  # noqa: ARG002
         # openpyxl's write-only sheets arrive as temporary files with their own mtime.
         self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())

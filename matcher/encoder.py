@@ -1,9 +1,10 @@
-"""Turn a :class:`~matcher.records.SolverResult` (indices) into one Network per mentee (ids)."""
+"""Turn a :class:`~matcher.outcome.SolverResult` (indices) into one Network per mentee (ids)."""
 
 from __future__ import annotations
 
-from matcher.problem import MatchProblem
-from matcher.records import Network, Pairing, SolverResult
+from matcher.outcome import Network, Pairing
+from matcher.solver.problem import MatchProblem
+from matcher.solver.result import SolverResult
 
 
 def build_networks(problem: MatchProblem, result: SolverResult) -> list[Network]:

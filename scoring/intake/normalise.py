@@ -1,7 +1,7 @@
 """Turn the answers people really type into canonical values (pure functions).
 
 Each parser takes one cell's text and returns the canonical value plus a list of
-:class:`Issue` (an error or warning without a location); :mod:`scoring.intake` adds the
+:class:`Issue` (an error or warning without a location); :mod:`scoring.intake.cohort` adds the
 file, row and column and turns them into :class:`~scoring.profiles.Problem`.
 
 Rules a coordinator can rely on (also in the README: "How answers are read"):

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scoring.errors import IntakeError, InvalidCohortError
+from scoring.intake.spreadsheet import read_table
 from scoring.profiles import Cohort, Problem
-from scoring.spreadsheet import read_table
 from scoring.text import fold
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.problem import DenseScores, MatchProblem
+from matcher.solver.problem import DenseScores, MatchProblem
 
 #: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
 CHUNK_ROWS = 1024

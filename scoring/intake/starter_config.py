@@ -21,9 +21,9 @@ from typing import Any
 import tomli_w
 
 from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS, Vocabulary
-from scoring.intake import SIDE_FIELDS
-from scoring.normalise import is_blank, split_values
-from scoring.spreadsheet import Table, read_table, sheet_names
+from scoring.intake.cohort import SIDE_FIELDS
+from scoring.intake.normalise import is_blank, split_values
+from scoring.intake.spreadsheet import Table, read_table, sheet_names
 from scoring.text import clean_cell, fold
 
 #: Fields that hold sensitive attributes (DEFAULTS ``[sensitive]``): mapped cautiously.

@@ -5,12 +5,12 @@ and on a virtual disk it cost about as much as rendering the file (0.1–0.5 ms 
 all of the run folder's system time). A thread cannot take that work over: each system call
 hands Python's GIL back and must wait to take it again, so a writer thread and the renderer
 only take turns. A process can: :class:`FileSink` streams each file's path and bytes through
-a pipe to this module run as a script (``python -P filesink.py FOLDER``), which creates the
+a pipe to this module run as a script (``python -I filesink.py FOLDER``), which creates the
 files on another core.
 
-The helper needs nothing but the standard library (``-P`` keeps this package's folder off
-its module path, so that ``matcher/calendar.py`` cannot shadow the standard ``calendar``),
-and it writes only below FOLDER. Small folders are written in-process, where starting a
+The helper needs nothing but the standard library (``-I`` runs it isolated from the
+environment, the user's site-packages and this package's folder), and it writes only
+below FOLDER. Small folders are written in-process, where starting a
 helper would cost more than it saves, and so is everything when Python cannot start the
 helper (a frozen application).
 """
@@ -53,7 +53,7 @@ class FileSink:
         if helper and sys.executable and not getattr(sys, "frozen", False) and script.is_file():
             try:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-P", str(script), str(folder)], stdin=subprocess.PIPE,
+                    [sys.executable, "-I", str(script), str(folder)], stdin=subprocess.PIPE,
                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=PIPE_BUFFER)
             except OSError:  # no helper today: this process writes the files itself
                 self._process = None

@@ -21,8 +21,8 @@ import hashlib
 import icalendar
 from icalendar.parser import Contentline
 
-from matcher.plans import PairPlan, PersonCard
-from matcher.schedule import Meeting
+from matcher.outputs.plans import PairPlan, PersonCard
+from matcher.outputs.schedule import Meeting
 
 PRODID = "-//mentormatch//mentoring meetings//EN"
 #: Lines shorter than this many octets are never folded (RFC 5545 folds at 75).

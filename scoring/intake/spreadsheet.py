@@ -1,7 +1,7 @@
 """Read one intake file (CSV or an XLSX sheet) into a table of text cells.
 
 This module knows about files, encodings, delimiters and workbooks, nothing about
-mentors or mentees: :mod:`scoring.intake` maps the headers and builds the records.
+mentors or mentees: :mod:`scoring.intake.cohort` maps the headers and builds the records.
 A file that cannot be read at all raises :class:`~scoring.errors.IntakeError` with one
 sentence naming the file and the fix; the file type is decided by its content (a CSV
 renamed ``.xlsx`` is still read as CSV and a workbook saved as ``.csv`` as a workbook, each
@@ -27,7 +27,7 @@ import pandas as pd
 from openpyxl.reader.excel import ExcelReader
 
 from scoring.errors import IntakeError
-from scoring.normalise import cell_text
+from scoring.intake.normalise import cell_text
 from scoring.profiles import Problem
 
 #: Extensions read as delimited text (content sniffing may still find a workbook inside).
@@ -182,7 +182,7 @@ class _TableSheetsReader(ExcelReader):
         super().__init__(*args, **kwargs)
         self.chart_sheets: list[str] = []
 
-    def read_chartsheet(self, sheet: object, rel: object) -> None:
+    def read_chartsheet(self, sheet: object, rel: object) -> None:  # noqa: ARG002 (openpyxl's)
         self.chart_sheets.append(sheet.name)  # type: ignore[attr-defined]
 
 

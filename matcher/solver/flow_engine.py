@@ -1,6 +1,6 @@
 """The min-cost-flow engine over candidate pairs, and the certificates that make it exact.
 
-:func:`solve_flow` solves the network flow of :mod:`matcher.flow` on the candidates and
+:func:`solve_flow` solves the network flow of :mod:`matcher.solver.flow_graph` on the candidates and
 certifies it against every pruned pair: a minimum cut for the placement count (and each
 fair-mode floor), node potentials for the score; failing pairs are added and the flow
 solved again. After the first failure the candidates the flow left far from use (reduced
@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher import flow
-from matcher.engine import F32, Context, Engine, add_worst, chunks
-from matcher.pruning import CHUNK_ROWS, add_pairs, best_per_row, sparse_nonzero
+from matcher.solver import flow_graph as flow
+from matcher.solver.candidates import CHUNK_ROWS, add_pairs, best_per_row, sparse_nonzero
+from matcher.solver.context import F32, Context, Engine, add_worst, chunks
 
 #: pairs added per mentee on the source side of a minimum cut that pruned pairs cross
 PLACEMENT_WIDEN = 8

@@ -337,7 +337,7 @@ def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:
         c[model.n_cols - len(model.short_mentors):] = -weight
         return c
 
-    return _solve(inp, objective, lambda model: {}, time_limit)
+    return _solve(inp, objective, lambda _model: {}, time_limit)
 
 
 def _score_stage(inp: MipInput, placed: int, short: int, at_least: float | None = None):

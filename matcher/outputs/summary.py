@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from matcher.records import MatchOutcome
+from matcher.outcome import MatchOutcome
 
 
 @dataclass(frozen=True)

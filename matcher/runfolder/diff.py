@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from matcher.history import PastPair, RunRecord, read_run
+from matcher.runfolder.reader import PastPair, RunRecord, read_run
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from typing import Literal
 
 from scoring.config import FEEDBACK_FIELDS, ProgramConfig
 from scoring.errors import InputError
-from scoring.intake import map_headers
-from scoring.normalise import (
+from scoring.intake.cohort import map_headers
+from scoring.intake.normalise import (
     clean_text,
     is_blank,
     lookup_values,
@@ -37,8 +37,8 @@ from scoring.normalise import (
     normalise_id,
     unknown_value_issue,
 )
+from scoring.intake.spreadsheet import Table, read_table
 from scoring.profiles import Problem
-from scoring.spreadsheet import Table, read_table
 from scoring.text import clean_cell, fold
 
 Decision = Literal["yes", "no", "unsure"]

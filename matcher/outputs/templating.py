@@ -1,6 +1,6 @@
 """Jinja2 templates for plans, e-mails and the report, with a program's own overrides.
 
-Templates live in ``matcher/templates``. A program replaces any of them by putting a file of
+Templates live in ``matcher/outputs/templates``. A program replaces any of them by putting a file of
 the same name in its own folder, named by ``[program] templates_dir`` in the config
 (relative to the config file) or by the caller. Escaping follows the output: HTML templates
 (``*.html.j2``) autoescape everything; Markdown templates (``*.md.j2``) neutralise ``<`` and
@@ -125,7 +125,7 @@ class PlanRenderer:
         self._body = templates.macro("_plan_body.html.j2", "plan_body")
 
     def __call__(self, plan: Any) -> PlanPages:
-        """The pages of one :class:`~matcher.plans.PairPlan`."""
+        """The pages of one :class:`~matcher.outputs.plans.PairPlan`."""
         body = self._body(plan)
         return PlanPages(markdown=self.templates.render("plan.md.j2", plan=plan),
                          html=self.templates.render("plan.html.j2", plan=plan, body=body),

@@ -5,7 +5,7 @@ explanation's top reasons), the mentee's goals in their own words, the agenda of
 meeting, talking points from the areas and terms they share, preparation for each side,
 logistics (modes, the working hours their time zones share, a suggested frequency) and the
 rest of the year. A specialist gets a shorter series focused on the area they cover.
-Rendering to Markdown / HTML lives in :mod:`matcher.templating`; this module only decides
+Rendering to Markdown / HTML lives in :mod:`matcher.outputs.templating`; this module only decides
 the content.
 """
 
@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from matcher.privacy import redact, sensitive_values, visible_fields
-from matcher.records import MatchOutcome, Network, Pairing
-from matcher.schedule import Meeting, check_ins, primary_schedule, specialist_schedule
-from matcher.schedule import working_hours as program_working_hours
+from matcher.outcome import MatchOutcome, Network, Pairing
+from matcher.outputs.privacy import redact, sensitive_values, visible_fields
+from matcher.outputs.schedule import Meeting, check_ins, primary_schedule, specialist_schedule
+from matcher.outputs.schedule import working_hours as program_working_hours
 from scoring.config import ProgramConfig, Vocabulary
 from scoring.explain import PairExplanation
 from scoring.profiles import Mentee, Mentor, Person

@@ -23,17 +23,17 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from matcher.plans import Labels  # noqa: E402
-from matcher.privacy import redact, sensitive_values  # noqa: E402
-from matcher.records import MatchOutcome  # noqa: E402
-from matcher.sheets import Table  # noqa: E402
-from matcher.summary import summarise  # noqa: E402
-from matcher.templating import Templates  # noqa: E402
-from scoring.config import FIELD_VOCABULARY, MENTEE_FIELDS, ConfigError  # noqa: E402
-from scoring.explain import PairExplanation  # noqa: E402
+from matcher.outcome import MatchOutcome
+from matcher.outputs.plans import Labels
+from matcher.outputs.privacy import redact, sensitive_values
+from matcher.outputs.sheets import Table
+from matcher.outputs.summary import summarise
+from matcher.outputs.templating import Templates
+from scoring.config import FIELD_VOCABULARY, MENTEE_FIELDS, ConfigError
+from scoring.explain import PairExplanation
 
 #: Groups the fairness section audits when the config names none.
 DEFAULT_AUDIT_FIELDS: tuple[str, ...] = ("career_stage", "institution")

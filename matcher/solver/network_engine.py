@@ -12,10 +12,10 @@ import dataclasses
 
 import numpy as np
 
-from matcher.engine import F32, Context, Engine, chunks
-from matcher.flow_engine import conflicts as rule_conflicts
-from matcher.flow_engine import solve_flow
-from matcher.mip_engine import solve_mip
+from matcher.solver.context import F32, Context, Engine, chunks
+from matcher.solver.flow_engine import conflicts as rule_conflicts
+from matcher.solver.flow_engine import solve_flow
+from matcher.solver.mip_engine import solve_mip
 
 
 def greedy_networks(ctx: Context, fair: bool, start: Engine | None = None) -> Engine:

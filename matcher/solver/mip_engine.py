@@ -1,7 +1,7 @@
 """The MIP engine for networks, certified over pruned pairs by LP pricing.
 
-:func:`solve_mip` solves :mod:`matcher.mip`'s model on the candidates. Pruned pairs are
-priced with the duals of the candidates' LP relaxation (:func:`matcher.mip.solve_lp_prices`):
+:func:`solve_mip` solves :mod:`matcher.solver.mip_model`'s model on the candidates. Pruned pairs are
+priced with the duals of the candidates' LP relaxation (:func:`.mip_model.solve_lp_prices`):
 column generation adds every pair with a positive reduced cost until none is left, the MIP
 is solved, and reduced-cost fixing against that solution says which pruned pairs could
 still be in a better one; those are added and the MIP solved once more.
@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher import mip
-from matcher.engine import F32, Context, Engine, chunks
-from matcher.flow_engine import certify_placements, fair_threshold
-from matcher.pruning import add_pairs
+from matcher.solver import mip_model as mip
+from matcher.solver.candidates import add_pairs
+from matcher.solver.context import F32, Context, Engine, chunks
+from matcher.solver.flow_engine import certify_placements, fair_threshold
 
 #: relative gap of the MIP solve that only provides a known solution for LP pricing
 FIRST_SOLVE_GAP = 1e-5
@@ -45,7 +45,7 @@ def mip_input(ctx: Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
 
 def _pruned_gains(ctx: Context, duals: mip.PairPrices, threshold: int | None,
                   floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """LP pricing of every pruned pair (see :func:`matcher.mip.solve_lp_prices`): the pairs
+    """LP pricing of every pruned pair (see :func:`.mip_model.solve_lp_prices`): the pairs
     whose gain ``score − μ_i − γ_j + max(P_i, max_s η_is)`` exceeds ``floor``, with their
     gains (a float32 screen over the score cache, then exact float64)."""
     r, problem, scale = ctx.residual, ctx.problem, ctx.options.scale

@@ -1,18 +1,18 @@
-"""Solve a :class:`~matcher.problem.MatchProblem`: pick the engine, fill a result.
+"""Solve a :class:`~matcher.solver.problem.MatchProblem`: pick the engine, fill a result.
 
 Dispatch by objective and structure:
 
-* ``stable`` → :mod:`matcher.stable` (deferred acceptance, primaries only);
+* ``stable`` → :mod:`matcher.solver.stable` (deferred acceptance, primaries only);
 * ``total`` / ``fair`` where every mentor brings at most one of a network mentee's
-  specialties → :mod:`matcher.flow_engine` (min-cost flow; ``fair`` first finds the highest
+  specialties → :mod:`matcher.solver.flow_engine` (min-cost flow; ``fair`` first finds the highest
   primary-score floor that still places as many mentees, by binary search with max-flow);
-* ``total`` where some mentor brings several → :mod:`matcher.network_fallback` (the
+* ``total`` where some mentor brings several → :mod:`matcher.solver.network_engine` (the
   relaxed flow, exact when its networks break no rule, else the MIP, else a repaired
   relaxed flow with its optimum as the bound);
-* ``fair`` with specialists → :mod:`matcher.mip_engine` (HiGHS), lexicographic by stages.
+* ``fair`` with specialists → :mod:`matcher.solver.mip_engine` (HiGHS), lexicographic by stages.
 
-Scores are read once into a :class:`~matcher.pruning.ScoreCache`. Large cohorts are pruned
-(:mod:`matcher.pruning`) and every engine certifies its result against every pruned-away
+Scores are read once into a :class:`~matcher.solver.candidates.ScoreCache`. Large cohorts are pruned
+(:mod:`matcher.solver.candidates`) and every engine certifies its result against every pruned-away
 eligible pair (minimum cut, flow potentials, LP pricing); ``stats["certificate"]`` says
 which proof applied.
 """
@@ -24,16 +24,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher import stable
-from matcher.engine import Context, SolveOptions, rank_of
-from matcher.flow_engine import solve_flow
-from matcher.mip_engine import solve_mip
-from matcher.network_fallback import networks_fallback, solve_networks
-from matcher.problem import MatchProblem, apply_locks
-from matcher.pruning import Candidates, build_cache, collect_candidates
-from matcher.reasons import area_shortfall, partial_reasons, unplaced_reasons
-from matcher.records import Assignment, SolverResult
-from scoring.errors import InputError
+from matcher.solver import stable
+from matcher.solver.candidates import Candidates, build_cache, collect_candidates
+from matcher.solver.context import Context, SolveOptions, rank_of
+from matcher.solver.flow_engine import solve_flow
+from matcher.solver.mip_engine import solve_mip
+from matcher.solver.network_engine import networks_fallback, solve_networks
+from matcher.solver.problem import MatchProblem, ProblemError, apply_locks
+from matcher.solver.reasons import area_shortfall, partial_reasons, unplaced_reasons
+from matcher.solver.result import Assignment, SolverResult
 
 __all__ = ["OBJECTIVES", "SolveOptions", "solve"]
 
@@ -51,7 +50,7 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
     options = options or SolveOptions()
     started = time.perf_counter()
     if options.objective not in OBJECTIVES:
-        raise InputError(f"Unknown objective {options.objective!r}: use one of "
+        raise ProblemError(f"Unknown objective {options.objective!r}: use one of "
                          f"{', '.join(OBJECTIVES)} (--objective or [solver] objective).")
     n, m = problem.n_mentees, problem.n_mentors
     cache = build_cache(problem)

@@ -39,7 +39,7 @@ from scoring.config import (
     Vocabulary,
 )
 from scoring.errors import IntakeError, InvalidCohortError
-from scoring.normalise import (
+from scoring.intake.normalise import (
     Issue,
     clean_text,
     is_blank,
@@ -53,10 +53,10 @@ from scoring.normalise import (
     split_values,
     unknown_value_issue,
 )
+from scoring.intake.spreadsheet import Table, is_workbook, read_table
+from scoring.intake.validation import drop_duplicate_ids, resolve_exclusions
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
-from scoring.spreadsheet import Table, is_workbook, read_table
 from scoring.text import clean_cell, fold, quote
-from scoring.validation import drop_duplicate_ids, resolve_exclusions
 
 #: Canonical fields per side.
 SIDE_FIELDS: dict[str, tuple[str, ...]] = {"mentors": MENTOR_FIELDS, "mentees": MENTEE_FIELDS}

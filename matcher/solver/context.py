@@ -1,9 +1,9 @@
 """What the solver's engines share: the options, the working context, the result record.
 
 The :class:`Context` holds one solve's problem, score cache, candidate pairs and what locks
-left to decide; engines (:mod:`matcher.flow_engine`, :mod:`matcher.mip_engine`,
-:mod:`matcher.network_fallback`) read it and widen its candidates, and hand back an
-:class:`Engine` record that :mod:`matcher.solver` turns into a result.
+left to decide; engines (:mod:`matcher.solver.flow_engine`, :mod:`matcher.solver.mip_engine`,
+:mod:`matcher.solver.network_engine`) read it and widen its candidates, and hand back an
+:class:`Engine` record that :mod:`matcher.solver.dispatch` turns into a result.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.problem import MatchProblem, Residual
-from matcher.pruning import CHUNK_ROWS, Candidates, ScoreCache, add_pairs, sorted_contains
+from matcher.solver.candidates import CHUNK_ROWS, Candidates, ScoreCache, add_pairs, sorted_contains
+from matcher.solver.problem import MatchProblem, Residual
 
 #: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
 F32 = 4e-7

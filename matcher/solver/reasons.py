@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher.problem import SPECIALIST_ROLES, MatchProblem
-from matcher.pruning import ScoreCache, row_floor, sparse_nonzero
+from matcher.solver.candidates import ScoreCache, row_floor, sparse_nonzero
+from matcher.solver.problem import SPECIALIST_ROLES, MatchProblem
 
 #: How many full mentors a reason names before "and N more".
 NAMED = 3

@@ -1,9 +1,9 @@
 """The run folder's tables: pairings, networks, explanations, unplaced, loads, problems.
 
-Each function turns a match outcome into a :class:`matcher.sheets.Table` (header and rows in
+Each function turns a match outcome into a :class:`matcher.outputs.sheets.Table` (header and rows in
 a fixed order), so pairings.csv and the sheets of pairings.xlsx show the same figures.
 Participants appear by id and name only; text the program generated passes
-:func:`matcher.privacy.redact` so sensitive values are never printed.
+:func:`matcher.outputs.privacy.redact` so sensitive values are never printed.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from matcher.plans import REASONS_SHOWN, Labels
-from matcher.privacy import WITHHELD, redact, sensitive_values
-from matcher.records import MatchOutcome
-from matcher.sheets import Table
+from matcher.outcome import MatchOutcome
+from matcher.outputs.plans import REASONS_SHOWN, Labels
+from matcher.outputs.privacy import WITHHELD, redact, sensitive_values
+from matcher.outputs.sheets import Table
 from scoring.explain import PairExplanation
 from scoring.profiles import Person
 
