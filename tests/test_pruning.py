@@ -7,7 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.solver.candidates import best_per_row, row_floor, sorted_contains, sparse_nonzero
+from matcher.solver.candidates import best_per_row, row_floor, sparse_nonzero
+from matcher.solver.pair_keys import sorted_contains
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,15 +1,11 @@
-"""Every pair's score read once per solve, candidate pruning, and the scans that certify it.
+"""Candidate pruning: the pairs the engines work on, picked from the score cache.
 
 Keeping every eligible pair makes large cohorts slow (10,000 × 2,000 is 20 M arcs), so the
 engines work on candidate pairs: each mentee's top-``k`` mentors *and* about each mentor's
 top-``k`` mentees (read from a sample of mentees in id order), their union, plus locked
 pairs; ties at a cut-off are all kept, so the set does not depend on row order. The
-score source is read exactly once, into a :class:`ScoreCache`: a float32 matrix of every
-pair's objective score (``-inf`` where a pair may not be formed) for the vectorised scans,
-and the exact float64 scores, which the engines and the reported pairs use. Certificates
-(minimum cut, reduced costs, LP pricing) are whole-matrix numpy expressions over the cache,
-screened in float32 with a tolerance and confirmed in exact arithmetic; the pairs that break
-one are added to the candidates (:meth:`Candidates.add`) and the model solved again.
+certificates (:mod:`matcher.solver.certificates`) check every pruned pair; the pairs that
+break one are added (:meth:`Candidates.add`) and the model solved again.
 """
 
 from __future__ import annotations
@@ -18,111 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solver.problem import DenseScores, MatchProblem
-
-#: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
-CHUNK_ROWS = 1024
-
-
-def sorted_contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """For each key, whether it is in the sorted array ``sorted_keys``."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), bool)
-    where = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[where] == keys
-
-
-@dataclass
-class ScoreCache:
-    """Scores of every pair, from one pass over the problem's score source.
-
-    ``approx[i, j]`` is the pair's objective score (its score plus any keep bonus) in float32,
-    ``-inf`` when the pair is ineligible or forbidden. :meth:`exact` gives the scorer's
-    float64 score (read from the source's matrix when it holds one, else gathered in one
-    more pass); :meth:`objective` adds the keep bonus.
-    """
-
-    problem: MatchProblem
-    approx: np.ndarray  # (N, M) float32
-    eligible_count: np.ndarray  # (N,) eligible mentors per mentee (forbids applied)
-    eligible_labels: np.ndarray  # (N, L) specialties some eligible mentor brings
-    multi_label: bool  # a network mentee has an eligible mentor bringing >= 2 specialties
-    lock_eligible: np.ndarray  # (locks,) bool
-    bonus_keys: np.ndarray  # sorted mentee * M + mentor keys with a keep bonus
-    bonus_points: np.ndarray  # (K,) points, same order
-    dense_exact: np.ndarray | None = None  # (N, M) float64 scores when the source holds them
-
-    @property
-    def n_eligible(self) -> int:
-        return int(self.eligible_count.sum())
-
-    def exact(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-        """The scorer's scores of these pairs (float64, without keep bonus)."""
-        mentee, mentor = np.asarray(mentee, np.int64), np.asarray(mentor, np.int64)
-        if self.dense_exact is not None:
-            return np.asarray(self.dense_exact[mentee, mentor], np.float64)
-        out = np.zeros(len(mentee))
-        order = np.argsort(mentee, kind="stable")
-        for start, total, _ in self.problem.scores.blocks():
-            stop = start + total.shape[0]
-            lo, hi = np.searchsorted(mentee[order], [start, stop])
-            picked = order[lo:hi]
-            out[picked] = np.asarray(total, np.float64)[mentee[picked] - start, mentor[picked]]
-        return out
-
-    def bonus(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-        """Keep-bonus points of these pairs (0 for most)."""
-        out = np.zeros(len(mentee))
-        if len(self.bonus_keys):
-            keys = np.asarray(mentee, np.int64) * self.problem.n_mentors + mentor
-            hit = sorted_contains(self.bonus_keys, keys)
-            out[hit] = self.bonus_points[np.searchsorted(self.bonus_keys, keys[hit])]
-        return out
-
-    def objective(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-        """Score plus keep bonus: what the engines maximise."""
-        return self.exact(mentee, mentor) + self.bonus(mentee, mentor)
-
-
-def build_cache(problem: MatchProblem) -> ScoreCache:
-    """Read every score block once (forbids applied) into a :class:`ScoreCache`."""
-    n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
-    approx = np.empty((n, m), np.float32)
-    eligible_count = np.zeros(n, np.int64)
-    eligible_labels = np.zeros((n, n_labels), bool)
-    offers = problem.offers.astype(np.float32)
-    label_weight = problem.wants.astype(np.float32)
-    networks = problem.network_size > 1
-    multi_label = False
-    lock_pairs = np.array([(lk.mentee, lk.mentor) for lk in problem.locks], np.int64)
-    lock_pairs = lock_pairs.reshape(-1, 2)
-    lock_eligible = np.zeros(len(lock_pairs), bool)
-    for start, total, eligible in problem.blocks():
-        rows = slice(start, start + total.shape[0])
-        eligible = np.asarray(eligible, bool)
-        np.copyto(approx[rows], total, casting="unsafe")
-        approx[rows][~eligible] = -np.inf
-        eligible_count[rows] = eligible.sum(axis=1)
-        if n_labels:
-            eligible_labels[rows] = (eligible.astype(np.float32) @ offers) > 0
-            net_rows = np.nonzero(networks[rows])[0]
-            if len(net_rows) and not multi_label:
-                overlap = label_weight[start + net_rows] @ offers.T
-                multi_label = bool(((overlap >= 2) & eligible[net_rows]).any())
-        in_block = (lock_pairs[:, 0] >= rows.start) & (lock_pairs[:, 0] < rows.stop)
-        lock_eligible[in_block] = eligible[lock_pairs[in_block, 0] - start,
-                                           lock_pairs[in_block, 1]]
-    keys = problem.keep_bonus[:, 0].astype(np.int64) * m + problem.keep_bonus[:, 1].astype(
-        np.int64) if len(problem.keep_bonus) else np.zeros(0, np.int64)
-    order = np.argsort(keys, kind="stable")
-    points = problem.keep_bonus[order, 2] if len(keys) else np.zeros(0)
-    keys = keys[order]
-    if len(keys):
-        bi, bj = keys // m, keys % m
-        approx[bi, bj] += points.astype(np.float32)  # -inf stays -inf: never usable
-    dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
-    return ScoreCache(problem, approx, eligible_count, eligible_labels, multi_label,
-                      lock_eligible, keys, points, dense)
+from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
+from matcher.solver.score_cache import CHUNK_ROWS, ScoreCache
 
 
 @dataclass
@@ -147,7 +40,7 @@ class Candidates:
 
     @property
     def keys(self) -> np.ndarray:
-        return self.mentee * self.n_mentors + self.mentor
+        return pair_keys(self.mentee, self.mentor, self.n_mentors)
 
     def starts(self) -> np.ndarray:
         """Offsets of each mentee's pairs (cached per version)."""
@@ -158,11 +51,10 @@ class Candidates:
     def add(self, mentee: np.ndarray, mentor: np.ndarray, score: np.ndarray) -> int:
         """Merge new pairs in (duplicates ignored); return how many were new."""
         before = len(self.mentee)
-        keys = np.concatenate([self.keys, np.asarray(mentee, np.int64) * self.n_mentors
-                               + np.asarray(mentor, np.int64)])
+        keys = np.concatenate([self.keys, pair_keys(mentee, mentor, self.n_mentors)])
         scores = np.concatenate([self.score, np.asarray(score, np.float64)])
         keys, first = np.unique(keys, return_index=True)
-        self.mentee, self.mentor = keys // self.n_mentors, keys % self.n_mentors
+        self.mentee, self.mentor = split_keys(keys, self.n_mentors)
         self.score = scores[first]
         added = len(self.mentee) - before
         if added:
@@ -172,8 +64,7 @@ class Candidates:
 
     def drop(self, mentee: np.ndarray, mentor: np.ndarray) -> int:
         """Remove these pairs (absent ones ignored); return how many were removed."""
-        gone = sorted_contains(np.sort(np.asarray(mentee, np.int64) * self.n_mentors
-                                       + np.asarray(mentor, np.int64)), self.keys)
+        gone = sorted_contains(np.sort(pair_keys(mentee, mentor, self.n_mentors)), self.keys)
         if gone.any():
             self.mentee, self.mentor = self.mentee[~gone], self.mentor[~gone]
             self.score = self.score[~gone]
@@ -256,13 +147,14 @@ def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
                 keep |= block >= row_floor(block, k_mentee)[:, None]
             keep &= usable
         bi, bj = sparse_nonzero(keep)
-        kept.append((lo + bi) * m + bj)
+        kept.append(pair_keys(lo + bi, bj, m))
     keys = np.concatenate(kept) if kept else np.zeros(0, np.int64)
-    lock_keys = np.array([lk.mentee * m + lk.mentor for lk, ok in
-                          zip(problem.locks, cache.lock_eligible, strict=True) if ok], np.int64)
+    kept_locks = [lk for lk, ok in zip(problem.locks, cache.lock_eligible, strict=True) if ok]
+    lock_keys = pair_keys(np.array([lk.mentee for lk in kept_locks], np.int64),
+                          np.array([lk.mentor for lk in kept_locks], np.int64), m)
     if len(lock_keys):  # chunk keys are sorted and unique already
         keys = np.union1d(keys, lock_keys)
-    mentee, mentor = keys // m, keys % m
+    mentee, mentor = split_keys(keys, m)
     return Candidates(mentee, mentor, cache.objective(mentee, mentor), n, m, cache.n_eligible,
                       k_mentee, k_mentor)
 

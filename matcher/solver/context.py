@@ -1,23 +1,24 @@
-"""What the solver's engines share: the options, the working context, the result record.
+"""What the solver's engines share: the options, the working context, the result records.
 
-The :class:`Context` holds one solve's problem, score cache, candidate pairs and what locks
-left to decide; engines (:mod:`matcher.solver.flow_engine`, :mod:`matcher.solver.mip_engine`,
-:mod:`matcher.solver.network_engine`) read it and widen its candidates, and hand back an
-:class:`Engine` record that :mod:`matcher.solver.dispatch` turns into a result.
+The :class:`Context` holds one solve's problem, options (objective, time limit), deadline,
+score cache, candidate pairs and what locks left to decide. Every engine has one signature,
+``engine(ctx: Context) -> EngineResult`` (the table in :mod:`matcher.solver.dispatch`); the
+flow, MIP and network engines widen the context's candidates as their certificates ask and
+pass each other a :class:`Selection` (pairs by candidate index) on the way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solver.candidates import CHUNK_ROWS, Candidates, ScoreCache, add_pairs, sorted_contains
+from matcher.solver.candidates import Candidates
+from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import MatchProblem, Residual
-
-#: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
-F32 = 4e-7
+from matcher.solver.result import Status
+from matcher.solver.score_cache import ScoreCache
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,40 @@ class SolveOptions:
 
 
 @dataclass
-class Engine:
-    """What an engine hands back: new pairs (indices into the usable pairs) and proof."""
+class Selection:
+    """Pairs an engine chose, by index into :meth:`Context.usable`, with their proof; what
+    the flow, MIP and network engines pass each other before one becomes an
+    :class:`EngineResult`."""
 
     pairs: np.ndarray  # indices into usable pairs
     as_primary: np.ndarray
-    status: str
+    status: Status
     bound_points: float | None  # None: equal to the objective
     stats: dict[str, object] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     copies: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # flow: (pair, label,
     #   primary) per chosen arc, to check a relaxed flow against the network rules
     value: float = 0.0  # total objective score of the engine's pairs (flow)
+
+    def result(self, ctx: Context, engine: str) -> EngineResult:
+        """The chosen pairs by (mentee, mentor) index, as the engine's result."""
+        pm, pj, _ = ctx.usable()
+        return EngineResult(engine, pm[self.pairs], pj[self.pairs], self.status,
+                            self.bound_points, self.stats, self.messages)
+
+
+@dataclass
+class EngineResult:
+    """What every engine hands :func:`matcher.solver.dispatch.solve`: the new pairs (locked
+    ones excluded) and their proof."""
+
+    engine: str  # "min_cost_flow", "mip_highs", "deferred_acceptance", ...
+    mentee: np.ndarray  # (P,) int64 mentee index per new pair
+    mentor: np.ndarray  # (P,) int64 mentor index
+    status: Status
+    bound_points: float | None  # proven bound on the new pairs' objective; None: reached
+    stats: dict[str, object] = field(default_factory=dict)  # merged into the result's stats
+    messages: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -71,6 +94,7 @@ class Context:
     mentor_rank: np.ndarray
     banned_keys: np.ndarray
     stats: dict[str, object] = field(default_factory=dict)
+    deadline: float = math.inf  # perf_counter time by which the MIP must stop
     _usable: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def usable(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,8 +105,8 @@ class Context:
         ok = ~np.isin(c.keys, self.banned_keys) if len(self.banned_keys) \
             else np.ones(len(c.mentee), bool)
         idx = np.nonzero(ok)[0]
-        order_key = self.mentee_rank[c.mentee[idx]] * self.problem.n_mentors + \
-            self.mentor_rank[c.mentor[idx]]
+        order_key = pair_keys(self.mentee_rank[c.mentee[idx]], self.mentor_rank[c.mentor[idx]],
+                              self.problem.n_mentors)
         idx = idx[np.argsort(order_key)]  # keys are unique: no stable sort needed
         out = (c.mentee[idx], c.mentor[idx], c.score[idx])
         self._usable = ((id(c), c.version), out)
@@ -94,15 +118,14 @@ class Context:
     def pruned_pairs(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
         """True for pairs that are neither candidates nor banned (eligibility is the
         caller's: finite cached score). Cheaper than :meth:`pruned_mask` for a few pairs."""
-        keys = np.asarray(mentee, np.int64) * self.problem.n_mentors + mentor
+        keys = pair_keys(mentee, mentor, self.problem.n_mentors)
         return ~sorted_contains(self.cands.keys, keys) & ~sorted_contains(self.banned_keys, keys)
 
     def pruned_mask(self, rows: np.ndarray) -> np.ndarray:
         """(rows × mentors) True where a pair is usable by a new member but not a candidate."""
         out = (self.cache.approx[rows] > -np.inf) & ~self.cands.mask(rows)
         if len(self.banned_keys):
-            m = self.problem.n_mentors
-            bi, bj = self.banned_keys // m, self.banned_keys % m
+            bi, bj = split_keys(self.banned_keys, self.problem.n_mentors)
             where = np.searchsorted(rows, bi)
             hit = (where < len(rows)) & (rows[np.minimum(where, len(rows) - 1)] == bi)
             out[where[hit], bj[hit]] = False
@@ -115,21 +138,3 @@ def rank_of(ids: tuple[str, ...]) -> np.ndarray:
     rank = np.empty(len(ids), np.int64)
     rank[order] = np.arange(len(ids))
     return rank
-
-
-def chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
-    """Consecutive slices of ``rows`` of at most CHUNK_ROWS."""
-    for lo in range(0, len(rows), CHUNK_ROWS):
-        yield rows[lo:lo + CHUNK_ROWS]
-
-
-def add_worst(ctx: Context, mentee: np.ndarray, mentor: np.ndarray, badness: np.ndarray,
-              per_mentee: int) -> int:
-    """Add each mentee's ``per_mentee`` worst offenders (largest ``badness``)."""
-    if not len(mentee):
-        return 0
-    order = np.lexsort((-badness, mentee))
-    mentee, mentor = mentee[order], mentor[order]
-    first = np.searchsorted(mentee, mentee, side="left")
-    keep = np.arange(len(mentee)) - first < per_mentee
-    return add_pairs(ctx.cache, ctx.cands, mentee[keep], mentor[keep])

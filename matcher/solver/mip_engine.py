@@ -1,7 +1,7 @@
 """The MIP engine for networks, certified over pruned pairs by LP pricing.
 
-:func:`solve_mip` solves :mod:`matcher.solver.mip_model`'s model on the candidates. Pruned pairs are
-priced with the duals of the candidates' LP relaxation (:func:`.mip_model.solve_lp_prices`):
+:func:`mip_selection` solves :mod:`matcher.solver.mip_model`'s model on the candidates.
+Pruned pairs are priced with the duals of the candidates' LP relaxation (:func:`.mip_model.solve_lp_prices`):
 column generation adds every pair with a positive reduced cost until none is left, the MIP
 is solved, and reduced-cost fixing against that solution says which pruned pairs could
 still be in a better one; those are added and the MIP solved once more.
@@ -16,8 +16,8 @@ import numpy as np
 
 from matcher.solver import mip_model as mip
 from matcher.solver.candidates import add_pairs
-from matcher.solver.context import F32, Context, Engine, chunks
-from matcher.solver.flow_engine import certify_placements, fair_threshold
+from matcher.solver.certificates import certify_placements, fair_threshold, pruned_gains
+from matcher.solver.context import Context, Selection
 
 #: relative gap of the MIP solve that only provides a known solution for LP pricing
 FIRST_SOLVE_GAP = 1e-5
@@ -43,65 +43,12 @@ def mip_input(ctx: Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
                         r.capacity, r.minimum)
 
 
-def _pruned_gains(ctx: Context, duals: mip.PairPrices, threshold: int | None,
-                  floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """LP pricing of every pruned pair (see :func:`.mip_model.solve_lp_prices`): the pairs
-    whose gain ``score − μ_i − γ_j + max(P_i, max_s η_is)`` exceeds ``floor``, with their
-    gains (a float32 screen over the score cache, then exact float64)."""
-    r, problem, scale = ctx.residual, ctx.problem, ctx.options.scale
-    offers = problem.offers
-    mu = duals.mentee.astype(np.float32)
-    gamma = duals.mentor.astype(np.float32)
-    primary = np.where(r.needs_primary, duals.primary, -np.inf).astype(np.float32)
-    eta = np.where(r.wants & (r.slots > 0)[:, None], duals.label, -np.inf).astype(np.float32)
-    psi = duals.primary_label.astype(np.float32)
-    offers_f = offers.T.astype(np.float32)
-    big = float(np.abs(duals.mentee).max(initial=0) + np.abs(duals.mentor).max(initial=0) +
-                np.abs(duals.primary).max(initial=0) + np.abs(duals.label).max(initial=0) +
-                np.abs(duals.primary_label).sum(axis=1).max(initial=0))
-    screen_at = np.float32(floor - 1e-3 - 4 * F32 * (big + 100.0))
-    hit_i, hit_j = [], []
-    for rows in chunks(np.arange(problem.n_mentees)):
-        scores = ctx.cache.approx[rows]
-        best = primary[rows][:, None] - psi[rows] @ offers_f
-        if threshold is not None:
-            best = np.where(scores >= np.float32(threshold / scale * (1 - F32) - 1e-4), best,
-                            np.float32(-np.inf))
-        for s in range(len(problem.labels)):
-            if np.isfinite(eta[rows, s]).any():
-                best = np.maximum(best, np.where(offers[:, s][None, :], eta[rows, s][:, None],
-                                                 np.float32(-np.inf)))
-        gain = scores - mu[rows][:, None] - gamma[None, :] + best
-        bi, bj = np.nonzero((gain > screen_at) & ctx.pruned_mask(rows))
-        hit_i.append(rows[bi])
-        hit_j.append(bj)
-    mentee, mentor = np.concatenate(hit_i), np.concatenate(hit_j)
-    gain = _exact_gain(ctx, duals, mentee, mentor, threshold)
-    keep = gain > floor
-    return mentee[keep], mentor[keep], gain[keep]
-
-
-def _exact_gain(ctx: Context, duals: mip.PairPrices, mentee: np.ndarray, mentor: np.ndarray,
-                threshold: int | None) -> np.ndarray:
-    """The gain of :func:`_pruned_gains` in float64, on exact pair values."""
-    r, problem = ctx.residual, ctx.problem
-    values = ctx.values(ctx.cache.objective(mentee, mentor))
-    best = np.where(r.needs_primary[mentee], duals.primary[mentee] - (
-        duals.primary_label[mentee] * problem.offers[mentor]).sum(axis=1), -np.inf)
-    if threshold is not None:
-        best = np.where(values >= threshold, best, -np.inf)
-    if problem.labels:
-        brings = r.wants[mentee] & problem.offers[mentor] & (r.slots[mentee] > 0)[:, None]
-        label_best = np.where(brings, duals.label[mentee], -np.inf).max(axis=1)
-        best = np.maximum(best, label_best)
-    return values / ctx.options.scale - duals.mentee[mentee] - duals.mentor[mentor] + best
-
-
-def _column_generation(ctx: Context, threshold: int | None, placed: int,
-                       deadline: float) -> mip.PairPrices | None:
+def _column_generation(ctx: Context, threshold: int | None, placed: int
+                       ) -> mip.PairPrices | None:
     """Solve the candidates' LP relaxation and add the pruned pairs with a positive reduced
     cost, until (nearly) none is left. Returns the last LP's prices, solved on the current
     candidates (None when time or the size limit ran out first)."""
+    deadline = ctx.deadline
     for round_number in range(ctx.options.max_rounds):
         pm, pj, ps = ctx.usable()
         if len(pm) > ctx.options.mip_max_pairs or time.perf_counter() > deadline:
@@ -111,7 +58,7 @@ def _column_generation(ctx: Context, threshold: int | None, placed: int,
         if lp is None:
             return None
         # the near-positive too: the next LP's duals move, and they may turn positive
-        mentee, mentor, gain = _pruned_gains(ctx, lp, threshold, -ctx.options.widen_slack)
+        mentee, mentor, gain = pruned_gains(ctx, lp, threshold, -ctx.options.widen_slack)
         positive = int((gain > 0.5 / ctx.options.scale).sum())
         ctx.stats.setdefault("pricing", []).append((len(pm), round(lp.bound, 5), positive))
         ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
@@ -121,14 +68,16 @@ def _column_generation(ctx: Context, threshold: int | None, placed: int,
     return None
 
 
-def solve_mip(ctx: Context, fair: bool, deadline: float) -> Engine | None:
-    """The MIP engine; None when the model is too large or HiGHS finds nothing in time.
+def mip_selection(ctx: Context) -> Selection | None:
+    """The MIP (by ``ctx.deadline``); None when the model is too large or HiGHS finds
+    nothing in time (:mod:`matcher.solver.network_engine` then falls back).
 
     On a pruned candidate set the optimum is certified by LP pricing (module docstring),
     widening and solving again until it holds (or time runs out: ``certified`` false).
     """
     counts_at = _counts_function(ctx)
-    threshold = fair_threshold(ctx, counts_at) if fair else None
+    deadline = ctx.deadline
+    threshold = fair_threshold(ctx, counts_at) if ctx.options.objective == "fair" else None
     if ctx.residual.minimum.any():
         counts = mip.solve_counts(mip_input(ctx, *ctx.usable(), threshold),
                                   ctx.options.time_limit)
@@ -141,7 +90,7 @@ def solve_mip(ctx: Context, fair: bool, deadline: float) -> Engine | None:
         ctx.stats["certified"] = False
         ctx.stats["certificate"] = "none: minimum loads with a pruned network model"
     elif pruned:
-        lp = _column_generation(ctx, threshold, placed, deadline)
+        lp = _column_generation(ctx, threshold, placed)
         if lp is None:
             ctx.stats["certified"] = False
             ctx.stats["certificate"] = "LP column generation ran out of time or size"
@@ -149,7 +98,7 @@ def solve_mip(ctx: Context, fair: bool, deadline: float) -> Engine | None:
     while True:
         pm, pj, ps = ctx.usable()
         if len(pm) == 0:
-            return Engine(np.zeros(0, np.int64), np.zeros(0, bool), "optimal", None)
+            return Selection(np.zeros(0, np.int64), np.zeros(0, bool), "optimal", None)
         if len(pm) > ctx.options.mip_max_pairs:
             return None
         inp = mip_input(ctx, pm, pj, ps, threshold)
@@ -168,7 +117,7 @@ def solve_mip(ctx: Context, fair: bool, deadline: float) -> Engine | None:
         # bound_full = lp.bound + Σ positive gains is an upper bound on the full problem.
         # So no solution using a pair with gain <= sol − bound_full beats sol; add every
         # other pair and solve once more, exactly.
-        _, _, positive = _pruned_gains(ctx, lp, threshold, 0.0)
+        _, _, positive = pruned_gains(ctx, lp, threshold, 0.0)
         bound_full = lp.bound + float(positive.sum())
         allowance = sol.objective - bound_full + 0.5 / ctx.options.scale
         if allowance > 0:  # the full problem's bound meets the known solution: it is optimal
@@ -179,7 +128,7 @@ def solve_mip(ctx: Context, fair: bool, deadline: float) -> Engine | None:
                 f"LP bound: the LP relaxation's duals bound every solution, pruned pairs "
                 f"included, by {bound_full:.5f}, which this solution reaches")
             break
-        mentee, mentor, gain = _pruned_gains(ctx, lp, threshold, allowance)
+        mentee, mentor, gain = pruned_gains(ctx, lp, threshold, allowance)
         if len(ctx.cands.mentee) + len(gain) > ctx.options.mip_max_pairs:
             return None
         add_pairs(ctx.cache, ctx.cands, mentee, mentor)
@@ -195,4 +144,4 @@ def solve_mip(ctx: Context, fair: bool, deadline: float) -> Engine | None:
              "mip_solves": [(pairs, value) for pairs, _, value in solves],
              "lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
-    return Engine(chosen, sol.as_primary[chosen], sol.status, sol.bound, stats)
+    return Selection(chosen, sol.as_primary[chosen], sol.status, sol.bound, stats)

@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher.solver.candidates import ScoreCache, row_floor, sparse_nonzero
+from matcher.solver.candidates import row_floor, sparse_nonzero
 from matcher.solver.problem import SPECIALIST_ROLES, MatchProblem
+from matcher.solver.score_cache import ScoreCache
 
 #: How many full mentors a reason names before "and N more".
 NAMED = 3

@@ -1,4 +1,4 @@
-"""Stable mode: mentee-proposing deferred acceptance (hospitals/residents), primaries only.
+"""The stable engine: mentee-proposing deferred acceptance (hospitals/residents), primaries only.
 
 Both sides rank the other by pair score, ties broken by id. Mentees propose down their list
 of eligible mentors; a mentor holds the best proposals up to its capacity and rejects the
@@ -13,6 +13,8 @@ import heapq
 from dataclasses import dataclass
 
 import numpy as np
+
+from matcher.solver.context import Context, EngineResult
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,33 @@ def blocking_pairs(inp: StableInput, match: np.ndarray, prefs: Preferences | Non
         (inp.score == worst_score[None, :]) & (inp.mentee_rank[:, None] < worst_rank[None, :]))
     mentor_wants = (load < inp.capacity)[None, :] | prefers
     return np.argwhere(mentee_wants & mentor_wants)
+
+
+def solve_stable(ctx: Context) -> EngineResult:
+    """The stable engine: deferred acceptance on the cached scores (primaries only; locked
+    mentees do not propose, banned pairs are not eligible)."""
+    problem, r, cache = ctx.problem, ctx.residual, ctx.cache
+    eligible = cache.approx > -np.inf
+    if cache.dense_exact is not None and not len(cache.bonus_keys):
+        total = np.asarray(cache.dense_exact, np.float64)
+    else:
+        rows, cols = np.nonzero(eligible)
+        total = np.full(eligible.shape, -np.inf)
+        total[rows, cols] = cache.objective(rows, cols)
+    if len(r.banned):
+        eligible = eligible.copy()
+        eligible[r.banned[:, 0], r.banned[:, 1]] = False
+    inp = StableInput(total, eligible, r.capacity, r.needs_primary, ctx.mentee_rank,
+                      ctx.mentor_rank)
+    prefs = preferences(inp)
+    match = deferred_acceptance(inp, prefs)
+    blocking = len(blocking_pairs(inp, match, prefs))
+    mentees = np.nonzero(match >= 0)[0]
+    messages = []
+    if problem.has_networks:
+        messages.append("Stable mode assigns primary mentors only; network specialists are "
+                        "not added.")
+    if problem.minimum.any():
+        messages.append("Stable mode ignores minimum loads.")
+    return EngineResult("deferred_acceptance", mentees, match[mentees], "optimal", None,
+                        {"blocking_pairs": blocking}, messages)
