@@ -78,7 +78,7 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
         if threshold is not None and len(mentee):
             exact_ok = ctx.values(ctx.cache.objective(mentee, mentor)) >= threshold
             mentee, mentor = mentee[exact_ok], mentor[exact_ok]
-        ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
+        ctx.count_round()
         if not len(mentee):
             return count
         add_pairs(ctx.cache, ctx.cands, mentee, mentor)

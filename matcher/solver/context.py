@@ -95,7 +95,7 @@ class Context:
     banned_keys: np.ndarray
     stats: dict[str, object] = field(default_factory=dict)
     deadline: float = math.inf  # perf_counter time by which the MIP must stop
-    _usable: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    _usable: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def usable(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate pairs a new network member may form, in (mentee id, mentor id) order."""
@@ -111,6 +111,11 @@ class Context:
         out = (c.mentee[idx], c.mentor[idx], c.score[idx])
         self._usable = ((id(c), c.version), out)
         return out
+
+    def count_round(self) -> None:
+        """One more certificate round (``stats["rounds"]``)."""
+        rounds = self.stats.get("rounds", 0)
+        self.stats["rounds"] = (rounds if isinstance(rounds, int) else 0) + 1
 
     def values(self, score: np.ndarray) -> np.ndarray:
         return np.rint(np.asarray(score, np.float64) * self.options.scale).astype(np.int64)

@@ -1,9 +1,9 @@
-"""The min-cost-flow engine over candidate pairs, and the certificates that make it exact.
+"""The min-cost-flow engine over candidate pairs, certified exact.
 
-:func:`solve_flow` solves the network flow of :mod:`matcher.solver.flow_graph` on the candidates and
-certifies it against every pruned pair: a minimum cut for the placement count (and each
-fair-mode floor), node potentials for the score; failing pairs are added and the flow
-solved again. After the first failure the candidates the flow left far from use (reduced
+:func:`solve_flow` solves the network flow of :mod:`matcher.solver.flow_graph` on the
+candidates and certifies it against every pruned pair (:mod:`matcher.solver.certificates`):
+a minimum cut for the placement count (and each fair-mode floor), node potentials for the
+score; failing pairs are added and the flow solved again. After the first failure the candidates the flow left far from use (reduced
 cost of ``drop_slack`` points or more) leave the model, so later rounds solve smaller
 flows; the check still covers them, so the result stays exact. Where a mentor brings
 several of a mentee's specialties the flow is a relaxation, and :func:`conflicts` finds the
@@ -96,10 +96,11 @@ def solve_flow(ctx: Context) -> EngineResult:
 
 def flow_selection(ctx: Context) -> Selection:
     """Min-cost flow (``fair``: at the highest primary floor), certified over pruned pairs.
-    Where a mentor brings several of a mentee's specialties the flow gives it one arc per specialty: a relaxation (every valid
-    network maps to a flow of the same score, but the flow may use a mentor twice for one
-    mentee, or a specialist whose area another member also offers). The engine's
-    ``copies`` let the caller check the result; where it breaks no rule it is optimal."""
+    Where a mentor brings several of a mentee's specialties the flow gives it one arc per
+    specialty: a relaxation (every valid network maps to a flow of the same score, but the
+    flow may use a mentor twice for one mentee, or a specialist whose area another member
+    also offers). The selection's ``copies`` let the caller check the result; where it
+    breaks no rule it is optimal."""
     threshold = None
     target = None
     if not ctx.residual.minimum.any():
@@ -118,7 +119,8 @@ def flow_selection(ctx: Context) -> Selection:
         sol = flow.solve_min_cost(inp)
         ctx.stats["flow_seconds"] = round(time.perf_counter() - started, 4)
         ctx.stats["arcs"] = len(sol.graph.tails)
-        if small_bonus and sol.status == "optimal" and sol.placed < target:
+        if small_bonus and target is not None and sol.status == "optimal" and \
+                sol.placed < target:
             small_bonus = False  # the small bonus traded a placement for score: be exact
             continue
         if sol.status != "optimal" or ctx.cands.complete:
@@ -130,20 +132,21 @@ def flow_selection(ctx: Context) -> Selection:
         far = None if "dropped_pairs" in ctx.stats else _far_candidates(ctx, sol, potentials,
                                                                           copy_of)
         found = reduced_cost_widen(ctx, sol.graph, potentials, threshold)
-        ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
+        ctx.count_round()
         if found == 0:
             break
         if far is not None:  # once: the next rounds solve a leaner model (still checked)
             ctx.stats["dropped_pairs"] = ctx.cands.drop(*far)
     else:
         ctx.stats["certified"] = False
+    assert sol is not None, "the loop runs at least once"
     if sol.status != "optimal":
         raise RuntimeError(f"min-cost flow failed ({sol.status}); please report this cohort")
     arcs = np.nonzero(sol.chosen)[0]
     pairs, first = np.unique(copy_of[arcs], return_index=True)
     as_primary = np.zeros(len(pm), bool)
     as_primary[copy_of[arcs[sol.as_primary[arcs]]]] = True
-    stats = {"lowest_primary_threshold": None if threshold is None
+    stats: dict[str, object] = {"lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
     if not ctx.cands.complete:
         ctx.stats.setdefault("certificate", "minimum cut and flow potentials")

@@ -121,9 +121,13 @@ def build_graph(inp: FlowInput) -> FlowGraph:
     l_lookup = np.full(inp.wants.shape, -1, np.int64)  # (mentee, label) -> L pair number
     l_lookup[l_mentee, l_s] = np.arange(len(l_mentee))
 
-    tails, heads, caps, costs = [], [], [], []
+    tails: list[np.ndarray] = []
+    heads: list[np.ndarray] = []
+    caps: list[np.ndarray] = []
+    costs: list[np.ndarray] = []
 
-    def add(t: np.ndarray, h: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def add(t: np.ndarray, h: np.ndarray, c: np.ndarray | int, w: np.ndarray | int
+            ) -> np.ndarray:
         start = sum(len(x) for x in tails)
         tails.append(np.asarray(t, np.int64))
         heads.append(np.asarray(h, np.int64))

@@ -18,6 +18,7 @@ from matcher.solver import mip_model as mip
 from matcher.solver.candidates import add_pairs
 from matcher.solver.certificates import certify_placements, fair_threshold, pruned_gains
 from matcher.solver.context import Context, Selection
+from matcher.solver.result import Status
 
 #: relative gap of the MIP solve that only provides a known solution for LP pricing
 FIRST_SOLVE_GAP = 1e-5
@@ -32,6 +33,13 @@ def _counts_function(ctx: Context) -> Callable[[int | None], tuple]:
         sol = mip.solve_counts(mip_input(ctx, *ctx.usable(), t), ctx.options.time_limit)
         return (-sol.minimum_short, sol.placed)
     return by_mip
+
+
+def _pricing_log(ctx: Context) -> list[tuple[int, float, int]]:
+    """``stats["pricing"]``: (candidate pairs, LP bound, pairs priced in) per LP solve."""
+    log = ctx.stats.setdefault("pricing", [])
+    assert isinstance(log, list)
+    return log
 
 
 def mip_input(ctx: Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
@@ -60,8 +68,8 @@ def _column_generation(ctx: Context, threshold: int | None, placed: int
         # the near-positive too: the next LP's duals move, and they may turn positive
         mentee, mentor, gain = pruned_gains(ctx, lp, threshold, -ctx.options.widen_slack)
         positive = int((gain > 0.5 / ctx.options.scale).sum())
-        ctx.stats.setdefault("pricing", []).append((len(pm), round(lp.bound, 5), positive))
-        ctx.stats["rounds"] = int(ctx.stats.get("rounds", 0)) + 1
+        _pricing_log(ctx).append((len(pm), round(lp.bound, 5), positive))
+        ctx.count_round()
         if positive == 0 or round_number == ctx.options.max_rounds - 1:
             return lp
         add_pairs(ctx.cache, ctx.cands, mentee, mentor)
@@ -112,6 +120,7 @@ def mip_selection(ctx: Context) -> Selection | None:
         solves.append((len(pm), sol.wall_time, round(sol.objective, 5)))
         if not first:
             break
+        assert lp is not None, "a first of two solves has LP prices"
         # Reduced-cost fixing with the last LP's prices: a solution using pruned pairs K is
         # worth at most lp.bound + Σ_K gain <= bound_full + gain_k for any k in K, where
         # bound_full = lp.bound + Σ positive gains is an upper bound on the full problem.
@@ -132,7 +141,7 @@ def mip_selection(ctx: Context) -> Selection | None:
         if len(ctx.cands.mentee) + len(gain) > ctx.options.mip_max_pairs:
             return None
         add_pairs(ctx.cache, ctx.cands, mentee, mentor)
-        ctx.stats["pricing"].append((len(pm), round(lp.bound, 5), len(gain)))
+        _pricing_log(ctx).append((len(pm), round(lp.bound, 5), len(gain)))
         ctx.stats["lp_bound"] = round(bound_full, 5)
         ctx.stats["certificate"] = (
             f"LP pricing: the LP relaxation's duals bound every solution by "
@@ -144,4 +153,5 @@ def mip_selection(ctx: Context) -> Selection | None:
              "mip_solves": [(pairs, value) for pairs, _, value in solves],
              "lowest_primary_threshold": None if threshold is None
              else threshold / ctx.options.scale}
-    return Selection(chosen, sol.as_primary[chosen], sol.status, sol.bound, stats)
+    status: Status = "optimal" if sol.status == "optimal" else "feasible"
+    return Selection(chosen, sol.as_primary[chosen], status, sol.bound, stats)

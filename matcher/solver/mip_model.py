@@ -208,7 +208,9 @@ def _build(inp: MipInput, objective, extra_rows, integer: bool) -> _Built:
     c = objective(model)
     row_lo, row_hi = np.array(model.row_lo), np.array(model.row_hi)
     builder = mb.Model()
-    builder.helper.fill_model_from_sparse_data(lower, upper, c, row_lo, row_hi, matrix)
+    # OR-Tools' stub spells the arrays' dtype where numpy's stubs put the shape
+    builder.helper.fill_model_from_sparse_data(
+        lower, upper, c, row_lo, row_hi, matrix)  # type: ignore[arg-type]
     if integer:
         for col in np.nonzero(integral)[0]:
             builder.helper.set_var_integrality(int(col), True)
@@ -290,7 +292,8 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     cancels out), so every solution using left-out pairs K is worth at most
     ``bound + Σ_K (that amount)``.
     """
-    built = _build(inp, *_score_stage(inp, placed, short), integer=False)
+    objective, extra_rows = _score_stage(inp, placed, short)
+    built = _build(inp, objective, extra_rows, integer=False)
     # GLOP (OR-Tools' simplex) returns the LP's duals; HiGHS through model_builder does not
     solver = mb.Solver("glop")
     solver.set_time_limit_in_seconds(max(float(time_limit), 0.1))
@@ -368,4 +371,5 @@ def solve_score(inp: MipInput, placed: int, short: int, time_limit: float,
     known to be reachable: it lets the solver discard worse branches early). With a
     ``relative_gap`` the solve stops once the solution is that close to its bound (status
     "optimal" then means optimal within that gap: for a good first solution only)."""
-    return _solve(inp, *_score_stage(inp, placed, short, at_least), time_limit, relative_gap)
+    objective, extra_rows = _score_stage(inp, placed, short, at_least)
+    return _solve(inp, objective, extra_rows, time_limit, relative_gap)

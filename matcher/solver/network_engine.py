@@ -50,9 +50,9 @@ def greedy_networks(ctx: Context, start: Selection | None = None) -> Selection:
             covered.setdefault(i, set()).add(label)
     slots = r.slots.copy()
     if engine.copies is not None:  # a start with specialists: their labels are covered
-        pair, label, primary = engine.copies
-        for k, s in zip(pair[~primary & (label >= 0)].tolist(),
-                        label[~primary & (label >= 0)].tolist(), strict=True):
+        pair, labels, primary = engine.copies
+        for k, s in zip(pair[~primary & (labels >= 0)].tolist(),
+                        labels[~primary & (labels >= 0)].tolist(), strict=True):
             covered.setdefault(int(pm[k]), set()).add(s)
             slots[pm[k]] -= 1
     brings_any = (r.wants[pm] & problem.offers[pj]).any(axis=1) & (slots[pm] > 0)

@@ -83,10 +83,12 @@ class MatchProblem:
     scores: ScoreSource
     capacity: np.ndarray  # (mentors,) int
     network_size: np.ndarray  # (mentees,) int, >= 1
-    minimum: np.ndarray | None = None  # (mentors,) int; None = no minimum load
+    #: (mentors,) int; empty (the default) = no minimum load
+    minimum: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     labels: tuple[str, ...] = ()
-    wants: np.ndarray | None = None  # (mentees, labels) bool
-    offers: np.ndarray | None = None  # (mentors, labels) bool
+    #: (mentees, labels) / (mentors, labels) bool; empty (the default) = nobody asks / offers
+    wants: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    offers: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
     locks: tuple[LockedPair, ...] = ()
     forbids: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     #: (K, 3) rows of (mentee, mentor, points): points the objective adds when the pair is
@@ -97,13 +99,12 @@ class MatchProblem:
         n, m, n_labels = len(self.mentee_ids), len(self.mentor_ids), len(self.labels)
         object.__setattr__(self, "capacity", np.asarray(self.capacity, dtype=np.int64))
         object.__setattr__(self, "network_size", np.asarray(self.network_size, dtype=np.int64))
-        minimum = np.zeros(m, np.int64) if self.minimum is None else self.minimum
+        minimum = _given(self.minimum, np.zeros(m, np.int64))
         object.__setattr__(self, "minimum", np.minimum(np.asarray(minimum, np.int64),
                                                        self.capacity))
         for name, rows in (("wants", n), ("offers", m)):
-            value = getattr(self, name)
-            value = np.zeros((rows, n_labels), bool) if value is None else np.asarray(value, bool)
-            object.__setattr__(self, name, value)
+            value = _given(getattr(self, name), np.zeros((rows, n_labels), bool))
+            object.__setattr__(self, name, np.asarray(value, bool))
         object.__setattr__(self, "forbids", np.asarray(self.forbids, np.int64).reshape(-1, 2))
         bonus = np.asarray(self.keep_bonus, np.float64).reshape(-1, 3)
         if len(bonus) and ((bonus[:, 2] < 0).any() or not np.isfinite(bonus[:, 2]).all()):
@@ -130,10 +131,6 @@ class MatchProblem:
     def mentee_order(self) -> np.ndarray:
         """Mentee indices sorted by id: the order every engine uses, so ties go by id."""
         return np.argsort(np.asarray(self.mentee_ids, dtype=object), kind="stable")
-
-    def mentor_order(self) -> np.ndarray:
-        """Mentor indices sorted by id."""
-        return np.argsort(np.asarray(self.mentor_ids, dtype=object), kind="stable")
 
     def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """Score blocks with forbidden pairs already made ineligible."""
@@ -181,12 +178,20 @@ def problem_from_arrays(total: np.ndarray, eligible: np.ndarray | None = None, *
         scores=DenseScores(total, eligible, block_size),
         capacity=np.broadcast_to(np.asarray(capacity, np.int64), (m,)).copy(),
         network_size=np.broadcast_to(np.asarray(network_size, np.int64), (n,)).copy(),
-        minimum=None if minimum is None else np.broadcast_to(
-            np.asarray(minimum, np.int64), (m,)).copy(),
-        labels=labels, wants=wants, offers=offers, locks=locks,
+        minimum=_given(None if minimum is None else np.broadcast_to(
+            np.asarray(minimum, np.int64), (m,)).copy(), np.zeros(m, np.int64)),
+        labels=labels, locks=locks,
+        wants=_given(wants, np.zeros((n, len(labels)), bool)),
+        offers=_given(offers, np.zeros((m, len(labels)), bool)),
         forbids=np.zeros((0, 2), np.int64) if forbids is None else forbids,
         keep_bonus=np.zeros((0, 3)) if keep_bonus is None else keep_bonus,
     )
+
+
+def _given(value: np.ndarray | None, default: np.ndarray) -> np.ndarray:
+    """``value``, or ``default`` where it was not given (None, or the fields' empty default
+    with no rows)."""
+    return default if value is None or np.shape(value)[:1] == (0,) else value
 
 
 @dataclass(frozen=True)
