@@ -3,9 +3,10 @@
 :func:`solve_flow` solves the network flow of :mod:`matcher.solver.flow_graph` on the
 candidates and certifies it against every pruned pair (:mod:`matcher.solver.certificates`):
 a minimum cut for the placement count (and each fair-mode floor), node potentials for the
-score; failing pairs are added and the flow solved again. After the first failure the candidates the flow left far from use (reduced
-cost of ``drop_slack`` points or more) leave the model, so later rounds solve smaller
-flows; the check still covers them, so the result stays exact. Where a mentor brings
+score; failing pairs are added and the flow solved again. After the first failure the
+candidates the flow left far from use (reduced cost of ``drop_slack`` points or more) leave
+the model, so later rounds solve smaller flows; the check still covers them, so the result
+stays exact. Where a mentor brings
 several of a mentee's specialties the flow is a relaxation, and :func:`conflicts` finds the
 networks where that shows.
 """

@@ -1,10 +1,11 @@
 """The MIP engine for networks, certified over pruned pairs by LP pricing.
 
 :func:`mip_selection` solves :mod:`matcher.solver.mip_model`'s model on the candidates.
-Pruned pairs are priced with the duals of the candidates' LP relaxation (:func:`.mip_model.solve_lp_prices`):
-column generation adds every pair with a positive reduced cost until none is left, the MIP
-is solved, and reduced-cost fixing against that solution says which pruned pairs could
-still be in a better one; those are added and the MIP solved once more.
+Pruned pairs are priced with the duals of the candidates' LP relaxation
+(:func:`.mip_model.solve_lp_prices`, :func:`.certificates.pruned_gains`): column
+generation adds every pair with a positive reduced cost until none is left, the MIP is
+solved, and reduced-cost fixing against that solution says which pruned pairs could still
+be in a better one; those are added and the MIP solved once more.
 """
 
 from __future__ import annotations

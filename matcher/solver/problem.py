@@ -18,6 +18,8 @@ from typing import Protocol
 
 import numpy as np
 
+from matcher.solver.network_rule import own_specialties
+
 #: Labels that are roles rather than need areas (a specialist may bring either).
 SPECIALIST_ROLES: tuple[str, ...] = ("coach", "advisor")
 
@@ -222,12 +224,35 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
     Raises :class:`ProblemError` naming the pairs when a lock is forbidden or
     ineligible, a mentor is locked beyond capacity, or a mentee beyond its network size.
     """
-
     n, m = problem.n_mentees, problem.n_mentors
-    wants, offers = problem.wants.copy(), problem.offers
+    _check_eligible(problem, lock_eligible)
     unique: dict[tuple[int, int], LockedPair] = {}
     for lock in problem.locks:
         unique.setdefault((lock.mentee, lock.mentor), lock)
+    by_mentee: dict[int, list[LockedPair]] = {}
+    for (i, _), lock in unique.items():
+        by_mentee.setdefault(i, []).append(lock)
+    _check_capacity(problem, list(unique))
+    capacity = problem.capacity - np.bincount([j for _, j in unique], minlength=m)
+    minimum = np.maximum(problem.minimum - (problem.capacity - capacity), 0)
+    needs_primary = np.ones(n, bool)
+    slots = np.maximum(problem.network_size - 1, 0)
+    wants = problem.wants.copy()
+    banned: list[tuple[int, int]] = []
+    locked: list[tuple[int, int, str, int]] = []
+    for i, locks in by_mentee.items():
+        network = _locked_network(problem, i, locks)
+        locked.extend(network.locked)
+        needs_primary[i] = network.needs_primary
+        slots[i] = network.slots
+        wants[i] &= ~network.covered
+        banned.extend((i, int(j)) for j in np.nonzero(network.clash)[0])
+    return Residual(capacity, minimum, needs_primary, slots, wants,
+                    np.array(banned, np.int64).reshape(-1, 2), tuple(locked))
+
+
+def _check_eligible(problem: MatchProblem, lock_eligible: np.ndarray) -> None:
+    """Every locked pair must be allowed: not forbidden, not excluded by a rule."""
     forbidden = {(int(i), int(j)) for i, j in problem.forbids}
     bad = [key for key, ok in zip(((lk.mentee, lk.mentor) for lk in problem.locks),
                                   lock_eligible, strict=True) if not ok]
@@ -237,81 +262,87 @@ def apply_locks(problem: MatchProblem, lock_eligible: np.ndarray) -> Residual:
         details = "; ".join(f"{_pairs_text(problem, [key])} is {w}"
                             for key, w in zip(bad, why, strict=True))
         raise ProblemError(f"Locked pairs cannot be kept: {details}. Remove these rows from "
-                         f"the locks sheet, or the matching forbid / rule.")
+                           f"the locks sheet, or the matching forbid / rule.")
+
+
+def _check_capacity(problem: MatchProblem, pairs: list[tuple[int, int]]) -> None:
+    """No mentor may be locked to more mentees than its capacity."""
     by_mentor: dict[int, list[tuple[int, int]]] = {}
-    by_mentee: dict[int, list[LockedPair]] = {}
-    for (i, j), lock in unique.items():
+    for i, j in pairs:
         by_mentor.setdefault(j, []).append((i, j))
-        by_mentee.setdefault(i, []).append(lock)
-    for j, pairs in by_mentor.items():
-        if len(pairs) > problem.capacity[j]:
+    for j, mine in by_mentor.items():
+        if len(mine) > problem.capacity[j]:
             raise ProblemError(
                 f"Mentor {problem.mentor_ids[j]} has capacity {problem.capacity[j]} but is "
-                f"locked to {len(pairs)} mentees: {_pairs_text(problem, pairs)}. Unlock some "
+                f"locked to {len(mine)} mentees: {_pairs_text(problem, mine)}. Unlock some "
                 f"of these pairs or raise the mentor's capacity.")
-    capacity = problem.capacity - np.bincount([j for _, j in unique], minlength=m)
-    minimum = np.maximum(problem.minimum - (problem.capacity - capacity), 0)
-    needs_primary = np.ones(n, bool)
-    slots = np.maximum(problem.network_size - 1, 0)
-    banned: list[tuple[int, int]] = []
-    locked: list[tuple[int, int, str, int]] = []
+
+
+@dataclass(frozen=True)
+class _LockedNetwork:
+    """One mentee's locked members with their roles, and what they leave open."""
+
+    locked: list[tuple[int, int, str, int]]  # (mentee, mentor, role, label or -1)
+    needs_primary: bool
+    slots: int  # specialist places still open
+    covered: np.ndarray  # (L,) wanted specialties the locked members bring
+    clash: np.ndarray  # (M,) mentors a new member may not be
+
+
+def _locked_primary(problem: MatchProblem, i: int, locks: list[LockedPair]
+                    ) -> LockedPair | None:
+    """The lock marked primary, else the first without a role (None: all specialists)."""
+    marked = [lk for lk in locks if lk.role == "primary"]
+    if len(marked) > 1:
+        raise ProblemError(
+            f"Mentee {problem.mentee_ids[i]} has {len(marked)} mentors locked as primary "
+            f"({_pairs_text(problem, [(lk.mentee, lk.mentor) for lk in marked])}); a "
+            f"network has one primary. Mark the others as specialists.")
+    return marked[0] if marked else next((lk for lk in locks if lk.role is None), None)
+
+
+def _locked_network(problem: MatchProblem, i: int, locks: list[LockedPair]) -> _LockedNetwork:
+    """Roles of mentee ``i``'s locked mentors (each specialist with the specialty it covers),
+    checked against its network size and the network rule."""
+    pairs = [(lk.mentee, lk.mentor) for lk in locks]
+    primary = _locked_primary(problem, i, locks)
+    room = problem.network_size[i] - (primary is None)
+    if len(locks) > room:
+        raise ProblemError(
+            f"Mentee {problem.mentee_ids[i]} asks for {problem.network_size[i]} mentor(s) "
+            f"but is locked to {len(locks)}"
+            f"{' specialists, leaving no place for a primary' if primary is None else ''}: "
+            f"{_pairs_text(problem, pairs)}. Unlock some pairs or raise the mentee's "
+            f"network size.")
+    members = [lk.mentor for lk in locks]
+    own = own_specialties(problem.wants[i], problem.offers[members])
     label_index = {label: s for s, label in enumerate(problem.labels)}
-    for i, locks in by_mentee.items():
-        pairs = [(lk.mentee, lk.mentor) for lk in locks]
-        marked = [lk for lk in locks if lk.role == "primary"]
-        if len(marked) > 1:
+    locked: list[tuple[int, int, str, int]] = []
+    if primary is not None:
+        locked.append((i, primary.mentor, "primary", -1))
+    for position, lock in enumerate(locks):
+        if lock is primary:
+            continue
+        wanted = label_index.get(lock.covers, -1) if lock.covers else -1
+        if wanted >= 0 and own[position, wanted]:
+            label = wanted
+        elif own[position].any() and not lock.covers:
+            label = int(np.argmax(own[position]))
+        else:
             raise ProblemError(
-                f"Mentee {problem.mentee_ids[i]} has {len(marked)} mentors locked as primary "
-                f"({_pairs_text(problem, [(lk.mentee, lk.mentor) for lk in marked])}); a "
-                f"network has one primary. Mark the others as specialists.")
-        primary = marked[0] if marked else next((lk for lk in locks if lk.role is None), None)
-        room = problem.network_size[i] - (primary is None)
-        if len(locks) > room:
-            raise ProblemError(
-                f"Mentee {problem.mentee_ids[i]} asks for {problem.network_size[i]} mentor(s) "
-                f"but is locked to {len(locks)}"
-                f"{' specialists, leaving no place for a primary' if primary is None else ''}: "
-                f"{_pairs_text(problem, pairs)}. Unlock some pairs or raise the mentee's "
-                f"network size.")
-        members = [lk.mentor for lk in locks]
-        brings = {j: wants[i] & offers[j] for j in members}
-        if primary is not None:
-            locked.append((i, primary.mentor, "primary", -1))
-        for lock in locks:
-            if lock is primary:
-                continue
-            others = np.zeros(len(problem.labels), bool)
-            for j in members:
-                if j != lock.mentor:
-                    others |= brings[j]
-            own = brings[lock.mentor] & ~others
-            wanted = label_index.get(lock.covers, -1) if lock.covers else -1
-            if wanted >= 0 and own[wanted]:
-                label = wanted
-            elif own.any() and not lock.covers:
-                label = int(np.argmax(own))
-            else:
-                raise ProblemError(
-                    f"Mentee {problem.mentee_ids[i]}: locked mentor "
-                    f"{problem.mentor_ids[lock.mentor]} would be a specialist but brings no "
-                    f"{'specialty ' + repr(lock.covers) if lock.covers else 'need area or role'}"
-                    f" that the other locked mentors ({_pairs_text(problem, pairs)}) do not "
-                    f"already bring. Lock fewer mentors for this mentee.")
-            locked.append((i, lock.mentor, "specialist", label))
-        needs_primary[i] = primary is None
-        slots[i] = room - len(locks) if primary is None else problem.network_size[i] - len(locks)
-        covered = np.zeros(len(problem.labels), bool)
-        for j in members:
-            covered |= brings[j]
-        specialist_labels = [lab for (ii, _, role, lab) in locked[-len(locks):]
-                             if ii == i and role == "specialist"]
-        wants[i] &= ~covered
-        # A new member must not bring a locked specialist's specialty (it would stop being
-        # that specialist's own), nor repeat a locked mentor.
-        clash = np.zeros(m, bool)
-        clash[members] = True
-        if specialist_labels:
-            clash |= offers[:, specialist_labels].any(axis=1)
-        banned.extend((i, int(j)) for j in np.nonzero(clash)[0])
-    return Residual(capacity, minimum, needs_primary, slots, wants,
-                    np.array(banned, np.int64).reshape(-1, 2), tuple(locked))
+                f"Mentee {problem.mentee_ids[i]}: locked mentor "
+                f"{problem.mentor_ids[lock.mentor]} would be a specialist but brings no "
+                f"{'specialty ' + repr(lock.covers) if lock.covers else 'need area or role'}"
+                f" that the other locked mentors ({_pairs_text(problem, pairs)}) do not "
+                f"already bring. Lock fewer mentors for this mentee.")
+        locked.append((i, lock.mentor, "specialist", label))
+    slots = room - len(locks) if primary is None else problem.network_size[i] - len(locks)
+    covered = (problem.wants[i] & problem.offers[members]).any(axis=0)
+    # A new member must not bring a locked specialist's specialty (it would stop being
+    # that specialist's own), nor repeat a locked mentor.
+    clash = np.zeros(problem.n_mentors, bool)
+    clash[members] = True
+    specialist_labels = [label for _, _, role, label in locked if role == "specialist"]
+    if specialist_labels:
+        clash |= problem.offers[:, specialist_labels].any(axis=1)
+    return _LockedNetwork(locked, primary is None, int(slots), covered, clash)
