@@ -5,21 +5,27 @@ arrives as arrays (:mod:`.problem`) and leaves as a :class:`~.result.SolverResul
 indices. What this room holds:
 
 - :mod:`.problem`         the problem as arrays (who asks for what, who offers what, scores,
-                          locks, forbids);
+                          locks, forbids) and what locks leave to decide;
+- :mod:`.pair_keys`       the one int64 key per (mentee, mentor) pair, and its inverse;
+- :mod:`.network_rule`    the network rule, once: a specialist brings a specialty no other
+                          member brings;
 - :mod:`.result`          what a solve returns (assignment, status, objective, bound, reasons);
-- :mod:`.candidates`      the score cache every engine reads, candidate pruning, and the scans
-                          that certify it;
-- :mod:`.context`         what the engines share: options, the working context, the engine
-                          result;
+- :mod:`.score_cache`     every pair's score, read once: the cache every engine reads;
+- :mod:`.candidates`      candidate pruning: the pairs the engines work on;
+- :mod:`.context`         what the engines share: options, the working context, and the one
+                          engine interface (``engine(ctx) -> EngineResult``);
+- :mod:`.certificates`    the proofs that make pruned solves exact (minimum cut, reduced
+                          costs, LP pricing, bounds), shared by the flow and MIP engines;
 - :mod:`.flow_graph`      the min-cost-flow graph built from arrays (OR-Tools);
-- :mod:`.flow_engine`     the flow engine and its certificates (reduced costs, placements);
+- :mod:`.flow_engine`     the min-cost-flow engine (``total`` and ``fair``);
 - :mod:`.mip_model`       the HiGHS model for networks whose mentors bring several specialties;
-- :mod:`.mip_engine`      that model's engine, certified by LP pricing;
-- :mod:`.network_engine`  networks where mentors bring several specialties: the main strategy
-                          (relaxed flow, repair, MIP) and its greedy fallback;
-- :mod:`.stable`          mentee-proposing deferred acceptance;
+- :mod:`.mip_engine`      that model's solve, certified by LP pricing;
+- :mod:`.network_engine`  the network engine for mentors who bring several specialties:
+                          relaxed flow, MIP, and its greedy fallback;
+- :mod:`.stable`          the stable engine: mentee-proposing deferred acceptance;
 - :mod:`.reasons`         reasons in words for the unplaced, and per-area shortfall;
-- :mod:`.dispatch`        :func:`~.dispatch.solve`: picks the engine and fills the result.
+- :mod:`.dispatch`        :func:`~.dispatch.solve`: picks the engine from one table
+                          (:data:`~.dispatch.ENGINES`) and fills the result.
 
 May import: numpy, scipy, OR-Tools, and modules of this package. Never :mod:`scoring`,
 :mod:`matcher.outputs` or :mod:`matcher.runfolder`.

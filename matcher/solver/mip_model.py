@@ -269,7 +269,6 @@ class PairPrices:
     label: np.ndarray  # (N, L) η_is, multiplier of "one member brings s" for mentee i
     mentor: np.ndarray  # (M,) γ_j, multiplier of mentor j's capacity row
     primary_label: np.ndarray  # (N, L) ψ_is: being i's primary costs Σ_{s j offers} ψ_is
-    lp_seconds: float
 
 
 def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -300,9 +299,7 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     # dual simplex: measured 4x faster than GLOP's default primal simplex on these LPs
     solver.set_solver_specific_parameters("use_dual_simplex: true, "
                                           "perturb_costs_in_dual_simplex: true")
-    start = time.perf_counter()
     status = solver.solve(built.builder)
-    elapsed = time.perf_counter() - start
     if status != mb.SolveStatus.OPTIMAL:
         return None
     duals = np.asarray(solver.dual_values(built.builder.get_linear_constraints()), np.float64)
@@ -326,7 +323,7 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     pi = read("placed", 1)[0]
     psi = read("primary_label", n * n_labels).reshape(n, n_labels)
     primary = inp.network_size * mu - zeta - pi
-    return PairPrices(bound, mu, primary, eta, gamma, psi, elapsed)
+    return PairPrices(bound, mu, primary, eta, gamma, psi)
 
 
 def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:

@@ -146,16 +146,6 @@ class MatchProblem:
                     eligible[forbids[inside, 0] - start, forbids[inside, 1]] = False
             yield start, total, eligible
 
-    def dense(self) -> tuple[np.ndarray, np.ndarray]:
-        """The whole score and eligibility matrices (forbids applied); for small cohorts."""
-        totals, eligibles = [], []
-        for _, total, eligible in self.blocks():
-            totals.append(np.asarray(total, np.float64))
-            eligibles.append(np.asarray(eligible, bool))
-        if not totals:
-            return np.zeros((0, self.n_mentors)), np.zeros((0, self.n_mentors), bool)
-        return np.vstack(totals), np.vstack(eligibles)
-
 
 def problem_from_arrays(total: np.ndarray, eligible: np.ndarray | None = None, *,
                         capacity: np.ndarray | int = 1,
