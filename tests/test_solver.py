@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -16,39 +17,22 @@ from solver_reference import (
     value_of,
 )
 
+from strategies.solver import (
+    LABELS,
+    conflicting_instances,
+    flow_instances,
+    instances,
+    make_problem,
+    multi_specialty_instances,
+    stable_instances,
+)
+
 from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, LockedPair, ProblemError, problem_from_arrays
 from matcher.solver.result import SolverResult
 
 FAST = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-LABELS = ("research", "career", "coach")
-
-
-@st.composite
-def instances(draw, max_mentees=4, max_mentors=4, networks=True, multi_label=True):
-    n = draw(st.integers(1, max_mentees))
-    m = draw(st.integers(1, max_mentors))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    # far-apart values (so placing more can cost total score) and repeats (ties)
-    score = rng.choice(np.r_[rng.uniform(0, 100, 4), 1.0, 50.0, 50.0, 99.0], size=(n, m))
-    eligible = rng.random((n, m)) < draw(st.floats(0.4, 1.0))
-    capacity = rng.integers(0, 3, m)
-    size = rng.integers(1, 4, n) if networks else np.ones(n, int)
-    wants = rng.random((n, len(LABELS))) < 0.6
-    offers = np.zeros((m, len(LABELS)), bool)
-    for j in range(m):
-        k = rng.integers(0, 3 if multi_label else 2)
-        offers[j, rng.choice(len(LABELS), k, replace=False)] = True
-    minimum = rng.integers(0, 2, m) if draw(st.booleans()) else None
-    return score, eligible, capacity, size, wants, offers, minimum
-
-
-def make_problem(inst, **extra):
-    score, eligible, capacity, size, wants, offers, minimum = inst
-    return problem_from_arrays(score, eligible, capacity=capacity, network_size=size,
-                               minimum=minimum, labels=LABELS, wants=wants, offers=offers,
-                               **extra)
 
 
 def check_rules(problem, result: SolverResult, score, eligible) -> None:
@@ -80,9 +64,38 @@ def check_rules(problem, result: SolverResult, score, eligible) -> None:
 @FAST
 @given(instances())
 def test_total_and_fair_modes_equal_brute_force_in_lexicographic_order(fair, inst):
-    score, eligible, *_ , minimum = inst
+    _equals_brute_force(inst, "fair" if fair else "total")
+
+
+#: (objective, strategy, what every example must reach: (engine, ran the network engine's
+#: relaxed flow), None where either engine may finish)
+ENGINE_PATHS = {
+    "flow-total": ("total", flow_instances(), ("min_cost_flow", False)),
+    "flow-fair": ("fair", flow_instances(fair=True), ("min_cost_flow", False)),
+    "network-total": ("total", multi_specialty_instances(), (None, True)),
+    "network-fair-mip": ("fair", multi_specialty_instances(), ("mip_highs", False)),
+    "network-total-mip": ("total", conflicting_instances(), ("mip_highs", True)),
+}
+
+
+@pytest.mark.parametrize("path", list(ENGINE_PATHS))
+def test_each_engine_path_equals_brute_force(path):
+    """Each strategy forces one engine's path; every example must reach it and equal the
+    brute force."""
+    objective, strategy, (engine, relaxed) = ENGINE_PATHS[path]
+    reached = _engines_reached(_equals_brute_force, strategy, objective)
+    assert {r for _, r in reached} == {relaxed}, reached
+    if engine is not None:
+        assert {e for e, _ in reached} == {engine}, reached
+
+
+def _equals_brute_force(inst, objective: str) -> tuple[str, bool]:
+    """Solve, check every rule and the lexicographic value against the brute force; return
+    (engine, whether the network engine's relaxed flow ran)."""
+    score, eligible, *_, minimum = inst
+    fair = objective == "fair"
     problem = make_problem(inst)
-    result = solve(problem, SolveOptions(objective="fair" if fair else "total"))
+    result = solve(problem, SolveOptions(objective=objective))
     check_rules(problem, result, score, eligible)
     expected = brute_force(score, eligible, problem.capacity, problem.network_size,
                            problem.wants, problem.offers, minimum, fair=fair)
@@ -93,11 +106,15 @@ def test_total_and_fair_modes_equal_brute_force_in_lexicographic_order(fair, ins
         assert got[3] == pytest.approx(expected[3], abs=1e-4)
     else:
         assert result.status in ("optimal", "infeasible")
+    return result.engine, "relaxation" in result.stats
 
 
-@FAST
-@given(instances(max_mentees=6, max_mentors=4, networks=False))
-def test_stable_mode_is_deferred_acceptance_without_blocking_pairs(inst):
+def test_stable_mode_is_deferred_acceptance_without_blocking_pairs():
+    engines = _engines_reached(_stable_matches_textbook_da, stable_instances())
+    assert engines == {"deferred_acceptance": sum(engines.values())}
+
+
+def _stable_matches_textbook_da(inst) -> str:
     score, eligible, capacity, *_ = inst
     problem = make_problem(inst)
     result = solve(problem, SolveOptions(objective="stable"))
@@ -114,6 +131,7 @@ def test_stable_mode_is_deferred_acceptance_without_blocking_pairs(inst):
                 (-score[i, j], i) < (-score[k, j], k) for k in rivals)
             assert not (mentee_prefers and mentor_prefers), f"blocking pair {(i, j)}"
     assert result.stats["blocking_pairs"] == 0
+    return result.engine
 
 
 def test_placing_more_mentees_comes_before_a_higher_total():
@@ -287,20 +305,46 @@ def test_pruned_mip_widens_until_the_optimum_stops_changing():
     assert pruned.objective == pytest.approx(full.objective, abs=1e-6)
 
 
-@FAST
-@given(instances(max_mentees=5, max_mentors=4))
-def test_fallback_for_oversized_network_models_keeps_every_rule(inst):
-    score, eligible, *_ , minimum = inst
+def test_fallback_for_oversized_network_models_keeps_every_rule():
+    """``total`` whose relaxed flow breaks a rule, and ``fair`` with specialists, with the
+    MIP out of reach: every example reaches the greedy fallback, keeps every rule, places
+    as many as the brute force and bounds its optimum."""
+    for objective, strategy in (("total", conflicting_instances(minimums=False)),
+                                ("fair", multi_specialty_instances(minimums=False))):
+        engines = _engines_reached(_fallback_is_feasible_and_bounded, strategy, objective)
+        assert engines == {"flow_then_greedy_specialists": sum(engines.values())}, objective
+
+
+def _fallback_is_feasible_and_bounded(inst, objective: str) -> str:
+    score, eligible, *_ = inst
     problem = make_problem(inst)
-    result = solve(problem, SolveOptions(mip_max_pairs=0))
+    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=0))
     check_rules(problem, result, score, eligible)
     exact = brute_force(score, eligible, problem.capacity, problem.network_size,
-                        problem.wants, problem.offers)
-    if result.engine != "min_cost_flow":  # flow-shaped instances never need the fallback
-        assert result.status in ("feasible", "infeasible")  # infeasible: minimums unmet
-        assert result.bound >= result.objective - 1e-6
-        if minimum is None:
-            assert result.stats["placed"] == exact[1]  # primaries are still exact
+                        problem.wants, problem.offers, fair=objective == "fair")
+    got = value_of(result, None, fair=objective == "fair")
+    assert result.status == "feasible"
+    assert got[1] == exact[1]  # primaries are exact: as many placed
+    if objective == "fair":
+        assert got[2] == pytest.approx(exact[2], abs=1e-4)  # and the same fair floor
+    assert result.objective <= exact[-1] + 1e-6 <= result.bound + 2e-6
+    return result.engine
+
+
+def _engines_reached(check, strategy, *args) -> Counter:
+    """Run ``check(instance, *args)`` (which returns the engine that solved it) over the
+    strategy's examples; return how many examples each engine solved, so the caller can
+    assert that the engine it claims to test was reached."""
+    engines: Counter = Counter()
+
+    @FAST
+    @given(strategy)
+    def run(inst) -> None:
+        engines[check(inst, *args)] += 1
+
+    run()
+    assert sum(engines.values()) >= min(FAST.max_examples, 10), "too few examples ran"
+    return engines
 
 
 @FAST
