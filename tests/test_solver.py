@@ -16,7 +16,6 @@ from solver_reference import (
     valid_team,
     value_of,
 )
-
 from strategies.solver import (
     LABELS,
     conflicting_instances,
