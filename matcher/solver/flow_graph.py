@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
+from matcher.solver.pair_keys import pair_keys
+
 INT64_SAFE = 2**62
 
 
@@ -148,7 +150,7 @@ def build_graph(inp: FlowInput) -> FlowGraph:
     # Pair arcs, in (mentee id, mentor id) order.
     pm, pj = inp.pair_mentee, inp.pair_mentor
     # one int64 key, stable: already-sorted input (the usual case) costs a single pass
-    pair_order = np.argsort(inp.mentee_rank[pm] * m + inp.mentor_rank[pj], kind="stable")
+    pair_order = np.argsort(pair_keys(inp.mentee_rank[pm], inp.mentor_rank[pj], m), kind="stable")
     tail = np.full(len(pm), -1, np.int64)
     direct = (inp.pair_label < 0) | (slots[pm] == 0)
     direct_ok = direct & inp.needs_primary[pm] & inp.pair_primary_ok
