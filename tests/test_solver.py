@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections import Counter
 
 import numpy as np
@@ -26,11 +27,14 @@ from strategies.solver import (
     stable_instances,
 )
 
-from matcher.solver.dispatch import SolveOptions, solve
+from matcher.solver.dispatch import ENGINES, OBJECTIVES, SolveOptions, solve
+from matcher.solver.network_rule import own_specialties
 from matcher.solver.problem import BlockScores, LockedPair, ProblemError, problem_from_arrays
 from matcher.solver.result import SolverResult
 
-FAST = settings(max_examples=40, deadline=None,
+#: examples per property (MENTORMATCH_SOLVER_EXAMPLES runs more locally)
+FAST = settings(max_examples=int(os.environ.get("MENTORMATCH_SOLVER_EXAMPLES", "40")),
+                deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -467,3 +471,20 @@ def test_scores_from_blocks_give_the_same_result_as_a_matrix():
     expected, got = solve(dense, options), solve(streamed, options)
     assert [(a.mentee, a.mentor, a.score) for a in got.assignments] == [
         (a.mentee, a.mentor, a.score) for a in expected.assignments]
+
+
+def test_the_engine_table_names_every_objective_once_per_model():
+    assert OBJECTIVES == ("total", "fair", "stable")
+    rows = [(rule.objective, rule.model) for rule in ENGINES]
+    assert len(rows) == len(set(rows))
+    assert {objective for objective, _ in rows} == set(OBJECTIVES)
+
+
+def test_own_specialties_are_the_wanted_ones_no_other_member_brings():
+    wants = np.array([True, True, False])
+    offers = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1]], bool)
+    assert own_specialties(wants, offers).tolist() == [[False, False, False]] * 3
+    assert own_specialties(wants, offers[:2]).tolist() == [[False, False, False],
+                                                           [False, True, False]]
+    twice = own_specialties(wants, offers[[1, 1]])  # a mentor twice has nothing of its own
+    assert not twice.any()
