@@ -1,9 +1,10 @@
 """Audit a finished run from its folder alone: "why did Dr. A get Dr. B and not Dr. C?".
 
-Everything is read from the run folder: the config from ``run.json``, the cohort from the
-snapshot ``audit/cohort.json`` (:mod:`matcher.runfolder.snapshot`), the networks from
-``pairings.csv``, and the earlier cycles through ``run.json`` ``previous_run``
-(:func:`matcher.runfolder.reader.read_history`). Scores and breakdowns come from
+Everything is read from the run folder through the one reader
+(:func:`matcher.runfolder.reader.read_run`): the config from ``run.json``, the cohort from the
+snapshot ``audit/cohort.json``, the networks from ``pairings.csv``, the rematch's held
+mentees and keep bonus from ``rematch.json``, and the earlier cycles through ``run.json``
+``previous_run`` (:func:`matcher.runfolder.reader.read_history`). Scores and breakdowns come from
 :mod:`scoring.explain` on the snapshot, so they equal what ``explain`` prints from the intake
 files.
 
@@ -25,8 +26,6 @@ files.
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -35,8 +34,15 @@ import numpy as np
 
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match, specialties
-from matcher.runfolder.reader import RUN_RECORD, RunHistory, read_history
-from matcher.runfolder.snapshot import SNAPSHOT_PATH, read_snapshot
+from matcher.runfolder.layout import RUN_RECORD
+from matcher.runfolder.reader import (
+    RunHistory,
+    RunPair,
+    RunRecord,
+    is_run_folder,
+    read_history,
+    read_run,
+)
 from scoring.config import ProgramConfig, config_from_dict
 from scoring.errors import InputError
 from scoring.explain import (
@@ -52,7 +58,6 @@ from scoring.explain import (
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
 from scoring.scorer import score_block
-from scoring.text import fold
 
 #: Pairs of the forced solution listed as changes (the rest are counted).
 CHANGES_SHOWN = 8
@@ -64,37 +69,32 @@ ReasonKind = Literal["in_network", "ineligible", "ended_earlier", "area_covered"
 
 
 @dataclass(frozen=True)
-class RunPair:
-    """One row of the run's pairings.csv."""
-
-    mentee_id: str
-    mentor_id: str
-    role: str
-    covers: str
-    score: float | None
-    locked: bool
-
-
-@dataclass(frozen=True)
 class AuditRun:
-    """A run folder read back: its record, config, cohort snapshot, pairs and history."""
+    """A run folder as the audit needs it: the folder read back (:class:`RunRecord`), and
+    what the audit derives from it: the config, the cohort snapshot and the history."""
 
-    folder: Path
-    record: dict
+    run: RunRecord
     config: ProgramConfig
     cohort: Cohort
     objective: str
-    pairs: tuple[RunPair, ...]
     history: RunHistory | None
     warnings: tuple[str, ...] = ()
 
+    @property
+    def folder(self) -> Path:
+        return self.run.folder
+
+    @property
+    def pairs(self) -> tuple[RunPair, ...]:
+        return self.run.pairs
+
     def network(self, mentee_id: str) -> tuple[RunPair, ...]:
         """The mentee's pairs, as pairings.csv lists them (primary first)."""
-        return tuple(p for p in self.pairs if p.mentee_id == mentee_id)
+        return self.run.network(mentee_id)
 
     def mentees_of(self, mentor_id: str) -> tuple[RunPair, ...]:
         """The mentor's pairs in this run."""
-        return tuple(p for p in self.pairs if p.mentor_id == mentor_id)
+        return self.run.mentees_of(mentor_id)
 
 
 @dataclass(frozen=True)
@@ -227,67 +227,26 @@ class RunAudit:
 
 # ------------------------------------------------------------------------ reading a run
 
-def is_run_folder(path: str | Path) -> bool:
-    """True when ``path`` is a folder holding run.json (what `match` / `rematch` write)."""
-    return Path(path).is_dir() and (Path(path) / RUN_RECORD).is_file()
-
-
 def load_run(run_dir: str | Path) -> AuditRun:
     """Read a run folder for auditing; InputError (with the fix) when it cannot be audited."""
-    folder = Path(run_dir)
-    if not is_run_folder(folder):
-        raise InputError(f"{folder}: not a run folder (no {RUN_RECORD}). Pass the folder "
-                         "`mentormatch match` or `rematch` wrote with --out.")
-    try:
-        record = json.loads((folder / RUN_RECORD).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError(f"{folder / RUN_RECORD}: not valid JSON; the run folder was edited "
-                         "or damaged. Restore it or rerun `mentormatch match`.") from None
-    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
-        raise InputError(f"{folder / RUN_RECORD}: holds no program config, so it is not a "
+    run = read_run(run_dir)
+    if not isinstance(run.record.get("config"), dict):
+        raise InputError(f"{run.folder / RUN_RECORD}: holds no program config, so it is not a "
                          "mentormatch run record. Pass an unchanged run folder.")
-    if not (folder / SNAPSHOT_PATH).is_file():
-        raise InputError(
-            f"{folder}: this run folder has no {SNAPSHOT_PATH.as_posix()} (it was written by "
-            "an older mentormatch), so it cannot be audited on its own. Rerun `mentormatch "
-            "match` (or `rematch`) with the same inputs into a new --out folder, or audit "
-            "with the intake files: `mentormatch explain MENTORS MENTEES --mentee ID`.")
-    config = config_from_dict(record["config"])
-    cohort = read_snapshot(folder / SNAPSHOT_PATH)
+    cohort = run.cohort()
+    config = config_from_dict(run.record["config"])
     warnings: list[str] = []
     history: RunHistory | None
     try:
-        history = read_history(folder)
+        history = read_history(run.folder)
         warnings.extend(history.warnings)
     except InputError as error:
         history = None
         warnings.append(f"Earlier cycles unreadable, so ended pairs are not checked: {error}")
-    objective = str(record.get("objective") or config.section("solver").get("objective",
-                                                                              "total"))
-    return AuditRun(folder=folder, record=record, config=config, cohort=cohort,
-                    objective=objective, pairs=read_run_pairs(folder / "pairings.csv"),
+    objective = str(run.record.get("objective") or config.section("solver").get("objective",
+                                                                                  "total"))
+    return AuditRun(run=run, config=config, cohort=cohort, objective=objective,
                     history=history, warnings=tuple(warnings))
-
-
-def read_run_pairs(path: Path) -> tuple[RunPair, ...]:
-    """The pairs of a run's pairings.csv, with their locked flag (headers compared folded)."""
-    if not path.is_file():
-        raise InputError(f"{path}: missing, so the run's networks cannot be read. Pass an "
-                         "unchanged run folder.")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [{fold(k): (v or "").strip() for k, v in row.items() if k is not None}
-                for row in csv.DictReader(handle)]
-    pairs = []
-    for row in rows:
-        if not row.get("mentee id") or not row.get("mentor id"):
-            continue
-        try:
-            score: float | None = float(row.get("score", ""))
-        except ValueError:
-            score = None
-        pairs.append(RunPair(row["mentee id"], row["mentor id"], row.get("role", ""),
-                             row.get("covers", ""), score, fold(row.get("locked", "")) == "yes"))
-    return tuple(pairs)
 
 
 def solve_setup(run: AuditRun) -> SolveSetup:
@@ -307,20 +266,12 @@ def solve_setup(run: AuditRun) -> SolveSetup:
         forbids = {key for key in run.history.ended_pairs()
                    if key[0] in mentees and key[1] in mentors and key not in locked}
     keep_bonus: list[tuple[str, str, float]] = []
-    record_path = run.folder / "rematch.json"
-    if run.history is not None and record_path.is_file():  # history has read it as JSON
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        held = record.get("held", [])
-        forbids.update((e, m.id) for e in held if e in mentees for m in run.cohort.mentors
-                       if (e, m.id) not in locked)
-        for row in record.get("keep_bonus", []):
-            try:
-                key = (str(row["mentee_id"]), str(row["mentor_id"]), float(row["points"]))
-            except (TypeError, KeyError, ValueError):
-                raise InputError(f"{record_path}: a keep_bonus entry ({row!r}) is damaged; "
-                                 "restore the run folder as rematch wrote it.") from None
-            if key[0] in mentees and key[1] in mentors:
-                keep_bonus.append(key)
+    rematch = run.run.rematch
+    if run.history is not None and rematch is not None:
+        forbids.update((e, m.id) for e in rematch.held if e in mentees
+                       for m in run.cohort.mentors if (e, m.id) not in locked)
+        keep_bonus = [key for key in rematch.keep_bonus
+                      if key[0] in mentees and key[1] in mentors]
     return SolveSetup(locks=locks, forbids=tuple(sorted(forbids)), keep_bonus=tuple(keep_bonus))
 
 

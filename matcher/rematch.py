@@ -35,7 +35,9 @@ from typing import Literal
 from matcher.outcome import MatchOutcome
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
-from matcher.runfolder.reader import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
+from matcher.runfolder import layout
+from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.reader import EndedPair, RunHistory
 from matcher.runfolder.writer import write_run_folder
 from scoring.config import ConfigError, ProgramConfig
 from scoring.errors import InputError
@@ -43,8 +45,6 @@ from scoring.intake.feedback import FeedbackSheet
 from scoring.profiles import Cohort, Mentee
 
 FlagKind = Literal["jumper", "overcommitted"]
-#: The coordinator's list of flagged mentees, beside rematch.json in the run folder.
-FLAGS_FILE = "rematch_flags.csv"
 UNSURE_POLICIES = ("keep", "rematch")
 
 
@@ -295,7 +295,7 @@ def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path
     """
     decisions = Counter(row.decision for row in feedback.rows)
     return {
-        "format": "mentormatch-rematch/1",
+        "format": layout.REMATCH_FORMAT,
         "previous_run": previous_run_entry(history, run_folder),
         "feedback": {"file": feedback.path.name, "sha256": sha256_of(feedback.path),
                      "rows": len(feedback.rows),
@@ -342,9 +342,11 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
         result.outcome, out_dir, force=force, inputs={**inputs, "feedback": feedback.path},
         quiet=quiet, previous_run=previous_run_entry(history, out_dir),
         extra_files={
-            REMATCH_RECORD: (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode(),
-            FLAGS_FILE: csv_bytes(Table("Flags", ("mentee_id", "flag", "message"),
-                                        [(f.mentee_id, f.kind, f.message) for f in flags])),
+            layout.REMATCH_RECORD: (json.dumps(record, indent=2, ensure_ascii=False)
+                                    + "\n").encode(),
+            layout.FLAGS_FILE: csv_bytes(Table("Flags", layout.FLAGS_COLUMNS,
+                                               [(f.mentee_id, f.kind, f.message)
+                                                for f in flags])),
         },
         report_sections=[Table("Rematch flags", ("Mentee", "Id", "Flag", "What to do"),
                                [(names.get(f.mentee_id, ""), f.mentee_id, f.kind, f.message)

@@ -23,7 +23,8 @@ from matcher.outputs.cell_safety import safe_cell
 from matcher.outputs.plans import Labels, file_stems
 from matcher.outputs.sheets import Table
 from matcher.pipeline import run_match
-from matcher.runfolder.snapshot import SNAPSHOT_PATH, read_snapshot, snapshot_bytes
+from matcher.runfolder.layout import SNAPSHOT_PATH
+from matcher.runfolder.snapshot import read_snapshot, snapshot_bytes
 from matcher.runfolder.writer import write_run_folder
 from scoring.config import load_config
 from scoring.errors import InputError

@@ -19,13 +19,14 @@ from cli.match import match_command
 from cli.rematch import rematch_command
 from matcher.audit import forced_solve, load_run, solve_setup
 from matcher.rematch import plan_rematch
+from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.reader import (
     EndedPair,
-    PastPair,
+    RematchRecord,
     RunHistory,
+    RunPair,
     RunRecord,
     read_pairings,
-    sha256_of,
 )
 from sample_data.rematch import make_feedback
 from scoring.config import config_from_dict
@@ -53,8 +54,8 @@ def cohort(mentees: dict[str, int], mentors: dict[str, int]) -> Cohort:
 def run(folder: str, pairs: list[tuple[str, str]], ended: list[EndedPair] | None = None,
         ) -> RunRecord:
     return RunRecord(folder=Path(folder), run_json_sha256=folder,
-                     pairs=tuple(PastPair(e, m, "primary") for e, m in pairs),
-                     ended=None if ended is None else tuple(ended))
+                     pairs=tuple(RunPair(e, m, "primary") for e, m in pairs),
+                     rematch=None if ended is None else RematchRecord(tuple(ended)))
 
 
 def sheet(*rows: tuple[str, str, str], **extra: dict) -> FeedbackSheet:

@@ -31,6 +31,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from matcher.runfolder.layout import SNAPSHOT_FORMAT, SNAPSHOT_PATH
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import split_values
@@ -38,10 +39,6 @@ from scoring.profiles import Cohort, Mentee, Mentor, Person
 from scoring.rules import institution_keys
 from scoring.text import fold
 
-#: The snapshot's format tag; :func:`read_snapshot` refuses any other.
-FORMAT = "mentormatch-cohort/1"
-#: Where the run folder keeps the snapshot.
-SNAPSHOT_PATH = Path("audit") / "cohort.json"
 #: Hex digits kept of each pseudonym (64 bits: no collision among a cohort's few values).
 PSEUDONYM_DIGITS = 16
 #: Which opt-in preference makes the scorer read a mentee's sensitive field.
@@ -110,7 +107,7 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     """The cohort as deterministic JSON, sensitive fields pseudonymised (see module doc)."""
     key = _key(cohort)
     document = {
-        "format": FORMAT,
+        "format": SNAPSHOT_FORMAT,
         "pseudonymised_fields": sorted(config.sensitive_fields),
         "sources": {name: Path(path).name for name, path in sorted(cohort.sources.items())},
         "mentors": [_pseudonymise(m, config, key) for m in cohort.mentors],
@@ -139,7 +136,7 @@ def read_snapshot(source: str | Path | bytes) -> Cohort:
 
     Raises :class:`InputError` for a missing, damaged or foreign file.
     """
-    where = "audit/cohort.json" if isinstance(source, bytes) else str(source)
+    where = SNAPSHOT_PATH.as_posix() if isinstance(source, bytes) else str(source)
     if isinstance(source, bytes):
         raw = source
     else:
@@ -155,8 +152,8 @@ def read_snapshot(source: str | Path | bytes) -> Cohort:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InputError(f"{where}: not valid JSON; the run folder was edited or damaged. "
                          "Rerun `mentormatch match` to write it again.") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise InputError(f"{where}: not a mentormatch cohort snapshot ({FORMAT}). Rerun "
+    if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
+        raise InputError(f"{where}: not a mentormatch cohort snapshot ({SNAPSHOT_FORMAT}). Rerun "
                          "`mentormatch match` with this version to write it again.")
     mentors = [_build(Mentor, r, f"{where}, mentor #{k + 1}")
                for k, r in enumerate(document.get("mentors", []))]
@@ -166,4 +163,4 @@ def read_snapshot(source: str | Path | bytes) -> Cohort:
                   sources=dict(document.get("sources", {})))
 
 
-__all__ = ["FORMAT", "SNAPSHOT_PATH", "snapshot_bytes", "read_snapshot"]
+__all__ = ["snapshot_bytes", "read_snapshot"]
