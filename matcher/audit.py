@@ -27,11 +27,13 @@ files.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match, specialties
 from matcher.runfolder.layout import RUN_RECORD
@@ -83,6 +85,11 @@ class AuditRun:
     @property
     def folder(self) -> Path:
         return self.run.folder
+
+    @cached_property
+    def encoder(self) -> IdEncoder:
+        """Ids ↔ positions in the snapshot's cohort (the order the run was solved in)."""
+        return IdEncoder.of(self.cohort)
 
     @property
     def pairs(self) -> tuple[RunPair, ...]:
@@ -258,7 +265,7 @@ def solve_setup(run: AuditRun) -> SolveSetup:
     Keep bonus: rematch.json ``keep_bonus`` (folders written before it was recorded have
     none, and the audit then says when its re-solve differs from the run).
     """
-    mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
+    mentees, mentors = run.encoder.mentee_index, run.encoder.mentor_index
     locks = tuple((p.mentee_id, p.mentor_id) for p in run.pairs if p.locked)
     locked = set(locks)
     forbids = set()
@@ -331,14 +338,14 @@ def _area_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor
                  ) -> Reason | None:
     """C would bring only what another network member already brings (networks only)."""
     cohort = run.cohort
-    i = cohort.mentee_index()[mentee_id]
+    i = run.encoder.mentee_index[mentee_id]
     network = [p for p in run.network(mentee_id) if p.mentor_id != mentor_c]
     if cohort.mentees[i].network_size <= 1 or not network:
         return None
     # The solver's own labels (need areas, then coach / advisor), so audit cannot drift.
     labels, wants_all, offers = specialties(features)
     wants = wants_all[i]
-    index = cohort.mentor_index()
+    index = run.encoder.mentor_index
     brings_c = wants & offers[index[mentor_c]]
     covered_by: dict[str, str] = {}
     for pair in network:
@@ -417,7 +424,7 @@ def _forced_reasons(forced: ForcedSolve, mentee: str, b: str, c: str, full: bool
 def _stable_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_c: str,
                    full: bool) -> Reason:
     """Stable mode: both sides rank by pair score (ties by id), so compare scores."""
-    mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
+    mentees, mentors = run.encoder.mentee_index, run.encoder.mentor_index
     held = [p.mentee_id for p in run.mentees_of(mentor_c)]
     network = run.network(mentee_id)
     rows = np.array([mentees[mentee_id], *(mentees[e] for e in held)])
@@ -453,7 +460,7 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
     comparison = compare(cohort, run.config, mentee_id, mentor_b, mentor_c, features)
     network = run.network(mentee_id)
     c_pairs = run.mentees_of(mentor_c)
-    capacity = cohort.mentors[cohort.mentor_index()[mentor_c]].capacity
+    capacity = cohort.mentors[run.encoder.mentor_index[mentor_c]].capacity
     mentee, c = _label(cohort, mentee_id, "mentee"), _label(cohort, mentor_c, "mentor")
     b = _label(cohort, mentor_b, "mentor")
     result = dict(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
@@ -516,7 +523,7 @@ def alternatives(run: AuditRun, features: CohortFeatures, mentee_id: str, n: int
     load: dict[str, int] = {}
     for pair in run.pairs:
         load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
-    index = run.cohort.mentor_index()
+    index = run.encoder.mentor_index
     out = [Alternative(e, load.get(e.mentor_id, 0),
                        run.cohort.mentors[index[e.mentor_id]].capacity,
                        (mentee_id, e.mentor_id) in ended)
@@ -546,7 +553,7 @@ def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None 
         if wanted:
             check_run_id(run, wanted, "mentor")
     features = build_features(run.cohort, run.config)
-    mentee_name = run.cohort.mentees[run.cohort.mentee_index()[mentee_id]].name
+    mentee_name = run.cohort.mentees[run.encoder.mentee_index[mentee_id]].name
     common = dict(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
                   objective=run.objective, network=network, warnings=run.warnings)
     if mentor_id is None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
@@ -108,8 +109,8 @@ def plan_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
                  config: ProgramConfig) -> RematchPlan:
     """Turn the previous run, its feedback and the updated intake into solver inputs."""
     settings = rematch_settings(config)
-    mentees = cohort.mentee_index()
-    mentors = cohort.mentor_index()
+    encoder = IdEncoder.of(cohort)
+    mentees, mentors = encoder.mentee_index, encoder.mentor_index
     decisions = feedback.decisions()
     # The solver makes a mentee's first lock the primary: list last year's primary first.
     previous = sorted(history.latest.pairs,
@@ -277,14 +278,13 @@ def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome
     reason = ("Held for the coordinator: relationships ended in each of the last cycles; "
               "not matched automatically ([rematch] hold_jumpers).")
     held = set(plan.held)
-    networks = [dataclasses.replace(n, unplaced_reason=reason)
-                if n.mentee_id in held and not n.pairings else n for n in outcome.networks]
-    index = plan.cohort.mentee_index()
+    index = outcome.encoder.mentee_index
     unplaced = dict(outcome.result.unplaced)
-    unplaced.update({index[n.mentee_id]: reason for n in networks
+    unplaced.update({index[n.mentee_id]: reason for n in outcome.networks
                      if n.mentee_id in held and not n.pairings})
-    result = dataclasses.replace(outcome.result, unplaced=unplaced)
-    return dataclasses.replace(outcome, networks=networks, result=result)
+    # The networks are read from the result, so the reason is set in one place.
+    return dataclasses.replace(outcome, result=dataclasses.replace(outcome.result,
+                                                                   unplaced=unplaced))
 
 
 def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path,

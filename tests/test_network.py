@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.encoder import build_networks
+from matcher.encoder import IdEncoder
+from matcher.outcome import decode_networks
 from matcher.solver.dispatch import solve
 from matcher.solver.problem import problem_from_arrays
 
@@ -20,7 +21,8 @@ def test_one_network_per_mentee_in_order_with_primary_first_and_reasons():
                                   labels=LABELS, wants=wants, offers=offers,
                                   mentee_ids=("ann", "bob", "cy"),
                                   mentor_ids=("m-a", "m-b", "m-c"))
-    networks = build_networks(problem, solve(problem))
+    encoder = IdEncoder(problem.mentee_ids, problem.mentor_ids)
+    networks = decode_networks(encoder, problem.network_size, solve(problem))
     assert [n.mentee_id for n in networks] == ["ann", "bob", "cy"]
     ann, bob, cy = networks
     assert ann.requested == 2 and len(ann.pairings) == 2

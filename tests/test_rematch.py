@@ -234,7 +234,7 @@ def test_disruption_penalty_keeps_free_pairs_unless_a_change_is_worth_it(
     before = pairs_of(run)
     # Every mentor now takes up to 5 mentees: mentees who had to settle for a second
     # choice could move, and every pair is unsure, so free to move.
-    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda email: True, "5")
+    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda _email: True, "5")
     feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "unsure", "", ""] for e, m in before])
     changed = {}
     for penalty in (0, 100):
@@ -256,7 +256,7 @@ def test_audit_re_solve_reproduces_a_rematch_kept_by_its_keep_bonus(first_run,
     place; rematch.json records it, so the audit's re-solve gives the run's pairs."""
     _, mentees, run = first_run
     before = pairs_of(run)
-    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda email: True, "5")
+    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda _email: True, "5")
     feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "unsure", "", ""] for e, m in before])
     config = tmp_path / "program.toml"
     settings = tomllib.loads(PROGRAM.read_text(encoding="utf-8"))

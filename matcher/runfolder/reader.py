@@ -218,9 +218,9 @@ def read_history(folder: str | Path) -> RunHistory:
                              "previous_run path in run.json.")
         if not is_run_folder(older_folder):
             raise InputError(
-                f"{newer.folder / layout.RUN_RECORD}: its previous run {older_folder} is missing, so "
-                "the pairs that ended in earlier cycles cannot be read. Put that run folder "
-                "back (or fix the previous_run path in run.json).")
+                f"{newer.folder / layout.RUN_RECORD}: its previous run {older_folder} is "
+                "missing, so the pairs that ended in earlier cycles cannot be read. Put that run "
+                "folder back (or fix the previous_run path in run.json).")
         older = read_run(older_folder)
         if newer.previous_sha256 and newer.previous_sha256 != older.run_json_sha256:
             warnings.append(f"{older_folder / layout.RUN_RECORD} changed since {newer.folder} was "
