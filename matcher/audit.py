@@ -26,7 +26,7 @@ files.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -286,8 +286,9 @@ def solve_setup(run: AuditRun) -> SolveSetup:
 
 def _figures(outcome: MatchOutcome) -> SolveFigures:
     result = outcome.result
-    lowest = result.stats.get("lowest_primary_score")
-    return SolveFigures(placed=int(result.stats["placed"]),
+    placed, lowest = result.stats["placed"], result.stats.get("lowest_primary_score")
+    assert isinstance(placed, int) and (lowest is None or isinstance(lowest, (int, float)))
+    return SolveFigures(placed=placed,
                         lowest_primary=None if lowest is None else float(lowest),
                         total=float(result.objective), status=result.status)
 
@@ -304,14 +305,17 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     difference is exactly what insisting on the pair costs under the run's objective.
     """
     setup = setup or solve_setup(run)
-    common = dict(objective=run.objective, forbids=setup.forbids, progress=False,
-                  keep_bonus={(e, m): points for e, m, points in setup.keep_bonus})
-    base = run_match(run.cohort, run.config, locks=setup.locks, **common)
+    keep_bonus = {(e, m): points for e, m, points in setup.keep_bonus}
+
+    def solved(locks: tuple[tuple[str, str], ...]) -> MatchOutcome:
+        return run_match(run.cohort, run.config, objective=run.objective, locks=locks,
+                         forbids=setup.forbids, keep_bonus=keep_bonus, progress=False)
+
+    base = solved(setup.locks)
     base_pairs = _pair_scores(base)
     reproduces = set(base_pairs) == {(p.mentee_id, p.mentor_id) for p in run.pairs}
     try:
-        forced = run_match(run.cohort, run.config,
-                           locks=(*setup.locks, (mentee_id, mentor_id)), **common)
+        forced = solved((*setup.locks, (mentee_id, mentor_id)))
     except InputError as error:
         return ForcedSolve(feasible=False, message=str(error), base=_figures(base),
                            forced=None, reproduces_run=reproduces)
@@ -463,25 +467,24 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
     capacity = cohort.mentors[run.encoder.mentor_index[mentor_c]].capacity
     mentee, c = _label(cohort, mentee_id, "mentee"), _label(cohort, mentor_c, "mentor")
     b = _label(cohort, mentor_b, "mentor")
-    result = dict(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
-                  comparison=comparison, b_in_network=any(p.mentor_id == mentor_b
-                                                          for p in network),
-                  c_load=len(c_pairs), c_capacity=capacity)
+    result = WhyNot(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
+                    comparison=comparison, reasons=(), forced=None,
+                    b_in_network=any(p.mentor_id == mentor_b for p in network),
+                    c_load=len(c_pairs), c_capacity=capacity)
     own = next((p for p in network if p.mentor_id == mentor_c), None)
     if own is not None:
         role = own.role + (f" for {area_label(own.covers)}" if own.covers else "")
-        return WhyNot(reasons=(Reason("in_network", f"{c} is in this mentee's network too "
-                                                    f"({role})."),), forced=None, **result)
+        return replace(result, reasons=(Reason("in_network", f"{c} is in this mentee's network "
+                                                             f"too ({role})."),))
     if not comparison.c.eligible:
         rules = "; ".join(f"{rule}: {sentence}" for rule, sentence in
                           zip(comparison.c.broken_rules, comparison.c.rule_sentences,
                               strict=True))
-        return WhyNot(reasons=(Reason("ineligible", f"{c} is not eligible for {mentee}: "
-                                                    f"breaks rule {rules}."),),
-                      forced=None, **result)
+        return replace(result, reasons=(Reason("ineligible", f"{c} is not eligible for "
+                                                             f"{mentee}: breaks rule {rules}."),))
     ended = _ended_reason(run, mentee_id, mentor_c)
     if ended is not None:
-        return WhyNot(reasons=(ended,), forced=None, **result)
+        return replace(result, reasons=(ended,))
     reasons = []
     area = _area_reason(run, features, mentee_id, mentor_c)
     if area is not None:
@@ -500,7 +503,7 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
     elif solve:
         forced = forced_solve(run, mentee_id, mentor_c)
         reasons.extend(_forced_reasons(forced, mentee, b, c, full, run.objective))
-    return WhyNot(reasons=tuple(reasons), forced=forced, **result)
+    return replace(result, reasons=tuple(reasons), forced=forced)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -554,21 +557,21 @@ def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None 
             check_run_id(run, wanted, "mentor")
     features = build_features(run.cohort, run.config)
     mentee_name = run.cohort.mentees[run.encoder.mentee_index[mentee_id]].name
-    common = dict(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
-                  objective=run.objective, network=network, warnings=run.warnings)
+    audit = RunAudit(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
+                     objective=run.objective, network=network, breakdowns=(),
+                     warnings=run.warnings)
     if mentor_id is None:
         pairs = [(mentee_id, p.mentor_id) for p in network]
         breakdowns = explain_pairs(run.cohort, run.config, pairs, features) if pairs else []
         ranked, others = alternatives(run, features, mentee_id, top)
-        return RunAudit(breakdowns=tuple(breakdowns), alternatives=others, top=ranked,
-                        **common)
+        return replace(audit, breakdowns=tuple(breakdowns), alternatives=others, top=ranked)
     breakdown = explain_pairs(run.cohort, run.config, [(mentee_id, mentor_id)], features)[0]
     in_network = any(p.mentor_id == mentor_id for p in network)
     answer = None
     if vs:
         answer = why_not(run, features, mentee_id, mentor_id, vs, solve=solve)
-    return RunAudit(breakdowns=(breakdown,), mentor_id=mentor_id, in_network=in_network,
-                    why_not=answer, **common)
+    return replace(audit, breakdowns=(breakdown,), mentor_id=mentor_id, in_network=in_network,
+                   why_not=answer)
 
 
 __all__ = ["AuditRun", "RunAudit", "WhyNot", "Reason", "ForcedSolve", "SolveSetup",

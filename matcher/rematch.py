@@ -30,7 +30,7 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
@@ -204,7 +204,7 @@ def _updated_mentees(cohort: Cohort, feedback: FeedbackSheet,
     flags: list[RematchFlag] = []
     updated = []
     for mentee in cohort.mentees:
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}
         if mentee.id in goals:
             changes["goals"] = "\n".join(filter(None, (goals[mentee.id], mentee.goals)))
         added = tuple(a for a in areas.get(mentee.id, ()) if a not in mentee.need_areas)

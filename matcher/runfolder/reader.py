@@ -209,9 +209,8 @@ def read_history(folder: str | Path) -> RunHistory:
     runs = [read_run(folder)]
     warnings: list[str] = []
     seen = {runs[0].folder.resolve()}
-    while runs[-1].previous is not None:
+    while (older_folder := runs[-1].previous) is not None:
         newer = runs[-1]
-        older_folder = newer.previous
         if older_folder.resolve() in seen or len(runs) >= MAX_CHAIN:
             raise InputError(f"{newer.folder / layout.RUN_RECORD}: previous_run leads back to "
                              f"{older_folder}, which is already in the chain. Fix the "

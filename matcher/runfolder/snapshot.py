@@ -29,7 +29,7 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from matcher.runfolder.layout import SNAPSHOT_FORMAT, SNAPSHOT_PATH
 from scoring.config import ProgramConfig
@@ -45,6 +45,7 @@ PSEUDONYM_DIGITS = 16
 OPT_IN_FOR_FIELD = {"gender": "same_gender", "background": "shared_background"}
 
 _DOMAIN = b"mentormatch snapshot pseudonym key v1\n"
+P = TypeVar("P", bound=Person)
 
 
 def _record_fields(kind: type[Person]) -> list[dataclasses.Field]:
@@ -117,11 +118,11 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _build(kind: type[Person], record: Any, where: str) -> Person:
+def _build(kind: type[P], record: Any, where: str) -> P:
     if not isinstance(record, dict):
         raise InputError(f"{where}: not a participant record. The snapshot was edited or "
                          "damaged; rerun `mentormatch match` to write it again.")
-    values = {}
+    values: dict[str, Any] = {}
     for f in _record_fields(kind):
         if f.name not in record:
             raise InputError(f"{where}: the field {f.name!r} is missing. The snapshot was "
