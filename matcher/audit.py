@@ -41,8 +41,8 @@ from matcher.runfolder.reader import (
     RunHistory,
     RunPair,
     RunRecord,
+    history_of,
     is_run_folder,
-    read_history,
     read_run,
 )
 from scoring.config import ProgramConfig, config_from_dict
@@ -245,7 +245,7 @@ def load_run(run_dir: str | Path) -> AuditRun:
     warnings: list[str] = []
     history: RunHistory | None
     try:
-        history = read_history(run.folder)
+        history = history_of(run)
         warnings.extend(history.warnings)
     except InputError as error:
         history = None

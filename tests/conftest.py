@@ -1,7 +1,7 @@
 """Shared test factories: a hand-built match outcome for the output tests, and its inputs.
 
-Plain functions (``from conftest import make_outcome``) for tests that vary the arguments,
-and fixtures for those that take the default. The outcome is small and fully known: three
+Plain functions, imported as ``from conftest import make_outcome`` (tests vary their
+arguments, so fixtures would only wrap them). The outcome is small and fully known: three
 mentees (one with a primary mentor and a coach, one with a primary mentor only, one
 unplaced), four mentors (one left without a mentee), explanations with known shared areas
 and terms, and sensitive values that must never be printed.
@@ -10,8 +10,6 @@ and terms, and sensitive values that must never be printed.
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from matcher.outcome import MatchOutcome
 from matcher.solver.result import Assignment, SolverResult
@@ -127,14 +125,3 @@ def write_inputs(folder: Path) -> dict[str, Path]:
         paths[name] = path
     return paths
 
-
-@pytest.fixture
-def outcome_and_explanations() -> tuple[MatchOutcome, list[PairExplanation]]:
-    """The fixture outcome (:func:`make_outcome` with its defaults) and its explanations."""
-    return make_outcome()
-
-
-@pytest.fixture
-def inputs(tmp_path: Path) -> dict[str, Path]:
-    """Stand-in input files (:func:`write_inputs`) in ``tmp_path / "in"``."""
-    return write_inputs(tmp_path / "in")

@@ -206,7 +206,12 @@ def read_rematch_record(path: Path) -> RematchRecord:
 
 def read_history(folder: str | Path) -> RunHistory:
     """Read ``folder`` and follow ``previous_run`` back to the first run of the chain."""
-    runs = [read_run(folder)]
+    return history_of(read_run(folder))
+
+
+def history_of(run: RunRecord) -> RunHistory:
+    """``run`` and the runs before it, following ``previous_run`` back to the first."""
+    runs = [run]
     warnings: list[str] = []
     seen = {runs[0].folder.resolve()}
     while (older_folder := runs[-1].previous) is not None:
