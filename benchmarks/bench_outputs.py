@@ -17,7 +17,7 @@ is one call of write_run_folder (explanations and the audit snapshot included), 
 makes it, in wall-clock and CPU seconds (the helper's included; the machine may be shared),
 and the I/O floor is the same files written again from memory. The last row prices one
 option: the workbook with its full Explanations sheet (it holds a note pointing to
-explanations.csv above export.EXPLANATIONS_SHEET_MAX_PAIRS pairs).
+explanations.csv above WriterOptions.explanations_sheet_max_pairs pairs).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
-from matcher.outcome import MatchOutcome, Network, Pairing  # noqa: E402
+from matcher.outcome import MatchOutcome  # noqa: E402
 from matcher.outputs.plans import build_plans  # noqa: E402
 from matcher.outputs.report import render_report  # noqa: E402
 from matcher.outputs.schedule import start_date  # noqa: E402
@@ -50,7 +50,7 @@ from matcher.outputs.tables import (  # noqa: E402
 from matcher.outputs.templating import templates_for  # noqa: E402
 from matcher.runfolder import writer as export  # noqa: E402
 from matcher.runfolder.filesink import FileSink  # noqa: E402
-from matcher.solver.result import SolverResult  # noqa: E402
+from matcher.solver.result import Assignment, SolverResult  # noqa: E402
 from sample_data.generate import write  # noqa: E402
 from scoring.config import load_config  # noqa: E402
 from scoring.explain import explain_pairs  # noqa: E402
@@ -91,16 +91,15 @@ def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[st
              for m, _, _ in chosen]
     scores = {(e.mentee_id, e.mentor_id): e.score
               for e in explain_pairs(cohort, config, pairs, build_features(cohort, config))}
-    networks = []
-    for mentee, chosen in zip(mentees, plan, strict=True):
-        pairings = tuple(Pairing(mentee.id, m, role, covers, scores[(mentee.id, m)])
-                         for m, role, covers in chosen)
-        networks.append(Network(mentee.id, max(len(chosen), 1), pairings,
-                                unplaced_reason=None if chosen else "synthetic: left out"))
-    result = SolverResult(assignments=[], status="optimal", objective=0.0, bound=0.0, gap=0.0,
-                          wall_time=0.0, engine="synthetic")
-    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result,
-                        networks=networks), inputs
+    column = {m.id: j for j, m in enumerate(mentors)}
+    assignments = [Assignment(i, column[m], role, covers, scores[(mentee.id, m)])
+                   for i, (mentee, chosen) in enumerate(zip(mentees, plan, strict=True))
+                   for m, role, covers in chosen]
+    result = SolverResult(assignments=assignments, status="optimal", objective=0.0, bound=0.0,
+                          gap=0.0, wall_time=0.0, engine="synthetic",
+                          unplaced={i: "synthetic: left out" for i, chosen in enumerate(plan)
+                                    if not chosen})
+    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result), inputs
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -166,7 +165,8 @@ def bench(n_pairs: int) -> None:
         stage("explanations.csv", seconds)
         tables, seconds = timed(lambda: [
             pairings, networks_table(outcome),
-            explanations_sheet(explained, len(pairs), export.EXPLANATIONS_SHEET_MAX_PAIRS),
+            explanations_sheet(explained, len(pairs),
+                               export.DEFAULT_OPTIONS.explanations_sheet_max_pairs),
             unplaced_table(outcome), mentor_load_table(outcome), problems_table(outcome)])
         stage("other tables for the workbook", seconds)
         _, seconds = timed(write_xlsx, folder / "pairings.xlsx", tables,

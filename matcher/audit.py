@@ -1,9 +1,10 @@
 """Audit a finished run from its folder alone: "why did Dr. A get Dr. B and not Dr. C?".
 
-Everything is read from the run folder: the config from ``run.json``, the cohort from the
-snapshot ``audit/cohort.json`` (:mod:`matcher.runfolder.snapshot`), the networks from
-``pairings.csv``, and the earlier cycles through ``run.json`` ``previous_run``
-(:func:`matcher.runfolder.reader.read_history`). Scores and breakdowns come from
+Everything is read from the run folder through the one reader
+(:func:`matcher.runfolder.reader.read_run`): the config from ``run.json``, the cohort from the
+snapshot ``audit/cohort.json``, the networks from ``pairings.csv``, the rematch's held
+mentees and keep bonus from ``rematch.json``, and the earlier cycles through ``run.json``
+``previous_run`` (:func:`matcher.runfolder.reader.read_history`). Scores and breakdowns come from
 :mod:`scoring.explain` on the snapshot, so they equal what ``explain`` prints from the intake
 files.
 
@@ -25,18 +26,25 @@ files.
 
 from __future__ import annotations
 
-import csv
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match, specialties
-from matcher.runfolder.reader import RUN_RECORD, RunHistory, read_history
-from matcher.runfolder.snapshot import SNAPSHOT_PATH, read_snapshot
+from matcher.runfolder.layout import RUN_RECORD
+from matcher.runfolder.reader import (
+    RunHistory,
+    RunPair,
+    RunRecord,
+    history_of,
+    is_run_folder,
+    read_run,
+)
 from scoring.config import ProgramConfig, config_from_dict
 from scoring.errors import InputError
 from scoring.explain import (
@@ -52,7 +60,6 @@ from scoring.explain import (
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
 from scoring.scorer import score_block
-from scoring.text import fold
 
 #: Pairs of the forced solution listed as changes (the rest are counted).
 CHANGES_SHOWN = 8
@@ -64,37 +71,37 @@ ReasonKind = Literal["in_network", "ineligible", "ended_earlier", "area_covered"
 
 
 @dataclass(frozen=True)
-class RunPair:
-    """One row of the run's pairings.csv."""
-
-    mentee_id: str
-    mentor_id: str
-    role: str
-    covers: str
-    score: float | None
-    locked: bool
-
-
-@dataclass(frozen=True)
 class AuditRun:
-    """A run folder read back: its record, config, cohort snapshot, pairs and history."""
+    """A run folder as the audit needs it: the folder read back (:class:`RunRecord`), and
+    what the audit derives from it: the config, the cohort snapshot and the history."""
 
-    folder: Path
-    record: dict
+    run: RunRecord
     config: ProgramConfig
     cohort: Cohort
     objective: str
-    pairs: tuple[RunPair, ...]
     history: RunHistory | None
     warnings: tuple[str, ...] = ()
 
+    @property
+    def folder(self) -> Path:
+        return self.run.folder
+
+    @cached_property
+    def encoder(self) -> IdEncoder:
+        """Ids ↔ positions in the snapshot's cohort (the order the run was solved in)."""
+        return IdEncoder.of(self.cohort)
+
+    @property
+    def pairs(self) -> tuple[RunPair, ...]:
+        return self.run.pairs
+
     def network(self, mentee_id: str) -> tuple[RunPair, ...]:
         """The mentee's pairs, as pairings.csv lists them (primary first)."""
-        return tuple(p for p in self.pairs if p.mentee_id == mentee_id)
+        return self.run.network(mentee_id)
 
     def mentees_of(self, mentor_id: str) -> tuple[RunPair, ...]:
         """The mentor's pairs in this run."""
-        return tuple(p for p in self.pairs if p.mentor_id == mentor_id)
+        return self.run.mentees_of(mentor_id)
 
 
 @dataclass(frozen=True)
@@ -227,67 +234,26 @@ class RunAudit:
 
 # ------------------------------------------------------------------------ reading a run
 
-def is_run_folder(path: str | Path) -> bool:
-    """True when ``path`` is a folder holding run.json (what `match` / `rematch` write)."""
-    return Path(path).is_dir() and (Path(path) / RUN_RECORD).is_file()
-
-
 def load_run(run_dir: str | Path) -> AuditRun:
     """Read a run folder for auditing; InputError (with the fix) when it cannot be audited."""
-    folder = Path(run_dir)
-    if not is_run_folder(folder):
-        raise InputError(f"{folder}: not a run folder (no {RUN_RECORD}). Pass the folder "
-                         "`mentormatch match` or `rematch` wrote with --out.")
-    try:
-        record = json.loads((folder / RUN_RECORD).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InputError(f"{folder / RUN_RECORD}: not valid JSON; the run folder was edited "
-                         "or damaged. Restore it or rerun `mentormatch match`.") from None
-    if not isinstance(record, dict) or not isinstance(record.get("config"), dict):
-        raise InputError(f"{folder / RUN_RECORD}: holds no program config, so it is not a "
+    run = read_run(run_dir)
+    if not isinstance(run.record.get("config"), dict):
+        raise InputError(f"{run.folder / RUN_RECORD}: holds no program config, so it is not a "
                          "mentormatch run record. Pass an unchanged run folder.")
-    if not (folder / SNAPSHOT_PATH).is_file():
-        raise InputError(
-            f"{folder}: this run folder has no {SNAPSHOT_PATH.as_posix()} (it was written by "
-            "an older mentormatch), so it cannot be audited on its own. Rerun `mentormatch "
-            "match` (or `rematch`) with the same inputs into a new --out folder, or audit "
-            "with the intake files: `mentormatch explain MENTORS MENTEES --mentee ID`.")
-    config = config_from_dict(record["config"])
-    cohort = read_snapshot(folder / SNAPSHOT_PATH)
+    cohort = run.cohort()
+    config = config_from_dict(run.record["config"])
     warnings: list[str] = []
     history: RunHistory | None
     try:
-        history = read_history(folder)
+        history = history_of(run)
         warnings.extend(history.warnings)
     except InputError as error:
         history = None
         warnings.append(f"Earlier cycles unreadable, so ended pairs are not checked: {error}")
-    objective = str(record.get("objective") or config.section("solver").get("objective",
-                                                                              "total"))
-    return AuditRun(folder=folder, record=record, config=config, cohort=cohort,
-                    objective=objective, pairs=read_run_pairs(folder / "pairings.csv"),
+    objective = str(run.record.get("objective") or config.section("solver").get("objective",
+                                                                                  "total"))
+    return AuditRun(run=run, config=config, cohort=cohort, objective=objective,
                     history=history, warnings=tuple(warnings))
-
-
-def read_run_pairs(path: Path) -> tuple[RunPair, ...]:
-    """The pairs of a run's pairings.csv, with their locked flag (headers compared folded)."""
-    if not path.is_file():
-        raise InputError(f"{path}: missing, so the run's networks cannot be read. Pass an "
-                         "unchanged run folder.")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = [{fold(k): (v or "").strip() for k, v in row.items() if k is not None}
-                for row in csv.DictReader(handle)]
-    pairs = []
-    for row in rows:
-        if not row.get("mentee id") or not row.get("mentor id"):
-            continue
-        try:
-            score: float | None = float(row.get("score", ""))
-        except ValueError:
-            score = None
-        pairs.append(RunPair(row["mentee id"], row["mentor id"], row.get("role", ""),
-                             row.get("covers", ""), score, fold(row.get("locked", "")) == "yes"))
-    return tuple(pairs)
 
 
 def solve_setup(run: AuditRun) -> SolveSetup:
@@ -299,7 +265,7 @@ def solve_setup(run: AuditRun) -> SolveSetup:
     Keep bonus: rematch.json ``keep_bonus`` (folders written before it was recorded have
     none, and the audit then says when its re-solve differs from the run).
     """
-    mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
+    mentees, mentors = run.encoder.mentee_index, run.encoder.mentor_index
     locks = tuple((p.mentee_id, p.mentor_id) for p in run.pairs if p.locked)
     locked = set(locks)
     forbids = set()
@@ -307,20 +273,12 @@ def solve_setup(run: AuditRun) -> SolveSetup:
         forbids = {key for key in run.history.ended_pairs()
                    if key[0] in mentees and key[1] in mentors and key not in locked}
     keep_bonus: list[tuple[str, str, float]] = []
-    record_path = run.folder / "rematch.json"
-    if run.history is not None and record_path.is_file():  # history has read it as JSON
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        held = record.get("held", [])
-        forbids.update((e, m.id) for e in held if e in mentees for m in run.cohort.mentors
-                       if (e, m.id) not in locked)
-        for row in record.get("keep_bonus", []):
-            try:
-                key = (str(row["mentee_id"]), str(row["mentor_id"]), float(row["points"]))
-            except (TypeError, KeyError, ValueError):
-                raise InputError(f"{record_path}: a keep_bonus entry ({row!r}) is damaged; "
-                                 "restore the run folder as rematch wrote it.") from None
-            if key[0] in mentees and key[1] in mentors:
-                keep_bonus.append(key)
+    rematch = run.run.rematch
+    if run.history is not None and rematch is not None:
+        forbids.update((e, m.id) for e in rematch.held if e in mentees
+                       for m in run.cohort.mentors if (e, m.id) not in locked)
+        keep_bonus = [key for key in rematch.keep_bonus
+                      if key[0] in mentees and key[1] in mentors]
     return SolveSetup(locks=locks, forbids=tuple(sorted(forbids)), keep_bonus=tuple(keep_bonus))
 
 
@@ -328,8 +286,9 @@ def solve_setup(run: AuditRun) -> SolveSetup:
 
 def _figures(outcome: MatchOutcome) -> SolveFigures:
     result = outcome.result
-    lowest = result.stats.get("lowest_primary_score")
-    return SolveFigures(placed=int(result.stats["placed"]),
+    placed, lowest = result.stats["placed"], result.stats.get("lowest_primary_score")
+    assert isinstance(placed, int) and (lowest is None or isinstance(lowest, (int, float)))
+    return SolveFigures(placed=placed,
                         lowest_primary=None if lowest is None else float(lowest),
                         total=float(result.objective), status=result.status)
 
@@ -346,14 +305,17 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     difference is exactly what insisting on the pair costs under the run's objective.
     """
     setup = setup or solve_setup(run)
-    common = dict(objective=run.objective, forbids=setup.forbids, progress=False,
-                  keep_bonus={(e, m): points for e, m, points in setup.keep_bonus})
-    base = run_match(run.cohort, run.config, locks=setup.locks, **common)
+    keep_bonus = {(e, m): points for e, m, points in setup.keep_bonus}
+
+    def solved(locks: tuple[tuple[str, str], ...]) -> MatchOutcome:
+        return run_match(run.cohort, run.config, objective=run.objective, locks=locks,
+                         forbids=setup.forbids, keep_bonus=keep_bonus, progress=False)
+
+    base = solved(setup.locks)
     base_pairs = _pair_scores(base)
     reproduces = set(base_pairs) == {(p.mentee_id, p.mentor_id) for p in run.pairs}
     try:
-        forced = run_match(run.cohort, run.config,
-                           locks=(*setup.locks, (mentee_id, mentor_id)), **common)
+        forced = solved((*setup.locks, (mentee_id, mentor_id)))
     except InputError as error:
         return ForcedSolve(feasible=False, message=str(error), base=_figures(base),
                            forced=None, reproduces_run=reproduces)
@@ -380,14 +342,14 @@ def _area_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor
                  ) -> Reason | None:
     """C would bring only what another network member already brings (networks only)."""
     cohort = run.cohort
-    i = cohort.mentee_index()[mentee_id]
+    i = run.encoder.mentee_index[mentee_id]
     network = [p for p in run.network(mentee_id) if p.mentor_id != mentor_c]
     if cohort.mentees[i].network_size <= 1 or not network:
         return None
     # The solver's own labels (need areas, then coach / advisor), so audit cannot drift.
     labels, wants_all, offers = specialties(features)
     wants = wants_all[i]
-    index = cohort.mentor_index()
+    index = run.encoder.mentor_index
     brings_c = wants & offers[index[mentor_c]]
     covered_by: dict[str, str] = {}
     for pair in network:
@@ -466,7 +428,7 @@ def _forced_reasons(forced: ForcedSolve, mentee: str, b: str, c: str, full: bool
 def _stable_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_c: str,
                    full: bool) -> Reason:
     """Stable mode: both sides rank by pair score (ties by id), so compare scores."""
-    mentees, mentors = run.cohort.mentee_index(), run.cohort.mentor_index()
+    mentees, mentors = run.encoder.mentee_index, run.encoder.mentor_index
     held = [p.mentee_id for p in run.mentees_of(mentor_c)]
     network = run.network(mentee_id)
     rows = np.array([mentees[mentee_id], *(mentees[e] for e in held)])
@@ -502,28 +464,27 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
     comparison = compare(cohort, run.config, mentee_id, mentor_b, mentor_c, features)
     network = run.network(mentee_id)
     c_pairs = run.mentees_of(mentor_c)
-    capacity = cohort.mentors[cohort.mentor_index()[mentor_c]].capacity
+    capacity = cohort.mentors[run.encoder.mentor_index[mentor_c]].capacity
     mentee, c = _label(cohort, mentee_id, "mentee"), _label(cohort, mentor_c, "mentor")
     b = _label(cohort, mentor_b, "mentor")
-    result = dict(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
-                  comparison=comparison, b_in_network=any(p.mentor_id == mentor_b
-                                                          for p in network),
-                  c_load=len(c_pairs), c_capacity=capacity)
+    result = WhyNot(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
+                    comparison=comparison, reasons=(), forced=None,
+                    b_in_network=any(p.mentor_id == mentor_b for p in network),
+                    c_load=len(c_pairs), c_capacity=capacity)
     own = next((p for p in network if p.mentor_id == mentor_c), None)
     if own is not None:
         role = own.role + (f" for {area_label(own.covers)}" if own.covers else "")
-        return WhyNot(reasons=(Reason("in_network", f"{c} is in this mentee's network too "
-                                                    f"({role})."),), forced=None, **result)
+        return replace(result, reasons=(Reason("in_network", f"{c} is in this mentee's network "
+                                                             f"too ({role})."),))
     if not comparison.c.eligible:
         rules = "; ".join(f"{rule}: {sentence}" for rule, sentence in
                           zip(comparison.c.broken_rules, comparison.c.rule_sentences,
                               strict=True))
-        return WhyNot(reasons=(Reason("ineligible", f"{c} is not eligible for {mentee}: "
-                                                    f"breaks rule {rules}."),),
-                      forced=None, **result)
+        return replace(result, reasons=(Reason("ineligible", f"{c} is not eligible for "
+                                                             f"{mentee}: breaks rule {rules}."),))
     ended = _ended_reason(run, mentee_id, mentor_c)
     if ended is not None:
-        return WhyNot(reasons=(ended,), forced=None, **result)
+        return replace(result, reasons=(ended,))
     reasons = []
     area = _area_reason(run, features, mentee_id, mentor_c)
     if area is not None:
@@ -542,7 +503,7 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
     elif solve:
         forced = forced_solve(run, mentee_id, mentor_c)
         reasons.extend(_forced_reasons(forced, mentee, b, c, full, run.objective))
-    return WhyNot(reasons=tuple(reasons), forced=forced, **result)
+    return replace(result, reasons=tuple(reasons), forced=forced)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -565,7 +526,7 @@ def alternatives(run: AuditRun, features: CohortFeatures, mentee_id: str, n: int
     load: dict[str, int] = {}
     for pair in run.pairs:
         load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
-    index = run.cohort.mentor_index()
+    index = run.encoder.mentor_index
     out = [Alternative(e, load.get(e.mentor_id, 0),
                        run.cohort.mentors[index[e.mentor_id]].capacity,
                        (mentee_id, e.mentor_id) in ended)
@@ -595,22 +556,22 @@ def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None 
         if wanted:
             check_run_id(run, wanted, "mentor")
     features = build_features(run.cohort, run.config)
-    mentee_name = run.cohort.mentees[run.cohort.mentee_index()[mentee_id]].name
-    common = dict(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
-                  objective=run.objective, network=network, warnings=run.warnings)
+    mentee_name = run.cohort.mentees[run.encoder.mentee_index[mentee_id]].name
+    audit = RunAudit(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
+                     objective=run.objective, network=network, breakdowns=(),
+                     warnings=run.warnings)
     if mentor_id is None:
         pairs = [(mentee_id, p.mentor_id) for p in network]
         breakdowns = explain_pairs(run.cohort, run.config, pairs, features) if pairs else []
         ranked, others = alternatives(run, features, mentee_id, top)
-        return RunAudit(breakdowns=tuple(breakdowns), alternatives=others, top=ranked,
-                        **common)
+        return replace(audit, breakdowns=tuple(breakdowns), alternatives=others, top=ranked)
     breakdown = explain_pairs(run.cohort, run.config, [(mentee_id, mentor_id)], features)[0]
     in_network = any(p.mentor_id == mentor_id for p in network)
     answer = None
     if vs:
         answer = why_not(run, features, mentee_id, mentor_id, vs, solve=solve)
-    return RunAudit(breakdowns=(breakdown,), mentor_id=mentor_id, in_network=in_network,
-                    why_not=answer, **common)
+    return replace(audit, breakdowns=(breakdown,), mentor_id=mentor_id, in_network=in_network,
+                   why_not=answer)
 
 
 __all__ = ["AuditRun", "RunAudit", "WhyNot", "Reason", "ForcedSolve", "SolveSetup",

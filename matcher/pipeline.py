@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
-from matcher.encoder import build_networks
-from matcher.outcome import MatchOutcome
+from matcher.encoder import IdEncoder
+from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions, solve
 from matcher.solver.problem import (
     SPECIALIST_ROLES,
@@ -72,25 +72,12 @@ def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, 
     return tuple(features.areas) + tuple(roles), wants, offers
 
 
-def _pairs(kind: str, pairs: Iterable[tuple[str, ...]], mentee_index: dict[str, int],
-           mentor_index: dict[str, int]) -> list[tuple[int, int]]:
-    out = []
-    for pair in pairs:
-        mentee_id, mentor_id = pair[0], pair[1]
-        if mentee_id not in mentee_index or mentor_id not in mentor_index:
-            raise InputError(f"{kind} pair ({mentee_id}, {mentor_id}) names someone who is not "
-                             f"in the intake files; remove it or fix the id.")
-        out.append((mentee_index[mentee_id], mentor_index[mentor_id]))
-    return out
-
-
-def _locks(locks: Iterable[Lock], mentee_index: dict[str, int], mentor_index: dict[str, int],
+def _locks(locks: Iterable[Lock], encoder: IdEncoder,
            labels: tuple[str, ...]) -> tuple[LockedPair, ...]:
     """Locks with their optional role and covered specialty, checked."""
     locks = list(locks)
     out = []
-    for lock, (i, j) in zip(locks, _pairs("Locked", locks, mentee_index, mentor_index),
-                            strict=True):
+    for lock, (i, j) in zip(locks, encoder.pairs("Locked", locks), strict=True):
         role = lock[2] if len(lock) > 2 and lock[2] else None
         covers = lock[3] if len(lock) > 3 and lock[3] else None
         if role is not None and role not in LOCK_ROLES:
@@ -106,11 +93,10 @@ def _locks(locks: Iterable[Lock], mentee_index: dict[str, int], mentor_index: di
     return tuple(out)
 
 
-def _keep_bonus(keep_bonus: Mapping[tuple[str, str], float], mentee_index: dict[str, int],
-                mentor_index: dict[str, int]) -> np.ndarray:
+def _keep_bonus(keep_bonus: Mapping[tuple[str, str], float], encoder: IdEncoder) -> np.ndarray:
     rows = []
     for (mentee_id, mentor_id), points in sorted(keep_bonus.items()):
-        (i, j), = _pairs("Keep-bonus", [(mentee_id, mentor_id)], mentee_index, mentor_index)
+        (i, j), = encoder.pairs("Keep-bonus", [(mentee_id, mentor_id)])
         if not np.isfinite(points) or points < 0:
             raise InputError(f"Keep bonus for ({mentee_id}, {mentor_id}) is {points}; it must "
                              f"be a number of points, 0 or more.")
@@ -125,17 +111,16 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
     """The solver's input for a cohort (scores from the scorer, limits from the records)."""
     solver_cfg = config.section("solver")
     labels, wants, offers = specialties(features)
-    sizes = np.array([network_size or m.network_size for m in cohort.mentees], np.int64)
-    mentee_index, mentor_index = cohort.mentee_index(), cohort.mentor_index()
-    lock_pairs = _locks(locks, mentee_index, mentor_index, labels)
-    forbid_pairs = _pairs("Forbidden", forbids, mentee_index, mentor_index)
-    bonus = _keep_bonus(keep_bonus or {}, mentee_index, mentor_index)
+    encoder = IdEncoder.of(cohort)
+    lock_pairs = _locks(locks, encoder, labels)
+    forbid_pairs = encoder.pairs("Forbidden", forbids)
+    bonus = _keep_bonus(keep_bonus or {}, encoder)
     return MatchProblem(
-        mentee_ids=tuple(m.id for m in cohort.mentees),
-        mentor_ids=tuple(m.id for m in cohort.mentors),
+        mentee_ids=encoder.mentee_ids,
+        mentor_ids=encoder.mentor_ids,
         scores=score_source(features, config),
         capacity=np.array([m.capacity for m in cohort.mentors], np.int64),
-        network_size=np.maximum(sizes, 1),
+        network_size=np.array(requested_sizes(cohort, network_size), np.int64),
         minimum=np.full(len(cohort.mentors), int(solver_cfg.get("minimum_load", 0) or 0)),
         labels=labels, wants=wants, offers=offers,
         locks=lock_pairs, forbids=np.array(forbid_pairs, np.int64).reshape(-1, 2),
@@ -202,4 +187,4 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     say(f"Solved: {result.status}, {result.stats['placed']} placed, "
         f"{result.stats['unplaced']} unplaced, {result.wall_time:.1f} s ({result.engine}).")
     return MatchOutcome(cohort=cohort, config=config, objective=objective, result=result,
-                        networks=build_networks(problem, result), features=features)
+                        network_size=network_size, features=features)

@@ -30,12 +30,15 @@ import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
-from matcher.runfolder.reader import REMATCH_RECORD, EndedPair, RunHistory, sha256_of
+from matcher.runfolder import layout
+from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.reader import EndedPair, RunHistory
 from matcher.runfolder.writer import write_run_folder
 from scoring.config import ConfigError, ProgramConfig
 from scoring.errors import InputError
@@ -43,8 +46,6 @@ from scoring.intake.feedback import FeedbackSheet
 from scoring.profiles import Cohort, Mentee
 
 FlagKind = Literal["jumper", "overcommitted"]
-#: The coordinator's list of flagged mentees, beside rematch.json in the run folder.
-FLAGS_FILE = "rematch_flags.csv"
 UNSURE_POLICIES = ("keep", "rematch")
 
 
@@ -108,8 +109,8 @@ def plan_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
                  config: ProgramConfig) -> RematchPlan:
     """Turn the previous run, its feedback and the updated intake into solver inputs."""
     settings = rematch_settings(config)
-    mentees = cohort.mentee_index()
-    mentors = cohort.mentor_index()
+    encoder = IdEncoder.of(cohort)
+    mentees, mentors = encoder.mentee_index, encoder.mentor_index
     decisions = feedback.decisions()
     # The solver makes a mentee's first lock the primary: list last year's primary first.
     previous = sorted(history.latest.pairs,
@@ -203,7 +204,7 @@ def _updated_mentees(cohort: Cohort, feedback: FeedbackSheet,
     flags: list[RematchFlag] = []
     updated = []
     for mentee in cohort.mentees:
-        changes: dict[str, object] = {}
+        changes: dict[str, Any] = {}
         if mentee.id in goals:
             changes["goals"] = "\n".join(filter(None, (goals[mentee.id], mentee.goals)))
         added = tuple(a for a in areas.get(mentee.id, ()) if a not in mentee.need_areas)
@@ -277,14 +278,13 @@ def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome
     reason = ("Held for the coordinator: relationships ended in each of the last cycles; "
               "not matched automatically ([rematch] hold_jumpers).")
     held = set(plan.held)
-    networks = [dataclasses.replace(n, unplaced_reason=reason)
-                if n.mentee_id in held and not n.pairings else n for n in outcome.networks]
-    index = plan.cohort.mentee_index()
+    index = outcome.encoder.mentee_index
     unplaced = dict(outcome.result.unplaced)
-    unplaced.update({index[n.mentee_id]: reason for n in networks
+    unplaced.update({index[n.mentee_id]: reason for n in outcome.networks
                      if n.mentee_id in held and not n.pairings})
-    result = dataclasses.replace(outcome.result, unplaced=unplaced)
-    return dataclasses.replace(outcome, networks=networks, result=result)
+    # The networks are read from the result, so the reason is set in one place.
+    return dataclasses.replace(outcome, result=dataclasses.replace(outcome.result,
+                                                                   unplaced=unplaced))
 
 
 def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path,
@@ -295,7 +295,7 @@ def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path
     """
     decisions = Counter(row.decision for row in feedback.rows)
     return {
-        "format": "mentormatch-rematch/1",
+        "format": layout.REMATCH_FORMAT,
         "previous_run": previous_run_entry(history, run_folder),
         "feedback": {"file": feedback.path.name, "sha256": sha256_of(feedback.path),
                      "rows": len(feedback.rows),
@@ -342,9 +342,11 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
         result.outcome, out_dir, force=force, inputs={**inputs, "feedback": feedback.path},
         quiet=quiet, previous_run=previous_run_entry(history, out_dir),
         extra_files={
-            REMATCH_RECORD: (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode(),
-            FLAGS_FILE: csv_bytes(Table("Flags", ("mentee_id", "flag", "message"),
-                                        [(f.mentee_id, f.kind, f.message) for f in flags])),
+            layout.REMATCH_RECORD: (json.dumps(record, indent=2, ensure_ascii=False)
+                                    + "\n").encode(),
+            layout.FLAGS_FILE: csv_bytes(Table("Flags", layout.FLAGS_COLUMNS,
+                                               [(f.mentee_id, f.kind, f.message)
+                                                for f in flags])),
         },
         report_sections=[Table("Rematch flags", ("Mentee", "Id", "Flag", "What to do"),
                                [(names.get(f.mentee_id, ""), f.mentee_id, f.kind, f.message)

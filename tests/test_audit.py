@@ -15,8 +15,8 @@ from cli.match import match_command
 from matcher.audit import explain_from_run, load_run, solve_setup
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match
-from matcher.runfolder.reader import sha256_of
-from matcher.runfolder.snapshot import SNAPSHOT_PATH
+from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.layout import SNAPSHOT_PATH
 from matcher.runfolder.writer import write_run_folder
 from scoring.config import config_from_dict, load_config
 from scoring.explain import explain_pairs

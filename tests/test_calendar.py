@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import icalendar
-from fixtures_outputs import make_outcome, write_inputs
+from conftest import make_outcome, write_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Parameters

@@ -1,4 +1,5 @@
-"""`mentormatch diff` and the run-folder history it shares with rematch."""
+"""`mentormatch diff`, the one run-folder reader it shares with rematch and audit, and the
+run history."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from click.testing import CliRunner
 
 from cli.diff import diff_command
 from matcher.runfolder.diff import diff_runs
-from matcher.runfolder.reader import read_history
+from matcher.runfolder.layout import PAIRINGS, PAIRINGS_COLUMNS, REMATCH_RECORD
+from matcher.runfolder.reader import (
+    EndedPair,
+    RematchRecord,
+    RunPair,
+    read_history,
+    read_run,
+)
 from scoring.errors import InputError
 
 
@@ -79,3 +87,33 @@ def test_history_with_a_missing_previous_run_is_an_input_error(tmp_path: Path) -
     (first / "run.json").unlink()
     with pytest.raises(InputError, match="previous run .*2027 is missing"):
         read_history(second)
+
+
+def test_one_reader_reads_the_whole_folder_back(tmp_path: Path) -> None:
+    """read_run gives rematch, audit and diff the same record: pairs with their locked flag,
+    run.json, and the rematch record (ended pairs, held mentees, keep bonus)."""
+    run = make_run(tmp_path / "r", [("e1", "m1", "primary")])
+    with (run / PAIRINGS).open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([PAIRINGS_COLUMNS[:8],
+                                      ["e1", "E1", "m1", "M1", "primary", "", "71.5", "yes"],
+                                      ["e2", "E2", "m2", "M2", "specialist", "career", "", ""]])
+    (run / REMATCH_RECORD).write_text(json.dumps({
+        "ended": [{"mentee_id": "e3", "mentor_id": "m1", "reason": "no", "by_choice": True}],
+        "held": ["e2"], "keep_bonus": [{"mentee_id": "e1", "mentor_id": "m1", "points": 5}]}),
+        encoding="utf-8")
+    record = read_run(run)
+    assert record.pairs == (RunPair("e1", "m1", "primary", "", 71.5, locked=True),
+                            RunPair("e2", "m2", "specialist", "career", None, locked=False))
+    assert record.record == {"previous_run": None}
+    assert record.rematch == RematchRecord(ended=(EndedPair("e3", "m1", "no"),), held=("e2",),
+                                           keep_bonus=(("e1", "m1", 5.0),))
+    assert record.ended == record.rematch.ended
+    assert record.network("e2") == record.mentees_of("m2") == (record.pairs[1],)
+
+
+def test_a_damaged_keep_bonus_is_an_input_error(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "r", [("e1", "m1", "primary")])
+    (run / REMATCH_RECORD).write_text(json.dumps({"keep_bonus": [{"mentee_id": "e1"}]}),
+                                      encoding="utf-8")
+    with pytest.raises(InputError, match="keep_bonus entry"):
+        read_run(run)

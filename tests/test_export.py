@@ -11,30 +11,49 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from fixtures_outputs import (
+from conftest import (
     SENSITIVE_BACKGROUND,
     SENSITIVE_GENDER,
     make_outcome,
     write_inputs,
 )
 
-import matcher.runfolder.writer as export
 from matcher.outputs.cell_safety import safe_cell
 from matcher.outputs.plans import Labels, file_stems
 from matcher.outputs.sheets import Table
 from matcher.pipeline import run_match
-from matcher.runfolder.snapshot import SNAPSHOT_PATH, read_snapshot, snapshot_bytes
-from matcher.runfolder.writer import write_run_folder
+from matcher.runfolder.filesink import FileSink
+from matcher.runfolder.layout import RUN_RECORD_KEYS, SNAPSHOT_PATH
+from matcher.runfolder.snapshot import read_snapshot, snapshot_bytes
+from matcher.runfolder.writer import DEFAULT_OPTIONS, SinkFactory, WriterOptions, write_run_folder
 from scoring.config import load_config
 from scoring.errors import InputError
 from scoring.explain import ComponentPoints, explain_pairs
 from scoring.intake.cohort import read_cohort
 
 
-def _write(tmp_path: Path, name: str = "run", **kwargs) -> Path:
+def _write(tmp_path: Path, name: str = "run", options: WriterOptions = DEFAULT_OPTIONS,
+           **kwargs) -> Path:
     outcome, explanations = make_outcome(**kwargs)
     return write_run_folder(outcome, tmp_path / name, inputs=write_inputs(tmp_path / "in"),
-                            explanations=explanations, quiet=True)
+                            explanations=explanations, quiet=True, options=options)
+
+
+class _FailingSink(FileSink):
+    """A file sink whose write of one file name raises ``error`` (a full disk, a bug)."""
+
+    def __init__(self, folder: Path, helper: bool, name: str, error: BaseException) -> None:
+        super().__init__(folder, helper=helper)
+        self.name, self.error = name, error
+
+    def write(self, path: Path, data: bytes) -> None:
+        if path.name == self.name:
+            raise self.error
+        super().write(path, data)
+
+
+def _failing_on(name: str, error: BaseException) -> SinkFactory:
+    return lambda folder, helper: _FailingSink(folder, helper, name, error)
 
 
 @pytest.fixture(scope="module")
@@ -115,19 +134,17 @@ def test_explanations_csv_holds_every_pair_and_component(run_folder):
         "mentee_id", "mentor_id", "role", "component", "points", "value", "weight", "evidence"]
 
 
-def test_a_large_run_keeps_its_explanations_in_the_csv_only(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "EXPLANATIONS_SHEET_MAX_PAIRS", 2)
-    out = _write(tmp_path)
+def test_a_large_run_keeps_its_explanations_in_the_csv_only(tmp_path):
+    out = _write(tmp_path, options=WriterOptions(explanations_sheet_max_pairs=2))
     assert len(_csv(out / "explanations.csv")) == 3 * 7
     sheet = _sheet(out / "pairings.xlsx", "Explanations")
     assert len(sheet) == 1 and "explanations.csv" in sheet[0]["note"]
     assert "3 pairs, more than the 2 this sheet holds" in sheet[0]["note"]
 
 
-def test_the_file_helper_writes_the_same_folder(tmp_path, monkeypatch):
+def test_the_file_helper_writes_the_same_folder(tmp_path):
     direct = _write(tmp_path, "direct")
-    monkeypatch.setattr(export, "FILE_HELPER_FROM_PAIRS", 1)
-    helped = _write(tmp_path, "helped")
+    helped = _write(tmp_path, "helped", options=WriterOptions(file_helper_from_pairs=1))
     files = sorted(p.relative_to(direct) for p in direct.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(helped) for p in helped.rglob("*") if p.is_file())
     for relative in files:
@@ -136,34 +153,37 @@ def test_the_file_helper_writes_the_same_folder(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["direct", "helped", "in"]
 
 
-def test_a_failure_in_the_file_helper_leaves_nothing(tmp_path, monkeypatch):
-    monkeypatch.setattr(export, "FILE_HELPER_FROM_PAIRS", 1)
-    real_write = export.FileSink.write
-
-    def lost_folder(sink, path, data):
+class _LostFolderSink(FileSink):
+    def write(self, path: Path, data: bytes) -> None:
         if path.name == "run.json":  # the helper cannot write into a missing folder
             path = path.parent / "missing" / path.name
-        real_write(sink, path, data)
+        super().write(path, data)
 
-    monkeypatch.setattr(export.FileSink, "write", lost_folder)
+
+def test_a_failure_in_the_file_helper_leaves_nothing(tmp_path):
+    options = WriterOptions(file_helper_from_pairs=1,
+                            open_sink=lambda folder, helper: _LostFolderSink(folder, helper=helper))
     with pytest.raises(OSError, match="Writing the run folder failed"):
-        _write(tmp_path)
+        _write(tmp_path, options=options)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
-def test_the_match_features_are_reused_to_explain(tmp_path, monkeypatch):
+def test_the_match_features_are_reused_to_explain(tmp_path):
     config = load_config(SAMPLE / "program.toml")
     cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     outcome = run_match(cohort, config, progress=False)
     assert outcome.features is not None
+    given = []
 
-    def no_second_build(*args, **kwargs):
-        raise AssertionError("features built again")
+    def explain(cohort, config, pairs, features):
+        given.append(features)
+        return explain_pairs(cohort, config, pairs, features)
 
-    monkeypatch.setattr("scoring.explain.build_features", no_second_build)
     inputs = {"mentors": SAMPLE / "mentors.csv", "mentees": SAMPLE / "mentees.csv",
               "config": SAMPLE / "program.toml"}
-    out = write_run_folder(outcome, tmp_path / "run", inputs=inputs, quiet=True)
+    out = write_run_folder(outcome, tmp_path / "run", inputs=inputs, quiet=True,
+                           options=WriterOptions(explain=explain))
+    assert len(given) == 1 and given[0] is outcome.features  # explained with the match's own
     assert len(_csv(out / "pairings.csv")) == sum(len(n.pairings) for n in outcome.networks)
 
 
@@ -185,7 +205,7 @@ def test_run_record(run_folder):
     assert record["counts"]["plans"] == 3 and record["previous_run"] is None
     assert "created_at" in record
     # the names extra run fields may not take are exactly the record's own
-    assert set(record) == set(export.RUN_RECORD_KEYS)
+    assert set(record) == set(RUN_RECORD_KEYS)
 
 
 def test_previous_run_is_recorded_when_given_and_quiet_writes_nothing(tmp_path, capsys):
@@ -230,20 +250,14 @@ def test_extra_files_and_run_fields_are_part_of_the_folder(tmp_path):
     assert record["counts"]["plans"] == 3  # the usual record is all still there
 
 
-def test_extra_files_are_written_all_or_nothing(tmp_path, monkeypatch):
+def test_extra_files_are_written_all_or_nothing(tmp_path):
     outcome, explanations = make_outcome()
-    real_write_bytes = Path.write_bytes
-
-    def failing_on_flags(path, data):
-        if path.name == "flags.csv":
-            raise OSError("disk full")
-        return real_write_bytes(path, data)
-
-    monkeypatch.setattr(Path, "write_bytes", failing_on_flags)
     with pytest.raises(OSError, match="disk full"):
         write_run_folder(outcome, tmp_path / "run", inputs=write_inputs(tmp_path / "in"),
                          explanations=explanations, quiet=True,
-                         extra_files={"rematch.json": b"{}", "flags.csv": b"x"})
+                         extra_files={"rematch.json": b"{}", "flags.csv": b"x"},
+                         options=WriterOptions(open_sink=_failing_on("flags.csv",
+                                                                     OSError("disk full"))))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
@@ -319,24 +333,21 @@ def test_force_never_deletes_a_folder_that_is_not_a_run_folder(tmp_path):
     assert (precious / "thesis.docx").read_text() == "years of work"
 
 
-def test_failure_mid_write_leaves_nothing(tmp_path, monkeypatch):
-    def broken_report(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(export, "render_report", broken_report)
+def test_failure_mid_write_leaves_nothing(tmp_path):
+    broken = WriterOptions(open_sink=_failing_on("report.html", RuntimeError("disk full")))
     with pytest.raises(RuntimeError, match="disk full"):
-        _write(tmp_path)
+        _write(tmp_path, options=broken)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
 
 
-def test_failure_with_force_keeps_the_previous_run(tmp_path, monkeypatch):
+def test_failure_with_force_keeps_the_previous_run(tmp_path):
     out = _write(tmp_path)
     before = (out / "pairings.csv").read_bytes()
-    monkeypatch.setattr(export, "write_xlsx", lambda *a, **k: (_ for _ in ()).throw(OSError()))
     outcome, explanations = make_outcome(mentor_name="Someone else")
     with pytest.raises(OSError):
         write_run_folder(outcome, out, force=True, inputs=write_inputs(tmp_path / "in"),
-                         explanations=explanations, quiet=True)
+                         explanations=explanations, quiet=True,
+                         options=WriterOptions(open_sink=_failing_on("report.html", OSError())))
     assert (out / "pairings.csv").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "run"]
 

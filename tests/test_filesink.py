@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from matcher.runfolder import filesink
 from matcher.runfolder.filesink import FRAME, FileSink, receive
 
 
@@ -51,11 +50,10 @@ def test_an_error_in_the_block_stops_the_helper(tmp_path):
     assert process is not None and process.poll() is not None
 
 
-def test_a_file_larger_than_the_backlog_still_passes(tmp_path, monkeypatch):
-    monkeypatch.setattr(filesink, "MAX_BACKLOG", 10)
+def test_a_file_larger_than_the_backlog_still_passes(tmp_path):
     frames = b"".join(FRAME.pack(len(name), len(data)) + name + data
                       for name, data in ((b"a", b"12345678"), (b"b", b"x" * 50), (b"c", b"z")))
-    receive(tmp_path, io.BytesIO(frames))
+    receive(tmp_path, io.BytesIO(frames), max_backlog=10)
     assert _files(tmp_path) == {"a": b"12345678", "b": b"x" * 50, "c": b"z"}
 
 

@@ -1,12 +1,16 @@
-"""Networks by id: one per mentee in cohort order, primary first, reasons carried over."""
+"""Ids ↔ indices: the encoder, and networks by id (one per mentee in cohort order, primary
+first, reasons carried over)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from matcher.encoder import build_networks
+from matcher.encoder import IdEncoder
+from matcher.outcome import decode_networks
 from matcher.solver.dispatch import solve
 from matcher.solver.problem import problem_from_arrays
+from scoring.errors import InputError
 
 LABELS = ("research", "career", "coach")
 
@@ -20,7 +24,8 @@ def test_one_network_per_mentee_in_order_with_primary_first_and_reasons():
                                   labels=LABELS, wants=wants, offers=offers,
                                   mentee_ids=("ann", "bob", "cy"),
                                   mentor_ids=("m-a", "m-b", "m-c"))
-    networks = build_networks(problem, solve(problem))
+    encoder = IdEncoder(problem.mentee_ids, problem.mentor_ids)
+    networks = decode_networks(encoder, problem.network_size, solve(problem))
     assert [n.mentee_id for n in networks] == ["ann", "bob", "cy"]
     ann, bob, cy = networks
     assert ann.requested == 2 and len(ann.pairings) == 2
@@ -30,3 +35,12 @@ def test_one_network_per_mentee_in_order_with_primary_first_and_reasons():
         "m-a", "m-b", "m-c"}
     assert cy.pairings == () and cy.unplaced_reason.startswith("no eligible mentor")
     assert bob.unplaced_reason is None and ann.partial_reason is None
+
+
+def test_the_encoder_translates_both_ways_and_names_unknown_ids():
+    encoder = IdEncoder(("ann", "bob"), ("m-a", "m-b", "m-c"))
+    assert encoder.pairs("Locked", [("bob", "m-c", "primary"), ("ann", "m-a")]) == [(1, 2),
+                                                                                    (0, 0)]
+    assert encoder.ids(1, 2) == ("bob", "m-c")
+    with pytest.raises(InputError, match=r"Forbidden pair \(ann, m-x\) names someone"):
+        encoder.pairs("Forbidden", [("ann", "m-x")])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
-from fixtures_outputs import CONFIG, GOALS_ANA, make_outcome
+from conftest import CONFIG, GOALS_ANA, make_outcome
 
 from matcher.outputs.plans import build_plans, file_stems, shared_working_hours, time_zone_label
 from matcher.outputs.schedule import primary_schedule, specialist_schedule
@@ -105,7 +107,7 @@ def test_participant_text_is_escaped_in_html_and_markdown():
 def test_sensitive_fields_are_not_shown_even_when_the_program_adds_one():
     data = {**CONFIG, "sensitive": {"fields": ["gender", "background", "institution"]}}
     outcome, explanations = make_outcome()
-    outcome.config = config_from_dict(data)
+    outcome = dataclasses.replace(outcome, config=config_from_dict(data))
     by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
     plan = build_plans(outcome, by_pair)[0]
     text = Templates().render("plan.md.j2", plan=plan)

@@ -19,13 +19,14 @@ from cli.match import match_command
 from cli.rematch import rematch_command
 from matcher.audit import forced_solve, load_run, solve_setup
 from matcher.rematch import plan_rematch
+from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.reader import (
     EndedPair,
-    PastPair,
+    RematchRecord,
     RunHistory,
+    RunPair,
     RunRecord,
     read_pairings,
-    sha256_of,
 )
 from sample_data.rematch import make_feedback
 from scoring.config import config_from_dict
@@ -53,8 +54,8 @@ def cohort(mentees: dict[str, int], mentors: dict[str, int]) -> Cohort:
 def run(folder: str, pairs: list[tuple[str, str]], ended: list[EndedPair] | None = None,
         ) -> RunRecord:
     return RunRecord(folder=Path(folder), run_json_sha256=folder,
-                     pairs=tuple(PastPair(e, m, "primary") for e, m in pairs),
-                     ended=None if ended is None else tuple(ended))
+                     pairs=tuple(RunPair(e, m, "primary") for e, m in pairs),
+                     rematch=None if ended is None else RematchRecord(tuple(ended)))
 
 
 def sheet(*rows: tuple[str, str, str], **extra: dict) -> FeedbackSheet:
@@ -233,7 +234,7 @@ def test_disruption_penalty_keeps_free_pairs_unless_a_change_is_worth_it(
     before = pairs_of(run)
     # Every mentor now takes up to 5 mentees: mentees who had to settle for a second
     # choice could move, and every pair is unsure, so free to move.
-    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda email: True, "5")
+    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda _email: True, "5")
     feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "unsure", "", ""] for e, m in before])
     changed = {}
     for penalty in (0, 100):
@@ -255,7 +256,7 @@ def test_audit_re_solve_reproduces_a_rematch_kept_by_its_keep_bonus(first_run,
     place; rematch.json records it, so the audit's re-solve gives the run's pairs."""
     _, mentees, run = first_run
     before = pairs_of(run)
-    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda email: True, "5")
+    mentors = with_mentor_capacity(first_run[0], tmp_path, lambda _email: True, "5")
     feedback = write_feedback(tmp_path / "fb.csv", [[e, m, "unsure", "", ""] for e, m in before])
     config = tmp_path / "program.toml"
     settings = tomllib.loads(PROGRAM.read_text(encoding="utf-8"))

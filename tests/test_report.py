@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import subprocess
 
 import pytest
-from fixtures_outputs import CONFIG, SENSITIVE_GENDER, make_outcome
+from conftest import CONFIG, SENSITIVE_GENDER, make_outcome
 
 from matcher.outputs.report import render_report
 from matcher.outputs.templating import Templates
@@ -22,7 +23,7 @@ EXTERNAL = re.compile(r"""(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?//""
 def _report(**config_extra) -> str:
     outcome, explanations = make_outcome()
     if config_extra:
-        outcome.config = config_from_dict({**CONFIG, **config_extra})
+        outcome = dataclasses.replace(outcome, config=config_from_dict({**CONFIG, **config_extra}))
     by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
     return render_report(outcome, by_pair, Templates())
 

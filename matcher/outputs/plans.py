@@ -20,12 +20,10 @@ from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.privacy import redact, sensitive_values, visible_fields
 from matcher.outputs.schedule import Meeting, check_ins, primary_schedule, specialist_schedule
 from matcher.outputs.schedule import working_hours as program_working_hours
+from matcher.runfolder.layout import REASONS_SHOWN
 from scoring.config import ProgramConfig, Vocabulary
 from scoring.explain import PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
-
-#: How many of the explanation's reasons a plan shows.
-REASONS_SHOWN = 3
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 

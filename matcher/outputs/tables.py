@@ -12,9 +12,19 @@ from collections import Counter
 from collections.abc import Mapping
 
 from matcher.outcome import MatchOutcome
-from matcher.outputs.plans import REASONS_SHOWN, Labels
+from matcher.outputs.plans import Labels
 from matcher.outputs.privacy import WITHHELD, redact, sensitive_values
 from matcher.outputs.sheets import Table
+from matcher.runfolder.layout import (
+    EXPLANATIONS_COLUMNS,
+    LOCKED_YES,
+    MENTOR_LOAD_COLUMNS,
+    NETWORKS_COLUMNS,
+    PAIRINGS_COLUMNS,
+    PROBLEMS_COLUMNS,
+    REASONS_SHOWN,
+    UNPLACED_COLUMNS,
+)
 from scoring.explain import PairExplanation
 from scoring.profiles import Person
 
@@ -55,13 +65,11 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
             rows.append([
                 p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
                 p.role, p.covers or "", round(float(p.score), 2),
-                "yes" if p.locked else "",
+                LOCKED_YES if p.locked else "",
                 *_reasons(outcome, explanations[(p.mentee_id, p.mentor_id)],
                           mentees[p.mentee_id], mentors[p.mentor_id]),
             ])
-    headers = ("mentee_id", "mentee_name", "mentor_id", "mentor_name", "role", "covers",
-               "score", "locked", *(f"reason_{i}" for i in range(1, REASONS_SHOWN + 1)))
-    return Table("Pairings", headers, rows)
+    return Table("Pairings", PAIRINGS_COLUMNS, rows)
 
 
 def networks_table(outcome: MatchOutcome) -> Table:
@@ -86,9 +94,7 @@ def networks_table(outcome: MatchOutcome) -> Table:
                      mentors[primary.mentor_id].name, round(float(primary.score), 2),
                      specialists, network.requested, len(network.pairings),
                      network.partial_reason or ""])
-    headers = ("mentee_id", "mentee_name", "status", "primary_id", "primary_name",
-               "primary_score", "specialists", "requested", "got", "note")
-    return Table("Networks", headers, rows)
+    return Table("Networks", NETWORKS_COLUMNS, rows)
 
 
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
@@ -104,9 +110,7 @@ def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Tab
                 rows.append([p.mentee_id, p.mentor_id, p.role, c.name,
                              round(float(c.points), 2), round(float(c.value), 3),
                              round(float(c.weight), 3), redact(c.evidence, withheld)])
-    headers = ("mentee_id", "mentor_id", "role", "component", "points", "value", "weight",
-               "evidence")
-    return Table("Explanations", headers, rows, number_format="0.00")
+    return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
 
 
 def explanations_sheet(explanations: Table, pairs: int, max_pairs: int) -> Table:
@@ -132,7 +136,7 @@ def unplaced_table(outcome: MatchOutcome) -> Table:
     rows += [[n.mentee_id, mentees[n.mentee_id].name,
               f"{len(n.pairings)} of {n.requested} mentors", n.partial_reason or ""]
              for n in outcome.networks if n.primary is not None and n.partial_reason]
-    return Table("Unplaced", ("mentee_id", "mentee_name", "outcome", "reason"), rows)
+    return Table("Unplaced", UNPLACED_COLUMNS, rows)
 
 
 def mentor_load_table(outcome: MatchOutcome) -> Table:
@@ -149,8 +153,7 @@ def mentor_load_table(outcome: MatchOutcome) -> Table:
         count = assigned.get(mentor.id, 0)
         rows.append([mentor.id, mentor.name, ", ".join(mentor.roles), mentor.capacity, count,
                      mentor.capacity - count, "; ".join(who.get(mentor.id, []))])
-    headers = ("mentor_id", "mentor_name", "roles", "capacity", "assigned", "free", "mentees")
-    return Table("Mentor load", headers, rows)
+    return Table("Mentor load", MENTOR_LOAD_COLUMNS, rows)
 
 
 def problems_table(outcome: MatchOutcome) -> Table:
@@ -169,5 +172,4 @@ def problems_table(outcome: MatchOutcome) -> Table:
             value = WITHHELD
         rows.append([problem.severity, problem.file, problem.row, problem.column or "",
                      value, message, fix])
-    headers = ("severity", "file", "row", "column", "value", "message", "fix")
-    return Table("Intake problems", headers, rows)
+    return Table("Intake problems", PROBLEMS_COLUMNS, rows)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from matcher.runfolder.reader import PastPair, RunRecord, read_run
+from matcher.runfolder.reader import RunPair, RunRecord, read_run
 
 
 @dataclass(frozen=True)
-class PairChange:
+class ComparedPair:
     """One pair in the comparison, with its role (and score) in each run it appears in."""
 
     mentee_id: str
@@ -30,9 +30,9 @@ class RunDiff:
 
     before: str
     after: str
-    kept: tuple[PairChange, ...]
-    ended: tuple[PairChange, ...]
-    new: tuple[PairChange, ...]
+    kept: tuple[ComparedPair, ...]
+    ended: tuple[ComparedPair, ...]
+    new: tuple[ComparedPair, ...]
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict (counts first, then the three lists)."""
@@ -53,7 +53,7 @@ class RunDiff:
         return out
 
 
-def _roles(change: PairChange) -> str:
+def _roles(change: ComparedPair) -> str:
     if change.role_before and change.role_after and change.role_before != change.role_after:
         return f"{change.role_before} → {change.role_after}"
     return change.role_after or change.role_before or ""
@@ -64,10 +64,10 @@ def diff_records(before: RunRecord, after: RunRecord) -> RunDiff:
     old = {p.key: p for p in before.pairs}
     new = {p.key: p for p in after.pairs}
 
-    def change(key: tuple[str, str]) -> PairChange:
-        a: PastPair | None = old.get(key)
-        b: PastPair | None = new.get(key)
-        return PairChange(key[0], key[1], a.role if a else None, b.role if b else None,
+    def change(key: tuple[str, str]) -> ComparedPair:
+        a: RunPair | None = old.get(key)
+        b: RunPair | None = new.get(key)
+        return ComparedPair(key[0], key[1], a.role if a else None, b.role if b else None,
                           a.score if a else None, b.score if b else None)
 
     return RunDiff(before=str(before.folder), after=str(after.folder),

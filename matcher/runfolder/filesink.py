@@ -99,14 +99,14 @@ class FileSink:
             self._stop()
 
 
-def receive(folder: Path, stream: BinaryIO) -> None:
+def receive(folder: Path, stream: BinaryIO, *, max_backlog: int = MAX_BACKLOG) -> None:
     """Write every file framed on ``stream`` below ``folder`` (the helper's work).
 
-    A thread reads the frames ahead into a :class:`_Backlog`, so the parent can go on
-    sending while this one waits for the file system; both threads spend their time in
-    system calls, which leave the GIL to the other.
+    A thread reads the frames ahead into a :class:`_Backlog` of at most ``max_backlog``
+    bytes, so the parent can go on sending while this one waits for the file system; both
+    threads spend their time in system calls, which leave the GIL to the other.
     """
-    backlog = _Backlog(MAX_BACKLOG)
+    backlog = _Backlog(max_backlog)
     reader = threading.Thread(target=backlog.fill, args=(_frames(stream),), daemon=True)
     reader.start()
     while (frame := backlog.take()) is not None:

@@ -1,36 +1,41 @@
-"""Read a run folder and the chain of earlier runs behind it (run.json ``previous_run``).
+"""Read a run folder back, and the chain of earlier runs behind it (run.json ``previous_run``).
+
+One reader for every use: :func:`read_run` turns a folder into one :class:`RunRecord` (the
+run record, the pairs of pairings.csv, the rematch record, and the frozen cohort on demand);
+the rematch, the audit and the diff all read through it. File names and columns come from
+:mod:`.layout`.
 
 A rematch needs to know every pair that was ever made and which of them ended, and when:
 ended pairs are never proposed again, and a mentee whose relationships ended in each of
-the last N cycles is flagged. Each run folder holds ``pairings.csv`` and ``run.json``; a
-rematch run's ``run.json`` names the run before it (``previous_run``: path and the
-sha256 of that run's ``run.json``) and the folder also holds ``rematch.json``, the record
-of which pairs the rematch ended and why. For runs without that record (or a chain edited
-by hand) the pairs missing from the next run count as ended.
+the last N cycles is flagged. A rematch run's ``run.json`` names the run before it
+(``previous_run``: path and the sha256 of that run's ``run.json``) and the folder also holds
+``rematch.json``, the record of which pairs the rematch ended and why. For runs without that
+record (or a chain edited by hand) the pairs missing from the next run count as ended.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import itertools
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from matcher.runfolder import layout
+from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.snapshot import read_snapshot
 from scoring.errors import InputError
+from scoring.profiles import Cohort
 from scoring.text import fold
 
-#: File names inside a run folder that the history reads.
-RUN_RECORD = "run.json"
-PAIRINGS = "pairings.csv"
-REMATCH_RECORD = "rematch.json"
 #: A chain longer than this is surely a loop made by hand-edited run.json files.
 MAX_CHAIN = 200
 
 
 @dataclass(frozen=True)
-class PastPair:
+class RunPair:
     """One pair of a run's networks, as pairings.csv lists it."""
 
     mentee_id: str
@@ -38,6 +43,7 @@ class PastPair:
     role: str = ""
     covers: str = ""
     score: float | None = None
+    locked: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -64,19 +70,56 @@ class EndedPair:
 
 
 @dataclass(frozen=True)
+class RematchRecord:
+    """rematch.json read back: the pairs the rematch ended, the mentees it held for the
+    coordinator, and the keep bonus of the previous pairs it left free."""
+
+    ended: tuple[EndedPair, ...]
+    held: tuple[str, ...] = ()
+    keep_bonus: tuple[tuple[str, str, float], ...] = ()
+
+
+@dataclass(frozen=True)
 class RunRecord:
-    """One run folder: its pairs, its record's hash, and the pairs it ended (if a rematch)."""
+    """One run folder read back: run.json, its hash and link to the run before, the pairs of
+    pairings.csv and (a rematch) rematch.json; the cohort snapshot through :meth:`cohort`."""
 
     folder: Path
     run_json_sha256: str
-    pairs: tuple[PastPair, ...]
+    pairs: tuple[RunPair, ...]
+    record: Mapping[str, Any] = field(default_factory=dict, repr=False)  # run.json as read
     previous: Path | None = None
     previous_sha256: str | None = None
-    ended: tuple[EndedPair, ...] | None = None  # None: not recorded (a plain match run)
+    rematch: RematchRecord | None = None  # None: not a rematch (a plain match run)
+
+    @property
+    def ended(self) -> tuple[EndedPair, ...] | None:
+        """The pairs this run's rematch ended (None: not recorded, a plain match run)."""
+        return None if self.rematch is None else self.rematch.ended
 
     def pair_keys(self) -> set[tuple[str, str]]:
         """The (mentee id, mentor id) pairs of this run."""
         return {pair.key for pair in self.pairs}
+
+    def network(self, mentee_id: str) -> tuple[RunPair, ...]:
+        """The mentee's pairs, as pairings.csv lists them (primary first)."""
+        return tuple(p for p in self.pairs if p.mentee_id == mentee_id)
+
+    def mentees_of(self, mentor_id: str) -> tuple[RunPair, ...]:
+        """The mentor's pairs in this run."""
+        return tuple(p for p in self.pairs if p.mentor_id == mentor_id)
+
+    def cohort(self) -> Cohort:
+        """The cohort the run matched, from its snapshot (InputError when it has none)."""
+        path = self.folder / layout.SNAPSHOT_PATH
+        if not path.is_file():
+            raise InputError(
+                f"{self.folder}: this run folder has no {layout.SNAPSHOT_PATH.as_posix()} (it "
+                "was written by an older mentormatch), so it cannot be audited on its own. "
+                "Rerun `mentormatch match` (or `rematch`) with the same inputs into a new "
+                "--out folder, or audit with the intake files: `mentormatch explain MENTORS "
+                "MENTEES --mentee ID`.")
+        return read_snapshot(path)
 
 
 @dataclass(frozen=True)
@@ -107,24 +150,20 @@ class RunHistory:
         return {pair.key for boundary in self.cycles() for pair in boundary}
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB chunks (intake files can be large)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def is_run_folder(path: str | Path) -> bool:
+    """True when ``path`` is a folder holding run.json (what `match` / `rematch` write)."""
+    return Path(path).is_dir() and (Path(path) / layout.RUN_RECORD).is_file()
 
 
 def read_run(folder: str | Path) -> RunRecord:
     """Read one run folder (pairings, run.json, rematch record); InputError if unusable."""
     folder = Path(folder)
-    record_path = folder / RUN_RECORD
+    record_path = folder / layout.RUN_RECORD
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder. Pass the run folder a previous `mentormatch "
                          "match` or `rematch` wrote (the one holding run.json).")
     if not record_path.is_file():
-        raise InputError(f"{folder}: no {RUN_RECORD} in this folder, so it is not a run "
+        raise InputError(f"{folder}: no {layout.RUN_RECORD} in this folder, so it is not a run "
                          "folder. Pass the folder a previous `mentormatch match` or `rematch` "
                          "wrote.")
     record = _load_json(record_path)
@@ -135,43 +174,67 @@ def read_run(folder: str | Path) -> RunRecord:
         if not previous_path.is_absolute():
             previous_path = folder / previous_path
         previous_sha = previous.get("sha256")
-    ended = None
-    if (folder / REMATCH_RECORD).is_file():
+    rematch = None
+    if (folder / layout.REMATCH_RECORD).is_file():
+        rematch = read_rematch_record(folder / layout.REMATCH_RECORD)
+    return RunRecord(folder=folder, run_json_sha256=sha256_of(record_path),
+                     pairs=read_pairings(folder / layout.PAIRINGS), record=record,
+                     previous=previous_path, previous_sha256=previous_sha, rematch=rematch)
+
+
+def read_rematch_record(path: Path) -> RematchRecord:
+    """The ended pairs, held mentees and keep bonus of a rematch.json; InputError if damaged."""
+    data = _load_json(path)
+    try:
         ended = tuple(EndedPair(e["mentee_id"], e["mentor_id"], e.get("reason", ""),
                                 bool(e.get("by_choice", True)))
-                      for e in _load_json(folder / REMATCH_RECORD).get("ended", []))
-    return RunRecord(folder=folder, run_json_sha256=sha256_of(record_path),
-                     pairs=read_pairings(folder / PAIRINGS), previous=previous_path,
-                     previous_sha256=previous_sha, ended=ended)
+                      for e in data.get("ended", []))
+    except (TypeError, KeyError, AttributeError):
+        raise InputError(f"{path}: an ended pair is damaged; restore the run folder as "
+                         "rematch wrote it.") from None
+    keep_bonus = []
+    for row in data.get("keep_bonus", []):
+        try:
+            keep_bonus.append((str(row["mentee_id"]), str(row["mentor_id"]),
+                               float(row["points"])))
+        except (TypeError, KeyError, ValueError):
+            raise InputError(f"{path}: a keep_bonus entry ({row!r}) is damaged; restore the "
+                             "run folder as rematch wrote it.") from None
+    return RematchRecord(ended=ended, held=tuple(data.get("held", [])),
+                         keep_bonus=tuple(keep_bonus))
 
 
 def read_history(folder: str | Path) -> RunHistory:
     """Read ``folder`` and follow ``previous_run`` back to the first run of the chain."""
-    runs = [read_run(folder)]
+    return history_of(read_run(folder))
+
+
+def history_of(run: RunRecord) -> RunHistory:
+    """``run`` and the runs before it, following ``previous_run`` back to the first."""
+    runs = [run]
     warnings: list[str] = []
     seen = {runs[0].folder.resolve()}
-    while runs[-1].previous is not None:
+    while (older_folder := runs[-1].previous) is not None:
         newer = runs[-1]
-        older_folder = newer.previous
         if older_folder.resolve() in seen or len(runs) >= MAX_CHAIN:
-            raise InputError(f"{newer.folder / RUN_RECORD}: previous_run leads back to "
+            raise InputError(f"{newer.folder / layout.RUN_RECORD}: previous_run leads back to "
                              f"{older_folder}, which is already in the chain. Fix the "
                              "previous_run path in run.json.")
-        if not (older_folder / RUN_RECORD).is_file():
+        if not is_run_folder(older_folder):
             raise InputError(
-                f"{newer.folder / RUN_RECORD}: its previous run {older_folder} is missing, so "
-                "the pairs that ended in earlier cycles cannot be read. Put that run folder "
-                "back (or fix the previous_run path in run.json).")
+                f"{newer.folder / layout.RUN_RECORD}: its previous run {older_folder} is "
+                "missing, so the pairs that ended in earlier cycles cannot be read. Put that run "
+                "folder back (or fix the previous_run path in run.json).")
         older = read_run(older_folder)
         if newer.previous_sha256 and newer.previous_sha256 != older.run_json_sha256:
-            warnings.append(f"{older_folder / RUN_RECORD} changed since {newer.folder} was "
+            warnings.append(f"{older_folder / layout.RUN_RECORD} changed since {newer.folder} was "
                             "made from it; its pairs are used as they are now.")
         seen.add(older_folder.resolve())
         runs.append(older)
     return RunHistory(runs=tuple(runs), warnings=tuple(warnings))
 
 
-def read_pairings(path: Path) -> tuple[PastPair, ...]:
+def read_pairings(path: Path) -> tuple[RunPair, ...]:
     """The pairs listed in a run's pairings.csv (header names compared folded)."""
     if not path.is_file():
         raise InputError(f"{path}: missing, so this run's pairs cannot be read. Pass a run "
@@ -180,7 +243,10 @@ def read_pairings(path: Path) -> tuple[PastPair, ...]:
         rows = list(csv.reader(handle))
     headers = [fold(header) for header in rows[0]] if rows else []
     column = {header: i for i, header in enumerate(headers)}
-    if "mentee id" not in column or "mentor id" not in column:
+    mentee_id, mentor_id, role, covers, score, locked = (
+        fold(name) for name in (layout.MENTEE_ID, layout.MENTOR_ID, layout.ROLE, layout.COVERS,
+                                layout.SCORE, layout.LOCKED))
+    if mentee_id not in column or mentor_id not in column:
         raise InputError(f"{path}: no mentee_id / mentor_id columns; this is not a pairings "
                          "file written by mentormatch. Pass an unchanged run folder.")
 
@@ -190,11 +256,12 @@ def read_pairings(path: Path) -> tuple[PastPair, ...]:
 
     pairs = []
     for cells in rows[1:]:
-        mentee, mentor = cell(cells, "mentee id"), cell(cells, "mentor id")
+        mentee, mentor = cell(cells, mentee_id), cell(cells, mentor_id)
         if mentee and mentor:
-            score = cell(cells, "score")
-            pairs.append(PastPair(mentee, mentor, cell(cells, "role"), cell(cells, "covers"),
-                                  float(score) if _is_number(score) else None))
+            points = cell(cells, score)
+            pairs.append(RunPair(mentee, mentor, cell(cells, role), cell(cells, covers),
+                                 float(points) if _is_number(points) else None,
+                                 fold(cell(cells, locked)) == fold(layout.LOCKED_YES)))
     return tuple(pairs)
 
 
@@ -206,7 +273,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _load_json(path: Path) -> dict:
+def _load_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError):

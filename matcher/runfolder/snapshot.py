@@ -29,8 +29,9 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from matcher.runfolder.layout import SNAPSHOT_FORMAT, SNAPSHOT_PATH
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import split_values
@@ -38,16 +39,13 @@ from scoring.profiles import Cohort, Mentee, Mentor, Person
 from scoring.rules import institution_keys
 from scoring.text import fold
 
-#: The snapshot's format tag; :func:`read_snapshot` refuses any other.
-FORMAT = "mentormatch-cohort/1"
-#: Where the run folder keeps the snapshot.
-SNAPSHOT_PATH = Path("audit") / "cohort.json"
 #: Hex digits kept of each pseudonym (64 bits: no collision among a cohort's few values).
 PSEUDONYM_DIGITS = 16
 #: Which opt-in preference makes the scorer read a mentee's sensitive field.
 OPT_IN_FOR_FIELD = {"gender": "same_gender", "background": "shared_background"}
 
 _DOMAIN = b"mentormatch snapshot pseudonym key v1\n"
+P = TypeVar("P", bound=Person)
 
 
 def _record_fields(kind: type[Person]) -> list[dataclasses.Field]:
@@ -110,7 +108,7 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     """The cohort as deterministic JSON, sensitive fields pseudonymised (see module doc)."""
     key = _key(cohort)
     document = {
-        "format": FORMAT,
+        "format": SNAPSHOT_FORMAT,
         "pseudonymised_fields": sorted(config.sensitive_fields),
         "sources": {name: Path(path).name for name, path in sorted(cohort.sources.items())},
         "mentors": [_pseudonymise(m, config, key) for m in cohort.mentors],
@@ -120,11 +118,11 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
-def _build(kind: type[Person], record: Any, where: str) -> Person:
+def _build(kind: type[P], record: Any, where: str) -> P:
     if not isinstance(record, dict):
         raise InputError(f"{where}: not a participant record. The snapshot was edited or "
                          "damaged; rerun `mentormatch match` to write it again.")
-    values = {}
+    values: dict[str, Any] = {}
     for f in _record_fields(kind):
         if f.name not in record:
             raise InputError(f"{where}: the field {f.name!r} is missing. The snapshot was "
@@ -139,7 +137,7 @@ def read_snapshot(source: str | Path | bytes) -> Cohort:
 
     Raises :class:`InputError` for a missing, damaged or foreign file.
     """
-    where = "audit/cohort.json" if isinstance(source, bytes) else str(source)
+    where = SNAPSHOT_PATH.as_posix() if isinstance(source, bytes) else str(source)
     if isinstance(source, bytes):
         raw = source
     else:
@@ -155,8 +153,8 @@ def read_snapshot(source: str | Path | bytes) -> Cohort:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise InputError(f"{where}: not valid JSON; the run folder was edited or damaged. "
                          "Rerun `mentormatch match` to write it again.") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise InputError(f"{where}: not a mentormatch cohort snapshot ({FORMAT}). Rerun "
+    if not isinstance(document, dict) or document.get("format") != SNAPSHOT_FORMAT:
+        raise InputError(f"{where}: not a mentormatch cohort snapshot ({SNAPSHOT_FORMAT}). Rerun "
                          "`mentormatch match` with this version to write it again.")
     mentors = [_build(Mentor, r, f"{where}, mentor #{k + 1}")
                for k, r in enumerate(document.get("mentors", []))]
@@ -166,4 +164,4 @@ def read_snapshot(source: str | Path | bytes) -> Cohort:
                   sources=dict(document.get("sources", {})))
 
 
-__all__ = ["FORMAT", "SNAPSHOT_PATH", "snapshot_bytes", "read_snapshot"]
+__all__ = ["snapshot_bytes", "read_snapshot"]

@@ -1,18 +1,6 @@
 """The run folder: everything one match produced, written all at once or not at all.
 
-Layout (README: "The run folder")::
-
-    pairings.csv          a row per pair (mentee, mentor, role, covers, score, top reasons)
-    pairings.xlsx         sheets Pairings, Networks, Explanations, Unplaced, Mentor load,
-                          Intake problems (in the largest runs, Explanations is a note)
-    explanations.csv      a row per pair and score component (points, value, weight, evidence)
-    introductions.csv     mail-merge file: to, cc, subject, body (one e-mail per pair)
-    plans/                <mentee>__<mentor>.md and .html per pair, all_plans.html
-    calendar/             <mentee>__<mentor>.ics per pair (only with [program] start_date)
-    report.html           the coordinator's report (self-contained)
-    audit/cohort.json     the cohort as matched, sensitive fields pseudonymised (for audits)
-    run.json              inputs' sha256, config, versions, seed, solver statistics, counts
-
+What the folder holds, by name and column, is :mod:`.layout` (README: "The run folder").
 The folder is built in a temporary folder beside the target and renamed into place at the
 end, so a failed run leaves nothing behind; callers that add files of their own (a rematch's
 record and flags) pass them as ``extra_files`` so that they are part of the same all-or-nothing
@@ -22,10 +10,11 @@ write. A rerun on the same inputs writes the same bytes in every file except run
 Large runs are the design case (10,000 pairs write some 30,000 files): every template is
 compiled once, each plan's HTML body is rendered once for its own page and for
 all_plans.html, explanations come from one vectorised call, calendars reuse the property
-lines pairs share, the workbook is streamed, and above :data:`EXPLANATIONS_SHEET_MAX_PAIRS`
-pairs its Explanations sheet points to explanations.csv instead of repeating it. From
-:data:`FILE_HELPER_FROM_PAIRS` pairs a helper process creates the files
-(:mod:`.filesink`) while this one renders the next (see benchmarks/bench_outputs.py).
+lines pairs share, the workbook is streamed, and above
+:attr:`WriterOptions.explanations_sheet_max_pairs` pairs its Explanations sheet points to
+explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
+pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next
+(see benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -36,13 +25,13 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from types import MappingProxyType
-from typing import Any
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -64,35 +53,73 @@ from matcher.outputs.tables import (
     unplaced_table,
 )
 from matcher.outputs.templating import PlanRenderer, Templates, templates_for
+from matcher.runfolder import layout
 from matcher.runfolder.filesink import FileSink
-from matcher.runfolder.reader import sha256_of
-from matcher.runfolder.snapshot import SNAPSHOT_PATH, snapshot_bytes
+from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.snapshot import snapshot_bytes
+from scoring.config import ProgramConfig
 from scoring.errors import InputError
-from scoring.explain import PairExplanation
+from scoring.explain import PairExplanation, explain_pairs
+from scoring.profiles import Cohort
 
-#: Files and folders every run folder writes itself (extra files may not replace them).
-RUN_FILES = frozenset(PurePosixPath(name) for name in (
-    "pairings.csv", "pairings.xlsx", "explanations.csv", "introductions.csv", "report.html",
-    "run.json", SNAPSHOT_PATH.as_posix()))
-RUN_FOLDERS = frozenset({"plans", "calendar"})
-#: Top-level fields of run.json (extra run fields may not replace them).
-RUN_RECORD_KEYS = ("format", "created_at", "inputs", "config", "versions", "seed", "objective",
-                   "solver", "counts", "notes", "previous_run", "snapshot")
+if TYPE_CHECKING:
+    from scoring.features import CohortFeatures
+
+#: The run's own files, as paths (extra files may not replace them).
+RUN_PATHS = frozenset(PurePosixPath(name) for name in layout.RUN_FILES)
 #: The default of the optional mappings: nothing added.
 NOTHING: Mapping[str, Any] = MappingProxyType({})
 #: Plans / calendars between two progress-bar updates.
 PROGRESS_EVERY = 200
 #: Packages whose versions the run record keeps (they decide the result).
 RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
-#: Pairs up to which pairings.xlsx holds the Explanations sheet (explanations.csv always does).
-EXPLANATIONS_SHEET_MAX_PAIRS = 3_000
-#: Pairs from which a helper process creates the files (below, starting it saves nothing).
-FILE_HELPER_FROM_PAIRS = 500
 #: Document time of pairings.xlsx when the program has no start date.
 FALLBACK_DOCUMENT_TIME = dt.datetime(2000, 1, 1)
 # Solver statistics that measure wall-clock time differ on every run; run.json leaves them
 # out so that reruns stay byte-identical (the CLI prints the solve time).
 _TIMING_KEY = re.compile(r"(^|_)(time|wall|elapsed|seconds|duration)(_|$)", re.IGNORECASE)
+
+
+class Sink(Protocol):
+    """Where the folder's files go (:class:`~.filesink.FileSink`): ``write`` a file below
+    the folder; leaving the block waits for the last write (or stops them after an error)."""
+
+    def write(self, path: Path, data: bytes) -> None: ...
+
+    def __enter__(self) -> Sink: ...
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None: ...
+
+
+#: Opens the sink of a folder; ``helper`` asks for the helper process (a large run).
+SinkFactory = Callable[[Path, bool], Sink]
+#: Explains pairs: (cohort, config, pairs, the match's features or None) → explanations.
+Explainer = Callable[[Cohort, ProgramConfig, list[tuple[str, str]], "CohortFeatures | None"],
+                     Sequence[PairExplanation]]
+
+
+def file_sink(folder: Path, helper: bool) -> Sink:
+    """The default sink: :class:`~.filesink.FileSink`."""
+    return FileSink(folder, helper=helper)
+
+
+@dataclass(frozen=True)
+class WriterOptions:
+    """How a run folder is written (never what it holds): limits for large runs and the
+    pieces a caller may swap (the file sink, the explainer)."""
+
+    #: Pairs up to which pairings.xlsx holds the Explanations sheet (explanations.csv always
+    #: does).
+    explanations_sheet_max_pairs: int = 3_000
+    #: Pairs from which a helper process creates the files (below, starting it saves nothing).
+    file_helper_from_pairs: int = 500
+    open_sink: SinkFactory = file_sink
+    explain: Explainer = explain_pairs
+
+
+#: The options `match` and `rematch` write with.
+DEFAULT_OPTIONS = WriterOptions()
 
 
 def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = False,
@@ -102,19 +129,20 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
                      previous_run: Mapping[str, object] | None = None,
                      extra_files: Mapping[str, bytes] = NOTHING,
                      extra_run_fields: Mapping[str, object] = NOTHING,
-                     report_sections: Sequence[Table] = ()) -> Path:
+                     report_sections: Sequence[Table] = (),
+                     options: WriterOptions = DEFAULT_OPTIONS) -> Path:
     """Write the run folder of ``outcome`` to ``out_dir`` and return its path.
 
     Refuses an existing ``out_dir`` unless ``force`` (and even then only a previous run
     folder or an empty folder is replaced). ``inputs`` names the files the run read
     (mentors, mentees, config ...), hashed into run.json. ``explanations`` defaults to
-    :func:`scoring.explain.explain_pairs` on the outcome's pairs; ``templates_dir`` overrides
+    ``options.explain`` on the outcome's pairs; ``templates_dir`` overrides
     the config's ``[program] templates_dir``. For callers that build on a match (rematch):
     ``previous_run`` is stored in run.json as is (the run it continues), ``extra_run_fields``
     are added to run.json (names the record does not use already), ``extra_files`` (relative
     path → bytes) are written into the folder, and ``report_sections`` are tables shown at
     the end of report.html; all within the same all-or-nothing write. Progress goes to
-    stderr unless ``quiet``.
+    stderr unless ``quiet``. ``options``: see :class:`WriterOptions`.
     """
     out_dir = Path(out_dir)
     extras = _checked_extra_files(extra_files)
@@ -131,10 +159,10 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
         pairs = sum(len(network.pairings) for network in outcome.networks)
         # Leaving the block waits for the helper's last file, before the rename or cleanup.
         with (_progress(quiet) as progress,
-              FileSink(work, helper=pairs >= FILE_HELPER_FROM_PAIRS) as files):
+              options.open_sink(work, pairs >= options.file_helper_from_pairs) as files):
             _write_contents(work, outcome, explanations, templates, start, progress, files,
                             _RunExtras(hashes, previous_run, extras, extra_run_fields,
-                                       tuple(report_sections)))
+                                       tuple(report_sections)), options)
         _move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -162,7 +190,7 @@ def _checked_extra_files(files: Mapping[str, bytes]) -> dict[PurePosixPath, byte
                 or any(part in ("", ".", "..") for part in path.parts)):
             raise ValueError(f"extra file {name!r}: use a plain relative path such as "
                              f"'rematch.json' or 'notes/flags.csv'")
-        if path in RUN_FILES or path.parts[0] in RUN_FOLDERS:
+        if path in RUN_PATHS or path.parts[0] in layout.RUN_FOLDERS:
             raise ValueError(f"extra file {name!r}: the run folder writes that path itself")
         if not isinstance(data, bytes):
             raise TypeError(f"extra file {name!r}: content must be bytes")
@@ -171,7 +199,7 @@ def _checked_extra_files(files: Mapping[str, bytes]) -> dict[PurePosixPath, byte
 
 
 def _check_run_fields(fields: Mapping[str, object]) -> None:
-    taken = sorted(set(fields) & set(RUN_RECORD_KEYS))
+    taken = sorted(set(fields) & set(layout.RUN_RECORD_KEYS))
     if taken:
         raise ValueError(f"extra run.json fields {taken} would replace fields of the run record")
 
@@ -185,7 +213,7 @@ def _check_target(out_dir: Path, force: bool) -> None:
     if not force:
         raise InputError(f"The run folder {out_dir} already exists; nothing was written. "
                          f"Choose another --out folder, or add --force to replace it.")
-    if any(out_dir.iterdir()) and not (out_dir / "run.json").is_file():
+    if any(out_dir.iterdir()) and not (out_dir / layout.RUN_RECORD).is_file():
         raise InputError(f"{out_dir} is not empty and is not a mentormatch run folder (it has "
                          f"no run.json), so --force will not delete it. Choose another --out "
                          f"folder.")
@@ -208,14 +236,12 @@ def _move_into_place(work: Path, out_dir: Path) -> None:
 
 def _write_contents(folder: Path, outcome: MatchOutcome,
                     explanations: Sequence[PairExplanation] | None, templates: Templates,
-                    start: dt.date | None, progress: Progress, files: FileSink,
-                    extras: _RunExtras) -> None:
+                    start: dt.date | None, progress: Progress, files: Sink,
+                    extras: _RunExtras, options: WriterOptions) -> None:
     pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
     if explanations is None:
-        from scoring.explain import explain_pairs
-
         task = progress.add_task("Explaining scores", total=None)
-        explanations = explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)
+        explanations = options.explain(outcome.cohort, outcome.config, pairs, outcome.features)
         progress.update(task, total=1, completed=1)
     by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
     missing = [pair for pair in pairs if pair not in by_pair]
@@ -224,48 +250,48 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
 
     plans = build_plans(outcome, by_pair)
     notes = []
-    _write_plans(folder / "plans", plans, templates, progress, files)
+    _write_plans(folder / layout.PLANS_FOLDER, plans, templates, progress, files)
     if start is None:
         notes.append("No calendar files: the config has no [program] start_date. Add one "
                      "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
     else:
-        _write_calendars(folder / "calendar", plans, start, progress, files)
-    files.write(folder / "introductions.csv", _introductions_csv(plans, templates))
+        _write_calendars(folder / layout.CALENDAR_FOLDER, plans, start, progress, files)
+    files.write(folder / layout.INTRODUCTIONS, _introductions_csv(plans, templates))
 
     task = progress.add_task("Writing spreadsheets and report", total=3)
     pairings = pairings_table(outcome, by_pair)
-    files.write(folder / "pairings.csv", csv_bytes(pairings))
+    files.write(folder / layout.PAIRINGS, csv_bytes(pairings))
     explained = explanations_table(outcome, by_pair)
-    files.write(folder / "explanations.csv", csv_bytes(explained))
+    files.write(folder / layout.EXPLANATIONS, csv_bytes(explained))
     tables = [pairings, networks_table(outcome),
-              explanations_sheet(explained, len(pairs), EXPLANATIONS_SHEET_MAX_PAIRS),
+              explanations_sheet(explained, len(pairs), options.explanations_sheet_max_pairs),
               unplaced_table(outcome), mentor_load_table(outcome), problems_table(outcome)]
     document_time = dt.datetime.combine(start, dt.time()) if start else FALLBACK_DOCUMENT_TIME
-    write_xlsx(folder / "pairings.xlsx", tables, document_time)
+    write_xlsx(folder / layout.WORKBOOK, tables, document_time)
     progress.advance(task)
     report = render_report(outcome, by_pair, templates, notes=tuple(notes),
                            sections=extras.report_sections)
-    files.write(folder / "report.html", report.encode("utf-8"))
+    files.write(folder / layout.REPORT, report.encode("utf-8"))
     progress.advance(task)
     snapshot = snapshot_bytes(outcome.cohort, outcome.config)
-    (folder / SNAPSHOT_PATH).parent.mkdir()
-    files.write(folder / SNAPSHOT_PATH, snapshot)
+    (folder / layout.SNAPSHOT_PATH).parent.mkdir()
+    files.write(folder / layout.SNAPSHOT_PATH, snapshot)
     for path, data in extras.files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         files.write(folder / path, data)
     record = run_record(outcome, extras.hashes, plans=len(plans),
                         calendars=len(plans) if start else 0, notes=notes,
                         previous_run=extras.previous_run)
-    record["snapshot"] = {"file": SNAPSHOT_PATH.as_posix(),
+    record["snapshot"] = {"file": layout.SNAPSHOT_PATH.as_posix(),
                           "sha256": hashlib.sha256(snapshot).hexdigest()}
     record.update(extras.run_fields)
     run_json = json.dumps(record, indent=2, ensure_ascii=False, default=_json_value) + "\n"
-    files.write(folder / "run.json", run_json.encode("utf-8"))
+    files.write(folder / layout.RUN_RECORD, run_json.encode("utf-8"))
     progress.advance(task)
 
 
 def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
-                 progress: Progress, files: FileSink) -> None:
+                 progress: Progress, files: Sink) -> None:
     """Each pair's .md and .html plan, and all_plans.html from the same HTML bodies."""
     folder.mkdir()
     task = progress.add_task("Writing first-meeting plans", total=len(plans))
@@ -279,11 +305,11 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
         if done % PROGRESS_EVERY == 0:
             progress.update(task, completed=done)
     progress.update(task, completed=len(plans))
-    files.write(folder / "all_plans.html", render.combined(plans, bodies).encode("utf-8"))
+    files.write(folder / layout.ALL_PLANS, render.combined(plans, bodies).encode("utf-8"))
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
-                     progress: Progress, files: FileSink) -> None:
+                     progress: Progress, files: Sink) -> None:
     folder.mkdir()
     task = progress.add_task("Writing calendars", total=len(plans))
     calendars = CalendarWriter(start)
@@ -301,9 +327,8 @@ def _introductions_csv(plans: list[PairPlan], templates: Templates) -> bytes:
         rows.append([plan.mentee.email, plan.mentor.email,
                      templates.render("introduction_subject.txt.j2", plan=plan).strip(),
                      templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n",
-                     f"plans/{plan.file_stem}.html"])
-    return csv_bytes(Table("Introductions", ("to", "cc", "subject", "body", "attachment"),
-                           rows))
+                     f"{layout.PLANS_FOLDER}/{plan.file_stem}.html"])
+    return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
 
 
 def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, plans: int,
@@ -319,7 +344,7 @@ def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, p
                   intake_errors=len(outcome.cohort.errors),
                   intake_warnings=len(outcome.cohort.warnings))
     return {
-        "format": "mentormatch-run/1",
+        "format": layout.RUN_FORMAT,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "inputs": hashes,
         "config": outcome.config.raw,

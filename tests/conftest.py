@@ -1,15 +1,17 @@
-"""Hand-built match outcomes for the output tests (plans, calendar, export, report).
+"""Shared test factories: a hand-built match outcome for the output tests, and its inputs.
 
-Small and fully known: three mentees (one with a primary mentor and a coach, one with a
-primary mentor only, one unplaced), four mentors (one left without a mentee), explanations
-with known shared areas and terms, and sensitive values that must never be printed.
+Plain functions, imported as ``from conftest import make_outcome`` (tests vary their
+arguments, so fixtures would only wrap them). The outcome is small and fully known: three
+mentees (one with a primary mentor and a coach, one with a primary mentor only, one
+unplaced), four mentors (one left without a mentee), explanations with known shared areas
+and terms, and sensitive values that must never be printed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from matcher.outcome import MatchOutcome, Network, Pairing
+from matcher.outcome import MatchOutcome
 from matcher.solver.result import Assignment, SolverResult
 from scoring.config import config_from_dict
 from scoring.explain import ComponentPoints, PairExplanation
@@ -89,26 +91,15 @@ def make_outcome(*, mentee_name: str = "Ana Ortiz", mentor_name: str = "Dr. Ada 
                 Problem("warning", "mentors.csv", 4, "Time zone", "Mars",
                         "not a time zone.", "Write an offset such as UTC-5.")]
     cohort = Cohort(mentors=mentors, mentees=mentees, problems=problems)
-    networks = [
-        Network("ana@uni.example", 2, (
-            Pairing("ana@uni.example", "ada@uni.example", "primary", None, 81.25),
-            Pairing("ana@uni.example", "cole@uni.example", "specialist", "clinical_skills",
-                    64.5),
-        )),
-        Network("ben@uni.example", 1, (
-            Pairing("ben@uni.example", "dee@uni.example", "primary", None, 58.0),)),
-        Network("cai@uni.example", 1, (),
-                unplaced_reason="no eligible mentor has capacity left in leadership"),
-    ]
     result = SolverResult(
         assignments=[Assignment(0, 0, "primary", None, 81.25),
                      Assignment(0, 1, "specialist", "clinical_skills", 64.5),
                      Assignment(1, 2, "primary", None, 58.0)],
         status="optimal", objective=203.75, bound=203.75, gap=0.0, wall_time=0.0123,
-        engine="min_cost_flow", unplaced={2: "no eligible mentor has capacity left"},
+        engine="min_cost_flow",
+        unplaced={2: "no eligible mentor has capacity left in leadership"},
         stats={"arcs": 7, "certified": True, "solve_seconds": 0.01})
-    outcome = MatchOutcome(cohort=cohort, config=config, objective="total", result=result,
-                           networks=networks)
+    outcome = MatchOutcome(cohort=cohort, config=config, objective="total", result=result)
     explanations = [
         PairExplanation("ana@uni.example", "ada@uni.example", 81.25, True, (),
                         _components(81.25, "research"), shared_areas=("research",
@@ -133,3 +124,4 @@ def write_inputs(folder: Path) -> dict[str, Path]:
         path.write_text(text, encoding="utf-8")
         paths[name] = path
     return paths
+
