@@ -262,8 +262,7 @@ def load_run(run_dir: str | Path) -> AuditRun:
     except InputError as error:
         history = None
         warnings.append(f"Earlier cycles unreadable, so ended pairs are not checked: {error}")
-    objective = str(record.get("objective") or config.section("solver").get("objective",
-                                                                              "total"))
+    objective = str(record.get("objective") or config.solver.objective)
     return AuditRun(folder=folder, record=record, config=config, cohort=cohort,
                     objective=objective, pairs=read_run_pairs(folder / "pairings.csv"),
                     history=history, warnings=tuple(warnings))

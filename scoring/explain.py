@@ -24,7 +24,8 @@ from scoring.config import PREFERENCES, ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
-from scoring.rules import RuleInputs, clock_difference, rule_sentence
+from scoring.rule_inputs import RuleInputs
+from scoring.rules import clock_difference, rule_sentence
 from scoring.scorer import (
     COMPONENTS,
     NEUTRAL,
@@ -244,7 +245,7 @@ def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, n
         mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
         if mentee < 0 or mentor < 0:
             return "Career stage unknown on one side (neutral value)", True, ()
-        low, high = config.section("scoring").get("preferred_stage_gap", (1, 3))
+        low, high = config.scoring.preferred_stage_gap
         gap = mentor - mentee
         stages = (f"{area_label(features.stages[mentee])} → "
                   f"{area_label(features.stages[mentor])}")
