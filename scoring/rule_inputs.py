@@ -42,17 +42,6 @@ class RuleInputs:
 def institution_keys(names: Sequence[str], config: ProgramConfig) -> list[str]:
     """Canonical institutions: the [vocabularies.institutions] entry, else the folded name."""
     synonyms = config.vocabulary("institutions")
-    return [(synonyms.lookup(n) or fold(n)) if n else "" for n in names]
-
-
-def identity_key(text: str) -> str:
-    """How ids and e-mails are compared: trimmed and case-folded (e-mails ignore case)."""
-    return text.strip().casefold()
-
-
-def institution_keys(names: Sequence[str], config: ProgramConfig) -> list[str]:
-    """Canonical institutions: the [vocabularies.institutions] entry, else the folded name."""
-    synonyms = config.vocabulary("institutions")
     return [synonyms.canonical(n) if n else "" for n in names]
 
 

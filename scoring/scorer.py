@@ -57,8 +57,6 @@ NEUTRAL = 0.5
 NO_NEEDS_VALUE = NEUTRAL
 #: preferences for a mentee who asked for none.
 NO_PREFERENCES_VALUE = 1.0
-#: Cosine at which goal_text gives full points (``[scoring] goal_text_full_at``).
-GOAL_TEXT_FULL_AT = 0.2
 #: stage_gap falls to 0 this many stages outside the preferred band.
 STAGE_FALLOFF_STAGES = 2
 DEFAULT_BLOCK_SIZE = 1000

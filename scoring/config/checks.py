@@ -33,12 +33,15 @@ class TableReader:
     def error(self, key: str, problem: str) -> ConfigError:
         return ConfigError(f"{self.where}: [{self.section}] {key} {problem}")
 
-    def number(self, key: str, minimum: float = 0.0, *, above: bool = False) -> float:
-        """A finite number >= ``minimum`` (> when ``above``)."""
+    def number(self, key: str, minimum: float = 0.0, *, above: bool = False,
+               maximum: float = math.inf) -> float:
+        """A finite number >= ``minimum`` (> when ``above``) and <= ``maximum``."""
         value = self.table[key]
         bound = f"greater than {minimum:g}" if above else f"{minimum:g} or more"
+        if maximum < math.inf:
+            bound += f" and at most {maximum:g}"
         if not is_number(value) or not math.isfinite(value) or value < minimum or (
-                above and value == minimum):
+                above and value == minimum) or value > maximum:
             raise self.error(key, f"is {value!r}; write a finite number {bound}, e.g. "
                                   f"{key} = {max(minimum + 1, 1):g}.")
         return value  # type: ignore[no-any-return]

@@ -163,7 +163,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         scoring=ScoringSection(
             preferred_stage_gap=reader("scoring").ordered_pair("preferred_stage_gap", "[1, 3]"),
             time_zone_limit_hours=reader("scoring").number("time_zone_limit_hours"),
-            goal_text_full_at=reader("scoring").number("goal_text_full_at", above=True)),
+            goal_text_full_at=reader("scoring").number("goal_text_full_at", above=True,
+                                                                maximum=1.0)),
         rules=RulesSection(
             mentor_more_senior=reader("rules").boolean("mentor_more_senior"),
             max_time_zone_gap_hours=reader("rules").number("max_time_zone_gap_hours"),

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scoring.config.sections import DefaultsSection
 from scoring.config import (
     FIELD_VOCABULARY,
     MENTEE_FIELDS,
@@ -38,6 +37,7 @@ from scoring.config import (
     ProgramConfig,
     Vocabulary,
 )
+from scoring.config.sections import DefaultsSection
 from scoring.errors import IntakeError, InvalidCohortError
 from scoring.intake.normalise import (
     Issue,
@@ -316,44 +316,18 @@ def _person(row: _Row, side: str, settings: _Settings,
 def _read_field(row: _Row, name: str, side: str, settings: _Settings,
                 values: dict[str, Any]) -> None:
     """Normalise field ``name`` of ``row`` into ``values``, reporting what is wrong."""
-    defaults, separators = settings.defaults, settings.config.separators
     header, text = row.first(name)
     if name == "email":
-        email = normalise_email(text)
-        if email and not looks_like_email(email):
-            row.report(Issue("warning", "This does not look like an email address.",
-                             "Correct the cell."), header, text)
-        values["email"] = email
+        values["email"] = _read_email(row)
     elif name == "exclude":
         ids = [normalise_id(entry) for h, t in row.cells[name]
-               for entry in split_values(t, separators)]
+               for entry in split_values(t, settings.config.separators)]
         values["exclude"] = tuple(dict.fromkeys(i for i in ids if i))
     elif name in MULTI_VALUE_FIELDS:
-        vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
-        found: list[str] = []
-        for column, cell in row.cells[name]:
-            canonical, unknown = settings.values(vocabulary.name, cell)
-            found.extend(v for v in canonical if v not in found)
-            for answer in unknown[:UNKNOWN_ANSWERS_SHOWN]:
-                row.report(unknown_value_issue(answer, vocabulary), column, cell)
-            if len(unknown) > UNKNOWN_ANSWERS_SHOWN:
-                more = len(unknown) - UNKNOWN_ANSWERS_SHOWN
-                row.report(Issue("error", f"... and {more} more answers in this cell that are "
-                                 f"not known {vocabulary.name} values.",
-                                 "Check that the column holds this question's answers and that "
-                                 "they are separated by one of [intake] separators."),
-                           column, cell)
-        if found:
-            values[name] = tuple(found)
-        elif name == "languages":
-            values[name] = defaults.languages
+        _read_multi_value(row, name, settings, values)
     elif name in FIELD_VOCABULARY:  # single-value scale: career_stage, frequency
         if text and not is_blank(text):
-            vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
-            canonical = vocabulary.lookup(text)
-            if canonical is None:
-                row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
-            values[name] = canonical
+            values[name] = _read_scale(row, name, settings)
     elif name == "institution":
         institution = settings.vocabulary("institutions").lookup(text) if text else None
         values[name] = institution or clean_text(text)
@@ -364,21 +338,72 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
         for issue in issues:
             row.report(issue, header, text)
         values[name] = offset
-    elif name == "capacity" and side == "mentors":
-        capacity, issues = parse_count(text, default=defaults.capacity,
-                                       maximum=defaults.max_capacity, what="capacity")
-        if capacity == 0 and not issues:
-            issues = [Issue("warning", "Capacity 0: this mentor will not be given mentees.",
-                            "Leave it if they are taking a break this cycle.")]
-        for issue in issues:
-            row.report(issue, header, text)
-        values[name] = capacity
-    elif name == "network_size" and side == "mentees":
-        size, issues = parse_count(text, default=defaults.network_size,
-                                   maximum=defaults.max_network_size, what="network size",
-                                   warn_blank=False, minimum=1)
-        for issue in issues:
-            row.report(issue, header, text)
-        values[name] = size
+    elif name in COUNT_FIELDS.get(side, ()):
+        values[name] = _read_count(row, name, settings.defaults)
     elif name in PLAIN_FIELDS:
         values[name] = clean_text(text)
+
+
+#: Whole-number fields per side: capacity (mentors), network size (mentees).
+COUNT_FIELDS: dict[str, tuple[str, ...]] = {"mentors": ("capacity",),
+                                            "mentees": ("network_size",)}
+
+
+def _read_multi_value(row: _Row, name: str, settings: _Settings,
+                      values: dict[str, Any]) -> None:
+    """A multi-select field: canonical answers of every column mapped to it, in order."""
+    vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
+    found: list[str] = []
+    for column, cell in row.cells[name]:
+        canonical, unknown = settings.values(vocabulary.name, cell)
+        found.extend(v for v in canonical if v not in found)
+        for answer in unknown[:UNKNOWN_ANSWERS_SHOWN]:
+            row.report(unknown_value_issue(answer, vocabulary), column, cell)
+        if len(unknown) > UNKNOWN_ANSWERS_SHOWN:
+            more = len(unknown) - UNKNOWN_ANSWERS_SHOWN
+            row.report(Issue("error", f"... and {more} more answers in this cell that are "
+                             f"not known {vocabulary.name} values.",
+                             "Check that the column holds this question's answers and that "
+                             "they are separated by one of [intake] separators."),
+                       column, cell)
+    if found:
+        values[name] = tuple(found)
+    elif name == "languages":
+        values[name] = settings.defaults.languages
+
+
+def _read_email(row: _Row) -> str:
+    header, text = row.first("email")
+    email = normalise_email(text)
+    if email and not looks_like_email(email):
+        row.report(Issue("warning", "This does not look like an email address.",
+                         "Correct the cell."), header, text)
+    return email
+
+
+def _read_scale(row: _Row, name: str, settings: _Settings) -> str | None:
+    """A single-value answer on a scale (career stage, frequency); None when unknown."""
+    header, text = row.first(name)
+    vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
+    canonical = vocabulary.lookup(text)
+    if canonical is None:
+        row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+    return canonical
+
+
+def _read_count(row: _Row, name: str, defaults: DefaultsSection) -> int:
+    """A mentor's capacity or a mentee's network size, within the program's limits."""
+    header, text = row.first(name)
+    if name == "capacity":
+        count, issues = parse_count(text, default=defaults.capacity,
+                                    maximum=defaults.max_capacity, what="capacity")
+        if count == 0 and not issues:
+            issues = [Issue("warning", "Capacity 0: this mentor will not be given mentees.",
+                            "Leave it if they are taking a break this cycle.")]
+    else:
+        count, issues = parse_count(text, default=defaults.network_size,
+                                    maximum=defaults.max_network_size, what="network size",
+                                    warn_blank=False, minimum=1)
+    for issue in issues:
+        row.report(issue, header, text)
+    return count

@@ -251,16 +251,6 @@ def unknown_value_issue(answer: str, vocabulary: Vocabulary) -> Issue:
                  "or correct the cell.")
 
 
-def parse_yes_no(text: str, vocabulary: Vocabulary) -> tuple[bool | None, list[Issue]]:
-    """A yes/no answer through the ``yes_no`` vocabulary; blank → None."""
-    if clean_cell(text) == "":
-        return None, []
-    value = vocabulary.lookup(text)
-    if value is None:
-        return None, [unknown_value_issue(clean_cell(text), vocabulary)]
-    return value == "yes", []
-
-
 # --------------------------------------------------------------------------- counts
 
 
