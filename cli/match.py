@@ -15,6 +15,7 @@ from scoring.config import OBJECTIVES, load_config
 from scoring.intake.cohort import read_valid_cohort
 from scoring.intake.pair_sheets import read_pair_sheet
 
+
 @click.command("match")
 @click.argument("mentors", type=click.Path(dir_okay=False))
 @click.argument("mentees", type=click.Path(dir_okay=False))

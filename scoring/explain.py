@@ -15,6 +15,7 @@ import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -487,7 +488,7 @@ def _mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeat
     against this narrower set gives the same values for those mentors. A field this function
     does not know (added to the features later) makes it decline rather than guess.
     """
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for item in fields(features):
         value = getattr(features, item.name)
         if item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):

@@ -65,7 +65,7 @@ def _overlaps(left: sparse.csr_matrix, right_t: sparse.spmatrix) -> np.ndarray:
     return out
 
 
-def clock_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def clock_difference(a: np.ndarray | np.floating, b: np.ndarray | np.floating) -> np.ndarray:
     """Hours between UTC offsets around the clock (at most 12); NaN where either is unknown.
 
     Offsets lie in [-12, +14], so a raw gap is at most 26 hours and one fold suffices

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
 from dateutil.relativedelta import relativedelta
 
 from scoring.config import ProgramConfig

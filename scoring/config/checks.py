@@ -44,7 +44,7 @@ class TableReader:
                 above and value == minimum) or value > maximum:
             raise self.error(key, f"is {value!r}; write a finite number {bound}, e.g. "
                                   f"{key} = {max(minimum + 1, 1):g}.")
-        return value  # type: ignore[no-any-return]
+        return value
 
     def integer(self, key: str, minimum: int = 0) -> int:
         """A whole number >= ``minimum``."""
