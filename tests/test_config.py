@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from strategies.config import config_tables
 
 from cli.main import cli
 from matcher.solver.dispatch import OBJECTIVES as SOLVER_OBJECTIVES
@@ -201,22 +201,9 @@ def test_cli_exits_2_with_one_paragraph_naming_the_file(tmp_path, text, words):
 
 # --- fuzzing: a config or a ConfigError, never another exception ---------------------------
 
-_KEYS = [(section, key) for section in SECTIONS for key in known_keys(section)]
-_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True)
-    | st.text(max_size=12) | st.dates(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
-                                                                   max_size=3),
-    max_leaves=6)
-
-
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(_KEYS), _VALUES), max_size=4))
-def test_random_values_give_a_config_or_a_config_error(entries):
-    data: dict = {}
-    for (section, key), value in entries:
-        if value is not None:  # TOML has no null
-            data.setdefault(section, {})[key] = value
+@given(config_tables())
+def test_random_values_give_a_config_or_a_config_error(data):
     try:
         config = config_from_dict(data)
     except ConfigError as error:
