@@ -84,15 +84,15 @@ def _hot(labels: tuple[str, ...], row: np.ndarray) -> set[str]:
 def naive_pair(f: CohortFeatures, config: ProgramConfig, i: int, j: int,
                goal: dict[int, float], expertise: dict[int, float]) -> float:
     """One pair's total, the obvious way: Python sets and arithmetic, one pair at a time."""
-    scoring = config.section("scoring")
+    scoring = config.scoring
     need, have = _hot(f.areas, f.needs[i]), _hot(f.areas, f.expertise[j])
     values = [len(need & have) / len(need) if need else 0.5]
     cosine = sum(w * expertise.get(t, 0.0) for t, w in goal.items())
-    values.append(min(1.0, cosine / float(scoring.get("goal_text_full_at", 0.2))))
+    values.append(min(1.0, cosine / float(scoring.goal_text_full_at)))
     wanted, offered = _hot(f.roles, f.help_wanted[i]), _hot(f.roles, f.mentor_roles[j])
     values.append(len(wanted & offered) / len(wanted) if wanted else 0.5)
     a, b = int(f.mentee_stage[i]), int(f.mentor_stage[j])
-    low, high = scoring["preferred_stage_gap"]
+    low, high = scoring.preferred_stage_gap
     outside = max(low - (b - a), 0) + max((b - a) - high, 0)
     values.append(0.5 if a < 0 or b < 0 else max(0.0, 1 - outside / 2))
     modes, theirs = _hot(f.modes, f.mentee_modes[i]), _hot(f.modes, f.mentor_modes[j])
@@ -103,7 +103,7 @@ def naive_pair(f: CohortFeatures, config: ProgramConfig, i: int, j: int,
     ta, tb = float(f.mentee_offset[i]), float(f.mentor_offset[j])
     gap = abs(ta - tb) % 24
     values.append(0.5 if np.isnan(gap) else
-                  max(0.0, 1 - min(gap, 24 - gap) / float(scoring["time_zone_limit_hours"])))
+                  max(0.0, 1 - min(gap, 24 - gap) / float(scoring.time_zone_limit_hours)))
     codes = {"same_gender": (f.mentee_gender[i], f.mentor_gender[j]),
              "same_specialty": (f.mentee_specialty[i], f.mentor_specialty[j]),
              "different_specialty": (f.mentee_specialty[i], f.mentor_specialty[j]),

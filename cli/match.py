@@ -11,11 +11,9 @@ from cli.common import config_path_for, input_errors_exit_2
 from matcher.outputs.summary import summarise
 from matcher.pipeline import run_match
 from matcher.runfolder.writer import write_run_folder
-from scoring.config import load_config
+from scoring.config import OBJECTIVES, load_config
 from scoring.intake.cohort import read_valid_cohort
 from scoring.intake.pair_sheets import read_pair_sheet
-
-OBJECTIVES = ("total", "fair", "stable")
 
 
 @click.command("match")

@@ -250,8 +250,7 @@ def load_run(run_dir: str | Path) -> AuditRun:
     except InputError as error:
         history = None
         warnings.append(f"Earlier cycles unreadable, so ended pairs are not checked: {error}")
-    objective = str(run.record.get("objective") or config.section("solver").get("objective",
-                                                                                  "total"))
+    objective = str(run.record.get("objective") or config.solver.objective)
     return AuditRun(run=run, config=config, cohort=cohort, objective=objective,
                     history=history, warnings=tuple(warnings))
 

@@ -109,7 +109,6 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
                   forbids: Iterable[tuple[str, str]] = (),
                   keep_bonus: Mapping[tuple[str, str], float] | None = None) -> MatchProblem:
     """The solver's input for a cohort (scores from the scorer, limits from the records)."""
-    solver_cfg = config.section("solver")
     labels, wants, offers = specialties(features)
     encoder = IdEncoder.of(cohort)
     lock_pairs = _locks(locks, encoder, labels)
@@ -121,7 +120,7 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
         scores=score_source(features, config),
         capacity=np.array([m.capacity for m in cohort.mentors], np.int64),
         network_size=np.array(requested_sizes(cohort, network_size), np.int64),
-        minimum=np.full(len(cohort.mentors), int(solver_cfg.get("minimum_load", 0) or 0)),
+        minimum=np.full(len(cohort.mentors), config.solver.minimum_load),
         labels=labels, wants=wants, offers=offers,
         locks=lock_pairs, forbids=np.array(forbid_pairs, np.int64).reshape(-1, 2),
         keep_bonus=bonus)
@@ -158,8 +157,7 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     for keeping a relationship); they never appear in the reported scores or objective.
     ``result.stats`` holds ``scoring_seconds`` and ``solver_seconds``.
     """
-    solver_cfg = config.section("solver")
-    objective = objective or solver_cfg.get("objective", "total")
+    objective = objective or config.solver.objective
     if objective not in OBJECTIVES:
         raise InputError(f"[solver] objective = {objective!r} is not known; use one of "
                          f"{', '.join(OBJECTIVES)}.")
@@ -177,7 +175,7 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
     options = SolveOptions(objective=objective,
-                           time_limit=float(solver_cfg.get("time_limit_seconds", 60.0)))
+                           time_limit=float(config.solver.time_limit_seconds))
     try:
         result = solve(problem, options, ineligible_explainer(features, config))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2

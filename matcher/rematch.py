@@ -40,13 +40,12 @@ from matcher.runfolder import layout
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.reader import EndedPair, RunHistory
 from matcher.runfolder.writer import write_run_folder
-from scoring.config import ConfigError, ProgramConfig
+from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.intake.feedback import FeedbackSheet
 from scoring.profiles import Cohort, Mentee
 
 FlagKind = Literal["jumper", "overcommitted"]
-UNSURE_POLICIES = ("keep", "rematch")
 
 
 @dataclass(frozen=True)
@@ -84,25 +83,12 @@ class RematchPlan:
 
 
 def rematch_settings(config: ProgramConfig) -> RematchSettings:
-    """Read and check ``[rematch]``; ConfigError with the fix when a value is unusable."""
-    table = config.section("rematch")
-    where = config.path or "the config"
-    policy = str(table.get("unsure_policy", "keep"))
-    if policy not in UNSURE_POLICIES:
-        raise ConfigError(f'{where}: [rematch] unsure_policy is {policy!r}; use "keep" (unsure '
-                          'pairs continue) or "rematch" (unsure pairs may be replaced).')
-    try:
-        penalty = float(table.get("disruption_penalty", 0.0))
-        cycles = int(table.get("jumper_cycles", 2))
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: [rematch] disruption_penalty must be a number of points "
-                          "and jumper_cycles a whole number.") from None
-    if penalty < 0 or cycles < 1:
-        raise ConfigError(f"{where}: [rematch] disruption_penalty must be 0 or more and "
-                          "jumper_cycles 1 or more.")
-    return RematchSettings(unsure_policy=policy, disruption_penalty=penalty,
-                           jumper_cycles=cycles, hold_jumpers=bool(table.get("hold_jumpers")),
-                           max_network_size=int(config.section("defaults")["max_network_size"]))
+    """The ``[rematch]`` settings (checked when the config was loaded)."""
+    table = config.rematch  # checked when the config was loaded
+    return RematchSettings(unsure_policy=table.unsure_policy,
+                           disruption_penalty=float(table.disruption_penalty),
+                           jumper_cycles=table.jumper_cycles, hold_jumpers=table.hold_jumpers,
+                           max_network_size=config.defaults.max_network_size)
 
 
 def plan_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,

@@ -15,6 +15,7 @@ import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -24,7 +25,8 @@ from scoring.config import PREFERENCES, ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
-from scoring.rules import RuleInputs, clock_difference, rule_sentence
+from scoring.rule_inputs import RuleInputs
+from scoring.rules import clock_difference, rule_sentence
 from scoring.scorer import (
     COMPONENTS,
     NEUTRAL,
@@ -204,80 +206,109 @@ def _utc(offset: float) -> str:
     return f"UTC{offset:+g}" if offset else "UTC"
 
 
+Evidence = tuple[str, bool, tuple[str, ...]]  # (sentence, neutral?, named items)
+
+
 def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, name: str
-              ) -> tuple[str, bool, tuple[str, ...]]:
+              ) -> Evidence:
     """(sentence, neutral?, named items) for one component of mentee row i × mentor j."""
-    if name == "need_coverage":
-        asked = [a for a, hot in zip(features.areas, features.needs[i], strict=True) if hot]
-        covered = tuple(a for a in asked if features.expertise[j, features.areas.index(a)])
-        labels = [area_label(a) for a in covered]
-        if not asked:
-            return "You listed no need areas (neutral value)", True, ()
-        if not covered:
-            return (f"Covers none of the {len(asked)} areas you asked for "
-                    f"({_join([area_label(a) for a in asked])})", False, ())
-        return (f"Covers {len(covered)} of {len(asked)} areas you asked for: {_join(labels)}",
-                False, tuple(labels))
-    if name == "goal_text":
-        columns, products = _shared_terms(features, i, j)
-        top = np.argsort(-products, kind="stable")[:TOP_TERMS]
-        terms = tuple(str(features.terms[columns[k]]) for k in top)
-        if features.goal_vectors.indptr[i] == features.goal_vectors.indptr[i + 1]:
-            return "You wrote no goals to compare", False, ()
-        if not terms:
-            return "Your goals and the mentor's expertise share no words", False, ()
-        cosine = float(np.sum(products))
-        return (f"Your goals and the mentor's expertise share {_join(terms)} "
-                f"(cosine {cosine:.2f}; full points from {goal_text_full_at(config):g})",
-                False, terms)
-    if name == "role_fit":
-        wanted = [r for r, hot in zip(features.roles, features.help_wanted[i], strict=True) if hot]
-        offered = [r for r in wanted if features.mentor_roles[j, features.roles.index(r)]]
-        missing = [r for r in wanted if r not in offered]
-        if not offered:
-            return f"Does not offer the help you want ({_join(wanted)})", False, ()
-        if not missing:
-            return f"Offers the help you want: {_join(offered)}", False, ()
-        return (f"Offers {len(offered)} of {len(wanted)} kinds of help you want: "
-                f"{_join(offered)} (not {_join(missing)})", False, ())
-    if name == "stage_gap":
-        mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
-        if mentee < 0 or mentor < 0:
-            return "Career stage unknown on one side (neutral value)", True, ()
-        low, high = config.section("scoring").get("preferred_stage_gap", (1, 3))
-        gap = mentor - mentee
-        stages = (f"{area_label(features.stages[mentee])} → "
-                  f"{area_label(features.stages[mentor])}")
-        where = ("at the same stage as you" if gap == 0 else
-                 f"{abs(gap)} stage{'s' if abs(gap) != 1 else ''} "
-                 f"{'senior' if gap > 0 else 'junior'} to you")
-        return f"Mentor is {where} ({stages}; preferred {low}–{high} senior)", False, ()
     if name == "communication":
         return _communication_evidence(features, i, j)
-    if name == "time_zone":
-        mentee, mentor = float(features.mentee_offset[i]), float(features.mentor_offset[j])
-        if math.isnan(mentee) or math.isnan(mentor):
-            return "Time zone unknown on one side (neutral value)", True, ()
-        hours = float(clock_difference(np.float32(mentee), np.float32(mentor)))
-        if hours == 0:
-            return f"Same time zone ({_utc(mentee)})", False, ()
-        return (f"{hours:g} hour{'s' if hours != 1 else ''} apart "
-                f"({_utc(mentee)} vs {_utc(mentor)})", False, ())
-    if name == "preferences":
-        asked = [p for p, hot in zip(PREFERENCES, features.preferences[i], strict=True) if hot]
-        if not asked:
-            return "You asked for no preferences (no penalty)", True, ()
-        rows = np.array([i])
-        kept = [p for p in asked if preference_honoured(features, rows, p)[0, j]]
-        unmet = [p for p in asked if p not in kept]
-        parts = []
-        if kept:
-            parts.append(f"Honours your preference for {_join([area_label(p) for p in kept])}")
-        if unmet:
-            parts.append(("Does not honour" if not kept else "not")
-                         + f" {_join([area_label(p) for p in unmet])}")
-        return "; ".join(parts), False, ()
-    raise KeyError(name)
+    return _EVIDENCE[name](features, config, i, j)
+
+
+def _need_coverage_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
+                            j: int) -> Evidence:
+    asked = [a for a, hot in zip(features.areas, features.needs[i], strict=True) if hot]
+    covered = tuple(a for a in asked if features.expertise[j, features.areas.index(a)])
+    labels = [area_label(a) for a in covered]
+    if not asked:
+        return "You listed no need areas (neutral value)", True, ()
+    if not covered:
+        return (f"Covers none of the {len(asked)} areas you asked for "
+                f"({_join([area_label(a) for a in asked])})", False, ())
+    return (f"Covers {len(covered)} of {len(asked)} areas you asked for: {_join(labels)}",
+            False, tuple(labels))
+
+
+def _goal_text_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
+                        j: int) -> Evidence:
+    columns, products = _shared_terms(features, i, j)
+    top = np.argsort(-products, kind="stable")[:TOP_TERMS]
+    terms = tuple(str(features.terms[columns[k]]) for k in top)
+    if features.goal_vectors.indptr[i] == features.goal_vectors.indptr[i + 1]:
+        return "You wrote no goals to compare", False, ()
+    if not terms:
+        return "Your goals and the mentor's expertise share no words", False, ()
+    cosine = float(np.sum(products))
+    return (f"Your goals and the mentor's expertise share {_join(terms)} "
+            f"(cosine {cosine:.2f}; full points from {goal_text_full_at(config):g})",
+            False, terms)
+
+
+def _role_fit_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
+                       j: int) -> Evidence:
+    wanted = [r for r, hot in zip(features.roles, features.help_wanted[i], strict=True) if hot]
+    offered = [r for r in wanted if features.mentor_roles[j, features.roles.index(r)]]
+    missing = [r for r in wanted if r not in offered]
+    if not offered:
+        return f"Does not offer the help you want ({_join(wanted)})", False, ()
+    if not missing:
+        return f"Offers the help you want: {_join(offered)}", False, ()
+    return (f"Offers {len(offered)} of {len(wanted)} kinds of help you want: "
+            f"{_join(offered)} (not {_join(missing)})", False, ())
+
+
+def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
+                        j: int) -> Evidence:
+    mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
+    if mentee < 0 or mentor < 0:
+        return "Career stage unknown on one side (neutral value)", True, ()
+    low, high = config.scoring.preferred_stage_gap
+    gap = mentor - mentee
+    stages = (f"{area_label(features.stages[mentee])} → "
+              f"{area_label(features.stages[mentor])}")
+    where = ("at the same stage as you" if gap == 0 else
+             f"{abs(gap)} stage{'s' if abs(gap) != 1 else ''} "
+             f"{'senior' if gap > 0 else 'junior'} to you")
+    return f"Mentor is {where} ({stages}; preferred {low}–{high} senior)", False, ()
+
+
+def _time_zone_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
+                        j: int) -> Evidence:
+    mentee, mentor = float(features.mentee_offset[i]), float(features.mentor_offset[j])
+    if math.isnan(mentee) or math.isnan(mentor):
+        return "Time zone unknown on one side (neutral value)", True, ()
+    hours = float(clock_difference(np.float32(mentee), np.float32(mentor)))
+    if hours == 0:
+        return f"Same time zone ({_utc(mentee)})", False, ()
+    return (f"{hours:g} hour{'s' if hours != 1 else ''} apart "
+            f"({_utc(mentee)} vs {_utc(mentor)})", False, ())
+
+
+def _preferences_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
+                          j: int) -> Evidence:
+    asked = [p for p, hot in zip(PREFERENCES, features.preferences[i], strict=True) if hot]
+    if not asked:
+        return "You asked for no preferences (no penalty)", True, ()
+    rows = np.array([i])
+    kept = [p for p in asked if preference_honoured(features, rows, p)[0, j]]
+    unmet = [p for p in asked if p not in kept]
+    parts = []
+    if kept:
+        parts.append(f"Honours your preference for {_join([area_label(p) for p in kept])}")
+    if unmet:
+        parts.append(("Does not honour" if not kept else "not")
+                     + f" {_join([area_label(p) for p in unmet])}")
+    return "; ".join(parts), False, ()
+
+
+#: The evidence sentence of each component but communication (which needs no config).
+_EVIDENCE = {
+    "need_coverage": _need_coverage_evidence, "goal_text": _goal_text_evidence,
+    "role_fit": _role_fit_evidence, "stage_gap": _stage_gap_evidence,
+    "time_zone": _time_zone_evidence, "preferences": _preferences_evidence,
+}
 
 
 def _row(matrix: sparse.csr_matrix, row: int) -> tuple[list[int], list[float]]:
@@ -457,7 +488,7 @@ def _mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeat
     against this narrower set gives the same values for those mentors. A field this function
     does not know (added to the features later) makes it decline rather than guess.
     """
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for item in fields(features):
         value = getattr(features, item.name)
         if item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):

@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from scoring.config import PREFERENCES, ROLES, ProgramConfig
 from scoring.profiles import Cohort, Mentee, Mentor
-from scoring.rules import RuleInputs, institution_keys, prepare_rule_inputs
+from scoring.rule_inputs import RuleInputs, institution_keys, prepare_rule_inputs
 from scoring.text import fold
 
 #: Code for "unknown" in the ordinal and category-code arrays.
@@ -172,7 +172,7 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
                    [m.need_areas for m in mentees] + [m.expertise_areas for m in mentors])
     roles = _scale(ROLES, [m.help_wanted for m in mentees] + [m.roles for m in mentors])
     modes = _scale(vocab("modes").values, [p.modes for p in (*mentees, *mentors)])
-    default_languages = tuple(config.section("defaults").get("languages", ()))
+    default_languages = config.defaults.languages
     languages = _scale(vocab("languages").values,
                        [p.languages or default_languages for p in (*mentees, *mentors)])
     stages = vocab("career_stage").values

@@ -57,8 +57,6 @@ NEUTRAL = 0.5
 NO_NEEDS_VALUE = NEUTRAL
 #: preferences for a mentee who asked for none.
 NO_PREFERENCES_VALUE = 1.0
-#: Cosine at which goal_text gives full points (``[scoring] goal_text_full_at``).
-GOAL_TEXT_FULL_AT = 0.2
 #: stage_gap falls to 0 this many stages outside the preferred band.
 STAGE_FALLOFF_STAGES = 2
 DEFAULT_BLOCK_SIZE = 1000
@@ -82,7 +80,7 @@ class ScoreBlock:
 
 def component_weights(config: ProgramConfig) -> np.ndarray:
     """The weights in :data:`COMPONENTS` order (a component missing from the config weighs 0)."""
-    weights = config.weights
+    weights = config.weights.as_dict()
     return np.array([weights.get(name, 0.0) for name in COMPONENTS], dtype=np.float64)
 
 
@@ -101,7 +99,7 @@ def need_coverage(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
 
 def goal_text_full_at(config: ProgramConfig) -> float:
     """The cosine that earns goal_text full points (must be in (0, 1])."""
-    full_at = float(config.section("scoring").get("goal_text_full_at", GOAL_TEXT_FULL_AT))
+    full_at = float(config.scoring.goal_text_full_at)
     return min(max(full_at, 1e-6), 1.0)
 
 
@@ -119,7 +117,7 @@ def role_fit(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
 
 def stage_gap(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray) -> np.ndarray:
     """1 inside the preferred seniority band, linear falloff outside, 0.5 when unknown."""
-    low, high = (int(x) for x in config.section("scoring").get("preferred_stage_gap", (1, 3)))
+    low, high = (int(x) for x in config.scoring.preferred_stage_gap)
     mentee = features.mentee_stage[rows].astype(np.int32)[:, None]
     mentor = features.mentor_stage.astype(np.int32)[None, :]
     gap = mentor - mentee
@@ -154,7 +152,7 @@ def communication(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
 
 def time_zone(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray) -> np.ndarray:
     """1 at the same offset, linear to 0 at the config's limit; 0.5 when unknown."""
-    limit = float(config.section("scoring").get("time_zone_limit_hours", 10.0)) or 1.0
+    limit = float(config.scoring.time_zone_limit_hours) or 1.0
     gap = clock_difference(features.mentee_offset[rows][:, None], features.mentor_offset[None, :])
     value = np.clip(1.0 - gap / np.float32(limit), 0.0, 1.0)
     return np.where(np.isnan(gap), np.float32(NEUTRAL), value)

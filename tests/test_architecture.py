@@ -31,6 +31,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                        "scoring.explain"),
     "scoring.features": ("scoring.scorer", "scoring.explain", "scoring.intake"),
     "scoring.rules": ("scoring.scorer", "scoring.explain", "scoring.intake"),
+    "scoring.rule_inputs": ("scoring.features", "scoring.rules", "scoring.scorer",
+                            "scoring.explain", "scoring.intake"),
     "scoring.scorer": ("scoring.explain", "scoring.intake"),
     "matcher.solver": ("scoring", "cli", "matcher.outputs", "matcher.runfolder",
                        "matcher.pipeline", "matcher.outcome", "matcher.encoder",

@@ -190,8 +190,8 @@ def test_explaining_some_pairs_gives_what_explaining_every_pair_gives(tmp_path_f
     # with; every rule kind (built-in and custom: mentor, mentee and pair side) must read
     # the same values there as against the whole cohort.
     cohort, config = sample_cohort(tmp_path_factory)
-    raw = {**config.raw, "rules": {
-        **config.raw.get("rules", {}), "cross_institution": True, "max_time_zone_gap_hours": 6,
+    raw = {**config.record(), "rules": {
+        **config.record()["rules"], "cross_institution": True, "max_time_zone_gap_hours": 6,
         "custom": [
             {"name": "faculty_only", "side": "mentor", "field": "career_stage",
              "operator": ">=", "value": "early_career_faculty"},

@@ -45,7 +45,7 @@ def _split(cells: pd.Series) -> pd.Series:
 
 
 def test_program_config_loads_with_a_column_for_every_form_question(config):
-    assert config.raw["program"]["id_field"] == "email"
+    assert config.program.id_field == "email"
     assert list(config.columns("mentors")) == [h for h in gen.MENTOR_HEADERS
                                                if h != gen.TIMESTAMP]
     assert list(config.columns("mentees")) == [h for h in gen.MENTEE_HEADERS
@@ -57,7 +57,7 @@ def test_program_config_loads_with_a_column_for_every_form_question(config):
 
 def test_no_spelling_in_program_toml_means_two_different_things(config):
     from scoring.text import fold
-    for name, table in config.raw["vocabularies"].items():
+    for name, table in config.vocabulary_tables().items():
         owner: dict[str, str] = {}
         for canonical, synonyms in table.items():
             for spelling in (canonical, canonical.replace("_", " "), *synonyms):

@@ -128,10 +128,9 @@ def test_schedule_from_config_replaces_the_default():
 
 @pytest.mark.parametrize("meetings", [[], [{"month": 0, "title": "x"}], [{"month": 3}],
                                       [{"month": 6, "title": "a"}, {"month": 2, "title": "b"}]])
-def test_bad_schedule_is_a_config_error(meetings):
-    config = config_from_dict({**CONFIG, "schedule": {"meetings": meetings}})
+def test_bad_schedule_is_a_config_error_at_load(meetings):
     with pytest.raises(ConfigError, match=r"\[schedule\] meetings"):
-        primary_schedule(config)
+        config_from_dict({**CONFIG, "schedule": {"meetings": meetings}})
 
 
 def test_end_of_month_start_date_clamps_to_the_last_day():
@@ -140,10 +139,9 @@ def test_end_of_month_start_date_clamps_to_the_last_day():
         "2025-01-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
 
 
-def test_bad_start_date_is_a_config_error():
-    config = config_from_dict({**CONFIG, "program": {"start_date": "next autumn"}})
+def test_bad_start_date_is_a_config_error_at_load():
     with pytest.raises(ConfigError, match="YYYY-MM-DD"):
-        primary_schedule(config)
+        config_from_dict({**CONFIG, "program": {"start_date": "next autumn"}})
 
 
 def test_program_templates_override_the_built_in_ones(tmp_path):

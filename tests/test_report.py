@@ -6,13 +6,14 @@ import dataclasses
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 
 import pytest
 from conftest import CONFIG, SENSITIVE_GENDER, make_outcome
 
 from matcher.outputs.report import render_report
 from matcher.outputs.templating import Templates
-from scoring.config import config_from_dict
+from scoring.config import ConfigError, config_from_dict
 
 SECTIONS = ("summary", "score-distribution", "lowest-scores", "mentor-load", "need-coverage",
             "unplaced", "fairness")
@@ -70,7 +71,15 @@ def test_fairness_groups_under_five_are_suppressed():
     fairness = _section(_report(), "fairness")
     assert "Resident" not in fairness and "Fellow" not in fairness
     assert "smaller group(s) with 3 mentee(s)" in fairness
-    shown = _section(_report(report={"min_group_size": 1}), "fairness")
+    # A program may not go below 3 ([report] min_group_size), but the renderer shows every
+    # group at or above the size it is given.
+    with pytest.raises(ConfigError, match=r"\[report\] min_group_size is 1"):
+        config_from_dict({**CONFIG, "report": {"min_group_size": 1}})
+    outcome, explanations = make_outcome()
+    outcome.config = replace(outcome.config, report=replace(outcome.config.report,
+                                                            min_group_size=1))
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    shown = _section(render_report(outcome, by_pair, Templates()), "fairness")
     assert re.search(r"<td>Resident</td><td class=\"num\">2</td><td class=\"num\">1</td>",
                      shown)
 

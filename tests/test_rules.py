@@ -9,7 +9,7 @@ import pytest
 from scoring.config import ConfigError, config_from_dict
 from scoring.features import build_features
 from scoring.profiles import Cohort, Mentee, Mentor
-from scoring.rules import active_rules, check_rules, parse_custom_rules, rule_sentence
+from scoring.rules import active_rules, check_rules, rule_sentence
 from scoring.scorer import score_cohort
 
 
@@ -164,7 +164,7 @@ def test_custom_pair_rules_same_and_different():
 ])
 def test_bad_custom_rules_raise_a_config_error_naming_the_rule(rule, words):
     with pytest.raises(ConfigError) as caught:
-        parse_custom_rules(config_from_dict(custom(rule)))
+        config_from_dict(custom(rule))
     assert words in str(caught.value)
     assert "rule #1" in str(caught.value)
 

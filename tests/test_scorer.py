@@ -290,7 +290,7 @@ def test_vectorised_scores_equal_the_per_pair_reference(seed):
     cfg = config(weights={"need_coverage": 5, "goal_text": 4, "role_fit": 3, "stage_gap": 2,
                           "communication": 2, "time_zone": 1, "preferences": 1})
     block = score_cohort(cohort, cfg)
-    expected = reference_scores(cohort, cfg.weights)
+    expected = reference_scores(cohort, cfg.weights.as_dict())
     for name in COMPONENTS:
         np.testing.assert_allclose(block.components[name], expected[name], atol=1e-5,
                                    err_msg=name)

@@ -102,7 +102,7 @@ class Labels:
 
     @classmethod
     def of(cls, config: ProgramConfig) -> Labels:
-        return cls(config.raw.get("vocabularies", {}))
+        return cls(config.vocabulary_tables())
 
     def __call__(self, vocabulary: str, value: str) -> str:
         """The first synonym when written for people (it has capitals, like the label on
@@ -198,7 +198,7 @@ class _Program:
 
     @classmethod
     def of(cls, config: ProgramConfig) -> _Program:
-        return cls(config=config, name=str(config.section("program").get("name", "")),
+        return cls(config=config, name=config.program.name,
                    day=program_working_hours(config), labels=Labels.of(config),
                    shown=visible_fields(config.sensitive_fields),
                    frequency_scale=config.vocabulary("frequency"), check_ins=check_ins(config),

@@ -32,13 +32,9 @@ from matcher.outputs.privacy import redact, sensitive_values
 from matcher.outputs.sheets import Table
 from matcher.outputs.summary import summarise
 from matcher.outputs.templating import Templates
-from scoring.config import FIELD_VOCABULARY, MENTEE_FIELDS, ConfigError
+from scoring.config import FIELD_VOCABULARY
 from scoring.explain import PairExplanation
 
-#: Groups the fairness section audits when the config names none.
-DEFAULT_AUDIT_FIELDS: tuple[str, ...] = ("career_stage", "institution")
-#: Smallest group shown on its own in the fairness tables.
-DEFAULT_MIN_GROUP_SIZE = 5
 #: Rows of the "lowest-scored pairs" and "full mentors" tables.
 TABLE_ROWS = 15
 
@@ -80,14 +76,7 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
     mentors = {m.id: m for m in cohort.mentors}
     labels = Labels.of(config)
     pairings = [p for n in outcome.networks for p in n.pairings]
-    report_cfg = config.section("report")
-    audit_fields = tuple(report_cfg.get("audit_fields", DEFAULT_AUDIT_FIELDS))
-    unknown = [f for f in audit_fields if f not in MENTEE_FIELDS]
-    if unknown:
-        raise ConfigError(f"{config.path or 'the config'}: [report] audit_fields names "
-                          f"{unknown}, which are not mentee fields. Use fields such as "
-                          f"career_stage, institution, specialty.")
-    min_group = int(report_cfg.get("min_group_size", DEFAULT_MIN_GROUP_SIZE))
+    audit_fields, min_group = config.report.audit_fields, config.report.min_group_size
 
     lowest = []
     for pairing in sorted(pairings, key=lambda p: (p.score, p.mentee_id, p.mentor_id))[:TABLE_ROWS]:
@@ -117,9 +106,9 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
     scores = np.array([p.score for p in pairings], dtype=float)
     return templates.render(
         "report.html.j2",
-        program=str(config.section("program").get("name", "")),
+        program=config.program.name,
         summary=summarise(outcome),
-        time_limit=config.section("solver").get("time_limit_seconds"),
+        time_limit=config.solver.time_limit_seconds,
         notes=notes,
         messages=outcome.result.messages,
         problems=len(cohort.problems),
@@ -155,7 +144,7 @@ def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object
     cohort = outcome.cohort
     mentors = {m.id: m for m in cohort.mentors}
     networks = {n.mentee_id: n for n in outcome.networks}
-    areas = list(outcome.config.raw["vocabularies"].get("areas", {}))
+    areas = list(outcome.config.vocabulary("areas").values)
     seen = {a for m in cohort.mentees for a in m.need_areas}
     seen |= {a for m in cohort.mentors for a in m.expertise_areas}
     areas += sorted(seen - set(areas))

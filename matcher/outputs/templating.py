@@ -144,7 +144,7 @@ def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Te
     A relative ``templates_dir`` in the config is read relative to the config file.
     """
     if override_dir is None:
-        configured = str(config.section("program").get("templates_dir") or "").strip()
+        configured = config.program.templates_dir.strip()
         if configured:
             override_dir = Path(configured)
             if not override_dir.is_absolute() and config.path is not None:

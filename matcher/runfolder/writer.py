@@ -347,9 +347,9 @@ def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, p
         "format": layout.RUN_FORMAT,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "inputs": hashes,
-        "config": outcome.config.raw,
+        "config": outcome.config.record(),
         "versions": {name: _version(name) for name in RECORDED_PACKAGES},
-        "seed": outcome.config.section("solver").get("seed"),
+        "seed": outcome.config.solver.seed,
         "objective": outcome.objective,
         "solver": {
             "status": result.status,

@@ -74,7 +74,7 @@ def make(run: Path, out: Path) -> list[Path]:
                      for q in pairs if q["mentee_id"] == mentee)][:2]
     missing_area = next(a for a in config.vocabulary("areas").values
                         if a not in needs[chosen[1]])
-    area_label = config.section("vocabularies")["areas"][missing_area][0]
+    area_label = config.vocabulary_tables()["areas"][missing_area][0]
     rows = []
     for pair in pairs:
         mentee, mentor = pair["mentee_id"], pair["mentor_id"]

@@ -34,10 +34,10 @@ from scoring.config import (
     MENTEE_FIELDS,
     MENTOR_FIELDS,
     MULTI_VALUE_FIELDS,
-    ConfigError,
     ProgramConfig,
     Vocabulary,
 )
+from scoring.config.sections import DefaultsSection
 from scoring.errors import IntakeError, InvalidCohortError
 from scoring.intake.normalise import (
     Issue,
@@ -89,14 +89,14 @@ def map_headers(headers: Sequence[str], columns: dict[str, str],
 
 def required_fields(config: ProgramConfig) -> tuple[str, ...]:
     """Fields every intake file must have a column for: the id field and ``name``."""
-    return (config.section("program")["id_field"], "name")
+    return (config.program.id_field, "name")
 
 
 def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
                 config: ProgramConfig) -> Cohort:
     """Read, normalise and cross-check both sides; see the module docstring."""
     mentor_table, mentee_table = _read_tables(Path(mentors_path), Path(mentees_path), config)
-    on = _reference_date(config)
+    on = reference_date(config.program.start_date)
     mentors, mentor_problems, mentor_excl = _read_side(mentor_table, "mentors", config, on)
     mentees, mentee_problems, mentee_excl = _read_side(mentee_table, "mentees", config, on)
     id_column = {side: _first_header(table, config, side)
@@ -137,32 +137,22 @@ def _by_row(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: -1 if p.row is None else p.row)
 
 
-def _reference_date(config: ProgramConfig) -> Any:
-    start = config.section("program").get("start_date", "")
-    try:
-        return reference_date(start)
-    except ValueError:
-        where = config.path or "the config"
-        raise ConfigError(f"{where}: [program] start_date {start!r} is not a date. Write it "
-                          "as YYYY-MM-DD, e.g. 2026-09-01, or leave it empty.") from None
-
-
 def _read_tables(mentors_path: Path, mentees_path: Path,
                  config: ProgramConfig) -> tuple[Table, Table]:
-    intake = config.section("intake")
+    intake = config.intake
     same_file = mentors_path.exists() and mentees_path.exists() \
         and mentors_path.resolve() == mentees_path.resolve()
     if same_file and not is_workbook(mentors_path):
         raise IntakeError(f"{mentors_path}: the same file was given for mentors and mentees. "
                           "Pass two files, or one .xlsx workbook with a sheet per side.")
-    mentors = read_table(mentors_path, intake["mentor_sheet"], required_sheet=same_file)
-    mentees = read_table(mentees_path, intake["mentee_sheet"], required_sheet=same_file)
+    mentors = read_table(mentors_path, intake.mentor_sheet, required_sheet=same_file)
+    mentees = read_table(mentees_path, intake.mentee_sheet, required_sheet=same_file)
     return mentors, mentees
 
 
 def _first_header(table: Table, config: ProgramConfig, side: str) -> str | None:
     """Header text of the column holding the id field (for problems about ids)."""
-    id_field = config.section("program")["id_field"]
+    id_field = config.program.id_field
     mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
     return next((table.headers[i] for i, f in sorted(mapping.items()) if f == id_field), None)
 
@@ -208,7 +198,7 @@ class _Settings:
     config: ProgramConfig
     on: Any  # the reference date for time-zone offsets
     vocabularies: dict[str, Vocabulary]
-    defaults: dict[str, Any]
+    defaults: DefaultsSection
     id_field: str
     # Answers repeat across thousands of rows; parsing each distinct cell once per file
     # makes reading a 10,000-row sheet several times faster.
@@ -217,11 +207,10 @@ class _Settings:
     @classmethod
     def of(cls, config: ProgramConfig, on: Any) -> _Settings:
         return cls(config=config, on=on, vocabularies=config.vocabularies,
-                   defaults=config.section("defaults"),
-                   id_field=config.section("program")["id_field"])
+                   defaults=config.defaults, id_field=config.program.id_field)
 
     def vocabulary(self, name: str) -> Vocabulary:
-        return self.vocabularies.get(name) or Vocabulary.from_table(name, {})
+        return self.vocabularies.get(name) or Vocabulary.empty(name)
 
     def values(self, vocabulary: str, cell: str) -> tuple[tuple[str, ...], list[str]]:
         """:func:`lookup_values` of a multi-select cell, parsed once per distinct text."""
@@ -271,7 +260,7 @@ def _read_side(table: Table, side: str, config: ProgramConfig,
         return [], [_missing_column_problem(table, side, f) for f in missing], None
     problems: list[Problem] = []
     if side == "mentors" and "capacity" not in mapped:
-        default = config.section("defaults")["capacity"]
+        default = config.defaults.capacity
         problems.append(Problem("warning", table.label, None, None, None,
                                 f"No capacity column; every mentor gets the default capacity "
                                 f"{default}.", "Map the capacity question under "
@@ -317,9 +306,9 @@ def _person(row: _Row, side: str, settings: _Settings,
         if name_of_field in {"id", "name"}:
             continue
         _read_field(row, name_of_field, side, settings, values)
-    values.setdefault("languages", tuple(defaults["languages"]))
+    values.setdefault("languages", defaults.languages)
     if side == "mentors":
-        values.setdefault("capacity", defaults["capacity"])
+        values.setdefault("capacity", defaults.capacity)
         return Mentor(**values)
     return Mentee(**values)
 
@@ -327,44 +316,18 @@ def _person(row: _Row, side: str, settings: _Settings,
 def _read_field(row: _Row, name: str, side: str, settings: _Settings,
                 values: dict[str, Any]) -> None:
     """Normalise field ``name`` of ``row`` into ``values``, reporting what is wrong."""
-    defaults, separators = settings.defaults, settings.config.separators
     header, text = row.first(name)
     if name == "email":
-        email = normalise_email(text)
-        if email and not looks_like_email(email):
-            row.report(Issue("warning", "This does not look like an email address.",
-                             "Correct the cell."), header, text)
-        values["email"] = email
+        values["email"] = _read_email(row)
     elif name == "exclude":
         ids = [normalise_id(entry) for h, t in row.cells[name]
-               for entry in split_values(t, separators)]
+               for entry in split_values(t, settings.config.separators)]
         values["exclude"] = tuple(dict.fromkeys(i for i in ids if i))
     elif name in MULTI_VALUE_FIELDS:
-        vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
-        found: list[str] = []
-        for column, cell in row.cells[name]:
-            canonical, unknown = settings.values(vocabulary.name, cell)
-            found.extend(v for v in canonical if v not in found)
-            for answer in unknown[:UNKNOWN_ANSWERS_SHOWN]:
-                row.report(unknown_value_issue(answer, vocabulary), column, cell)
-            if len(unknown) > UNKNOWN_ANSWERS_SHOWN:
-                more = len(unknown) - UNKNOWN_ANSWERS_SHOWN
-                row.report(Issue("error", f"... and {more} more answers in this cell that are "
-                                 f"not known {vocabulary.name} values.",
-                                 "Check that the column holds this question's answers and that "
-                                 "they are separated by one of [intake] separators."),
-                           column, cell)
-        if found:
-            values[name] = tuple(found)
-        elif name == "languages":
-            values[name] = tuple(defaults["languages"])
+        _read_multi_value(row, name, settings, values)
     elif name in FIELD_VOCABULARY:  # single-value scale: career_stage, frequency
         if text and not is_blank(text):
-            vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
-            canonical = vocabulary.lookup(text)
-            if canonical is None:
-                row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
-            values[name] = canonical
+            values[name] = _read_scale(row, name, settings)
     elif name == "institution":
         institution = settings.vocabulary("institutions").lookup(text) if text else None
         values[name] = institution or clean_text(text)
@@ -375,21 +338,72 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
         for issue in issues:
             row.report(issue, header, text)
         values[name] = offset
-    elif name == "capacity" and side == "mentors":
-        capacity, issues = parse_count(text, default=defaults["capacity"],
-                                       maximum=defaults["max_capacity"], what="capacity")
-        if capacity == 0 and not issues:
-            issues = [Issue("warning", "Capacity 0: this mentor will not be given mentees.",
-                            "Leave it if they are taking a break this cycle.")]
-        for issue in issues:
-            row.report(issue, header, text)
-        values[name] = capacity
-    elif name == "network_size" and side == "mentees":
-        size, issues = parse_count(text, default=defaults["network_size"],
-                                   maximum=defaults["max_network_size"], what="network size",
-                                   warn_blank=False, minimum=1)
-        for issue in issues:
-            row.report(issue, header, text)
-        values[name] = size
+    elif name in COUNT_FIELDS.get(side, ()):
+        values[name] = _read_count(row, name, settings.defaults)
     elif name in PLAIN_FIELDS:
         values[name] = clean_text(text)
+
+
+#: Whole-number fields per side: capacity (mentors), network size (mentees).
+COUNT_FIELDS: dict[str, tuple[str, ...]] = {"mentors": ("capacity",),
+                                            "mentees": ("network_size",)}
+
+
+def _read_multi_value(row: _Row, name: str, settings: _Settings,
+                      values: dict[str, Any]) -> None:
+    """A multi-select field: canonical answers of every column mapped to it, in order."""
+    vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
+    found: list[str] = []
+    for column, cell in row.cells[name]:
+        canonical, unknown = settings.values(vocabulary.name, cell)
+        found.extend(v for v in canonical if v not in found)
+        for answer in unknown[:UNKNOWN_ANSWERS_SHOWN]:
+            row.report(unknown_value_issue(answer, vocabulary), column, cell)
+        if len(unknown) > UNKNOWN_ANSWERS_SHOWN:
+            more = len(unknown) - UNKNOWN_ANSWERS_SHOWN
+            row.report(Issue("error", f"... and {more} more answers in this cell that are "
+                             f"not known {vocabulary.name} values.",
+                             "Check that the column holds this question's answers and that "
+                             "they are separated by one of [intake] separators."),
+                       column, cell)
+    if found:
+        values[name] = tuple(found)
+    elif name == "languages":
+        values[name] = settings.defaults.languages
+
+
+def _read_email(row: _Row) -> str:
+    header, text = row.first("email")
+    email = normalise_email(text)
+    if email and not looks_like_email(email):
+        row.report(Issue("warning", "This does not look like an email address.",
+                         "Correct the cell."), header, text)
+    return email
+
+
+def _read_scale(row: _Row, name: str, settings: _Settings) -> str | None:
+    """A single-value answer on a scale (career stage, frequency); None when unknown."""
+    header, text = row.first(name)
+    vocabulary = settings.vocabulary(FIELD_VOCABULARY[name])
+    canonical = vocabulary.lookup(text)
+    if canonical is None:
+        row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+    return canonical
+
+
+def _read_count(row: _Row, name: str, defaults: DefaultsSection) -> int:
+    """A mentor's capacity or a mentee's network size, within the program's limits."""
+    header, text = row.first(name)
+    if name == "capacity":
+        count, issues = parse_count(text, default=defaults.capacity,
+                                    maximum=defaults.max_capacity, what="capacity")
+        if count == 0 and not issues:
+            issues = [Issue("warning", "Capacity 0: this mentor will not be given mentees.",
+                            "Leave it if they are taking a break this cycle.")]
+    else:
+        count, issues = parse_count(text, default=defaults.network_size,
+                                    maximum=defaults.max_network_size, what="network size",
+                                    warn_blank=False, minimum=1)
+    for issue in issues:
+        row.report(issue, header, text)
+    return count

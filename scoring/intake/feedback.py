@@ -158,9 +158,9 @@ class _RowReader:
         self.mentors = {mentor for _, mentor in self.pairs}
         self.yes_no = config.vocabulary("yes_no")
         self.areas = config.vocabulary("areas")
-        low, high = config.section("rematch").get("rating_scale", [1, 5])
+        low, high = config.rematch.rating_scale
         self.scale = (float(low), float(high))
-        self.id_field = config.section("program")["id_field"]
+        self.id_field = config.program.id_field
         self.seen: dict[tuple[str, str], int] = {}
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []

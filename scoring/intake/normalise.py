@@ -251,16 +251,6 @@ def unknown_value_issue(answer: str, vocabulary: Vocabulary) -> Issue:
                  "or correct the cell.")
 
 
-def parse_yes_no(text: str, vocabulary: Vocabulary) -> tuple[bool | None, list[Issue]]:
-    """A yes/no answer through the ``yes_no`` vocabulary; blank → None."""
-    if clean_cell(text) == "":
-        return None, []
-    value = vocabulary.lookup(text)
-    if value is None:
-        return None, [unknown_value_issue(clean_cell(text), vocabulary)]
-    return value == "yes", []
-
-
 # --------------------------------------------------------------------------- counts
 
 
@@ -326,17 +316,10 @@ def _read_as(what: str, text: str, reading: str) -> Issue:
 # --------------------------------------------------------------------------- time zones
 
 
-def reference_date(start_date: object) -> dt.date:
-    """The date time-zone offsets are taken at: the program start date (a TOML date or an
-    ISO ``YYYY-MM-DD`` string), else :data:`DEFAULT_REFERENCE_DATE`. Raises ValueError for
-    text that is not an ISO date."""
-    if isinstance(start_date, dt.datetime):
-        return start_date.date()
-    if isinstance(start_date, dt.date):
-        return start_date
-    if not start_date or not str(start_date).strip():
-        return DEFAULT_REFERENCE_DATE
-    return dt.date.fromisoformat(str(start_date).strip())
+def reference_date(start_date: dt.date | None) -> dt.date:
+    """The date time-zone offsets are taken at: the program start date (``[program]
+    start_date``, parsed by the config), else :data:`DEFAULT_REFERENCE_DATE`."""
+    return start_date or DEFAULT_REFERENCE_DATE
 
 
 @functools.lru_cache(maxsize=1)

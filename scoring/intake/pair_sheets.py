@@ -68,7 +68,7 @@ def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False
                 found[side] = person
         extra: tuple[str, ...] = ()
         role = fold(cells[role_col]) if role_col is not None else ""
-        if role and role not in ("primary", "specialist"):
+        if role and role_col is not None and role not in ("primary", "specialist"):
             problems.append(Problem("error", table.label, row_number, table.headers[role_col],
                                     cells[role_col], "The role is not primary or specialist.",
                                     "Write primary, specialist, or leave it blank."))

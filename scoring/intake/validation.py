@@ -22,7 +22,7 @@ P = TypeVar("P", bound=Person)
 UNKNOWN_EXCLUSIONS_SHOWN = 10
 
 
-def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str) -> tuple[list[P],
+def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str | None) -> tuple[list[P],
                                                                                  list[Problem]]:
     """Keep the first person with each id; an error for every later row reusing it."""
     first_row: dict[str, int] = {}
@@ -43,7 +43,7 @@ def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str) -> tuple[
 
 
 def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
-                       files: dict[str, str], exclude_columns: dict[str, str]
+                       files: dict[str, str], exclude_columns: dict[str, str | None]
                        ) -> tuple[list[Mentor], list[Mentee], list[Problem]]:
     """Turn each person's exclusions into ids of people in the cohort.
 
