@@ -48,7 +48,8 @@ class JsonError(click.ClickException):
     def __init__(self, kind: str, error: click.ClickException) -> None:
         super().__init__(error.format_message())
         self.kind = kind
-        self.exit_code = error.exit_code
+        # click declares exit_code per class; this one keeps the wrapped error's.
+        self.exit_code = error.exit_code  # type: ignore[misc]
         self.problems: list[object] = getattr(error, "problems", [])
 
     def show(self, file: IO[Any] | None = None) -> None:  # noqa: ARG002 (always stdout)

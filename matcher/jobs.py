@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scoring.errors import InputError
 
@@ -110,8 +110,9 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     config_path = config_path_for(mentors, config)
     program = load_config(config_path)
     cohort = read_valid_cohort(mentors, mentees, program, action="matched")
-    lock_pairs = read_pair_sheet(locks, cohort, roles=True) if locks else ()
-    forbid_pairs = read_pair_sheet(forbid, cohort) if forbid else ()
+    # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
+    lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
+    forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
     outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                         locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
     inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
