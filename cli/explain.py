@@ -18,20 +18,21 @@ from matcher.jobs import ExplainResult, explain_job
 
 def explain_lines(result: ExplainResult) -> list[str]:
     """The printed form of an explain answer."""
-    # Imported here: the formatters name the score records, whose modules load scikit-learn.
-    from matcher.audit import RunAudit
-    from matcher.audit_text import format_audit
-    from scoring.explain import Comparison, PairExplanation
+    # Imported here: the formatters name the score records, whose modules load scikit-learn;
+    # the audit's only for a run folder, as it loads the solver too.
+    from scoring.explain import Comparison, PairExplanation, TopCandidates
     from scoring.explain_text import format_breakdown, format_comparison, format_top
 
     answer = result.answer
-    if isinstance(answer, RunAudit):
-        return format_audit(answer, result.run_dir or answer.run_dir)
     if isinstance(answer, Comparison):
         return format_comparison(answer)
     if isinstance(answer, PairExplanation):
         return format_breakdown(answer)
-    return format_top(answer, result.mentee_name)
+    if isinstance(answer, TopCandidates):
+        return format_top(answer, result.mentee_name)
+    from matcher.audit_text import format_audit
+
+    return format_audit(answer, result.run_dir or answer.run_dir)
 
 
 @click.command("explain", cls=JsonErrorsCommand)

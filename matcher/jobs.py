@@ -12,6 +12,8 @@ layout and may import everything but :mod:`cli`.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,20 @@ def config_path_for(mentors_path: str | Path, config_option: str | Path | None) 
     raise InputError(
         f"No program config given and no program.toml beside {mentors_path}. Pass "
         f"--config FILE, or write a starter config with `mentormatch init MENTORS MENTEES`.")
+
+
+def _warm(module: str) -> threading.Thread:
+    """Import ``module`` in a background thread; join the thread before using the module.
+
+    The run-folder writer's stack (matplotlib, Jinja2, icalendar, openpyxl) takes about a
+    second to import; the solver spends its time in native code that releases the GIL, so
+    on a second core the imports cost no wall time. An import error surfaces again, in
+    the caller's thread, at the ordinary import after the join.
+    """
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
+                              name=f"import {module}")
+    thread.start()
+    return thread
 
 
 # ---------------------------------------------------------------------------------- init
@@ -102,7 +118,6 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     """Match the intake files and write the run folder ``out`` (``quiet``: no progress)."""
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
-    from matcher.runfolder.writer import write_run_folder
     from scoring.config import load_config
     from scoring.intake.cohort import read_valid_cohort
     from scoring.intake.pair_sheets import read_pair_sheet
@@ -113,8 +128,12 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
     lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
     forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
+    writer = _warm("matcher.runfolder.writer")  # while the solver runs
     outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                         locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
+    writer.join()
+    from matcher.runfolder.writer import write_run_folder
+
     inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
     if locks:
         inputs["locks"] = Path(locks)

@@ -53,6 +53,15 @@ def test_validate_loads_no_solver_no_report_and_no_scoring_model() -> None:
     assert not loaded & {"sklearn", "ortools", "matplotlib", "jinja2", "icalendar"}, loaded
 
 
+def test_explain_from_the_intake_files_loads_no_solver_and_no_report() -> None:
+    mentee = (SAMPLE / "mentees.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[1]
+    code = (f"from cli.main import cli; cli(['explain', {str(SAMPLE / 'mentors.csv')!r}, "
+            f"{str(SAMPLE / 'mentees.csv')!r}, '--mentee', {mentee!r}])")
+    loaded = loaded_after(code)
+    assert "sklearn" in loaded  # it did score
+    assert not loaded & {"ortools", "matplotlib", "jinja2", "icalendar"}, loaded
+
+
 def test_a_command_help_loads_only_its_module() -> None:
     loaded = loaded_after("from cli.main import cli; cli(['match', '--help'])")
     assert not loaded & {"sklearn", "ortools", "matplotlib"}, loaded
