@@ -66,7 +66,7 @@ def run_blocked(cohort: Cohort, config: ProgramConfig, block_size: int) -> dict:
             "checksum": total, "eligible": eligible}
 
 
-def run_dense(cohort: Cohort, config: ProgramConfig, block_size: int) -> dict:
+def run_dense(cohort: Cohort, config: ProgramConfig) -> dict:
     started = time.perf_counter()
     features = build_features(cohort, config)
     built = time.perf_counter()
@@ -159,7 +159,7 @@ def child(mode: str, cohort_file: str, block_size: int, sample_mentees: int) -> 
     if mode == "blocked":
         result = run_blocked(cohort, config, block_size)
     elif mode == "dense":
-        result = run_dense(cohort, config, block_size)
+        result = run_dense(cohort, config)
     else:
         result = run_naive(cohort, config, sample_mentees)
     result.update(mode=mode, rss_before_mib=before, peak_rss_mib=peak_rss_mib())

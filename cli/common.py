@@ -1,10 +1,17 @@
-"""What every command shares: input errors become one paragraph and exit status 2."""
+"""What every command shares: input errors exit 2, as one paragraph or, with --json, as JSON.
+
+Without ``--json`` an error is ``Error: <paragraph>`` on stderr. With ``--json`` it is one
+JSON object on stdout, ``{"error": {"kind": ..., "message": ..., "problems": [...]}}``, so a
+script never parses prose; the exit status is the same either way (2).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable
-from typing import Any
+import json
+from collections.abc import Callable, Sequence
+from typing import IO, Any
 
 import click
 
@@ -15,9 +22,67 @@ EXIT_INPUT = 2
 
 
 class InputProblem(click.ClickException):
-    """A click error with exit status 2, printed as ``Error: <paragraph>`` on stderr."""
+    """A click error with exit status 2, printed as ``Error: <paragraph>`` on stderr.
+
+    ``problems`` are the row-by-row problems behind it, if any (listed in the JSON form).
+    """
 
     exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, problems: Sequence[object] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+def error_json(kind: str, message: str, problems: Sequence[object] = ()) -> str:
+    """The JSON form of an error (``problems``: dataclass records, e.g. intake problems)."""
+    rows = [dataclasses.asdict(p) if dataclasses.is_dataclass(p) and not isinstance(p, type)
+            else str(p) for p in problems]
+    return json.dumps({"error": {"kind": kind, "message": message, "problems": rows}},
+                      indent=2, ensure_ascii=False)
+
+
+class JsonError(click.ClickException):
+    """An error shown as JSON on stdout, with the exit status of the error it stands for."""
+
+    def __init__(self, kind: str, error: click.ClickException) -> None:
+        super().__init__(error.format_message())
+        self.kind = kind
+        # click declares exit_code per class; this one keeps the wrapped error's.
+        self.exit_code = error.exit_code  # type: ignore[misc]
+        self.problems: list[object] = getattr(error, "problems", [])
+
+    def show(self, file: IO[Any] | None = None) -> None:  # noqa: ARG002 (always stdout)
+        click.echo(error_json(self.kind, self.message, self.problems))
+
+
+class JsonErrorsCommand(click.Command):
+    """A command whose errors are JSON on stdout when its ``--json`` flag is given.
+
+    Covers both the option parsing (a bad value, a missing argument: kind ``usage``) and
+    the run (an :class:`InputProblem`: kind ``input``).
+    """
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        # Decided on the raw arguments: a usage error stops parsing before any flag is read.
+        wants_json = "--json" in args
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            if wants_json:
+                raise JsonError("usage", exc) from None
+            raise
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            if ctx.params.get("as_json") and not isinstance(exc, JsonError):
+                kind = "input" if isinstance(exc, InputProblem) else "usage"
+                raise JsonError(kind, exc) from None
+            raise
 
 
 def input_errors_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -28,23 +93,6 @@ def input_errors_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            raise InputProblem(str(exc)) from None
+            raise InputProblem(str(exc), getattr(exc, "problems", ())) from None
 
     return wrapper
-
-
-def config_path_for(mentors_path: str, config_option: str | None) -> str:
-    """The config to use: ``--config`` if given, else ``program.toml`` beside MENTORS.
-
-    Raises :class:`scoring.errors.InputError` with the fix when neither exists.
-    """
-    from pathlib import Path
-
-    if config_option:
-        return config_option
-    beside = Path(mentors_path).resolve().parent / "program.toml"
-    if beside.is_file():
-        return str(beside)
-    raise InputError(
-        f"No program config given and no program.toml beside {mentors_path}. Pass "
-        f"--config FILE, or write a starter config with `mentormatch init MENTORS MENTEES`.")

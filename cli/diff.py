@@ -6,11 +6,11 @@ import json
 
 import click
 
-from cli.common import input_errors_exit_2
-from matcher.runfolder.diff import diff_runs
+from cli.common import JsonErrorsCommand, input_errors_exit_2
+from matcher.jobs import diff_job
 
 
-@click.command("diff")
+@click.command("diff", cls=JsonErrorsCommand)
 @click.argument("run_a", type=click.Path(file_okay=False))
 @click.argument("run_b", type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
@@ -22,7 +22,7 @@ def diff_command(run_a: str, run_b: str, as_json: bool) -> None:
     Example (what a month-12 rematch changed):
       mentormatch diff runs/2027 runs/2028
     """
-    result = diff_runs(run_a, run_b)
+    result = diff_job(run_a, run_b)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from cli.common import input_errors_exit_2
-from scoring.errors import InputError
-from scoring.intake.starter_config import render_toml, starter_config
+from matcher.jobs import init_job
 
 
 @click.command("init")
@@ -26,14 +25,9 @@ def init(mentors: Path, mentees: Path, out: Path | None, force: bool) -> None:
     answer seen in a list question is added to its vocabulary. Read the file it writes,
     fix what it guessed wrong, then run `mentormatch validate`.
     """
-    out = out or mentors.parent / "program.toml"
-    if out.exists() and not force:
-        raise InputError(f"{out} already exists. Pass --force to overwrite it, or --out to "
-                         "write somewhere else.")
-    result = starter_config(mentors, mentees)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_toml(result, [mentors, mentees]), encoding="utf-8")
-    click.echo(f"Wrote {out}.")
+    written = init_job(mentors, mentees, out=out, force=force)
+    result = written.starter
+    click.echo(f"Wrote {written.path}.")
     for side in ("mentors", "mentees"):
         mapped = result.tables["columns"][side]
         click.echo(f"{side.capitalize()}: {len(mapped)} columns mapped.")

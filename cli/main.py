@@ -1,11 +1,68 @@
-"""The ``mentormatch`` command group; each subcommand lives in its own module."""
+"""The ``mentormatch`` command group; each subcommand lives in its own module, loaded lazily.
+
+The group knows its commands by name from :data:`COMMANDS` and imports a command's module
+only when that command runs (or shows its own ``--help``), so ``mentormatch --help`` does
+not import the scoring and solver stack.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
+#: name → ("module:function", summary). The summary is the first paragraph of the
+#: command's docstring, kept here so the group's --help lists commands without importing
+#: them; ``tests/test_cli.py`` checks the two stay equal.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("cli.init:init",
+             "Guess a config from the headers and answers of MENTORS and MENTEES."),
+    "validate": ("cli.validate:validate",
+                 "Check MENTORS and MENTEES and list every problem, errors first."),
+    "explain": ("cli.explain:explain_command",
+                "Explain compatibility scores for one mentee, from a run folder or the "
+                "intake files."),
+    "match": ("cli.match:match_command",
+              "Match MENTEES with mentor networks from MENTORS and write a run folder."),
+    "rematch": ("cli.rematch:rematch_command",
+                "Rematch at month 12: keep continuing pairs, replace ended ones, place "
+                "newcomers."),
+    "diff": ("cli.diff:diff_command",
+             "List the pairs kept, ended and new from run folder RUN_A to run folder RUN_B."),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+def load_command(name: str) -> click.Command:
+    """Import the module of command ``name`` and return its click command."""
+    module_name, _, attribute = COMMANDS[name][0].partition(":")
+    command = getattr(importlib.import_module(module_name), attribute)
+    assert isinstance(command, click.Command)
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they run, not when the group loads."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002 (click's)
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context,  # noqa: ARG002 (click's signature)
+                    cmd_name: str) -> click.Command | None:
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click's own listing, but from the summaries in COMMANDS: a stand-in command
+        # carrying the summary shortens it exactly as the real one would.
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+                for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="mentormatch")
 def cli() -> None:
     """Match mentees with mentor networks from your program's sign-up spreadsheets.
@@ -22,13 +79,5 @@ def cli() -> None:
     """
 
 
-# Subcommands live in their own modules, imported after the group exists.
-from cli.diff import diff_command  # noqa: E402
-from cli.explain import explain_command  # noqa: E402
-from cli.init import init  # noqa: E402
-from cli.match import match_command  # noqa: E402
-from cli.rematch import rematch_command  # noqa: E402
-from cli.validate import validate  # noqa: E402
-
-for _command in (init, validate, explain_command, match_command, rematch_command, diff_command):
-    cli.add_command(_command)
+if __name__ == "__main__":
+    cli()

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from cli.common import config_path_for, input_errors_exit_2
-from matcher.outputs.summary import summarise
-from matcher.pipeline import run_match
-from matcher.runfolder.writer import write_run_folder
-from scoring.config import OBJECTIVES, load_config
-from scoring.intake.cohort import read_valid_cohort
-from scoring.intake.pair_sheets import read_pair_sheet
+from cli.common import JsonErrorsCommand, input_errors_exit_2
+from matcher.jobs import match_job
+from scoring.config import OBJECTIVES
 
 
-@click.command("match")
+@click.command("match", cls=JsonErrorsCommand)
 @click.argument("mentors", type=click.Path(dir_okay=False))
 @click.argument("mentees", type=click.Path(dir_okay=False))
 @click.option("--config", "config_option", type=click.Path(dir_okay=False),
@@ -54,24 +49,13 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     reasons, mentor loads, first-meeting plans, calendars, report.html and run.json.
     Nothing is written when the input has errors: run `mentormatch validate` to list them.
     """
-    config_path = config_path_for(mentors, config_option)
-    config = load_config(config_path)
-    cohort = read_valid_cohort(mentors, mentees, config, action="matched")
-    lock_pairs = read_pair_sheet(locks, cohort, roles=True) if locks else ()
-    forbid_pairs = read_pair_sheet(forbid, cohort) if forbid else ()
-    outcome = run_match(cohort, config, objective=objective, network_size=network_size,
-                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
-    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
-    if locks:
-        inputs["locks"] = Path(locks)
-    if forbid:
-        inputs["forbid"] = Path(forbid)
-    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
-                              templates_dir=Path(templates) if templates else None)
-    summary = summarise(outcome)
+    result = match_job(mentors, mentees, config=config_option, objective=objective,
+                       network_size=network_size, locks=locks, forbid=forbid, out=out,
+                       force=force, templates=templates, quiet=quiet)
+    folder = result.folder
     if as_json:
-        click.echo(json.dumps({**summary.to_dict(), "run_folder": str(folder)}, indent=2))
+        click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder)}, indent=2))
         return
-    for line in summary.lines():
+    for line in result.summary.lines():
         click.echo(line)
     click.echo(f"Run folder: {folder}  (open {folder / 'report.html'})")

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 
 import click
 
-from cli.common import config_path_for, input_errors_exit_2
-from matcher.outputs.summary import summarise
-from matcher.rematch import run_rematch, write_rematch_folder
-from matcher.runfolder.reader import read_history
-from scoring.config import load_config
-from scoring.intake.cohort import read_valid_cohort
-from scoring.intake.feedback import read_feedback
+from cli.common import JsonErrorsCommand, input_errors_exit_2
+from matcher.jobs import rematch_job
 
 #: Notes printed on the terminal before pointing to rematch.json for the rest.
 SHOWN_NOTES = 10
 
 
-@click.command("rematch")
+@click.command("rematch", cls=JsonErrorsCommand)
 @click.argument("mentors", type=click.Path(dir_okay=False))
 @click.argument("mentees", type=click.Path(dir_okay=False))
 @click.option("--previous", required=True, type=click.Path(file_okay=False),
@@ -56,18 +50,9 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
     The run folder is the same as `match` writes, plus rematch.json (what ended and why)
     and rematch_flags.csv (mentees to talk with). Compare runs with `mentormatch diff`.
     """
-    config_path = config_path_for(mentors, config_option)
-    config = load_config(config_path)
-    history = read_history(previous)
-    sheet = read_feedback(feedback, config, previous_pairs=history.latest.pair_keys())
-    cohort = read_valid_cohort(mentors, mentees, config, action="rematched")
-    result = run_rematch(history, sheet, cohort, config, progress=not quiet)
-    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
-    folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
-                                  inputs=inputs, quiet=quiet)
-    summary = summarise(result.outcome)
-    changes = {"kept": len(result.kept), "ended": len(result.ended),
-               "new": len(result.new_pairs())}
+    job = rematch_job(mentors, mentees, previous=previous, feedback=feedback,
+                      config=config_option, out=out, force=force, quiet=quiet)
+    result, folder, summary, changes = job.rematch, job.folder, job.summary, job.changes()
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "changes": changes,
                                "flags": [asdict(f) for f in result.plan.flags],

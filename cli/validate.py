@@ -9,11 +9,9 @@ from pathlib import Path
 
 import click
 
-from cli.common import EXIT_INPUT, config_path_for, input_errors_exit_2
-from scoring.config import load_config
+from cli.common import EXIT_INPUT, JsonErrorsCommand, input_errors_exit_2
+from matcher.jobs import validate_job
 from scoring.errors import InputError
-from scoring.intake.cohort import read_cohort
-from scoring.intake.spreadsheet import checked_path
 from scoring.profiles import Cohort, Problem
 
 #: Characters JSON leaves raw when non-ASCII is kept (DEL and the C1 controls, one of
@@ -35,10 +33,15 @@ def summary_line(cohort: Cohort) -> str:
 
 
 def _json_report(cohort: Cohort | None, fatal: str | None) -> str:
-    """The report as JSON; values are kept whole, with every control character escaped."""
+    """The report as JSON; values are kept whole, with every control character escaped.
+
+    A file that cannot be read at all (``fatal``) is also given as the ``error`` object every
+    command prints with --json (:func:`cli.common.error_json`).
+    """
     def rows(problems: list[Problem]) -> list[dict]:
         return [dataclasses.asdict(p) for p in problems]
 
+    error = None if fatal is None else {"kind": "input", "message": fatal, "problems": []}
     text = json.dumps({
         "ok": fatal is None and cohort is not None and not cohort.errors,
         "fatal": fatal,
@@ -46,13 +49,14 @@ def _json_report(cohort: Cohort | None, fatal: str | None) -> str:
         "mentees": len(cohort.mentees) if cohort else 0,
         "errors": rows(cohort.errors) if cohort else [],
         "warnings": rows(cohort.warnings) if cohort else [],
+        **({"error": error} if error else {}),
     }, indent=2, ensure_ascii=False)
     # json escapes C0 controls itself; these can only occur inside strings, where a
     # \uXXXX escape means the same character.
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
-@click.command("validate")
+@click.command("validate", cls=JsonErrorsCommand)
 @click.argument("mentors", type=click.Path(path_type=Path))
 @click.argument("mentees", type=click.Path(path_type=Path))
 @click.option("--config", "config_option", type=click.Path(dir_okay=False),
@@ -67,10 +71,7 @@ def validate(mentors: Path, mentees: Path, config_option: str | None, as_json: b
     are fine), 2 when there are errors or a file cannot be read.
     """
     def read() -> Cohort:
-        checked_path(mentors)  # a mistyped file name matters more than a missing config
-        checked_path(mentees)
-        config = load_config(config_path_for(str(mentors), config_option))
-        return read_cohort(mentors, mentees, config)
+        return validate_job(mentors, mentees, config=config_option)
 
     if as_json:
         try:

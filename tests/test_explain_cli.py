@@ -147,3 +147,37 @@ def test_missing_config_exits_2(sample, tmp_path):
     result = run(tmp_path / "mentors.csv", folder / "mentees.csv",
                  "--mentee", cohort.mentees[0].id, "--config", folder / "program.toml")
     assert result.exit_code == 0, result.output
+
+
+def test_unknown_id_with_json_is_a_json_error_naming_the_closest_ids(sample):
+    folder, cohort, _ = sample
+    wanted = cohort.mentees[0].id.upper()
+    result = run(*files(folder), "--mentee", wanted, "--json")
+    assert result.exit_code == 2 and result.stderr == ""
+    error = json.loads(result.stdout)["error"]
+    assert error["kind"] == "input"
+    assert f"no mentee has the id {wanted!r}" in error["message"]
+    assert cohort.mentees[0].id in error["message"]
+
+
+def test_explain_job_returns_the_records_the_command_prints(sample):
+    from cli.explain import explain_lines
+    from matcher.jobs import explain_job
+    from scoring.explain import Comparison, PairExplanation, TopCandidates
+    from scoring.explain_text import format_breakdown, format_comparison, format_top
+
+    folder, cohort, config = sample
+    mentee = cohort.mentees[0]
+    top = explain_job(tuple(map(str, files(folder))), mentee.id, top=3)
+    assert isinstance(top.answer, TopCandidates) and top.mentee_name == mentee.name
+    assert explain_lines(top) == format_top(top.answer, mentee.name)
+    assert top.to_dict() == top_candidates(cohort, config, mentee.id, 3).to_dict()
+    b, c = [p.mentor_id for p in top.answer.candidates[:2]]
+    pair = explain_job(tuple(map(str, files(folder))), mentee.id, mentor_id=b)
+    assert isinstance(pair.answer, PairExplanation)
+    assert explain_lines(pair) == format_breakdown(pair.answer)
+    printed = run(*files(folder), "--mentee", mentee.id, "--mentor", b).output
+    assert printed == "\n".join(format_breakdown(pair.answer)) + "\n"
+    versus = explain_job(tuple(map(str, files(folder))), mentee.id, mentor_id=b, other_id=c)
+    assert isinstance(versus.answer, Comparison)
+    assert explain_lines(versus) == format_comparison(versus.answer)

@@ -76,8 +76,8 @@ def test_fairness_groups_under_five_are_suppressed():
     with pytest.raises(ConfigError, match=r"\[report\] min_group_size is 1"):
         config_from_dict({**CONFIG, "report": {"min_group_size": 1}})
     outcome, explanations = make_outcome()
-    outcome.config = replace(outcome.config, report=replace(outcome.config.report,
-                                                            min_group_size=1))
+    outcome = replace(outcome, config=replace(outcome.config, report=replace(
+        outcome.config.report, min_group_size=1)))
     by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
     shown = _section(render_report(outcome, by_pair, Templates()), "fairness")
     assert re.search(r"<td>Resident</td><td class=\"num\">2</td><td class=\"num\">1</td>",

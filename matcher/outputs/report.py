@@ -19,6 +19,7 @@ import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -214,7 +215,7 @@ def _load_bucket(capacity: int, assigned: int) -> str:
 
 # --- plots ---------------------------------------------------------------------------------
 
-def _style() -> dict[str, object]:
+def _style() -> dict[str, Any]:
     return {
         "svg.fonttype": "none", "svg.hashsalt": "mentormatch", "font.size": 10,
         "font.family": "sans-serif",
@@ -229,7 +230,9 @@ def _style() -> dict[str, object]:
 
 def _svg(draw, size: tuple[float, float], salt: str) -> str:
     """Draw with ``draw(ax)`` and return the figure as SVG text for inlining."""
-    with plt.rc_context({**_style(), "svg.hashsalt": f"mentormatch-{salt}"}):
+    # Typed Any: matplotlib types rc keys as a Literal of every setting name.
+    settings: Any = {**_style(), "svg.hashsalt": f"mentormatch-{salt}"}
+    with plt.rc_context(settings):
         figure, axes = plt.subplots(figsize=size, layout="constrained")
         try:
             draw(axes)

@@ -78,7 +78,7 @@ def write_xlsx(path: Path, tables: Sequence[Table], fixed_time: dt.datetime) -> 
         ExcelWriter(workbook, archive).write_data()
 
 
-def _text_length(value: Cell) -> int:
+def _text_length(value: object) -> int:
     return 0 if value is None else len(str(value))
 
 
@@ -124,7 +124,7 @@ class _StyledCells:
         self._number_style = number._style
         self._wrapped_style = wrapped._style
 
-    def __call__(self, value: Cell) -> object:
+    def __call__(self, value: object) -> object:
         if isinstance(value, float):
             style = self._number_style
         elif isinstance(value, str) and len(value) > WRAP_AT:

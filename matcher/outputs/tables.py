@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import Labels
 from matcher.outputs.privacy import WITHHELD, redact, sensitive_values
-from matcher.outputs.sheets import Table
+from matcher.outputs.sheets import Cell, Table
 from matcher.runfolder.layout import (
     EXPLANATIONS_COLUMNS,
     LOCKED_YES,
@@ -59,7 +59,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     read the file back; the readable label is in the plans.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    rows = []
+    rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
             rows.append([
@@ -76,7 +76,7 @@ def networks_table(outcome: MatchOutcome) -> Table:
     """A row per mentee of the cohort: primary, specialists, requested against got."""
     mentors = _mentors(outcome)
     networks = {n.mentee_id: n for n in outcome.networks}
-    rows = []
+    rows: list[list[Cell]] = []
     for mentee in outcome.cohort.mentees:
         network = networks.get(mentee.id)
         if network is None or network.primary is None:
@@ -100,7 +100,7 @@ def networks_table(outcome: MatchOutcome) -> Table:
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """A row per pair and score component: points, value, weight and evidence."""
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    rows = []
+    rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
             explanation = explanations[(p.mentee_id, p.mentor_id)]
@@ -148,7 +148,7 @@ def mentor_load_table(outcome: MatchOutcome) -> Table:
         for p in network.pairings:
             assigned[p.mentor_id] += 1
             who.setdefault(p.mentor_id, []).append(mentees[p.mentee_id].name)
-    rows = []
+    rows: list[list[Cell]] = []
     for mentor in outcome.cohort.mentors:
         count = assigned.get(mentor.id, 0)
         rows.append([mentor.id, mentor.name, ", ".join(mentor.roles), mentor.capacity, count,
@@ -163,7 +163,7 @@ def problems_table(outcome: MatchOutcome) -> Table:
     hidden_headers = {header for side in ("mentors", "mentees")
                       for header, field in config.columns(side).items() if field in sensitive}
     hidden_headers |= sensitive
-    rows = []
+    rows: list[list[Cell]] = []
     for problem in outcome.cohort.problems:
         value, message, fix = problem.value or "", problem.message, problem.fix
         if problem.column in hidden_headers and value:

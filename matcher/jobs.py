@@ -1,0 +1,275 @@
+"""What each command (and, later, each web page) does, callable from Python.
+
+One function per ``mentormatch`` command: it takes the request as typed arguments, does the
+work through the public functions of :mod:`scoring` and :mod:`matcher`, and returns a typed
+record; printing is the caller's. Problems with the input raise
+:class:`scoring.errors.InputError`, one paragraph naming the file and the fix.
+
+Each job imports its own stack inside the function: ``validate`` must not pay for the
+solver, matplotlib or OR-Tools, nor ``--help`` for any of it. This module sits on top of the
+layout and may import everything but :mod:`cli`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scoring.errors import InputError
+
+if TYPE_CHECKING:  # records named in signatures; imported for real inside each job
+    from matcher.audit import RunAudit
+    from matcher.outcome import MatchOutcome
+    from matcher.outputs.summary import MatchSummary
+    from matcher.rematch import RematchOutcome
+    from matcher.runfolder.diff import RunDiff
+    from scoring.explain import Comparison, PairExplanation, TopCandidates
+    from scoring.intake.starter_config import StarterConfig
+    from scoring.profiles import Cohort
+
+
+def config_path_for(mentors_path: str | Path, config_option: str | Path | None) -> str:
+    """The config to use: ``config_option`` if given, else ``program.toml`` beside MENTORS.
+
+    Raises :class:`scoring.errors.InputError` with the fix when neither exists.
+    """
+    if config_option:
+        return str(config_option)
+    beside = Path(mentors_path).resolve().parent / "program.toml"
+    if beside.is_file():
+        return str(beside)
+    raise InputError(
+        f"No program config given and no program.toml beside {mentors_path}. Pass "
+        f"--config FILE, or write a starter config with `mentormatch init MENTORS MENTEES`.")
+
+
+def _warm(module: str) -> threading.Thread:
+    """Import ``module`` in a background thread; join the thread before using the module.
+
+    The run-folder writer's stack (matplotlib, Jinja2, icalendar, openpyxl) takes about a
+    second to import; the solver spends its time in native code that releases the GIL, so
+    on a second core the imports cost no wall time. An import error surfaces again, in
+    the caller's thread, at the ordinary import after the join.
+    """
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
+                              name=f"import {module}")
+    thread.start()
+    return thread
+
+
+# ---------------------------------------------------------------------------------- init
+
+@dataclass(frozen=True)
+class InitResult:
+    """The starter config written and the file it went to."""
+
+    path: Path
+    starter: StarterConfig
+
+
+def init_job(mentors: Path, mentees: Path, *, out: Path | None = None,
+             force: bool = False) -> InitResult:
+    """Guess a config from the two intake files and write it (default: beside MENTORS)."""
+    from scoring.intake.starter_config import render_toml, starter_config
+
+    path = out or mentors.parent / "program.toml"
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists. Pass --force to overwrite it, or --out to "
+                         "write somewhere else.")
+    starter = starter_config(mentors, mentees)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_toml(starter, [mentors, mentees]), encoding="utf-8")
+    return InitResult(path=path, starter=starter)
+
+
+# ------------------------------------------------------------------------------ validate
+
+def validate_job(mentors: Path, mentees: Path, *, config: str | None = None) -> Cohort:
+    """Read both intake files; the cohort lists every error and warning, row by row."""
+    from scoring.config import load_config
+    from scoring.intake.cohort import read_cohort
+    from scoring.intake.spreadsheet import checked_path
+
+    checked_path(mentors)  # a mistyped file name matters more than a missing config
+    checked_path(mentees)
+    program = load_config(config_path_for(mentors, config))
+    return read_cohort(mentors, mentees, program)
+
+
+# --------------------------------------------------------------------------------- match
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What ``match`` (or ``rematch``) produced and where the run folder went."""
+
+    outcome: MatchOutcome
+    folder: Path
+    summary: MatchSummary
+
+
+def match_job(mentors: str, mentees: str, *, config: str | None = None,
+              objective: str | None = None, network_size: int | None = None,
+              locks: str | None = None, forbid: str | None = None,
+              out: str = "mentormatch-run", force: bool = False,
+              templates: str | None = None, quiet: bool = False) -> MatchResult:
+    """Match the intake files and write the run folder ``out`` (``quiet``: no progress)."""
+    from matcher.outputs.summary import summarise
+    from matcher.pipeline import run_match
+    from scoring.config import load_config
+    from scoring.intake.cohort import read_valid_cohort
+    from scoring.intake.pair_sheets import read_pair_sheet
+
+    config_path = config_path_for(mentors, config)
+    program = load_config(config_path)
+    cohort = read_valid_cohort(mentors, mentees, program, action="matched")
+    # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
+    lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
+    forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
+    writer = _warm("matcher.runfolder.writer")  # while the solver runs
+    outcome = run_match(cohort, program, objective=objective, network_size=network_size,
+                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
+    writer.join()
+    from matcher.runfolder.writer import write_run_folder
+
+    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
+    if locks:
+        inputs["locks"] = Path(locks)
+    if forbid:
+        inputs["forbid"] = Path(forbid)
+    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
+                              templates_dir=Path(templates) if templates else None)
+    return MatchResult(outcome=outcome, folder=folder, summary=summarise(outcome))
+
+
+# ------------------------------------------------------------------------------- rematch
+
+@dataclass(frozen=True)
+class RematchResult:
+    """What ``rematch`` produced: the new run, its folder, and what changed since."""
+
+    rematch: RematchOutcome
+    folder: Path
+    summary: MatchSummary
+
+    def changes(self) -> dict[str, int]:
+        """Pairs kept, ended and new since the previous run."""
+        return {"kept": len(self.rematch.kept), "ended": len(self.rematch.ended),
+                "new": len(self.rematch.new_pairs())}
+
+
+def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
+                config: str | None = None, out: str = "mentormatch-rematch",
+                force: bool = False, quiet: bool = False) -> RematchResult:
+    """Rematch at month 12 from the previous run folder, its feedback and updated intake."""
+    from matcher.outputs.summary import summarise
+    from matcher.rematch import run_rematch, write_rematch_folder
+    from matcher.runfolder.reader import read_history
+    from scoring.config import load_config
+    from scoring.intake.cohort import read_valid_cohort
+    from scoring.intake.feedback import read_feedback
+
+    config_path = config_path_for(mentors, config)
+    program = load_config(config_path)
+    history = read_history(previous)
+    sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
+    cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
+    result = run_rematch(history, sheet, cohort, program, progress=not quiet)
+    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
+    folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
+                                  inputs=inputs, quiet=quiet)
+    return RematchResult(rematch=result, folder=folder, summary=summarise(result.outcome))
+
+
+# ------------------------------------------------------------------------------- explain
+
+@dataclass(frozen=True)
+class ExplainResult:
+    """The answer of ``explain``: a run audit, one pair, a comparison or the top mentors.
+
+    ``run_dir`` is set for the run-folder form; ``mentee_name`` titles the top list.
+    """
+
+    answer: RunAudit | Comparison | PairExplanation | TopCandidates
+    run_dir: str | None = None
+    mentee_name: str = ""
+
+    def to_dict(self) -> dict:
+        return self.answer.to_dict()
+
+
+def _check_intake_id(wanted: str, known: list[str], side: str, path: str) -> None:
+    """Raise UnknownIdError suggesting the closest ids when ``wanted`` is not in ``known``."""
+    from scoring.explain import UnknownIdError, suggest_ids
+
+    if wanted not in set(known):
+        raise UnknownIdError(f"{path}: no {side} has the id {wanted!r}. "
+                             f"{suggest_ids(wanted, known)} Use the value of the {side}s' id "
+                             "column exactly as written there.")
+
+
+def explain_job(inputs: tuple[str, ...], mentee_id: str, *, mentor_id: str | None = None,
+                other_id: str | None = None, top: int = 5,
+                config: str | None = None) -> ExplainResult:
+    """Explain scores for one mentee, from a run folder (one input) or the intake files (two).
+
+    With ``mentor_id`` and ``other_id``: why that mentor and not the other; with
+    ``mentor_id`` alone: that pair's breakdown; else the ``top`` best mentors (or, from a run
+    folder, the mentee's network and the best mentors outside it).
+    """
+    if len(inputs) == 1:
+        return _explain_run(inputs[0], mentee_id, mentor_id, other_id, top, config)
+    if len(inputs) != 2:
+        raise InputError(f"explain takes a run folder or two intake files (MENTORS MENTEES); "
+                         f"got {len(inputs)} arguments.")
+    from scoring.config import load_config
+    from scoring.explain import compare, explain_pairs, top_candidates
+    from scoring.features import build_features
+    from scoring.intake.cohort import read_valid_cohort
+
+    mentors, mentees = inputs
+    if other_id and not mentor_id:
+        raise InputError("--vs compares two mentors: give the first with --mentor, e.g. "
+                         "--mentor B --vs C.")
+    program = load_config(config_path_for(mentors, config))
+    cohort = read_valid_cohort(mentors, mentees, program, action="explained")
+    _check_intake_id(mentee_id, [m.id for m in cohort.mentees], "mentee", mentees)
+    for wanted in (mentor_id, other_id):
+        if wanted:
+            _check_intake_id(wanted, [m.id for m in cohort.mentors], "mentor", mentors)
+    features = build_features(cohort, program)
+    if mentor_id and other_id:
+        return ExplainResult(compare(cohort, program, mentee_id, mentor_id, other_id, features))
+    if mentor_id:
+        return ExplainResult(
+            explain_pairs(cohort, program, [(mentee_id, mentor_id)], features)[0])
+    mentee_name = cohort.mentees[cohort.mentee_index()[mentee_id]].name
+    return ExplainResult(top_candidates(cohort, program, mentee_id, top, features),
+                         mentee_name=mentee_name)
+
+
+def _explain_run(run_dir: str, mentee_id: str, mentor_id: str | None, other_id: str | None,
+                 top: int, config: str | None) -> ExplainResult:
+    """The run-folder form of :func:`explain_job` (the audit checks its own ids)."""
+    from matcher.audit import explain_from_run, is_run_folder
+
+    if not is_run_folder(run_dir):
+        raise InputError(f"{run_dir}: not a run folder (no run.json in it). Give a folder "
+                         "`mentormatch match` wrote, or both intake files: "
+                         "mentormatch explain MENTORS MENTEES --mentee ID.")
+    if config:
+        raise InputError("--config is for the intake-file form; a run folder is audited "
+                         "with the config recorded in its run.json. Drop --config.")
+    audit = explain_from_run(run_dir, mentee_id, mentor_id, other_id, top=top)
+    return ExplainResult(audit, run_dir=run_dir)
+
+
+# ---------------------------------------------------------------------------------- diff
+
+def diff_job(run_a: str, run_b: str) -> RunDiff:
+    """The pairs kept, ended and new from run folder ``run_a`` to ``run_b``."""
+    from matcher.runfolder.diff import diff_runs
+
+    return diff_runs(run_a, run_b)
