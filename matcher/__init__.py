@@ -9,8 +9,11 @@ What this room holds:
 - :mod:`matcher.outputs`    plans, schedule, calendars, report, tables, sheets, privacy;
 - :mod:`matcher.runfolder`  the run folder: writer, reader, snapshot, history, diff;
 - :mod:`matcher.rematch`    month-12 rematch from feedback and the run history;
-- :mod:`matcher.audit`      "why B and not C?" answered from a run folder alone.
+- :mod:`matcher.audit`      "why B and not C?" answered from a run folder alone
+                            (:mod:`matcher.audit_text` words it for a terminal);
+- :mod:`matcher.jobs`       one function per command (match, rematch, explain, validate,
+                            init, diff): what the CLI and the service call.
 
 Data flows one way: scoring → solver → pipeline → outputs → runfolder; rematch and audit
-sit on top and may import all of it. Nothing here is imported by :mod:`scoring`.
+sit on top, and ``jobs`` on top of everything. Nothing here is imported by :mod:`scoring`.
 """

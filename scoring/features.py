@@ -126,8 +126,10 @@ def category_codes(left: Sequence[str], right: Sequence[str]) -> tuple[np.ndarra
     return encoded[0], encoded[1]
 
 
-def split_values(text: str, separators: Sequence[str]) -> tuple[str, ...]:
-    """A free-text cell holding several values (``"first-gen; rural"``), folded."""
+def folded_keys(text: str, separators: Sequence[str]) -> tuple[str, ...]:
+    """Comparison keys of a free-text cell holding several values (``"first-gen; rural"``):
+    split on the separators, folded, de-duplicated. (Intake's
+    :func:`~scoring.intake.normalise.split_values` reads answers; this compares them.)"""
     parts = [text]
     for sep in separators:
         parts = [piece for part in parts for piece in part.split(sep)]
@@ -188,10 +190,10 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
     # Sensitive attributes enter only for mentees who asked for the matching preference.
     gender = category_codes(_opted_in(mentees, "same_gender", [fold(m.gender) for m in mentees]),
                             [fold(m.gender) for m in mentors])
-    mentee_bg = [split_values(m.background, separators) if "shared_background" in m.preferences
+    mentee_bg = [folded_keys(m.background, separators) if "shared_background" in m.preferences
                  else () for m in mentees]
     background = _background_matrix(mentee_bg,
-                                     [split_values(m.background, separators) for m in mentors])
+                                     [folded_keys(m.background, separators) for m in mentors])
 
     return CohortFeatures(
         mentee_ids=tuple(m.id for m in mentees),

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from matcher.runfolder.layout import SNAPSHOT_FORMAT, SNAPSHOT_PATH
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
-from scoring.features import split_values
+from scoring.features import folded_keys
 from scoring.profiles import Cohort, Mentee, Mentor, Person
 from scoring.rules import institution_keys
 from scoring.text import fold
@@ -77,7 +77,7 @@ def _pseudonym(key: bytes, value: str) -> str:
 def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tuple[str, ...]:
     """What the scorer compares of a sensitive text value (equal keys = "same")."""
     if field_name == "background":
-        return split_values(value, config.separators)
+        return folded_keys(value, config.separators)
     if field_name == "institution":
         return tuple(institution_keys([value], config))
     return (fold(value),)

@@ -53,7 +53,7 @@ from scoring.intake.normalise import (
     split_values,
     unknown_value_issue,
 )
-from scoring.intake.spreadsheet import Table, is_workbook, read_table
+from scoring.intake.spreadsheet import SheetText, is_workbook, read_table
 from scoring.intake.validation import drop_duplicate_ids, resolve_exclusions
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
 from scoring.text import clean_cell, fold, quote
@@ -138,7 +138,7 @@ def _by_row(problems: list[Problem]) -> list[Problem]:
 
 
 def _read_tables(mentors_path: Path, mentees_path: Path,
-                 config: ProgramConfig) -> tuple[Table, Table]:
+                 config: ProgramConfig) -> tuple[SheetText, SheetText]:
     intake = config.intake
     same_file = mentors_path.exists() and mentees_path.exists() \
         and mentors_path.resolve() == mentees_path.resolve()
@@ -150,7 +150,7 @@ def _read_tables(mentors_path: Path, mentees_path: Path,
     return mentors, mentees
 
 
-def _first_header(table: Table, config: ProgramConfig, side: str) -> str | None:
+def _first_header(table: SheetText, config: ProgramConfig, side: str) -> str | None:
     """Header text of the column holding the id field (for problems about ids)."""
     id_field = config.program.id_field
     mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
@@ -177,7 +177,7 @@ def closest_header(name: str, headers: Sequence[str]) -> str | None:
     return best
 
 
-def _missing_column_problem(table: Table, side: str, missing: str) -> Problem:
+def _missing_column_problem(table: SheetText, side: str, missing: str) -> Problem:
     """An error naming the missing field, the headers found and, if one is alike, the
     closest header."""
     found = ", ".join(quote(h) for h in table.headers)
@@ -250,7 +250,7 @@ class _Row:
         return (columns[0][0] if columns else None), ""
 
 
-def _read_side(table: Table, side: str, config: ProgramConfig,
+def _read_side(table: SheetText, side: str, config: ProgramConfig,
                on: Any) -> tuple[list[Any], list[Problem], str | None]:
     """Records and problems for one side, plus the exclusion column's header."""
     mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])

@@ -37,7 +37,7 @@ from scoring.intake.normalise import (
     normalise_id,
     unknown_value_issue,
 )
-from scoring.intake.spreadsheet import Table, read_table
+from scoring.intake.spreadsheet import SheetText, read_table
 from scoring.profiles import Problem
 from scoring.text import clean_cell, fold
 
@@ -126,7 +126,7 @@ def read_feedback(path: str | Path, config: ProgramConfig, *,
                          warnings=tuple(table.notes) + tuple(reader.warnings))
 
 
-def _missing_columns_message(table: Table, missing: list[str], config: ProgramConfig) -> str:
+def _missing_columns_message(table: SheetText, missing: list[str], config: ProgramConfig) -> str:
     found = ", ".join(repr(h) for h in table.headers)
     headers = {canonical: header for header, canonical in config.columns("feedback").items()}
     defaults = {name: headers.get(name, name) for name in missing}
@@ -148,7 +148,7 @@ def _errors_message(label: str, errors: list[Problem]) -> str:
 class _RowReader:
     """Turns the rows of one feedback table into records, collecting problems."""
 
-    def __init__(self, table: Table, mapping: dict[int, str], config: ProgramConfig,
+    def __init__(self, table: SheetText, mapping: dict[int, str], config: ProgramConfig,
                  previous_pairs: Collection[tuple[str, str]]) -> None:
         self.table = table
         self.columns = {name: i for i, name in sorted(mapping.items(), reverse=True)}

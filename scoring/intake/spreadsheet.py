@@ -46,7 +46,7 @@ _EXCEL_SEP_LINE = re.compile(r'\A"?sep=([,;\t|: ])"?[ \t]*(?:\r\n|\n|\r)', re.IG
 
 
 @dataclass(frozen=True)
-class Table:
+class SheetText:
     """A sheet as text: ``rows`` pairs each spreadsheet row number (header = 1) with its cells.
 
     ``label`` names the source in problems (``mentors.csv`` or ``cohort.xlsx, sheet 'Mentors'``);
@@ -79,8 +79,8 @@ def is_workbook(path: str | Path) -> bool:
 
 
 def read_table(path: str | Path, sheet: str | None = None, *, required_sheet: bool = False,
-               label: str | None = None) -> Table:
-    """Read ``path`` into a :class:`Table`.
+               label: str | None = None) -> SheetText:
+    """Read ``path`` into a :class:`SheetText`.
 
     For a workbook, ``sheet`` is matched case-insensitively. With ``required_sheet`` a
     missing sheet is an error listing the sheets that exist; without it a missing sheet
@@ -325,7 +325,7 @@ def _parser_error_message(error: str, label: str) -> str:
             "without quotes; put that answer in double quotes, or export the file again.")
 
 
-def _table_from_grid(grid: list[list[str]], label: str, notes: list[Problem]) -> Table:
+def _table_from_grid(grid: list[list[str]], label: str, notes: list[Problem]) -> SheetText:
     """Header from the first row, blank rows dropped, every row padded to the header width."""
     if not grid or not any(cell.strip() for cell in grid[0]):
         raise IntakeError(f"{label}: the first row must hold the column headers but it is "
@@ -346,4 +346,4 @@ def _table_from_grid(grid: list[list[str]], label: str, notes: list[Problem]) ->
     if not rows:
         raise IntakeError(f"{label}: the file has a header row but no rows of answers. Export "
                           "the sheet again once people have signed up.")
-    return Table(label=label, headers=headers, rows=rows, notes=notes)
+    return SheetText(label=label, headers=headers, rows=rows, notes=notes)

@@ -23,7 +23,7 @@ import tomli_w
 from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS, Vocabulary
 from scoring.intake.cohort import SIDE_FIELDS
 from scoring.intake.normalise import is_blank, split_values
-from scoring.intake.spreadsheet import Table, read_table, sheet_names
+from scoring.intake.spreadsheet import SheetText, read_table, sheet_names
 from scoring.text import clean_cell, fold
 
 #: Fields that hold sensitive attributes (DEFAULTS ``[sensitive]``): mapped cautiously.
@@ -155,7 +155,7 @@ def _seed_vocabulary(name: str, answers: Sequence[str]) -> dict[str, list[str]]:
     return table
 
 
-def _distinct_answers(table: Table, column: str, multi: bool,
+def _distinct_answers(table: SheetText, column: str, multi: bool,
                       separators: Sequence[str]) -> list[str]:
     """Distinct non-blank answers of one column, in first-seen order."""
     position = table.headers.index(column)
