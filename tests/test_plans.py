@@ -40,7 +40,7 @@ def test_primary_plan_has_the_five_meetings_of_the_year_in_order():
     plan = _plans()[("ana@uni.example", "ada@uni.example")]
     assert [m.month for m in plan.meetings] == [1, 3, 6, 9, 12]
     assert [m.date.isoformat() for m in plan.meetings] == [
-        "2025-09-01", "2025-11-01", "2026-02-01", "2026-05-01", "2026-08-01"]
+        "2025-09-01", "2025-11-03", "2026-02-02", "2026-05-01", "2026-08-03"]  # working days
     assert plan.first_meeting.title == "Initial meeting and goal setting"
     assert plan.check_ins.startswith("Between meetings")
 

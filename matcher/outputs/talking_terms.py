@@ -1,0 +1,71 @@
+"""Words two people share that say something about *them*: weighted against the whole cohort.
+
+A plan's talking points quote words the mentee's goals and the mentor's expertise share.
+Words that most participants wrote ("clinical", "work", "radiation oncology" in an oncology
+program) say nothing about the pair, so a term is quoted only when few participants used it:
+at most :data:`MOST_SHARE` of everyone's texts (goals and expertise alike), and never fewer
+than the two people themselves. Of the terms left, the rarest across the cohort come first
+(inverse document frequency), then the heavier in both texts; a word already inside a
+quoted phrase ("grant" in "grant writing") is not quoted again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from scoring.features import CohortFeatures, expertise_text, text_vectors
+from scoring.profiles import Cohort
+
+#: A term written by more than this share of all participants is not distinctive.
+MOST_SHARE = 0.1
+#: Terms a talking point quotes at most.
+TERMS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class DistinctiveTerms:
+    """The cohort's TF-IDF rows and, per term, whether it is rare enough to quote."""
+
+    terms: np.ndarray  # term text by column
+    goals: sparse.csr_matrix  # mentees x terms
+    expertise: sparse.csr_matrix  # mentors x terms
+    people: np.ndarray  # per term: how many participants' texts hold it
+    distinctive: np.ndarray  # per term: bool
+
+    @classmethod
+    def of(cls, cohort: Cohort, features: CohortFeatures | None = None) -> DistinctiveTerms:
+        """From the match's features (the same TF-IDF model), or fitted on ``cohort``."""
+        if features is not None:
+            terms, goals, expertise = (features.terms, features.goal_vectors,
+                                       features.expertise_vectors)
+        else:
+            terms, goals, expertise = text_vectors([m.goals for m in cohort.mentees],
+                                                   [expertise_text(m) for m in cohort.mentors])
+        goals, expertise = sparse.csr_matrix(goals), sparse.csr_matrix(expertise)
+        people = (np.asarray((goals != 0).sum(axis=0)).ravel()
+                  + np.asarray((expertise != 0).sum(axis=0)).ravel())
+        total = goals.shape[0] + expertise.shape[0]
+        limit = max(2.0, MOST_SHARE * total)
+        return cls(terms=np.asarray(terms, dtype=object), goals=goals, expertise=expertise,
+                   people=people, distinctive=people <= limit)
+
+    def shared(self, mentee: int, mentor: int, limit: int = TERMS_SHOWN) -> tuple[str, ...]:
+        """Up to ``limit`` distinctive terms of mentee row ``mentee`` and mentor row
+        ``mentor``, rarest first."""
+        goal_row, mentor_row = self.goals.getrow(mentee), self.expertise.getrow(mentor)
+        weight = dict(zip(mentor_row.indices.tolist(), mentor_row.data.tolist(), strict=True))
+        candidates = [(int(self.people[c]), -w * weight[c], str(self.terms[c]))
+                      for c, w in zip(goal_row.indices.tolist(), goal_row.data.tolist(),
+                                      strict=True)
+                      if c in weight and self.distinctive[c]]
+        chosen: list[str] = []
+        for _, _, term in sorted(candidates):
+            if any(term in kept.split() or kept in term.split() for kept in chosen):
+                continue
+            chosen.append(term)
+            if len(chosen) == limit:
+                break
+        return tuple(chosen)
