@@ -129,24 +129,28 @@ def rfc_problems(data: bytes) -> list[str]:
     if len(set(uids)) != len(uids):
         problems.append("UIDs repeat")
     for event in events:
-        for name in ("UID", "DTSTAMP", "DTSTART", "SUMMARY"):
-            if name not in event:
-                problems.append(f"VEVENT without {name}")
-        if "DTEND" in event and event.decoded("DTEND") <= event.decoded("DTSTART"):
-            problems.append("DTEND not after DTSTART")
-        attendees = event.get("ATTENDEE", [])
-        attendees = attendees if isinstance(attendees, list) else [attendees]
-        if method in ("PUBLISH", "REQUEST") and "ORGANIZER" not in event:
-            problems.append(f"METHOD:{method} without ORGANIZER")
-        if method == "PUBLISH" and attendees:
-            problems.append("METHOD:PUBLISH with ATTENDEE")
-        if method == "REQUEST":
-            if not attendees:
-                problems.append("METHOD:REQUEST without ATTENDEE")
-            if "SEQUENCE" not in event:
-                problems.append("METHOD:REQUEST without SEQUENCE")
-        if not method and (attendees or "ORGANIZER" in event):
-            problems.append("attendees or organizer without an iTIP METHOD")
+        problems += _event_problems(event, method)
+    return problems
+
+
+def _event_problems(event: icalendar.Event, method: str) -> list[str]:
+    """One VEVENT against RFC 5545's required properties and the METHOD's restrictions."""
+    problems = [f"VEVENT without {name}" for name in ("UID", "DTSTAMP", "DTSTART", "SUMMARY")
+                if name not in event]
+    if "DTEND" in event and event.decoded("DTEND") <= event.decoded("DTSTART"):
+        problems.append("DTEND not after DTSTART")
+    attendees = event.get("ATTENDEE", [])
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    if method in ("PUBLISH", "REQUEST") and "ORGANIZER" not in event:
+        problems.append(f"METHOD:{method} without ORGANIZER")
+    if method == "PUBLISH" and attendees:
+        problems.append("METHOD:PUBLISH with ATTENDEE")
+    if method == "REQUEST" and not attendees:
+        problems.append("METHOD:REQUEST without ATTENDEE")
+    if method == "REQUEST" and "SEQUENCE" not in event:
+        problems.append("METHOD:REQUEST without SEQUENCE")
+    if not method and (attendees or "ORGANIZER" in event):
+        problems.append("attendees or organizer without an iTIP METHOD")
     return problems
 
 

@@ -32,8 +32,8 @@ from matcher.outputs.schedule import (
     specialist_schedule,
     working_day,
 )
-from matcher.outputs.talking_terms import DistinctiveTerms
 from matcher.outputs.schedule import working_hours as program_working_hours
+from matcher.outputs.talking_terms import DistinctiveTerms
 from matcher.runfolder.layout import REASONS_SHOWN
 from scoring.config import ProgramConfig, Vocabulary
 from scoring.explain import PairExplanation

@@ -66,11 +66,12 @@ class AuditTable:
 
 def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], PairExplanation],
                   templates: Templates, notes: tuple[str, ...] = (),
-                  sections: Sequence[Table] = ()) -> str:
+                  sections: Sequence[Table] = (), opening: Sequence[Table] = ()) -> str:
     """The complete report.html text for one match outcome.
 
     ``sections`` are tables a caller adds at the end of the page, each under its name
-    (a rematch adds "Rematch flags"); their cells are escaped like everything else.
+    (a rematch adds "Rematch flags"), ``opening`` tables before the summary (a rematch's
+    changes since the previous cycle); their cells are escaped like everything else.
     """
     cohort, config = outcome.cohort, outcome.config
     mentees = {m.id: m for m in cohort.mentees}
@@ -127,6 +128,7 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         audits=[_audit(outcome, f, labels, min_group) for f in audit_fields],
         min_group=min_group,
         sections=tuple(sections),
+        opening=tuple(opening),
     )
 
 

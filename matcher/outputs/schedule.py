@@ -64,7 +64,7 @@ def working_day(day: dt.date, holidays: frozenset[dt.date] | tuple[dt.date, ...]
         return all(is_working_day(candidate + dt.timedelta(days=shift), holidays)
                    for shift in (0, *also))
 
-    for distance in range(0, 62):
+    for distance in range(62):
         for step in (distance, -distance) if distance else (0,):
             candidate = day + dt.timedelta(days=step)
             if distance > 31 or candidate.month == day.month:
