@@ -65,7 +65,8 @@ REASONS_SHOWN = 3
 #: The pairings.csv columns the reader reads back.
 MENTEE_ID, MENTOR_ID, ROLE, COVERS, SCORE, LOCKED = (
     "mentee_id", "mentor_id", "role", "covers", "score", "locked")
-PAIRINGS_COLUMNS = (MENTEE_ID, "mentee_name", MENTOR_ID, "mentor_name", ROLE, COVERS, SCORE,
+MENTEE_NAME, MENTOR_NAME = "mentee_name", "mentor_name"
+PAIRINGS_COLUMNS = (MENTEE_ID, MENTEE_NAME, MENTOR_ID, MENTOR_NAME, ROLE, COVERS, SCORE,
                     LOCKED, *(f"reason_{i}" for i in range(1, REASONS_SHOWN + 1)))
 NETWORKS_COLUMNS = ("mentee_id", "mentee_name", "status", "primary_id", "primary_name",
                     "primary_score", "specialists", "requested", "got", "note")
