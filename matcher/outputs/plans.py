@@ -264,7 +264,8 @@ def build_plans(outcome: MatchOutcome,
     for network in outcome.networks:
         for pairing in network.pairings:
             key = (pairing.mentee_id, pairing.mentor_id)
-            terms = program.terms.shared(rows[0][key[0]], rows[1][key[1]]) \
+            terms = program.terms.shared(rows[0][key[0]], rows[1][key[1]],
+                                         mentees[key[0]].goals) \
                 if program.terms is not None else ()
             plans.append(_plan(program, network, pairing, mentees[key[0]], mentors[key[1]],
                                explanations[key], stems[key], mentors, terms))

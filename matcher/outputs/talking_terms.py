@@ -6,11 +6,13 @@ program) say nothing about the pair, so a term is quoted only when few participa
 at most :data:`MOST_SHARE` of everyone's texts (goals and expertise alike), and never fewer
 than the two people themselves. Of the terms left, the rarest across the cohort come first
 (inverse document frequency), then the heavier in both texts; a word already inside a
-quoted phrase ("grant" in "grant writing") is not quoted again.
+quoted phrase ("grant" in "grant writing") is not quoted again, and a phrase is quoted only
+as the mentee wrote it (TF-IDF joins "writing and publishing" into "writing publishing").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,8 @@ from scoring.profiles import Cohort
 MOST_SHARE = 0.1
 #: Terms a talking point quotes at most.
 TERMS_SHOWN = 3
+#: Words as scikit-learn's default token pattern reads them.
+_WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
 @dataclass(frozen=True)
@@ -52,15 +56,18 @@ class DistinctiveTerms:
         return cls(terms=np.asarray(terms, dtype=object), goals=goals, expertise=expertise,
                    people=people, distinctive=people <= limit)
 
-    def shared(self, mentee: int, mentor: int, limit: int = TERMS_SHOWN) -> tuple[str, ...]:
-        """Up to ``limit`` distinctive terms of mentee row ``mentee`` and mentor row
-        ``mentor``, rarest first."""
+    def shared(self, mentee: int, mentor: int, goals: str,
+               limit: int = TERMS_SHOWN) -> tuple[str, ...]:
+        """Up to ``limit`` distinctive terms of mentee row ``mentee`` (whose goals text is
+        ``goals``) and mentor row ``mentor``, rarest first."""
+        written = " ".join(_WORD.findall(goals.lower()))
         goal_row, mentor_row = self.goals.getrow(mentee), self.expertise.getrow(mentor)
         weight = dict(zip(mentor_row.indices.tolist(), mentor_row.data.tolist(), strict=True))
         candidates = [(int(self.people[c]), -w * weight[c], str(self.terms[c]))
                       for c, w in zip(goal_row.indices.tolist(), goal_row.data.tolist(),
                                       strict=True)
-                      if c in weight and self.distinctive[c]]
+                      if c in weight and self.distinctive[c]
+                      and f" {self.terms[c]} " in f" {written} "]
         chosen: list[str] = []
         for _, _, term in sorted(candidates):
             if any(term in kept.split() or kept in term.split() for kept in chosen):
