@@ -5,9 +5,11 @@ Words that most participants wrote ("clinical", "work", "radiation oncology" in 
 program) say nothing about the pair, so a term is quoted only when few participants used it:
 at most :data:`MOST_SHARE` of everyone's texts (goals and expertise alike), and never fewer
 than the two people themselves. Of the terms left, the rarest across the cohort come first
-(inverse document frequency), then the heavier in both texts; a word already inside a
-quoted phrase ("grant" in "grant writing") is not quoted again, and a phrase is quoted only
-as the mentee wrote it (TF-IDF joins "writing and publishing" into "writing publishing").
+(inverse document frequency), then phrases made of rare words only ("stereotactic
+radiosurgery" before "career stereotactic"), then the longer, then the heavier in both
+texts; a term sharing a word with one already quoted ("radiosurgery") is not quoted again,
+and a phrase is quoted only as the mentee wrote it (TF-IDF joins "writing and publishing"
+into "writing publishing").
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class DistinctiveTerms:
     expertise: sparse.csr_matrix  # mentors x terms
     people: np.ndarray  # per term: how many participants' texts hold it
     distinctive: np.ndarray  # per term: bool
+    common_words: frozenset[str] = frozenset()  # single words that are not distinctive
 
     @classmethod
     def of(cls, cohort: Cohort, features: CohortFeatures | None = None) -> DistinctiveTerms:
@@ -53,8 +56,12 @@ class DistinctiveTerms:
                   + np.asarray((expertise != 0).sum(axis=0)).ravel())
         total = goals.shape[0] + expertise.shape[0]
         limit = max(2.0, MOST_SHARE * total)
-        return cls(terms=np.asarray(terms, dtype=object), goals=goals, expertise=expertise,
-                   people=people, distinctive=people <= limit)
+        terms = np.asarray(terms, dtype=object)
+        distinctive = people <= limit
+        common = frozenset(str(t) for t, rare in zip(terms, distinctive, strict=True)
+                           if not rare and " " not in str(t))
+        return cls(terms=terms, goals=goals, expertise=expertise, people=people,
+                   distinctive=distinctive, common_words=common)
 
     def shared(self, mentee: int, mentor: int, goals: str,
                limit: int = TERMS_SHOWN) -> tuple[str, ...]:
@@ -63,14 +70,18 @@ class DistinctiveTerms:
         written = " ".join(_WORD.findall(goals.lower()))
         goal_row, mentor_row = self.goals.getrow(mentee), self.expertise.getrow(mentor)
         weight = dict(zip(mentor_row.indices.tolist(), mentor_row.data.tolist(), strict=True))
-        candidates = [(int(self.people[c]), -w * weight[c], str(self.terms[c]))
-                      for c, w in zip(goal_row.indices.tolist(), goal_row.data.tolist(),
-                                      strict=True)
-                      if c in weight and self.distinctive[c]
-                      and f" {self.terms[c]} " in f" {written} "]
+        candidates = []
+        for column, goal_weight in zip(goal_row.indices.tolist(), goal_row.data.tolist(),
+                                       strict=True):
+            term = str(self.terms[column])
+            if column in weight and self.distinctive[column] and f" {term} " in f" {written} ":
+                words = term.split()
+                candidates.append((int(self.people[column]),
+                                   any(w in self.common_words for w in words), -len(words),
+                                   -goal_weight * weight[column], term))
         chosen: list[str] = []
-        for _, _, term in sorted(candidates):
-            if any(term in kept.split() or kept in term.split() for kept in chosen):
+        for *_, term in sorted(candidates):
+            if any(set(term.split()) & set(kept.split()) for kept in chosen):
                 continue
             chosen.append(term)
             if len(chosen) == limit:
