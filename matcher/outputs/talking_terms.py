@@ -68,11 +68,10 @@ class DistinctiveTerms:
         """Up to ``limit`` distinctive terms of mentee row ``mentee`` (whose goals text is
         ``goals``) and mentor row ``mentor``, rarest first."""
         written = " ".join(_WORD.findall(goals.lower()))
-        goal_row, mentor_row = self.goals.getrow(mentee), self.expertise.getrow(mentor)
-        weight = dict(zip(mentor_row.indices.tolist(), mentor_row.data.tolist(), strict=True))
+        goal_columns, goal_weights = _row(self.goals, mentee)
+        weight = dict(zip(*_row(self.expertise, mentor), strict=True))
         candidates = []
-        for column, goal_weight in zip(goal_row.indices.tolist(), goal_row.data.tolist(),
-                                       strict=True):
+        for column, goal_weight in zip(goal_columns, goal_weights, strict=True):
             term = str(self.terms[column])
             if column in weight and self.distinctive[column] and f" {term} " in f" {written} ":
                 words = term.split()
@@ -87,3 +86,10 @@ class DistinctiveTerms:
             if len(chosen) == limit:
                 break
         return tuple(chosen)
+
+
+def _row(matrix: sparse.csr_matrix, row: int) -> tuple[list[int], list[float]]:
+    """Columns and values of one CSR row, read from its arrays (``getrow`` builds a matrix
+    per call, which a run with thousands of pairs would pay for twice per pair)."""
+    begin, end = matrix.indptr[row], matrix.indptr[row + 1]
+    return matrix.indices[begin:end].tolist(), matrix.data[begin:end].tolist()
