@@ -334,8 +334,8 @@ def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
     progress.update(task, completed=len(plans))
 
 
-def _introductions_csv(plans: list[PairPlan], templates: Templates, *,
-                       calendars: bool) -> bytes:
+def _introductions_csv(plans: list[PairPlan], templates: Templates, *
+                       calendars: bool = True) -> bytes:
     """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair; the
     attachment column names the plan and, when written, the calendar, separated by
     :data:`~.layout.ATTACHMENT_SEPARATOR`. A continuing pair's e-mail says so (the
