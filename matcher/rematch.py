@@ -354,7 +354,7 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
         report_sections=[Table("Rematch flags", ("Mentee", "Id", "Flag", "What to do"),
                                [(names.get(f.mentee_id, ""), f.mentee_id, f.kind, f.message)
                                 for f in flags])],
-        report_opening=[Table("Since the previous cycle", ("Change", "Pairs", "Reasons"),
+        report_opening=[Table("Since the previous cycle", ("Change", "Count", "Reasons"),
                               changes.rows())],
         cycle=cycle_context(result, history, feedback))
 

@@ -334,7 +334,7 @@ def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
     progress.update(task, completed=len(plans))
 
 
-def _introductions_csv(plans: list[PairPlan], templates: Templates, *
+def _introductions_csv(plans: list[PairPlan], templates: Templates, *,
                        calendars: bool = True) -> bytes:
     """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair; the
     attachment column names the plan and, when written, the calendar, separated by
