@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import asdict
 
@@ -26,13 +27,17 @@ SHOWN_NOTES = 10
               help="Program config (TOML). Default: program.toml beside MENTORS.")
 @click.option("--out", type=click.Path(file_okay=False), default="mentormatch-rematch",
               show_default=True, help="Run folder to write (refused if it exists, see --force).")
+@click.option("--start-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First day of the new cycle (YYYY-MM-DD); plans and calendars are dated "
+                   "from it. Default: [program] start_date when later than the previous "
+                   "run's, else twelve months after the previous run's start.")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
 @input_errors_exit_2
 def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
-                    config_option: str | None, out: str, force: bool, quiet: bool,
-                    as_json: bool) -> None:
+                    config_option: str | None, out: str, start_date: dt.datetime | None,
+                    force: bool, quiet: bool, as_json: bool) -> None:
     """Rematch at month 12: keep continuing pairs, replace ended ones, place newcomers.
 
     MENTORS and MENTEES are this cycle's updated intake files (people may have joined or
@@ -51,10 +56,15 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
     and rematch_flags.csv (mentees to talk with). Compare runs with `mentormatch diff`.
     """
     job = rematch_job(mentors, mentees, previous=previous, feedback=feedback,
-                      config=config_option, out=out, force=force, quiet=quiet)
+                      config=config_option, out=out, force=force, quiet=quiet,
+                      start_date=start_date.date() if start_date else None)
     result, folder, summary, changes = job.rematch, job.folder, job.summary, job.changes()
+    reasons = job.reasons.rows() if job.reasons else []
+    start = result.outcome.config.program.start_date
     if as_json:
         click.echo(json.dumps({**summary.to_dict(), "changes": changes,
+                               "start_date": start.isoformat() if start else None,
+                               "reasons": {name.lower(): text for name, _, text in reasons},
                                "flags": [asdict(f) for f in result.plan.flags],
                                "warnings": list(result.plan.warnings),
                                "run_folder": str(folder)}, indent=2))
@@ -63,6 +73,13 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
         click.echo(line)
     click.echo(f"Since {previous}: {changes['kept']} pairs kept, {changes['ended']} ended, "
                f"{changes['new']} new (details: mentormatch diff {previous} {folder}).")
+    for name, count, text in reasons:
+        if count:
+            click.echo(f"  {name} {count}: {text}")
+    if start:
+        click.echo(f"New cycle starts {start.isoformat()}: plans and calendars are dated from "
+                   "it; continuing pairs get a year-2 plan, ended pairs a thank-you note "
+                   f"({folder / 'closures.csv'}).")
     for warning in result.plan.warnings[:SHOWN_NOTES]:
         click.echo(f"Note: {warning}")
     if len(result.plan.warnings) > SHOWN_NOTES:

@@ -12,6 +12,7 @@ layout and may import everything but :mod:`cli`.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import threading
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # records named in signatures; imported for real inside each 
     from matcher.audit import RunAudit
     from matcher.outcome import MatchOutcome
     from matcher.outputs.summary import MatchSummary
-    from matcher.rematch import RematchOutcome
+    from matcher.rematch import ChangeReasons, RematchOutcome
     from matcher.runfolder.diff import RunDiff
     from scoring.explain import Comparison, PairExplanation, TopCandidates
     from scoring.intake.starter_config import StarterConfig
@@ -153,6 +154,7 @@ class RematchResult:
     rematch: RematchOutcome
     folder: Path
     summary: MatchSummary
+    reasons: ChangeReasons | None = None  # kept / ended / new / flagged, by reason
 
     def changes(self) -> dict[str, int]:
         """Pairs kept, ended and new since the previous run."""
@@ -162,10 +164,13 @@ class RematchResult:
 
 def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
                 config: str | None = None, out: str = "mentormatch-rematch",
-                force: bool = False, quiet: bool = False) -> RematchResult:
-    """Rematch at month 12 from the previous run folder, its feedback and updated intake."""
+                force: bool = False, quiet: bool = False,
+                start_date: dt.date | None = None) -> RematchResult:
+    """Rematch at month 12 from the previous run folder, its feedback and updated intake;
+    the new cycle starts on ``start_date`` (default:
+    :func:`matcher.rematch.next_cycle_start`)."""
     from matcher.outputs.summary import summarise
-    from matcher.rematch import run_rematch, write_rematch_folder
+    from matcher.rematch import change_reasons, run_rematch, write_rematch_folder
     from matcher.runfolder.reader import read_history
     from scoring.config import load_config
     from scoring.intake.cohort import read_valid_cohort
@@ -176,11 +181,13 @@ def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
     history = read_history(previous)
     sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
     cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
-    result = run_rematch(history, sheet, cohort, program, progress=not quiet)
+    result = run_rematch(history, sheet, cohort, program, progress=not quiet,
+                         start_date=start_date)
     inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
     folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
                                   inputs=inputs, quiet=quiet)
-    return RematchResult(rematch=result, folder=folder, summary=summarise(result.outcome))
+    return RematchResult(rematch=result, folder=folder, summary=summarise(result.outcome),
+                         reasons=change_reasons(result, history, sheet))
 
 
 # ------------------------------------------------------------------------------- explain

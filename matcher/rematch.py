@@ -20,11 +20,19 @@ The rules a coordinator relies on (also in the README: "Rematch at month 12"):
   ``hold_jumpers = true`` they get no new mentor (only pairs agreed to continue stay);
 * locks beyond a mentor's capacity are an :class:`~scoring.errors.InputError` naming the
   mentor and the pairs, never a silent drop.
+
+The new cycle is a real next year (:func:`next_cycle_start`): its start date is
+``--start-date``, else the config's when it is later than the previous run's, else twelve
+months after the previous run's; plans and calendars are dated in it. Continuing pairs get a
+year-2 plan and a "your mentoring continues" e-mail, new pairs an introduction, and each side
+of an ended pair a thank-you and closure note (:func:`cycle_context`); the report opens with
+the kept / ended / new / flagged counts and their reasons (:func:`change_reasons`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 from collections import Counter, defaultdict
@@ -32,8 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from dateutil.relativedelta import relativedelta
+
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
+from matcher.outputs.cycle import Closure, CycleContext
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
 from matcher.runfolder import layout
@@ -229,8 +240,13 @@ class RematchOutcome:
 
 
 def run_rematch(history: RunHistory, feedback: FeedbackSheet, cohort: Cohort,
-                config: ProgramConfig, *, progress: bool = True) -> RematchOutcome:
-    """Plan the rematch, solve it with the same pipeline as `match`, and record the changes."""
+                config: ProgramConfig, *, progress: bool = True,
+                start_date: dt.date | None = None) -> RematchOutcome:
+    """Plan the rematch, solve it with the same pipeline as `match`, and record the changes.
+
+    The outcome's config starts the new cycle (:func:`cycle_config`; ``start_date`` is
+    ``--start-date``)."""
+    config = cycle_config(history, config, start_date)
     plan = plan_rematch(history, feedback, cohort, config)
     outcome = _solve(plan, config, progress)
     outcome = _with_held_reasons(outcome, plan)
@@ -321,6 +337,7 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
                          "history. Choose a new --out folder, e.g. runs/<next year>.")
     flags = result.plan.flags
     names = {m.id: m.name for m in result.outcome.cohort.mentees}
+    changes = change_reasons(result, history, feedback)
     record = rematch_record(result, history, out_dir, feedback)
     # Everything goes through write_run_folder, so the folder is written all at once or not
     # at all, with the previous run linked in run.json and the flags shown in report.html.
@@ -336,4 +353,168 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
         },
         report_sections=[Table("Rematch flags", ("Mentee", "Id", "Flag", "What to do"),
                                [(names.get(f.mentee_id, ""), f.mentee_id, f.kind, f.message)
-                                for f in flags])])
+                                for f in flags])],
+        report_opening=[Table("Since the previous cycle", ("Change", "Count", "Reasons"),
+                              changes.rows())],
+        cycle=cycle_context(result, history, feedback))
+
+
+# --------------------------------------------------------------- the new cycle (year 2)
+
+#: How far the next cycle starts after the previous one, by default.
+CYCLE_LENGTH = relativedelta(months=12)
+
+
+def previous_start(history: RunHistory) -> dt.date | None:
+    """The start date the previous run's config recorded (None when it had none)."""
+    program = history.latest.record.get("config", {}).get("program", {})
+    value = program.get("start_date") or ""
+    try:
+        return dt.date.fromisoformat(str(value).strip()) if str(value).strip() else None
+    except ValueError:
+        return None
+
+
+def next_cycle_start(history: RunHistory, config: ProgramConfig,
+                     start_date: dt.date | None = None) -> dt.date | None:
+    """The new cycle's start: ``start_date`` (``--start-date``); else the config's
+    ``[program] start_date`` when it is later than the previous run's; else twelve months
+    after the previous run's start. InputError for a ``start_date`` not after the previous
+    start (the plans would be dated in the year that is ending)."""
+    before = previous_start(history)
+    if start_date is not None:
+        if before is not None and start_date <= before:
+            raise InputError(
+                f"--start-date {start_date.isoformat()} is not after the start of the cycle "
+                f"that is ending ({before.isoformat()}, in {history.latest.folder}/run.json), "
+                "so the new plans and calendars would repeat last year's dates. Give the new "
+                f"cycle's first day, e.g. --start-date {(before + CYCLE_LENGTH).isoformat()}.")
+        return start_date
+    configured = config.program.start_date
+    if before is None:
+        return configured
+    if configured is not None and configured > before:
+        return configured
+    return before + CYCLE_LENGTH
+
+
+def cycle_config(history: RunHistory, config: ProgramConfig,
+                 start_date: dt.date | None = None) -> ProgramConfig:
+    """``config`` with the new cycle's start date (:func:`next_cycle_start`)."""
+    start = next_cycle_start(history, config, start_date)
+    if start is None or start == config.program.start_date:
+        return config
+    return config.with_start_date(start)
+
+
+#: What each side of an ended pair is told, by the reason the rematch recorded.
+_CLOSURE_WORDS: dict[str, tuple[str, str]] = {  # reason → (to the mentee, to the mentor)
+    "ended at the month-12 meeting": ("as agreed at the month-12 meeting",
+                                      "as agreed at the month-12 meeting"),
+    "the mentee left the program": ("", "{mentee} has left the program"),
+    "the mentor left the program": ("{mentor} has left the program", ""),
+    "unsure or no feedback at month 12; replaced": (
+        "the program has found you a new network member for the year ahead", ""),
+}
+
+
+def cycle_context(result: RematchOutcome, history: RunHistory,
+                  feedback: FeedbackSheet) -> CycleContext:
+    """What the new run's plans and messages need: the cycle's number, the continuing
+    pairs, last year's and the new goals, and a closure note to each side of an ended pair
+    (names and e-mails from the previous run's snapshot, else this year's intake)."""
+    people = _people_by_id(history, result.outcome.cohort)
+    previous = _previous_goals(history)
+    closures = []
+    for ended in result.ended:
+        mentee, mentor = people.get(ended.mentee_id), people.get(ended.mentor_id)
+        mentee_name = mentee[0] if mentee else ended.mentee_id
+        mentor_name = mentor[0] if mentor else ended.mentor_id
+        to_mentee, to_mentor = _CLOSURE_WORDS.get(ended.reason, ("", ""))
+        for side, person_id, person, other, words in (
+                ("mentee", ended.mentee_id, mentee, mentor_name, to_mentee),
+                ("mentor", ended.mentor_id, mentor, mentee_name, to_mentor)):
+            closures.append(Closure(
+                mentee_id=ended.mentee_id, mentor_id=ended.mentor_id, side=side,
+                name=person[0] if person else person_id, email=person[1] if person else "",
+                other_name=other,
+                because=words.format(mentee=mentee_name, mentor=mentor_name)))
+    return CycleContext(year=len(history.runs) + 1, continuing=frozenset(result.kept),
+                        previous_goals=previous, new_goals=feedback.new_goals(),
+                        closures=tuple(closures))
+
+
+def _people_by_id(history: RunHistory, cohort: Cohort) -> dict[str, tuple[str, str]]:
+    """Id → (name, e-mail) of everyone in this year's intake and last year's run."""
+    people = {p.id: (p.name, p.email) for p in (*cohort.mentees, *cohort.mentors)}
+    try:
+        before = history.latest.cohort()
+    except InputError:  # an old run folder without its snapshot: this year's intake only
+        return people
+    for person in (*before.mentees, *before.mentors):
+        people.setdefault(person.id, (person.name, person.email))
+    return people
+
+
+def _previous_goals(history: RunHistory) -> dict[str, str]:
+    """Mentee id → the goals last year's run matched on (its snapshot), for the review."""
+    try:
+        return {m.id: m.goals for m in history.latest.cohort().mentees}
+    except InputError:
+        return {}
+
+
+@dataclass(frozen=True)
+class ChangeReasons:
+    """Kept / ended / new pairs and flagged mentees since the previous run, each counted by
+    reason (reason → pairs), for the report's opening table and the terminal."""
+
+    kept: Counter[str]
+    ended: Counter[str]
+    new: Counter[str]
+    flagged: Counter[str]
+
+    def rows(self) -> list[tuple[str, int, str]]:
+        """(change, count, "reason: n; reason: n") rows, most frequent reason first."""
+        return [(name, sum(counter.values()),
+                 "; ".join(f"{reason}: {n}" for reason, n in counter.most_common()) or "–")
+                for name, counter in (("Kept", self.kept), ("Ended", self.ended),
+                                      ("New", self.new), ("Flagged", self.flagged))]
+
+
+def change_reasons(result: RematchOutcome, history: RunHistory,
+                   feedback: FeedbackSheet) -> ChangeReasons:
+    """Why each pair was kept, ended or made, and why mentees were flagged."""
+    decisions = feedback.decisions()
+    locked = set(result.plan.locks)
+    kept: Counter[str] = Counter()
+    for key in result.kept:
+        decision = decisions.get(key)
+        if decision == "yes":
+            kept["yes at the month-12 meeting"] += 1
+        elif decision is None:
+            kept["no feedback row (treated as unsure)"] += 1
+        elif key in locked:
+            kept['unsure, kept ([rematch] unsure_policy = "keep")'] += 1
+        else:
+            kept["unsure, kept: no one better by the disruption penalty"] += 1
+    before = {p.mentee_id for p in history.latest.pairs}
+    ended_mentees = {e.mentee_id for e in result.ended}
+    areas = feedback.new_areas()
+    covers = {(p.mentee_id, p.mentor_id): p.covers for n in result.outcome.networks
+              for p in n.pairings}
+    new: Counter[str] = Counter()
+    for mentee_id, mentor_id in result.new_pairs():
+        if mentee_id not in before:
+            new["new mentee"] += 1
+        elif covers.get((mentee_id, mentor_id)) in areas.get(mentee_id, ()):
+            new["new area asked for at month 12"] += 1
+        elif mentee_id in ended_mentees:
+            new["replaces a pair that ended"] += 1
+        else:
+            new["a free place in the mentee's network"] += 1
+    words = {"jumper": "relationships ended in each of the last cycles",
+             "overcommitted": "asks for more network members than the program allows"}
+    flagged = Counter(words.get(f.kind, f.kind) for f in result.plan.flags)
+    return ChangeReasons(kept=kept, ended=Counter(e.reason for e in result.ended), new=new,
+                         flagged=flagged)

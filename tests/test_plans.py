@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import CONFIG, GOALS_ANA, make_outcome
 
-from matcher.outputs.plans import build_plans, file_stems, shared_working_hours, time_zone_label
+from matcher.outputs.plans import (
+    build_plans,
+    file_stems,
+    readable,
+    shared_working_hours,
+    time_zone_label,
+)
 from matcher.outputs.schedule import primary_schedule, specialist_schedule
+from matcher.outputs.talking_terms import DistinctiveTerms
 from matcher.outputs.templating import PlanRenderer, Templates, templates_for
 from scoring.config import ConfigError, config_from_dict
+from scoring.profiles import Cohort, Mentee, Mentor
 
 
 def _plans(**kwargs):
@@ -40,7 +52,7 @@ def test_primary_plan_has_the_five_meetings_of_the_year_in_order():
     plan = _plans()[("ana@uni.example", "ada@uni.example")]
     assert [m.month for m in plan.meetings] == [1, 3, 6, 9, 12]
     assert [m.date.isoformat() for m in plan.meetings] == [
-        "2025-09-01", "2025-11-01", "2026-02-01", "2026-05-01", "2026-08-01"]
+        "2025-09-01", "2025-11-03", "2026-02-02", "2026-05-01", "2026-08-03"]  # working days
     assert plan.first_meeting.title == "Initial meeting and goal setting"
     assert plan.check_ins.startswith("Between meetings")
 
@@ -164,3 +176,158 @@ def test_file_stems_are_safe_and_unique():
     assert all("/" not in s and " " not in s and not s.startswith(".") for s in stems.values())
     assert len(set(stems.values())) == 3
     assert stems[("../../etc", "p")] == "etc__p"
+
+
+# ------------------------------------------------------------- wording, terms, printing
+
+def test_coach_and_advisor_plans_speak_of_the_skill_and_the_question():
+    outcome, explanations = make_outcome()
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    assignments = list(outcome.result.assignments)
+    for role in ("coach", "advisor"):
+        assignments[1] = dataclasses.replace(assignments[1], covers=role)
+        changed = dataclasses.replace(outcome, result=dataclasses.replace(
+            outcome.result, assignments=assignments))
+        plan = next(p for p in build_plans(changed, by_pair) if p.role == "specialist")
+        text = Templates().render("plan.md.j2", plan=plan)
+        assert "centred on Coach" not in text and "centred on Advisor" not in text
+        assert f"on {readable(role)}" not in text and "sessions on Advisor" not in text
+        # The skill / question area is the area the two share (clinical skills).
+        assert plan.focus == "Clinical skills & contouring"
+        heading = "Coaching on" if role == "coach" else "Advice on"
+        assert text.startswith(f"# {heading} Clinical skills & contouring")
+        assert ("exercise" in text) if role == "coach" else ("question" in text)
+
+
+def test_goals_are_above_the_preparation_that_refers_to_them():
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    text = Templates().render("plan.md.j2", plan=plan)
+    assert "goals below" not in text and "goals above" in text
+    assert text.index("goals, as written at sign-up") < text.index("goals above")
+
+
+def test_talking_terms_are_distinctive_never_words_most_participants_wrote():
+    common = "clinical work early career"
+    mentees = [Mentee(id=f"e{i}", name=f"E{i}", goals=f"{common} topic{i}") for i in range(9)]
+    mentees.append(Mentee(id="e9", name="E9",
+                          goals=f"{common} stereotactic radiosurgery outcomes"))
+    mentors = [Mentor(id=f"m{i}", name=f"M{i}", bio=f"{common} expertise{i}") for i in range(9)]
+    mentors.append(Mentor(id="m9", name="M9", bio=f"{common} stereotactic radiosurgery"))
+    cohort = Cohort(mentors=mentors, mentees=mentees)
+    terms = DistinctiveTerms.of(cohort)
+    shared = terms.shared(9, 9, mentees[9].goals)
+    assert set(shared) == {"stereotactic radiosurgery"}  # the phrase, not its words again
+    assert terms.shared(0, 0, mentees[0].goals) == ()  # only common words in common
+    for word in common.split():
+        assert not terms.distinctive[list(terms.terms).index(word)]
+
+
+def test_reasons_that_would_reveal_a_sensitive_attribute_are_left_out():
+    outcome, explanations = make_outcome()
+    mentees = [dataclasses.replace(outcome.cohort.mentees[0], preferences=("same_gender",)),
+               *outcome.cohort.mentees[1:]]
+    outcome = dataclasses.replace(outcome, cohort=dataclasses.replace(outcome.cohort,
+                                                                      mentees=mentees))
+    first = explanations[0]
+    components = tuple(dataclasses.replace(c, points=99.0, evidence="Honours your preference "
+                                           "for same gender") if c.name == "preferences" else c
+                       for c in first.components)
+    explanations[0] = dataclasses.replace(first, components=components)
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    plan = build_plans(outcome, by_pair)[0]
+    text = Templates().render("plan.md.j2", plan=plan)
+    assert "same gender" not in text and "[withheld]" not in text
+    assert len(plan.reasons) == 3
+
+
+def test_all_plans_table_of_contents_is_sorted_by_mentee_then_primary_first():
+    plans = list(_plans().values())
+    renderer = PlanRenderer(Templates())
+    page = renderer.combined(plans, [renderer(p).body for p in plans])
+    toc = page[page.index('<table class="toc">'):page.index("</table>")]
+    order = re.findall(r'href="#plan-([^"]+)"', toc)
+    assert order == ["ana_uni.example__ada_uni.example", "ana_uni.example__cole_uni.example",
+                     "ben_uni.example__dee_uni.example"]
+    bodies = re.findall(r'<article class="plan" id="plan-([^"]+)"', page)
+    assert bodies == order
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+def pdf_pages(chromium: str, page: Path, folder: Path) -> int:
+    """Pages of ``page`` printed to PDF by headless Chromium (its print stylesheet, A4)."""
+    pdf = folder / f"{page.stem}.pdf"
+    completed = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--no-pdf-header-footer",
+         f"--user-data-dir={folder / 'profile'}", f"--print-to-pdf={pdf}", page.as_uri()],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cohort]:
+    """The run folder of the shipped sample (150 mentees, 60 mentors), matched in-process,
+    and its cohort."""
+    from matcher.pipeline import run_match
+    from matcher.runfolder.writer import write_run_folder
+    from scoring.config import load_config
+    from scoring.intake.cohort import read_valid_cohort
+
+    config = load_config(SAMPLE / "program.toml")
+    cohort = read_valid_cohort(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"),
+                               config, action="matched")
+    inputs = {"mentors": SAMPLE / "mentors.csv", "mentees": SAMPLE / "mentees.csv"}
+    folder = write_run_folder(run_match(cohort, config, progress=False),
+                              tmp_path_factory.mktemp("sample") / "run", inputs=inputs,
+                              quiet=True)
+    return folder, cohort
+
+
+#: The longest plans printed (by their HTML body): printing all 166 takes a minute.
+PRINTED_PLANS = 30
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install "
+                                             "chromium)")
+def test_the_longest_plans_of_the_sample_print_on_one_page_each(sample_run, tmp_path):
+    sample_folder = sample_run[0]
+    combined = (sample_folder / "plans" / "all_plans.html").read_text(encoding="utf-8")
+    head = combined[:combined.index('<nav class="toc">')]
+    bodies = re.findall(r'<article class="plan".*?</article>', combined, re.DOTALL)
+    assert len(bodies) == len(list((sample_folder / "plans").glob("*.md"))) > 100
+    longest = sorted(bodies, key=lambda body: len(re.sub(r"<[^>]+>", "", body)))[-PRINTED_PLANS:]
+    only_plans = tmp_path / "longest_plans.html"
+    only_plans.write_text(head + "\n".join(longest) + "</body></html>", encoding="utf-8")
+    # One page per plan exactly: a plan that spilled over would add a page.
+    assert pdf_pages(CHROMIUM, only_plans, tmp_path) == PRINTED_PLANS
+    # A pair's own page prints on one page too (the largest file).
+    largest = max((sample_folder / "plans").glob("*__*.html"), key=lambda p: p.stat().st_size)
+    assert pdf_pages(CHROMIUM, largest, tmp_path) == 1
+
+
+def test_no_meeting_of_the_sample_falls_on_a_weekend_for_either_side(sample_run):
+    import datetime as dt
+
+    import icalendar
+
+    from matcher.runfolder.reader import read_pairings
+
+    folder, cohort = sample_run
+    offsets = {p.id: p.time_zone for p in (*cohort.mentees, *cohort.mentors)}
+    pairs = [p.key for p in read_pairings(folder / "pairings.csv")]
+    meetings = 0
+    for pair, stem in file_stems(pairs).items():
+        data = (folder / "calendar" / f"{stem}.ics").read_bytes()
+        for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+            start = event.decoded("dtstart")
+            for person in pair:
+                # A timed meeting (UTC) on each side's own calendar day; an all-day one as is.
+                day = (start + dt.timedelta(hours=offsets[person] or 0)).date() \
+                    if isinstance(start, dt.datetime) else start
+                assert day.weekday() < 5, (stem, person, start)
+            meetings += 1
+    assert meetings >= 3 * len(pairs) > 300

@@ -15,6 +15,7 @@ import pytest
 import tomli_w
 from click.testing import CliRunner, Result
 
+from cli.diff import diff_command
 from cli.match import match_command
 from cli.rematch import rematch_command
 from matcher.audit import forced_solve, load_run, solve_setup
@@ -335,3 +336,122 @@ def test_shipped_sample_feedback_names_the_pairs_a_fresh_match_makes(tmp_path: P
         assert path.read_bytes() == shipped.read_bytes(), (
             f"{shipped} is stale: regenerate it with "
             f"`python sample_data/rematch/make_feedback.py --run RUN` from a fresh sample match")
+
+
+# ------------------------------------------------------------------ a real year 2
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def year_two(first_run, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    """A rematch of the first run in which every third pair ends and one mentee writes new
+    goals; returns the folder, the decisions and the --json output."""
+    mentors, mentees, run = first_run
+    decisions = decide(pairs_of(run), every=3)
+    goals_of = sorted(decisions)[1][0]
+    folder = tmp_path_factory.mktemp("year2")
+    feedback = write_feedback(folder / "fb.csv", [
+        [e, m, d, "Lead a multi-site trial." if e == goals_of else "", ""]
+        for (e, m), d in decisions.items()])
+    result = rematch(mentors, mentees, run, feedback, folder / "run2")
+    assert result.exit_code == 0, result.output
+    return folder / "run2", decisions, json.loads(result.output)
+
+
+def test_year_two_is_dated_twelve_months_after_the_first_cycle(year_two) -> None:
+    folder, _, output = year_two
+    first_start = tomllib.loads(PROGRAM.read_text(encoding="utf-8"))["program"]["start_date"]
+    assert (first_start, output["start_date"]) == ("2027-01-11", "2028-01-11")
+    record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    assert record["config"]["program"]["start_date"] == "2028-01-11"
+    starts = [line for path in (folder / "calendar").glob("*.ics")
+              for line in path.read_text(encoding="utf-8").splitlines()
+              if line.startswith("DTSTART")]
+    assert starts and all(line.split(":")[1][:4] in ("2028", "2029") for line in starts)
+    plan = next((folder / "plans").glob("*.md")).read_text(encoding="utf-8")
+    assert "2028-01-11" in plan and "2027-" not in plan  # (the program's name says 2027)
+
+
+def test_continuing_new_and_ended_pairs_get_their_own_messages(year_two) -> None:
+    folder, decisions, _ = year_two
+    rows = read_csv(folder / "introductions.csv")
+    made = pairs_of(folder)
+    kept = {key for key in made if decisions.get(key) == "yes"}
+    by_to = {(row["to"], row["cc"]): row for row in rows}
+    emails = {r.mentee_id: r for r in read_pairings(folder / "pairings.csv")}
+    assert len(rows) == len(made) and emails
+    continuing = [row for row in rows if "your mentoring continues" in row["subject"]]
+    assert len(continuing) == len(kept)
+    assert all("delighted to introduce" not in row["body"] for row in continuing)
+    assert sum("delighted to introduce" in row["body"] for row in rows) == len(made) - len(kept)
+    assert all(row["attachment"].endswith(".ics") and ";calendar/" in row["attachment"]
+               for row in by_to.values())
+    # Each side of every ended pair gets a thank-you note naming the other.
+    ended = [key for key, d in decisions.items() if d == "no"]
+    notes = read_csv(folder / "closures.csv")
+    assert len(notes) == 2 * len(ended)
+    assert all("thank you" in note["subject"].lower() and "ends with this cycle" in note["body"]
+               for note in notes)
+
+
+def test_a_continuing_pair_gets_a_year_two_plan_with_last_years_and_new_goals(year_two) -> None:
+    folder, decisions, _ = year_two
+    goals_of = sorted(decisions)[1][0]
+    kept = [key for key in sorted(pairs_of(folder)) if decisions.get(key) == "yes"]
+    stems = {path.stem: path for path in (folder / "plans").glob("*.md")}
+    with_goals = [key for key in kept if key[0] == goals_of]
+    for key in kept[:3] + with_goals:
+        plan = next(path for stem, path in stems.items()
+                    if stem.startswith(key[0].split("@")[0])
+                    and key[1].split("@")[0] in stem).read_text(encoding="utf-8")
+        assert "Year-2 plan" in plan or ", year 2" in plan
+        assert "last year's, to review" in plan and "Year review and new goals" in plan
+        assert "Initial meeting and goal setting" not in plan
+    assert with_goals  # the mentee who wrote new goals continues with their first pair
+    assert "Lead a multi-site trial." in plan and "New goals, from the month-12" in plan
+
+
+def test_the_rematch_report_opens_with_counts_and_reasons(year_two) -> None:
+    folder, decisions, output = year_two
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    opening = report.index("Since the previous cycle")
+    assert opening < report.index("<h2>Summary</h2>")
+    assert "yes at the month-12 meeting" in report and "ended at the month-12 meeting" in report
+    assert output["changes"]["ended"] == sum(d == "no" for d in decisions.values())
+    assert output["reasons"]["ended"].startswith("ended at the month-12 meeting: ")
+
+
+def test_a_start_date_before_the_cycle_that_ends_exits_2(first_run, tmp_path: Path) -> None:
+    mentors, mentees, run = first_run
+    feedback = write_feedback(tmp_path / "fb.csv",
+                              [[e, m, "yes", "", ""] for e, m in pairs_of(run)])
+    result = CliRunner().invoke(rematch_command, [
+        str(mentors), str(mentees), "--previous", str(run), "--feedback", str(feedback),
+        "--config", str(PROGRAM), "--out", str(tmp_path / "run2"), "--quiet",
+        "--start-date", "2027-01-11"])
+    assert result.exit_code == 2
+    assert "--start-date 2027-01-11 is not after" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "run2").exists()
+    later = CliRunner().invoke(rematch_command, [
+        str(mentors), str(mentees), "--previous", str(run), "--feedback", str(feedback),
+        "--config", str(PROGRAM), "--out", str(tmp_path / "run3"), "--quiet", "--json",
+        "--start-date", "2028-02-07"])
+    assert later.exit_code == 0, later.output
+    assert json.loads(later.output)["start_date"] == "2028-02-07"
+
+
+def test_diff_names_people_and_gives_reasons(year_two, first_run) -> None:
+    folder, decisions, _ = year_two
+    run = first_run[2]
+    text = CliRunner().invoke(diff_command, [str(run), str(folder)]).output
+    names = {p.mentee_id: p.mentee_name for p in read_pairings(run / "pairings.csv")}
+    ended = sorted(key for key, d in decisions.items() if d == "no")
+    line = next(line for line in text.splitlines() if f"<{ended[0][0]}>" in line
+                and f"<{ended[0][1]}>" in line)
+    assert names[ended[0][0]] in line and "ended at the month-12 meeting" in line
+    assert "continues: locked at month 12" in text
+    data = json.loads(CliRunner().invoke(diff_command, [str(run), str(folder), "--json"]).output)
+    assert all(pair["mentee_name"] and pair["reason"] for pair in data["ended"])

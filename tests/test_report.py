@@ -16,7 +16,7 @@ from matcher.outputs.templating import Templates
 from scoring.config import ConfigError, config_from_dict
 
 SECTIONS = ("summary", "score-distribution", "lowest-scores", "mentor-load", "need-coverage",
-            "unplaced", "fairness")
+            "unplaced", "networks", "mentors", "fairness")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EXTERNAL = re.compile(r"""(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 
@@ -40,7 +40,7 @@ def test_report_has_every_section_and_inline_figures():
         assert f'<section id="{section}"' in html
     assert html.count("<svg") == 3  # scores, load, demand
     assert not EXTERNAL.search(html)
-    assert "<link" not in html and "<script" not in html
+    assert "<link" not in html and html.count("<script") == 1  # the table sorter only
 
 
 def test_summary_and_tables_show_the_outcome():
@@ -107,3 +107,48 @@ def test_report_renders_in_headless_chromium(tmp_path):
     assert dom.count("<svg") == 3
     assert "Cai Lun" in dom
     assert not EXTERNAL.search(dom)
+
+
+def test_networks_and_mentors_tables_show_everyone_with_ids_where_names_repeat():
+    outcome, explanations = make_outcome(mentee_name="Dr. Ada Byron")  # Ana is named as Ada
+    by_pair = {(e.mentee_id, e.mentor_id): e for e in explanations}
+    html = render_report(outcome, by_pair, Templates())
+    networks, mentors = _section(html, "networks"), _section(html, "mentors")
+    for person in ("ana@uni.example", "ada@uni.example"):
+        assert f'<span class="id">{person}</span>' in networks
+        assert f'<span class="id">{person}</span>' in _section(html, "lowest-scores")
+    assert "Ben Okafor" in networks and "ben@uni.example" not in networks  # a unique name
+    assert "Cai Lun" in networks and "unplaced" in networks
+    assert networks.count("<tr") == 1 + 3 and mentors.count("<tr") == 1 + 4  # everyone
+    eve = next(row for row in mentors.split("<tr") if "Eve Idle" in row)
+    assert "none" in eve and ">0<" in eve and "Research/Scholarship" in eve
+    ada = next(row for row in mentors.split("<tr") if "ada@uni.example" in row)
+    assert "(primary)" in ada and ">1<" in ada
+    assert 'class="sortable"' in networks and 'class="sortable"' in mentors
+
+
+def test_clicking_a_heading_sorts_the_networks_table(tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed")
+    page_file = tmp_path / "report.html"
+    page_file.write_text(_report(), encoding="utf-8")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(page_file.as_uri())
+
+        def scores() -> list[str]:
+            return page.eval_on_selector_all(
+                "#networks tbody tr", "rows => rows.map(r => r.cells[2].textContent.trim())")
+
+        assert scores() == ["81.2", "58.0", "–"]  # network order
+        page.click("#networks th:nth-child(3)")
+        assert scores() == ["–", "58.0", "81.2"]  # ascending, unplaced (no score) first
+        page.click("#networks th:nth-child(3)")
+        assert scores() == ["81.2", "58.0", "–"]
+        page.click("#networks th:nth-child(1)")
+        names = page.eval_on_selector_all("#networks tbody tr",
+                                          "rows => rows.map(r => r.cells[0].textContent)")
+        assert names == sorted(names)
+        browser.close()

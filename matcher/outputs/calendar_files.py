@@ -1,8 +1,17 @@
 """One iCalendar file per pair holding the series of meetings from its plan.
 
-Events are all-day suggestions on the meeting's date (the pair agrees the exact time:
-their plan lists the hours their time zones share). UIDs and DTSTAMP are derived from the
-pair, the meeting and the program's start date, so a rerun writes the same bytes.
+Each meeting is on its working day (:mod:`.schedule`) at the start of the hours both time
+zones share, for :data:`MEETING_HOURS` (or the shared hours, when fewer), written in UTC;
+when a time zone is missing or the working days do not overlap, it is an all-day
+suggestion the pair turns into a time. UIDs and DTSTAMP are derived from the pair, the
+meeting and the program's start date, so a rerun writes the same bytes.
+
+The files follow RFC 5545, and RFC 5546 (iTIP) when they are invitations: with
+``[program] coordinator_email`` set, each file is a ``METHOD:REQUEST`` from that
+``ORGANIZER`` to both participants (``ATTENDEE``, ``RSVP=TRUE``), with ``SEQUENCE:0``; without
+it (or when the program hides e-mails) the file is a plain calendar to import, with no
+METHOD, organizer or attendees — RFC 5546 requires an ORGANIZER in every iTIP method,
+``PUBLISH`` included, so a file without one claims none.
 
 A run writes thousands of these files, and building a ``Calendar`` object per pair and
 serialising it was the slowest step of a large run folder. So :class:`CalendarWriter` lets
@@ -25,45 +34,54 @@ from matcher.outputs.plans import PairPlan, PersonCard
 from matcher.outputs.schedule import Meeting
 
 PRODID = "-//mentormatch//mentoring meetings//EN"
+#: Length of a meeting in the calendar, in hours (shorter when the shared hours are fewer).
+MEETING_HOURS = 1.0
 #: Lines shorter than this many octets are never folded (RFC 5545 folds at 75).
 FOLD_AT = 74
 
 
 class CalendarWriter:
-    """The ``.ics`` bytes of many pairs' meetings, for one program start date."""
+    """The ``.ics`` bytes of many pairs' meetings, for one program start date; invitations
+    from ``organizer`` (an e-mail address) when one is given."""
 
-    def __init__(self, start: dt.date) -> None:
+    def __init__(self, start: dt.date, organizer: str = "") -> None:
         self.start = start
+        self.organizer = organizer
         self._stamp = dt.datetime.combine(start, dt.time(0, 0), tzinfo=dt.UTC)
         self._event = icalendar.Event()  # only its content_line method is used
-        header = icalendar.Calendar()
-        header.add("prodid", PRODID)
-        header.add("version", "2.0")
-        header.add("calscale", "GREGORIAN")
-        header.add("method", "PUBLISH")
-        self._header = [fold_line(line) for line in header.content_lines() if line][:-1]
+        self._headers = {method: _header(method) for method in ("", "REQUEST")}
         self._transparent = self._property("transp", "TRANSPARENT")  # a suggestion only
-        self._dates: dict[dt.date, list[bytes]] = {}
+        self._sequence = self._property("sequence", 0)
+        self._organizer = b""
+        if organizer:
+            address = icalendar.vCalAddress(f"mailto:{organizer}")
+            self._organizer = fold_line(self._event.content_line("ORGANIZER", address))
+        self._dates: dict[tuple[dt.date | dt.datetime, float], list[bytes]] = {}
         self._attendees: dict[tuple[str, str], bytes] = {}
 
     def calendar(self, plan: PairPlan) -> bytes:
         """The ``.ics`` bytes of one pair's meetings; every meeting must be dated."""
-        lines = [*self._header, self._text("X-WR-CALNAME", f"{plan.program}: "
-                                           f"{plan.mentee.name} & {plan.mentor.name}")]
         attendees = [self._attendee(p) for p in (plan.mentee, plan.mentor) if p.email]
+        invitation = bool(self.organizer and attendees)
+        lines = [*self._headers["REQUEST" if invitation else ""],
+                 self._text("X-WR-CALNAME", f"{plan.program}: "
+                                            f"{plan.mentee.name} & {plan.mentor.name}")]
         total = len(plan.meetings)
         for meeting in plan.meetings:
             if meeting.date is None:
                 raise ValueError("pair_calendar needs dated meetings (set [program] start_date)")
-            # Properties in icalendar's canonical VEVENT order, so the bytes are its own.
+            start, hours = meeting_time(plan, meeting.date)
+            # Properties in icalendar's canonical VEVENT order, so the bytes are its own:
+            # SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then the rest alphabetically.
             lines += [b"BEGIN:VEVENT",
                       self._text("SUMMARY", f"{meeting.title} ({meeting.number}/{total}): "
                                             f"{plan.mentee.name} & {plan.mentor.name}"),
-                      *self._meeting_dates(meeting.date),
+                      *self._meeting_dates(start, hours),
                       self._text("UID", _uid(plan, meeting.number, self.start)),
-                      *attendees,
+                      *((self._sequence, *attendees) if invitation else ()),
                       self._text("DESCRIPTION", _description(plan, meeting)),
-                      self._transparent,
+                      *((self._organizer,) if invitation else ()),
+                      *(() if hours else (self._transparent,)),
                       b"END:VEVENT"]
         lines.append(b"END:VCALENDAR")
         return b"\r\n".join(lines) + b"\r\n"
@@ -77,12 +95,15 @@ class CalendarWriter:
         event.add(name, value)
         return fold_line(event.content_line(name.upper(), event[name]))
 
-    def _meeting_dates(self, date: dt.date) -> list[bytes]:
-        if date not in self._dates:
-            self._dates[date] = [self._property("dtstart", date),
-                                 self._property("dtend", date + dt.timedelta(days=1)),
-                                 self._property("dtstamp", self._stamp)]
-        return self._dates[date]
+    def _meeting_dates(self, start: dt.date | dt.datetime, hours: float) -> list[bytes]:
+        """DTSTART, DTEND and DTSTAMP of a meeting: ``hours`` long from ``start`` (a UTC
+        time), or the whole day ``start`` when ``hours`` is 0."""
+        key = (start, hours)
+        if key not in self._dates:
+            end = start + (dt.timedelta(hours=hours) if hours else dt.timedelta(days=1))
+            self._dates[key] = [self._property("dtstart", start), self._property("dtend", end),
+                                self._property("dtstamp", self._stamp)]
+        return self._dates[key]
 
     def _attendee(self, person: PersonCard) -> bytes:
         key = (person.email, person.name)
@@ -90,13 +111,37 @@ class CalendarWriter:
             address = icalendar.vCalAddress(f"mailto:{person.email}")
             address.params["cn"] = icalendar.vText(person.name)
             address.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+            address.params["partstat"] = icalendar.vText("NEEDS-ACTION")
+            address.params["rsvp"] = icalendar.vText("TRUE")
             self._attendees[key] = fold_line(self._event.content_line("ATTENDEE", address))
         return self._attendees[key]
 
 
-def pair_calendar(plan: PairPlan, start: dt.date) -> bytes:
+def pair_calendar(plan: PairPlan, start: dt.date, organizer: str = "") -> bytes:
     """The ``.ics`` bytes of one pair's meetings; every meeting must be dated."""
-    return CalendarWriter(start).calendar(plan)
+    return CalendarWriter(start, organizer).calendar(plan)
+
+
+def meeting_time(plan: PairPlan, day: dt.date) -> tuple[dt.date | dt.datetime, float]:
+    """When a meeting on the mentee's local ``day`` starts (UTC) and how many hours it
+    lasts; ``(day, 0)`` (all day) when the pair has no shared working hours."""
+    shared = plan.shared_hours
+    if shared is None:
+        return day, 0.0
+    start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC) \
+        + dt.timedelta(minutes=round(shared.utc_start * 60))
+    return start, min(MEETING_HOURS, shared.hours)
+
+
+def _header(method: str) -> list[bytes]:
+    """The VCALENDAR lines before the first event, with ``METHOD`` when ``method`` is set."""
+    header = icalendar.Calendar()
+    header.add("prodid", PRODID)
+    header.add("version", "2.0")
+    header.add("calscale", "GREGORIAN")
+    if method:
+        header.add("method", method)
+    return [fold_line(line) for line in header.content_lines() if line][:-1]
 
 
 def fold_line(line: Contentline) -> bytes:
@@ -127,5 +172,5 @@ def _description(plan: PairPlan, meeting: Meeting) -> str:
                      f"{plan.shared_hours.mentor_local} ({plan.mentor.time_zone}).")
     else:
         lines.append(f"Time: {plan.hours_note}")
-    lines.append("Suggested date: agree the exact day and time together.")
+    lines.append("Suggested date and time: move it together if it does not suit you both.")
     return "\n".join(lines)

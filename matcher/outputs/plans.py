@@ -1,31 +1,47 @@
 """First-meeting plans: what each pair needs to start well, as records ready for templates.
 
-A plan says who the two are (never their sensitive attributes), why they were matched (the
-explanation's top reasons), the mentee's goals in their own words, the agenda of the first
-meeting, talking points from the areas and terms they share, preparation for each side,
-logistics (modes, the working hours their time zones share, a suggested frequency) and the
-rest of the year. A specialist gets a shorter series focused on the area they cover.
+A plan says who the two are (never their sensitive attributes, nor a reason that would
+reveal one), why they were matched (the explanation's top reasons), the mentee's goals in
+their own words, the agenda of the first meeting, talking points from the areas they share
+and the words they share that few others in the cohort wrote (:mod:`.talking_terms`),
+preparation for each side, logistics (modes, the working hours their time zones share, a
+suggested frequency) and the rest of the year, on working days. A specialist gets a shorter
+series on what they cover, worded for the role: an area specialist on the area, a coach on
+the skill the mentee wants to build, an advisor on the question the mentee brings. In a
+rematch (:mod:`.cycle`), a continuing pair's plan is a year-2 plan: last year's goals to
+review, the new goals from the month-12 feedback, and this year's meetings.
 Rendering to Markdown / HTML lives in :mod:`matcher.outputs.templating`; this module only decides
 the content.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from matcher.outcome import MatchOutcome, Network, Pairing
+from matcher.outputs.cycle import CycleContext
 from matcher.outputs.privacy import redact, sensitive_values, visible_fields
-from matcher.outputs.schedule import Meeting, check_ins, primary_schedule, specialist_schedule
+from matcher.outputs.schedule import (
+    Meeting,
+    check_ins,
+    primary_schedule,
+    specialist_schedule,
+    working_day,
+)
 from matcher.outputs.schedule import working_hours as program_working_hours
+from matcher.outputs.talking_terms import DistinctiveTerms
 from matcher.runfolder.layout import REASONS_SHOWN
 from scoring.config import ProgramConfig, Vocabulary
 from scoring.explain import PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+#: Opt-in preferences whose reason would tell the other side a sensitive attribute.
+_REVEALING_PREFERENCES = frozenset({"same_gender", "shared_background"})
 
 
 @dataclass(frozen=True)
@@ -42,11 +58,18 @@ class PersonCard:
 
 @dataclass(frozen=True)
 class SharedHours:
-    """Working hours both sides share on a working day, in each side's local time."""
+    """Working hours both sides share on a working day, in each side's local time.
+
+    ``utc_start`` is the start in hours after 00:00 UTC of the mentee's local day (may be
+    negative or above 24); ``mentor_day`` is the mentor's calendar day relative to the
+    mentee's (-1, 0 or 1) during those hours.
+    """
 
     hours: float
     mentee_local: str  # "09:00-11:30"
     mentor_local: str
+    utc_start: float = 0.0
+    mentor_day: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +101,15 @@ class PairPlan:
     meetings: tuple[Meeting, ...]
     check_ins: str
     network: tuple[str, ...]  # the mentee's other network members, as short phrases
+    #: What a specialist's sessions are about: the area, the coach's skill, the advisor's
+    #: question area (None for a primary mentor).
+    focus: str | None = None
+    #: The plan's heading ("First-meeting plan", "Coaching on Grant writing", "Year-2 plan").
+    title: str = "First-meeting plan"
+    year: int = 1
+    continuing: bool = False  # the pair continues from last year (a rematch)
+    previous_goals: str = ""  # last year's goals, to review (continuing pairs)
+    new_goals: str = ""  # the goals written at the month-12 meeting
 
     @property
     def first_meeting(self) -> Meeting:
@@ -152,6 +184,8 @@ def shared_working_hours(mentee_offset: float, mentor_offset: float,
         mentee_local=f"{_clock(start + mentee_offset)}-{_clock(stop + mentee_offset)}",
         mentor_local=f"{_clock(start + mentor_offset - shift)}-"
                      f"{_clock(stop + mentor_offset - shift)}",
+        utc_start=start,
+        mentor_day=round(shift / 24),
     )
 
 
@@ -195,6 +229,8 @@ class _Program:
     check_ins: str
     primary: tuple[Meeting, ...]
     specialist: dict[str, tuple[Meeting, ...]]  # by the covered area's label
+    terms: DistinctiveTerms | None = None
+    cycle: CycleContext | None = None
 
     @classmethod
     def of(cls, config: ProgramConfig) -> _Program:
@@ -211,38 +247,60 @@ class _Program:
 
 
 def build_plans(outcome: MatchOutcome,
-                explanations: Mapping[tuple[str, str], PairExplanation]) -> list[PairPlan]:
-    """A plan for every pairing of every network, in network order (primary first)."""
+                explanations: Mapping[tuple[str, str], PairExplanation],
+                cycle: CycleContext | None = None) -> list[PairPlan]:
+    """A plan for every pairing of every network, in network order (primary first);
+    ``cycle`` (a rematch) makes continuing pairs' plans year-2 plans."""
     cohort = outcome.cohort
     mentees = {m.id: m for m in cohort.mentees}
     mentors = {m.id: m for m in cohort.mentors}
     pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
     stems = file_stems(pairs)
-    program = _Program.of(outcome.config)
+    program = dataclasses.replace(_Program.of(outcome.config), cycle=cycle)
+    if pairs:
+        program.terms = DistinctiveTerms.of(cohort, outcome.features)
+    rows = (outcome.encoder.mentee_index, outcome.encoder.mentor_index)
     plans = []
     for network in outcome.networks:
         for pairing in network.pairings:
             key = (pairing.mentee_id, pairing.mentor_id)
+            terms = program.terms.shared(rows[0][key[0]], rows[1][key[1]],
+                                         mentees[key[0]].goals) \
+                if program.terms is not None else ()
             plans.append(_plan(program, network, pairing, mentees[key[0]], mentors[key[1]],
-                               explanations[key], stems[key], mentors))
+                               explanations[key], stems[key], mentors, terms))
     return plans
 
 
 def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
-          mentors: Mapping[str, Mentor]) -> PairPlan:
+          mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
     config, labels = program.config, program.labels
     withheld = sensitive_values((mentee, mentor), config.sensitive_fields)
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)
+    shared_areas = tuple(labels("areas", a) for a in explanation.shared_areas)
+    focus = _focus(pairing, mentee, covers_label, shared_areas, labels) if specialist else None
     if specialist:
-        meetings = program.specialist_meetings(covers_label or "the area they cover")
+        meetings = program.specialist_meetings(focus or "the area they cover")
     else:
         meetings = program.primary
-    shared_areas = tuple(labels("areas", a) for a in explanation.shared_areas)
-    shared_terms = tuple(explanation.shared_terms)
     modes, modes_note = _modes(mentee, mentor, explanation, labels)
     hours, hours_note = _hours(mentee, mentor, program.day)
+    if hours is not None and hours.mentor_day:
+        # The mentor's calendar day differs from the mentee's: both must be working days.
+        holidays = frozenset(config.schedule.holidays)
+        meetings = tuple(dataclasses.replace(m, date=working_day(m.date, holidays,
+                                                                 (hours.mentor_day,)))
+                         if m.date else m for m in meetings)
+    year = program.cycle.year if program.cycle else 1
+    continuing = program.cycle is not None and (mentee.id, mentor.id) in program.cycle.continuing
+    previous_goals = program.cycle.previous_goals.get(mentee.id, "").strip() \
+        if program.cycle else ""
+    new_goals = program.cycle.new_goals.get(mentee.id, "").strip() if program.cycle else ""
+    if continuing:
+        meetings = (_year_two_opening(meetings[0], mentee, focus, bool(new_goals)),
+                    *meetings[1:])
     return PairPlan(
         program=program.name,
         file_stem=stem,
@@ -252,15 +310,15 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         score=pairing.score,
         mentee=_card(mentee, "Mentee", program.shown, labels),
         mentor=_card(mentor, _mentor_role(pairing, covers_label), program.shown, labels),
-        reasons=tuple(redact(r, withheld) for r in explanation.reasons(REASONS_SHOWN)),
+        reasons=_reasons(explanation, mentee, withheld),
         goals=mentee.goals.strip(),
         need_areas=tuple(labels("areas", a) for a in mentee.need_areas),
         agenda=meetings[0].agenda,
         shared_areas=shared_areas,
         shared_terms=shared_terms,
-        talking_points=_talking_points(shared_areas, shared_terms, covers_label, specialist),
-        mentee_preparation=_mentee_preparation(mentee, mentor, covers_label, specialist),
-        mentor_preparation=_mentor_preparation(mentee, covers_label, specialist),
+        talking_points=_talking_points(shared_areas, shared_terms, pairing, focus, mentee),
+        mentee_preparation=_mentee_preparation(mentee, mentor, pairing, focus, continuing),
+        mentor_preparation=_mentor_preparation(mentee, pairing, focus, continuing),
         modes=modes,
         modes_note=modes_note,
         shared_hours=hours,
@@ -270,7 +328,77 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         meetings=meetings,
         check_ins="" if specialist else program.check_ins,
         network=_network_phrases(network, pairing, mentors, labels),
+        focus=focus,
+        title=_title(pairing, focus, year, continuing),
+        year=year,
+        continuing=continuing,
+        previous_goals=previous_goals if continuing else "",
+        new_goals=new_goals,
     )
+
+
+def _reasons(explanation: PairExplanation, mentee: Mentee,
+             withheld: tuple[str, ...]) -> tuple[str, ...]:
+    """The explanation's top reasons, leaving out any that would tell a sensitive attribute:
+    one naming a sensitive value, and the preference reason of a mentee who opted in to a
+    same-gender or shared-background mentor (it says the two share that attribute)."""
+    revealing = _REVEALING_PREFERENCES & set(mentee.preferences)
+    ranked = [f"Not eligible: {sentence}" for sentence in explanation.rule_sentences]
+    ranked += [c.evidence for c in sorted(
+        (c for c in explanation.components if c.points > 0 and not c.neutral),
+        key=lambda c: -c.points)
+        if not (revealing and c.name == "preferences")]
+    return tuple(r for r in ranked if redact(r, withheld) == r)[:REASONS_SHOWN]
+
+
+def _focus(pairing: Pairing, mentee: Mentee, covers_label: str | None,
+           shared_areas: tuple[str, ...], labels: Labels) -> str:
+    """What a specialist's sessions are about: the area an area specialist covers; for a
+    coach the skill (an area both share, else the mentee's first need); for an advisor the
+    area of the mentee's question."""
+    if pairing.covers not in ("coach", "advisor"):
+        return covers_label or "the area they cover"
+    needs = tuple(labels("areas", a) for a in mentee.need_areas)
+    subject = next(iter(shared_areas or needs), "")
+    if pairing.covers == "coach":
+        return subject or "the skill the mentee wants to build"
+    return subject or "the mentee's career direction"
+
+
+def _title(pairing: Pairing, focus: str | None, year: int, continuing: bool) -> str:
+    """The plan's heading, fitted to the role (and to a continuing pair's year)."""
+    if pairing.role == "primary":
+        return f"Year-{year} plan" if continuing else "First-meeting plan"
+    if pairing.covers == "coach":
+        kind = f"Coaching on {focus}"
+    elif pairing.covers == "advisor":
+        kind = f"Advice on {focus}"
+    else:
+        kind = f"{focus} sessions"
+    return f"{kind}, year {year}" if continuing else kind
+
+
+def _year_two_opening(first: Meeting, mentee: Mentee, focus: str | None,
+                      has_new_goals: bool) -> Meeting:
+    """Meeting 1 of a continuing pair: review last year, set this year's goals."""
+    goals_item = ("Go through the new goals written at the month-12 meeting (above) and make "
+                  "them specific: what, by when, and how you will both know."
+                  if has_new_goals else
+                  "Set this year's goals together: two or three for the year, written down.")
+    agenda = (
+        "Review last year's goals (above): what was reached, what changed, what still "
+        "matters.",
+        goals_item,
+        "What worked in how you met last year, and what to change: mode, frequency, time "
+        "each of you can give.",
+        *((f"Decide whether the focused sessions on {focus} continue, or hand back to the "
+           "primary mentor.",) if focus else ()),
+        "Put the month-3 check-in in both calendars.",
+    )
+    return dataclasses.replace(
+        first, title="Year review and new goals",
+        purpose=f"Review the year behind you and set {mentee.name}'s goals for the year ahead.",
+        agenda=agenda)
 
 
 def _covers_label(covers: str | None, labels: Labels) -> str | None:
@@ -308,13 +436,19 @@ def _mentor_role(pairing: Pairing, covers_label: str | None) -> str:
 
 
 def _talking_points(shared_areas: tuple[str, ...], shared_terms: tuple[str, ...],
-                    covers_label: str | None, specialist: bool) -> tuple[str, ...]:
+                    pairing: Pairing, focus: str | None, mentee: Mentee) -> tuple[str, ...]:
     points = []
-    if specialist and covers_label:
-        points.append(f"{covers_label}: where the mentee stands today and the one thing "
+    if pairing.covers == "coach":
+        points.append(f"{focus}: what {mentee.name} can do today, one exercise to practise "
+                      "before the next session, and how you will both see progress.")
+    elif pairing.covers == "advisor":
+        points.append(f"The question {mentee.name} brings about {focus}: the options, what "
+                      "the advisor would weigh, and who else could help.")
+    elif focus:
+        points.append(f"{focus}: where the mentee stands today and the one thing "
                       f"that would help most in the next few months.")
     for area in shared_areas:
-        if area != covers_label:
+        if area != focus:
             points.append(f"{area}: how the mentor got where they are in it, and what the "
                           f"mentee wants to do next.")
     if shared_terms:
@@ -326,8 +460,8 @@ def _talking_points(shared_areas: tuple[str, ...], shared_terms: tuple[str, ...]
     return tuple(points)
 
 
-def _mentee_preparation(mentee: Mentee, mentor: Mentor, covers_label: str | None,
-                        specialist: bool) -> tuple[str, ...]:
+def _mentee_preparation(mentee: Mentee, mentor: Mentor, pairing: Pairing, focus: str | None,
+                        continuing: bool) -> tuple[str, ...]:
     steps = [
         "Draft your own goals before the meeting: two or three for this year, and one "
         "for the next five. Write them down and bring them.",
@@ -335,27 +469,46 @@ def _mentee_preparation(mentee: Mentee, mentor: Mentor, covers_label: str | None
         f"{mentor.name}.",
         "Decide how often you would like to meet and how you prefer to be contacted.",
     ]
-    if specialist and covers_label:
-        steps[0] = (f"Write down what you want to achieve in {covers_label} over the next "
+    if pairing.covers == "coach":
+        steps[0] = (f"Pick one situation this term where {focus} matters to you, and bring "
+                    "it: what you tried, and what you want to do better.")
+    elif pairing.covers == "advisor":
+        steps[0] = ("Write your question in one or two sentences, with the options you have "
+                    "already considered and the decision date, if there is one.")
+    elif focus:
+        steps[0] = (f"Write down what you want to achieve in {focus} over the next "
                     f"few months, and one concrete question to start with.")
+    if continuing:
+        steps[0] = ("Read last year's goals again (above): note what you reached, what "
+                    "changed, and two or three goals for this year.")
     if not mentee.goals.strip():
         steps.append("You did not write goals on the sign-up form: please send them to your "
                      "mentor a few days before the meeting.")
     return tuple(steps)
 
 
-def _mentor_preparation(mentee: Mentee, covers_label: str | None,
-                        specialist: bool) -> tuple[str, ...]:
+def _mentor_preparation(mentee: Mentee, pairing: Pairing, focus: str | None,
+                        continuing: bool) -> tuple[str, ...]:
     steps = [
-        f"Read {mentee.name}'s profile and goals below.",
+        f"Read {mentee.name}'s profile and goals above.",
         "Think of one experience of your own that speaks to those goals, and one contact "
         "or resource you could share later in the year.",
         "Decide how much time you can give this year, and say so at the first meeting.",
     ]
-    if specialist and covers_label:
-        steps[1] = (f"Think of one concrete exercise or resource in {covers_label} that fits "
+    if pairing.covers == "coach":
+        steps[1] = (f"Prepare one exercise in {focus} the mentee can practise between "
+                    "sessions, and how you will give feedback on it.")
+    elif pairing.covers == "advisor":
+        steps[1] = ("Note the options you see for the mentee's question, what you would weigh, "
+                    "and one person or resource who could help further.")
+    elif focus:
+        steps[1] = (f"Think of one concrete exercise or resource in {focus} that fits "
                     f"the mentee's goals.")
+    if focus:
         steps[2] = "Agree the number of sessions up front: a few, over a few months."
+    if continuing:
+        steps[1] = ("Look back on the year: one thing that went well between you, and one you "
+                    "would change.")
     return tuple(steps)
 
 

@@ -1,8 +1,12 @@
 """report.html: one self-contained page a coordinator reads after a match.
 
-Sections (stable ids): ``summary``, ``score-distribution``, ``lowest-scores``,
-``mentor-load``, ``need-coverage``, ``unplaced`` and ``fairness``, then any table a caller
-adds (a rematch's ``rematch-flags``). Plots are drawn with
+Sections (stable ids): any table a caller puts first (a rematch's changes since the
+previous cycle), ``summary``, ``score-distribution``, ``lowest-scores``, ``mentor-load``,
+``need-coverage``, ``unplaced``, ``networks`` (every mentee's network, sortable by any
+column with a few lines of inline script), ``mentors`` (every mentor's load, mentees and
+areas, sortable too) and ``fairness``, then any table a caller adds (a rematch's
+``rematch-flags``). Wherever a name is carried by more than one person, the id is shown
+beside it. Plots are drawn with
 matplotlib (Agg) and inlined as SVG with fixed ids and no date, so the page has no external
 resource and a rerun writes the same bytes. The wall-clock solve time is left out for the
 same reason (the CLI prints it; run.json holds the run's time).
@@ -32,12 +36,14 @@ from matcher.outputs.plans import Labels
 from matcher.outputs.privacy import redact, sensitive_values
 from matcher.outputs.sheets import Table
 from matcher.outputs.summary import summarise
-from matcher.outputs.templating import Templates
+from matcher.outputs.templating import Templates, repeated_names
 from scoring.config import FIELD_VOCABULARY
 from scoring.explain import PairExplanation
 
 #: Rows of the "lowest-scored pairs" and "full mentors" tables.
 TABLE_ROWS = 15
+#: Rows of the networks and per-mentor tables (larger runs: pairings.xlsx has them all).
+PEOPLE_ROWS = 2_000
 
 ACCENT, SECOND, MUTED = "#1f5f8b", "#e07a2e", "#9aa5b1"
 
@@ -66,11 +72,12 @@ class AuditTable:
 
 def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], PairExplanation],
                   templates: Templates, notes: tuple[str, ...] = (),
-                  sections: Sequence[Table] = ()) -> str:
+                  sections: Sequence[Table] = (), opening: Sequence[Table] = ()) -> str:
     """The complete report.html text for one match outcome.
 
     ``sections`` are tables a caller adds at the end of the page, each under its name
-    (a rematch adds "Rematch flags"); their cells are escaped like everything else.
+    (a rematch adds "Rematch flags"), ``opening`` tables before the summary (a rematch's
+    changes since the previous cycle); their cells are escaped like everything else.
     """
     cohort, config = outcome.cohort, outcome.config
     mentees = {m.id: m for m in cohort.mentees}
@@ -88,6 +95,8 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         lowest.append({
             "pairing": pairing, "mentee": mentees[pairing.mentee_id].name,
             "mentor": mentors[pairing.mentor_id].name,
+            "mentee_person": mentees[pairing.mentee_id],
+            "mentor_person": mentors[pairing.mentor_id],
             "reason": redact(next(iter(explanation.reasons(1)), ""), withheld),
             "weakest": redact(weakest, withheld),
         })
@@ -127,7 +136,52 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         audits=[_audit(outcome, f, labels, min_group) for f in audit_fields],
         min_group=min_group,
         sections=tuple(sections),
+        opening=tuple(opening),
+        repeated=repeated_names((*cohort.mentees, *cohort.mentors)),
+        networks=_network_rows(outcome, labels)[:PEOPLE_ROWS],
+        mentor_rows=_mentor_rows(outcome, labels)[:PEOPLE_ROWS],
+        people_rows=PEOPLE_ROWS,
     )
+
+
+def _network_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
+    """Every mentee's network: primary mentor and score, specialists, got / requested."""
+    mentees = {m.id: m for m in outcome.cohort.mentees}
+    mentors = {m.id: m for m in outcome.cohort.mentors}
+    rows = []
+    for network in outcome.networks:
+        primary = network.primary
+        rows.append({
+            "mentee": mentees[network.mentee_id],
+            "primary": mentors[primary.mentor_id] if primary else None,
+            "score": primary.score if primary else None,
+            "specialists": [(mentors[p.mentor_id], _covers(p.covers, labels))
+                            for p in network.specialists],
+            "got": len(network.pairings), "requested": network.requested,
+            "status": ("unplaced" if primary is None else
+                       "smaller than asked" if network.partial_reason else "complete"),
+        })
+    return rows
+
+
+def _mentor_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
+    """Every mentor: capacity, load, the mentees they have (and in which role), areas."""
+    mentees = {m.id: m for m in outcome.cohort.mentees}
+    theirs: dict[str, list[tuple[Any, str]]] = {}
+    for network in outcome.networks:
+        for pairing in network.pairings:
+            role = "primary" if pairing.role == "primary" else _covers(pairing.covers, labels)
+            theirs.setdefault(pairing.mentor_id, []).append((mentees[pairing.mentee_id], role))
+    return [{"mentor": mentor, "capacity": mentor.capacity,
+             "assigned": len(theirs.get(mentor.id, [])), "mentees": theirs.get(mentor.id, []),
+             "areas": [labels("areas", a) for a in mentor.expertise_areas]}
+            for mentor in outcome.cohort.mentors]
+
+
+def _covers(covers: str | None, labels: Labels) -> str:
+    if covers in ("coach", "advisor"):
+        return covers
+    return labels("areas", covers) if covers else "specialist"
 
 
 def _weakest_component(explanation: PairExplanation) -> str:

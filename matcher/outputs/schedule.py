@@ -5,6 +5,12 @@ mentor, and a short focused series for a specialist. A program changes either in
 config's ``[schedule]`` table (``meetings`` / ``specialist_sessions`` replace the default
 list wholesale). Month 1 starts on ``[program] start_date``; month *m* is *m - 1* calendar
 months later (the 31st becomes the month's last day when the month is shorter).
+
+Meetings fall on working days: a date on a Saturday, a Sunday or one of the program's
+``[schedule] holidays`` moves to the nearest working day of the same month (a Saturday to
+the Friday before, a Sunday to the Monday after). When a pair's shared hours fall on
+different calendar days for the two sides (Sydney's Tuesday morning is Los Angeles's
+Monday afternoon), both days must be working days (:func:`working_day`'s ``also``).
 """
 
 from __future__ import annotations
@@ -35,8 +41,36 @@ def start_date(config: ProgramConfig) -> dt.date | None:
 
 
 def meeting_date(start: dt.date, month: int) -> dt.date:
-    """The suggested date of a meeting in program month ``month`` (month 1 = ``start``)."""
+    """The month's anchor date of a meeting in program month ``month`` (month 1 = ``start``);
+    :func:`working_day` moves it off weekends and holidays."""
     return start + relativedelta(months=month - 1)
+
+
+def is_working_day(day: dt.date, holidays: frozenset[dt.date] | tuple[dt.date, ...]) -> bool:
+    """Monday to Friday and not one of the program's holidays."""
+    return day.weekday() < 5 and day not in holidays
+
+
+def working_day(day: dt.date, holidays: frozenset[dt.date] | tuple[dt.date, ...] = (),
+                also: tuple[int, ...] = ()) -> dt.date:
+    """The working day nearest ``day`` within its month (``day`` itself when it is one).
+
+    Each offset in ``also`` (in days) names the other side's calendar day, which must be a
+    working day too. Of two candidates equally near, the later one wins (a Saturday goes to
+    Friday, one day back; a Sunday to Monday). Only when the month has no such day at all
+    (every day a holiday) is the search widened beyond it.
+    """
+    def ok(candidate: dt.date) -> bool:
+        return all(is_working_day(candidate + dt.timedelta(days=shift), holidays)
+                   for shift in (0, *also))
+
+    for distance in range(62):
+        for step in (distance, -distance) if distance else (0,):
+            candidate = day + dt.timedelta(days=step)
+            if distance > 31 or candidate.month == day.month:
+                if ok(candidate):
+                    return candidate
+    return day  # unreachable for real calendars: two months hold working days
 
 
 def primary_schedule(config: ProgramConfig) -> tuple[Meeting, ...]:
@@ -63,6 +97,7 @@ def _meetings(config: ProgramConfig, key: str, area: str | None) -> tuple[Meetin
     """The ``[schedule]`` list ``key`` (checked when the config was loaded) as dated meetings."""
     entries = getattr(config.schedule, key)
     start = start_date(config)
+    holidays = frozenset(config.schedule.holidays)
     return tuple(
         Meeting(
             number=number,
@@ -70,7 +105,7 @@ def _meetings(config: ProgramConfig, key: str, area: str | None) -> tuple[Meetin
             title=_fill(entry.title, area),
             purpose=_fill(entry.purpose, area),
             agenda=tuple(_fill(item, area) for item in entry.agenda),
-            date=meeting_date(start, entry.month) if start else None,
+            date=working_day(meeting_date(start, entry.month), holidays) if start else None,
         )
         for number, entry in enumerate(entries, start=1))
 

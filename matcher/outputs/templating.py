@@ -11,7 +11,7 @@ templates (``*.txt.j2``, e-mail bodies) are left as written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,10 +132,31 @@ class PlanRenderer:
                          body=body)
 
     def combined(self, plans: Sequence[Any], bodies: Sequence[str]) -> str:
-        """all_plans.html: a table of contents, then every plan's body (one per page)."""
+        """all_plans.html: a table of contents sorted by mentee name (then primary first,
+        then mentor name), then every plan's body in that order (one per printed page).
+        Ids are shown beside the names that more than one person carries."""
         program = plans[0].program if plans else ""
-        return self.templates.render("plans_combined.html.j2", plans=plans, bodies=bodies,
-                                     program=program)
+        order = sorted(range(len(plans)), key=lambda k: _toc_key(plans[k]))
+        return self.templates.render("plans_combined.html.j2",
+                                     plans=[plans[k] for k in order],
+                                     bodies=[bodies[k] for k in order], program=program,
+                                     repeated=repeated_names(
+                                         person for plan in plans
+                                         for person in (plan.mentee, plan.mentor)))
+
+
+def _toc_key(plan: Any) -> tuple[str, bool, str, str, str]:
+    return (plan.mentee.name.casefold(), plan.role != "primary",
+            plan.mentor.name.casefold(), plan.mentee.id, plan.mentor.id)
+
+
+def repeated_names(people: Iterable[Any]) -> frozenset[str]:
+    """The names that more than one id carries (people with ``name`` and ``id``): where a
+    page lists them, it shows the id beside the name so the two can be told apart."""
+    ids: dict[str, set[str]] = {}
+    for person in people:
+        ids.setdefault(person.name, set()).add(person.id)
+    return frozenset(name for name, owners in ids.items() if len(owners) > 1)
 
 
 def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Templates:

@@ -10,7 +10,8 @@ Layout (README: "The run folder")::
     pairings.xlsx         sheets Pairings, Networks, Explanations, Unplaced, Mentor load,
                           Intake problems (in the largest runs, Explanations is a note)
     explanations.csv      a row per pair and score component (points, value, weight, evidence)
-    introductions.csv     mail-merge file: to, cc, subject, body (one e-mail per pair)
+    introductions.csv     mail-merge file: to, cc, subject, body, attachment (plan; calendar)
+    closures.csv          (a rematch only) thank-you notes of ended pairs, one row per side
     plans/                <mentee>__<mentor>.md and .html per pair, all_plans.html
     calendar/             <mentee>__<mentor>.ics per pair (only with [program] start_date)
     report.html           the coordinator's report (self-contained)
@@ -30,6 +31,10 @@ PAIRINGS = "pairings.csv"
 WORKBOOK = "pairings.xlsx"
 EXPLANATIONS = "explanations.csv"
 INTRODUCTIONS = "introductions.csv"
+#: A rematch's thank-you and closure notes (same columns as introductions.csv).
+CLOSURES = "closures.csv"
+#: Between the files of introductions.csv's attachment column (plan, then calendar).
+ATTACHMENT_SEPARATOR = ";"
 REPORT = "report.html"
 #: The frozen cohort of the run (:mod:`.snapshot`).
 SNAPSHOT_PATH = Path("audit") / "cohort.json"
@@ -60,7 +65,8 @@ REASONS_SHOWN = 3
 #: The pairings.csv columns the reader reads back.
 MENTEE_ID, MENTOR_ID, ROLE, COVERS, SCORE, LOCKED = (
     "mentee_id", "mentor_id", "role", "covers", "score", "locked")
-PAIRINGS_COLUMNS = (MENTEE_ID, "mentee_name", MENTOR_ID, "mentor_name", ROLE, COVERS, SCORE,
+MENTEE_NAME, MENTOR_NAME = "mentee_name", "mentor_name"
+PAIRINGS_COLUMNS = (MENTEE_ID, MENTEE_NAME, MENTOR_ID, MENTOR_NAME, ROLE, COVERS, SCORE,
                     LOCKED, *(f"reason_{i}" for i in range(1, REASONS_SHOWN + 1)))
 NETWORKS_COLUMNS = ("mentee_id", "mentee_name", "status", "primary_id", "primary_name",
                     "primary_score", "specialists", "requested", "got", "note")

@@ -44,6 +44,9 @@ class RunPair:
     covers: str = ""
     score: float | None = None
     locked: bool = False
+    # Names as pairings.csv shows them (for people reading a diff; not part of the pair).
+    mentee_name: str = field(default="", compare=False)
+    mentor_name: str = field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -261,7 +264,9 @@ def read_pairings(path: Path) -> tuple[RunPair, ...]:
             points = cell(cells, score)
             pairs.append(RunPair(mentee, mentor, cell(cells, role), cell(cells, covers),
                                  float(points) if _is_number(points) else None,
-                                 fold(cell(cells, locked)) == fold(layout.LOCKED_YES)))
+                                 fold(cell(cells, locked)) == fold(layout.LOCKED_YES),
+                                 cell(cells, fold(layout.MENTEE_NAME)),
+                                 cell(cells, fold(layout.MENTOR_NAME))))
     return tuple(pairs)
 
 

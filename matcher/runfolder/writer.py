@@ -38,6 +38,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.calendar_files import CalendarWriter
+from matcher.outputs.cycle import CycleContext
 from matcher.outputs.plans import PairPlan, build_plans
 from matcher.outputs.report import render_report
 from matcher.outputs.schedule import start_date
@@ -130,7 +131,9 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
                      extra_files: Mapping[str, bytes] = NOTHING,
                      extra_run_fields: Mapping[str, object] = NOTHING,
                      report_sections: Sequence[Table] = (),
-                     options: WriterOptions = DEFAULT_OPTIONS) -> Path:
+                     options: WriterOptions = DEFAULT_OPTIONS,
+                     cycle: CycleContext | None = None,
+                     report_opening: Sequence[Table] = ()) -> Path:
     """Write the run folder of ``outcome`` to ``out_dir`` and return its path.
 
     Refuses an existing ``out_dir`` unless ``force`` (and even then only a previous run
@@ -142,7 +145,10 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
     are added to run.json (names the record does not use already), ``extra_files`` (relative
     path → bytes) are written into the folder, and ``report_sections`` are tables shown at
     the end of report.html; all within the same all-or-nothing write. Progress goes to
-    stderr unless ``quiet``. ``options``: see :class:`WriterOptions`.
+    stderr unless ``quiet``. ``options``: see :class:`WriterOptions`. ``cycle`` (a rematch)
+    makes continuing pairs' plans and e-mails year-2 ones and adds closures.csv, the
+    thank-you notes of the pairs that ended; ``report_opening`` are tables shown first in
+    report.html (a rematch's changes since the previous cycle).
     """
     out_dir = Path(out_dir)
     extras = _checked_extra_files(extra_files)
@@ -162,7 +168,8 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
               options.open_sink(work, pairs >= options.file_helper_from_pairs) as files):
             _write_contents(work, outcome, explanations, templates, start, progress, files,
                             _RunExtras(hashes, previous_run, extras, extra_run_fields,
-                                       tuple(report_sections)), options)
+                                       tuple(report_sections), cycle,
+                                       tuple(report_opening)), options)
         _move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -179,6 +186,8 @@ class _RunExtras:
     files: dict[PurePosixPath, bytes]
     run_fields: Mapping[str, object]
     report_sections: tuple[Table, ...]
+    cycle: CycleContext | None = None
+    report_opening: tuple[Table, ...] = ()
 
 
 def _checked_extra_files(files: Mapping[str, bytes]) -> dict[PurePosixPath, bytes]:
@@ -248,15 +257,20 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     if missing:
         raise ValueError(f"no explanation for pair(s) {missing[:3]}")
 
-    plans = build_plans(outcome, by_pair)
+    plans = build_plans(outcome, by_pair, extras.cycle)
     notes = []
     _write_plans(folder / layout.PLANS_FOLDER, plans, templates, progress, files)
     if start is None:
         notes.append("No calendar files: the config has no [program] start_date. Add one "
                      "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
     else:
-        _write_calendars(folder / layout.CALENDAR_FOLDER, plans, start, progress, files)
-    files.write(folder / layout.INTRODUCTIONS, _introductions_csv(plans, templates))
+        _write_calendars(folder / layout.CALENDAR_FOLDER, plans, start, progress, files,
+                         outcome.config.program.coordinator_email)
+    files.write(folder / layout.INTRODUCTIONS,
+                _introductions_csv(plans, templates, calendars=start is not None))
+    if extras.cycle is not None:
+        files.write(folder / layout.CLOSURES,
+                    _closures_csv(extras.cycle, outcome.config.program.name, templates))
 
     task = progress.add_task("Writing spreadsheets and report", total=3)
     pairings = pairings_table(outcome, by_pair)
@@ -270,7 +284,7 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     write_xlsx(folder / layout.WORKBOOK, tables, document_time)
     progress.advance(task)
     report = render_report(outcome, by_pair, templates, notes=tuple(notes),
-                           sections=extras.report_sections)
+                           sections=extras.report_sections, opening=extras.report_opening)
     files.write(folder / layout.REPORT, report.encode("utf-8"))
     progress.advance(task)
     snapshot = snapshot_bytes(outcome.cohort, outcome.config)
@@ -309,10 +323,10 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
-                     progress: Progress, files: Sink) -> None:
+                     progress: Progress, files: Sink, organizer: str = "") -> None:
     folder.mkdir()
     task = progress.add_task("Writing calendars", total=len(plans))
-    calendars = CalendarWriter(start)
+    calendars = CalendarWriter(start, organizer)
     for done, plan in enumerate(plans, start=1):
         files.write(folder / f"{plan.file_stem}.ics", calendars.calendar(plan))
         if done % PROGRESS_EVERY == 0:
@@ -320,15 +334,35 @@ def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
     progress.update(task, completed=len(plans))
 
 
-def _introductions_csv(plans: list[PairPlan], templates: Templates) -> bytes:
-    """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair."""
+def _introductions_csv(plans: list[PairPlan], templates: Templates, *,
+                       calendars: bool = True) -> bytes:
+    """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair; the
+    attachment column names the plan and, when written, the calendar, separated by
+    :data:`~.layout.ATTACHMENT_SEPARATOR`. A continuing pair's e-mail says so (the
+    templates read ``plan.continuing``)."""
     rows = []
     for plan in plans:
+        attachments = [f"{layout.PLANS_FOLDER}/{plan.file_stem}.html"]
+        if calendars:
+            attachments.append(f"{layout.CALENDAR_FOLDER}/{plan.file_stem}.ics")
         rows.append([plan.mentee.email, plan.mentor.email,
                      templates.render("introduction_subject.txt.j2", plan=plan).strip(),
                      templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n",
-                     f"{layout.PLANS_FOLDER}/{plan.file_stem}.html"])
+                     layout.ATTACHMENT_SEPARATOR.join(attachments)])
     return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
+
+
+def _closures_csv(cycle: CycleContext, program: str, templates: Templates) -> bytes:
+    """closures.csv: the thank-you and closure note of each ended pair, one row per side
+    (same columns as introductions.csv; no cc, no attachment)."""
+    rows = [[note.email,
+             "",
+             templates.render("closure_subject.txt.j2", note=note, program=program).strip(),
+             templates.render("closure_email.txt.j2", note=note, program=program).strip()
+             + "\n",
+             ""]
+            for note in cycle.closures]
+    return csv_bytes(Table("Closures", layout.INTRODUCTIONS_COLUMNS, rows))
 
 
 def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, plans: int,

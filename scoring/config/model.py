@@ -11,7 +11,9 @@ that is the wrong way round. Consumers then read typed attributes only.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,8 @@ from scoring.config.vocabulary import Vocabulary
 #: Latest start year accepted: the year's meetings (up to month 24) must be real dates.
 LAST_START_YEAR = 9000
 FIRST_START_YEAR = 1900
+#: One e-mail address (the same test as the intake's id check).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,14 @@ class ProgramConfig:
     def record(self) -> dict[str, Any]:
         """The merged tables (defaults filled in) as the run record shows them (a copy)."""
         return copy.deepcopy(self._record)
+
+    def with_start_date(self, start: dt.date) -> ProgramConfig:
+        """This config for a cycle that starts on ``start`` (a rematch's next year); the
+        run record shows the new date."""
+        record = self.record()
+        record["program"]["start_date"] = start.isoformat()
+        return dataclasses.replace(
+            self, program=dataclasses.replace(self.program, start_date=start), _record=record)
 
     def vocabulary(self, name: str) -> Vocabulary:
         """The vocabulary called ``name`` (``areas``, ``modes`` ...); empty when not defined."""
@@ -190,7 +202,40 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
 def _program(table: TableReader) -> ProgramSection:
     return ProgramSection(name=table.text("name"), start_date=_start_date(table),
                           id_field=table.text("id_field", ID_FIELDS),
-                          templates_dir=table.text("templates_dir"))
+                          templates_dir=table.text("templates_dir"),
+                          coordinator_email=_coordinator_email(table))
+
+
+def _coordinator_email(table: TableReader) -> str:
+    """``coordinator_email``: empty, or one address (it becomes the calendars' ORGANIZER)."""
+    value = table.text("coordinator_email").strip()
+    if value and not _EMAIL.fullmatch(value):
+        raise table.error("coordinator_email", f"is {value!r}, not an e-mail address; write "
+                          'the address invitations come from, e.g. coordinator_email = '
+                          '"mentoring@example.org", or leave it empty.')
+    return value
+
+
+def _holidays(table: TableReader) -> tuple[dt.date, ...]:
+    """``[schedule] holidays``: a list of dates (TOML dates or "YYYY-MM-DD" text), sorted."""
+    values = table.table["holidays"]
+    fix = 'write a list of dates, e.g. holidays = ["2027-12-25", 2028-01-01].'
+    if not isinstance(values, list):
+        raise table.error("holidays", f"is {values!r}; {fix}")
+    days = set()
+    for value in values:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        elif isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise table.error("holidays", f"has {value!r}, which is not a date; "
+                                              f"{fix}") from None
+        if not isinstance(value, dt.date):
+            raise table.error("holidays", f"has {value!r}, which is not a date; {fix}")
+        days.add(value)
+    return tuple(sorted(days))
 
 
 def _start_date(table: TableReader) -> dt.date | None:
@@ -281,7 +326,8 @@ def _schedule(table: TableReader) -> ScheduleSection:
     return ScheduleSection(working_hours=(float(hours[0]), float(hours[1])),
                            check_ins=table.text("check_ins"),
                            meetings=_meetings(table, "meetings"),
-                           specialist_sessions=_meetings(table, "specialist_sessions"))
+                           specialist_sessions=_meetings(table, "specialist_sessions"),
+                           holidays=_holidays(table))
 
 
 def _meetings(table: TableReader, key: str) -> tuple[MeetingEntry, ...]:

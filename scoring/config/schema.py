@@ -65,7 +65,10 @@ PREFERENCES: tuple[str, ...] = (
 )
 
 DEFAULTS: dict[str, Any] = {
-    "program": {"name": "Mentoring program", "start_date": "", "id_field": "email"},
+    "program": {"name": "Mentoring program", "start_date": "", "id_field": "email",
+                # the organizer of the calendar invitations ("" = calendars are published
+                # without organizer or attendees)
+                "coordinator_email": ""},
     "intake": {"mentor_sheet": "Mentors", "mentee_sheet": "Mentees", "separators": [";", ","]},
     "columns": {"mentors": {}, "mentees": {}, "feedback": {
         "Mentee ID": "mentee_id", "Mentor ID": "mentor_id", "Continue?": "continue",
@@ -102,6 +105,8 @@ DEFAULTS: dict[str, Any] = {
     # The year's tempo from DESIGN.md; a program's [schedule] replaces a list wholesale.
     "schedule": {
         "working_hours": [9, 17],
+        # the program's holidays: no meeting is put on one (nor on a Saturday or Sunday)
+        "holidays": [],
         "check_ins": "Between meetings: optional quick monthly or quarterly message check-ins, "
                      "and an extra meeting when the mentee faces a major decision (for example "
                      "job applications).",

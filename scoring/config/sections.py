@@ -17,12 +17,14 @@ from scoring.config.custom_rules import CustomRule
 
 @dataclass(frozen=True)
 class ProgramSection:
-    """``[program]``: the program's name, start date (None = not set) and id column."""
+    """``[program]``: the program's name, start date (None = not set), id column, and the
+    coordinator's e-mail (the organizer of calendar invitations; "" = not set)."""
 
     name: str
     start_date: dt.date | None
     id_field: str
     templates_dir: str  # "" = the built-in templates
+    coordinator_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,14 @@ class MeetingEntry:
 
 @dataclass(frozen=True)
 class ScheduleSection:
-    """``[schedule]``: the year's meetings, the specialist series, check-ins, working day."""
+    """``[schedule]``: the year's meetings, the specialist series, check-ins, working day and
+    the program's holidays (no meeting falls on one, nor on a weekend)."""
 
     working_hours: tuple[float, float]
     check_ins: str
     meetings: tuple[MeetingEntry, ...]
     specialist_sessions: tuple[MeetingEntry, ...]
+    holidays: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
