@@ -130,7 +130,8 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
     writer = _warm("matcher.runfolder.writer")  # while the solver runs
     outcome = run_match(cohort, program, objective=objective, network_size=network_size,
-                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
+                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
+                        sources=_sheet_sources(locks=locks, forbids=forbid))
     writer.join()
     from matcher.runfolder.writer import write_run_folder
 
@@ -142,6 +143,14 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
                               templates_dir=Path(templates) if templates else None)
     return MatchResult(outcome=outcome, folder=folder, summary=summarise(outcome))
+
+
+def _sheet_sources(**sheets: str | None) -> dict[str, dict[str, str]]:
+    """Where the locks / forbids came from: each sheet's path and sha256 (run.json)."""
+    from matcher.runfolder.hashing import sha256_of
+
+    return {kind: {"file": str(path), "sha256": sha256_of(Path(path))}
+            for kind, path in sheets.items() if path}
 
 
 # ------------------------------------------------------------------------------- rematch
@@ -262,8 +271,15 @@ def _explain_run(run_dir: str, mentee_id: str, mentor_id: str | None, other_id: 
     if config:
         raise InputError("--config is for the intake-file form; a run folder is audited "
                          "with the config recorded in its run.json. Drop --config.")
-    audit = explain_from_run(run_dir, mentee_id, mentor_id, other_id, top=top)
+    audit = explain_from_run(run_dir, mentee_id, mentor_id, other_id, top=top, say=_stderr)
     return ExplainResult(audit, run_dir=run_dir)
+
+
+def _stderr(line: str) -> None:
+    """Progress of longer work, on stderr (stdout stays the answer, e.g. --json)."""
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------- diff

@@ -1,0 +1,162 @@
+"""The run folder records every input of the solve, and refuses to answer once changed.
+
+For every option of ``match`` (objective, network size, locks, forbids) and for ``rematch``,
+the audit's re-solve of the run's own problem, read from the folder alone, reproduces the
+run's objective to the last digit and its pairs. Every read through the one reader checks
+the sha256 that run.json records and refuses a changed file (exit 2, naming it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.explain import explain_command
+from cli.match import match_command
+from cli.rematch import rematch_command
+from matcher.audit import load_run, resolve_run, solve_inputs
+from matcher.runfolder.reader import read_pairings, read_run
+from scoring.errors import InputError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+PROGRAM = SAMPLE / "program.toml"
+
+
+@pytest.fixture(scope="module")
+def cohort_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A generated cohort (40 mentees, 14 mentors: capacity binds) and a locks and a
+    forbids sheet naming people as the intake files spell them."""
+    sys.path.insert(0, str(SAMPLE))
+    from generate import write
+
+    folder = tmp_path_factory.mktemp("cohort")
+    mentors, mentees = write(folder, 40, 14, seed=5)[:2]
+    return mentors, mentees, folder
+
+
+def _match(mentors: Path, mentees: Path, out: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(match_command, [str(mentors), str(mentees), "--config",
+                                                str(PROGRAM), "--out", str(out), "--quiet",
+                                                *extra])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _pairs_unchecked(run: Path) -> set[tuple[str, str]]:
+    return {p.key for p in read_pairings(run / "pairings.csv")}
+
+
+def _pairs(run: Path) -> set[tuple[str, str]]:
+    return {p.key for p in read_pairings(run / "pairings.csv")}
+
+
+def _assert_reproduced(run_dir: Path) -> None:
+    run = load_run(run_dir)
+    again = resolve_run(run)
+    assert again.result.objective == run.run.record["solver"]["objective"]  # every digit
+    assert {(p.mentee_id, p.mentor_id) for n in again.networks for p in n.pairings} == \
+        _pairs(run_dir)
+
+
+def _feedback(run: Path, path: Path) -> Path:
+    """Month-12 decisions: yes, no and unsure in turn (so locks, forbids and keep bonus)."""
+    decisions = ("yes", "no", "unsure")
+    rows = [(e, m, decisions[k % 3], "", "") for k, (e, m) in enumerate(sorted(_pairs(run)))]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("Mentee ID", "Mentor ID", "Continue?", "New goals",
+                                       "Wants a new network member in area"), *rows])
+    return path
+
+
+def _sheet(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([("mentee_id", "mentor_id"), *rows])
+    return path
+
+
+@pytest.mark.parametrize("options", [
+    ("--objective", "total"), ("--objective", "fair"), ("--objective", "stable"),
+    ("--network-size", "1"), ("--network-size", "2"),
+    ("--objective", "fair", "--network-size", "2"),
+])
+def test_re_solving_a_match_from_its_folder_reproduces_its_objective(
+        cohort_files, tmp_path: Path, options: tuple[str, ...]) -> None:
+    mentors, mentees, _ = cohort_files
+    run = _match(mentors, mentees, tmp_path / "run", *options)
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    size = options[options.index("--network-size") + 1] if "--network-size" in options else None
+    assert record["solve"]["network_size"] == (int(size) if size else None)
+    assert record["solve"]["objective"] == record["objective"]
+    _assert_reproduced(run)
+
+
+def test_locks_and_forbids_are_recorded_with_their_sheet_and_reproduced(
+        cohort_files, tmp_path: Path) -> None:
+    mentors, mentees, _ = cohort_files
+    base = _match(mentors, mentees, tmp_path / "base")
+    taken = sorted(_pairs(base))
+    # an eligible pair the base run did not make: one the stable mode makes
+    wider = _pairs(_match(mentors, mentees, tmp_path / "wider", "--objective", "stable"))
+    lock = sorted(wider - set(taken))[0]
+    forbidden = [pair for pair in taken if pair[0] != lock[0]][:3]
+    forbids = _sheet(tmp_path / "forbid.csv", forbidden)
+    locks = _sheet(tmp_path / "locks.csv", [lock])
+    run = _match(mentors, mentees, tmp_path / "run", "--locks", str(locks), "--forbid",
+                 str(forbids))
+    inputs = solve_inputs(load_run(run))
+    assert set(inputs.forbids) == set(forbidden) and inputs.locks == (lock,)
+    assert inputs.sources["forbids"]["file"] == str(forbids)
+    assert len(inputs.sources["locks"]["sha256"]) == 64
+    assert not set(forbidden) & _pairs(run) and lock in _pairs(run)
+    _assert_reproduced(run)
+
+
+def test_re_solving_a_rematch_from_its_folder_reproduces_its_objective(
+        cohort_files, tmp_path: Path) -> None:
+    mentors, mentees, _ = cohort_files
+    run = _match(mentors, mentees, tmp_path / "run1")
+    feedback = _feedback(run, tmp_path / "feedback.csv")
+    result = CliRunner().invoke(rematch_command, [
+        str(mentors), str(mentees), "--previous", str(run), "--feedback", str(feedback),
+        "--config", str(PROGRAM), "--out", str(tmp_path / "run2"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    inputs = solve_inputs(load_run(tmp_path / "run2"))
+    assert inputs.locks and inputs.forbids  # the keep bonus: test_rematch.py
+    _assert_reproduced(tmp_path / "run2")
+
+
+@pytest.mark.parametrize("changed", ["pairings.csv", "audit/cohort.json"])
+def test_a_changed_run_file_is_refused_naming_it(cohort_files, tmp_path: Path,
+                                                 changed: str) -> None:
+    mentors, mentees, _ = cohort_files
+    run = _match(mentors, mentees, tmp_path / "run")
+    path = run / changed
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("0", "1", 1), encoding="utf-8")
+    with pytest.raises(InputError, match="changed since the run wrote it"):
+        load_run(run).run.cohort() if changed != "pairings.csv" else read_run(run)
+    mentee = sorted(_pairs_unchecked(run))[0][0]
+    result = CliRunner().invoke(explain_command, [str(run), "--mentee", mentee])
+    assert result.exit_code == 2
+    assert str(path) in result.output and "Traceback" not in result.output
+
+
+def test_a_rematch_record_changed_after_the_run_is_refused(cohort_files, tmp_path: Path
+                                                           ) -> None:
+    mentors, mentees, _ = cohort_files
+    run = _match(mentors, mentees, tmp_path / "run1")
+    feedback = _feedback(run, tmp_path / "feedback.csv")
+    out = tmp_path / "run2"
+    assert CliRunner().invoke(rematch_command, [
+        str(mentors), str(mentees), "--previous", str(run), "--feedback", str(feedback),
+        "--config", str(PROGRAM), "--out", str(out), "--quiet"]).exit_code == 0
+    record = json.loads((out / "rematch.json").read_text(encoding="utf-8"))
+    record["keep_bonus"] = []
+    (out / "rematch.json").write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(InputError, match=r"rematch\.json: changed since"):
+        read_run(out)
