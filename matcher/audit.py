@@ -55,13 +55,12 @@ from scoring.explain import (
     Comparison,
     PairExplanation,
     TopCandidates,
-    UnknownIdError,
     compare,
     explain_pairs,
-    suggest_ids,
     top_candidates,
 )
 from scoring.features import CohortFeatures, area_label, build_features
+from scoring.intake.ids import IdResolver
 from scoring.profiles import Cohort
 from scoring.scorer import score_block
 
@@ -604,13 +603,11 @@ def unplaced_reason(run: AuditRun, mentee_id: str) -> str | None:
     return None
 
 
-def check_run_id(run: AuditRun, wanted: str, side: str) -> None:
-    """Raise UnknownIdError (closest ids suggested) when ``wanted`` is not in the run."""
+def check_run_id(run: AuditRun, wanted: str, side: str) -> str:
+    """The run's id ``wanted`` means, as typed (any capitals, NFC, a unique name);
+    UnknownIdError with the closest ids otherwise."""
     people = run.cohort.mentees if side == "mentee" else run.cohort.mentors
-    known = [p.id for p in people]
-    if wanted not in set(known):
-        raise UnknownIdError(f"{run.folder}: no {side} of this run has the id {wanted!r}. "
-                             f"{suggest_ids(wanted, known)} Ids are as in pairings.csv.")
+    return IdResolver.of(people, side).require(wanted, str(run.folder))
 
 
 def alternatives(run: AuditRun, features: CohortFeatures, mentee_id: str, n: int
@@ -643,14 +640,13 @@ def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None 
       receives a progress line per solve).
     """
     run = load_run(run_dir)
-    check_run_id(run, mentee_id, "mentee")
+    mentee_id = check_run_id(run, mentee_id, "mentee")
+    mentor_id = check_run_id(run, mentor_id, "mentor") if mentor_id else None
+    vs = check_run_id(run, vs, "mentor") if vs else None
     network = run.network(mentee_id)
     unplaced_vs = bool(vs) and not mentor_id and not network
     if vs and not mentor_id and network:
         mentor_id = network[0].mentor_id
-    for wanted in (mentor_id, vs):
-        if wanted:
-            check_run_id(run, wanted, "mentor")
     features = build_features(run.cohort, run.config)
     mentee_name = run.cohort.mentees[run.encoder.mentee_index[mentee_id]].name
     audit = RunAudit(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,

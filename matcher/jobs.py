@@ -209,14 +209,12 @@ class ExplainResult:
         return self.answer.to_dict()
 
 
-def _check_intake_id(wanted: str, known: list[str], side: str, path: str) -> None:
-    """Raise UnknownIdError suggesting the closest ids when ``wanted`` is not in ``known``."""
-    from scoring.explain import UnknownIdError, suggest_ids
+def _intake_id(wanted: str, people: list[Any], side: str, path: str) -> str:
+    """The id ``wanted`` means (as typed: any capitals, a unique name ...); UnknownIdError
+    suggesting the closest ids otherwise (:mod:`scoring.intake.ids`)."""
+    from scoring.intake.ids import IdResolver
 
-    if wanted not in set(known):
-        raise UnknownIdError(f"{path}: no {side} has the id {wanted!r}. "
-                             f"{suggest_ids(wanted, known)} Use the value of the {side}s' id "
-                             "column exactly as written there.")
+    return IdResolver.of(people, side).require(wanted, path)
 
 
 def explain_job(inputs: tuple[str, ...], mentee_id: str, *, mentor_id: str | None = None,
@@ -244,10 +242,11 @@ def explain_job(inputs: tuple[str, ...], mentee_id: str, *, mentor_id: str | Non
                          "--mentor B --vs C.")
     program = load_config(config_path_for(mentors, config))
     cohort = read_valid_cohort(mentors, mentees, program, action="explained")
-    _check_intake_id(mentee_id, [m.id for m in cohort.mentees], "mentee", mentees)
-    for wanted in (mentor_id, other_id):
-        if wanted:
-            _check_intake_id(wanted, [m.id for m in cohort.mentors], "mentor", mentors)
+    mentee_id = _intake_id(mentee_id, cohort.mentees, "mentee", mentees)
+    if mentor_id:
+        mentor_id = _intake_id(mentor_id, cohort.mentors, "mentor", mentors)
+    if other_id:
+        other_id = _intake_id(other_id, cohort.mentors, "mentor", mentors)
     features = build_features(cohort, program)
     if mentor_id and other_id:
         return ExplainResult(compare(cohort, program, mentee_id, mentor_id, other_id, features))
