@@ -172,6 +172,12 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
         raise InputError(f"[solver] objective = {objective!r} is not known; use one of "
                          f"{', '.join(OBJECTIVES)}.")
 
+    if objective == "stable" and network_size is not None and network_size > 1:
+        raise InputError(f"--network-size {network_size} asks for networks, but the stable "
+                         "mode assigns primary mentors only (deferred acceptance gives each "
+                         "mentee one mentor). Use --objective total or fair for networks, or "
+                         "drop --network-size.")
+
     def say(text: str) -> None:
         if progress:
             print(text, file=sys.stderr, flush=True)

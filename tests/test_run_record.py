@@ -160,3 +160,53 @@ def test_a_rematch_record_changed_after_the_run_is_refused(cohort_files, tmp_pat
     (out / "rematch.json").write_text(json.dumps(record), encoding="utf-8")
     with pytest.raises(InputError, match=r"rematch\.json: changed since"):
         read_run(out)
+
+
+def test_an_unplaced_mentee_gets_the_reason_the_closest_mentors_and_a_working_command(
+        cohort_files, tmp_path: Path) -> None:
+    import shlex
+
+    import pandas as pd
+
+    mentors, mentees, _ = cohort_files
+    sheet = pd.read_csv(mentors, dtype=str, keep_default_na=False)
+    column = next(c for c in sheet.columns if "how many mentees" in c.lower())
+    sheet[column] = "1"  # 14 places for 40 mentees
+    one_each = tmp_path / "mentors.csv"
+    sheet.to_csv(one_each, index=False)
+    run = _match(one_each, mentees, tmp_path / "run")
+    unplaced = json.loads((run / "run.json").read_text(encoding="utf-8"))["unplaced"]
+    mentee, reason = next((e, r) for e, r in sorted(unplaced.items()) if "capacity" in r
+                          or "full" in r or "place" in r)
+    result = CliRunner().invoke(explain_command, [str(run), "--mentee", mentee.upper()])
+    assert result.exit_code == 0, result.output
+    assert f"Not placed in this run: {reason}" in result.output
+    assert "Best-scoring eligible mentors outside the network:" in result.output
+    command = next(line for line in result.output.splitlines()
+                   if line.startswith("Why not one of them: mentormatch explain "))
+    args = shlex.split(command.split("mentormatch explain ", 1)[1])
+    again = CliRunner().invoke(explain_command, args)
+    assert again.exit_code == 0, again.output
+    assert "Why the run did not give C:" in again.output
+    assert "was full" in again.output
+
+
+def test_stable_mode_says_stable_with_its_checked_blocking_pairs_and_refuses_networks(
+        cohort_files, tmp_path: Path) -> None:
+    mentors, mentees, _ = cohort_files
+    args = [str(mentors), str(mentees), "--config", str(PROGRAM), "--objective", "stable"]
+    result = CliRunner().invoke(match_command, [*args, "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert "Objective 'stable': stable (no blocking pair); 0 blocking pairs (checked)" in \
+        result.output and "optimal" not in result.output
+    record = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    assert record["solver"]["status"] == "stable"
+    assert record["solver"]["stats"]["blocking_pairs"] == 0
+    report = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "stable (no blocking pair" in report and "proven optimal" not in report
+    refused = CliRunner().invoke(match_command, [*args, "--network-size", "2", "--out",
+                                                 str(tmp_path / "networks")])
+    assert refused.exit_code == 2 and "primary mentors only" in refused.output
+    assert not (tmp_path / "networks").exists()
+    help_text = " ".join(CliRunner().invoke(match_command, ["--help"]).output.split())
+    assert "assigns primary mentors only" in help_text
