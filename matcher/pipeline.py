@@ -17,8 +17,9 @@ import numpy as np
 
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
+from matcher.placement import placement_scores, solve_neutral
 from matcher.solve_inputs import SolveInputs, make_inputs
-from matcher.solver.dispatch import OBJECTIVES, SolveOptions, solve
+from matcher.solver.dispatch import OBJECTIVES, SolveOptions
 from matcher.solver.problem import (
     SPECIALIST_ROLES,
     BlockScores,
@@ -193,7 +194,9 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     options = SolveOptions(objective=objective,
                            time_limit=float(config.solver.time_limit_seconds))
     try:
-        result = solve(problem, options, ineligible_explainer(features, config))
+        result = solve_neutral(problem, options, ineligible_explainer(features, config),
+                               lambda: placement_scores(
+                                   features, config, isinstance(problem.scores, DenseScores)))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None
     result.stats.update(scoring_seconds=round(scoring_seconds, 3),
