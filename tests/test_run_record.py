@@ -176,6 +176,8 @@ def test_an_unplaced_mentee_gets_the_reason_the_closest_mentors_and_a_working_co
     sheet.to_csv(one_each, index=False)
     run = _match(one_each, mentees, tmp_path / "run")
     unplaced = json.loads((run / "run.json").read_text(encoding="utf-8"))["unplaced"]
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert "Opt-in preferences (placed: opted in to a preference " in report
     mentee, reason = next((e, r) for e, r in sorted(unplaced.items()) if "capacity" in r
                           or "full" in r or "place" in r)
     result = CliRunner().invoke(explain_command, [str(run), "--mentee", mentee.upper()])
