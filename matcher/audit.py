@@ -17,11 +17,15 @@ files.
 * C was full (and with which mentees) or had room;
 * in the ``stable`` objective (deferred acceptance, both sides ranking by score): C kept
   mentees it ranks higher, or the mentee ranks B above C;
-* otherwise, the cost of insisting: the run's problem is solved again with the pair locked
-  (:func:`matcher.pipeline.run_match`, the run's objective, its locks and forbids) and
-  compared with the same problem solved without that lock: mentees placed, lowest primary
-  score (the ``fair`` objective) and total. Giving C lowers the total by exactly X, or places
-  fewer mentees, or cannot be done at all, and the changed pairs are listed.
+* otherwise, the cost of insisting: the run's recorded problem (run.json ``solve``: every
+  input of the solve, :mod:`matcher.solve_inputs`) is solved again with the pair locked
+  (:func:`matcher.pipeline.resolve`) and compared with the run itself: mentees placed, lowest
+  primary score (the ``fair`` objective) and total. Giving C lowers the total by exactly X,
+  or places fewer mentees, or cannot be done at all; the changes listed are the fewest any
+  matching with that forced optimum needs (a second, lexicographic solve).
+
+An unplaced mentee is audited too: the solver's reason (run.json ``unplaced``), the mentors
+who came closest, and "why not C" without a B.
 """
 
 from __future__ import annotations
@@ -482,8 +486,8 @@ def _forced_reasons(forced: ForcedSolve, mentee: str, b: str | None, c: str, ful
     if x > 1e-6:
         if b is None:
             text = (f"Placing the mentee with {c} costs {x:.2f} points of the program's "
-                    f"total: the best matching that does so (the run solved again with the "
-                    f"pair locked) {totals}.")
+                    f"total, in the best matching that does so (the run solved again with "
+                    f"the pair locked; total {base.total:.2f} → {with_c.total:.2f}).")
         elif full:
             text = (f"Making room for the mentee means reassigning some of them: the best "
                     f"matching that does so (the run solved again with the pair locked) has "
