@@ -116,6 +116,8 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     seconds = result.wall_time + by_placement.wall_time
     if np.array_equal(chosen, placed):
         result.stats["placement"] = "preference-neutral (same placed set)"
+        result.stats["placement_stage_seconds"] = [round(result.wall_time, 3),
+                                                   round(by_placement.wall_time, 3)]
         result.wall_time = seconds
         return result
     final = solve(dataclasses.replace(problem, scores=only_rows(problem.scores, chosen)),
@@ -124,5 +126,8 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
                np.flatnonzero(~chosen).tolist()}
     final.unplaced = {i: reasons.get(i, reason) for i, reason in final.unplaced.items()}
     final.stats["placement"] = "preference-neutral (placed set chosen without preferences)"
+    final.stats["placement_stage_seconds"] = [round(result.wall_time, 3),
+                                              round(by_placement.wall_time, 3),
+                                              round(final.wall_time, 3)]
     final.wall_time += seconds
     return final
