@@ -212,3 +212,24 @@ def test_stable_mode_says_stable_with_its_checked_blocking_pairs_and_refuses_net
     assert not (tmp_path / "networks").exists()
     help_text = " ".join(CliRunner().invoke(match_command, ["--help"]).output.split())
     assert "assigns primary mentors only" in help_text
+
+
+def test_a_folder_written_before_the_solve_record_is_still_audited(cohort_files,
+                                                                   tmp_path: Path) -> None:
+    """Older run.json files have no ``solve`` (nor ``files``): the audit rebuilds the locks
+    and forbids from the folder, re-solves the run unlocked, and says whether it matches."""
+    from matcher.audit import forced_solve
+
+    mentors, mentees, _ = cohort_files
+    run_dir = _match(mentors, mentees, tmp_path / "run")
+    record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    for key in ("solve", "files", "unplaced"):
+        del record[key]
+    (run_dir / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    run = load_run(run_dir)
+    assert solve_inputs(run).objective == record["objective"]
+    mentee, mentor = sorted(_pairs(run_dir))[0]
+    other = next(m for e, m in sorted(_pairs(run_dir)) if m != mentor)
+    forced = forced_solve(run, mentee, other)
+    assert forced.reproduces_run and forced.base is not None
+    assert forced.base.total == record["solver"]["objective"]
