@@ -40,7 +40,8 @@ import numpy as np
 
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
-from matcher.pipeline import resolve, score_source, specialties
+from matcher.pipeline import DENSE_PAIRS, resolve, score_source, specialties
+from matcher.placement import both_scores
 from matcher.runfolder.layout import RUN_RECORD
 from matcher.runfolder.reader import (
     RunHistory,
@@ -311,12 +312,14 @@ def solve_setup(run: AuditRun) -> SolveSetup:
 def resolve_run(run: AuditRun, *, locks: tuple[tuple[str, str], ...] = (),
                 keep_bonus: dict[tuple[str, str], float] | None = None,
                 features: CohortFeatures | None = None,
-                scores: DenseScores | BlockScores | None = None) -> MatchOutcome:
+                scores: DenseScores | BlockScores | None = None,
+                placement: DenseScores | BlockScores | None = None) -> MatchOutcome:
     """The run's own problem solved again (snapshot, config, every recorded solve input),
     with ``locks`` and ``keep_bonus`` added; with neither it reproduces the run.
     ``features`` / ``scores``: the snapshot's, when already computed."""
     return resolve(run.cohort, run.config, solve_inputs(run), locks=locks,
-                   keep_bonus=keep_bonus, features=features, scores=scores)
+                   keep_bonus=keep_bonus, features=features, scores=scores,
+                   placement=placement)
 
 
 # ----------------------------------------------------------------------- the forced solve
@@ -369,13 +372,20 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     """
     lock = ((mentee_id, mentor_id),)
     features = features if features is not None else build_features(run.cohort, run.config)
-    scores = score_source(features, run.config)
+    scores: DenseScores | BlockScores
+    placement: DenseScores | BlockScores | None = None
+    if features.n_mentees * features.n_mentors <= DENSE_PAIRS:  # both in one scoring pass
+        scores, placement = both_scores(features, run.config)
+    else:
+        scores = score_source(features, run.config)
     if say is None or len(run.cohort.mentees) * len(run.cohort.mentors) < PROGRESS_PAIRS:
         say = lambda _line: None  # noqa: E731 - quick work needs no progress
 
-    def solved(step: str, **changes: object) -> MatchOutcome:
+    def solved(step: str, locks: tuple[tuple[str, str], ...] = (),
+               keep_bonus: dict[tuple[str, str], float] | None = None) -> MatchOutcome:
         say(step)
-        return resolve_run(run, features=features, scores=scores, **changes)  # type: ignore[arg-type]
+        return resolve_run(run, locks=locks, keep_bonus=keep_bonus, features=features,
+                           scores=scores, placement=placement)
 
     base = recorded_figures(run) if run.run.record.get(RECORD_KEY) is not None else None
     run_pairs = {(p.mentee_id, p.mentor_id): p.score for p in run.pairs}

@@ -154,7 +154,9 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
               keep_bonus: Mapping[tuple[str, str], float] | None = None,
               progress: bool = True, sources: Mapping[str, object] | None = None,
               features: CohortFeatures | None = None,
-              scores: DenseScores | BlockScores | None = None) -> MatchOutcome:
+              scores: DenseScores | BlockScores | None = None,
+              placement: DenseScores | BlockScores | None = None,
+              explain_unplaced: bool = True) -> MatchOutcome:
     """Score, solve and build one network per mentee (in ``cohort.mentees`` order).
 
     ``locks``: (mentee id, mentor id) pairs, optionally with a third item, the role
@@ -164,8 +166,10 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     for keeping a relationship); they never appear in the reported scores or objective.
     ``result.stats`` holds ``scoring_seconds`` and ``solver_seconds``. ``sources`` (where
     the locks and forbids came from) is recorded with them in ``outcome.solve_inputs``.
-    ``features`` / ``scores``: the cohort's, when the caller computed them already (an audit
-    solving the same cohort several times scores it once).
+    ``features`` / ``scores`` / ``placement`` (placement scores, :mod:`matcher.placement`):
+    the cohort's, when the caller computed them already (an audit solving the same cohort
+    several times scores it once). ``explain_unplaced=False`` skips naming the rules that
+    leave a mentee without any eligible mentor (an audit's re-solves do not print them).
     """
     objective = objective or config.solver.objective
     locks, forbids = list(locks), list(forbids)
@@ -194,8 +198,9 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     options = SolveOptions(objective=objective,
                            time_limit=float(config.solver.time_limit_seconds))
     try:
-        result = solve_neutral(problem, options, ineligible_explainer(features, config),
-                               lambda: placement_scores(
+        explainer = ineligible_explainer(features, config) if explain_unplaced else None
+        result = solve_neutral(problem, options, explainer,
+                               lambda: placement if placement is not None else placement_scores(
                                    features, config, isinstance(problem.scores, DenseScores)))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None
@@ -211,7 +216,8 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
 def resolve(cohort: Cohort, config: ProgramConfig, inputs: SolveInputs, *,
             locks: Iterable[Lock] = (), keep_bonus: Mapping[tuple[str, str], float] | None = None,
             features: CohortFeatures | None = None,
-            scores: DenseScores | BlockScores | None = None) -> MatchOutcome:
+            scores: DenseScores | BlockScores | None = None,
+            placement: DenseScores | BlockScores | None = None) -> MatchOutcome:
     """Solve a recorded problem again (an audit): the same cohort, config and solve inputs,
     with ``locks`` added and ``keep_bonus`` added to the recorded keep bonus."""
     bonus = inputs.keep_bonus_map()
@@ -221,4 +227,5 @@ def resolve(cohort: Cohort, config: ProgramConfig, inputs: SolveInputs, *,
     return run_match(cohort, config, objective=inputs.objective,
                      network_size=inputs.network_size, locks=every_lock,
                      forbids=inputs.forbids, keep_bonus=bonus, progress=False,
-                     sources=inputs.sources, features=features, scores=scores)
+                     sources=inputs.sources, features=features, scores=scores,
+                     placement=placement, explain_unplaced=False)

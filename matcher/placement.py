@@ -75,6 +75,20 @@ def placement_scores(features: CohortFeatures, config: ProgramConfig,
     return BlockScores(blocks)
 
 
+def both_scores(features: CohortFeatures, config: ProgramConfig
+                ) -> tuple[DenseScores, DenseScores]:
+    """The pair scores and the placement scores from one scoring pass (dense cohorts; an
+    audit that solves the same cohort several times computes both once)."""
+    n, m = features.n_mentees, features.n_mentors
+    total, placement = np.empty((n, m)), np.empty((n, m))
+    eligible = np.empty((n, m), bool)
+    for block in iter_score_blocks(features, config, BLOCK_ROWS):
+        total[block.mentee_rows] = block.total
+        placement[block.mentee_rows] = placement_total(block, config)
+        eligible[block.mentee_rows] = block.eligible
+    return DenseScores(total, eligible), DenseScores(placement, eligible)
+
+
 def only_rows(scores: ScoreSource, keep: np.ndarray) -> DenseScores | BlockScores:
     """``scores`` with every pair of a mentee outside ``keep`` (bool per mentee) ineligible."""
     if isinstance(scores, DenseScores):
