@@ -20,7 +20,7 @@ from scoring.config import OBJECTIVES
               help="total: place the most mentees, then the highest total score (default). "
                    "fair: place the most, then raise the lowest primary score, then the total. "
                    "stable: mentee-proposing deferred acceptance; no pair prefers each other "
-                   "to their assignment.")
+                   "to their assignment; assigns primary mentors only (no networks).")
 @click.option("--network-size", type=click.IntRange(1, 10), default=None,
               help="Mentors per mentee (1 primary + specialists), overriding the intake answer.")
 @click.option("--locks", type=click.Path(dir_okay=False),

@@ -5,6 +5,8 @@ What this room holds:
 - :mod:`matcher.solver`     arrays in, assignment and proof out (imports nothing of scoring);
 - :mod:`matcher.encoder`    participant ids ↔ the solver's indices;
 - :mod:`matcher.outcome`    what one match produced, by id (pairings, networks, outcome);
+- :mod:`matcher.solve_inputs`  every input of a solve (locks, forbids ...), as run.json keeps it;
+- :mod:`matcher.placement`  who is placed decided without the preferences component;
 - :mod:`matcher.pipeline`   ``run_match``: cohort + config → scores → solver → networks;
 - :mod:`matcher.outputs`    plans, schedule, calendars, report, tables, sheets, privacy;
 - :mod:`matcher.runfolder`  the run folder: writer, reader, snapshot, history, diff;

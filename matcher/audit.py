@@ -17,15 +17,20 @@ files.
 * C was full (and with which mentees) or had room;
 * in the ``stable`` objective (deferred acceptance, both sides ranking by score): C kept
   mentees it ranks higher, or the mentee ranks B above C;
-* otherwise, the cost of insisting: the run's problem is solved again with the pair locked
-  (:func:`matcher.pipeline.run_match`, the run's objective, its locks and forbids) and
-  compared with the same problem solved without that lock: mentees placed, lowest primary
-  score (the ``fair`` objective) and total. Giving C lowers the total by exactly X, or places
-  fewer mentees, or cannot be done at all, and the changed pairs are listed.
+* otherwise, the cost of insisting: the run's recorded problem (run.json ``solve``: every
+  input of the solve, :mod:`matcher.solve_inputs`) is solved again with the pair locked
+  (:func:`matcher.pipeline.resolve`) and compared with the run itself: mentees placed, lowest
+  primary score (the ``fair`` objective) and total. Giving C lowers the total by exactly X,
+  or places fewer mentees, or cannot be done at all; the changes listed are the fewest any
+  matching with that forced optimum needs (a second, lexicographic solve).
+
+An unplaced mentee is audited too: the solver's reason (run.json ``unplaced``), the mentors
+who came closest, and "why not C" without a B.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -35,7 +40,8 @@ import numpy as np
 
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
-from matcher.pipeline import run_match, specialties
+from matcher.pipeline import DENSE_PAIRS, resolve, score_source, specialties
+from matcher.placement import both_scores
 from matcher.runfolder.layout import RUN_RECORD
 from matcher.runfolder.reader import (
     RunHistory,
@@ -45,22 +51,26 @@ from matcher.runfolder.reader import (
     is_run_folder,
     read_run,
 )
+from matcher.solve_inputs import RECORD_KEY, SolveInputs
+from matcher.solver.context import SolveOptions
+from matcher.solver.problem import BlockScores, DenseScores
 from scoring.config import ProgramConfig, config_from_dict
 from scoring.errors import InputError
 from scoring.explain import (
     Comparison,
     PairExplanation,
     TopCandidates,
-    UnknownIdError,
     compare,
     explain_pairs,
-    suggest_ids,
     top_candidates,
 )
 from scoring.features import CohortFeatures, area_label, build_features
+from scoring.intake.ids import IdResolver
 from scoring.profiles import Cohort
 from scoring.scorer import score_block
 
+#: Cohorts of at least this many pairs print a line per solve of "why not" (longer work).
+PROGRESS_PAIRS = 1_000_000
 #: Pairs of the forced solution listed as changes (the rest are counted).
 CHANGES_SHOWN = 8
 
@@ -144,6 +154,8 @@ class ForcedSolve:
     forced: SolveFigures | None
     reproduces_run: bool  # the re-solve without the lock gives the run's pairs
     changes: tuple[PairChange, ...] = ()
+    #: the changes are the fewest any matching with the forced optimum needs
+    fewest: bool = True
 
     @property
     def difference(self) -> float | None:
@@ -166,18 +178,20 @@ class WhyNot:
     """Why the mentee has B and not C: scores side by side and the solver's reasons."""
 
     mentee_id: str
-    mentor_b: str
+    mentor_b: str | None  # None: the mentee was not placed in the run
     mentor_c: str
-    comparison: Comparison
+    comparison: Comparison | None  # None without B; then ``c_breakdown`` alone
     reasons: tuple[Reason, ...]
     forced: ForcedSolve | None
     b_in_network: bool
     c_load: int
     c_capacity: int
+    c_breakdown: PairExplanation | None = None
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["comparison"] = self.comparison.to_dict()
+        data["comparison"] = self.comparison.to_dict() if self.comparison else None
+        data["c_breakdown"] = self.c_breakdown.to_dict() if self.c_breakdown else None
         if self.forced is not None:
             data["forced"]["difference"] = self.forced.difference
         return data
@@ -215,6 +229,7 @@ class RunAudit:
     alternatives: tuple[Alternative, ...] = ()
     top: TopCandidates | None = None
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    unplaced_reason: str | None = None  # the solver's reason, for a mentee not placed
 
     def to_dict(self) -> dict:
         return {
@@ -223,6 +238,7 @@ class RunAudit:
             "network": [asdict(p) for p in self.network],
             "breakdowns": [b.to_dict() for b in self.breakdowns],
             "mentor_id": self.mentor_id, "in_network": self.in_network,
+            "unplaced_reason": self.unplaced_reason,
             "why_not": self.why_not.to_dict() if self.why_not else None,
             "alternatives": [{"mentor_id": a.explanation.mentor_id,
                               "score": a.explanation.score, "status": a.status,
@@ -255,14 +271,26 @@ def load_run(run_dir: str | Path) -> AuditRun:
                     history=history, warnings=tuple(warnings))
 
 
+def solve_inputs(run: AuditRun) -> SolveInputs:
+    """Every input of the run's solve: run.json ``solve`` as the run recorded it, or, for a
+    folder written before it was recorded, what :func:`solve_setup` rebuilds."""
+    recorded = run.run.record.get(RECORD_KEY)
+    if recorded is not None:
+        return SolveInputs.from_dict(recorded, str(run.folder / RUN_RECORD))
+    setup = solve_setup(run)
+    return SolveInputs(objective=run.objective, locks=setup.locks, forbids=setup.forbids,
+                       keep_bonus=setup.keep_bonus)
+
+
 def solve_setup(run: AuditRun) -> SolveSetup:
-    """The locks and forbids of the run's solve, rebuilt from the folder.
+    """The locks and forbids of the run's solve, rebuilt from a folder that predates the
+    ``solve`` record (run.json): a best effort, used only by :func:`solve_inputs`.
 
     Locks: the pairs pairings.csv marks locked (a rematch's continuing pairs), primary first.
     Forbids: every pair that ended in an earlier cycle (history), and, for mentees a rematch
     held for the coordinator, every mentor but their locked ones (rematch.json ``held``).
-    Keep bonus: rematch.json ``keep_bonus`` (folders written before it was recorded have
-    none, and the audit then says when its re-solve differs from the run).
+    Keep bonus: rematch.json ``keep_bonus``. The network-size override and a forbids sheet
+    are not known, and the audit says when its re-solve differs from the run.
     """
     mentees, mentors = run.encoder.mentee_index, run.encoder.mentor_index
     locks = tuple((p.mentee_id, p.mentor_id) for p in run.pairs if p.locked)
@@ -281,7 +309,26 @@ def solve_setup(run: AuditRun) -> SolveSetup:
     return SolveSetup(locks=locks, forbids=tuple(sorted(forbids)), keep_bonus=tuple(keep_bonus))
 
 
+def resolve_run(run: AuditRun, *, locks: tuple[tuple[str, str], ...] = (),
+                keep_bonus: dict[tuple[str, str], float] | None = None,
+                features: CohortFeatures | None = None,
+                scores: DenseScores | BlockScores | None = None,
+                placement: DenseScores | BlockScores | None = None) -> MatchOutcome:
+    """The run's own problem solved again (snapshot, config, every recorded solve input),
+    with ``locks`` and ``keep_bonus`` added; with neither it reproduces the run.
+    ``features`` / ``scores``: the snapshot's, when already computed."""
+    return resolve(run.cohort, run.config, solve_inputs(run), locks=locks,
+                   keep_bonus=keep_bonus, features=features, scores=scores,
+                   placement=placement)
+
+
 # ----------------------------------------------------------------------- the forced solve
+
+#: The preference for keeping each of the run's pairs in the forced solve: one integer unit
+#: of the engines' score scale, so it can only choose among matchings of equal score (the
+#: forced optimum is checked against a solve without it).
+KEEP_UNIT = 1.0 / SolveOptions().scale
+
 
 def _figures(outcome: MatchOutcome) -> SolveFigures:
     result = outcome.result
@@ -292,41 +339,83 @@ def _figures(outcome: MatchOutcome) -> SolveFigures:
                         total=float(result.objective), status=result.status)
 
 
+def recorded_figures(run: AuditRun) -> SolveFigures | None:
+    """The run's own figures from run.json (None when not recorded)."""
+    solver, counts = run.run.record.get("solver"), run.run.record.get("counts")
+    if not isinstance(solver, dict) or not isinstance(counts, dict):
+        return None
+    try:
+        lowest = counts.get("lowest_primary_score")
+        return SolveFigures(placed=int(counts["placed"]),
+                            lowest_primary=None if lowest is None else float(lowest),
+                            total=float(solver["objective"]), status=str(solver["status"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _pair_scores(outcome: MatchOutcome) -> dict[tuple[str, str], float]:
     return {(p.mentee_id, p.mentor_id): p.score for n in outcome.networks for p in n.pairings}
 
 
 def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
-                 setup: SolveSetup | None = None) -> ForcedSolve:
-    """Solve the run's problem with and without (mentee, mentor) locked and compare.
+                 features: CohortFeatures | None = None,
+                 say: Callable[[str], None] | None = None) -> ForcedSolve:
+    """The run's problem with (mentee, mentor) locked, against the run itself.
 
-    Both solves use the run's cohort, config, objective, locks and forbids, so the
-    difference is exactly what insisting on the pair costs under the run's objective.
+    Lexicographic: first the best matching that gives the pair (the forced optimum), then,
+    among matchings with that optimum, the one that keeps most of the run's pairs, so the
+    changes listed are the ones the swap needs. The second solve adds one unit of the
+    engines' scale per kept run pair; its total is checked equal to the forced optimum (if
+    not, the forced optimum's own changes are listed and ``fewest`` is False). The base is
+    the run as recorded when run.json holds every solve input, else the run re-solved.
+    The snapshot is scored once for every solve; ``say`` receives a line per step.
     """
-    setup = setup or solve_setup(run)
-    keep_bonus = {(e, m): points for e, m, points in setup.keep_bonus}
+    lock = ((mentee_id, mentor_id),)
+    features = features if features is not None else build_features(run.cohort, run.config)
+    scores: DenseScores | BlockScores
+    placement: DenseScores | BlockScores | None = None
+    if features.n_mentees * features.n_mentors <= DENSE_PAIRS:  # both in one scoring pass
+        scores, placement = both_scores(features, run.config)
+    else:
+        scores = score_source(features, run.config)
+    if say is None or len(run.cohort.mentees) * len(run.cohort.mentors) < PROGRESS_PAIRS:
+        say = lambda _line: None  # noqa: E731 - quick work needs no progress
 
-    def solved(locks: tuple[tuple[str, str], ...]) -> MatchOutcome:
-        return run_match(run.cohort, run.config, objective=run.objective, locks=locks,
-                         forbids=setup.forbids, keep_bonus=keep_bonus, progress=False)
+    def solved(step: str, locks: tuple[tuple[str, str], ...] = (),
+               keep_bonus: dict[tuple[str, str], float] | None = None) -> MatchOutcome:
+        say(step)
+        return resolve_run(run, locks=locks, keep_bonus=keep_bonus, features=features,
+                           scores=scores, placement=placement)
 
-    base = solved(setup.locks)
-    base_pairs = _pair_scores(base)
-    reproduces = set(base_pairs) == {(p.mentee_id, p.mentor_id) for p in run.pairs}
+    base = recorded_figures(run) if run.run.record.get(RECORD_KEY) is not None else None
+    run_pairs = {(p.mentee_id, p.mentor_id): p.score for p in run.pairs}
+    reproduces = True
+    if base is None:  # a folder without the solve record: compare with a re-solve
+        again = solved("Solving the run's problem again (no solve record in run.json) ...")
+        base = _figures(again)
+        reproduces = set(_pair_scores(again)) == set(run_pairs)
     try:
-        forced = solved((*setup.locks, (mentee_id, mentor_id)))
+        forced = solved("Solving with the pair locked (the forced optimum) ...", locks=lock)
     except InputError as error:
-        return ForcedSolve(feasible=False, message=str(error), base=_figures(base),
+        return ForcedSolve(feasible=False, message=str(error), base=base,
                            forced=None, reproduces_run=reproduces)
-    forced_pairs = _pair_scores(forced)
-    changes = [PairChange("dropped", e, m, s) for (e, m), s in sorted(base_pairs.items())
-               if (e, m) not in forced_pairs]
-    changes += [PairChange("added", e, m, s) for (e, m), s in sorted(forced_pairs.items())
-                if (e, m) not in base_pairs]
-    return ForcedSolve(feasible=True, message="", base=_figures(base), forced=_figures(forced),
+    keep = {key: KEEP_UNIT for key in run_pairs}
+    closest = solved("Solving again for the fewest changes at that optimum ...", locks=lock,
+                     keep_bonus=keep)
+    fewest = (closest.result.stats["placed"] == forced.result.stats["placed"]
+              and abs(closest.result.objective - forced.result.objective) <= 1e-6)
+    chosen = closest if fewest else forced
+    chosen_pairs = _pair_scores(chosen)
+    changes = [PairChange("dropped", e, m, score if score is not None else float("nan"))
+               for (e, m), score in sorted(run_pairs.items())
+               if (e, m) not in chosen_pairs]
+    changes += [PairChange("added", e, m, s) for (e, m), s in sorted(chosen_pairs.items())
+                if (e, m) not in run_pairs]
+    return ForcedSolve(feasible=True, message="", base=base, forced=_figures(forced),
                        reproduces_run=reproduces,
                        changes=tuple(sorted(changes, key=lambda c: (c.mentee_id,
-                                                                    c.change, c.mentor_id))))
+                                                                    c.change, c.mentor_id))),
+                       fewest=fewest)
 
 
 # ---------------------------------------------------------------------------- the reasons
@@ -383,7 +472,7 @@ def _ended_reason(run: AuditRun, mentee_id: str, mentor_c: str) -> Reason | None
     return None
 
 
-def _forced_reasons(forced: ForcedSolve, mentee: str, b: str, c: str, full: bool,
+def _forced_reasons(forced: ForcedSolve, mentee: str, b: str | None, c: str, full: bool,
                     objective: str) -> list[Reason]:
     if not forced.feasible:
         return [Reason("forced_infeasible", f"The mentee cannot be given {c} at all: "
@@ -405,7 +494,11 @@ def _forced_reasons(forced: ForcedSolve, mentee: str, b: str, c: str, full: bool
                        f"{base.lowest_primary:.2f} to {with_c.lowest_primary:.2f}; the fair "
                        f"objective raises that first {totals}.")]
     if x > 1e-6:
-        if full:
+        if b is None:
+            text = (f"Placing the mentee with {c} costs {x:.2f} points of the program's "
+                    f"total, in the best matching that does so (the run solved again with "
+                    f"the pair locked; total {base.total:.2f} → {with_c.total:.2f}).")
+        elif full:
             text = (f"Making room for the mentee means reassigning some of them: the best "
                     f"matching that does so (the run solved again with the pair locked) has "
                     f"a total {x:.2f} points lower {totals}.")
@@ -453,31 +546,37 @@ def _stable_reason(run: AuditRun, features: CohortFeatures, mentee_id: str, ment
                   "blocks this matching (run.json counts blocking pairs).")
 
 
-def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: str,
-            mentor_c: str, *, solve: bool = True) -> WhyNot:
-    """Why ``mentee_id`` has ``mentor_b`` and not ``mentor_c`` (see the module docstring).
+def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: str | None,
+            mentor_c: str, *, solve: bool = True,
+            say: Callable[[str], None] | None = None) -> WhyNot:
+    """Why ``mentee_id`` has ``mentor_b`` and not ``mentor_c`` (see the module docstring);
+    ``mentor_b`` None: why an unplaced mentee did not get ``mentor_c``.
 
     ``solve=False`` skips the forced re-solve (the cheap reasons only).
     """
     cohort = run.cohort
-    comparison = compare(cohort, run.config, mentee_id, mentor_b, mentor_c, features)
+    comparison = (compare(cohort, run.config, mentee_id, mentor_b, mentor_c, features)
+                  if mentor_b is not None else None)
+    c_pair = (comparison.c if comparison is not None else
+              explain_pairs(cohort, run.config, [(mentee_id, mentor_c)], features)[0])
     network = run.network(mentee_id)
     c_pairs = run.mentees_of(mentor_c)
     capacity = cohort.mentors[run.encoder.mentor_index[mentor_c]].capacity
     mentee, c = _label(cohort, mentee_id, "mentee"), _label(cohort, mentor_c, "mentor")
-    b = _label(cohort, mentor_b, "mentor")
+    b = _label(cohort, mentor_b, "mentor") if mentor_b is not None else None
     result = WhyNot(mentee_id=mentee_id, mentor_b=mentor_b, mentor_c=mentor_c,
                     comparison=comparison, reasons=(), forced=None,
                     b_in_network=any(p.mentor_id == mentor_b for p in network),
-                    c_load=len(c_pairs), c_capacity=capacity)
+                    c_load=len(c_pairs), c_capacity=capacity,
+                    c_breakdown=None if comparison is not None else c_pair)
     own = next((p for p in network if p.mentor_id == mentor_c), None)
     if own is not None:
         role = own.role + (f" for {area_label(own.covers)}" if own.covers else "")
         return replace(result, reasons=(Reason("in_network", f"{c} is in this mentee's network "
                                                              f"too ({role})."),))
-    if not comparison.c.eligible:
+    if not c_pair.eligible:
         rules = "; ".join(f"{rule}: {sentence}" for rule, sentence in
-                          zip(comparison.c.broken_rules, comparison.c.rule_sentences,
+                          zip(c_pair.broken_rules, c_pair.rule_sentences,
                               strict=True))
         return replace(result, reasons=(Reason("ineligible", f"{c} is not eligible for "
                                                              f"{mentee}: breaks rule {rules}."),))
@@ -500,20 +599,29 @@ def why_not(run: AuditRun, features: CohortFeatures, mentee_id: str, mentor_b: s
     if run.objective == "stable":
         reasons.append(_stable_reason(run, features, mentee_id, mentor_c, full))
     elif solve:
-        forced = forced_solve(run, mentee_id, mentor_c)
+        forced = forced_solve(run, mentee_id, mentor_c, features, say)
         reasons.extend(_forced_reasons(forced, mentee, b, c, full, run.objective))
     return replace(result, reasons=tuple(reasons), forced=forced)
 
 
 # ----------------------------------------------------------------------------- entry point
 
-def check_run_id(run: AuditRun, wanted: str, side: str) -> None:
-    """Raise UnknownIdError (closest ids suggested) when ``wanted`` is not in the run."""
+def unplaced_reason(run: AuditRun, mentee_id: str) -> str | None:
+    """Why the run left the mentee without a mentor (run.json ``unplaced``); None when
+    placed, or a folder that did not record it."""
+    if run.network(mentee_id):
+        return None
+    recorded = run.run.record.get("unplaced")
+    if isinstance(recorded, dict) and recorded.get(mentee_id):
+        return str(recorded[mentee_id])
+    return None
+
+
+def check_run_id(run: AuditRun, wanted: str, side: str) -> str:
+    """The run's id ``wanted`` means, as typed (any capitals, NFC, a unique name);
+    UnknownIdError with the closest ids otherwise."""
     people = run.cohort.mentees if side == "mentee" else run.cohort.mentors
-    known = [p.id for p in people]
-    if wanted not in set(known):
-        raise UnknownIdError(f"{run.folder}: no {side} of this run has the id {wanted!r}. "
-                             f"{suggest_ids(wanted, known)} Ids are as in pairings.csv.")
+    return IdResolver.of(people, side).require(wanted, str(run.folder))
 
 
 def alternatives(run: AuditRun, features: CohortFeatures, mentee_id: str, n: int
@@ -534,31 +642,33 @@ def alternatives(run: AuditRun, features: CohortFeatures, mentee_id: str, n: int
 
 
 def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None = None,
-                     vs: str | None = None, *, top: int = 5, solve: bool = True) -> RunAudit:
+                     vs: str | None = None, *, top: int = 5, solve: bool = True,
+                     say: Callable[[str], None] | None = None) -> RunAudit:
     """Audit one mentee of a run folder.
 
     * no ``mentor_id``: the mentee's network with each pair's breakdown, and the ``top``
       best mentors outside it (with whether they were full);
     * ``mentor_id``: that pair's breakdown and whether it is in the network;
     * ``vs``: why ``mentor_id`` (default: the mentee's primary) and not ``vs`` — the score
-      comparison and the solver's reasons (``solve=False`` skips the re-solve).
+      comparison and the solver's reasons (``solve=False`` skips the re-solve; ``say``
+      receives a progress line per solve).
     """
     run = load_run(run_dir)
-    check_run_id(run, mentee_id, "mentee")
+    mentee_id = check_run_id(run, mentee_id, "mentee")
+    mentor_id = check_run_id(run, mentor_id, "mentor") if mentor_id else None
+    vs = check_run_id(run, vs, "mentor") if vs else None
     network = run.network(mentee_id)
-    if vs and not mentor_id:
-        if not network:
-            raise InputError(f"{mentee_id} has no mentor in this run, so there is no B to "
-                             "compare with: give one with --mentor B --vs C.")
+    unplaced_vs = bool(vs) and not mentor_id and not network
+    if vs and not mentor_id and network:
         mentor_id = network[0].mentor_id
-    for wanted in (mentor_id, vs):
-        if wanted:
-            check_run_id(run, wanted, "mentor")
     features = build_features(run.cohort, run.config)
     mentee_name = run.cohort.mentees[run.encoder.mentee_index[mentee_id]].name
     audit = RunAudit(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee_name,
                      objective=run.objective, network=network, breakdowns=(),
-                     warnings=run.warnings)
+                     warnings=run.warnings, unplaced_reason=unplaced_reason(run, mentee_id))
+    if unplaced_vs and vs:  # an unplaced mentee: why not C, without a B
+        return replace(audit, why_not=why_not(run, features, mentee_id, None, vs, solve=solve,
+                                              say=say))
     if mentor_id is None:
         pairs = [(mentee_id, p.mentor_id) for p in network]
         breakdowns = explain_pairs(run.cohort, run.config, pairs, features) if pairs else []
@@ -566,13 +676,13 @@ def explain_from_run(run_dir: str | Path, mentee_id: str, mentor_id: str | None 
         return replace(audit, breakdowns=tuple(breakdowns), alternatives=others, top=ranked)
     breakdown = explain_pairs(run.cohort, run.config, [(mentee_id, mentor_id)], features)[0]
     in_network = any(p.mentor_id == mentor_id for p in network)
-    answer = None
-    if vs:
-        answer = why_not(run, features, mentee_id, mentor_id, vs, solve=solve)
+    answer = (why_not(run, features, mentee_id, mentor_id, vs, solve=solve, say=say)
+              if vs else None)
     return replace(audit, breakdowns=(breakdown,), mentor_id=mentor_id, in_network=in_network,
                    why_not=answer)
 
 
 __all__ = ["AuditRun", "RunAudit", "WhyNot", "Reason", "ForcedSolve", "SolveSetup",
            "Alternative", "RunPair", "load_run", "is_run_folder", "solve_setup",
-           "forced_solve", "why_not", "explain_from_run", "alternatives"]
+           "solve_inputs", "resolve_run", "forced_solve", "why_not", "explain_from_run",
+           "alternatives"]

@@ -37,15 +37,22 @@ def _why_not_lines(audit: RunAudit) -> list[str]:
     """Why B and not C: the scores side by side, the solver's reasons, the forced solve."""
     why = audit.why_not
     assert why is not None
-    lines = [""] + format_comparison(why.comparison)
-    if not why.b_in_network:
+    if why.comparison is not None:
+        lines = [""] + format_comparison(why.comparison)
+    else:
+        assert why.c_breakdown is not None
+        lines = ["", "Not placed in this run" + (f": {audit.unplaced_reason}"
+                                                 if audit.unplaced_reason else ".")]
+        lines += [""] + format_breakdown(why.c_breakdown)
+    if why.mentor_b is not None and not why.b_in_network:
         lines.append(f"Note: {why.mentor_b} is not in this mentee's network in this run.")
     lines += ["", "Why the run did not give C:"]
     lines += [f"  - {reason.sentence}" for reason in why.reasons]
     forced = why.forced
     if forced is not None and forced.changes:
         moves = _moves(forced.changes)
-        lines.append(f"  Networks that change in that matching ({len(moves)}):")
+        fewest = "the fewest changes it needs" if forced.fewest else "one optimum's changes"
+        lines.append(f"  Networks that change in that matching ({len(moves)}; {fewest}):")
         lines += [f"    {move}" for move in moves[:CHANGES_SHOWN]]
         if len(moves) > CHANGES_SHOWN:
             lines.append(f"    ... and {len(moves) - CHANGES_SHOWN} more (--json lists "
@@ -77,6 +84,8 @@ def _network_lines(audit: RunAudit, run_dir: str) -> list[str]:
         lines.append(f"Network ({len(audit.network)} mentor"
                      f"{'s' if len(audit.network) != 1 else ''}):")
         lines += [_network_line(p) for p in audit.network]
+    elif audit.unplaced_reason:
+        lines.append(f"Not placed in this run: {audit.unplaced_reason}")
     else:
         lines.append("Not placed in this run (report.html lists why).")
     for pair in audit.breakdowns:

@@ -131,7 +131,8 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
     writer = _warm("matcher.runfolder.writer")  # while the solver runs
     outcome = run_match(cohort, program, objective=objective, network_size=network_size,
-                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
+                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
+                        sources=_sheet_sources(locks=locks, forbids=forbid))
     writer.join()
     from matcher.runfolder.writer import write_run_folder
 
@@ -143,6 +144,14 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
                               templates_dir=Path(templates) if templates else None)
     return MatchResult(outcome=outcome, folder=folder, summary=summarise(outcome))
+
+
+def _sheet_sources(**sheets: str | None) -> dict[str, dict[str, str]]:
+    """Where the locks / forbids came from: each sheet's path and sha256 (run.json)."""
+    from matcher.runfolder.hashing import sha256_of
+
+    return {kind: {"file": str(path), "sha256": sha256_of(Path(path))}
+            for kind, path in sheets.items() if path}
 
 
 # ------------------------------------------------------------------------------- rematch
@@ -207,14 +216,12 @@ class ExplainResult:
         return self.answer.to_dict()
 
 
-def _check_intake_id(wanted: str, known: list[str], side: str, path: str) -> None:
-    """Raise UnknownIdError suggesting the closest ids when ``wanted`` is not in ``known``."""
-    from scoring.explain import UnknownIdError, suggest_ids
+def _intake_id(wanted: str, people: list[Any], side: str, path: str) -> str:
+    """The id ``wanted`` means (as typed: any capitals, a unique name ...); UnknownIdError
+    suggesting the closest ids otherwise (:mod:`scoring.intake.ids`)."""
+    from scoring.intake.ids import IdResolver
 
-    if wanted not in set(known):
-        raise UnknownIdError(f"{path}: no {side} has the id {wanted!r}. "
-                             f"{suggest_ids(wanted, known)} Use the value of the {side}s' id "
-                             "column exactly as written there.")
+    return IdResolver.of(people, side).require(wanted, path)
 
 
 def explain_job(inputs: tuple[str, ...], mentee_id: str, *, mentor_id: str | None = None,
@@ -242,10 +249,11 @@ def explain_job(inputs: tuple[str, ...], mentee_id: str, *, mentor_id: str | Non
                          "--mentor B --vs C.")
     program = load_config(config_path_for(mentors, config))
     cohort = read_valid_cohort(mentors, mentees, program, action="explained")
-    _check_intake_id(mentee_id, [m.id for m in cohort.mentees], "mentee", mentees)
-    for wanted in (mentor_id, other_id):
-        if wanted:
-            _check_intake_id(wanted, [m.id for m in cohort.mentors], "mentor", mentors)
+    mentee_id = _intake_id(mentee_id, cohort.mentees, "mentee", mentees)
+    if mentor_id:
+        mentor_id = _intake_id(mentor_id, cohort.mentors, "mentor", mentors)
+    if other_id:
+        other_id = _intake_id(other_id, cohort.mentors, "mentor", mentors)
     features = build_features(cohort, program)
     if mentor_id and other_id:
         return ExplainResult(compare(cohort, program, mentee_id, mentor_id, other_id, features))
@@ -269,8 +277,15 @@ def _explain_run(run_dir: str, mentee_id: str, mentor_id: str | None, other_id: 
     if config:
         raise InputError("--config is for the intake-file form; a run folder is audited "
                          "with the config recorded in its run.json. Drop --config.")
-    audit = explain_from_run(run_dir, mentee_id, mentor_id, other_id, top=top)
+    audit = explain_from_run(run_dir, mentee_id, mentor_id, other_id, top=top, say=_stderr)
     return ExplainResult(audit, run_dir=run_dir)
+
+
+def _stderr(line: str) -> None:
+    """Progress of longer work, on stderr (stdout stays the answer, e.g. --json)."""
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------- diff

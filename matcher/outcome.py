@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from matcher.encoder import IdEncoder
+from matcher.solve_inputs import SolveInputs
 from matcher.solver.result import Role, SolverResult
 from scoring.config import ProgramConfig
 from scoring.profiles import Cohort
@@ -92,6 +93,8 @@ class MatchOutcome:
     objective: str
     result: SolverResult
     network_size: int | None = None
+    #: every input of the solve (locks, forbids, keep bonus ...), recorded in run.json
+    solve_inputs: SolveInputs | None = None
     # The features the match scored with, so that explaining its pairs need not build them
     # again (None: built when needed). A cache of (cohort, config), not a fact of its own.
     features: CohortFeatures | None = field(default=None, repr=False, compare=False)

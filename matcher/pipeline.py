@@ -11,12 +11,15 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
-from matcher.solver.dispatch import OBJECTIVES, SolveOptions, solve
+from matcher.placement import placement_scores, solve_neutral
+from matcher.solve_inputs import SolveInputs, make_inputs
+from matcher.solver.dispatch import OBJECTIVES, SolveOptions
 from matcher.solver.problem import (
     SPECIALIST_ROLES,
     BlockScores,
@@ -107,8 +110,10 @@ def _keep_bonus(keep_bonus: Mapping[tuple[str, str], float], encoder: IdEncoder)
 def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeatures, *,
                   network_size: int | None = None, locks: Iterable[Lock] = (),
                   forbids: Iterable[tuple[str, str]] = (),
-                  keep_bonus: Mapping[tuple[str, str], float] | None = None) -> MatchProblem:
-    """The solver's input for a cohort (scores from the scorer, limits from the records)."""
+                  keep_bonus: Mapping[tuple[str, str], float] | None = None,
+                  scores: DenseScores | BlockScores | None = None) -> MatchProblem:
+    """The solver's input for a cohort (scores from the scorer, limits from the records;
+    ``scores``: the cohort's scores when already computed, e.g. by an audit's first solve)."""
     labels, wants, offers = specialties(features)
     encoder = IdEncoder.of(cohort)
     lock_pairs = _locks(locks, encoder, labels)
@@ -117,7 +122,7 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
     return MatchProblem(
         mentee_ids=encoder.mentee_ids,
         mentor_ids=encoder.mentor_ids,
-        scores=score_source(features, config),
+        scores=scores if scores is not None else score_source(features, config),
         capacity=np.array([m.capacity for m in cohort.mentors], np.int64),
         network_size=np.array(requested_sizes(cohort, network_size), np.int64),
         minimum=np.full(len(cohort.mentors), config.solver.minimum_load),
@@ -147,7 +152,11 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
               network_size: int | None = None, locks: Iterable[Lock] = (),
               forbids: Iterable[tuple[str, str]] = (),
               keep_bonus: Mapping[tuple[str, str], float] | None = None,
-              progress: bool = True) -> MatchOutcome:
+              progress: bool = True, sources: Mapping[str, object] | None = None,
+              features: CohortFeatures | None = None,
+              scores: DenseScores | BlockScores | None = None,
+              placement: DenseScores | BlockScores | None = None,
+              explain_unplaced: bool = True) -> MatchOutcome:
     """Score, solve and build one network per mentee (in ``cohort.mentees`` order).
 
     ``locks``: (mentee id, mentor id) pairs, optionally with a third item, the role
@@ -155,12 +164,24 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     a mentee's first lock without a role is its primary. ``keep_bonus``: points added to
     the objective when a (mentee id, mentor id) pair is made (e.g. a rematch's preference
     for keeping a relationship); they never appear in the reported scores or objective.
-    ``result.stats`` holds ``scoring_seconds`` and ``solver_seconds``.
+    ``result.stats`` holds ``scoring_seconds`` and ``solver_seconds``. ``sources`` (where
+    the locks and forbids came from) is recorded with them in ``outcome.solve_inputs``.
+    ``features`` / ``scores`` / ``placement`` (placement scores, :mod:`matcher.placement`):
+    the cohort's, when the caller computed them already (an audit solving the same cohort
+    several times scores it once). ``explain_unplaced=False`` skips naming the rules that
+    leave a mentee without any eligible mentor (an audit's re-solves do not print them).
     """
     objective = objective or config.solver.objective
+    locks, forbids = list(locks), list(forbids)
     if objective not in OBJECTIVES:
         raise InputError(f"[solver] objective = {objective!r} is not known; use one of "
                          f"{', '.join(OBJECTIVES)}.")
+
+    if objective == "stable" and network_size is not None and network_size > 1:
+        raise InputError(f"--network-size {network_size} asks for networks, but the stable "
+                         "mode assigns primary mentors only (deferred acceptance gives each "
+                         "mentee one mentor). Use --objective total or fair for networks, or "
+                         "drop --network-size.")
 
     def say(text: str) -> None:
         if progress:
@@ -168,21 +189,43 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
 
     say(f"Scoring {len(cohort.mentees)} mentees × {len(cohort.mentors)} mentors ...")
     started = time.perf_counter()
-    features = build_features(cohort, config)
+    features = features if features is not None else build_features(cohort, config)
     problem = build_problem(cohort, config, features, network_size=network_size, locks=locks,
-                            forbids=forbids, keep_bonus=keep_bonus)
+                            forbids=forbids, keep_bonus=keep_bonus, scores=scores)
     scoring_seconds = time.perf_counter() - started
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
     options = SolveOptions(objective=objective,
                            time_limit=float(config.solver.time_limit_seconds))
     try:
-        result = solve(problem, options, ineligible_explainer(features, config))
+        explainer = ineligible_explainer(features, config) if explain_unplaced else None
+        result = solve_neutral(problem, options, explainer,
+                               lambda: placement if placement is not None else placement_scores(
+                                   features, config, isinstance(problem.scores, DenseScores)))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None
     result.stats.update(scoring_seconds=round(scoring_seconds, 3),
                         solver_seconds=round(result.wall_time, 3))
     say(f"Solved: {result.status}, {result.stats['placed']} placed, "
         f"{result.stats['unplaced']} unplaced, {result.wall_time:.1f} s ({result.engine}).")
+    inputs = make_inputs(objective, network_size, locks, forbids, keep_bonus, sources)
     return MatchOutcome(cohort=cohort, config=config, objective=objective, result=result,
-                        network_size=network_size, features=features)
+                        network_size=network_size, solve_inputs=inputs, features=features)
+
+
+def resolve(cohort: Cohort, config: ProgramConfig, inputs: SolveInputs, *,
+            locks: Iterable[Lock] = (), keep_bonus: Mapping[tuple[str, str], float] | None = None,
+            features: CohortFeatures | None = None,
+            scores: DenseScores | BlockScores | None = None,
+            placement: DenseScores | BlockScores | None = None) -> MatchOutcome:
+    """Solve a recorded problem again (an audit): the same cohort, config and solve inputs,
+    with ``locks`` added and ``keep_bonus`` added to the recorded keep bonus."""
+    bonus = inputs.keep_bonus_map()
+    for key, points in (keep_bonus or {}).items():
+        bonus[key] = bonus.get(key, 0.0) + points
+    every_lock: list[Any] = [*inputs.locks, *locks]  # recorded locks hold 2 to 4 ids
+    return run_match(cohort, config, objective=inputs.objective,
+                     network_size=inputs.network_size, locks=every_lock,
+                     forbids=inputs.forbids, keep_bonus=bonus, progress=False,
+                     sources=inputs.sources, features=features, scores=scores,
+                     placement=placement, explain_unplaced=False)

@@ -269,8 +269,12 @@ def _solve(plan: RematchPlan, config: ProgramConfig, progress: bool) -> MatchOut
     """Solve the plan with the `match` pipeline: continuing pairs locked, ended pairs
     forbidden, free previous pairs worth their keep bonus in the objective (never in the
     reported scores)."""
+    sources = {"locks": "rematch: pairs continuing by the month-12 feedback",
+               "forbids": "rematch: pairs ended in earlier cycles, and every other mentor "
+                          "of mentees held for the coordinator",
+               "keep_bonus": "rematch: free previous pairs ([rematch] disruption_penalty)"}
     return run_match(plan.cohort, config, locks=plan.locks, forbids=plan.forbids,
-                     keep_bonus=plan.keep_bonus, progress=progress)
+                     keep_bonus=plan.keep_bonus, progress=progress, sources=sources)
 
 
 def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome:

@@ -15,6 +15,10 @@ class IntakeError(InputError):
     """An intake or feedback file that cannot be read at all (missing, empty, not a table)."""
 
 
+class UnknownIdError(InputError):
+    """An id asked about is not in the cohort; the message suggests the closest ids."""
+
+
 class InvalidCohortError(InputError):
     """Intake read the files but found errors (listed in ``problems``) that block a match."""
 

@@ -22,7 +22,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from scoring.config import PREFERENCES, ProgramConfig
-from scoring.errors import InputError
+from scoring.errors import UnknownIdError
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
 from scoring.rule_inputs import RuleInputs
@@ -41,8 +41,6 @@ from scoring.scorer import (
 TOP_TERMS = 5
 
 
-class UnknownIdError(InputError):
-    """An id asked about is not in the cohort; the message suggests the closest ids."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cli.explain import explain_command
 from cli.match import match_command
-from matcher.audit import explain_from_run, load_run, solve_setup
+from matcher.audit import explain_from_run, forced_solve, load_run, resolve_run, solve_setup
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import run_match
 from matcher.runfolder.hashing import sha256_of
@@ -292,3 +292,27 @@ def test_stable_mode_reasons_compare_rankings_not_totals(tmp_path: Path) -> None
     expected = (score(cohort, config, "e1", "G"), score(cohort, config, "e1", "D"))
     assert f"({expected[0]:.2f} against {expected[1]:.2f})" in \
         mentee_side.why_not.reasons[-1].sentence
+
+
+def test_why_not_lists_only_the_changes_the_swap_needs(tmp_path: Path) -> None:
+    """Twelve mentees and six mentors who all score alike (one area, one time zone): every
+    matching is optimal, so an arbitrary forced optimum may move anyone; the lexicographic
+    second solve moves only the two mentees the swap needs."""
+    cohort = Cohort(mentors=[mentor(f"M{j}", "career", 0, 2) for j in range(6)],
+                    mentees=[mentee(f"e{i:02d}", ("career",), 0) for i in range(12)])
+    config = config_from_dict(CONFIG)
+    folder = write_run(run_match(cohort, config, progress=False), tmp_path / "run")
+    run = load_run(folder)
+    mentee_id = "e00"
+    primary = run.network(mentee_id)[0].mentor_id
+    other = next(m.id for m in cohort.mentors if m.id != primary)
+    forced = forced_solve(run, mentee_id, other)
+    assert forced.fewest and forced.difference == 0
+    moved = {change.mentee_id for change in forced.changes}
+    assert mentee_id in moved and len(moved) == 2  # e00 takes a place, one mentee gives it
+    assert {c.change for c in forced.changes} == {"dropped", "added"}
+    assert len(forced.changes) == 4
+    # the forced optimum alone, without the preference for the run's pairs, moves more
+    plain = resolve_run(run, locks=((mentee_id, other),))
+    plain_pairs = {(p.mentee_id, p.mentor_id) for n in plain.networks for p in n.pairings}
+    assert len(plain_pairs ^ {p.key for p in run.pairs}) > len(forced.changes)

@@ -151,7 +151,7 @@ def test_missing_config_exits_2(sample, tmp_path):
 
 def test_unknown_id_with_json_is_a_json_error_naming_the_closest_ids(sample):
     folder, cohort, _ = sample
-    wanted = cohort.mentees[0].id.upper()
+    wanted = cohort.mentees[0].id.upper()[:-1]  # a typo: capitals alone are accepted
     result = run(*files(folder), "--mentee", wanted, "--json")
     assert result.exit_code == 2 and result.stderr == ""
     error = json.loads(result.stdout)["error"]

@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from cli.diff import diff_command
 from cli.match import match_command
 from cli.rematch import rematch_command
-from matcher.audit import forced_solve, load_run, solve_setup
+from matcher.audit import load_run, resolve_run, solve_inputs, solve_setup
 from matcher.rematch import plan_rematch
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.reader import (
@@ -269,8 +269,10 @@ def test_audit_re_solve_reproduces_a_rematch_kept_by_its_keep_bonus(first_run,
     setup = solve_setup(audit_run)
     assert {(e, m) for e, m, _ in setup.keep_bonus} == set(before)
     assert {points for *_, points in setup.keep_bonus} == {100.0}
-    mentee, mentor = sorted(before)[0]
-    assert forced_solve(audit_run, mentee, mentor, setup).reproduces_run
+    assert solve_inputs(audit_run).keep_bonus_map() == dict.fromkeys(before, 100.0)
+    again = resolve_run(audit_run)
+    assert {(p.mentee_id, p.mentor_id) for n in again.networks for p in n.pairings} == set(before)
+    assert again.result.objective == audit_run.run.record["solver"]["objective"]
 
 
 def test_feedback_errors_exit_2_naming_file_row_and_column(first_run, tmp_path: Path) -> None:

@@ -133,7 +133,8 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         demand=demand,
         demand_plot=_demand_plot(demand) if demand else None,
         unplaced=unplaced,
-        audits=[_audit(outcome, f, labels, min_group) for f in audit_fields],
+        audits=[_opt_in_audit(outcome, min_group),
+                *(_audit(outcome, f, labels, min_group) for f in audit_fields)],
         min_group=min_group,
         sections=tuple(sections),
         opening=tuple(opening),
@@ -245,6 +246,31 @@ def _audit(outcome: MatchOutcome, field: str, labels: Labels, min_group: int) ->
                              mean_score=round(float(placed.mean()), 1) if placed.size else None,
                              lowest_score=round(float(placed.min()), 1) if placed.size else None))
     return AuditTable(field=field, label=field.replace("_", " ").capitalize(), rows=tuple(rows),
+                      suppressed_groups=hidden_groups, suppressed_mentees=hidden_mentees)
+
+
+def _opt_in_audit(outcome: MatchOutcome, min_group: int) -> AuditTable:
+    """Placement by whether the mentee stated an opt-in preference: asking must not cost
+    a place (matcher/placement.py), and this table shows it did not."""
+    primary = {n.mentee_id: (n.primary.score if n.primary else None) for n in outcome.networks}
+    groups: dict[str, list[float | None]] = {"opted in to a preference": [],
+                                             "no preference stated": []}
+    for mentee in outcome.cohort.mentees:
+        key = "opted in to a preference" if mentee.preferences else "no preference stated"
+        groups[key].append(primary.get(mentee.id))
+    rows, hidden_groups, hidden_mentees, rates = [], 0, 0, []
+    for group, members in groups.items():
+        placed = np.array([s for s in members if s is not None], dtype=float)
+        if len(members) < min_group:
+            hidden_groups += int(bool(members))
+            hidden_mentees += len(members)
+            continue
+        rates.append(f"{group} {100 * placed.size / len(members):.0f} %")
+        rows.append(GroupRow(group=group, mentees=len(members), placed=int(placed.size),
+                             mean_score=round(float(placed.mean()), 1) if placed.size else None,
+                             lowest_score=round(float(placed.min()), 1) if placed.size else None))
+    label = "Opt-in preferences" + (f" (placed: {', '.join(rates)})" if rates else "")
+    return AuditTable(field="preferences", label=label, rows=tuple(rows),
                       suppressed_groups=hidden_groups, suppressed_mentees=hidden_mentees)
 
 

@@ -29,6 +29,7 @@ class MatchSummary:
     engine: str
     wall_time: float
     certified: bool | None
+    blocking_pairs: int | None = None  # the stable mode's checked count (else None)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -36,7 +37,8 @@ class MatchSummary:
     def lines(self) -> list[str]:
         """Plain-text lines for the terminal."""
         proof = {"optimal": "proven optimal", "feasible": f"feasible, gap {self.gap:.2%}",
-                 "infeasible": "infeasible"}.get(self.status, self.status)
+                 "infeasible": "infeasible", "stable": "stable (no blocking pair)"
+                 }.get(self.status, self.status)
         if self.certified is False:
             proof += " (pruned model; not certified equal to the full one)"
         lines = [
@@ -47,6 +49,11 @@ class MatchSummary:
         if self.mean_score is not None:
             lines.append(f"Score: mean {self.mean_score:.1f}, lowest primary "
                          f"{self.lowest_primary_score:.1f} (0-100).")
+        if self.blocking_pairs is not None:  # the stable mode: no bound, pairs checked
+            lines.append(f"Objective '{self.objective}': {proof}; {self.blocking_pairs} "
+                         f"blocking pairs (checked); total score {self.objective_value:.2f}; "
+                         f"{self.engine}, {self.wall_time:.2f} s.")
+            return lines
         lines.append(f"Objective '{self.objective}': {proof}; value {self.objective_value:.2f}, "
                      f"bound {self.bound:.2f}; {self.engine}, {self.wall_time:.2f} s.")
         return lines
@@ -76,4 +83,7 @@ def summarise(outcome: MatchOutcome) -> MatchSummary:
         engine=result.engine,
         wall_time=round(float(result.wall_time), 3),
         certified=None if certified is None else bool(certified),
+        blocking_pairs=(int(result.stats["blocking_pairs"])  # type: ignore[call-overload]
+                        if outcome.objective == "stable" and "blocking_pairs" in result.stats
+                        else None),
     )

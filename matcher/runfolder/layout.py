@@ -57,7 +57,8 @@ REMATCH_FORMAT = "mentormatch-rematch/1"
 SNAPSHOT_FORMAT = "mentormatch-cohort/1"
 #: Top-level fields of run.json, in the order they are written.
 RUN_RECORD_KEYS = ("format", "created_at", "inputs", "config", "versions", "seed", "objective",
-                   "solver", "counts", "notes", "previous_run", "snapshot")
+                   "solve", "solver", "counts", "unplaced", "notes", "previous_run", "snapshot",
+                   "files")
 
 # ---------------------------------------------------------------- columns
 #: Reasons listed per pair in pairings.csv (and in each plan, which shows the same ones).

@@ -122,6 +122,9 @@ class RunRecord:
                 "Rerun `mentormatch match` (or `rematch`) with the same inputs into a new "
                 "--out folder, or audit with the intake files: `mentormatch explain MENTORS "
                 "MENTEES --mentee ID`.")
+        snapshot = self.record.get("snapshot")
+        if isinstance(snapshot, dict) and snapshot.get("sha256"):
+            _check_hash(self.folder, layout.SNAPSHOT_PATH.as_posix(), snapshot["sha256"])
         return read_snapshot(path)
 
 
@@ -170,6 +173,7 @@ def read_run(folder: str | Path) -> RunRecord:
                          "folder. Pass the folder a previous `mentormatch match` or `rematch` "
                          "wrote.")
     record = _load_json(record_path)
+    check_recorded_files(folder, record)
     previous = record.get("previous_run") or None
     previous_path = previous_sha = None
     if isinstance(previous, dict) and previous.get("path"):
@@ -183,6 +187,34 @@ def read_run(folder: str | Path) -> RunRecord:
     return RunRecord(folder=folder, run_json_sha256=sha256_of(record_path),
                      pairs=read_pairings(folder / layout.PAIRINGS), record=record,
                      previous=previous_path, previous_sha256=previous_sha, rematch=rematch)
+
+
+def check_recorded_files(folder: Path, record: Mapping[str, Any]) -> None:
+    """Refuse (InputError naming the file) a run folder whose files differ from the sha256
+    run.json records for them (``files``: pairings.csv, rematch.json ...); the snapshot is
+    checked when it is read (:meth:`RunRecord.cohort`)."""
+    recorded = record.get("files") or {}
+    if not isinstance(recorded, dict):
+        raise InputError(f"{folder / layout.RUN_RECORD}: its 'files' record is damaged; restore "
+                         "the run folder as mentormatch wrote it.")
+    for name, digest in recorded.items():
+        _check_hash(folder, str(name), digest)
+
+
+def _check_hash(folder: Path, name: str, digest: object) -> None:
+    path = folder / name
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        raise InputError(f"{folder / layout.RUN_RECORD}: lists {name!r}, which is not a file of "
+                         "the run folder; restore the run folder as mentormatch wrote it.")
+    if not path.is_file():
+        raise InputError(f"{path}: missing, yet {layout.RUN_RECORD} records it; the run folder "
+                         "was changed. Restore the file (or the whole folder) as mentormatch "
+                         "wrote it.")
+    if sha256_of(path) != digest:
+        raise InputError(f"{path}: changed since the run wrote it (its sha256 differs from the "
+                         f"one {layout.RUN_RECORD} records), so answers from this folder would "
+                         "not be the run's. Restore the file as mentormatch wrote it, or run "
+                         "`mentormatch match` again into a new folder.")
 
 
 def read_rematch_record(path: Path) -> RematchRecord:

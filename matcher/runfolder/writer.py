@@ -274,7 +274,8 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
 
     task = progress.add_task("Writing spreadsheets and report", total=3)
     pairings = pairings_table(outcome, by_pair)
-    files.write(folder / layout.PAIRINGS, csv_bytes(pairings))
+    pairings_csv = csv_bytes(pairings)
+    files.write(folder / layout.PAIRINGS, pairings_csv)
     explained = explanations_table(outcome, by_pair)
     files.write(folder / layout.EXPLANATIONS, csv_bytes(explained))
     tables = [pairings, networks_table(outcome),
@@ -299,6 +300,10 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     record["snapshot"] = {"file": layout.SNAPSHOT_PATH.as_posix(),
                           "sha256": hashlib.sha256(snapshot).hexdigest()}
     record.update(extras.run_fields)
+    # the files the reader reads back, so that it refuses a folder changed since
+    record["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in
+                       {layout.PAIRINGS: pairings_csv,
+                        **{path.as_posix(): data for path, data in extras.files.items()}}.items()}
     run_json = json.dumps(record, indent=2, ensure_ascii=False, default=_json_value) + "\n"
     files.write(folder / layout.RUN_RECORD, run_json.encode("utf-8"))
     progress.advance(task)
@@ -385,6 +390,8 @@ def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, p
         "versions": {name: _version(name) for name in RECORDED_PACKAGES},
         "seed": outcome.config.solver.seed,
         "objective": outcome.objective,
+        # every input of the solve, so that the audit re-solves exactly this problem
+        "solve": outcome.solve_inputs.to_dict() if outcome.solve_inputs else None,
         "solver": {
             "status": result.status,
             "objective": result.objective,
@@ -395,6 +402,8 @@ def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, p
             "messages": list(result.messages),
         },
         "counts": counts,
+        "unplaced": {network.mentee_id: network.unplaced_reason for network in outcome.networks
+                     if not network.pairings},
         "notes": notes,
         "previous_run": dict(previous_run) if previous_run else None,
     }

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["primary", "specialist"]
-Status = Literal["optimal", "feasible", "infeasible"]
+#: "stable": the stable mode's matching, checked to have no blocking pair (it optimises no
+#: score, so it is never called optimal)
+Status = Literal["optimal", "feasible", "infeasible", "stable"]
 
 
 @dataclass(frozen=True)

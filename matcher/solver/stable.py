@@ -152,10 +152,16 @@ def solve_stable(ctx: Context) -> EngineResult:
     blocking = len(blocking_pairs(inp, match, prefs))
     mentees = np.nonzero(match >= 0)[0]
     messages = []
+    if blocking:  # deferred acceptance leaves none; a count above 0 is a defect, said aloud
+        messages.append(f"The stable matching check found {blocking} blocking pair(s); the "
+                        "matching is not stable. Please report this with the run folder.")
     if problem.has_networks:
-        messages.append("Stable mode assigns primary mentors only; network specialists are "
-                        "not added.")
+        wanting = int((problem.network_size > 1).sum())
+        messages.append(f"Stable mode assigns primary mentors only: {wanting} mentee(s) asked "
+                        "for a network and got their primary mentor alone. Use --objective "
+                        "total or fair for networks.")
     if problem.minimum.any():
         messages.append("Stable mode ignores minimum loads.")
-    return EngineResult("deferred_acceptance", mentees, match[mentees], "optimal", None,
+    return EngineResult("deferred_acceptance", mentees, match[mentees],
+                        "feasible" if blocking else "stable", None,
                         {"blocking_pairs": blocking}, messages)

@@ -10,6 +10,8 @@ What this room holds, in the order data passes through it:
                           exclusions);
 - :mod:`.feedback`        the month-12 feedback sheet (one row per pair of the last run);
 - :mod:`.pair_sheets`     the locks and forbids sheets (one mentee–mentor pair per row);
+- :mod:`.ids`             ids as people type them: one resolver for every place an id is
+                          taken (explain, locks, forbids, feedback, the service);
 - :mod:`.starter_config`  the starter program config ``mentormatch init`` writes.
 
 May import: :mod:`scoring.config`, :mod:`scoring.profiles`, :mod:`scoring.errors`,

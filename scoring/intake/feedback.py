@@ -29,6 +29,7 @@ from typing import Literal
 from scoring.config import FEEDBACK_FIELDS, ProgramConfig
 from scoring.errors import InputError
 from scoring.intake.cohort import map_headers
+from scoring.intake.ids import IdResolver
 from scoring.intake.normalise import (
     clean_text,
     is_blank,
@@ -154,8 +155,8 @@ class _RowReader:
         self.columns = {name: i for i, name in sorted(mapping.items(), reverse=True)}
         self.config = config
         self.pairs = set(previous_pairs)
-        self.mentees = {mentee for mentee, _ in self.pairs}
-        self.mentors = {mentor for _, mentor in self.pairs}
+        self.mentees = IdResolver("mentee", tuple(sorted({e for e, _ in self.pairs})))
+        self.mentors = IdResolver("mentor", tuple(sorted({m for _, m in self.pairs})))
         self.yes_no = config.vocabulary("yes_no")
         self.areas = config.vocabulary("areas")
         low, high = config.rematch.rating_scale
@@ -200,11 +201,12 @@ class _RowReader:
                                   ("mentor_id", self.mentors, "mentor")):
             header, text = self._cell(cells, name)
             ident = self._ident(text)
+            ident = known.resolve(ident) or known.resolve(text) or ident
             if not ident:
                 self._error(number, header, text, f"The row has no {side} id.",
                             f"Fill in the {side}'s {self.id_field} as in the previous run's "
                             "pairings.csv, or delete the row.")
-            elif ident not in known:
+            elif not known.knows(ident):
                 self._error(number, header, text,
                             f"{side.capitalize()} {ident!r} has no pairing in the previous run.",
                             f"Use the {side}'s {self.id_field} exactly as in the previous "

@@ -4,9 +4,10 @@ The sheet needs a header row with a column whose name contains "mentee" and one 
 contains "mentor" (e.g. ``mentee_id, mentor_id`` or ``Mentee email, Mentor email``). A locks
 sheet may also have a "role" column (``primary`` or ``specialist``, blank = decide) and a
 "covers" column (the need area or role a locked specialist covers); other columns are
-ignored. Ids are matched to the cohort exactly, or else ignoring case and
-surrounding spaces. Every row problem (blank id, unknown id) is reported with file, row (as
-the spreadsheet shows it, header = row 1) and column, and nothing is matched until fixed.
+ignored. Ids are matched to the cohort as people write them (:mod:`scoring.intake.ids`:
+any capitals, NFC, or a name only one person has). Every row problem (blank id, unknown id)
+is reported with file, row (as the spreadsheet shows it, header = row 1) and column, and
+nothing is matched until fixed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scoring.errors import IntakeError, InvalidCohortError
+from scoring.intake.ids import IdResolver
 from scoring.intake.spreadsheet import read_table
 from scoring.profiles import Cohort, Problem
 from scoring.text import fold
@@ -43,10 +45,8 @@ def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False
             f"{table.label}: no {missing} id column among the headers "
             f"({', '.join(repr(h) for h in table.headers) or 'none'}). Put the mentee's id in a "
             f"column named e.g. 'mentee_id' and the mentor's in one named 'mentor_id'.")
-    known = {"mentee": {m.id: m.id for m in cohort.mentees},
-             "mentor": {m.id: m.id for m in cohort.mentors}}
-    loose = {side: {ids.strip().casefold(): ids for ids in table_ids}
-             for side, table_ids in known.items()}
+    resolvers = {"mentee": IdResolver.of(cohort.mentees, "mentee"),
+                 "mentor": IdResolver.of(cohort.mentors, "mentor")}
     role_col = _column(table.headers, "role") if roles else None
     covers_col = _column(table.headers, "cover") if roles else None
     problems: list[Problem] = []
@@ -55,14 +55,21 @@ def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False
         found: dict[str, str] = {}
         for side, col in (("mentee", mentee_col), ("mentor", mentor_col)):
             value = cells[col].strip()
-            person = known[side].get(value) or loose[side].get(value.casefold())
+            matches = resolvers[side].find(value) if value else ()
+            person = matches[0] if len(matches) == 1 else None
             if not value:
                 problems.append(Problem("error", table.label, row_number, table.headers[col],
                                         value, f"The {side} id is blank.",
                                         "Fill it in or delete the row."))
+            elif len(matches) > 1:
+                problems.append(Problem("error", table.label, row_number, table.headers[col],
+                                        value, f"{len(matches)} {side}s match this: "
+                                        f"{', '.join(matches)}.",
+                                        f"Use the id of the {side} you mean."))
             elif person is None:
                 problems.append(Problem("error", table.label, row_number, table.headers[col],
-                                        value, f"No {side} with this id in the intake files.",
+                                        value, f"No {side} with this id or name in the intake "
+                                        f"files. {resolvers[side].suggest(value)}",
                                         f"Use the id from the {side}s sheet, or delete the row."))
             else:
                 found[side] = person

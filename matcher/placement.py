@@ -1,0 +1,147 @@
+"""Placement that does not punish asking: who is placed never depends on stated preferences.
+
+When capacity cannot place every mentee, the ``total`` and ``fair`` objectives would pick,
+among the matchings that place the most mentees, the one with the highest scores, and a
+mentee who states an opt-in preference (same gender, other institution ...) scores lower
+with every mentor who does not meet it. So asking would cost a place. The solve is
+therefore lexicographic in three exact stages, each solved by the same engines:
+
+1. the most mentees placed (as before);
+2. *which* mentees are placed: the set with the highest total **placement score**, the pair
+   score with the preferences component counted as fully met for everyone (the scorer's
+   own sum, in its order, so a mentee's row does not change when they add a preference);
+3. the highest real score (preferences included) placing exactly that set.
+
+Stage 2 reads nothing a preference changes, so adding one never changes who is placed; the
+preferences then decide who gets whom (stage 3). When every mentee who has an eligible
+mentor is placed by the ordinary solve, the placed set is forced and that solve is the
+answer (no extra stage runs). The stable objective is left as it is: there both sides rank
+by score and stability, not placement, is the guarantee.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from matcher.solver.dispatch import SolveOptions, solve
+from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
+from matcher.solver.result import SolverResult
+from scoring.config import ProgramConfig
+from scoring.features import CohortFeatures
+from scoring.scorer import COMPONENTS, ScoreBlock, component_weights, iter_score_blocks
+
+#: The component a mentee's own opt-in preferences feed (the one placement ignores).
+PREFERENCE_COMPONENT = "preferences"
+#: Objectives whose placement is made preference-neutral.
+NEUTRAL_OBJECTIVES = ("total", "fair")
+#: Mentee rows per scoring block while computing placement scores.
+BLOCK_ROWS = 1000
+
+Explainer = Callable[[np.ndarray], dict[int, str]] | None
+
+
+def placement_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:
+    """The block's scores with the preferences component counted as fully met: the
+    scorer's weighted sum, term by term in its order, so nothing else differs."""
+    weights = component_weights(config)
+    total = np.zeros(block.total.shape, dtype=np.float64)
+    for weight, name in zip(weights, COMPONENTS, strict=True):
+        if weight:
+            if name == PREFERENCE_COMPONENT:
+                total += weight * np.float32(1.0)
+            else:
+                total += weight * block.components[name]
+    total *= 100.0 / weights.sum()
+    return total
+
+
+def placement_scores(features: CohortFeatures, config: ProgramConfig,
+                     dense: bool) -> DenseScores | BlockScores:
+    """Placement scores for the whole cohort (a matrix, or blocks recomputed on demand)."""
+    if dense:
+        n, m = features.n_mentees, features.n_mentors
+        total, eligible = np.empty((n, m)), np.empty((n, m), bool)
+        for block in iter_score_blocks(features, config, BLOCK_ROWS):
+            total[block.mentee_rows] = placement_total(block, config)
+            eligible[block.mentee_rows] = block.eligible
+        return DenseScores(total, eligible)
+
+    def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        for block in iter_score_blocks(features, config, BLOCK_ROWS):
+            yield int(block.mentee_rows[0]), placement_total(block, config), block.eligible
+    return BlockScores(blocks)
+
+
+def both_scores(features: CohortFeatures, config: ProgramConfig
+                ) -> tuple[DenseScores, DenseScores]:
+    """The pair scores and the placement scores from one scoring pass (dense cohorts; an
+    audit that solves the same cohort several times computes both once)."""
+    n, m = features.n_mentees, features.n_mentors
+    total, placement = np.empty((n, m)), np.empty((n, m))
+    eligible = np.empty((n, m), bool)
+    for block in iter_score_blocks(features, config, BLOCK_ROWS):
+        total[block.mentee_rows] = block.total
+        placement[block.mentee_rows] = placement_total(block, config)
+        eligible[block.mentee_rows] = block.eligible
+    return DenseScores(total, eligible), DenseScores(placement, eligible)
+
+
+def only_rows(scores: ScoreSource, keep: np.ndarray) -> DenseScores | BlockScores:
+    """``scores`` with every pair of a mentee outside ``keep`` (bool per mentee) ineligible."""
+    if isinstance(scores, DenseScores):
+        return DenseScores(scores.total, scores.eligible & keep[:, None])
+
+    def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        for start, total, eligible in scores.blocks():
+            yield start, total, eligible & keep[start:start + len(total), None]
+    return BlockScores(blocks)
+
+
+def _placed(problem: MatchProblem, result: SolverResult) -> np.ndarray:
+    placed = np.zeros(problem.n_mentees, bool)
+    placed[[a.mentee for a in result.assignments]] = True
+    return placed
+
+
+def _placeable(problem: MatchProblem) -> np.ndarray:
+    """Mentees with at least one eligible mentor (forbidden pairs aside)."""
+    out = np.zeros(problem.n_mentees, bool)
+    for start, _, eligible in problem.scores.blocks():
+        out[start:start + len(eligible)] = eligible.any(axis=1)
+    return out
+
+
+def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explainer,
+                  placement: Callable[[], DenseScores | BlockScores]) -> SolverResult:
+    """Solve ``problem`` with preference-neutral placement (see the module docstring);
+    ``placement()`` gives the placement scores when stage 2 is needed."""
+    result = solve(problem, options, explain)
+    if options.objective not in NEUTRAL_OBJECTIVES:
+        return result
+    placed = _placed(problem, result)
+    if not (_placeable(problem) & ~placed).any():
+        result.stats["placement"] = "every placeable mentee placed"
+        return result
+    by_placement = solve(dataclasses.replace(problem, scores=placement()), options, explain)
+    chosen = _placed(problem, by_placement)
+    seconds = result.wall_time + by_placement.wall_time
+    if np.array_equal(chosen, placed):
+        result.stats["placement"] = "preference-neutral (same placed set)"
+        result.stats["placement_stage_seconds"] = [round(result.wall_time, 3),
+                                                   round(by_placement.wall_time, 3)]
+        result.wall_time = seconds
+        return result
+    final = solve(dataclasses.replace(problem, scores=only_rows(problem.scores, chosen)),
+                  options, explain)
+    reasons = {i: by_placement.unplaced.get(i, "capacity ran out") for i in
+               np.flatnonzero(~chosen).tolist()}
+    final.unplaced = {i: reasons.get(i, reason) for i, reason in final.unplaced.items()}
+    final.stats["placement"] = "preference-neutral (placed set chosen without preferences)"
+    final.stats["placement_stage_seconds"] = [round(result.wall_time, 3),
+                                              round(by_placement.wall_time, 3),
+                                              round(final.wall_time, 3)]
+    final.wall_time += seconds
+    return final
