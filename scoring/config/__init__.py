@@ -41,7 +41,12 @@ from __future__ import annotations
 from scoring.config.custom_rules import CustomRule
 from scoring.config.errors import ConfigError
 from scoring.config.matching import ColumnTarget, MatchOn
-from scoring.config.model import ProgramConfig, config_from_dict, load_config
+from scoring.config.model import (
+    ProgramConfig,
+    config_from_dict,
+    load_config,
+    with_count_overrides,
+)
 from scoring.config.schema import (
     DEFAULTS,
     FEEDBACK_FIELDS,
@@ -60,5 +65,5 @@ __all__ = [
     "DEFAULTS", "FEEDBACK_FIELDS", "FIELD_VOCABULARY", "MENTEE_FIELDS", "MENTOR_FIELDS",
     "MULTI_VALUE_FIELDS", "OBJECTIVES", "PREFERENCES", "ROLES", "UNSURE_POLICIES",
     "ColumnTarget", "ConfigError", "CustomRule", "MatchOn", "ProgramConfig", "Vocabulary",
-    "config_from_dict", "load_config",
+    "config_from_dict", "load_config", "with_count_overrides",
 ]

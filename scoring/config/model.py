@@ -373,6 +373,28 @@ def _meeting(table: TableReader, key: str, number: int, entry: object,
     return MeetingEntry(month=month, title=title, purpose=purpose, agenda=tuple(agenda))
 
 
+def with_count_overrides(config: ProgramConfig, *, capacity: int | None = None,
+                         network_size: int | None = None) -> ProgramConfig:
+    """``config`` with a capacity and/or network size for everyone (``--capacity``,
+    ``--network-size``): the default becomes that number, its maximum at least that, and
+    the columns that asked it are ignored, so their blank or 0 answers no longer count."""
+    if capacity is None and network_size is None:
+        return config
+    data = config.record()
+    replaced = {"capacity": capacity, "network_size": network_size}
+    for side in ("mentors", "mentees"):
+        for header, target in data["columns"][side].items():
+            count_target = target.startswith("count:") and network_size is not None
+            if count_target or replaced.get(target) is not None:
+                data["columns"][side][header] = "ignore"
+    defaults = data["defaults"]
+    for key, value in replaced.items():
+        if value is not None:
+            defaults[key] = value
+            defaults[f"max_{key}"] = max(defaults[f"max_{key}"], value)
+    return config_from_dict(data, config.path)
+
+
 def load_config(path: str | Path) -> ProgramConfig:
     """Read a program config from a TOML file; raise :class:`ConfigError` with the fix."""
     path = Path(path)
@@ -389,4 +411,5 @@ def load_config(path: str | Path) -> ProgramConfig:
     return config_from_dict(data, path)
 
 
-__all__ = ["ConfigError", "ProgramConfig", "config_from_dict", "load_config"]
+__all__ = ["ConfigError", "ProgramConfig", "config_from_dict", "load_config",
+           "with_count_overrides"]
