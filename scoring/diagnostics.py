@@ -185,22 +185,40 @@ def _stranded_problem(cohort: Cohort, config: ProgramConfig, rule: str, rows: np
     if severity == "error":
         cause += (f" match could place at most {placeable} of {len(cohort.mentees)} mentees "
                   f"with it, {with_rule_off} without it.")
-    fix = _rule_fix(rule, config)
-    if rule == "mentor_more_senior" and _at_the_top(cohort, config, rows):
-        fix = ("They are at or above the most senior mentors' career stage, so no mentor can "
-               "be more senior. Recruit more senior mentors, or check their stage answers; if "
-               "the stage order itself is wrong, fix [vocabularies.career_stage].")
+    fix = (_seniority_fix(cohort, config, rows) if rule == "mentor_more_senior"
+           else _rule_fix(rule, config))
     return Problem(severity, where, None, None, None, cause, fix,
                    key=_rule_key(rule, config), code="no_eligible_mentor")
 
 
-def _at_the_top(cohort: Cohort, config: ProgramConfig, rows: np.ndarray) -> bool:
-    """Whether every mentee at ``rows`` ranks at least as high as the most senior mentor."""
+def _seniority_fix(cohort: Cohort, config: ProgramConfig, rows: np.ndarray) -> str:
+    """What to check when mentees have no more senior mentor: the order when they rank
+    above every mentor (mentees are normally junior to all mentors), more senior mentors
+    when they share the top mentors' stage."""
     scale = config.vocabulary("career_stage").values
     rank = {stage: i for i, stage in enumerate(scale)}
-    mentors = [rank[m.career_stage] for m in cohort.mentors if m.career_stage in rank]
-    mentees = [rank.get(cohort.mentees[i].career_stage or "", -1) for i in rows]
-    return bool(mentors) and min(mentees) >= max(mentors)
+    ranks = [rank[m.career_stage] for m in cohort.mentors if m.career_stage in rank]
+    top = max(ranks, default=-1)
+    stages = {cohort.mentees[i].career_stage for i in rows} - {None}
+    above = sorted((s for s in stages if s is not None and rank.get(s, -1) > top),
+                   key=lambda s: rank[s])
+    level = [s for s in stages if s is not None and rank.get(s, -1) == top]
+    parts = []
+    if "career_stage" in config.intake.guessed_order:
+        parts.append("The career-stage order was guessed from the file ([intake] "
+                     "guessed_order): check it first.")
+    if above or not level:
+        shown = ", ".join(repr(s) for s in above) or "theirs"
+        parts.append(f"Is your career-stage order right? No mentor is at stage {shown} or "
+                     "later, and mentees are normally junior to every mentor. "
+                     "[vocabularies.career_stage] must list stages from most junior to most "
+                     f"senior (now: {', '.join(scale)}).")
+    if level:
+        parts.append(f"Mentees at {', '.join(repr(s) for s in sorted(level))}, the most "
+                     "senior mentors' stage, have no one more senior: recruit more senior "
+                     "mentors, or set [rules] mentor_more_senior = false and add a "
+                     "[match_on] require_gap rule with gap = [0, 5] to allow peers.")
+    return " ".join(parts)
 
 
 def _rule_key(rule: str, config: ProgramConfig) -> str:

@@ -113,7 +113,7 @@ def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
                 *_by_row(mentor_problems + mentor_dupes),
                 *_by_row(mentee_problems + mentee_dupes), *_by_row(exclusion_problems)]
     columns = {side: {table.headers[i]: target for i, target in sorted(
-        map_headers(table.headers, config.columns(side), SIDE_FIELDS[side]).items())}
+        side_mapping(table.headers, config, side).items())}
         for side, table in (("mentors", mentor_table), ("mentees", mentee_table))}
     return Cohort(mentors=mentors, mentees=mentees, problems=problems,
                   sources={"mentors": str(mentors_path), "mentees": str(mentees_path)},
@@ -257,16 +257,27 @@ class _Row:
         return (columns[0][0] if columns else None), ""
 
 
+def side_mapping(headers: Sequence[str], config: ProgramConfig, side: str) -> dict[int, str]:
+    """:func:`map_headers` for one intake side, without the counts ``[defaults]
+    for_everyone`` fixes (their columns are kept as extras, not read)."""
+    fixed = set(config.defaults.for_everyone)
+    mapping = map_headers(headers, config.columns(side), SIDE_FIELDS[side])
+    return {i: target for i, target in mapping.items()
+            if target not in fixed
+            and not (target.startswith(COUNT_PREFIX) and "network_size" in fixed)}
+
+
 def _read_side(table: Table, side: str, config: ProgramConfig,
                on: Any) -> tuple[list[Any], list[Problem], str | None]:
     """Records and problems for one side, plus the exclusion column's header."""
-    mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
+    mapping = side_mapping(table.headers, config, side)
     mapped = set(mapping.values())
     missing = [f for f in required_fields(config) if f not in mapped]
     if missing:
         return [], [_missing_column_problem(table, side, f) for f in missing], None
     problems: list[Problem] = []
-    if side == "mentors" and "capacity" not in mapped:
+    if side == "mentors" and "capacity" not in mapped \
+            and "capacity" not in config.defaults.for_everyone:
         default = config.defaults.capacity
         problems.append(Problem("warning", table.label, None, None, None,
                                 f"No capacity column; every mentor gets the default capacity "
