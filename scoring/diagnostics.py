@@ -16,8 +16,10 @@ with ``row`` None, each naming the file, column or config key and the fix:
   was guessed, ``[intake] guessed_order``);
 * **errors**: a cohort where no one could be placed, or where a rule cuts the mentees who
   could be placed to fewer than half of those placeable with that rule off. "Placeable" is
-  the number of mentees with at least one eligible mentor who has capacity, capped at the
-  total capacity: an upper bound of what the solver can place, cheap to compute.
+  the most mentees that can each get one eligible mentor within the mentors' capacities
+  (a maximum flow, :func:`scipy.sparse.csgraph.maximum_flow`): what the solver places at
+  best. Above :data:`EXACT_PAIRS` pairs it is the cheaper upper bound "mentees with at
+  least one eligible mentor who has capacity, capped at the total capacity".
 
 :func:`group_problems` folds many problems of one cause (the same file, column and fix)
 into one, listing the distinct values with their counts and rows.
@@ -30,6 +32,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import maximum_flow
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.features import CohortFeatures
@@ -67,6 +71,9 @@ PREFERENCE_FIELDS: dict[str, str] = {
     "same_specialty": "specialty", "different_specialty": "specialty",
     "same_institution": "institution", "other_institution": "institution",
 }
+#: Up to this many pairs, placeable counts are exact maximum flows (the eligible pairs are
+#: kept, once per rule switched off); above, the cheaper upper bound.
+EXACT_PAIRS = 2_000_000
 #: Rules that carry a participant's own wish: never "the rule is wrong".
 PERSONAL_RULES = frozenset({"not_same_person", "not_excluded"})
 
@@ -81,6 +88,11 @@ class _Tally:
     broken: Counter[str] = field(default_factory=Counter)  # rule → pairs it blocks
     reachable: list[np.ndarray] = field(default_factory=list)  # per block: has a mentor
     without: dict[str, list[np.ndarray]] = field(default_factory=dict)  # rule off: has one
+    # Eligible pairs as (mentee rows, mentor columns), with every rule and with one off;
+    # None above EXACT_PAIRS.
+    edges: list[tuple[np.ndarray, np.ndarray]] | None = field(default_factory=list)
+    edges_without: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(
+        default_factory=dict)
 
     def has_mentor(self) -> np.ndarray:
         return np.concatenate(self.reachable) if self.reachable else np.zeros(0, bool)
@@ -92,6 +104,8 @@ class _Tally:
 
 def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray) -> _Tally:
     tally = _Tally()
+    if features.n_mentees * features.n_mentors > EXACT_PAIRS:
+        tally.edges = None
     names = component_names(config)
     for block in iter_score_blocks(features, config):
         tally.pairs += block.total.size
@@ -104,11 +118,41 @@ def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndar
         for rule, mask in block.violations.items():
             tally.broken[rule] += int(mask.sum())
             count += mask
-        tally.reachable.append(((count == 0) & open_mentor).any(axis=1))
+        eligible = (count == 0) & open_mentor
+        tally.reachable.append(eligible.any(axis=1))
+        if tally.edges is not None:
+            tally.edges.append(_pairs(eligible, block.mentee_rows))
         for rule, mask in block.violations.items():
             alone = ((count - mask) == 0) & open_mentor
             tally.without.setdefault(rule, []).append(alone.any(axis=1))
+            if tally.edges is not None:
+                tally.edges_without.setdefault(rule, []).append(
+                    _pairs(alone, block.mentee_rows))
     return tally
+
+
+def _pairs(eligible: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    local, columns = np.nonzero(eligible)
+    return rows[local], columns
+
+
+def _placeable(edges: list[tuple[np.ndarray, np.ndarray]] | None, reachable: np.ndarray,
+               capacity: np.ndarray) -> int:
+    """The most mentees that can each get one eligible mentor within capacities."""
+    if edges is None:
+        return min(int(reachable.sum()), int(capacity.sum()))
+    mentees, mentors = len(reachable), len(capacity)
+    rows = np.concatenate([e[0] for e in edges]) if edges else np.zeros(0, np.int64)
+    columns = np.concatenate([e[1] for e in edges]) if edges else np.zeros(0, np.int64)
+    source, sink = 0, mentees + mentors + 1
+    tails = np.concatenate([np.zeros(mentees, np.int64), 1 + rows,
+                            1 + mentees + np.arange(mentors)])
+    heads = np.concatenate([1 + np.arange(mentees), 1 + mentees + columns,
+                            np.full(mentors, sink)])
+    capacities = np.concatenate([np.ones(mentees + len(rows), np.int32),
+                                 np.minimum(capacity, mentees).astype(np.int32)])
+    graph = sparse.csr_array((capacities, (tails, heads)), shape=(sink + 1, sink + 1))
+    return int(maximum_flow(graph, source, sink).flow_value)
 
 
 def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) -> list[Problem]:
@@ -135,6 +179,7 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
                where: str) -> list[Problem]:
     """No one placeable, and mentees left without an eligible mentor, grouped by rule."""
     mentees = len(cohort.mentees)
+    capacities = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
     if capacity == 0:
         return [Problem("error", cohort.sources.get("mentors", "mentors"), None, None, None,
                         f"Every one of the {len(cohort.mentors)} mentors has capacity 0, so "
@@ -143,18 +188,20 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
                         "form did not ask, or check the column mapped to capacity.",
                         key="[defaults] capacity", code="capacity_zero")]
     reachable = tally.has_mentor()
-    placeable = min(int(reachable.sum()), capacity)
+    placeable = _placeable(tally.edges, reachable, capacities)
     found: list[Problem] = []
     stranded = ~reachable
     claimed = np.zeros(mentees, dtype=bool)
     for rule in sorted(tally.without, key=lambda r: -int(
             (tally.has_mentor_without(r) & stranded).sum())):
         group = tally.has_mentor_without(rule) & stranded & ~claimed
-        if not group.any():
+        with_rule_off = _placeable(
+            None if tally.edges is None else tally.edges_without[rule],
+            tally.has_mentor_without(rule), capacities)
+        collapse = placeable < COLLAPSE_SHARE * with_rule_off
+        if not group.any() and not collapse:
             continue
         claimed |= group
-        with_rule_off = min(int(tally.has_mentor_without(rule).sum()), capacity)
-        collapse = placeable < COLLAPSE_SHARE * with_rule_off
         found.append(_stranded_problem(cohort, config, rule, np.flatnonzero(group),
                                        placeable, with_rule_off, collapse, where))
     rest = np.flatnonzero(stranded & ~claimed)
@@ -180,8 +227,12 @@ def _stranded_problem(cohort: Cohort, config: ProgramConfig, rule: str, rows: np
                       placeable: int, with_rule_off: int, collapse: bool,
                       where: str) -> Problem:
     severity: Severity = "error" if collapse or placeable == 0 else "warning"
-    cause = (f"{_people(len(rows), 'mentee')} {_have(len(rows))} no eligible mentor because "
-             f"of `{rule}` ({_describe(cohort.mentees, rows)}).")
+    if len(rows):
+        cause = (f"{_people(len(rows), 'mentee')} {_have(len(rows))} no eligible mentor "
+                 f"because of `{rule}` ({_describe(cohort.mentees, rows)}).")
+    else:  # every mentee keeps a mentor, but too few mentors for them all
+        cause = (f"`{rule}` leaves too few eligible mentors: the mentees it allows crowd onto "
+                 "the same few mentors.")
     if severity == "error":
         cause += (f" match could place at most {placeable} of {len(cohort.mentees)} mentees "
                   f"with it, {with_rule_off} without it.")
