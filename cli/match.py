@@ -38,13 +38,16 @@ from scoring.profiles import Problem
 @click.option("--templates", type=click.Path(file_okay=False, exists=True),
               help="Folder of Jinja2 templates overriding the built-in plans, e-mails and "
                    "report (same file names; see README).")
+@click.option("--accept-diagnostics", is_flag=True,
+              help="Match even when the diagnostics find the match would be wrong (they "
+                   "are still printed): for a cohort where that is really so.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
 @input_errors_exit_2
 def match_command(mentors: str, mentees: str, config_option: str | None, objective: str | None,
                   network_size: int | None, capacity: int | None, locks: str | None,
                   forbid: str | None, out: str, force: bool, templates: str | None,
-                  quiet: bool, as_json: bool) -> None:
+                  accept_diagnostics: bool, quiet: bool, as_json: bool) -> None:
     """Match MENTEES with mentor networks from MENTORS and write a run folder.
 
     \b
@@ -65,7 +68,8 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     result = match_job(mentors, mentees, config=config_option, objective=objective,
                        network_size=network_size, capacity=capacity, locks=locks,
                        forbid=forbid, out=out, force=force, templates=templates, quiet=quiet,
-                       on_diagnostics=None if as_json else show)
+                       on_diagnostics=None if as_json else show,
+                       accept_diagnostics=accept_diagnostics)
     folder = result.folder
     if as_json:
         click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder)}, indent=2))

@@ -13,7 +13,9 @@ What this room holds, in the order data flows:
 - :mod:`scoring.features`   numeric features of a cohort (multi-hot, TF-IDF, stages, zones);
 - :mod:`scoring.rules`      hard eligibility rules (per-pair verdicts);
 - :mod:`scoring.scorer`     the weighted components, 0–100;
-- :mod:`scoring.explain`    every pair's points and evidence, from the scorer's own arrays.
+- :mod:`scoring.explain`    every pair's points and evidence, from the scorer's own arrays;
+- :mod:`scoring.diagnostics` what the match would be, checked before solving (stranded
+                            mentees by rule, dead components, suspicious columns).
 
 Never imports :mod:`matcher` or :mod:`cli`.
 """

@@ -198,7 +198,8 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
         with_rule_off = _placeable(
             None if tally.edges is None else tally.edges_without[rule],
             tally.has_mentor_without(rule), capacities)
-        collapse = placeable < COLLAPSE_SHARE * with_rule_off
+        # A person's own "not with them" is never the config's mistake: a warning at most.
+        collapse = placeable < COLLAPSE_SHARE * with_rule_off and rule not in PERSONAL_RULES
         if not group.any() and not collapse:
             continue
         claimed |= group
@@ -226,7 +227,8 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
 def _stranded_problem(cohort: Cohort, config: ProgramConfig, rule: str, rows: np.ndarray,
                       placeable: int, with_rule_off: int, collapse: bool,
                       where: str) -> Problem:
-    severity: Severity = "error" if collapse or placeable == 0 else "warning"
+    severity: Severity = "error" if collapse or (
+        placeable == 0 and rule not in PERSONAL_RULES) else "warning"
     if len(rows):
         cause = (f"{_people(len(rows), 'mentee')} {_have(len(rows))} no eligible mentor "
                  f"because of `{rule}` ({_describe(cohort.mentees, rows)}).")
