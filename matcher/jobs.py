@@ -94,7 +94,8 @@ def diagnostics_of(cohort: Cohort, program: ProgramConfig) -> list[Problem]:
     from scoring.diagnostics import diagnose
     from scoring.features import build_features
 
-    return diagnose(cohort, build_features(cohort, program), program)
+    # Without TF-IDF texts: validate need not load scikit-learn (diagnose knows).
+    return diagnose(cohort, build_features(cohort, program, texts=False), program)
 
 
 def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,

@@ -165,7 +165,8 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) ->
         tally = _tally(features, config, capacity > 0)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
-        found += _constant_components(cohort, config, tally, where)
+        found += _constant_components(cohort, config, tally, where,
+                                      features.goal_vectors.shape[1] == 0)
     found += _unmeetable_preferences(cohort, where)
     found += _constant_columns(cohort)
     found += _unmapped_fields(cohort, config)
@@ -363,7 +364,7 @@ def _mapped(cohort: Cohort, side: str, names: Iterable[str]) -> bool:
 
 
 def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
-                         where: str) -> list[Problem]:
+                         where: str, features_without_texts: bool) -> list[Problem]:
     weights = dict(zip(component_names(config), component_weights(config), strict=True))
     fields_of = {**COMPONENT_FIELDS,
                  **{m.name: ((f"attr:{m.field}" if m.is_attribute else m.field,),) * 2
@@ -378,6 +379,8 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
         mapped = [side for side, names in sides if _mapped(cohort, side, names)]
         if sides and not mapped:
             continue  # the form asked neither side: the component is switched off in effect
+        if name == "goal_text" and features_without_texts and len(mapped) == len(sides):
+            continue  # not computed here: only a side without texts is certain
         if len(mapped) == len(sides) and tally.pairs < CONSTANT_COMPONENT_MIN_PAIRS:
             continue
         reasons = [r for side, names in sides if (r := _side_reason(cohort, side, names))]
