@@ -7,6 +7,7 @@ What this room holds, in the order data flows:
 - :mod:`scoring.config`     the typed program config, parsed and checked once (a package:
                             schema, sections, loading, custom rules, suggestions);
 - :mod:`scoring.profiles`   participant records (``Mentee``, ``Mentor``, ``Cohort``);
+- :mod:`scoring.problem_groups` many problems of one cause shown as one;
 - :mod:`scoring.intake`     spreadsheets → ``Cohort`` (reading, normalising, validation,
                             feedback and pair sheets, ``init``'s starter config);
 - :mod:`scoring.rule_inputs` what the rules need per person, prepared once per cohort;

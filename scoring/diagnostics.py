@@ -21,8 +21,8 @@ with ``row`` None, each naming the file, column or config key and the fix:
   best. Above :data:`EXACT_PAIRS` pairs it is the cheaper upper bound "mentees with at
   least one eligible mentor who has capacity, capped at the total capacity".
 
-:func:`group_problems` folds many problems of one cause (the same file, column and fix)
-into one, listing the distinct values with their counts and rows.
+:func:`~scoring.problem_groups.group_problems` (re-exported here) folds many problems of
+one cause into one.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from scipy.sparse.csgraph import maximum_flow
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.features import CohortFeatures
+from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
 from scoring.scorer import component_names, component_weights, iter_score_blocks
 
@@ -44,9 +45,7 @@ from scoring.scorer import component_names, component_weights, iter_score_blocks
 MOST_PAIRS = 0.5
 #: Placing fewer than this share of those placeable with a rule off is an error.
 COLLAPSE_SHARE = 0.5
-#: Problems of one cause from this many cells on are shown as one.
-GROUP_AT = 5
-#: Rows and values a grouped message lists before "...".
+#: Rows a message lists before "... and N more".
 LISTED = 10
 #: Fields whose one value on every row of a side means a wrong column (not languages,
 #: roles, time zone or institution: one value there is normal for many programs).
@@ -525,40 +524,4 @@ def _config_name(config: ProgramConfig) -> str:
     return str(config.path) if config.path else "the config"
 
 
-# --------------------------------------------------------------------------- grouping
-
-def group_problems(problems: Sequence[Problem]) -> list[Problem]:
-    """Problems of one cause (same severity, file, column and fix) from :data:`GROUP_AT`
-    cells on become one, listing the distinct values with counts and rows; others stay."""
-    causes: dict[tuple, list[Problem]] = {}
-    for problem in problems:
-        key = (problem.severity, problem.file, problem.column, problem.fix)
-        causes.setdefault(key, []).append(problem)
-    out: list[Problem] = []
-    emitted: set[tuple] = set()
-    for problem in problems:
-        key = (problem.severity, problem.file, problem.column, problem.fix)
-        group = causes[key]
-        if len(group) < GROUP_AT or problem.row is None:
-            out.append(problem)
-            continue
-        if key in emitted:
-            continue
-        emitted.add(key)
-        out.append(_grouped(group))
-    return out
-
-
-def _grouped(group: list[Problem]) -> Problem:
-    rows: dict[str, list[int]] = {}
-    for problem in group:
-        rows.setdefault(problem.value or "(blank)", []).append(problem.row or 0)
-    ranked = sorted(rows.items(), key=lambda item: -len(item[1]))
-    listed = "; ".join(
-        f"{value!r} ×{len(at)} (rows {', '.join(map(str, at[:5]))}"
-        f"{' ...' if len(at) > 5 else ''})" for value, at in ranked[:LISTED])
-    more = f"; and {len(ranked) - LISTED} more values" if len(ranked) > LISTED else ""
-    first = group[0]
-    return Problem(first.severity, first.file, None, first.column, None,
-                   f"{len(group)} cells, {len(rows)} distinct values: {listed}{more}. The "
-                   f"first: {first.message}", first.fix, first.key, first.code or "grouped")
+__all__ = ["GROUP_AT", "diagnose", "group_problems"]

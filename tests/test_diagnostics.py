@@ -249,3 +249,19 @@ def test_many_cells_of_one_cause_are_one_message_with_values_counts_and_rows(tmp
     assert grouped.column == "Career stage" and "[vocabularies.career_stage]" in grouped.fix
     few = cohort.errors[:GROUP_AT - 1]
     assert group_problems(few) == few  # a handful stay one line each
+
+
+def test_match_refusing_bad_cells_shows_one_line_per_cause(tmp_path):
+    from scoring.errors import InvalidCohortError
+    from scoring.intake.cohort import read_valid_cohort
+
+    mentors = (["Email", "Name", "Career stage"],
+               [[f"m{i}@x.org", "M", f"Grade {i % 11}"] for i in range(1000)])
+    write(tmp_path / "m.csv", *mentors)
+    write(tmp_path / "e.csv", ["Email", "Name"], [["a@x.org", "A"]])
+    with pytest.raises(InvalidCohortError) as caught:
+        read_valid_cohort(tmp_path / "m.csv", tmp_path / "e.csv", config_from_dict({}))
+    message = str(caught.value)
+    assert "1000 cells, 11 distinct values" in message
+    assert len(message.splitlines()) == 2  # the summary and one grouped line
+    assert len(caught.value.problems) == 1000  # every cell is still in the record

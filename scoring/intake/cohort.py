@@ -57,6 +57,7 @@ from scoring.intake.normalise import (
 )
 from scoring.intake.spreadsheet import Table, is_workbook, read_table
 from scoring.intake.validation import drop_duplicate_ids, resolve_exclusions
+from scoring.problem_groups import group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
 from scoring.text import clean_cell, fold, quote
 
@@ -129,8 +130,9 @@ def read_valid_cohort(mentors_path: str | Path, mentees_path: str | Path,
     """
     cohort = read_cohort(mentors_path, mentees_path, config)
     if cohort.errors:
-        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
-        more = len(cohort.errors) - 10
+        grouped = group_problems(cohort.errors)
+        shown = "\n".join(f"  {problem}" for problem in grouped[:10])
+        more = len(grouped) - 10
         raise InvalidCohortError(
             f"The intake files have {len(cohort.errors)} error(s); nothing was {action} or "
             f"written. Fix them (all are listed by `mentormatch validate {mentors_path} "
