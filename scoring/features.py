@@ -275,12 +275,15 @@ def match_keys(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
 
 def _gap_values(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
                 config: ProgramConfig) -> np.ndarray:
-    """Numbers a ``require_gap`` subtracts: a scale rank, or the number in an attribute."""
-    if match.is_attribute:
+    """Numbers a ``require_gap`` subtracts: a scale rank (a built-in scale, or an
+    attribute's own ``[vocabularies.NAME]`` in its order), or the number in an attribute."""
+    if match.is_attribute and match.field not in config.vocabularies:
         return np.array([first_number(p.attributes.get(match.field, "")) for p in people],
                         dtype=np.float64)
     scale = config.vocabulary(match.field).values
-    ranks = ordinal([getattr(p, match.field) for p in people], scale).astype(np.float64)
+    values = ([p.attributes.get(match.field) for p in people] if match.is_attribute
+              else [getattr(p, match.field) for p in people])
+    ranks = ordinal(values, scale).astype(np.float64)
     ranks[ranks < 0] = np.nan
     return ranks
 

@@ -342,3 +342,29 @@ def test_the_unknown_answer_fix_asks_for_the_whole_label(tmp_path):
     (error,) = cohort.errors
     assert "'Chat (e.g., Slack, WhatsApp)' is not a known modes value" in error.message
     assert "whole answer" in error.fix
+
+
+def test_an_attribute_may_have_its_own_vocabulary_giving_synonyms_and_an_order(tmp_path):
+    tables = {"columns": {"mentors": {"Grade": "attr:grade"}, "mentees": {"Grade": "attr:grade"}},
+              "vocabularies": {"grade": {"eo": ["Executive Officer", "EO"],
+                                         "heo": ["Higher Executive Officer", "HEO"],
+                                         "seo": ["Senior Executive Officer", "SEO"],
+                                         "g7": ["Grade 7"]}},
+              "match_on": {"grade_step": {"field": "grade", "kind": "require_gap",
+                                          "gap": [1, 2]}}}
+    mentors = (["Email", "Name", "Grade"], [["a@x.org", "A", "HEO"], ["b@x.org", "B", "SEO"],
+                                            ["c@x.org", "C", "grade 7"],
+                                            ["d@x.org", "D", "Executive officer"]])
+    mentees = (["Email", "Name", "Grade"], [["e@x.org", "E", "EO"], ["f@x.org", "F", "G9"]])
+    cohort, config = cohort_of(tmp_path, mentors, mentees, tables)
+    assert [m.attributes["grade"] for m in cohort.mentors] == ["heo", "seo", "g7", "eo"]
+    (error,) = cohort.errors  # "G9" is not a grade: named, with the vocabulary to extend
+    assert (error.value, error.column) == ("G9", "Grade")
+    assert "[vocabularies.grade]" in error.fix
+    # EO (rank 0): HEO +1 and SEO +2 pass, Grade 7 (+3) and EO (0) do not.
+    assert score_cohort(cohort, config).violations["grade_step"][0].tolist() == [
+        False, False, True, True]
+
+
+def test_a_vocabulary_for_an_attribute_no_column_defines_is_still_an_error():
+    assert "is not a key" in config_error({"vocabularies": {"grade": {"g7": []}}})

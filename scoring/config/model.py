@@ -139,8 +139,19 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _attribute_names(data: dict[str, Any]) -> tuple[str, ...]:
+    """The ``attr:`` names the columns define (their vocabularies are allowed)."""
+    columns = data.get("columns", {})
+    names = [target[len("attr:"):] for side in ("mentors", "mentees")
+             for target in (columns.get(side) or {}).values()
+             if isinstance(columns.get(side), dict) and isinstance(target, str)
+             and target.startswith("attr:")]
+    return tuple(dict.fromkeys(names))
+
+
 def _check_names(data: dict[str, Any], where: str) -> None:
     """Every section and key of ``data`` must be known; the error names the closest one."""
+    attribute_vocabularies = _attribute_names(data)
     for section, table in data.items():
         if section not in SECTIONS:
             raise ConfigError(f"{where}: {unknown_key_message(section, SECTIONS, 'section')}")
@@ -148,6 +159,8 @@ def _check_names(data: dict[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: `{section}` must be a table, written [{section}] "
                               "on a line of its own with its keys below it.")
         keys = known_keys(section)
+        if section == "vocabularies":  # an attr: field may have its own values and order
+            keys = (*keys, *attribute_vocabularies)
         for key, value in table.items():
             if section == "match_on":  # the program's own names; each checked later
                 continue

@@ -377,7 +377,8 @@ def _read_prefixed(row: _Row, target: str, settings: _Settings,
     header, text = row.first(target)
     if prefix + ":" == ATTRIBUTE_PREFIX:
         if text and not is_blank(text):
-            values.setdefault("attributes", {})[name] = clean_cell(text)
+            values.setdefault("attributes", {})[name] = _attribute(row, name, header, text,
+                                                                   settings)
     elif prefix + ":" == PREFERENCE_PREFIX:
         answer = _yes_no(row, target, settings)
         if answer:
@@ -390,6 +391,20 @@ def _read_prefixed(row: _Row, target: str, settings: _Settings,
         for issue in issues:
             row.report(issue, header, text)
         values.setdefault("_counts", {})[name] = count
+
+
+def _attribute(row: _Row, name: str, header: str | None, text: str,
+               settings: _Settings) -> str:
+    """An ``attr:`` answer: its canonical value when ``[vocabularies.NAME]`` lists the
+    values (an unknown one is an error), else the answer as written."""
+    vocabulary = settings.vocabularies.get(name)
+    if vocabulary is None:
+        return clean_cell(text)
+    canonical = vocabulary.lookup(text)
+    if canonical is None:
+        row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+        return ""
+    return canonical
 
 
 def _yes_no(row: _Row, target: str, settings: _Settings) -> bool:
