@@ -40,6 +40,7 @@ from scoring.features import CohortFeatures
 from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
 from scoring.scorer import component_names, component_weights, iter_score_blocks
+from scoring.text import fold
 
 #: A rule removing more than this share of all pairs is worth a warning.
 MOST_PAIRS = 0.5
@@ -454,10 +455,10 @@ def _unmapped_fields(cohort: Cohort, config: ProgramConfig) -> list[Problem]:
     found = []
     for side in ("mentors", "mentees"):
         columns = cohort.columns.get(side, {})
-        ignored = {h for h, t in config.columns(side).items() if t == "ignore"}
+        ignored = {fold(h) for h, t in config.columns(side).items() if t == "ignore"}
         people: Sequence[Person] = cohort.mentors if side == "mentors" else cohort.mentees
-        headers = [h for h in (people[0].extra if people else {}) if h not in ignored]
-        mapped = set(columns.values())
+        headers = [h for h in (people[0].extra if people else {}) if fold(h) not in ignored]
+        mapped = {*columns.values(), *config.defaults.for_everyone}
         missing = [f for f in SIDE_FIELDS[side] if f not in mapped]
         for header, target in suggest_mapping(headers, missing).items():
             found.append(Problem(

@@ -265,3 +265,13 @@ def test_match_refusing_bad_cells_shows_one_line_per_cause(tmp_path):
     assert "1000 cells, 11 distinct values" in message
     assert len(message.splitlines()) == 2  # the summary and one grouped line
     assert len(caught.value.problems) == 1000  # every cell is still in the record
+
+
+def test_a_column_set_aside_by_an_override_or_ignore_is_not_reported_as_unmapped(tmp_path):
+    mentors = (["Email", "Name", "How many mentees can you take?", "Your Time Zone"],
+               [["m@x.org", "M", "lots", "UTC"]])
+    mentees = (["Email", "Name"], [["a@x.org", "A"]])
+    tables = {"defaults": {"for_everyone": ["capacity"]},
+              "columns": {"mentors": {"your time zone": "ignore"}}}
+    assert not [p for p in findings(tmp_path, mentors, mentees, tables)
+                if p.code == "unmapped_field_column"]
