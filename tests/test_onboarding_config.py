@@ -368,3 +368,14 @@ def test_an_attribute_may_have_its_own_vocabulary_giving_synonyms_and_an_order(t
 
 def test_a_vocabulary_for_an_attribute_no_column_defines_is_still_an_error():
     assert "is not a key" in config_error({"vocabularies": {"grade": {"g7": []}}})
+
+
+def test_a_name_written_last_comma_first_and_a_bare_first_name(tmp_path):
+    mentors = (["Email", "Name"], [["ana@x.org", "Ana López"], ["ana2@x.org", "Ana Ng"]])
+    mentees = (["Email", "Name", "Avoid"], [["a@x.org", "A", "Lopez, Ana"],
+                                            ["b@x.org", "B", "Ana"]])
+    cohort, _ = cohort_of(tmp_path, mentors, mentees,
+                          {"columns": {"mentees": {"Avoid": "exclude"}}})
+    assert [set(m.exclude) for m in cohort.mentees] == [{"ana@x.org"}, set()]
+    (warning,) = [w for w in messages(cohort) if "row 3" in w]
+    assert "'Ana' is part of the names of 2 people" in warning
