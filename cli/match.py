@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import click
@@ -58,21 +59,28 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     reasons, mentor loads, first-meeting plans, calendars, report.html and run.json.
     Nothing is written when the input has errors: run `mentormatch validate` to list them.
     """
+    seen: list[Problem] = []
+
     def show(findings: list[Problem]) -> None:
         # Before solving, on stderr: stdout stays the summary (or the JSON) alone.
-        from scoring.diagnostics import group_problems
+        from scoring.problem_groups import group_problems
 
+        seen.extend(findings)
+        if as_json:
+            return
         for finding in group_problems(findings):
             click.echo(str(finding), err=True)
 
     result = match_job(mentors, mentees, config=config_option, objective=objective,
                        network_size=network_size, capacity=capacity, locks=locks,
                        forbid=forbid, out=out, force=force, templates=templates, quiet=quiet,
-                       on_diagnostics=None if as_json else show,
+                       on_diagnostics=show,
                        accept_diagnostics=accept_diagnostics)
     folder = result.folder
     if as_json:
-        click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder)}, indent=2))
+        click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder),
+                               "diagnostics": [dataclasses.asdict(p) for p in seen]},
+                              indent=2, ensure_ascii=False))
         return
     for line in result.summary.lines():
         click.echo(line)

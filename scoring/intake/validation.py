@@ -8,10 +8,11 @@
   as emails are turned into ids.
 * An exclusion written as a name ("Dr. Ana López") is matched to people's names after
   folding case, accents and punctuation and dropping titles (Dr., Prof. ...); a name
-  that matches only one person's words ("Lopez") is taken with a warning; a name
-  matching several people excludes them all, and one matching nobody excludes nobody,
-  each with a warning naming the closest people. An entry holding "@" or a digit is an
-  id or e-mail, never a name.
+  that matches only one person's words ("Lopez") is taken with a warning; a full name
+  several people share excludes them all, a word in several names ("Ana") and a name
+  matching nobody exclude nobody, each with a warning naming the people meant or the
+  closest ones; "Lopez, Ana" (split at its comma) is read as one name. An entry holding
+  "@" or a digit is an id or e-mail, never a name.
 * The same person appearing as mentor and as mentee is allowed.
 """
 
