@@ -384,15 +384,21 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
         if len(mapped) == len(sides) and tally.pairs < CONSTANT_COMPONENT_MIN_PAIRS:
             continue
         reasons = [r for side, names in sides if (r := _side_reason(cohort, side, names))]
-        why = "; ".join(reasons) or "every mentor and mentee gives the same answer"
         key = f"[match_on.{name}]" if name not in COMPONENT_FIELDS and name != "preferences" \
             else f"[weights] {name}"
+        if reasons:
+            why = "; ".join(reasons)
+            fix = (f"Map the missing question, or set the {key} weight to 0 so the other "
+                   "components share its points.")
+        else:
+            why = "the answers on both sides give every pair the same value"
+            fix = (f"If that is expected, set the {key} weight to 0 so the other components "
+                   "share its points; if not, check the columns mapped to it.")
         found.append(Problem(
             "warning", where, None, None, None,
             f"Score component `{name}` is {tally.low[name]:.2f} for every pair, so its "
-            f"{weight:g} weight decides nothing: {why}.",
-            f"Map the missing question, or set the {key} weight to 0 so the other "
-            "components decide.", key=key, code="constant_component"))
+            f"{weight:g} weight decides nothing: {why}.", fix, key=key,
+            code="constant_component"))
     return found
 
 
