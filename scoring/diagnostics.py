@@ -10,6 +10,7 @@ with ``row`` None, each naming the file, column or config key and the fix:
 * a rule that removes most pairs;
 * a score component that is the same for every pair, and why (a field blank on one side,
   a preference nobody can meet);
+* **an error** when every pair scores the same: the match would be arbitrary;
 * a mapped column holding one value on every row; an unmapped column that looks like a
   field no column gives;
 * a career-stage order that puts most mentors below most mentees (and says when the order
@@ -109,6 +110,10 @@ def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndar
     names = component_names(config)
     for block in iter_score_blocks(features, config):
         tally.pairs += block.total.size
+        if block.total.size:
+            tally.low["total"] = min(tally.low.get("total", np.inf), float(block.total.min()))
+            tally.high["total"] = max(tally.high.get("total", -np.inf),
+                                      float(block.total.max()))
         for name in names:
             values = block.components[name]
             if values.size:
@@ -165,8 +170,9 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) ->
         tally = _tally(features, config, capacity > 0)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
-        found += _constant_components(cohort, config, tally, where,
-                                      features.goal_vectors.shape[1] == 0)
+        components = _constant_components(cohort, config, tally, where,
+                                          features.goal_vectors.shape[1] == 0)
+        found += _arbitrary(tally, components, where) + components
     found += _unmeetable_preferences(cohort, where)
     found += _constant_columns(cohort)
     found += _unmapped_fields(cohort, config)
@@ -400,6 +406,21 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
             f"{weight:g} weight decides nothing: {why}.", fix, key=key,
             code="constant_component"))
     return found
+
+
+def _arbitrary(tally: _Tally, constant: list[Problem], where: str) -> list[Problem]:
+    """Every pair with the same score: the solver would choose at random."""
+    if tally.pairs < CONSTANT_COMPONENT_MIN_PAIRS or "total" not in tally.low \
+            or tally.high["total"] - tally.low["total"] > 1e-6:
+        return []
+    names = ", ".join(f"`{p.key}`" for p in constant) or "every component"
+    return [Problem(
+        "error", where, None, None, None,
+        f"Every mentor-mentee pair scores {tally.low['total']:.1f}, so the match would be "
+        f"arbitrary: no score component tells the pairs apart ({names}).",
+        "Map the questions the components compare (see the warnings on each component), "
+        "or weight a component the forms do answer.", key="[weights]",
+        code="arbitrary_match")]
 
 
 def _unmeetable_preferences(cohort: Cohort, where: str) -> list[Problem]:
