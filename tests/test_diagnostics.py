@@ -288,3 +288,15 @@ def test_every_pair_scoring_the_same_is_an_error_the_match_would_be_arbitrary(tm
     assert codes(found)[0] == ("error", "arbitrary_match")
     assert "so the match would be arbitrary" in found[0].message
     assert "`[weights] need_coverage`" in found[0].message
+
+
+def test_alike_answers_making_every_score_equal_are_a_warning_not_an_error(tmp_path):
+    tables = {"vocabularies": {"areas": {"research": []}},
+              "columns": {"mentors": {"Areas": "expertise_areas"},
+                          "mentees": {"Areas": "need_areas", "Goals": "goals"}}}
+    mentors = (["Email", "Name", "Areas"], [[f"m{i}@x.org", "M", "Research"] for i in range(5)])
+    mentees = (["Email", "Name", "Areas", "Goals"],
+               [[f"e{i}@x.org", "E", "Research", "Publish research"] for i in range(5)])
+    (finding,) = [p for p in findings(tmp_path, mentors, mentees, tables)
+                  if p.code == "arbitrary_match"]
+    assert finding.severity == "warning"  # the forms were read right; the people are alike
