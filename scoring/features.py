@@ -14,6 +14,9 @@ into arrays, one row per mentee or mentor, in cohort order:
 * time-zone offsets in hours (NaN = unknown);
 * small integer codes for the "same X" comparisons of opt-in preferences (specialty,
   institution, and gender/background only for mentees who opted in);
+* per ``[match_on.NAME]`` table, each side's value: shared int32 codes for same/different
+  comparisons (-1 blank), or numbers for a ``require_gap`` (a stage's rank, the number in
+  a grade such as ``G7``; NaN unknown);
 * the prepared inputs of the hard eligibility rules (:mod:`scoring.rules`).
 
 Features are built for one program config; build them again when the config changes.
@@ -21,14 +24,14 @@ Features are built for one program config; build them again when the config chan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from scoring.config import PREFERENCES, ROLES, ProgramConfig
+from scoring.config import PREFERENCES, ROLES, MatchOn, ProgramConfig
 from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.rule_inputs import RuleInputs, institution_keys, prepare_rule_inputs
 from scoring.text import fold
@@ -76,6 +79,9 @@ class CohortFeatures:
     mentee_background: sparse.csr_matrix  # mentees x background values (opted-in only)
     mentor_background: sparse.csr_matrix
     rule_inputs: RuleInputs
+    # [match_on.NAME] → each side's values (codes, or numbers for require_gap)
+    mentee_match: dict[str, np.ndarray] = field(default_factory=dict)
+    mentor_match: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_mentees(self) -> int:
@@ -144,6 +150,9 @@ def expertise_text(mentor: Mentor) -> str:
 def text_vectors(goals: Sequence[str], expertise: Sequence[str]
                  ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
     """Fit one TF-IDF model on all the cohort's texts; return (terms, goal rows, expertise rows)."""
+    # Imported here: validate builds features without texts and need not load sklearn.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), dtype=np.float32,
                                  norm="l2")
     try:
@@ -153,6 +162,12 @@ def text_vectors(goals: Sequence[str], expertise: Sequence[str]
         return np.array([], dtype=object), empty[:len(goals)], empty[len(goals):]
     terms = vectorizer.get_feature_names_out().astype(object)
     return terms, matrix[:len(goals)], matrix[len(goals):]
+
+
+def _no_texts(mentees: int, mentors: int
+              ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    empty = sparse.csr_matrix((mentees + mentors, 0), dtype=np.float32)
+    return np.array([], dtype=object), empty[:mentees], empty[mentees:]
 
 
 def _opted_in(mentees: Sequence[Mentee], preference: str, values: Sequence[str]) -> list[str]:
@@ -166,8 +181,13 @@ def _background_matrix(left: Sequence[tuple[str, ...]], right: Sequence[tuple[st
     return (sparse.csr_matrix(multi_hot(left, scale)), sparse.csr_matrix(multi_hot(right, scale)))
 
 
-def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
-    """Turn a cohort into the arrays the scorer and the rules compute on (see module doc)."""
+def build_features(cohort: Cohort, config: ProgramConfig, *, texts: bool = True
+                   ) -> CohortFeatures:
+    """Turn a cohort into the arrays the scorer and the rules compute on (see module doc).
+
+    ``texts=False`` leaves the TF-IDF vectors empty (goal_text is then 0 for every pair):
+    for checks that need the rules and the other components only, without loading
+    scikit-learn."""
     mentees, mentors = cohort.mentees, cohort.mentors
     vocab = config.vocabulary
     areas = _scale(vocab("areas").values,
@@ -180,7 +200,8 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
     stages = vocab("career_stage").values
     frequencies = vocab("frequency").values
     terms, goal_vectors, expertise_vectors = text_vectors(
-        [m.goals for m in mentees], [expertise_text(m) for m in mentors])
+        [m.goals for m in mentees], [expertise_text(m) for m in mentors]) if texts \
+        else _no_texts(len(mentees), len(mentors))
 
     separators = config.separators
     specialty = category_codes([fold(m.specialty) for m in mentees],
@@ -195,6 +216,7 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
     background = _background_matrix(mentee_bg,
                                      [folded_keys(m.background, separators) for m in mentors])
 
+    matched = match_values(cohort, config)
     return CohortFeatures(
         mentee_ids=tuple(m.id for m in mentees),
         mentor_ids=tuple(m.id for m in mentors),
@@ -229,7 +251,59 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
         mentee_gender=gender[0], mentor_gender=gender[1],
         mentee_background=background[0], mentor_background=background[1],
         rule_inputs=prepare_rule_inputs(cohort, config),
+        mentee_match=matched[0], mentor_match=matched[1],
     )
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def first_number(text: str) -> float:
+    """The first number written in ``text`` (``G7`` → 7, ``Grade 11`` → 11); NaN if none."""
+    found = _NUMBER.search(text or "")
+    return float(found[0].replace(",", ".")) if found else float("nan")
+
+
+def match_keys(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
+               config: ProgramConfig) -> list[str]:
+    """Each person's value of a ``[match_on]`` field as text compared for equality
+    (folded; institutions through their synonyms; stages by canonical value)."""
+    if match.field == "institution":
+        return institution_keys([p.institution for p in people], config)
+    if match.is_attribute:
+        return [fold(p.attributes.get(match.field, "")) for p in people]
+    return [fold(getattr(p, match.field) or "") for p in people]
+
+
+def _gap_values(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
+                config: ProgramConfig) -> np.ndarray:
+    """Numbers a ``require_gap`` subtracts: a scale rank (a built-in scale, or an
+    attribute's own ``[vocabularies.NAME]`` in its order), or the number in an attribute."""
+    if match.is_attribute and match.field not in config.vocabularies:
+        return np.array([first_number(p.attributes.get(match.field, "")) for p in people],
+                        dtype=np.float64)
+    scale = config.vocabulary(match.field).values
+    values = ([p.attributes.get(match.field) for p in people] if match.is_attribute
+              else [getattr(p, match.field) for p in people])
+    ranks = ordinal(values, scale).astype(np.float64)
+    ranks[ranks < 0] = np.nan
+    return ranks
+
+
+def match_values(cohort: Cohort, config: ProgramConfig
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per ``[match_on.NAME]``: (mentee values, mentor values), see the module docstring."""
+    mentee: dict[str, np.ndarray] = {}
+    mentor: dict[str, np.ndarray] = {}
+    for match in config.match_on:
+        if match.kind == "require_gap":
+            mentee[match.name] = _gap_values(cohort.mentees, match, config)
+            mentor[match.name] = _gap_values(cohort.mentors, match, config)
+        else:
+            mentee[match.name], mentor[match.name] = category_codes(
+                match_keys(cohort.mentees, match, config),
+                match_keys(cohort.mentors, match, config))
+    return mentee, mentor
 
 
 def _offsets(people: Sequence[Mentee | Mentor]) -> np.ndarray:

@@ -46,6 +46,8 @@ def test_help_imports_no_command_and_no_package_below_the_cli() -> None:
 
 
 def test_validate_loads_no_solver_no_report_and_no_scoring_model() -> None:
+    # validate scores the cohort to say what the match would be (issue 12), without the
+    # goal texts' TF-IDF, so scikit-learn stays unloaded.
     code = (f"from cli.main import cli; cli(['validate', {str(SAMPLE / 'mentors.csv')!r}, "
             f"{str(SAMPLE / 'mentees.csv')!r}])")
     loaded = loaded_after(code)

@@ -34,6 +34,7 @@ class IntakeSection:
     mentor_sheet: str
     mentee_sheet: str
     separators: tuple[str, ...]
+    guessed_order: tuple[str, ...] = ()  # vocabularies whose order a tool guessed
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class DefaultsSection:
     network_size: int
     max_network_size: int
     languages: tuple[str, ...]
+    for_everyone: tuple[str, ...] = ()  # counts whose columns are not read
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class RulesSection:
     max_time_zone_gap_hours: float  # 0 = no limit
     cross_institution: bool
     custom: tuple[CustomRule, ...]
+    not_same_person: bool = True
+    not_excluded: bool = True
+    shared_language: bool = True
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from scoring.config import (
     ProgramConfig,
     Vocabulary,
 )
+from scoring.config.schema import ATTRIBUTE_PREFIX, COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
 from scoring.config.sections import DefaultsSection
 from scoring.errors import IntakeError, InvalidCohortError
 from scoring.intake.normalise import (
@@ -45,6 +46,7 @@ from scoring.intake.normalise import (
     is_blank,
     looks_like_email,
     lookup_values,
+    means_nobody,
     normalise_email,
     normalise_id,
     parse_count,
@@ -55,6 +57,7 @@ from scoring.intake.normalise import (
 )
 from scoring.intake.spreadsheet import SheetText, is_workbook, read_table
 from scoring.intake.validation import drop_duplicate_ids, resolve_exclusions
+from scoring.problem_groups import group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
 from scoring.text import clean_cell, fold, quote
 
@@ -84,7 +87,8 @@ def map_headers(headers: Sequence[str], columns: dict[str, str],
         implicit = own_names.get(fold(header))
         if i not in mapping and implicit and implicit not in mapping.values():
             mapping[i] = implicit
-    return mapping
+    # "ignore" blocks the implicit mapping above; the column stays with the person's extras.
+    return {i: target for i, target in mapping.items() if target != IGNORE}
 
 
 def required_fields(config: ProgramConfig) -> tuple[str, ...]:
@@ -109,8 +113,12 @@ def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
     problems = [*mentor_table.notes, *mentee_table.notes,
                 *_by_row(mentor_problems + mentor_dupes),
                 *_by_row(mentee_problems + mentee_dupes), *_by_row(exclusion_problems)]
+    columns = {side: {table.headers[i]: target for i, target in sorted(
+        side_mapping(table.headers, config, side).items())}
+        for side, table in (("mentors", mentor_table), ("mentees", mentee_table))}
     return Cohort(mentors=mentors, mentees=mentees, problems=problems,
-                  sources={"mentors": str(mentors_path), "mentees": str(mentees_path)})
+                  sources={"mentors": str(mentors_path), "mentees": str(mentees_path)},
+                  columns=columns)
 
 
 def read_valid_cohort(mentors_path: str | Path, mentees_path: str | Path,
@@ -122,8 +130,9 @@ def read_valid_cohort(mentors_path: str | Path, mentees_path: str | Path,
     """
     cohort = read_cohort(mentors_path, mentees_path, config)
     if cohort.errors:
-        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
-        more = len(cohort.errors) - 10
+        grouped = group_problems(cohort.errors)
+        shown = "\n".join(f"  {problem}" for problem in grouped[:10])
+        more = len(grouped) - 10
         raise InvalidCohortError(
             f"The intake files have {len(cohort.errors)} error(s); nothing was {action} or "
             f"written. Fix them (all are listed by `mentormatch validate {mentors_path} "
@@ -250,16 +259,27 @@ class _Row:
         return (columns[0][0] if columns else None), ""
 
 
+def side_mapping(headers: Sequence[str], config: ProgramConfig, side: str) -> dict[int, str]:
+    """:func:`map_headers` for one intake side, without the counts ``[defaults]
+    for_everyone`` fixes (their columns are kept as extras, not read)."""
+    fixed = set(config.defaults.for_everyone)
+    mapping = map_headers(headers, config.columns(side), SIDE_FIELDS[side])
+    return {i: target for i, target in mapping.items()
+            if target not in fixed
+            and not (target.startswith(COUNT_PREFIX) and "network_size" in fixed)}
+
+
 def _read_side(table: SheetText, side: str, config: ProgramConfig,
                on: Any) -> tuple[list[Any], list[Problem], str | None]:
     """Records and problems for one side, plus the exclusion column's header."""
-    mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
+    mapping = side_mapping(table.headers, config, side)
     mapped = set(mapping.values())
     missing = [f for f in required_fields(config) if f not in mapped]
     if missing:
         return [], [_missing_column_problem(table, side, f) for f in missing], None
     problems: list[Problem] = []
-    if side == "mentors" and "capacity" not in mapped:
+    if side == "mentors" and "capacity" not in mapped \
+            and "capacity" not in config.defaults.for_everyone:
         default = config.defaults.capacity
         problems.append(Problem("warning", table.label, None, None, None,
                                 f"No capacity column; every mentor gets the default capacity "
@@ -297,7 +317,9 @@ def _person(row: _Row, side: str, settings: _Settings,
         return None
     values: dict[str, Any] = {"id": ident, "source_row": row.number, "extra": extra}
     name_header, name = row.first("name")
-    values["name"] = clean_cell(name)
+    # First name + last name: every mapped column, in header order.
+    values["name"] = " ".join(filter(None, (clean_cell(t) for _, t in row.cells["name"]
+                                            if not is_blank(t))))
     if not values["name"]:
         row.report(Issue("warning", "No name given; the id is shown instead.",
                          "Fill in the name."), name_header, name)
@@ -305,7 +327,11 @@ def _person(row: _Row, side: str, settings: _Settings,
     for name_of_field in row.cells:
         if name_of_field in {"id", "name"}:
             continue
-        _read_field(row, name_of_field, side, settings, values)
+        if ":" in name_of_field:
+            _read_prefixed(row, name_of_field, settings, values)
+        else:
+            _read_field(row, name_of_field, side, settings, values)
+    _apply_counts(row, values, settings.defaults)
     values.setdefault("languages", defaults.languages)
     if side == "mentors":
         values.setdefault("capacity", defaults.capacity)
@@ -322,7 +348,7 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
     elif name == "exclude":
         ids = [normalise_id(entry) for h, t in row.cells[name]
                for entry in split_values(t, settings.config.separators)]
-        values["exclude"] = tuple(dict.fromkeys(i for i in ids if i))
+        values["exclude"] = tuple(dict.fromkeys(i for i in ids if i and not means_nobody(i)))
     elif name in MULTI_VALUE_FIELDS:
         _read_multi_value(row, name, settings, values)
     elif name in FIELD_VOCABULARY:  # single-value scale: career_stage, frequency
@@ -342,6 +368,81 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
         values[name] = _read_count(row, name, settings.defaults)
     elif name in PLAIN_FIELDS:
         values[name] = clean_text(text)
+
+
+def _read_prefixed(row: _Row, target: str, settings: _Settings,
+                   values: dict[str, Any]) -> None:
+    """A ``pref:``, ``attr:`` or ``count:`` column (see :mod:`scoring.config.matching`)."""
+    prefix, _, name = target.partition(":")
+    header, text = row.first(target)
+    if prefix + ":" == ATTRIBUTE_PREFIX:
+        if text and not is_blank(text):
+            values.setdefault("attributes", {})[name] = _attribute(row, name, header, text,
+                                                                   settings)
+    elif prefix + ":" == PREFERENCE_PREFIX:
+        answer = _yes_no(row, target, settings)
+        if answer:
+            preferences = values.get("preferences", ())
+            values["preferences"] = (*preferences, name) if name not in preferences \
+                else preferences
+    elif prefix + ":" == COUNT_PREFIX:
+        count, issues = parse_count(text, default=0, maximum=settings.defaults.max_network_size,
+                                    what=f"number of {name}s", warn_blank=False)
+        for issue in issues:
+            row.report(issue, header, text)
+        values.setdefault("_counts", {})[name] = count
+
+
+def _attribute(row: _Row, name: str, header: str | None, text: str,
+               settings: _Settings) -> str:
+    """An ``attr:`` answer: its canonical value when ``[vocabularies.NAME]`` lists the
+    values (an unknown one is an error), else the answer as written."""
+    vocabulary = settings.vocabularies.get(name)
+    if vocabulary is None:
+        return clean_cell(text)
+    canonical = vocabulary.lookup(text)
+    if canonical is None:
+        row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+        return ""
+    return canonical
+
+
+def _yes_no(row: _Row, target: str, settings: _Settings) -> bool:
+    """Whether any column mapped to ``target`` answers yes; an unknown answer is an error."""
+    vocabulary = settings.vocabulary("yes_no")
+    said_yes = False
+    for header, text in row.cells[target]:
+        if is_blank(text):
+            continue
+        answer = vocabulary.lookup(text) or _yes_no_prefix(text, vocabulary)
+        if answer is None:
+            row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+        said_yes = said_yes or answer == "yes"
+    return said_yes
+
+
+def _yes_no_prefix(text: str, vocabulary: Vocabulary) -> str | None:
+    """"Yes, please" / "No preference": the first word decides when it is yes or no."""
+    words = fold(text).split()
+    return vocabulary.lookup(words[0]) if words else None
+
+
+def _apply_counts(row: _Row, values: dict[str, Any], defaults: DefaultsSection) -> None:
+    """Per-kind counts (``count:ROLE`` columns) → help wanted and the network size."""
+    counts: dict[str, int] = values.pop("_counts", {})
+    if not counts:
+        return
+    wanted = tuple(role for role, count in counts.items() if count > 0)
+    total = sum(counts.values())
+    if not wanted:
+        return  # every count blank or 0: the defaults (one mentor) apply
+    values["help_wanted"] = wanted
+    if total > defaults.max_network_size:
+        row.report(Issue("warning", f"The mentor counts add up to {total}, above the program "
+                         f"maximum; the network size is capped at {defaults.max_network_size}.",
+                         "Raise [defaults] max_network_size if this mentee really needs "
+                         "more."), None, None)
+    values["network_size"] = min(total, defaults.max_network_size)
 
 
 #: Whole-number fields per side: capacity (mentors), network size (mentees).
@@ -366,8 +467,8 @@ def _read_multi_value(row: _Row, name: str, settings: _Settings,
                              "Check that the column holds this question's answers and that "
                              "they are separated by one of [intake] separators."),
                        column, cell)
-    if found:
-        values[name] = tuple(found)
+    if found:  # merged with what other columns gave (a yes/no preference question)
+        values[name] = tuple(dict.fromkeys((*values.get(name, ()), *found)))
     elif name == "languages":
         values[name] = settings.defaults.languages
 
