@@ -65,6 +65,8 @@ class Person:
     background: str = ""
     source_row: int = 0
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # The program's own categorical fields (``attr:NAME`` columns), as written (trimmed).
+    attributes: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

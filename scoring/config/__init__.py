@@ -6,14 +6,18 @@ optional and falls back to :data:`DEFAULTS` (or :data:`~scoring.config.schema.OP
 ``[program]``        name, ``start_date`` (for calendars), ``id_field`` (``"id"`` or ``"email"``),
                      ``templates_dir``
 ``[intake]``         ``mentor_sheet`` / ``mentee_sheet`` (workbook sheet names), ``separators``
-``[columns.mentors]`` / ``[columns.mentees]``   header text as exported → canonical field
+``[columns.mentors]`` / ``[columns.mentees]``   header text as exported → canonical field,
+                     ``"ignore"``, ``"pref:P"``, ``"attr:NAME"`` or ``"count:ROLE"``
+                     (see :mod:`~scoring.config.matching`)
 ``[columns.feedback]`` header text of the month-12 feedback sheet → :data:`FEEDBACK_FIELDS`
 ``[vocabularies.X]`` canonical value → list of synonyms; for ``career_stage`` and
                      ``frequency`` the order of the keys is the order of the scale
 ``[defaults]``       capacity, max_capacity, network_size, max_network_size, languages
 ``[weights]``        one weight per score component (see :mod:`scoring.scorer`)
 ``[scoring]``        preferred_stage_gap, time_zone_limit_hours, goal_text_full_at
-``[rules]``          hard eligibility rules (see :mod:`scoring.rules`), ``[[rules.custom]]``
+``[rules]``          hard eligibility rules (see :mod:`scoring.rules`), each switchable,
+                     ``[[rules.custom]]``
+``[match_on.NAME]``  a reward or a rule on one field: same / different value, a gap
 ``[sensitive]``      fields used only for opt-in preferences and aggregate fairness tables
 ``[solver]``         objective, minimum_load, time_limit_seconds, seed
 ``[rematch]``        unsure_policy, disruption_penalty, jumper_cycles, hold_jumpers,
@@ -25,6 +29,7 @@ optional and falls back to :data:`DEFAULTS` (or :data:`~scoring.config.schema.OP
 What this room holds: :mod:`~scoring.config.schema` (fields, sections, keys, defaults),
 :mod:`~scoring.config.sections` (one frozen dataclass per table),
 :mod:`~scoring.config.model` (:class:`ProgramConfig`, loading and checking),
+:mod:`~scoring.config.matching` (column targets and ``[match_on]``),
 :mod:`~scoring.config.checks` (typed reads of one table), :mod:`~scoring.config.custom_rules`
 (``[[rules.custom]]`` as typed records), :mod:`~scoring.config.vocabulary`,
 :mod:`~scoring.config.suggest` ("did you mean ...?") and :mod:`~scoring.config.errors`.
@@ -35,7 +40,13 @@ from __future__ import annotations
 
 from scoring.config.custom_rules import CustomRule
 from scoring.config.errors import ConfigError
-from scoring.config.model import ProgramConfig, config_from_dict, load_config
+from scoring.config.matching import ColumnTarget, MatchOn
+from scoring.config.model import (
+    ProgramConfig,
+    config_from_dict,
+    load_config,
+    with_count_overrides,
+)
 from scoring.config.schema import (
     DEFAULTS,
     FEEDBACK_FIELDS,
@@ -53,6 +64,6 @@ from scoring.config.vocabulary import Vocabulary
 __all__ = [
     "DEFAULTS", "FEEDBACK_FIELDS", "FIELD_VOCABULARY", "MENTEE_FIELDS", "MENTOR_FIELDS",
     "MULTI_VALUE_FIELDS", "OBJECTIVES", "PREFERENCES", "ROLES", "UNSURE_POLICIES",
-    "ConfigError", "CustomRule", "ProgramConfig", "Vocabulary", "config_from_dict",
-    "load_config",
+    "ColumnTarget", "ConfigError", "CustomRule", "MatchOn", "ProgramConfig", "Vocabulary",
+    "config_from_dict", "load_config", "with_count_overrides",
 ]

@@ -18,17 +18,25 @@ from pathlib import Path
 from typing import Any
 
 from scoring.config.checks import TableReader, is_number
-from scoring.config.custom_rules import parse_custom_rules
+from scoring.config.custom_rules import BUILTIN_RULES, parse_custom_rules
 from scoring.config.errors import ConfigError
+from scoring.config.matching import (
+    ColumnTarget,
+    MatchOn,
+    attributes,
+    parse_match_on,
+    parse_targets,
+)
 from scoring.config.schema import (
     DEFAULTS,
     FEEDBACK_FIELDS,
     ID_FIELDS,
     MEETING_KEYS,
     MENTEE_FIELDS,
-    MENTOR_FIELDS,
+    NAMED_TABLE_SECTIONS,
     OBJECTIVES,
     OPTIONAL,
+    PREFERENCES,
     SECTIONS,
     UNSURE_POLICIES,
     known_keys,
@@ -48,7 +56,7 @@ from scoring.config.sections import (
     SolverSection,
     WeightsSection,
 )
-from scoring.config.suggest import unknown_key_message
+from scoring.config.suggest import closest, unknown_key_message
 from scoring.config.vocabulary import Vocabulary
 
 #: Latest start year accepted: the year's meetings (up to month 24) must be real dates.
@@ -79,6 +87,7 @@ class ProgramConfig:
     report: ReportSection
     path: Path | None
     _record: dict[str, Any]
+    match_on: tuple[MatchOn, ...] = ()
 
     def record(self) -> dict[str, Any]:
         """The merged tables (defaults filled in) as the run record shows them (a copy)."""
@@ -95,6 +104,20 @@ class ProgramConfig:
     def columns(self, side: str) -> dict[str, str]:
         """Header text → canonical field for ``side`` (``mentors``, ``mentees``, ``feedback``)."""
         return dict(getattr(self.headers, side))
+
+    def column_targets(self, side: str) -> dict[str, ColumnTarget]:
+        """Header text → parsed target (field, ignore, pref:, attr:, count:) for ``side``."""
+        return parse_targets(self.columns(side), side, str(self.path or "the config"))
+
+    @property
+    def rewards(self) -> tuple[MatchOn, ...]:
+        """The ``[match_on]`` tables that are score components, in config order."""
+        return tuple(m for m in self.match_on if not m.is_rule)
+
+    @property
+    def match_rules(self) -> tuple[MatchOn, ...]:
+        """The ``[match_on]`` tables that are hard rules, in config order."""
+        return tuple(m for m in self.match_on if m.is_rule)
 
     @property
     def sensitive_fields(self) -> tuple[str, ...]:
@@ -126,10 +149,12 @@ def _check_names(data: dict[str, Any], where: str) -> None:
                               "on a line of its own with its keys below it.")
         keys = known_keys(section)
         for key, value in table.items():
+            if section == "match_on":  # the program's own names; each checked later
+                continue
             if key not in keys:
                 raise ConfigError(f"{where}: {unknown_key_message(key, keys, 'key', section)}")
             # [columns.*] and [vocabularies.*] hold the program's own words as keys.
-            if section in ("columns", "vocabularies") and not isinstance(value, dict):
+            if section in NAMED_TABLE_SECTIONS and not isinstance(value, dict):
                 raise ConfigError(f"{where}: [{section}.{key}] must be a table, written "
                                   f"[{section}.{key}] on a line of its own.")
 
@@ -150,13 +175,23 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
 
     vocabularies = _vocabularies(merged["vocabularies"], where)
     sensitive = SensitiveSection(fields=reader("sensitive").text_list("fields"))
+    headers = _columns(merged["columns"], where)
+    custom = parse_custom_rules(merged["rules"]["custom"], where, vocabularies, sensitive.fields)
+    taken = frozenset([*DEFAULTS["weights"], *BUILTIN_RULES, *(r.name for r in custom)])
+    match_on = parse_match_on(
+        full["match_on"], where,
+        attributes(parse_targets(headers.mentors, "mentors", where)),
+        attributes(parse_targets(headers.mentees, "mentees", where)), taken)
+    rules = reader("rules")
     return ProgramConfig(
         program=_program(reader("program")),
         intake=IntakeSection(
             mentor_sheet=reader("intake").text("mentor_sheet"),
             mentee_sheet=reader("intake").text("mentee_sheet"),
-            separators=reader("intake").text_list("separators", non_empty_items=True)),
-        headers=_columns(merged["columns"], where),
+            separators=reader("intake").text_list("separators", non_empty_items=True),
+            guessed_order=reader("intake").text_list(
+                "guessed_order", allowed=("career_stage", "frequency"))),
+        headers=headers,
         vocabularies=vocabularies,
         defaults=_defaults(reader("defaults")),
         weights=_weights(reader("weights")),
@@ -166,11 +201,13 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
             goal_text_full_at=reader("scoring").number("goal_text_full_at", above=True,
                                                                 maximum=1.0)),
         rules=RulesSection(
-            mentor_more_senior=reader("rules").boolean("mentor_more_senior"),
-            max_time_zone_gap_hours=reader("rules").number("max_time_zone_gap_hours"),
-            cross_institution=reader("rules").boolean("cross_institution"),
-            custom=parse_custom_rules(merged["rules"]["custom"], where, vocabularies,
-                                      sensitive.fields)),
+            mentor_more_senior=rules.boolean("mentor_more_senior"),
+            max_time_zone_gap_hours=rules.number("max_time_zone_gap_hours"),
+            cross_institution=rules.boolean("cross_institution"),
+            custom=custom,
+            not_same_person=rules.boolean("not_same_person"),
+            not_excluded=rules.boolean("not_excluded"),
+            shared_language=rules.boolean("shared_language")),
         sensitive=sensitive,
         solver=SolverSection(
             objective=reader("solver").text("objective", OBJECTIVES),
@@ -184,6 +221,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
             min_group_size=reader("report").integer("min_group_size", minimum=3)),
         path=path,
         _record=merged,
+        match_on=match_on,
     )
 
 
@@ -218,8 +256,10 @@ def _start_date(table: TableReader) -> dt.date | None:
 
 def _columns(tables: dict[str, Any], where: str) -> ColumnsSection:
     maps: dict[str, dict[str, str]] = {}
-    for side, allowed in (("mentors", MENTOR_FIELDS), ("mentees", MENTEE_FIELDS),
-                          ("feedback", FEEDBACK_FIELDS)):
+    for side in ("mentors", "mentees"):
+        parse_targets(tables[side], side, where)
+        maps[side] = dict(tables[side])
+    for side, allowed in (("feedback", FEEDBACK_FIELDS),):
         for header, canonical in tables[side].items():
             if canonical not in allowed:
                 raise ConfigError(
@@ -237,7 +277,19 @@ def _vocabularies(tables: dict[str, Any], where: str) -> dict[str, Vocabulary]:
             raise ConfigError(
                 f"{where}: [vocabularies.{name}] must map each canonical value to a list of "
                 f'synonyms, e.g. research = ["Research/Scholarship"].')
+    unknown = [p for p in tables.get("preferences", {}) if p not in PREFERENCES]
+    if unknown:
+        raise ConfigError(
+            f"{where}: [vocabularies.preferences] names {unknown[0]!r}, which is not a "
+            f"preference the scorer understands{_suggestion(unknown[0], PREFERENCES)} The "
+            f"preferences are: {', '.join(PREFERENCES)}; list the form's own words for each "
+            'as its synonyms, e.g. same_gender = ["A mentor of my gender"].')
     return {name: Vocabulary.from_table(name, table) for name, table in tables.items()}
+
+
+def _suggestion(name: str, known: tuple[str, ...]) -> str:
+    guess = closest(name, known)
+    return f" (did you mean {guess!r}?)." if guess else "."
 
 
 def _defaults(table: TableReader) -> DefaultsSection:
@@ -321,6 +373,28 @@ def _meeting(table: TableReader, key: str, number: int, entry: object,
     return MeetingEntry(month=month, title=title, purpose=purpose, agenda=tuple(agenda))
 
 
+def with_count_overrides(config: ProgramConfig, *, capacity: int | None = None,
+                         network_size: int | None = None) -> ProgramConfig:
+    """``config`` with a capacity and/or network size for everyone (``--capacity``,
+    ``--network-size``): the default becomes that number, its maximum at least that, and
+    the columns that asked it are ignored, so their blank or 0 answers no longer count."""
+    if capacity is None and network_size is None:
+        return config
+    data = config.record()
+    replaced = {"capacity": capacity, "network_size": network_size}
+    for side in ("mentors", "mentees"):
+        for header, target in data["columns"][side].items():
+            count_target = target.startswith("count:") and network_size is not None
+            if count_target or replaced.get(target) is not None:
+                data["columns"][side][header] = "ignore"
+    defaults = data["defaults"]
+    for key, value in replaced.items():
+        if value is not None:
+            defaults[key] = value
+            defaults[f"max_{key}"] = max(defaults[f"max_{key}"], value)
+    return config_from_dict(data, config.path)
+
+
 def load_config(path: str | Path) -> ProgramConfig:
     """Read a program config from a TOML file; raise :class:`ConfigError` with the fix."""
     path = Path(path)
@@ -337,4 +411,5 @@ def load_config(path: str | Path) -> ProgramConfig:
     return config_from_dict(data, path)
 
 
-__all__ = ["ConfigError", "ProgramConfig", "config_from_dict", "load_config"]
+__all__ = ["ConfigError", "ProgramConfig", "config_from_dict", "load_config",
+           "with_count_overrides"]

@@ -22,6 +22,21 @@ MEETING_KEYS: tuple[str, ...] = ("month", "title", "purpose", "agenda")
 #: Keys of one ``[[rules.custom]]`` entry.
 CUSTOM_RULE_KEYS: tuple[str, ...] = ("name", "side", "field", "operator", "value", "message")
 
+#: Keys of one ``[match_on.NAME]`` table (see :mod:`scoring.config.matching`).
+MATCH_ON_KEYS: tuple[str, ...] = ("field", "kind", "weight", "gap", "message")
+#: What a ``[match_on.NAME]`` table does with its field: a score component that rewards the
+#: same value, a rule requiring the same or a different value, or a rule bounding
+#: ``mentor value - mentee value`` on an ordered field.
+MATCH_KINDS: tuple[str, ...] = ("reward", "require_same", "require_different", "require_gap")
+#: Column targets beyond the canonical fields: ``"ignore"``, ``"pref:same_gender"`` (a
+#: yes/no question opting a mentee into one preference), ``"attr:profession"`` (a program's
+#: own categorical field, for ``[match_on]``) and ``"count:coach"`` (how many mentors of one
+#: kind a mentee wants).
+IGNORE = "ignore"
+PREFERENCE_PREFIX = "pref:"
+ATTRIBUTE_PREFIX = "attr:"
+COUNT_PREFIX = "count:"
+
 #: Canonical fields a mentee row may map to.
 MENTEE_FIELDS: tuple[str, ...] = (
     "id", "name", "email", "career_stage", "specialty", "institution", "need_areas",
@@ -85,7 +100,11 @@ DEFAULTS: dict[str, Any] = {
         "languages": {"english": ["en"]},
         "preferences": {p: [] for p in PREFERENCES},
         "institutions": {},
-        "yes_no": {"yes": ["y", "true", "1", "sure", "ok"], "no": ["n", "false", "0", "none"]},
+        "yes_no": {"yes": ["y", "true", "1", "sure", "ok", "yes please", "i would",
+                           "preferred", "si", "oui", "ja"],
+                   "no": ["n", "false", "0", "none", "no preference", "doesn't matter",
+                          "does not matter", "either", "not important", "indifferent",
+                          "non", "nein"]},
     },
     "defaults": {"capacity": 2, "max_capacity": 5, "network_size": 1, "max_network_size": 3,
                  "languages": ["english"]},
@@ -163,8 +182,18 @@ DEFAULTS: dict[str, Any] = {
 #: unless set), with the value used when they are absent.
 OPTIONAL: dict[str, dict[str, Any]] = {
     "program": {"templates_dir": ""},
+    # Vocabularies whose scale order a tool guessed (``init``): validate asks to check them.
+    "intake": {"guessed_order": []},
+    # Every built-in rule can be switched off ("language does not matter here").
+    "rules": {"not_same_person": True, "not_excluded": True, "shared_language": True},
+    # [match_on.NAME] tables: a program's own reward or rule on one field (any names).
+    "match_on": {},
     "report": {"audit_fields": ["career_stage", "institution"], "min_group_size": 5},
 }
+#: Sections whose keys are the program's own names, each holding a table.
+NAMED_TABLE_SECTIONS: tuple[str, ...] = ("columns", "vocabularies", "match_on")
+
+
 def known_keys(section: str) -> tuple[str, ...]:
     """The keys ``[section]`` may hold, in the order the defaults list them."""
     return (*DEFAULTS.get(section, {}), *OPTIONAL.get(section, {}))

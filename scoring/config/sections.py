@@ -32,6 +32,7 @@ class IntakeSection:
     mentor_sheet: str
     mentee_sheet: str
     separators: tuple[str, ...]
+    guessed_order: tuple[str, ...] = ()  # vocabularies whose order a tool guessed
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class RulesSection:
     max_time_zone_gap_hours: float  # 0 = no limit
     cross_institution: bool
     custom: tuple[CustomRule, ...]
+    not_same_person: bool = True
+    not_excluded: bool = True
+    shared_language: bool = True
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from scoring.config import (
     ProgramConfig,
     Vocabulary,
 )
+from scoring.config.schema import ATTRIBUTE_PREFIX, COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
 from scoring.config.sections import DefaultsSection
 from scoring.errors import IntakeError, InvalidCohortError
 from scoring.intake.normalise import (
@@ -45,6 +46,7 @@ from scoring.intake.normalise import (
     is_blank,
     looks_like_email,
     lookup_values,
+    means_nobody,
     normalise_email,
     normalise_id,
     parse_count,
@@ -84,7 +86,8 @@ def map_headers(headers: Sequence[str], columns: dict[str, str],
         implicit = own_names.get(fold(header))
         if i not in mapping and implicit and implicit not in mapping.values():
             mapping[i] = implicit
-    return mapping
+    # "ignore" blocks the implicit mapping above; the column stays with the person's extras.
+    return {i: target for i, target in mapping.items() if target != IGNORE}
 
 
 def required_fields(config: ProgramConfig) -> tuple[str, ...]:
@@ -297,7 +300,9 @@ def _person(row: _Row, side: str, settings: _Settings,
         return None
     values: dict[str, Any] = {"id": ident, "source_row": row.number, "extra": extra}
     name_header, name = row.first("name")
-    values["name"] = clean_cell(name)
+    # First name + last name: every mapped column, in header order.
+    values["name"] = " ".join(filter(None, (clean_cell(t) for _, t in row.cells["name"]
+                                            if not is_blank(t))))
     if not values["name"]:
         row.report(Issue("warning", "No name given; the id is shown instead.",
                          "Fill in the name."), name_header, name)
@@ -305,7 +310,11 @@ def _person(row: _Row, side: str, settings: _Settings,
     for name_of_field in row.cells:
         if name_of_field in {"id", "name"}:
             continue
-        _read_field(row, name_of_field, side, settings, values)
+        if ":" in name_of_field:
+            _read_prefixed(row, name_of_field, settings, values)
+        else:
+            _read_field(row, name_of_field, side, settings, values)
+    _apply_counts(row, values, settings.defaults)
     values.setdefault("languages", defaults.languages)
     if side == "mentors":
         values.setdefault("capacity", defaults.capacity)
@@ -322,7 +331,7 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
     elif name == "exclude":
         ids = [normalise_id(entry) for h, t in row.cells[name]
                for entry in split_values(t, settings.config.separators)]
-        values["exclude"] = tuple(dict.fromkeys(i for i in ids if i))
+        values["exclude"] = tuple(dict.fromkeys(i for i in ids if i and not means_nobody(i)))
     elif name in MULTI_VALUE_FIELDS:
         _read_multi_value(row, name, settings, values)
     elif name in FIELD_VOCABULARY:  # single-value scale: career_stage, frequency
@@ -342,6 +351,66 @@ def _read_field(row: _Row, name: str, side: str, settings: _Settings,
         values[name] = _read_count(row, name, settings.defaults)
     elif name in PLAIN_FIELDS:
         values[name] = clean_text(text)
+
+
+def _read_prefixed(row: _Row, target: str, settings: _Settings,
+                   values: dict[str, Any]) -> None:
+    """A ``pref:``, ``attr:`` or ``count:`` column (see :mod:`scoring.config.matching`)."""
+    prefix, _, name = target.partition(":")
+    header, text = row.first(target)
+    if prefix + ":" == ATTRIBUTE_PREFIX:
+        if text and not is_blank(text):
+            values.setdefault("attributes", {})[name] = clean_cell(text)
+    elif prefix + ":" == PREFERENCE_PREFIX:
+        answer = _yes_no(row, target, settings)
+        if answer:
+            preferences = values.get("preferences", ())
+            values["preferences"] = (*preferences, name) if name not in preferences \
+                else preferences
+    elif prefix + ":" == COUNT_PREFIX:
+        count, issues = parse_count(text, default=0, maximum=settings.defaults.max_network_size,
+                                    what=f"number of {name}s", warn_blank=False)
+        for issue in issues:
+            row.report(issue, header, text)
+        values.setdefault("_counts", {})[name] = count
+
+
+def _yes_no(row: _Row, target: str, settings: _Settings) -> bool:
+    """Whether any column mapped to ``target`` answers yes; an unknown answer is an error."""
+    vocabulary = settings.vocabulary("yes_no")
+    said_yes = False
+    for header, text in row.cells[target]:
+        if is_blank(text):
+            continue
+        answer = vocabulary.lookup(text) or _yes_no_prefix(text, vocabulary)
+        if answer is None:
+            row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+        said_yes = said_yes or answer == "yes"
+    return said_yes
+
+
+def _yes_no_prefix(text: str, vocabulary: Vocabulary) -> str | None:
+    """"Yes, please" / "No preference": the first word decides when it is yes or no."""
+    words = fold(text).split()
+    return vocabulary.lookup(words[0]) if words else None
+
+
+def _apply_counts(row: _Row, values: dict[str, Any], defaults: DefaultsSection) -> None:
+    """Per-kind counts (``count:ROLE`` columns) → help wanted and the network size."""
+    counts: dict[str, int] = values.pop("_counts", {})
+    if not counts:
+        return
+    wanted = tuple(role for role, count in counts.items() if count > 0)
+    total = sum(counts.values())
+    if not wanted:
+        return  # every count blank or 0: the defaults (one mentor) apply
+    values["help_wanted"] = wanted
+    if total > defaults.max_network_size:
+        row.report(Issue("warning", f"The mentor counts add up to {total}, above the program "
+                         f"maximum; the network size is capped at {defaults.max_network_size}.",
+                         "Raise [defaults] max_network_size if this mentee really needs "
+                         "more."), None, None)
+    values["network_size"] = min(total, defaults.max_network_size)
 
 
 #: Whole-number fields per side: capacity (mentors), network size (mentees).
@@ -366,8 +435,8 @@ def _read_multi_value(row: _Row, name: str, settings: _Settings,
                              "Check that the column holds this question's answers and that "
                              "they are separated by one of [intake] separators."),
                        column, cell)
-    if found:
-        values[name] = tuple(found)
+    if found:  # merged with what other columns gave (a yes/no preference question)
+        values[name] = tuple(dict.fromkeys((*values.get(name, ()), *found)))
     elif name == "languages":
         values[name] = settings.defaults.languages
 

@@ -136,6 +136,16 @@ def is_blank(text: str) -> bool:
     return clean_cell(text).casefold() in BLANK_MARKERS
 
 
+#: Answers to "who should you not be matched with?" that name nobody.
+NOBODY_ANSWERS = frozenset({"no", "nobody", "no one", "noone", "none", "nope", "not really",
+                            "no preference", "nothing", "na", "n a", "not applicable", "nil"})
+
+
+def means_nobody(text: str) -> bool:
+    """Whether an exclusion answer means "nobody" ("no", "none", "n/a", "-" ...)."""
+    return is_blank(text) or fold(text) in NOBODY_ANSWERS
+
+
 def clean_text(text: str) -> str:
     """Free text (goals, bio): trimmed, runs of spaces collapsed, line breaks kept,
     blank markers → ``""``."""

@@ -6,20 +6,107 @@
 * An excluded id (or email) that belongs to nobody in either file is an error on the row
   that lists it (the first ten of a cell one by one, the rest counted). Exclusions given
   as emails are turned into ids.
+* An exclusion written as a name ("Dr. Ana López") is matched to people's names after
+  folding case, accents and punctuation and dropping titles (Dr., Prof. ...); a name
+  that matches only one person's words ("Lopez") is taken with a warning; a name
+  matching several people excludes them all, and one matching nobody excludes nobody,
+  each with a warning naming the closest people. An entry holding "@" or a digit is an
+  id or e-mail, never a name.
 * The same person appearing as mentor and as mentee is allowed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from scoring.profiles import Mentee, Mentor, Person, Problem
+from scoring.text import fold
 
 P = TypeVar("P", bound=Person)
 #: Unknown exclusions reported one by one per person; the rest are counted in one error.
 UNKNOWN_EXCLUSIONS_SHOWN = 10
+#: Words dropped from names before comparing them (titles and degrees people add).
+NAME_TITLES = frozenset({"dr", "prof", "professor", "mr", "mrs", "ms", "miss", "mx", "md",
+                         "phd", "dra", "sr", "sra", "jr", "sir", "dame"})
+#: How many close names a warning about an unknown or ambiguous name lists.
+CLOSEST_NAMES_SHOWN = 3
+_IDENTIFIER = re.compile(r"[@\d]")
+
+
+def name_key(name: str) -> str:
+    """A name as exclusions compare it: folded, titles dropped (``Dr. Ana López`` →
+    ``ana lopez``)."""
+    return " ".join(w for w in fold(name).split() if w not in NAME_TITLES)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """Someone a name can refer to: their id, name as written, side and row."""
+
+    id: str
+    name: str
+    where: str
+
+    def shown(self) -> str:
+        return f"{self.name} ({self.where})"
+
+
+class _NameIndex:
+    """Everyone in the cohort by name key, for exclusions written as names."""
+
+    def __init__(self, mentors: Sequence[Mentor], mentees: Sequence[Mentee]) -> None:
+        self.by_key: dict[str, dict[str, _Named]] = {}
+        for side, people in (("mentor", mentors), ("mentee", mentees)):
+            for person in people:
+                key = name_key(person.name)
+                if key and person.name != person.id:
+                    named = _Named(person.id, person.name, f"{side}, row {person.source_row}")
+                    self.by_key.setdefault(key, {}).setdefault(person.id, named)
+
+    def find(self, entry: str) -> tuple[list[_Named], bool]:
+        """(people the name means, whether that is a sure reading): exact key first, else
+        everyone whose name holds all the entry's words."""
+        key = name_key(entry)
+        if key in self.by_key:
+            return list(self.by_key[key].values()), True
+        words = set(key.split())
+        found = {named.id: named for name, people in self.by_key.items()
+                 if words and words <= set(name.split()) for named in people.values()}
+        return list(found.values()), False
+
+    def resolve(self, entry: str) -> tuple[list[str], tuple[str, str] | None]:
+        """The ids a name excludes, and (message, fix) when the reading is not sure."""
+        people, sure = self.find(entry)
+        if len(people) == 1 and sure:
+            return [people[0].id], None
+        if not people:
+            return [], (f"No one in either file is called {entry!r}, so no one is excluded "
+                        f"for it. Closest names: {self.closest(entry)}.",
+                        "Write the person's name as in the other file, or their e-mail.")
+        if len(people) == 1:
+            return [people[0].id], (f"{entry!r} was read as {people[0].shown()}.",
+                                    "Write the full name or the e-mail if that is someone "
+                                    "else.")
+        shown = "; ".join(p.shown() for p in people[:CLOSEST_NAMES_SHOWN])
+        return [p.id for p in people], (
+            f"{entry!r} could be any of {len(people)} people ({shown}); all of them are "
+            "excluded.", "Write the e-mail of the one meant to exclude only them.")
+
+    def closest(self, entry: str) -> str:
+        keys = difflib.get_close_matches(name_key(entry), list(self.by_key),
+                                         n=CLOSEST_NAMES_SHOWN, cutoff=0.5)
+        people = [named.shown() for key in keys for named in self.by_key[key].values()]
+        return "; ".join(people[:CLOSEST_NAMES_SHOWN]) or "nobody with a similar name"
+
+
+def is_identifier(entry: str) -> bool:
+    """Whether an exclusion entry is an id or e-mail (holds "@" or a digit), not a name."""
+    return bool(_IDENTIFIER.search(entry))
 
 
 def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str | None) -> tuple[list[P],
@@ -56,13 +143,25 @@ def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
         known.setdefault(person.id, person.id)
         if person.email:
             known.setdefault(person.email, person.id)
+    names = _NameIndex(mentors, mentees)
     problems: list[Problem] = []
+
+    def by_name(person: P, side: str, entry: str) -> list[str]:
+        ids, doubt = names.resolve(entry)
+        if doubt:
+            problems.append(Problem("warning", files[side], person.source_row,
+                                    exclude_columns.get(side), entry, *doubt))
+        return ids
 
     def resolved(person: P, side: str) -> P:
         if not person.exclude:
             return person
         ids = dict.fromkeys(known[entry] for entry in person.exclude if entry in known)
-        strangers = [entry for entry in person.exclude if entry not in known]
+        for entry in person.exclude:
+            if entry not in known and not is_identifier(entry):
+                ids.update(dict.fromkeys(by_name(person, side, entry)))
+        strangers = [entry for entry in person.exclude
+                     if entry not in known and is_identifier(entry)]
         column = exclude_columns.get(side)
         for entry in strangers[:UNKNOWN_EXCLUSIONS_SHOWN]:
             problems.append(Problem(
