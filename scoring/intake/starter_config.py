@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,12 @@ import tomli_w
 from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS
 from scoring.intake.cohort import SIDE_FIELDS
 from scoring.intake.form_reading.columns import ColumnProfile, profiles
-from scoring.intake.form_reading.detection import make_symmetric, read_side
+from scoring.intake.form_reading.detection import (
+    SideReading,
+    make_symmetric,
+    pair_area_questions,
+    read_side,
+)
 from scoring.intake.form_reading.institutions import institution_vocabulary
 from scoring.intake.form_reading.ladders import StageOrder, mentor_share, order_stages
 from scoring.intake.form_reading.vocabularies import seed_vocabulary
@@ -116,63 +121,20 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
                               intake["separators"]) for side, table in tables.items()}
     readings = {side: read_side(columns[side], side, SIDE_FIELDS[side]) for side in tables}
     result = StarterConfig(tables={})
+    pair_area_questions(readings, columns)
     result.notes.extend(make_symmetric(readings, columns, SIDE_FIELDS))
-    by_header = {side: {c.header: c for c in columns[side]} for side in columns}
-
-    answers: dict[str, list[str]] = {}
-    stage_columns: dict[str, ColumnProfile | None] = {"mentors": None, "mentees": None}
     for side, reading in readings.items():
         result.constant_columns[side] = reading.constant
         result.yes_no_preferences.update(reading.yes_no_preferences)
-        for header, name in reading.mapping.items():
-            column = by_header[side][header]
-            if name == "career_stage":
-                stage_columns[side] = column
-            if name == "institution":
-                answers.setdefault("institutions", []).extend(column.answers)
-            if name not in FIELD_VOCABULARY or name == "career_stage":
-                continue
-            found = column.options if name in MULTI_VALUE_FIELDS else column.answers
-            if len(found) > MAX_SEEDED_VALUES:
-                result.notes.append(
-                    f"{tables[side].label}: column {header!r} has {len(found)} different "
-                    f"answers, too many for a list of {name} values; check it is mapped right.")
-                continue
-            answers.setdefault(FIELD_VOCABULARY[name], []).extend(found)
-
+    answers, stage_columns = _collect_answers(readings, columns, tables, result)
     vocabularies = {name: seed_vocabulary(name, answers.get(name, []))
                     for name in WRITTEN_VOCABULARIES}
     institutions = institution_vocabulary(answers.get("institutions", []))
     if institutions:
         vocabularies["institutions"] = institutions
-    rules: dict[str, Any] = {}
-    spelling: dict[str, str] = {}
-    for cell, _ in Counter(c for column in stage_columns.values() if column is not None
-                           for c in column.filled).most_common():
-        spelling.setdefault(fold(cell), clean_cell(cell))
-    mentor_counts, mentee_counts = (_stage_counts(stage_columns["mentors"], spelling),
-                                    _stage_counts(stage_columns["mentees"], spelling))
-    if mentor_counts or mentee_counts:
-        order = order_stages(mentor_counts, mentee_counts)
-        result.stage_order = order
-        vocabularies["career_stage"] = order.table
-        if order.is_guessed:
-            result.notes.append(_guessed_note(order, mentor_counts, mentee_counts))
-        if _is_peer_program(order, mentor_counts, mentee_counts):
-            result.peer_program = True
-            rules["mentor_more_senior"] = False
-            result.notes.append(
-                "Most mentors are at the same career stage as the mentees or earlier, so this "
-                "reads as a peer program: [rules] mentor_more_senior = false was written. Set "
-                "it to true if mentors must be more senior.")
-    else:
-        rules["mentor_more_senior"] = False
-        result.notes.append("No column looks like a career stage on both sheets, so "
-                            "[rules] mentor_more_senior = false was written (it needs one).")
-
+    rules = _stage_scale(stage_columns, vocabularies, intake, result)
     mapping = {side: reading.mapping for side, reading in readings.items()}
-    both = [set(mapping[side].values()) for side in ("mentors", "mentees")]
-    id_field = "id" if all("id" in fields for fields in both) else "email"
+    id_field = _id_field(mapping)
     result.tables = {
         "program": {**DEFAULTS["program"], "id_field": id_field},
         "intake": intake,
@@ -186,6 +148,77 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
     return result
 
 
+def _collect_answers(readings: Mapping[str, SideReading],
+                     columns: Mapping[str, list[ColumnProfile]], tables: Mapping[str, Table],
+                     result: StarterConfig
+                     ) -> tuple[dict[str, list[str]], dict[str, ColumnProfile | None]]:
+    """The answers of every vocabulary column by vocabulary (plus institutions), and the
+    career-stage column of each sheet."""
+    answers: dict[str, list[str]] = {}
+    stage_columns: dict[str, ColumnProfile | None] = {"mentors": None, "mentees": None}
+    for side, reading in readings.items():
+        by_header = {c.header: c for c in columns[side]}
+        for header, name in reading.mapping.items():
+            column = by_header[header]
+            if name == "career_stage":
+                stage_columns[side] = column
+            if name == "institution":
+                answers.setdefault("institutions", []).extend(column.answers)
+            if name not in FIELD_VOCABULARY or name == "career_stage":
+                continue
+            found = column.options if name in MULTI_VALUE_FIELDS else column.answers
+            if len(found) > MAX_SEEDED_VALUES:
+                result.notes.append(
+                    f"{tables[side].label}: column {header!r} has {len(found)} different "
+                    f"answers, too many for a list of {name} values; check it is mapped right.")
+                continue
+            answers.setdefault(FIELD_VOCABULARY[name], []).extend(found)
+    return answers, stage_columns
+
+
+def _stage_scale(stage_columns: Mapping[str, ColumnProfile | None],
+                 vocabularies: dict[str, Any], intake: dict[str, Any],
+                 result: StarterConfig) -> dict[str, Any]:
+    """Write the career-stage scale into ``vocabularies`` (and mark a guessed order in
+    ``intake``); return the ``[rules]`` it implies."""
+    spelling: dict[str, str] = {}
+    for cell, _ in Counter(c for column in stage_columns.values() if column is not None
+                           for c in column.filled).most_common():
+        spelling.setdefault(fold(cell), clean_cell(cell))
+    mentor_counts, mentee_counts = (_stage_counts(stage_columns["mentors"], spelling),
+                                    _stage_counts(stage_columns["mentees"], spelling))
+    if not (mentor_counts and mentee_counts):
+        result.notes.append("No column looks like a career stage on both sheets, so "
+                            "[rules] mentor_more_senior = false was written (it needs one).")
+        return {"mentor_more_senior": False}
+    order = order_stages(mentor_counts, mentee_counts)
+    result.stage_order = order
+    vocabularies["career_stage"] = order.table
+    if order.is_guessed:
+        result.notes.append(_guessed_note(order, mentor_counts, mentee_counts))
+        intake["guessed_order"] = ["career_stage"]
+    if not _is_peer_program(order, mentor_counts, mentee_counts):
+        return {}
+    result.peer_program = True
+    result.notes.append(
+        "Most mentors are at the same career stage as the mentees or earlier, so this "
+        "reads as a peer program: [rules] mentor_more_senior = false was written. Set "
+        "it to true if mentors must be more senior.")
+    return {"mentor_more_senior": False}
+
+
+def _id_field(mapping: dict[str, dict[str, str]]) -> str:
+    """``"email"`` unless only an id column names people on both sheets; with e-mails,
+    id columns are dropped: an "ID" is often the form tool's response number (1, 2, 3
+    on each sheet), which would make different people one."""
+    both = [set(mapping[side].values()) for side in ("mentors", "mentees")]
+    if not all("email" in fields for fields in both) and all("id" in fields for fields in both):
+        return "id"
+    for side in mapping:
+        mapping[side] = {h: f for h, f in mapping[side].items() if f != "id"}
+    return "email"
+
+
 def _guessed_note(order: StageOrder, mentors: Counter[str], mentees: Counter[str]) -> str:
     shares = ", ".join(
         f"{key} ({round(100 * mentor_share(order.table[key][0], mentors, mentees))}% mentors)"
@@ -195,7 +228,7 @@ def _guessed_note(order: StageOrder, mentors: Counter[str], mentees: Counter[str
             "in seniority order (most junior first) and check mentor_more_senior.")
 
 
-def _record_unmapped(result: StarterConfig, readings: dict[str, Any],
+def _record_unmapped(result: StarterConfig, readings: Mapping[str, SideReading],
                      tables: dict[str, Table], id_field: str) -> None:
     unused_id = "id" if id_field == "email" else "email"
     for side, table in tables.items():
@@ -207,17 +240,8 @@ def _record_unmapped(result: StarterConfig, readings: dict[str, Any],
             if required not in mapping.values():
                 result.notes.append(f"No {side} column looks like {required!r}; add it under "
                                     f"[columns.{side}] before running validate.")
-        for header in readings[side].constant:
-            result.notes.append(f"{table.label}: column {header!r} holds the same answer on "
-                                "every row, so it is not used as a field.")
-        if len([h for h, f in mapping.items() if f == "name"]) > 1:
-            parts = [h for h, f in mapping.items() if f == "name"]
-            result.notes.append(f"{table.label}: the name is split over {parts}; only the "
-                                "first is read as the name.")
-        for header, preference in readings[side].yes_no_preferences.items():
-            result.notes.append(f"{table.label}: {header!r} is a yes/no question for the "
-                                f"{preference} preference; this config cannot state a yes/no "
-                                "preference column yet, so it is not used.")
+        for header, reason in readings[side].reasons.items():
+            result.notes.append(f"{table.label}: {header!r} -> {mapping.get(header)}: {reason}.")
 
 
 def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:

@@ -99,7 +99,9 @@ class ColumnProfile:
         if not self.filled:
             return False
         mean = sum(len(c) for c in self.filled) / len(self.filled)
-        return mean >= FREE_TEXT_LENGTH and len(self.answers) >= 0.5 * len(self.filled)
+        # A checkbox question has long cells too, but few labels across the column.
+        return mean >= FREE_TEXT_LENGTH and len(self.answers) >= 0.5 * len(self.filled) \
+            and len(self.options) >= 0.5 * len(self.filled)
 
     @property
     def is_blank(self) -> bool:

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from scoring.config import DEFAULTS, FIELD_VOCABULARY
+from scoring.config.schema import COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
 from scoring.intake.form_reading.columns import ColumnProfile
 from scoring.intake.form_reading.ladders import recognised_share
 from scoring.intake.form_reading.vocabularies import built_in_value, share_recognised
@@ -54,7 +55,7 @@ FIELD_HINTS: dict[str, tuple[str, ...]] = {
                   "especialidad", "specialite", "domaine", "area de investigacion"),
     "institution": ("institution", "organization", "organisation", "affiliation",
                     "university", "hospital", "employer", "company", "agency", "campus",
-                    "institucion", "etablissement", "site", "office location"),
+                    "institucion", "etablissement", "site", "office location", "college"),
     "need_areas": ("areas", "area", "areas of need", "want help with", "guidance in",
                    "guidance on", "topics", "areas of interest", "need help", "help with",
                    "needs", "need", "would like to develop", "want to learn", "develop",
@@ -123,8 +124,7 @@ FIRST_NAME = re.compile(r"\b(first|given|fore) ?name\b|\bprenom\b|^nombre$")
 LAST_NAME = re.compile(r"\b(last|family|sur) ?name\b|\bsurname\b|\bnom de famille\b"
                        r"|\bapellidos?\b")
 #: Per-kind count questions: "How many coaches would you like?" → coach.
-KIND_COUNT = re.compile(r"how many (mentor|coach|advis[eo]r|sponsor)s?\b|"
-                        r"number of (mentor|coach|advis[eo]r|sponsor)s?\b")
+KIND_COUNT = re.compile(r"(how many|number of) (mentor|coach|advis[eo]r|sponsor)(e?s)?\b")
 #: The fields on the other side that answer the same question (mentee side → mentor side).
 COUNTERPART: dict[str, str] = {"need_areas": "expertise_areas", "help_wanted": "roles",
                                "expertise_areas": "need_areas", "roles": "help_wanted"}
@@ -176,7 +176,7 @@ def _built_in_share(column: ColumnProfile, name: str) -> float:
     return share_recognised(vocabulary, column.options)
 
 
-def answers_fit(column: ColumnProfile, name: str, side: str) -> bool:
+def answers_fit(column: ColumnProfile, name: str) -> bool:
     """Whether the answers of ``column`` can be field ``name``'s (a veto on the header)."""
     if column.is_constant or column.timestamp_share > 0.8:
         return False
@@ -196,8 +196,8 @@ def answers_fit(column: ColumnProfile, name: str, side: str) -> bool:
     if name == "career_stage":
         return not column.is_free_text and column.yes_no_share < 0.8 \
             and column.count_share < 0.8 and column.email_share < 0.5
-    if name in ("goals", "bio"):
-        return column.count_share < 0.5 and column.yes_no_share < 0.5
+    if name in ("goals", "bio"):  # "Areas of experience" answered from a list is not a bio
+        return column.is_free_text or len(column.options) >= 0.8 * len(column.filled)
     if name in ("name", "id", "specialty", "institution", "gender", "background"):
         return column.yes_no_share < 0.8 and column.email_share < 0.5 \
             and not (name != "name" and column.is_free_text)
@@ -206,7 +206,7 @@ def answers_fit(column: ColumnProfile, name: str, side: str) -> bool:
     return True
 
 
-def answer_fields(column: ColumnProfile, side: str, allowed: Sequence[str]) -> dict[str, float]:
+def answer_fields(column: ColumnProfile, allowed: Sequence[str]) -> dict[str, float]:
     """Fields the answers alone point at, with their strength."""
     found: dict[str, float] = {}
     if column.is_constant or column.is_blank:
@@ -228,18 +228,18 @@ def answer_fields(column: ColumnProfile, side: str, allowed: Sequence[str]) -> d
 def read_side(columns: Sequence[ColumnProfile], side: str,
               allowed: Sequence[str]) -> SideReading:
     """Map one sheet's headers to fields; see the module docstring."""
-    reading = SideReading(mapping={})
+    reading = SideReading(mapping={}, kind_counts=kind_count_questions(columns, side))
     candidates: list[tuple[float, int, str]] = []
     for position, column in enumerate(columns):
+        if _special_question(column, side, reading):
+            continue
         if column.is_constant:
             reading.constant.append(column.header)
             continue
-        if _special_question(column, side, reading):
-            continue
-        from_answers = answer_fields(column, side, allowed)
+        from_answers = answer_fields(column, allowed)
         for name in allowed:
             strength = header_strength(column.header, name)
-            if strength and not answers_fit(column, name, side):
+            if strength and not answers_fit(column, name):
                 strength = 0.0
             strength += from_answers.get(name, 0.0)
             if strength > 0:
@@ -250,14 +250,28 @@ def read_side(columns: Sequence[ColumnProfile], side: str,
         if header not in reading.mapping and name not in taken:
             reading.mapping[header] = name
             taken.add(name)
-    for header in reading.name_parts:
-        reading.mapping.setdefault(header, "name")
-    if reading.kind_counts and "network_size" in allowed and "network_size" not in taken:
-        first = next(iter(reading.kind_counts))
-        reading.mapping[first] = "network_size"
+    _map_special_questions(reading, taken)
     order = [c.header for c in columns]
     reading.mapping = {h: reading.mapping[h] for h in order if h in reading.mapping}
     return reading
+
+
+def _map_special_questions(reading: SideReading, taken: set[str]) -> None:
+    """Write the config targets of the special questions (see the module docstring)."""
+    if "name" not in taken:
+        for header in reading.name_parts:  # first + last name, joined by intake
+            reading.mapping[header] = "name"
+            reading.reasons[header] = "a part of the name, joined with the others"
+    for header, preference in reading.yes_no_preferences.items():
+        reading.mapping[header] = f"{PREFERENCE_PREFIX}{preference}"
+        reading.reasons[header] = "a yes/no question: yes opts the mentee in"
+    if "network_size" not in taken:
+        for header, role in reading.kind_counts.items():
+            reading.mapping[header] = f"{COUNT_PREFIX}{role}"
+            reading.reasons[header] = f"how many mentors of the {role} kind"
+    for header in reading.constant:
+        reading.mapping[header] = IGNORE
+        reading.reasons[header] = "the same answer on every row"
 
 
 def _special_question(column: ColumnProfile, side: str, reading: SideReading) -> bool:
@@ -272,13 +286,20 @@ def _special_question(column: ColumnProfile, side: str, reading: SideReading) ->
         if column.email_share < 0.5:
             reading.name_parts.append(column.header)
             return True
-    kind = KIND_COUNT.search(folded)
-    if kind and side == "mentees" and column.count_share >= 0.6:
-        role = built_in_value("roles", kind.group(0))
-        if role is not None:
-            reading.kind_counts[column.header] = role
-            return True
-    return False
+    return column.header in reading.kind_counts
+
+
+def kind_count_questions(columns: Sequence[ColumnProfile], side: str) -> dict[str, str]:
+    """Header → role of the "how many mentors / coaches / advisors" questions, when a
+    mentee sheet asks for at least two kinds (one such question is the network size)."""
+    found: dict[str, str] = {}
+    for column in columns:
+        kind = KIND_COUNT.search(fold(column.header))
+        if kind and side == "mentees" and column.count_share >= 0.6:
+            role = built_in_value("roles", kind.group(2))
+            if role is not None and role not in found.values():
+                found[column.header] = role
+    return found if len(found) >= 2 else {}
 
 
 def _overlap(a: ColumnProfile, b: ColumnProfile) -> float:
@@ -287,9 +308,32 @@ def _overlap(a: ColumnProfile, b: ColumnProfile) -> float:
     return len(left & right) / len(left | right) if left and right else 0.0
 
 
-def make_symmetric(readings: dict[str, SideReading],
-                   columns: dict[str, list[ColumnProfile]],
-                   allowed: dict[str, Sequence[str]]) -> list[str]:
+def pair_area_questions(readings: Mapping[str, SideReading],
+                        columns: Mapping[str, list[ColumnProfile]]) -> None:
+    """When neither sheet has an areas question, take the unmapped list questions of the
+    two sheets that share most of their options as need areas and expertise areas."""
+    if "need_areas" in readings["mentees"].mapping.values() or \
+            "expertise_areas" in readings["mentors"].mapping.values():
+        return
+    def free(side: str) -> list[ColumnProfile]:
+        reading = readings[side]
+        return [c for c in columns[side] if c.header not in reading.mapping
+                and c.header not in reading.constant and not c.is_free_text
+                and len(c.options) >= 3 and c.count_share < 0.5 and c.yes_no_share < 0.5]
+    pairs = [(_overlap(a, b), a, b) for a in free("mentees") for b in free("mentors")]
+    if not pairs:
+        return
+    overlap, mentee_column, mentor_column = max(pairs, key=lambda p: p[0])
+    if overlap >= 0.5:
+        readings["mentees"].mapping[mentee_column.header] = "need_areas"
+        readings["mentors"].mapping[mentor_column.header] = "expertise_areas"
+        for side, column in (("mentees", mentee_column), ("mentors", mentor_column)):
+            readings[side].reasons[column.header] = "answers shared with the other sheet"
+
+
+def make_symmetric(readings: Mapping[str, SideReading],
+                   columns: Mapping[str, list[ColumnProfile]],
+                   allowed: Mapping[str, Sequence[str]]) -> list[str]:
     """Map, on each side, the counterpart of a field the other side has; return notes."""
     notes: list[str] = []
     for side, other in (("mentees", "mentors"), ("mentors", "mentees")):
@@ -299,12 +343,14 @@ def make_symmetric(readings: dict[str, SideReading],
             wanted = COUNTERPART.get(name, name)
             if wanted not in allowed[other] or wanted in readings[other].mapping.values():
                 continue
+            if wanted == "help_wanted" and readings[other].kind_counts:
+                continue  # the kinds a mentee counts are the help wanted
             source = next(c for c in columns[side] if c.header == header)
             best: tuple[float, ColumnProfile | None] = (0.0, None)
             for candidate in columns[other]:
                 if candidate.header in readings[other].mapping or candidate.is_constant \
                         or candidate.header in readings[other].name_parts \
-                        or not answers_fit(candidate, wanted, other):
+                        or not answers_fit(candidate, wanted):
                     continue
                 likeness = difflib.SequenceMatcher(None, fold(header),
                                                    fold(candidate.header)).ratio()

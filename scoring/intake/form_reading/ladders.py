@@ -86,9 +86,10 @@ LADDERS: tuple[Ladder, ...] = (
     ),
     _ladder(
         "research roles",
-        ("undergraduate", r"undergrad"),
+        ("undergraduate", r"undergrad|bachelor|licenciatura"),
+        ("masters_student", r"master s student|\bmsc student|maestria|mestrado"),
         ("graduate_student", r"\bgrad(uate)? student|^grad$|\bphd (student|candidate)"
-                             r"|doctoral (student|candidate)|master s student"),
+                             r"|doctoral (student|candidate)|estudiante de doctorado|doutorando"),
         ("postdoc", r"post ?doc"),
         ("research_staff", r"(research|staff) scientist|research associate"
                            r"|research fellow"),
@@ -108,7 +109,8 @@ LADDERS: tuple[Ladder, ...] = (
     _ladder(
         "company grades",
         ("intern", r"\bintern|apprentice|trainee|graduate scheme"),
-        ("junior", r"junior|associate$|^associate\b(?!.*director)|entry|analyst"),
+        ("junior", r"junior|^(?!senior).*associate$|^associate\b(?!.*director)|entry"
+                   r"|analyst"),
         ("mid", r"^mid|intermediate|^(software |)engineer$|specialist|^senior associate"),
         ("senior", r"^senior(?! (manager|director|vice))|\bsenior (engineer|analyst|staff)"),
         ("lead", r"\blead\b|team lead|principal|staff engineer|^manager|supervisor"),
@@ -186,8 +188,11 @@ def order_stages(mentor_counts: Mapping[str, int],
         for answer in answers:
             rank = ladder.rank(answer)
             if rank is not None:
-                position[answer] = float(rank)
+                # "PGY-1" < "PGY-2" on one rung: the first number orders within it.
+                step = re.search(r"\d+", answer)
+                position[answer] = rank + (int(step[0]) / 1000 if step else 0.0)
                 keys[answer] = ladder.rungs[rank].key
+        _split_numbered_rungs(keys, position)
     elif numbered_share >= MIN_LADDER_SHARE:
         name = "numbered levels"
         for answer in answers:
@@ -208,6 +213,22 @@ def order_stages(mentor_counts: Mapping[str, int],
             spellings.append(answer)
     return StageOrder(table=table, ladder=name,
                       guessed=tuple(dict.fromkeys(keys[a] for a in guessed)))
+
+
+def _split_numbered_rungs(keys: dict[str, str], position: dict[str, float]) -> None:
+    """Give answers their own key where one rung holds several numbered steps ("PGY-1",
+    "PGY-2"); where some answers of a rung have no number, they are one step."""
+    by_key: dict[str, list[str]] = {}
+    for answer, key in keys.items():
+        by_key.setdefault(key, []).append(answer)
+    for answers in by_key.values():
+        numbered = all(re.search(r"\d", a) for a in answers)
+        if numbered and len({position[a] for a in answers}) > 1:
+            for answer in answers:
+                keys[answer] = _slug(answer)
+        else:
+            for answer in answers:
+                position[answer] = float(int(position[answer]))
 
 
 def mentor_share(answer: str, mentor_counts: Mapping[str, int],
