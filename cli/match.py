@@ -9,6 +9,7 @@ import click
 from cli.common import JsonErrorsCommand, input_errors_exit_2
 from matcher.jobs import match_job
 from scoring.config import OBJECTIVES
+from scoring.profiles import Problem
 
 
 @click.command("match", cls=JsonErrorsCommand)
@@ -22,7 +23,11 @@ from scoring.config import OBJECTIVES
                    "stable: mentee-proposing deferred acceptance; no pair prefers each other "
                    "to their assignment.")
 @click.option("--network-size", type=click.IntRange(1, 10), default=None,
-              help="Mentors per mentee (1 primary + specialists), overriding the intake answer.")
+              help="Mentors per mentee (1 primary + specialists) for everyone, replacing the "
+                   "intake column's answers.")
+@click.option("--capacity", type=click.IntRange(1, 50), default=None,
+              help="Mentees per mentor for everyone, replacing the intake column's answers "
+                   "(for forms without a capacity question; or set [defaults] capacity).")
 @click.option("--locks", type=click.Path(dir_okay=False),
               help="CSV/XLSX of mentee id, mentor id pairs that must be kept.")
 @click.option("--forbid", type=click.Path(dir_okay=False),
@@ -37,8 +42,9 @@ from scoring.config import OBJECTIVES
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
 @input_errors_exit_2
 def match_command(mentors: str, mentees: str, config_option: str | None, objective: str | None,
-                  network_size: int | None, locks: str | None, forbid: str | None, out: str,
-                  force: bool, templates: str | None, quiet: bool, as_json: bool) -> None:
+                  network_size: int | None, capacity: int | None, locks: str | None,
+                  forbid: str | None, out: str, force: bool, templates: str | None,
+                  quiet: bool, as_json: bool) -> None:
     """Match MENTEES with mentor networks from MENTORS and write a run folder.
 
     \b
@@ -49,9 +55,17 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     reasons, mentor loads, first-meeting plans, calendars, report.html and run.json.
     Nothing is written when the input has errors: run `mentormatch validate` to list them.
     """
+    def show(findings: list[Problem]) -> None:
+        # Before solving, on stderr: stdout stays the summary (or the JSON) alone.
+        from scoring.diagnostics import group_problems
+
+        for finding in group_problems(findings):
+            click.echo(str(finding), err=True)
+
     result = match_job(mentors, mentees, config=config_option, objective=objective,
-                       network_size=network_size, locks=locks, forbid=forbid, out=out,
-                       force=force, templates=templates, quiet=quiet)
+                       network_size=network_size, capacity=capacity, locks=locks,
+                       forbid=forbid, out=out, force=force, templates=templates, quiet=quiet,
+                       on_diagnostics=None if as_json else show)
     folder = result.folder
     if as_json:
         click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder)}, indent=2))

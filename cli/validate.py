@@ -61,17 +61,26 @@ def _json_report(cohort: Cohort | None, fatal: str | None) -> str:
 @click.argument("mentees", type=click.Path(path_type=Path))
 @click.option("--config", "config_option", type=click.Path(dir_okay=False),
               help="Program config (TOML). Default: program.toml next to MENTORS.")
+@click.option("--capacity", type=click.IntRange(1, 50), default=None,
+              help="Check as `match --capacity N` would run: N mentees per mentor for everyone.")
+@click.option("--network-size", type=click.IntRange(1, 10), default=None,
+              help="Check as `match --network-size N` would run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @input_errors_exit_2
-def validate(mentors: Path, mentees: Path, config_option: str | None, as_json: bool) -> None:
+def validate(mentors: Path, mentees: Path, config_option: str | None, capacity: int | None,
+             network_size: int | None, as_json: bool) -> None:
     """Check MENTORS and MENTEES and list every problem, errors first.
 
     Each problem names the file, the row as your spreadsheet shows it (header = row 1),
-    the column, the value and what to do. Exit status 0 when there are no errors (warnings
-    are fine), 2 when there are errors or a file cannot be read.
+    the column, the value and what to do. Then it scores the cohort and reports what the
+    match would be like (mentees no mentor can take, and why; rules removing most pairs;
+    components that decide nothing; suspicious columns and stage orders). Exit status 0
+    when there are no errors (warnings are fine), 2 when there are errors or a file cannot
+    be read.
     """
     def read() -> Cohort:
-        return validate_job(mentors, mentees, config=config_option)
+        return validate_job(mentors, mentees, config=config_option, capacity=capacity,
+                            network_size=network_size)
 
     if as_json:
         try:
@@ -82,10 +91,12 @@ def validate(mentors: Path, mentees: Path, config_option: str | None, as_json: b
         click.echo(_json_report(cohort, None))
         raise SystemExit(EXIT_INPUT if cohort.errors else 0)
     cohort = read()
+    from scoring.diagnostics import group_problems
+
     for title, problems in (("Errors", cohort.errors), ("Warnings", cohort.warnings)):
         if problems:
             click.echo(f"{title} ({len(problems)}):")
-            for problem in problems:
+            for problem in group_problems(problems):
                 click.echo(f"  {problem}")
             click.echo("")
     click.echo(summary_line(cohort))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,10 @@ if TYPE_CHECKING:  # records named in signatures; imported for real inside each 
     from matcher.outputs.summary import MatchSummary
     from matcher.rematch import RematchOutcome
     from matcher.runfolder.diff import RunDiff
+    from scoring.config import ProgramConfig
     from scoring.explain import Comparison, PairExplanation, TopCandidates
     from scoring.intake.starter_config import StarterConfig
-    from scoring.profiles import Cohort
+    from scoring.profiles import Cohort, Problem
 
 
 def config_path_for(mentors_path: str | Path, config_option: str | Path | None) -> str:
@@ -87,16 +89,29 @@ def init_job(mentors: Path, mentees: Path, *, out: Path | None = None,
 
 # ------------------------------------------------------------------------------ validate
 
-def validate_job(mentors: Path, mentees: Path, *, config: str | None = None) -> Cohort:
-    """Read both intake files; the cohort lists every error and warning, row by row."""
-    from scoring.config import load_config
+def diagnostics_of(cohort: Cohort, program: ProgramConfig) -> list[Problem]:
+    """What the match would be like (:func:`scoring.diagnostics.diagnose`), errors first."""
+    from scoring.diagnostics import diagnose
+    from scoring.features import build_features
+
+    return diagnose(cohort, build_features(cohort, program), program)
+
+
+def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,
+                 capacity: int | None = None, network_size: int | None = None) -> Cohort:
+    """Read both intake files and look at what the match would be: the cohort lists every
+    error and warning, row by row, then the diagnostics (``Problem.code`` set)."""
+    from scoring.config import load_config, with_count_overrides
     from scoring.intake.cohort import read_cohort
     from scoring.intake.spreadsheet import checked_path
 
     checked_path(mentors)  # a mistyped file name matters more than a missing config
     checked_path(mentees)
-    program = load_config(config_path_for(mentors, config))
-    return read_cohort(mentors, mentees, program)
+    program = with_count_overrides(load_config(config_path_for(mentors, config)),
+                                   capacity=capacity, network_size=network_size)
+    cohort = read_cohort(mentors, mentees, program)
+    cohort.problems.extend(diagnostics_of(cohort, program))
+    return cohort
 
 
 # --------------------------------------------------------------------------------- match
@@ -112,19 +127,38 @@ class MatchResult:
 
 def match_job(mentors: str, mentees: str, *, config: str | None = None,
               objective: str | None = None, network_size: int | None = None,
+              capacity: int | None = None,
               locks: str | None = None, forbid: str | None = None,
               out: str = "mentormatch-run", force: bool = False,
-              templates: str | None = None, quiet: bool = False) -> MatchResult:
-    """Match the intake files and write the run folder ``out`` (``quiet``: no progress)."""
+              templates: str | None = None, quiet: bool = False,
+              on_diagnostics: Callable[[list[Problem]], None] | None = None) -> MatchResult:
+    """Match the intake files and write the run folder ``out`` (``quiet``: no progress).
+
+    ``capacity`` / ``network_size`` replace the columns' answers for everyone. Before
+    solving, the diagnostics go to ``on_diagnostics``; an error among them stops the run
+    (:class:`~scoring.errors.InvalidCohortError`), nothing written.
+    """
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
-    from scoring.config import load_config
+    from scoring.config import load_config, with_count_overrides
+    from scoring.errors import InvalidCohortError
     from scoring.intake.cohort import read_valid_cohort
     from scoring.intake.pair_sheets import read_pair_sheet
 
     config_path = config_path_for(mentors, config)
-    program = load_config(config_path)
+    program = with_count_overrides(load_config(config_path), capacity=capacity,
+                                   network_size=network_size)
     cohort = read_valid_cohort(mentors, mentees, program, action="matched")
+    findings = diagnostics_of(cohort, program)
+    if on_diagnostics is not None and findings:
+        on_diagnostics(findings)
+    errors = [p for p in findings if p.severity == "error"]
+    if errors:
+        shown = "\n".join(f"  {problem}" for problem in errors)
+        raise InvalidCohortError(
+            f"The match would be wrong, so nothing was matched or written ({len(errors)} "
+            f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
+            f"warnings):\n{shown}", errors)
     # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
     lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
     forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()

@@ -31,6 +31,7 @@ from scoring.scorer import (
     COMPONENTS,
     NEUTRAL,
     ScoreBlock,
+    component_names,
     component_weights,
     goal_text_full_at,
     preference_honoured,
@@ -214,7 +215,23 @@ def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, n
     """(sentence, neutral?, named items) for one component of mentee row i × mentor j."""
     if name == "communication":
         return _communication_evidence(features, i, j)
+    if name not in _EVIDENCE:
+        return _reward_evidence(features, config, i, j, name)
     return _EVIDENCE[name](features, config, i, j)
+
+
+def _reward_evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int,
+                     name: str) -> Evidence:
+    """A ``[match_on]`` reward: same or different value (values are the program's own,
+    not sensitive fields, so they may be named)."""
+    match = next(m for m in config.rewards if m.name == name)
+    label = match.field.replace("_", " ")
+    mentee, mentor = features.mentee_match[name][i], features.mentor_match[name][j]
+    if mentee < 0 or mentor < 0:
+        return f"{label.capitalize()} not given on one side (neutral value)", True, ()
+    if mentee == mentor:
+        return f"Same {label}", False, ()
+    return f"Different {label}", False, ()
 
 
 def _need_coverage_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
@@ -380,7 +397,8 @@ def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
     score = round(pair.total, 1)
     points = rounded_points(raw, score)
     parts, named = [], {}
-    for name, weight, value, point in zip(COMPONENTS, weights, pair.values, points, strict=True):
+    for name, weight, value, point in zip(component_names(config), weights, pair.values, points,
+                                          strict=True):
         sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name)
         named[name] = items
         parts.append(ComponentPoints(name=name, weight=weight, value=value,
@@ -412,7 +430,8 @@ def _pair_numbers(block: ScoreBlock, rows: list[int], columns: list[int],
                   mentors: list[int], local_rows: list[int]) -> list[_PairNumbers]:
     """Every listed pair's numbers, read out of ``block`` in one indexing per array."""
     k, j = np.array(local_rows, dtype=np.intp), np.array(columns, dtype=np.intp)
-    values = np.stack([block.components[name][k, j] for name in COMPONENTS], axis=1).tolist()
+    values = np.stack([component[k, j] for component in block.components.values()],
+                      axis=1).tolist()
     totals, eligible = block.total[k, j].tolist(), block.eligible[k, j].tolist()
     broken = [rule for rule, mask in block.violations.items() if mask[k, j].any()]
     masks = {rule: block.violations[rule][k, j].tolist() for rule in broken}
@@ -491,7 +510,9 @@ def _mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeat
     changes: dict[str, Any] = {}
     for item in fields(features):
         value = getattr(features, item.name)
-        if item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):
+        if item.name == "mentor_match":  # a dict of per-mentor arrays
+            changes[item.name] = {k: v[columns] for k, v in value.items()}
+        elif item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):
             changes[item.name] = (tuple(value[c] for c in columns) if isinstance(value, tuple)
                                   else value[columns])
         elif item.name == "rule_inputs":

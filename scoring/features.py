@@ -14,6 +14,9 @@ into arrays, one row per mentee or mentor, in cohort order:
 * time-zone offsets in hours (NaN = unknown);
 * small integer codes for the "same X" comparisons of opt-in preferences (specialty,
   institution, and gender/background only for mentees who opted in);
+* per ``[match_on.NAME]`` table, each side's value: shared int32 codes for same/different
+  comparisons (-1 blank), or numbers for a ``require_gap`` (a stage's rank, the number in
+  a grade such as ``G7``; NaN unknown);
 * the prepared inputs of the hard eligibility rules (:mod:`scoring.rules`).
 
 Features are built for one program config; build them again when the config changes.
@@ -21,14 +24,15 @@ Features are built for one program config; build them again when the config chan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from scoring.config import PREFERENCES, ROLES, ProgramConfig
+from scoring.config import PREFERENCES, ROLES, MatchOn, ProgramConfig
 from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.rule_inputs import RuleInputs, institution_keys, prepare_rule_inputs
 from scoring.text import fold
@@ -76,6 +80,9 @@ class CohortFeatures:
     mentee_background: sparse.csr_matrix  # mentees x background values (opted-in only)
     mentor_background: sparse.csr_matrix
     rule_inputs: RuleInputs
+    # [match_on.NAME] → each side's values (codes, or numbers for require_gap)
+    mentee_match: dict[str, np.ndarray] = field(default_factory=dict)
+    mentor_match: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_mentees(self) -> int:
@@ -193,6 +200,7 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
     background = _background_matrix(mentee_bg,
                                      [split_values(m.background, separators) for m in mentors])
 
+    matched = match_values(cohort, config)
     return CohortFeatures(
         mentee_ids=tuple(m.id for m in mentees),
         mentor_ids=tuple(m.id for m in mentors),
@@ -227,7 +235,56 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
         mentee_gender=gender[0], mentor_gender=gender[1],
         mentee_background=background[0], mentor_background=background[1],
         rule_inputs=prepare_rule_inputs(cohort, config),
+        mentee_match=matched[0], mentor_match=matched[1],
     )
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+
+
+def first_number(text: str) -> float:
+    """The first number written in ``text`` (``G7`` → 7, ``Grade 11`` → 11); NaN if none."""
+    found = _NUMBER.search(text or "")
+    return float(found[0].replace(",", ".")) if found else float("nan")
+
+
+def match_keys(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
+               config: ProgramConfig) -> list[str]:
+    """Each person's value of a ``[match_on]`` field as text compared for equality
+    (folded; institutions through their synonyms; stages by canonical value)."""
+    if match.field == "institution":
+        return institution_keys([p.institution for p in people], config)
+    if match.is_attribute:
+        return [fold(p.attributes.get(match.field, "")) for p in people]
+    return [fold(getattr(p, match.field) or "") for p in people]
+
+
+def _gap_values(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
+                config: ProgramConfig) -> np.ndarray:
+    """Numbers a ``require_gap`` subtracts: a scale rank, or the number in an attribute."""
+    if match.is_attribute:
+        return np.array([first_number(p.attributes.get(match.field, "")) for p in people],
+                        dtype=np.float64)
+    scale = config.vocabulary(match.field).values
+    ranks = ordinal([getattr(p, match.field) for p in people], scale).astype(np.float64)
+    ranks[ranks < 0] = np.nan
+    return ranks
+
+
+def match_values(cohort: Cohort, config: ProgramConfig
+                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per ``[match_on.NAME]``: (mentee values, mentor values), see the module docstring."""
+    mentee: dict[str, np.ndarray] = {}
+    mentor: dict[str, np.ndarray] = {}
+    for match in config.match_on:
+        if match.kind == "require_gap":
+            mentee[match.name] = _gap_values(cohort.mentees, match, config)
+            mentor[match.name] = _gap_values(cohort.mentors, match, config)
+        else:
+            mentee[match.name], mentor[match.name] = category_codes(
+                match_keys(cohort.mentees, match, config),
+                match_keys(cohort.mentors, match, config))
+    return mentee, mentor
 
 
 def _offsets(people: Sequence[Mentee | Mentor]) -> np.ndarray:

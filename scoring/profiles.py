@@ -21,7 +21,9 @@ class Problem:
     """Something wrong (error) or worth a look (warning) in an input file.
 
     ``row`` is the row number as the spreadsheet shows it (header = row 1), or None for a
-    problem with the whole file; ``column`` is the header text as the coordinator wrote it.
+    problem with the whole file; ``column`` is the header text as the coordinator wrote it;
+    ``key`` the config key a finding of :mod:`scoring.diagnostics` is about, and ``code``
+    its kind.
     """
 
     severity: Severity
@@ -31,6 +33,8 @@ class Problem:
     value: str | None
     message: str
     fix: str
+    key: str | None = None  # the config key it is about ("[rules] shared_language")
+    code: str = ""  # what kind of finding (diagnostics: "no_eligible_mentor" ...)
 
     def __str__(self) -> str:
         """One line for a terminal: long values shortened, control characters escaped
@@ -40,6 +44,8 @@ class Problem:
             where += f", row {self.row}"
         if self.column:
             where += f", column {quote(self.column, 200)}"
+        if self.key:
+            where += f", {self.key}"
         value = f" (value {quote(self.value)})" if self.value not in (None, "") else ""
         line = f"{self.severity.upper()}: {where}{value}: {self.message} {self.fix}".strip()
         return escape_controls(line)
@@ -98,6 +104,8 @@ class Cohort:
     mentees: list[Mentee]
     problems: list[Problem] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    # side ("mentors"/"mentees") → header → what it was mapped to (field, pref:, attr:, ...)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:

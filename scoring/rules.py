@@ -8,11 +8,13 @@ array per active rule, True where the pair breaks it.
 Built-in rules (``[rules]`` in the program config):
 
 ``not_same_person``     never pair someone with themselves: same id, or same e-mail,
-                        on both sides (one person may be in both files). Always on.
-``not_excluded``        neither side listed the other (by id or e-mail) under "exclude".
-                        Always on.
+                        on both sides (one person may be in both files). On unless
+                        ``not_same_person = false``.
+``not_excluded``        neither side listed the other (by id, e-mail or name) under
+                        "exclude". On unless ``not_excluded = false``.
 ``shared_language``     at least one language in common (a blank language cell counts as
-                        the config's ``[defaults] languages``). Always on.
+                        the config's ``[defaults] languages``). On unless
+                        ``shared_language = false``.
 ``mentor_more_senior``  the mentor's career stage ranks above the mentee's; on unless
                         ``mentor_more_senior = false``. A pair where either stage is
                         unknown is not blocked (intake flags the blank cell instead).
@@ -21,6 +23,10 @@ Built-in rules (``[rules]`` in the program config):
                         unknown offsets are not blocked.
 ``cross_institution``   when ``cross_institution = true``: no pair at the same institution,
                         names compared after fold() and ``[vocabularies.institutions]``.
+
+``[match_on.NAME]`` tables of kind ``require_same`` / ``require_different`` / ``require_gap``
+are rules named NAME: the same (different) value on both sides, or ``mentor value - mentee
+value`` within ``gap``; a pair where either value is blank is not blocked.
 
 Custom rules, ``[[rules.custom]]``, each a requirement every eligible pair must meet::
 
@@ -45,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from scoring.config import ProgramConfig
+from scoring.config import MatchOn, ProgramConfig
 from scoring.config.custom_rules import BUILTIN_RULES, CustomRule
 from scoring.features import CohortFeatures
 from scoring.rule_inputs import RuleInputs, identity_key, institution_keys, prepare_rule_inputs
@@ -78,14 +84,18 @@ def clock_difference(a: np.ndarray | np.floating, b: np.ndarray | np.floating) -
 def active_rules(config: ProgramConfig) -> tuple[str, ...]:
     """Names of the rules the config switches on, built-in first, in a stable order."""
     section = config.rules
-    names = ["not_same_person", "not_excluded", "shared_language"]
+    switches = {"not_same_person": section.not_same_person,
+                "not_excluded": section.not_excluded,
+                "shared_language": section.shared_language}
+    names = [name for name, on in switches.items() if on]
     if section.mentor_more_senior:
         names.append("mentor_more_senior")
     if section.max_time_zone_gap_hours > 0:
         names.append("time_zone_gap")
     if section.cross_institution:
         names.append("cross_institution")
-    return tuple(names) + tuple(r.name for r in section.custom)
+    return (tuple(names) + tuple(m.name for m in config.match_rules)
+            + tuple(r.name for r in section.custom))
 
 
 def check_rules(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray
@@ -98,15 +108,23 @@ def check_rules(features: CohortFeatures, config: ProgramConfig, rows: np.ndarra
     if config.rules.custom != inputs.custom:
         raise ValueError("the features were built with other [[rules.custom]]; rebuild them "
                          "with build_features(cohort, config) for this config")
+    if any(m.name not in features.mentee_match for m in config.match_on):
+        raise ValueError("the features were built without this config's [match_on] tables; "
+                         "rebuild them with build_features(cohort, config)")
     n_mentors = features.n_mentors
     shape = (len(rows), n_mentors)
     section = config.rules
-    broken: dict[str, np.ndarray] = {
-        "not_same_person": _overlaps(inputs.mentee_identity[rows], inputs.mentor_identity_t),
-        "not_excluded": (_overlaps(inputs.mentee_excludes[rows], inputs.mentor_identity_t)
-                         | _overlaps(inputs.mentee_identity[rows], inputs.mentor_excludes_t)),
-        "shared_language": (features.mentee_languages[rows] @ features.mentor_languages.T) == 0,
-    }
+    broken: dict[str, np.ndarray] = {}
+    if section.not_same_person:
+        broken["not_same_person"] = _overlaps(inputs.mentee_identity[rows],
+                                              inputs.mentor_identity_t)
+    if section.not_excluded:
+        broken["not_excluded"] = (
+            _overlaps(inputs.mentee_excludes[rows], inputs.mentor_identity_t)
+            | _overlaps(inputs.mentee_identity[rows], inputs.mentor_excludes_t))
+    if section.shared_language:
+        broken["shared_language"] = (
+            features.mentee_languages[rows] @ features.mentor_languages.T) == 0
     if section.mentor_more_senior:
         mentee = features.mentee_stage[rows][:, None]
         mentor = features.mentor_stage[None, :]
@@ -121,6 +139,16 @@ def check_rules(features: CohortFeatures, config: ProgramConfig, rows: np.ndarra
         mentee = features.mentee_institution[rows][:, None]
         broken["cross_institution"] = (mentee == features.mentor_institution[None, :]) & (
             mentee >= 0)
+    for match in config.match_rules:
+        broken[match.name] = match_broken(features, match, rows)
+    broken.update(_custom_broken(inputs, rows, shape))
+    return broken
+
+
+def _custom_broken(inputs: RuleInputs, rows: np.ndarray, shape: tuple[int, int]
+                   ) -> dict[str, np.ndarray]:
+    """The ``[[rules.custom]]`` verdicts for mentee ``rows`` x all mentors."""
+    broken: dict[str, np.ndarray] = {}
     for rule in inputs.custom:
         if rule.side == "mentor":
             broken[rule.name] = np.broadcast_to(~inputs.mentor_ok[rule.name][None, :],
@@ -140,6 +168,19 @@ def check_rules(features: CohortFeatures, config: ProgramConfig, rows: np.ndarra
     return broken
 
 
+def match_broken(features: CohortFeatures, match: MatchOn, rows: np.ndarray) -> np.ndarray:
+    """Bool (rows x mentors), True where a ``[match_on]`` rule blocks the pair."""
+    mentee = features.mentee_match[match.name][rows][:, None]
+    mentor = features.mentor_match[match.name][None, :]
+    if match.kind == "require_gap":
+        gap = mentor - mentee
+        with np.errstate(invalid="ignore"):  # NaN (unknown) compares False: not blocked
+            return (gap < match.gap[0]) | (gap > match.gap[1])
+    known = (mentee >= 0) & (mentor >= 0)
+    same = mentee == mentor
+    return known & (~same if match.kind == "require_same" else same)
+
+
 def rule_sentence(name: str, config: ProgramConfig) -> str:
     """What breaking rule ``name`` means, in words, for explanations."""
     section = config.rules
@@ -155,6 +196,9 @@ def rule_sentence(name: str, config: ProgramConfig) -> str:
     }
     if name in sentences:
         return sentences[name]
+    for match in config.match_rules:
+        if match.name == name:
+            return f"program rule {name!r} is not met: {match.requirement()}"
     for rule in section.custom:
         if rule.name == name:
             return f"program rule {name!r} is not met: {rule.requirement()}"

@@ -33,6 +33,10 @@ Components (names and order are part of the API, see :data:`COMPONENTS`):
                    same_institution, other_institution). A mentee who asked for none gets
                    1.0 — nothing asked, nothing unmet — so not asking is never a penalty.
                    An attribute blank on either side does not count as honoured.
+
+A program adds its own components with ``[match_on.NAME] kind = "reward"`` (weight
+``weight``): 1 for the same value on both sides, 0 for different values, 0.5 when either
+side is blank. They follow the seven in config order (:func:`component_names`).
 """
 
 from __future__ import annotations
@@ -78,10 +82,25 @@ class ScoreBlock:
     total: np.ndarray
 
 
+def component_names(config: ProgramConfig) -> tuple[str, ...]:
+    """:data:`COMPONENTS` followed by the program's ``[match_on]`` rewards, in config order."""
+    return COMPONENTS + tuple(m.name for m in config.rewards)
+
+
 def component_weights(config: ProgramConfig) -> np.ndarray:
-    """The weights in :data:`COMPONENTS` order (a component missing from the config weighs 0)."""
-    weights = config.weights.as_dict()
-    return np.array([weights.get(name, 0.0) for name in COMPONENTS], dtype=np.float64)
+    """The weights in :func:`component_names` order (a component missing weighs 0)."""
+    weights = {**config.weights.as_dict(), **{m.name: m.weight for m in config.rewards}}
+    return np.array([weights.get(name, 0.0) for name in component_names(config)],
+                    dtype=np.float64)
+
+
+def reward(features: CohortFeatures, name: str, rows: np.ndarray) -> np.ndarray:
+    """A ``[match_on]`` reward: 1 same value, 0 different, 0.5 when either is blank."""
+    mentee = features.mentee_match[name][rows][:, None]
+    mentor = features.mentor_match[name][None, :]
+    value = (mentee == mentor).astype(np.float32)
+    value[np.broadcast_to((mentee < 0) | (mentor < 0), value.shape)] = NEUTRAL
+    return value
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray, fallback: float) -> np.ndarray:
@@ -211,11 +230,13 @@ def score_block(features: CohortFeatures, config: ProgramConfig,
         "communication": communication(features, rows),
         "time_zone": time_zone(features, config, rows),
         "preferences": preferences(features, rows),
+        **{m.name: reward(features, m.name, rows) for m in config.rewards},
     }
-    components = {name: values[name].astype(np.float32, copy=False) for name in COMPONENTS}
+    names = component_names(config)
+    components = {name: values[name].astype(np.float32, copy=False) for name in names}
     weights = component_weights(config)
     total = np.zeros((len(rows), features.n_mentors), dtype=np.float64)
-    for weight, name in zip(weights, COMPONENTS, strict=True):
+    for weight, name in zip(weights, names, strict=True):
         if weight:
             total += weight * components[name]
     total *= 100.0 / weights.sum()

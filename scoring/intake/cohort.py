@@ -112,8 +112,12 @@ def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
     problems = [*mentor_table.notes, *mentee_table.notes,
                 *_by_row(mentor_problems + mentor_dupes),
                 *_by_row(mentee_problems + mentee_dupes), *_by_row(exclusion_problems)]
+    columns = {side: {table.headers[i]: target for i, target in sorted(
+        map_headers(table.headers, config.columns(side), SIDE_FIELDS[side]).items())}
+        for side, table in (("mentors", mentor_table), ("mentees", mentee_table))}
     return Cohort(mentors=mentors, mentees=mentees, problems=problems,
-                  sources={"mentors": str(mentors_path), "mentees": str(mentees_path)})
+                  sources={"mentors": str(mentors_path), "mentees": str(mentees_path)},
+                  columns=columns)
 
 
 def read_valid_cohort(mentors_path: str | Path, mentees_path: str | Path,

@@ -90,8 +90,13 @@ ZONE_ALIASES: dict[str, str] = {
 # Words people add around a zone name that do not change which zone they mean.
 _ZONE_FILLER = frozenset({"time", "standard", "daylight", "summer", "zone", "tz", "us", "usa",
                           "and", "canada", "the"})
-_OFFSET = re.compile(r"^(?:utc|gmt|z)?\s*([+\-\u2212])\s*(\d{1,2})(?::?(\d{2}))?$")
-_OFFSET_ANYWHERE = re.compile(r"(?:utc|gmt)\s*([+\-\u2212])\s*(\d{1,2})(?::(\d{2}))?")
+# An offset: sign, hours (whole or decimal: 5.5, 5,75) and optional minutes (05:30, 0530).
+_HOURS = r"(\d{1,2}(?:[.,]\d{1,2})?)"
+_OFFSET = re.compile(r"^(?:utc|gmt|z)?\s*([+\-\u2212])\s*" + _HOURS + r"(?::?(\d{2}))?$")
+_OFFSET_ANYWHERE = re.compile(r"(?:utc|gmt)\s*([+\-\u2212])\s*" + _HOURS
+                              + r"(?::(\d{2}))?(?![\d.,:])")
+# A bare number of hours: "8", "0", "5.5", "-5.0" (forms asking "your UTC offset").
+_BARE_OFFSET = re.compile(r"^()([+\-\u2212]?\d{1,2}(?:[.,]\d{1,2})?)()$")
 _EXCEL_WHOLE_NUMBER = re.compile(r"^[+-]?\d+\.0+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -207,7 +212,7 @@ def split_values(text: str, separators: tuple[str, ...],
         return []
     splitters = sorted({*separators, "\n"}, key=len, reverse=True)
     parts = re.split("(" + "|".join(re.escape(s) for s in splitters) + ")", str(text))
-    pieces, seps = parts[0::2], parts[1::2]
+    pieces, seps = _inside_brackets_joined(parts[0::2], parts[1::2])
     window = _longest_entry(known) if known is not None else 1
     values: list[str] = []
     start = 0
@@ -223,6 +228,31 @@ def split_values(text: str, separators: tuple[str, ...],
             values.append(clean_cell(joined))
         start = end
     return values
+
+
+def _inside_brackets_joined(pieces: list[str], seps: list[str]
+                            ) -> tuple[list[str], list[str]]:
+    """Glue back pieces split inside brackets: "Chat (e.g., Slack, WhatsApp)" is one answer
+    whatever the vocabulary knows. Unbalanced brackets leave the pieces as they were."""
+    if not any(b in piece for piece in pieces for b in "([{"):
+        return pieces, seps
+    glued, glued_seps = [pieces[0]], []
+    depth = _depth(pieces[0])
+    for sep, piece in zip(seps, pieces[1:], strict=True):
+        if depth > 0 and sep != "\n":
+            glued[-1] += sep + piece
+        else:
+            glued_seps.append(sep)
+            glued.append(piece)
+            depth = 0
+        depth += _depth(piece)
+    if depth > 0:  # a bracket never closed: not a label, split as usual
+        return pieces, seps
+    return glued, glued_seps
+
+
+def _depth(text: str) -> int:
+    return sum(text.count(b) for b in "([{") - sum(text.count(b) for b in ")]}")
 
 
 def _longest_entry(vocabulary: Vocabulary) -> int:
@@ -257,8 +287,9 @@ def unknown_value_issue(answer: str, vocabulary: Vocabulary) -> Issue:
     known = ", ".join(vocabulary.values) or "none yet"
     return Issue("error", f"{quote(answer)} is not a known {vocabulary.name} value{hint}; known "
                  f"values: {known}.",
-                 f"Add it as a synonym under [vocabularies.{vocabulary.name}] in the config, "
-                 "or correct the cell.")
+                 f"Add it as a synonym of the value it means under "
+                 f"[vocabularies.{vocabulary.name}] in the config (the whole answer as the "
+                 "form's option reads), or correct the cell.")
 
 
 # --------------------------------------------------------------------------- counts
@@ -354,11 +385,15 @@ def _offset_hours(zone_name: str, on: dt.date) -> float:
 
 
 def _offset_from_match(match: re.Match[str]) -> float | None:
-    sign = -1 if match[1] in "-\u2212" else 1
-    hours, minutes = int(match[2]), int(match[3] or 0)
-    if hours > 14 or minutes >= 60:
+    """Hours east of UTC from an offset match; None when out of range (above 14 hours,
+    60 minutes or more, or decimal hours together with minutes)."""
+    text = match[2].replace(",", ".").replace("\u2212", "-")
+    sign = -1 if (match[1] and match[1] in "-\u2212") or text.startswith("-") else 1
+    hours = abs(float(text))
+    minutes = int(match[3] or 0)
+    if hours > 14 or minutes >= 60 or (minutes and not hours.is_integer()):
         return None
-    return sign * (hours + minutes / 60)
+    return sign * (hours + minutes / 60) + 0.0  # + 0.0: -0.0 shows as 0
 
 
 def parse_time_zone(text: str, on: dt.date = DEFAULT_REFERENCE_DATE
@@ -372,15 +407,17 @@ def parse_time_zone(text: str, on: dt.date = DEFAULT_REFERENCE_DATE
     if is_blank(text):
         return None, []
     answer = clean_cell(text).casefold()
-    match = _OFFSET.match(answer) or _OFFSET_ANYWHERE.search(answer)
+    match = _OFFSET.match(answer) or _BARE_OFFSET.match(answer) \
+        or _OFFSET_ANYWHERE.search(answer)
     if match:
         offset = _offset_from_match(match)
         if offset is not None:
             return offset, []
+        return None, [_unreadable_zone(text)]
     folded = fold(answer)
     words = " ".join(w for w in folded.split() if w not in _ZONE_FILLER)
     zone = (ZONE_ALIASES.get(folded) or ZONE_ALIASES.get(words) or _zone_names().get(folded)
-            or _zone_names().get(words))
+            or _zone_names().get(words) or _zone_of_words(answer))
     if zone:
         offset = _offset_hours(zone, on)
         if fold(zone) in (folded, words):
@@ -389,6 +426,19 @@ def parse_time_zone(text: str, on: dt.date = DEFAULT_REFERENCE_DATE
         return offset, [Issue("warning", f"Time zone {quote(clean_cell(text))} was read as {zone} "
                               f"(UTC{offset:+g} on {on.isoformat()}).",
                               "Write a zone name like America/Chicago if that is wrong.")]
-    return None, [Issue("warning", f"Time zone {quote(clean_cell(text))} is not recognised; it is "
-                        "left blank.", "Write it as an offset like UTC-5 or a zone name like "
-                        "America/Chicago.")]
+    return None, [_unreadable_zone(text)]
+
+
+def _unreadable_zone(text: str) -> Issue:
+    return Issue("warning", f"Time zone {quote(clean_cell(text))} is not recognised; it is "
+                 "left blank.", "Write it as an offset like UTC-5 or UTC+5:30 or a zone name "
+                 "like America/Chicago.")
+
+
+def _zone_of_words(answer: str) -> str | None:
+    """The one zone the words of ``CET/CEST`` or ``Central European (Paris)`` name, when
+    every word that names a zone names the same one; None otherwise."""
+    words = [fold(w) for w in re.split(r"[\s/,;()]+", answer) if w]
+    zones = {ZONE_ALIASES.get(w) or _zone_names().get(w) for w in words if len(w) > 1}
+    zones.discard(None)
+    return zones.pop() if len(zones) == 1 else None

@@ -105,8 +105,9 @@ class _NameIndex:
 
 
 def is_identifier(entry: str) -> bool:
-    """Whether an exclusion entry is an id or e-mail (holds "@" or a digit), not a name."""
-    return bool(_IDENTIFIER.search(entry))
+    """Whether an exclusion entry is an id or e-mail (holds "@" or a digit, or no letter
+    at all), not a name."""
+    return bool(_IDENTIFIER.search(entry)) or not name_key(entry)
 
 
 def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str | None) -> tuple[list[P],

@@ -1,0 +1,490 @@
+"""What the match *would* be, checked before solving: findings that make a result wrong.
+
+:func:`diagnose` looks at a cohort the way a coordinator would after a bad match, from the
+cohort, its features and the scorer's own component and rule arrays (scored block by
+block, so memory stays bounded), and returns :class:`~scoring.profiles.Problem` records
+with ``row`` None, each naming the file, column or config key and the fix:
+
+* mentees with no eligible mentor, grouped by the rule that removes their last mentors
+  ("18 mentees have no eligible mentor because of `mentor_more_senior` ...");
+* a rule that removes most pairs;
+* a score component that is the same for every pair, and why (a field blank on one side,
+  a preference nobody can meet);
+* a mapped column holding one value on every row; an unmapped column that looks like a
+  field no column gives;
+* a career-stage order that puts most mentors below most mentees (and says when the order
+  was guessed, ``[intake] guessed_order``);
+* **errors**: a cohort where no one could be placed, or where a rule cuts the mentees who
+  could be placed to fewer than half of those placeable with that rule off. "Placeable" is
+  the number of mentees with at least one eligible mentor who has capacity, capped at the
+  total capacity: an upper bound of what the solver can place, cheap to compute.
+
+:func:`group_problems` folds many problems of one cause (the same file, column and fix)
+into one, listing the distinct values with their counts and rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scoring.config import PREFERENCES, ProgramConfig
+from scoring.features import CohortFeatures
+from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
+from scoring.scorer import component_names, component_weights, iter_score_blocks
+
+#: A rule removing more than this share of all pairs is worth a warning.
+MOST_PAIRS = 0.5
+#: Placing fewer than this share of those placeable with a rule off is an error.
+COLLAPSE_SHARE = 0.5
+#: Problems of one cause from this many cells on are shown as one.
+GROUP_AT = 5
+#: Rows and values a grouped message lists before "...".
+LISTED = 10
+#: Fields whose one value on every row of a side means a wrong column (not languages,
+#: roles, time zone or institution: one value there is normal for many programs).
+DISTINGUISHING_FIELDS = ("career_stage", "specialty", "need_areas", "expertise_areas",
+                         "frequency")
+#: At least this many people on a side before "one value on every row" means anything.
+CONSTANT_COLUMN_MIN_ROWS = 5
+#: Below this many pairs, a component the same for every pair is chance, not a cause.
+CONSTANT_COMPONENT_MIN_PAIRS = 20
+#: The fields each built-in component compares: (mentee fields, mentor fields).
+COMPONENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "need_coverage": (("need_areas",), ("expertise_areas",)),
+    "goal_text": (("goals",), ("bio", "expertise_areas")),
+    "role_fit": (("help_wanted",), ("roles",)),
+    "stage_gap": (("career_stage",), ("career_stage",)),
+    "communication": (("modes", "frequency"), ("modes", "frequency")),
+    "time_zone": (("time_zone",), ("time_zone",)),
+}
+#: The attribute each opt-in preference compares on both sides.
+PREFERENCE_FIELDS: dict[str, str] = {
+    "same_gender": "gender", "shared_background": "background",
+    "same_specialty": "specialty", "different_specialty": "specialty",
+    "same_institution": "institution", "other_institution": "institution",
+}
+#: Rules that carry a participant's own wish: never "the rule is wrong".
+PERSONAL_RULES = frozenset({"not_same_person", "not_excluded"})
+
+
+@dataclass
+class _Tally:
+    """What :func:`_tally` gathers over all score blocks."""
+
+    pairs: int = 0
+    low: dict[str, float] = field(default_factory=dict)  # component → min over pairs
+    high: dict[str, float] = field(default_factory=dict)
+    broken: Counter[str] = field(default_factory=Counter)  # rule → pairs it blocks
+    reachable: list[np.ndarray] = field(default_factory=list)  # per block: has a mentor
+    without: dict[str, list[np.ndarray]] = field(default_factory=dict)  # rule off: has one
+
+    def has_mentor(self) -> np.ndarray:
+        return np.concatenate(self.reachable) if self.reachable else np.zeros(0, bool)
+
+    def has_mentor_without(self, rule: str) -> np.ndarray:
+        return np.concatenate(self.without[rule]) if self.without.get(rule) \
+            else np.zeros(0, bool)
+
+
+def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray) -> _Tally:
+    tally = _Tally()
+    names = component_names(config)
+    for block in iter_score_blocks(features, config):
+        tally.pairs += block.total.size
+        for name in names:
+            values = block.components[name]
+            if values.size:
+                tally.low[name] = min(tally.low.get(name, np.inf), float(values.min()))
+                tally.high[name] = max(tally.high.get(name, -np.inf), float(values.max()))
+        count = np.zeros(block.total.shape, dtype=np.int16)
+        for rule, mask in block.violations.items():
+            tally.broken[rule] += int(mask.sum())
+            count += mask
+        tally.reachable.append(((count == 0) & open_mentor).any(axis=1))
+        for rule, mask in block.violations.items():
+            alone = ((count - mask) == 0) & open_mentor
+            tally.without.setdefault(rule, []).append(alone.any(axis=1))
+    return tally
+
+
+def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) -> list[Problem]:
+    """Every finding about ``cohort`` under ``config`` (see the module docstring), errors
+    first."""
+    found: list[Problem] = []
+    where = _config_name(config)
+    if cohort.mentees and cohort.mentors:
+        capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
+        tally = _tally(features, config, capacity > 0)
+        found += _placement(cohort, config, tally, int(capacity.sum()), where)
+        found += _greedy_rules(config, tally, where)
+        found += _constant_components(cohort, config, tally, where)
+    found += _unmeetable_preferences(cohort, where)
+    found += _constant_columns(cohort)
+    found += _unmapped_fields(cohort, config)
+    found += _stage_order(features, config, where)
+    return sorted(found, key=lambda p: p.severity != "error")
+
+
+# ------------------------------------------------------------------------- placement
+
+def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: int,
+               where: str) -> list[Problem]:
+    """No one placeable, and mentees left without an eligible mentor, grouped by rule."""
+    mentees = len(cohort.mentees)
+    if capacity == 0:
+        return [Problem("error", cohort.sources.get("mentors", "mentors"), None, None, None,
+                        f"Every one of the {len(cohort.mentors)} mentors has capacity 0, so "
+                        "match would place no one.",
+                        "Set [defaults] capacity (or pass --capacity N to match) when the "
+                        "form did not ask, or check the column mapped to capacity.",
+                        key="[defaults] capacity", code="capacity_zero")]
+    reachable = tally.has_mentor()
+    placeable = min(int(reachable.sum()), capacity)
+    found: list[Problem] = []
+    stranded = ~reachable
+    claimed = np.zeros(mentees, dtype=bool)
+    for rule in sorted(tally.without, key=lambda r: -int(
+            (tally.has_mentor_without(r) & stranded).sum())):
+        group = tally.has_mentor_without(rule) & stranded & ~claimed
+        if not group.any():
+            continue
+        claimed |= group
+        with_rule_off = min(int(tally.has_mentor_without(rule).sum()), capacity)
+        collapse = placeable < COLLAPSE_SHARE * with_rule_off
+        found.append(_stranded_problem(cohort, config, rule, np.flatnonzero(group),
+                                       placeable, with_rule_off, collapse, where))
+    rest = np.flatnonzero(stranded & ~claimed)
+    if len(rest):
+        worst = ", ".join(f"`{r}` ({share:.0%} of pairs)" for r, share in _shares(tally)[:3])
+        found.append(Problem(
+            "error" if placeable == 0 else "warning", where, None, None, None,
+            f"{_people(len(rest), 'mentee')} {_have(len(rest))} no eligible mentor, and no "
+            f"single rule is the cause: several rules together remove every mentor "
+            f"({_describe(cohort.mentees, rest)}). Rules removing the most pairs: {worst}.",
+            "Check those rules' settings and the columns they read; `mentormatch explain "
+            "MENTORS MENTEES --mentee ID` shows the rules each pair breaks.",
+            key="[rules]", code="no_eligible_mentor"))
+    if placeable == 0 and not any(p.severity == "error" for p in found):
+        found.append(Problem("error", where, None, None, None,
+                             "match would place no one: no mentee has an eligible mentor "
+                             "with capacity.", "See the findings below.",
+                             code="nothing_placeable"))
+    return found
+
+
+def _stranded_problem(cohort: Cohort, config: ProgramConfig, rule: str, rows: np.ndarray,
+                      placeable: int, with_rule_off: int, collapse: bool,
+                      where: str) -> Problem:
+    severity: Severity = "error" if collapse or placeable == 0 else "warning"
+    cause = (f"{_people(len(rows), 'mentee')} {_have(len(rows))} no eligible mentor because "
+             f"of `{rule}` ({_describe(cohort.mentees, rows)}).")
+    if severity == "error":
+        cause += (f" match could place at most {placeable} of {len(cohort.mentees)} mentees "
+                  f"with it, {with_rule_off} without it.")
+    fix = _rule_fix(rule, config)
+    if rule == "mentor_more_senior" and _at_the_top(cohort, config, rows):
+        fix = ("They are at or above the most senior mentors' career stage, so no mentor can "
+               "be more senior. Recruit more senior mentors, or check their stage answers; if "
+               "the stage order itself is wrong, fix [vocabularies.career_stage].")
+    return Problem(severity, where, None, None, None, cause, fix,
+                   key=_rule_key(rule, config), code="no_eligible_mentor")
+
+
+def _at_the_top(cohort: Cohort, config: ProgramConfig, rows: np.ndarray) -> bool:
+    """Whether every mentee at ``rows`` ranks at least as high as the most senior mentor."""
+    scale = config.vocabulary("career_stage").values
+    rank = {stage: i for i, stage in enumerate(scale)}
+    mentors = [rank[m.career_stage] for m in cohort.mentors if m.career_stage in rank]
+    mentees = [rank.get(cohort.mentees[i].career_stage or "", -1) for i in rows]
+    return bool(mentors) and min(mentees) >= max(mentors)
+
+
+def _rule_key(rule: str, config: ProgramConfig) -> str:
+    if any(m.name == rule for m in config.match_on):
+        return f"[match_on.{rule}]"
+    if any(r.name == rule for r in config.rules.custom):
+        return f"[[rules.custom]] {rule}"
+    return f"[rules] {rule}"
+
+
+def _rule_fix(rule: str, config: ProgramConfig) -> str:
+    """What to check when ``rule`` strands mentees."""
+    guessed = ("It was guessed from the file ([intake] guessed_order), so check it first. "
+               if "career_stage" in config.intake.guessed_order else "")
+    stages = ", ".join(config.vocabulary("career_stage").values)
+    fixes = {
+        "mentor_more_senior": (f"Is your career-stage order right? {guessed}"
+                               "[vocabularies.career_stage] must list stages from most junior "
+                               f"to most senior (now: {stages}). Fix the order, or set [rules] "
+                               "mentor_more_senior = false for a peer program."),
+        "shared_language": ("Check the languages columns on both sides (a blank cell counts as "
+                            f"[defaults] languages = {list(config.defaults.languages)}), or set "
+                            "[rules] shared_language = false if language does not matter."),
+        "time_zone_gap": ("Raise [rules] max_time_zone_gap_hours, or set it to 0 (no limit)."),
+        "cross_institution": ("Set [rules] cross_institution = false, or check "
+                              "[vocabularies.institutions]."),
+        "not_excluded": ("Their exclusions name every mentor who could take them; check their "
+                         "'do not match me with' answers."),
+        "not_same_person": "Every mentor who could take them is the same person (same id or "
+                           "e-mail) on both sides; check the id columns.",
+    }
+    if rule in fixes:
+        return fixes[rule]
+    for match in config.match_on:
+        if match.name == rule:
+            return (f"Check [match_on.{rule}] ({match.requirement()}) and the columns mapped "
+                    f"to {match.field!r} on both sides, or delete the table.")
+    return f"Check the [[rules.custom]] rule {rule!r}, or delete it."
+
+
+def _shares(tally: _Tally) -> list[tuple[str, float]]:
+    pairs = max(tally.pairs, 1)
+    return sorted(((r, n / pairs) for r, n in tally.broken.items()), key=lambda x: -x[1])
+
+
+def _greedy_rules(config: ProgramConfig, tally: _Tally, where: str) -> list[Problem]:
+    """A rule (not a person's own wish) that removes most pairs."""
+    return [Problem("warning", where, None, None, None,
+                    f"`{rule}` removes {share:.0%} of all mentor-mentee pairs "
+                    f"({tally.broken[rule]:,} of {tally.pairs:,}).",
+                    _rule_fix(rule, config), key=_rule_key(rule, config),
+                    code="rule_removes_most_pairs")
+            for rule, share in _shares(tally)
+            if share > MOST_PAIRS and rule not in PERSONAL_RULES]
+
+
+# ------------------------------------------------------------------------ components
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def _all_blank(people: Sequence[Person], name: str) -> bool:
+    if name.startswith("attr:"):
+        return all(not p.attributes.get(name[5:]) for p in people)
+    return all(_blank(getattr(p, name, None)) for p in people)
+
+
+def _side_reason(cohort: Cohort, side: str, names: Iterable[str]) -> str | None:
+    """Why a side gives a component nothing: its fields are blank on every row."""
+    people: Sequence[Person] = cohort.mentors if side == "mentors" else cohort.mentees
+    blank = [n for n in names if _all_blank(people, n)]
+    if not blank or len(blank) < len(list(names)):
+        return None
+    mapped = [h for n in blank for h, t in cohort.columns.get(side, {}).items() if t == n]
+    how = (f"column {', '.join(repr(h) for h in mapped)} is mapped but blank on every row"
+           if mapped else "no column is mapped to it")
+    label = " / ".join(n.removeprefix("attr:").replace("_", " ") for n in blank)
+    return (f"the {side}' {label} is blank on every row ({how}); map the {side}' question "
+            f"under [columns.{side}]")
+
+
+def _mapped(cohort: Cohort, side: str, names: Iterable[str]) -> bool:
+    """Whether a column of ``side`` gives one of ``names`` (count: columns give help_wanted)."""
+    targets = set(cohort.columns.get(side, {}).values())
+    if any(t.startswith("count:") for t in targets):
+        targets.add("help_wanted")
+    return any(n in targets for n in names)
+
+
+def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
+                         where: str) -> list[Problem]:
+    weights = dict(zip(component_names(config), component_weights(config), strict=True))
+    fields_of = {**COMPONENT_FIELDS,
+                 **{m.name: ((f"attr:{m.field}" if m.is_attribute else m.field,),) * 2
+                    for m in config.rewards}}
+    found = []
+    for name, weight in weights.items():
+        if weight <= 0 or name not in tally.low or tally.high[name] - tally.low[name] > 1e-6:
+            continue
+        if name == "preferences" and not any(m.preferences for m in cohort.mentees):
+            continue  # nobody asked: 1.0 for all by design (README "The seven components")
+        sides = list(zip(("mentees", "mentors"), fields_of.get(name, ()), strict=False))
+        mapped = [side for side, names in sides if _mapped(cohort, side, names)]
+        if sides and not mapped:
+            continue  # the form asked neither side: the component is switched off in effect
+        if len(mapped) == len(sides) and tally.pairs < CONSTANT_COMPONENT_MIN_PAIRS:
+            continue
+        reasons = [r for side, names in sides if (r := _side_reason(cohort, side, names))]
+        why = "; ".join(reasons) or "every mentor and mentee gives the same answer"
+        key = f"[match_on.{name}]" if name not in COMPONENT_FIELDS and name != "preferences" \
+            else f"[weights] {name}"
+        found.append(Problem(
+            "warning", where, None, None, None,
+            f"Score component `{name}` is {tally.low[name]:.2f} for every pair, so its "
+            f"{weight:g} weight decides nothing: {why}.",
+            f"Map the missing question, or set the {key} weight to 0 so the other "
+            "components decide.", key=key, code="constant_component"))
+    return found
+
+
+def _unmeetable_preferences(cohort: Cohort, where: str) -> list[Problem]:
+    """A preference some mentees asked for that no pair can honour."""
+    found = []
+    for preference in PREFERENCES:
+        askers = [m for m in cohort.mentees if preference in m.preferences]
+        attribute = PREFERENCE_FIELDS[preference]
+        if not askers or not cohort.mentors:
+            continue
+        blank_side = ("mentors" if _all_blank(cohort.mentors, attribute)
+                      else "mentees" if _all_blank(askers, attribute) else None)
+        if blank_side is None:
+            continue
+        found.append(Problem(
+            "warning", where, None, None, None,
+            f"{_people(len(askers), 'mentee')} asked for {preference.replace('_', ' ')}, but "
+            f"the {blank_side}' {attribute} is blank on every row, so no pair can honour it.",
+            f"Map the {blank_side}' {attribute} question under [columns.{blank_side}], or "
+            "tell these mentees the preference cannot be met.",
+            key=f"[columns.{blank_side}]", code="unmeetable_preference"))
+    return found
+
+
+# ---------------------------------------------------------------------------- columns
+
+def _constant_columns(cohort: Cohort) -> list[Problem]:
+    """A mapped column that holds one value on every row of its side."""
+    found = []
+    for side, people in (("mentors", cohort.mentors), ("mentees", cohort.mentees)):
+        if len(people) < CONSTANT_COLUMN_MIN_ROWS:
+            continue
+        for header, target in cohort.columns.get(side, {}).items():
+            if target.startswith("attr:"):
+                values = [p.attributes.get(target[5:], "") for p in people]
+            elif target in DISTINGUISHING_FIELDS:
+                values = [getattr(p, target) for p in people]
+            else:
+                continue
+            distinct = set(values)
+            if len(distinct) == 1 and not _blank(next(iter(distinct))):
+                value = next(iter(distinct))
+                shown = ", ".join(value) if isinstance(value, tuple) else str(value)
+                found.append(Problem(
+                    "warning", cohort.sources.get(side, side), None, header, shown,
+                    f"Every one of the {len(people)} {side} has the same {target} here, so "
+                    "this column cannot tell them apart.",
+                    f"Check that {header!r} is the right question for {target}; if not, map "
+                    f'the right one and write "{header}" = "ignore" under [columns.{side}].',
+                    code="constant_column"))
+    return found
+
+
+def _unmapped_fields(cohort: Cohort, config: ProgramConfig) -> list[Problem]:
+    """An unmapped column that looks like a field no column of its side gives."""
+    from scoring.intake.cohort import SIDE_FIELDS
+    from scoring.intake.starter_config import suggest_mapping
+
+    found = []
+    for side in ("mentors", "mentees"):
+        columns = cohort.columns.get(side, {})
+        ignored = {h for h, t in config.columns(side).items() if t == "ignore"}
+        people: Sequence[Person] = cohort.mentors if side == "mentors" else cohort.mentees
+        headers = [h for h in (people[0].extra if people else {}) if h not in ignored]
+        mapped = set(columns.values())
+        missing = [f for f in SIDE_FIELDS[side] if f not in mapped]
+        for header, target in suggest_mapping(headers, missing).items():
+            found.append(Problem(
+                "warning", cohort.sources.get(side, side), None, header, None,
+                f"This column is not read, but it looks like {target}, which no column of "
+                f"the {side} file gives.",
+                f'Map it under [columns.{side}] ("{header}" = "{target}"), or write '
+                f'"{header}" = "ignore" if it is something else.', code="unmapped_field_column"))
+    return found
+
+
+# ------------------------------------------------------------------------------ stages
+
+def _stage_order(features: CohortFeatures, config: ProgramConfig,
+                 where: str) -> list[Problem]:
+    """Most mentors below most mentees on the career-stage scale."""
+    mentee = np.sort(features.mentee_stage[features.mentee_stage >= 0])
+    mentor = features.mentor_stage[features.mentor_stage >= 0]
+    if not len(mentee) or not len(mentor):
+        return []
+    # Share of (mentor, mentee) pairs where the mentor ranks higher.
+    above = np.searchsorted(mentee, mentor, side="left").sum() / (len(mentee) * len(mentor))
+    if above >= 0.5 or np.median(mentor) >= np.median(mentee):
+        return []
+    guessed = (" The order was guessed from the file ([intake] guessed_order)."
+               if "career_stage" in config.intake.guessed_order else "")
+    stages = ", ".join(config.vocabulary("career_stage").values)
+    return [Problem(
+        "warning", where, None, None, None,
+        f"Most mentors rank below most mentees on the career-stage scale: the mentor is at "
+        f"a later stage in only {above:.0%} of mentor-mentee pairs.{guessed}",
+        f"The stages must go from most junior to most senior (now: {stages}); reverse or "
+        "reorder them under [vocabularies.career_stage].",
+        key="[vocabularies.career_stage]", code="stage_order_inverted")]
+
+
+# ----------------------------------------------------------------------------- words
+
+def _people(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _have(count: int) -> str:
+    return "has" if count == 1 else "have"
+
+
+def _describe(people: Sequence[Mentee] | Sequence[Mentor], rows: np.ndarray) -> str:
+    """Who they are: their common career stage, if any, and their rows."""
+    chosen = [people[i] for i in rows]
+    stages = Counter(p.career_stage or "no stage" for p in chosen)
+    if set(stages) == {"no stage"}:
+        stage = ""
+    elif len(stages) == 1:
+        stage = f"all career stage {next(iter(stages))!r}; "
+    else:
+        stage = "career stages " + ", ".join(f"{s} ×{n}" for s, n in stages.most_common(3)) \
+            + "; "
+    listed = ", ".join(str(p.source_row) for p in chosen[:LISTED])
+    more = f" and {len(chosen) - LISTED} more" if len(chosen) > LISTED else ""
+    return f"{stage}rows {listed}{more}"
+
+
+def _config_name(config: ProgramConfig) -> str:
+    return str(config.path) if config.path else "the config"
+
+
+# --------------------------------------------------------------------------- grouping
+
+def group_problems(problems: Sequence[Problem]) -> list[Problem]:
+    """Problems of one cause (same severity, file, column and fix) from :data:`GROUP_AT`
+    cells on become one, listing the distinct values with counts and rows; others stay."""
+    causes: dict[tuple, list[Problem]] = {}
+    for problem in problems:
+        key = (problem.severity, problem.file, problem.column, problem.fix)
+        causes.setdefault(key, []).append(problem)
+    out: list[Problem] = []
+    emitted: set[tuple] = set()
+    for problem in problems:
+        key = (problem.severity, problem.file, problem.column, problem.fix)
+        group = causes[key]
+        if len(group) < GROUP_AT or problem.row is None:
+            out.append(problem)
+            continue
+        if key in emitted:
+            continue
+        emitted.add(key)
+        out.append(_grouped(group))
+    return out
+
+
+def _grouped(group: list[Problem]) -> Problem:
+    rows: dict[str, list[int]] = {}
+    for problem in group:
+        rows.setdefault(problem.value or "(blank)", []).append(problem.row or 0)
+    ranked = sorted(rows.items(), key=lambda item: -len(item[1]))
+    listed = "; ".join(
+        f"{value!r} ×{len(at)} (rows {', '.join(map(str, at[:5]))}"
+        f"{' ...' if len(at) > 5 else ''})" for value, at in ranked[:LISTED])
+    more = f"; and {len(ranked) - LISTED} more values" if len(ranked) > LISTED else ""
+    first = group[0]
+    return Problem(first.severity, first.file, None, first.column, None,
+                   f"{len(group)} cells, {len(rows)} distinct values: {listed}{more}. The "
+                   f"first: {first.message}", first.fix, first.key, first.code or "grouped")
