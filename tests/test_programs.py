@@ -103,3 +103,21 @@ def test_inits_match_is_the_hand_written_match(program):
         assert mentor_id not in mentee.exclude and mentee_id not in mentor.exclude
         if meaning.rules.mentor_more_senior:
             assert stages.rank(str(mentor.career_stage)) > stages.rank(str(mentee.career_stage))
+
+
+def test_a_ladder_no_one_knows_is_ordered_by_evidence_and_said_to_be_guessed(tmp_path):
+    """Community-health roles are on no known ladder: init orders them by how many of
+    their people are mentors, and says so in the config and on screen."""
+    folder = PROGRAMS / "community_health"
+    out = tmp_path / "program.toml"
+    result = CliRunner().invoke(cli, ["init", str(folder / "mentors.csv"),
+                                      str(folder / "mentees.csv"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "CAREER-STAGE ORDER GUESSED" in result.output
+    text = out.read_text(encoding="utf-8")
+    assert "GUESSED, CHECK IT" in text
+    written = tomllib.loads(text)
+    assert written["intake"]["guessed_order"] == ["career_stage"]
+    order = [labels[0] for labels in written["vocabularies"]["career_stage"].values()]
+    assert order.index("Community health worker") < order.index("Health educator") \
+        < order.index("Care coordinator")

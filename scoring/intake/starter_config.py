@@ -23,6 +23,7 @@ from typing import Any
 import tomli_w
 
 from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS
+from scoring.config.schema import IGNORE
 from scoring.intake.cohort import SIDE_FIELDS
 from scoring.intake.form_reading.columns import ColumnProfile, profiles
 from scoring.intake.form_reading.detection import (
@@ -215,7 +216,7 @@ def _id_field(mapping: dict[str, dict[str, str]]) -> str:
     if not all("email" in fields for fields in both) and all("id" in fields for fields in both):
         return "id"
     for side in mapping:
-        mapping[side] = {h: f for h, f in mapping[side].items() if f != "id"}
+        mapping[side] = {h: IGNORE if f == "id" else f for h, f in mapping[side].items()}
     return "email"
 
 

@@ -427,7 +427,33 @@ def _program_list() -> list[Program]:
             Question("How many peers can you meet with?", None, "capacity",
                      count(words=True, low=1, high=3)),
         ])
-    return [medical, multilingual, student_club, institute, civil, faculty, erg, peer]
+    # No known ladder holds these roles: init orders them by how many mentors hold each,
+    # and says the order was guessed.
+    health_areas = _areas("Home visits", "Patient education", "Care coordination",
+                          "Working with clinics", "Self-care")
+    community = Program(
+        name="community_health", tool="Google Forms",
+        stages=[Choice("Community health worker", "chw"), Choice("Health educator", "educator"),
+                Choice("Care coordinator", "coordinator"),
+                Choice("Outreach program lead", "program_lead")],
+        mentor_stages=(1, 2, 2, 3, 3), mentee_stages=(0, 0, 0, 1),
+        vocabularies={"areas": health_areas},
+        questions=[
+            Question("Timestamp", "Timestamp", "ignore", timestamp("google")),
+            Question("Email Address", "Email Address", "email", person_key("email")),
+            Question("Name", "Name", "name", person_key("padded_name")),
+            Question("Your role", "Your role", "career_stage", person_key("stage")),
+            Question("County", "County", "ignore",
+                     one_of(["Alameda", "Fresno", "Kern", "Tulare"])),
+            Question("Topics you can help with", None, "expertise_areas",
+                     some_of(labels(health_areas), 2, 3)),
+            Question(None, "Topics you want help with", "need_areas",
+                     some_of(labels(health_areas), 1, 2)),
+            Question("How many new staff can you mentor?", None, "capacity",
+                     count(words=True, low=1, high=3)),
+        ])
+    return [medical, multilingual, student_club, institute, civil, faculty, erg, peer,
+            community]
 
 
 PROGRAMS: list[Program] = _program_list()

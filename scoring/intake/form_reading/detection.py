@@ -46,7 +46,7 @@ FIELD_HINTS: dict[str, tuple[str, ...]] = {
                      "year of study", "year in school", "class year", "level", "band",
                      "etapa profesional", "etape de carriere", "current position",
                      "stage", "year", "seniority level", "job level", "role in the lab",
-                     "academic position", "title"),
+                     "academic position", "title", "role", "your role", "job role"),
     "specialty": ("specialty", "speciality", "department", "discipline", "field of practice",
                   "division", "field of study", "subspecialty", "disease site", "site focus",
                   "primary focus", "clinical focus", "practice area", "major", "profession",
@@ -140,6 +140,7 @@ class SideReading:
 
     mapping: dict[str, str]  # header -> field
     constant: list[str] = field(default_factory=list)  # constant columns, never fields
+    timestamps: list[str] = field(default_factory=list)  # when the form was filled in
     yes_no_preferences: dict[str, str] = field(default_factory=dict)  # header -> preference
     name_parts: list[str] = field(default_factory=list)  # first-name, last-name headers
     kind_counts: dict[str, str] = field(default_factory=dict)  # header -> role counted
@@ -156,6 +157,12 @@ def _match_strength(header: str, hint: str) -> float:
     return ratio * 10 if ratio >= FUZZY_CUTOFF else 0.0
 
 
+def _exact_strength(header: str, hint: str) -> float:
+    """:func:`_match_strength` without spelling mistakes: "County" is not "community"."""
+    return 0.0 if header != hint and f" {hint} " not in f" {header} " \
+        else _match_strength(header, hint)
+
+
 def header_strength(header: str, name: str) -> float:
     """How strongly a header's words point at field ``name`` (0 for not at all)."""
     folded = fold(header)
@@ -165,7 +172,8 @@ def header_strength(header: str, name: str) -> float:
     hints = (own_name, *FIELD_HINTS.get(name, ())) if own_name else FIELD_HINTS.get(name, ())
     if not hints:
         return 0.0
-    strength = max(_match_strength(folded, fold(hint)) for hint in hints)
+    measure = _exact_strength if name in SENSITIVE_FIELDS else _match_strength
+    strength = max(measure(folded, fold(hint)) for hint in hints)
     if strength > 0 and name in SENSITIVE_FIELDS:
         strength -= SENSITIVE_PENALTY
     return max(strength, 0.0)
@@ -193,9 +201,10 @@ def answers_fit(column: ColumnProfile, name: str) -> bool:
             and recognised_share(column.answers) < 0.6
     if name in ("modes", "frequency", "languages"):
         return _built_in_share(column, name) >= MIN_BUILT_IN_SHARE
-    if name == "career_stage":
+    if name == "career_stage":  # a "Role" answered Mentor / Coach is the roles question
         return not column.is_free_text and column.yes_no_share < 0.8 \
-            and column.count_share < 0.8 and column.email_share < 0.5
+            and column.count_share < 0.8 and column.email_share < 0.5 \
+            and _built_in_share(column, "roles") < MIN_BUILT_IN_SHARE
     if name in ("goals", "bio"):  # "Areas of experience" answered from a list is not a bio
         return column.is_free_text or len(column.options) >= 0.8 * len(column.filled)
     if name in ("name", "id", "specialty", "institution", "gender", "background"):
@@ -236,6 +245,9 @@ def read_side(columns: Sequence[ColumnProfile], side: str,
         if column.is_constant:
             reading.constant.append(column.header)
             continue
+        if column.timestamp_share > 0.8:
+            reading.timestamps.append(column.header)
+            continue
         from_answers = answer_fields(column, allowed)
         for name in allowed:
             strength = header_strength(column.header, name)
@@ -272,6 +284,9 @@ def _map_special_questions(reading: SideReading, taken: set[str]) -> None:
     for header in reading.constant:
         reading.mapping[header] = IGNORE
         reading.reasons[header] = "the same answer on every row"
+    for header in reading.timestamps:
+        reading.mapping[header] = IGNORE
+        reading.reasons[header] = "the form tool's date and time of the answer"
 
 
 def _special_question(column: ColumnProfile, side: str, reading: SideReading) -> bool:
