@@ -23,7 +23,7 @@ from typing import Any
 import tomli_w
 
 from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS
-from scoring.config.schema import IGNORE
+from scoring.config.schema import COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
 from scoring.intake.cohort import SIDE_FIELDS
 from scoring.intake.form_reading.columns import ColumnProfile, profiles
 from scoring.intake.form_reading.detection import (
@@ -134,7 +134,8 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
     if institutions:
         vocabularies["institutions"] = institutions
     rules = _stage_scale(stage_columns, vocabularies, intake, result)
-    mapping = {side: reading.mapping for side, reading in readings.items()}
+    mapping = {side: {h: readings[side].mapping[h] for h in tables[side].headers
+                      if h in readings[side].mapping} for side in readings}  # form order
     id_field = _id_field(mapping)
     result.tables = {
         "program": {**DEFAULTS["program"], "id_field": id_field},
@@ -143,10 +144,45 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
         "vocabularies": vocabularies,
         "defaults": copy.deepcopy(DEFAULTS["defaults"]),
     }
+    weights = _weights(mapping)
+    if weights != DEFAULTS["weights"]:
+        result.tables["weights"] = weights
+        result.notes.append("Score parts the form gives no answers for weigh 0 under [weights] "
+                            "(" + ", ".join(k for k, w in weights.items() if not w)
+                            + "); the others share the 100 points as in the defaults.")
     if rules:
         result.tables["rules"] = rules
     _record_unmapped(result, readings, tables, id_field)
     return result
+
+
+#: The fields each score component reads: (mentee fields, mentor fields); the component
+#: means something only when both sides have one (:mod:`scoring.scorer`).
+COMPONENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "need_coverage": (("need_areas",), ("expertise_areas",)),
+    "goal_text": (("goals",), ("bio", "expertise_areas")),
+    "role_fit": (("help_wanted", COUNT_PREFIX), ("roles",)),
+    "stage_gap": (("career_stage",), ("career_stage",)),
+    "communication": (("modes", "frequency", "languages"), ("modes", "frequency", "languages")),
+    "time_zone": (("time_zone",), ("time_zone",)),
+    "preferences": (("preferences", PREFERENCE_PREFIX), ()),
+}
+
+
+def _weights(mapping: Mapping[str, Mapping[str, str]]) -> dict[str, float]:
+    """The default weights, with 0 for a component no question feeds (it would be the
+    same for every pair) and the rest scaled back to 100 points."""
+    def has(side: str, fields: Sequence[str]) -> bool:
+        return any(t == f or (f.endswith(":") and t.startswith(f))
+                   for t in mapping[side].values() for f in fields)
+    defaults = dict(DEFAULTS["weights"])
+    fed = {name: has("mentees", mentee) and (not mentor or has("mentors", mentor))
+           for name, (mentee, mentor) in COMPONENT_FIELDS.items()}
+    kept = sum(w for name, w in defaults.items() if fed.get(name, True))
+    if not kept:
+        return defaults
+    return {name: round(w * 100 / kept, 4) if fed.get(name, True) else 0.0
+            for name, w in defaults.items()}
 
 
 def _collect_answers(readings: Mapping[str, SideReading],

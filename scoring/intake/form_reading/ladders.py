@@ -211,8 +211,9 @@ def order_stages(mentor_counts: Mapping[str, int],
         spellings = table.setdefault(keys[answer], [])
         if answer not in spellings:
             spellings.append(answer)
+    guessed_keys = {keys[a] for a in guessed}
     return StageOrder(table=table, ladder=name,
-                      guessed=tuple(dict.fromkeys(keys[a] for a in guessed)))
+                      guessed=tuple(k for k in table if k in guessed_keys))
 
 
 def _split_numbered_rungs(keys: dict[str, str], position: dict[str, float]) -> None:
