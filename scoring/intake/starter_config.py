@@ -299,7 +299,7 @@ def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:
         if order.is_guessed:
             lines.append("#    GUESSED, CHECK IT: " + ", ".join(order.guessed)
                          + " (no known ladder; ordered by how many mentors hold each).")
-    lines.append("#  - tables not written here ([weights], [solver] ...) use the defaults.")
+    lines.append("#  - tables not written here ([solver], [schedule] ...) use the defaults.")
     for side in ("mentors", "mentees"):
         if result.unmapped_headers.get(side):
             lines.append(f"# Headers of the {side} file not mapped (kept as extra columns):")
