@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from scoring.intake.form_reading.options import learn_options, single_answers
@@ -31,6 +32,8 @@ YES_ANSWERS = frozenset({"yes", "y", "true", "si", "oui", "ja", "sim", "yes plea
 _TIMESTAMP = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}([ t]\d{1,2}:\d{2}(:\d{2})?.*)?$")
 #: A column is constant when this share of its rows (at least 3) hold one same answer.
 CONSTANT_SHARE = 0.95
+#: Distinct answers a choice question may have however few rows there are.
+MAX_CHOICES = 30
 #: Mean answer length (characters) from which a column reads as free text.
 FREE_TEXT_LENGTH = 45
 
@@ -57,16 +60,21 @@ class ColumnProfile:
         """Distinct labels when read as a multi-select question."""
         return learn_options(self.cells, self.separators)
 
-    def share(self, test: object) -> float:
-        """Share of filled cells for which ``test(cell)`` is true (0 with none filled)."""
-        if not self.filled:
+    @functools.cached_property
+    def distinct(self) -> Counter[str]:
+        """How often each filled cell's text occurs (tests run once per distinct text)."""
+        return Counter(self.filled)
+
+    def share(self, test: Callable[[str], object]) -> float:
+        """Share of filled cells for which ``test(cell)`` is true (0 with none filled).
+        Free text is none of e-mails, counts, zones, timestamps or yes/no: not tested."""
+        if not self.filled or (test is not _all_emails and self.is_free_text):
             return 0.0
-        return sum(bool(test(c)) for c in self.filled) / len(self.filled)  # type: ignore[operator]
+        return sum(n for text, n in self.distinct.items() if test(text)) / len(self.filled)
 
     @functools.cached_property
     def email_share(self) -> float:
-        return self.share(lambda c: all(looks_like_email(p) for p in re.split(r"[;,\s]+", c)
-                                        if p))
+        return self.share(_all_emails)
 
     @functools.cached_property
     def count_share(self) -> float:
@@ -94,18 +102,34 @@ class ColumnProfile:
         return (len(self.filled) >= 3 and len(self.filled) >= CONSTANT_SHARE * len(self.cells)
                 and len(self.answers) == 1)
 
-    @property
+    @functools.cached_property
     def is_free_text(self) -> bool:
         if not self.filled:
             return False
         mean = sum(len(c) for c in self.filled) / len(self.filled)
+        if mean < FREE_TEXT_LENGTH or len(self.distinct) < 0.5 * len(self.filled):
+            return False
         # A checkbox question has long cells too, but few labels across the column.
-        return mean >= FREE_TEXT_LENGTH and len(self.answers) >= 0.5 * len(self.filled) \
-            and len(self.options) >= 0.5 * len(self.filled)
+        splitter = "|".join(re.escape(s) for s in (*self.separators, "\n"))
+        pieces = {piece.strip().casefold() for text in self.distinct
+                  for piece in re.split(splitter, text)}
+        return len(pieces) >= 0.5 * len(self.filled)
+
+    @functools.cached_property
+    def is_list_question(self) -> bool:
+        """Few distinct answers for the rows (a choice or checkbox question), unlike names,
+        e-mails and free text: only such a column can hold a vocabulary or a ladder."""
+        return not self.is_free_text and \
+            len(self.distinct) <= max(MAX_CHOICES, 0.5 * len(self.filled))
 
     @property
     def is_blank(self) -> bool:
         return not self.filled
+
+
+def _all_emails(cell: str) -> bool:
+    """Every piece of the cell is an e-mail address (one, or a list of them)."""
+    return all(looks_like_email(p) for p in re.split(r"[;,\s]+", cell) if p)
 
 
 def profiles(headers: Sequence[str], rows: Sequence[Sequence[str]],

@@ -180,8 +180,9 @@ def header_strength(header: str, name: str) -> float:
 
 
 def _built_in_share(column: ColumnProfile, name: str) -> float:
-    vocabulary = FIELD_VOCABULARY[name]
-    return share_recognised(vocabulary, column.options)
+    if not column.is_list_question:
+        return 0.0
+    return share_recognised(FIELD_VOCABULARY[name], column.options)
 
 
 def answers_fit(column: ColumnProfile, name: str) -> bool:
@@ -202,11 +203,11 @@ def answers_fit(column: ColumnProfile, name: str) -> bool:
     if name in ("modes", "frequency", "languages"):
         return _built_in_share(column, name) >= MIN_BUILT_IN_SHARE
     if name == "career_stage":  # a "Role" answered Mentor / Coach is the roles question
-        return not column.is_free_text and column.yes_no_share < 0.8 \
+        return column.is_list_question and column.yes_no_share < 0.8 \
             and column.count_share < 0.8 and column.email_share < 0.5 \
             and _built_in_share(column, "roles") < MIN_BUILT_IN_SHARE
     if name in ("goals", "bio"):  # "Areas of experience" answered from a list is not a bio
-        return column.is_free_text or len(column.options) >= 0.8 * len(column.filled)
+        return column.is_free_text or len(column.distinct) >= 0.8 * len(column.filled)
     if name in ("name", "id", "specialty", "institution", "gender", "background"):
         return column.yes_no_share < 0.8 and column.email_share < 0.5 \
             and not (name != "name" and column.is_free_text)
@@ -224,7 +225,7 @@ def answer_fields(column: ColumnProfile, allowed: Sequence[str]) -> dict[str, fl
         found["email"] = ANSWER_STRENGTH
     if column.zone_share >= 0.8:
         found["time_zone"] = ANSWER_STRENGTH
-    if not column.is_free_text and len(column.answers) >= 2:
+    if column.is_list_question and len(column.answers) >= 2:
         if recognised_share(column.answers) >= 0.8 and column.count_share < 0.5:
             found["career_stage"] = ANSWER_STRENGTH
         for name in ("modes", "frequency", "languages", "roles", "help_wanted"):
@@ -318,7 +319,9 @@ def kind_count_questions(columns: Sequence[ColumnProfile], side: str) -> dict[st
 
 
 def _overlap(a: ColumnProfile, b: ColumnProfile) -> float:
-    """Jaccard overlap of two columns' folded option sets."""
+    """Jaccard overlap of two columns' folded option sets (0 for free text)."""
+    if not (a.is_list_question and b.is_list_question):
+        return 0.0
     left, right = {fold(o) for o in a.options}, {fold(o) for o in b.options}
     return len(left & right) / len(left | right) if left and right else 0.0
 

@@ -11,6 +11,7 @@ one label. :func:`learn_options` returns the labels in first-seen order, as writ
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from scoring.intake.normalise import is_blank
@@ -53,7 +54,8 @@ def learn_options(cells: Iterable[str], separators: Sequence[str]) -> list[str]:
     their label ("Chat (e.g., Slack, WhatsApp)", "Research, scholarship"); a cell given
     by several people whose pieces appear in no other answer is one label.
     """
-    cells = [clean_cell(c) for c in cells if not is_blank(c)]
+    given = Counter(clean_cell(c) for c in cells if not is_blank(c))
+    cells = list(given)  # distinct texts, first seen first: each is split once
     split = [_bracket_pieces(c, separators) for c in cells]
     # A whole cell made of several pieces is one label when none of its pieces appears in
     # any other answer: "Slack" ticked elsewhere, alone or with others, makes it a label.
@@ -63,8 +65,8 @@ def learn_options(cells: Iterable[str], separators: Sequence[str]) -> list[str]:
             appears_in.setdefault(fold(piece), set()).add(fold(cell))
     labels_with_separators = {
         fold(cell) for cell, pieces in zip(cells, split, strict=True)
-        if len(pieces) > 1 and all(appears_in[fold(p)] == {fold(cell)} for p in pieces)
-        and sum(fold(c) == fold(cell) for c in cells) >= 2
+        if len(pieces) > 1 and given[cell] >= 2
+        and all(appears_in[fold(p)] == {fold(cell)} for p in pieces)
     }
     seen: dict[str, str] = {}
     for cell, pieces in zip(cells, split, strict=True):
