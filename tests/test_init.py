@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from scoring.config import MENTEE_FIELDS, MENTOR_FIELDS, load_config
+from scoring.config import MENTEE_FIELDS, MENTOR_FIELDS, PREFERENCES, load_config
 from scoring.intake.starter_config import render_toml, starter_config, suggest_mapping
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -284,3 +284,23 @@ def test_mentors_at_the_mentees_stages_make_a_peer_program(tmp_path):
                    {**_people(4, "mentee"), "Year": stages[::-1]})
     assert result.peer_program
     assert result.tables["rules"]["mentor_more_senior"] is False
+
+
+def test_a_question_with_one_answer_on_one_sheet_is_still_read(tmp_path):
+    """Every mentee a resident: the stage column is constant on that sheet, not a constant
+    of the form (the mentors answered it differently)."""
+    result = _init(tmp_path, {**_people(4, "mentor"), "Career stage": ["Senior", "Fellow"] * 2},
+                   {**_people(4, "mentee"), "Career stage": ["Resident"] * 4})
+    assert result.tables["columns"]["mentees"]["Career stage"] == "career_stage"
+
+
+def test_a_preference_the_scorer_does_not_know_is_named_not_invented(tmp_path):
+    wishes = ["Same gender, Someone with similar hobbies", "Someone with similar hobbies",
+              "Same gender"]
+    result = _init(tmp_path, {**_people(3, "mentor"), "Gender": ["Woman", "Man", "Man"]},
+                   {**_people(3, "mentee"), "Gender": ["Man", "Woman", "Man"],
+                    "Preferences for your mentor": wishes})
+    assert set(result.tables["vocabularies"]["preferences"]) <= set(PREFERENCES)
+    assert any("Someone with similar hobbies" in note for note in result.notes)
+    (tmp_path / "program.toml").write_text(render_toml(result, []), encoding="utf-8")
+    load_config(tmp_path / "program.toml")  # the config itself loads

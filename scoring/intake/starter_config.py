@@ -34,7 +34,7 @@ from scoring.intake.form_reading.detection import (
 )
 from scoring.intake.form_reading.institutions import institution_vocabulary
 from scoring.intake.form_reading.ladders import StageOrder, mentor_share, order_stages
-from scoring.intake.form_reading.vocabularies import seed_vocabulary
+from scoring.intake.form_reading.vocabularies import seed_vocabulary, unknown_answers
 from scoring.intake.spreadsheet import Table, read_table, sheet_names
 from scoring.text import clean_cell, fold
 
@@ -120,7 +120,9 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
     tables = _read_tables(Path(mentors_path), Path(mentees_path), intake)
     columns = {side: profiles(table.headers, [cells for _, cells in table.rows],
                               intake["separators"]) for side, table in tables.items()}
-    readings = {side: read_side(columns[side], side, SIDE_FIELDS[side]) for side in tables}
+    other = {"mentors": "mentees", "mentees": "mentors"}
+    readings = {side: read_side(columns[side], side, SIDE_FIELDS[side], columns[other[side]])
+                for side in tables}
     result = StarterConfig(tables={})
     pair_area_questions(readings, columns)
     result.notes.extend(make_symmetric(readings, columns, SIDE_FIELDS))
@@ -130,6 +132,13 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
     answers, stage_columns = _collect_answers(readings, columns, tables, result)
     vocabularies = {name: seed_vocabulary(name, answers.get(name, []))
                     for name in WRITTEN_VOCABULARIES}
+    for name in WRITTEN_VOCABULARIES:
+        unknown = unknown_answers(name, answers.get(name, []))
+        if unknown:
+            result.notes.append(
+                f"The answers {unknown} name no {name} value mentormatch can score, so "
+                f"validate will report the cells holding them. Add each as a synonym of the "
+                f"closest value under [vocabularies.{name}], or map the column to \"ignore\".")
     institutions = institution_vocabulary(answers.get("institutions", []))
     if institutions:
         vocabularies["institutions"] = institutions

@@ -187,7 +187,7 @@ def _built_in_share(column: ColumnProfile, name: str) -> float:
 
 def answers_fit(column: ColumnProfile, name: str) -> bool:
     """Whether the answers of ``column`` can be field ``name``'s (a veto on the header)."""
-    if column.is_constant or column.timestamp_share > 0.8:
+    if column.timestamp_share > 0.8:
         return False
     if column.is_blank:  # nothing to overrule the header with
         return True
@@ -219,7 +219,7 @@ def answers_fit(column: ColumnProfile, name: str) -> bool:
 def answer_fields(column: ColumnProfile, allowed: Sequence[str]) -> dict[str, float]:
     """Fields the answers alone point at, with their strength."""
     found: dict[str, float] = {}
-    if column.is_constant or column.is_blank:
+    if column.is_blank:
         return found
     if column.email_share >= 0.9 and len(column.answers) >= 0.9 * len(column.filled):
         found["email"] = ANSWER_STRENGTH
@@ -235,15 +235,26 @@ def answer_fields(column: ColumnProfile, allowed: Sequence[str]) -> dict[str, fl
     return {name: strength for name, strength in found.items() if name in allowed}
 
 
-def read_side(columns: Sequence[ColumnProfile], side: str,
-              allowed: Sequence[str]) -> SideReading:
-    """Map one sheet's headers to fields; see the module docstring."""
+def varies_on_other_sheet(column: ColumnProfile,
+                          other: Sequence[ColumnProfile] | None) -> bool:
+    """The same question on the other sheet has other answers: every mentee a
+    "Resident", mentors not, is a real question with one answer on this side."""
+    if other is None:
+        return False
+    same = [c for c in other if fold(c.header) == fold(column.header)]
+    return any({fold(a) for a in c.answers} - {fold(a) for a in column.answers} for c in same)
+
+
+def read_side(columns: Sequence[ColumnProfile], side: str, allowed: Sequence[str],
+              other: Sequence[ColumnProfile] | None = None) -> SideReading:
+    """Map one sheet's headers to fields; see the module docstring. ``other`` is the
+    other sheet's columns (a column constant here may vary there)."""
     reading = SideReading(mapping={}, kind_counts=kind_count_questions(columns, side))
     candidates: list[tuple[float, int, str]] = []
     for position, column in enumerate(columns):
         if _special_question(column, side, reading):
             continue
-        if column.is_constant:
+        if column.is_constant and not varies_on_other_sheet(column, other):
             reading.constant.append(column.header)
             continue
         if column.timestamp_share > 0.8:

@@ -122,6 +122,20 @@ def share_recognised(vocabulary: str, answers: Sequence[str]) -> float:
     return sum(built_in_value(vocabulary, a) is not None for a in answers) / len(answers)
 
 
+#: Vocabularies whose values are fixed by the scorer: a new value would be an error.
+CLOSED_VOCABULARIES = frozenset({"preferences", "roles"})
+
+
+def unknown_answers(name: str, answers: Sequence[str]) -> list[str]:
+    """Answers of a closed vocabulary that name none of its values."""
+    if name not in CLOSED_VOCABULARIES:
+        return []
+    table = DEFAULTS["vocabularies"].get(name, {})
+    known = Vocabulary.from_table(name, table)
+    return [a for a in dict.fromkeys(answers)
+            if built_in_value(name, a) is None and known.lookup(a) is None]
+
+
 def value_key(label: str) -> str:
     """A canonical key for a label no built-in value names: the whole label, folded, with
     underscores (never cut, so two long labels cannot collide and no key reads half)."""
@@ -138,7 +152,10 @@ def seed_vocabulary(name: str, answers: Sequence[str],
     for answer in answers:
         key = built_in_value(name, answer)
         if key is None:
-            key = Vocabulary.from_table(name, table).lookup(answer) or value_key(answer)
+            key = Vocabulary.from_table(name, table).lookup(answer)
+        if key is None and name in CLOSED_VOCABULARIES:
+            continue  # the scorer knows no such value: see unknown_answers
+        key = key or value_key(answer)
         table.setdefault(key, [])
         labels = form_labels.setdefault(key, [])
         if fold(answer) not in {fold(label) for label in labels}:
