@@ -21,6 +21,7 @@ from cli.main import cli
 from matcher.pipeline import run_match
 from scoring.config import load_config
 from scoring.intake.cohort import read_valid_cohort
+from scoring.intake.starter_config import starter_config
 from scoring.profiles import Cohort
 from scoring.scorer import score_cohort
 
@@ -128,3 +129,13 @@ def test_a_ladder_no_one_knows_is_ordered_by_evidence_and_said_to_be_guessed(tmp
     order = [labels[0] for labels in written["vocabularies"]["career_stage"].values()]
     assert order.index("Community health worker") < order.index("Health educator") \
         < order.index("Care coordinator")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if (PROGRAMS / n / "mentors.xlsx").exists()])
+def test_the_form_tools_workbook_reads_like_its_csv(name, tmp_path):
+    """Microsoft Forms exports workbooks (ids as numbers): init understands them alike."""
+    folder = PROGRAMS / name
+    from_csv = starter_config(folder / "mentors.csv", folder / "mentees.csv").tables
+    from_xlsx = starter_config(folder / "mentors.xlsx", folder / "mentees.xlsx").tables
+    assert from_xlsx["columns"] == from_csv["columns"]
+    assert from_xlsx["vocabularies"] == from_csv["vocabularies"]

@@ -5,7 +5,8 @@ them (Google Forms, Microsoft Forms, Qualtrics, SurveyMonkey: their extra column
 separators and header styles), the answers people give with the quirks they type
 (trailing spaces, mixed case, "Other:" answers, capacities in words, names instead of
 e-mails), and what the program MEANS. From one seed the generator writes
-``mentors.csv``, ``mentees.csv`` and ``expected.toml``: the config a coordinator who knows
+``mentors.csv``, ``mentees.csv`` (and, for Microsoft Forms, the ``.xlsx`` workbooks it
+exports) and ``expected.toml``: the config a coordinator who knows
 the program would write by hand (every column's field, every answer's meaning, stages in
 seniority order, the program's rules). ``tests/test_programs.py`` runs ``init`` on the two
 files and checks that its config, unedited, matches like ``expected.toml``.
@@ -528,6 +529,22 @@ def expected_config(program: Program) -> dict[str, Any]:
     return config
 
 
+def _write_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> None:
+    """A one-sheet workbook as Microsoft Forms exports it (ids as numbers, fixed dates)."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Sheet1"
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([int(c) if c.isdigit() else c for c in row])
+    book.properties.created = book.properties.modified = dt.datetime(2026, 9, 1)
+    book.save(path)
+
+
 def write_program(program: Program, root: Path = HERE) -> Path:
     """Write one program's folder (mentors.csv, mentees.csv, expected.toml)."""
     rng = random.Random(f"{SEED}-{program.name}")
@@ -542,6 +559,8 @@ def write_program(program: Program, root: Path = HERE) -> Path:
             writer = csv.writer(handle)
             writer.writerow(headers)
             writer.writerows(rows)
+        if program.tool == "Microsoft Forms":  # its own export is a workbook, "Sheet1"
+            _write_xlsx(folder / f"{side}.xlsx", headers, rows)
     header = (f"# What the {program.name.replace('_', ' ')} program means, written by hand "
               f"(through tests/programs/generate.py).\n# Form tool: {program.tool}.\n\n")
     (folder / "expected.toml").write_text(header + tomli_w.dumps(expected_config(program)),
