@@ -94,7 +94,8 @@ def diagnostics_of(cohort: Cohort, program: ProgramConfig) -> list[Problem]:
     from scoring.diagnostics import diagnose
     from scoring.features import build_features
 
-    return diagnose(cohort, build_features(cohort, program), program)
+    # Without TF-IDF texts: validate need not load scikit-learn (diagnose knows).
+    return diagnose(cohort, build_features(cohort, program, texts=False), program)
 
 
 def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,
@@ -131,12 +132,14 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
               locks: str | None = None, forbid: str | None = None,
               out: str = "mentormatch-run", force: bool = False,
               templates: str | None = None, quiet: bool = False,
-              on_diagnostics: Callable[[list[Problem]], None] | None = None) -> MatchResult:
+              on_diagnostics: Callable[[list[Problem]], None] | None = None,
+              accept_diagnostics: bool = False) -> MatchResult:
     """Match the intake files and write the run folder ``out`` (``quiet``: no progress).
 
     ``capacity`` / ``network_size`` replace the columns' answers for everyone. Before
     solving, the diagnostics go to ``on_diagnostics``; an error among them stops the run
-    (:class:`~scoring.errors.InvalidCohortError`), nothing written.
+    (:class:`~scoring.errors.InvalidCohortError`), nothing written, unless
+    ``accept_diagnostics`` (the coordinator has read them and wants this match anyway).
     """
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
@@ -153,12 +156,12 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     if on_diagnostics is not None and findings:
         on_diagnostics(findings)
     errors = [p for p in findings if p.severity == "error"]
-    if errors:
+    if errors and not accept_diagnostics:
         shown = "\n".join(f"  {problem}" for problem in errors)
         raise InvalidCohortError(
             f"The match would be wrong, so nothing was matched or written ({len(errors)} "
             f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
-            f"warnings):\n{shown}", errors)
+            f"warnings; pass --accept-diagnostics to match anyway):\n{shown}", errors)
     # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
     lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
     forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()

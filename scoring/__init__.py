@@ -7,13 +7,16 @@ What this room holds, in the order data flows:
 - :mod:`scoring.config`     the typed program config, parsed and checked once (a package:
                             schema, sections, loading, custom rules, suggestions);
 - :mod:`scoring.profiles`   participant records (``Mentee``, ``Mentor``, ``Cohort``);
+- :mod:`scoring.problem_groups` many problems of one cause shown as one;
 - :mod:`scoring.intake`     spreadsheets → ``Cohort`` (reading, normalising, validation,
                             feedback and pair sheets, ``init``'s starter config);
 - :mod:`scoring.rule_inputs` what the rules need per person, prepared once per cohort;
 - :mod:`scoring.features`   numeric features of a cohort (multi-hot, TF-IDF, stages, zones);
 - :mod:`scoring.rules`      hard eligibility rules (per-pair verdicts);
 - :mod:`scoring.scorer`     the weighted components, 0–100;
-- :mod:`scoring.explain`    every pair's points and evidence, from the scorer's own arrays.
+- :mod:`scoring.explain`    every pair's points and evidence, from the scorer's own arrays;
+- :mod:`scoring.diagnostics` what the match would be, checked before solving (stranded
+                            mentees by rule, dead components, suspicious columns).
 
 Never imports :mod:`matcher` or :mod:`cli`.
 """

@@ -16,11 +16,13 @@ with ``row`` None, each naming the file, column or config key and the fix:
   was guessed, ``[intake] guessed_order``);
 * **errors**: a cohort where no one could be placed, or where a rule cuts the mentees who
   could be placed to fewer than half of those placeable with that rule off. "Placeable" is
-  the number of mentees with at least one eligible mentor who has capacity, capped at the
-  total capacity: an upper bound of what the solver can place, cheap to compute.
+  the most mentees that can each get one eligible mentor within the mentors' capacities
+  (a maximum flow, :func:`scipy.sparse.csgraph.maximum_flow`): what the solver places at
+  best. Above :data:`EXACT_PAIRS` pairs it is the cheaper upper bound "mentees with at
+  least one eligible mentor who has capacity, capped at the total capacity".
 
-:func:`group_problems` folds many problems of one cause (the same file, column and fix)
-into one, listing the distinct values with their counts and rows.
+:func:`~scoring.problem_groups.group_problems` (re-exported here) folds many problems of
+one cause into one.
 """
 
 from __future__ import annotations
@@ -30,19 +32,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import maximum_flow
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.features import CohortFeatures
+from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
 from scoring.scorer import component_names, component_weights, iter_score_blocks
+from scoring.text import fold
 
 #: A rule removing more than this share of all pairs is worth a warning.
 MOST_PAIRS = 0.5
 #: Placing fewer than this share of those placeable with a rule off is an error.
 COLLAPSE_SHARE = 0.5
-#: Problems of one cause from this many cells on are shown as one.
-GROUP_AT = 5
-#: Rows and values a grouped message lists before "...".
+#: Rows a message lists before "... and N more".
 LISTED = 10
 #: Fields whose one value on every row of a side means a wrong column (not languages,
 #: roles, time zone or institution: one value there is normal for many programs).
@@ -67,6 +71,9 @@ PREFERENCE_FIELDS: dict[str, str] = {
     "same_specialty": "specialty", "different_specialty": "specialty",
     "same_institution": "institution", "other_institution": "institution",
 }
+#: Up to this many pairs, placeable counts are exact maximum flows (the eligible pairs are
+#: kept, once per rule switched off); above, the cheaper upper bound.
+EXACT_PAIRS = 2_000_000
 #: Rules that carry a participant's own wish: never "the rule is wrong".
 PERSONAL_RULES = frozenset({"not_same_person", "not_excluded"})
 
@@ -81,6 +88,11 @@ class _Tally:
     broken: Counter[str] = field(default_factory=Counter)  # rule → pairs it blocks
     reachable: list[np.ndarray] = field(default_factory=list)  # per block: has a mentor
     without: dict[str, list[np.ndarray]] = field(default_factory=dict)  # rule off: has one
+    # Eligible pairs as (mentee rows, mentor columns), with every rule and with one off;
+    # None above EXACT_PAIRS.
+    edges: list[tuple[np.ndarray, np.ndarray]] | None = field(default_factory=list)
+    edges_without: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(
+        default_factory=dict)
 
     def has_mentor(self) -> np.ndarray:
         return np.concatenate(self.reachable) if self.reachable else np.zeros(0, bool)
@@ -92,6 +104,8 @@ class _Tally:
 
 def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray) -> _Tally:
     tally = _Tally()
+    if features.n_mentees * features.n_mentors > EXACT_PAIRS:
+        tally.edges = None
     names = component_names(config)
     for block in iter_score_blocks(features, config):
         tally.pairs += block.total.size
@@ -104,11 +118,41 @@ def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndar
         for rule, mask in block.violations.items():
             tally.broken[rule] += int(mask.sum())
             count += mask
-        tally.reachable.append(((count == 0) & open_mentor).any(axis=1))
+        eligible = (count == 0) & open_mentor
+        tally.reachable.append(eligible.any(axis=1))
+        if tally.edges is not None:
+            tally.edges.append(_pairs(eligible, block.mentee_rows))
         for rule, mask in block.violations.items():
             alone = ((count - mask) == 0) & open_mentor
             tally.without.setdefault(rule, []).append(alone.any(axis=1))
+            if tally.edges is not None:
+                tally.edges_without.setdefault(rule, []).append(
+                    _pairs(alone, block.mentee_rows))
     return tally
+
+
+def _pairs(eligible: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    local, columns = np.nonzero(eligible)
+    return rows[local], columns
+
+
+def _placeable(edges: list[tuple[np.ndarray, np.ndarray]] | None, reachable: np.ndarray,
+               capacity: np.ndarray) -> int:
+    """The most mentees that can each get one eligible mentor within capacities."""
+    if edges is None:
+        return min(int(reachable.sum()), int(capacity.sum()))
+    mentees, mentors = len(reachable), len(capacity)
+    rows = np.concatenate([e[0] for e in edges]) if edges else np.zeros(0, np.int64)
+    columns = np.concatenate([e[1] for e in edges]) if edges else np.zeros(0, np.int64)
+    source, sink = 0, mentees + mentors + 1
+    tails = np.concatenate([np.zeros(mentees, np.int64), 1 + rows,
+                            1 + mentees + np.arange(mentors)])
+    heads = np.concatenate([1 + np.arange(mentees), 1 + mentees + columns,
+                            np.full(mentors, sink)])
+    capacities = np.concatenate([np.ones(mentees + len(rows), np.int32),
+                                 np.minimum(capacity, mentees).astype(np.int32)])
+    graph = sparse.csr_array((capacities, (tails, heads)), shape=(sink + 1, sink + 1))
+    return int(maximum_flow(graph, source, sink).flow_value)
 
 
 def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) -> list[Problem]:
@@ -121,7 +165,8 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) ->
         tally = _tally(features, config, capacity > 0)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
-        found += _constant_components(cohort, config, tally, where)
+        found += _constant_components(cohort, config, tally, where,
+                                      features.goal_vectors.shape[1] == 0)
     found += _unmeetable_preferences(cohort, where)
     found += _constant_columns(cohort)
     found += _unmapped_fields(cohort, config)
@@ -135,6 +180,7 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
                where: str) -> list[Problem]:
     """No one placeable, and mentees left without an eligible mentor, grouped by rule."""
     mentees = len(cohort.mentees)
+    capacities = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
     if capacity == 0:
         return [Problem("error", cohort.sources.get("mentors", "mentors"), None, None, None,
                         f"Every one of the {len(cohort.mentors)} mentors has capacity 0, so "
@@ -143,18 +189,21 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
                         "form did not ask, or check the column mapped to capacity.",
                         key="[defaults] capacity", code="capacity_zero")]
     reachable = tally.has_mentor()
-    placeable = min(int(reachable.sum()), capacity)
+    placeable = _placeable(tally.edges, reachable, capacities)
     found: list[Problem] = []
     stranded = ~reachable
     claimed = np.zeros(mentees, dtype=bool)
     for rule in sorted(tally.without, key=lambda r: -int(
             (tally.has_mentor_without(r) & stranded).sum())):
         group = tally.has_mentor_without(rule) & stranded & ~claimed
-        if not group.any():
+        with_rule_off = _placeable(
+            None if tally.edges is None else tally.edges_without[rule],
+            tally.has_mentor_without(rule), capacities)
+        # A person's own "not with them" is never the config's mistake: a warning at most.
+        collapse = placeable < COLLAPSE_SHARE * with_rule_off and rule not in PERSONAL_RULES
+        if not group.any() and not collapse:
             continue
         claimed |= group
-        with_rule_off = min(int(tally.has_mentor_without(rule).sum()), capacity)
-        collapse = placeable < COLLAPSE_SHARE * with_rule_off
         found.append(_stranded_problem(cohort, config, rule, np.flatnonzero(group),
                                        placeable, with_rule_off, collapse, where))
     rest = np.flatnonzero(stranded & ~claimed)
@@ -179,28 +228,51 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
 def _stranded_problem(cohort: Cohort, config: ProgramConfig, rule: str, rows: np.ndarray,
                       placeable: int, with_rule_off: int, collapse: bool,
                       where: str) -> Problem:
-    severity: Severity = "error" if collapse or placeable == 0 else "warning"
-    cause = (f"{_people(len(rows), 'mentee')} {_have(len(rows))} no eligible mentor because "
-             f"of `{rule}` ({_describe(cohort.mentees, rows)}).")
+    severity: Severity = "error" if collapse or (
+        placeable == 0 and rule not in PERSONAL_RULES) else "warning"
+    if len(rows):
+        cause = (f"{_people(len(rows), 'mentee')} {_have(len(rows))} no eligible mentor "
+                 f"because of `{rule}` ({_describe(cohort.mentees, rows)}).")
+    else:  # every mentee keeps a mentor, but too few mentors for them all
+        cause = (f"`{rule}` leaves too few eligible mentors: the mentees it allows crowd onto "
+                 "the same few mentors.")
     if severity == "error":
         cause += (f" match could place at most {placeable} of {len(cohort.mentees)} mentees "
                   f"with it, {with_rule_off} without it.")
-    fix = _rule_fix(rule, config)
-    if rule == "mentor_more_senior" and _at_the_top(cohort, config, rows):
-        fix = ("They are at or above the most senior mentors' career stage, so no mentor can "
-               "be more senior. Recruit more senior mentors, or check their stage answers; if "
-               "the stage order itself is wrong, fix [vocabularies.career_stage].")
+    fix = (_seniority_fix(cohort, config, rows) if rule == "mentor_more_senior"
+           else _rule_fix(rule, config))
     return Problem(severity, where, None, None, None, cause, fix,
                    key=_rule_key(rule, config), code="no_eligible_mentor")
 
 
-def _at_the_top(cohort: Cohort, config: ProgramConfig, rows: np.ndarray) -> bool:
-    """Whether every mentee at ``rows`` ranks at least as high as the most senior mentor."""
+def _seniority_fix(cohort: Cohort, config: ProgramConfig, rows: np.ndarray) -> str:
+    """What to check when mentees have no more senior mentor: the order when they rank
+    above every mentor (mentees are normally junior to all mentors), more senior mentors
+    when they share the top mentors' stage."""
     scale = config.vocabulary("career_stage").values
     rank = {stage: i for i, stage in enumerate(scale)}
-    mentors = [rank[m.career_stage] for m in cohort.mentors if m.career_stage in rank]
-    mentees = [rank.get(cohort.mentees[i].career_stage or "", -1) for i in rows]
-    return bool(mentors) and min(mentees) >= max(mentors)
+    ranks = [rank[m.career_stage] for m in cohort.mentors if m.career_stage in rank]
+    top = max(ranks, default=-1)
+    stages = {cohort.mentees[i].career_stage for i in rows} - {None}
+    above = sorted((s for s in stages if s is not None and rank.get(s, -1) > top),
+                   key=lambda s: rank[s])
+    level = [s for s in stages if s is not None and rank.get(s, -1) == top]
+    parts = []
+    if "career_stage" in config.intake.guessed_order:
+        parts.append("The career-stage order was guessed from the file ([intake] "
+                     "guessed_order): check it first.")
+    if above or not level:
+        shown = ", ".join(repr(s) for s in above) or "theirs"
+        parts.append(f"Is your career-stage order right? No mentor is at stage {shown} or "
+                     "later, and mentees are normally junior to every mentor. "
+                     "[vocabularies.career_stage] must list stages from most junior to most "
+                     f"senior (now: {', '.join(scale)}).")
+    if level:
+        parts.append(f"Mentees at {', '.join(repr(s) for s in sorted(level))}, the most "
+                     "senior mentors' stage, have no one more senior: recruit more senior "
+                     "mentors, or set [rules] mentor_more_senior = false and add a "
+                     "[match_on] require_gap rule with gap = [0, 5] to allow peers.")
+    return " ".join(parts)
 
 
 def _rule_key(rule: str, config: ProgramConfig) -> str:
@@ -292,7 +364,7 @@ def _mapped(cohort: Cohort, side: str, names: Iterable[str]) -> bool:
 
 
 def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
-                         where: str) -> list[Problem]:
+                         where: str, features_without_texts: bool) -> list[Problem]:
     weights = dict(zip(component_names(config), component_weights(config), strict=True))
     fields_of = {**COMPONENT_FIELDS,
                  **{m.name: ((f"attr:{m.field}" if m.is_attribute else m.field,),) * 2
@@ -307,18 +379,26 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
         mapped = [side for side, names in sides if _mapped(cohort, side, names)]
         if sides and not mapped:
             continue  # the form asked neither side: the component is switched off in effect
+        if name == "goal_text" and features_without_texts and len(mapped) == len(sides):
+            continue  # not computed here: only a side without texts is certain
         if len(mapped) == len(sides) and tally.pairs < CONSTANT_COMPONENT_MIN_PAIRS:
             continue
         reasons = [r for side, names in sides if (r := _side_reason(cohort, side, names))]
-        why = "; ".join(reasons) or "every mentor and mentee gives the same answer"
         key = f"[match_on.{name}]" if name not in COMPONENT_FIELDS and name != "preferences" \
             else f"[weights] {name}"
+        if reasons:
+            why = "; ".join(reasons)
+            fix = (f"Map the missing question, or set the {key} weight to 0 so the other "
+                   "components share its points.")
+        else:
+            why = "the answers on both sides give every pair the same value"
+            fix = (f"If that is expected, set the {key} weight to 0 so the other components "
+                   "share its points; if not, check the columns mapped to it.")
         found.append(Problem(
             "warning", where, None, None, None,
             f"Score component `{name}` is {tally.low[name]:.2f} for every pair, so its "
-            f"{weight:g} weight decides nothing: {why}.",
-            f"Map the missing question, or set the {key} weight to 0 so the other "
-            "components decide.", key=key, code="constant_component"))
+            f"{weight:g} weight decides nothing: {why}.", fix, key=key,
+            code="constant_component"))
     return found
 
 
@@ -381,10 +461,10 @@ def _unmapped_fields(cohort: Cohort, config: ProgramConfig) -> list[Problem]:
     found = []
     for side in ("mentors", "mentees"):
         columns = cohort.columns.get(side, {})
-        ignored = {h for h, t in config.columns(side).items() if t == "ignore"}
+        ignored = {fold(h) for h, t in config.columns(side).items() if t == "ignore"}
         people: Sequence[Person] = cohort.mentors if side == "mentors" else cohort.mentees
-        headers = [h for h in (people[0].extra if people else {}) if h not in ignored]
-        mapped = set(columns.values())
+        headers = [h for h in (people[0].extra if people else {}) if fold(h) not in ignored]
+        mapped = {*columns.values(), *config.defaults.for_everyone}
         missing = [f for f in SIDE_FIELDS[side] if f not in mapped]
         for header, target in suggest_mapping(headers, missing).items():
             found.append(Problem(
@@ -451,40 +531,4 @@ def _config_name(config: ProgramConfig) -> str:
     return str(config.path) if config.path else "the config"
 
 
-# --------------------------------------------------------------------------- grouping
-
-def group_problems(problems: Sequence[Problem]) -> list[Problem]:
-    """Problems of one cause (same severity, file, column and fix) from :data:`GROUP_AT`
-    cells on become one, listing the distinct values with counts and rows; others stay."""
-    causes: dict[tuple, list[Problem]] = {}
-    for problem in problems:
-        key = (problem.severity, problem.file, problem.column, problem.fix)
-        causes.setdefault(key, []).append(problem)
-    out: list[Problem] = []
-    emitted: set[tuple] = set()
-    for problem in problems:
-        key = (problem.severity, problem.file, problem.column, problem.fix)
-        group = causes[key]
-        if len(group) < GROUP_AT or problem.row is None:
-            out.append(problem)
-            continue
-        if key in emitted:
-            continue
-        emitted.add(key)
-        out.append(_grouped(group))
-    return out
-
-
-def _grouped(group: list[Problem]) -> Problem:
-    rows: dict[str, list[int]] = {}
-    for problem in group:
-        rows.setdefault(problem.value or "(blank)", []).append(problem.row or 0)
-    ranked = sorted(rows.items(), key=lambda item: -len(item[1]))
-    listed = "; ".join(
-        f"{value!r} ×{len(at)} (rows {', '.join(map(str, at[:5]))}"
-        f"{' ...' if len(at) > 5 else ''})" for value, at in ranked[:LISTED])
-    more = f"; and {len(ranked) - LISTED} more values" if len(ranked) > LISTED else ""
-    first = group[0]
-    return Problem(first.severity, first.file, None, first.column, None,
-                   f"{len(group)} cells, {len(rows)} distinct values: {listed}{more}. The "
-                   f"first: {first.message}", first.fix, first.key, first.code or "grouped")
+__all__ = ["GROUP_AT", "diagnose", "group_problems"]

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from scoring.config import PREFERENCES, ROLES, MatchOn, ProgramConfig
 from scoring.profiles import Cohort, Mentee, Mentor
@@ -149,6 +148,9 @@ def expertise_text(mentor: Mentor) -> str:
 def text_vectors(goals: Sequence[str], expertise: Sequence[str]
                  ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
     """Fit one TF-IDF model on all the cohort's texts; return (terms, goal rows, expertise rows)."""
+    # Imported here: validate builds features without texts and need not load sklearn.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), dtype=np.float32,
                                  norm="l2")
     try:
@@ -158,6 +160,12 @@ def text_vectors(goals: Sequence[str], expertise: Sequence[str]
         return np.array([], dtype=object), empty[:len(goals)], empty[len(goals):]
     terms = vectorizer.get_feature_names_out().astype(object)
     return terms, matrix[:len(goals)], matrix[len(goals):]
+
+
+def _no_texts(mentees: int, mentors: int
+              ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
+    empty = sparse.csr_matrix((mentees + mentors, 0), dtype=np.float32)
+    return np.array([], dtype=object), empty[:mentees], empty[mentees:]
 
 
 def _opted_in(mentees: Sequence[Mentee], preference: str, values: Sequence[str]) -> list[str]:
@@ -171,8 +179,13 @@ def _background_matrix(left: Sequence[tuple[str, ...]], right: Sequence[tuple[st
     return (sparse.csr_matrix(multi_hot(left, scale)), sparse.csr_matrix(multi_hot(right, scale)))
 
 
-def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
-    """Turn a cohort into the arrays the scorer and the rules compute on (see module doc)."""
+def build_features(cohort: Cohort, config: ProgramConfig, *, texts: bool = True
+                   ) -> CohortFeatures:
+    """Turn a cohort into the arrays the scorer and the rules compute on (see module doc).
+
+    ``texts=False`` leaves the TF-IDF vectors empty (goal_text is then 0 for every pair):
+    for checks that need the rules and the other components only, without loading
+    scikit-learn."""
     mentees, mentors = cohort.mentees, cohort.mentors
     vocab = config.vocabulary
     areas = _scale(vocab("areas").values,
@@ -185,7 +198,8 @@ def build_features(cohort: Cohort, config: ProgramConfig) -> CohortFeatures:
     stages = vocab("career_stage").values
     frequencies = vocab("frequency").values
     terms, goal_vectors, expertise_vectors = text_vectors(
-        [m.goals for m in mentees], [expertise_text(m) for m in mentors])
+        [m.goals for m in mentees], [expertise_text(m) for m in mentors]) if texts \
+        else _no_texts(len(mentees), len(mentors))
 
     separators = config.separators
     specialty = category_codes([fold(m.specialty) for m in mentees],
@@ -261,12 +275,15 @@ def match_keys(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
 
 def _gap_values(people: Sequence[Mentee] | Sequence[Mentor], match: MatchOn,
                 config: ProgramConfig) -> np.ndarray:
-    """Numbers a ``require_gap`` subtracts: a scale rank, or the number in an attribute."""
-    if match.is_attribute:
+    """Numbers a ``require_gap`` subtracts: a scale rank (a built-in scale, or an
+    attribute's own ``[vocabularies.NAME]`` in its order), or the number in an attribute."""
+    if match.is_attribute and match.field not in config.vocabularies:
         return np.array([first_number(p.attributes.get(match.field, "")) for p in people],
                         dtype=np.float64)
     scale = config.vocabulary(match.field).values
-    ranks = ordinal([getattr(p, match.field) for p in people], scale).astype(np.float64)
+    values = ([p.attributes.get(match.field) for p in people] if match.is_attribute
+              else [getattr(p, match.field) for p in people])
+    ranks = ordinal(values, scale).astype(np.float64)
     ranks[ranks < 0] = np.nan
     return ranks
 

@@ -45,14 +45,14 @@ def test_help_imports_no_command_and_no_package_below_the_cli() -> None:
     assert not loaded & {"scoring", "matcher", "numpy", *HEAVY}, loaded
 
 
-def test_validate_loads_no_solver_and_no_report() -> None:
-    # validate scores the cohort to say what the match would be (issue 12), so the scoring
-    # model (sklearn's TF-IDF) loads; the solver and the run folder's stack never do.
+def test_validate_loads_no_solver_no_report_and_no_scoring_model() -> None:
+    # validate scores the cohort to say what the match would be (issue 12), without the
+    # goal texts' TF-IDF, so scikit-learn stays unloaded.
     code = (f"from cli.main import cli; cli(['validate', {str(SAMPLE / 'mentors.csv')!r}, "
             f"{str(SAMPLE / 'mentees.csv')!r}])")
     loaded = loaded_after(code)
     assert "scoring" in loaded  # it did run
-    assert not loaded & {"ortools", "matplotlib", "jinja2", "icalendar"}, loaded
+    assert not loaded & {"sklearn", "ortools", "matplotlib", "jinja2", "icalendar"}, loaded
 
 
 def test_explain_from_the_intake_files_loads_no_solver_and_no_report() -> None:

@@ -66,9 +66,12 @@ def _write(folder: Path, mentors: pd.DataFrame, mentees: pd.DataFrame) -> tuple[
 
 
 def _match(paths: tuple[Path, Path], out: Path, objective: str) -> Path:
+    # Random cohorts include hopeless ones (every capacity 0, one mentor no one may have),
+    # which match refuses by default (issue 12); these tests check that even then, when
+    # the coordinator insists, everyone is accounted for.
     result = CliRunner().invoke(cli, ["match", str(paths[0]), str(paths[1]), "--config",
                                       str(CONFIG), "--out", str(out), "--objective", objective,
-                                      "--quiet"])
+                                      "--quiet", "--accept-diagnostics"])
     assert result.exit_code == 0, result.output
     return out
 
@@ -192,7 +195,12 @@ def test_generated_cohorts_can_place_nobody_and_still_account_for_everyone(tmp_p
     """The edge the random draws rarely reach: every mentor has capacity 0."""
     mentors, mentees = generate.generate(5, 3, 7)
     mentors[generate.CAPACITY] = "0"
-    out = _match(_write(tmp_path / "in", mentors, mentees), tmp_path / "run", "total")
+    paths = _write(tmp_path / "in", mentors, mentees)
+    refused = CliRunner().invoke(cli, ["match", *map(str, paths), "--config", str(CONFIG),
+                                       "--out", str(tmp_path / "no"), "--quiet"])
+    assert refused.exit_code == 2 and "capacity 0" in refused.output
+    assert not (tmp_path / "no").exists()
+    out = _match(paths, tmp_path / "run", "total")
     assert _csv(out / "pairings.csv") == []
     networks = _sheet(out / "pairings.xlsx", "Networks")
     assert [r["status"] for r in networks] == ["unplaced"] * 5

@@ -5,14 +5,16 @@ optional and falls back to :data:`DEFAULTS` (or :data:`~scoring.config.schema.OP
 
 ``[program]``        name, ``start_date`` (for calendars), ``id_field`` (``"id"`` or ``"email"``),
                      ``templates_dir``
-``[intake]``         ``mentor_sheet`` / ``mentee_sheet`` (workbook sheet names), ``separators``
+``[intake]``         ``mentor_sheet`` / ``mentee_sheet`` (workbook sheet names), ``separators``,
+                     ``guessed_order`` (vocabularies whose order a tool guessed)
 ``[columns.mentors]`` / ``[columns.mentees]``   header text as exported → canonical field,
                      ``"ignore"``, ``"pref:P"``, ``"attr:NAME"`` or ``"count:ROLE"``
                      (see :mod:`~scoring.config.matching`)
 ``[columns.feedback]`` header text of the month-12 feedback sheet → :data:`FEEDBACK_FIELDS`
 ``[vocabularies.X]`` canonical value → list of synonyms; for ``career_stage`` and
                      ``frequency`` the order of the keys is the order of the scale
-``[defaults]``       capacity, max_capacity, network_size, max_network_size, languages
+``[defaults]``       capacity, max_capacity, network_size, max_network_size, languages,
+                     ``for_everyone`` (counts whose columns are not read: ``--capacity``)
 ``[weights]``        one weight per score component (see :mod:`scoring.scorer`)
 ``[scoring]``        preferred_stage_gap, time_zone_limit_hours, goal_text_full_at
 ``[rules]``          hard eligibility rules (see :mod:`scoring.rules`), each switchable,

@@ -7,6 +7,8 @@ canonical field or one of:
 ``"pref:same_gender"``     (mentees) a yes/no question; "yes" opts the mentee into that
                            preference (one of :data:`~scoring.config.schema.PREFERENCES`)
 ``"attr:profession"``      a program's own categorical field, on either side, for ``[match_on]``
+                           (``[vocabularies.profession]``, when given, lists its values in
+                           order, with synonyms)
 ``"count:coach"``          (mentees) how many mentors of one kind (mentor / coach / advisor)
                            the mentee wants; the counts add up to the network size
 

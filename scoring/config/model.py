@@ -139,8 +139,19 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _attribute_names(data: dict[str, Any]) -> tuple[str, ...]:
+    """The ``attr:`` names the columns define (their vocabularies are allowed)."""
+    columns = data.get("columns", {})
+    names = [target[len("attr:"):] for side in ("mentors", "mentees")
+             for target in (columns.get(side) or {}).values()
+             if isinstance(columns.get(side), dict) and isinstance(target, str)
+             and target.startswith("attr:")]
+    return tuple(dict.fromkeys(names))
+
+
 def _check_names(data: dict[str, Any], where: str) -> None:
     """Every section and key of ``data`` must be known; the error names the closest one."""
+    attribute_vocabularies = _attribute_names(data)
     for section, table in data.items():
         if section not in SECTIONS:
             raise ConfigError(f"{where}: {unknown_key_message(section, SECTIONS, 'section')}")
@@ -148,6 +159,8 @@ def _check_names(data: dict[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: `{section}` must be a table, written [{section}] "
                               "on a line of its own with its keys below it.")
         keys = known_keys(section)
+        if section == "vocabularies":  # an attr: field may have its own values and order
+            keys = (*keys, *attribute_vocabularies)
         for key, value in table.items():
             if section == "match_on":  # the program's own names; each checked later
                 continue
@@ -302,7 +315,9 @@ def _defaults(table: TableReader) -> DefaultsSection:
                                    f"{key.removeprefix('max_')} {most}; raise it to {most} "
                                    "or more.")
     return DefaultsSection(capacity=capacity, max_capacity=max_capacity, network_size=size,
-                           max_network_size=max_size, languages=table.text_list("languages"))
+                           max_network_size=max_size, languages=table.text_list("languages"),
+                           for_everyone=table.text_list(
+                               "for_everyone", allowed=("capacity", "network_size")))
 
 
 def _weights(table: TableReader) -> WeightsSection:
@@ -377,21 +392,19 @@ def with_count_overrides(config: ProgramConfig, *, capacity: int | None = None,
                          network_size: int | None = None) -> ProgramConfig:
     """``config`` with a capacity and/or network size for everyone (``--capacity``,
     ``--network-size``): the default becomes that number, its maximum at least that, and
-    the columns that asked it are ignored, so their blank or 0 answers no longer count."""
+    it is listed in ``[defaults] for_everyone``, so the columns that asked it are not read
+    and their blank or 0 answers no longer count."""
     if capacity is None and network_size is None:
         return config
     data = config.record()
-    replaced = {"capacity": capacity, "network_size": network_size}
-    for side in ("mentors", "mentees"):
-        for header, target in data["columns"][side].items():
-            count_target = target.startswith("count:") and network_size is not None
-            if count_target or replaced.get(target) is not None:
-                data["columns"][side][header] = "ignore"
     defaults = data["defaults"]
-    for key, value in replaced.items():
+    fixed = list(defaults.get("for_everyone", []))
+    for key, value in (("capacity", capacity), ("network_size", network_size)):
         if value is not None:
             defaults[key] = value
             defaults[f"max_{key}"] = max(defaults[f"max_{key}"], value)
+            fixed.append(key)
+    defaults["for_everyone"] = list(dict.fromkeys(fixed))
     return config_from_dict(data, config.path)
 
 

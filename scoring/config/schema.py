@@ -184,6 +184,8 @@ OPTIONAL: dict[str, dict[str, Any]] = {
     "program": {"templates_dir": ""},
     # Vocabularies whose scale order a tool guessed (``init``): validate asks to check them.
     "intake": {"guessed_order": []},
+    # Counts that are the default for everyone: their columns are not read (--capacity).
+    "defaults": {"for_everyone": []},
     # Every built-in rule can be switched off ("language does not matter here").
     "rules": {"not_same_person": True, "not_excluded": True, "shared_language": True},
     # [match_on.NAME] tables: a program's own reward or rule on one field (any names).

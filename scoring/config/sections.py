@@ -53,6 +53,7 @@ class DefaultsSection:
     network_size: int
     max_network_size: int
     languages: tuple[str, ...]
+    for_everyone: tuple[str, ...] = ()  # counts whose columns are not read
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from scoring.intake.normalise import (
 )
 from scoring.intake.spreadsheet import Table, is_workbook, read_table
 from scoring.intake.validation import drop_duplicate_ids, resolve_exclusions
+from scoring.problem_groups import group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Problem
 from scoring.text import clean_cell, fold, quote
 
@@ -113,7 +114,7 @@ def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
                 *_by_row(mentor_problems + mentor_dupes),
                 *_by_row(mentee_problems + mentee_dupes), *_by_row(exclusion_problems)]
     columns = {side: {table.headers[i]: target for i, target in sorted(
-        map_headers(table.headers, config.columns(side), SIDE_FIELDS[side]).items())}
+        side_mapping(table.headers, config, side).items())}
         for side, table in (("mentors", mentor_table), ("mentees", mentee_table))}
     return Cohort(mentors=mentors, mentees=mentees, problems=problems,
                   sources={"mentors": str(mentors_path), "mentees": str(mentees_path)},
@@ -129,8 +130,9 @@ def read_valid_cohort(mentors_path: str | Path, mentees_path: str | Path,
     """
     cohort = read_cohort(mentors_path, mentees_path, config)
     if cohort.errors:
-        shown = "\n".join(f"  {problem}" for problem in cohort.errors[:10])
-        more = len(cohort.errors) - 10
+        grouped = group_problems(cohort.errors)
+        shown = "\n".join(f"  {problem}" for problem in grouped[:10])
+        more = len(grouped) - 10
         raise InvalidCohortError(
             f"The intake files have {len(cohort.errors)} error(s); nothing was {action} or "
             f"written. Fix them (all are listed by `mentormatch validate {mentors_path} "
@@ -257,16 +259,27 @@ class _Row:
         return (columns[0][0] if columns else None), ""
 
 
+def side_mapping(headers: Sequence[str], config: ProgramConfig, side: str) -> dict[int, str]:
+    """:func:`map_headers` for one intake side, without the counts ``[defaults]
+    for_everyone`` fixes (their columns are kept as extras, not read)."""
+    fixed = set(config.defaults.for_everyone)
+    mapping = map_headers(headers, config.columns(side), SIDE_FIELDS[side])
+    return {i: target for i, target in mapping.items()
+            if target not in fixed
+            and not (target.startswith(COUNT_PREFIX) and "network_size" in fixed)}
+
+
 def _read_side(table: Table, side: str, config: ProgramConfig,
                on: Any) -> tuple[list[Any], list[Problem], str | None]:
     """Records and problems for one side, plus the exclusion column's header."""
-    mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
+    mapping = side_mapping(table.headers, config, side)
     mapped = set(mapping.values())
     missing = [f for f in required_fields(config) if f not in mapped]
     if missing:
         return [], [_missing_column_problem(table, side, f) for f in missing], None
     problems: list[Problem] = []
-    if side == "mentors" and "capacity" not in mapped:
+    if side == "mentors" and "capacity" not in mapped \
+            and "capacity" not in config.defaults.for_everyone:
         default = config.defaults.capacity
         problems.append(Problem("warning", table.label, None, None, None,
                                 f"No capacity column; every mentor gets the default capacity "
@@ -364,7 +377,8 @@ def _read_prefixed(row: _Row, target: str, settings: _Settings,
     header, text = row.first(target)
     if prefix + ":" == ATTRIBUTE_PREFIX:
         if text and not is_blank(text):
-            values.setdefault("attributes", {})[name] = clean_cell(text)
+            values.setdefault("attributes", {})[name] = _attribute(row, name, header, text,
+                                                                   settings)
     elif prefix + ":" == PREFERENCE_PREFIX:
         answer = _yes_no(row, target, settings)
         if answer:
@@ -377,6 +391,20 @@ def _read_prefixed(row: _Row, target: str, settings: _Settings,
         for issue in issues:
             row.report(issue, header, text)
         values.setdefault("_counts", {})[name] = count
+
+
+def _attribute(row: _Row, name: str, header: str | None, text: str,
+               settings: _Settings) -> str:
+    """An ``attr:`` answer: its canonical value when ``[vocabularies.NAME]`` lists the
+    values (an unknown one is an error), else the answer as written."""
+    vocabulary = settings.vocabularies.get(name)
+    if vocabulary is None:
+        return clean_cell(text)
+    canonical = vocabulary.lookup(text)
+    if canonical is None:
+        row.report(unknown_value_issue(clean_cell(text), vocabulary), header, text)
+        return ""
+    return canonical
 
 
 def _yes_no(row: _Row, target: str, settings: _Settings) -> bool:

@@ -8,10 +8,11 @@
   as emails are turned into ids.
 * An exclusion written as a name ("Dr. Ana López") is matched to people's names after
   folding case, accents and punctuation and dropping titles (Dr., Prof. ...); a name
-  that matches only one person's words ("Lopez") is taken with a warning; a name
-  matching several people excludes them all, and one matching nobody excludes nobody,
-  each with a warning naming the closest people. An entry holding "@" or a digit is an
-  id or e-mail, never a name.
+  that matches only one person's words ("Lopez") is taken with a warning; a full name
+  several people share excludes them all, a word in several names ("Ana") and a name
+  matching nobody exclude nobody, each with a warning naming the people meant or the
+  closest ones; "Lopez, Ana" (split at its comma) is read as one name. An entry holding
+  "@" or a digit is an id or e-mail, never a name.
 * The same person appearing as mentor and as mentee is allowed.
 """
 
@@ -93,15 +94,40 @@ class _NameIndex:
                                     "Write the full name or the e-mail if that is someone "
                                     "else.")
         shown = "; ".join(p.shown() for p in people[:CLOSEST_NAMES_SHOWN])
+        if not sure:  # part of several names ("Ana"): too loose to exclude anyone
+            return [], (f"{entry!r} is part of the names of {len(people)} people ({shown}); "
+                        "no one is excluded for it.",
+                        "Write the full name or the e-mail of the person meant.")
         return [p.id for p in people], (
             f"{entry!r} could be any of {len(people)} people ({shown}); all of them are "
             "excluded.", "Write the e-mail of the one meant to exclude only them.")
+
+    def joins(self, first: str, second: str) -> bool:
+        """Whether two entries split at a comma are one name ("Lopez, Ana" or "Ana, Lopez")."""
+        return any(name_key(f"{a} {b}") in self.by_key
+                   for a, b in ((second, first), (first, second)))
 
     def closest(self, entry: str) -> str:
         keys = difflib.get_close_matches(name_key(entry), list(self.by_key),
                                          n=CLOSEST_NAMES_SHOWN, cutoff=0.5)
         people = [named.shown() for key in keys for named in self.by_key[key].values()]
         return "; ".join(people[:CLOSEST_NAMES_SHOWN]) or "nobody with a similar name"
+
+
+def _names_rejoined(entries: list[str], names: _NameIndex) -> list[str]:
+    """Name entries with "Lopez, Ana" (split at its comma) joined again as "Ana Lopez"."""
+    out: list[str] = []
+    i = 0
+    while i < len(entries):
+        if i + 1 < len(entries) and names.joins(entries[i], entries[i + 1]):
+            first, second = entries[i], entries[i + 1]
+            out.append(f"{second} {first}" if name_key(f"{second} {first}") in names.by_key
+                       else f"{first} {second}")
+            i += 2
+        else:
+            out.append(entries[i])
+            i += 1
+    return out
 
 
 def is_identifier(entry: str) -> bool:
@@ -158,9 +184,9 @@ def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
         if not person.exclude:
             return person
         ids = dict.fromkeys(known[entry] for entry in person.exclude if entry in known)
-        for entry in person.exclude:
-            if entry not in known and not is_identifier(entry):
-                ids.update(dict.fromkeys(by_name(person, side, entry)))
+        for entry in _names_rejoined(
+                [e for e in person.exclude if e not in known and not is_identifier(e)], names):
+            ids.update(dict.fromkeys(by_name(person, side, entry)))
         strangers = [entry for entry in person.exclude
                      if entry not in known and is_identifier(entry)]
         column = exclude_columns.get(side)
