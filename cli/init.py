@@ -19,7 +19,7 @@ from matcher.jobs import init_job
 @click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
 @input_errors_exit_2
 def init(mentors: Path, mentees: Path, out: Path | None, force: bool) -> None:
-    """Write a config from the headers and answers of MENTORS and MENTEES.
+    """Guess a config from the headers and answers of MENTORS and MENTEES.
 
     Each question is matched to a field from its header and its answers, on both sheets
     alike (yes/no preference questions, first and last name, "how many coaches" ...);

@@ -286,7 +286,7 @@ def _program_list() -> list[Program]:
     inst_areas = _areas("Grant writing", "Lab management", "Data analysis",
                         "Scientific writing", "Teaching", "Industry careers")
     institute = Program(
-        name="research_institute", tool="Qualtrics",
+        name="research_institute", tool="Qualtrics", mentees=30,  # networks: a MIP, keep small
         stages=[Choice("Graduate student", "grad"), Choice("Postdoc", "postdoc"),
                 Choice("Staff scientist", "staff"), Choice("Group leader", "pi")],
         mentor_stages=(2, 3, 3), mentee_stages=(0, 1, 1),
