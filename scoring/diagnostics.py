@@ -10,6 +10,7 @@ with ``row`` None, each naming the file, column or config key and the fix:
 * a rule that removes most pairs;
 * a score component that is the same for every pair, and why (a field blank on one side,
   a preference nobody can meet);
+* **an error** when every pair scores the same: the match would be arbitrary;
 * a mapped column holding one value on every row; an unmapped column that looks like a
   field no column gives;
 * a career-stage order that puts most mentors below most mentees (and says when the order
@@ -109,6 +110,10 @@ def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndar
     names = component_names(config)
     for block in iter_score_blocks(features, config):
         tally.pairs += block.total.size
+        if block.total.size:
+            tally.low["total"] = min(tally.low.get("total", np.inf), float(block.total.min()))
+            tally.high["total"] = max(tally.high.get("total", -np.inf),
+                                      float(block.total.max()))
         for name in names:
             values = block.components[name]
             if values.size:
@@ -165,8 +170,9 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) ->
         tally = _tally(features, config, capacity > 0)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
-        found += _constant_components(cohort, config, tally, where,
-                                      features.goal_vectors.shape[1] == 0)
+        components, fixable = _constant_components(cohort, config, tally, where,
+                                                   features.goal_vectors.shape[1] == 0)
+        found += _arbitrary(tally, components, fixable, where) + components
     found += _unmeetable_preferences(cohort, where)
     found += _constant_columns(cohort)
     found += _unmapped_fields(cohort, config)
@@ -364,12 +370,16 @@ def _mapped(cohort: Cohort, side: str, names: Iterable[str]) -> bool:
 
 
 def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
-                         where: str, features_without_texts: bool) -> list[Problem]:
+                         where: str, features_without_texts: bool
+                         ) -> tuple[list[Problem], bool]:
+    """The components the same for every pair, and whether a side's missing question is
+    the cause of any of them."""
     weights = dict(zip(component_names(config), component_weights(config), strict=True))
     fields_of = {**COMPONENT_FIELDS,
                  **{m.name: ((f"attr:{m.field}" if m.is_attribute else m.field,),) * 2
                     for m in config.rewards}}
     found = []
+    fixable = False
     for name, weight in weights.items():
         if weight <= 0 or name not in tally.low or tally.high[name] - tally.low[name] > 1e-6:
             continue
@@ -386,6 +396,7 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
         reasons = [r for side, names in sides if (r := _side_reason(cohort, side, names))]
         key = f"[match_on.{name}]" if name not in COMPONENT_FIELDS and name != "preferences" \
             else f"[weights] {name}"
+        fixable = fixable or bool(reasons)
         if reasons:
             why = "; ".join(reasons)
             fix = (f"Map the missing question, or set the {key} weight to 0 so the other "
@@ -399,7 +410,25 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
             f"Score component `{name}` is {tally.low[name]:.2f} for every pair, so its "
             f"{weight:g} weight decides nothing: {why}.", fix, key=key,
             code="constant_component"))
-    return found
+    return found, fixable
+
+
+def _arbitrary(tally: _Tally, constant: list[Problem], fixable: bool,
+               where: str) -> list[Problem]:
+    """Every pair with the same score: the solver would choose at random. An error when a
+    mapping is the cause (a question missing on a side, or none the components read); a
+    warning when the answers themselves are all alike (nothing in the config to fix)."""
+    if tally.pairs < CONSTANT_COMPONENT_MIN_PAIRS or "total" not in tally.low \
+            or tally.high["total"] - tally.low["total"] > 1e-6:
+        return []
+    names = ", ".join(f"`{p.key}`" for p in constant) or "every component"
+    return [Problem(
+        "error" if fixable or not constant else "warning", where, None, None, None,
+        f"Every mentor-mentee pair scores {tally.low['total']:.1f}, so the match would be "
+        f"arbitrary: no score component tells the pairs apart ({names}).",
+        "Map the questions the components compare (see the warnings on each component), "
+        "or weight a component the forms do answer.", key="[weights]",
+        code="arbitrary_match")]
 
 
 def _unmeetable_preferences(cohort: Cohort, where: str) -> list[Problem]:

@@ -153,8 +153,9 @@ def test_a_rule_halving_the_placeable_mentees_is_an_error_and_a_smaller_cut_a_wa
                      [[f"e{i}@x.org", "E", "French"] for i in range(6)]
                      + [["g@x.org", "G", "German, Italian"]])
     tables["vocabularies"]["languages"].update({"german": [], "italian": []})
-    found = findings(tmp_path, mentors, mostly_french, tables)
-    assert codes(found)[0] == ("warning", "no_eligible_mentor")
+    found = [p for p in findings(tmp_path, mentors, mostly_french, tables)
+             if p.code == "no_eligible_mentor"]  # (every pair scores the same here, too)
+    assert codes(found) == [("warning", "no_eligible_mentor")]
     assert "1 mentee has no eligible mentor because of `shared_language`" in found[0].message
 
 
@@ -275,3 +276,27 @@ def test_a_column_set_aside_by_an_override_or_ignore_is_not_reported_as_unmapped
               "columns": {"mentors": {"your time zone": "ignore"}}}
     assert not [p for p in findings(tmp_path, mentors, mentees, tables)
                 if p.code == "unmapped_field_column"]
+
+
+def test_every_pair_scoring_the_same_is_an_error_the_match_would_be_arbitrary(tmp_path):
+    tables = {"columns": {"mentees": {"Help with": "need_areas"}},
+              "vocabularies": {"areas": {"research": []}}}
+    mentors = (["Email", "Name"], [[f"m{i}@x.org", f"M {i}"] for i in range(5)])
+    mentees = (["Email", "Name", "Help with"],
+               [[f"e{i}@x.org", f"E {i}", "Research"] for i in range(5)])
+    found = findings(tmp_path, mentors, mentees, tables)
+    assert codes(found)[0] == ("error", "arbitrary_match")
+    assert "so the match would be arbitrary" in found[0].message
+    assert "`[weights] need_coverage`" in found[0].message
+
+
+def test_alike_answers_making_every_score_equal_are_a_warning_not_an_error(tmp_path):
+    tables = {"vocabularies": {"areas": {"research": []}},
+              "columns": {"mentors": {"Areas": "expertise_areas"},
+                          "mentees": {"Areas": "need_areas", "Goals": "goals"}}}
+    mentors = (["Email", "Name", "Areas"], [[f"m{i}@x.org", "M", "Research"] for i in range(5)])
+    mentees = (["Email", "Name", "Areas", "Goals"],
+               [[f"e{i}@x.org", "E", "Research", "Publish research"] for i in range(5)])
+    (finding,) = [p for p in findings(tmp_path, mentors, mentees, tables)
+                  if p.code == "arbitrary_match"]
+    assert finding.severity == "warning"  # the forms were read right; the people are alike

@@ -141,11 +141,12 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 def _attribute_names(data: dict[str, Any]) -> tuple[str, ...]:
     """The ``attr:`` names the columns define (their vocabularies are allowed)."""
-    columns = data.get("columns", {})
-    names = [target[len("attr:"):] for side in ("mentors", "mentees")
-             for target in (columns.get(side) or {}).values()
-             if isinstance(columns.get(side), dict) and isinstance(target, str)
-             and target.startswith("attr:")]
+    columns = data.get("columns")
+    tables = [columns.get(side) for side in ("mentors", "mentees")] \
+        if isinstance(columns, dict) else []
+    names = [target[len("attr:"):] for table in tables if isinstance(table, dict)
+             for target in table.values()
+             if isinstance(target, str) and target.startswith("attr:")]
     return tuple(dict.fromkeys(names))
 
 
