@@ -21,9 +21,16 @@ from matcher.jobs import init_job
 def init(mentors: Path, mentees: Path, out: Path | None, force: bool) -> None:
     """Guess a config from the headers and answers of MENTORS and MENTEES.
 
-    Each header is matched to a field (email, name, career stage, goals ...) and every
-    answer seen in a list question is added to its vocabulary. Read the file it writes,
-    fix what it guessed wrong, then run `mentormatch validate`.
+    Each question is matched to a field from its header and its answers, on both sheets
+    alike (yes/no preference questions, first and last name, "how many coaches" ...);
+    answers are mapped onto the built-in values with your form's labels kept; career
+    stages are put in seniority order on a known ladder, or ordered by who holds them
+    and marked as guessed. Read the notes it prints (also at the top of the file), then
+    run `mentormatch validate`.
+
+    \b
+    Example (the shipped sample cohort):
+      mentormatch init sample_data/mentors.csv sample_data/mentees.csv --out my.toml
     """
     written = init_job(mentors, mentees, out=out, force=force)
     result = written.starter

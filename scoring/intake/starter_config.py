@@ -1,96 +1,51 @@
 """Write a starter program config from the headers and answers of two intake files.
 
-``mentormatch init`` calls :func:`starter_config`: each header is matched to a canonical
-field by keyword hints (phrases a form question about that field tends to contain) and,
-failing that, by fuzzy spelling (:mod:`difflib`); each header maps to at most one field and
-each field takes at most one header, most specific match first. Vocabularies are seeded
-from :data:`scoring.config.DEFAULTS` plus every distinct answer seen in a vocabulary
-column, so the coordinator edits a list instead of writing one. :func:`render_toml` turns
-the result into TOML with a comment block listing what could not be mapped.
+``mentormatch init`` calls :func:`starter_config`, which reads the form as a person would
+(:mod:`scoring.intake.form_reading`): each column's field from its header *and* answers,
+on both sheets alike; each question's option set from the whole column (labels with
+commas survive); answers mapped onto the built-in vocabularies with the form's own labels
+kept first, so plans and e-mails show them; career stages put on a known ladder, or
+ordered by evidence and marked as guessed. A program whose mentors and mentees stand at
+the same stages (a peer program) gets ``mentor_more_senior = false``.
+:func:`render_toml` writes the result with :mod:`tomli_w` under a comment block that says
+what to check, starting with what was guessed.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS, Vocabulary
+from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS
+from scoring.config.schema import COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
 from scoring.intake.cohort import SIDE_FIELDS
-from scoring.intake.normalise import is_blank, split_values
+from scoring.intake.form_reading.columns import ColumnProfile, profiles
+from scoring.intake.form_reading.detection import (
+    SideReading,
+    make_symmetric,
+    pair_area_questions,
+    read_side,
+)
+from scoring.intake.form_reading.institutions import institution_vocabulary
+from scoring.intake.form_reading.ladders import StageOrder, mentor_share, order_stages
+from scoring.intake.form_reading.vocabularies import seed_vocabulary, unknown_answers
 from scoring.intake.spreadsheet import SheetText, read_table, sheet_names
 from scoring.text import clean_cell, fold
 
-#: Fields that hold sensitive attributes (DEFAULTS ``[sensitive]``): mapped cautiously.
-SENSITIVE_FIELDS = frozenset(DEFAULTS["sensitive"]["fields"])
-#: Phrases (compared after :func:`scoring.text.fold`) that point a header at a field.
-#: A longer phrase found in a header beats a shorter one, so "institution name" is an
-#: institution, not a name. Sensitive fields only take unambiguous words.
-FIELD_HINTS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "participant id", "member id", "employee id", "student id", "identifier",
-           "record id", "program id"),
-    "name": ("name", "full name", "your name", "first and last name", "preferred name"),
-    "email": ("email", "e mail", "email address", "mail address", "your email"),
-    "career_stage": ("career stage", "stage of career", "position", "training level",
-                     "level of training", "seniority", "year of training", "academic rank",
-                     "career level", "current role", "job title"),
-    "specialty": ("specialty", "speciality", "department", "discipline", "field of practice",
-                  "division", "field of study", "subspecialty", "disease site", "site focus",
-                  "primary focus", "clinical focus", "practice area"),
-    "institution": ("institution", "organization", "organisation", "affiliation",
-                    "university", "hospital", "employer", "company"),
-    "need_areas": ("areas", "area", "areas of need", "want help with", "guidance in",
-                   "guidance on", "topics", "areas of interest", "need help", "help with",
-                   "needs", "need"),
-    "expertise_areas": ("expertise", "areas of expertise", "areas", "area", "can offer",
-                        "guidance in", "guidance on", "topics", "can help with", "strengths"),
-    "goals": ("goals", "goal", "aspirations", "objectives", "hope to gain", "hope to achieve"),
-    "bio": ("bio", "biography", "about you", "about yourself", "experience", "profile",
-            "short bio", "introduce yourself", "professional background"),
-    "help_wanted": ("mentor coach or advisor", "mentor coach advisor", "type of support",
-                    "kind of help", "type of help", "kind of support", "looking for",
-                    "support wanted", "help wanted"),
-    "roles": ("mentor coach or advisor", "mentor coach advisor", "roles", "role",
-              "willing to serve as", "serve as", "type of support", "can offer as",
-              "willing to be"),
-    "capacity": ("how many mentees", "capacity", "number of mentees", "max mentees",
-                 "maximum mentees", "mentees can you", "mentees could you"),
-    "network_size": ("how many mentors", "network size", "number of mentors",
-                     "mentors would you like", "size of network"),
-    "modes": ("mode", "modes", "format", "meeting format", "how would you like to meet",
-              "communication mode", "communication preference", "communication preferences",
-              "mode of communication", "modes of communication", "meeting mode",
-              "contact method", "how to meet", "ways to meet", "ways of meeting",
-              "meeting preference"),
-    "frequency": ("frequency", "how often", "meeting frequency", "meet how often",
-                  "how frequently"),
-    "time_zone": ("time zone", "timezone", "tz", "utc offset"),
-    "languages": ("language", "languages", "spoken languages"),
-    "preferences": ("preference", "preferences", "matching preferences", "prefer a mentor",
-                    "would you prefer", "match preferences"),
-    "exclude": ("exclude", "exclusions", "do not match", "don t match", "not be matched",
-                "conflict of interest", "conflicts of interest", "avoid being matched"),
-    "gender": ("gender", "gender identity"),
-    "background": ("ethnicity", "race", "heritage", "first generation", "cultural background",
-                   "racial background", "ethnic background"),
-}
-#: Sensitive fields lose this much strength, so an equally specific hint for another field
-#: wins ("Professional background" is a bio, not the sensitive ``background``).
-SENSITIVE_PENALTY = 5.0
-#: Field names too common in other questions to count anywhere in a header: they count
-#: only when the header starts with them ("Background (optional)" but not "Professional
-#: background").
-LEADING_ONLY_NAMES = frozenset({"background"})
-#: A header must be at least this similar (difflib ratio) to a hint when no hint is found
-#: inside it; high enough that "Emial" finds email but "Timestamp" finds nothing.
-FUZZY_CUTOFF = 0.8
 #: More distinct answers than this in a vocabulary column looks like free text: not seeded.
 MAX_SEEDED_VALUES = 60
+#: Share of mentors who must stand at a mentee's stage or below for the program to read as
+#: a peer program (mentors no more senior than mentees), which turns mentor_more_senior off.
+PEER_SHARE = 0.5
+#: Vocabularies init always writes (the others fall back to the defaults).
+WRITTEN_VOCABULARIES = ("career_stage", "areas", "roles", "modes", "frequency", "languages",
+                        "preferences", "yes_no")
 
 
 @dataclass
@@ -101,72 +56,17 @@ class StarterConfig:
     unmapped_headers: dict[str, list[str]] = field(default_factory=dict)
     unmapped_fields: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def _match_strength(header: str, hint: str) -> float:
-    """How strongly ``header`` (folded) points at ``hint`` (folded); 0 for not at all."""
-    if header == hint:
-        return 1000.0
-    if f" {hint} " in f" {header} ":
-        return 10.0 + len(hint)
-    ratio = difflib.SequenceMatcher(None, header, hint).ratio()
-    return ratio * 10 if ratio >= FUZZY_CUTOFF else 0.0
+    stage_order: StageOrder | None = None
+    constant_columns: dict[str, list[str]] = field(default_factory=dict)
+    yes_no_preferences: dict[str, str] = field(default_factory=dict)
+    peer_program: bool = False
 
 
 def suggest_mapping(headers: Sequence[str], allowed: Sequence[str]) -> dict[str, str]:
-    """Header → canonical field for the headers that match one of ``allowed`` fields."""
-    candidates = []
-    for position, header in enumerate(headers):
-        folded = fold(header)
-        for name in allowed:
-            own_name = fold(name)
-            if name in LEADING_ONLY_NAMES and not folded.startswith(own_name):
-                own_name = ""
-            hints = (own_name, *FIELD_HINTS.get(name, ())) if own_name \
-                else FIELD_HINTS.get(name, ())
-            if not hints:
-                continue
-            strength = max(_match_strength(folded, fold(hint)) for hint in hints)
-            if strength > 0 and name in SENSITIVE_FIELDS:
-                strength -= SENSITIVE_PENALTY
-            if strength > 0:
-                candidates.append((-strength, position, name))
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for _, position, name in sorted(candidates):
-        header = headers[position]
-        if header not in mapping and name not in taken:
-            mapping[header] = name
-            taken.add(name)
-    return {h: mapping[h] for h in headers if h in mapping}
-
-
-def _seed_vocabulary(name: str, answers: Sequence[str]) -> dict[str, list[str]]:
-    """DEFAULTS' table for vocabulary ``name`` plus a canonical value per new answer."""
-    table = copy.deepcopy(DEFAULTS["vocabularies"].get(name, {}))
-    for answer in answers:
-        vocabulary = Vocabulary.from_table(name, table)
-        if vocabulary.lookup(answer) is not None:
-            continue
-        key = fold(answer).replace(" ", "_")[:40] or "value"
-        table.setdefault(key, [])
-        if answer != key and answer not in table[key]:  # show it as people typed it
-            table[key].append(answer)
-    return table
-
-
-def _distinct_answers(table: SheetText, column: str, multi: bool,
-                      separators: Sequence[str]) -> list[str]:
-    """Distinct non-blank answers of one column, in first-seen order."""
-    position = table.headers.index(column)
-    seen: dict[str, str] = {}
-    for _, cells in table.rows:
-        answers = split_values(cells[position], tuple(separators)) if multi \
-            else [clean_cell(cells[position])]
-        for answer in answers:
-            if not is_blank(answer):
-                seen.setdefault(fold(answer), answer)
-    return list(seen.values())
+    """Header → canonical field from the headers alone (no answers to confirm them)."""
+    empty = [ColumnProfile(h, (), tuple(DEFAULTS["intake"]["separators"])) for h in headers]
+    side = "mentees" if "need_areas" in allowed else "mentors"
+    return read_side(empty, side, allowed).mapping
 
 
 def _sheet_for(names: Sequence[str], side: str) -> str | None:
@@ -177,60 +77,217 @@ def _sheet_for(names: Sequence[str], side: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> StarterConfig:
-    """Read both files' headers and answers and propose a config (see module docstring)."""
-    intake = copy.deepcopy(DEFAULTS["intake"])
-    mentors_path, mentees_path = Path(mentors_path), Path(mentees_path)
+def _read_tables(mentors_path: Path, mentees_path: Path,
+                 intake: dict[str, Any]) -> dict[str, SheetText]:
     same = mentors_path.exists() and mentors_path.resolve() == mentees_path.resolve()
     if same:
         names = sheet_names(mentors_path)
         intake["mentor_sheet"] = _sheet_for(names, "mentors") or intake["mentor_sheet"]
         intake["mentee_sheet"] = _sheet_for(names, "mentees") or intake["mentee_sheet"]
-    tables = {
+    return {
         "mentors": read_table(mentors_path, intake["mentor_sheet"], required_sheet=same),
         "mentees": read_table(mentees_path, intake["mentee_sheet"], required_sheet=same),
     }
+
+
+def _stage_counts(column: ColumnProfile | None, first: dict[str, str]) -> Counter[str]:
+    """How many people gave each stage answer; spellings that fold alike count as the
+    most common one (``first`` maps folded → spelling, shared by both sheets)."""
+    counts: Counter[str] = Counter()
+    if column is None:
+        return counts
+    for cell in column.filled:
+        counts[first.setdefault(fold(cell), clean_cell(cell))] += 1
+    return counts
+
+
+def _is_peer_program(order: StageOrder, mentors: Counter[str], mentees: Counter[str]) -> bool:
+    """Mentors stand at mentees' stages: most mentors are no more senior than the median
+    mentee, so 'the mentor must be more senior' would leave most mentees unplaced."""
+    rank = {spelling: i for i, spellings in enumerate(order.table.values())
+            for spelling in spellings}
+    mentee_ranks = sorted(rank[a] for a, n in mentees.items() for _ in range(n))
+    mentor_ranks = [rank[a] for a, n in mentors.items() for _ in range(n)]
+    if not mentee_ranks or not mentor_ranks:
+        return False
+    median = mentee_ranks[len(mentee_ranks) // 2]
+    return sum(r <= median for r in mentor_ranks) / len(mentor_ranks) > PEER_SHARE
+
+
+def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> StarterConfig:
+    """Read both files' headers and answers and propose a config (see module docstring)."""
+    intake = copy.deepcopy(DEFAULTS["intake"])
+    tables = _read_tables(Path(mentors_path), Path(mentees_path), intake)
+    columns = {side: profiles(table.headers, [cells for _, cells in table.rows],
+                              intake["separators"]) for side, table in tables.items()}
+    other = {"mentors": "mentees", "mentees": "mentors"}
+    readings = {side: read_side(columns[side], side, SIDE_FIELDS[side], columns[other[side]])
+                for side in tables}
     result = StarterConfig(tables={})
-    columns: dict[str, dict[str, str]] = {}
-    answers: dict[str, list[str]] = {}
-    for side, table in tables.items():
-        mapping = suggest_mapping(table.headers, SIDE_FIELDS[side])
-        columns[side] = mapping
-        result.unmapped_headers[side] = [h for h in table.headers if h not in mapping]
-        result.unmapped_fields[side] = [f for f in SIDE_FIELDS[side]
-                                        if f not in mapping.values()]
-        for header, name in mapping.items():
-            if name not in FIELD_VOCABULARY:
-                continue
-            found = _distinct_answers(table, header, name in MULTI_VALUE_FIELDS,
-                                      intake["separators"])
-            if len(found) > MAX_SEEDED_VALUES:
-                result.notes.append(
-                    f"{table.label}: column {header!r} has {len(found)} different answers, "
-                    f"too many for a list of {name} values; check it is mapped right.")
-                continue
-            answers.setdefault(FIELD_VOCABULARY[name], []).extend(found)
-    both = [set(columns[side].values()) for side in ("mentors", "mentees")]
-    id_field = "id" if all("id" in fields for fields in both) else "email"
-    vocabularies = {name: _seed_vocabulary(name, answers.get(name, []))
-                    for name in DEFAULTS["vocabularies"]}
+    pair_area_questions(readings, columns)
+    result.notes.extend(make_symmetric(readings, columns, SIDE_FIELDS))
+    for side, reading in readings.items():
+        result.constant_columns[side] = reading.constant
+        result.yes_no_preferences.update(reading.yes_no_preferences)
+    answers, stage_columns = _collect_answers(readings, columns, tables, result)
+    vocabularies = {name: seed_vocabulary(name, answers.get(name, []))
+                    for name in WRITTEN_VOCABULARIES}
+    for name in WRITTEN_VOCABULARIES:
+        unknown = unknown_answers(name, answers.get(name, []))
+        if unknown:
+            result.notes.append(
+                f"The answers {unknown} name no {name} value mentormatch can score, so "
+                f"validate will report the cells holding them. Add each as a synonym of the "
+                f"closest value under [vocabularies.{name}], or map the column to \"ignore\".")
+    institutions = institution_vocabulary(answers.get("institutions", []))
+    if institutions:
+        vocabularies["institutions"] = institutions
+    rules = _stage_scale(stage_columns, vocabularies, intake, result)
+    mapping = {side: {h: readings[side].mapping[h] for h in tables[side].headers
+                      if h in readings[side].mapping} for side in readings}  # form order
+    id_field = _id_field(mapping)
     result.tables = {
         "program": {**DEFAULTS["program"], "id_field": id_field},
         "intake": intake,
-        "columns": columns,
+        "columns": mapping,
         "vocabularies": vocabularies,
         "defaults": copy.deepcopy(DEFAULTS["defaults"]),
     }
-    for side in ("mentors", "mentees"):  # the unused identifier is not worth a mention
-        unused_id = "id" if id_field == "email" else "email"
-        result.unmapped_fields[side] = [f for f in result.unmapped_fields[side]
-                                        if f != unused_id]
-    for side, fields in zip(("mentors", "mentees"), both, strict=True):
+    weights = _weights(mapping)
+    if weights != DEFAULTS["weights"]:
+        result.tables["weights"] = weights
+        result.notes.append("Score parts the form gives no answers for weigh 0 under [weights] "
+                            "(" + ", ".join(k for k, w in weights.items() if not w)
+                            + "); the others share the 100 points as in the defaults.")
+    if rules:
+        result.tables["rules"] = rules
+    _record_unmapped(result, readings, tables, id_field)
+    return result
+
+
+#: The fields each score component reads: (mentee fields, mentor fields); the component
+#: means something only when both sides have one (:mod:`scoring.scorer`).
+COMPONENT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "need_coverage": (("need_areas",), ("expertise_areas",)),
+    "goal_text": (("goals",), ("bio", "expertise_areas")),
+    "role_fit": (("help_wanted", COUNT_PREFIX), ("roles",)),
+    "stage_gap": (("career_stage",), ("career_stage",)),
+    "communication": (("modes", "frequency", "languages"), ("modes", "frequency", "languages")),
+    "time_zone": (("time_zone",), ("time_zone",)),
+    "preferences": (("preferences", PREFERENCE_PREFIX), ()),
+}
+
+
+def _weights(mapping: Mapping[str, Mapping[str, str]]) -> dict[str, float]:
+    """The default weights, with 0 for a component no question feeds (it would be the
+    same for every pair) and the rest scaled back to 100 points."""
+    def has(side: str, fields: Sequence[str]) -> bool:
+        return any(t == f or (f.endswith(":") and t.startswith(f))
+                   for t in mapping[side].values() for f in fields)
+    defaults = dict(DEFAULTS["weights"])
+    fed = {name: has("mentees", mentee) and (not mentor or has("mentors", mentor))
+           for name, (mentee, mentor) in COMPONENT_FIELDS.items()}
+    kept = sum(w for name, w in defaults.items() if fed.get(name, True))
+    if not kept:
+        return defaults
+    return {name: round(w * 100 / kept, 4) if fed.get(name, True) else 0.0
+            for name, w in defaults.items()}
+
+
+def _collect_answers(readings: Mapping[str, SideReading],
+                     columns: Mapping[str, list[ColumnProfile]], tables: Mapping[str, SheetText],
+                     result: StarterConfig
+                     ) -> tuple[dict[str, list[str]], dict[str, ColumnProfile | None]]:
+    """The answers of every vocabulary column by vocabulary (plus institutions), and the
+    career-stage column of each sheet."""
+    answers: dict[str, list[str]] = {}
+    stage_columns: dict[str, ColumnProfile | None] = {"mentors": None, "mentees": None}
+    for side, reading in readings.items():
+        by_header = {c.header: c for c in columns[side]}
+        for header, name in reading.mapping.items():
+            column = by_header[header]
+            if name == "career_stage":
+                stage_columns[side] = column
+            if name == "institution":
+                answers.setdefault("institutions", []).extend(column.answers)
+            if name not in FIELD_VOCABULARY or name == "career_stage":
+                continue
+            found = column.options if name in MULTI_VALUE_FIELDS else column.answers
+            if len(found) > MAX_SEEDED_VALUES:
+                result.notes.append(
+                    f"{tables[side].label}: column {header!r} has {len(found)} different "
+                    f"answers, too many for a list of {name} values; check it is mapped right.")
+                continue
+            answers.setdefault(FIELD_VOCABULARY[name], []).extend(found)
+    return answers, stage_columns
+
+
+def _stage_scale(stage_columns: Mapping[str, ColumnProfile | None],
+                 vocabularies: dict[str, Any], intake: dict[str, Any],
+                 result: StarterConfig) -> dict[str, Any]:
+    """Write the career-stage scale into ``vocabularies`` (and mark a guessed order in
+    ``intake``); return the ``[rules]`` it implies."""
+    spelling: dict[str, str] = {}
+    for cell, _ in Counter(c for column in stage_columns.values() if column is not None
+                           for c in column.filled).most_common():
+        spelling.setdefault(fold(cell), clean_cell(cell))
+    mentor_counts, mentee_counts = (_stage_counts(stage_columns["mentors"], spelling),
+                                    _stage_counts(stage_columns["mentees"], spelling))
+    if not (mentor_counts and mentee_counts):
+        result.notes.append("No column looks like a career stage on both sheets, so "
+                            "[rules] mentor_more_senior = false was written (it needs one).")
+        return {"mentor_more_senior": False}
+    order = order_stages(mentor_counts, mentee_counts)
+    result.stage_order = order
+    vocabularies["career_stage"] = order.table
+    if order.is_guessed:
+        result.notes.append(_guessed_note(order, mentor_counts, mentee_counts))
+        intake["guessed_order"] = ["career_stage"]
+    if not _is_peer_program(order, mentor_counts, mentee_counts):
+        return {}
+    result.peer_program = True
+    result.notes.append(
+        "Most mentors are at the same career stage as the mentees or earlier, so this "
+        "reads as a peer program: [rules] mentor_more_senior = false was written. Set "
+        "it to true if mentors must be more senior.")
+    return {"mentor_more_senior": False}
+
+
+def _id_field(mapping: dict[str, dict[str, str]]) -> str:
+    """``"email"`` unless only an id column names people on both sheets; with e-mails,
+    id columns are dropped: an "ID" is often the form tool's response number (1, 2, 3
+    on each sheet), which would make different people one."""
+    both = [set(mapping[side].values()) for side in ("mentors", "mentees")]
+    if not all("email" in fields for fields in both) and all("id" in fields for fields in both):
+        return "id"
+    for side in mapping:
+        mapping[side] = {h: IGNORE if f == "id" else f for h, f in mapping[side].items()}
+    return "email"
+
+
+def _guessed_note(order: StageOrder, mentors: Counter[str], mentees: Counter[str]) -> str:
+    shares = ", ".join(
+        f"{key} ({round(100 * mentor_share(order.table[key][0], mentors, mentees))}% mentors)"
+        for key in order.guessed)
+    return ("CAREER-STAGE ORDER GUESSED: no known ladder places " + shares + "; they were "
+            "ordered by how many of their people are mentors. Put [vocabularies.career_stage] "
+            "in seniority order (most junior first) and check mentor_more_senior.")
+
+
+def _record_unmapped(result: StarterConfig, readings: Mapping[str, SideReading],
+                     tables: dict[str, SheetText], id_field: str) -> None:
+    unused_id = "id" if id_field == "email" else "email"
+    for side, table in tables.items():
+        mapping = readings[side].mapping
+        result.unmapped_headers[side] = [h for h in table.headers if h not in mapping]
+        result.unmapped_fields[side] = [f for f in SIDE_FIELDS[side]
+                                        if f not in mapping.values() and f != unused_id]
         for required in (id_field, "name"):
-            if required not in fields:
+            if required not in mapping.values():
                 result.notes.append(f"No {side} column looks like {required!r}; add it under "
                                     f"[columns.{side}] before running validate.")
-    return result
+        for header, reason in readings[side].reasons.items():
+            result.notes.append(f"{table.label}: {header!r} -> {mapping.get(header)}: {reason}.")
 
 
 def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:
@@ -240,11 +297,18 @@ def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:
         *(f"#   {source}" for source in sources),
         "# Check before use:",
         "#  - [columns.*]: each header as exported -> the field it holds;",
-        "#  - [vocabularies.*]: canonical value = [synonyms as people typed them]; merge",
-        "#    values that mean the same, and put career_stage and frequency in scale order",
-        "#    (first = most junior / most often);",
-        "#  - tables not written here ([weights], [rules], [solver] ...) use the defaults.",
+        "#  - [vocabularies.*]: canonical value = [the form's labels first, then other",
+        "#    spellings]; the first label is what plans and e-mails show;",
     ]
+    order = result.stage_order
+    if order is not None:
+        how = f"on the {order.ladder} ladder" if order.ladder else "by evidence"
+        lines.append(f"#  - [vocabularies.career_stage] is in seniority order (most junior "
+                     f"first), placed {how}.")
+        if order.is_guessed:
+            lines.append("#    GUESSED, CHECK IT: " + ", ".join(order.guessed)
+                         + " (no known ladder; ordered by how many mentors hold each).")
+    lines.append("#  - tables not written here ([solver], [schedule] ...) use the defaults.")
     for side in ("mentors", "mentees"):
         if result.unmapped_headers.get(side):
             lines.append(f"# Headers of the {side} file not mapped (kept as extra columns):")
