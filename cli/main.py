@@ -28,7 +28,9 @@ from cli.explain import explain_command  # noqa: E402
 from cli.init import init  # noqa: E402
 from cli.match import match_command  # noqa: E402
 from cli.rematch import rematch_command  # noqa: E402
+from cli.serve import serve_command  # noqa: E402
 from cli.validate import validate  # noqa: E402
 
-for _command in (init, validate, explain_command, match_command, rematch_command, diff_command):
+for _command in (init, validate, explain_command, match_command, rematch_command, diff_command,
+                 serve_command):
     cli.add_command(_command)
