@@ -179,6 +179,11 @@ def _check_config_bytes(ctx: Context, config: bytes) -> None:
         except actions.InputError as error:
             raise ServiceError(422, _public(ctx, str(error)).replace(scratch + "/", ""),
                                "config") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            # The loader should say this itself (a wrong value type in the TOML); until it
+            # does, the coordinator still gets a sentence, not a server error.
+            raise ServiceError(422, f"program.toml has a value of the wrong type: {error}",
+                               "config") from None
 
 
 def _public(ctx: Context, text: str) -> str:
