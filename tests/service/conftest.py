@@ -69,6 +69,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 
 @pytest.fixture()
+def demo_copy(demo: Demo, tmp_path: Path) -> Demo:
+    """A private copy of the demo workspace, for tests that change files or publish."""
+    import shutil
+
+    target = Workspace.open(shutil.copytree(demo.workspace.root, tmp_path / "workspace"))
+    return Demo(target, demo.program_id, demo.run_id)
+
+
+@pytest.fixture()
 def anonymous(demo: Demo) -> Iterator[TestClient]:
     """A client of the demo workspace that has not logged in."""
     with TestClient(create_app(demo.workspace, login_token=TOKEN)) as client:
