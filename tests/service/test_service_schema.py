@@ -1,8 +1,10 @@
 """Schemathesis over the API's OpenAPI schema: no generated request gets a server error.
 
 Requests are sent logged in (session cookie and CSRF header), so the checks reach past the
-login, on a copy of the demo workspace (generated uploads and publishes change it). Path ids are pointed at the demo program and run. Starting a match (a worker process
-each) and logging out are left out; every other operation gets a bounded number of generated examples (derandomized, so runs repeat).
+login, on a copy of the demo workspace (generated uploads and publishes change it). Path
+ids are pointed at the demo program and run. Starting a match (a worker process each) and
+logging out are left out; every other operation gets a bounded number of generated
+examples (derandomized, so runs repeat).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def test_no_generated_request_gets_a_server_error(demo_copy):
             if "run_id" in params:
                 params["run_id"] = demo.run_id
             response = case.call(headers={"X-CSRF-Token": csrf}, cookies=cookies)
-            statuses.append((operation.path, response.status_code))
+            statuses.append((case.operation.path, response.status_code))
             assert response.status_code < 500, (case.method, case.formatted_path,
                                                 response.text[:500])
 
