@@ -3,18 +3,17 @@
 Authentication is the session cookie (``POST /api/v1/session`` with the start-up token or
 an account's password sets it); every state-changing call carries the session's CSRF token
 in the ``X-CSRF-Token`` header. Errors are ``{"detail": ..., "field": ...}`` with the
-status; validation errors (422) name the field. ``/api/docs`` documents the API from its
-OpenAPI schema (rendered here, so no script is fetched from a CDN).
+status; validation errors (422) name the field. ``/api/docs`` (a page, see
+:mod:`service.pages`) documents the API from its OpenAPI schema.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from service import db, operations
@@ -315,32 +314,3 @@ def get_pair_file(program_id: ProgramId, run_id: RunId, mentee_id: PersonId,
 def get_audit_log(program_id: ProgramId, ctx: Reader) -> list[dict[str, Any]]:
     """Who did what and when in this program (newest first)."""
     return plain(operations.audit_log(ctx, program_id))
-
-
-# -------------------------------------------------------------------------------- docs
-
-docs_router = APIRouter()
-
-
-@docs_router.get("/api/docs", response_class=HTMLResponse, include_in_schema=False)
-def api_docs(request: Request) -> HTMLResponse:
-    """The API reference, rendered on the server from the OpenAPI schema."""
-    schema = request.app.openapi()
-    rows = []
-    for path, methods in schema["paths"].items():
-        for method, spec in methods.items():
-            params = ", ".join(p["name"] for p in spec.get("parameters", []))
-            rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>"
-                        f"{html.escape(path)}</code></td><td>{html.escape(params)}</td><td>"
-                        f"{html.escape(spec.get('description') or spec.get('summary', ''))}"
-                        "</td></tr>")
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>mentormatch "
-            "API</title><link rel='stylesheet' href='/static/app.css'></head><body>"
-            "<header class='top'><div class='kicker'>mentormatch service</div><h1>JSON API "
-            "(/api/v1)</h1></header><main><section><p>Log in with <code>POST /api/v1/"
-            "session</code>; send the returned <code>csrf_token</code> as the <code>"
-            "X-CSRF-Token</code> header on every POST and DELETE. Machine-readable schema: "
-            "<a href='/api/openapi.json'>/api/openapi.json</a>.</p><table><thead><tr><th>"
-            "Method</th><th>Path</th><th>Parameters</th><th>What it does</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></section></main></body></html>")
-    return HTMLResponse(page)

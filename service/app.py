@@ -62,7 +62,6 @@ def create_app(workspace: Workspace, *, login_token: str | None = None,
     from service import api, pages
 
     app.include_router(api.router)
-    app.include_router(api.docs_router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES)

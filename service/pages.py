@@ -130,6 +130,19 @@ async def upload(program_id: ProgramId, ctx: Writer,
     return RedirectResponse(program_url(program_id) + "#problems", status_code=303)
 
 
+def _score(text: str, field: str) -> float | None:
+    """A score bound from the filter form: empty is no bound; else a number in 0-100."""
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise ServiceError(422, f"{field} must be a number from 0 to 100.", field)
+    return value
+
+
 def _optional_int(text: str, field: str) -> int | None:
     if not text.strip():
         return None
@@ -176,17 +189,19 @@ def run_page(request: Request, program_id: ProgramId, run_id: RunId, ctx: Reader
              area: Annotated[str, Query(max_length=100)] = "",
              mentor: Annotated[str, Query(max_length=200)] = "",
              q: Annotated[str, Query(max_length=200)] = "",
-             min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-             max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+             min_score: Annotated[str, Query(max_length=20)] = "",
+             max_score: Annotated[str, Query(max_length=20)] = "",
              page: Annotated[int, Query(ge=1, le=100000)] = 1) -> HTMLResponse:
+    # The filter form sends empty boxes as "", which means no bound.
+    low, high = _score(min_score, "min_score"), _score(max_score, "max_score")
     view = operations.run_view(ctx, program_id, run_id)
     query = db.NetworkQuery(sort, order == "desc", status or None, area or None,
-                            mentor or None, q or None, min_score, max_score, page, PER_PAGE)
+                            mentor or None, q or None, low, high, page, PER_PAGE)
     rows, total = operations.networks(ctx, program_id, run_id, query)
     filters = {"sort": sort, "order": order, "status": status, "area": area,
                "mentor": mentor, "q": q,
-               "min_score": "" if min_score is None else min_score,
-               "max_score": "" if max_score is None else max_score}
+               "min_score": "" if low is None else low,
+               "max_score": "" if high is None else high}
 
     def link(**changes: Any) -> str:
         values = {**filters, "page": page, **changes}
@@ -252,6 +267,17 @@ def run_file(program_id: ProgramId, run_id: RunId, name: str, ctx: Reader) -> Re
 def pair_file(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, mentor_id: PersonId,
               kind: str, ctx: Reader) -> Response:
     return send(operations.pair_file(ctx, program_id, run_id, mentee_id, mentor_id, kind))
+
+
+@router.get("/api/docs")
+def api_docs(request: Request, ctx: Reader) -> HTMLResponse:
+    """The API reference, rendered on the server from the OpenAPI schema (no CDN)."""
+    schema = request.app.openapi()
+    operations_list = [(method.upper(), path, [p["name"] for p in spec.get("parameters", [])],
+                        spec.get("description") or spec.get("summary", ""))
+                       for path, methods in schema["paths"].items()
+                       for method, spec in methods.items()]
+    return render(request, "api_docs.html", ctx, operations=operations_list)
 
 
 __all__ = ["router", "error_page", "same"]
