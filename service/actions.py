@@ -253,8 +253,12 @@ def profile_fields(person: Mentee | Mentor, config: ProgramConfig) -> list[tuple
     return out
 
 
+@functools.lru_cache(maxsize=16)
 def diff_with_names(before: Path, after: Path) -> tuple[RunDiff, dict[str, str]]:
-    """Pairs kept, ended and new between two run folders, and id → name for both runs."""
+    """Pairs kept, ended and new between two run folders, and id → name for both runs.
+
+    Kept for later pages: run folders are written once and never change.
+    """
     result = diff_runs(before, after)
     names: dict[str, str] = {}
     for folder in (before, after):

@@ -15,7 +15,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from serving import serve
+
+from benchmarks.service_load import serve
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed "
