@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--limit", type=float, default=300.0, help="seconds for the load")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds a user reads a page before the next (second round)")
     args = parser.parse_args(argv)
     from sample_data.generate import write
 
@@ -65,15 +67,20 @@ def main(argv: list[str] | None = None) -> int:
             client.get(paths[-1])
             print(f"first mentee page (reads the run, builds features): "
                   f"{time.perf_counter() - started:.1f} s")
+            for path in paths:
+                begin = time.perf_counter()
+                client.get(path)
+                print(f"  {1000 * (time.perf_counter() - begin):7.1f} ms  {path[:100]}")
             second = client.post(f"/api/v1/programs/{program}/jobs",
                                  json={"objective": "fair"}, headers=headers).json()
-            result = browse(server.base, server.token, paths, users=args.users,
-                            requests=args.requests, limit=args.limit)
-            state = client.get(f"/api/v1/programs/{program}/jobs/{second['id']}").json()
-            print(f"load with {args.users} users while a match job was "
-                  f"{state['status']}: {result.line()}")
-            for error in result.errors[:10]:
-                print("  error:", error)
+            for think in (0.0, args.think):
+                result = browse(server.base, server.token, paths, users=args.users,
+                                requests=args.requests, limit=args.limit, think=think)
+                state = client.get(f"/api/v1/programs/{program}/jobs/{second['id']}").json()
+                print(f"load with {args.users} users, {think:g} s between pages, while a "
+                      f"match job was {state['status']}: {result.line()}")
+                for error in result.errors[:10]:
+                    print("  error:", error)
             client.post(f"/api/v1/programs/{program}/jobs/{second['id']}/cancel",
                         headers=headers)
     return 0

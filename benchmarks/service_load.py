@@ -101,7 +101,7 @@ def percentile(times: list[float], share: float) -> float:
 
 
 async def _browse(base: str, token: str, paths: list[str], users: int, requests: int,
-                  limit: float) -> LoadResult:
+                  limit: float, think: float) -> LoadResult:
     times: list[float] = []
     errors: list[str] = []
     queue: asyncio.Queue[str] = asyncio.Queue()
@@ -123,6 +123,8 @@ async def _browse(base: str, token: str, paths: list[str], users: int, requests:
                 except httpx.HTTPError as error:
                     errors.append(f"{path}: {type(error).__name__}")
                 times.append(time.perf_counter() - begin)
+                if think:
+                    await asyncio.sleep(think)
 
     await asyncio.gather(*(user() for _ in range(users)))
     if not queue.empty():
@@ -132,10 +134,11 @@ async def _browse(base: str, token: str, paths: list[str], users: int, requests:
 
 
 def browse(base: str, token: str, paths: list[str], *, users: int, requests: int,
-           limit: float) -> LoadResult:
+           limit: float, think: float = 0.0) -> LoadResult:
     """``users`` concurrent sessions share ``requests`` GETs of ``paths`` (round robin);
-    whatever is not sent within ``limit`` seconds counts as an error."""
-    return asyncio.run(_browse(base, token, paths, users, requests, limit))
+    whatever is not sent within ``limit`` seconds counts as an error. ``think``: seconds a
+    user waits between pages (0: every user asks again at once, the hardest case)."""
+    return asyncio.run(_browse(base, token, paths, users, requests, limit, think))
 
 
 def browsing_paths(client: httpx.Client, program_id: str, run_id: str, mentees: int = 10,

@@ -79,10 +79,9 @@ def now() -> str:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection with rows by name, foreign-writer-friendly WAL mode and a busy timeout."""
+    """A connection with rows by name and a busy timeout (the file is in WAL mode)."""
     connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
     connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     return connection
 
@@ -112,6 +111,8 @@ def transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def migrate(path: Path) -> int:
     """Apply the migrations not applied yet; return the schema version."""
     with opened(path) as connection:
+        # WAL is a property of the database file: set once, every later connection has it.
+        connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                            "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
         done = {row[0] for row in connection.execute("SELECT version FROM schema_migrations")}
