@@ -407,11 +407,18 @@ def run_areas(connection: sqlite3.Connection, run_id: str) -> list[str]:
     return sorted(areas)
 
 
-def mentor_loads(connection: sqlite3.Connection, run_id: str) -> list[MentorLoad]:
+def mentor_loads(connection: sqlite3.Connection, run_id: str, limit: int = -1
+                 ) -> list[MentorLoad]:
+    """The run's mentors, busiest first (``limit`` rows; -1: all)."""
     rows = connection.execute("SELECT * FROM mentor_loads WHERE run_id=? ORDER BY load DESC, "
-                              "mentor_name", (run_id,)).fetchall()
+                              "mentor_name LIMIT ?", (run_id, limit)).fetchall()
     return [MentorLoad(r["mentor_id"], r["mentor_name"], r["load"], r["capacity"], r["areas"])
             for r in rows]
+
+
+def count_mentors(connection: sqlite3.Connection, run_id: str) -> int:
+    return int(connection.execute("SELECT COUNT(*) FROM mentor_loads WHERE run_id=?",
+                                  (run_id,)).fetchone()[0])
 
 
 def get_network(connection: sqlite3.Connection, run_id: str, mentee_id: str

@@ -33,6 +33,8 @@ from service.workspace import (
 )
 
 OBJECTIVES = ("total", "fair", "stable")
+#: Mentors listed on a run's page and in its API record (the busiest; the report has all).
+LOADS_SHOWN = 30
 #: Largest uploaded file (bytes); the request as a whole is capped in the app.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Downloads a run offers: name → (file in the run folder, media type).
@@ -62,9 +64,6 @@ class Context:
     workspace: Workspace
     runner: JobRunner
     user: Principal
-
-    def connect(self) -> sqlite3.Connection:
-        return db.connect(self.workspace.db_path)
 
 
 # ------------------------------------------------------------------------ access checks
@@ -437,18 +436,20 @@ class RunView:
     published: bool
     diff: DiffView | None
     areas: list[str]
-    loads: list[db.MentorLoad] = field(default_factory=list)
+    loads: list[db.MentorLoad] = field(default_factory=list)  # the busiest LOADS_SHOWN
+    mentors: int = 0
 
 
 def run_view(ctx: Context, program_id: str, run_id: str) -> RunView:
     with db.opened(ctx.workspace.db_path) as connection:
         program, run, _ = _run(ctx, connection, program_id, run_id)
         areas = db.run_areas(connection, run_id)
-        loads = db.mentor_loads(connection, run_id)
+        loads = db.mentor_loads(connection, run_id, LOADS_SHOWN)
+        mentors = db.count_mentors(connection, run_id)
     against = run.base_run or (program.published_run if program.published_run != run_id
                                else None)
     diff = diff_view(ctx, program_id, against, run_id) if against else None
-    return RunView(program, run, program.published_run == run_id, diff, areas, loads)
+    return RunView(program, run, program.published_run == run_id, diff, areas, loads, mentors)
 
 
 def diff_view(ctx: Context, program_id: str, before: str, after: str) -> DiffView:
@@ -496,7 +497,6 @@ class MenteeView:
     network: db.NetworkRow | None
     audit: actions.RunAudit
     names: dict[str, str]
-    mentors: list[tuple[str, str]]
     why_not: actions.WhyNot | None
     constraints: list[db.Constraint]
 
@@ -510,7 +510,7 @@ def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
     mentee = _person(run_dir, mentee_id, "mentee")
     answer = None
     if vs:
-        _person(run_dir, vs, "mentor")
+        vs = _mentor_named(run_dir, vs)
         try:
             answer = actions.why_not_mentor(run_dir, mentee_id, vs)
         except actions.InputError as error:
@@ -520,8 +520,25 @@ def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
     config = actions.loaded_run(run_dir)[0].config
     names = {m.id: m.name for m in cohort.mentors}
     return MenteeView(run, program, mentee_id, mentee.name,
-                      actions.profile_fields(mentee, config), network, audit, names,
-                      sorted(names.items(), key=lambda kv: kv[1]), answer, rules)
+                      actions.profile_fields(mentee, config), network, audit, names, answer,
+                      rules)
+
+
+def _mentor_named(run_dir: Path, text: str) -> str:
+    """The id of the mentor given by id or by full name (any case); 404 naming the closest
+    when none or several match."""
+    text = text.strip()
+    cohort = actions.run_people(run_dir)
+    if text in cohort.mentor_index():
+        return text
+    wanted = text.casefold()
+    exact = [m.id for m in cohort.mentors if m.name.casefold() == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    near = [f"{m.name} ({m.id})" for m in cohort.mentors
+            if wanted and wanted in f"{m.name} {m.id}".casefold()][:5]
+    hint = f" Did you mean: {'; '.join(near)}?" if near else ""
+    raise ServiceError(404, f"No single mentor of this run is {text!r}.{hint}", "vs")
 
 
 @dataclass(frozen=True)

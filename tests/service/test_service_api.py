@@ -416,3 +416,15 @@ def test_second_login_token_is_not_accepted_by_another_server(demo):
     with TestClient(create_app(demo.workspace, login_token="other-token-abcdef")) as other:
         assert other.post("/api/v1/session", json={"token": TOKEN}).status_code == 401
         login(other, "other-token-abcdef")
+
+
+def test_one_workbook_holds_both_sheets(client, demo_copy):
+    workbook = (SAMPLE / "cohort.xlsx").read_bytes()
+    with TestClient(create_app(demo_copy.workspace, login_token=TOKEN)) as own:
+        token = login(own)
+        response = own.post(api(demo_copy, "/uploads"), headers={"X-CSRF-Token": token},
+                            files={"mentors": ("cohort.xlsx", workbook)})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["mentors_file"] == result["mentees_file"]
+    assert result["mentors_file"].endswith(".xlsx") and result["errors"] == 0

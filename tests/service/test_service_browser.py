@@ -80,6 +80,7 @@ def test_the_whole_loop_in_chromium(tmp_path):
     violations: list[str] = []
 
     def snap(page, name: str) -> None:
+        page.evaluate("document.activeElement && document.activeElement.blur()")
         page.screenshot(path=str(shots / f"service-{name}.png"), full_page=True)
 
     with serve(tmp_path / "workspace") as server, sync_playwright() as playwright:

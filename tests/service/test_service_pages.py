@@ -94,9 +94,14 @@ def test_mentee_page_with_why_not_and_lock_buttons(client, demo):
     html = client.get(base).text
     assert "Network in this run" in html and "Evidence" in html
     assert 'value="lock"' in html and "Why not?" in html
-    choice = re.findall(r'<option value="([^"]+)"', html.split('id="vs"')[1])[0]
-    answer = client.get(base, params={"vs": choice}).text
-    assert "data-why-not" in answer or "in this mentee&#39;s network too" in answer
+    assert 'id="vs"' in html
+    # By full name, in any case, as a coordinator would type it.
+    choice = re.findall(r'<a href="[^"]+/mentors/[^"]+">([^<]+)</a>',
+                        html.split('id="alternatives"')[1])[0]
+    answer = client.get(base, params={"vs": choice.upper()}).text
+    assert "data-why-not" in answer and f"against {choice} (C)" in answer
+    unknown = client.get(base, params={"vs": "Dr. Nobody"})
+    assert unknown.status_code == 404 and "No single mentor" in unknown.text
 
 
 def test_mentor_page(client, demo):
