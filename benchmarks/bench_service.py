@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--limit", type=float, default=300.0, help="seconds for the load")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="make the workspace here and keep it (default: a temporary one)")
     parser.add_argument("--think", type=float, default=1.0,
                         help="seconds a user reads a page before the next (second round)")
     args = parser.parse_args(argv)
@@ -38,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         write(folder / "cohort", args.mentees, args.mentors, 1)
         print(f"generated {args.mentees} × {args.mentors} in "
               f"{time.perf_counter() - started:.1f} s")
-        with serve(folder / "workspace", demo=False) as server, \
+        workspace = args.keep or folder / "workspace"
+        with serve(workspace, demo=False) as server, \
                 httpx.Client(base_url=server.base, timeout=600) as client:
             csrf = client.post("/api/v1/session", json={"token": server.token}).json()[
                 "csrf_token"]

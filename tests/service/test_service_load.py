@@ -14,7 +14,7 @@ from benchmarks.service_load import browse, browsing_paths, serve, wait_for_job
 USERS, REQUESTS, LIMIT = 20, 300, 90.0
 #: p95 bound for this shared 2-core machine with a solve running beside the server; the
 #: measured figure (printed) is typically far lower.
-P95_SECONDS = 1.0
+P95_SECONDS = 2.0
 
 
 def test_pages_stay_fast_while_a_match_runs(tmp_path, capsys):
