@@ -172,20 +172,43 @@ def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkIndex, ...],
 
 # ------------------------------------------------------------------------------ audits
 
+@dataclass(frozen=True)
+class LoadedRun:
+    """A run folder read for auditing, its features, and id → person lookups."""
+
+    run: AuditRun
+    features: CohortFeatures
+    mentees: dict[str, Mentee]
+    mentors: dict[str, Mentor]
+
+
 @functools.lru_cache(maxsize=4)
-def _loaded(run_dir: str, stamp: float) -> tuple[AuditRun, CohortFeatures]:
+def _loaded(run_dir: str, stamp: float) -> LoadedRun:
     """The run read back and its features, kept for the next page of the same run.
 
     ``stamp`` (run.json's mtime) is part of the key so a replaced folder is read again.
     """
     del stamp
     run = load_run(run_dir)
-    return run, build_features(run.cohort, run.config)
+    return LoadedRun(run, build_features(run.cohort, run.config),
+                     {m.id: m for m in run.cohort.mentees}, {m.id: m for m in run.cohort.mentors})
+
+
+def loaded(run_dir: Path) -> LoadedRun:
+    """The run folder read for auditing (cached), with its features and lookups."""
+    return _loaded(str(run_dir), (run_dir / "run.json").stat().st_mtime)
 
 
 def loaded_run(run_dir: Path) -> tuple[AuditRun, CohortFeatures]:
     """The run folder read for auditing (cached) and its cohort features."""
-    return _loaded(str(run_dir), (run_dir / "run.json").stat().st_mtime)
+    found = loaded(run_dir)
+    return found.run, found.features
+
+
+def person(run_dir: Path, person_id: str, side: str) -> Mentee | Mentor | None:
+    """The run's mentee or mentor (``side``) with this id, or None."""
+    found = loaded(run_dir)
+    return (found.mentees if side == "mentee" else found.mentors).get(person_id)
 
 
 @dataclass(frozen=True)
@@ -197,9 +220,19 @@ class MenteeAudit:
 
 
 def audit_mentee(run_dir: Path, mentee_id: str, top: int = 5) -> MenteeAudit:
-    """The mentee's network with each pair's breakdown and the best alternatives."""
-    run, features = loaded_run(run_dir)
-    mentee = run.cohort.mentees[run.cohort.mentee_index()[mentee_id]]
+    """The mentee's network with each pair's breakdown and the best alternatives.
+
+    Kept for the next visit: a run folder never changes, so neither does the answer.
+    """
+    return _audit_mentee(str(run_dir), (run_dir / "run.json").stat().st_mtime, mentee_id, top)
+
+
+@functools.lru_cache(maxsize=4096)
+def _audit_mentee(run_dir_text: str, stamp: float, mentee_id: str, top: int) -> MenteeAudit:
+    del stamp
+    run_dir = Path(run_dir_text)
+    found = loaded(run_dir)
+    run, features, mentee = found.run, found.features, found.mentees[mentee_id]
     network = run.network(mentee_id)
     pairs = [(mentee_id, p.mentor_id) for p in network]
     breakdowns = explain_pairs(run.cohort, run.config, pairs, features) if pairs else []

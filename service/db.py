@@ -68,6 +68,11 @@ MIGRATIONS: tuple[str, ...] = (
         action TEXT NOT NULL, program_id TEXT, detail TEXT NOT NULL);
     CREATE INDEX networks_by_run ON networks (run_id, position);
     """,
+    # 2: the results table sorts by score and filters by status without a full scan.
+    """
+    CREATE INDEX networks_by_score ON networks (run_id, primary_score);
+    CREATE INDEX networks_by_status ON networks (run_id, status, position);
+    """,
 )
 
 ACTIVE_JOB = ("queued", "running")

@@ -10,6 +10,7 @@ with an HTTP status, a sentence and, for bad input, the field at fault.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sqlite3
@@ -99,13 +100,11 @@ def _person(run_dir: Path, person_id: str, side: str) -> Any:
         valid_person_id(person_id)
     except UnsafePath:
         raise ServiceError(404, f"No such {side}.", f"{side}_id") from None
-    cohort = actions.run_people(run_dir)
-    people = cohort.mentees if side == "mentee" else cohort.mentors
-    index = cohort.mentee_index() if side == "mentee" else cohort.mentor_index()
-    if person_id not in index:
+    found = actions.person(run_dir, person_id, side)
+    if found is None:
         raise ServiceError(404, f"No {side} of this run has the id {person_id!r}.",
                            f"{side}_id")
-    return people[index[person_id]]
+    return found
 
 
 # ------------------------------------------------------------------------------ programs
@@ -443,13 +442,20 @@ class RunView:
 def run_view(ctx: Context, program_id: str, run_id: str) -> RunView:
     with db.opened(ctx.workspace.db_path) as connection:
         program, run, _ = _run(ctx, connection, program_id, run_id)
-        areas = db.run_areas(connection, run_id)
+        areas = _areas(ctx.workspace.db_path, run_id)
         loads = db.mentor_loads(connection, run_id, LOADS_SHOWN)
         mentors = db.count_mentors(connection, run_id)
     against = run.base_run or (program.published_run if program.published_run != run_id
                                else None)
     diff = diff_view(ctx, program_id, against, run_id) if against else None
     return RunView(program, run, program.published_run == run_id, diff, areas, loads, mentors)
+
+
+@functools.lru_cache(maxsize=64)
+def _areas(db_path: Path, run_id: str) -> list[str]:
+    """The need areas of a run's networks (kept: a run never changes once recorded)."""
+    with db.opened(db_path) as connection:
+        return db.run_areas(connection, run_id)
 
 
 def diff_view(ctx: Context, program_id: str, before: str, after: str) -> DiffView:
@@ -516,9 +522,11 @@ def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
         except actions.InputError as error:
             raise ServiceError(422, str(error), "vs") from None
     audit = actions.audit_mentee(run_dir, mentee_id).audit
-    cohort = actions.run_people(run_dir)
     config = actions.loaded_run(run_dir)[0].config
-    names = {m.id: m.name for m in cohort.mentors}
+    # Only the names the page shows: the network, the alternatives and the constraints.
+    shown = {p.mentor_id for p in audit.network} | {c.mentor_id for c in rules} | \
+        {a.explanation.mentor_id for a in audit.alternatives}
+    names = {m: getattr(actions.person(run_dir, m, "mentor"), "name", m) for m in shown}
     return MenteeView(run, program, mentee_id, mentee.name,
                       actions.profile_fields(mentee, config), network, audit, names, answer,
                       rules)
@@ -529,7 +537,7 @@ def _mentor_named(run_dir: Path, text: str) -> str:
     when none or several match."""
     text = text.strip()
     cohort = actions.run_people(run_dir)
-    if text in cohort.mentor_index():
+    if actions.person(run_dir, text, "mentor") is not None:
         return text
     wanted = text.casefold()
     exact = [m.id for m in cohort.mentors if m.name.casefold() == wanted]
@@ -571,10 +579,9 @@ def mentor_view(ctx: Context, program_id: str, run_id: str, mentor_id: str) -> M
         program, run, run_dir = _run(ctx, connection, program_id, run_id)
         rules = [c for c in db.constraints(connection, program_id) if c.mentor_id == mentor_id]
     mentor = _person(run_dir, mentor_id, "mentor")
-    cohort = actions.run_people(run_dir)
     config = actions.loaded_run(run_dir)[0].config
-    mentee_names = {m.id: m.name for m in cohort.mentees}
-    pairs = [MentorPair(e, mentee_names.get(e, ""), role, covers, score)
+    pairs = [MentorPair(e, getattr(actions.person(run_dir, e, "mentee"), "name", ""), role,
+                        covers, score)
              for e, role, covers, score in actions.run_pairs_of_mentor(run_dir, mentor_id)]
     return MentorView(run, program, mentor_id, mentor.name,
                       actions.profile_fields(mentor, config), mentor.capacity, pairs, rules)
