@@ -134,3 +134,19 @@ def test_api_docs_list_every_endpoint(client):
     schema = client.get("/api/openapi.json").json()
     for path in schema["paths"]:
         assert path in html
+
+
+def test_names_from_users_are_escaped(demo_copy):
+    from conftest import SAMPLE, TestClient, login
+
+    from service.app import create_app
+
+    with TestClient(create_app(demo_copy.workspace, login_token=TOKEN)) as own:
+        token = login(own)
+        made = own.post("/api/v1/programs", headers={"X-CSRF-Token": token},
+                        data={"name": "<script>alert(1)</script>"},
+                        files={"config": ("p.toml", (SAMPLE / "program.toml").read_bytes())})
+        assert made.status_code == 201
+        html = own.get("/").text
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
