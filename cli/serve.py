@@ -80,6 +80,10 @@ def serve_command(workspace: str, host: str, port: int, demo: bool, secure_cooki
     from service.demo import load_demo
     from service.security import new_token
 
+    try:
+        held = space.lock_for_server()
+    except RuntimeError as error:
+        raise click.UsageError(str(error)) from None
     if demo:
         program = load_demo(space)
         click.echo(f"Demo program '{program}' is in {space.root}.")
@@ -90,3 +94,4 @@ def serve_command(workspace: str, host: str, port: int, demo: bool, secure_cooki
     click.echo(f"Open this URL to log in (the token is a password; keep it private):\n"
                f"    http://{shown}:{port}/login?token={token}")
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    del held  # the lock is released with the process; keep it until the server ends

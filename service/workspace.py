@@ -15,6 +15,7 @@ and every path is resolved and checked to stay inside the workspace.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import re
 import secrets
@@ -132,6 +133,21 @@ class Workspace:
             partial.replace(path)
             path.chmod(0o444)
         return digest, path
+
+    def lock_for_server(self) -> object:
+        """Hold the workspace for this server process (released when the process ends).
+
+        A second server on the same workspace would mark the first one's running jobs as
+        interrupted; it is refused with RuntimeError instead.
+        """
+        handle = (self.root / ".serve.lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise RuntimeError(f"{self.root} is in use by another `mentormatch serve`; stop "
+                               "it first, or give this one another --workspace.") from None
+        return handle
 
     def remove_partial_runs(self, program_id: str) -> None:
         """Delete the half-written run folders a killed worker left (``.<id>.*.partial``)."""

@@ -150,3 +150,26 @@ def test_names_from_users_are_escaped(demo_copy):
         html = own.get("/").text
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_match_and_cancel_from_the_pages(demo_copy):
+    from conftest import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(demo_copy.workspace, login_token=TOKEN)) as own:
+        home = own.post("/login", data={"token": TOKEN})
+        token = csrf_field(home.text)
+        started = own.post(page(demo_copy, "/match"), follow_redirects=False,
+                           data={"csrf_token": token, "objective": "fair",
+                                 "network_size": ""})
+        assert started.status_code == 303
+        job_page = started.headers["location"]
+        html = own.get(job_page).text
+        assert "data-job-url" in html and "Cancel the job" in html
+        bad = own.post(page(demo_copy, "/match"), data={"csrf_token": token,
+                                                        "network_size": "many"})
+        assert bad.status_code == 422 and "network_size" in bad.text
+        cancelled = own.post(job_page + "/cancel", data={"csrf_token": token})
+        assert cancelled.status_code == 200 and "cancelled" in cancelled.text
+        assert "data-job-url" not in cancelled.text

@@ -118,3 +118,12 @@ def test_the_product_never_imports_the_service():
         for path in (root / package).rglob("*.py"):
             assert "import service" not in path.read_text(encoding="utf-8") and \
                 "from service" not in path.read_text(encoding="utf-8"), path
+
+
+def test_one_server_per_workspace(tmp_path):
+    workspace = Workspace.open(tmp_path / "ws")
+    held = workspace.lock_for_server()
+    with pytest.raises(RuntimeError, match="in use by another"):
+        workspace.lock_for_server()
+    held.close()  # type: ignore[attr-defined]
+    workspace.lock_for_server()
