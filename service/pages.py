@@ -122,11 +122,15 @@ def program_page(request: Request, program_id: ProgramId, ctx: Reader) -> HTMLRe
 @router.post("/programs/{program_id}/upload")
 async def upload(program_id: ProgramId, ctx: Writer,
                  mentors: Annotated[UploadFile, File()],
-                 mentees: Annotated[UploadFile | None, File()] = None) -> Response:
+                 mentees: Annotated[UploadFile | None, File()] = None,
+                 config: Annotated[UploadFile | None, File()] = None) -> Response:
+    # A file input left empty is sent as a part without a file name.
     mentees_file = await read_upload(mentees, "mentees") \
         if mentees is not None and mentees.filename else None
+    config_file = await read_upload(config, "config") \
+        if config is not None and config.filename else None
     operations.upload_cohort(ctx, program_id, await read_upload(mentors, "mentors"),
-                             mentees_file)
+                             mentees_file, config_file)
     return RedirectResponse(program_url(program_id) + "#problems", status_code=303)
 
 

@@ -173,3 +173,29 @@ def test_match_and_cancel_from_the_pages(demo_copy):
         cancelled = own.post(job_page + "/cancel", data={"csrf_token": token})
         assert cancelled.status_code == 200 and "cancelled" in cancelled.text
         assert "data-job-url" not in cancelled.text
+
+
+def test_upload_form_with_a_new_config(demo_copy):
+    from conftest import SAMPLE, TestClient
+
+    from service.app import create_app
+
+    config = (SAMPLE / "program.toml").read_text(encoding="utf-8").replace(
+        'objective = "total"', 'objective = "fair"')
+    with TestClient(create_app(demo_copy.workspace, login_token=TOKEN)) as own:
+        token = csrf_field(own.post("/login", data={"token": TOKEN}).text)
+        files = {"mentors": ("mentors.csv", (SAMPLE / "mentors.csv").read_bytes()),
+                 "mentees": ("", b""),
+                 "config": ("program.toml", config.encode("utf-8"))}
+        sent = own.post(page(demo_copy, "/upload"), data={"csrf_token": token}, files=files)
+        # No mentees file: the mentors file is read as holding both sheets, which a CSV
+        # cannot, so intake lists the problem; the new config is kept all the same.
+        assert sent.status_code == 200 and "Problems in the files" in sent.text
+        problems = own.get(f"/api/v1/programs/{demo_copy.program_id}").json()["program"][
+            "problems"]
+        assert any(p["severity"] == "error" for p in problems)
+        kept = demo_copy.workspace.config_path(demo_copy.program_id).read_text("utf-8")
+        assert 'objective = "fair"' in kept
+        broken = own.post(page(demo_copy, "/upload"), data={"csrf_token": token},
+                          files={**files, "config": ("p.toml", b"[weights\n")})
+        assert broken.status_code == 422
