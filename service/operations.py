@@ -344,13 +344,14 @@ def start_match(ctx: Context, program_id: str, objective: str | None,
     params = {**files, "objective": objective, "network_size": network_size,
               "locks": locks.name if locks else None,
               "forbids": forbids.name if forbids else None}
+    # Counted before the transaction: reaping may write a dead worker's job state.
+    if ctx.runner.running() >= MAX_RUNNING:
+        raise ServiceError(429, "The server is running as many match jobs as it has cores; "
+                                "try again in a minute.")
     with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
         if db.active_job(connection, program_id) is not None:
             raise ServiceError(409, "A match job is already running for this program; wait "
                                     "for it or cancel it.")
-        if ctx.runner.running() >= MAX_RUNNING:
-            raise ServiceError(429, "The server is running as many match jobs as it has "
-                                    "cores; try again in a minute.")
         cursor = connection.execute(
             "INSERT INTO jobs (program_id, status, message, params_json, run_id, base_run, "
             "created_by, created_at) VALUES (?, 'queued', 'Starting a worker', ?, ?, ?, ?, ?)",
