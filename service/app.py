@@ -42,7 +42,11 @@ def create_app(workspace: Workspace, *, login_token: str | None = None,
                secure_cookies: bool = False) -> FastAPI:
     """The application for ``workspace`` (created and migrated if needed)."""
     db.migrate(workspace.db_path)
-    db.fail_interrupted_jobs(workspace.db_path)
+    if db.fail_interrupted_jobs(workspace.db_path):
+        # Their workers were stopped with the server: remove what they half wrote.
+        for folder in (workspace.root / "programs").iterdir():
+            if folder.is_dir() and not folder.name.startswith("."):
+                workspace.remove_partial_runs(folder.name)
     settings = Settings(workspace, login_token or new_token(), secure_cookies)
     runner = JobRunner(workspace.db_path)
 

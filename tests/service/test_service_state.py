@@ -31,6 +31,10 @@ def test_a_restart_fails_interrupted_jobs(tmp_path):
 
     workspace = Workspace.open(tmp_path / "ws")
     db.migrate(workspace.db_path)
+    workspace.create_program_dir("p", b"")
+    half = workspace.runs_dir("p") / ".20270101-000000-abcdef.x1.partial"
+    half.mkdir()
+    (half / "pairings.csv").write_text("half", encoding="utf-8")
     with db.opened(workspace.db_path) as connection:
         connection.execute("INSERT INTO jobs (program_id, status, params_json, run_id, "
                            "created_by, created_at) VALUES ('p', 'running', '{}', "
@@ -39,6 +43,7 @@ def test_a_restart_fails_interrupted_jobs(tmp_path):
     with db.opened(workspace.db_path) as connection:
         job = db.get_job(connection, 1)
     assert job is not None and job.status == "failed" and "interrupted" in (job.error or "")
+    assert not half.exists()
 
 
 def test_workspace_refuses_paths_outside(tmp_path):
