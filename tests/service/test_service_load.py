@@ -12,9 +12,10 @@ import httpx
 from benchmarks.service_load import browse, browsing_paths, serve, wait_for_job
 
 USERS, REQUESTS, LIMIT = 20, 300, 90.0
-#: p95 bound for this shared 2-core machine with a solve running beside the server; the
-#: measured figure (printed) is typically far lower.
-P95_SECONDS = 2.0
+#: p95 bound for a shared 2-core machine with a solve running beside the server. The
+#: figure (printed) is 0.5-0.75 s here when the machine is quiet and reached 1.2 s with a
+#: load average of 13; a solve in the event loop would hold every page for its seconds.
+P95_SECONDS = 3.0
 
 
 def test_pages_stay_fast_while_a_match_runs(tmp_path, capsys):
