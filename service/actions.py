@@ -243,17 +243,28 @@ def _audit_mentee(run_dir_text: str, stamp: float, mentee_id: str, top: int) -> 
     return MenteeAudit(mentee, audit)
 
 
+#: Runs with more mentees than this answer "why not?" without the forced re-solve unless
+#: asked (it solves the whole run again: about 30 s at 10,000 × 2,000).
+QUICK_WHY_NOT_ABOVE = 2000
+
+
 def why_not_mentor(run_dir: Path, mentee_id: str, mentor_c: str,
-                   mentor_b: str | None = None) -> WhyNot:
-    """Why the mentee has B (default: its primary) and not C — ``explain --vs``'s answer."""
+                   mentor_b: str | None = None, *, solve: bool | None = None) -> WhyNot:
+    """Why the mentee has B (default: its primary) and not C — ``explain --vs``'s answer.
+
+    ``solve``: measure the cost of insisting on C by solving the run again with the pair
+    locked; None solves for runs up to QUICK_WHY_NOT_ABOVE mentees.
+    """
     run, features = loaded_run(run_dir)
+    if solve is None:
+        solve = len(run.cohort.mentees) <= QUICK_WHY_NOT_ABOVE
     if mentor_b is None:
         network = run.network(mentee_id)
         if not network:
             raise InputError(f"{mentee_id} has no mentor in this run, so there is no B to "
                              "compare with.")
         mentor_b = network[0].mentor_id
-    return why_not(run, features, mentee_id, mentor_b, mentor_c)
+    return why_not(run, features, mentee_id, mentor_b, mentor_c, solve=solve)
 
 
 def run_people(run_dir: Path) -> Cohort:

@@ -229,10 +229,13 @@ def get_networks(program_id: ProgramId, run_id: RunId, ctx: Reader,
 
 @router.get("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}")
 def get_mentee(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, ctx: Reader,
-               vs: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+               vs: Annotated[str | None, Query(max_length=200)] = None,
+               solve: bool | None = None) -> dict[str, Any]:
     """A mentee: profile (no sensitive fields), network with each pair's points and
-    evidence, the best alternatives, and with ``vs`` why not that mentor."""
-    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None)
+    evidence, the best alternatives, and with ``vs`` (a mentor's id or full name) why not
+    that mentor; ``solve`` measures the cost of insisting by solving the run again
+    (default: for runs up to 2,000 mentees)."""
+    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve)
     return {"mentee_id": view.mentee_id, "mentee_name": view.mentee_name,
             "profile": dict(view.profile), "network": plain(view.network),
             "audit": view.audit.to_dict(),

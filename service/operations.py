@@ -506,10 +506,13 @@ class MenteeView:
     names: dict[str, str]
     why_not: actions.WhyNot | None
     constraints: list[db.Constraint]
+    objective: str = "total"
 
 
 def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
-                vs: str | None = None) -> MenteeView:
+                vs: str | None = None, solve: bool | None = None) -> MenteeView:
+    """The mentee's page; with ``vs``, why not that mentor (``solve``: see
+    :func:`service.actions.why_not_mentor`)."""
     with db.opened(ctx.workspace.db_path) as connection:
         program, run, run_dir = _run(ctx, connection, program_id, run_id)
         network = db.get_network(connection, run_id, mentee_id)
@@ -519,7 +522,7 @@ def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
     if vs:
         vs = _mentor_named(run_dir, vs)
         try:
-            answer = actions.why_not_mentor(run_dir, mentee_id, vs)
+            answer = actions.why_not_mentor(run_dir, mentee_id, vs, solve=solve)
         except actions.InputError as error:
             raise ServiceError(422, str(error), "vs") from None
     audit = actions.audit_mentee(run_dir, mentee_id).audit
@@ -530,7 +533,7 @@ def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
     names = {m: getattr(actions.person(run_dir, m, "mentor"), "name", m) for m in shown}
     return MenteeView(run, program, mentee_id, mentee.name,
                       actions.profile_fields(mentee, config), network, audit, names, answer,
-                      rules)
+                      rules, audit.objective)
 
 
 def _mentor_named(run_dir: Path, text: str) -> str:

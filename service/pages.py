@@ -218,8 +218,9 @@ def run_page(request: Request, program_id: ProgramId, run_id: RunId, ctx: Reader
 
 @router.get("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}")
 def mentee_page(request: Request, program_id: ProgramId, run_id: RunId, mentee_id: PersonId,
-                ctx: Reader, vs: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
-    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None)
+                ctx: Reader, vs: Annotated[str, Query(max_length=200)] = "",
+                solve: bool | None = None) -> HTMLResponse:
+    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve)
     return render(request, "mentee.html", ctx, view=view, vs=vs)
 
 

@@ -428,3 +428,16 @@ def test_one_workbook_holds_both_sheets(client, demo_copy):
     result = response.json()
     assert result["mentors_file"] == result["mentees_file"]
     assert result["mentors_file"].endswith(".xlsx") and result["errors"] == 0
+
+
+def test_why_not_without_the_re_solve(client, demo):
+    row = first_placed(client, demo)
+    base = run_api(demo, f"/mentees/{row['mentee_id']}")
+    alternative = client.get(base).json()["audit"]["alternatives"][0]["mentor_id"]
+    quick = client.get(base, params={"vs": alternative, "solve": False}).json()["why_not"]
+    assert quick["forced"] is None
+    assert {r["kind"] for r in quick["reasons"]} <= {"full", "room", "area_covered",
+                                                      "ineligible", "ended_earlier"}
+    page = client.get(f"/programs/{demo.program_id}/runs/{demo.run_id}/mentees/"
+                      f"{row['mentee_id']}", params={"vs": alternative, "solve": "false"})
+    assert "Measure what giving C would cost" in page.text
