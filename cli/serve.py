@@ -1,0 +1,97 @@
+"""``mentormatch serve``: the matching service (web pages and JSON API) on this machine.
+
+The web stack is imported only when the command runs, so other commands stay fast.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import click
+
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("serve")
+@click.option("--workspace", type=click.Path(file_okay=False), default="mentormatch-workspace",
+              show_default=True, help="Folder holding the programs, uploads, runs and the "
+                                      "database (created if missing).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this machine needs accounts "
+                   "(--add-account).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--demo", is_flag=True, help="Load the sample program into the workspace.")
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark the session cookie Secure (behind an HTTPS reverse proxy).")
+@click.option("--add-account", "account", metavar="USERNAME",
+              help="Add (or reset) a coordinator account and exit; the password is read "
+                   "from MENTORMATCH_PASSWORD or asked for.")
+@click.option("--grant", "grants", multiple=True, metavar="PROGRAM",
+              help="With --add-account: a program id the account may see (repeat).")
+@click.option("--admin", is_flag=True, help="With --add-account: the account sees every "
+                                            "program.")
+def serve_command(workspace: str, host: str, port: int, demo: bool, secure_cookies: bool,
+                  account: str | None, grants: tuple[str, ...], admin: bool) -> None:
+    """Start the matching service: pages for coordinators and a JSON API (/api/docs).
+
+    \b
+    Examples:
+      mentormatch serve --demo                      the sample program, on this machine
+      mentormatch serve --workspace /srv/mentoring --add-account ana --grant cohort-2027
+      mentormatch serve --workspace /srv/mentoring --host 0.0.0.0 --secure-cookies
+
+    Open the printed URL: its token logs you in (keep it private). Matches run in a
+    worker process; every run is an ordinary run folder under WORKSPACE/programs/.
+    """
+    from service.auth import accounts_exist, add_account
+    from service.db import migrate
+    from service.workspace import Workspace
+
+    space = Workspace.open(workspace)
+    migrate(space.db_path)
+    if account:
+        password = os.environ.get("MENTORMATCH_PASSWORD") or click.prompt(
+            f"Password for {account}", hide_input=True, confirmation_prompt=True)
+        try:
+            add_account(space.db_path, account, password, grants, admin=admin)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        click.echo(f"Account {account} saved in {space.db_path}.")
+        return
+    if not is_loopback(host) and not accounts_exist(space.db_path):
+        raise click.UsageError(
+            f"Refusing to listen on {host} without coordinator accounts: anyone who can "
+            "reach it could see participants' data. Add one with `mentormatch serve "
+            "--workspace DIR --add-account NAME --grant PROGRAM`, or keep --host 127.0.0.1.")
+    import uvicorn
+
+    from service.app import create_app
+    from service.demo import load_demo
+    from service.security import new_token
+
+    try:
+        held = space.lock_for_server()
+    except RuntimeError as error:
+        raise click.UsageError(str(error)) from None
+    if demo:
+        program = load_demo(space)
+        click.echo(f"Demo program '{program}' is in {space.root}.")
+    token = new_token()
+    app = create_app(space, login_token=token, secure_cookies=secure_cookies)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"mentormatch service: workspace {space.root}")
+    click.echo(f"Open this URL to log in (the token is a password; keep it private):\n"
+               f"    http://{shown}:{port}/login?token={token}")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    del held  # the lock is released with the process; keep it until the server ends

@@ -1,0 +1,325 @@
+"""The service's one door into the product: every call to ``scoring`` and ``matcher``.
+
+Pages, API and the worker process call these functions only, so that pointing the service
+at a new product entry point (``matcher.jobs``) is a change to this file alone. Results are
+the product's own records (``RunAudit``, ``WhyNot``, ``RunDiff``) or small dataclasses here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from matcher.audit import AuditRun, RunAudit, WhyNot, alternatives, load_run, why_not
+from matcher.outcome import MatchOutcome
+from matcher.outputs.plans import file_stems
+from matcher.outputs.summary import summarise
+from matcher.pipeline import run_match
+from matcher.runfolder.diff import RunDiff, diff_runs
+from matcher.runfolder.writer import write_run_folder
+from scoring.config import ProgramConfig, load_config
+from scoring.errors import InputError
+from scoring.explain import PairExplanation, explain_pairs
+from scoring.features import CohortFeatures, build_features
+from scoring.intake.cohort import read_cohort, read_valid_cohort
+from scoring.intake.pair_sheets import read_pair_sheet
+from scoring.profiles import Cohort, Mentee, Mentor
+
+__all__ = ["InputError", "ProgramConfig", "RunAudit", "WhyNot", "RunDiff", "AuditRun",
+           "PairExplanation", "check_config", "check_cohort", "match_to_folder",
+           "audit_mentee", "why_not_mentor", "diff_with_names", "pair_documents",
+           "profile_fields", "MatchRequest", "MatchProduct", "NetworkIndex", "MentorIndex"]
+
+#: Profile fields a page may show; the config's [sensitive] fields are removed as well.
+MENTEE_FIELDS = ("career_stage", "specialty", "institution", "need_areas", "help_wanted",
+                 "network_size", "goals", "modes", "frequency", "time_zone", "languages")
+MENTOR_FIELDS = ("career_stage", "specialty", "institution", "expertise_areas", "roles",
+                 "capacity", "bio", "modes", "frequency", "time_zone", "languages")
+
+
+def check_config(path: Path) -> ProgramConfig:
+    """Load and check a program config; InputError (with the fix) when it is wrong."""
+    return load_config(path)
+
+
+def check_cohort(mentors: Path, mentees: Path, config_path: Path,
+                 labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Read both intake files; every problem as a dict (severity, file, row, column, value,
+    message, fix). ``labels`` maps stored file names back to the names the user uploaded."""
+    config = load_config(config_path)
+    cohort = read_cohort(mentors, mentees, config)
+    problems = []
+    for problem in cohort.problems:
+        record = asdict(problem)
+        for stored, shown in labels.items():
+            record["file"] = str(record["file"]).replace(stored, shown)
+        problems.append(record)
+    return problems
+
+
+@dataclass(frozen=True)
+class MatchRequest:
+    """What a match job solves: files, options and the coordinator's locks and forbids."""
+
+    mentors: Path
+    mentees: Path
+    config: Path
+    out_dir: Path
+    objective: str | None
+    network_size: int | None
+    locks_file: Path | None = None
+    forbids_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class NetworkIndex:
+    """One mentee's network, flattened for the results table."""
+
+    position: int
+    mentee_id: str
+    mentee_name: str
+    status: str
+    mentors: int
+    requested: int
+    primary_score: float | None
+    mentor_ids: str
+    mentor_names: str
+    areas: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MentorIndex:
+    """One mentor's load, for the mentor table."""
+
+    mentor_id: str
+    mentor_name: str
+    load: int
+    capacity: int
+    areas: str
+
+
+@dataclass(frozen=True)
+class MatchProduct:
+    """What the worker hands back: the run folder, its summary and its index rows."""
+
+    folder: Path
+    summary: dict[str, Any]
+    networks: tuple[NetworkIndex, ...]
+    mentors: tuple[MentorIndex, ...]
+
+
+def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> MatchProduct:
+    """Read, score, solve and write the run folder (``mentormatch match``'s steps).
+
+    ``say(stage, message)`` reports progress: 1 reading, 2 solving, 3 writing.
+    """
+    say(1, "Reading the intake files")
+    config = load_config(request.config)
+    cohort = read_valid_cohort(request.mentors, request.mentees, config, action="matched")
+    # The service's pair sheets have two columns, so every row is a (mentee, mentor) pair.
+    locks = cast(tuple[tuple[str, str], ...],
+                 read_pair_sheet(request.locks_file, cohort) if request.locks_file else ())
+    forbids = cast(tuple[tuple[str, str], ...],
+                   read_pair_sheet(request.forbids_file, cohort) if request.forbids_file
+                   else ())
+    say(2, f"Scoring and solving {len(cohort.mentees)} mentees × {len(cohort.mentors)} "
+           "mentors")
+    outcome = run_match(cohort, config, objective=request.objective,
+                        network_size=request.network_size, locks=locks, forbids=forbids,
+                        progress=False)
+    say(3, "Writing the run folder")
+    inputs = {"mentors": request.mentors, "mentees": request.mentees,
+              "config": request.config}
+    if request.locks_file:
+        inputs["locks"] = request.locks_file
+    if request.forbids_file:
+        inputs["forbid"] = request.forbids_file
+    folder = write_run_folder(outcome, request.out_dir, inputs=inputs, quiet=True)
+    networks, mentors = index_outcome(outcome)
+    return MatchProduct(folder, summarise(outcome).to_dict(), networks, mentors)
+
+
+def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkIndex, ...],
+                                                  tuple[MentorIndex, ...]]:
+    """The results-table rows of a match: one per mentee, one per mentor."""
+    cohort = outcome.cohort
+    mentor_names = {m.id: m.name for m in cohort.mentors}
+    mentees = {m.id: m for m in cohort.mentees}
+    load: dict[str, int] = {}
+    rows = []
+    for position, network in enumerate(outcome.networks):
+        mentee = mentees[network.mentee_id]
+        for pair in network.pairings:
+            load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
+        status = ("unplaced" if network.primary is None
+                  else "partial" if network.partial_reason else "placed")
+        rows.append(NetworkIndex(
+            position, mentee.id, mentee.name, status, len(network.pairings),
+            network.requested,
+            round(network.primary.score, 2) if network.primary is not None else None,
+            ",".join(p.mentor_id for p in network.pairings),
+            ", ".join(mentor_names[p.mentor_id] for p in network.pairings),
+            ",".join(mentee.need_areas),
+            network.unplaced_reason or network.partial_reason or ""))
+    mentors = tuple(MentorIndex(m.id, m.name, load.get(m.id, 0), m.capacity,
+                                ",".join(m.expertise_areas)) for m in cohort.mentors)
+    return tuple(rows), mentors
+
+
+# ------------------------------------------------------------------------------ audits
+
+@dataclass(frozen=True)
+class LoadedRun:
+    """A run folder read for auditing, its features, and id → person lookups."""
+
+    run: AuditRun
+    features: CohortFeatures
+    mentees: dict[str, Mentee]
+    mentors: dict[str, Mentor]
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(run_dir: str, stamp: float) -> LoadedRun:
+    """The run read back and its features, kept for the next page of the same run.
+
+    ``stamp`` (run.json's mtime) is part of the key so a replaced folder is read again.
+    """
+    del stamp
+    run = load_run(run_dir)
+    return LoadedRun(run, build_features(run.cohort, run.config),
+                     {m.id: m for m in run.cohort.mentees}, {m.id: m for m in run.cohort.mentors})
+
+
+def loaded(run_dir: Path) -> LoadedRun:
+    """The run folder read for auditing (cached), with its features and lookups."""
+    return _loaded(str(run_dir), (run_dir / "run.json").stat().st_mtime)
+
+
+def loaded_run(run_dir: Path) -> tuple[AuditRun, CohortFeatures]:
+    """The run folder read for auditing (cached) and its cohort features."""
+    found = loaded(run_dir)
+    return found.run, found.features
+
+
+def person(run_dir: Path, person_id: str, side: str) -> Mentee | Mentor | None:
+    """The run's mentee or mentor (``side``) with this id, or None."""
+    found = loaded(run_dir)
+    return (found.mentees if side == "mentee" else found.mentors).get(person_id)
+
+
+@dataclass(frozen=True)
+class MenteeAudit:
+    """A mentee's page: who, network breakdowns, and the best mentors outside it."""
+
+    mentee: Mentee
+    audit: RunAudit
+
+
+def audit_mentee(run_dir: Path, mentee_id: str, top: int = 5) -> MenteeAudit:
+    """The mentee's network with each pair's breakdown and the best alternatives.
+
+    Kept for the next visit: a run folder never changes, so neither does the answer.
+    """
+    return _audit_mentee(str(run_dir), (run_dir / "run.json").stat().st_mtime, mentee_id, top)
+
+
+@functools.lru_cache(maxsize=4096)
+def _audit_mentee(run_dir_text: str, stamp: float, mentee_id: str, top: int) -> MenteeAudit:
+    del stamp
+    run_dir = Path(run_dir_text)
+    found = loaded(run_dir)
+    run, features, mentee = found.run, found.features, found.mentees[mentee_id]
+    network = run.network(mentee_id)
+    pairs = [(mentee_id, p.mentor_id) for p in network]
+    breakdowns = explain_pairs(run.cohort, run.config, pairs, features) if pairs else []
+    ranked, others = alternatives(run, features, mentee_id, top)
+    audit = RunAudit(run_dir=str(run.folder), mentee_id=mentee_id, mentee_name=mentee.name,
+                     objective=run.objective, network=network, breakdowns=tuple(breakdowns),
+                     alternatives=others, top=ranked, warnings=run.warnings)
+    return MenteeAudit(mentee, audit)
+
+
+#: Runs with more mentees than this answer "why not?" without the forced re-solve unless
+#: asked (it solves the whole run again: about 30 s at 10,000 × 2,000).
+QUICK_WHY_NOT_ABOVE = 2000
+
+
+def why_not_mentor(run_dir: Path, mentee_id: str, mentor_c: str,
+                   mentor_b: str | None = None, *, solve: bool | None = None) -> WhyNot:
+    """Why the mentee has B (default: its primary) and not C — ``explain --vs``'s answer.
+
+    ``solve``: measure the cost of insisting on C by solving the run again with the pair
+    locked; None solves for runs up to QUICK_WHY_NOT_ABOVE mentees.
+    """
+    run, features = loaded_run(run_dir)
+    if solve is None:
+        solve = len(run.cohort.mentees) <= QUICK_WHY_NOT_ABOVE
+    if mentor_b is None:
+        network = run.network(mentee_id)
+        if not network:
+            raise InputError(f"{mentee_id} has no mentor in this run, so there is no B to "
+                             "compare with.")
+        mentor_b = network[0].mentor_id
+    return why_not(run, features, mentee_id, mentor_b, mentor_c, solve=solve)
+
+
+def run_people(run_dir: Path) -> Cohort:
+    """The run's cohort snapshot (sensitive fields already pseudonymised)."""
+    return loaded_run(run_dir)[0].cohort
+
+
+def run_pairs_of_mentor(run_dir: Path, mentor_id: str) -> list[tuple[str, str, str, float | None]]:
+    """(mentee id, role, covers, score) of each of the mentor's pairs in the run."""
+    run, _ = loaded_run(run_dir)
+    return [(p.mentee_id, p.role, p.covers, p.score) for p in run.mentees_of(mentor_id)]
+
+
+def profile_fields(person: Mentee | Mentor, config: ProgramConfig) -> list[tuple[str, str]]:
+    """(label, text) of the profile fields a page may show: never sensitive or extra ones."""
+    hidden = set(config.sensitive_fields) | {"gender", "background", "exclude", "extra"}
+    names: Sequence[str] = MENTEE_FIELDS if isinstance(person, Mentee) else MENTOR_FIELDS
+    out = []
+    for name in names:
+        if name in hidden:
+            continue
+        value = getattr(person, name, None)
+        if value in (None, "", ()):
+            continue
+        text = ", ".join(str(v).replace("_", " ") for v in value) \
+            if isinstance(value, tuple) else str(value).replace("_", " ")
+        if name == "time_zone" and isinstance(value, float):
+            text = f"UTC{value:+g}"
+        out.append((name.replace("_", " "), text))
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def diff_with_names(before: Path, after: Path) -> tuple[RunDiff, dict[str, str]]:
+    """Pairs kept, ended and new between two run folders, and id → name for both runs.
+
+    Kept for later pages: run folders are written once and never change.
+    """
+    result = diff_runs(before, after)
+    names: dict[str, str] = {}
+    for folder in (before, after):
+        cohort = run_people(folder)
+        names.update({p.id: p.name for p in (*cohort.mentors, *cohort.mentees)})
+    return result, names
+
+
+def pair_documents(run_dir: Path, mentee_id: str, mentor_id: str) -> tuple[Path, Path]:
+    """The pair's plan (HTML) and calendar (.ics) inside the run folder.
+
+    InputError when the pair is not in the run. The names come from the writer's own
+    ``file_stems``, so they match what it wrote.
+    """
+    run, _ = loaded_run(run_dir)
+    pairs = [(p.mentee_id, p.mentor_id) for p in run.pairs]
+    if (mentee_id, mentor_id) not in set(pairs):
+        raise InputError(f"{mentee_id} and {mentor_id} are not a pair of this run.")
+    stem = file_stems(pairs)[(mentee_id, mentor_id)]
+    return run_dir / "plans" / f"{stem}.html", run_dir / "calendar" / f"{stem}.ics"

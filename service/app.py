@@ -1,0 +1,110 @@
+"""The FastAPI application: settings, middleware, routers, errors, start-up and shutdown.
+
+:func:`create_app` is what ``mentormatch serve`` runs (and what the tests drive): it opens
+the workspace, applies the database migrations, marks jobs a previous server left running
+as failed, and mounts the pages, the ``/api/v1`` JSON API and the static files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import db
+from service.jobs import JobRunner
+from service.operations import ServiceError
+from service.security import BodyLimit, SecurityHeaders, new_token
+from service.workspace import Workspace
+
+PACKAGE = Path(__file__).parent
+#: Largest request body (two intake files and a config, with multipart overhead).
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How this server runs."""
+
+    workspace: Workspace
+    login_token: str  # the start-up token printed in the URL
+    secure_cookies: bool = False  # True behind an HTTPS reverse proxy
+
+
+def create_app(workspace: Workspace, *, login_token: str | None = None,
+               secure_cookies: bool = False) -> FastAPI:
+    """The application for ``workspace`` (created and migrated if needed)."""
+    db.migrate(workspace.db_path)
+    if db.fail_interrupted_jobs(workspace.db_path):
+        # Their workers were stopped with the server: remove what they half wrote.
+        for folder in (workspace.root / "programs").iterdir():
+            if folder.is_dir() and not folder.name.startswith("."):
+                workspace.remove_partial_runs(folder.name)
+    settings = Settings(workspace, login_token or new_token(), secure_cookies)
+    runner = JobRunner(workspace.db_path)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        runner.shutdown()
+
+    app = FastAPI(title="mentormatch service", version="1",
+                  description="Match mentees with mentor networks: upload, match, explain, "
+                              "lock or forbid pairs, re-solve, publish, download.",
+                  docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=lifespan)
+    app.state.settings = settings
+    app.state.runner = runner
+
+    from service import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
+    app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES)
+    app.add_middleware(SecurityHeaders)
+    _errors(app)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _errors(app: FastAPI) -> None:
+    """One error shape for the API ({"detail", "field"}); pages get an error page or,
+    when not logged in, the login page."""
+    from service.pages import error_page
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, error: ServiceError) -> Response:
+        if _wants_html(request):
+            return error_page(request, error.status, error.message)
+        return JSONResponse({"detail": error.message, "field": error.field},
+                            status_code=error.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if _wants_html(request):
+            if error.status_code == 401:
+                return RedirectResponse("/login", status_code=303)
+            return error_page(request, error.status_code, str(error.detail))
+        return JSONResponse({"detail": error.detail, "field": None},
+                            status_code=error.status_code, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        problems = [{"field": ".".join(str(part) for part in e["loc"][1:]) or str(e["loc"][0]),
+                     "message": e["msg"]} for e in error.errors()]
+        if _wants_html(request):
+            text = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+            return error_page(request, 422, f"Please correct: {text}")
+        return JSONResponse({"detail": problems, "field": problems[0]["field"] if problems
+                             else None}, status_code=422)
