@@ -11,21 +11,18 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from matcher.audit import AuditRun, RunAudit, WhyNot, alternatives, load_run, why_not
+from matcher.jobs import match_job
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import file_stems
-from matcher.outputs.summary import summarise
-from matcher.pipeline import run_match
 from matcher.runfolder.diff import RunDiff, diff_runs
-from matcher.runfolder.writer import write_run_folder
 from scoring.config import ProgramConfig, load_config
 from scoring.errors import InputError
 from scoring.explain import PairExplanation, explain_pairs
 from scoring.features import CohortFeatures, build_features
-from scoring.intake.cohort import read_cohort, read_valid_cohort
-from scoring.intake.pair_sheets import read_pair_sheet
+from scoring.intake.cohort import read_cohort
 from scoring.profiles import Cohort, Mentee, Mentor
 
 __all__ = ["InputError", "ProgramConfig", "RunAudit", "WhyNot", "RunDiff", "AuditRun",
@@ -113,34 +110,23 @@ class MatchProduct:
 
 
 def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> MatchProduct:
-    """Read, score, solve and write the run folder (``mentormatch match``'s steps).
+    """``mentormatch match``'s own job (:func:`matcher.jobs.match_job`), with progress.
 
-    ``say(stage, message)`` reports progress: 1 reading, 2 solving, 3 writing.
+    ``say(stage, message)`` reports progress: 1 reading and checking (the diagnostics that
+    stop a wrong match stop this job too, with their message), 2 solving and writing.
     """
-    say(1, "Reading the intake files")
-    config = load_config(request.config)
-    cohort = read_valid_cohort(request.mentors, request.mentees, config, action="matched")
-    # The service's pair sheets have two columns, so every row is a (mentee, mentor) pair.
-    locks = cast(tuple[tuple[str, str], ...],
-                 read_pair_sheet(request.locks_file, cohort) if request.locks_file else ())
-    forbids = cast(tuple[tuple[str, str], ...],
-                   read_pair_sheet(request.forbids_file, cohort) if request.forbids_file
-                   else ())
-    say(2, f"Scoring and solving {len(cohort.mentees)} mentees × {len(cohort.mentors)} "
-           "mentors")
-    outcome = run_match(cohort, config, objective=request.objective,
-                        network_size=request.network_size, locks=locks, forbids=forbids,
-                        progress=False)
-    say(3, "Writing the run folder")
-    inputs = {"mentors": request.mentors, "mentees": request.mentees,
-              "config": request.config}
-    if request.locks_file:
-        inputs["locks"] = request.locks_file
-    if request.forbids_file:
-        inputs["forbid"] = request.forbids_file
-    folder = write_run_folder(outcome, request.out_dir, inputs=inputs, quiet=True)
-    networks, mentors = index_outcome(outcome)
-    return MatchProduct(folder, summarise(outcome).to_dict(), networks, mentors)
+    say(1, "Reading and checking the intake files")
+
+    def diagnosed(findings: Sequence[object]) -> None:
+        say(2, f"Scoring and solving ({len(findings)} diagnostic note(s) before solving)")
+
+    result = match_job(str(request.mentors), str(request.mentees), config=str(request.config),
+                       objective=request.objective, network_size=request.network_size,
+                       locks=str(request.locks_file) if request.locks_file else None,
+                       forbid=str(request.forbids_file) if request.forbids_file else None,
+                       out=str(request.out_dir), quiet=True, on_diagnostics=diagnosed)
+    networks, mentors = index_outcome(result.outcome)
+    return MatchProduct(result.folder, result.summary.to_dict(), networks, mentors)
 
 
 def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkIndex, ...],

@@ -15,11 +15,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("scoring", "matcher", "cli")
+PACKAGES = ("scoring", "matcher", "cli", "service")
 
 #: room (module or package prefix) → prefixes it must never import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "scoring": ("matcher", "cli"),
+    "scoring": ("matcher", "cli", "service"),
+    "matcher": ("service",),
+    # The service calls the product only through service.actions (one place to follow).
+    "service.api": ("scoring", "matcher"),
+    "service.pages": ("scoring", "matcher"),
     "scoring.errors": ("scoring.",),
     "scoring.text": ("scoring.config", "scoring.profiles", "scoring.intake", "scoring.features",
                      "scoring.rules", "scoring.scorer", "scoring.explain"),
