@@ -8,7 +8,7 @@ import json
 
 import icalendar
 import pytest
-from conftest import CONFIG, make_outcome, write_inputs
+from factories import CONFIG, make_outcome, write_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Parameters

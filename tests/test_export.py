@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import (
+from factories import (
     SENSITIVE_BACKGROUND,
     SENSITIVE_GENDER,
     make_outcome,

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CONFIG, GOALS_ANA, make_outcome
+from factories import CONFIG, GOALS_ANA, make_outcome
 
 from matcher.outputs.plans import (
     build_plans,

@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import replace
 
 import pytest
-from conftest import CONFIG, SENSITIVE_GENDER, make_outcome
+from factories import CONFIG, SENSITIVE_GENDER, make_outcome
 
 from matcher.outputs.report import render_report
 from matcher.outputs.templating import Templates

@@ -1,6 +1,6 @@
 """Shared test factories: a hand-built match outcome for the output tests, and its inputs.
 
-Plain functions, imported as ``from conftest import make_outcome`` (tests vary their
+Plain functions, imported as ``from factories import make_outcome`` (tests vary their
 arguments, so fixtures would only wrap them). The outcome is small and fully known: three
 mentees (one with a primary mentor and a coach, one with a primary mentor only, one
 unplaced), four mentors (one left without a mentee), explanations with known shared areas
