@@ -3,7 +3,8 @@
 The command line (``cli/match.py``), the rematch and the audit only call :func:`run_match`;
 the scorer is reached in exactly one place, :func:`score_source`, so the solver never
 depends on how scores are computed. Scores are computed once per run: into one float64
-matrix when it fits (:data:`DENSE_PAIRS`), else as scorer blocks on demand.
+matrix when it fits the memory budget, else read once by the solver block by block, with
+exact scores of the few pairs it looks up later computed for those pairs only.
 """
 
 from __future__ import annotations
@@ -29,38 +30,61 @@ from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
-from scoring.scorer import iter_score_blocks, score_block
+from scoring.scorer import block_rows, iter_score_blocks, score_block, score_pairs
 from scoring.text import fold
-
-#: Cohorts up to this many mentee × mentor pairs keep every score in memory (float64 score
-#: and bool eligibility, 9 bytes a pair: 10,000 × 2,000 is 180 MB), computed block by
-#: block once; larger ones are scored block by block whenever the solver reads them.
-DENSE_PAIRS = 40_000_000
-#: Mentee rows per scorer block (bounded memory while scoring).
-BLOCK_ROWS = 1000
 
 #: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
 #: and, for a specialist, the need area or role it covers.
 Lock = tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, str]
 LOCK_ROLES = ("primary", "specialist")
 
+#: Bytes a pair takes when every score is kept: float64 score and bool eligibility (9), plus
+#: the solver's float32 copy (4, :mod:`matcher.solver.score_cache`).
+DENSE_BYTES_PER_PAIR = 13
+#: Bytes a pair takes when scores are streamed: the solver's float32 copy only.
+STREAMED_BYTES_PER_PAIR = 4
+#: Share of ``[solver] memory_gib`` the kept scores may take (the rest: features, the
+#: solver's candidates and models, the outputs).
+SCORES_SHARE = 0.5
+#: Share of ``[solver] memory_gib`` one scoring block's temporaries may take.
+BLOCK_SHARE = 0.05
+
 
 def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores | BlockScores:
-    """Scores for the solver, computed once: one matrix filled block by block when it fits
-    in memory, else scorer blocks recomputed on demand."""
+    """Scores for the solver, computed once.
+
+    When every score fits in half of ``[solver] memory_gib`` (13 bytes a pair: 10,000 ×
+    2,000 is 260 MB), one float64 matrix is filled block by block; otherwise the solver reads
+    scorer blocks once into its float32 copy, and every later lookup scores only the pairs
+    asked for (:func:`scoring.scorer.score_pairs`). Blocks hold about 5 million pairs
+    (:func:`scoring.scorer.block_rows`). A cohort whose float32 copy alone would not fit is
+    refused before any work, naming the setting to raise.
+    """
     n, m = features.n_mentees, features.n_mentors
-    if n * m <= DENSE_PAIRS:
+    budget = float(config.solver.memory_gib) * 2**30
+    rows = block_rows(m, budget * BLOCK_SHARE)
+    if n * m * DENSE_BYTES_PER_PAIR <= budget * SCORES_SHARE:
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)
-        for block in iter_score_blocks(features, config, BLOCK_ROWS):
+        for block in iter_score_blocks(features, config, rows):
             total[block.mentee_rows] = block.total
             eligible[block.mentee_rows] = block.eligible
         return DenseScores(total, eligible)
+    needed = n * m * STREAMED_BYTES_PER_PAIR / SCORES_SHARE / 2**30
+    if needed > config.solver.memory_gib:
+        raise InputError(
+            f"{n:,} mentees × {m:,} mentors need about {needed:.1f} GiB for the solver's "
+            f"scores, more than [solver] memory_gib = {config.solver.memory_gib:g}. Raise "
+            f"memory_gib in the config to what this machine can give (it must have that much "
+            f"free memory), or split the cohort into smaller programs.")
 
     def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        for block in iter_score_blocks(features, config, BLOCK_ROWS):
+        for block in iter_score_blocks(features, config, rows):
             yield int(block.mentee_rows[0]), block.total, block.eligible
-    return BlockScores(blocks)
+
+    def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        return score_pairs(features, config, mentee, mentor)
+    return BlockScores(blocks, pairs)
 
 
 def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:

@@ -27,8 +27,8 @@ class ScoreCache:
 
     ``approx[i, j]`` is the pair's objective score (its score plus any keep bonus) in float32,
     ``-inf`` when the pair is ineligible or forbidden. :meth:`exact` gives the scorer's
-    float64 score (read from the source's matrix when it holds one, else gathered in one
-    more pass); :meth:`objective` adds the keep bonus.
+    float64 score (read from the source's matrix when it holds one, else computed for those
+    pairs only by the source); :meth:`objective` adds the keep bonus.
     """
 
     problem: MatchProblem
@@ -50,14 +50,9 @@ class ScoreCache:
         mentee, mentor = np.asarray(mentee, np.int64), np.asarray(mentor, np.int64)
         if self.dense_exact is not None:
             return np.asarray(self.dense_exact[mentee, mentor], np.float64)
-        out = np.zeros(len(mentee))
-        order = np.argsort(mentee, kind="stable")
-        for start, total, _ in self.problem.scores.blocks():
-            stop = start + total.shape[0]
-            lo, hi = np.searchsorted(mentee[order], [start, stop])
-            picked = order[lo:hi]
-            out[picked] = np.asarray(total, np.float64)[mentee[picked] - start, mentor[picked]]
-        return out
+        if not len(mentee):
+            return np.zeros(0)
+        return self.problem.scores.pair_scores(mentee, mentor)
 
     def bonus(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
         """Keep-bonus points of these pairs (0 for most)."""

@@ -176,7 +176,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
             objective=reader("solver").text("objective", OBJECTIVES),
             minimum_load=reader("solver").integer("minimum_load"),
             time_limit_seconds=reader("solver").number("time_limit_seconds", above=True),
-            seed=reader("solver").integer("seed")),
+            seed=reader("solver").integer("seed"),
+            memory_gib=reader("solver").number("memory_gib", 0.25)),
         rematch=_rematch(reader("rematch")),
         schedule=_schedule(reader("schedule")),
         report=ReportSection(

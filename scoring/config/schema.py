@@ -96,7 +96,8 @@ DEFAULTS: dict[str, Any] = {
     "rules": {"mentor_more_senior": True, "max_time_zone_gap_hours": 0.0,
               "cross_institution": False, "custom": []},
     "sensitive": {"fields": ["gender", "background"]},
-    "solver": {"objective": "total", "minimum_load": 0, "time_limit_seconds": 60.0, "seed": 0},
+    "solver": {"objective": "total", "minimum_load": 0, "time_limit_seconds": 60.0, "seed": 0,
+               "memory_gib": 6.0},
     "rematch": {"unsure_policy": "keep", "disruption_penalty": 5.0, "jumper_cycles": 2,
                 "hold_jumpers": False, "rating_scale": [1, 5]},
     # The year's tempo from DESIGN.md; a program's [schedule] replaces a list wholesale.

@@ -99,12 +99,14 @@ class SensitiveSection:
 
 @dataclass(frozen=True)
 class SolverSection:
-    """``[solver]``: the objective, a minimum load per mentor, the time limit, the seed."""
+    """``[solver]``: the objective, a minimum load per mentor, the time limit, the seed, and
+    the memory the scores may take (``memory_gib``)."""
 
     objective: str
     minimum_load: int
     time_limit_seconds: float
     seed: int
+    memory_gib: float = 6.0
 
 
 @dataclass(frozen=True)
