@@ -82,3 +82,30 @@ def test_block_rows_follow_the_mentor_count_and_the_memory():
     assert block_rows(2_000) == 1_000
     assert block_rows(20_000, memory_bytes=64 * 20_000 * 100) == 100
     assert block_rows(10**9) == 1
+
+
+def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
+    from matcher.solver.kept_scores import KeptScoresBuilder
+
+    rng = np.random.default_rng(3)
+    n, m = 230, 70
+    total = rng.random((n, m)) * 100
+    eligible = rng.random((n, m)) < 0.8
+    builder = KeptScoresBuilder(m, per_mentee=5, per_mentor=9)
+    for start in range(0, n, 16):  # many blocks, so the per-mentor cut runs several times
+        builder.add_block(start, total[start:start + 16], eligible[start:start + 16])
+    kept = builder.build()
+    usable = np.where(eligible, total, -np.inf)
+    best_mentors = np.argsort(-usable, axis=1)[:, :5]
+    best_mentees = np.argsort(-usable, axis=0)[:9, :]
+    rows = np.repeat(np.arange(n), 5)
+    found, scores = kept.lookup(rows, best_mentors.ravel())
+    assert found.all() and np.array_equal(scores, total[rows, best_mentors.ravel()])
+    cols = np.tile(np.arange(m), 9)
+    found, scores = kept.lookup(best_mentees.ravel(), cols)
+    assert found.all() and np.array_equal(scores, total[best_mentees.ravel(), cols])
+    all_i, all_j = np.nonzero(np.ones((n, m), bool))
+    found, scores = kept.lookup(all_i, all_j)
+    assert eligible[all_i[found], all_j[found]].all()  # nothing ineligible is kept
+    assert np.array_equal(scores[found], total[all_i[found], all_j[found]])
+    assert found.sum() <= n * 5 + m * 9

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
 
@@ -27,8 +28,9 @@ class ScoreCache:
 
     ``approx[i, j]`` is the pair's objective score (its score plus any keep bonus) in float32,
     ``-inf`` when the pair is ineligible or forbidden. :meth:`exact` gives the scorer's
-    float64 score (read from the source's matrix when it holds one, else computed for those
-    pairs only by the source); :meth:`objective` adds the keep bonus.
+    float64 score (read from the source's matrix when it holds one, else from the scores kept
+    in the one pass, :mod:`matcher.solver.kept_scores`, or computed by the source for the
+    pairs not kept, and kept from then on); :meth:`objective` adds the keep bonus.
     """
 
     problem: MatchProblem
@@ -40,6 +42,7 @@ class ScoreCache:
     bonus_keys: np.ndarray  # sorted mentee * M + mentor keys with a keep bonus
     bonus_points: np.ndarray  # (K,) points, same order
     dense_exact: np.ndarray | None = None  # (N, M) float64 scores when the source holds them
+    kept: KeptScores | None = None  # exact scores kept from the one pass (streamed sources)
 
     @property
     def n_eligible(self) -> int:
@@ -52,7 +55,15 @@ class ScoreCache:
             return np.asarray(self.dense_exact[mentee, mentor], np.float64)
         if not len(mentee):
             return np.zeros(0)
-        return self.problem.scores.pair_scores(mentee, mentor)
+        if self.kept is None:
+            return self.problem.scores.pair_scores(mentee, mentor)
+        found, out = self.kept.lookup(mentee, mentor)
+        missing = np.nonzero(~found)[0]
+        if len(missing):  # scored for these pairs only, and kept for the next lookup
+            out[missing] = self.problem.scores.pair_scores(mentee[missing], mentor[missing])
+            self.kept.add(pair_keys(mentee[missing], mentor[missing], self.problem.n_mentors),
+                          out[missing])
+        return out
 
     def bonus(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
         """Keep-bonus points of these pairs (0 for most)."""
@@ -81,7 +92,11 @@ def build_cache(problem: MatchProblem) -> ScoreCache:
     lock_pairs = np.array([(lk.mentee, lk.mentor) for lk in problem.locks], np.int64)
     lock_pairs = lock_pairs.reshape(-1, 2)
     lock_eligible = np.zeros(len(lock_pairs), bool)
+    dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
+    keeper = KeptScoresBuilder(m) if dense is None else None
     for start, total, eligible in problem.blocks():
+        if keeper is not None:
+            keeper.add_block(start, total, eligible)
         rows = slice(start, start + total.shape[0])
         eligible = np.asarray(eligible, bool)
         np.copyto(approx[rows], total, casting="unsafe")
@@ -104,9 +119,9 @@ def build_cache(problem: MatchProblem) -> ScoreCache:
     if len(keys):
         bi, bj = split_keys(keys, m)
         approx[bi, bj] += points.astype(np.float32)  # -inf stays -inf: never usable
-    dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
     return ScoreCache(problem, approx, eligible_count, eligible_labels, multi_label,
-                      lock_eligible, keys, points, dense)
+                      lock_eligible, keys, points, dense,
+                      keeper.build() if keeper is not None else None)
 
 
 def chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
