@@ -39,44 +39,62 @@ Lock = tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, str]
 LOCK_ROLES = ("primary", "specialist")
 
 #: Bytes a pair takes when every score is kept: float64 score and bool eligibility (9), plus
-#: the solver's float32 copy (4, :mod:`matcher.solver.score_cache`).
+#: the solver's float32 screening copy (4, :mod:`matcher.solver.score_cache`).
 DENSE_BYTES_PER_PAIR = 13
-#: Bytes a pair takes when scores are streamed: the solver's float32 copy only.
-STREAMED_BYTES_PER_PAIR = 4
 #: Share of ``[solver] memory_gib`` the kept scores may take (the rest: features, the
 #: solver's candidates and models, the outputs).
-SCORES_SHARE = 0.5
+DENSE_SHARE = 0.25
+#: Share of ``[solver] memory_gib`` the solver's screening copy of streamed scores may take,
+#: and the bytes a pair takes in it, narrowest last.
+SCREEN_SHARE = 0.6
+SCREEN_BYTES = {"float32": 4, "float16": 2}
 #: Share of ``[solver] memory_gib`` one scoring block's temporaries may take.
 BLOCK_SHARE = 0.05
+
+
+def keeps_every_score(n: int, m: int, config: ProgramConfig) -> bool:
+    """True when every score of an n × m cohort is kept in memory (see :func:`score_source`)."""
+    return n * m * DENSE_BYTES_PER_PAIR <= config.solver.memory_gib * 2**30 * DENSE_SHARE
+
+
+def screen_dtype(n: int, m: int, config: ProgramConfig) -> str:
+    """The solver's screening copy for an n × m cohort: float32, or float16 when float32
+    would not fit ``[solver] memory_gib``; a cohort for which neither fits is refused before
+    any work, naming the setting to raise."""
+    budget = config.solver.memory_gib * 2**30 * SCREEN_SHARE
+    if keeps_every_score(n, m, config):
+        return "float32"
+    for dtype, size in SCREEN_BYTES.items():
+        if n * m * size <= budget:
+            return dtype
+    needed = n * m * min(SCREEN_BYTES.values()) / SCREEN_SHARE / 2**30
+    raise InputError(
+        f"{n:,} mentees × {m:,} mentors need [solver] memory_gib of at least {needed:.1f} "
+        f"for the solver's scores; the config gives {config.solver.memory_gib:g}. Raise "
+        f"memory_gib in the config to what this machine can give (it must have that much "
+        f"free memory), or split the cohort into smaller programs.")
 
 
 def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores | BlockScores:
     """Scores for the solver, computed once.
 
-    When every score fits in half of ``[solver] memory_gib`` (13 bytes a pair: 10,000 ×
-    2,000 is 260 MB), one float64 matrix is filled block by block; otherwise the solver reads
-    scorer blocks once into its float32 copy, and every later lookup scores only the pairs
-    asked for (:func:`scoring.scorer.score_pairs`). Blocks hold about 5 million pairs
-    (:func:`scoring.scorer.block_rows`). A cohort whose float32 copy alone would not fit is
-    refused before any work, naming the setting to raise.
+    When every score fits a quarter of ``[solver] memory_gib`` (13 bytes a pair: 10,000 ×
+    2,000 is 260 MB), one float64 matrix is filled block by block; otherwise the solver
+    reads scorer blocks once into its screening copy, keeping the exact scores of each
+    mentee's and mentor's best pairs, and any other pair it looks up later is scored alone
+    (:func:`scoring.scorer.score_pairs`). Blocks hold about 5 million pairs
+    (:func:`scoring.scorer.block_rows`).
     """
     n, m = features.n_mentees, features.n_mentors
-    budget = float(config.solver.memory_gib) * 2**30
-    rows = block_rows(m, budget * BLOCK_SHARE)
-    if n * m * DENSE_BYTES_PER_PAIR <= budget * SCORES_SHARE:
+    rows = block_rows(m, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
+    if keeps_every_score(n, m, config):
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)
         for block in iter_score_blocks(features, config, rows):
             total[block.mentee_rows] = block.total
             eligible[block.mentee_rows] = block.eligible
         return DenseScores(total, eligible)
-    needed = n * m * STREAMED_BYTES_PER_PAIR / SCORES_SHARE / 2**30
-    if needed > config.solver.memory_gib:
-        raise InputError(
-            f"{n:,} mentees × {m:,} mentors need about {needed:.1f} GiB for the solver's "
-            f"scores, more than [solver] memory_gib = {config.solver.memory_gib:g}. Raise "
-            f"memory_gib in the config to what this machine can give (it must have that much "
-            f"free memory), or split the cohort into smaller programs.")
+    screen_dtype(n, m, config)  # refuse now what the solver could not hold
 
     def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         for block in iter_score_blocks(features, config, rows):
@@ -199,7 +217,9 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
     options = SolveOptions(objective=objective,
-                           time_limit=float(config.solver.time_limit_seconds))
+                           time_limit=float(config.solver.time_limit_seconds),
+                           screen_dtype=screen_dtype(problem.n_mentees, problem.n_mentors,
+                                                     config))
     try:
         result = solve(problem, options, ineligible_explainer(features, config))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2

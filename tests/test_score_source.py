@@ -6,9 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import matcher.pipeline as pipeline
 from matcher.pipeline import run_match
+from matcher.solver.context import SolveOptions
+from matcher.solver.dispatch import solve
+from matcher.solver.problem import problem_from_arrays
 from scoring.config import ConfigError, config_from_dict, load_config
 from scoring.errors import InputError
 from scoring.features import build_features
@@ -43,8 +48,9 @@ def _pairs(outcome) -> list[tuple[str, str, str, float]]:
 
 
 @pytest.mark.parametrize("network_size", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypatch,
-                                                                network_size):
+                                                                network_size, dtype):
     cohort, config = sample
     dense = run_match(cohort, config, network_size=network_size, progress=False)
     passes = []
@@ -53,25 +59,35 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     def counted(*args, **kwargs):
         passes.append(1)
         return real_blocks(*args, **kwargs)
-    monkeypatch.setattr(pipeline, "SCORES_SHARE", 1e-9)  # nothing fits: stream the scores
-    monkeypatch.setattr(pipeline, "STREAMED_BYTES_PER_PAIR", 1e-9)
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # nothing fits: stream the scores
+    monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
     monkeypatch.setattr(pipeline, "iter_score_blocks", counted)
     streamed = run_match(cohort, config, network_size=network_size, progress=False)
     assert _pairs(streamed) == _pairs(dense)
     assert streamed.result.status == dense.result.status
     assert len(passes) == 1  # every later lookup scored only its pairs
+    assert streamed.result.stats["certified"] is True
+
+
+def test_the_screening_copy_narrows_to_float16_only_when_float32_does_not_fit():
+    config = config_from_dict({"solver": {"memory_gib": 1.0}})
+    assert pipeline.screen_dtype(10_000, 2_000, config) == "float32"  # every score kept
+    assert pipeline.screen_dtype(10_000, 15_000, config) == "float32"  # 0.56 GiB
+    assert pipeline.screen_dtype(20_000, 15_000, config) == "float16"  # 1.1 GiB in float32
+    with pytest.raises(InputError, match="memory_gib"):
+        pipeline.screen_dtype(100_000, 20_000, config)
 
 
 def test_a_cohort_too_large_for_memory_gib_is_refused_naming_the_setting(sample, monkeypatch):
     cohort, config = sample
-    monkeypatch.setattr(pipeline, "SCORES_SHARE", 1e-9)
-    monkeypatch.setattr(pipeline, "STREAMED_BYTES_PER_PAIR", 2**30)
-    with pytest.raises(InputError, match=r"\[solver\] memory_gib = 6"):
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
+    monkeypatch.setattr(pipeline, "SCREEN_SHARE", 1e-9)
+    with pytest.raises(InputError, match=r"need \[solver\] memory_gib of at least .* gives 7"):
         run_match(cohort, config, network_size=1, progress=False)
 
 
 def test_memory_gib_is_a_checked_config_key():
-    assert config_from_dict({}).solver.memory_gib == 6.0
+    assert config_from_dict({}).solver.memory_gib == 7.0
     assert config_from_dict({"solver": {"memory_gib": 2.5}}).solver.memory_gib == 2.5
     with pytest.raises(ConfigError, match="memory_gib"):
         config_from_dict({"solver": {"memory_gib": 0}})
@@ -109,3 +125,33 @@ def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
     assert eligible[all_i[found], all_j[found]].all()  # nothing ineligible is kept
     assert np.array_equal(scores[found], total[all_i[found], all_j[found]])
     assert found.sum() <= n * 5 + m * 9
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["total", "fair", "networks"]))
+def test_a_float16_screening_copy_gives_the_same_certified_optimum(seed, kind):
+    """The largest cohorts screen in float16: the screens' wider tolerance must keep every
+    certificate exact (k = 1 keeps almost nothing, so the certificates do the work)."""
+    rng = np.random.default_rng(seed)
+    n, m = 40, 12
+    labels = ("a", "b", "c")
+    # near-ties that float16 cannot tell apart (it keeps about 3 digits)
+    score = rng.choice(np.r_[rng.uniform(0, 100, 6), 50.0, 50.004, 99.99], size=(n, m))
+    networks = kind == "networks"
+    offers = np.zeros((m, 3), bool)
+    offers[np.arange(m), rng.integers(0, 3, m)] = True
+    problem = problem_from_arrays(score, rng.random((n, m)) < 0.85,
+                                  capacity=rng.integers(1, 5, m),
+                                  network_size=rng.integers(1, 4, n) if networks else 1,
+                                  labels=labels, wants=rng.random((n, 3)) < 0.6,
+                                  offers=offers)
+    objective = "fair" if kind == "fair" else "total"
+    pruned = {"dense_pairs": 0, "k_mentee": 1, "k_mentor": 1, "objective": objective}
+    wide = solve(problem, SolveOptions(**pruned))
+    half = solve(problem, SolveOptions(**pruned, screen_dtype="float16"))
+    assert half.stats["certified"] is True and half.status == wide.status
+    assert half.stats["placed"] == wide.stats["placed"]
+    assert half.objective == pytest.approx(wide.objective, abs=1e-6)
+    assert half.stats["lowest_primary_score"] == pytest.approx(
+        wide.stats["lowest_primary_score"])

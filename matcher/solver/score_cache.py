@@ -20,13 +20,17 @@ from matcher.solver.problem import DenseScores, MatchProblem
 
 #: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
 CHUNK_ROWS = 1024
+#: Relative rounding of the screening copy, by dtype: the screens' tolerance (half an ulp,
+#: doubled for safety); "float16" halves the copy's memory for the largest cohorts.
+SCREEN_ROUNDING = {"float32": 4e-7, "float16": 1e-3}
 
 
 @dataclass
 class ScoreCache:
     """Scores of every pair, from one pass over the problem's score source.
 
-    ``approx[i, j]`` is the pair's objective score (its score plus any keep bonus) in float32,
+    ``approx[i, j]`` is the pair's objective score (its score plus any keep bonus) in float32
+    (float16 for the largest cohorts; ``rounding`` is its relative rounding),
     ``-inf`` when the pair is ineligible or forbidden. :meth:`exact` gives the scorer's
     float64 score (read from the source's matrix when it holds one, else from the scores kept
     in the one pass, :mod:`matcher.solver.kept_scores`, or computed by the source for the
@@ -42,6 +46,7 @@ class ScoreCache:
     bonus_keys: np.ndarray  # sorted mentee * M + mentor keys with a keep bonus
     bonus_points: np.ndarray  # (K,) points, same order
     dense_exact: np.ndarray | None = None  # (N, M) float64 scores when the source holds them
+    rounding: float = SCREEN_ROUNDING["float32"]  # relative rounding of ``approx``
     kept: KeptScores | None = None  # exact scores kept from the one pass (streamed sources)
 
     @property
@@ -79,10 +84,13 @@ class ScoreCache:
         return self.exact(mentee, mentor) + self.bonus(mentee, mentor)
 
 
-def build_cache(problem: MatchProblem) -> ScoreCache:
-    """Read every score block once (forbids applied) into a :class:`ScoreCache`."""
+def build_cache(problem: MatchProblem, screen_dtype: str = "float32") -> ScoreCache:
+    """Read every score block once (forbids applied) into a :class:`ScoreCache` whose
+    screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`)."""
+    if screen_dtype not in SCREEN_ROUNDING:
+        raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
     n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
-    approx = np.empty((n, m), np.float32)
+    approx = np.empty((n, m), screen_dtype)
     eligible_count = np.zeros(n, np.int64)
     eligible_labels = np.zeros((n, n_labels), bool)
     offers = problem.offers.astype(np.float32)
@@ -118,9 +126,9 @@ def build_cache(problem: MatchProblem) -> ScoreCache:
     keys = keys[order]
     if len(keys):
         bi, bj = split_keys(keys, m)
-        approx[bi, bj] += points.astype(np.float32)  # -inf stays -inf: never usable
+        approx[bi, bj] += points.astype(approx.dtype)  # -inf stays -inf: never usable
     return ScoreCache(problem, approx, eligible_count, eligible_labels, multi_label,
-                      lock_eligible, keys, points, dense,
+                      lock_eligible, keys, points, dense, SCREEN_ROUNDING[screen_dtype],
                       keeper.build() if keeper is not None else None)
 
 

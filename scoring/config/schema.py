@@ -97,7 +97,7 @@ DEFAULTS: dict[str, Any] = {
               "cross_institution": False, "custom": []},
     "sensitive": {"fields": ["gender", "background"]},
     "solver": {"objective": "total", "minimum_load": 0, "time_limit_seconds": 60.0, "seed": 0,
-               "memory_gib": 6.0},
+               "memory_gib": 7.0},
     "rematch": {"unsure_policy": "keep", "disruption_penalty": 5.0, "jumper_cycles": 2,
                 "hold_jumpers": False, "rating_scale": [1, 5]},
     # The year's tempo from DESIGN.md; a program's [schedule] replaces a list wholesale.

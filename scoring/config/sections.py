@@ -106,7 +106,7 @@ class SolverSection:
     minimum_load: int
     time_limit_seconds: float
     seed: int
-    memory_gib: float = 6.0
+    memory_gib: float = 7.0
 
 
 @dataclass(frozen=True)
