@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 
+from matcher.compute import score_blocks
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions, solve
@@ -30,7 +31,7 @@ from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
-from scoring.scorer import block_rows, iter_score_blocks, score_block, score_pairs
+from scoring.scorer import block_rows, score_block, score_pairs
 from scoring.text import fold
 
 #: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
@@ -90,15 +91,14 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
     if keeps_every_score(n, m, config):
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)
-        for block in iter_score_blocks(features, config, rows):
-            total[block.mentee_rows] = block.total
-            eligible[block.mentee_rows] = block.eligible
+        for start, block_total, block_eligible in score_blocks(features, config, rows):
+            total[start:start + len(block_total)] = block_total
+            eligible[start:start + len(block_total)] = block_eligible
         return DenseScores(total, eligible)
     screen_dtype(n, m, config)  # refuse now what the solver could not hold
 
     def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        for block in iter_score_blocks(features, config, rows):
-            yield int(block.mentee_rows[0]), block.total, block.eligible
+        return score_blocks(features, config, rows)
 
     def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
         return score_pairs(features, config, mentee, mentor)

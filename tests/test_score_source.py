@@ -54,14 +54,14 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     cohort, config = sample
     dense = run_match(cohort, config, network_size=network_size, progress=False)
     passes = []
-    real_blocks = pipeline.iter_score_blocks
+    real_blocks = pipeline.score_blocks
 
     def counted(*args, **kwargs):
         passes.append(1)
         return real_blocks(*args, **kwargs)
     monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # nothing fits: stream the scores
     monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
-    monkeypatch.setattr(pipeline, "iter_score_blocks", counted)
+    monkeypatch.setattr(pipeline, "score_blocks", counted)
     streamed = run_match(cohort, config, network_size=network_size, progress=False)
     assert _pairs(streamed) == _pairs(dense)
     assert streamed.result.status == dense.result.status

@@ -15,12 +15,13 @@ optional and falls back to :data:`DEFAULTS` (or :data:`~scoring.config.schema.OP
 ``[scoring]``        preferred_stage_gap, time_zone_limit_hours, goal_text_full_at
 ``[rules]``          hard eligibility rules (see :mod:`scoring.rules`), ``[[rules.custom]]``
 ``[sensitive]``      fields used only for opt-in preferences and aggregate fairness tables
-``[solver]``         objective, minimum_load, time_limit_seconds, seed
+``[solver]``         objective, minimum_load, time_limit_seconds, seed, memory_gib
 ``[rematch]``        unsure_policy, disruption_penalty, jumper_cycles, hold_jumpers,
                      rating_scale
 ``[schedule]``       the year's meetings (month, title, purpose, agenda), specialist
                      sessions, check_ins, working_hours (see :mod:`matcher.outputs.schedule`)
 ``[report]``         audit_fields, min_group_size (the fairness tables of report.html)
+``[compute]``        scheduler: where scoring runs (local pool, serial, or a Dask scheduler)
 
 What this room holds: :mod:`~scoring.config.schema` (fields, sections, keys, defaults),
 :mod:`~scoring.config.sections` (one frozen dataclass per table),

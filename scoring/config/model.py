@@ -35,6 +35,7 @@ from scoring.config.schema import (
 )
 from scoring.config.sections import (
     ColumnsSection,
+    ComputeSection,
     DefaultsSection,
     IntakeSection,
     MeetingEntry,
@@ -79,6 +80,7 @@ class ProgramConfig:
     report: ReportSection
     path: Path | None
     _record: dict[str, Any]
+    compute: ComputeSection = ComputeSection()
 
     def record(self) -> dict[str, Any]:
         """The merged tables (defaults filled in) as the run record shows them (a copy)."""
@@ -185,7 +187,20 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
             min_group_size=reader("report").integer("min_group_size", minimum=3)),
         path=path,
         _record=merged,
+        compute=_compute(reader("compute")),
     )
+
+
+def _compute(table: TableReader) -> ComputeSection:
+    scheduler = table.text("scheduler")
+    address = scheduler.removeprefix("dask://")
+    if scheduler not in ("local", "serial") and (
+            not scheduler.startswith("dask://") or ":" not in address or not address.split(
+                ":")[-1].isdigit()):
+        raise table.error("scheduler", f'is {scheduler!r}; use "local", "serial" or the '
+                                       f'address of a Dask scheduler, e.g. '
+                                       f'scheduler = "dask://10.0.0.5:8786".')
+    return ComputeSection(scheduler=scheduler)
 
 
 def _program(table: TableReader) -> ProgramSection:

@@ -165,6 +165,7 @@ DEFAULTS: dict[str, Any] = {
 OPTIONAL: dict[str, dict[str, Any]] = {
     "program": {"templates_dir": ""},
     "report": {"audit_fields": ["career_stage", "institution"], "min_group_size": 5},
+    "compute": {"scheduler": "local"},
 }
 def known_keys(section: str) -> tuple[str, ...]:
     """The keys ``[section]`` may hold, in the order the defaults list them."""

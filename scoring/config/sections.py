@@ -147,3 +147,12 @@ class ReportSection:
 
     audit_fields: tuple[str, ...]
     min_group_size: int
+
+
+@dataclass(frozen=True)
+class ComputeSection:
+    """``[compute]``: where scoring runs: ``"local"`` (a process pool on this machine for
+    large cohorts), ``"serial"`` (this process only) or ``"dask://host:port"`` (the workers of
+    a Dask distributed scheduler; see :mod:`matcher.compute`)."""
+
+    scheduler: str = "local"
