@@ -3,7 +3,7 @@
 icalendar (``Contentline.to_ical``) folds a content line by walking it one character at a
 time; for the thousands of long DESCRIPTION lines of a large run folder that walk was most
 of the calendars' cost. :func:`fold_content_line` computes the same break points from the
-lines' cumulative UTF-8 lengths:
+lines' UTF-8 octets:
 
 * a piece ends before the character that would bring it to 75 octets (so every piece is at
   most 74 octets, the 75th being the space that starts a continuation line);
@@ -17,35 +17,30 @@ on arbitrary text and on every calendar of whole runs.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from itertools import accumulate
-
 #: A folded piece plus the next character reaches this many octets: fold before it.
 LIMIT = 75
 #: Characters a piece may not end on (they start an escape), as icalendar keeps them.
-ESCAPE_STARTS = "\\^"
-FOLD = "\r\n "
+ESCAPE_STARTS = b"\\^"
+FOLD = b"\r\n "
 
 
 def fold_content_line(text: str) -> bytes:
-    """``text`` (one unfolded content line) folded and encoded as icalendar does."""
-    if text.isascii():
-        octets = None  # one octet a character: positions are octet counts
-    else:
-        octets = [0, *accumulate(len(c.encode("utf-8")) for c in text)]
+    """``text`` (one unfolded content line) folded and encoded as icalendar does.
+
+    Works on the UTF-8 octets: a piece starting at octet ``start`` ends before the character
+    holding octet ``start + LIMIT - 1`` (found by stepping back over continuation octets,
+    ``0b10xxxxxx``), or one character earlier when it would end on an escape start.
+    """
+    data = text.encode("utf-8")
     pieces = []
-    start, size = 0, len(text)
-    while True:
-        if octets is None:
-            stop = start + LIMIT - 1
-        else:  # the first character whose end reaches LIMIT octets from the piece's start
-            stop = bisect_left(octets, octets[start] + LIMIT, lo=start + 1) - 1
-        if stop >= size:
-            pieces.append(text[start:])
-            break
-        stop = max(stop, start + 1)
-        if stop - start > 1 and text[stop - 1] in ESCAPE_STARTS:
+    start, size = 0, len(data)
+    while size - start > LIMIT - 1:
+        stop = start + LIMIT - 1
+        while data[stop] & 0xC0 == 0x80:  # inside a multi-octet character: its first octet
             stop -= 1
-        pieces.append(text[start:stop])
+        if stop - 1 > start and data[stop - 1] in ESCAPE_STARTS:
+            stop -= 1
+        pieces.append(data[start:stop])
         start = stop
-    return FOLD.join(pieces).encode("utf-8")
+    pieces.append(data[start:])
+    return FOLD.join(pieces)
