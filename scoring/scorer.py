@@ -265,7 +265,7 @@ BLOCK_PAIRS = 5_000_000
 BLOCK_BYTES_PER_PAIR = 64
 #: Scoring a group of pairs costs about this many pair-scores of overhead per group (numpy
 #: and sparse calls), so the groups of :func:`score_pairs` balance it against wasted pairs.
-GROUP_OVERHEAD_PAIRS = 4_000
+GROUP_OVERHEAD_PAIRS = 50_000
 
 
 def block_rows(n_mentors: int, memory_bytes: float = float("inf")) -> int:
