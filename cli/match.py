@@ -35,10 +35,14 @@ from scoring.config import OBJECTIVES
                    "report (same file names; see README).")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
+@click.option("--scheduler", default=None,
+              help='Where scoring runs: "local", "serial" or "dask://host:port" (overrides '
+                   "[compute] scheduler).")
 @input_errors_exit_2
 def match_command(mentors: str, mentees: str, config_option: str | None, objective: str | None,
                   network_size: int | None, locks: str | None, forbid: str | None, out: str,
-                  force: bool, templates: str | None, quiet: bool, as_json: bool) -> None:
+                  force: bool, templates: str | None, quiet: bool, as_json: bool,
+                  scheduler: str | None) -> None:
     """Match MENTEES with mentor networks from MENTORS and write a run folder.
 
     \b
@@ -51,7 +55,7 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
     """
     result = match_job(mentors, mentees, config=config_option, objective=objective,
                        network_size=network_size, locks=locks, forbid=forbid, out=out,
-                       force=force, templates=templates, quiet=quiet)
+                       force=force, templates=templates, quiet=quiet, scheduler=scheduler)
     folder = result.folder
     if as_json:
         click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder)}, indent=2))

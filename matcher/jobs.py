@@ -114,8 +114,10 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
               objective: str | None = None, network_size: int | None = None,
               locks: str | None = None, forbid: str | None = None,
               out: str = "mentormatch-run", force: bool = False,
-              templates: str | None = None, quiet: bool = False) -> MatchResult:
-    """Match the intake files and write the run folder ``out`` (``quiet``: no progress)."""
+              templates: str | None = None, quiet: bool = False,
+              scheduler: str | None = None) -> MatchResult:
+    """Match the intake files and write the run folder ``out`` (``quiet``: no progress;
+    ``scheduler``: where scoring runs, overriding ``[compute] scheduler``)."""
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
     from scoring.config import load_config
@@ -124,6 +126,9 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
 
     config_path = config_path_for(mentors, config)
     program = load_config(config_path)
+    if scheduler:
+        from scoring.config import with_scheduler
+        program = with_scheduler(program, scheduler)
     cohort = read_valid_cohort(mentors, mentees, program, action="matched")
     # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
     lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()

@@ -89,3 +89,16 @@ def test_dask_local_cluster_gives_the_same_pairings_byte_for_byte(sample, monkey
     assert np.array_equal([n.mentee_id for n in on_dask.networks],
                           [n.mentee_id for n in local.networks])
     assert on_dask.result.objective == local.result.objective
+
+
+def test_the_scheduler_option_overrides_the_config_and_is_checked(tmp_path):
+    from matcher.jobs import match_job
+    from scoring.config import with_scheduler
+
+    config = load_config(SAMPLE / "program.toml")
+    assert with_scheduler(config, "dask://10.0.0.5:8786").compute.scheduler == \
+        "dask://10.0.0.5:8786"
+    with pytest.raises(ConfigError, match="--scheduler is 'bogus'"):
+        match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), quiet=True,
+                  out=str(tmp_path / "run"), scheduler="bogus")
+    assert not (tmp_path / "run").exists()

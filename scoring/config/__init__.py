@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from scoring.config.custom_rules import CustomRule
 from scoring.config.errors import ConfigError
-from scoring.config.model import ProgramConfig, config_from_dict, load_config
+from scoring.config.model import ProgramConfig, config_from_dict, load_config, with_scheduler
 from scoring.config.schema import (
     DEFAULTS,
     FEEDBACK_FIELDS,
@@ -52,6 +52,7 @@ from scoring.config.schema import (
 from scoring.config.vocabulary import Vocabulary
 
 __all__ = [
+    "with_scheduler",
     "DEFAULTS", "FEEDBACK_FIELDS", "FIELD_VOCABULARY", "MENTEE_FIELDS", "MENTOR_FIELDS",
     "MULTI_VALUE_FIELDS", "OBJECTIVES", "PREFERENCES", "ROLES", "UNSURE_POLICIES",
     "ConfigError", "CustomRule", "ProgramConfig", "Vocabulary", "config_from_dict",

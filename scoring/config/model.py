@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -191,15 +191,30 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
     )
 
 
+def scheduler_problem(scheduler: str) -> str | None:
+    """What is wrong with a ``[compute] scheduler`` value (None: nothing)."""
+    address = scheduler.removeprefix("dask://")
+    if scheduler in ("local", "serial") or (
+            scheduler.startswith("dask://") and ":" in address
+            and address.split(":")[-1].isdigit()):
+        return None
+    return (f'is {scheduler!r}; use "local", "serial" or the address of a Dask scheduler, '
+            f'e.g. scheduler = "dask://10.0.0.5:8786".')
+
+
+def with_scheduler(config: ProgramConfig, scheduler: str) -> ProgramConfig:
+    """``config`` with ``[compute] scheduler`` replaced (e.g. by ``--scheduler``), checked."""
+    problem = scheduler_problem(scheduler)
+    if problem:
+        raise ConfigError(f"--scheduler {problem.replace('scheduler = ', '--scheduler ')}")
+    return replace(config, compute=ComputeSection(scheduler=scheduler))
+
+
 def _compute(table: TableReader) -> ComputeSection:
     scheduler = table.text("scheduler")
-    address = scheduler.removeprefix("dask://")
-    if scheduler not in ("local", "serial") and (
-            not scheduler.startswith("dask://") or ":" not in address or not address.split(
-                ":")[-1].isdigit()):
-        raise table.error("scheduler", f'is {scheduler!r}; use "local", "serial" or the '
-                                       f'address of a Dask scheduler, e.g. '
-                                       f'scheduler = "dask://10.0.0.5:8786".')
+    problem = scheduler_problem(scheduler)
+    if problem:
+        raise table.error("scheduler", problem)
     return ComputeSection(scheduler=scheduler)
 
 
