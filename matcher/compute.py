@@ -9,8 +9,8 @@ fits in memory): it keeps the screening copy, each mentee's and mentor's best pa
 eligibility counts. Where the map runs is ``[compute] scheduler``:
 
 * ``"local"`` (the default): from :data:`POOL_PAIRS` pairs on, a pool of this machine's
-  cores (forked, so the features are not copied); smaller cohorts are scored in this
-  process, where a pool's start-up would cost more than it saves;
+  cores (each worker gets the features and config once); smaller cohorts are scored in
+  this process, where a pool's start-up (a second or two) would cost more than it saves;
 * ``"serial"``: always in this process;
 * ``"dask://host:port"``: the workers of that Dask scheduler (the optional ``dask`` extra:
   ``pip install 'mentormatch[dask]'``); the features and config are sent to every worker
@@ -45,7 +45,7 @@ IN_FLIGHT = 2
 
 Block = tuple[int, np.ndarray, np.ndarray]
 
-# The local pool's workers read these (set before the fork, so nothing is pickled).
+# A local pool worker's copy of the features and config (sent once, by its initializer).
 _FEATURES: CohortFeatures | None = None
 _CONFIG: ProgramConfig | None = None
 
@@ -91,6 +91,11 @@ def _in_order(submit: Callable[[int, int], Any], bounds: list[tuple[int, int]],
         yield result
 
 
+def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
+    global _FEATURES, _CONFIG
+    _FEATURES, _CONFIG = features, config
+
+
 def _pool_task(start: int, stop: int) -> Block:
     assert _FEATURES is not None and _CONFIG is not None
     return score_task(_FEATURES, _CONFIG, start, stop)
@@ -98,15 +103,13 @@ def _pool_task(start: int, stop: int) -> Block:
 
 def _pool_blocks(features: CohortFeatures, config: ProgramConfig,
                  bounds: list[tuple[int, int]], workers: int) -> Iterator[Block]:
-    global _FEATURES, _CONFIG
-    _FEATURES, _CONFIG = features, config
-    context = multiprocessing.get_context("fork")
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            yield from _in_order(lambda a, b: pool.submit(_pool_task, a, b), bounds,
-                                 IN_FLIGHT * workers)
-    finally:
-        _FEATURES = _CONFIG = None
+    # Fresh interpreters ("spawn"), not forks: the caller may have threads running (the
+    # run-folder writer is imported in one while scoring), and a fork copies their locks.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(features, config)) as pool:
+        yield from _in_order(lambda a, b: pool.submit(_pool_task, a, b), bounds,
+                             IN_FLIGHT * workers)
 
 
 def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
