@@ -44,11 +44,15 @@ from scoring.profiles import Problem
                    "are still printed): for a cohort where that is really so.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
+@click.option("--scheduler", default=None,
+              help='Where scoring runs: "local", "serial" or "dask://host:port" (overrides '
+                   "[compute] scheduler).")
 @input_errors_exit_2
 def match_command(mentors: str, mentees: str, config_option: str | None, objective: str | None,
                   network_size: int | None, capacity: int | None, locks: str | None,
                   forbid: str | None, out: str, force: bool, templates: str | None,
-                  accept_diagnostics: bool, quiet: bool, as_json: bool) -> None:
+                  accept_diagnostics: bool, quiet: bool, as_json: bool,
+                  scheduler: str | None) -> None:
     """Match MENTEES with mentor networks from MENTORS and write a run folder.
 
     \b
@@ -75,7 +79,7 @@ def match_command(mentors: str, mentees: str, config_option: str | None, objecti
                        network_size=network_size, capacity=capacity, locks=locks,
                        forbid=forbid, out=out, force=force, templates=templates, quiet=quiet,
                        on_diagnostics=show,
-                       accept_diagnostics=accept_diagnostics)
+                       accept_diagnostics=accept_diagnostics, scheduler=scheduler)
     folder = result.folder
     if as_json:
         click.echo(json.dumps({**result.summary.to_dict(), "run_folder": str(folder),

@@ -40,7 +40,7 @@ import numpy as np
 
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
-from matcher.pipeline import DENSE_PAIRS, resolve, score_source, specialties
+from matcher.pipeline import keeps_every_score, resolve, score_source, specialties
 from matcher.placement import both_scores
 from matcher.runfolder.layout import RUN_RECORD
 from matcher.runfolder.reader import (
@@ -374,7 +374,7 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     features = features if features is not None else build_features(run.cohort, run.config)
     scores: DenseScores | BlockScores
     placement: DenseScores | BlockScores | None = None
-    if features.n_mentees * features.n_mentors <= DENSE_PAIRS:  # both in one scoring pass
+    if keeps_every_score(features.n_mentees, features.n_mentors, run.config):  # one pass
         scores, placement = both_scores(features, run.config)
     else:
         scores = score_source(features, run.config)

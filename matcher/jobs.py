@@ -134,13 +134,15 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
               out: str = "mentormatch-run", force: bool = False,
               templates: str | None = None, quiet: bool = False,
               on_diagnostics: Callable[[list[Problem]], None] | None = None,
-              accept_diagnostics: bool = False) -> MatchResult:
+              accept_diagnostics: bool = False,
+              scheduler: str | None = None) -> MatchResult:
     """Match the intake files and write the run folder ``out`` (``quiet``: no progress).
 
     ``capacity`` / ``network_size`` replace the columns' answers for everyone. Before
     solving, the diagnostics go to ``on_diagnostics``; an error among them stops the run
     (:class:`~scoring.errors.InvalidCohortError`), nothing written, unless
     ``accept_diagnostics`` (the coordinator has read them and wants this match anyway).
+    ``scheduler`` says where scoring runs, overriding ``[compute] scheduler``.
     """
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
@@ -152,6 +154,9 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     config_path = config_path_for(mentors, config)
     program = with_count_overrides(load_config(config_path), capacity=capacity,
                                    network_size=network_size)
+    if scheduler:
+        from scoring.config import with_scheduler
+        program = with_scheduler(program, scheduler)
     cohort = read_valid_cohort(mentors, mentees, program, action="matched")
     findings = diagnostics_of(cohort, program)
     if on_diagnostics is not None and findings:

@@ -3,7 +3,8 @@
 The command line (``cli/match.py``), the rematch and the audit only call :func:`run_match`;
 the scorer is reached in exactly one place, :func:`score_source`, so the solver never
 depends on how scores are computed. Scores are computed once per run: into one float64
-matrix when it fits (:data:`DENSE_PAIRS`), else as scorer blocks on demand.
+matrix when it fits the memory budget, else read once by the solver block by block, with
+exact scores of the few pairs it looks up later computed for those pairs only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.compute import score_blocks
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import placement_scores, solve_neutral
@@ -32,38 +34,78 @@ from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
-from scoring.scorer import iter_score_blocks, score_block
+from scoring.scorer import block_rows, score_block, score_pairs
 from scoring.text import fold
-
-#: Cohorts up to this many mentee × mentor pairs keep every score in memory (float64 score
-#: and bool eligibility, 9 bytes a pair: 10,000 × 2,000 is 180 MB), computed block by
-#: block once; larger ones are scored block by block whenever the solver reads them.
-DENSE_PAIRS = 40_000_000
-#: Mentee rows per scorer block (bounded memory while scoring).
-BLOCK_ROWS = 1000
 
 #: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
 #: and, for a specialist, the need area or role it covers.
 Lock = tuple[str, str] | tuple[str, str, str] | tuple[str, str, str, str]
 LOCK_ROLES = ("primary", "specialist")
 
+#: Bytes a pair takes when every score is kept: float64 score and bool eligibility (9), plus
+#: the solver's float32 screening copy (4, :mod:`matcher.solver.score_cache`).
+DENSE_BYTES_PER_PAIR = 13
+#: Share of ``[solver] memory_gib`` the kept scores may take (the rest: features, the
+#: solver's candidates and models, the outputs).
+DENSE_SHARE = 0.25
+#: Share of ``[solver] memory_gib`` the solver's screening copy of streamed scores may take,
+#: and the bytes a pair takes in it, narrowest last.
+SCREEN_SHARE = 0.6
+SCREEN_BYTES = {"float32": 4, "float16": 2}
+#: Share of ``[solver] memory_gib`` one scoring block's temporaries may take.
+BLOCK_SHARE = 0.05
+
+
+def keeps_every_score(n: int, m: int, config: ProgramConfig) -> bool:
+    """True when every score of an n × m cohort is kept in memory (see :func:`score_source`)."""
+    return n * m * DENSE_BYTES_PER_PAIR <= config.solver.memory_gib * 2**30 * DENSE_SHARE
+
+
+def screen_dtype(n: int, m: int, config: ProgramConfig) -> str:
+    """The solver's screening copy for an n × m cohort: float32, or float16 when float32
+    would not fit ``[solver] memory_gib``; a cohort for which neither fits is refused before
+    any work, naming the setting to raise."""
+    budget = config.solver.memory_gib * 2**30 * SCREEN_SHARE
+    if keeps_every_score(n, m, config):
+        return "float32"
+    for dtype, size in SCREEN_BYTES.items():
+        if n * m * size <= budget:
+            return dtype
+    needed = n * m * min(SCREEN_BYTES.values()) / SCREEN_SHARE / 2**30
+    raise InputError(
+        f"{n:,} mentees × {m:,} mentors need [solver] memory_gib of at least {needed:.1f} "
+        f"for the solver's scores; the config gives {config.solver.memory_gib:g}. Raise "
+        f"memory_gib in the config to what this machine can give (it must have that much "
+        f"free memory), or split the cohort into smaller programs.")
+
 
 def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores | BlockScores:
-    """Scores for the solver, computed once: one matrix filled block by block when it fits
-    in memory, else scorer blocks recomputed on demand."""
+    """Scores for the solver, computed once.
+
+    When every score fits a quarter of ``[solver] memory_gib`` (13 bytes a pair: 10,000 ×
+    2,000 is 260 MB), one float64 matrix is filled block by block; otherwise the solver
+    reads scorer blocks once into its screening copy, keeping the exact scores of each
+    mentee's and mentor's best pairs, and any other pair it looks up later is scored alone
+    (:func:`scoring.scorer.score_pairs`). Blocks hold about 5 million pairs
+    (:func:`scoring.scorer.block_rows`).
+    """
     n, m = features.n_mentees, features.n_mentors
-    if n * m <= DENSE_PAIRS:
+    rows = block_rows(m, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
+    if keeps_every_score(n, m, config):
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)
-        for block in iter_score_blocks(features, config, BLOCK_ROWS):
-            total[block.mentee_rows] = block.total
-            eligible[block.mentee_rows] = block.eligible
+        for start, block_total, block_eligible in score_blocks(features, config, rows):
+            total[start:start + len(block_total)] = block_total
+            eligible[start:start + len(block_total)] = block_eligible
         return DenseScores(total, eligible)
+    screen_dtype(n, m, config)  # refuse now what the solver could not hold
 
     def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        for block in iter_score_blocks(features, config, BLOCK_ROWS):
-            yield int(block.mentee_rows[0]), block.total, block.eligible
-    return BlockScores(blocks)
+        return score_blocks(features, config, rows)
+
+    def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        return score_pairs(features, config, mentee, mentor)
+    return BlockScores(blocks, pairs)
 
 
 def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -196,7 +238,9 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
     options = SolveOptions(objective=objective,
-                           time_limit=float(config.solver.time_limit_seconds))
+                           time_limit=float(config.solver.time_limit_seconds),
+                           screen_dtype=screen_dtype(problem.n_mentees, problem.n_mentors,
+                                                     config))
     try:
         explainer = ineligible_explainer(features, config) if explain_unplaced else None
         result = solve_neutral(problem, options, explainer,

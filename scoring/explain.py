@@ -14,8 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
@@ -25,7 +24,6 @@ from scoring.config import PREFERENCES, ProgramConfig
 from scoring.errors import UnknownIdError
 from scoring.features import CohortFeatures, area_label, build_features
 from scoring.profiles import Cohort
-from scoring.rule_inputs import RuleInputs
 from scoring.rules import clock_difference, rule_sentence
 from scoring.scorer import (
     COMPONENTS,
@@ -34,6 +32,7 @@ from scoring.scorer import (
     component_names,
     component_weights,
     goal_text_full_at,
+    mentor_columns,
     preference_honoured,
     score_block,
 )
@@ -448,8 +447,8 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
     Pass ``features`` to reuse those of an earlier :func:`build_features` call.
 
     Pairs are scored in blocks of :data:`EXPLAIN_BLOCK_ROWS` mentees against only the
-    mentors those mentees are paired with (:func:`_mentor_columns`), so explaining a whole
-    run's pairs costs about as much as scoring the pairs themselves, not the whole cohort;
+    mentors those mentees are paired with (:func:`.scorer.mentor_columns`), so explaining a
+    whole run's pairs costs about as much as scoring the pairs themselves, not the whole cohort;
     each block's numbers are read out for all its pairs at once.
     """
     features = features if features is not None else build_features(cohort, config)
@@ -476,7 +475,7 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
     for start in range(0, len(rows), EXPLAIN_BLOCK_ROWS):
         chunk = rows[start:start + EXPLAIN_BLOCK_ROWS]
         columns = sorted(set().union(*(by_row[i] for i in chunk)))
-        local = _mentor_columns(features, np.array(columns, dtype=np.intp))
+        local = mentor_columns(features, np.array(columns, dtype=np.intp))
         if local is None:  # features this module cannot narrow: score every mentor
             local, columns = features, list(range(features.n_mentors))
         column_at = {j: c for c, j in enumerate(columns)}
@@ -492,51 +491,6 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
 
 #: Mentee rows per scoring block when explaining many pairs.
 EXPLAIN_BLOCK_ROWS = 256
-# CohortFeatures fields indexed by mentor (rows), and those that do not depend on mentors.
-_MENTOR_ROWS = ("mentor_ids", "expertise", "expertise_vectors")
-_NOT_MENTOR = ("mentee_ids", "areas", "needs", "terms", "goal_vectors", "stages", "roles",
-               "help_wanted", "modes", "frequencies", "languages", "preferences")
-
-
-def _mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeatures | None:
-    """The features with only the mentors at ``columns`` (None when a field is unknown here).
-
-    Every scorer component and rule compares one mentee with one mentor at a time, so scoring
-    against this narrower set gives the same values for those mentors. A field this function
-    does not know (added to the features later) makes it decline rather than guess.
-    """
-    changes: dict[str, Any] = {}
-    for item in fields(features):
-        value = getattr(features, item.name)
-        if item.name == "mentor_match":  # a dict of per-mentor arrays
-            changes[item.name] = {k: v[columns] for k, v in value.items()}
-        elif item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):
-            changes[item.name] = (tuple(value[c] for c in columns) if isinstance(value, tuple)
-                                  else value[columns])
-        elif item.name == "rule_inputs":
-            narrowed = _rule_columns(value, columns)
-            if narrowed is None:
-                return None
-            changes[item.name] = narrowed
-        elif not (item.name in _NOT_MENTOR or item.name.startswith("mentee_")):
-            return None
-    return replace(features, **changes)
-
-
-def _rule_columns(inputs: RuleInputs, columns: np.ndarray) -> RuleInputs | None:
-    known = {"mentee_identity", "mentor_identity_t", "mentee_excludes", "mentor_excludes_t",
-             "custom", "mentee_ok", "mentor_ok", "pair_values"}
-    if {item.name for item in fields(inputs)} - known:
-        return None
-    return replace(
-        inputs,
-        mentor_identity_t=inputs.mentor_identity_t[:, columns],
-        mentor_excludes_t=inputs.mentor_excludes_t[:, columns],
-        mentor_ok={name: ok[columns] for name, ok in inputs.mentor_ok.items()},
-        pair_values={name: (left, right_t[:, columns])
-                     for name, (left, right_t) in inputs.pair_values.items()})
-
-
 def compare(cohort: Cohort, config: ProgramConfig, mentee_id: str, mentor_b: str,
             mentor_c: str, features: CohortFeatures | None = None) -> Comparison:
     """Why ``mentor_b`` rather than ``mentor_c`` for ``mentee_id``, component by component."""

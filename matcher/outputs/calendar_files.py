@@ -30,6 +30,7 @@ import hashlib
 import icalendar
 from icalendar.parser import Contentline
 
+from matcher.outputs.ics_serialise import fold_content_line
 from matcher.outputs.plans import PairPlan, PersonCard
 from matcher.outputs.schedule import Meeting
 
@@ -153,7 +154,7 @@ def fold_line(line: Contentline) -> bytes:
     text = str(line)
     if len(text.encode("utf-8")) < FOLD_AT:
         return text.encode("utf-8")
-    return line.to_ical()
+    return fold_content_line(text)  # icalendar's folding, computed without its char loop
 
 
 def _uid(plan: PairPlan, number: int, start: dt.date) -> str:

@@ -2,7 +2,8 @@
 
 Every engine works on candidate pairs (:mod:`matcher.solver.candidates`) and proves its
 answer against every pruned-away eligible pair with a whole-matrix numpy scan over the
-score cache, screened in float32 with a tolerance (:data:`F32`) and confirmed in exact
+score cache, screened in its float32 (or float16) copy with a tolerance for its rounding
+(``ScoreCache.rounding``) and confirmed in exact
 arithmetic. The pairs that break a certificate are added to the candidates and the engine
 solves again:
 
@@ -27,9 +28,6 @@ from matcher.solver.candidates import add_pairs, best_per_row, sparse_nonzero
 from matcher.solver.context import Context
 from matcher.solver.score_cache import CHUNK_ROWS, chunks
 
-#: float32 screening of whole-matrix checks: relative rounding allowance (then exact check)
-F32 = 4e-7
-
 #: pairs added per mentee on the source side of a minimum cut that pruned pairs cross
 PLACEMENT_WIDEN = 8
 
@@ -50,6 +48,7 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
     """Max placements over usable pairs (at or above ``threshold``), widening the pruned set
     until a minimum cut proves no pruned pair could raise the count. Returns the count."""
     r, n = ctx.residual, ctx.problem.n_mentees
+    eps = ctx.cache.rounding  # relative rounding of the screening copy
     approx = ctx.cache.approx
     # no cut needed when every mentee who can have a primary (or every place) is filled
     ceiling = min(int((r.needs_primary & (ctx.cache.eligible_count > 0)).sum()),
@@ -68,7 +67,7 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
                 sub = approx[chunk][:, cols]
                 ok = ctx.pruned_mask(chunk)[:, cols]
                 if threshold is not None:
-                    ok &= sub >= np.float32(threshold / ctx.options.scale * (1 - F32) - 1e-4)
+                    ok &= sub >= np.float32(threshold / ctx.options.scale * (1 - eps) - 1e-4)
                 amount = np.where(ok, sub + np.float32(1.0), np.float32(0.0))
                 bi, bj = best_per_row(chunk, amount, PLACEMENT_WIDEN)
                 found_i.append(bi)
@@ -127,6 +126,7 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
     integer units, after a float32 screen over the score cache); add each mentee's worst
     offenders and near-offenders (within ``widen_slack``). Returns the offenders' count."""
     r, scale = ctx.residual, ctx.options.scale
+    eps = ctx.cache.rounding  # relative rounding of the screening copy
     n = ctx.problem.n_mentees
     d = np.asarray(potentials, np.int64)
     shift = int(np.median(d[graph.mentor_node])) if len(graph.mentor_node) else 0
@@ -135,7 +135,7 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
     has_labels = bool(graph.l_node.size) and bool((r.slots > 0).any())
     big = np.float32(np.abs(mentor_d).max(initial=0.0) + np.abs((d - shift) / scale).max(
         initial=0.0) + 100.0)
-    tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(F32) + np.float32(1e-3)
+    tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(eps) + np.float32(1e-3)
     hit_i, hit_j, hit_tail = [], [], []
     for lo in range(0, n, CHUNK_ROWS):
         rows = np.arange(lo, min(lo + CHUNK_ROWS, n))
@@ -149,7 +149,7 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
         reduced = np.subtract(direct_f[:, None], scores)
         reduced -= mentor_d[None, :]
         if threshold is not None:
-            below = scores < np.float32(threshold / scale * (1 + F32) + 1e-4)
+            below = scores < np.float32(threshold / scale * (1 + eps) + 1e-4)
             reduced = np.where(below, np.float32(np.inf), reduced)
         labelled = has_labels and bool((r.slots[rows] > 0).any())
         if labelled:
@@ -202,6 +202,7 @@ def pruned_gains(ctx: Context, duals: mip.PairPrices, threshold: int | None,
     whose gain ``score − μ_i − γ_j + max(P_i, max_s η_is)`` exceeds ``floor``, with their
     gains (a float32 screen over the score cache, then exact float64)."""
     r, problem, scale = ctx.residual, ctx.problem, ctx.options.scale
+    eps = ctx.cache.rounding  # relative rounding of the screening copy
     offers = problem.offers
     mu = duals.mentee.astype(np.float32)
     gamma = duals.mentor.astype(np.float32)
@@ -212,13 +213,13 @@ def pruned_gains(ctx: Context, duals: mip.PairPrices, threshold: int | None,
     big = float(np.abs(duals.mentee).max(initial=0) + np.abs(duals.mentor).max(initial=0) +
                 np.abs(duals.primary).max(initial=0) + np.abs(duals.label).max(initial=0) +
                 np.abs(duals.primary_label).sum(axis=1).max(initial=0))
-    screen_at = np.float32(floor - 1e-3 - 4 * F32 * (big + 100.0))
+    screen_at = np.float32(floor - 1e-3 - 4 * eps * (big + 100.0))
     hit_i, hit_j = [], []
     for rows in chunks(np.arange(problem.n_mentees)):
         scores = ctx.cache.approx[rows]
         best = primary[rows][:, None] - psi[rows] @ offers_f
         if threshold is not None:
-            best = np.where(scores >= np.float32(threshold / scale * (1 - F32) - 1e-4), best,
+            best = np.where(scores >= np.float32(threshold / scale * (1 - eps) - 1e-4), best,
                             np.float32(-np.inf))
         for s in range(len(problem.labels)):
             if np.isfinite(eta[rows, s]).any():
@@ -254,6 +255,7 @@ def best_scores_bound(ctx: Context) -> float:
     """An upper bound on the total of new pairs, over every eligible pair: each mentee's
     best scores, as many as it has places (capacities ignored)."""
     r, scale = ctx.residual, ctx.options.scale
+    eps = ctx.cache.rounding  # relative rounding of the screening copy
     places = np.where(r.needs_primary, ctx.problem.network_size, r.slots)
     most = int(places.max(initial=0))
     total = 0.0
@@ -263,6 +265,6 @@ def best_scores_bound(ctx: Context) -> float:
         top = -np.partition(-scores, min(most, scores.shape[1]) - 1, axis=1)[:, :most]
         top = -np.sort(-top, axis=1)
         use = (np.arange(top.shape[1])[None, :] < places[rows][:, None]) & np.isfinite(top)
-        # float32 rounding: add a margin so the bound stays an upper bound
-        total += float((top.astype(np.float64) * (1 + F32) + 1.0 / scale)[use].sum())
+        # screening-copy rounding: add a margin so the bound stays an upper bound
+        total += float((top.astype(np.float64) * (1 + eps) + 1.0 / scale)[use].sum())
     return total

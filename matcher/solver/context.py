@@ -42,6 +42,10 @@ class SolveOptions:
     #: that follow solve smaller flows
     drop_slack: float = 2.0
     max_rounds: int = 20
+    #: dtype of the solver's screening copy of every score (:mod:`.score_cache`): "float32",
+    #: or "float16" for half the memory when the cohort is too large for float32 (the
+    #: screens widen their tolerance to match; every decision is still made on exact scores)
+    screen_dtype: str = "float32"
 
 
 @dataclass

@@ -87,7 +87,7 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
         raise ProblemError(f"Unknown objective {options.objective!r}: use one of "
                            f"{', '.join(OBJECTIVES)} (--objective or [solver] objective).")
     m = problem.n_mentors
-    cache = build_cache(problem)
+    cache = build_cache(problem, options.screen_dtype)
     residual = apply_locks(problem, cache.lock_eligible)
     banned = np.unique(pair_keys(residual.banned[:, 0], residual.banned[:, 1], m))
     ranks = rank_of(problem.mentee_ids), rank_of(problem.mentor_ids)

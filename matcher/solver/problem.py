@@ -31,13 +31,21 @@ class ProblemError(ValueError):
 
 
 class ScoreSource(Protocol):
-    """Anything that yields ``(first_row, total, eligible)`` blocks of consecutive mentees.
+    """Anything that yields ``(first_row, total, eligible)`` blocks of consecutive mentees,
+    and gives the exact scores of a few pairs.
 
     ``total`` is a (rows × mentors) array of scores 0–100, ``eligible`` a boolean array of
-    the same shape. Blocks must cover every mentee once, in order.
+    the same shape. Blocks must cover every mentee once, in order. The solver reads the
+    blocks once (:func:`~matcher.solver.score_cache.build_cache`); every later lookup goes
+    through :meth:`pair_scores`, which must cost about as much as the pairs asked for, not
+    a pass over the cohort, and return exactly the values the blocks hold.
     """
 
     def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]: ...
+
+    def pair_scores(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """The float64 scores of the pairs (mentee[k], mentor[k])."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -54,16 +62,39 @@ class DenseScores:
             stop = start + self.block_size
             yield start, self.total[start:stop], self.eligible[start:stop]
 
+    def pair_scores(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """Read from the matrix."""
+        return np.asarray(self.total[mentee, mentor], np.float64)
+
 
 @dataclass(frozen=True)
 class BlockScores:
-    """A score source that recomputes blocks on demand (e.g. from the scorer)."""
+    """A score source that recomputes blocks on demand (e.g. from the scorer).
+
+    ``score_pairs`` computes the scores of given pairs only; without it (tests) a lookup
+    reads every block again and picks the pairs out.
+    """
 
     make_blocks: Callable[[], Iterable[tuple[int, np.ndarray, np.ndarray]]]
+    score_pairs: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def blocks(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """Yield freshly computed blocks; may be called several times (pruning, certifying)."""
+        """Yield freshly computed blocks (the solver reads them once per solve)."""
         yield from self.make_blocks()
+
+    def pair_scores(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """The pairs' scores, from ``score_pairs`` or, without it, one more pass."""
+        mentee, mentor = np.asarray(mentee, np.int64), np.asarray(mentor, np.int64)
+        if self.score_pairs is not None:
+            return np.asarray(self.score_pairs(mentee, mentor), np.float64)
+        out = np.zeros(len(mentee))
+        order = np.argsort(mentee, kind="stable")
+        for start, total, _ in self.blocks():
+            stop = start + total.shape[0]
+            lo, hi = np.searchsorted(mentee[order], [start, stop])
+            picked = order[lo:hi]
+            out[picked] = np.asarray(total, np.float64)[mentee[picked] - start, mentor[picked]]
+        return out
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,13 @@ optional and falls back to :data:`DEFAULTS` (or :data:`~scoring.config.schema.OP
                      ``[[rules.custom]]``
 ``[match_on.NAME]``  a reward or a rule on one field: same / different value, a gap
 ``[sensitive]``      fields used only for opt-in preferences and aggregate fairness tables
-``[solver]``         objective, minimum_load, time_limit_seconds, seed
+``[solver]``         objective, minimum_load, time_limit_seconds, seed, memory_gib
 ``[rematch]``        unsure_policy, disruption_penalty, jumper_cycles, hold_jumpers,
                      rating_scale
 ``[schedule]``       the year's meetings (month, title, purpose, agenda), specialist
                      sessions, check_ins, working_hours (see :mod:`matcher.outputs.schedule`)
 ``[report]``         audit_fields, min_group_size (the fairness tables of report.html)
+``[compute]``        scheduler: where scoring runs (local pool, serial, or a Dask scheduler)
 
 What this room holds: :mod:`~scoring.config.schema` (fields, sections, keys, defaults),
 :mod:`~scoring.config.sections` (one frozen dataclass per table),
@@ -48,6 +49,7 @@ from scoring.config.model import (
     config_from_dict,
     load_config,
     with_count_overrides,
+    with_scheduler,
 )
 from scoring.config.schema import (
     DEFAULTS,
@@ -64,6 +66,7 @@ from scoring.config.schema import (
 from scoring.config.vocabulary import Vocabulary
 
 __all__ = [
+    "with_scheduler",
     "DEFAULTS", "FEEDBACK_FIELDS", "FIELD_VOCABULARY", "MENTEE_FIELDS", "MENTOR_FIELDS",
     "MULTI_VALUE_FIELDS", "OBJECTIVES", "PREFERENCES", "ROLES", "UNSURE_POLICIES",
     "ColumnTarget", "ConfigError", "CustomRule", "MatchOn", "ProgramConfig", "Vocabulary",

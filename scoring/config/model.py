@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ from scoring.config.schema import (
 )
 from scoring.config.sections import (
     ColumnsSection,
+    ComputeSection,
     DefaultsSection,
     IntakeSection,
     MeetingEntry,
@@ -92,6 +93,7 @@ class ProgramConfig:
     path: Path | None
     _record: dict[str, Any]
     match_on: tuple[MatchOn, ...] = ()
+    compute: ComputeSection = ComputeSection()
 
     def record(self) -> dict[str, Any]:
         """The merged tables (defaults filled in) as the run record shows them (a copy)."""
@@ -239,7 +241,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
             objective=reader("solver").text("objective", OBJECTIVES),
             minimum_load=reader("solver").integer("minimum_load"),
             time_limit_seconds=reader("solver").number("time_limit_seconds", above=True),
-            seed=reader("solver").integer("seed")),
+            seed=reader("solver").integer("seed"),
+            memory_gib=reader("solver").number("memory_gib", 0.25)),
         rematch=_rematch(reader("rematch")),
         schedule=_schedule(reader("schedule")),
         report=ReportSection(
@@ -248,7 +251,35 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         path=path,
         _record=merged,
         match_on=match_on,
+        compute=_compute(reader("compute")),
     )
+
+
+def scheduler_problem(scheduler: str) -> str | None:
+    """What is wrong with a ``[compute] scheduler`` value (None: nothing)."""
+    address = scheduler.removeprefix("dask://")
+    if scheduler in ("local", "serial") or (
+            scheduler.startswith("dask://") and ":" in address
+            and address.split(":")[-1].isdigit()):
+        return None
+    return (f'is {scheduler!r}; use "local", "serial" or the address of a Dask scheduler, '
+            f'e.g. scheduler = "dask://10.0.0.5:8786".')
+
+
+def with_scheduler(config: ProgramConfig, scheduler: str) -> ProgramConfig:
+    """``config`` with ``[compute] scheduler`` replaced (e.g. by ``--scheduler``), checked."""
+    problem = scheduler_problem(scheduler)
+    if problem:
+        raise ConfigError(f"--scheduler {problem.replace('scheduler = ', '--scheduler ')}")
+    return replace(config, compute=ComputeSection(scheduler=scheduler))
+
+
+def _compute(table: TableReader) -> ComputeSection:
+    scheduler = table.text("scheduler")
+    problem = scheduler_problem(scheduler)
+    if problem:
+        raise table.error("scheduler", problem)
+    return ComputeSection(scheduler=scheduler)
 
 
 def _program(table: TableReader) -> ProgramSection:

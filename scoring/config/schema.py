@@ -118,7 +118,8 @@ DEFAULTS: dict[str, Any] = {
     "rules": {"mentor_more_senior": True, "max_time_zone_gap_hours": 0.0,
               "cross_institution": False, "custom": []},
     "sensitive": {"fields": ["gender", "background"]},
-    "solver": {"objective": "total", "minimum_load": 0, "time_limit_seconds": 60.0, "seed": 0},
+    "solver": {"objective": "total", "minimum_load": 0, "time_limit_seconds": 60.0, "seed": 0,
+               "memory_gib": 7.0},
     "rematch": {"unsure_policy": "keep", "disruption_penalty": 5.0, "jumper_cycles": 2,
                 "hold_jumpers": False, "rating_scale": [1, 5]},
     # The year's tempo from DESIGN.md; a program's [schedule] replaces a list wholesale.
@@ -196,6 +197,7 @@ OPTIONAL: dict[str, dict[str, Any]] = {
     # [match_on.NAME] tables: a program's own reward or rule on one field (any names).
     "match_on": {},
     "report": {"audit_fields": ["career_stage", "institution"], "min_group_size": 5},
+    "compute": {"scheduler": "local"},
 }
 #: Sections whose keys are the program's own names, each holding a table.
 NAMED_TABLE_SECTIONS: tuple[str, ...] = ("columns", "vocabularies", "match_on")

@@ -106,12 +106,14 @@ class SensitiveSection:
 
 @dataclass(frozen=True)
 class SolverSection:
-    """``[solver]``: the objective, a minimum load per mentor, the time limit, the seed."""
+    """``[solver]``: the objective, a minimum load per mentor, the time limit, the seed, and
+    the memory the scores may take (``memory_gib``)."""
 
     objective: str
     minimum_load: int
     time_limit_seconds: float
     seed: int
+    memory_gib: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -154,3 +156,12 @@ class ReportSection:
 
     audit_fields: tuple[str, ...]
     min_group_size: int
+
+
+@dataclass(frozen=True)
+class ComputeSection:
+    """``[compute]``: where scoring runs: ``"local"`` (a process pool on this machine for
+    large cohorts), ``"serial"`` (this process only) or ``"dask://host:port"`` (the workers of
+    a Dask distributed scheduler; see :mod:`matcher.compute`)."""
+
+    scheduler: str = "local"

@@ -51,6 +51,7 @@ def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False
     covers_col = _column(table.headers, "cover") if roles else None
     problems: list[Problem] = []
     pairs: list[tuple[str, ...]] = []
+    seen: set[tuple[str, str]] = set()  # a set, so a long sheet is read in linear time
     for row_number, cells in table.rows:
         found: dict[str, str] = {}
         for side, col in (("mentee", mentee_col), ("mentor", mentor_col)):
@@ -82,8 +83,10 @@ def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False
         elif role:
             covers = cells[covers_col].strip() if covers_col is not None else ""
             extra = (role, covers) if covers else (role,)
-        if len(found) == 2 and all(p[:2] != (found["mentee"], found["mentor"]) for p in pairs):
-            pairs.append((found["mentee"], found["mentor"], *extra))
+        key = (found.get("mentee", ""), found.get("mentor", ""))
+        if len(found) == 2 and key not in seen:
+            seen.add(key)
+            pairs.append((*key, *extra))
     if problems:
         listed = "\n".join(f"  {p}" for p in problems[:10])
         more = f"\n  ... and {len(problems) - 10} more." if len(problems) > 10 else ""

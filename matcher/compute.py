@@ -1,0 +1,137 @@
+"""Scoring as a map over mentee blocks and a reduce: in this process, on a local process
+pool, or on the workers of a Dask distributed cluster.
+
+The map is :func:`score_task`: one block of consecutive mentees scored against every
+mentor (a pure function of the cohort's features, the config and the block's rows). The
+reduce is the solver's one pass over the blocks, in mentee order, on this machine
+(:func:`matcher.solver.score_cache.build_cache`, or the kept score matrix of a cohort that
+fits in memory): it keeps the screening copy, each mentee's and mentor's best pairs and the
+eligibility counts. Where the map runs is ``[compute] scheduler``:
+
+* ``"local"`` (the default): from :data:`POOL_PAIRS` pairs on, a pool of this machine's
+  cores (each worker gets the features and config once); smaller cohorts are scored in
+  this process, where a pool's start-up (a second or two) would cost more than it saves;
+* ``"serial"``: always in this process;
+* ``"dask://host:port"``: the workers of that Dask scheduler (the optional ``dask`` extra:
+  ``pip install 'mentormatch[dask]'``); the features and config are sent to every worker
+  once.
+
+Every way yields the same blocks, computed by the same code in the same order, so the
+pairings are the same byte for byte (tested on a two-worker ``LocalCluster``). At most
+:data:`IN_FLIGHT` blocks per worker are computed ahead of the reduce, so memory stays
+bounded however fast the workers are.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from scoring.config import ProgramConfig
+from scoring.errors import InputError
+from scoring.features import CohortFeatures
+from scoring.scorer import one_blas_thread, score_block
+
+#: Cohorts from this many pairs on are scored on a local pool (scheduler "local").
+POOL_PAIRS = 50_000_000
+#: Blocks computed ahead of the reduce, per worker.
+IN_FLIGHT = 2
+
+Block = tuple[int, np.ndarray, np.ndarray]
+
+# A local pool worker's copy of the features and config (sent once, by its initializer).
+_FEATURES: CohortFeatures | None = None
+_CONFIG: ProgramConfig | None = None
+
+
+def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int
+               ) -> Block:
+    """The map: mentees ``start:stop`` × every mentor as (start, total, eligible)."""
+    with one_blas_thread():
+        block = score_block(features, config, slice(start, stop))
+    return start, block.total, block.eligible
+
+
+def score_blocks(features: CohortFeatures, config: ProgramConfig, rows: int
+                 ) -> Iterator[Block]:
+    """Every block of ``rows`` mentees, in order, computed where ``[compute] scheduler``
+    says (see the module docstring)."""
+    n, m = features.n_mentees, features.n_mentors
+    bounds = [(start, min(start + rows, n)) for start in range(0, n, max(rows, 1))]
+    scheduler = config.compute.scheduler
+    if scheduler.startswith("dask://"):
+        return _dask_blocks(features, config, bounds, scheduler)
+    workers = os.cpu_count() or 1
+    if scheduler == "local" and n * m >= POOL_PAIRS and workers > 1 and len(bounds) > 1:
+        return _pool_blocks(features, config, bounds, workers)
+    return (score_task(features, config, start, stop) for start, stop in bounds)
+
+
+def _in_order(submit: Callable[[int, int], Any], bounds: list[tuple[int, int]],
+              ahead: int) -> Iterator[Block]:
+    """Results of ``submit`` (a future: concurrent or Dask) for each block, in order, with
+    ``ahead`` blocks in flight."""
+    pending: deque[Any] = deque()
+    todo = iter(bounds)
+    for start, stop in todo:
+        pending.append(submit(start, stop))
+        if len(pending) >= ahead:
+            break
+    while pending:
+        result = pending.popleft().result()
+        for start, stop in todo:
+            pending.append(submit(start, stop))
+            break
+        yield result
+
+
+def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
+    global _FEATURES, _CONFIG
+    _FEATURES, _CONFIG = features, config
+
+
+def _pool_task(start: int, stop: int) -> Block:
+    assert _FEATURES is not None and _CONFIG is not None
+    return score_task(_FEATURES, _CONFIG, start, stop)
+
+
+def _pool_blocks(features: CohortFeatures, config: ProgramConfig,
+                 bounds: list[tuple[int, int]], workers: int) -> Iterator[Block]:
+    # Fresh interpreters ("spawn"), not forks: the caller may have threads running (the
+    # run-folder writer is imported in one while scoring), and a fork copies their locks.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=(features, config)) as pool:
+        yield from _in_order(lambda a, b: pool.submit(_pool_task, a, b), bounds,
+                             IN_FLIGHT * workers)
+
+
+def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
+                 bounds: list[tuple[int, int]], scheduler: str) -> Iterator[Block]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(f"[compute] scheduler = {scheduler!r} needs Dask distributed, which "
+                         f"is not installed. Install it with pip install "
+                         f"'mentormatch[dask]', or set scheduler = \"local\".") from None
+    address = "tcp://" + scheduler.removeprefix("dask://")
+    try:
+        client = Client(address, timeout=30, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"[compute] scheduler = {scheduler!r}: cannot reach the Dask "
+                         f"scheduler ({exc}). Start it (dask scheduler) and its workers, "
+                         f"check the address, or set scheduler = \"local\".") from None
+    try:
+        shared: Any = client.scatter([features, config], broadcast=True)
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        yield from _in_order(
+            lambda a, b: client.submit(score_task, shared[0], shared[1], a, b, pure=False),
+            bounds, IN_FLIGHT * workers)
+    finally:
+        client.close()

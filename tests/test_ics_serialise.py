@@ -1,0 +1,72 @@
+"""The fast .ics line folding: the same bytes as icalendar's own serialisation."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import icalendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Parameters
+from icalendar.parser import Contentline
+
+from matcher.jobs import match_job
+from matcher.outputs.ics_serialise import fold_content_line
+from sample_data.generate import write
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+ESCAPES = "\\^,;"
+
+
+def _icalendar_fold(text: str) -> tuple[bytes, str]:
+    line = Contentline.from_parts("DESCRIPTION", Parameters(), icalendar.vText(text))
+    return line.to_ical(), str(line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab :" + ESCAPES), min_size=80, max_size=600))
+def test_ascii_lines_fold_as_icalendar_folds_them(text):
+    expected, line = _icalendar_fold(text)
+    assert line.isascii() and len(line) >= 75  # every example takes the folding path
+    assert fold_content_line(line) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab " + ESCAPES + "é—李😀"), min_size=40,
+               max_size=600))
+def test_lines_with_multibyte_characters_fold_as_icalendar_folds_them(text):
+    expected, line = _icalendar_fold("é" + text)
+    assert not line.isascii() and len(line.encode()) >= 75
+    assert fold_content_line(line) == expected
+
+
+def test_short_and_empty_lines_are_left_alone():
+    assert fold_content_line("") == b""
+    assert fold_content_line("a" * 74) == b"a" * 74
+    assert fold_content_line("a" * 75) == b"a" * 74 + b"\r\n a"
+
+
+def _calendars_round_trip(folder: Path) -> int:
+    files = sorted((folder / "calendar").glob("*.ics"))
+    for path in files:
+        data = path.read_bytes()
+        assert icalendar.Calendar.from_ical(data).to_ical() == data, path.name
+    return len(files)
+
+
+@pytest.mark.parametrize("size", ["sample", 1_200])
+def test_every_calendar_of_a_run_is_icalendars_own_serialisation(tmp_path, size):
+    if size == "sample":
+        mentors, mentees = SAMPLE / "mentors.csv", SAMPLE / "mentees.csv"
+    else:
+        mentors, mentees = write(tmp_path / "in", size, size // 2, seed=3)
+    config = tmp_path / "program.toml"
+    shutil.copy(SAMPLE / "program.toml", config)
+    result = match_job(str(mentors), str(mentees), config=str(config), quiet=True,
+                       out=str(tmp_path / "run"))
+    pairs = sum(len(n.pairings) for n in result.outcome.networks)
+    assert _calendars_round_trip(result.folder) == pairs
+    if size != "sample":
+        assert pairs >= 1_000

@@ -1,0 +1,157 @@
+"""Scores computed once: exact pair lookups, the streamed source, block sizes, memory_gib."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matcher.pipeline as pipeline
+from matcher.pipeline import run_match
+from matcher.solver.context import SolveOptions
+from matcher.solver.dispatch import solve
+from matcher.solver.problem import problem_from_arrays
+from scoring.config import ConfigError, config_from_dict, load_config
+from scoring.errors import InputError
+from scoring.features import build_features
+from scoring.intake.cohort import read_cohort
+from scoring.scorer import block_rows, score_block, score_pairs
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    config = load_config(SAMPLE / "program.toml")
+    return read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config), config
+
+
+def test_pair_scores_equal_the_block_scores_bit_for_bit(sample):
+    cohort, config = sample
+    features = build_features(cohort, config)
+    full = score_block(features, config, slice(None)).total
+    rng = np.random.default_rng(7)
+    for count in (1, 7, 300, 5_000):  # from one pair to more pairs than the cohort has
+        mentee = rng.integers(0, features.n_mentees, count)
+        mentor = rng.integers(0, features.n_mentors, count)
+        got = score_pairs(features, config, mentee, mentor)
+        assert np.array_equal(got, full[mentee, mentor])
+    assert score_pairs(features, config, np.zeros(0, int), np.zeros(0, int)).shape == (0,)
+
+
+def _pairs(outcome) -> list[tuple[str, str, str, float]]:
+    return [(p.mentee_id, p.mentor_id, p.role, p.score)
+            for n in outcome.networks for p in n.pairings]
+
+
+@pytest.mark.parametrize("network_size", [1, 2])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypatch,
+                                                                network_size, dtype):
+    cohort, config = sample
+    dense = run_match(cohort, config, network_size=network_size, progress=False)
+    passes = []
+    real_blocks = pipeline.score_blocks
+
+    def counted(*args, **kwargs):
+        passes.append(1)
+        return real_blocks(*args, **kwargs)
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # nothing fits: stream the scores
+    monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
+    monkeypatch.setattr(pipeline, "score_blocks", counted)
+    streamed = run_match(cohort, config, network_size=network_size, progress=False)
+    assert _pairs(streamed) == _pairs(dense)
+    assert streamed.result.status == dense.result.status
+    assert len(passes) == 1  # every later lookup scored only its pairs
+    assert streamed.result.stats["certified"] is True
+
+
+def test_the_screening_copy_narrows_to_float16_only_when_float32_does_not_fit():
+    config = config_from_dict({"solver": {"memory_gib": 1.0}})
+    assert pipeline.screen_dtype(10_000, 2_000, config) == "float32"  # every score kept
+    assert pipeline.screen_dtype(10_000, 15_000, config) == "float32"  # 0.56 GiB
+    assert pipeline.screen_dtype(20_000, 15_000, config) == "float16"  # 1.1 GiB in float32
+    with pytest.raises(InputError, match="memory_gib"):
+        pipeline.screen_dtype(100_000, 20_000, config)
+
+
+def test_a_cohort_too_large_for_memory_gib_is_refused_naming_the_setting(sample, monkeypatch):
+    cohort, config = sample
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
+    monkeypatch.setattr(pipeline, "SCREEN_SHARE", 1e-9)
+    with pytest.raises(InputError, match=r"need \[solver\] memory_gib of at least .* gives 7"):
+        run_match(cohort, config, network_size=1, progress=False)
+
+
+def test_memory_gib_is_a_checked_config_key():
+    assert config_from_dict({}).solver.memory_gib == 7.0
+    assert config_from_dict({"solver": {"memory_gib": 2.5}}).solver.memory_gib == 2.5
+    with pytest.raises(ConfigError, match="memory_gib"):
+        config_from_dict({"solver": {"memory_gib": 0}})
+
+
+def test_block_rows_follow_the_mentor_count_and_the_memory():
+    assert block_rows(20_000) == 250
+    assert block_rows(2_000) == 1_000
+    assert block_rows(20_000, memory_bytes=64 * 20_000 * 100) == 100
+    assert block_rows(10**9) == 1
+
+
+def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
+    from matcher.solver.kept_scores import KeptScoresBuilder
+
+    rng = np.random.default_rng(3)
+    n, m = 230, 70
+    total = rng.random((n, m)) * 100
+    eligible = rng.random((n, m)) < 0.8
+    builder = KeptScoresBuilder(m, per_mentee=5, per_mentor=9)
+    for start in range(0, n, 16):  # many blocks, so the per-mentor cut runs several times
+        builder.add_block(start, total[start:start + 16], eligible[start:start + 16])
+    kept = builder.build()
+    usable = np.where(eligible, total, -np.inf)
+    best_mentors = np.argsort(-usable, axis=1)[:, :5]
+    best_mentees = np.argsort(-usable, axis=0)[:9, :]
+    rows = np.repeat(np.arange(n), 5)
+    found, scores = kept.lookup(rows, best_mentors.ravel())
+    assert found.all() and np.array_equal(scores, total[rows, best_mentors.ravel()])
+    cols = np.tile(np.arange(m), 9)
+    found, scores = kept.lookup(best_mentees.ravel(), cols)
+    assert found.all() and np.array_equal(scores, total[best_mentees.ravel(), cols])
+    all_i, all_j = np.nonzero(np.ones((n, m), bool))
+    found, scores = kept.lookup(all_i, all_j)
+    assert eligible[all_i[found], all_j[found]].all()  # nothing ineligible is kept
+    assert np.array_equal(scores[found], total[all_i[found], all_j[found]])
+    assert found.sum() <= n * 5 + m * 9
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["total", "fair", "networks"]))
+def test_a_float16_screening_copy_gives_the_same_certified_optimum(seed, kind):
+    """The largest cohorts screen in float16: the screens' wider tolerance must keep every
+    certificate exact (k = 1 keeps almost nothing, so the certificates do the work)."""
+    rng = np.random.default_rng(seed)
+    n, m = 40, 12
+    labels = ("a", "b", "c")
+    # near-ties that float16 cannot tell apart (it keeps about 3 digits)
+    score = rng.choice(np.r_[rng.uniform(0, 100, 6), 50.0, 50.004, 99.99], size=(n, m))
+    networks = kind == "networks"
+    offers = np.zeros((m, 3), bool)
+    offers[np.arange(m), rng.integers(0, 3, m)] = True
+    problem = problem_from_arrays(score, rng.random((n, m)) < 0.85,
+                                  capacity=rng.integers(1, 5, m),
+                                  network_size=rng.integers(1, 4, n) if networks else 1,
+                                  labels=labels, wants=rng.random((n, 3)) < 0.6,
+                                  offers=offers)
+    objective = "fair" if kind == "fair" else "total"
+    pruned = {"dense_pairs": 0, "k_mentee": 1, "k_mentor": 1, "objective": objective}
+    wide = solve(problem, SolveOptions(**pruned))
+    half = solve(problem, SolveOptions(**pruned, screen_dtype="float16"))
+    assert half.stats["certified"] is True and half.status == wide.status
+    assert half.stats["placed"] == wide.stats["placed"]
+    assert half.objective == pytest.approx(wide.objective, abs=1e-6)
+    assert half.stats["lowest_primary_score"] == pytest.approx(
+        wide.stats["lowest_primary_score"])
