@@ -37,6 +37,7 @@ from scoring.config.sections import (
     ColumnsSection,
     DefaultsSection,
     IntakeSection,
+    LimitsSection,
     MeetingEntry,
     ProgramSection,
     RematchSection,
@@ -77,6 +78,7 @@ class ProgramConfig:
     rematch: RematchSection
     schedule: ScheduleSection
     report: ReportSection
+    limits: LimitsSection
     path: Path | None
     _record: dict[str, Any]
 
@@ -182,9 +184,14 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         report=ReportSection(
             audit_fields=reader("report").text_list("audit_fields", allowed=MENTEE_FIELDS),
             min_group_size=reader("report").integer("min_group_size", minimum=3)),
+        limits=_limits(reader("limits")),
         path=path,
         _record=merged,
     )
+
+
+def _limits(table: TableReader) -> LimitsSection:
+    return LimitsSection(**{key: table.integer(key, minimum=1) for key in OPTIONAL["limits"]})
 
 
 def _program(table: TableReader) -> ProgramSection:

@@ -164,6 +164,9 @@ DEFAULTS: dict[str, Any] = {
 OPTIONAL: dict[str, dict[str, Any]] = {
     "program": {"templates_dir": ""},
     "report": {"audit_fields": ["career_stage", "institution"], "min_group_size": 5},
+    # Far above any real program (a 10 MB pasted CV still fits); see SECURITY.md.
+    "limits": {"max_file_mb": 100, "max_unzipped_mb": 100, "max_rows": 100_000,
+               "max_columns": 1_000, "max_cells": 2_000_000, "max_cell_chars": 16_000_000},
 }
 def known_keys(section: str) -> tuple[str, ...]:
     """The keys ``[section]`` may hold, in the order the defaults list them."""
