@@ -13,6 +13,7 @@ layout and may import everything but :mod:`cli`.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,30 +119,41 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     """Match the intake files and write the run folder ``out`` (``quiet``: no progress)."""
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
+    from matcher.runfolder.claim import claim_output
     from scoring.config import load_config
     from scoring.intake.cohort import read_valid_cohort
     from scoring.intake.pair_sheets import read_pair_sheet
 
     config_path = config_path_for(mentors, config)
     program = load_config(config_path)
-    cohort = read_valid_cohort(mentors, mentees, program, action="matched")
-    # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
-    lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
-    forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
-    writer = _warm("matcher.runfolder.writer")  # while the solver runs
-    outcome = run_match(cohort, program, objective=objective, network_size=network_size,
-                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
-    writer.join()
-    from matcher.runfolder.writer import write_run_folder
+    with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
+        _tell(claim.notes)
+        cohort = read_valid_cohort(mentors, mentees, program, action="matched")
+        # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
+        lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
+        forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
+        writer = _warm("matcher.runfolder.writer")  # while the solver runs
+        outcome = run_match(cohort, program, objective=objective, network_size=network_size,
+                            locks=lock_pairs, forbids=forbid_pairs, progress=not quiet)
+        writer.join()
+        from matcher.runfolder.writer import write_run_folder
 
-    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
-    if locks:
-        inputs["locks"] = Path(locks)
-    if forbid:
-        inputs["forbid"] = Path(forbid)
-    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
-                              templates_dir=Path(templates) if templates else None)
+        inputs = {"mentors": Path(mentors), "mentees": Path(mentees),
+                  "config": Path(config_path)}
+        if locks:
+            inputs["locks"] = Path(locks)
+        if forbid:
+            inputs["forbid"] = Path(forbid)
+        folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
+                                  templates_dir=Path(templates) if templates else None,
+                                  claim=claim)
     return MatchResult(outcome=outcome, folder=folder, summary=summarise(outcome))
+
+
+def _tell(notes: list[str]) -> None:
+    """What claiming --out tidied (a stale lock, a killed run's folder), on stderr."""
+    for note in notes:
+        print(f"Note: {note}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------- rematch
@@ -166,6 +178,7 @@ def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
     """Rematch at month 12 from the previous run folder, its feedback and updated intake."""
     from matcher.outputs.summary import summarise
     from matcher.rematch import run_rematch, write_rematch_folder
+    from matcher.runfolder.claim import claim_output
     from matcher.runfolder.reader import read_history
     from scoring.config import load_config
     from scoring.intake.cohort import read_valid_cohort
@@ -174,12 +187,15 @@ def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
     config_path = config_path_for(mentors, config)
     program = load_config(config_path)
     history = read_history(previous)
-    sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
-    cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
-    result = run_rematch(history, sheet, cohort, program, progress=not quiet)
-    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
-    folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
-                                  inputs=inputs, quiet=quiet)
+    with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
+        _tell(claim.notes)
+        sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
+        cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
+        result = run_rematch(history, sheet, cohort, program, progress=not quiet)
+        inputs = {"mentors": Path(mentors), "mentees": Path(mentees),
+                  "config": Path(config_path)}
+        folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
+                                      inputs=inputs, quiet=quiet, claim=claim)
     return RematchResult(rematch=result, folder=folder, summary=summarise(result.outcome))
 
 

@@ -37,6 +37,7 @@ from matcher.outcome import MatchOutcome
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
 from matcher.runfolder import layout
+from matcher.runfolder.claim import OutputClaim
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.reader import EndedPair, RunHistory
 from matcher.runfolder.writer import write_run_folder
@@ -310,7 +311,7 @@ def previous_run_entry(history: RunHistory, run_folder: Path) -> dict[str, str]:
 
 def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: FeedbackSheet,
                          out_dir: Path, *, force: bool, inputs: dict[str, Path],
-                         quiet: bool) -> Path:
+                         quiet: bool, claim: OutputClaim | None = None) -> Path:
     """Write the run folder as `match` does, plus the link to the previous run (run.json
     ``previous_run``), the feedback file's hash, rematch.json and rematch_flags.csv."""
     out_dir = Path(out_dir)
@@ -336,4 +337,5 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
         },
         report_sections=[Table("Rematch flags", ("Mentee", "Id", "Flag", "What to do"),
                                [(names.get(f.mentee_id, ""), f.mentee_id, f.kind, f.message)
-                                for f in flags])])
+                                for f in flags])],
+        claim=claim)
