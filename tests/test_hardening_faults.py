@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import make_outcome, write_inputs
 
 from cli.main import cli
-from conftest import make_outcome, write_inputs
 from matcher.runfolder.claim import OutputError, claim_output
 from matcher.runfolder.filesink import FileSink
 from matcher.runfolder.marker import MARKER, foreign_content, read_marker
