@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matcher.outputs.cell_safety import unguard_cell
 from matcher.runfolder import layout
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.snapshot import read_snapshot
@@ -256,7 +257,7 @@ def read_pairings(path: Path) -> tuple[RunPair, ...]:
 
     pairs = []
     for cells in rows[1:]:
-        mentee, mentor = cell(cells, mentee_id), cell(cells, mentor_id)
+        mentee, mentor = unguard_cell(cell(cells, mentee_id)), unguard_cell(cell(cells, mentor_id))
         if mentee and mentor:
             points = cell(cells, score)
             pairs.append(RunPair(mentee, mentor, cell(cells, role), cell(cells, covers),
