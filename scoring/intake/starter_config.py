@@ -24,7 +24,7 @@ from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS, Vocab
 from scoring.intake.cohort import SIDE_FIELDS
 from scoring.intake.normalise import is_blank, split_values
 from scoring.intake.spreadsheet import Table, read_table, sheet_names
-from scoring.text import clean_cell, fold
+from scoring.text import clean_cell, escape_controls, fold
 
 #: Fields that hold sensitive attributes (DEFAULTS ``[sensitive]``): mapped cautiously.
 SENSITIVE_FIELDS = frozenset(DEFAULTS["sensitive"]["fields"])
@@ -253,4 +253,6 @@ def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:
             lines.append(f"# {side.capitalize()} fields no header mapped to: "
                          + ", ".join(result.unmapped_fields[side]))
     lines.extend(f"# NOTE: {note}" for note in result.notes)
-    return "\n".join(lines) + "\n\n" + tomli_w.dumps(result.tables)
+    # File names and headers are the user's: a line break or control character in one must
+    # neither end its comment (injecting TOML) nor make the file unreadable.
+    return "\n".join(map(escape_controls, lines)) + "\n\n" + tomli_w.dumps(result.tables)
