@@ -21,6 +21,7 @@ import hashlib
 import icalendar
 from icalendar.parser import Contentline
 
+from matcher.outputs.cell_safety import clean_text
 from matcher.outputs.plans import PairPlan, PersonCard
 from matcher.outputs.schedule import Meeting
 
@@ -105,10 +106,10 @@ def fold_line(line: Contentline) -> bytes:
     Most lines need no folding, and icalendar folds character by character, which was most
     of the cost of writing thousands of calendars; so short lines skip the call.
     """
-    text = str(line)
+    text = clean_text(str(line))  # no control character from a participant's text
     if len(text.encode("utf-8")) < FOLD_AT:
         return text.encode("utf-8")
-    return line.to_ical()
+    return Contentline(text).to_ical()
 
 
 def _uid(plan: PairPlan, number: int, start: dt.date) -> str:
