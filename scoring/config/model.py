@@ -177,7 +177,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         solver=SolverSection(
             objective=reader("solver").text("objective", OBJECTIVES),
             minimum_load=reader("solver").integer("minimum_load"),
-            time_limit_seconds=reader("solver").number("time_limit_seconds", above=True),
+            time_limit_seconds=reader("solver").number("time_limit_seconds", above=True,
+                                                       maximum=MAX_TIME_LIMIT_SECONDS),
             seed=reader("solver").integer("seed")),
         rematch=_rematch(reader("rematch")),
         schedule=_schedule(reader("schedule")),
@@ -260,10 +261,19 @@ def _defaults(table: TableReader) -> DefaultsSection:
                            max_network_size=max_size, languages=table.text_list("languages"))
 
 
+#: Largest weight: weights are relative (the score is scaled to 0-100), so a ratio beyond
+#: a million says nothing more, and far larger values overflow the score arithmetic.
+MAX_WEIGHT = 1_000_000.0
+#: Longest solver time limit accepted: a week.
+MAX_TIME_LIMIT_SECONDS = 7 * 24 * 3600.0
+
+
 def _weights(table: TableReader) -> WeightsSection:
-    weights = {name: table.number(name) for name in DEFAULTS["weights"]}
+    weights = {name: table.number(name, maximum=MAX_WEIGHT) for name in DEFAULTS["weights"]}
     if sum(weights.values()) <= 0:
-        raise ConfigError(f"{table.where}: [weights] must have at least one positive weight.")
+        raise ConfigError(f"{table.where}: [weights] must have at least one positive weight; "
+                          "every weight is 0, so every pair would score the same. Give the "
+                          "components that matter a weight above 0, e.g. need_coverage = 30.")
     return WeightsSection(**weights)
 
 
