@@ -55,7 +55,7 @@ def csv_bytes(table: Table) -> bytes:
     return text.getvalue().encode("utf-8-sig")
 
 
-def _csv_value(value: Cell) -> Cell:
+def _csv_value(value: object) -> object:
     # The tables round their figures (scores to 2 decimals, component values to 3).
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""

@@ -184,7 +184,7 @@ def _make_parents(parent: Path) -> list[Path]:
         if folder.exists():
             break
         missing.append(folder)
-    made = []
+    made: list[Path] = []
     for folder in reversed(missing):
         try:
             folder.mkdir()
