@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,15 +61,20 @@ def read_marker(folder: Path) -> Marker | None:
     return Marker(token=token, state=state, files=dict(files))
 
 
-def manifest(folder: Path) -> dict[str, str]:
-    """Every file below ``folder`` except the marker: relative POSIX path → sha256."""
+def manifest(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every file below ``folder`` except the marker: relative POSIX path → sha256.
+
+    ``known`` holds hashes already computed from the bytes written (path → sha256); only
+    the files it does not name are read back. Every file found is listed either way.
+    """
+    known = known or {}
     found: dict[str, str] = {}
     for root, _dirs, names in os.walk(folder):
         for name in names:
             path = Path(root, name)
             relative = path.relative_to(folder).as_posix()
             if relative != MARKER:
-                found[relative] = sha256_of(path)
+                found[relative] = known.get(relative) or sha256_of(path)
     return found
 
 
