@@ -26,6 +26,7 @@ from typing import Any
 from matcher.outputs.cell_safety import unguard_cell
 from matcher.runfolder import layout
 from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.record_types import check_rematch_record, check_run_record
 from matcher.runfolder.snapshot import read_snapshot
 from scoring.errors import InputError
 from scoring.profiles import Cohort
@@ -168,6 +169,7 @@ def read_run(folder: str | Path) -> RunRecord:
                          "folder. Pass the folder a previous `mentormatch match` or `rematch` "
                          "wrote.")
     record = _load_json(record_path)
+    check_run_record(record, record_path)
     previous = record.get("previous_run") or None
     previous_path = previous_sha = None
     if isinstance(previous, dict) and previous.get("path"):
@@ -186,6 +188,7 @@ def read_run(folder: str | Path) -> RunRecord:
 def read_rematch_record(path: Path) -> RematchRecord:
     """The ended pairs, held mentees and keep bonus of a rematch.json; InputError if damaged."""
     data = _load_json(path)
+    check_rematch_record(data, path)
     try:
         ended = tuple(EndedPair(e["mentee_id"], e["mentor_id"], e.get("reason", ""),
                                 bool(e.get("by_choice", True)))
