@@ -2,7 +2,11 @@
 
 Without ``--json`` an error is ``Error: <paragraph>`` on stderr. With ``--json`` it is one
 JSON object on stdout, ``{"error": {"kind": ..., "message": ..., "problems": [...]}}``, so a
-script never parses prose; the exit status is the same either way (2).
+script never parses prose; the exit status is the same either way (2). A file-system
+refusal (read-only folder, full disk, permission, busy) is an input error too: the
+coordinator fixes it by choosing another place. Every message has its control characters
+escaped (:func:`scoring.text.escape_controls`, line breaks kept), so a name holding a
+terminal escape sequence is shown, never obeyed.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import IO, Any
 import click
 
 from scoring.errors import InputError
+from scoring.text import escape_controls
 
 #: Exit status for input the coordinator must fix (bad file, bad option value).
 EXIT_INPUT = 2
@@ -30,8 +35,23 @@ class InputProblem(click.ClickException):
     exit_code = EXIT_INPUT
 
     def __init__(self, message: str, problems: Sequence[object] = ()) -> None:
-        super().__init__(message)
+        super().__init__(terminal_safe(message))
         self.problems = list(problems)
+
+
+def terminal_safe(message: str) -> str:
+    """``message`` with every control character but the line break escaped."""
+    return "\n".join(escape_controls(line) for line in message.split("\n"))
+
+
+def os_error_message(error: OSError) -> str:
+    """One paragraph for a file-system refusal: where, why, and what to do."""
+    from matcher.runfolder.claim import os_problem
+
+    where = error.filename or "the run folder"
+    return str(os_problem(error, where, action="cannot read or write it",
+                          fix="Check the path and its permissions, or choose another --out "
+                              "folder; a run folder is only ever written whole."))
 
 
 def error_json(kind: str, message: str, problems: Sequence[object] = ()) -> str:
@@ -94,5 +114,7 @@ def input_errors_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InputError as exc:
             raise InputProblem(str(exc), getattr(exc, "problems", ())) from None
+        except OSError as exc:  # read-only, full, busy ...: a place to change, not a bug
+            raise InputProblem(os_error_message(exc)) from None
 
     return wrapper

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,6 +147,7 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     """
     from matcher.outputs.summary import summarise
     from matcher.pipeline import run_match
+    from matcher.runfolder.claim import claim_output
     from scoring.config import load_config, with_count_overrides
     from scoring.errors import InvalidCohortError
     from scoring.intake.cohort import read_valid_cohort
@@ -157,34 +159,38 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     if scheduler:
         from scoring.config import with_scheduler
         program = with_scheduler(program, scheduler)
-    cohort = read_valid_cohort(mentors, mentees, program, action="matched")
-    findings = diagnostics_of(cohort, program)
-    if on_diagnostics is not None and findings:
-        on_diagnostics(findings)
-    errors = [p for p in findings if p.severity == "error"]
-    if errors and not accept_diagnostics:
-        shown = "\n".join(f"  {problem}" for problem in errors)
-        raise InvalidCohortError(
-            f"The match would be wrong, so nothing was matched or written ({len(errors)} "
-            f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
-            f"warnings; pass --accept-diagnostics to match anyway):\n{shown}", errors)
-    # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
-    lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
-    forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
-    writer = _warm("matcher.runfolder.writer")  # while the solver runs
-    outcome = run_match(cohort, program, objective=objective, network_size=network_size,
-                        locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
-                        sources=_sheet_sources(locks=locks, forbids=forbid))
-    writer.join()
-    from matcher.runfolder.writer import write_run_folder
+    with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
+        _tell(claim.notes)
+        cohort = read_valid_cohort(mentors, mentees, program, action="matched")
+        findings = diagnostics_of(cohort, program)
+        if on_diagnostics is not None and findings:
+            on_diagnostics(findings)
+        errors = [p for p in findings if p.severity == "error"]
+        if errors and not accept_diagnostics:
+            shown = "\n".join(f"  {problem}" for problem in errors)
+            raise InvalidCohortError(
+                f"The match would be wrong, so nothing was matched or written ({len(errors)} "
+                f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
+                f"warnings; pass --accept-diagnostics to match anyway):\n{shown}", errors)
+        # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
+        lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
+        forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
+        writer = _warm("matcher.runfolder.writer")  # while the solver runs
+        outcome = run_match(cohort, program, objective=objective, network_size=network_size,
+                            locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
+                            sources=_sheet_sources(locks=locks, forbids=forbid))
+        writer.join()
+        from matcher.runfolder.writer import write_run_folder
 
-    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
-    if locks:
-        inputs["locks"] = Path(locks)
-    if forbid:
-        inputs["forbid"] = Path(forbid)
-    folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
-                              templates_dir=Path(templates) if templates else None)
+        inputs = {"mentors": Path(mentors), "mentees": Path(mentees),
+                  "config": Path(config_path)}
+        if locks:
+            inputs["locks"] = Path(locks)
+        if forbid:
+            inputs["forbid"] = Path(forbid)
+        folder = write_run_folder(outcome, Path(out), force=force, inputs=inputs, quiet=quiet,
+                                  templates_dir=Path(templates) if templates else None,
+                                  claim=claim)
     return MatchResult(outcome=outcome, folder=folder, summary=summarise(outcome))
 
 
@@ -194,6 +200,12 @@ def _sheet_sources(**sheets: str | None) -> dict[str, dict[str, str]]:
 
     return {kind: {"file": str(path), "sha256": sha256_of(Path(path))}
             for kind, path in sheets.items() if path}
+
+
+def _tell(notes: list[str]) -> None:
+    """What claiming --out tidied (a stale lock, a killed run's folder), on stderr."""
+    for note in notes:
+        print(f"Note: {note}", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------- rematch
@@ -222,6 +234,7 @@ def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
     :func:`matcher.rematch.next_cycle_start`)."""
     from matcher.outputs.summary import summarise
     from matcher.rematch import change_reasons, run_rematch, write_rematch_folder
+    from matcher.runfolder.claim import claim_output
     from matcher.runfolder.reader import read_history
     from scoring.config import load_config
     from scoring.intake.cohort import read_valid_cohort
@@ -230,13 +243,16 @@ def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
     config_path = config_path_for(mentors, config)
     program = load_config(config_path)
     history = read_history(previous)
-    sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
-    cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
-    result = run_rematch(history, sheet, cohort, program, progress=not quiet,
-                         start_date=start_date)
-    inputs = {"mentors": Path(mentors), "mentees": Path(mentees), "config": Path(config_path)}
-    folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
-                                  inputs=inputs, quiet=quiet)
+    with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
+        _tell(claim.notes)
+        sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
+        cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
+        result = run_rematch(history, sheet, cohort, program, progress=not quiet,
+                             start_date=start_date)
+        inputs = {"mentors": Path(mentors), "mentees": Path(mentees),
+                  "config": Path(config_path)}
+        folder = write_rematch_folder(result, history, sheet, Path(out), force=force,
+                                      inputs=inputs, quiet=quiet, claim=claim)
     return RematchResult(rematch=result, folder=folder, summary=summarise(result.outcome),
                          reasons=change_reasons(result, history, sheet))
 

@@ -48,6 +48,7 @@ from matcher.outputs.cycle import Closure, CycleContext
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.pipeline import run_match
 from matcher.runfolder import layout
+from matcher.runfolder.claim import OutputClaim
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.reader import EndedPair, RunHistory
 from matcher.runfolder.writer import write_run_folder
@@ -330,7 +331,7 @@ def previous_run_entry(history: RunHistory, run_folder: Path) -> dict[str, str]:
 
 def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: FeedbackSheet,
                          out_dir: Path, *, force: bool, inputs: dict[str, Path],
-                         quiet: bool) -> Path:
+                         quiet: bool, claim: OutputClaim | None = None) -> Path:
     """Write the run folder as `match` does, plus the link to the previous run (run.json
     ``previous_run``), the feedback file's hash, rematch.json and rematch_flags.csv."""
     out_dir = Path(out_dir)
@@ -360,7 +361,8 @@ def write_rematch_folder(result: RematchOutcome, history: RunHistory, feedback: 
                                 for f in flags])],
         report_opening=[Table("Since the previous cycle", ("Change", "Count", "Reasons"),
                               changes.rows())],
-        cycle=cycle_context(result, history, feedback))
+        cycle=cycle_context(result, history, feedback),
+        claim=claim)
 
 
 # --------------------------------------------------------------- the new cycle (year 2)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.runfolder.filesink import FRAME, FileSink, receive
+from matcher.runfolder.filesink import END, FRAME, FileSink, receive
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -53,7 +53,7 @@ def test_an_error_in_the_block_stops_the_helper(tmp_path):
 def test_a_file_larger_than_the_backlog_still_passes(tmp_path):
     frames = b"".join(FRAME.pack(len(name), len(data)) + name + data
                       for name, data in ((b"a", b"12345678"), (b"b", b"x" * 50), (b"c", b"z")))
-    receive(tmp_path, io.BytesIO(frames), max_backlog=10)
+    receive(tmp_path, io.BytesIO(frames + END), max_backlog=10)
     assert _files(tmp_path) == {"a": b"12345678", "b": b"x" * 50, "c": b"z"}
 
 
@@ -70,3 +70,10 @@ def test_a_cut_stream_is_an_error(tmp_path):
     stream = io.BytesIO(FRAME.pack(1, 10) + b"a" + b"short")
     with pytest.raises(EOFError, match="inside a"):
         receive(tmp_path, stream)
+
+
+def test_a_stream_without_its_end_frame_is_an_error(tmp_path):
+    """The parent was killed between two files: the helper stops with an error (exit 1)."""
+    frames = b"".join(FRAME.pack(1, 1) + name + b"x" for name in (b"a", b"b", b"c"))
+    with pytest.raises(EOFError, match="end frame"):
+        receive(tmp_path, io.BytesIO(frames), max_backlog=1 << 20)

@@ -30,6 +30,7 @@ import hashlib
 import icalendar
 from icalendar.parser import Contentline
 
+from matcher.outputs.cell_safety import clean_text
 from matcher.outputs.ics_serialise import fold_content_line
 from matcher.outputs.plans import PairPlan, PersonCard
 from matcher.outputs.schedule import Meeting
@@ -151,7 +152,7 @@ def fold_line(line: Contentline) -> bytes:
     Most lines need no folding, and icalendar folds character by character, which was most
     of the cost of writing thousands of calendars; so short lines skip the call.
     """
-    text = str(line)
+    text = clean_text(str(line))  # no control character from a participant's text
     if len(text.encode("utf-8")) < FOLD_AT:
         return text.encode("utf-8")
     return fold_content_line(text)  # icalendar's folding, computed without its char loop

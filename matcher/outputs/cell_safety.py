@@ -1,32 +1,69 @@
-"""Formula-injection neutralising for every CSV and XLSX cell mentormatch writes.
+"""Injection-safe cells for every CSV and XLSX cell mentormatch writes.
 
 Participants type their own names and goals; a cell that starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return can run as a formula when a coordinator opens the file in
 a spreadsheet program. Following the OWASP "CSV Injection" guidance, such text cells get a
-leading single quote, so they show as the text that was typed. Numbers are left as numbers.
+leading single quote, so they show as the text that was typed. Numbers (int and float
+values) are left as numbers, never turned into text.
+
+A CSV written with commas is often opened with another separator (Excel in German, French
+or Dutch uses ``;``), and then a comma-file's quoting no longer protects what follows a
+``;`` or a line break inside a cell: that text starts a cell of its own. So a formula
+character right after ``,``, ``;``, a tab or a line break inside a text cell gets a space
+before it (``Bob;=1+1`` → ``Bob; =1+1``): whatever the separator, no cell starts a formula.
+Control characters (backspace, escape sequences, NUL ...) are removed from every text
+cell, tabs become spaces and line breaks are kept as ``\\n``; Excel refuses the former and
+they can move a terminal's cursor.
+
+:func:`unguard_cell` undoes the leading quote when a run folder is read back, so an id
+such as ``+tag@example.org`` round-trips unchanged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 #: First characters a spreadsheet may treat as the start of a formula (OWASP).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: C0 and C1 control characters except the line break (tab and CR are handled apart).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: A formula character after a separator of some locale or a line break, inside a cell.
+_INNER_FORMULA = re.compile(r"(?<=[,;\n|])(?=[=+\-@])")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters: CR LF and CR become LF, tabs a space, the rest
+    removed (for every output, not only spreadsheets)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _CONTROLS.sub("", text)
 
 
 def safe_cell(value: object) -> object:
-    """Return ``value`` with text that could start a formula prefixed by ``'``.
+    """Return ``value`` safe for any spreadsheet separator (see the module docstring).
 
     >>> safe_cell("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
+    >>> safe_cell("Bob;=1+1")
+    'Bob; =1+1'
     >>> safe_cell(-3.5)
     -3.5
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):  # tab and CR first: they are formula starts too
+        value = "'" + value
+    return _INNER_FORMULA.sub(" ", clean_text(value))
 
 
 def safe_row(values: Iterable[object]) -> list[object]:
     """:func:`safe_cell` applied to each value of a row."""
     return [safe_cell(value) for value in values]
+
+
+def unguard_cell(text: str) -> str:
+    """A cell read back from a run folder's CSV without the formula guard's leading quote
+    (``'+tag@example.org`` → ``+tag@example.org``); other text unchanged."""
+    if text.startswith("'") and text[1:2] in {"=", "+", "-", "@"}:
+        return text[1:]
+    return text

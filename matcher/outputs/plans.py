@@ -205,15 +205,26 @@ def file_stems(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     def safe(identifier: str) -> str:
         return _UNSAFE_IN_FILENAME.sub("_", identifier).strip("._")[:60] or "id"
 
-    stems = {pair: f"{safe(pair[0])}__{safe(pair[1])}" for pair in pairs}
+    stems = {pair: _not_a_device(f"{safe(pair[0])}__{safe(pair[1])}") for pair in pairs}
+    # Compared ignoring case: macOS and Windows would make Ann__x and ann__x one file.
     seen: dict[str, int] = {}
     for stem in stems.values():
-        seen[stem] = seen.get(stem, 0) + 1
+        seen[stem.casefold()] = seen.get(stem.casefold(), 0) + 1
     for pair, stem in stems.items():
-        if seen[stem] > 1 or stem.lower() in {"all_plans"}:
+        if seen[stem.casefold()] > 1 or stem.lower() in {"all_plans"}:
             digest = hashlib.sha256("\x1f".join(pair).encode()).hexdigest()[:8]
             stems[pair] = f"{stem}-{digest}"
     return stems
+
+
+#: Names Windows reserves for devices, whatever follows the first dot (aux.md, com1.x.ics).
+_DEVICE_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                           *(f"lpt{i}" for i in range(10))})
+
+
+def _not_a_device(stem: str) -> str:
+    """``stem`` with a leading ``_`` when Windows would take it for a device name."""
+    return f"_{stem}" if stem.split(".")[0].casefold() in _DEVICE_NAMES else stem
 
 
 @dataclass

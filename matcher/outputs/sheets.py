@@ -1,8 +1,9 @@
 """Writing tables as CSV and XLSX: formula-safe cells and byte-identical reruns.
 
-Every text cell passes :func:`matcher.outputs.cell_safety.safe_cell`. CSV files are UTF-8 with a
-byte-order mark (so Excel shows accents correctly). XLSX files get fixed document dates and
-fixed zip entry times, so the same tables always give the same bytes.
+Every text cell passes :func:`matcher.outputs.cell_safety.safe_cell` and is quoted in CSV.
+CSV files are UTF-8 with a byte-order mark (so Excel shows accents correctly). XLSX files
+get fixed document dates and fixed zip entry times, so the same tables always give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ def write_csv(path: Path, table: Table) -> None:
 def csv_bytes(table: Table) -> bytes:
     """The bytes :func:`write_csv` writes (for files added to a run folder by a caller)."""
     text = io.StringIO(newline="")
-    writer = csv.writer(text)
+    # Every text cell quoted: a separator of another locale inside it cannot split it.
+    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(safe_row(table.headers))
-    writer.writerows(safe_row(_csv_value(v) for v in row) for row in table.rows)
+    # The guard before the rounding: a negative number stays a number, never '-2.5 text.
+    writer.writerows([_csv_value(v) for v in safe_row(row)] for row in table.rows)
     return text.getvalue().encode("utf-8-sig")
 
 
-def _csv_value(value: Cell) -> Cell:
+def _csv_value(value: object) -> object:
     # The tables round their figures (scores to 2 decimals, component values to 3).
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""

@@ -4,8 +4,16 @@ Templates live in ``matcher/outputs/templates``. A program replaces any of them 
 the same name in its own folder, named by ``[program] templates_dir`` in the config
 (relative to the config file) or by the caller. Escaping follows the output: HTML templates
 (``*.html.j2``) autoescape everything; Markdown templates (``*.md.j2``) neutralise ``<`` and
-``>``, so a participant named ``<script>`` shows as text in any Markdown viewer; plain-text
-templates (``*.txt.j2``, e-mail bodies) are left as written.
+``>`` and backslash-escape ``[``, ``]`` and ``\\`` (filter ``markdown_safe``), so a
+participant named ``<script>`` shows as text and a goal holding ``![x](https://...)`` or
+``[click](javascript:...)`` is neither an image a viewer fetches nor a link; plain-text
+templates (``*.txt.j2``, e-mail bodies) are left as written. Every value printed by any
+template loses its control characters (:func:`~matcher.outputs.cell_safety.clean_text`).
+
+A program's own templates are untrusted code: when a templates folder is given, every
+template renders in Jinja's :class:`~jinja2.sandbox.SandboxedEnvironment`, which refuses
+attribute access to Python internals (``__class__``, ``__globals__`` ...), so a template
+cannot run Python; a refusal is a :class:`~scoring.config.ConfigError` naming the template.
 """
 
 from __future__ import annotations
@@ -18,16 +26,33 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
+import markupsafe
 
+from matcher.outputs.cell_safety import clean_text
 from scoring.config import ConfigError, ProgramConfig
 
 _PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 
 
-def _markdown_safe(value: Any) -> Any:
-    """Every ``{{ value }}`` in a Markdown template: angle brackets become entities."""
+_MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[",
+                                   "]": "\\]"})
+
+
+def markdown_safe(value: Any) -> Any:
+    """Participant text for Markdown: no raw HTML (angle brackets become entities) and no
+    link or image syntax (brackets escaped), control characters removed; other values
+    unchanged. Applied to every ``{{ value }}`` of a Markdown template."""
     if isinstance(value, str):
-        return value.replace("<", "&lt;").replace(">", "&gt;")
+        return clean_text(value).translate(_MARKDOWN_ESCAPES)
+    return value
+
+
+def _clean(value: Any) -> Any:
+    """Every ``{{ value }}`` of an HTML or text template: control characters removed
+    (markup the code built, such as the report's figures, is kept as it is)."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return clean_text(value)
     return value
 
 
@@ -56,12 +81,15 @@ class Templates:
                                   "trim_blocks": True, "lstrip_blocks": True,
                                   "keep_trailing_newline": True, "auto_reload": False,
                                   "cache_size": -1}
-        self._html = jinja2.Environment(autoescape=True, **common)
-        self._markdown = jinja2.Environment(autoescape=False, finalize=_markdown_safe, **common)
-        self._text = jinja2.Environment(autoescape=False, **common)
+        # A program's own templates are code we did not write: sandboxed.
+        kind = jinja2.sandbox.SandboxedEnvironment if override_dir else jinja2.Environment
+        self._html = kind(autoescape=True, finalize=_clean, **common)
+        self._markdown = kind(autoescape=False, finalize=markdown_safe, **common)
+        self._text = kind(autoescape=False, finalize=_clean, **common)
         for env in (self._html, self._markdown, self._text):
             env.filters["long_date"] = _long_date
             env.filters["lowerfirst"] = _lower_first
+            env.filters["markdown_safe"] = markdown_safe
 
     def render(self, name: str, **context: Any) -> str:
         """Render template ``name`` with the escaping its kind of output needs."""
@@ -105,6 +133,9 @@ def _template_errors(name: str) -> Iterator[None]:
     except jinja2.UndefinedError as exc:
         raise ConfigError(f"Template {name}: {exc.message}. Use only the variables the "
                           f"built-in template uses.") from None
+    except jinja2.sandbox.SecurityError as exc:
+        raise ConfigError(f"Template {name}: {exc}. Templates may only show the values "
+                          f"they are given; remove that expression.") from None
 
 
 @dataclass(frozen=True)

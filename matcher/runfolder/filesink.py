@@ -13,10 +13,18 @@ environment, the user's site-packages and this package's folder), and it writes 
 below FOLDER. Small folders are written in-process, where starting a
 helper would cost more than it saves, and so is everything when Python cannot start the
 helper (a frozen application).
+
+The helper dies with its parent: on Linux the kernel kills it when the parent dies
+(``PR_SET_PDEATHSIG``); everywhere it checks before each file that its parent is still the
+one that started it, and a stream that ends without the parent's end frame (the parent was
+killed mid-run) stops it without writing what is left in its backlog. The run's partial
+folder is then removed by the next run (:mod:`.claim`).
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
 import struct
 import subprocess
@@ -35,6 +43,9 @@ PIPE_BUFFER = 1 << 20
 #: Bytes the helper reads ahead of the file system at the most (a run folder of 10,000
 #: pairs is some 400 MB), so that the parent rarely waits for it.
 MAX_BACKLOG = 256 << 20
+#: The frame that ends a complete stream (no file has an empty path).
+END = FRAME.pack(0, 0)
+_PR_SET_PDEATHSIG = 1
 
 
 class FileSink:
@@ -53,7 +64,8 @@ class FileSink:
         if helper and sys.executable and not getattr(sys, "frozen", False) and script.is_file():
             try:
                 self._process = subprocess.Popen(
-                    [sys.executable, "-I", str(script), str(folder)], stdin=subprocess.PIPE,
+                    [sys.executable, "-I", str(script), str(folder), str(os.getpid())],
+                    stdin=subprocess.PIPE,
                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, bufsize=PIPE_BUFFER)
             except OSError:  # no helper today: this process writes the files itself
                 self._process = None
@@ -77,6 +89,11 @@ class FileSink:
         """Wait until the helper has written all it was sent; OSError if it failed."""
         process, self._process = self._process, None
         if process is not None:
+            if process.stdin is not None:
+                try:  # the end frame: everything was sent
+                    process.stdin.write(END)
+                except BrokenPipeError:  # the helper already stopped: its message says why
+                    pass
             _, errors = process.communicate()
             if process.returncode != 0:
                 raise OSError(errors.decode("utf-8", "replace").strip() or "the file-writing "
@@ -99,17 +116,21 @@ class FileSink:
             self._stop()
 
 
-def receive(folder: Path, stream: BinaryIO, *, max_backlog: int = MAX_BACKLOG) -> None:
+def receive(folder: Path, stream: BinaryIO, *, max_backlog: int = MAX_BACKLOG,
+            parent: int | None = None) -> None:
     """Write every file framed on ``stream`` below ``folder`` (the helper's work).
 
     A thread reads the frames ahead into a :class:`_Backlog` of at most ``max_backlog``
     bytes, so the parent can go on sending while this one waits for the file system; both
-    threads spend their time in system calls, which leave the GIL to the other.
+    threads spend their time in system calls, which leave the GIL to the other. With
+    ``parent`` (a pid), each file is written only while that process is still the parent.
     """
     backlog = _Backlog(max_backlog)
     reader = threading.Thread(target=backlog.fill, args=(_frames(stream),), daemon=True)
     reader.start()
     while (frame := backlog.take()) is not None:
+        if parent is not None and os.getppid() != parent:
+            raise OSError("the mentormatch process that started this helper has stopped")
         name, data = frame
         folder.joinpath(*name.parts).write_bytes(data)
     reader.join()
@@ -119,6 +140,8 @@ def _frames(stream: BinaryIO) -> Iterator[tuple[PurePosixPath, bytes]]:
     while header := stream.read(FRAME.size):
         if len(header) != FRAME.size:
             raise EOFError("the stream ended inside a frame")
+        if header == END:
+            return
         name_length, data_length = FRAME.unpack(header)
         name = stream.read(name_length).decode("utf-8")
         data = stream.read(data_length)
@@ -128,6 +151,7 @@ def _frames(stream: BinaryIO) -> Iterator[tuple[PurePosixPath, bytes]]:
         if relative.is_absolute() or ".." in relative.parts or not relative.parts:
             raise ValueError(f"{name!r} is not a path below the run folder")
         yield relative, data
+    raise EOFError("the stream ended without its end frame (the parent process stopped)")
 
 
 class _Backlog:
@@ -179,11 +203,26 @@ class _Backlog:
             return frame
 
 
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies; then check the parent did not
+    die before the request (the other systems rely on the checks in :func:`receive`)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the checks in receive still apply
+            pass
+    if os.getppid() != parent:
+        sys.exit(1)
+
+
 def _main(arguments: list[str]) -> int:
     # Ctrl-C reaches the whole process group: the parent decides, and stops the helper.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = int(arguments[1]) if len(arguments) > 1 else None
+    if parent is not None:
+        _die_with(parent)
     try:
-        receive(Path(arguments[0]), sys.stdin.buffer)
+        receive(Path(arguments[0]), sys.stdin.buffer, parent=parent)
     except Exception as exc:  # reported to the parent, which raises it as OSError
         print(f"Writing the run folder failed: {exc}", file=sys.stderr)
         return 1

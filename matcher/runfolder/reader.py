@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from matcher.outputs.cell_safety import unguard_cell
 from matcher.runfolder import layout
 from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.record_types import check_rematch_record, check_run_record
 from matcher.runfolder.snapshot import read_snapshot
 from scoring.errors import InputError
 from scoring.profiles import Cohort
@@ -173,6 +175,7 @@ def read_run(folder: str | Path) -> RunRecord:
                          "folder. Pass the folder a previous `mentormatch match` or `rematch` "
                          "wrote.")
     record = _load_json(record_path)
+    check_run_record(record, record_path)
     check_recorded_files(folder, record)
     previous = record.get("previous_run") or None
     previous_path = previous_sha = None
@@ -220,6 +223,7 @@ def _check_hash(folder: Path, name: str, digest: object) -> None:
 def read_rematch_record(path: Path) -> RematchRecord:
     """The ended pairs, held mentees and keep bonus of a rematch.json; InputError if damaged."""
     data = _load_json(path)
+    check_rematch_record(data, path)
     try:
         ended = tuple(EndedPair(e["mentee_id"], e["mentor_id"], e.get("reason", ""),
                                 bool(e.get("by_choice", True)))
@@ -291,7 +295,7 @@ def read_pairings(path: Path) -> tuple[RunPair, ...]:
 
     pairs = []
     for cells in rows[1:]:
-        mentee, mentor = cell(cells, mentee_id), cell(cells, mentor_id)
+        mentee, mentor = unguard_cell(cell(cells, mentee_id)), unguard_cell(cell(cells, mentor_id))
         if mentee and mentor:
             points = cell(cells, score)
             pairs.append(RunPair(mentee, mentor, cell(cells, role), cell(cells, covers),

@@ -24,7 +24,6 @@ import hashlib
 import json
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,8 +54,10 @@ from matcher.outputs.tables import (
 )
 from matcher.outputs.templating import PlanRenderer, Templates, templates_for
 from matcher.runfolder import layout
+from matcher.runfolder.claim import OutputClaim, OutputError, claim_output, os_problem
 from matcher.runfolder.filesink import FileSink
 from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.marker import COMPLETE, PARTIAL, manifest, write_marker
 from matcher.runfolder.snapshot import snapshot_bytes
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
@@ -133,7 +134,8 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
                      report_sections: Sequence[Table] = (),
                      options: WriterOptions = DEFAULT_OPTIONS,
                      cycle: CycleContext | None = None,
-                     report_opening: Sequence[Table] = ()) -> Path:
+                     report_opening: Sequence[Table] = (),
+                     claim: OutputClaim | None = None) -> Path:
     """Write the run folder of ``outcome`` to ``out_dir`` and return its path.
 
     Refuses an existing ``out_dir`` unless ``force`` (and even then only a previous run
@@ -149,32 +151,78 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
     makes continuing pairs' plans and e-mails year-2 ones and adds closures.csv, the
     thank-you notes of the pairs that ended; ``report_opening`` are tables shown first in
     report.html (a rematch's changes since the previous cycle).
+
+    ``claim`` is the target claimed before the run started (:func:`~.claim.claim_output`,
+    which checks, locks and tidies it); without one the target is claimed here. The
+    folder gets mentormatch's marker (:mod:`.marker`) listing every file with its hash,
+    and is moved into place without overwriting anything (see :meth:`OutputClaim.place`).
     """
     out_dir = Path(out_dir)
     extras = _checked_extra_files(extra_files)
     _check_run_fields(extra_run_fields)
-    _check_target(out_dir, force)
+    own_claim = claim is None
+    claim = claim or claim_output(out_dir, force=force)
+    try:
+        _write_claimed(claim, outcome, inputs, quiet, explanations, templates_dir,
+                       _RunExtras({}, previous_run, extras, extra_run_fields,
+                                  tuple(report_sections), cycle, tuple(report_opening)),
+                       options)
+    finally:
+        if own_claim:
+            claim.release()
+    return out_dir
+
+
+def _write_claimed(claim: OutputClaim, outcome: MatchOutcome, inputs: Mapping[str, Path],
+                   quiet: bool, explanations: Sequence[PairExplanation] | None,
+                   templates_dir: Path | None, extras: _RunExtras,
+                   options: WriterOptions) -> None:
+    """Build the run folder in a partial folder beside the claimed target, then place it."""
     templates = templates_for(outcome.config, templates_dir)
     start = start_date(outcome.config)
-    hashes = {name: _file_record(Path(path)) for name, path in inputs.items()}
-    parent = out_dir.absolute().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=parent))
+    extras.hashes.update({name: _file_record(Path(path)) for name, path in inputs.items()})
+    pairs = sum(len(network.pairings) for network in outcome.networks)
+    claim.check_free_space(pairs)
     try:
-        work.chmod(0o755)
-        pairs = sum(len(network.pairings) for network in outcome.networks)
+        work = claim.work_folder()
+    except OSError as error:
+        raise os_problem(error, claim.out_dir.parent) from None
+    try:
+        write_marker(work, claim.token, PARTIAL, {})
         # Leaving the block waits for the helper's last file, before the rename or cleanup.
+        hashes: dict[str, str] = {}
         with (_progress(quiet) as progress,
               options.open_sink(work, pairs >= options.file_helper_from_pairs) as files):
-            _write_contents(work, outcome, explanations, templates, start, progress, files,
-                            _RunExtras(hashes, previous_run, extras, extra_run_fields,
-                                       tuple(report_sections), cycle,
-                                       tuple(report_opening)), options)
-        _move_into_place(work, out_dir)
+            _write_contents(work, outcome, explanations, templates, start, progress,
+                            _HashingSink(files, work, hashes), extras, options)
+        write_marker(work, claim.token, COMPLETE, manifest(work, known=hashes))
+        claim.place(work)
+    except OutputError:  # the finished folder may have been kept beside the target
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+        raise
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return out_dir
+
+
+class _HashingSink:
+    """A sink that remembers the sha256 of every file it is given, for the marker's
+    manifest (hashing the bytes in hand is cheaper than reading 30,000 files back)."""
+
+    def __init__(self, sink: Sink, folder: Path, hashes: dict[str, str]) -> None:
+        self._sink, self._folder, self._hashes = sink, folder, hashes
+
+    def write(self, path: Path, data: bytes) -> None:
+        self._hashes[path.relative_to(self._folder).as_posix()] = hashlib.sha256(data).hexdigest()
+        self._sink.write(path, data)
+
+    def __enter__(self) -> _HashingSink:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -211,36 +259,6 @@ def _check_run_fields(fields: Mapping[str, object]) -> None:
     taken = sorted(set(fields) & set(layout.RUN_RECORD_KEYS))
     if taken:
         raise ValueError(f"extra run.json fields {taken} would replace fields of the run record")
-
-
-def _check_target(out_dir: Path, force: bool) -> None:
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise InputError(f"{out_dir} exists and is a file, not a run folder. Choose another "
-                         f"--out folder.")
-    if not force:
-        raise InputError(f"The run folder {out_dir} already exists; nothing was written. "
-                         f"Choose another --out folder, or add --force to replace it.")
-    if any(out_dir.iterdir()) and not (out_dir / layout.RUN_RECORD).is_file():
-        raise InputError(f"{out_dir} is not empty and is not a mentormatch run folder (it has "
-                         f"no run.json), so --force will not delete it. Choose another --out "
-                         f"folder.")
-
-
-def _move_into_place(work: Path, out_dir: Path) -> None:
-    """Rename the finished folder to ``out_dir``, replacing an old run folder if present."""
-    if not out_dir.exists():
-        work.rename(out_dir)
-        return
-    old = work.with_name(work.name.replace(".partial", ".old"))
-    out_dir.rename(old)
-    try:
-        work.rename(out_dir)
-    except BaseException:
-        old.rename(out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_contents(folder: Path, outcome: MatchOutcome,

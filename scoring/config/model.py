@@ -48,6 +48,7 @@ from scoring.config.sections import (
     ComputeSection,
     DefaultsSection,
     IntakeSection,
+    LimitsSection,
     MeetingEntry,
     ProgramSection,
     RematchSection,
@@ -90,6 +91,7 @@ class ProgramConfig:
     rematch: RematchSection
     schedule: ScheduleSection
     report: ReportSection
+    limits: LimitsSection
     path: Path | None
     _record: dict[str, Any]
     match_on: tuple[MatchOn, ...] = ()
@@ -240,7 +242,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         solver=SolverSection(
             objective=reader("solver").text("objective", OBJECTIVES),
             minimum_load=reader("solver").integer("minimum_load"),
-            time_limit_seconds=reader("solver").number("time_limit_seconds", above=True),
+            time_limit_seconds=reader("solver").number("time_limit_seconds", above=True,
+                                                       maximum=MAX_TIME_LIMIT_SECONDS),
             seed=reader("solver").integer("seed"),
             memory_gib=reader("solver").number("memory_gib", 0.25)),
         rematch=_rematch(reader("rematch")),
@@ -248,6 +251,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         report=ReportSection(
             audit_fields=reader("report").text_list("audit_fields", allowed=MENTEE_FIELDS),
             min_group_size=reader("report").integer("min_group_size", minimum=3)),
+        limits=_limits(reader("limits")),
         path=path,
         _record=merged,
         match_on=match_on,
@@ -280,6 +284,10 @@ def _compute(table: TableReader) -> ComputeSection:
     if problem:
         raise table.error("scheduler", problem)
     return ComputeSection(scheduler=scheduler)
+
+
+def _limits(table: TableReader) -> LimitsSection:
+    return LimitsSection(**{key: table.integer(key, minimum=1) for key in OPTIONAL["limits"]})
 
 
 def _program(table: TableReader) -> ProgramSection:
@@ -397,10 +405,19 @@ def _defaults(table: TableReader) -> DefaultsSection:
                                "for_everyone", allowed=("capacity", "network_size")))
 
 
+#: Largest weight: weights are relative (the score is scaled to 0-100), so a ratio beyond
+#: a million says nothing more, and far larger values overflow the score arithmetic.
+MAX_WEIGHT = 1_000_000.0
+#: Longest solver time limit accepted: a week.
+MAX_TIME_LIMIT_SECONDS = 7 * 24 * 3600.0
+
+
 def _weights(table: TableReader) -> WeightsSection:
-    weights = {name: table.number(name) for name in DEFAULTS["weights"]}
+    weights = {name: table.number(name, maximum=MAX_WEIGHT) for name in DEFAULTS["weights"]}
     if sum(weights.values()) <= 0:
-        raise ConfigError(f"{table.where}: [weights] must have at least one positive weight.")
+        raise ConfigError(f"{table.where}: [weights] must have at least one positive weight; "
+                          "every weight is 0, so every pair would score the same. Give the "
+                          "components that matter a weight above 0, e.g. need_coverage = 30.")
     return WeightsSection(**weights)
 
 

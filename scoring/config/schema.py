@@ -198,6 +198,9 @@ OPTIONAL: dict[str, dict[str, Any]] = {
     "match_on": {},
     "report": {"audit_fields": ["career_stage", "institution"], "min_group_size": 5},
     "compute": {"scheduler": "local"},
+    # Far above any real program (a 10 MB pasted CV still fits); see SECURITY.md.
+    "limits": {"max_file_mb": 100, "max_unzipped_mb": 100, "max_rows": 100_000,
+               "max_columns": 1_000, "max_cells": 2_000_000, "max_cell_chars": 16_000_000},
 }
 #: Sections whose keys are the program's own names, each holding a table.
 NAMED_TABLE_SECTIONS: tuple[str, ...] = ("columns", "vocabularies", "match_on")

@@ -38,6 +38,19 @@ class IntakeSection:
 
 
 @dataclass(frozen=True)
+class LimitsSection:
+    """``[limits]``: the most an intake file may hold; far above any real program's export,
+    they bound the time and memory a hostile file can cost (SECURITY.md, "Limits")."""
+
+    max_file_mb: int  # size of a CSV or XLSX file as stored
+    max_unzipped_mb: int  # all members of a workbook, decompressed
+    max_rows: int  # rows of answers in one sheet
+    max_columns: int  # columns of one sheet (a cell beyond it, even empty, is refused)
+    max_cells: int  # non-empty cells of one sheet
+    max_cell_chars: int  # characters of one cell
+
+
+@dataclass(frozen=True)
 class ColumnsSection:
     """``[columns.*]``: header text as exported → canonical field, per sheet."""
 

@@ -154,8 +154,10 @@ def _read_tables(mentors_path: Path, mentees_path: Path,
     if same_file and not is_workbook(mentors_path):
         raise IntakeError(f"{mentors_path}: the same file was given for mentors and mentees. "
                           "Pass two files, or one .xlsx workbook with a sheet per side.")
-    mentors = read_table(mentors_path, intake.mentor_sheet, required_sheet=same_file)
-    mentees = read_table(mentees_path, intake.mentee_sheet, required_sheet=same_file)
+    mentors = read_table(mentors_path, intake.mentor_sheet, required_sheet=same_file,
+                         limits=config.limits)
+    mentees = read_table(mentees_path, intake.mentee_sheet, required_sheet=same_file,
+                         limits=config.limits)
     return mentors, mentees
 
 

@@ -113,7 +113,7 @@ def read_feedback(path: str | Path, config: ProgramConfig, *,
     :class:`FeedbackError` listing every row-level error otherwise.
     """
     path = Path(path)
-    table = read_table(path, label=str(path))
+    table = read_table(path, label=str(path), limits=config.limits)
     mapping = map_headers(table.headers, config.columns("feedback"), FEEDBACK_FIELDS)
     missing = [name for name in REQUIRED_FIELDS if name not in mapping.values()]
     if missing:

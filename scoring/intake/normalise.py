@@ -27,6 +27,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+import unicodedata
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
@@ -168,7 +169,7 @@ def normalise_email(text: str) -> str:
     case-insensitively in practice); blank markers → ``""``."""
     if is_blank(text):
         return ""
-    address = "".join(without_format_characters(str(text)).split())
+    address = unicodedata.normalize("NFC", "".join(without_format_characters(str(text)).split()))
     if address.lower().startswith("mailto:"):
         address = address[len("mailto:"):]
     return address.casefold()
@@ -187,7 +188,8 @@ def normalise_id(text: str) -> str:
     """
     if is_blank(text):
         return ""
-    ident = clean_cell(without_format_characters(str(text)))
+    # NFC: an "é" typed as one character or as e + accent is one person.
+    ident = unicodedata.normalize("NFC", clean_cell(without_format_characters(str(text))))
     if "@" in ident:
         return normalise_email(ident)
     if _EXCEL_WHOLE_NUMBER.match(ident):

@@ -11,6 +11,10 @@ Workbooks: chart sheets are skipped (they hold no answers); a hidden sheet is re
 is the one asked for (or the first), with a warning saying it is hidden. CSV: Excel's
 ``sep=;`` first line sets the separator and is not a row; UTF-8, UTF-16 and UTF-32 (by
 byte-order mark) and Windows-1252 are decoded.
+
+Every read is bounded (:mod:`scoring.intake.bounds`): file size, decompressed size, rows,
+columns, filled cells and cell length are checked against ``[limits]`` while reading, so a
+file past a limit stops with one error in a fraction of a second whatever it claims.
 """
 
 from __future__ import annotations
@@ -26,7 +30,16 @@ import openpyxl
 import pandas as pd
 from openpyxl.reader.excel import ExcelReader
 
+from scoring.config.sections import LimitsSection
 from scoring.errors import IntakeError
+from scoring.intake.bounds import (
+    DEFAULT_LIMITS,
+    bounded_sheet_rows,
+    check_file_size,
+    check_text_fields,
+    check_text_grid,
+    check_workbook_archive,
+)
 from scoring.intake.normalise import cell_text
 from scoring.profiles import Problem
 
@@ -60,12 +73,12 @@ class SheetText:
     notes: list[Problem] = field(default_factory=list)
 
 
-def sheet_names(path: str | Path) -> list[str]:
+def sheet_names(path: str | Path, limits: LimitsSection = DEFAULT_LIMITS) -> list[str]:
     """The sheet names of a workbook, or ``[]`` for a delimited-text file."""
     path = checked_path(path)
     if not is_workbook(path):
         return []
-    workbook, _charts = _open_workbook(path)
+    workbook, _charts = _open_workbook(path, limits)
     try:
         return list(workbook.sheetnames)
     finally:
@@ -79,15 +92,17 @@ def is_workbook(path: str | Path) -> bool:
 
 
 def read_table(path: str | Path, sheet: str | None = None, *, required_sheet: bool = False,
-               label: str | None = None) -> SheetText:
+               label: str | None = None, limits: LimitsSection = DEFAULT_LIMITS) -> SheetText:
     """Read ``path`` into a :class:`SheetText`.
 
     For a workbook, ``sheet`` is matched case-insensitively. With ``required_sheet`` a
     missing sheet is an error listing the sheets that exist; without it a missing sheet
     falls back to the first one (with a warning when the workbook has several).
-    ``label`` overrides the name used in problems (defaults to the path as given).
+    ``label`` overrides the name used in problems (defaults to the path as given);
+    ``limits`` bound what the file may hold (IntakeError past one).
     """
     path = checked_path(path)
+    check_file_size(path, limits)
     head = _head(path)
     kind = _file_kind(path, head)
     name = label or str(path)
@@ -102,10 +117,10 @@ def read_table(path: str | Path, sheet: str | None = None, *, required_sheet: bo
                              f"The file is named {suffix} but holds CSV text; it was read as "
                              "CSV.", "Rename it to .csv to avoid surprises."))
     if kind == "workbook":
-        grid, name, sheet_note = _workbook_grid(path, sheet, required_sheet, label)
+        grid, name, sheet_note = _workbook_grid(path, sheet, required_sheet, label, limits)
         notes.extend(sheet_note)
     else:
-        grid = _text_grid(path, head, name)
+        grid = _text_grid(path, head, name, limits)
     return _table_from_grid(grid, name, notes)
 
 
@@ -186,12 +201,16 @@ class _TableSheetsReader(ExcelReader):
         self.chart_sheets.append(sheet.name)  # type: ignore[attr-defined]
 
 
-def _open_workbook(path: Path) -> tuple[openpyxl.Workbook, list[str]]:
-    """The workbook (read-only, cached values) and the names of the chart sheets skipped.
+def _open_workbook(path: Path,
+                   limits: LimitsSection) -> tuple[openpyxl.Workbook, list[str]]:
+    """The workbook (read-only, cached values) and the names of the chart sheets skipped,
+    once its size and every member's decompressed size are within ``limits``.
 
     The bytes are handed over as a file object so the content decides, not the name:
     openpyxl refuses a path that does not end in ``.xlsx``.
     """
+    check_file_size(path, limits)
+    check_workbook_archive(path, limits)
     try:
         reader = _TableSheetsReader(io.BytesIO(path.read_bytes()), read_only=True,
                                     data_only=True, keep_links=False)
@@ -210,10 +229,10 @@ def _same_name(name: str, wanted: str | None) -> bool:
     return wanted is not None and name.strip().casefold() == wanted.strip().casefold()
 
 
-def _workbook_grid(path: Path, sheet: str | None, required: bool,
-                   label: str | None) -> tuple[list[list[str]], str, list[Problem]]:
+def _workbook_grid(path: Path, sheet: str | None, required: bool, label: str | None,
+                   limits: LimitsSection) -> tuple[list[list[str]], str, list[Problem]]:
     """Cells of the chosen sheet as text, the label naming that sheet, and any notes."""
-    workbook, charts = _open_workbook(path)
+    workbook, charts = _open_workbook(path, limits)
     notes: list[Problem] = []
     try:
         names = list(workbook.sheetnames)  # worksheets only: chart sheets were skipped
@@ -242,10 +261,10 @@ def _workbook_grid(path: Path, sheet: str | None, required: bool,
                                      f"Sheet {chosen!r} is hidden in the workbook; it was read "
                                      "anyway.", "Check this is the right sheet (in Excel: "
                                      "right-click a sheet tab > Unhide)."))
-            # Some exporters write a wrong <dimension>; read-only mode would trust it.
-            worksheet.reset_dimensions()
-            rows = worksheet.iter_rows(values_only=True)
-            grid = [[cell_text(value) for value in row] for row in rows]
+            # Streamed, never trusting <dimension>: stops at the first cell past a limit.
+            grid = bounded_sheet_rows(worksheet, limits, name)
+        except IntakeError:
+            raise
         except Exception:  # a damaged sheet part fails only when read; same fix as above
             raise IntakeError(f"{path}: sheet {chosen!r} cannot be read; the workbook looks "
                               "damaged. Open it in Excel and save it again as .xlsx, or "
@@ -286,7 +305,8 @@ def _delimiter(text: str) -> str:
         return max([",", ";", "\t"], key=header.count)
 
 
-def _text_grid(path: Path, head: bytes, label: str) -> list[list[str]]:
+def _text_grid(path: Path, head: bytes, label: str,
+               limits: LimitsSection) -> list[list[str]]:
     raw = path.read_bytes() if len(head) >= _SNIFF_BYTES else head
     text = _decode(raw)
     excel_sep = _EXCEL_SEP_LINE.match(text)
@@ -296,6 +316,7 @@ def _text_grid(path: Path, head: bytes, label: str) -> list[list[str]]:
         raise IntakeError(f"{label}: the file is empty. Export the sheet again, with its "
                           "header row and one row per person.")
     delimiter = excel_sep[1] if excel_sep else _delimiter(text)
+    check_text_fields(text, delimiter, limits, label)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
                             keep_default_na=False, skip_blank_lines=False)
@@ -304,7 +325,9 @@ def _text_grid(path: Path, head: bytes, label: str) -> list[list[str]]:
                           "blank. Delete the blank rows above the headers.") from None
     except pd.errors.ParserError as exc:
         raise IntakeError(_parser_error_message(str(exc), label)) from None
-    return [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
+    grid = [[cell_text(value) for value in row] for row in frame.itertuples(index=False)]
+    check_text_grid(grid, limits, label)
+    return grid
 
 
 def _parser_error_message(error: str, label: str) -> str:

@@ -36,7 +36,7 @@ from scoring.intake.form_reading.institutions import institution_vocabulary
 from scoring.intake.form_reading.ladders import StageOrder, mentor_share, order_stages
 from scoring.intake.form_reading.vocabularies import seed_vocabulary, unknown_answers
 from scoring.intake.spreadsheet import SheetText, read_table, sheet_names
-from scoring.text import clean_cell, fold
+from scoring.text import clean_cell, escape_controls, fold
 
 #: More distinct answers than this in a vocabulary column looks like free text: not seeded.
 MAX_SEEDED_VALUES = 60
@@ -317,4 +317,6 @@ def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:
             lines.append(f"# {side.capitalize()} fields no header mapped to: "
                          + ", ".join(result.unmapped_fields[side]))
     lines.extend(f"# NOTE: {note}" for note in result.notes)
-    return "\n".join(lines) + "\n\n" + tomli_w.dumps(result.tables)
+    # File names and headers are the user's: a line break or control character in one must
+    # neither end its comment (injecting TOML) nor make the file unreadable.
+    return "\n".join(map(escape_controls, lines)) + "\n\n" + tomli_w.dumps(result.tables)

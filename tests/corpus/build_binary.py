@@ -83,6 +83,40 @@ def main() -> None:
     hostile_text_files()
     hostile_workbooks()
     invisible_and_control_characters()
+    bounded_workbooks()
+
+
+def _with_sheet_xml(path: Path, xml: str) -> None:
+    """A mentors workbook whose first sheet's XML is ``xml`` (written as is)."""
+    workbook(path, {"Mentors": [MENTOR_HEADERS, *MENTORS]})
+    parts = {}
+    with zipfile.ZipFile(path) as archive:
+        parts = {item.filename: archive.read(item) for item in archive.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = xml.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def bounded_workbooks() -> None:
+    """Small relatives of the hostile workbooks tests/test_hardening_limits.py builds large:
+    a stray cell in column XFD under a lying dimension, and billion laughs."""
+    head = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main">')
+    rows = "".join(
+        f'<row r="{n}">' + "".join(f'<c r="{chr(65 + i)}{n}" t="inlineStr"><is><t>{v}</t></is></c>'
+                                   for i, v in enumerate(values)) + "</row>"
+        for n, values in enumerate([MENTOR_HEADERS, *MENTORS], start=1))
+    _with_sheet_xml(HERE / "stray_cell_xfd.xlsx",
+                    head + '<dimension ref="A1:G3"/><sheetData>' + rows
+                    + '<row r="4"><c r="XFD4" s="0"/></row></sheetData></worksheet>')
+    laughs = ('<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+              + "".join(f'<!ENTITY a{n} "{("&a" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+                        for n in range(1, 10)) + "]>")
+    _with_sheet_xml(HERE / "billion_laughs.xlsx",
+                    head.replace("<worksheet", laughs + "<worksheet", 1)
+                    + '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t></is>'
+                    "</c></row></sheetData></worksheet>")
 
 
 MENTOR_CSV_HEADER = ",".join(MENTOR_HEADERS)

@@ -1,0 +1,58 @@
+"""Tampered or damaged run folders: exit 2 naming the file and the field, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tamper")
+    for name in ("a", "b"):
+        result = CliRunner().invoke(cli, ["match", str(CORPUS / "good_mentors.csv"),
+                                          str(CORPUS / "good_mentees.csv"), "--config",
+                                          str(CORPUS / "corpus.toml"), "--out",
+                                          str(tmp / name), "--quiet"])
+        assert result.exit_code == 0, result.output
+    return tmp
+
+
+@pytest.mark.parametrize("field, value", [
+    ("format", "someone-else/9"), ("previous_run", 5), ("previous_run", {"path": 3}),
+    ("counts", ["x"]), ("seed", "zero"), ("inputs", "none"),
+])
+def test_a_run_json_with_a_wrong_type_is_exit_2_naming_it(two_runs, tmp_path, field, value):
+    import shutil
+    run = tmp_path / "a"
+    shutil.copytree(two_runs / "a", run)
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    record[field] = value
+    (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(run), str(two_runs / "b")])
+    assert result.exit_code == 2, result.output
+    assert "run.json" in result.output and field in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("rematch", [
+    {"ended": "all"}, {"ended": [{"mentee_id": 1, "mentor_id": "m"}]},
+    {"ended": [], "held": [None]}, {"ended": [], "keep_bonus": [{"mentee_id": "a",
+                                                                  "mentor_id": "b",
+                                                                  "points": "lots"}]},
+])
+def test_a_rematch_json_with_a_wrong_type_is_exit_2_naming_it(two_runs, tmp_path, rematch):
+    import shutil
+    run = tmp_path / "a"
+    shutil.copytree(two_runs / "a", run)
+    (run / "rematch.json").write_text(json.dumps(rematch), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(run), str(two_runs / "b")])
+    assert result.exit_code == 2, result.output
+    assert "rematch.json" in result.output and "Traceback" not in result.output
