@@ -24,11 +24,12 @@ from scoring.explain import PairExplanation, explain_pairs
 from scoring.features import CohortFeatures, build_features
 from scoring.intake.cohort import read_cohort
 from scoring.profiles import Cohort, Mentee, Mentor
+from service.db import MentorLoad, NetworkRow
 
 __all__ = ["InputError", "ProgramConfig", "RunAudit", "WhyNot", "RunDiff", "AuditRun",
            "PairExplanation", "check_config", "check_cohort", "match_to_folder",
            "audit_mentee", "why_not_mentor", "diff_with_names", "pair_documents",
-           "profile_fields", "MatchRequest", "MatchProduct", "NetworkIndex", "MentorIndex"]
+           "profile_fields", "MatchRequest", "MatchProduct", "NetworkRow", "MentorLoad"]
 
 #: Profile fields a page may show; the config's [sensitive] fields are removed as well.
 MENTEE_FIELDS = ("career_stage", "specialty", "institution", "need_areas", "help_wanted",
@@ -72,41 +73,13 @@ class MatchRequest:
 
 
 @dataclass(frozen=True)
-class NetworkIndex:
-    """One mentee's network, flattened for the results table."""
-
-    position: int
-    mentee_id: str
-    mentee_name: str
-    status: str
-    mentors: int
-    requested: int
-    primary_score: float | None
-    mentor_ids: str
-    mentor_names: str
-    areas: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class MentorIndex:
-    """One mentor's load, for the mentor table."""
-
-    mentor_id: str
-    mentor_name: str
-    load: int
-    capacity: int
-    areas: str
-
-
-@dataclass(frozen=True)
 class MatchProduct:
     """What the worker hands back: the run folder, its summary and its index rows."""
 
     folder: Path
     summary: dict[str, Any]
-    networks: tuple[NetworkIndex, ...]
-    mentors: tuple[MentorIndex, ...]
+    networks: tuple[NetworkRow, ...]
+    mentors: tuple[MentorLoad, ...]
 
 
 def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> MatchProduct:
@@ -129,8 +102,8 @@ def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> M
     return MatchProduct(result.folder, result.summary.to_dict(), networks, mentors)
 
 
-def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkIndex, ...],
-                                                  tuple[MentorIndex, ...]]:
+def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkRow, ...],
+                                                  tuple[MentorLoad, ...]]:
     """The results-table rows of a match: one per mentee, one per mentor."""
     cohort = outcome.cohort
     mentor_names = {m.id: m.name for m in cohort.mentors}
@@ -143,7 +116,7 @@ def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkIndex, ...],
             load[pair.mentor_id] = load.get(pair.mentor_id, 0) + 1
         status = ("unplaced" if network.primary is None
                   else "partial" if network.partial_reason else "placed")
-        rows.append(NetworkIndex(
+        rows.append(NetworkRow(
             position, mentee.id, mentee.name, status, len(network.pairings),
             network.requested,
             round(network.primary.score, 2) if network.primary is not None else None,
@@ -151,7 +124,7 @@ def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkIndex, ...],
             ", ".join(mentor_names[p.mentor_id] for p in network.pairings),
             ",".join(mentee.need_areas),
             network.unplaced_reason or network.partial_reason or ""))
-    mentors = tuple(MentorIndex(m.id, m.name, load.get(m.id, 0), m.capacity,
+    mentors = tuple(MentorLoad(m.id, m.name, load.get(m.id, 0), m.capacity,
                                 ",".join(m.expertise_areas)) for m in cohort.mentors)
     return tuple(rows), mentors
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import make_outcome, write_inputs
+from factories import make_outcome, write_inputs
 
 from cli.main import cli
 from matcher.runfolder.claim import OutputError, claim_output
