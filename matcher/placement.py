@@ -28,6 +28,7 @@ import numpy as np
 
 from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
+from matcher.solver.reasons import NO_ELIGIBLE
 from matcher.solver.result import SolverResult
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
@@ -106,12 +107,11 @@ def _placed(problem: MatchProblem, result: SolverResult) -> np.ndarray:
     return placed
 
 
-def _placeable(problem: MatchProblem) -> np.ndarray:
-    """Mentees with at least one eligible mentor (forbidden pairs aside)."""
-    out = np.zeros(problem.n_mentees, bool)
-    for start, _, eligible in problem.scores.blocks():
-        out[start:start + len(eligible)] = eligible.any(axis=1)
-    return out
+def _someone_waits(result: SolverResult) -> bool:
+    """True when a mentee who has an eligible mentor is left unplaced. Read from the
+    solver's reasons (they tell "no eligible mentor" from "all eligible mentors full"), so
+    streamed scores are not computed a second time to find out."""
+    return any(not reason.startswith(NO_ELIGIBLE) for reason in result.unplaced.values())
 
 
 def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explainer,
@@ -122,7 +122,7 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     if options.objective not in NEUTRAL_OBJECTIVES:
         return result
     placed = _placed(problem, result)
-    if not (_placeable(problem) & ~placed).any():
+    if not _someone_waits(result):
         result.stats["placement"] = "every placeable mentee placed"
         return result
     by_placement = solve(dataclasses.replace(problem, scores=placement()), options, explain)

@@ -16,6 +16,9 @@ from matcher.solver.score_cache import ScoreCache
 
 #: How many full mentors a reason names before "and N more".
 NAMED = 3
+#: How the reason of an unplaced mentee without any eligible mentor begins (others had
+#: eligible mentors, all full); :mod:`matcher.placement` tells the two apart by it.
+NO_ELIGIBLE = "no eligible mentor"
 
 
 def _list(names: list[str], total: int) -> str:
@@ -32,7 +35,7 @@ def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndar
     nobody = unplaced[cache.eligible_count[unplaced] == 0]
     detail = explain_ineligible(nobody) if explain_ineligible and len(nobody) else {}
     for i in nobody:
-        reasons[int(i)] = "no eligible mentor: " + detail.get(
+        reasons[int(i)] = f"{NO_ELIGIBLE}: " + detail.get(
             int(i), f"all {problem.n_mentors} mentors are excluded by an eligibility rule "
                     f"or a forbidden pair")
     full = unplaced[cache.eligible_count[unplaced] > 0]
