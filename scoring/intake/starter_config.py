@@ -90,6 +90,12 @@ def _read_tables(mentors_path: Path, mentees_path: Path,
     }
 
 
+def read_tables(mentors_path: Path, mentees_path: Path,
+                intake: dict[str, Any]) -> dict[str, SheetText]:
+    """Both sheets as init reads them (a workbook's sheets chosen by name)."""
+    return _read_tables(mentors_path, mentees_path, intake)
+
+
 def _stage_counts(column: ColumnProfile | None, first: dict[str, str]) -> Counter[str]:
     """How many people gave each stage answer; spellings that fold alike count as the
     most common one (``first`` maps folded → spelling, shared by both sheets)."""
