@@ -319,9 +319,31 @@ class FormColumn:
     answers, how many rows answered, and how sure the product is of each field."""
 
     header: str
-    examples: tuple[str, ...]
+    examples: tuple[str, ...]  # whole answers
+    labels: tuple[str, ...]  # the labels of a checkbox question, split
     answered: int
     filled: tuple[str, ...]
+
+
+def multi_value_fields() -> frozenset[str]:
+    """Fields a checkbox question may hold (several labels in one cell)."""
+    from scoring.config import MULTI_VALUE_FIELDS
+
+    return frozenset(MULTI_VALUE_FIELDS)
+
+
+def side_fields(side: str) -> tuple[str, ...]:
+    """The fields a column of the ``side`` sheet may hold."""
+    from scoring.intake.cohort import SIDE_FIELDS
+
+    return tuple(SIDE_FIELDS[side])
+
+
+def same_answer_key(text: str) -> str:
+    """The product's comparison form of an answer (case, accents, punctuation folded)."""
+    from scoring.text import fold
+
+    return fold(text)
 
 
 def write_starter_config(mentors: Path, mentees: Path, out: Path) -> Path:
@@ -347,8 +369,9 @@ def form_columns(mentors: Path, mentees: Path, examples: int = 5
     for side, table in tables.items():
         columns = profiles(table.headers, [cells for _, cells in table.rows],
                            intake["separators"])
-        found[side] = [FormColumn(c.header, tuple(c.answers[:examples]), len(c.filled),
-                                  c.filled) for c in columns]
+        found[side] = [FormColumn(c.header, tuple(c.answers[:examples]),
+                                  tuple(c.options[:examples]), len(c.filled), c.filled)
+                       for c in columns]
     return found
 
 

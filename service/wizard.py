@@ -231,7 +231,9 @@ def questions(ctx: Context, wizard_id: str) -> QuestionsView:
             field = mapping[side].get(column.header, "ignore")
             certainty = "" if field == "ignore" else actions.field_certainty(
                 wizard.mentors, wizard.mentees, side, column.header, field)
-            rows.append(Question(side, column.header, column.examples, column.answered,
+            # A checkbox question's labels, not whole cells ("A, B" is two answers).
+            examples = column.labels if field in actions.multi_value_fields() else column.examples
+            rows.append(Question(side, column.header, examples, column.answered,
                                  field, field_words(field), certainty,
                                  init_mapping[side].get(column.header, "ignore")))
     return QuestionsView(wizard.id, wizard.state["name"], rows, _choices(mapping),
@@ -239,11 +241,9 @@ def questions(ctx: Context, wizard_id: str) -> QuestionsView:
 
 
 def _choices(mapping: dict[str, dict[str, str]]) -> dict[str, list[tuple[str, str]]]:
-    from scoring.intake.cohort import SIDE_FIELDS
-
     out = {}
     for side in SIDES:
-        names = [*SIDE_FIELDS[side],
+        names = [*actions.side_fields(side),
                  *sorted({f for f in mapping[side].values() if ":" in f}), "ignore"]
         out[side] = [(name, field_words(name)) for name in names]
     return out
@@ -313,8 +313,7 @@ def _stage_table(wizard: Wizard) -> dict[str, list[str]]:
 
 
 def ladder(ctx: Context, wizard_id: str) -> LadderView:
-    from scoring.text import fold
-
+    fold = actions.same_answer_key
     wizard = _open(ctx, wizard_id)
     table = _stage_table(wizard)
     found = actions.form_columns(wizard.mentors, wizard.mentees)

@@ -64,11 +64,11 @@ def test_a_program_set_up_in_the_browser_matches(tmp_path):
         expect(page.get_by_role("heading", name=re.compile("3. Career stages"))).to_be_visible()
         check_accessible(page)
         rungs = page.locator("ol.ladder > li")
+        snap(page, "answers")
         first = rungs.first.get_attribute("data-key")
         second = rungs.nth(1).get_attribute("data-key")
         rungs.first.get_by_role("button", name=re.compile("More senior")).click()
         expect(rungs.first).to_have_attribute("data-key", second)  # moved in place
-        snap(page, "answers")
         page.reload()  # and kept on the server
         expect(rungs.nth(1)).to_have_attribute("data-key", first)
 
