@@ -410,6 +410,39 @@ def _certainties(mentors: str, mentees: str) -> dict[tuple[str, str, str], str]:
     return out
 
 
+@dataclass(frozen=True)
+class StageLadder:
+    """A career-stage scale as init orders it: key → spellings, most junior first."""
+
+    table: dict[str, list[str]]
+    guessed: tuple[str, ...]  # keys placed by evidence, not on a known ladder
+
+
+def stage_ladder(mentors: Path, mentees: Path, headers: dict[str, str | None]
+                 ) -> StageLadder | None:
+    """init's ladder for the stage columns ``headers`` (side → header), or None without
+    a stage column answered on both sheets."""
+    import copy
+
+    from scoring.config import DEFAULTS
+    from scoring.intake.form_reading.columns import profiles
+    from scoring.intake.form_reading.ladders import order_stages
+    from scoring.intake.starter_config import read_tables, stage_counts
+
+    intake = copy.deepcopy(DEFAULTS["intake"])
+    tables = read_tables(mentors, mentees, intake)
+    columns = {}
+    for side, table in tables.items():
+        found = [c for c in profiles(table.headers, [cells for _, cells in table.rows],
+                                     intake["separators"]) if c.header == headers.get(side)]
+        columns[side] = found[0] if found else None
+    mentor_counts, mentee_counts = stage_counts(columns)
+    if not (mentor_counts and mentee_counts):
+        return None
+    order = order_stages(mentor_counts, mentee_counts)
+    return StageLadder(order.table, order.guessed)
+
+
 def validate_problems(mentors: Path, mentees: Path, config: Path) -> list[dict[str, Any]]:
     """``mentormatch validate``'s findings (:func:`matcher.jobs.validate_job`) as dicts:
     every row problem, then the diagnostics of what the match would be."""

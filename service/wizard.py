@@ -303,13 +303,32 @@ class LadderView:
     guessed: bool  # init ordered (part of) it by evidence, and nobody has moved it yet
 
 
-def _stage_table(wizard: Wizard) -> dict[str, list[str]]:
-    table: dict[str, list[str]] = wizard.init_tables.get("vocabularies", {}).get(
-        "career_stage", {})
+def _stage_headers(mapping: dict[str, dict[str, str]]) -> dict[str, str | None]:
+    return {side: next((h for h, f in mapping[side].items() if f == "career_stage"), None)
+            for side in SIDES}
+
+
+def _stage_scale(wizard: Wizard) -> tuple[dict[str, list[str]], bool]:
+    """The ladder (key → spellings, most junior first) and whether part of it is guessed:
+    init's, unless the coordinator mapped other stage columns (then ordered again, as init
+    orders them), in the coordinator's order once a stage was moved."""
+    init = wizard.init_tables
+    headers = _stage_headers(wizard.state["mapping"])
+    table: dict[str, list[str]]
+    if headers == _stage_headers(init["columns"]):
+        table = init.get("vocabularies", {}).get("career_stage", {})
+        guessed = "career_stage" in init["intake"].get("guessed_order", [])
+    else:
+        found = actions.stage_ladder(wizard.mentors, wizard.mentees, headers)
+        table, guessed = (found.table, bool(found.guessed)) if found else ({}, False)
     order = wizard.state.get("stage_order")
     if order:
-        table = {key: table[key] for key in order if key in table}
-    return table
+        table = {key: table[key] for key in [*order, *table] if key in table}
+    return table, guessed and not order
+
+
+def _stage_table(wizard: Wizard) -> dict[str, list[str]]:
+    return _stage_scale(wizard)[0]
 
 
 def ladder(ctx: Context, wizard_id: str) -> LadderView:
@@ -330,8 +349,7 @@ def ladder(ctx: Context, wizard_id: str) -> LadderView:
                     counts[side][key] = counts[side].get(key, 0) + 1
     rungs = [Rung(key, tuple(spellings), counts["mentors"].get(key, 0),
                   counts["mentees"].get(key, 0)) for key, spellings in table.items()]
-    guessed = "career_stage" in wizard.init_tables["intake"].get("guessed_order", []) \
-        and not wizard.state.get("stage_order")
+    guessed = _stage_scale(wizard)[1]
     return LadderView(wizard.id, wizard.state["name"], rungs, guessed)
 
 
@@ -357,14 +375,23 @@ def move_stage(ctx: Context, wizard_id: str, key: str, direction: str) -> Ladder
 def config_tables(wizard: Wizard) -> dict[str, Any]:
     """init's tables with the coordinator's columns and ladder."""
     tables = wizard.init_tables
+    changed = _stage_headers(wizard.state["mapping"]) != _stage_headers(tables["columns"])
     tables["columns"] = wizard.state["mapping"]
-    if wizard.state.get("stage_order"):
-        tables["vocabularies"]["career_stage"] = _stage_table(wizard)
-        guessed = [f for f in tables["intake"].get("guessed_order", []) if f != "career_stage"]
-        if guessed:
-            tables["intake"]["guessed_order"] = guessed
-        else:
-            tables["intake"].pop("guessed_order", None)
+    if not (changed or wizard.state.get("stage_order")):
+        return tables  # init's own config, as init wrote it
+    table, guessed = _stage_scale(wizard)
+    vocabularies = tables.setdefault("vocabularies", {})
+    if table:
+        vocabularies["career_stage"] = table
+    else:  # "more senior" needs a stage on both sheets
+        vocabularies.pop("career_stage", None)
+        tables.setdefault("rules", {})["mentor_more_senior"] = False
+    others = [f for f in tables["intake"].get("guessed_order", []) if f != "career_stage"]
+    marked = others + (["career_stage"] if guessed else [])
+    if marked:
+        tables["intake"]["guessed_order"] = marked
+    else:
+        tables["intake"].pop("guessed_order", None)
     return tables
 
 

@@ -224,3 +224,62 @@ def test_the_pages_walk_the_steps(fresh):
     assert "<script>" not in answers.text
     saved = fresh.post(f"/wizard/{wizard_id}/save", data={"csrf_token": fresh.csrf})
     assert saved.status_code == 200 and "What validate says" in saved.text
+
+
+# ------------------------------------------------------------------------------- hostile
+
+def test_odd_files_and_answers_never_get_a_server_error(fresh):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    wizard_id = start(fresh)["wizard_id"]
+    reached = {"upload": 0, "column": 0}
+
+    @given(data=st.binary(max_size=400), name=st.sampled_from(["a.csv", "b.xlsx", "c.tsv"]),
+           header=st.text(min_size=1, max_size=40), field=st.text(min_size=1, max_size=30))
+    @settings(max_examples=25, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def check(data: bytes, name: str, header: str, field: str) -> None:
+        upload = fresh.post("/api/v1/wizards", data={"name": "Odd"}, headers=csrf(fresh),
+                            files={"mentors": (name, data), "mentees": (name, data)})
+        assert upload.status_code in (201, 413, 422), upload.text[:300]
+        reached["upload"] += 1
+        column = fresh.put(f"/api/v1/wizards/{wizard_id}/columns", headers=csrf(fresh),
+                           json={"side": "mentees", "header": header, "field": field})
+        assert column.status_code == 422, column.text[:300]
+        reached["column"] += 1
+
+    check()
+    assert reached == {"upload": 25, "column": 25}
+
+
+def test_mapping_another_stage_column_orders_its_answers_again(fresh):
+    view = start(fresh)
+    wizard_id = view["wizard_id"]
+    url = f"/api/v1/wizards/{wizard_id}"
+    for side in ("mentors", "mentees"):  # no stage on either sheet: no ladder
+        assert fresh.put(f"{url}/columns", headers=csrf(fresh), json={
+            "side": side, "header": "Grade", "field": "ignore"}).status_code == 200
+    assert fresh.get(f"{url}/ladder").json()["rungs"] == []
+    config = tomllib.loads(fresh.get(f"{url}/config").text)
+    assert "career_stage" not in config["vocabularies"]
+    assert config["rules"]["mentor_more_senior"] is False
+    for side in ("mentors", "mentees"):  # back again: the same ladder as init's
+        fresh.put(f"{url}/columns", headers=csrf(fresh), json={
+            "side": side, "header": "Grade", "field": "career_stage"})
+    keys = [rung["key"] for rung in fresh.get(f"{url}/ladder").json()["rungs"]]
+    assert keys == ["ao", "eo", "heo", "seo", "grade_7", "grade_6"]
+
+
+def test_a_ladder_ordered_again_is_inits_ladder(tmp_path):
+    from service import actions
+
+    written = actions.write_starter_config(CIVIL / "mentors.csv", CIVIL / "mentees.csv",
+                                           tmp_path / "init.toml")
+    config = tomllib.loads(written.read_text(encoding="utf-8"))
+    found = actions.stage_ladder(CIVIL / "mentors.csv", CIVIL / "mentees.csv",
+                                 {"mentors": "Grade", "mentees": "Grade"})
+    assert found is not None
+    assert found.table == config["vocabularies"]["career_stage"]
+    assert actions.stage_ladder(CIVIL / "mentors.csv", CIVIL / "mentees.csv",
+                                {"mentors": "Grade", "mentees": None}) is None
