@@ -176,31 +176,33 @@ def pairs_of(run: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def match(tmp_path: Path, config: Path, out: str) -> list[dict[str, str]]:
-    result = CliRunner().invoke(cli, ["match", str(CIVIL / "mentors.csv"),
-                                      str(CIVIL / "mentees.csv"), "--config", str(config),
+def match(tmp_path: Path, program: Path, config: Path, out: str) -> list[dict[str, str]]:
+    result = CliRunner().invoke(cli, ["match", str(program / "mentors.csv"),
+                                      str(program / "mentees.csv"), "--config", str(config),
                                       "--out", str(tmp_path / out), "--quiet"])
     assert result.exit_code == 0, result.output
     return pairs_of(tmp_path / out)
 
 
-def test_a_corpus_program_onboarded_in_the_api_matches_as_init_does(fresh, tmp_path):
-    wizard_id = start(fresh)["wizard_id"]
+@pytest.mark.parametrize("name", ["civil_service", "peer_program", "multilingual_research"])
+def test_a_corpus_program_onboarded_in_the_api_matches_as_init_does(fresh, tmp_path, name):
+    program = PROGRAMS / name
+    wizard_id = start(fresh, program, name)["wizard_id"]
     assert fresh.post(f"/api/v1/wizards/{wizard_id}/save").status_code == 403
     saved = fresh.post(f"/api/v1/wizards/{wizard_id}/save", headers=csrf(fresh))
     assert saved.status_code == 201, saved.text
     result = saved.json()
     assert result["errors"] == 0
     assert all(p["file"] in ("mentors.csv", "mentees.csv", "") for p in result["problems"])
-    program = fresh.get(f"/api/v1/programs/{result['program_id']}").json()
-    assert program["program"]["mentors_file"]
+    assert fresh.get(f"/api/v1/programs/{result['program_id']}").json()["program"][
+        "mentors_file"]
     config = fresh.workspace.config_path(result["program_id"])
-    init = CliRunner().invoke(cli, ["init", str(CIVIL / "mentors.csv"),
-                                    str(CIVIL / "mentees.csv"),
+    init = CliRunner().invoke(cli, ["init", str(program / "mentors.csv"),
+                                    str(program / "mentees.csv"),
                                     "--out", str(tmp_path / "init.toml")])
     assert init.exit_code == 0, init.output
-    by_wizard = match(tmp_path, config, "wizard-run")
-    by_init = match(tmp_path, tmp_path / "init.toml", "init-run")
+    by_wizard = match(tmp_path, program, config, "wizard-run")
+    by_init = match(tmp_path, program, tmp_path / "init.toml", "init-run")
     assert by_wizard and by_wizard == by_init
     again = fresh.post(f"/api/v1/wizards/{wizard_id}/save", headers=csrf(fresh))
     assert again.status_code == 409
@@ -283,3 +285,27 @@ def test_a_ladder_ordered_again_is_inits_ladder(tmp_path):
     assert found.table == config["vocabularies"]["career_stage"]
     assert actions.stage_ladder(CIVIL / "mentors.csv", CIVIL / "mentees.csv",
                                 {"mentors": "Grade", "mentees": None}) is None
+
+
+def test_one_workbook_with_both_sheets_is_set_up_and_saved(fresh, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for side in ("Mentors", "Mentees"):
+        sheet = book.create_sheet(side)
+        with (CIVIL / f"{side.lower()}.csv").open(encoding="utf-8") as handle:
+            for row in csv.reader(handle):
+                sheet.append(row)
+    book.save(tmp_path / "signups.xlsx")
+    response = fresh.post("/api/v1/wizards", data={"name": "One book"}, headers=csrf(fresh),
+                          files={"mentors": ("signups.xlsx",
+                                             (tmp_path / "signups.xlsx").read_bytes())})
+    assert response.status_code == 201, response.text
+    view = response.json()
+    assert question(view, "mentees", "Grade")["field"] == "career_stage"
+    assert {q["side"] for q in view["questions"]} == {"mentors", "mentees"}
+    saved = fresh.post(f"/api/v1/wizards/{view['wizard_id']}/save", headers=csrf(fresh))
+    assert saved.status_code == 201 and saved.json()["errors"] == 0, saved.text
+    program = fresh.get(f"/api/v1/programs/{saved.json()['program_id']}").json()["program"]
+    assert program["mentors_file"] == program["mentees_file"]
