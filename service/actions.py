@@ -332,6 +332,13 @@ def multi_value_fields() -> frozenset[str]:
     return frozenset(MULTI_VALUE_FIELDS)
 
 
+def sensitive_fields() -> frozenset[str]:
+    """The fields the product treats as sensitive by default (``[sensitive] fields``)."""
+    from scoring.config import DEFAULTS
+
+    return frozenset(DEFAULTS["sensitive"]["fields"])
+
+
 def side_fields(side: str) -> tuple[str, ...]:
     """The fields a column of the ``side`` sheet may hold."""
     from scoring.intake.cohort import SIDE_FIELDS

@@ -206,6 +206,7 @@ class Question:
     words: str
     certainty: str  # "sure", "likely", "guess"; "" when the column is not used
     guessed_by_init: str
+    hidden: bool = False  # a sensitive field: its answers are never shown
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,8 @@ def questions(ctx: Context, wizard_id: str) -> QuestionsView:
     init_mapping = wizard.init_tables["columns"]
     mapping = wizard.state["mapping"]
     found = actions.form_columns(wizard.mentors, wizard.mentees)
+    hidden = set(wizard.init_tables.get("sensitive", {}).get("fields", ())) \
+        | actions.sensitive_fields()
     rows = []
     for side in SIDES:
         for column in found[side]:
@@ -233,9 +236,12 @@ def questions(ctx: Context, wizard_id: str) -> QuestionsView:
                 wizard.mentors, wizard.mentees, side, column.header, field)
             # A checkbox question's labels, not whole cells ("A, B" is two answers).
             examples = column.labels if field in actions.multi_value_fields() else column.examples
+            if field in hidden:  # never rendered, as everywhere in the service
+                examples = ()
             rows.append(Question(side, column.header, examples, column.answered,
                                  field, field_words(field), certainty,
-                                 init_mapping[side].get(column.header, "ignore")))
+                                 init_mapping[side].get(column.header, "ignore"),
+                                 field in hidden))
     return QuestionsView(wizard.id, wizard.state["name"], rows, _choices(mapping),
                          one_sided(mapping), wizard.state["program_id"])
 

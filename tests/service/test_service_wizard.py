@@ -309,3 +309,12 @@ def test_one_workbook_with_both_sheets_is_set_up_and_saved(fresh, tmp_path):
     assert saved.status_code == 201 and saved.json()["errors"] == 0, saved.text
     program = fresh.get(f"/api/v1/programs/{saved.json()['program_id']}").json()["program"]
     assert program["mentors_file"] == program["mentees_file"]
+
+
+def test_answers_of_sensitive_fields_are_never_shown(fresh):
+    view = start(fresh, PROGRAMS / "student_club", "Student club")
+    sensitive = [q for q in view["questions"] if q["field"] in ("gender", "background")]
+    assert sensitive, "the student club's form asks for gender"
+    assert all(q["hidden"] and q["examples"] == [] for q in sensitive)
+    page = fresh.get(f"/wizard/{view['wizard_id']}")
+    assert "hidden: a sensitive field" in page.text
