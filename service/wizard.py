@@ -232,16 +232,21 @@ def questions(ctx: Context, wizard_id: str) -> QuestionsView:
     for side in SIDES:
         for column in found[side]:
             field = mapping[side].get(column.header, "ignore")
-            certainty = "" if field == "ignore" else actions.field_certainty(
-                wizard.mentors, wizard.mentees, side, column.header, field)
+            guess = init_mapping[side].get(column.header, "ignore")
+            if field == "ignore":
+                certainty = ""
+            elif ":" in field:  # a special question init recognised by its wording
+                certainty = "likely" if field == guess else "guess"
+            else:
+                certainty = actions.field_certainty(wizard.mentors, wizard.mentees, side,
+                                                    column.header, field)
             # A checkbox question's labels, not whole cells ("A, B" is two answers).
             examples = column.labels if field in actions.multi_value_fields() else column.examples
             if field in hidden:  # never rendered, as everywhere in the service
                 examples = ()
             rows.append(Question(side, column.header, examples, column.answered,
                                  field, field_words(field), certainty,
-                                 init_mapping[side].get(column.header, "ignore"),
-                                 field in hidden))
+                                 guess, field in hidden))
     return QuestionsView(wizard.id, wizard.state["name"], rows, _choices(mapping),
                          one_sided(mapping), wizard.state["program_id"])
 
