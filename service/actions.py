@@ -282,3 +282,151 @@ def pair_documents(run_dir: Path, mentee_id: str, mentor_id: str) -> tuple[Path,
         raise InputError(f"{mentee_id} and {mentor_id} are not a pair of this run.")
     stem = file_stems(pairs)[(mentee_id, mentor_id)]
     return run_dir / "plans" / f"{stem}.html", run_dir / "calendar" / f"{stem}.ics"
+
+
+# ------------------------------------------------------------------------ setup wizard
+
+@dataclass(frozen=True)
+class FormColumn:
+    """One question of a sign-up sheet, for the setup wizard: its header, a few real
+    answers, how many rows answered, and how sure the product is of each field."""
+
+    header: str
+    examples: tuple[str, ...]  # whole answers
+    labels: tuple[str, ...]  # the labels of a checkbox question, split
+    answered: int
+    filled: tuple[str, ...]
+
+
+def multi_value_fields() -> frozenset[str]:
+    """Fields a checkbox question may hold (several labels in one cell)."""
+    from scoring.config import MULTI_VALUE_FIELDS
+
+    return frozenset(MULTI_VALUE_FIELDS)
+
+
+def sensitive_fields() -> frozenset[str]:
+    """The fields the product treats as sensitive by default (``[sensitive] fields``)."""
+    from scoring.config import DEFAULTS
+
+    return frozenset(DEFAULTS["sensitive"]["fields"])
+
+
+def side_fields(side: str) -> tuple[str, ...]:
+    """The fields a column of the ``side`` sheet may hold."""
+    from scoring.intake.cohort import SIDE_FIELDS
+
+    return tuple(SIDE_FIELDS[side])
+
+
+def same_answer_key(text: str) -> str:
+    """The product's comparison form of an answer (case, accents, punctuation folded)."""
+    from scoring.text import fold
+
+    return fold(text)
+
+
+def write_starter_config(mentors: Path, mentees: Path, out: Path) -> Path:
+    """``mentormatch init``'s own config for the two files (one workbook: the same path
+    twice), written to ``out`` (:func:`matcher.jobs.init_job`)."""
+    from matcher.jobs import init_job
+
+    return init_job(mentors, mentees, out=out, force=True).path
+
+
+def form_columns(mentors: Path, mentees: Path, examples: int = 5
+                 ) -> dict[str, list[FormColumn]]:
+    """Every column of each sheet as init reads it (the same sheet choice for a workbook)."""
+    import copy
+
+    from scoring.config import DEFAULTS
+    from scoring.intake.form_reading.columns import profiles
+    from scoring.intake.starter_config import read_tables
+
+    intake = copy.deepcopy(DEFAULTS["intake"])
+    tables = read_tables(mentors, mentees, intake)
+    found: dict[str, list[FormColumn]] = {}
+    for side, table in tables.items():
+        columns = profiles(table.headers, [cells for _, cells in table.rows],
+                           intake["separators"])
+        found[side] = [FormColumn(c.header, tuple(c.answers[:examples]),
+                                  tuple(c.options[:examples]), len(c.filled), c.filled)
+                       for c in columns]
+    return found
+
+
+def field_certainty(mentors: Path, mentees: Path, side: str, header: str, field: str) -> str:
+    """How sure init is that ``header`` holds ``field``: "sure" when both the header's
+    words and the answers point at it, "likely" when one does, "guess" otherwise."""
+    return _certainties(str(mentors), str(mentees)).get((side, header, field), "guess")
+
+
+@functools.lru_cache(maxsize=8)
+def _certainties(mentors: str, mentees: str) -> dict[tuple[str, str, str], str]:
+    import copy
+
+    from scoring.config import DEFAULTS
+    from scoring.intake.cohort import SIDE_FIELDS
+    from scoring.intake.form_reading.columns import profiles
+    from scoring.intake.form_reading.detection import (
+        answer_fields,
+        answers_fit,
+        header_strength,
+    )
+    from scoring.intake.starter_config import read_tables
+
+    intake = copy.deepcopy(DEFAULTS["intake"])
+    tables = read_tables(Path(mentors), Path(mentees), intake)
+    out: dict[tuple[str, str, str], str] = {}
+    for side, table in tables.items():
+        for column in profiles(table.headers, [cells for _, cells in table.rows],
+                               intake["separators"]):
+            by_answers = answer_fields(column, SIDE_FIELDS[side])
+            for name in SIDE_FIELDS[side]:
+                by_header = header_strength(column.header, name) > 0 \
+                    and answers_fit(column, name)
+                votes = int(by_header) + int(name in by_answers)
+                out[(side, column.header, name)] = ("guess", "likely", "sure")[votes]
+    return out
+
+
+@dataclass(frozen=True)
+class StageLadder:
+    """A career-stage scale as init orders it: key → spellings, most junior first."""
+
+    table: dict[str, list[str]]
+    guessed: tuple[str, ...]  # keys placed by evidence, not on a known ladder
+
+
+def stage_ladder(mentors: Path, mentees: Path, headers: dict[str, str | None]
+                 ) -> StageLadder | None:
+    """init's ladder for the stage columns ``headers`` (side → header), or None without
+    a stage column answered on both sheets."""
+    import copy
+
+    from scoring.config import DEFAULTS
+    from scoring.intake.form_reading.columns import profiles
+    from scoring.intake.form_reading.ladders import order_stages
+    from scoring.intake.starter_config import read_tables, stage_counts
+
+    intake = copy.deepcopy(DEFAULTS["intake"])
+    tables = read_tables(mentors, mentees, intake)
+    columns = {}
+    for side, table in tables.items():
+        found = [c for c in profiles(table.headers, [cells for _, cells in table.rows],
+                                     intake["separators"]) if c.header == headers.get(side)]
+        columns[side] = found[0] if found else None
+    mentor_counts, mentee_counts = stage_counts(columns)
+    if not (mentor_counts and mentee_counts):
+        return None
+    order = order_stages(mentor_counts, mentee_counts)
+    return StageLadder(order.table, order.guessed)
+
+
+def validate_problems(mentors: Path, mentees: Path, config: Path) -> list[dict[str, Any]]:
+    """``mentormatch validate``'s findings (:func:`matcher.jobs.validate_job`) as dicts:
+    every row problem, then the diagnostics of what the match would be."""
+    from matcher.jobs import validate_job
+
+    cohort = validate_job(mentors, mentees, config=str(config))
+    return [asdict(problem) for problem in cohort.problems]

@@ -63,9 +63,11 @@ def create_app(workspace: Workspace, *, login_token: str | None = None,
     app.state.settings = settings
     app.state.runner = runner
 
-    from service import api, pages
+    from service import api, pages, wizard_api, wizard_pages
 
     app.include_router(api.router)
+    app.include_router(wizard_api.router)
+    app.include_router(wizard_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")
     app.add_middleware(BodyLimit, limit=MAX_REQUEST_BYTES)

@@ -24,6 +24,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     # The service calls the product only through service.actions (one place to follow).
     "service.api": ("scoring", "matcher"),
     "service.pages": ("scoring", "matcher"),
+    "service.wizard": ("scoring", "matcher"),
     "scoring.errors": ("scoring.",),
     "scoring.text": ("scoring.config", "scoring.profiles", "scoring.intake", "scoring.features",
                      "scoring.rules", "scoring.scorer", "scoring.explain"),

@@ -90,6 +90,12 @@ def _read_tables(mentors_path: Path, mentees_path: Path,
     }
 
 
+def read_tables(mentors_path: Path, mentees_path: Path,
+                intake: dict[str, Any]) -> dict[str, SheetText]:
+    """Both sheets as init reads them (a workbook's sheets chosen by name)."""
+    return _read_tables(mentors_path, mentees_path, intake)
+
+
 def _stage_counts(column: ColumnProfile | None, first: dict[str, str]) -> Counter[str]:
     """How many people gave each stage answer; spellings that fold alike count as the
     most common one (``first`` maps folded → spelling, shared by both sheets)."""
@@ -222,17 +228,24 @@ def _collect_answers(readings: Mapping[str, SideReading],
     return answers, stage_columns
 
 
+def stage_counts(stage_columns: Mapping[str, ColumnProfile | None]
+                 ) -> tuple[Counter[str], Counter[str]]:
+    """How many mentors and mentees gave each stage answer (spellings that fold alike
+    count as the most common one, on both sheets); :func:`order_stages` orders them."""
+    spelling: dict[str, str] = {}
+    for cell, _ in Counter(c for column in stage_columns.values() if column is not None
+                           for c in column.filled).most_common():
+        spelling.setdefault(fold(cell), clean_cell(cell))
+    return (_stage_counts(stage_columns["mentors"], spelling),
+            _stage_counts(stage_columns["mentees"], spelling))
+
+
 def _stage_scale(stage_columns: Mapping[str, ColumnProfile | None],
                  vocabularies: dict[str, Any], intake: dict[str, Any],
                  result: StarterConfig) -> dict[str, Any]:
     """Write the career-stage scale into ``vocabularies`` (and mark a guessed order in
     ``intake``); return the ``[rules]`` it implies."""
-    spelling: dict[str, str] = {}
-    for cell, _ in Counter(c for column in stage_columns.values() if column is not None
-                           for c in column.filled).most_common():
-        spelling.setdefault(fold(cell), clean_cell(cell))
-    mentor_counts, mentee_counts = (_stage_counts(stage_columns["mentors"], spelling),
-                                    _stage_counts(stage_columns["mentees"], spelling))
+    mentor_counts, mentee_counts = stage_counts(stage_columns)
     if not (mentor_counts and mentee_counts):
         result.notes.append("No column looks like a career stage on both sheets, so "
                             "[rules] mentor_more_senior = false was written (it needs one).")
