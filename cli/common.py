@@ -14,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
@@ -114,6 +116,9 @@ def input_errors_exit_2(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except InputError as exc:
             raise InputProblem(str(exc), getattr(exc, "problems", ())) from None
+        except BrokenPipeError:  # the reader left (`| head`): nothing to report, as cat does
+            sys.stdout = open(os.devnull, "w")
+            raise SystemExit(141) from None
         except OSError as exc:  # read-only, full, busy ...: a place to change, not a bug
             raise InputProblem(os_error_message(exc)) from None
 

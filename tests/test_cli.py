@@ -160,3 +160,18 @@ def test_without_json_an_error_is_one_paragraph_on_stderr(arguments: tuple[str, 
     assert result.stdout == ""
     assert "Error: " in result.stderr and "Traceback" not in result.stderr
     assert not result.stderr.lstrip().startswith("{")
+
+
+def test_a_reader_that_leaves_early_gets_no_error_message() -> None:
+    """`mentormatch diff A B | head -1`: the pipe closes under the command, which stops
+    quietly with the shell's status for it (141), never "cannot read or write" a folder."""
+    from cli.common import input_errors_exit_2
+
+    @click.command()
+    @input_errors_exit_2
+    def prints_into_a_closed_pipe() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    result = CliRunner().invoke(prints_into_a_closed_pipe, [])
+    assert result.exit_code == 141
+    assert "Error" not in result.output and "folder" not in result.output
