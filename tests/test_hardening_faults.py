@@ -234,6 +234,7 @@ def _state(out: Path) -> str | None:
     return read_marker(out).token
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("force", [False, True])
 def test_a_run_killed_at_any_moment_leaves_the_new_run_the_old_one_or_nothing(tmp_path, force):
     """Kill `match` (SIGKILL) after random delays spanning its whole run; what is at --out

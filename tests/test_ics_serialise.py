@@ -56,7 +56,7 @@ def _calendars_round_trip(folder: Path) -> int:
     return len(files)
 
 
-@pytest.mark.parametrize("size", ["sample", 1_200])
+@pytest.mark.parametrize("size", ["sample", pytest.param(1_200, marks=pytest.mark.slow)])
 def test_every_calendar_of_a_run_is_icalendars_own_serialisation(tmp_path, size):
     if size == "sample":
         mentors, mentees = SAMPLE / "mentors.csv", SAMPLE / "mentees.csv"

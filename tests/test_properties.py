@@ -21,6 +21,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,6 +115,7 @@ def _pair_set(folder: Path) -> set[tuple[str, str, str]]:
     return {(r["mentee_id"], r["mentor_id"], r["role"]) for r in _csv(folder / "pairings.csv")}
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow, HealthCheck.data_too_large])

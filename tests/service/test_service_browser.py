@@ -72,6 +72,7 @@ def tab_to(page, name: str, limit: int = 80) -> None:
     raise AssertionError(f"{name!r} not reachable with Tab on {page.url}")
 
 
+@pytest.mark.slow
 def test_the_whole_loop_in_chromium(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 

@@ -8,6 +8,7 @@ away. The 10,000 × 2,000 version is ``benchmarks/bench_service.py`` (not in the
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from benchmarks.service_load import browse, browsing_paths, serve, wait_for_job
 
@@ -18,6 +19,7 @@ USERS, REQUESTS, LIMIT = 20, 300, 90.0
 P95_SECONDS = 3.0
 
 
+@pytest.mark.slow
 def test_pages_stay_fast_while_a_match_runs(tmp_path, capsys):
     with serve(tmp_path / "workspace") as server, httpx.Client(base_url=server.base,
                                                                 timeout=60) as client:

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 CIVIL = Path(__file__).resolve().parents[1] / "programs" / "civil_service"
 
 
+@pytest.mark.slow
 def test_a_program_set_up_in_the_browser_matches(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
