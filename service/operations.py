@@ -240,6 +240,23 @@ class UploadedFile:
     data: bytes
 
 
+def sheet_extension(side: str, upload: UploadedFile) -> str:
+    """The extension of an uploaded sign-up sheet, once it is checked: not too large, not
+    empty, a safe name, not a config (ServiceError naming ``side`` otherwise)."""
+    if len(upload.data) > MAX_UPLOAD_BYTES:
+        raise ServiceError(413, f"{upload.filename}: larger than "
+                                f"{MAX_UPLOAD_BYTES // 2**20} MiB.", side)
+    if not upload.data:
+        raise ServiceError(422, f"The {side} file is empty.", side)
+    try:
+        extension = upload_extension(upload.filename)
+    except UnsafePath as error:
+        raise ServiceError(422, f"{upload.filename}: {error}.", side) from None
+    if extension == ".toml":
+        raise ServiceError(422, f"{upload.filename}: a config, not a sign-up sheet.", side)
+    return extension
+
+
 def upload_cohort(ctx: Context, program_id: str, mentors: UploadedFile,
                   mentees: UploadedFile | None, config: UploadedFile | None = None
                   ) -> UploadResult:
@@ -252,18 +269,8 @@ def upload_cohort(ctx: Context, program_id: str, mentors: UploadedFile,
     parts = {"mentors": mentors, "mentees": mentees or mentors}
     stored: dict[str, tuple[str, Path]] = {}
     for side, upload in parts.items():
-        if len(upload.data) > MAX_UPLOAD_BYTES:
-            raise ServiceError(413, f"{upload.filename}: larger than "
-                                    f"{MAX_UPLOAD_BYTES // 2**20} MiB.", side)
-        if not upload.data:
-            raise ServiceError(422, f"The {side} file is empty.", side)
-        try:
-            extension = upload_extension(upload.filename)
-        except UnsafePath as error:
-            raise ServiceError(422, f"{upload.filename}: {error}.", side) from None
-        if extension == ".toml":
-            raise ServiceError(422, f"{upload.filename}: a config, not a sign-up sheet.", side)
-        stored[side] = ctx.workspace.store_upload(program_id, upload.data, extension)
+        stored[side] = ctx.workspace.store_upload(program_id, upload.data,
+                                                  sheet_extension(side, upload))
     if config is not None:
         _check_config_bytes(ctx, config.data)
         ctx.workspace.config_path(program_id).write_bytes(config.data)

@@ -33,7 +33,6 @@ import tomli_w
 
 from service import actions, db, operations
 from service.operations import Context, ServiceError, UploadedFile
-from service.workspace import UnsafePath, upload_extension
 
 #: What each field holds, in the coordinator's words (the Questions step's choices).
 FIELD_WORDS: dict[str, str] = {
@@ -135,18 +134,7 @@ def _open(ctx: Context, wizard_id: str) -> Wizard:
 
 
 def _keep(folder: Path, side: str, upload: UploadedFile) -> str:
-    if len(upload.data) > operations.MAX_UPLOAD_BYTES:
-        raise ServiceError(413, f"{upload.filename}: larger than "
-                                f"{operations.MAX_UPLOAD_BYTES // 2**20} MiB.", side)
-    if not upload.data:
-        raise ServiceError(422, f"The {side} file is empty.", side)
-    try:
-        extension = upload_extension(upload.filename)
-    except UnsafePath as error:
-        raise ServiceError(422, f"{upload.filename}: {error}.", side) from None
-    if extension == ".toml":
-        raise ServiceError(422, f"{upload.filename}: a config, not a sign-up sheet.", side)
-    name = f"{side}{extension}"
+    name = f"{side}{operations.sheet_extension(side, upload)}"
     (folder / name).write_bytes(upload.data)
     return name
 
