@@ -165,6 +165,18 @@ MARKUP = ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>",
           "</p><svg onload=alert(3)>", "<iframe src=javascript:alert(4)></iframe>"]
 
 
+def write_hostile_files(folder: Path, mentors: list[list[str]], mentees: list[list[str]]
+                        ) -> dict[str, Path]:
+    """Write the two sheets (rows, header first) and :data:`HOSTILE_CONFIG` into ``folder``."""
+    paths = {"mentors": folder / "mentors.csv", "mentees": folder / "mentees.csv",
+             "config": folder / "program.toml"}
+    for rows, path in ((mentors, paths["mentors"]), (mentees, paths["mentees"])):
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    paths["config"].write_text(HOSTILE_CONFIG, encoding="utf-8")
+    return paths
+
+
 def _write_hostile_cohort(folder: Path) -> dict[str, Path]:
     folder.mkdir()
     mentors = [["Email", "Name", "Career stage", "Areas", "Bio", "Institution", "Specialty",
@@ -178,13 +190,7 @@ def _write_hostile_cohort(folder: Path) -> dict[str, Path]:
         mentees.append([ids[k], MARKUP[k % 4] if k < 4 else formula, "Resident",
                         "Research/Scholarship", f"{formula}\n{MARKUP[(k + 2) % 4]}\n"
                         "BEGIN:VEVENT\nSUMMARY:injected\nEND:VEVENT", formula, formula])
-    paths = {"mentors": folder / "mentors.csv", "mentees": folder / "mentees.csv",
-             "config": folder / "program.toml"}
-    for rows, path in ((mentors, paths["mentors"]), (mentees, paths["mentees"])):
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(rows)
-    paths["config"].write_text(HOSTILE_CONFIG, encoding="utf-8")
-    return paths
+    return write_hostile_files(folder, mentors, mentees)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_hardening import HOSTILE_CONFIG
+from test_hardening import write_hostile_files
 
 from cli.main import cli
 from matcher.outputs.cell_safety import FORMULA_STARTS, safe_cell, unguard_cell
@@ -56,13 +56,7 @@ def _cohort(folder: Path) -> dict[str, Path]:
                 "Goals;-1+1\n@x", "Uni", "Spec"],
                ["plain@example.org", "Pat", "Resident", "Research/Scholarship", "Publish",
                 "Uni", "Spec"]]
-    paths = {"mentors": folder / "mentors.csv", "mentees": folder / "mentees.csv",
-             "config": folder / "program.toml"}
-    for rows, path in ((mentors, paths["mentors"]), (mentees, paths["mentees"])):
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(rows)
-    paths["config"].write_text(HOSTILE_CONFIG, encoding="utf-8")
-    return paths
+    return write_hostile_files(folder, mentors, mentees)
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,19 @@ A11Y_SCRIPT = """() => {
 }"""
 
 
+def open_page(playwright, violations: list[str]):
+    """A page of Debian's chromium as a coordinator sees it (1280 × 860, downloads on);
+    every Content-Security-Policy complaint of the console is appended to ``violations``."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    context = browser.new_context(viewport={"width": 1280, "height": 860},
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.on("console", lambda m: violations.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    page.set_default_timeout(30_000)
+    return page
+
+
 def check_accessible(page) -> None:
     """Every control is labelled and the first Tab stop is the skip link to the content
     (a URL with #fragment starts the tab order at its target instead, as it should)."""
@@ -86,13 +99,7 @@ def test_the_whole_loop_in_chromium(tmp_path):
         page.screenshot(path=str(shots / f"service-{name}.png"), full_page=full)
 
     with serve(tmp_path / "workspace") as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860},
-                                      accept_downloads=True)
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
-        page.set_default_timeout(30_000)
+        page = open_page(playwright, violations)
 
         page.goto(server.login_url)
         expect(page.get_by_role("heading", name="Your programs")).to_be_visible()
@@ -169,5 +176,5 @@ def test_the_whole_loop_in_chromium(tmp_path):
         expect(page.locator("#published")).to_contain_text("published")
         page.goto(server.base + "/api/docs")
         check_accessible(page)
-        browser.close()
+        page.context.browser.close()
     assert violations == []

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from test_service_browser import ARGS, CHROMIUM, check_accessible
+from test_service_browser import CHROMIUM, check_accessible, open_page
 
 from benchmarks.service_load import serve
 
@@ -36,13 +36,7 @@ def test_a_program_set_up_in_the_browser_matches(tmp_path):
         page.screenshot(path=str(shots / f"wizard-{name}.png"), full_page=True)
 
     with serve(tmp_path / "workspace", demo=False) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860},
-                                      accept_downloads=True)
-        page = context.new_page()
-        page.on("console", lambda m: violations.append(m.text)
-                if "Content Security Policy" in m.text else None)
-        page.set_default_timeout(30_000)
+        page = open_page(playwright, violations)
 
         page.goto(server.login_url)
         page.get_by_role("link", name=re.compile("set up a program")).click()
@@ -86,5 +80,5 @@ def test_a_program_set_up_in_the_browser_matches(tmp_path):
         page.get_by_role("button", name="Start the match").click()
         page.wait_for_url(re.compile(r"/runs/\d{8}-"), timeout=180_000)
         expect(page.get_by_role("heading", name=re.compile(r"Networks \(\d+"))).to_be_visible()
-        browser.close()
+        page.context.browser.close()
     assert violations == []
