@@ -14,7 +14,11 @@ with ``row`` None, each naming the file, column or config key and the fix:
 * a mapped column holding one value on every row; an unmapped column that looks like a
   field no column gives;
 * a career-stage order that puts most mentors below most mentees (and says when the order
-  was guessed, ``[intake] guessed_order``);
+  was guessed, ``[intake] guessed_order``); a guessed order is always named, whatever
+  the match, until the coordinator has checked it and removed it from ``guessed_order``;
+* an ``attr:`` column or ``[match_on]`` field holding a sensitive trait (gender,
+  ethnicity, religion, disability, age ...) that ``[sensitive] fields`` does not list;
+* an unread column whose header says it holds a grade, stage, level, rank or seniority;
 * **errors**: a cohort where no one could be placed, or where a rule cuts the mentees who
   could be placed to fewer than half of those placeable with that rule off. "Placeable" is
   the most mentees that can each get one eligible mentor within the mentors' capacities
@@ -28,6 +32,7 @@ one cause into one.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +82,15 @@ PREFERENCE_FIELDS: dict[str, str] = {
 EXACT_PAIRS = 2_000_000
 #: Rules that carry a participant's own wish: never "the rule is wrong".
 PERSONAL_RULES = frozenset({"not_same_person", "not_excluded"})
+#: Words (on folded text) naming a trait a program may use only with care: on a
+#: column's header or an ``attr:`` name, they ask for the field in ``[sensitive]``.
+SENSITIVE_TRAIT = re.compile(
+    r"\b(gender|sex|sexual|sexuality|orientation|lgbt\w*|pronouns?|ethnic\w*|race|racial"
+    r"|religio\w*|faith|caste|disabilit\w*|disabled|impairment|neurodiver\w*|age|birth"
+    r"|date of birth|dob|nationality|citizenship|immigration|marital|pregnan\w*"
+    r"|health condition|veteran)\b")
+#: Header words of a column that holds seniority: unread, it is worth a word.
+SENIORITY_WORDS = re.compile(r"\b(grade|stage|level|rank|seniority|band)\b")
 
 
 @dataclass
@@ -177,6 +191,8 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) ->
     found += _constant_columns(cohort)
     found += _unmapped_fields(cohort, config)
     found += _stage_order(features, config, where)
+    found += _guessed_orders(config, where)
+    found += _unguarded_traits(cohort, config, where)
     return sorted(found, key=lambda p: p.severity != "error")
 
 
@@ -495,14 +511,35 @@ def _unmapped_fields(cohort: Cohort, config: ProgramConfig) -> list[Problem]:
         headers = [h for h in (people[0].extra if people else {}) if fold(h) not in ignored]
         mapped = {*columns.values(), *config.defaults.for_everyone}
         missing = [f for f in SIDE_FIELDS[side] if f not in mapped]
-        for header, target in suggest_mapping(headers, missing).items():
+        suggested = suggest_mapping(headers, missing)
+        for header, target in suggested.items():
             found.append(Problem(
                 "warning", cohort.sources.get(side, side), None, header, None,
                 f"This column is not read, but it looks like {target}, which no column of "
                 f"the {side} file gives.",
                 f'Map it under [columns.{side}] ("{header}" = "{target}"), or write '
                 f'"{header}" = "ignore" if it is something else.', code="unmapped_field_column"))
+        stage_from = [h for h, t in columns.items() if t == "career_stage"]
+        for header in headers:
+            if header not in suggested and SENIORITY_WORDS.search(fold(header)):
+                found.append(_unread_seniority(cohort, side, header, stage_from))
     return found
+
+
+def _unread_seniority(cohort: Cohort, side: str, header: str,
+                      stage_from: Sequence[str]) -> Problem:
+    """An unread column whose header says grade / stage / level / rank / seniority."""
+    now = (f"career_stage is read from {stage_from[0]!r}" if stage_from
+           else "no column gives career_stage")
+    return Problem(
+        "warning", cohort.sources.get(side, side), None, header, None,
+        f"This column is not read, but its header says it holds a grade, stage, level or "
+        f"rank, and {now}: seniority rules and the stage-gap score may read the wrong "
+        "question.",
+        f'If it is the seniority, map it under [columns.{side}] ("{header}" = '
+        f'"career_stage"{", instead of " + repr(stage_from[0]) if stage_from else ""}) '
+        f"and list its answers, most junior first, under [vocabularies.career_stage]; "
+        f'if not, write "{header}" = "ignore".', code="unread_seniority_column")
 
 
 # ------------------------------------------------------------------------------ stages
@@ -528,6 +565,65 @@ def _stage_order(features: CohortFeatures, config: ProgramConfig,
         f"The stages must go from most junior to most senior (now: {stages}); reverse or "
         "reorder them under [vocabularies.career_stage].",
         key="[vocabularies.career_stage]", code="stage_order_inverted")]
+
+
+def _guessed_orders(config: ProgramConfig, where: str) -> list[Problem]:
+    """A scale whose order a tool guessed (``[intake] guessed_order``) is named every time,
+    not only when it strands mentees: a wrong order can also quietly pick worse mentors."""
+    found = []
+    for name in config.intake.guessed_order:
+        values = ", ".join(config.vocabulary(name).values)
+        found.append(Problem(
+            "warning", where, None, None, None,
+            f"The order of [vocabularies.{name}] was guessed from the file (by how many of "
+            f"each value's people are mentors), not read from a known ladder: now {values}, "
+            "most junior first. The seniority rule and the stage-gap score read this order.",
+            f"Put [vocabularies.{name}] in your program's order, most junior first, then "
+            f'remove "{name}" from [intake] guessed_order.',
+            key=f"[vocabularies.{name}]", code="guessed_order"))
+    return found
+
+
+# ----------------------------------------------------------------------- sensitive
+
+def _unguarded_traits(cohort: Cohort, config: ProgramConfig, where: str) -> list[Problem]:
+    """An ``attr:`` column or a ``[match_on]`` field holding a sensitive trait that
+    ``[sensitive] fields`` does not list (its values could be printed and matched on)."""
+    listed = set(config.sensitive_fields)
+    found = []
+    for side in ("mentors", "mentees"):
+        for header, target in config.columns(side).items():
+            name = target.removeprefix("attr:")
+            if not target.startswith("attr:") or name in listed:
+                continue
+            trait = SENSITIVE_TRAIT.search(fold(header)) or \
+                SENSITIVE_TRAIT.search(name.replace("_", " "))
+            if trait:
+                listed.add(name)  # once per attribute, whichever side names it first
+                found.append(_trait_problem(cohort.sources.get(side, side), header, name,
+                                            trait.group(0), config))
+    for match in config.match_on:
+        trait = SENSITIVE_TRAIT.search(match.field.replace("_", " "))
+        if trait and match.field not in listed:
+            listed.add(match.field)
+            found.append(_trait_problem(where, None, match.field, trait.group(0), config))
+    return found
+
+
+def _trait_problem(source: str, header: str | None, name: str, trait: str,
+                   config: ProgramConfig) -> Problem:
+    uses = [m.name for m in config.match_on if m.field == name]
+    used = (f"[match_on.{uses[0]}] matches people on it" if uses
+            else "nothing marks it as private")
+    fields = ", ".join(f'"{f}"' for f in (*config.sensitive_fields, name))
+    return Problem(
+        "warning", source, None, header, None,
+        f"`{name}` holds a sensitive trait ({trait}) and {used}, but [sensitive] fields does "
+        f"not list it, so its values may be printed in plans, explanations and tables.",
+        f"Add it: [sensitive] fields = [{fields}]. Use such a trait only where a participant "
+        "asks for it (a yes/no preference question), never as a rule for everyone; if the "
+        f"program does not need it, map the column to \"ignore\".",
+        key="[sensitive] fields", code="unguarded_sensitive_trait")
 
 
 # ----------------------------------------------------------------------------- words

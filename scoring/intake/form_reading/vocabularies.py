@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from scoring.config import DEFAULTS, Vocabulary
+from scoring.intake.form_reading.areas import AREA_PATTERNS
 from scoring.text import fold
 
 #: Built-in value → patterns (regular expressions on folded text) that recognise it.
@@ -69,6 +70,7 @@ BUILT_IN_PATTERNS: dict[str, dict[str, tuple[str, ...]]] = {
         "swahili": (r"^swahili\b",), "dutch": (r"^dutch\b", r"^nederlands\b"),
         "polish": (r"^polish\b",), "turkish": (r"^turkish\b",), "persian": (r"^(persian|farsi)\b",),
     },
+    "areas": AREA_PATTERNS,
     "preferences": {
         "same_gender": (r"same gender", r"same sex", r"gender",),
         "shared_background": (r"(share|same|similar) (my )?(background|identity|heritage"
@@ -124,6 +126,10 @@ def share_recognised(vocabulary: str, answers: Sequence[str]) -> float:
 
 #: Vocabularies whose values are fixed by the scorer: a new value would be an error.
 CLOSED_VOCABULARIES = frozenset({"preferences", "roles"})
+#: Vocabularies whose every label is its own value: a form listing "Research" and
+#: "Research ethics" means two areas, so a built-in key goes to one label only (the one
+#: naming it earliest, then the shortest) and the others keep keys of their own.
+ONE_LABEL_PER_KEY = frozenset({"areas"})
 
 
 def unknown_answers(name: str, answers: Sequence[str]) -> list[str]:
@@ -136,6 +142,25 @@ def unknown_answers(name: str, answers: Sequence[str]) -> list[str]:
             if built_in_value(name, a) is None and known.lookup(a) is None]
 
 
+def _key_claims(name: str, answers: Sequence[str]) -> dict[str, str | None]:
+    """Folded answer → the built-in key it gets, for a :data:`ONE_LABEL_PER_KEY`
+    vocabulary: of the labels naming one key, the one naming it earliest in its text
+    (then the shortest) keeps it; the others get None (a key of their own)."""
+    if name not in ONE_LABEL_PER_KEY:
+        return {}
+    patterns = BUILT_IN_PATTERNS[name]
+    by_key: dict[str, list[str]] = {}
+    for folded in dict.fromkeys(fold(a) for a in answers):
+        key = built_in_value(name, folded)
+        if key is not None:
+            by_key.setdefault(key, []).append(folded)
+    claims: dict[str, str | None] = {}
+    for key, labels in by_key.items():
+        winner = min(labels, key=lambda f: (_first_position(f, patterns[key]), len(f)))
+        claims.update({label: key if label == winner else None for label in labels})
+    return claims
+
+
 def value_key(label: str) -> str:
     """A canonical key for a label no built-in value names: the whole label, folded, with
     underscores (never cut, so two long labels cannot collide and no key reads half)."""
@@ -145,12 +170,17 @@ def value_key(label: str) -> str:
 def seed_vocabulary(name: str, answers: Sequence[str],
                     base: Mapping[str, list[str]] | None = None) -> dict[str, list[str]]:
     """The vocabulary ``name`` for a form: built-in values (or ``base``) with the form's
-    answers as synonyms, label first; new answers as new values."""
+    answers as synonyms, label first; new answers as new values, after the built-in ones
+    (the built-in order is the scale's, and the order explanations list areas in)."""
     table = copy.deepcopy(dict(base if base is not None
                                else DEFAULTS["vocabularies"].get(name, {})))
     form_labels: dict[str, list[str]] = {}
+    claims = _key_claims(name, answers)
+    claimed = set(claims.values())  # built-in keys come first, in the catalogue's order
+    table.update({key: [] for key in BUILT_IN_PATTERNS.get(name, {})
+                  if key in claimed and key not in table})
     for answer in answers:
-        key = built_in_value(name, answer)
+        key = claims.get(fold(answer), built_in_value(name, answer))
         if key is None:
             key = Vocabulary.from_table(name, table).lookup(answer)
         if key is None and name in CLOSED_VOCABULARIES:
