@@ -73,6 +73,18 @@ def test_init_reads_the_fields_the_program_means(program):
         assert got == meant, side
 
 
+def test_rules_the_form_states_are_written(program):
+    """A rule the form's questions state in words ("matched within your own department")
+    is in init's config as the hand-written [match_on] table; no other rule is."""
+    folder, config = program
+    expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))
+    written = tomllib.loads(config.read_text(encoding="utf-8"))
+
+    def rules(tables: dict) -> set[tuple]:
+        return {(t["field"], t["kind"], tuple(t.get("gap", ()))) for t in tables.values()}
+    assert rules(written.get("match_on", {})) == rules(expected.get("match_on", {}))
+
+
 def test_stages_are_in_the_programs_order(program):
     folder, config = program
     expected = tomllib.loads((folder / "expected.toml").read_text(encoding="utf-8"))

@@ -40,6 +40,7 @@ from scoring.intake.bounds import (
     check_text_grid,
     check_workbook_archive,
 )
+from scoring.intake.form_reading.export_headers import join_header_rows
 from scoring.intake.normalise import cell_text
 from scoring.profiles import Problem
 
@@ -121,7 +122,7 @@ def read_table(path: str | Path, sheet: str | None = None, *, required_sheet: bo
         notes.extend(sheet_note)
     else:
         grid = _text_grid(path, head, name, limits)
-    return _table_from_grid(grid, name, notes)
+    return join_header_rows(_table_from_grid(grid, name, notes))  # SurveyMonkey, Qualtrics
 
 
 def checked_path(path: str | Path) -> Path:

@@ -14,6 +14,7 @@ what to check, starting with what was guessed.
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any
 import tomli_w
 
 from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS
-from scoring.config.schema import COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
+from scoring.config.schema import ATTRIBUTE_PREFIX, COUNT_PREFIX, IGNORE, PREFERENCE_PREFIX
 from scoring.intake.cohort import SIDE_FIELDS
 from scoring.intake.form_reading.columns import ColumnProfile, profiles
 from scoring.intake.form_reading.detection import (
@@ -34,6 +35,7 @@ from scoring.intake.form_reading.detection import (
 )
 from scoring.intake.form_reading.institutions import institution_vocabulary
 from scoring.intake.form_reading.ladders import StageOrder, mentor_share, order_stages
+from scoring.intake.form_reading.stated_rules import StatedRule, rule_in_header, stated_rules
 from scoring.intake.form_reading.vocabularies import seed_vocabulary, unknown_answers
 from scoring.intake.spreadsheet import SheetText, read_table, sheet_names
 from scoring.text import clean_cell, escape_controls, fold
@@ -60,13 +62,15 @@ class StarterConfig:
     constant_columns: dict[str, list[str]] = field(default_factory=dict)
     yes_no_preferences: dict[str, str] = field(default_factory=dict)
     peer_program: bool = False
+    stated_rules: list[StatedRule] = field(default_factory=list)
 
 
 def suggest_mapping(headers: Sequence[str], allowed: Sequence[str]) -> dict[str, str]:
     """Header → canonical field from the headers alone (no answers to confirm them)."""
     empty = [ColumnProfile(h, (), tuple(DEFAULTS["intake"]["separators"])) for h in headers]
     side = "mentees" if "need_areas" in allowed else "mentors"
-    return read_side(empty, side, allowed).mapping
+    mapping = read_side(empty, side, allowed).mapping
+    return {header: name for header, name in mapping.items() if name in allowed}
 
 
 def _sheet_for(names: Sequence[str], side: str) -> str | None:
@@ -149,8 +153,12 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
     if institutions:
         vocabularies["institutions"] = institutions
     rules = _stage_scale(stage_columns, vocabularies, intake, result)
+    _attribute_rule_columns(readings, tables)
     mapping = {side: {h: readings[side].mapping[h] for h in tables[side].headers
                       if h in readings[side].mapping} for side in readings}  # form order
+    result.stated_rules = stated_rules(mapping, {name: len(vocabularies[name])
+                                                 for name in ("career_stage", "frequency")
+                                                 if name in vocabularies})
     id_field = _id_field(mapping)
     result.tables = {
         "program": {**DEFAULTS["program"], "id_field": id_field},
@@ -167,8 +175,43 @@ def starter_config(mentors_path: str | Path, mentees_path: str | Path) -> Starte
                             + "); the others share the 100 points as in the defaults.")
     if rules:
         result.tables["rules"] = rules
+    if result.stated_rules:
+        result.tables["match_on"] = {rule.name: rule.table() for rule in result.stated_rules}
+        result.notes.extend(_rule_note(rule) for rule in result.stated_rules)
     _record_unmapped(result, readings, tables, id_field)
     return result
+
+
+def _attribute_name(header: str) -> str | None:
+    """An ``attr:`` name for a question: its header's first word, when that can be one."""
+    words = fold(header).split()
+    name = words[0] if words else ""
+    fields = {*SIDE_FIELDS["mentors"], *SIDE_FIELDS["mentees"]}
+    return name if re.fullmatch(r"[a-z][a-z0-9]{1,30}", name) and name not in fields else None
+
+
+def _attribute_rule_columns(readings: Mapping[str, SideReading],
+                            tables: Mapping[str, SheetText]) -> None:
+    """A question on both sheets that no field takes, whose own words state a matching
+    rule ("Region (you are matched within your region)"), becomes an ``attr:`` column on
+    both sides, for the rule :func:`stated_rules` then reads from it."""
+    for header in tables["mentees"].headers:
+        if header not in tables["mentors"].headers or \
+                any(header in reading.mapping for reading in readings.values()):
+            continue
+        name = _attribute_name(header)
+        if name is None or rule_in_header(header, ATTRIBUTE_PREFIX + name, 99) is None:
+            continue
+        for reading in readings.values():
+            reading.mapping[header] = ATTRIBUTE_PREFIX + name
+            reading.reasons[header] = "the program's own question, whose words state a rule"
+
+
+def _rule_note(rule: StatedRule) -> str:
+    return (f"The question {rule.header!r} says {rule.words!r}: written as "
+            f"[match_on.{rule.name}] (kind = \"{rule.kind}\" on {rule.field}"
+            + (f", gap = {list(rule.gap)}" if rule.gap else "") + "). Delete that table if "
+            "it is only a wish; a require_* rule removes every pair that breaks it.")
 
 
 #: The fields each score component reads: (mentee fields, mentor fields); the component
@@ -321,6 +364,8 @@ def render_toml(result: StarterConfig, sources: Sequence[str | Path]) -> str:
         if order.is_guessed:
             lines.append("#    GUESSED, CHECK IT: " + ", ".join(order.guessed)
                          + " (no known ladder; ordered by how many mentors hold each).")
+    if result.stated_rules:
+        lines.append("#  - [match_on.*]: rules the form's own questions state (see the notes).")
     lines.append("#  - tables not written here ([solver], [schedule] ...) use the defaults.")
     for side in ("mentors", "mentees"):
         if result.unmapped_headers.get(side):

@@ -50,12 +50,17 @@ class Choice:
 @dataclass(frozen=True)
 class Question:
     """One question of the form: header per side (None: not asked on that side), the
-    config target it means, and how an answer is drawn."""
+    config target it means, and how an answer is drawn. A checkbox question lists its
+    ``options`` (a form tool exporting one column per option needs them) and may have an
+    ``other`` box for typed answers; ``metadata`` marks the form tool's own columns."""
 
     mentor: str | None
     mentee: str | None
     target: str
     draw: Callable[[random.Random, dict[str, Any]], str]
+    options: tuple[str, ...] = ()
+    other: bool = False
+    metadata: bool = False
 
 
 @dataclass
@@ -74,6 +79,10 @@ class Program:
     mentees: int = 45
     separator: str = ", "
     defaults: dict[str, Any] = field(default_factory=dict)
+    # "one row" or the tool's own multi-row header: "surveymonkey", "qualtrics"
+    header_rows: str = "one row"
+    match_on: dict[str, Any] = field(default_factory=dict)
+    sensitive: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------ answer drawers
@@ -453,8 +462,117 @@ def _program_list() -> list[Program]:
             Question("How many new staff can you mentor?", None, "capacity",
                      count(words=True, low=1, high=3)),
         ])
+    # SurveyMonkey's own export: a question row and an option row (one column per option
+    # of a checkbox question, "Other (please specify)" typed), its collector columns
+    # first (the e-mail and name collectors left blank by a web-link survey).
+    nonprofit_areas = ("Fundraising strategy", "Board relations", "Managing volunteers",
+                       "Program evaluation", "Budgeting")
+    nonprofit = Program(
+        name="nonprofit_network", tool="SurveyMonkey", header_rows="surveymonkey",
+        separator="; ",
+        stages=[Choice("Coordinator", "coordinator"), Choice("Program Manager", "manager"),
+                Choice("Director", "director"), Choice("Executive Director", "executive")],
+        mentor_stages=(2, 3, 3), mentee_stages=(0, 0, 1),
+        vocabularies={"areas": _areas(*nonprofit_areas), "frequency": FREQUENCY},
+        questions=[
+            Question("Respondent ID", "Respondent ID", "ignore", person_key("response_id"),
+                     metadata=True),
+            Question("Collector ID", "Collector ID", "ignore", fixed("431207755"),
+                     metadata=True),
+            Question("Start Date", "Start Date", "ignore", timestamp("google"), metadata=True),
+            Question("End Date", "End Date", "ignore", timestamp("google"), metadata=True),
+            Question("IP Address", "IP Address", "ignore",
+                     lambda rng, _p: f"203.0.113.{rng.randint(1, 254)}", metadata=True),
+            Question("Email Address", "Email Address", "ignore", fixed(""), metadata=True),
+            Question("First Name", "First Name", "ignore", fixed(""), metadata=True),
+            Question("Last Name", "Last Name", "ignore", fixed(""), metadata=True),
+            Question("Custom Data 1", "Custom Data 1", "ignore", fixed(""), metadata=True),
+            Question("What is your work email?", "What is your work email?", "email",
+                     person_key("email")),
+            Question("Your full name", "Your full name", "name", person_key("padded_name")),
+            Question("What is your current position?", "What is your current position?",
+                     "career_stage", person_key("stage")),
+            Question("Which areas could you mentor others in?", None, "expertise_areas",
+                     some_of(nonprofit_areas, 2, 3), options=nonprofit_areas, other=True),
+            Question(None, "Which areas would you like support with?", "need_areas",
+                     some_of(nonprofit_areas, 1, 2), options=nonprofit_areas, other=True),
+            Question("How often could you meet?", "How often would you like to meet?",
+                     "frequency", one_of(labels(FREQUENCY))),
+            Question("How many mentees could you take on?", None, "capacity",
+                     count(words=True, low=1, high=3)),
+        ])
+
+    # Qualtrics' own export: ids (Q1, Q4_6_TEXT), question texts ("... - Selected
+    # Choice"), and the {"ImportId": ...} row; checkbox answers in one comma-joined cell.
+    lab_areas = ("Experimental design", "Writing papers", "Grant applications",
+                 "Statistics", "Presenting at conferences")
+    lab = Program(
+        name="lab_network", tool="Qualtrics", header_rows="qualtrics", separator=",",
+        stages=[Choice("Graduate student", "grad"), Choice("Postdoc", "postdoc"),
+                Choice("Staff scientist", "staff"), Choice("Group leader", "pi")],
+        mentor_stages=(2, 3, 3), mentee_stages=(0, 0, 1),
+        vocabularies={"areas": _areas(*lab_areas), "modes": MODES_GOOGLE[:3]},
+        questions=[
+            Question("Start Date", "Start Date", "ignore", timestamp("iso"), metadata=True),
+            Question("End Date", "End Date", "ignore", timestamp("iso"), metadata=True),
+            Question("Response Type", "Response Type", "ignore", fixed("IP Address"),
+                     metadata=True),
+            Question("Progress", "Progress", "ignore", fixed("100"), metadata=True),
+            Question("Finished", "Finished", "ignore", fixed("True"), metadata=True),
+            Question("Response ID", "Response ID", "ignore", person_key("response_id"),
+                     metadata=True),
+            Question("Email", "Email", "email", person_key("email")),
+            Question("Name", "Name", "name", person_key("name")),
+            Question("Current position", "Current position", "career_stage",
+                     person_key("stage")),
+            Question("Which topics can you mentor on?", None, "expertise_areas",
+                     some_of(lab_areas, 2, 3), options=lab_areas, other=True),
+            Question(None, "Which topics would you like mentoring on?", "need_areas",
+                     some_of(lab_areas, 1, 2), options=lab_areas, other=True),
+            Question("How would you like to meet?", "How would you like to meet?", "modes",
+                     some_of(labels(MODES_GOOGLE[:3]), 1, 2),
+                     options=tuple(labels(MODES_GOOGLE[:3]))),
+            Question("Time zone", "Time zone", "time_zone", one_of(ZONES[:4], False)),
+        ])
+
+    # Rules the form states in its questions' own words: init turns them into
+    # [match_on] rules (same department, a different site, two bands senior at least).
+    bands = [Choice(f"Band {n}", f"band_{n}") for n in range(3, 9)]
+    trust_areas = _areas("Clinical supervision", "Leadership", "Quality improvement",
+                         "Career progression", "Research")
+    trust = Program(
+        name="hospital_trust", tool="Microsoft Forms", separator=";",
+        stages=bands, mentor_stages=(3, 4, 5, 5), mentee_stages=(0, 1, 2),
+        vocabularies={"areas": trust_areas}, mentors=36,
+        match_on={
+            "same_department": {"field": "specialty", "kind": "require_same"},
+            "different_site": {"field": "institution", "kind": "require_different"},
+            "band_gap": {"field": "career_stage", "kind": "require_gap", "gap": [2, 5]},
+        },
+        questions=[
+            Question("ID", "ID", "ignore", person_key("row")),
+            Question("Start time", "Start time", "ignore", timestamp("iso")),
+            Question("Email", "Email", "email", person_key("email")),
+            Question("Name", "Name", "name", person_key("name")),
+            Question("Agenda for Change band (mentors are at least two bands above their "
+                     "mentees)", "Agenda for Change band (mentors are at least two bands "
+                     "above their mentees)", "career_stage", person_key("stage")),
+            Question("Department (you will be matched within your own department)",
+                     "Department (you will be matched within your own department)",
+                     "specialty", one_of(["Nursing", "Pharmacy", "Physiotherapy"], False)),
+            Question("Site (mentors and mentees are paired across different sites)",
+                     "Site (mentors and mentees are paired across different sites)",
+                     "institution", one_of(["North Hospital", "South Hospital",
+                                            "Community Clinic"], False)),
+            Question("Topics you can mentor on", None, "expertise_areas",
+                     some_of(labels(trust_areas), 2, 3)),
+            Question(None, "Topics you'd like mentoring on", "need_areas",
+                     some_of(labels(trust_areas), 1, 2)),
+            Question("How many mentees can you support?", None, "capacity",
+                     count(words=False, low=1, high=3)),
+        ])
     return [medical, multilingual, student_club, institute, civil, faculty, erg, peer,
-            community]
+            community, nonprofit, lab, trust]
 
 
 PROGRAMS: list[Program] = _program_list()
@@ -485,14 +603,109 @@ def _people(program: Program, side: str, rng: random.Random, taken: set[str]
 
 
 def _rows(program: Program, side: str, people: list[dict[str, Any]],
-          others: list[dict[str, Any]], rng: random.Random) -> tuple[list[str], list[list[str]]]:
+          others: list[dict[str, Any]], rng: random.Random
+          ) -> tuple[list[Question], list[str], list[list[str]]]:
     questions = [q for q in program.questions if getattr(q, side[:-1]) is not None]
     headers = [str(getattr(q, side[:-1])) for q in questions]
     rows = []
     for person in people:
         person["others"] = others
         rows.append([q.draw(rng, person) for q in questions])
-    return headers, rows
+    return questions, headers, rows
+
+
+# ------------------------------------------------------------ the form tools' header rows
+
+#: What a typed "Other" answer says, when someone gives one.
+OTHER_ANSWERS = ("Mentoring volunteers", "Board governance", "Fundraising events")
+#: SurveyMonkey's row-2 word under a question answered by typing.
+TYPED = frozenset({"email", "name", "goals", "bio", "exclude"})
+
+
+def other_header(program: Program, header: str) -> str:
+    """The header the intake reads for a checkbox question's typed "Other" answers."""
+    if program.header_rows == "qualtrics":
+        return f"{header} - Other - Text"
+    return f"{header} - Other (please specify)"
+
+
+def _typed_other(rng: random.Random) -> str:
+    return rng.choice(OTHER_ANSWERS) if rng.random() < 0.1 else ""
+
+
+def _surveymonkey(program: Program, questions: list[Question], headers: list[str],
+                  rows: list[list[str]], rng: random.Random) -> list[list[str]]:
+    """Question row, option row ("Response" / option labels), one column per option."""
+    top: list[str] = []
+    second: list[str] = []
+    for question, header in zip(questions, headers, strict=True):
+        if question.options:
+            columns = [*question.options, *(["Other (please specify)"] if question.other
+                                            else [])]
+            top += [header] + [""] * (len(columns) - 1)
+            second += columns
+        else:
+            top.append(header)
+            second.append("" if question.metadata else "Open-Ended Response"
+                          if question.target in TYPED else "Response")
+    grid = [top, second]
+    for row in rows:
+        cells: list[str] = []
+        for question, cell in zip(questions, row, strict=True):
+            if not question.options:
+                cells.append(cell)
+                continue
+            ticked = set(cell.split(program.separator)) if cell else set()
+            cells += [option if option in ticked else "" for option in question.options]
+            if question.other:
+                cells.append(_typed_other(rng))
+        grid.append(cells)
+    return grid
+
+
+def _qualtrics(program: Program, questions: list[Question], headers: list[str],
+               rows: list[list[str]], rng: random.Random) -> list[list[str]]:
+    """Ids row, question-text row, ImportId row; a checkbox answer is one comma-joined cell."""
+    ids: list[str] = []
+    texts: list[str] = []
+    imports: list[str] = []
+    number = 0
+    for question, header in zip(questions, headers, strict=True):
+        if question.metadata:
+            ids.append(header.replace(" ", ""))
+            texts.append(header)
+            zone = ',"timeZone":"America/Denver"' if "Date" in header else ""
+            imports.append('{"ImportId":"' + header.replace(" ", "")[:1].lower()
+                           + header.replace(" ", "")[1:] + '"' + zone + "}")
+            continue
+        number += 1
+        ids.append(f"Q{number}")
+        texts.append(header + (" - Selected Choice" if question.options else ""))
+        imports.append('{"ImportId":"QID' + str(number) + '"}')
+        if question.other:
+            extra = f"Q{number}_{len(question.options) + 1}_TEXT"
+            ids.append(extra)
+            texts.append(other_header(program, header))
+            imports.append('{"ImportId":"QID' + extra[1:] + '"}')
+    grid = [ids, texts, imports]
+    for row in rows:
+        cells: list[str] = []
+        for question, cell in zip(questions, row, strict=True):
+            cells.append(cell)
+            if question.other:
+                cells.append(_typed_other(rng))
+        grid.append(cells)
+    return grid
+
+
+def export_grid(program: Program, questions: list[Question], headers: list[str],
+                rows: list[list[str]], rng: random.Random) -> list[list[str]]:
+    """The sheet as the program's form tool writes it, header rows included."""
+    if program.header_rows == "surveymonkey":
+        return _surveymonkey(program, questions, headers, rows, rng)
+    if program.header_rows == "qualtrics":
+        return _qualtrics(program, questions, headers, rows, rng)
+    return [headers, *rows]
 
 
 def _target(question: Question, side: str) -> str:
@@ -510,6 +723,8 @@ def expected_config(program: Program) -> dict[str, Any]:
             header = getattr(question, side[:-1])
             if header is not None:
                 columns[side][header] = _target(question, side)
+                if question.other:
+                    columns[side][other_header(program, header)] = "ignore"
     vocabularies: dict[str, dict[str, list[str]]] = {
         "career_stage": {c.value: [c.label] for c in program.stages}}
     for name, choices in program.vocabularies.items():
@@ -526,6 +741,10 @@ def expected_config(program: Program) -> dict[str, Any]:
         config["defaults"] = program.defaults
     if program.rules:
         config["rules"] = program.rules
+    if program.match_on:
+        config["match_on"] = program.match_on
+    if program.sensitive:
+        config["sensitive"] = {"fields": program.sensitive}
     return config
 
 
@@ -554,11 +773,9 @@ def write_program(program: Program, root: Path = HERE) -> Path:
     folder = root / program.name
     folder.mkdir(parents=True, exist_ok=True)
     for side, people, others in (("mentors", mentors, mentees), ("mentees", mentees, mentors)):
-        headers, rows = _rows(program, side, people, others, rng)
+        questions, headers, rows = _rows(program, side, people, others, rng)
         with (folder / f"{side}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(headers)
-            writer.writerows(rows)
+            csv.writer(handle).writerows(export_grid(program, questions, headers, rows, rng))
         if program.tool == "Microsoft Forms":  # its own export is a workbook, "Sheet1"
             _write_xlsx(folder / f"{side}.xlsx", headers, rows)
     header = (f"# What the {program.name.replace('_', ' ')} program means, written by hand "

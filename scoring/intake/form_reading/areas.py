@@ -17,8 +17,7 @@ from __future__ import annotations
 AREA_PATTERNS: dict[str, tuple[str, ...]] = {
     "research": (r"\bresearch\b", r"\bscholarship\b", r"\binvestigacion\b",
                  r"\brecherche\b", r"\bpesquisa\b"),
-    "grant_writing": (r"\bgrants?\b", r"\bfunding\b", r"\bfundraising\b",
-                      r"\bpropuestas?\b"),
+    "grant_writing": (r"\bgrants?\b", r"\bfunding\b", r"\bpropuestas?\b"),
     "clinical_skills": (r"\bclinical skills?\b", r"\bcontouring\b", r"\btreatment planning\b",
                         r"\bprocedural skills?\b"),
     "brachytherapy": (r"\bbrachy",),

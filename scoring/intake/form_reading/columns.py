@@ -30,6 +30,12 @@ YES_NO_ANSWERS = frozenset({
 YES_ANSWERS = frozenset({"yes", "y", "true", "si", "oui", "ja", "sim", "yes please",
                          "yes si", "yes oui"})
 _TIMESTAMP = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}([ t]\d{1,2}:\d{2}(:\d{2})?.*)?$")
+#: What a written time zone holds: an offset, UTC/GMT, an IANA "Region/City", an
+#: abbreviation in capitals ("EST") or a zone's name ("Pacific", "Central European Time").
+#: The time-zone reader also finds zones in names such as "North Hospital" (a
+#: hospital, not Australia's Northern Territory), so a column's answers must look like one.
+_ZONE_LIKE = re.compile(r"\d|utc|gmt|/|(?-i:^\s*[A-Z]{2,5}\s*$)|\btime\b|\b(eastern|central|pacific"
+                        r"|mountain|atlantic|alaska|hawaii)\b", re.IGNORECASE)
 #: A column is constant when this share of its rows (at least 3) hold one same answer.
 CONSTANT_SHARE = 0.95
 #: Distinct answers a choice question may have however few rows there are.
@@ -85,7 +91,8 @@ class ColumnProfile:
 
     @functools.cached_property
     def zone_share(self) -> float:
-        return self.share(lambda c: parse_time_zone(c)[0] is not None
+        return self.share(lambda c: _ZONE_LIKE.search(c) is not None
+                          and parse_time_zone(c)[0] is not None
                           and not re.fullmatch(r"\d+", c.strip()))
 
     @functools.cached_property

@@ -119,6 +119,9 @@ ANSWER_STRENGTH = 25.0
 #: Built-in vocabulary fields: the share of a column's answers that must name built-in
 #: values for the column to hold that field.
 MIN_BUILT_IN_SHARE = 0.5
+#: Strength a header keeps when its column has rows but no answer: it takes the field only
+#: when no answered column points at it.
+BLANK_COLUMN_SHARE = 0.01
 #: Header words of a first-name / last-name question.
 FIRST_NAME = re.compile(r"\b(first|given|fore) ?name\b|\bprenom\b|^nombre$")
 LAST_NAME = re.compile(r"\b(last|family|sur) ?name\b|\bsurname\b|\bnom de famille\b"
@@ -265,7 +268,9 @@ def read_side(columns: Sequence[ColumnProfile], side: str, allowed: Sequence[str
             strength = header_strength(column.header, name)
             if strength and not answers_fit(column, name):
                 strength = 0.0
-            strength += from_answers.get(name, 0.0)
+            if column.cells and column.is_blank:  # nobody answered: any answered column
+                strength *= BLANK_COLUMN_SHARE    # for the field wins (a blank collector
+            strength += from_answers.get(name, 0.0)  # "Email Address" next to the asked one)
             if strength > 0:
                 candidates.append((-strength, position, name))
     taken: set[str] = set()
@@ -310,7 +315,7 @@ def _special_question(column: ColumnProfile, side: str, reading: SideReading) ->
             reading.yes_no_preferences[column.header] = preference
             return True
     if FIRST_NAME.search(folded) or LAST_NAME.search(folded):
-        if column.email_share < 0.5:
+        if column.email_share < 0.5 and not (column.cells and column.is_blank):
             reading.name_parts.append(column.header)
             return True
     return column.header in reading.kind_counts

@@ -47,6 +47,11 @@ def _bracket_pieces(text: str, separators: Sequence[str]) -> list[str]:
     return [clean_cell(p) for p in joined if not is_blank(p)]
 
 
+def _clean_lines(cell: str) -> str:
+    """A cell cleaned line by line: line breaks separate ticked labels, so they stay."""
+    return "\n".join(line for line in map(clean_cell, str(cell).splitlines()) if line)
+
+
 def learn_options(cells: Iterable[str], separators: Sequence[str]) -> list[str]:
     """The distinct labels of a multi-select column, in first-seen order.
 
@@ -54,7 +59,7 @@ def learn_options(cells: Iterable[str], separators: Sequence[str]) -> list[str]:
     their label ("Chat (e.g., Slack, WhatsApp)", "Research, scholarship"); a cell given
     by several people whose pieces appear in no other answer is one label.
     """
-    given = Counter(clean_cell(c) for c in cells if not is_blank(c))
+    given = Counter(_clean_lines(c) for c in cells if not is_blank(c))
     cells = list(given)  # distinct texts, first seen first: each is split once
     split = [_bracket_pieces(c, separators) for c in cells]
     # A whole cell made of several pieces is one label when none of its pieces appears in
