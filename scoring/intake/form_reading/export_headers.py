@@ -23,13 +23,24 @@ import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar, cast
 
 from scoring.intake.normalise import looks_like_email
 from scoring.text import clean_cell, fold
 
-if TYPE_CHECKING:
-    from scoring.intake.spreadsheet import SheetText
+
+class _Sheet(Protocol):
+    """What is read of a :class:`scoring.intake.spreadsheet.SheetText` (a dataclass; not
+    imported, since :mod:`~scoring.intake.spreadsheet` calls this module)."""
+
+    @property
+    def headers(self) -> list[str]: ...
+
+    @property
+    def rows(self) -> list[tuple[int, list[str]]]: ...
+
+
+SheetText = TypeVar("SheetText", bound=_Sheet)
 
 #: SurveyMonkey's row-2 words under a question answered in one column (folded).
 ONE_COLUMN_MARKERS = frozenset({"response", "open ended response"})
@@ -58,7 +69,7 @@ def join_header_rows(table: SheetText) -> SheetText:
 
 def _replace(table: SheetText, headers: list[str],
              rows: list[tuple[int, list[str]]]) -> SheetText:
-    return dataclasses.replace(table, headers=headers, rows=rows)
+    return cast(SheetText, dataclasses.replace(cast(Any, table), headers=headers, rows=rows))
 
 
 def _is_import_row(cells: Sequence[str]) -> bool:
