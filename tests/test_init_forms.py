@@ -51,6 +51,26 @@ def test_surveymonkey_question_and_option_rows_read_as_one_header(tmp_path):
     assert table.rows[1][1][6] == "Grant reporting"
 
 
+def test_an_export_with_header_rows_and_nobody_below_is_refused_by_name(tmp_path):
+    grid = [["Respondent ID", "What is your email?"], ["", "Open-Ended Response"]]
+    result = CliRunner().invoke(cli, ["init", str(_write(tmp_path / "a.csv", grid)),
+                                      str(_write(tmp_path / "b.csv", grid)),
+                                      "--out", str(tmp_path / "p.toml")])
+    assert result.exit_code == 2 and "a.csv: the file has its form tool's header rows but " \
+        "no rows of answers" in result.output
+    assert not (tmp_path / "p.toml").exists()
+
+
+def test_a_person_who_wrote_response_is_a_person_not_an_option_row(tmp_path):
+    """Only SurveyMonkey's own row 2 is left out: a first person whose answer happens to
+    be "Response" keeps their row (nothing lost)."""
+    grid = [["Id", "Name", "Stage", "Goals"],
+            ["p1", "Ana", "Resident", "Response"],
+            ["p2", "Ben", "Fellow", "Research"]]
+    table = read_table(_write(tmp_path / "mentees.csv", grid))
+    assert table.headers == grid[0] and [n for n, _ in table.rows] == [2, 3]
+
+
 def _qualtrics(path: Path, rows: list[list[str]], import_row: bool = True) -> Path:
     ids = ["StartDate", "ResponseId", "Q1", "Q2", "Q3", "Q4", "Q4_5_TEXT"]
     texts = ["Start Date", "Response ID", "Email", "Name", "Current position",

@@ -25,13 +25,16 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar, cast
 
-from scoring.intake.normalise import looks_like_email
+from scoring.errors import IntakeError
 from scoring.text import clean_cell, fold
 
 
 class _Sheet(Protocol):
     """What is read of a :class:`scoring.intake.spreadsheet.SheetText` (a dataclass; not
     imported, since :mod:`~scoring.intake.spreadsheet` calls this module)."""
+
+    @property
+    def label(self) -> str: ...
 
     @property
     def headers(self) -> list[str]: ...
@@ -62,13 +65,16 @@ def join_header_rows(table: SheetText) -> SheetText:
         return _replace(table, _unique(headers, table.headers), rows[2:])
     if rows and rows[0][0] == 2 and _is_import_row(rows[0][1]):
         return _replace(table, table.headers, rows[1:])
-    if rows and rows[0][0] == 2 and _is_option_row(rows[0][1]):
+    if rows and rows[0][0] == 2 and _is_option_row(table.headers, rows):
         return _surveymonkey(table)
     return table
 
 
 def _replace(table: SheetText, headers: list[str],
              rows: list[tuple[int, list[str]]]) -> SheetText:
+    if not rows:  # as for a one-row header with nobody below it (never an empty cohort)
+        raise IntakeError(f"{table.label}: the file has its form tool's header rows but no "
+                          "rows of answers. Export it again once people have signed up.")
     return cast(SheetText, dataclasses.replace(cast(Any, table), headers=headers, rows=rows))
 
 
@@ -77,11 +83,22 @@ def _is_import_row(cells: Sequence[str]) -> bool:
     return bool(filled) and sum(bool(_IMPORT_ID.match(c)) for c in filled) >= 0.5 * len(filled)
 
 
-def _is_option_row(cells: Sequence[str]) -> bool:
-    """SurveyMonkey's row 2: a "Response" marker somewhere, and no e-mail address (a
-    person's row would hold theirs)."""
-    return any(fold(c) in ONE_COLUMN_MARKERS for c in cells) and \
-        not any(looks_like_email(c.strip()) for c in cells if c.strip())
+def _is_option_row(headers: Sequence[str], rows: Sequence[tuple[int, list[str]]]) -> bool:
+    """Whether row 2 is SurveyMonkey's option row: a "Response" marker somewhere, and
+    under every question that has one column only a marker, nothing, or the label of a
+    lone checkbox (every answer below it is that label or blank). A person's row holds
+    their answers there, so it is never taken for the option row."""
+    cells = rows[0][1]
+    if not any(fold(c) in ONE_COLUMN_MARKERS for c in cells):
+        return False
+    for position, cell in enumerate(cells):
+        alone = position + 1 >= len(headers) or not _is_blank_header(headers[position + 1],
+                                                                      position + 1)
+        if alone and not _is_blank_header(headers[position], position) and cell.strip() \
+                and fold(cell) not in ONE_COLUMN_MARKERS \
+                and not _is_tick_column(rows[1:], position, cell):
+            return False
+    return True
 
 
 def _question(text: str) -> str:
