@@ -619,7 +619,7 @@ def _trait_problem(source: str, header: str | None, name: str, trait: str,
     return Problem(
         "warning", source, None, header, None,
         f"`{name}` holds a sensitive trait ({trait}) and {used}, but [sensitive] fields does "
-        f"not list it, so its values may be printed in plans, explanations and tables.",
+        f"not list it: a trait like this is used only where a participant asks for it.",
         f"Add it: [sensitive] fields = [{fields}]. Use such a trait only where a participant "
         "asks for it (a yes/no preference question), never as a rule for everyone; if the "
         f"program does not need it, map the column to \"ignore\".",
