@@ -46,7 +46,10 @@ class _Sheet(Protocol):
 SheetText = TypeVar("SheetText", bound=_Sheet)
 
 #: SurveyMonkey's row-2 words under a question answered in one column (folded).
-ONE_COLUMN_MARKERS = frozenset({"response", "open ended response"})
+#: (English, and the words of its Spanish, French, German and Portuguese exports).
+ONE_COLUMN_MARKERS = frozenset({"response", "open ended response", "respuesta",
+                                "respuesta abierta", "reponse", "reponse ouverte", "antwort",
+                                "offene antwort", "resposta", "resposta aberta"})
 #: A Qualtrics metadata cell: ``{"ImportId":"QID5"}`` (with other keys at times).
 _IMPORT_ID = re.compile(r'^\{\s*"ImportId"\s*:')
 #: Qualtrics' suffix on the question text of a choice question's answer column.
