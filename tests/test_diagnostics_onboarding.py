@@ -97,3 +97,16 @@ def test_validate_prints_the_guess_for_the_community_health_program(tmp_path):
                                   str(folder / "mentees.csv"), "--config", str(config)])
     assert checked.exit_code == 0 and " 0 errors" in checked.output
     assert "[vocabularies.career_stage] was guessed from the file" in checked.output
+
+
+def test_unread_name_parts_are_not_offered_as_the_name_a_column_already_gives(tmp_path):
+    """SurveyMonkey's blank collector columns "First Name" / "Last Name" next to the
+    question people answered: the name is given, so nothing to suggest."""
+    tables = {"columns": {"mentors": {"Your full name": "name"},
+                          "mentees": {"Your full name": "name"}}}
+    mentors = (["Email", "Your full name", "Career stage", "First Name", "Last Name"],
+               people("m", ["senior"] * 3, ["", ""]))
+    mentees = (["Email", "Your full name", "Career stage", "First Name", "Last Name"],
+               people("a", ["student"] * 3, ["", ""]))
+    assert not [p for p in findings(tmp_path, mentors, mentees, tables)
+                if p.code == "unmapped_field_column"]
