@@ -171,3 +171,22 @@ def test_a_question_on_no_field_that_states_a_rule_becomes_an_attribute(tmp_path
     checked = CliRunner().invoke(cli, ["validate", str(mentors), str(mentees),
                                        "--config", str(out)])
     assert " 0 errors" in checked.output, checked.output
+
+
+def test_a_blank_collector_column_never_takes_the_field_people_answered(tmp_path):
+    """SurveyMonkey's own "Email Address" is blank for a web-link survey: the e-mail is
+    the question people answered; and a site named "North Hospital" is no time zone."""
+    sites = ["North Hospital", "South Hospital", "North Hospital", "Community Clinic"]
+    def sheet(path: Path, prefix: str) -> Path:
+        return _write(path, [["Email Address", "What is your work email?", "Name", "Site"],
+                             *[["", f"{prefix}{i}@x.org", f"P {i}", s]
+                               for i, s in enumerate(sites)]])
+    out = tmp_path / "p.toml"
+    made = CliRunner().invoke(cli, ["init", str(sheet(tmp_path / "m.csv", "m")),
+                                    str(sheet(tmp_path / "a.csv", "a")), "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    columns = tomllib.loads(out.read_text(encoding="utf-8"))["columns"]
+    for side in ("mentors", "mentees"):
+        assert columns[side]["What is your work email?"] == "email"
+        assert "Email Address" not in columns[side]
+        assert columns[side]["Site"] == "institution"
