@@ -132,11 +132,13 @@ def test_a_bad_answer_in_a_surveymonkey_export_is_named_at_its_spreadsheet_row(t
      "require_gap", (2, 5)),
     ("Grade (mentors are at most 2 grades above)", "career_stage", "require_gap", (1, 2)),
     ("Level (one to three levels senior)", "career_stage", "require_gap", (1, 3)),
+    ("Years of experience (mentors have at least 5 years more)", "attr:years",
+     "require_gap", (5, 5)),
 ])
 def test_a_rule_stated_in_a_question_is_read(header, target, kind, gap):
     rule = rule_in_header(header, target, top=5)
     assert rule is not None and (rule.kind, rule.gap) == (kind, gap)
-    assert rule.field == target
+    assert rule.field == target.removeprefix("attr:")
 
 
 @pytest.mark.parametrize(("header", "target"), [

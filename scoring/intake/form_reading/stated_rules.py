@@ -39,7 +39,7 @@ _NUMBER = r"(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
           "eight": 8, "nine": 9, "ten": 10}
 _UNIT = r"(grades?|bands?|levels?|stages?|ranks?|steps?|years?|rungs?)"
-_ABOVE = r"(above|senior|ahead|higher|more senior|beyond)"
+_ABOVE = r"(above|senior|ahead|higher|more senior|beyond|more|further along)"
 #: Gap phrases, most specific first: (pattern, how the numbers make [low, high]).
 _GAPS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\b(between )?{_NUMBER} (to|or|and) {_NUMBER} {_UNIT} {_ABOVE}"), "range"),
