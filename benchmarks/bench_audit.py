@@ -6,11 +6,10 @@
 For each cohort: ``mentormatch match`` writes a run folder; then the audit answers "why
 not C" for a placed mentee (C: their best-scoring mentor outside the network) and for an
 unplaced one, timed in process (the CLI's import time is the CLI benchmark's). Baselines,
-measured in the same run: the match's own solver seconds, and the two re-solves the
-previous session's audit made (one scoring pass, the forced solve, then the closest one,
-each with every placement stage). The audit's own work is its time minus its solver
-seconds. The 10,000 x 2,000 cohort is generated (sample_data/generate.py) and matched
-one mentor each (the flow).
+measured in the same run: the match's own solver seconds, and the work the previous
+session's audit did for the same question (:func:`session_3_answer`). The audit's own work
+is its time minus its solver seconds. The 10,000 x 2,000 cohort is generated
+(sample_data/generate.py) and matched one mentor each (the flow).
 """
 
 from __future__ import annotations
@@ -44,6 +43,20 @@ SAMPLE = ROOT / "sample_data"
 
 def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def session_3_answer(out: Path, mentee_id: str, mentor_c: str) -> None:
+    """The work of session 3's "why not C" (the baseline): read the run, build the
+    features, score once, then the forced solve and the closest solve, each with every
+    placement stage."""
+    run = load_run(out)
+    features = build_features(run.cohort, run.config)
+    scores, placement = both_scores(features, run.config)
+    lock = ((mentee_id, mentor_c),)
+    keep = {p.key: KEEP_UNIT for p in run.pairs}
+    for bonus in (None, keep):
+        resolve_run(run, locks=lock, keep_bonus=bonus, features=features, scores=scores,
+                    placement=placement)
 
 
 def bench(name: str, mentors: Path, mentees: Path, out: Path, **extra: object) -> None:
@@ -80,13 +93,8 @@ def bench(name: str, mentors: Path, mentees: Path, out: Path, **extra: object) -
                 f"load {load()}")
     RESULTS.row(name, "  of which the audit's own work s", f"{seconds - inside:.2f}", "-",
                 "reading, ids, features, scores, comparison: the audit minus its solves")
-    lock = ((placed.mentee_id, c),)
-    keep = {p.key: KEEP_UNIT for p in run.pairs}
     started = time.perf_counter()
-    scores, placement = both_scores(features, run.config)
-    for bonus in (None, keep):
-        resolve_run(run, locks=lock, keep_bonus=bonus, features=features, scores=scores,
-                    placement=placement)
+    session_3_answer(out, placed.mentee_id, c)
     old = time.perf_counter() - started
     RESULTS.row(name, "baseline: session 3's two solves (forced, then closest) s",
                 f"{old:.2f}", "-", f"{seconds / max(old, 1e-9):.2f}x for the audit above "
