@@ -69,7 +69,8 @@ from scoring.intake.ids import IdResolver
 from scoring.profiles import Cohort
 from scoring.scorer import score_block
 
-#: Cohorts of at least this many pairs print a line per solve of "why not" (longer work).
+#: Cohorts of at least this many pairs (and runs solved by the MIP) print a line per solve
+#: of "why not" (longer work).
 PROGRESS_PAIRS = 1_000_000
 #: Pairs of the forced solution listed as changes (the rest are counted).
 CHANGES_SHOWN = 8
@@ -372,6 +373,15 @@ def _placed_mask(outcome: MatchOutcome) -> np.ndarray:
     return np.array([bool(n.pairings) for n in outcome.networks], bool)
 
 
+def _long_work(run: AuditRun) -> bool:
+    """True when each re-solve may take seconds: a large cohort, or a run whose networks
+    needed the MIP (the sample's take 2–10 s each on a shared 2-core machine)."""
+    solver = run.run.record.get("solver")
+    engine = str(solver.get("engine", "")) if isinstance(solver, dict) else ""
+    return (len(run.cohort.mentees) * len(run.cohort.mentors) >= PROGRESS_PAIRS
+            or engine.startswith("mip"))
+
+
 def _placement_staged(run: AuditRun) -> bool:
     """True when the run's solve chose its placed set in the extra placement stages
     (:mod:`matcher.placement`): capacity left placeable mentees waiting."""
@@ -413,7 +423,7 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
         scores, placement = both_scores(features, run.config)
     else:
         scores = score_source(features, run.config)
-    if say is None or len(run.cohort.mentees) * len(run.cohort.mentors) < PROGRESS_PAIRS:
+    if say is None or not _long_work(run):
         say = lambda _line: None  # noqa: E731 - quick work needs no progress
     run_pairs = {(p.mentee_id, p.mentor_id): p.score for p in run.pairs}
     keep = {key: KEEP_UNIT for key in run_pairs}

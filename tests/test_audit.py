@@ -153,6 +153,19 @@ def test_cli_network_mode_lists_the_network_and_alternatives(sample_run) -> None
 
 # ------------------------------------------------------------------- why B and not C
 
+def test_why_not_on_networks_shows_progress_on_stderr_and_json_on_stdout(sample_run) -> None:
+    """The sample's networks need the MIP, seconds per solve: a line per solve on stderr,
+    while stdout stays the answer (here JSON a script can read)."""
+    result = CliRunner().invoke(explain_command, [str(sample_run), "--mentee", SANJAY,
+                                                  "--vs", "Rachel Ellis", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Solving with the pair locked" in result.stderr
+    forced = json.loads(result.stdout)["why_not"]["forced"]
+    assert forced["solves"] == len([line for line in result.stderr.splitlines()
+                                    if line.startswith("Solving")])
+    assert forced["fewest"] and forced["difference"] > 0
+
+
 def test_full_mentor_costs_exactly_the_re_solved_objective_difference(small_run) -> None:
     folder, cohort, config = small_run
     assert network_of(folder, "e1") == {"B"} and network_of(folder, "e2") == {"C"}
