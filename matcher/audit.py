@@ -365,12 +365,18 @@ def recorded_figures(run: AuditRun) -> SolveFigures | None:
 
 
 def _pair_scores(outcome: MatchOutcome) -> dict[tuple[str, str], float]:
-    return {(p.mentee_id, p.mentor_id): p.score for n in outcome.networks for p in n.pairings}
+    """(mentee id, mentor id) → score of every pair the outcome made, read from the solver's
+    assignments (decoding whole networks costs more at 10,000 mentees)."""
+    mentees, mentors = outcome.encoder.mentee_ids, outcome.encoder.mentor_ids
+    return {(mentees[a.mentee], mentors[a.mentor]): a.score
+            for a in outcome.result.assignments}
 
 
 def _placed_mask(outcome: MatchOutcome) -> np.ndarray:
     """True per mentee (cohort order) the outcome placed."""
-    return np.array([bool(n.pairings) for n in outcome.networks], bool)
+    placed = np.zeros(len(outcome.cohort.mentees), bool)
+    placed[[a.mentee for a in outcome.result.assignments]] = True
+    return placed
 
 
 def _long_work(run: AuditRun) -> bool:
