@@ -345,9 +345,14 @@ def _figures(outcome: MatchOutcome) -> SolveFigures:
                         total=float(result.objective), status=result.status)
 
 
-def _same_optimum(a: SolveFigures, b: SolveFigures) -> bool:
-    """Both place as many mentees for the same total (the lexicographic optimum's value)."""
-    return a.placed == b.placed and abs(a.total - b.total) <= SAME_TOTAL
+def _same_optimum(a: SolveFigures, b: SolveFigures, objective: str) -> bool:
+    """Both reach the same lexicographic optimum: as many mentees placed, (``fair``) the
+    same lowest primary score, and the same total."""
+    if objective == "fair" and (a.lowest_primary is None) != (b.lowest_primary is None):
+        return False
+    same_floor = (objective != "fair" or a.lowest_primary is None or b.lowest_primary is None
+                  or abs(a.lowest_primary - b.lowest_primary) <= SAME_TOTAL)
+    return a.placed == b.placed and same_floor and abs(a.total - b.total) <= SAME_TOTAL
 
 
 def recorded_figures(run: AuditRun) -> SolveFigures | None:
@@ -468,14 +473,16 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
         if not staged:
             closest = solved("Solving with the pair locked, keeping what it can of the "
                              "run ...", bonus=True)
-            if base.status == "optimal" and _same_optimum(_figures(closest), base):
+            if base.status == "optimal" and _same_optimum(_figures(closest), base,
+                                                           run.objective):
                 return answer(base, closest, closest)
         forced = solved("Solving with the pair locked (the forced optimum) ...", bonus=False)
     except InputError as error:
         return ForcedSolve(feasible=False, message=str(error), base=base,
                            forced=None, reproduces_run=reproduces, solves=len(work) + 1,
                            solver_seconds=round(sum(work), 3))
-    if closest is None or not _same_optimum(_figures(closest), _figures(forced)):
+    if closest is None or not _same_optimum(_figures(closest), _figures(forced),
+                                                run.objective):
         closest = solved("Solving again for the fewest changes at that optimum ...",
                          bonus=True, only=_placed_mask(forced))
     return answer(base, forced, closest)
@@ -486,7 +493,7 @@ def _forced_answer(base: SolveFigures, forced: MatchOutcome, closest: MatchOutco
                    reproduces: bool) -> ForcedSolve:
     """The forced solve's figures and the changes of the closest matching at its optimum
     (of the forced optimum itself when the closest does not reach it)."""
-    fewest = _same_optimum(_figures(closest), _figures(forced))
+    fewest = _same_optimum(_figures(closest), _figures(forced), forced.objective)
     chosen_pairs = _pair_scores(closest if fewest else forced)
     changes = [PairChange("dropped", e, m, score if score is not None else float("nan"))
                for (e, m), score in sorted(run_pairs.items())

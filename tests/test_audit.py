@@ -360,11 +360,12 @@ def _binding_cohort(seed: int) -> Cohort:
     return Cohort(mentors=mentors, mentees=mentees)
 
 
-def test_the_forced_optimum_is_exact_on_every_path(tmp_path: Path) -> None:
+@pytest.mark.parametrize("objective", ["total", "fair"])
+def test_the_forced_optimum_is_exact_on_every_path(tmp_path: Path, objective: str) -> None:
     """Whatever path the audit takes (one solve, two, or the placement stages' restricted
-    closest solve), its forced optimum is the plain forced solve's (placed, total) and it
-    never lists more changes than that solve's own matching needs."""
-    config = config_from_dict(CONFIG)
+    closest solve), its forced optimum is the plain forced solve's (placed, lowest primary
+    score, total) and it never lists more changes than that solve's own matching needs."""
+    config = config_from_dict({**CONFIG, "solver": {"objective": objective}})
     paths = {"staged": 0, "plain": 0}
     for seed in range(8):
         folder = write_run(run_match(_binding_cohort(seed), config, progress=False),
@@ -382,6 +383,8 @@ def test_the_forced_optimum_is_exact_on_every_path(tmp_path: Path) -> None:
                 assert forced.forced is not None and forced.fewest
                 assert forced.forced.placed == plain.result.stats["placed"]
                 assert forced.forced.total == pytest.approx(plain.result.objective, abs=1e-6)
+                assert forced.forced.lowest_primary == pytest.approx(
+                    plain.result.stats.get("lowest_primary_score"), abs=1e-9)
                 plain_keys = {(p.mentee_id, p.mentor_id) for n in plain.networks
                               for p in n.pairings}
                 assert len(forced.changes) <= len(plain_keys ^ run_keys)
