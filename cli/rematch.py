@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import asdict
@@ -10,6 +11,7 @@ import click
 
 from cli.common import JsonErrorsCommand, input_errors_exit_2
 from matcher.jobs import rematch_job
+from scoring.profiles import Problem
 
 #: Notes printed on the terminal before pointing to rematch.json for the rest.
 SHOWN_NOTES = 10
@@ -32,12 +34,16 @@ SHOWN_NOTES = 10
                    "from it. Default: [program] start_date when later than the previous "
                    "run's, else twelve months after the previous run's start.")
 @click.option("--force", is_flag=True, help="Replace an existing run folder.")
+@click.option("--accept-diagnostics", is_flag=True,
+              help="Rematch even when the diagnostics find the match would be wrong (they "
+                   "are still printed): for a cohort where that is really so.")
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (for scripts).")
 @input_errors_exit_2
 def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
                     config_option: str | None, out: str, start_date: dt.datetime | None,
-                    force: bool, quiet: bool, as_json: bool) -> None:
+                    force: bool, accept_diagnostics: bool, quiet: bool,
+                    as_json: bool) -> None:
     """Rematch at month 12: keep continuing pairs, replace ended ones, place newcomers.
 
     MENTORS and MENTEES are this cycle's updated intake files (people may have joined or
@@ -54,10 +60,24 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
     earlier cycle, are never made again; unsure pairs follow [rematch] unsure_policy.
     The run folder is the same as `match` writes, plus rematch.json (what ended and why)
     and rematch_flags.csv (mentees to talk with). Compare runs with `mentormatch diff`.
+    The updated intake gets the diagnostics `match` prints, and an error among them stops
+    the rematch (exit 2) unless --accept-diagnostics.
     """
+    seen: list[Problem] = []
+
+    def show(findings: list[Problem]) -> None:
+        # Before solving, on stderr, as `match` prints them.
+        from scoring.problem_groups import group_problems
+
+        seen.extend(findings)
+        if not as_json:
+            for finding in group_problems(findings):
+                click.echo(str(finding), err=True)
+
     job = rematch_job(mentors, mentees, previous=previous, feedback=feedback,
                       config=config_option, out=out, force=force, quiet=quiet,
-                      start_date=start_date.date() if start_date else None)
+                      start_date=start_date.date() if start_date else None,
+                      on_diagnostics=show, accept_diagnostics=accept_diagnostics)
     result, folder, summary, changes = job.rematch, job.folder, job.summary, job.changes()
     reasons = job.reasons.rows() if job.reasons else []
     start = result.outcome.config.program.start_date
@@ -67,7 +87,8 @@ def rematch_command(mentors: str, mentees: str, previous: str, feedback: str,
                                "reasons": {name.lower(): text for name, _, text in reasons},
                                "flags": [asdict(f) for f in result.plan.flags],
                                "warnings": list(result.plan.warnings),
-                               "run_folder": str(folder)}, indent=2))
+                               "diagnostics": [dataclasses.asdict(p) for p in seen],
+                               "run_folder": str(folder)}, indent=2, ensure_ascii=False))
         return
     for line in summary.lines():
         click.echo(line)

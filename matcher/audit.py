@@ -41,7 +41,7 @@ import numpy as np
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import keeps_every_score, resolve, score_source, specialties
-from matcher.placement import both_scores
+from matcher.placement import both_scores, only_rows
 from matcher.runfolder.layout import RUN_RECORD
 from matcher.runfolder.reader import (
     RunHistory,
@@ -69,7 +69,8 @@ from scoring.intake.ids import IdResolver
 from scoring.profiles import Cohort
 from scoring.scorer import score_block
 
-#: Cohorts of at least this many pairs print a line per solve of "why not" (longer work).
+#: Cohorts of at least this many pairs (and runs solved by the MIP) print a line per solve
+#: of "why not" (longer work).
 PROGRESS_PAIRS = 1_000_000
 #: Pairs of the forced solution listed as changes (the rest are counted).
 CHANGES_SHOWN = 8
@@ -156,6 +157,9 @@ class ForcedSolve:
     changes: tuple[PairChange, ...] = ()
     #: the changes are the fewest any matching with the forced optimum needs
     fewest: bool = True
+    #: re-solves of the run's problem the answer took, and the solver's seconds in them
+    solves: int = 0
+    solver_seconds: float = 0.0
 
     @property
     def difference(self) -> float | None:
@@ -326,8 +330,10 @@ def resolve_run(run: AuditRun, *, locks: tuple[tuple[str, str], ...] = (),
 
 #: The preference for keeping each of the run's pairs in the forced solve: one integer unit
 #: of the engines' score scale, so it can only choose among matchings of equal score (the
-#: forced optimum is checked against a solve without it).
+#: forced optimum is checked, see :func:`forced_solve`).
 KEEP_UNIT = 1.0 / SolveOptions().scale
+#: Two totals closer than this are equal (the engines' grid is 1e-5 points).
+SAME_TOTAL = 1e-6
 
 
 def _figures(outcome: MatchOutcome) -> SolveFigures:
@@ -337,6 +343,16 @@ def _figures(outcome: MatchOutcome) -> SolveFigures:
     return SolveFigures(placed=placed,
                         lowest_primary=None if lowest is None else float(lowest),
                         total=float(result.objective), status=result.status)
+
+
+def _same_optimum(a: SolveFigures, b: SolveFigures, objective: str) -> bool:
+    """Both reach the same lexicographic optimum: as many mentees placed, (``fair``) the
+    same lowest primary score, and the same total."""
+    if objective == "fair" and (a.lowest_primary is None) != (b.lowest_primary is None):
+        return False
+    same_floor = (objective != "fair" or a.lowest_primary is None or b.lowest_primary is None
+                  or abs(a.lowest_primary - b.lowest_primary) <= SAME_TOTAL)
+    return a.placed == b.placed and same_floor and abs(a.total - b.total) <= SAME_TOTAL
 
 
 def recorded_figures(run: AuditRun) -> SolveFigures | None:
@@ -354,7 +370,36 @@ def recorded_figures(run: AuditRun) -> SolveFigures | None:
 
 
 def _pair_scores(outcome: MatchOutcome) -> dict[tuple[str, str], float]:
-    return {(p.mentee_id, p.mentor_id): p.score for n in outcome.networks for p in n.pairings}
+    """(mentee id, mentor id) → score of every pair the outcome made, read from the solver's
+    assignments (decoding whole networks costs more at 10,000 mentees)."""
+    mentees, mentors = outcome.encoder.mentee_ids, outcome.encoder.mentor_ids
+    return {(mentees[a.mentee], mentors[a.mentor]): a.score
+            for a in outcome.result.assignments}
+
+
+def _placed_mask(outcome: MatchOutcome) -> np.ndarray:
+    """True per mentee (cohort order) the outcome placed."""
+    placed = np.zeros(len(outcome.cohort.mentees), bool)
+    placed[[a.mentee for a in outcome.result.assignments]] = True
+    return placed
+
+
+def _long_work(run: AuditRun) -> bool:
+    """True when each re-solve may take seconds: a large cohort, or a run whose networks
+    needed the MIP (the sample's take 2–10 s each on a shared 2-core machine)."""
+    solver = run.run.record.get("solver")
+    engine = str(solver.get("engine", "")) if isinstance(solver, dict) else ""
+    return (len(run.cohort.mentees) * len(run.cohort.mentors) >= PROGRESS_PAIRS
+            or engine.startswith("mip"))
+
+
+def _placement_staged(run: AuditRun) -> bool:
+    """True when the run's solve chose its placed set in the extra placement stages
+    (:mod:`matcher.placement`): capacity left placeable mentees waiting."""
+    solver = run.run.record.get("solver")
+    stats = solver.get("stats") if isinstance(solver, dict) else None
+    return isinstance(stats, dict) and str(stats.get("placement", "")).startswith(
+        "preference-neutral")
 
 
 def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
@@ -364,11 +409,22 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
 
     Lexicographic: first the best matching that gives the pair (the forced optimum), then,
     among matchings with that optimum, the one that keeps most of the run's pairs, so the
-    changes listed are the ones the swap needs. The second solve adds one unit of the
-    engines' scale per kept run pair; its total is checked equal to the forced optimum (if
-    not, the forced optimum's own changes are listed and ``fewest`` is False). The base is
-    the run as recorded when run.json holds every solve input, else the run re-solved.
-    The snapshot is scored once for every solve; ``say`` receives a line per step.
+    changes listed are the ones the swap needs. The "closest" solve adds one unit of the
+    engines' scale per kept run pair to the forced problem; it is the answer when its
+    optimum (mentees placed, total) is the forced optimum. In as few solves as that allows:
+
+    * the closest solve first: when it reaches the run's own proven optimum, no matching
+      with the pair can do better, so it *is* the forced optimum (one solve: a swap that
+      costs nothing);
+    * else the forced solve without the bonus, and the closest is checked equal to it;
+    * when the run chose its placed set in the placement stages (:mod:`matcher.placement`:
+      three solves each), the forced solve comes first and the closest solve places exactly
+      the forced optimum's mentees (one stage instead of three): the fewest changes among
+      matchings that place the same mentees. The same when a closest solve placed others.
+
+    If the checks fail, the forced optimum's own changes are listed and ``fewest`` is False.
+    The base is the run as recorded when run.json holds every solve input, else the run
+    re-solved. The snapshot is scored once for every solve; ``say`` gets a line per step.
     """
     lock = ((mentee_id, mentor_id),)
     features = features if features is not None else build_features(run.cohort, run.config)
@@ -378,34 +434,67 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
         scores, placement = both_scores(features, run.config)
     else:
         scores = score_source(features, run.config)
-    if say is None or len(run.cohort.mentees) * len(run.cohort.mentors) < PROGRESS_PAIRS:
+    if say is None or not _long_work(run):
         say = lambda _line: None  # noqa: E731 - quick work needs no progress
+    run_pairs = {(p.mentee_id, p.mentor_id): p.score for p in run.pairs}
+    keep = {key: KEEP_UNIT for key in run_pairs}
+    work: list[float] = []  # the solver's seconds per re-solve
 
-    def solved(step: str, locks: tuple[tuple[str, str], ...] = (),
-               keep_bonus: dict[tuple[str, str], float] | None = None) -> MatchOutcome:
+    def timed(outcome: MatchOutcome) -> MatchOutcome:
+        work.append(float(outcome.result.wall_time))
+        return outcome
+
+    def solved(step: str, *, bonus: bool, only: np.ndarray | None = None) -> MatchOutcome:
         say(step)
-        return resolve_run(run, locks=locks, keep_bonus=keep_bonus, features=features,
-                           scores=scores, placement=placement)
+        use_scores, use_placement = scores, placement
+        if only is not None:  # exactly these mentees may be placed
+            use_scores = only_rows(scores, only)
+            use_placement = only_rows(placement, only) if placement is not None else None
+        return timed(resolve_run(run, locks=lock, keep_bonus=keep if bonus else None,
+                                 features=features, scores=use_scores,
+                                 placement=use_placement))
+
+    def answer(base: SolveFigures, forced: MatchOutcome, closest: MatchOutcome
+               ) -> ForcedSolve:
+        return replace(_forced_answer(base, forced, closest, run_pairs, reproduces),
+                       solves=len(work), solver_seconds=round(sum(work), 3))
 
     base = recorded_figures(run) if run.run.record.get(RECORD_KEY) is not None else None
-    run_pairs = {(p.mentee_id, p.mentor_id): p.score for p in run.pairs}
     reproduces = True
     if base is None:  # a folder without the solve record: compare with a re-solve
-        again = solved("Solving the run's problem again (no solve record in run.json) ...")
+        say("Solving the run's problem again (no solve record in run.json) ...")
+        again = timed(resolve_run(run, features=features, scores=scores,
+                                  placement=placement))
         base = _figures(again)
         reproduces = set(_pair_scores(again)) == set(run_pairs)
+    staged = _placement_staged(run)
+    closest: MatchOutcome | None = None
     try:
-        forced = solved("Solving with the pair locked (the forced optimum) ...", locks=lock)
+        if not staged:
+            closest = solved("Solving with the pair locked, keeping what it can of the "
+                             "run ...", bonus=True)
+            if base.status == "optimal" and _same_optimum(_figures(closest), base,
+                                                           run.objective):
+                return answer(base, closest, closest)
+        forced = solved("Solving with the pair locked (the forced optimum) ...", bonus=False)
     except InputError as error:
         return ForcedSolve(feasible=False, message=str(error), base=base,
-                           forced=None, reproduces_run=reproduces)
-    keep = {key: KEEP_UNIT for key in run_pairs}
-    closest = solved("Solving again for the fewest changes at that optimum ...", locks=lock,
-                     keep_bonus=keep)
-    fewest = (closest.result.stats["placed"] == forced.result.stats["placed"]
-              and abs(closest.result.objective - forced.result.objective) <= 1e-6)
-    chosen = closest if fewest else forced
-    chosen_pairs = _pair_scores(chosen)
+                           forced=None, reproduces_run=reproduces, solves=len(work) + 1,
+                           solver_seconds=round(sum(work), 3))
+    if closest is None or not _same_optimum(_figures(closest), _figures(forced),
+                                                run.objective):
+        closest = solved("Solving again for the fewest changes at that optimum ...",
+                         bonus=True, only=_placed_mask(forced))
+    return answer(base, forced, closest)
+
+
+def _forced_answer(base: SolveFigures, forced: MatchOutcome, closest: MatchOutcome,
+                   run_pairs: dict[tuple[str, str], float | None],
+                   reproduces: bool) -> ForcedSolve:
+    """The forced solve's figures and the changes of the closest matching at its optimum
+    (of the forced optimum itself when the closest does not reach it)."""
+    fewest = _same_optimum(_figures(closest), _figures(forced), forced.objective)
+    chosen_pairs = _pair_scores(closest if fewest else forced)
     changes = [PairChange("dropped", e, m, score if score is not None else float("nan"))
                for (e, m), score in sorted(run_pairs.items())
                if (e, m) not in chosen_pairs]

@@ -119,6 +119,27 @@ def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,
 
 # --------------------------------------------------------------------------------- match
 
+def check_diagnostics(cohort: Cohort, program: ProgramConfig, mentors: str, mentees: str,
+                      on_diagnostics: Callable[[list[Problem]], None] | None,
+                      accept_diagnostics: bool, command: str) -> None:
+    """What ``match`` and ``rematch`` check before they solve: the diagnostics go to
+    ``on_diagnostics``; an error among them stops the command
+    (:class:`~scoring.errors.InvalidCohortError`, exit 2, nothing written) unless
+    ``accept_diagnostics`` (the coordinator has read them and wants this match anyway)."""
+    from scoring.errors import InvalidCohortError
+
+    findings = diagnostics_of(cohort, program)
+    if on_diagnostics is not None and findings:
+        on_diagnostics(findings)
+    errors = [p for p in findings if p.severity == "error"]
+    if errors and not accept_diagnostics:
+        shown = "\n".join(f"  {problem}" for problem in errors)
+        raise InvalidCohortError(
+            f"The {command} would be wrong, so nothing was matched or written ({len(errors)} "
+            f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
+            f"warnings; pass --accept-diagnostics to {command} anyway):\n{shown}", errors)
+
+
 @dataclass(frozen=True)
 class MatchResult:
     """What ``match`` (or ``rematch``) produced and where the run folder went."""
@@ -149,7 +170,6 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     from matcher.pipeline import run_match
     from matcher.runfolder.claim import claim_output
     from scoring.config import load_config, with_count_overrides
-    from scoring.errors import InvalidCohortError
     from scoring.intake.cohort import read_valid_cohort
     from scoring.intake.pair_sheets import read_pair_sheet
 
@@ -162,16 +182,8 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
         _tell(claim.notes)
         cohort = read_valid_cohort(mentors, mentees, program, action="matched")
-        findings = diagnostics_of(cohort, program)
-        if on_diagnostics is not None and findings:
-            on_diagnostics(findings)
-        errors = [p for p in findings if p.severity == "error"]
-        if errors and not accept_diagnostics:
-            shown = "\n".join(f"  {problem}" for problem in errors)
-            raise InvalidCohortError(
-                f"The match would be wrong, so nothing was matched or written ({len(errors)} "
-                f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
-                f"warnings; pass --accept-diagnostics to match anyway):\n{shown}", errors)
+        check_diagnostics(cohort, program, mentors, mentees, on_diagnostics,
+                          accept_diagnostics, "match")
         # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
         lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
         forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
@@ -228,10 +240,13 @@ class RematchResult:
 def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
                 config: str | None = None, out: str = "mentormatch-rematch",
                 force: bool = False, quiet: bool = False,
-                start_date: dt.date | None = None) -> RematchResult:
+                start_date: dt.date | None = None,
+                on_diagnostics: Callable[[list[Problem]], None] | None = None,
+                accept_diagnostics: bool = False) -> RematchResult:
     """Rematch at month 12 from the previous run folder, its feedback and updated intake;
     the new cycle starts on ``start_date`` (default:
-    :func:`matcher.rematch.next_cycle_start`)."""
+    :func:`matcher.rematch.next_cycle_start`). The updated intake is diagnosed as
+    ``match`` diagnoses it, and stops the same way (:func:`check_diagnostics`)."""
     from matcher.outputs.summary import summarise
     from matcher.rematch import change_reasons, run_rematch, write_rematch_folder
     from matcher.runfolder.claim import claim_output
@@ -247,6 +262,8 @@ def rematch_job(mentors: str, mentees: str, *, previous: str, feedback: str,
         _tell(claim.notes)
         sheet = read_feedback(feedback, program, previous_pairs=history.latest.pair_keys())
         cohort = read_valid_cohort(mentors, mentees, program, action="rematched")
+        check_diagnostics(cohort, program, mentors, mentees, on_diagnostics,
+                          accept_diagnostics, "rematch")
         result = run_rematch(history, sheet, cohort, program, progress=not quiet,
                              start_date=start_date)
         inputs = {"mentors": Path(mentors), "mentees": Path(mentees),

@@ -296,11 +296,13 @@ def _with_held_reasons(outcome: MatchOutcome, plan: RematchPlan) -> MatchOutcome
 
 def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path,
                    feedback: FeedbackSheet) -> dict[str, object]:
-    """The rematch.json record: previous run, decisions, ended pairs with reasons, flags.
+    """The rematch.json record: previous run, decisions, counts and their reasons (the
+    report's opening table, :func:`change_reasons`), ended pairs with reasons, flags.
 
     Feedback notes and ratings are deliberately absent: the record may be shared.
     """
     decisions = Counter(row.decision for row in feedback.rows)
+    changes = change_reasons(result, history, feedback)
     return {
         "format": layout.REMATCH_FORMAT,
         "previous_run": previous_run_entry(history, run_folder),
@@ -309,7 +311,10 @@ def rematch_record(result: RematchOutcome, history: RunHistory, run_folder: Path
                      "decisions": {k: decisions.get(k, 0) for k in ("yes", "no", "unsure")}},
         "counts": {"kept": len(result.kept), "ended": len(result.ended),
                    "new": len(result.new_pairs()), "locked": len(result.plan.locks),
-                   "forbidden": len(result.plan.forbids)},
+                   "forbidden": len(result.plan.forbids),
+                   "flagged": len(result.plan.flags)},
+        # kept / ended / new / flagged by reason, most frequent first (each sums to its count)
+        "reasons": changes.to_dict(),
         "ended": [dataclasses.asdict(e) for e in result.ended],
         "held": list(result.plan.held),
         # free previous pairs and the points keeping them was worth (the audit's re-solve
@@ -479,6 +484,13 @@ class ChangeReasons:
     ended: Counter[str]
     new: Counter[str]
     flagged: Counter[str]
+
+    def to_dict(self) -> dict[str, dict[str, int]]:
+        """{"kept": {reason: pairs}, "ended": ..., "new": ..., "flagged": {reason: flags}},
+        most frequent reason first (rematch.json ``reasons``)."""
+        return {name: dict(counter.most_common()) for name, counter in
+                (("kept", self.kept), ("ended", self.ended), ("new", self.new),
+                 ("flagged", self.flagged))}
 
     def rows(self) -> list[tuple[str, int, str]]:
         """(change, count, "reason: n; reason: n") rows, most frequent reason first."""

@@ -153,6 +153,19 @@ def test_cli_network_mode_lists_the_network_and_alternatives(sample_run) -> None
 
 # ------------------------------------------------------------------- why B and not C
 
+def test_why_not_on_networks_shows_progress_on_stderr_and_json_on_stdout(sample_run) -> None:
+    """The sample's networks need the MIP, seconds per solve: a line per solve on stderr,
+    while stdout stays the answer (here JSON a script can read)."""
+    result = CliRunner().invoke(explain_command, [str(sample_run), "--mentee", SANJAY,
+                                                  "--vs", "Rachel Ellis", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Solving with the pair locked" in result.stderr
+    forced = json.loads(result.stdout)["why_not"]["forced"]
+    assert forced["solves"] == len([line for line in result.stderr.splitlines()
+                                    if line.startswith("Solving")])
+    assert forced["fewest"] and forced["difference"] > 0
+
+
 def test_full_mentor_costs_exactly_the_re_solved_objective_difference(small_run) -> None:
     folder, cohort, config = small_run
     assert network_of(folder, "e1") == {"B"} and network_of(folder, "e2") == {"C"}
@@ -316,3 +329,64 @@ def test_why_not_lists_only_the_changes_the_swap_needs(tmp_path: Path) -> None:
     plain = resolve_run(run, locks=((mentee_id, other),))
     plain_pairs = {(p.mentee_id, p.mentor_id) for n in plain.networks for p in n.pairings}
     assert len(plain_pairs ^ {p.key for p in run.pairs}) > len(forced.changes)
+
+
+def test_a_swap_that_costs_nothing_is_answered_in_one_solve(tmp_path: Path) -> None:
+    """Every matching ties: the closest solve reaches the run's own proven optimum, so no
+    matching with the pair can do better and the forced solve is not needed."""
+    cohort = Cohort(mentors=[mentor(f"M{j}", "career", 0, 2) for j in range(6)],
+                    mentees=[mentee(f"e{i:02d}", ("career",), 0) for i in range(12)])
+    folder = write_run(run_match(cohort, config_from_dict(CONFIG), progress=False),
+                       tmp_path / "run")
+    run = load_run(folder)
+    primary = run.network("e00")[0].mentor_id
+    other = next(m.id for m in cohort.mentors if m.id != primary)
+    forced = forced_solve(run, "e00", other)
+    assert forced.solves == 1
+    assert forced.fewest and forced.difference == 0 and len(forced.changes) == 4
+
+
+def _binding_cohort(seed: int) -> Cohort:
+    """Nine mentees, three mentors with room for five or six: someone always waits, so the
+    run chooses its placed set in the placement stages."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    areas = ("career", "research", "clinical")
+    mentors = [mentor(f"M{j}", areas[j], float(rng.integers(-3, 4)), int(rng.integers(1, 3)))
+               for j in range(3)]
+    mentees = [mentee(f"e{i}", tuple(rng.choice(areas, int(rng.integers(1, 3)), replace=False)),
+                      float(rng.integers(-3, 4))) for i in range(9)]
+    return Cohort(mentors=mentors, mentees=mentees)
+
+
+@pytest.mark.parametrize("objective", ["total", "fair"])
+def test_the_forced_optimum_is_exact_on_every_path(tmp_path: Path, objective: str) -> None:
+    """Whatever path the audit takes (one solve, two, or the placement stages' restricted
+    closest solve), its forced optimum is the plain forced solve's (placed, lowest primary
+    score, total) and it never lists more changes than that solve's own matching needs."""
+    config = config_from_dict({**CONFIG, "solver": {"objective": objective}})
+    paths = {"staged": 0, "plain": 0}
+    for seed in range(8):
+        folder = write_run(run_match(_binding_cohort(seed), config, progress=False),
+                           tmp_path / f"run{seed}")
+        run = load_run(folder)
+        stats = run.run.record["solver"]["stats"]
+        staged = str(stats.get("placement", "")).startswith("preference-neutral")
+        paths["staged" if staged else "plain"] += 1
+        run_keys = {p.key for p in run.pairs}
+        for e in sorted({p.mentee_id for p in run.pairs})[:2]:
+            own = {p.mentor_id for p in run.network(e)}
+            for c in sorted({m.id for m in run.cohort.mentors} - own):
+                forced = forced_solve(run, e, c)
+                plain = resolve_run(run, locks=((e, c),))
+                assert forced.forced is not None and forced.fewest
+                assert forced.forced.placed == plain.result.stats["placed"]
+                assert forced.forced.total == pytest.approx(plain.result.objective, abs=1e-6)
+                assert forced.forced.lowest_primary == pytest.approx(
+                    plain.result.stats.get("lowest_primary_score"), abs=1e-9)
+                plain_keys = {(p.mentee_id, p.mentor_id) for n in plain.networks
+                              for p in n.pairings}
+                assert len(forced.changes) <= len(plain_keys ^ run_keys)
+                assert forced.solves <= 2
+    assert paths["staged"] >= 4, paths  # the placement stages' path is what is tested

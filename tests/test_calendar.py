@@ -63,7 +63,9 @@ def test_primary_pair_gets_five_events_on_working_days_in_shared_hours():
         assert sorted(str(a) for a in attendees) == ["mailto:ada@uni.example",
                                                      "mailto:ana@uni.example"]
         assert str(event["organizer"]) == "mailto:office@uni.example"
-    assert len({str(e["uid"]) for e in events}) == 5
+    # One invitation, one component: the series' UID on the master and its overrides.
+    assert len({str(e["uid"]) for e in events}) == 1
+    assert [("RECURRENCE-ID" in e) for e in events] == [False, True, True, True, True]
 
 
 def test_specialist_pair_gets_its_shorter_series():
@@ -126,10 +128,38 @@ def rfc_problems(data: bytes) -> list[str]:
     if not events:
         problems.append("no VEVENT")
     uids = [str(e.get("UID")) for e in events]
-    if len(set(uids)) != len(uids):
+    if method:
+        problems += _itip_component_problems(events)
+    elif len(set(uids)) != len(uids):
         problems.append("UIDs repeat")
     for event in events:
         problems += _event_problems(event, method)
+    return problems
+
+
+def _starts(event: icalendar.Event, name: str) -> list:
+    """The decoded values of a date property that may repeat or hold a list (RDATE)."""
+    values = event.get(name, [])
+    values = values if isinstance(values, list) else [values]
+    return [period.dt for value in values for period in getattr(value, "dts", [value])]
+
+
+def _itip_component_problems(events: list[icalendar.Event]) -> list[str]:
+    """RFC 5546: an iTIP message is about one calendar component, so every VEVENT carries
+    the same UID; besides the master, only overrides of its instances (RECURRENCE-ID equal
+    to the master's DTSTART or one of its RDATEs), each instance at most once."""
+    problems = []
+    if len({str(e.get("UID")) for e in events}) > 1:
+        problems.append("an iTIP message with more than one UID")
+    masters = [e for e in events if "RECURRENCE-ID" not in e]
+    if len(masters) != 1:
+        return problems + [f"{len(masters)} VEVENTs without RECURRENCE-ID (one master)"]
+    instances = [masters[0].decoded("DTSTART"), *_starts(masters[0], "RDATE")]
+    overridden = [e.decoded("RECURRENCE-ID") for e in events if "RECURRENCE-ID" in e]
+    if any(when not in instances for when in overridden):
+        problems.append("RECURRENCE-ID of no instance of the series")
+    if len(set(overridden)) != len(overridden):
+        problems.append("an instance overridden twice")
     return problems
 
 
@@ -161,6 +191,37 @@ def test_calendars_follow_rfc_5545_and_5546(organizer):
         assert rfc_problems(data) == []
         assert (b"METHOD:REQUEST" in data) == bool(organizer)
         assert (b"ATTENDEE" in data) == bool(organizer)
+
+
+def test_an_invitation_is_one_component_and_a_plain_calendar_one_uid_per_meeting():
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    invitation = pair_calendar(plan, dt.date(2025, 9, 1), "office@uni.example")
+    calendar = icalendar.Calendar.from_ical(invitation)
+    master, *overrides = calendar.walk("VEVENT")
+    # every later meeting is an instance of the series (RDATE) overridden with its own text
+    assert _starts(master, "RDATE") == [e.decoded("DTSTART") for e in overrides]
+    assert [e.decoded("RECURRENCE-ID") for e in overrides] == _starts(master, "RDATE")
+    assert len({str(e["summary"]) for e in (master, *overrides)}) == 5
+    plain = _events(pair_calendar(plan, dt.date(2025, 9, 1)))
+    assert len({str(e["uid"]) for e in plain}) == 5
+    assert not any("RDATE" in e or "RECURRENCE-ID" in e for e in plain)
+    # the checker refuses the session-3 invitation: five components in one REQUEST
+    parsed = icalendar.Calendar.from_ical(invitation)
+    for k, event in enumerate(parsed.walk("VEVENT")):
+        event["UID"] = icalendar.vText(f"meeting-{k}@example")
+    assert "an iTIP message with more than one UID" in rfc_problems(parsed.to_ical())
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_an_all_day_series_is_one_component_too(shared):
+    pair = ("ana@uni.example", "ada@uni.example") if shared else ("ana@uni.example",
+                                                                   "cole@uni.example")
+    plan = _plans()[pair]
+    assert plan.mentee.email and plan.mentor.email and (plan.shared_hours is not None) == shared
+    data = pair_calendar(plan, dt.date(2025, 9, 1), "office@uni.example")
+    assert rfc_problems(data) == []
+    master = _events(data)[0]
+    assert all(isinstance(d, dt.datetime) == shared for d in _starts(master, "RDATE"))
 
 
 def test_rfc_checker_catches_the_old_publish_with_attendees():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import icalendar
 import pytest
+import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Parameters
@@ -54,6 +56,23 @@ def _calendars_round_trip(folder: Path) -> int:
         data = path.read_bytes()
         assert icalendar.Calendar.from_ical(data).to_ical() == data, path.name
     return len(files)
+
+
+def test_every_invitation_of_a_run_is_icalendars_own_and_one_component(tmp_path):
+    """With [program] coordinator_email every file is a METHOD:REQUEST: byte for byte what
+    icalendar writes, and one UID per file (one iTIP message, one component)."""
+    config = tmp_path / "program.toml"
+    program = tomllib.loads((SAMPLE / "program.toml").read_text(encoding="utf-8"))
+    program["program"]["coordinator_email"] = "mentoring@meridian.example.org"
+    config.write_text(tomli_w.dumps(program), encoding="utf-8")
+    result = match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"),
+                       config=str(config), quiet=True, out=str(tmp_path / "run"),
+                       network_size=1)
+    assert _calendars_round_trip(result.folder) == result.summary.pairs > 100
+    for path in (result.folder / "calendar").glob("*.ics"):
+        calendar = icalendar.Calendar.from_ical(path.read_bytes())
+        assert str(calendar["METHOD"]) == "REQUEST"
+        assert len({str(e["UID"]) for e in calendar.walk("VEVENT")}) == 1, path.name
 
 
 @pytest.mark.parametrize("size", ["sample", pytest.param(1_200, marks=pytest.mark.slow)])

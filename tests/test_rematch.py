@@ -457,3 +457,40 @@ def test_diff_names_people_and_gives_reasons(year_two, first_run) -> None:
     assert "continues: locked at month 12" in text
     data = json.loads(CliRunner().invoke(diff_command, [str(run), str(folder), "--json"]).output)
     assert all(pair["mentee_name"] and pair["reason"] for pair in data["ended"])
+
+
+def test_rematch_json_counts_each_change_with_its_reasons(year_two) -> None:
+    folder, decisions, output = year_two
+    record = json.loads((folder / "rematch.json").read_text(encoding="utf-8"))
+    counts, reasons = record["counts"], record["reasons"]
+    for change in ("kept", "ended", "new", "flagged"):
+        assert sum(reasons[change].values()) == counts[change], change
+    assert reasons["ended"]["ended at the month-12 meeting"] == sum(
+        d == "no" for d in decisions.values())
+    assert counts["kept"] == output["changes"]["kept"]
+
+
+def test_rematch_stops_on_the_diagnostics_match_stops_on(first_run, tmp_path: Path) -> None:
+    """An updated intake where no mentor may take any mentee (every mentor's stage below
+    every mentee's) would rematch into nothing: exit 2 naming the cause, nothing written,
+    as `match` does; --accept-diagnostics rematches anyway."""
+    mentors, mentees, run = first_run
+    frame = pd.read_csv(mentors, dtype=str, keep_default_na=False)
+    stage = next(c for c in frame.columns if "career stage" in c.lower())
+    frame[stage] = "Medical student"
+    junior = tmp_path / "mentors_junior.csv"
+    frame.to_csv(junior, index=False)
+    feedback = write_feedback(tmp_path / "fb.csv",
+                              [[e, m, "no", "", ""] for e, m in pairs_of(run)])
+    stopped = rematch(junior, mentees, run, feedback, tmp_path / "run2")
+    assert stopped.exit_code == 2, stopped.output
+    assert "The rematch would be wrong" in stopped.output
+    assert "--accept-diagnostics" in stopped.output and "Traceback" not in stopped.output
+    assert not (tmp_path / "run2").exists()
+    accepted = CliRunner().invoke(rematch_command, [
+        str(junior), str(mentees), "--previous", str(run), "--feedback", str(feedback),
+        "--config", str(PROGRAM), "--out", str(tmp_path / "run3"), "--quiet", "--json",
+        "--accept-diagnostics"])
+    assert accepted.exit_code == 0, accepted.output
+    shown = json.loads(accepted.output)["diagnostics"]
+    assert any(d["severity"] == "error" for d in shown)

@@ -8,10 +8,14 @@ meeting and the program's start date, so a rerun writes the same bytes.
 
 The files follow RFC 5545, and RFC 5546 (iTIP) when they are invitations: with
 ``[program] coordinator_email`` set, each file is a ``METHOD:REQUEST`` from that
-``ORGANIZER`` to both participants (``ATTENDEE``, ``RSVP=TRUE``), with ``SEQUENCE:0``; without
-it (or when the program hides e-mails) the file is a plain calendar to import, with no
-METHOD, organizer or attendees — RFC 5546 requires an ORGANIZER in every iTIP method,
-``PUBLISH`` included, so a file without one claims none.
+``ORGANIZER`` to both participants (``ATTENDEE``, ``RSVP=TRUE``), with ``SEQUENCE:0``, about
+one component (one UID): the pair's meetings as one recurring event, its first meeting
+with the others' starts in ``RDATE``, and an override (``RECURRENCE-ID``) per later meeting
+with its own title and agenda. Without it (or when the program hides e-mails) the file is a
+plain calendar to import, one event per meeting, with no METHOD, organizer or attendees:
+RFC 5545 (3.7.2) says an object without METHOD carries no scheduling semantics, only a
+snapshot of calendar information, which is what an import is; and RFC 5546 requires an
+ORGANIZER in every iTIP method, ``PUBLISH`` included, so a file without one claims none.
 
 A run writes thousands of these files, and building a ``Calendar`` object per pair and
 serialising it was the slowest step of a large run folder. So :class:`CalendarWriter` lets
@@ -62,25 +66,40 @@ class CalendarWriter:
         self._attendees: dict[tuple[str, str], bytes] = {}
 
     def calendar(self, plan: PairPlan) -> bytes:
-        """The ``.ics`` bytes of one pair's meetings; every meeting must be dated."""
+        """The ``.ics`` bytes of one pair's meetings; every meeting must be dated.
+
+        A plain calendar (no METHOD) holds one event per meeting, each with its own UID. An
+        invitation (``METHOD:REQUEST``) is one iTIP message about one component, so it holds
+        one UID: the series as a recurring event (the first meeting, with the others as
+        ``RDATE``), and each later meeting as an override of its instance
+        (``RECURRENCE-ID``) carrying that meeting's own title and agenda.
+        """
         attendees = [self._attendee(p) for p in (plan.mentee, plan.mentor) if p.email]
         invitation = bool(self.organizer and attendees)
         lines = [*self._headers["REQUEST" if invitation else ""],
                  self._text("X-WR-CALNAME", f"{plan.program}: "
                                             f"{plan.mentee.name} & {plan.mentor.name}")]
-        total = len(plan.meetings)
-        for meeting in plan.meetings:
-            if meeting.date is None:
-                raise ValueError("pair_calendar needs dated meetings (set [program] start_date)")
-            start, hours = meeting_time(plan, meeting.date)
+        times = [meeting_time(plan, _dated(meeting)) for meeting in plan.meetings]
+        series = _uid(plan, 0, self.start)  # the invitation's one UID
+        for k, (meeting, (start, hours)) in enumerate(zip(plan.meetings, times, strict=True)):
             # Properties in icalendar's canonical VEVENT order, so the bytes are its own:
-            # SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then the rest alphabetically.
+            # SUMMARY, DTSTART, DTEND, DTSTAMP, UID, RECURRENCE-ID, SEQUENCE, RDATE, then
+            # the rest alphabetically.
+            if invitation:
+                identity = [self._text("UID", series),
+                            *((self._property("recurrence-id", start),) if k else ()),
+                            self._sequence,
+                            *((self._property("rdate", [t for t, _ in times[1:]]),)
+                              if k == 0 and len(times) > 1 else ()),
+                            *attendees]
+            else:
+                identity = [self._text("UID", _uid(plan, meeting.number, self.start))]
             lines += [b"BEGIN:VEVENT",
-                      self._text("SUMMARY", f"{meeting.title} ({meeting.number}/{total}): "
-                                            f"{plan.mentee.name} & {plan.mentor.name}"),
+                      self._text("SUMMARY", f"{meeting.title} ({meeting.number}/"
+                                            f"{len(times)}): {plan.mentee.name} & "
+                                            f"{plan.mentor.name}"),
                       *self._meeting_dates(start, hours),
-                      self._text("UID", _uid(plan, meeting.number, self.start)),
-                      *((self._sequence, *attendees) if invitation else ()),
+                      *identity,
                       self._text("DESCRIPTION", _description(plan, meeting)),
                       *((self._organizer,) if invitation else ()),
                       *(() if hours else (self._transparent,)),
@@ -158,7 +177,14 @@ def fold_line(line: Contentline) -> bytes:
     return fold_content_line(text)  # icalendar's folding, computed without its char loop
 
 
+def _dated(meeting: Meeting) -> dt.date:
+    if meeting.date is None:
+        raise ValueError("pair_calendar needs dated meetings (set [program] start_date)")
+    return meeting.date
+
+
 def _uid(plan: PairPlan, number: int, start: dt.date) -> str:
+    """A meeting's UID (``number`` 0: the pair's series, the invitation's one UID)."""
     key = "\x1f".join((plan.mentee.id, plan.mentor.id, plan.role, str(number),
                        start.isoformat()))
     return f"{hashlib.sha256(key.encode()).hexdigest()[:32]}@mentormatch"
