@@ -19,9 +19,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import db
+from service.auth import issue_login_token
 from service.jobs import JobRunner
 from service.operations import ServiceError
-from service.security import BodyLimit, SecurityHeaders, new_token
+from service.security import BodyLimit, SecurityHeaders
 from service.workspace import Workspace
 
 PACKAGE = Path(__file__).parent
@@ -34,7 +35,7 @@ class Settings:
     """How this server runs."""
 
     workspace: Workspace
-    login_token: str  # the start-up token printed in the URL
+    login_token: str  # the start-up token printed in the URL (good for one login)
     secure_cookies: bool = False  # True behind an HTTPS reverse proxy
 
 
@@ -47,7 +48,8 @@ def create_app(workspace: Workspace, *, login_token: str | None = None,
         for folder in (workspace.root / "programs").iterdir():
             if folder.is_dir() and not folder.name.startswith("."):
                 workspace.remove_partial_runs(folder.name)
-    settings = Settings(workspace, login_token or new_token(), secure_cookies)
+    settings = Settings(workspace, issue_login_token(workspace.db_path, login_token,
+                                                     revoke_others=True), secure_cookies)
     runner = JobRunner(workspace.db_path)
 
     @asynccontextmanager

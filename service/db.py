@@ -73,6 +73,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX networks_by_score ON networks (run_id, primary_score);
     CREATE INDEX networks_by_status ON networks (run_id, status, position);
     """,
+    # 3: jobs of two kinds (a match, or a "why not" that measures the cost of a pair), the
+    # worker's process id and a cancel any server process can ask for (the worker polls
+    # it), the answer of a job that makes no run; one-time login tokens.
+    """
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'match';
+    ALTER TABLE jobs ADD COLUMN pid INTEGER;
+    ALTER TABLE jobs ADD COLUMN cancel_requested_at TEXT;
+    ALTER TABLE jobs ADD COLUMN result_json TEXT;
+    CREATE TABLE login_tokens (
+        token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
+    """,
 )
 
 ACTIVE_JOB = ("queued", "running")
@@ -131,12 +142,15 @@ def migrate(path: Path) -> int:
 
 
 def fail_interrupted_jobs(path: Path) -> int:
-    """Mark jobs left queued or running by a stopped server as failed; return how many."""
+    """Mark jobs left queued or running by a stopped server as failed; return how many.
+
+    Their cancel is recorded too, so a worker that outlived its server stops itself.
+    """
     with opened(path) as connection:
         cursor = connection.execute(
             "UPDATE jobs SET status='failed', error='interrupted: the server stopped while "
-            "the job ran; start the match again', finished_at=? WHERE status IN (?, ?)",
-            (now(), *ACTIVE_JOB))
+            "the job ran; start it again', finished_at=?, cancel_requested_at=? "
+            "WHERE status IN (?, ?)", (now(), now(), *ACTIVE_JOB))
         return cursor.rowcount
 
 
@@ -172,6 +186,14 @@ class Job:
     created_by: str
     created_at: str
     finished_at: str | None
+    kind: str = "match"  # or "why_not"
+    pid: int | None = None  # the worker process, once it started
+    cancel_requested_at: str | None = None
+    result: dict[str, Any] | None = None  # a why-not job's answer
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_JOB
 
 
 @dataclass(frozen=True)
@@ -251,7 +273,9 @@ def program_from_row(row: sqlite3.Row) -> Program:
 def job_from_row(row: sqlite3.Row) -> Job:
     return Job(row["id"], row["program_id"], row["status"], row["stage"], row["message"],
                json.loads(row["params_json"]), row["run_id"], row["base_run"], row["error"],
-               row["created_by"], row["created_at"], row["finished_at"])
+               row["created_by"], row["created_at"], row["finished_at"], row["kind"],
+               row["pid"], row["cancel_requested_at"],
+               json.loads(row["result_json"]) if row["result_json"] else None)
 
 
 def run_from_row(row: sqlite3.Row) -> Run:
@@ -287,9 +311,12 @@ def get_job(connection: sqlite3.Connection, job_id: int) -> Job | None:
     return job_from_row(row) if row else None
 
 
-def active_job(connection: sqlite3.Connection, program_id: str) -> Job | None:
-    row = connection.execute("SELECT * FROM jobs WHERE program_id=? AND status IN (?, ?) "
-                             "ORDER BY id DESC", (program_id, *ACTIVE_JOB)).fetchone()
+def active_job(connection: sqlite3.Connection, program_id: str, kind: str = "match"
+               ) -> Job | None:
+    """The program's queued or running job of ``kind`` (one match at a time)."""
+    row = connection.execute("SELECT * FROM jobs WHERE program_id=? AND kind=? AND status "
+                             "IN (?, ?) ORDER BY id DESC",
+                             (program_id, kind, *ACTIVE_JOB)).fetchone()
     return job_from_row(row) if row else None
 
 
@@ -302,7 +329,8 @@ def recent_jobs(connection: sqlite3.Connection, program_id: str, limit: int = 10
 
 def set_job(connection: sqlite3.Connection, job_id: int, **fields: Any) -> None:
     """Update named columns of a job (names are this module's, never a request's)."""
-    allowed = {"status", "stage", "message", "error", "finished_at"}
+    allowed = {"status", "stage", "message", "error", "finished_at", "pid", "result_json",
+               "cancel_requested_at"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown job fields {set(fields) - allowed}")
     assignments = ", ".join(f"{name}=?" for name in fields)

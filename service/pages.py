@@ -7,11 +7,11 @@ GET), so reloading a page never repeats an action.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -23,7 +23,7 @@ from service.operations import Context, ServiceError
 from service.security import same
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 PER_PAGE = 25
 
 
@@ -134,6 +134,15 @@ async def upload(program_id: ProgramId, ctx: Writer,
     return RedirectResponse(program_url(program_id) + "#problems", status_code=303)
 
 
+@router.get("/programs/{program_id}/sheets/{side}/rows/{row}")
+def sheet_page(request: Request, program_id: ProgramId, side: str,
+               row: Annotated[int, Path(ge=1, le=10_000_000)], ctx: Reader,
+               column: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
+    """A problem's cell: the uploaded sheet's rows around it, its column marked."""
+    cell = operations.sheet_cell(ctx, program_id, side, row, column or None)
+    return render(request, "sheet.html", ctx, cell=cell)
+
+
 def _score(text: str, field: str) -> float | None:
     """A score bound from the filter form: empty is no bound; else a number in 0-100."""
     if not text.strip():
@@ -219,9 +228,18 @@ def run_page(request: Request, program_id: ProgramId, run_id: RunId, ctx: Reader
 @router.get("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}")
 def mentee_page(request: Request, program_id: ProgramId, run_id: RunId, mentee_id: PersonId,
                 ctx: Reader, vs: Annotated[str, Query(max_length=200)] = "",
-                solve: bool | None = None) -> HTMLResponse:
-    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve)
+                solve: bool | None = None,
+                answer: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> HTMLResponse:
+    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve,
+                                  answer)
     return render(request, "mentee.html", ctx, view=view, vs=vs)
+
+
+@router.post("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}/why-not")
+def why_not_job(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, ctx: Writer,
+                vs: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
+    job = operations.start_why_not(ctx, program_id, run_id, mentee_id, vs)
+    return RedirectResponse(f"{program_url(program_id)}/jobs/{job.id}", status_code=303)
 
 
 @router.get("/programs/{program_id}/runs/{run_id}/mentors/{mentor_id}")

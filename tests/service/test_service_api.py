@@ -39,6 +39,22 @@ def test_login_sets_a_strict_httponly_cookie(anonymous):
     assert anonymous.get("/api/v1/session").json()["username"] == "coordinator"
 
 
+def test_the_login_token_logs_in_once(anonymous, demo):
+    """A login URL that leaks after use (history, a shared screen) logs nobody in; the
+    console issues a new one for the running server."""
+    from service.auth import issue_login_token
+
+    assert anonymous.post("/api/v1/session", json={"token": TOKEN}).status_code == 200
+    anonymous.cookies.clear()
+    again = anonymous.post("/api/v1/session", json={"token": TOKEN})
+    assert again.status_code == 401 and "--login-link" in again.json()["detail"]
+    assert anonymous.get(f"/login?token={TOKEN}").status_code == 401
+    fresh = issue_login_token(demo.workspace.db_path)
+    assert anonymous.post("/api/v1/session", json={"token": fresh}).status_code == 200
+    anonymous.cookies.clear()
+    assert anonymous.post("/api/v1/session", json={"token": fresh}).status_code == 401
+
+
 @pytest.mark.parametrize("body, status, field", [
     ({"token": "wrong"}, 401, "token"),
     ({}, 422, "token"),

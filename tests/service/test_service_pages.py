@@ -101,7 +101,7 @@ def test_mentee_page_with_why_not_and_lock_buttons(client, demo):
     answer = client.get(base, params={"vs": choice.upper()}).text
     assert "data-why-not" in answer and f"against {choice} (C)" in answer
     unknown = client.get(base, params={"vs": "Dr. Nobody"})
-    assert unknown.status_code == 404 and "No single mentor" in unknown.text
+    assert unknown.status_code == 404 and "no mentor has the id" in unknown.text
 
 
 def test_mentor_page(client, demo):
