@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             second = client.post(f"/api/v1/programs/{program}/jobs",
                                  json={"objective": "fair"}, headers=headers).json()
             for think in (0.0, args.think):
-                result = browse(server.base, server.token, paths, users=args.users,
+                result = browse(server.base, dict(client.cookies), paths, users=args.users,
                                 requests=args.requests, limit=args.limit, think=think)
                 state = client.get(f"/api/v1/programs/{program}/jobs/{second['id']}").json()
                 print(f"load with {args.users} users, {think:g} s between pages, while a "

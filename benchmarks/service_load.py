@@ -3,7 +3,8 @@
 * :func:`serve` starts ``mentormatch serve`` as a subprocess on 127.0.0.1 at a free port
   (its login URL read from what it prints) and stops it by its own process id;
 * :func:`browse` sends a fixed number of page requests from concurrent users (asyncio and
-  httpx, one session each) within a time limit and returns the page times.
+  httpx, each with the session cookie of one login: the login link works once) within a
+  time limit and returns the page times.
 
 Used by ``tests/service`` (browser and load tests, on the sample) and by
 ``benchmarks/bench_service.py`` (a generated 10,000 × 2,000 program).
@@ -100,8 +101,8 @@ def percentile(times: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-async def _browse(base: str, token: str, paths: list[str], users: int, requests: int,
-                  limit: float, think: float) -> LoadResult:
+async def _browse(base: str, cookies: dict[str, str], paths: list[str], users: int,
+                  requests: int, limit: float, think: float) -> LoadResult:
     times: list[float] = []
     errors: list[str] = []
     queue: asyncio.Queue[str] = asyncio.Queue()
@@ -110,9 +111,7 @@ async def _browse(base: str, token: str, paths: list[str], users: int, requests:
     started = time.perf_counter()
 
     async def user() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=limit) as client:
-            login = await client.post("/api/v1/session", json={"token": token})
-            login.raise_for_status()
+        async with httpx.AsyncClient(base_url=base, timeout=limit, cookies=cookies) as client:
             while not queue.empty() and time.perf_counter() - started < limit:
                 path = queue.get_nowait()
                 begin = time.perf_counter()
@@ -133,12 +132,13 @@ async def _browse(base: str, token: str, paths: list[str], users: int, requests:
                       percentile(times, 0.5), percentile(times, 0.95), max(times, default=0))
 
 
-def browse(base: str, token: str, paths: list[str], *, users: int, requests: int,
-           limit: float, think: float = 0.0) -> LoadResult:
-    """``users`` concurrent sessions share ``requests`` GETs of ``paths`` (round robin);
-    whatever is not sent within ``limit`` seconds counts as an error. ``think``: seconds a
-    user waits between pages (0: every user asks again at once, the hardest case)."""
-    return asyncio.run(_browse(base, token, paths, users, requests, limit, think))
+def browse(base: str, cookies: dict[str, str], paths: list[str], *, users: int,
+           requests: int, limit: float, think: float = 0.0) -> LoadResult:
+    """``users`` concurrent clients (with the logged-in ``cookies``) share ``requests``
+    GETs of ``paths`` (round robin); whatever is not sent within ``limit`` seconds counts as
+    an error. ``think``: seconds a user waits between pages (0: every user asks again at
+    once, the hardest case)."""
+    return asyncio.run(_browse(base, cookies, paths, users, requests, limit, think))
 
 
 def browsing_paths(client: httpx.Client, program_id: str, run_id: str, mentees: int = 10,

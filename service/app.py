@@ -40,16 +40,23 @@ class Settings:
 
 
 def create_app(workspace: Workspace, *, login_token: str | None = None,
-               secure_cookies: bool = False) -> FastAPI:
-    """The application for ``workspace`` (created and migrated if needed)."""
+               secure_cookies: bool = False, first: bool = True) -> FastAPI:
+    """The application for ``workspace`` (created and migrated if needed).
+
+    ``first``: the server's first (or only) process, which recovers from an earlier
+    server's stop (its jobs marked failed and their workers told to stop, half-written runs
+    removed) and issues the login token; further processes of the same server (uvicorn
+    workers) pass False and share the database's state.
+    """
     db.migrate(workspace.db_path)
-    if db.fail_interrupted_jobs(workspace.db_path):
+    if first and db.fail_interrupted_jobs(workspace.db_path):
         # Their workers were stopped with the server: remove what they half wrote.
         for folder in (workspace.root / "programs").iterdir():
             if folder.is_dir() and not folder.name.startswith("."):
                 workspace.remove_partial_runs(folder.name)
-    settings = Settings(workspace, issue_login_token(workspace.db_path, login_token,
-                                                     revoke_others=True), secure_cookies)
+    token = issue_login_token(workspace.db_path, login_token, revoke_others=True) \
+        if first else (login_token or "")
+    settings = Settings(workspace, token, secure_cookies)
     runner = JobRunner(workspace.db_path)
 
     @asynccontextmanager

@@ -338,6 +338,13 @@ def set_job(connection: sqlite3.Connection, job_id: int, **fields: Any) -> None:
                        (*fields.values(), job_id))
 
 
+def report_progress(connection: sqlite3.Connection, job_id: int, stage: int,
+                    message: str) -> None:
+    """A worker's progress: the job runs, at ``stage`` (unless it was ended meanwhile)."""
+    connection.execute("UPDATE jobs SET status='running', stage=?, message=? WHERE id=? AND "
+                       "status IN (?, ?)", (stage, message, job_id, *ACTIVE_JOB))
+
+
 def get_run(connection: sqlite3.Connection, run_id: str) -> Run | None:
     row = connection.execute("SELECT * FROM runs WHERE id=?", (run_id,)).fetchone()
     return run_from_row(row) if row else None

@@ -138,8 +138,7 @@ def worker_main(spec: JobSpec) -> None:
         _stop_when_cancelled(spec.db_path, spec.job_id)
 
         def say(stage: int, message: str) -> None:
-            db.set_job(connection, spec.job_id, status="running", stage=stage,
-                       message=message)
+            db.report_progress(connection, spec.job_id, stage, message)
 
         product: MatchProduct | None = None
         try:
