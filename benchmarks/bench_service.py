@@ -3,19 +3,33 @@ test run): upload, match in the worker, publish, then 50 users browse the publis
 while a second match runs. Prints the job time and the page times (p50, p95).
 
     python -m benchmarks.bench_service [--mentees 10000 --mentors 2000 --users 50
-                                        --requests 2000]
+                                        --requests 2000] [--keep DIR]
+    python -m benchmarks.bench_service --reuse DIR [--users 50 --requests 1000]
+
+``--reuse`` starts the server on a workspace an earlier ``--keep`` made (its published run)
+and measures the browsing alone, in one run: with a second match solving beside the
+server, with that solver stopped (SIGSTOP, the same process paused), and with no job —
+so the solver's share of the page time is a ratio measured under the same machine load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from benchmarks.service_load import browse, browsing_paths, serve, wait_for_job
+from benchmarks.service_load import (
+    browse,
+    browsing_paths,
+    scheduler_times,
+    serve,
+    wait_for_job,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +45,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="make the workspace here and keep it (default: a temporary one)")
     parser.add_argument("--think", type=float, default=1.0,
                         help="seconds a user reads a page before the next (second round)")
+    parser.add_argument("--reuse", type=Path, default=None,
+                        help="measure browsing on a workspace made with --keep")
     args = parser.parse_args(argv)
+    if args.reuse is not None:
+        return reuse(args)
     from sample_data.generate import write
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,6 +104,60 @@ def main(argv: list[str] | None = None) -> int:
                     print("  error:", error)
             client.post(f"/api/v1/programs/{program}/jobs/{second['id']}/cancel",
                         headers=headers)
+    return 0
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def reuse(args: argparse.Namespace) -> int:
+    """Browsing the published run of a kept workspace: solver running, paused, absent."""
+    with serve(args.reuse, demo=False) as server, \
+            httpx.Client(base_url=server.base, timeout=600) as client:
+        csrf = client.post("/api/v1/session", json={"token": server.token}).json()[
+            "csrf_token"]
+        headers = {"X-CSRF-Token": csrf}
+        program = client.get("/api/v1/programs").json()[0]
+        program_id, run_id = program["program"]["id"], program["published"]["id"]
+        paths = browsing_paths(client, program_id, run_id, mentees=20, mentors=10)
+        for path in paths:  # the first visitor of each page (measured by the full run)
+            client.get(path)
+        job = client.post(f"/api/v1/programs/{program_id}/jobs", json={"objective": "fair"},
+                          headers=headers).json()
+        pid = None
+        deadline = time.monotonic() + 120
+        while pid is None and time.monotonic() < deadline:
+            state = client.get(f"/api/v1/programs/{program_id}/jobs/{job['id']}").json()
+            pid = state["pid"] if state["stage"] >= 2 else None
+            time.sleep(0.5)
+        cookies = dict(client.cookies)
+
+        def measure(label: str) -> None:
+            server_before, client_before = scheduler_times(server.pid), scheduler_times(
+                os.getpid())
+            result = browse(server.base, cookies, paths, users=args.users,
+                            requests=args.requests, limit=args.limit)
+            server_after, client_after = scheduler_times(server.pid), scheduler_times(
+                os.getpid())
+            print(f"{args.users} users, no pause between pages, {label} ({_load()}): "
+                  f"{result.line()}")
+            per_page = 1000 / max(1, result.requests)
+            print(f"  server: {per_page * (server_after[0] - server_before[0]):.1f} ms on a "
+                  f"CPU and {per_page * (server_after[1] - server_before[1]):.1f} ms waiting "
+                  f"for one per page; load client: "
+                  f"{per_page * (client_after[0] - client_before[0]):.1f} ms on a CPU, "
+                  f"{per_page * (client_after[1] - client_before[1]):.1f} ms waiting")
+
+        measure("a match solving beside the server")
+        if pid is not None:
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                measure("the same match paused (SIGSTOP)")
+            finally:
+                os.kill(pid, signal.SIGCONT)
+        client.post(f"/api/v1/programs/{program_id}/jobs/{job['id']}/cancel", headers=headers)
+        measure("no job")
     return 0
 
 

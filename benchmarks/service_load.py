@@ -35,6 +35,7 @@ class Server:
     base: str
     login_url: str
     token: str
+    pid: int  # the server process (for its CPU time)
 
 
 def free_port() -> int:
@@ -69,7 +70,7 @@ def serve(workspace: Path, *, demo: bool = True, timeout: float = 60.0) -> Itera
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield Server(base, login_url, login_url.split("token=", 1)[1])
+        yield Server(base, login_url, login_url.split("token=", 1)[1], process.pid)
     finally:
         process.terminate()
         try:
@@ -94,6 +95,19 @@ class LoadResult:
         return (f"{self.requests} requests in {self.seconds:.1f} s: p50 {self.p50 * 1000:.0f} "
                 f"ms, p95 {self.p95 * 1000:.0f} ms, slowest {self.slowest * 1000:.0f} ms, "
                 f"{len(self.errors)} errors")
+
+
+def scheduler_times(pid: int) -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) of a process's threads so
+    far, from Linux's /proc/PID/task/*/schedstat; (0, 0) where it is not available."""
+    running = waiting = 0
+    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            on_cpu, queued, _ = task.read_text().split()
+        except (OSError, ValueError):
+            continue
+        running, waiting = running + int(on_cpu), waiting + int(queued)
+    return running / 1e9, waiting / 1e9
 
 
 def percentile(times: list[float], share: float) -> float:

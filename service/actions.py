@@ -99,12 +99,17 @@ def check_cohort(mentors: Path, mentees: Path, config_path: Path,
     config = load_config(config_path)
     cohort = read_cohort(mentors, mentees, config)
     problems = []
+    folders = {f"{path.parent}/" for path in (mentors, mentees)}
     for problem in cohort.problems:
         record = asdict(problem)
-        record["side"] = (problem_side(str(problem.file), mentors, mentees, config)
+        label = str(problem.file)
+        for folder in folders:  # the workspace's folders are nobody's business
+            label = label.replace(folder, "")
+        record["side"] = (problem_side(label, mentors, mentees, config)
                           if problem.row is not None else None)
         for stored, shown in labels.items():
-            record["file"] = str(record["file"]).replace(stored, shown)
+            label = label.replace(stored, shown)
+        record["file"] = label
         problems.append(record)
     return problems
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,7 +77,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 3: jobs of two kinds (a match, or a "why not" that measures the cost of a pair), the
     # worker's process id and a cancel any server process can ask for (the worker polls
-    # it), the answer of a job that makes no run; one-time login tokens.
+    # it), the answer of a job that makes no run; one-time login tokens; the program's
+    # last logged action (the version of its pages) and the busiest mentors by index.
     """
     ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'match';
     ALTER TABLE jobs ADD COLUMN pid INTEGER;
@@ -83,6 +86,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN result_json TEXT;
     CREATE TABLE login_tokens (
         token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
+    CREATE INDEX audit_by_program ON audit_log (program_id, id);
+    CREATE INDEX loads_by_run ON mentor_loads (run_id, load DESC, mentor_name);
     """,
 )
 
@@ -102,14 +107,30 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+#: Connections a thread keeps open between requests (one per database file it used last).
+KEPT_CONNECTIONS = 4
+_kept = threading.local()
+
+
 @contextmanager
 def opened(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection closed on exit."""
-    connection = connect(path)
+    """A connection of this thread to ``path`` (reused: opening one costs more than most
+    page queries); a nested ``opened`` gets its own. No transaction outlives the block."""
+    kept: OrderedDict[str, sqlite3.Connection] = _kept.__dict__.setdefault(
+        "connections", OrderedDict())
+    key = str(path)
+    connection = kept.pop(key, None) or connect(path)  # taken: a nested call opens another
     try:
         yield connection
     finally:
-        connection.close()
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        if key in kept:  # a nested block put its connection back meanwhile
+            connection.close()
+        else:
+            kept[key] = connection
+            while len(kept) > KEPT_CONNECTIONS:
+                kept.popitem(last=False)[1].close()
 
 
 @contextmanager
@@ -343,6 +364,14 @@ def report_progress(connection: sqlite3.Connection, job_id: int, stage: int,
     """A worker's progress: the job runs, at ``stage`` (unless it was ended meanwhile)."""
     connection.execute("UPDATE jobs SET status='running', stage=?, message=? WHERE id=? AND "
                        "status IN (?, ?)", (stage, message, job_id, *ACTIVE_JOB))
+
+
+def program_version(connection: sqlite3.Connection, program_id: str) -> int:
+    """The id of the program's last logged action: every change of a program's state is
+    logged, so two reads with the same version show the same state."""
+    row = connection.execute("SELECT MAX(id) FROM audit_log WHERE program_id=?",
+                             (program_id,)).fetchone()
+    return int(row[0] or 0)
 
 
 def get_run(connection: sqlite3.Connection, run_id: str) -> Run | None:

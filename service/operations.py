@@ -21,6 +21,7 @@ from typing import Any
 
 from service import actions, db
 from service.auth import Principal, grant
+from service.charts import Chart, report_charts
 from service.jobs import MAX_RUNNING, JobRunner, JobSpec
 from service.workspace import (
     UnsafePath,
@@ -503,6 +504,15 @@ class RunView:
     areas: list[str]
     loads: list[db.MentorLoad] = field(default_factory=list)  # the busiest LOADS_SHOWN
     mentors: int = 0
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (name, title) of the report
+
+
+def run_version(ctx: Context, program_id: str, run_id: str) -> int:
+    """The version of the run's pages (the program's last logged action), once the user's
+    access to the run is checked."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _run(ctx, connection, program_id, run_id)
+        return db.program_version(connection, program_id)
 
 
 def run_view(ctx: Context, program_id: str, run_id: str) -> RunView:
@@ -514,7 +524,20 @@ def run_view(ctx: Context, program_id: str, run_id: str) -> RunView:
     against = run.base_run or (program.published_run if program.published_run != run_id
                                else None)
     diff = diff_view(ctx, program_id, against, run_id) if against else None
-    return RunView(program, run, program.published_run == run_id, diff, areas, loads, mentors)
+    charts = [(c.name, c.title) for c in report_charts(ctx.workspace.run_dir(program_id,
+                                                                           run_id))]
+    return RunView(program, run, program.published_run == run_id, diff, areas, loads, mentors,
+                   charts)
+
+
+def run_chart(ctx: Context, program_id: str, run_id: str, name: str) -> Chart:
+    """One chart of the run's report (SVG), by its section name."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _, _, run_dir = _run(ctx, connection, program_id, run_id)
+    found = next((c for c in report_charts(run_dir) if c.name == name), None)
+    if found is None:
+        raise ServiceError(404, "The run's report has no such chart.", "name")
+    return found
 
 
 @functools.lru_cache(maxsize=64)
