@@ -26,6 +26,8 @@ import httpx
 from benchmarks.service_load import (
     browse,
     browsing_paths,
+    process_tree,
+    scheduler_delta,
     scheduler_times,
     serve,
     wait_for_job,
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a user reads a page before the next (second round)")
     parser.add_argument("--reuse", type=Path, default=None,
                         help="measure browsing on a workspace made with --keep")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args(argv)
     if args.reuse is not None:
         return reuse(args)
@@ -113,7 +116,7 @@ def _load() -> str:
 
 def reuse(args: argparse.Namespace) -> int:
     """Browsing the published run of a kept workspace: solver running, paused, absent."""
-    with serve(args.reuse, demo=False) as server, \
+    with serve(args.reuse, demo=False, workers=args.workers) as server, \
             httpx.Client(base_url=server.base, timeout=600) as client:
         csrf = client.post("/api/v1/session", json={"token": server.token}).json()[
             "csrf_token"]
@@ -121,8 +124,13 @@ def reuse(args: argparse.Namespace) -> int:
         program = client.get("/api/v1/programs").json()[0]
         program_id, run_id = program["program"]["id"], program["published"]["id"]
         paths = browsing_paths(client, program_id, run_id, mentees=20, mentors=10)
-        for path in paths:  # the first visitor of each page (measured by the full run)
-            client.get(path)
+        # The first visitor of each page (measured by the full run), in each server process:
+        # a connection stays with one process, so each pass opens its own.
+        for _ in range(3 * args.workers):
+            with httpx.Client(base_url=server.base, timeout=600,
+                              cookies=dict(client.cookies)) as visitor:
+                for path in paths:
+                    visitor.get(path)
         job = client.post(f"/api/v1/programs/{program_id}/jobs", json={"objective": "fair"},
                           headers=headers).json()
         pid = None
@@ -134,20 +142,23 @@ def reuse(args: argparse.Namespace) -> int:
         cookies = dict(client.cookies)
 
         def measure(label: str) -> None:
-            server_before, client_before = scheduler_times(server.pid), scheduler_times(
-                os.getpid())
+            # The server's processes, without the match's worker (counted apart).
+            processes = process_tree(server.pid, frozenset({pid} if pid else ()))
+            server_before = scheduler_times(processes)
+            client_before = scheduler_times([os.getpid()])
             result = browse(server.base, cookies, paths, users=args.users,
                             requests=args.requests, limit=args.limit)
-            server_after, client_after = scheduler_times(server.pid), scheduler_times(
-                os.getpid())
-            print(f"{args.users} users, no pause between pages, {label} ({_load()}): "
-                  f"{result.line()}")
+            server_after = scheduler_times(processes)
+            client_after = scheduler_times([os.getpid()])
+            print(f"{args.users} users, no pause between pages, {label}, {args.workers} "
+                  f"server process(es) ({_load()}): {result.line()}")
             per_page = 1000 / max(1, result.requests)
-            print(f"  server: {per_page * (server_after[0] - server_before[0]):.1f} ms on a "
-                  f"CPU and {per_page * (server_after[1] - server_before[1]):.1f} ms waiting "
-                  f"for one per page; load client: "
-                  f"{per_page * (client_after[0] - client_before[0]):.1f} ms on a CPU, "
-                  f"{per_page * (client_after[1] - client_before[1]):.1f} ms waiting")
+            server_cpu, server_wait = scheduler_delta(server_before, server_after)
+            client_cpu, client_wait = scheduler_delta(client_before, client_after)
+            print(f"  server: {per_page * server_cpu:.1f} ms on a CPU and "
+                  f"{per_page * server_wait:.1f} ms waiting for one per page; load client: "
+                  f"{per_page * client_cpu:.1f} ms on a CPU, {per_page * client_wait:.1f} ms "
+                  "waiting")
 
         measure("a match solving beside the server")
         if pid is not None:

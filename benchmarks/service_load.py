@@ -45,11 +45,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(workspace: Path, *, demo: bool = True, timeout: float = 60.0) -> Iterator[Server]:
+def serve(workspace: Path, *, demo: bool = True, timeout: float = 60.0, workers: int = 1
+          ) -> Iterator[Server]:
     """Start ``mentormatch serve`` and stop it (by its own process id) on exit."""
     port = free_port()
     command = [sys.executable, "-c", "from cli.main import cli; cli()", "serve",
-               "--workspace", str(workspace), "--port", str(port)] + (["--demo"] if demo else [])
+               "--workspace", str(workspace), "--port", str(port),
+               "--workers", str(workers)] + (["--demo"] if demo else [])
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -97,17 +99,43 @@ class LoadResult:
                 f"{len(self.errors)} errors")
 
 
-def scheduler_times(pid: int) -> tuple[float, float]:
-    """(seconds on a CPU, seconds runnable but waiting for one) of a process's threads so
-    far, from Linux's /proc/PID/task/*/schedstat; (0, 0) where it is not available."""
-    running = waiting = 0
-    for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
-        try:
-            on_cpu, queued, _ = task.read_text().split()
-        except (OSError, ValueError):
+def process_tree(pid: int, leave_out: frozenset[int] = frozenset()) -> list[int]:
+    """``pid`` and its descendants (Linux /proc), without ``leave_out`` and theirs."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        if current in leave_out:
             continue
-        running, waiting = running + int(on_cpu), waiting + int(queued)
-    return running / 1e9, waiting / 1e9
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in children.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def scheduler_times(pids: list[int]) -> dict[str, tuple[float, float]]:
+    """Per thread of the processes: (seconds on a CPU, seconds runnable but waiting for
+    one) so far, from Linux's /proc/PID/task/TID/schedstat (empty where there is none)."""
+    found = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            try:
+                on_cpu, queued, _ = task.read_text().split()
+            except (OSError, ValueError):
+                continue
+            found[f"{pid}/{task.parent.name}"] = (int(on_cpu) / 1e9, int(queued) / 1e9)
+    return found
+
+
+def scheduler_delta(before: dict[str, tuple[float, float]],
+                    after: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    """Seconds on a CPU and waiting for one between two :func:`scheduler_times` readings,
+    over the threads alive at both (a thread that ended meanwhile is left out)."""
+    common = before.keys() & after.keys()
+    return (sum(after[t][0] - before[t][0] for t in common),
+            sum(after[t][1] - before[t][1] for t in common))
 
 
 def percentile(times: list[float], share: float) -> float:

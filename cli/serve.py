@@ -38,6 +38,9 @@ def login_url(host: str, port: int, token: str) -> str:
                    "(--add-account).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--demo", is_flag=True, help="Load the sample program into the workspace.")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Server processes answering pages (they share the database; each keeps "
+                   "its own copy of the runs it has shown).")
 @click.option("--secure-cookies", is_flag=True,
               help="Mark the session cookie Secure (behind an HTTPS reverse proxy).")
 @click.option("--login-link", is_flag=True,
@@ -50,9 +53,9 @@ def login_url(host: str, port: int, token: str) -> str:
               help="With --add-account: a program id the account may see (repeat).")
 @click.option("--admin", is_flag=True, help="With --add-account: the account sees every "
                                             "program.")
-def serve_command(workspace: str, host: str, port: int, demo: bool, secure_cookies: bool,
-                  login_link: bool, account: str | None, grants: tuple[str, ...],
-                  admin: bool) -> None:
+def serve_command(workspace: str, host: str, port: int, demo: bool, workers: int,
+                  secure_cookies: bool, login_link: bool, account: str | None,
+                  grants: tuple[str, ...], admin: bool) -> None:
     """Start the matching service: pages for coordinators and a JSON API (/api/docs).
 
     \b
@@ -90,7 +93,7 @@ def serve_command(workspace: str, host: str, port: int, demo: bool, secure_cooki
             "--workspace DIR --add-account NAME --grant PROGRAM`, or keep --host 127.0.0.1.")
     import uvicorn
 
-    from service.app import create_app
+    from service.app import SECURE_COOKIES_ENV, WORKSPACE_ENV, create_app, start_server
     from service.demo import load_demo
     from service.security import new_token
 
@@ -102,9 +105,18 @@ def serve_command(workspace: str, host: str, port: int, demo: bool, secure_cooki
         program = load_demo(space)
         click.echo(f"Demo program '{program}' is in {space.root}.")
     token = new_token()
-    app = create_app(space, login_token=token, secure_cookies=secure_cookies)
+    app = create_app(space, login_token=token, secure_cookies=secure_cookies) \
+        if workers == 1 else None
+    if app is None:  # several processes: the start's work once, here
+        start_server(space, token)
+        os.environ[WORKSPACE_ENV] = str(space.root)
+        os.environ[SECURE_COOKIES_ENV] = "1" if secure_cookies else "0"
     click.echo(f"mentormatch service: workspace {space.root}")
     click.echo(f"Open this URL to log in (it works once; the token is a password, keep it "
                f"private):\n    {login_url(host, port, token)}")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    if app is not None:
+        uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    else:
+        uvicorn.run("service.app:worker_app", factory=True, workers=workers, host=host,
+                    port=port, log_level="warning", proxy_headers=True)
     del held  # the lock is released with the process; keep it until the server ends

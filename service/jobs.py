@@ -263,7 +263,15 @@ class JobRunner:
                                      f"{process.exitcode})", finished_at=db.now())
 
     def shutdown(self) -> None:
-        """Stop every worker (server shutdown); their jobs are marked failed."""
-        for job_id in list(self._processes):
+        """Stop the workers this server process started (its shutdown); their jobs are
+        marked failed (other processes' jobs go on)."""
+        own = list(self._processes)
+        for job_id in own:
             self.cancel(job_id)
-        db.fail_interrupted_jobs(self.db_path)
+        with db.opened(self.db_path) as connection:
+            for job_id in own:
+                connection.execute(
+                    "UPDATE jobs SET status='failed', error='interrupted: the server stopped "
+                    "while the job ran; start it again', finished_at=?, cancel_requested_at=? "
+                    "WHERE id=? AND status IN (?, ?)",
+                    (db.now(), db.now(), job_id, *db.ACTIVE_JOB))

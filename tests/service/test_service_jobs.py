@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import TOKEN, TestClient, csrf, login, wait_for_job
 
 from service import actions, db
@@ -149,3 +150,43 @@ def test_why_not_job_api_checks_its_input(client, demo):
     assert missing.status_code == 422 and missing.json()["field"] == "vs"
     unknown = client.post(base, json={"vs": "Dr. Nobody"}, headers=csrf(client))
     assert unknown.status_code == 404 and "no mentor has the id" in unknown.json()["detail"]
+
+
+@pytest.mark.slow
+def test_several_server_processes_share_logins_jobs_and_cancels(tmp_path):
+    """``serve --workers 2``: each request may land in either process (a new connection
+    each here); the session, the job's progress and its cancel hold across them."""
+    import httpx
+
+    from benchmarks.service_load import serve
+
+    with serve(tmp_path / "workspace", workers=2) as server:
+        login_response = httpx.post(f"{server.base}/api/v1/session",
+                                    json={"token": server.token}, timeout=30)
+        assert login_response.status_code == 200
+        cookies = dict(login_response.cookies)
+        token = {"X-CSRF-Token": login_response.json()["csrf_token"]}
+
+        def call(method: str, path: str, **kwargs):
+            with httpx.Client(base_url=server.base, cookies=cookies, timeout=60) as fresh:
+                return fresh.request(method, path, **kwargs)
+
+        assert httpx.post(f"{server.base}/api/v1/session", json={"token": server.token},
+                          timeout=30).status_code == 401
+        job = call("POST", "/api/v1/programs/demo/jobs", json={"objective": "fair"},
+                   headers=token).json()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            state = call("GET", f"/api/v1/programs/demo/jobs/{job['id']}").json()
+            if state["pid"]:
+                break
+            time.sleep(0.1)
+        assert state["pid"], state
+        cancelled = call("POST", f"/api/v1/programs/demo/jobs/{job['id']}/cancel",
+                         headers=token)
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        stop = time.monotonic() + 15
+        while process_running(state["pid"]) and time.monotonic() < stop:
+            time.sleep(0.1)
+        assert not process_running(state["pid"])
+        assert call("GET", "/api/v1/programs/demo/runs").json() == []
