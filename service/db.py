@@ -86,7 +86,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN result_json TEXT;
     CREATE TABLE login_tokens (
         token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
-    CREATE INDEX audit_by_program ON audit_log (program_id, id);
+    CREATE INDEX audit_by_program ON audit_log (program_id, action, id);
     CREATE INDEX loads_by_run ON mentor_loads (run_id, load DESC, mentor_name);
     """,
 )
@@ -366,11 +366,18 @@ def report_progress(connection: sqlite3.Connection, job_id: int, stage: int,
                        "status IN (?, ?)", (stage, message, job_id, *ACTIVE_JOB))
 
 
+#: The logged actions that change what a run's pages show: the published run (and so the
+#: diff a draft shows) and the locks and forbids. Uploads, jobs and downloads do not.
+RUN_PAGE_ACTIONS = ("publish", "pair.lock", "pair.forbid", "pair.release")
+
+
 def program_version(connection: sqlite3.Connection, program_id: str) -> int:
-    """The id of the program's last logged action: every change of a program's state is
-    logged, so two reads with the same version show the same state."""
-    row = connection.execute("SELECT MAX(id) FROM audit_log WHERE program_id=?",
-                             (program_id,)).fetchone()
+    """The id of the program's last logged action that changes a run's pages: every such
+    change is logged, so two reads with the same version show the same pages."""
+    row = connection.execute(
+        f"SELECT MAX(id) FROM audit_log WHERE program_id=? AND action IN "
+        f"({', '.join('?' * len(RUN_PAGE_ACTIONS))})",
+        (program_id, *RUN_PAGE_ACTIONS)).fetchone()
     return int(row[0] or 0)
 
 

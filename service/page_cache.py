@@ -2,8 +2,9 @@
 
 A run folder never changes, so a run's page (and a mentee's or mentor's in it) changes only
 with the program's state — locks and forbids, the published run — and every change of
-that state is a line in the audit log. A page is kept under (user, URL, the program's last
-logged action); a new action makes the program's kept pages unreachable (they age out).
+that state is a line in the audit log. A page is kept under (workspace, user, URL, the
+program's last such logged action, :func:`service.db.program_version`); a new one makes
+the program's kept pages unreachable (they age out).
 
 A page holds the session's CSRF token in its forms: it is kept with a placeholder instead,
 put back for each request, so a kept page never carries another session's token.
