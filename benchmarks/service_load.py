@@ -3,7 +3,8 @@
 * :func:`serve` starts ``mentormatch serve`` as a subprocess on 127.0.0.1 at a free port
   (its login URL read from what it prints) and stops it by its own process id;
 * :func:`browse` sends a fixed number of page requests from concurrent users (asyncio and
-  httpx, one session each) within a time limit and returns the page times.
+  httpx, each with the session cookie of one login: the login link works once) within a
+  time limit and returns the page times.
 
 Used by ``tests/service`` (browser and load tests, on the sample) and by
 ``benchmarks/bench_service.py`` (a generated 10,000 × 2,000 program).
@@ -34,6 +35,7 @@ class Server:
     base: str
     login_url: str
     token: str
+    pid: int  # the server process (for its CPU time)
 
 
 def free_port() -> int:
@@ -43,11 +45,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(workspace: Path, *, demo: bool = True, timeout: float = 60.0) -> Iterator[Server]:
+def serve(workspace: Path, *, demo: bool = True, timeout: float = 60.0, workers: int = 1
+          ) -> Iterator[Server]:
     """Start ``mentormatch serve`` and stop it (by its own process id) on exit."""
     port = free_port()
     command = [sys.executable, "-c", "from cli.main import cli; cli()", "serve",
-               "--workspace", str(workspace), "--port", str(port)] + (["--demo"] if demo else [])
+               "--workspace", str(workspace), "--port", str(port),
+               "--workers", str(workers)] + (["--demo"] if demo else [])
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -68,7 +72,7 @@ def serve(workspace: Path, *, demo: bool = True, timeout: float = 60.0) -> Itera
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        yield Server(base, login_url, login_url.split("token=", 1)[1])
+        yield Server(base, login_url, login_url.split("token=", 1)[1], process.pid)
     finally:
         process.terminate()
         try:
@@ -95,13 +99,52 @@ class LoadResult:
                 f"{len(self.errors)} errors")
 
 
+def process_tree(pid: int, leave_out: frozenset[int] = frozenset()) -> list[int]:
+    """``pid`` and its descendants (Linux /proc), without ``leave_out`` and theirs."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        if current in leave_out:
+            continue
+        found.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo += [int(child) for child in children.read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def scheduler_times(pids: list[int]) -> dict[str, tuple[float, float]]:
+    """Per thread of the processes: (seconds on a CPU, seconds runnable but waiting for
+    one) so far, from Linux's /proc/PID/task/TID/schedstat (empty where there is none)."""
+    found = {}
+    for pid in pids:
+        for task in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            try:
+                on_cpu, queued, _ = task.read_text().split()
+            except (OSError, ValueError):
+                continue
+            found[f"{pid}/{task.parent.name}"] = (int(on_cpu) / 1e9, int(queued) / 1e9)
+    return found
+
+
+def scheduler_delta(before: dict[str, tuple[float, float]],
+                    after: dict[str, tuple[float, float]]) -> tuple[float, float]:
+    """Seconds on a CPU and waiting for one between two :func:`scheduler_times` readings,
+    over the threads alive at both (a thread that ended meanwhile is left out)."""
+    common = before.keys() & after.keys()
+    return (sum(after[t][0] - before[t][0] for t in common),
+            sum(after[t][1] - before[t][1] for t in common))
+
+
 def percentile(times: list[float], share: float) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-async def _browse(base: str, token: str, paths: list[str], users: int, requests: int,
-                  limit: float, think: float) -> LoadResult:
+async def _browse(base: str, cookies: dict[str, str], paths: list[str], users: int,
+                  requests: int, limit: float, think: float) -> LoadResult:
     times: list[float] = []
     errors: list[str] = []
     queue: asyncio.Queue[str] = asyncio.Queue()
@@ -110,9 +153,7 @@ async def _browse(base: str, token: str, paths: list[str], users: int, requests:
     started = time.perf_counter()
 
     async def user() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=limit) as client:
-            login = await client.post("/api/v1/session", json={"token": token})
-            login.raise_for_status()
+        async with httpx.AsyncClient(base_url=base, timeout=limit, cookies=cookies) as client:
             while not queue.empty() and time.perf_counter() - started < limit:
                 path = queue.get_nowait()
                 begin = time.perf_counter()
@@ -133,12 +174,13 @@ async def _browse(base: str, token: str, paths: list[str], users: int, requests:
                       percentile(times, 0.5), percentile(times, 0.95), max(times, default=0))
 
 
-def browse(base: str, token: str, paths: list[str], *, users: int, requests: int,
-           limit: float, think: float = 0.0) -> LoadResult:
-    """``users`` concurrent sessions share ``requests`` GETs of ``paths`` (round robin);
-    whatever is not sent within ``limit`` seconds counts as an error. ``think``: seconds a
-    user waits between pages (0: every user asks again at once, the hardest case)."""
-    return asyncio.run(_browse(base, token, paths, users, requests, limit, think))
+def browse(base: str, cookies: dict[str, str], paths: list[str], *, users: int,
+           requests: int, limit: float, think: float = 0.0) -> LoadResult:
+    """``users`` concurrent clients (with the logged-in ``cookies``) share ``requests``
+    GETs of ``paths`` (round robin); whatever is not sent within ``limit`` seconds counts as
+    an error. ``think``: seconds a user waits between pages (0: every user asks again at
+    once, the hardest case)."""
+    return asyncio.run(_browse(base, cookies, paths, users, requests, limit, think))
 
 
 def browsing_paths(client: httpx.Client, program_id: str, run_id: str, mentees: int = 10,

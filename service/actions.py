@@ -23,13 +23,15 @@ from scoring.errors import InputError
 from scoring.explain import PairExplanation, explain_pairs
 from scoring.features import CohortFeatures, build_features
 from scoring.intake.cohort import read_cohort
+from scoring.intake.ids import IdResolver
 from scoring.profiles import Cohort, Mentee, Mentor
 from service.db import MentorLoad, NetworkRow
 
 __all__ = ["InputError", "ProgramConfig", "RunAudit", "WhyNot", "RunDiff", "AuditRun",
            "PairExplanation", "check_config", "check_cohort", "match_to_folder",
            "audit_mentee", "why_not_mentor", "diff_with_names", "pair_documents",
-           "profile_fields", "MatchRequest", "MatchProduct", "NetworkRow", "MentorLoad"]
+           "profile_fields", "MatchRequest", "MatchProduct", "NetworkRow", "MentorLoad",
+           "WhyNotRequest", "why_not_answer", "find_person"]
 
 #: Profile fields a page may show; the config's [sensitive] fields are removed as well.
 MENTEE_FIELDS = ("career_stage", "specialty", "institution", "need_areas", "help_wanted",
@@ -43,17 +45,71 @@ def check_config(path: Path) -> ProgramConfig:
     return load_config(path)
 
 
+@dataclass(frozen=True)
+class SheetWindow:
+    """Rows of an uploaded sign-up sheet around one row, as the spreadsheet numbers them."""
+
+    label: str  # the file (and sheet) as intake names it
+    headers: tuple[str, ...]
+    rows: tuple[tuple[int, tuple[str | None, ...]], ...]  # None: a sensitive answer
+    hidden: tuple[str, ...]  # headers whose answers are not shown
+
+
+def sheet_window(path: Path, side: str, config_path: Path, row: int, *, workbook: bool,
+                 around: int = 3) -> SheetWindow:
+    """Rows ``row - around`` to ``row + around`` of the ``side`` ("mentors"/"mentees")
+    sheet, read as intake reads it (the config's sheet names and limits). Answers of the
+    config's sensitive fields are left out (None)."""
+    from scoring.intake.cohort import SIDE_FIELDS, map_headers
+    from scoring.intake.spreadsheet import read_table
+
+    config = load_config(config_path)
+    sheet = config.intake.mentor_sheet if side == "mentors" else config.intake.mentee_sheet
+    table = read_table(path, sheet, required_sheet=workbook, limits=config.limits)
+    sensitive = set(config.sensitive_fields)
+    mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
+    hidden = {i for i, name in mapping.items() if name in sensitive}
+    rows = tuple((number, tuple(None if i in hidden else cell for i, cell in enumerate(cells)))
+                 for number, cells in table.rows if abs(number - row) <= around)
+    return SheetWindow(table.label, tuple(table.headers), rows,
+                       tuple(table.headers[i] for i in sorted(hidden)))
+
+
+def problem_side(label: str, mentors: Path, mentees: Path, config: ProgramConfig
+                 ) -> str | None:
+    """Which uploaded sheet ("mentors" or "mentees") a problem's file label names, or None
+    (a problem of both, or of the config)."""
+    if mentors.resolve() != mentees.resolve():
+        for side, path in (("mentors", mentors), ("mentees", mentees)):
+            if label.startswith(path.name):
+                return side
+        return None
+    intake = config.intake
+    for side, sheet in (("mentors", intake.mentor_sheet), ("mentees", intake.mentee_sheet)):
+        if sheet and f"sheet '{sheet.casefold()}'" in label.casefold():
+            return side
+    return None
+
+
 def check_cohort(mentors: Path, mentees: Path, config_path: Path,
                  labels: dict[str, str]) -> list[dict[str, Any]]:
     """Read both intake files; every problem as a dict (severity, file, row, column, value,
-    message, fix). ``labels`` maps stored file names back to the names the user uploaded."""
+    message, fix, and ``side``: the sheet a row's problem is in). ``labels`` maps stored
+    file names back to the names the user uploaded."""
     config = load_config(config_path)
     cohort = read_cohort(mentors, mentees, config)
     problems = []
+    folders = {f"{path.parent}/" for path in (mentors, mentees)}
     for problem in cohort.problems:
         record = asdict(problem)
+        label = str(problem.file)
+        for folder in folders:  # the workspace's folders are nobody's business
+            label = label.replace(folder, "")
+        record["side"] = (problem_side(label, mentors, mentees, config)
+                          if problem.row is not None else None)
         for stored, shown in labels.items():
-            record["file"] = str(record["file"]).replace(stored, shown)
+            label = label.replace(stored, shown)
+        record["file"] = label
         problems.append(record)
     return problems
 
@@ -139,6 +195,7 @@ class LoadedRun:
     features: CohortFeatures
     mentees: dict[str, Mentee]
     mentors: dict[str, Mentor]
+    resolvers: dict[str, IdResolver]  # side → ids and names as people type them
 
 
 @functools.lru_cache(maxsize=4)
@@ -149,8 +206,11 @@ def _loaded(run_dir: str, stamp: float) -> LoadedRun:
     """
     del stamp
     run = load_run(run_dir)
-    return LoadedRun(run, build_features(run.cohort, run.config),
-                     {m.id: m for m in run.cohort.mentees}, {m.id: m for m in run.cohort.mentors})
+    cohort = run.cohort
+    return LoadedRun(run, build_features(cohort, run.config),
+                     {m.id: m for m in cohort.mentees}, {m.id: m for m in cohort.mentors},
+                     {"mentee": IdResolver.of(cohort.mentees, "mentee"),
+                      "mentor": IdResolver.of(cohort.mentors, "mentor")})
 
 
 def loaded(run_dir: Path) -> LoadedRun:
@@ -165,9 +225,18 @@ def loaded_run(run_dir: Path) -> tuple[AuditRun, CohortFeatures]:
 
 
 def person(run_dir: Path, person_id: str, side: str) -> Mentee | Mentor | None:
-    """The run's mentee or mentor (``side``) with this id, or None."""
+    """The run's mentee or mentor (``side``) with exactly this id, or None."""
     found = loaded(run_dir)
     return (found.mentees if side == "mentee" else found.mentors).get(person_id)
+
+
+def find_person(run_dir: Path, wanted: str, side: str) -> Mentee | Mentor:
+    """The run's mentee or mentor (``side``) that ``wanted`` names as people type it (the
+    product's :class:`IdResolver`: the id in any capitals or as intake normalises it, or
+    the name when only one person has it); UnknownIdError naming the closest otherwise."""
+    found = loaded(run_dir)
+    ident = found.resolvers[side].require(wanted)
+    return (found.mentees if side == "mentee" else found.mentors)[ident]
 
 
 @dataclass(frozen=True)
@@ -208,7 +277,8 @@ QUICK_WHY_NOT_ABOVE = 2000
 
 
 def why_not_mentor(run_dir: Path, mentee_id: str, mentor_c: str,
-                   mentor_b: str | None = None, *, solve: bool | None = None) -> WhyNot:
+                   mentor_b: str | None = None, *, solve: bool | None = None,
+                   say: Callable[[str], None] | None = None) -> WhyNot:
     """Why the mentee has B (default: its primary) and not C — ``explain --vs``'s answer.
 
     ``solve``: measure the cost of insisting on C by solving the run again with the pair
@@ -223,7 +293,31 @@ def why_not_mentor(run_dir: Path, mentee_id: str, mentor_c: str,
             raise InputError(f"{mentee_id} has no mentor in this run, so there is no B to "
                              "compare with.")
         mentor_b = network[0].mentor_id
-    return why_not(run, features, mentee_id, mentor_b, mentor_c, solve=solve)
+    return why_not(run, features, mentee_id, mentor_b, mentor_c, solve=solve, say=say)
+
+
+def solves_why_not_at_once(run_dir: Path) -> bool:
+    """True when "why not?" measures the cost of a pair within the request (small runs);
+    larger runs measure it in a job (:func:`why_not_answer`)."""
+    return len(run_people(run_dir).mentees) <= QUICK_WHY_NOT_ABOVE
+
+
+@dataclass(frozen=True)
+class WhyNotRequest:
+    """A why-not job: the run folder, the mentee, and the mentor C (ids of the run)."""
+
+    run_dir: Path
+    mentee_id: str
+    mentor_c: str
+
+
+def why_not_answer(request: WhyNotRequest, say: Callable[[int, str], None]) -> dict[str, Any]:
+    """Why not C, with the cost of insisting measured by solving the run again (the
+    ``explain --vs`` answer as JSON); ``say(stage, message)`` reports progress."""
+    say(1, "Reading the run and its scores")
+    answer = why_not_mentor(request.run_dir, request.mentee_id, request.mentor_c, solve=True,
+                            say=lambda text: say(2, text))
+    return answer.to_dict()
 
 
 def run_people(run_dir: Path) -> Cohort:

@@ -23,10 +23,11 @@ from service.auth import (
     check_account,
     create_session,
     end_session,
+    spend_login_token,
 )
 from service.deps import Reader, User, Writer
 from service.operations import Download, ServiceError, UploadedFile
-from service.security import DOCUMENT_CSP, same
+from service.security import DOCUMENT_CSP
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -74,8 +75,10 @@ def login(request: Request, token: str | None, username: str | None,
     """(cookie token, CSRF token, username) for good credentials; 401 otherwise."""
     settings = request.app.state.settings
     if token is not None:
-        if not same(token, settings.login_token):
-            raise ServiceError(401, "That login token is not this server's.", "token")
+        if not spend_login_token(settings.workspace.db_path, token):
+            raise ServiceError(401, "That login link is used up or not this server's: each "
+                                    "link logs in once. Get a new one with `mentormatch "
+                                    "serve --workspace DIR --login-link`.", "token")
         cookie, csrf = create_session(settings.workspace.db_path, "coordinator", True)
         return cookie, csrf, "coordinator"
     if username and password:
@@ -161,6 +164,16 @@ async def post_uploads(program_id: ProgramId, ctx: Writer,
     return {**asdict(result), "errors": result.errors}
 
 
+@router.get("/programs/{program_id}/sheets/{side}/rows/{row}")
+def get_sheet_rows(program_id: ProgramId, side: Literal["mentors", "mentees"],
+                   row: Annotated[int, Path(ge=1, le=10_000_000)], ctx: Reader
+                   ) -> dict[str, Any]:
+    """The uploaded sheet's rows around ``row`` (spreadsheet numbering, header = 1), as a
+    problem's ``side`` and ``row`` name them; answers of sensitive fields are null."""
+    cell = operations.sheet_cell(ctx, program_id, side, row)
+    return {"side": side, "row": row, "file": cell.filename, **asdict(cell.window)}
+
+
 # ---------------------------------------------------------------------------------- jobs
 
 class MatchBody(BaseModel):
@@ -230,17 +243,35 @@ def get_networks(program_id: ProgramId, run_id: RunId, ctx: Reader,
 @router.get("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}")
 def get_mentee(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, ctx: Reader,
                vs: Annotated[str | None, Query(max_length=200)] = None,
-               solve: bool | None = None) -> dict[str, Any]:
+               solve: bool | None = None,
+               answer: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> dict[str, Any]:
     """A mentee: profile (no sensitive fields), network with each pair's points and
-    evidence, the best alternatives, and with ``vs`` (a mentor's id or full name) why not
-    that mentor; ``solve`` measures the cost of insisting by solving the run again
-    (default: for runs up to 2,000 mentees)."""
-    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve)
+    evidence, the best alternatives, and with ``vs`` (a mentor's id or name) why not that
+    mentor; ``solve`` measures the cost of insisting by solving the run again (default and
+    allowed for runs up to 2,000 mentees; larger runs: POST ``…/why-not``, a job, and pass
+    its id as ``answer``)."""
+    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve,
+                                  answer)
     return {"mentee_id": view.mentee_id, "mentee_name": view.mentee_name,
             "profile": dict(view.profile), "network": plain(view.network),
-            "audit": view.audit.to_dict(),
-            "why_not": view.why_not.to_dict() if view.why_not else None,
+            "audit": view.audit.to_dict(), "why_not": view.why_not,
             "constraints": plain(view.constraints)}
+
+
+class WhyNotBody(BaseModel):
+    """The mentor C of a "why not C?" (an id or a name of the run)."""
+
+    vs: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}/why-not",
+             status_code=202)
+def post_why_not(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, body: WhyNotBody,
+                 ctx: Writer) -> dict[str, Any]:
+    """Measure what giving the mentee mentor ``vs`` would cost (the run solved again with
+    the pair locked) in a worker process; when the job is done, its ``result`` is the
+    answer (also shown by GET …/mentees/{mentee_id}?answer=JOB)."""
+    return plain(operations.start_why_not(ctx, program_id, run_id, mentee_id, body.vs))
 
 
 @router.get("/programs/{program_id}/runs/{run_id}/mentors/{mentor_id}")

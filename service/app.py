@@ -7,6 +7,7 @@ as failed, and mounts the pages, the ``/api/v1`` JSON API and the static files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,9 +20,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import db
+from service.auth import issue_login_token
 from service.jobs import JobRunner
 from service.operations import ServiceError
-from service.security import BodyLimit, SecurityHeaders, new_token
+from service.security import BodyLimit, SecurityHeaders
 from service.workspace import Workspace
 
 PACKAGE = Path(__file__).parent
@@ -34,20 +36,37 @@ class Settings:
     """How this server runs."""
 
     workspace: Workspace
-    login_token: str  # the start-up token printed in the URL
+    login_token: str  # the start-up token printed in the URL (good for one login)
     secure_cookies: bool = False  # True behind an HTTPS reverse proxy
 
 
-def create_app(workspace: Workspace, *, login_token: str | None = None,
-               secure_cookies: bool = False) -> FastAPI:
-    """The application for ``workspace`` (created and migrated if needed)."""
+def start_server(workspace: Workspace, login_token: str | None = None) -> str:
+    """What a server does once when it starts, before any process serves a page: migrate
+    the database, mark the jobs an earlier server left running as failed (their workers,
+    should any outlive it, see the recorded cancel and stop), remove their half-written
+    runs, and make ``login_token`` (default: a new one) good for one login; return it."""
     db.migrate(workspace.db_path)
     if db.fail_interrupted_jobs(workspace.db_path):
-        # Their workers were stopped with the server: remove what they half wrote.
         for folder in (workspace.root / "programs").iterdir():
             if folder.is_dir() and not folder.name.startswith("."):
                 workspace.remove_partial_runs(folder.name)
-    settings = Settings(workspace, login_token or new_token(), secure_cookies)
+    return issue_login_token(workspace.db_path, login_token, revoke_others=True)
+
+
+def create_app(workspace: Workspace, *, login_token: str | None = None,
+               secure_cookies: bool = False, first: bool = True) -> FastAPI:
+    """The application for ``workspace`` (created and migrated if needed).
+
+    ``first``: the server's first (or only) process, which does :func:`start_server`;
+    further processes of the same server (``serve --workers``) pass False and share the
+    database's state.
+    """
+    if first:
+        token = start_server(workspace, login_token)
+    else:
+        db.migrate(workspace.db_path)
+        token = login_token or ""
+    settings = Settings(workspace, token, secure_cookies)
     runner = JobRunner(workspace.db_path)
 
     @asynccontextmanager
@@ -74,6 +93,21 @@ def create_app(workspace: Workspace, *, login_token: str | None = None,
     app.add_middleware(SecurityHeaders)
     _errors(app)
     return app
+
+
+#: How ``serve --workers`` tells each server process (started by uvicorn from an import
+#: string) its workspace and cookie setting.
+WORKSPACE_ENV = "MENTORMATCH_WORKSPACE"
+SECURE_COOKIES_ENV = "MENTORMATCH_SECURE_COOKIES"
+
+
+def worker_app() -> FastAPI:
+    """The application of one of several server processes (``serve --workers N``): the
+    command did :func:`start_server` once; jobs, cancels, sessions, login tokens and the
+    version of each program's pages are in the database, so any process answers any
+    request."""
+    return create_app(Workspace.open(os.environ[WORKSPACE_ENV]),
+                      secure_cookies=os.environ.get(SECURE_COOKIES_ENV) == "1", first=False)
 
 
 def _wants_html(request: Request) -> bool:

@@ -1,7 +1,10 @@
 """Who is asking: logins (the start-up token or an account), sessions, CSRF, access rights.
 
 * Local use: the server prints a URL with a login token (as Jupyter does); opening it
-  starts a session with every right (the person at the console started the server).
+  starts a session with every right (the person at the console started the server). The
+  token works once: exchanged for the session cookie, it is spent (kept in the database
+  only as its hash), so a URL that leaks later (browser history, a shared screen, a proxy
+  log) logs nobody in. ``serve --login-link`` issues a new one for the running server.
 * A team: accounts (username, scrypt password hash), each given the programs it may see;
   an admin account sees all. ``serve`` refuses a non-local address without accounts.
 
@@ -77,6 +80,36 @@ def add_account(db_path: Path, username: str, password: str, programs: tuple[str
                                (username, program))
         db.log(connection, "console", "account.set", None,
                f"{username} (admin={admin}) programs={','.join(programs)}")
+
+
+#: Unused login tokens expire after this long (the printed URL is for opening now).
+LOGIN_TOKEN_HOURS = 24
+
+
+def issue_login_token(db_path: Path, token: str | None = None, *,
+                      revoke_others: bool = False) -> str:
+    """Make ``token`` (default: a new random one) good for one login; return it.
+
+    ``revoke_others``: a server starting makes the tokens of earlier starts worthless.
+    """
+    token = token or new_token()
+    with db.opened(db_path) as connection, db.transaction(connection):
+        if revoke_others:
+            connection.execute("DELETE FROM login_tokens")
+        connection.execute("INSERT OR REPLACE INTO login_tokens VALUES (?, ?, NULL)",
+                           (token_hash(token), db.now()))
+    return token
+
+
+def spend_login_token(db_path: Path, token: str) -> bool:
+    """True (once) for a token issued within LOGIN_TOKEN_HOURS and not used yet; it is
+    spent in the same statement, so two requests racing with it cannot both log in."""
+    oldest = (datetime.now(UTC) - timedelta(hours=LOGIN_TOKEN_HOURS)).replace(microsecond=0)
+    with db.opened(db_path) as connection:
+        cursor = connection.execute(
+            "UPDATE login_tokens SET used_at=? WHERE token_hash=? AND used_at IS NULL AND "
+            "created_at>=?", (db.now(), token_hash(token), oldest.isoformat()))
+        return cursor.rowcount == 1
 
 
 def grant(connection: sqlite3.Connection, username: str, program_id: str) -> None:

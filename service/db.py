@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +75,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX networks_by_score ON networks (run_id, primary_score);
     CREATE INDEX networks_by_status ON networks (run_id, status, position);
     """,
+    # 3: jobs of two kinds (a match, or a "why not" that measures the cost of a pair), the
+    # worker's process id and a cancel any server process can ask for (the worker polls
+    # it), the answer of a job that makes no run; one-time login tokens; the program's
+    # last logged action (the version of its pages) and the busiest mentors by index.
+    """
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'match';
+    ALTER TABLE jobs ADD COLUMN pid INTEGER;
+    ALTER TABLE jobs ADD COLUMN cancel_requested_at TEXT;
+    ALTER TABLE jobs ADD COLUMN result_json TEXT;
+    CREATE TABLE login_tokens (
+        token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT);
+    CREATE INDEX audit_by_program ON audit_log (program_id, action, id);
+    CREATE INDEX loads_by_run ON mentor_loads (run_id, load DESC, mentor_name);
+    """,
 )
 
 ACTIVE_JOB = ("queued", "running")
@@ -91,14 +107,30 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+#: Connections a thread keeps open between requests (one per database file it used last).
+KEPT_CONNECTIONS = 4
+_kept = threading.local()
+
+
 @contextmanager
 def opened(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection closed on exit."""
-    connection = connect(path)
+    """A connection of this thread to ``path`` (reused: opening one costs more than most
+    page queries); a nested ``opened`` gets its own. No transaction outlives the block."""
+    kept: OrderedDict[str, sqlite3.Connection] = _kept.__dict__.setdefault(
+        "connections", OrderedDict())
+    key = str(path)
+    connection = kept.pop(key, None) or connect(path)  # taken: a nested call opens another
     try:
         yield connection
     finally:
-        connection.close()
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        if key in kept:  # a nested block put its connection back meanwhile
+            connection.close()
+        else:
+            kept[key] = connection
+            while len(kept) > KEPT_CONNECTIONS:
+                kept.popitem(last=False)[1].close()
 
 
 @contextmanager
@@ -131,12 +163,15 @@ def migrate(path: Path) -> int:
 
 
 def fail_interrupted_jobs(path: Path) -> int:
-    """Mark jobs left queued or running by a stopped server as failed; return how many."""
+    """Mark jobs left queued or running by a stopped server as failed; return how many.
+
+    Their cancel is recorded too, so a worker that outlived its server stops itself.
+    """
     with opened(path) as connection:
         cursor = connection.execute(
             "UPDATE jobs SET status='failed', error='interrupted: the server stopped while "
-            "the job ran; start the match again', finished_at=? WHERE status IN (?, ?)",
-            (now(), *ACTIVE_JOB))
+            "the job ran; start it again', finished_at=?, cancel_requested_at=? "
+            "WHERE status IN (?, ?)", (now(), now(), *ACTIVE_JOB))
         return cursor.rowcount
 
 
@@ -172,6 +207,14 @@ class Job:
     created_by: str
     created_at: str
     finished_at: str | None
+    kind: str = "match"  # or "why_not"
+    pid: int | None = None  # the worker process, once it started
+    cancel_requested_at: str | None = None
+    result: dict[str, Any] | None = None  # a why-not job's answer
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_JOB
 
 
 @dataclass(frozen=True)
@@ -251,7 +294,9 @@ def program_from_row(row: sqlite3.Row) -> Program:
 def job_from_row(row: sqlite3.Row) -> Job:
     return Job(row["id"], row["program_id"], row["status"], row["stage"], row["message"],
                json.loads(row["params_json"]), row["run_id"], row["base_run"], row["error"],
-               row["created_by"], row["created_at"], row["finished_at"])
+               row["created_by"], row["created_at"], row["finished_at"], row["kind"],
+               row["pid"], row["cancel_requested_at"],
+               json.loads(row["result_json"]) if row["result_json"] else None)
 
 
 def run_from_row(row: sqlite3.Row) -> Run:
@@ -287,9 +332,12 @@ def get_job(connection: sqlite3.Connection, job_id: int) -> Job | None:
     return job_from_row(row) if row else None
 
 
-def active_job(connection: sqlite3.Connection, program_id: str) -> Job | None:
-    row = connection.execute("SELECT * FROM jobs WHERE program_id=? AND status IN (?, ?) "
-                             "ORDER BY id DESC", (program_id, *ACTIVE_JOB)).fetchone()
+def active_job(connection: sqlite3.Connection, program_id: str, kind: str = "match"
+               ) -> Job | None:
+    """The program's queued or running job of ``kind`` (one match at a time)."""
+    row = connection.execute("SELECT * FROM jobs WHERE program_id=? AND kind=? AND status "
+                             "IN (?, ?) ORDER BY id DESC",
+                             (program_id, kind, *ACTIVE_JOB)).fetchone()
     return job_from_row(row) if row else None
 
 
@@ -302,12 +350,35 @@ def recent_jobs(connection: sqlite3.Connection, program_id: str, limit: int = 10
 
 def set_job(connection: sqlite3.Connection, job_id: int, **fields: Any) -> None:
     """Update named columns of a job (names are this module's, never a request's)."""
-    allowed = {"status", "stage", "message", "error", "finished_at"}
+    allowed = {"status", "stage", "message", "error", "finished_at", "pid", "result_json",
+               "cancel_requested_at"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown job fields {set(fields) - allowed}")
     assignments = ", ".join(f"{name}=?" for name in fields)
     connection.execute(f"UPDATE jobs SET {assignments} WHERE id=?",
                        (*fields.values(), job_id))
+
+
+def report_progress(connection: sqlite3.Connection, job_id: int, stage: int,
+                    message: str) -> None:
+    """A worker's progress: the job runs, at ``stage`` (unless it was ended meanwhile)."""
+    connection.execute("UPDATE jobs SET status='running', stage=?, message=? WHERE id=? AND "
+                       "status IN (?, ?)", (stage, message, job_id, *ACTIVE_JOB))
+
+
+#: The logged actions that change what a run's pages show: the published run (and so the
+#: diff a draft shows) and the locks and forbids. Uploads, jobs and downloads do not.
+RUN_PAGE_ACTIONS = ("publish", "pair.lock", "pair.forbid", "pair.release")
+
+
+def program_version(connection: sqlite3.Connection, program_id: str) -> int:
+    """The id of the program's last logged action that changes a run's pages: every such
+    change is logged, so two reads with the same version show the same pages."""
+    row = connection.execute(
+        f"SELECT MAX(id) FROM audit_log WHERE program_id=? AND action IN "
+        f"({', '.join('?' * len(RUN_PAGE_ACTIONS))})",
+        (program_id, *RUN_PAGE_ACTIONS)).fetchone()
+    return int(row[0] or 0)
 
 
 def get_run(connection: sqlite3.Connection, run_id: str) -> Run | None:

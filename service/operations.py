@@ -21,6 +21,7 @@ from typing import Any
 
 from service import actions, db
 from service.auth import Principal, grant
+from service.charts import Chart, report_charts
 from service.jobs import MAX_RUNNING, JobRunner, JobSpec
 from service.workspace import (
     UnsafePath,
@@ -95,16 +96,22 @@ def _run(ctx: Context, connection: sqlite3.Connection, program_id: str, run_id: 
     return program, run, ctx.workspace.run_dir(program_id, run_id)
 
 
-def _person(run_dir: Path, person_id: str, side: str) -> Any:
+def _person(run_dir: Path, wanted: str, side: str) -> Any:
+    """The run's mentee or mentor that ``wanted`` names (its id as people type it, or its
+    name when only one person has it); 404 naming the closest ids otherwise."""
     try:
-        valid_person_id(person_id)
+        valid_person_id(wanted)
     except UnsafePath:
         raise ServiceError(404, f"No such {side}.", f"{side}_id") from None
-    found = actions.person(run_dir, person_id, side)
-    if found is None:
-        raise ServiceError(404, f"No {side} of this run has the id {person_id!r}.",
-                           f"{side}_id")
-    return found
+    try:
+        return actions.find_person(run_dir, wanted, side)
+    except actions.InputError as error:
+        raise ServiceError(404, _public_run(run_dir, str(error)), f"{side}_id") from None
+
+
+def _public_run(run_dir: Path, text: str) -> str:
+    """A product message without the run folder's path (the page names the run)."""
+    return text.replace(f"{run_dir}: ", "").replace(str(run_dir), "this run")
 
 
 # ------------------------------------------------------------------------------ programs
@@ -298,6 +305,43 @@ def upload_cohort(ctx: Context, program_id: str, mentors: UploadedFile,
                         problems)
 
 
+@dataclass(frozen=True)
+class SheetCell:
+    """A problem's place in an uploaded sheet: the rows around it, the column to mark."""
+
+    program: db.Program
+    side: str
+    row: int
+    column: str | None
+    filename: str  # as uploaded
+    window: actions.SheetWindow
+
+
+def sheet_cell(ctx: Context, program_id: str, side: str, row: int,
+               column: str | None = None) -> SheetCell:
+    """The program's current ``side`` sheet around ``row`` (a problem's cell)."""
+    if side not in ("mentors", "mentees"):
+        raise ServiceError(404, "A program has a mentors and a mentees sheet.", "side")
+    with db.opened(ctx.workspace.db_path) as connection:
+        program = _program(ctx, connection, program_id)
+        stored = program.mentors_file if side == "mentors" else program.mentees_file
+        if not stored or not program.mentors_file or not program.mentees_file:
+            raise ServiceError(404, "Upload the mentors and mentees files first.", "side")
+        uploaded = connection.execute("SELECT filename FROM uploads WHERE program_id=? AND "
+                                      "path=? AND side=? ORDER BY uploaded_at DESC",
+                                      (program_id, stored, side)).fetchone()
+    uploads = ctx.workspace.uploads_dir(program_id)
+    path = ctx.workspace.inside(uploads / stored)
+    try:
+        window = actions.sheet_window(path, side, ctx.workspace.config_path(program_id), row,
+                                      workbook=program.mentors_file == program.mentees_file)
+    except actions.InputError as error:
+        raise ServiceError(422, _public(ctx, str(error)), "side") from None
+    if not any(number == row for number, _ in window.rows):
+        raise ServiceError(404, f"The {side} sheet has no row {row} with answers.", "row")
+    return SheetCell(program, side, row, column, uploaded[0] if uploaded else stored, window)
+
+
 # ---------------------------------------------------------------------------------- jobs
 
 def _pair_file(ctx: Context, program_id: str, pairs: list[tuple[str, str]]) -> Path | None:
@@ -351,31 +395,40 @@ def start_match(ctx: Context, program_id: str, objective: str | None,
     params = {**files, "objective": objective, "network_size": network_size,
               "locks": locks.name if locks else None,
               "forbids": forbids.name if forbids else None}
-    # Counted before the transaction: reaping may write a dead worker's job state.
-    if ctx.runner.running() >= MAX_RUNNING:
-        raise ServiceError(429, "The server is running as many match jobs as it has cores; "
-                                "try again in a minute.")
-    with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
-        if db.active_job(connection, program_id) is not None:
-            raise ServiceError(409, "A match job is already running for this program; wait "
-                                    "for it or cancel it.")
-        cursor = connection.execute(
-            "INSERT INTO jobs (program_id, status, message, params_json, run_id, base_run, "
-            "created_by, created_at) VALUES (?, 'queued', 'Starting a worker', ?, ?, ?, ?, ?)",
-            (program_id, json.dumps(params), run_id, base_run, ctx.user.username,
-             db.now()))
-        job_id = int(cursor.lastrowid or 0)
-        db.log(connection, ctx.user.username, "match.start", program_id,
-               f"job {job_id}: objective {objective or 'config'}, network size "
-               f"{network_size or 'answers'}"
-               + (f", re-solve of {base_run} with {len(rules)} locks/forbids" if base_run
-                  else ""))
     request = actions.MatchRequest(
         mentors=ctx.workspace.inside(uploads / files["mentors"]),
         mentees=ctx.workspace.inside(uploads / files["mentees"]),
         config=ctx.workspace.inside(uploads / files["config"]),
         out_dir=ctx.workspace.runs_dir(program_id) / run_id, objective=objective,
         network_size=network_size, locks_file=locks, forbids_file=forbids)
+    return _start_job(ctx, program_id, "match", run_id, params, request,
+                      f"objective {objective or 'config'}, network size "
+                      f"{network_size or 'answers'}"
+                      + (f", re-solve of {base_run} with {len(rules)} locks/forbids"
+                         if base_run else ""), base_run)
+
+
+def _start_job(ctx: Context, program_id: str, kind: str, run_id: str, params: dict[str, Any],
+               request: actions.MatchRequest | actions.WhyNotRequest, detail: str,
+               base_run: str | None = None) -> db.Job:
+    """Record a job of ``kind`` and start its worker (one match per program at a time)."""
+    # Counted before the transaction: reaping may write a dead worker's job state.
+    if ctx.runner.running() >= MAX_RUNNING:
+        raise ServiceError(429, "The server is running as many jobs as it has cores; "
+                                "try again in a minute.")
+    action = "match" if kind == "match" else "why-not"
+    with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
+        if db.active_job(connection, program_id, kind) is not None:
+            raise ServiceError(409, f"A {action} job is already running for this program; "
+                                    "wait for it or cancel it.")
+        cursor = connection.execute(
+            "INSERT INTO jobs (program_id, kind, status, message, params_json, run_id, "
+            "base_run, created_by, created_at) VALUES (?, ?, 'queued', 'Starting a worker', "
+            "?, ?, ?, ?, ?)", (program_id, kind, json.dumps(params), run_id, base_run,
+                               ctx.user.username, db.now()))
+        job_id = int(cursor.lastrowid or 0)
+        db.log(connection, ctx.user.username, f"{action}.start", program_id,
+               f"job {job_id}: {detail}")
     ctx.runner.start(JobSpec(ctx.workspace.db_path, ctx.workspace.root, job_id, program_id,
                              run_id, base_run, ctx.user.username, request))
     return job(ctx, program_id, job_id)
@@ -392,18 +445,24 @@ def job(ctx: Context, program_id: str, job_id: int) -> db.Job:
 
 
 def cancel_job(ctx: Context, program_id: str, job_id: int) -> db.Job:
-    """Stop a queued or running job; its half-written run folder is removed."""
+    """Stop a queued or running job, whichever server process started it: the cancel is
+    recorded first (its worker polls for it), then the worker is ended and its
+    half-written run folder removed."""
     current = job(ctx, program_id, job_id)
-    if current.status not in db.ACTIVE_JOB:
+    if not current.active:
         raise ServiceError(409, f"The job has already {current.status}.")
-    ctx.runner.cancel(job_id)
-    ctx.workspace.remove_partial_runs(program_id)
     with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
         still = db.get_job(connection, job_id)
-        if still is not None and still.status in db.ACTIVE_JOB:
-            db.set_job(connection, job_id, status="cancelled", message="Cancelled",
-                       finished_at=db.now())
-        db.log(connection, ctx.user.username, "match.cancel", program_id, f"job {job_id}")
+        if still is None or not still.active:
+            raise ServiceError(409, "The job ended meanwhile.")
+        db.set_job(connection, job_id, status="cancelled", message="Cancelled",
+                   cancel_requested_at=db.now(), finished_at=db.now())
+        db.log(connection, ctx.user.username,
+               f"{'match' if still.kind == 'match' else 'why-not'}.cancel", program_id,
+               f"job {job_id}")
+    ctx.runner.stop(job_id, still.pid)
+    if still.kind == "match":
+        ctx.workspace.remove_partial_runs(program_id)
     return job(ctx, program_id, job_id)
 
 
@@ -445,6 +504,15 @@ class RunView:
     areas: list[str]
     loads: list[db.MentorLoad] = field(default_factory=list)  # the busiest LOADS_SHOWN
     mentors: int = 0
+    charts: list[tuple[str, str]] = field(default_factory=list)  # (name, title) of the report
+
+
+def run_version(ctx: Context, program_id: str, run_id: str) -> int:
+    """The version of the run's pages (the program's last logged action), once the user's
+    access to the run is checked."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _run(ctx, connection, program_id, run_id)
+        return db.program_version(connection, program_id)
 
 
 def run_view(ctx: Context, program_id: str, run_id: str) -> RunView:
@@ -456,7 +524,20 @@ def run_view(ctx: Context, program_id: str, run_id: str) -> RunView:
     against = run.base_run or (program.published_run if program.published_run != run_id
                                else None)
     diff = diff_view(ctx, program_id, against, run_id) if against else None
-    return RunView(program, run, program.published_run == run_id, diff, areas, loads, mentors)
+    charts = [(c.name, c.title) for c in report_charts(ctx.workspace.run_dir(program_id,
+                                                                           run_id))]
+    return RunView(program, run, program.published_run == run_id, diff, areas, loads, mentors,
+                   charts)
+
+
+def run_chart(ctx: Context, program_id: str, run_id: str, name: str) -> Chart:
+    """One chart of the run's report (SVG), by its section name."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _, _, run_dir = _run(ctx, connection, program_id, run_id)
+    found = next((c for c in report_charts(run_dir) if c.name == name), None)
+    if found is None:
+        raise ServiceError(404, "The run's report has no such chart.", "name")
+    return found
 
 
 @functools.lru_cache(maxsize=64)
@@ -511,25 +592,39 @@ class MenteeView:
     network: db.NetworkRow | None
     audit: actions.RunAudit
     names: dict[str, str]
-    why_not: actions.WhyNot | None
+    why_not: dict[str, Any] | None  # the ``explain --vs`` answer (WhyNot.to_dict())
     constraints: list[db.Constraint]
     objective: str = "total"
 
 
 def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
-                vs: str | None = None, solve: bool | None = None) -> MenteeView:
-    """The mentee's page; with ``vs``, why not that mentor (``solve``: see
-    :func:`service.actions.why_not_mentor`)."""
+                vs: str | None = None, solve: bool | None = None,
+                answer: int | None = None) -> MenteeView:
+    """The mentee's page; with ``vs`` (a mentor's id or name), why not that mentor.
+
+    ``solve`` measures the cost of insisting on the pair within the request, for runs small
+    enough (:func:`service.actions.solves_why_not_at_once`; larger runs: a job started by
+    :func:`start_why_not`); ``answer`` is such a job, whose answer the page shows.
+    """
     with db.opened(ctx.workspace.db_path) as connection:
         program, run, run_dir = _run(ctx, connection, program_id, run_id)
+    mentee = _person(run_dir, mentee_id, "mentee")
+    mentee_id = mentee.id
+    with db.opened(ctx.workspace.db_path) as connection:
         network = db.get_network(connection, run_id, mentee_id)
         rules = [c for c in db.constraints(connection, program_id) if c.mentee_id == mentee_id]
-    mentee = _person(run_dir, mentee_id, "mentee")
-    answer = None
-    if vs:
-        vs = _mentor_named(run_dir, vs)
+    why: dict[str, Any] | None = None
+    if answer is not None:
+        why = _why_not_answer(ctx, program_id, run_id, mentee_id, answer)
+    elif vs:
+        mentor_c = _person(run_dir, vs.strip(), "mentor").id
+        if solve and not actions.solves_why_not_at_once(run_dir):
+            raise ServiceError(409, "Measuring what giving this mentor would cost solves the "
+                                    "whole run again, which takes a while on a run this "
+                                    "large: start it as a job (the page's button, or POST "
+                                    "…/why-not).", "solve")
         try:
-            answer = actions.why_not_mentor(run_dir, mentee_id, vs, solve=solve)
+            why = actions.why_not_mentor(run_dir, mentee_id, mentor_c, solve=solve).to_dict()
         except actions.InputError as error:
             raise ServiceError(422, str(error), "vs") from None
     audit = actions.audit_mentee(run_dir, mentee_id).audit
@@ -539,25 +634,35 @@ def mentee_view(ctx: Context, program_id: str, run_id: str, mentee_id: str,
         {a.explanation.mentor_id for a in audit.alternatives}
     names = {m: getattr(actions.person(run_dir, m, "mentor"), "name", m) for m in shown}
     return MenteeView(run, program, mentee_id, mentee.name,
-                      actions.profile_fields(mentee, config), network, audit, names, answer,
+                      actions.profile_fields(mentee, config), network, audit, names, why,
                       rules, audit.objective)
 
 
-def _mentor_named(run_dir: Path, text: str) -> str:
-    """The id of the mentor given by id or by full name (any case); 404 naming the closest
-    when none or several match."""
-    text = text.strip()
-    cohort = actions.run_people(run_dir)
-    if actions.person(run_dir, text, "mentor") is not None:
-        return text
-    wanted = text.casefold()
-    exact = [m.id for m in cohort.mentors if m.name.casefold() == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    near = [f"{m.name} ({m.id})" for m in cohort.mentors
-            if wanted and wanted in f"{m.name} {m.id}".casefold()][:5]
-    hint = f" Did you mean: {'; '.join(near)}?" if near else ""
-    raise ServiceError(404, f"No single mentor of this run is {text!r}.{hint}", "vs")
+def _why_not_answer(ctx: Context, program_id: str, run_id: str, mentee_id: str,
+                    job_id: int) -> dict[str, Any]:
+    """The answer of a finished why-not job about this run and mentee."""
+    found = job(ctx, program_id, job_id)
+    if found.kind != "why_not" or found.run_id != run_id or \
+            found.params.get("mentee_id") != mentee_id:
+        raise ServiceError(404, "That job did not ask about this mentee.", "answer")
+    if found.result is None:
+        raise ServiceError(409, f"That job has {found.status}: it has no answer"
+                                + (f" ({found.error})." if found.error else "."), "answer")
+    return found.result
+
+
+def start_why_not(ctx: Context, program_id: str, run_id: str, mentee_id: str,
+                  vs: str) -> db.Job:
+    """Measure, in a worker process, what giving the mentee the mentor ``vs`` would cost
+    (the run solved again with the pair locked) — the "why not" of a large run."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _, _, run_dir = _run(ctx, connection, program_id, run_id)
+    mentee = _person(run_dir, mentee_id, "mentee")
+    mentor = _person(run_dir, vs.strip(), "mentor")
+    params = {"mentee_id": mentee.id, "mentor_id": mentor.id}
+    request = actions.WhyNotRequest(run_dir, mentee.id, mentor.id)
+    return _start_job(ctx, program_id, "why_not", run_id, params, request,
+                      f"why not {mentor.id} for {mentee.id} in {run_id}")
 
 
 @dataclass(frozen=True)
@@ -590,6 +695,8 @@ def mentor_view(ctx: Context, program_id: str, run_id: str, mentor_id: str) -> M
         program, run, run_dir = _run(ctx, connection, program_id, run_id)
         rules = [c for c in db.constraints(connection, program_id) if c.mentor_id == mentor_id]
     mentor = _person(run_dir, mentor_id, "mentor")
+    if mentor.id != mentor_id:  # typed in other capitals: the page of the id as it is
+        return mentor_view(ctx, program_id, run_id, mentor.id)
     config = actions.loaded_run(run_dir)[0].config
     pairs = [MentorPair(e, getattr(actions.person(run_dir, e, "mentee"), "name", ""), role,
                         covers, score)
@@ -607,8 +714,8 @@ def set_constraint(ctx: Context, program_id: str, run_id: str, mentee_id: str,
         raise ServiceError(422, "kind must be lock or forbid.", "kind")
     with db.opened(ctx.workspace.db_path) as connection:
         _, _, run_dir = _run(ctx, connection, program_id, run_id)
-    _person(run_dir, mentee_id, "mentee")
-    _person(run_dir, mentor_id, "mentor")
+    mentee_id = _person(run_dir, mentee_id, "mentee").id
+    mentor_id = _person(run_dir, mentor_id, "mentor").id
     with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
         connection.execute("INSERT INTO constraints VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
                            "(program_id, mentee_id, mentor_id) DO UPDATE SET "
@@ -705,8 +812,8 @@ def pair_file(ctx: Context, program_id: str, run_id: str, mentee_id: str, mentor
         raise ServiceError(404, "A pair offers plan and calendar.", "kind")
     with db.opened(ctx.workspace.db_path) as connection:
         _, _, run_dir = _run(ctx, connection, program_id, run_id)
-    _person(run_dir, mentee_id, "mentee")
-    _person(run_dir, mentor_id, "mentor")
+    mentee_id = _person(run_dir, mentee_id, "mentee").id
+    mentor_id = _person(run_dir, mentor_id, "mentor").id
     try:
         plan, calendar = actions.pair_documents(run_dir, mentee_id, mentor_id)
     except actions.InputError as error:

@@ -7,11 +7,13 @@ GET), so reloading a page never repeats an action.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -20,10 +22,11 @@ from service.api import PersonId, ProgramId, RunId, login, read_upload, send, se
 from service.auth import SESSION_COOKIE, end_session
 from service.deps import Reader, Writer
 from service.operations import Context, ServiceError
-from service.security import same
+from service.page_cache import CSRF_PLACEHOLDER, PageCache
+from service.security import DOCUMENT_CSP, same
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 PER_PAGE = 25
 
 
@@ -33,6 +36,26 @@ def render(request: Request, name: str, ctx: Context | None, status: int = 200,
            **values: Any) -> HTMLResponse:
     return templates.TemplateResponse(request, name, {"user": ctx.user if ctx else None,
                                                       **values}, status_code=status)
+
+
+#: Rendered run, mentee and mentor pages of this process (see :mod:`service.page_cache`).
+PAGES = PageCache()
+
+
+def kept_page(request: Request, ctx: Context, program_id: str, run_id: str,
+              build: Callable[[Context], HTMLResponse]) -> HTMLResponse:
+    """A page of a run: the kept one when the program did not change since, else
+    ``build(ctx)``'s (kept for the next visitor). Access is checked on every request."""
+    version = operations.run_version(ctx, program_id, run_id)
+    key = (str(ctx.workspace.root), ctx.user.username, request.url.path, request.url.query,
+           version)
+    page = PAGES.get(key, ctx.user.csrf)
+    if page is None:
+        blank = replace(ctx, user=replace(ctx.user, csrf=CSRF_PLACEHOLDER))
+        body = bytes(build(blank).body).decode("utf-8")
+        PAGES.put(key, body)
+        page = body.replace(CSRF_PLACEHOLDER, ctx.user.csrf)
+    return HTMLResponse(page)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -134,6 +157,15 @@ async def upload(program_id: ProgramId, ctx: Writer,
     return RedirectResponse(program_url(program_id) + "#problems", status_code=303)
 
 
+@router.get("/programs/{program_id}/sheets/{side}/rows/{row}")
+def sheet_page(request: Request, program_id: ProgramId, side: str,
+               row: Annotated[int, Path(ge=1, le=10_000_000)], ctx: Reader,
+               column: Annotated[str, Query(max_length=500)] = "") -> HTMLResponse:
+    """A problem's cell: the uploaded sheet's rows around it, its column marked."""
+    cell = operations.sheet_cell(ctx, program_id, side, row, column or None)
+    return render(request, "sheet.html", ctx, cell=cell)
+
+
 def _score(text: str, field: str) -> float | None:
     """A score bound from the filter form: empty is no bound; else a number in 0-100."""
     if not text.strip():
@@ -198,6 +230,14 @@ def run_page(request: Request, program_id: ProgramId, run_id: RunId, ctx: Reader
              page: Annotated[int, Query(ge=1, le=100000)] = 1) -> HTMLResponse:
     # The filter form sends empty boxes as "", which means no bound.
     low, high = _score(min_score, "min_score"), _score(max_score, "max_score")
+    return kept_page(request, ctx, program_id, run_id, lambda ctx: _run_page(
+        request, ctx, program_id, run_id, sort, order, status, area, mentor, q, low, high,
+        page))
+
+
+def _run_page(request: Request, ctx: Context, program_id: str, run_id: str, sort: str,
+              order: str, status: str, area: str, mentor: str, q: str, low: float | None,
+              high: float | None, page: int) -> HTMLResponse:
     view = operations.run_view(ctx, program_id, run_id)
     query = db.NetworkQuery(sort, order == "desc", status or None, area or None,
                             mentor or None, q or None, low, high, page, PER_PAGE)
@@ -219,16 +259,29 @@ def run_page(request: Request, program_id: ProgramId, run_id: RunId, ctx: Reader
 @router.get("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}")
 def mentee_page(request: Request, program_id: ProgramId, run_id: RunId, mentee_id: PersonId,
                 ctx: Reader, vs: Annotated[str, Query(max_length=200)] = "",
-                solve: bool | None = None) -> HTMLResponse:
-    view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve)
-    return render(request, "mentee.html", ctx, view=view, vs=vs)
+                solve: bool | None = None,
+                answer: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> HTMLResponse:
+    def build(ctx: Context) -> HTMLResponse:
+        view = operations.mentee_view(ctx, program_id, run_id, mentee_id, vs or None, solve,
+                                      answer)
+        return render(request, "mentee.html", ctx, view=view, vs=vs)
+
+    return kept_page(request, ctx, program_id, run_id, build)
+
+
+@router.post("/programs/{program_id}/runs/{run_id}/mentees/{mentee_id}/why-not")
+def why_not_job(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, ctx: Writer,
+                vs: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
+    job = operations.start_why_not(ctx, program_id, run_id, mentee_id, vs)
+    return RedirectResponse(f"{program_url(program_id)}/jobs/{job.id}", status_code=303)
 
 
 @router.get("/programs/{program_id}/runs/{run_id}/mentors/{mentor_id}")
 def mentor_page(request: Request, program_id: ProgramId, run_id: RunId, mentor_id: PersonId,
                 ctx: Reader) -> HTMLResponse:
-    view = operations.mentor_view(ctx, program_id, run_id, mentor_id)
-    return render(request, "mentor.html", ctx, view=view)
+    return kept_page(request, ctx, program_id, run_id, lambda ctx: render(
+        request, "mentor.html", ctx, view=operations.mentor_view(ctx, program_id, run_id,
+                                                                 mentor_id)))
 
 
 @router.post("/programs/{program_id}/constraints")
@@ -261,6 +314,16 @@ def resolve(program_id: ProgramId, run_id: RunId, ctx: Writer) -> Response:
 def publish(program_id: ProgramId, run_id: RunId, ctx: Writer) -> Response:
     operations.publish(ctx, program_id, run_id)
     return RedirectResponse(run_url(program_id, run_id), status_code=303)
+
+
+@router.get("/programs/{program_id}/runs/{run_id}/charts/{name}.svg")
+def chart(program_id: ProgramId, run_id: RunId,
+          name: Annotated[str, Path(max_length=60)], ctx: Reader) -> Response:
+    """A chart of the run's report, as an SVG image (its own strict CSP: no script)."""
+    found = operations.run_chart(ctx, program_id, run_id, name)
+    return Response(found.svg, media_type="image/svg+xml",
+                    headers={"Content-Security-Policy": DOCUMENT_CSP,
+                             "Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/programs/{program_id}/runs/{run_id}/files/{name}")

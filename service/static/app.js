@@ -1,11 +1,11 @@
 // mentormatch service: progressive enhancement only (every page works without it).
-// 1. A job page polls its job and moves to the new draft when the job is done.
+// 1. A job page polls its job and moves to what it made (a draft, an answer) when done.
 // 2. Filter selects on the results table submit their form on change.
 "use strict";
 
 function pollJob(box) {
   const url = box.dataset.jobUrl;
-  const runBase = box.dataset.runBase;
+  const doneUrl = box.dataset.doneUrl;
   const bar = box.querySelector("progress");
   const text = box.querySelector("[data-job-message]");
   const status = box.querySelector("[data-job-status]");
@@ -25,7 +25,7 @@ function pollJob(box) {
     text.textContent = job.message;
     status.textContent = job.status;
     if (job.status === "done") {
-      window.location.assign(runBase + job.run_id);
+      window.location.assign(doneUrl);
     } else if (job.status === "failed" || job.status === "cancelled") {
       window.location.reload();
     } else {

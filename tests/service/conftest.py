@@ -57,7 +57,7 @@ def wait_for_job(client: TestClient, program_id: str, job_id: int, timeout: floa
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     workspace = Workspace.open(tmp_path_factory.mktemp("service") / "workspace")
-    program_id = load_demo(workspace, SAMPLE)
+    program_id = load_demo(workspace)
     with TestClient(create_app(workspace, login_token=TOKEN)) as client:
         csrf = login(client)
         started = client.post(f"/api/v1/programs/{program_id}/jobs", json={},

@@ -39,6 +39,22 @@ def test_login_sets_a_strict_httponly_cookie(anonymous):
     assert anonymous.get("/api/v1/session").json()["username"] == "coordinator"
 
 
+def test_the_login_token_logs_in_once(anonymous, demo):
+    """A login URL that leaks after use (history, a shared screen) logs nobody in; the
+    console issues a new one for the running server."""
+    from service.auth import issue_login_token
+
+    assert anonymous.post("/api/v1/session", json={"token": TOKEN}).status_code == 200
+    anonymous.cookies.clear()
+    again = anonymous.post("/api/v1/session", json={"token": TOKEN})
+    assert again.status_code == 401 and "--login-link" in again.json()["detail"]
+    assert anonymous.get(f"/login?token={TOKEN}").status_code == 401
+    fresh = issue_login_token(demo.workspace.db_path)
+    assert anonymous.post("/api/v1/session", json={"token": fresh}).status_code == 200
+    anonymous.cookies.clear()
+    assert anonymous.post("/api/v1/session", json={"token": fresh}).status_code == 401
+
+
 @pytest.mark.parametrize("body, status, field", [
     ({"token": "wrong"}, 401, "token"),
     ({}, 422, "token"),
@@ -384,6 +400,42 @@ def test_lock_resolve_diff_publish(client, demo):
                                                      "mentor_id": other},
                   headers=csrf(client))
     assert "publish" in {e["action"] for e in client.get(api(demo, "/audit-log")).json()}
+
+
+def test_a_re_solved_draft_records_its_locks_and_forbids(client, demo_copy):
+    """The draft's run.json names the locks and forbids sheets it was solved with (hashed),
+    so the run folder alone says why its pairs are what they are."""
+    import json
+
+    with TestClient(create_app(demo_copy.workspace, login_token=TOKEN)) as own:
+        token = {"X-CSRF-Token": login(own)}
+        program = f"/api/v1/programs/{demo_copy.program_id}"
+        rows = own.get(f"{program}/runs/{demo_copy.run_id}/networks",
+                       params={"status": "placed", "per_page": 2}).json()["rows"]
+        kept, dropped = rows[0], rows[1]
+        lock = (kept["mentee_id"], kept["mentor_ids"].split(",")[0])
+        forbid = (dropped["mentee_id"], dropped["mentor_ids"].split(",")[0])
+        for (mentee, mentor), kind in ((lock, "lock"), (forbid, "forbid")):
+            made = own.post(f"{program}/constraints", headers=token,
+                            json={"run_id": demo_copy.run_id, "mentee_id": mentee,
+                                  "mentor_id": mentor, "kind": kind})
+            assert made.status_code == 201, made.text
+        started = own.post(f"{program}/jobs", json={"base_run": demo_copy.run_id},
+                           headers=token)
+        job = wait_for_job(own, demo_copy.program_id, started.json()["id"])
+        assert job["status"] == "done", job
+        rows = own.get(f"{program}/runs/{job['run_id']}/networks",
+                       params={"per_page": 500}).json()["rows"]
+    pairs = {(r["mentee_id"], m) for r in rows for m in r["mentor_ids"].split(",") if m}
+    folder = demo_copy.workspace.run_dir(demo_copy.program_id, job["run_id"])
+    inputs = json.loads((folder / "run.json").read_text(encoding="utf-8"))["inputs"]
+    uploads = demo_copy.workspace.uploads_dir(demo_copy.program_id)
+    for key, pair in (("locks", lock), ("forbid", forbid)):
+        assert key in inputs, inputs
+        sheet = list(csv.reader(io.StringIO((uploads / inputs[key]["file"]).read_text(
+            encoding="utf-8"))))
+        assert sheet[0] == ["mentee_id", "mentor_id"] and list(pair) in sheet[1:]
+    assert lock in pairs and forbid not in pairs
 
 
 # ---------------------------------------------------------------------------- accounts

@@ -35,8 +35,8 @@ def test_pages_stay_fast_while_a_match_runs(tmp_path, capsys):
         assert client.get(paths[-1]).status_code == 200
         second = client.post("/api/v1/programs/demo/jobs", json={"objective": "fair"},
                              headers=headers).json()
-        result = browse(server.base, server.token, paths, users=USERS, requests=REQUESTS,
-                        limit=LIMIT)
+        result = browse(server.base, dict(client.cookies), paths, users=USERS,
+                        requests=REQUESTS, limit=LIMIT)
         during = client.get(f"/api/v1/programs/demo/jobs/{second['id']}").json()
         job = wait_for_job(client, "demo", second["id"], 180)
     with capsys.disabled():

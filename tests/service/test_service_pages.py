@@ -101,7 +101,7 @@ def test_mentee_page_with_why_not_and_lock_buttons(client, demo):
     answer = client.get(base, params={"vs": choice.upper()}).text
     assert "data-why-not" in answer and f"against {choice} (C)" in answer
     unknown = client.get(base, params={"vs": "Dr. Nobody"})
-    assert unknown.status_code == 404 and "No single mentor" in unknown.text
+    assert unknown.status_code == 404 and "no mentor has the id" in unknown.text
 
 
 def test_mentor_page(client, demo):
@@ -199,3 +199,110 @@ def test_upload_form_with_a_new_config(demo_copy):
         broken = own.post(page(demo_copy, "/upload"), data={"csrf_token": token},
                           files={**files, "config": ("p.toml", b"[weights\n")})
         assert broken.status_code == 422
+
+
+# ------------------------------------------------------------------- a problem's cell
+
+def test_problems_link_to_their_cell_in_the_uploaded_sheet(client, demo):
+    html = client.get(page(demo)).text
+    links = re.findall(r'href="(/programs/[^"]+/sheets/(mentors|mentees)/rows/(\d+)'
+                       r'(?:\?column=([^"#]*))?#cell)"', html)
+    assert links, "no problem links to its cell"
+    problems = client.get(f"/api/v1/programs/{demo.program_id}").json()["program"]["problems"]
+    rows = [p for p in problems if p["row"] is not None]
+    assert len(links) == len(rows) and all(p["side"] in ("mentors", "mentees") for p in rows)
+    assert not any("/" in p["file"] for p in problems), "a workspace path in the table"
+    for problem in rows[:3]:
+        url = (f"/programs/{demo.program_id}/sheets/{problem['side']}/rows/{problem['row']}")
+        shown = client.get(url, params={"column": problem["column"] or ""})
+        assert shown.status_code == 200
+        cell = re.search(r'<td id="cell" class="cell-hit">(.*?)<span', shown.text, re.S)
+        assert cell is not None, "the problem's cell is not marked"
+        assert problem["value"] in cell.group(1).replace("&amp;", "&")
+        assert f'<th scope="row" class="num">{problem["row"]}</th>' in shown.text
+    as_json = client.get(f"/api/v1/programs/{demo.program_id}/sheets/{rows[0]['side']}/"
+                         f"rows/{rows[0]['row']}").json()
+    assert rows[0]["row"] in [number for number, _ in as_json["rows"]]
+    assert rows[0]["column"] in as_json["headers"]
+
+
+def test_a_sheet_row_hides_sensitive_answers(client, demo):
+    hidden = client.get(f"/api/v1/programs/{demo.program_id}/sheets/mentees/rows/2").json()
+    assert hidden["hidden"], "the sample's sensitive columns are not recognised"
+    for header in hidden["hidden"]:
+        position = hidden["headers"].index(header)
+        assert all(cells[position] is None for _, cells in hidden["rows"])
+    html = client.get(page(demo, "/sheets/mentees/rows/2")).text
+    assert "are not shown" in html and "hidden" in html
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/sheets/mentees/rows/99999", 404), ("/sheets/others/rows/2", 404),
+    ("/sheets/mentees/rows/0", 422), ("/sheets/mentees/rows/x", 422),
+])
+def test_sheet_rows_that_are_not_there(client, demo, path, status):
+    assert client.get(page(demo, path)).status_code == status
+
+
+# ------------------------------------------------------------------------ run charts
+
+def test_the_run_page_shows_the_reports_charts(client, demo):
+    html = client.get(page(demo, f"/runs/{demo.run_id}")).text
+    charts = re.findall(r'<img src="([^"]+/charts/([a-z-]+)\.svg)" alt="([^"]+)"', html)
+    assert {name for _, name, _ in charts} >= {"score-distribution", "mentor-load"}
+    report = (demo.workspace.run_dir(demo.program_id, demo.run_id) / "report.html").read_text(
+        encoding="utf-8")
+    for url, _, alt in charts:
+        assert alt.split(" chart")[0] in report
+        image = client.get(url)
+        assert image.status_code == 200 and image.headers["content-type"] == "image/svg+xml"
+        assert image.text.startswith("<svg") and image.text in report
+        assert "default-src 'none'" in image.headers["content-security-policy"]
+        assert "<script" not in image.text
+    assert client.get(page(demo, f"/runs/{demo.run_id}/charts/nothing.svg")).status_code == 404
+
+
+# ------------------------------------------------------------------ kept run pages
+
+def test_a_kept_page_changes_with_the_program_and_keeps_each_sessions_token(client, demo):
+    rows = client.get(f"/api/v1/programs/{demo.program_id}/runs/{demo.run_id}/networks",
+                      params={"status": "placed", "per_page": 1}).json()["rows"]
+    mentee = rows[0]["mentee_id"]
+    url = page(demo, f"/runs/{demo.run_id}/mentees/{mentee}")
+    first = client.get(url).text
+    assert csrf_field(first) == client.csrf and csrf_field(client.get(url).text) == client.csrf
+    mentor = rows[0]["mentor_ids"].split(",")[0]
+    rule = {"run_id": demo.run_id, "mentee_id": mentee, "mentor_id": mentor, "kind": "forbid"}
+    made = client.post(f"/api/v1/programs/{demo.program_id}/constraints", json=rule,
+                       headers={"X-CSRF-Token": client.csrf})
+    assert made.status_code == 201
+    try:
+        changed = client.get(url).text
+        assert "forbid</span> with" in changed and "forbid</span> with" not in first
+    finally:
+        client.delete(f"/api/v1/programs/{demo.program_id}/constraints",
+                      params={"mentee_id": mentee, "mentor_id": mentor},
+                      headers={"X-CSRF-Token": client.csrf})
+    from conftest import TestClient, login
+
+    from service.app import create_app
+    from service.auth import issue_login_token
+
+    token = issue_login_token(demo.workspace.db_path)
+    with TestClient(create_app(demo.workspace, first=False)) as other:
+        other_csrf = login(other, token)
+        theirs = other.get(url).text
+    assert csrf_field(theirs) == other_csrf and client.csrf not in theirs
+
+
+# ------------------------------------------------------------- ids as people type them
+
+def test_people_are_found_by_id_in_other_capitals(client, demo):
+    rows = client.get(f"/api/v1/programs/{demo.program_id}/runs/{demo.run_id}/networks",
+                      params={"per_page": 1}).json()["rows"]
+    mentee = rows[0]["mentee_id"]
+    shouted = client.get(f"/api/v1/programs/{demo.program_id}/runs/{demo.run_id}/mentees/"
+                         f"{mentee.upper()}")
+    assert shouted.status_code == 200 and shouted.json()["mentee_id"] == mentee
+    html = client.get(page(demo, f"/runs/{demo.run_id}/mentees/{mentee.upper()}")).text
+    assert rows[0]["mentee_name"] in html

@@ -132,3 +132,27 @@ def test_one_server_per_workspace(tmp_path):
         workspace.lock_for_server()
     held.close()  # type: ignore[attr-defined]
     workspace.lock_for_server()
+
+
+def test_login_link_gives_the_running_server_a_new_one_time_token(tmp_path):
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    workspace = Workspace.open(tmp_path / "ws")
+    with TestClient(create_app(workspace, login_token="printed-at-start-0123")) as browser:
+        assert browser.post("/api/v1/session",
+                            json={"token": "printed-at-start-0123"}).status_code == 200
+        result = CliRunner().invoke(cli, ["serve", "--workspace", str(workspace.root),
+                                          "--port", "8123", "--login-link"])
+        assert result.exit_code == 0, result.output
+        url = result.output.strip()
+        assert url.startswith("http://127.0.0.1:8123/login?token=")
+        second = TestClient(browser.app)
+        assert second.get(url.split("8123", 1)[1], follow_redirects=False).status_code == 303
+        assert "Your programs" in second.get("/").text
+        third = TestClient(browser.app)
+        assert third.get(url.split("8123", 1)[1]).status_code == 401
