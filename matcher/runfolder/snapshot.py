@@ -16,7 +16,13 @@ folder holds: the same inputs give the same bytes (reruns stay byte-identical), 
 holding only the run folder cannot recompute the key to test a guess such as "female".
 (A key derived from the snapshot's own content would let anyone hash a guess and compare.)
 A mentee's gender / background is kept only when the mentee opted into the preference that
-reads it; the scorer ignores it otherwise, so it is left blank.
+reads it; the scorer ignores it otherwise, so it is left blank. Specialty, institution,
+modes and languages, when listed, are pseudonymised the same way (the scorer compares
+them only for equality; a blank language list is stored as the program's default
+languages, which is what the scorer reads for it). Career stage, meeting frequency and
+time zone are compared by rank or distance, which no pseudonym keeps: when listed they are
+withheld from scoring (:mod:`scoring.sensitivity`) and stored as null, so the audit scores
+every pair exactly as the run did.
 
 The bytes are deterministic JSON: sorted keys, indented, floats in Python's shortest
 round-trip form, UTF-8.
@@ -86,9 +92,16 @@ def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tupl
 def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str, Any]:
     record = _plain(person)
     joiner = next((s for s in config.separators if not s.isalnum()), ";")
+    if "languages" in config.sensitive_fields and not record["languages"]:
+        # The scorer reads a blank as the program's default languages: pseudonymise those,
+        # so the audit compares them with the others' pseudonyms exactly as the run did.
+        record["languages"] = list(config.defaults.languages)
     for name in config.sensitive_fields:
-        if name not in record or name in ("id", "exclude") or not record[name]:
-            continue  # identity fields stay: the run's pairings name people by id
+        if name in config.sensitive.unscored:
+            record[name] = None  # withheld from scoring (scoring.sensitivity): nothing to keep
+            continue
+        if name not in record or not record[name]:
+            continue
         opt_in = OPT_IN_FOR_FIELD.get(name)
         if isinstance(person, Mentee) and opt_in and opt_in not in person.preferences:
             record[name] = ""  # never read by the scorer for this mentee
@@ -99,7 +112,7 @@ def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str
         elif isinstance(value, str):
             pieces = [k for k in _comparison_keys(name, value, config) if k]
             record[name] = joiner.join(_pseudonym(key, piece) for piece in pieces)
-        else:  # a number marked sensitive: withheld (no score reads its equality)
+        else:  # never reached for the fields [sensitive] may list; withheld to be safe
             record[name] = None
     return record
 

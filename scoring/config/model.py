@@ -44,6 +44,7 @@ from scoring.config.schema import (
     known_keys,
 )
 from scoring.config.sections import (
+    SENSITIVE_CAPABLE_FIELDS,
     ColumnsSection,
     ComputeSection,
     DefaultsSection,
@@ -204,7 +205,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         return TableReader(where, section, full[section])
 
     vocabularies = _vocabularies(merged["vocabularies"], where)
-    sensitive = SensitiveSection(fields=reader("sensitive").text_list("fields"))
+    sensitive = SensitiveSection(fields=reader("sensitive").text_list(
+        "fields", allowed=SENSITIVE_CAPABLE_FIELDS))
     headers = _columns(merged["columns"], where)
     custom = parse_custom_rules(merged["rules"]["custom"], where, vocabularies, sensitive.fields)
     taken = frozenset([*DEFAULTS["weights"], *BUILTIN_RULES, *(r.name for r in custom)])
