@@ -279,7 +279,8 @@ def _role_fit_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
 def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         j: int) -> Evidence:
     if "career_stage" in config.sensitive.unscored:
-        return withheld_note(["career_stage"]).capitalize() + " (neutral value)", True, ()
+        return withheld_note(["career_stage"]).capitalize() + ": every pair gets the neutral value", \
+            True, ()
     mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
     if mentee < 0 or mentor < 0:
         return "Career stage unknown on one side (neutral value)", True, ()
@@ -296,7 +297,8 @@ def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
 def _time_zone_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         j: int) -> Evidence:
     if "time_zone" in config.sensitive.unscored:
-        return withheld_note(["time_zone"]).capitalize() + " (neutral value)", True, ()
+        return withheld_note(["time_zone"]).capitalize() + ": every pair gets the neutral value", \
+            True, ()
     mentee, mentor = float(features.mentee_offset[i]), float(features.mentor_offset[j])
     if math.isnan(mentee) or math.isnan(mentor):
         return "Time zone unknown on one side (neutral value)", True, ()

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
 from matcher.outputs.privacy import (
+    SensitiveValues,
     names_any,
     reads_sensitive,
-    sensitive_values,
     time_zone_label,
     visible_fields,
 )
@@ -232,6 +232,7 @@ class _Program:
     check_ins: str
     primary: tuple[Meeting, ...]
     specialist: dict[str, tuple[Meeting, ...]]  # by the covered area's label
+    screen: SensitiveValues
     terms: DistinctiveTerms | None = None
     cycle: CycleContext | None = None
 
@@ -241,7 +242,8 @@ class _Program:
                    day=program_working_hours(config), labels=Labels.of(config),
                    shown=visible_fields(config.sensitive_fields),
                    frequency_scale=config.vocabulary("frequency"), check_ins=check_ins(config),
-                   primary=primary_schedule(config), specialist={})
+                   primary=primary_schedule(config), specialist={},
+                   screen=SensitiveValues.of(config))
 
     def specialist_meetings(self, area_label: str) -> tuple[Meeting, ...]:
         if area_label not in self.specialist:
@@ -279,7 +281,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
           mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
     config, labels = program.config, program.labels
-    withheld = sensitive_values((mentee, mentor), config)
+    withheld = program.screen.held_by((mentee, mentor))
     shared_terms = tuple(term for term in shared_terms if not names_any(term, withheld))
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from scoring.config import ProgramConfig
 from scoring.diagnostics import COMPONENT_FIELDS, PREFERENCE_FIELDS
@@ -58,28 +59,44 @@ def time_zone_label(offset: float | None) -> str:
     return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def sensitive_values(people: Iterable[Person], config: ProgramConfig) -> tuple[str, ...]:
-    """Every spelling of the values the given people hold in the sensitive fields: the value
-    itself and, for a vocabulary field, each label the config gives it (a time zone as
-    outputs print it, ``UTC-5``)."""
-    tables = config.vocabulary_tables()
-    values: set[str] = set()
-    for person in people:
-        for name in config.sensitive_fields:
-            value = getattr(person, name, None)
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                if item is None or item == "":
-                    continue
-                if name == "time_zone":
-                    values.add(time_zone_label(float(item)))
-                    continue
-                values.add(str(item).strip())
-                values.add(str(item).replace("_", " ").strip())
-                synonyms = tables.get(_VOCABULARY_OF.get(name, ""), {}).get(str(item), [])
-                values.update(str(s).strip() for s in synonyms)
-    values.discard("")
-    # Longest first, so "non-binary" is found whole before "binary" is considered.
-    return tuple(sorted(values, key=lambda v: (-len(v), v)))
+@dataclass(frozen=True)
+class SensitiveValues:
+    """The sensitive fields of a run and every spelling the config gives their values, worked
+    out once per run (a run screens every pair's sentences with it)."""
+
+    fields: tuple[str, ...]
+    spellings: Mapping[str, Mapping[str, tuple[str, ...]]]  # field → canonical → labels
+
+    @classmethod
+    def of(cls, config: ProgramConfig) -> SensitiveValues:
+        fields = tuple(config.sensitive_fields)
+        wanted = {_VOCABULARY_OF[f] for f in fields if f in _VOCABULARY_OF}
+        tables = config.vocabulary_tables() if wanted else {}
+        spellings = {field: {value: tuple(str(s).strip() for s in synonyms)
+                             for value, synonyms in tables.get(_VOCABULARY_OF[field], {}).items()}
+                     for field in fields if field in _VOCABULARY_OF}
+        return cls(fields, spellings)
+
+    def held_by(self, people: Iterable[Person]) -> tuple[str, ...]:
+        """Every spelling of the values ``people`` hold in the sensitive fields: the value
+        itself and, for a vocabulary field, each label the config gives it (a time zone as
+        outputs print it, ``UTC-5``); longest first."""
+        values: set[str] = set()
+        for person in people:
+            for name in self.fields:
+                value = getattr(person, name, None)
+                for item in value if isinstance(value, (tuple, list)) else (value,):
+                    if item is None or item == "":
+                        continue
+                    if name == "time_zone":
+                        values.add(time_zone_label(float(item)))
+                        continue
+                    values.add(str(item).strip())
+                    values.add(str(item).replace("_", " ").strip())
+                    values.update(self.spellings.get(name, {}).get(str(item), ()))
+        values.discard("")
+        # Longest first, so "non-binary" is found whole before "binary" is considered.
+        return tuple(sorted(values, key=lambda v: (-len(v), v)))
 
 
 def names_any(text: str, values: Iterable[str]) -> bool:

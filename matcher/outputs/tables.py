@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import Labels
-from matcher.outputs.privacy import NOT_SHOWN, for_coordinator, names_any, sensitive_values
+from matcher.outputs.privacy import NOT_SHOWN, SensitiveValues, for_coordinator, names_any
 from matcher.outputs.sheets import Cell, Table
 from matcher.runfolder.layout import (
     EXPLANATIONS_COLUMNS,
@@ -32,9 +32,9 @@ from scoring.profiles import Person
 Explanations = Mapping[tuple[str, str], PairExplanation]
 
 
-def _reasons(outcome: MatchOutcome, explanation: PairExplanation, mentee: Person,
+def _reasons(screen: SensitiveValues, explanation: PairExplanation, mentee: Person,
              mentor: Person) -> list[str]:
-    withheld = sensitive_values((mentee, mentor), outcome.config)
+    withheld = screen.held_by((mentee, mentor))
     reasons = [for_coordinator(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
     return reasons + [""] * (REASONS_SHOWN - len(reasons))
 
@@ -60,6 +60,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     read the file back; the readable label is in the plans.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
+    screen = SensitiveValues.of(outcome.config)
     rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
@@ -67,7 +68,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
                 p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
                 p.role, p.covers or "", round(float(p.score), 2),
                 LOCKED_YES if p.locked else "",
-                *_reasons(outcome, explanations[(p.mentee_id, p.mentor_id)],
+                *_reasons(screen, explanations[(p.mentee_id, p.mentor_id)],
                           mentees[p.mentee_id], mentors[p.mentor_id]),
             ])
     return Table("Pairings", PAIRINGS_COLUMNS, rows)
@@ -101,12 +102,12 @@ def networks_table(outcome: MatchOutcome) -> Table:
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """A row per pair and score component: points, value, weight and evidence."""
     mentees, mentors = _mentees(outcome), _mentors(outcome)
+    screen = SensitiveValues.of(outcome.config)
     rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
             explanation = explanations[(p.mentee_id, p.mentor_id)]
-            withheld = sensitive_values((mentees[p.mentee_id], mentors[p.mentor_id]),
-                                        outcome.config)
+            withheld = screen.held_by((mentees[p.mentee_id], mentors[p.mentor_id]))
             for c in explanation.components:
                 rows.append([p.mentee_id, p.mentor_id, p.role, c.name,
                              round(float(c.points), 2), round(float(c.value), 3),
