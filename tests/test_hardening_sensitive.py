@@ -281,3 +281,36 @@ def test_a_field_name_sensitive_cannot_hold_is_an_error_naming_the_key(cohort, t
     assert result.exit_code == 2
     assert "[sensitive] fields" in result.output and "gendr" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_rematch_with_every_field_sensitive_leaks_nothing_and_reproduces(cohort, tmp_path):
+    """Year 2 with every field the config accepts listed at once: continuing pairs' year-2
+    plans, new pairs' introductions, ended pairs' closure notes and the rematch report hold
+    no value either, and the audit reproduces the rematch."""
+    mentors, mentees, _ = cohort
+    first = _match(cohort, list(SENSITIVE_CAPABLE_FIELDS), tmp_path / "year1")
+    pairs = sorted(p.key for p in read_pairings(first / "pairings.csv"))
+    decisions = ("yes", "no", "unsure")
+    feedback = tmp_path / "feedback.csv"
+    with feedback.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [("Mentee ID", "Mentor ID", "Continue?", "New goals",
+              "Wants a new network member in area"),
+             *((e, m, decisions[k % 3], "Lead a teaching program next year.", "")
+               for k, (e, m) in enumerate(pairs))])
+    out = tmp_path / "year2"
+    result = CliRunner().invoke(cli, [
+        "rematch", str(mentors), str(mentees), "--previous", str(first), "--feedback",
+        str(feedback), "--config", str(tmp_path / "year1.toml"), "--out", str(out),
+        "--quiet"])
+    assert result.exit_code == 0, result.output
+    texts = _texts(out)
+    assert "closures.csv" in texts and any("Year-2 plan" in t for t in texts.values())
+    every_value = [v for values in VALUES.values() for v in values]
+    assert _found(texts, every_value) == []
+    assert _found({n: t for n, t in texts.items() if PARTICIPANT.match(n)},
+                  ["[withheld]", "sensitive", "not shown"]) == []
+    diff = CliRunner().invoke(cli, ["diff", str(first), str(out)])
+    assert diff.exit_code == 0 and _found({"diff": diff.output}, every_value) == []
+    run = load_run(out)
+    assert resolve_run(run).result.objective == run.run.record["solver"]["objective"]
