@@ -276,11 +276,16 @@ def _role_fit_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
             f"{_join(offered)} (not {_join(missing)})", False, ())
 
 
+def _not_scored(field: str) -> Evidence:
+    """The evidence of a component whose field is withheld from scoring (sensitive)."""
+    note = withheld_note([field])
+    return f"{note[:1].upper()}{note[1:]}: every pair gets the neutral value", True, ()
+
+
 def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         j: int) -> Evidence:
     if "career_stage" in config.sensitive.unscored:
-        return withheld_note(["career_stage"]).capitalize() + ": every pair gets the neutral value", \
-            True, ()
+        return _not_scored("career_stage")
     mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
     if mentee < 0 or mentor < 0:
         return "Career stage unknown on one side (neutral value)", True, ()
@@ -297,8 +302,7 @@ def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
 def _time_zone_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         j: int) -> Evidence:
     if "time_zone" in config.sensitive.unscored:
-        return withheld_note(["time_zone"]).capitalize() + ": every pair gets the neutral value", \
-            True, ()
+        return _not_scored("time_zone")
     mentee, mentor = float(features.mentee_offset[i]), float(features.mentor_offset[j])
     if math.isnan(mentee) or math.isnan(mentor):
         return "Time zone unknown on one side (neutral value)", True, ()
