@@ -314,3 +314,24 @@ def test_a_rematch_with_every_field_sensitive_leaks_nothing_and_reproduces(cohor
     assert diff.exit_code == 0 and _found({"diff": diff.output}, every_value) == []
     run = load_run(out)
     assert resolve_run(run).result.objective == run.run.record["solver"]["objective"]
+
+
+@pytest.mark.parametrize("field", ["career_stage", "specialty", "institution", "frequency"])
+def test_a_match_on_table_reading_a_sensitive_field_is_an_error_naming_both_keys(
+        cohort, tmp_path, field):
+    """A [match_on] reward or rule on a sensitive field would tell the pair its value
+    ("Same specialty"), like a custom rule would: refused, as custom rules are."""
+    mentors, mentees, config = cohort
+    table = f'\n[match_on.same_thing]\nfield = "{field}"\nkind = "reward"\n'
+    program = tmp_path / "match_on.toml"
+    program.write_text(config.read_text(encoding="utf-8") + table, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(mentors), str(mentees), "--config",
+                                      str(program)])
+    assert result.exit_code == 0, result.output  # the same table, the field not sensitive
+    program.write_text(config.read_text(encoding="utf-8") + table
+                       + f'\n[sensitive]\nfields = ["{field}"]\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(mentors), str(mentees), "--config",
+                                      str(program)])
+    assert result.exit_code == 2, result.output
+    assert "[match_on.same_thing]" in result.output and "[sensitive] fields" in result.output
+    assert "Traceback" not in result.output

@@ -214,6 +214,13 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         full["match_on"], where,
         attributes(parse_targets(headers.mentors, "mentors", where)),
         attributes(parse_targets(headers.mentees, "mentees", where)), taken)
+    for match in match_on:
+        if match.field in sensitive.fields and not match.is_attribute:
+            raise ConfigError(f"{where}: [match_on.{match.name}] field is {match.field!r}, which "
+                              "[sensitive] fields lists: a sensitive field is used only for a "
+                              "mentee's own opt-in preferences, never to reward or require a "
+                              f"match. Remove {match.field!r} from [sensitive] fields, or this "
+                              "table.")
     rules = reader("rules")
     return ProgramConfig(
         program=_program(reader("program")),
