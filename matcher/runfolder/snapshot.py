@@ -25,7 +25,9 @@ withheld from scoring (:mod:`scoring.sensitivity`) and stored as null, so the au
 every pair exactly as the run did.
 
 The bytes are deterministic JSON: sorted keys, indented, floats in Python's shortest
-round-trip form, UTF-8.
+round-trip form, UTF-8. Reading checks every field's type against the record class (text, a
+whole number, a finite number, a list of text, null where allowed), so a snapshot edited
+together with its hash in run.json still stops with the file, the participant and the field.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import math
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -131,16 +136,56 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value has the type a record field declares (``hint``): text, a whole
+    number, a finite number, a list of text, a table of text, or None where allowed."""
+    if hint is type(None):
+        return value is None
+    if hint is str:
+        return isinstance(value, str)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if origin is tuple:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                               for k, v in value.items())
+    return False
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(kind: type[Person]) -> dict[str, Any]:
+    """The declared type of each field of a record class (resolved once per class)."""
+    if kind not in _HINTS:
+        _HINTS[kind] = typing.get_type_hints(kind)
+    return _HINTS[kind]
+
+
 def _build(kind: type[P], record: Any, where: str) -> P:
     if not isinstance(record, dict):
         raise InputError(f"{where}: not a participant record. The snapshot was edited or "
                          "damaged; rerun `mentormatch match` to write it again.")
     values: dict[str, Any] = {}
+    hints = _hints(kind)
     for f in _record_fields(kind):
         if f.name not in record:
             raise InputError(f"{where}: the field {f.name!r} is missing. The snapshot was "
                              "edited or damaged; rerun `mentormatch match` to write it again.")
         value = record[f.name]
+        if not _fits(value, hints[f.name]):
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else shown[:60] + "…"
+            raise InputError(f"{where}: the field {f.name!r} holds {shown}, which is not what "
+                             "mentormatch writes there. The snapshot was edited or damaged; "
+                             "rerun `mentormatch match` to write it again.")
         values[f.name] = tuple(value) if isinstance(value, list) else value
     return kind(**values)
 
