@@ -72,9 +72,10 @@ def withheld_findings(config: ProgramConfig, where: str) -> list[Problem]:
         active = [r for r in switches if getattr(rules, r)]
         if not weighted and not active:
             continue
-        half = ", its frequency half" if name == "frequency" else ""
-        effects = [f"`{c}` ({weights[c]:g} points{half}) gives every pair the same value"
+        effects = [f"the frequency half of `{c}` ({weights[c] / 2:g} of its {weights[c]:g} "
+                   "points)" if name == "frequency" else f"`{c}` ({weights[c]:g} points)"
                    for c in weighted]
+        effects = [f"{effect} gives every pair the same value" for effect in effects]
         effects += [f"the rule `{r}` blocks no pair" for r in active]
         silence = [f"[weights] {c} = 0" for c in weighted if name != "frequency"]
         silence += [f"[rules] {r} = " + ("false" if r == "mentor_more_senior" else "0")
