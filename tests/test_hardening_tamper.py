@@ -85,3 +85,27 @@ def test_a_snapshot_with_a_wrong_type_and_a_matching_hash_is_exit_2_naming_it(
     assert result.exit_code == 2, result.output
     assert "cohort.json" in result.output and f"{side[:-1]} #1" in result.output
     assert repr(field) in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("column, value", [("role", "boss"), ("score", "lots"),
+                                           ("score", "nan")])
+def test_a_pairings_row_with_a_wrong_value_and_a_matching_hash_is_exit_2_naming_it(
+        two_runs, tmp_path, column, value):
+    import csv
+    import hashlib
+    import shutil
+    run = tmp_path / "a"
+    shutil.copytree(two_runs / "a", run)
+    path = run / "pairings.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index(column)] = value
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(rows)
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    record["files"]["pairings.csv"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["diff", str(run), str(two_runs / "b")])
+    assert result.exit_code == 2, result.output
+    assert "pairings.csv" in result.output and f"row 2, {column}" in result.output
+    assert "Traceback" not in result.output
