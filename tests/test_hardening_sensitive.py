@@ -5,8 +5,9 @@ For EVERY field ``[sensitive] fields`` may list (the config's own list, so a fie
 there is tried here too), `match` runs on a cohort built for the purpose: each field holds
 distinctive values (words that occur nowhere else: in no goal, bio, label or template),
 shared among some participants so that "both use", "same", "hours apart" and the talking
-points have something to give away. Every file of the run folder (inside the .xlsx too) is
-then searched for every spelling of those values — the value as written, its canonical key
+points have something to give away. Every file of the run folder (inside the .xlsx too;
+not run.json, which records the config's vocabularies, not participants' values) is then
+searched for every spelling of those values — the value as written, its canonical key
 and the labels its vocabulary gives it, a time zone as outputs print it — with participant
 files (plans, calendars, e-mails) and coordinator files (tables, report, snapshot) apart:
 neither may hold a value, participant files never say that something was withheld, and no
