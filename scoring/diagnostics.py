@@ -46,6 +46,7 @@ from scoring.features import CohortFeatures
 from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
 from scoring.scorer import component_names, component_weights, iter_score_blocks
+from scoring.sensitivity import scored_cohort, withheld_findings
 from scoring.text import fold
 
 #: A rule removing more than this share of all pairs is worth a warning.
@@ -179,6 +180,8 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) ->
     first."""
     found: list[Problem] = []
     where = _config_name(config)
+    cohort = scored_cohort(cohort, config)  # what the scorer saw: no withheld sensitive field
+    found += withheld_findings(config, where)
     if cohort.mentees and cohort.mentors:
         capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
         tally = _tally(features, config, capacity > 0)
@@ -399,6 +402,9 @@ def _constant_components(cohort: Cohort, config: ProgramConfig, tally: _Tally,
     for name, weight in weights.items():
         if weight <= 0 or name not in tally.low or tally.high[name] - tally.low[name] > 1e-6:
             continue
+        read = set(fields_of[name][0]) if name in fields_of else set()
+        if read and read <= set(config.sensitive.unscored):
+            continue  # withheld from scoring: withheld_findings says so, with the cause
         if name == "preferences" and not any(m.preferences for m in cohort.mentees):
             continue  # nobody asked: 1.0 for all by design (README "The seven components")
         sides = list(zip(("mentees", "mentors"), fields_of.get(name, ()), strict=False))

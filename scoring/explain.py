@@ -6,7 +6,9 @@ from, so an explanation cannot drift from the score. Points are 100·wₖ·cₖ/
 0.1 with a largest-remainder correction so that the printed points add up exactly to the
 printed score. Evidence (shared areas, shared TF-IDF terms, modes, hours apart, preferences)
 is read from the same features the components were computed on. Sensitive attributes
-(gender, background) are never printed: only whether an opt-in preference was honoured.
+(``[sensitive] fields``) are never printed: only whether an opt-in preference was honoured,
+"meeting modes in common (not named: sensitive)", and for a field withheld from scoring
+(career stage, frequency, time zone: :mod:`scoring.sensitivity`) that it was not scored.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from scoring.scorer import (
     preference_honoured,
     score_block,
 )
+from scoring.sensitivity import field_words, withheld_note
 
 #: How many shared TF-IDF terms an explanation names.
 TOP_TERMS = 5
@@ -211,7 +214,7 @@ def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, n
               ) -> Evidence:
     """(sentence, neutral?, named items) for one component of mentee row i × mentor j."""
     if name == "communication":
-        return _communication_evidence(features, i, j)
+        return _communication_evidence(features, config, i, j)
     if name not in _EVIDENCE:
         return _reward_evidence(features, config, i, j, name)
     return _EVIDENCE[name](features, config, i, j)
@@ -273,8 +276,16 @@ def _role_fit_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
             f"{_join(offered)} (not {_join(missing)})", False, ())
 
 
+def _not_scored(field: str) -> Evidence:
+    """The evidence of a component whose field is withheld from scoring (sensitive)."""
+    note = withheld_note([field])
+    return f"{note[:1].upper()}{note[1:]}: every pair gets the neutral value", True, ()
+
+
 def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         j: int) -> Evidence:
+    if "career_stage" in config.sensitive.unscored:
+        return _not_scored("career_stage")
     mentee, mentor = int(features.mentee_stage[i]), int(features.mentor_stage[j])
     if mentee < 0 or mentor < 0:
         return "Career stage unknown on one side (neutral value)", True, ()
@@ -288,8 +299,10 @@ def _stage_gap_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
     return f"Mentor is {where} ({stages}; preferred {low}–{high} senior)", False, ()
 
 
-def _time_zone_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
+def _time_zone_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         j: int) -> Evidence:
+    if "time_zone" in config.sensitive.unscored:
+        return _not_scored("time_zone")
     mentee, mentor = float(features.mentee_offset[i]), float(features.mentor_offset[j])
     if math.isnan(mentee) or math.isnan(mentor):
         return "Time zone unknown on one side (neutral value)", True, ()
@@ -358,8 +371,8 @@ def _shared_terms(features: CohortFeatures, i: int, j: int) -> tuple[list[int], 
     return [columns[k] for k in keep], products[keep]
 
 
-def _communication_evidence(features: CohortFeatures, i: int, j: int
-                            ) -> tuple[str, bool, tuple[str, ...]]:
+def _communication_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
+                            j: int) -> Evidence:
     mentee_modes = [m for m, hot in zip(features.modes, features.mentee_modes[i], strict=True)
                     if hot]
     mentor_modes = {m for m, hot in zip(features.modes, features.mentor_modes[j], strict=True)
@@ -367,12 +380,17 @@ def _communication_evidence(features: CohortFeatures, i: int, j: int
     shared = tuple(area_label(m) for m in mentee_modes if m in mentor_modes)
     if not mentee_modes or not mentor_modes:
         modes = "modes unknown on one side"
+    elif shared and "modes" in config.sensitive_fields:
+        modes = f"{field_words('modes')} in common (not named: sensitive)"
+        shared = ()
     elif shared:
         modes = f"both use {_join(shared)}"
     else:
         modes = "no communication mode in common"
     mentee, mentor = int(features.mentee_frequency[i]), int(features.mentor_frequency[j])
-    if mentee < 0 or mentor < 0:
+    if "frequency" in config.sensitive.unscored:
+        frequency = "meeting frequency not scored (sensitive)"
+    elif mentee < 0 or mentor < 0:
         frequency = "meeting frequency unknown on one side"
     elif mentee == mentor:
         frequency = f"both want to meet {features.frequencies[mentee]}"

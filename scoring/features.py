@@ -34,6 +34,7 @@ from scipy import sparse
 from scoring.config import PREFERENCES, ROLES, MatchOn, ProgramConfig
 from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.rule_inputs import RuleInputs, institution_keys, prepare_rule_inputs
+from scoring.sensitivity import scored_cohort
 from scoring.text import fold
 
 #: Code for "unknown" in the ordinal and category-code arrays.
@@ -188,6 +189,7 @@ def build_features(cohort: Cohort, config: ProgramConfig, *, texts: bool = True
     ``texts=False`` leaves the TF-IDF vectors empty (goal_text is then 0 for every pair):
     for checks that need the rules and the other components only, without loading
     scikit-learn."""
+    cohort = scored_cohort(cohort, config)  # sensitive stages / frequencies / zones: blank
     mentees, mentors = cohort.mentees, cohort.mentors
     vocab = config.vocabulary
     areas = _scale(vocab("areas").values,

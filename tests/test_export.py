@@ -20,6 +20,7 @@ from factories import (
 
 from matcher.outputs.cell_safety import safe_cell
 from matcher.outputs.plans import Labels, file_stems
+from matcher.outputs.privacy import NOT_SHOWN
 from matcher.outputs.sheets import Table
 from matcher.pipeline import run_match
 from matcher.runfolder.filesink import FileSink
@@ -417,7 +418,10 @@ def test_sensitive_values_never_appear_in_any_file(tmp_path):
     text = _all_text(out).lower()
     assert SENSITIVE_GENDER.lower() not in text
     assert SENSITIVE_BACKGROUND.lower() not in text
-    assert "[withheld]" in text  # the evidence and the intake problem's value
+    # The evidence and the intake problem's value say in plain words what is left out;
+    # "[withheld]" inside the sentence would let its rest tell the value.
+    assert "[withheld]" not in text
+    assert NOT_SHOWN.lower() in text and "(not shown: sensitive column)" in text
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"

@@ -129,6 +129,40 @@ def test_a_full_disk_while_writing_is_exit_2_and_leaves_nothing(tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def _busy(*_args, **_kwargs):
+    raise OSError(16, "Device or resource busy", "run")  # EBUSY: a mount point, a share
+
+
+@pytest.mark.parametrize("where", ["writing", "final move"])
+def test_a_busy_file_system_is_exit_2_naming_it_and_leaves_nothing(tmp_path, monkeypatch,
+                                                                   where):
+    """EBUSY (simulated) while the files are written, or when the finished folder is moved
+    into place: one paragraph saying the folder is busy, exit 2, no partial folder."""
+    import matcher.runfolder.claim as claim
+    import matcher.runfolder.writer as writer
+    monkeypatch.setattr(*((writer, "render_report", _busy) if where == "writing"
+                          else (claim, "_rename_no_replace", _busy)))
+    result = _match(tmp_path / "run")
+    assert result.exit_code == 2, result.output
+    assert "busy (another program is using it)" in result.output, result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_busy_file_system_during_force_keeps_the_previous_run(tmp_path, monkeypatch):
+    import matcher.runfolder.claim as claim
+    assert _match(tmp_path / "run").exit_code == 0
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes()
+              for p in (tmp_path / "run").rglob("*") if p.is_file()}
+    monkeypatch.setattr(claim, "_rename_no_replace", _busy)
+    result = _match(tmp_path / "run", "--force")
+    assert result.exit_code == 2 and "busy" in result.output, result.output
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes()
+             for p in (tmp_path / "run").rglob("*") if p.is_file()}
+    assert after == before
+    assert _debris(tmp_path) == []
+
+
 # ------------------------------------------------------------------ --force and the marker
 
 def test_force_refuses_a_run_folder_holding_files_it_did_not_write(tmp_path):

@@ -45,3 +45,32 @@ def test_plan_file_names_are_never_windows_device_names():
         assert base not in {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} \
             | {f"lpt{i}" for i in range(10)}, stem
     assert stems[("auxiliary", "m")] == "auxiliary__m"
+
+
+def test_a_duplicate_id_names_both_rows_and_both_spellings(tmp_path):
+    header, ana, ben = (CORPUS / "good_mentors.csv").read_text(encoding="utf-8").splitlines()
+    decomposed = ana.replace("ana@example.org", "Ana\u0301@Example.org")
+    composed = ben.replace("ben@example.org", "AN\u00c1@example.ORG")
+    mentors = tmp_path / "mentors.csv"
+    mentors.write_text("\n".join([header, decomposed, ben, composed]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(mentors), str(CORPUS / "good_mentees.csv"),
+                                      "--config", str(CORPUS / "corpus.toml")])
+    assert result.exit_code == 2, result.output
+    line = next(x for x in result.output.splitlines() if "already" in x or "one id" in x)
+    # Row 4 against row 2, each cell as written (the decomposed accent shown as an escape,
+    # so the two spellings are told apart), and the id they both are.
+    assert "row 4" in line and "already used on row 2" in line, line
+    assert "written 'Ana\u0301@Example.org' there and 'AN\u00c1@example.ORG' here" in line, line
+    assert "both are the id 'an\u00e1@example.org'" in line, line
+
+
+def test_a_duplicate_id_differing_only_in_accent_encoding_says_so(tmp_path):
+    header, ana, ben = (CORPUS / "good_mentors.csv").read_text(encoding="utf-8").splitlines()
+    first = ana.replace("ana@example.org", "an\u00e1@example.org")
+    second = ben.replace("ben@example.org", "ana\u0301@example.org")
+    mentors = tmp_path / "mentors.csv"
+    mentors.write_text("\n".join([header, first, second]) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(mentors), str(CORPUS / "good_mentees.csv"),
+                                      "--config", str(CORPUS / "corpus.toml")])
+    assert result.exit_code == 2, result.output
+    assert "their accents encoded differently" in result.output, result.output

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 
 from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
-from matcher.outputs.privacy import redact, sensitive_values, visible_fields
+from matcher.outputs.privacy import (
+    SensitiveValues,
+    names_any,
+    reads_sensitive,
+    time_zone_label,
+    visible_fields,
+)
 from matcher.outputs.schedule import (
     Meeting,
     check_ins,
@@ -40,8 +46,6 @@ from scoring.explain import PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-#: Opt-in preferences whose reason would tell the other side a sensitive attribute.
-_REVEALING_PREFERENCES = frozenset({"same_gender", "shared_background"})
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class PersonCard:
     email: str
     role: str  # "Mentee", "Mentor", "Coach", "Advisor" ...
     details: tuple[tuple[str, str], ...]  # (label, value) for career stage, specialty ...
-    time_zone: str  # "UTC+5:30", or "not given"
+    time_zone: str  # "UTC+5:30", "not given", or "" when the program marks it sensitive
 
 
 @dataclass(frozen=True)
@@ -148,18 +152,6 @@ class Labels:
         return first if first != first.lower() else readable(value)
 
 
-def time_zone_label(offset: float | None) -> str:
-    """A UTC offset in hours as ``UTC+5:30`` / ``UTC-3`` / ``UTC``, or ``not given``."""
-    if offset is None:
-        return "not given"
-    if offset == 0:
-        return "UTC"
-    sign = "+" if offset > 0 else "-"
-    minutes = round(abs(offset) * 60)
-    hours, rest = divmod(minutes, 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
 def shared_working_hours(mentee_offset: float, mentor_offset: float,
                          day: tuple[float, float] = (9.0, 17.0)) -> SharedHours | None:
     """The longest stretch of the working ``day`` both sides share, or None when none.
@@ -240,6 +232,7 @@ class _Program:
     check_ins: str
     primary: tuple[Meeting, ...]
     specialist: dict[str, tuple[Meeting, ...]]  # by the covered area's label
+    screen: SensitiveValues
     terms: DistinctiveTerms | None = None
     cycle: CycleContext | None = None
 
@@ -249,7 +242,8 @@ class _Program:
                    day=program_working_hours(config), labels=Labels.of(config),
                    shown=visible_fields(config.sensitive_fields),
                    frequency_scale=config.vocabulary("frequency"), check_ins=check_ins(config),
-                   primary=primary_schedule(config), specialist={})
+                   primary=primary_schedule(config), specialist={},
+                   screen=SensitiveValues.of(config))
 
     def specialist_meetings(self, area_label: str) -> tuple[Meeting, ...]:
         if area_label not in self.specialist:
@@ -287,7 +281,8 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
           mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
     config, labels = program.config, program.labels
-    withheld = sensitive_values((mentee, mentor), config.sensitive_fields)
+    withheld = program.screen.held_by((mentee, mentor))
+    shared_terms = tuple(term for term in shared_terms if not names_any(term, withheld))
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)
     shared_areas = tuple(labels("areas", a) for a in explanation.shared_areas)
@@ -296,8 +291,8 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         meetings = program.specialist_meetings(focus or "the area they cover")
     else:
         meetings = program.primary
-    modes, modes_note = _modes(mentee, mentor, explanation, labels)
-    hours, hours_note = _hours(mentee, mentor, program.day)
+    modes, modes_note = _modes(mentee, mentor, explanation, labels, program.shown)
+    hours, hours_note = _hours(mentee, mentor, program.day, program.shown)
     if hours is not None and hours.mentor_day:
         # The mentor's calendar day differs from the mentee's: both must be working days.
         holidays = frozenset(config.schedule.holidays)
@@ -321,7 +316,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         score=pairing.score,
         mentee=_card(mentee, "Mentee", program.shown, labels),
         mentor=_card(mentor, _mentor_role(pairing, covers_label), program.shown, labels),
-        reasons=_reasons(explanation, mentee, withheld),
+        reasons=_reasons(explanation, mentee, config, withheld),
         goals=mentee.goals.strip(),
         need_areas=tuple(labels("areas", a) for a in mentee.need_areas),
         agenda=meetings[0].agenda,
@@ -335,7 +330,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         shared_hours=hours,
         hours_note=hours_note,
         frequency=_frequency(program.frequency_scale, mentee, mentor, len(meetings),
-                             specialist, labels),
+                             specialist, labels, "frequency" in program.shown),
         meetings=meetings,
         check_ins="" if specialist else program.check_ins,
         network=_network_phrases(network, pairing, mentors, labels),
@@ -348,18 +343,18 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
     )
 
 
-def _reasons(explanation: PairExplanation, mentee: Mentee,
+def _reasons(explanation: PairExplanation, mentee: Mentee, config: ProgramConfig,
              withheld: tuple[str, ...]) -> tuple[str, ...]:
-    """The explanation's top reasons, leaving out any that would tell a sensitive attribute:
-    one naming a sensitive value, and the preference reason of a mentee who opted in to a
-    same-gender or shared-background mentor (it says the two share that attribute)."""
-    revealing = _REVEALING_PREFERENCES & set(mentee.preferences)
+    """The explanation's top reasons, leaving out silently any that would tell a sensitive
+    attribute: one resting on a sensitive field (the time zones' hours apart, the modes both
+    use, a same-gender preference honoured: each tells one side the other's value), and one
+    naming a sensitive value."""
     ranked = [f"Not eligible: {sentence}" for sentence in explanation.rule_sentences]
     ranked += [c.evidence for c in sorted(
         (c for c in explanation.components if c.points > 0 and not c.neutral),
         key=lambda c: -c.points)
-        if not (revealing and c.name == "preferences")]
-    return tuple(r for r in ranked if redact(r, withheld) == r)[:REASONS_SHOWN]
+        if not reads_sensitive(c, mentee, config)]
+    return tuple(r for r in ranked if not names_any(r, withheld))[:REASONS_SHOWN]
 
 
 def _focus(pairing: Pairing, mentee: Mentee, covers_label: str | None,
@@ -434,7 +429,7 @@ def _card(person: Person, role: str, shown: tuple[str, ...], labels: Labels) -> 
         email=person.email if "email" in shown else "",
         role=role,
         details=tuple(details),
-        time_zone=time_zone_label(person.time_zone),
+        time_zone=time_zone_label(person.time_zone) if "time_zone" in shown else "",
     )
 
 
@@ -524,7 +519,9 @@ def _mentor_preparation(mentee: Mentee, pairing: Pairing, focus: str | None,
 
 
 def _modes(mentee: Mentee, mentor: Mentor, explanation: PairExplanation,
-           labels: Labels) -> tuple[tuple[str, ...], str]:
+           labels: Labels, shown: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    if "modes" not in shown:  # sensitive: neither side learns the other's
+        return (), "Agree how you will meet when you first write to each other."
     shared = explanation.shared_modes or tuple(m for m in mentee.modes if m in mentor.modes)
     if shared:
         return tuple(labels("modes", m) for m in shared), ""
@@ -536,9 +533,11 @@ def _modes(mentee: Mentee, mentor: Mentor, explanation: PairExplanation,
                 f"{', '.join(labels('modes', m) for m in mentor.modes)}): agree one together.")
 
 
-def _hours(mentee: Mentee, mentor: Mentor,
-           day: tuple[float, float]) -> tuple[SharedHours | None, str]:
+def _hours(mentee: Mentee, mentor: Mentor, day: tuple[float, float],
+           shown: tuple[str, ...]) -> tuple[SharedHours | None, str]:
     span = f"{_clock(day[0])}-{_clock(day[1])}"
+    if "time_zone" not in shown:  # sensitive: shared hours would tell each side the other's
+        return None, "Agree a time that suits you both when you first write to each other."
     if mentee.time_zone is None or mentor.time_zone is None:
         missing = " and ".join(p.name for p in (mentee, mentor) if p.time_zone is None)
         return None, (f"Unknown: {missing} did not give a time zone. Agree a time when you "
@@ -552,10 +551,10 @@ def _hours(mentee: Mentee, mentor: Mentor,
 
 
 def _frequency(scale: Vocabulary, mentee: Mentee, mentor: Mentor, meetings: int,
-               specialist: bool, labels: Labels) -> str:
+               specialist: bool, labels: Labels, shown: bool = True) -> str:
     if specialist:
         return f"{meetings} focused sessions, as listed below; messages in between as needed."
-    stated = [f for f in (mentee.frequency, mentor.frequency) if f in scale.values]
+    stated = [f for f in (mentee.frequency, mentor.frequency) if f in scale.values and shown]
     if not stated:
         return (f"The {meetings} meetings below, with monthly check-ins by message if you "
                 f"both find them useful.")

@@ -33,7 +33,7 @@ import numpy as np
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import Labels
-from matcher.outputs.privacy import redact, sensitive_values
+from matcher.outputs.privacy import SensitiveValues, for_coordinator
 from matcher.outputs.sheets import Table
 from matcher.outputs.summary import summarise
 from matcher.outputs.templating import Templates, repeated_names
@@ -87,18 +87,18 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
     audit_fields, min_group = config.report.audit_fields, config.report.min_group_size
 
     lowest = []
+    screen = SensitiveValues.of(config)
     for pairing in sorted(pairings, key=lambda p: (p.score, p.mentee_id, p.mentor_id))[:TABLE_ROWS]:
         explanation = explanations[(pairing.mentee_id, pairing.mentor_id)]
-        withheld = sensitive_values((mentees[pairing.mentee_id], mentors[pairing.mentor_id]),
-                                    config.sensitive_fields)
+        withheld = screen.held_by((mentees[pairing.mentee_id], mentors[pairing.mentor_id]))
         weakest = _weakest_component(explanation)
         lowest.append({
             "pairing": pairing, "mentee": mentees[pairing.mentee_id].name,
             "mentor": mentors[pairing.mentor_id].name,
             "mentee_person": mentees[pairing.mentee_id],
             "mentor_person": mentors[pairing.mentor_id],
-            "reason": redact(next(iter(explanation.reasons(1)), ""), withheld),
-            "weakest": redact(weakest, withheld),
+            "reason": for_coordinator(next(iter(explanation.reasons(1)), ""), withheld),
+            "weakest": for_coordinator(weakest, withheld),
         })
 
     assigned = Counter(p.mentor_id for p in pairings)

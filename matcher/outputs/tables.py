@@ -2,8 +2,9 @@
 
 Each function turns a match outcome into a :class:`matcher.outputs.sheets.Table` (header and rows in
 a fixed order), so pairings.csv and the sheets of pairings.xlsx show the same figures.
-Participants appear by id and name only; text the program generated passes
-:func:`matcher.outputs.privacy.redact` so sensitive values are never printed.
+Participants appear by id and name only; a sentence the program generated that names a
+sensitive value is replaced by :data:`matcher.outputs.privacy.NOT_SHOWN` (plain words, never
+``[withheld]`` inside the sentence, where the rest of it would give the value away).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import Labels
-from matcher.outputs.privacy import WITHHELD, redact, sensitive_values
+from matcher.outputs.privacy import NOT_SHOWN, SensitiveValues, for_coordinator, names_any
 from matcher.outputs.sheets import Cell, Table
 from matcher.runfolder.layout import (
     EXPLANATIONS_COLUMNS,
@@ -31,10 +32,10 @@ from scoring.profiles import Person
 Explanations = Mapping[tuple[str, str], PairExplanation]
 
 
-def _reasons(outcome: MatchOutcome, explanation: PairExplanation, mentee: Person,
+def _reasons(screen: SensitiveValues, explanation: PairExplanation, mentee: Person,
              mentor: Person) -> list[str]:
-    withheld = sensitive_values((mentee, mentor), outcome.config.sensitive_fields)
-    reasons = [redact(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
+    withheld = screen.held_by((mentee, mentor))
+    reasons = [for_coordinator(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
     return reasons + [""] * (REASONS_SHOWN - len(reasons))
 
 
@@ -59,6 +60,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     read the file back; the readable label is in the plans.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
+    screen = SensitiveValues.of(outcome.config)
     rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
@@ -66,7 +68,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
                 p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
                 p.role, p.covers or "", round(float(p.score), 2),
                 LOCKED_YES if p.locked else "",
-                *_reasons(outcome, explanations[(p.mentee_id, p.mentor_id)],
+                *_reasons(screen, explanations[(p.mentee_id, p.mentor_id)],
                           mentees[p.mentee_id], mentors[p.mentor_id]),
             ])
     return Table("Pairings", PAIRINGS_COLUMNS, rows)
@@ -100,16 +102,16 @@ def networks_table(outcome: MatchOutcome) -> Table:
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """A row per pair and score component: points, value, weight and evidence."""
     mentees, mentors = _mentees(outcome), _mentors(outcome)
+    screen = SensitiveValues.of(outcome.config)
     rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
             explanation = explanations[(p.mentee_id, p.mentor_id)]
-            withheld = sensitive_values((mentees[p.mentee_id], mentors[p.mentor_id]),
-                                        outcome.config.sensitive_fields)
+            withheld = screen.held_by((mentees[p.mentee_id], mentors[p.mentor_id]))
             for c in explanation.components:
                 rows.append([p.mentee_id, p.mentor_id, p.role, c.name,
                              round(float(c.points), 2), round(float(c.value), 3),
-                             round(float(c.weight), 3), redact(c.evidence, withheld)])
+                             round(float(c.weight), 3), for_coordinator(c.evidence, withheld)])
     return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
 
 
@@ -157,7 +159,8 @@ def mentor_load_table(outcome: MatchOutcome) -> Table:
 
 
 def problems_table(outcome: MatchOutcome) -> Table:
-    """Intake problems, with values of sensitive columns withheld."""
+    """Intake problems; a problem with a sensitive column's value says that it is not shown,
+    and its message and fix, when they repeat the value, are not shown either."""
     config = outcome.config
     sensitive = set(config.sensitive_fields)
     hidden_headers = {header for side in ("mentors", "mentees")
@@ -167,9 +170,11 @@ def problems_table(outcome: MatchOutcome) -> Table:
     for problem in outcome.cohort.problems:
         value, message, fix = problem.value or "", problem.message, problem.fix
         if problem.column in hidden_headers and value:
-            message = redact(message, (value,))
-            fix = redact(fix, (value,))
-            value = WITHHELD
+            if names_any(message, (value,)):
+                message = NOT_SHOWN
+            if names_any(fix, (value,)):
+                fix = NOT_SHOWN
+            value = "(not shown: sensitive column)"
         rows.append([problem.severity, problem.file, problem.row, problem.column or "",
                      value, message, fix])
     return Table("Intake problems", PROBLEMS_COLUMNS, rows)

@@ -26,7 +26,11 @@ from typing import Any
 from matcher.outputs.cell_safety import unguard_cell
 from matcher.runfolder import layout
 from matcher.runfolder.hashing import sha256_of
-from matcher.runfolder.record_types import check_rematch_record, check_run_record
+from matcher.runfolder.record_types import (
+    check_pairing_row,
+    check_rematch_record,
+    check_run_record,
+)
 from matcher.runfolder.snapshot import read_snapshot
 from scoring.errors import InputError
 from scoring.profiles import Cohort
@@ -294,10 +298,11 @@ def read_pairings(path: Path) -> tuple[RunPair, ...]:
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
     pairs = []
-    for cells in rows[1:]:
+    for number, cells in enumerate(rows[1:], start=2):
         mentee, mentor = unguard_cell(cell(cells, mentee_id)), unguard_cell(cell(cells, mentor_id))
         if mentee and mentor:
             points = cell(cells, score)
+            check_pairing_row(cell(cells, role), points, path, number)
             pairs.append(RunPair(mentee, mentor, cell(cells, role), cell(cells, covers),
                                  float(points) if _is_number(points) else None,
                                  fold(cell(cells, locked)) == fold(layout.LOCKED_YES),

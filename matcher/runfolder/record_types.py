@@ -2,7 +2,8 @@
 
 A run folder may have been edited or damaged: a number where an id belongs, a list where a
 record was, ``previous_run`` pointing nowhere sensible. :func:`check_run_record` (run.json)
-and :func:`check_rematch_record` (rematch.json) raise :class:`~scoring.errors.InputError`
+and :func:`check_rematch_record` (rematch.json), and :func:`check_pairing_row` for each row of
+pairings.csv, raise :class:`~scoring.errors.InputError`
 naming the file and the field, so a tampered folder stops with exit status 2 and one
 paragraph instead of a traceback or a silently wrong rematch. (Whether the files are the
 ones the run wrote is the recorded hashes' job, checked by :mod:`.reader`.)
@@ -83,6 +84,23 @@ def _check_keep_bonus(bonus: object, path: Path) -> None:
         if not _is_number(row.get("points")) or not math.isfinite(row["points"]):
             raise _damaged(path, f"keep_bonus entry {number} points", "a finite number",
                            row.get("points"))
+
+
+#: The roles a row of pairings.csv may hold (an older folder may leave the cell blank).
+PAIRING_ROLES = ("primary", "specialist")
+
+
+def check_pairing_row(role: str, score: str, path: Path, row: int) -> None:
+    """InputError unless a pairings.csv row's role and score are what mentormatch writes."""
+    if role and role not in PAIRING_ROLES:
+        raise _damaged(path, f"row {row}, role", "primary or specialist", role)
+    if score:
+        try:
+            number = float(score)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise _damaged(path, f"row {row}, score", "a number", score)
 
 
 def _is_number(value: object) -> bool:

@@ -16,10 +16,18 @@ folder holds: the same inputs give the same bytes (reruns stay byte-identical), 
 holding only the run folder cannot recompute the key to test a guess such as "female".
 (A key derived from the snapshot's own content would let anyone hash a guess and compare.)
 A mentee's gender / background is kept only when the mentee opted into the preference that
-reads it; the scorer ignores it otherwise, so it is left blank.
+reads it; the scorer ignores it otherwise, so it is left blank. Specialty, institution,
+modes and languages, when listed, are pseudonymised the same way (the scorer compares
+them only for equality; a blank language list is stored as the program's default
+languages, which is what the scorer reads for it). Career stage, meeting frequency and
+time zone are compared by rank or distance, which no pseudonym keeps: when listed they are
+withheld from scoring (:mod:`scoring.sensitivity`) and stored as null, so the audit scores
+every pair exactly as the run did.
 
 The bytes are deterministic JSON: sorted keys, indented, floats in Python's shortest
-round-trip form, UTF-8.
+round-trip form, UTF-8. Reading checks every field's type against the record class (text, a
+whole number, a finite number, a list of text, null where allowed), so a snapshot edited
+together with its hash in run.json still stops with the file, the participant and the field.
 """
 
 from __future__ import annotations
@@ -28,6 +36,9 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import math
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -86,9 +97,16 @@ def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tupl
 def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str, Any]:
     record = _plain(person)
     joiner = next((s for s in config.separators if not s.isalnum()), ";")
+    if "languages" in config.sensitive_fields and not record["languages"]:
+        # The scorer reads a blank as the program's default languages: pseudonymise those,
+        # so the audit compares them with the others' pseudonyms exactly as the run did.
+        record["languages"] = list(config.defaults.languages)
     for name in config.sensitive_fields:
-        if name not in record or name in ("id", "exclude") or not record[name]:
-            continue  # identity fields stay: the run's pairings name people by id
+        if name in config.sensitive.unscored:
+            record[name] = None  # withheld from scoring (scoring.sensitivity): nothing to keep
+            continue
+        if name not in record or not record[name]:
+            continue
         opt_in = OPT_IN_FOR_FIELD.get(name)
         if isinstance(person, Mentee) and opt_in and opt_in not in person.preferences:
             record[name] = ""  # never read by the scorer for this mentee
@@ -99,7 +117,7 @@ def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str
         elif isinstance(value, str):
             pieces = [k for k in _comparison_keys(name, value, config) if k]
             record[name] = joiner.join(_pseudonym(key, piece) for piece in pieces)
-        else:  # a number marked sensitive: withheld (no score reads its equality)
+        else:  # never reached for the fields [sensitive] may list; withheld to be safe
             record[name] = None
     return record
 
@@ -118,16 +136,56 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     return (text + "\n").encode("utf-8")
 
 
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value has the type a record field declares (``hint``): text, a whole
+    number, a finite number, a list of text, a table of text, or None where allowed."""
+    if hint is type(None):
+        return value is None
+    if hint is str:
+        return isinstance(value, str)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and math.isfinite(value)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in args)
+    if origin is tuple:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                               for k, v in value.items())
+    return False
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(kind: type[Person]) -> dict[str, Any]:
+    """The declared type of each field of a record class (resolved once per class)."""
+    if kind not in _HINTS:
+        _HINTS[kind] = typing.get_type_hints(kind)
+    return _HINTS[kind]
+
+
 def _build(kind: type[P], record: Any, where: str) -> P:
     if not isinstance(record, dict):
         raise InputError(f"{where}: not a participant record. The snapshot was edited or "
                          "damaged; rerun `mentormatch match` to write it again.")
     values: dict[str, Any] = {}
+    hints = _hints(kind)
     for f in _record_fields(kind):
         if f.name not in record:
             raise InputError(f"{where}: the field {f.name!r} is missing. The snapshot was "
                              "edited or damaged; rerun `mentormatch match` to write it again.")
         value = record[f.name]
+        if not _fits(value, hints[f.name]):
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else shown[:60] + "…"
+            raise InputError(f"{where}: the field {f.name!r} holds {shown}, which is not what "
+                             "mentormatch writes there. The snapshot was edited or damaged; "
+                             "rerun `mentormatch match` to write it again.")
         values[f.name] = tuple(value) if isinstance(value, list) else value
     return kind(**values)
 

@@ -44,6 +44,7 @@ from scoring.config.schema import (
     known_keys,
 )
 from scoring.config.sections import (
+    SENSITIVE_CAPABLE_FIELDS,
     ColumnsSection,
     ComputeSection,
     DefaultsSection,
@@ -204,7 +205,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         return TableReader(where, section, full[section])
 
     vocabularies = _vocabularies(merged["vocabularies"], where)
-    sensitive = SensitiveSection(fields=reader("sensitive").text_list("fields"))
+    sensitive = SensitiveSection(fields=reader("sensitive").text_list(
+        "fields", allowed=SENSITIVE_CAPABLE_FIELDS))
     headers = _columns(merged["columns"], where)
     custom = parse_custom_rules(merged["rules"]["custom"], where, vocabularies, sensitive.fields)
     taken = frozenset([*DEFAULTS["weights"], *BUILTIN_RULES, *(r.name for r in custom)])
@@ -212,6 +214,13 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> ProgramC
         full["match_on"], where,
         attributes(parse_targets(headers.mentors, "mentors", where)),
         attributes(parse_targets(headers.mentees, "mentees", where)), taken)
+    for match in match_on:
+        if match.field in sensitive.fields and not match.is_attribute:
+            raise ConfigError(f"{where}: [match_on.{match.name}] field is {match.field!r}, which "
+                              "[sensitive] fields lists: a sensitive field is used only for a "
+                              "mentee's own opt-in preferences, never to reward or require a "
+                              f"match. Remove {match.field!r} from [sensitive] fields, or this "
+                              "table.")
     rules = reader("rules")
     return ProgramConfig(
         program=_program(reader("program")),

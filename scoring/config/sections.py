@@ -110,11 +110,27 @@ class RulesSection:
     shared_language: bool = True
 
 
+#: Sensitive fields the scorer compares only for equality (same value, shared item): the
+#: audit snapshot keeps a keyed pseudonym of each value, so they score exactly as raw ones.
+PSEUDONYMISED_SENSITIVE_FIELDS: tuple[str, ...] = (
+    "gender", "background", "specialty", "institution", "modes", "languages")
+#: Sensitive fields the scorer compares by rank or distance (stages, frequencies, hours
+#: apart), which no pseudonym keeps: a sensitive one is withheld from scoring and rules.
+UNSCORED_SENSITIVE_FIELDS: tuple[str, ...] = ("career_stage", "frequency", "time_zone")
+#: What ``[sensitive] fields`` may list.
+SENSITIVE_CAPABLE_FIELDS = PSEUDONYMISED_SENSITIVE_FIELDS + UNSCORED_SENSITIVE_FIELDS
+
+
 @dataclass(frozen=True)
 class SensitiveSection:
     """``[sensitive]``: fields used only for opt-in preferences and aggregate tables."""
 
     fields: tuple[str, ...]
+
+    @property
+    def unscored(self) -> tuple[str, ...]:
+        """The listed fields withheld from scoring (see :data:`UNSCORED_SENSITIVE_FIELDS`)."""
+        return tuple(f for f in self.fields if f in UNSCORED_SENSITIVE_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -105,8 +105,10 @@ def read_cohort(mentors_path: str | Path, mentees_path: str | Path,
     mentees, mentee_problems, mentee_excl = _read_side(mentee_table, "mentees", config, on)
     id_column = {side: _first_header(table, config, side)
                  for side, table in (("mentors", mentor_table), ("mentees", mentee_table))}
-    mentors, mentor_dupes = drop_duplicate_ids(mentors, mentor_table.label, id_column["mentors"])
-    mentees, mentee_dupes = drop_duplicate_ids(mentees, mentee_table.label, id_column["mentees"])
+    mentors, mentor_dupes = drop_duplicate_ids(mentors, mentor_table.label, id_column["mentors"],
+                                               _id_cells(mentor_table, id_column["mentors"]))
+    mentees, mentee_dupes = drop_duplicate_ids(mentees, mentee_table.label, id_column["mentees"],
+                                               _id_cells(mentee_table, id_column["mentees"]))
     mentors, mentees, exclusion_problems = resolve_exclusions(
         mentors, mentees, files={"mentors": mentor_table.label, "mentees": mentee_table.label},
         exclude_columns={"mentors": mentor_excl, "mentees": mentee_excl})
@@ -166,6 +168,14 @@ def _first_header(table: SheetText, config: ProgramConfig, side: str) -> str | N
     id_field = config.program.id_field
     mapping = map_headers(table.headers, config.columns(side), SIDE_FIELDS[side])
     return next((table.headers[i] for i, f in sorted(mapping.items()) if f == id_field), None)
+
+
+def _id_cells(table: SheetText, header: str | None) -> dict[int, str]:
+    """Row number → the id cell as written (a duplicate id's message shows both spellings)."""
+    if header is None:
+        return {}
+    column = table.headers.index(header)
+    return {number: cells[column].strip() for number, cells in table.rows}
 
 
 def closest_header(name: str, headers: Sequence[str]) -> str | None:

@@ -21,12 +21,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from scoring.profiles import Mentee, Mentor, Person, Problem
-from scoring.text import fold
+from scoring.text import fold, quote
 
 P = TypeVar("P", bound=Person)
 #: Unknown exclusions reported one by one per person; the rest are counted in one error.
@@ -136,19 +137,30 @@ def is_identifier(entry: str) -> bool:
     return bool(_IDENTIFIER.search(entry)) or not name_key(entry)
 
 
-def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str | None) -> tuple[list[P],
-                                                                                 list[Problem]]:
-    """Keep the first person with each id; an error for every later row reusing it."""
+def drop_duplicate_ids(people: Sequence[P], file: str, id_column: str | None,
+                       spellings: Mapping[int, str] | None = None
+                       ) -> tuple[list[P], list[Problem]]:
+    """Keep the first person with each id; an error for every later row reusing it, showing
+    both rows' cells as written (``spellings``: row number → the id cell) when they differ."""
     first_row: dict[str, int] = {}
     kept: list[P] = []
     problems: list[Problem] = []
+    written = spellings or {}
     for person in people:
         if person.id in first_row:
+            row = first_row[person.id]
+            here, there = written.get(person.source_row, person.id), written.get(row, person.id)
+            same = f"This id is already used on row {row} of the same file"
+            if here != there:
+                accents = (" (the same letters, their accents encoded differently)"
+                           if unicodedata.normalize("NFC", here) == there else "")
+                same += (f", written {quote(there)} there and {quote(here)} here{accents}: "
+                         f"both are the id {quote(person.id)}")
+            same += "."
             problems.append(Problem(
-                "error", file, person.source_row, id_column, person.id,
-                f"This id is already used on row {first_row[person.id]} of the same file "
-                "(ids are compared ignoring spaces, invisible characters and, for emails, "
-                "case).",
+                "error", file, person.source_row, id_column, here,
+                f"{same} Ids are compared ignoring spaces, invisible characters, the Unicode "
+                "form of accents and, for e-mails, letter case.",
                 "Remove the duplicate row, or give each person their own id."))
             continue
         first_row[person.id] = person.source_row
