@@ -90,6 +90,9 @@ SENSITIVE_TRAIT = re.compile(
     r"|religio\w*|faith|caste|disabilit\w*|disabled|impairment|neurodiver\w*|age|birth"
     r"|date of birth|dob|nationality|citizenship|immigration|marital|pregnan\w*"
     r"|health condition|veteran)\b")
+#: Trait words that belong in the built-in `gender` field (the rest go to `background`).
+GENDER_WORDS = frozenset({"gender", "sex", "sexual", "sexuality", "orientation", "pronoun",
+                          "pronouns"})
 #: Header words of a column that holds seniority: unread, it is worth a word.
 SENIORITY_WORDS = re.compile(r"\b(grade|stage|level|rank|seniority|band)\b")
 
@@ -621,14 +624,21 @@ def _trait_problem(source: str, header: str | None, name: str, trait: str,
     uses = [m.name for m in config.match_on if m.field == name]
     used = (f"[match_on.{uses[0]}] matches people on it" if uses
             else "nothing marks it as private")
-    fields = ", ".join(f'"{f}"' for f in (*config.sensitive_fields, name))
+    # Only the built-in fields can be withheld ([sensitive] fields refuses other names):
+    # the trait moves into the one that fits, and is used only where a participant asks.
+    builtin, preference = (("gender", "same_gender") if trait in GENDER_WORDS
+                           else ("background", "shared_background"))
+    fields = ", ".join(f'"{f}"' for f in dict.fromkeys((*config.sensitive_fields, builtin)))
     return Problem(
         "warning", source, None, header, None,
-        f"`{name}` holds a sensitive trait ({trait}) and {used}, but [sensitive] fields does "
-        f"not list it: a trait like this is used only where a participant asks for it.",
-        f"Add it: [sensitive] fields = [{fields}]. Use such a trait only where a participant "
-        "asks for it (a yes/no preference question), never as a rule for everyone; if the "
-        f"program does not need it, map the column to \"ignore\".",
+        f"`{name}` holds a sensitive trait ({trait}) and {used}, but nothing withholds it: "
+        "an `attr:` column is printed in explanations and kept in the audit snapshot as "
+        "written.",
+        f"Map the column to the built-in field \"{builtin}\" instead of \"attr:{name}\" and "
+        f"list it: [sensitive] fields = [{fields}] (the value is then pseudonymised and never "
+        f"printed); use it only where a participant asks for it (a yes/no question mapped to "
+        f"\"pref:{preference}\"), never as a [match_on] rule for everyone; if the program does "
+        "not need it, map the column to \"ignore\".",
         key="[sensitive] fields", code="unguarded_sensitive_trait")
 
 
