@@ -1,0 +1,195 @@
+"""The setup wizard's calls into the product: answers read as the product reads them, and
+the live preview of rules and weights.
+
+This is :mod:`service.actions`' door for the wizard's later steps (kept apart so the two
+files can change independently): :mod:`service.wizard` imports nothing of ``scoring`` or
+``matcher`` and comes here instead. Every function reads the sheets with the product's own
+code (:func:`~scoring.intake.normalise.split_values`, :class:`~scoring.config.Vocabulary`,
+:func:`~scoring.intake.cohort.read_cohort`, :func:`~scoring.scorer.score_block`,
+:func:`~scoring.diagnostics.diagnose`), so what the wizard shows is what a match will do.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scoring.config import DEFAULTS, FIELD_VOCABULARY, MULTI_VALUE_FIELDS, Vocabulary
+from scoring.config.matching import ORDERED_FIELDS
+from scoring.errors import InputError
+from scoring.intake.form_reading.vocabularies import CLOSED_VOCABULARIES, value_key
+from scoring.intake.normalise import split_values
+from scoring.text import fold
+
+#: Vocabularies whose keys are a scale (their order matters): a ladder in the wizard.
+ORDERED_VOCABULARIES: tuple[str, ...] = tuple(FIELD_VOCABULARY[f] for f in ORDERED_FIELDS)
+#: The field → vocabulary its answers are read against (institution: an optional lookup).
+ANSWER_VOCABULARY: dict[str, str] = {**FIELD_VOCABULARY, "institution": "institutions"}
+
+
+def built_in(name: str) -> dict[str, list[str]]:
+    """The product's own table of vocabulary ``name`` (empty for the program's own lists)."""
+    return copy.deepcopy(DEFAULTS["vocabularies"].get(name, {}))
+
+
+def is_closed(name: str) -> bool:
+    """True when the scorer knows only the built-in values (a new value would be an error)."""
+    return name in CLOSED_VOCABULARIES
+
+
+def new_key(label: str, taken: Sequence[str]) -> str:
+    """A key for a new value labelled ``label`` that no key in ``taken`` has."""
+    key = value_key(label)
+    stem, number = key, 2
+    while key in taken:
+        key, number = f"{stem}_{number}", number + 1
+    return key
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Whether two answers are the same once case, accents and punctuation are folded."""
+    return fold(a) == fold(b)
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    """One distinct answer of a vocabulary's columns: who gave it and the value it means
+    (``key`` None: the product does not recognise it, an error at validate)."""
+
+    answer: str
+    mentors: int
+    mentees: int
+    key: str | None
+
+
+def count_answers(columns: Sequence[tuple[str, str, Sequence[str]]], name: str,
+                  table: dict[str, list[str]], separators: Sequence[str]
+                  ) -> list[AnswerCount]:
+    """Every distinct answer in ``columns`` ((side, field, filled cells)), most given first.
+
+    Checkbox cells are split exactly as a match splits them (with the vocabulary, so a
+    label holding a comma stays whole); answers are the same when they fold alike."""
+    vocabulary = Vocabulary.from_table(name, table)
+    seps = tuple(separators)
+    counts: dict[str, dict[str, int]] = {}
+    spelling: dict[str, str] = {}
+    for side, field, cells in columns:
+        for cell in cells:
+            answers = split_values(cell, seps, vocabulary) if field in MULTI_VALUE_FIELDS \
+                else [cell]
+            for answer in dict.fromkeys(fold(a) for a in answers if a.strip()):
+                spelling.setdefault(answer, next(a for a in answers if fold(a) == answer))
+                side_counts = counts.setdefault(answer, {"mentors": 0, "mentees": 0})
+                side_counts[side] += 1
+    rows = [AnswerCount(spelling[a], c["mentors"], c["mentees"],
+                        vocabulary.lookup(spelling[a])) for a, c in counts.items()]
+    return sorted(rows, key=lambda r: (-(r.mentors + r.mentees), fold(r.answer)))
+
+
+def key_of(name: str, table: dict[str, list[str]], answer: str) -> str | None:
+    """The value ``answer`` means in vocabulary ``table``, or None."""
+    return Vocabulary.from_table(name, table).lookup(answer)
+
+
+def config_problem(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """An uploaded program.toml checked as the CLI checks it: (tables, None) when it is a
+    config, else (None, the message naming the key at fault and the fix)."""
+    from scoring.config import config_from_dict
+
+    try:
+        tables = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        return None, f"program.toml is not valid TOML: {error}."
+    try:
+        config_from_dict(tables, Path("program.toml"))
+    except InputError as error:
+        return None, str(error)
+    return tables, None
+
+
+# ---------------------------------------------------------------------- live preview
+
+@dataclass(frozen=True)
+class RuleEffect:
+    """One switched-on rule: how many mentee-mentor pairs it alone removes."""
+
+    rule: str
+    sentence: str
+    pairs_removed: int
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the config would do to this cohort, before any match is solved."""
+
+    mentees: int
+    mentors: int
+    pairs: int
+    eligible_pairs: int
+    rules: list[RuleEffect]
+    without_eligible_mentor: list[str]  # mentee names (ids when nameless)
+    score_spread: dict[str, float]  # over eligible pairs: lowest, p10, median, p90, highest
+    lowest_best_score: float | None  # the worst-off mentee's best eligible score
+    row_errors: int
+    diagnostics: list[dict[str, Any]]
+
+
+def preview(mentors: Path, mentees: Path, tables: dict[str, Any]) -> Preview:
+    """Read the sheets with ``tables`` as config and look at the eligibility and scores of
+    every pair (one scoring pass, no solve), with ``validate``'s diagnostics.
+
+    InputError when the tables are not a valid config (its message names the key)."""
+    from scoring.config import config_from_dict
+    from scoring.diagnostics import diagnose
+    from scoring.features import build_features
+    from scoring.intake.cohort import read_cohort
+    from scoring.rules import rule_sentence
+    from scoring.scorer import score_block
+
+    config = config_from_dict(tables)
+    cohort = read_cohort(mentors, mentees, config)
+    features = build_features(cohort, config)
+    n_mentees, n_mentors = len(cohort.mentees), len(cohort.mentors)
+    if n_mentees and n_mentors:
+        block = score_block(features, config, np.arange(n_mentees))
+        open_mentor = np.array([m.capacity > 0 for m in cohort.mentors])
+        eligible = block.eligible & open_mentor[None, :]
+        effects = [RuleEffect(rule, rule_sentence(rule, config), int(broken.sum()))
+                   for rule, broken in block.violations.items()]
+        stranded = np.flatnonzero(~eligible.any(axis=1))
+        scores = block.total[eligible]
+        quantiles = np.percentile(scores, [0, 10, 50, 90, 100]) if scores.size else []
+        spread = {name: round(float(v), 1) for name, v in
+                  zip(("lowest", "p10", "median", "p90", "highest"), quantiles, strict=False)}
+        best = np.where(eligible, block.total, -np.inf).max(axis=1)
+        placed = best[np.isfinite(best)]
+        lowest_best = round(float(placed.min()), 1) if placed.size else None
+        eligible_pairs = int(eligible.sum())
+    else:
+        effects, stranded, spread, lowest_best, eligible_pairs = [], np.arange(n_mentees), \
+            {}, None, 0
+    found = [asdict(p) for p in diagnose(cohort, features, config)]
+    return Preview(n_mentees, n_mentors, n_mentees * n_mentors, eligible_pairs, effects,
+                   [cohort.mentees[i].name or cohort.mentees[i].id for i in stranded],
+                   spread, lowest_best, len(cohort.errors), found)
+
+
+#: The rules the wizard switches (``[rules]``), with their defaults.
+RULE_SWITCHES: tuple[str, ...] = ("mentor_more_senior", "shared_language", "not_excluded",
+                                  "not_same_person", "cross_institution")
+
+
+def effective_settings(tables: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The weights and rules ``tables`` give (their own values over the defaults)."""
+    from scoring.config.schema import OPTIONAL
+
+    weights = {**DEFAULTS["weights"], **tables.get("weights", {})}
+    rules = {**OPTIONAL["rules"], **DEFAULTS["rules"], **tables.get("rules", {})}
+    return {"weights": {k: float(v) for k, v in weights.items()},
+            "rules": {k: rules[k] for k in (*RULE_SWITCHES, "max_time_zone_gap_hours")}}
