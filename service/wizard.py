@@ -141,12 +141,32 @@ def _keep(folder: Path, side: str, upload: UploadedFile) -> str:
 
 # ------------------------------------------------------------------------------- steps
 
-def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile | None
-          ) -> Wizard:
-    """Keep the sheets (one workbook: ``mentors`` alone) and read them with init."""
+def _uploaded_config(config: UploadedFile) -> dict[str, Any]:
+    """An uploaded program.toml as tables, checked as the CLI checks it (422 naming the
+    key at fault), with the tables the wizard reads filled in."""
+    try:
+        text = config.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ServiceError(422, f"{config.filename} is not a text file (UTF-8): upload the "
+                                "program.toml itself.", "config") from None
+    tables, problem = wizard_product.config_problem(text)
+    if tables is None:
+        raise ServiceError(422, f"{config.filename}: {problem}", "config")
+    tables.setdefault("intake", {})
+    columns = tables.setdefault("columns", {})
+    for side in SIDES:
+        columns.setdefault(side, {})
+    return tables
+
+
+def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile | None,
+          config: UploadedFile | None = None) -> Wizard:
+    """Keep the sheets (one workbook: ``mentors`` alone) and read them with init, or with
+    ``config`` (an existing program's program.toml: a new cycle with this year's form)."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ServiceError(422, "Give the program a name (1-200 characters).", "name")
+    tables = _uploaded_config(config) if config is not None else None
     wizard_id = secrets.token_hex(8)
     folder = ctx.workspace.inside(_root(ctx) / wizard_id)
     folder.mkdir(parents=True)
@@ -154,8 +174,11 @@ def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile 
     try:
         mentors_name = _keep(folder, "mentors", mentors)
         mentees_name = _keep(folder, "mentees", mentees) if mentees else mentors_name
-        actions.write_starter_config(folder / mentors_name, folder / mentees_name,
-                                     folder / "init.toml")
+        if tables is None:
+            actions.write_starter_config(folder / mentors_name, folder / mentees_name,
+                                         folder / "init.toml")
+        else:
+            (folder / "init.toml").write_text(tomli_w.dumps(tables), encoding="utf-8")
     except actions.InputError as error:
         shutil.rmtree(folder)
         text = str(error).replace(str(folder) + "/", "")
@@ -173,8 +196,9 @@ def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile 
         "owner": ctx.user.username, "name": name, "mentors": mentors_name,
         "mentees": mentees_name, "files": [mentors.filename,
                                            mentees.filename if mentees else None],
-        "mapping": None, "stage_order": None, "vocabularies": {}, "ordered": [],
-        "settings": {}, "program_id": None})
+        "config": config.filename if config else None, "mapping": None,
+        "stage_order": None, "vocabularies": {}, "ordered": [], "settings": {},
+        "program_id": None})
     wizard.state["mapping"] = wizard.init_tables["columns"]
     wizard.save_state()
     with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
@@ -756,7 +780,7 @@ def config_tables(wizard: Wizard) -> dict[str, Any]:
 def config_text(ctx: Context, wizard_id: str) -> str:
     """The program.toml the wizard saves, as text."""
     wizard = _open(ctx, wizard_id)
-    files = ", ".join(f for f in wizard.state["files"] if f)
+    files = ", ".join(f for f in [*wizard.state["files"], wizard.state.get("config")] if f)
     head = [f"# Program config of {wizard.state['name']!r}, written by the mentormatch "
             "setup wizard", f"# from {files}.",
             "# [columns.*]: each header as exported -> the field it holds;",

@@ -25,11 +25,14 @@ WizardId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 @router.post("", status_code=201)
 async def post_wizard(ctx: Writer, name: Annotated[str, Form(min_length=1, max_length=200)],
                       mentors: Annotated[UploadFile, File()],
-                      mentees: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
+                      mentees: Annotated[UploadFile | None, File()] = None,
+                      config: Annotated[UploadFile | None, File()] = None) -> dict[str, Any]:
     """Start setting up a program: upload the mentors and mentees sheets (or one workbook
-    as ``mentors``); returns the Questions step."""
+    as ``mentors``), and optionally an existing ``program.toml`` to start from instead of
+    the product's guess; returns the Questions step."""
     started = wizard.start(ctx, name, await read_upload(mentors, "mentors"),
-                           await read_upload(mentees, "mentees") if mentees else None)
+                           await read_upload(mentees, "mentees") if mentees else None,
+                           await read_upload(config, "config") if config else None)
     return plain(wizard.questions(ctx, started.id))
 
 

@@ -32,10 +32,14 @@ def start_page(request: Request, ctx: Reader) -> HTMLResponse:
 @router.post("/wizard")
 async def start(ctx: Writer, name: Annotated[str, Form(max_length=200)],
                 mentors: Annotated[UploadFile, File()],
-                mentees: Annotated[UploadFile | None, File()] = None) -> Response:
+                mentees: Annotated[UploadFile | None, File()] = None,
+                config: Annotated[UploadFile | None, File()] = None) -> Response:
     mentees_file = await read_upload(mentees, "mentees") \
         if mentees is not None and mentees.filename else None
-    started = wizard.start(ctx, name, await read_upload(mentors, "mentors"), mentees_file)
+    config_file = await read_upload(config, "config") \
+        if config is not None and config.filename else None
+    started = wizard.start(ctx, name, await read_upload(mentors, "mentors"), mentees_file,
+                           config_file)
     return RedirectResponse(f"/wizard/{started.id}", status_code=303)
 
 

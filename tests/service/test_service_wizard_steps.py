@@ -337,3 +337,54 @@ def test_the_answers_and_settings_pages_work_without_script(fresh):
     assert kept.status_code == 303
     rules = saved_tables(fresh, wizard_id)["rules"]
     assert rules["shared_language"] is True and rules["mentor_more_senior"] is False
+
+
+# ------------------------------------------------------------------- an existing config
+
+def test_an_existing_program_toml_is_the_starting_point(fresh, tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    program = PROGRAMS / "civil_service"
+    config = program / "expected.toml"
+    files = {**{side: (f"{side}.csv", (program / f"{side}.csv").read_bytes())
+                for side in ("mentors", "mentees")},
+             "config": ("program.toml", config.read_bytes())}
+    made = fresh.post("/api/v1/wizards", data={"name": "Civil, year 2"}, files=files,
+                      headers=csrf(fresh))
+    assert made.status_code == 201, made.text
+    view = made.json()
+    given = tomllib.loads(config.read_text(encoding="utf-8"))["columns"]
+    for question in view["questions"]:
+        assert question["field"] == given[question["side"]].get(question["header"], "ignore")
+    text = fresh.get(api(view["wizard_id"], "/config")).text
+    assert "program.toml" in text.splitlines()[1]  # the header names where it came from
+    saved = tmp_path / "saved.toml"
+    saved.write_text(text, encoding="utf-8")
+
+    def run(with_config: Path, out: str) -> str:
+        result = CliRunner().invoke(cli, ["match", str(program / "mentors.csv"),
+                                          str(program / "mentees.csv"), "--config",
+                                          str(with_config), "--out", str(tmp_path / out),
+                                          "--quiet"])
+        assert result.exit_code == 0, result.output
+        return (tmp_path / out / "pairings.csv").read_text(encoding="utf-8")
+
+    assert run(saved, "saved") == run(config, "given")
+
+
+@pytest.mark.parametrize("config, words", [
+    (b"[weights]\nneed_coverag = 3\n", "need_coverag"),
+    (b"[rules]\nmentor_more_senior = 3\n", "mentor_more_senior"),
+    (b"[weights\n", "not valid TOML"),
+    (b"\xff\xfe\x00binary", "not a text file"),
+])
+def test_a_wrong_program_toml_is_refused_naming_the_key(fresh, config, words):
+    files = {**{side: (f"{side}.csv", (MEDICAL / f"{side}.csv").read_bytes())
+                for side in ("mentors", "mentees")}, "config": ("program.toml", config)}
+    response = fresh.post("/api/v1/wizards", data={"name": "X"}, files=files,
+                          headers=csrf(fresh))
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "config" and words in response.json()["detail"]
+    assert not list((fresh.workspace.root / "wizards").glob("*/state.json"))
