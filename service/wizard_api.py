@@ -12,8 +12,8 @@ from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from service import wizard
-from service.api import plain, read_upload
+from service import wizard, wizard_cycle
+from service.api import ProgramId, plain, read_upload
 from service.deps import Reader, Writer
 from service.operations import ServiceError
 
@@ -195,3 +195,38 @@ def post_join(wizard_id: WizardId, body: JoinBody, ctx: Writer) -> dict[str, Any
     """Join columns into one field; returns the Questions step (``joined`` says how the
     product reads them together)."""
     return plain(wizard.join_columns(ctx, wizard_id, body.side, body.headers, body.field))
+
+
+# ------------------------------------------------------------------ year 2 and history
+
+cycle_router = APIRouter(prefix="/api/v1/programs/{program_id}", tags=["year 2 and history"])
+
+
+@cycle_router.post("/cycles/preview")
+async def post_cycle_preview(program_id: ProgramId, ctx: Writer,
+                             feedback: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    """Upload the month-12 feedback sheet: the plan of the year-2 rematch of the published
+    run (pairs kept, ended or undecided with reasons; mentees held or flagged), nothing
+    started. ``feedback`` in the answer is the stored sheet to give ``POST cycles``."""
+    return plain(wizard_cycle.upload_feedback(ctx, program_id,
+                                              await read_upload(feedback, "feedback")))
+
+
+class CycleBody(BaseModel):
+    """Start the rematch: the stored feedback sheet and the run it continues."""
+
+    feedback: str = Field(min_length=1, max_length=100)
+    previous_run: str = Field(min_length=1, max_length=40)
+
+
+@cycle_router.post("/cycles", status_code=202)
+def post_cycle(program_id: ProgramId, body: CycleBody, ctx: Writer) -> dict[str, Any]:
+    """Run the year-2 rematch as a job; its draft is reviewed and published like any."""
+    return plain(wizard_cycle.start_cycle(ctx, program_id, body.feedback, body.previous_run))
+
+
+@cycle_router.get("/history")
+def get_history(program_id: ProgramId, ctx: Reader) -> list[dict[str, Any]]:
+    """Every run of the program, oldest first: kind, who made and published it, the
+    config version it used and the run to compare it with."""
+    return plain(wizard_cycle.history(ctx, program_id))

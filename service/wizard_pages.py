@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from service import wizard
-from service.api import read_upload
+from service import operations, wizard, wizard_cycle
+from service.api import ProgramId, read_upload
 from service.deps import Reader, Writer
 from service.operations import ServiceError
 from service.pages import render
@@ -152,3 +152,46 @@ def config(wizard_id: WizardId, ctx: Reader) -> Response:
 def save(request: Request, wizard_id: WizardId, ctx: Writer) -> HTMLResponse:
     result = wizard.save(ctx, wizard_id)
     return render(request, "wizard_saved.html", ctx, result=result, wizard_id=wizard_id)
+
+
+# ------------------------------------------------------------------ year 2 and history
+
+@router.get("/programs/{program_id}/next-cycle")
+def cycle_page(request: Request, program_id: ProgramId, ctx: Reader) -> HTMLResponse:
+    return render(request, "wizard_cycle.html", ctx,
+                  view=wizard_cycle.cycle_start(ctx, program_id))
+
+
+@router.post("/programs/{program_id}/next-cycle")
+async def cycle_feedback(request: Request, program_id: ProgramId, ctx: Writer,
+                         feedback: Annotated[UploadFile, File()]) -> HTMLResponse:
+    view = wizard_cycle.upload_feedback(ctx, program_id,
+                                        await read_upload(feedback, "feedback"))
+    return render(request, "wizard_cycle.html", ctx, view=view)
+
+
+@router.post("/programs/{program_id}/next-cycle/run")
+def cycle_run(program_id: ProgramId, ctx: Writer,
+              feedback: Annotated[str, Form(max_length=100)],
+              previous_run: Annotated[str, Form(max_length=40)]) -> Response:
+    job = wizard_cycle.start_cycle(ctx, program_id, feedback, previous_run)
+    return RedirectResponse(f"/programs/{program_id}/jobs/{job.id}", status_code=303)
+
+
+@router.get("/programs/{program_id}/history")
+def history_page(request: Request, program_id: ProgramId, ctx: Reader,
+                 before: Annotated[str, Query(max_length=40)] = "",
+                 after: Annotated[str, Query(max_length=40)] = "") -> HTMLResponse:
+    """Every run in order; with ``before`` and ``after``, what changed between the two."""
+    entries = wizard_cycle.history(ctx, program_id)
+    diff = operations.diff_view(ctx, program_id, before, after) if before and after else None
+    return render(request, "wizard_history.html", ctx, program_id=program_id,
+                  entries=entries, diff=diff, before=before, after=after)
+
+
+@router.get("/programs/{program_id}/configs/{version}")
+def config_version(program_id: ProgramId, version: str, ctx: Reader) -> Response:
+    path = wizard_cycle.config_version(ctx, program_id, version)
+    return Response(path.read_bytes(), media_type="application/toml",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="program-{version}.toml"'})

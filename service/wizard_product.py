@@ -193,3 +193,70 @@ def effective_settings(tables: dict[str, Any]) -> dict[str, dict[str, Any]]:
     rules = {**OPTIONAL["rules"], **DEFAULTS["rules"], **tables.get("rules", {})}
     return {"weights": {k: float(v) for k, v in weights.items()},
             "rules": {k: rules[k] for k in (*RULE_SWITCHES, "max_time_zone_gap_hours")}}
+
+
+# ------------------------------------------------------------------- year 2: the rematch
+
+@dataclass(frozen=True)
+class PairChange:
+    """One pair of the previous run in the year-2 plan, and why it goes where it goes."""
+
+    mentee_id: str
+    mentee: str
+    mentor_id: str
+    mentor: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CyclePreview:
+    """What the month-12 rematch will do before it is solved (:func:`plan_rematch`)."""
+
+    previous_pairs: int
+    kept: list[PairChange]
+    ended: list[PairChange]
+    open: list[PairChange]  # unsure: kept unless someone is better by the disruption penalty
+    held: list[str]  # mentees held for the coordinator: no new mentor this cycle
+    flagged: list[tuple[str, str]]  # (mentee, why)
+    new_mentees: list[str]  # in this year's intake, not in the previous run
+    warnings: list[str]
+
+
+def cycle_preview(mentors: Path, mentees: Path, config_path: Path, previous: Path,
+                  feedback: Path) -> CyclePreview:
+    """Year 2's plan from the previous run folder (hashes checked), the feedback sheet and
+    this year's intake: pairs kept and why, pairs ended and why, mentees held or flagged.
+
+    InputError (naming file, row and column) when the feedback or the intake is wrong."""
+    from matcher.rematch import plan_rematch
+    from matcher.runfolder.reader import read_history
+    from scoring.config import load_config
+    from scoring.intake.cohort import read_valid_cohort
+    from scoring.intake.feedback import read_feedback
+
+    config = load_config(config_path)
+    history = read_history(previous)
+    sheet = read_feedback(feedback, config, previous_pairs=history.latest.pair_keys())
+    cohort = read_valid_cohort(mentors, mentees, config, action="rematched")
+    plan = plan_rematch(history, sheet, cohort, config)
+    names = {p.id: p.name for p in (*cohort.mentors, *cohort.mentees)}
+    decisions = sheet.decisions()
+
+    def change(mentee_id: str, mentor_id: str, reason: str) -> PairChange:
+        return PairChange(mentee_id, names.get(mentee_id, mentee_id), mentor_id,
+                          names.get(mentor_id, mentor_id), reason)
+
+    kept_words = {"yes": "yes at the month-12 meeting", None: "no feedback row (unsure)"}
+    kept = [change(*key, kept_words.get(decisions.get(key),
+                                        "unsure, kept ([rematch] unsure_policy)"))
+            for key in plan.locks]
+    ended = [change(e.mentee_id, e.mentor_id, e.reason) for e in plan.ended]
+    open_pairs = [change(*key, "unsure: kept unless another mentor scores better by more "
+                               "than the disruption penalty") for key in plan.keep_bonus]
+    before = {p.mentee_id for p in history.latest.pairs}
+    return CyclePreview(
+        len(history.latest.pairs), kept, ended, open_pairs,
+        [names.get(m, m) for m in plan.held],
+        [(names.get(f.mentee_id, f.mentee_id), f.message) for f in plan.flags],
+        [m.name for m in cohort.mentees if m.id not in before],
+        [*(w.message for w in sheet.warnings), *plan.warnings])
