@@ -1,7 +1,8 @@
 """The setup wizard in a real browser (Debian's chromium, as the loop's browser test): three
 corpus programs, each onboarded from its two sheets to a published match without touching
 a file — questions, answers (a ladder moved with the keyboard, a rung dragged, an answer
-merged, a value renamed), rules and weights with the live preview, save, match, publish.
+merged, a value renamed), rules and weights with the live preview, save, match, publish;
+then the first one's year 2 from a month-12 feedback sheet, published, and its history.
 The config the wizard saved, given to ``mentormatch match``, pairs the same people as the
 service's run. Every page is checked for labelled controls, keyboard reach and CSP
 violations. MENTORMATCH_SCREENSHOTS=DIR saves DIR/wizard-*.png.
@@ -72,7 +73,7 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
         expect(page.get_by_role("heading", name=re.compile("^4. Rules"))).to_be_visible()
         check_accessible(page)
 
-    def save_match_publish(page, program: str) -> None:
+    def save_match_publish(page, program: str) -> Path:
         with page.expect_download() as download:
             page.get_by_role("link", name="Download program.toml").click()
         config = tmp_path / f"{program}.toml"
@@ -97,6 +98,44 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
                                           str(config), "--out", str(out), "--quiet"])
         assert result.exit_code == 0, result.output
         assert pairs(out / "pairings.csv") == pairs(served) != set()
+        return served
+
+    def year_two(page, served: Path) -> None:
+        """The month-12 feedback of the published run: plan, rematch, publish, history."""
+        year_one = sorted(pairs(served))
+        sheet = tmp_path / "month12.csv"
+        with sheet.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Mentee ID", "Mentor ID", "Continue?"])
+            writer.writerows((*pair, "No" if i % 4 == 0 else "Yes")
+                             for i, pair in enumerate(year_one))
+        ended = {pair for i, pair in enumerate(year_one) if i % 4 == 0}
+        page.locator("nav.crumbs a[href^='/programs/']").first.click()  # the program
+        page.get_by_role("link", name="Next cycle (month-12 rematch)").click()
+        expect(page.get_by_role("heading", name="1. The month-12 feedback")).to_be_visible()
+        check_accessible(page)
+        page.get_by_label(re.compile("^Feedback sheet")).set_input_files(sheet)
+        page.get_by_role("button", name="Read the feedback").click()
+        plan = page.locator("#plan")
+        expect(plan).to_contain_text(f"Ended ({len(ended)})")
+        expect(plan).to_contain_text(f"Kept ({len(year_one) - len(ended)})")
+        check_accessible(page)
+        snap(page, "year2")
+        page.get_by_role("button", name="Run the year-2 rematch").click()
+        page.wait_for_url(re.compile(r"/runs/\d{8}-"), timeout=180_000)
+        expect(page.locator("#diff")).to_contain_text(f"{len(ended)} ended")
+        page.get_by_role("button", name="Approve and publish this draft").click()
+        expect(page.get_by_text(re.compile("Published by coordinator"))).to_be_visible()
+        run_id = re.search(r"/runs/([^/?#]+)", page.url).group(1)
+        after = pairs(next((tmp_path / "workspace").glob(f"**/runs/{run_id}/pairings.csv")))
+        assert not ended & after and set(year_one) - ended <= after
+        page.locator("nav.crumbs a[href^='/programs/']").first.click()
+        page.get_by_role("link", name="History").click()
+        expect(page.locator("#history tbody tr")).to_have_count(2)
+        check_accessible(page)
+        page.get_by_role("link", name=re.compile("^What changed from")).click()
+        expect(page.locator("#diff tr.diff-ended")).to_have_count(len(ended))
+        snap(page, "history")
 
     with serve(tmp_path / "workspace", demo=False) as server, sync_playwright() as playwright:
         page = open_page(playwright, violations)
@@ -129,7 +168,7 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
         rule.click()
         expect(preview).to_contain_text("mentor more senior")
         snap(page, "settings")
-        save_match_publish(page, "civil_service")
+        year_two(page, save_match_publish(page, "civil_service"))
 
         # 2. Peer program: a career-stage rung dragged, an answer merged into another.
         upload(page, "peer_program", "Peers")
