@@ -540,8 +540,11 @@ def assign_answer(ctx: Context, wizard_id: str, name: str, answer: str, key: str
     ``key`` ``"new"`` makes it a value of its own. A value left with no answer and not
     known to the product is dropped."""
     wizard, table = _editable(ctx, wizard_id, name)
-    if not answer.strip():
-        raise ServiceError(422, "Give the answer to assign.", "answer")
+    given = _vocabulary_view(wizard, name)
+    if given is None or not any(wizard_product.same_answer(row.answer, answer)
+                                for row in given.answers):
+        raise ServiceError(422, f"No one gave the answer {answer!r} in the columns of the "
+                                f"{name} list.", "answer")
     if key == "new":
         if wizard_product.is_closed(name):
             raise ServiceError(422, f"The {name} list takes only the product's own values "

@@ -140,9 +140,21 @@ class Preview:
     diagnostics: list[dict[str, Any]]
 
 
+#: Score bins of the preview's spread (0.1 point wide): percentiles to the printed precision
+#: without keeping every pair's score (a 10,000 × 2,000 cohort has 2 × 10⁷ pairs).
+SPREAD_BINS = np.linspace(0.0, 100.0, 1001)
+
+
+def _quantile(histogram: np.ndarray, share: float) -> float:
+    """The lower edge of the bin holding the ``share`` quantile of the histogram."""
+    position = np.searchsorted(np.cumsum(histogram), share * histogram.sum(), side="left")
+    return float(SPREAD_BINS[min(int(position), len(SPREAD_BINS) - 2)])
+
+
 def preview(mentors: Path, mentees: Path, tables: dict[str, Any]) -> Preview:
     """Read the sheets with ``tables`` as config and look at the eligibility and scores of
-    every pair (one scoring pass, no solve), with ``validate``'s diagnostics.
+    every pair (one blockwise scoring pass, bounded memory, no solve), with ``validate``'s
+    diagnostics.
 
     InputError when the tables are not a valid config (its message names the key)."""
     from scoring.config import config_from_dict
@@ -150,34 +162,41 @@ def preview(mentors: Path, mentees: Path, tables: dict[str, Any]) -> Preview:
     from scoring.features import build_features
     from scoring.intake.cohort import read_cohort
     from scoring.rules import rule_sentence
-    from scoring.scorer import score_block
+    from scoring.scorer import block_rows, iter_score_blocks
 
     config = config_from_dict(tables)
     cohort = read_cohort(mentors, mentees, config)
     features = build_features(cohort, config)
     n_mentees, n_mentors = len(cohort.mentees), len(cohort.mentors)
-    if n_mentees and n_mentors:
-        block = score_block(features, config, np.arange(n_mentees))
-        open_mentor = np.array([m.capacity > 0 for m in cohort.mentors])
-        eligible = block.eligible & open_mentor[None, :]
-        effects = [RuleEffect(rule, rule_sentence(rule, config), int(broken.sum()))
-                   for rule, broken in block.violations.items()]
-        stranded = np.flatnonzero(~eligible.any(axis=1))
-        scores = block.total[eligible]
-        quantiles = np.percentile(scores, [0, 10, 50, 90, 100]) if scores.size else []
-        spread = {name: round(float(v), 1) for name, v in
-                  zip(("lowest", "p10", "median", "p90", "highest"), quantiles, strict=False)}
-        best = np.where(eligible, block.total, -np.inf).max(axis=1)
-        placed = best[np.isfinite(best)]
-        lowest_best = round(float(placed.min()), 1) if placed.size else None
-        eligible_pairs = int(eligible.sum())
-    else:
-        effects, stranded, spread, lowest_best, eligible_pairs = [], np.arange(n_mentees), \
-            {}, None, 0
+    open_mentor = np.array([m.capacity > 0 for m in cohort.mentors], dtype=bool)
+    removed: dict[str, int] = {}
+    histogram = np.zeros(len(SPREAD_BINS) - 1, dtype=np.int64)
+    best = np.full(n_mentees, -np.inf)
+    low, high = np.inf, -np.inf
+    if n_mentors:
+        for block in iter_score_blocks(features, config, block_rows(n_mentors)):
+            eligible = block.eligible & open_mentor[None, :]
+            for rule, broken in block.violations.items():
+                removed[rule] = removed.get(rule, 0) + int(broken.sum())
+            scores = block.total[eligible]
+            histogram += np.histogram(scores, bins=SPREAD_BINS)[0]
+            if scores.size:
+                low, high = min(low, float(scores.min())), max(high, float(scores.max()))
+            best[block.mentee_rows] = np.where(eligible, block.total, -np.inf).max(axis=1)
+    eligible_pairs = int(histogram.sum())
+    spread = {"lowest": round(low, 1),
+              **{name: round(_quantile(histogram, share), 1) for name, share in
+                 (("p10", 0.1), ("median", 0.5), ("p90", 0.9))},
+              "highest": round(high, 1)} if eligible_pairs else {}
+    placed = best[np.isfinite(best)]
+    effects = [RuleEffect(rule, rule_sentence(rule, config), count)
+               for rule, count in removed.items()]
+    stranded = np.flatnonzero(~np.isfinite(best))
     found = [asdict(p) for p in diagnose(cohort, features, config)]
     return Preview(n_mentees, n_mentors, n_mentees * n_mentors, eligible_pairs, effects,
                    [cohort.mentees[i].name or cohort.mentees[i].id for i in stranded],
-                   spread, lowest_best, len(cohort.errors), found)
+                   spread, round(float(placed.min()), 1) if placed.size else None,
+                   len(cohort.errors), found)
 
 
 #: The rules the wizard switches (``[rules]``), with their defaults.

@@ -162,7 +162,8 @@ def test_an_unrecognised_answer_is_shown_and_fixed_by_mapping_it(fresh, tmp_path
                                     "key": "new"}, "key"),
     ("/answers/roles/assignments", {"answer": "Mentor (long-term career guidance)",
                                     "key": "nobody"}, "key"),
-    ("/answers/roles/assignments", {"answer": "mentor", "key": "coach"}, "answer"),
+    ("/answers/roles/assignments", {"answer": "Mentor", "key": "coach"}, "answer"),
+    ("/answers/areas/assignments", {"answer": "Astrology", "key": "new"}, "answer"),
     ("/answers/roles/renames", {"key": "mentor", "label": "Guide"}, "key"),
     ("/answers/areas/renames", {"key": "nothing", "label": "X"}, "key"),
     ("/answers/areas/order", {"keys": ["research_scholarship"]}, "vocabulary"),
@@ -388,3 +389,32 @@ def test_a_wrong_program_toml_is_refused_naming_the_key(fresh, config, words):
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "config" and words in response.json()["detail"]
     assert not list((fresh.workspace.root / "wizards").glob("*/state.json"))
+
+
+def test_the_preview_counts_what_scoring_the_whole_cohort_finds(fresh):
+    from scoring.scorer import score_cohort
+
+    program = PROGRAMS / "multilingual_research"
+    wizard_id = start(fresh, program, "Multi")["wizard_id"]
+    rules = {"max_time_zone_gap_hours": 3.0, "cross_institution": True}
+    preview = fresh.post(api(wizard_id, "/preview"), json={"rules": rules},
+                         headers=csrf(fresh)).json()["preview"]
+    tables = saved_tables(fresh, wizard_id)
+    tables["rules"] = {**tables.get("rules", {}), **rules}
+    config = config_from_dict(tables)
+    cohort = read_cohort(program / "mentors.csv", program / "mentees.csv", config)
+    whole = score_cohort(cohort, config)
+    open_mentor = [m.capacity > 0 for m in cohort.mentors]
+    eligible = whole.eligible & open_mentor
+    assert preview["eligible_pairs"] == int(eligible.sum())
+    assert {r["rule"]: r["pairs_removed"] for r in preview["rules"]} == {
+        rule: int(broken.sum()) for rule, broken in whole.violations.items()}
+    stranded = [m.name for m, row in zip(cohort.mentees, eligible, strict=True)
+                if not row.any()]
+    assert preview["without_eligible_mentor"] == stranded
+    scores = whole.total[eligible]
+    spread = preview["score_spread"]
+    assert spread["lowest"] == round(float(scores.min()), 1)
+    assert spread["highest"] == round(float(scores.max()), 1)
+    median = float(sorted(scores)[(len(scores) - 1) // 2])
+    assert abs(spread["median"] - median) <= 0.2  # 0.1-point bins
