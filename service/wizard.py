@@ -458,9 +458,12 @@ def _stage_table(wizard: Wizard) -> dict[str, list[str]]:
     return _scale(wizard, "career_stage")[0]
 
 
-def _columns_of(wizard: Wizard, name: str) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(side, field, filled cells) of every column read against vocabulary ``name``."""
-    found = actions.form_columns(wizard.mentors, wizard.mentees)
+def _columns_of(wizard: Wizard, name: str,
+                found: dict[str, list[actions.FormColumn]] | None = None
+                ) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(side, field, filled cells) of every column read against vocabulary ``name``
+    (``found``: the sheets' columns when already read)."""
+    found = found or actions.form_columns(wizard.mentors, wizard.mentees)
     out = []
     for side in SIDES:
         for column in found[side]:
@@ -474,8 +477,10 @@ def _separators(wizard: Wizard) -> list[str]:
     return list(wizard.init_tables["intake"].get("separators", [";", ","]))
 
 
-def _vocabulary_view(wizard: Wizard, name: str) -> VocabularyView | None:
-    columns = _columns_of(wizard, name)
+def _vocabulary_view(wizard: Wizard, name: str,
+                     found: dict[str, list[actions.FormColumn]] | None = None
+                     ) -> VocabularyView | None:
+    columns = _columns_of(wizard, name, found)
     if not columns:
         return None
     table, guessed = _scale(wizard, name)
@@ -502,7 +507,8 @@ def _vocabulary_view(wizard: Wizard, name: str) -> VocabularyView | None:
 def answers(ctx: Context, wizard_id: str) -> AnswersView:
     """Every vocabulary a mapped column is read against: its values and distinct answers."""
     wizard = _open(ctx, wizard_id)
-    views = [_vocabulary_view(wizard, name) for name in VOCABULARY_WORDS]
+    found = actions.form_columns(wizard.mentors, wizard.mentees)  # the sheets, read once
+    views = [_vocabulary_view(wizard, name, found) for name in VOCABULARY_WORDS]
     return AnswersView(wizard.id, wizard.state["name"], [v for v in views if v is not None])
 
 
