@@ -17,6 +17,17 @@ function ladderUrl(ladder) {
   return `/api/v1/wizards/${ladder.dataset.wizard}/answers/${ladder.dataset.vocabulary}/order`;
 }
 
+// The list's table of values follows the ladder's order once a move is kept.
+function syncValues(ladder) {
+  const body = ladder.closest("section").querySelector("table.values tbody");
+  if (!body) return;
+  const rows = new Map([...body.rows].map((row) => [row.dataset.key, row]));
+  for (const item of ladder.children) {
+    const row = rows.get(item.dataset.key);
+    if (row) body.appendChild(row);
+  }
+}
+
 function setUpLadder(ladder) {
   ladder.addEventListener("submit", async (event) => {
     const form = event.target.closest("form.ladder-move");
@@ -32,6 +43,7 @@ function setUpLadder(ladder) {
     } else if (direction === "down" && item.nextElementSibling) {
       ladder.insertBefore(item.nextElementSibling, item);
     }
+    syncValues(ladder);
     form.querySelector("button").focus();
   });
   let dragged = null;
@@ -56,6 +68,7 @@ function setUpLadder(ladder) {
     const keys = [...ladder.children].map((li) => li.dataset.key);
     const response = await send(ladderUrl(ladder), ladder.dataset.csrf, {keys});
     if (!response.ok) window.location.reload();
+    else syncValues(ladder);
   });
 }
 

@@ -153,6 +153,8 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
         ladder.first.get_by_role("button", name=re.compile("More senior")).focus()
         page.keyboard.press("Enter")
         expect(ladder.first).to_have_attribute("data-key", second)  # moved in place
+        expect(page.locator("#list-career_stage table.values tbody tr").first
+               ).to_have_attribute("data-key", second)  # and its table of values
         page.reload()  # and kept on the server
         expect(ladder.nth(1)).to_have_attribute("data-key", first)
         page.locator("ol.ladder[data-vocabulary=career_stage]").get_by_role(
