@@ -126,6 +126,8 @@ class MatchRequest:
     network_size: int | None
     locks_file: Path | None = None
     forbids_file: Path | None = None
+    previous: Path | None = None  # with feedback: the month-12 rematch of this run folder
+    feedback: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> M
     stop a wrong match stop this job too, with their message), 2 solving and writing.
     """
     say(1, "Reading and checking the intake files")
+    if request.feedback is not None and request.previous is not None:
+        return rematch_to_folder(request, say)
 
     def diagnosed(findings: Sequence[object]) -> None:
         say(2, f"Scoring and solving ({len(findings)} diagnostic note(s) before solving)")
@@ -155,6 +159,20 @@ def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> M
                        forbid=str(request.forbids_file) if request.forbids_file else None,
                        out=str(request.out_dir), quiet=True, on_diagnostics=diagnosed)
     networks, mentors = index_outcome(result.outcome)
+    return MatchProduct(result.folder, result.summary.to_dict(), networks, mentors)
+
+
+def rematch_to_folder(request: MatchRequest, say: Callable[[int, str], None]
+                      ) -> MatchProduct:
+    """``mentormatch rematch``'s own job (:func:`matcher.jobs.rematch_job`): year 2 from
+    the previous run folder, its month-12 feedback and this year's intake files."""
+    from matcher.jobs import rematch_job
+
+    say(2, "Reading the feedback, then scoring and solving year 2")
+    result = rematch_job(str(request.mentors), str(request.mentees),
+                         previous=str(request.previous), feedback=str(request.feedback),
+                         config=str(request.config), out=str(request.out_dir), quiet=True)
+    networks, mentors = index_outcome(result.rematch.outcome)
     return MatchProduct(result.folder, result.summary.to_dict(), networks, mentors)
 
 

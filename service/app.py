@@ -86,6 +86,7 @@ def create_app(workspace: Workspace, *, login_token: str | None = None,
 
     app.include_router(api.router)
     app.include_router(wizard_api.router)
+    app.include_router(wizard_api.cycle_router)
     app.include_router(wizard_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PACKAGE / "static"), name="static")

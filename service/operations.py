@@ -355,11 +355,13 @@ def _pair_file(ctx: Context, program_id: str, pairs: list[tuple[str, str]]) -> P
 
 
 def start_match(ctx: Context, program_id: str, objective: str | None,
-                network_size: int | None, base_run: str | None = None) -> db.Job:
+                network_size: int | None, base_run: str | None = None,
+                feedback: str | None = None) -> db.Job:
     """Start a match job in a worker process (one per program at a time).
 
     With ``base_run`` (a re-solve) the job solves that run's files again with the
-    program's locks and forbids; otherwise the program's current files.
+    program's locks and forbids; otherwise the program's current files. With ``feedback``
+    (a stored upload) too, it is the month-12 rematch of ``base_run`` on the current files.
     """
     if objective is not None and objective not in OBJECTIVES:
         raise ServiceError(422, f"objective must be one of {', '.join(OBJECTIVES)}.",
@@ -367,9 +369,10 @@ def start_match(ctx: Context, program_id: str, objective: str | None,
     if network_size is not None and not 1 <= network_size <= 10:
         raise ServiceError(422, "network_size must be between 1 and 10.", "network_size")
     ctx.runner.reap()
+    previous: Path | None = None
     with db.opened(ctx.workspace.db_path) as connection:
         program = _program(ctx, connection, program_id)
-        if base_run is not None:
+        if base_run is not None and feedback is None:
             _, base, _ = _run(ctx, connection, program_id, base_run)
             base_job = db.get_job(connection, base.job_id) if base.job_id else None
             if base_job is None:
@@ -378,6 +381,8 @@ def start_match(ctx: Context, program_id: str, objective: str | None,
             objective = objective or base.objective
             network_size = network_size or base.network_size
         else:
+            if base_run is not None:  # the rematch of this run
+                previous = _run(ctx, connection, program_id, base_run)[2]
             if not program.mentors_file or not program.mentees_file:
                 raise ServiceError(409, "Upload the mentors and mentees files first.",
                                    "mentors")
@@ -394,13 +399,15 @@ def start_match(ctx: Context, program_id: str, objective: str | None,
     run_id = new_run_id()
     params = {**files, "objective": objective, "network_size": network_size,
               "locks": locks.name if locks else None,
-              "forbids": forbids.name if forbids else None}
+              "forbids": forbids.name if forbids else None, "feedback": feedback}
     request = actions.MatchRequest(
         mentors=ctx.workspace.inside(uploads / files["mentors"]),
         mentees=ctx.workspace.inside(uploads / files["mentees"]),
         config=ctx.workspace.inside(uploads / files["config"]),
         out_dir=ctx.workspace.runs_dir(program_id) / run_id, objective=objective,
-        network_size=network_size, locks_file=locks, forbids_file=forbids)
+        network_size=network_size, locks_file=locks, forbids_file=forbids,
+        previous=previous if feedback else None,
+        feedback=ctx.workspace.inside(uploads / feedback) if feedback else None)
     return _start_job(ctx, program_id, "match", run_id, params, request,
                       f"objective {objective or 'config'}, network size "
                       f"{network_size or 'answers'}"

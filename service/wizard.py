@@ -31,7 +31,7 @@ from typing import Any
 
 import tomli_w
 
-from service import actions, db, operations
+from service import actions, db, operations, wizard_product
 from service.operations import Context, ServiceError, UploadedFile
 
 #: What each field holds, in the coordinator's words (the Questions step's choices).
@@ -141,12 +141,32 @@ def _keep(folder: Path, side: str, upload: UploadedFile) -> str:
 
 # ------------------------------------------------------------------------------- steps
 
-def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile | None
-          ) -> Wizard:
-    """Keep the sheets (one workbook: ``mentors`` alone) and read them with init."""
+def _uploaded_config(config: UploadedFile) -> dict[str, Any]:
+    """An uploaded program.toml as tables, checked as the CLI checks it (422 naming the
+    key at fault), with the tables the wizard reads filled in."""
+    try:
+        text = config.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ServiceError(422, f"{config.filename} is not a text file (UTF-8): upload the "
+                                "program.toml itself.", "config") from None
+    tables, problem = wizard_product.config_problem(text)
+    if tables is None:
+        raise ServiceError(422, f"{config.filename}: {problem}", "config")
+    tables.setdefault("intake", {})
+    columns = tables.setdefault("columns", {})
+    for side in SIDES:
+        columns.setdefault(side, {})
+    return tables
+
+
+def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile | None,
+          config: UploadedFile | None = None) -> Wizard:
+    """Keep the sheets (one workbook: ``mentors`` alone) and read them with init, or with
+    ``config`` (an existing program's program.toml: a new cycle with this year's form)."""
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ServiceError(422, "Give the program a name (1-200 characters).", "name")
+    tables = _uploaded_config(config) if config is not None else None
     wizard_id = secrets.token_hex(8)
     folder = ctx.workspace.inside(_root(ctx) / wizard_id)
     folder.mkdir(parents=True)
@@ -154,8 +174,11 @@ def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile 
     try:
         mentors_name = _keep(folder, "mentors", mentors)
         mentees_name = _keep(folder, "mentees", mentees) if mentees else mentors_name
-        actions.write_starter_config(folder / mentors_name, folder / mentees_name,
-                                     folder / "init.toml")
+        if tables is None:
+            actions.write_starter_config(folder / mentors_name, folder / mentees_name,
+                                         folder / "init.toml")
+        else:
+            (folder / "init.toml").write_text(tomli_w.dumps(tables), encoding="utf-8")
     except actions.InputError as error:
         shutil.rmtree(folder)
         text = str(error).replace(str(folder) + "/", "")
@@ -173,7 +196,9 @@ def start(ctx: Context, name: str, mentors: UploadedFile, mentees: UploadedFile 
         "owner": ctx.user.username, "name": name, "mentors": mentors_name,
         "mentees": mentees_name, "files": [mentors.filename,
                                            mentees.filename if mentees else None],
-        "mapping": None, "stage_order": None, "program_id": None})
+        "config": config.filename if config else None, "mapping": None,
+        "stage_order": None, "vocabularies": {}, "ordered": [], "settings": {},
+        "program_id": None})
     wizard.state["mapping"] = wizard.init_tables["columns"]
     wizard.save_state()
     with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
@@ -207,6 +232,7 @@ class QuestionsView:
     choices: dict[str, list[tuple[str, str]]]  # side -> (field, words)
     one_sided: list[str]
     program_id: str | None
+    joined: tuple[str, ...] = ()  # columns read together as one field
 
 
 def questions(ctx: Context, wizard_id: str) -> QuestionsView:
@@ -236,7 +262,8 @@ def questions(ctx: Context, wizard_id: str) -> QuestionsView:
                                  field, field_words(field), certainty,
                                  guess, field in hidden))
     return QuestionsView(wizard.id, wizard.state["name"], rows, _choices(mapping),
-                         one_sided(mapping), wizard.state["program_id"])
+                         one_sided(mapping), wizard.state["program_id"],
+                         tuple(joined(mapping)))
 
 
 def _choices(mapping: dict[str, dict[str, str]]) -> dict[str, list[tuple[str, str]]]:
@@ -262,6 +289,43 @@ def one_sided(mapping: dict[str, dict[str, str]]) -> list[str]:
     return notes
 
 
+#: How the product reads several columns holding one field (scoring.intake.cohort).
+JOINED_HOW = {"name": "joined with a space, in column order (first + last name)",
+              "goals": "joined as one text, a line per column",
+              "bio": "joined as one text, a line per column"}
+
+
+def joined(mapping: dict[str, dict[str, str]]) -> list[str]:
+    """A sentence for each field that several columns of one sheet hold together."""
+    notes = []
+    for side in SIDES:
+        by_field: dict[str, list[str]] = {}
+        for header, name in mapping[side].items():
+            if name != "ignore":
+                by_field.setdefault(name, []).append(header)
+        for name, headers in by_field.items():
+            if len(headers) < 2:
+                continue
+            how = JOINED_HOW.get(name) or (
+                "merged: every answer of each column counts"
+                if name in actions.multi_value_fields()
+                else "read together: the first answered column of each row counts")
+            columns = " + ".join(repr(h) for h in headers)
+            notes.append(f"{side.capitalize()}: {columns} hold {field_words(name)}, {how}.")
+    return notes
+
+
+def join_columns(ctx: Context, wizard_id: str, side: str, headers: list[str], field_name: str
+                 ) -> QuestionsView:
+    """Read the columns ``headers`` of ``side`` together as one field (first + last name,
+    two goals questions); each is mapped to ``field_name``."""
+    if len(set(headers)) < 2:
+        raise ServiceError(422, "Choose at least two different columns to join.", "headers")
+    for header in headers:
+        map_column(ctx, wizard_id, side, header, field_name)
+    return questions(ctx, wizard_id)
+
+
 def map_column(ctx: Context, wizard_id: str, side: str, header: str, field: str
                ) -> QuestionsView:
     """Set the field column ``header`` of ``side`` holds ("ignore": not used)."""
@@ -282,24 +346,78 @@ def map_column(ctx: Context, wizard_id: str, side: str, header: str, field: str
     return questions(ctx, wizard_id)
 
 
+# ----------------------------------------------------------------------------- answers
+
+#: The vocabularies the Answers step shows, in the coordinator's words.
+VOCABULARY_WORDS: dict[str, str] = {
+    "career_stage": "Career stages, most junior first",
+    "frequency": "How often they want to meet, most often first",
+    "areas": "Areas: what mentees want help with and what mentors can help with",
+    "roles": "Kinds of support: mentor, coach or advisor",
+    "modes": "Ways to meet",
+    "languages": "Languages",
+    "preferences": "Matching preferences",
+    "institutions": "Institutions",
+}
+
+
 @dataclass(frozen=True)
 class Rung:
-    """One step of the career-stage ladder: its answers and who gave them."""
+    """One value of a vocabulary (a rung of a ladder): its spellings and who gave it."""
 
     key: str
     answers: tuple[str, ...]
     mentors: int
     mentees: int
+    built_in: bool = False  # a value the product itself knows (it cannot be renamed)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One distinct answer found in the sheets, its counts and the value it means."""
+
+    answer: str
+    mentors: int
+    mentees: int
+    key: str | None  # None: not recognised (validate reports it as an error)
+
+
+@dataclass(frozen=True)
+class VocabularyView:
+    """One vocabulary on the Answers step: its values (a ladder when ordered) and every
+    distinct answer of the columns read against it."""
+
+    name: str
+    words: str
+    ordered: bool
+    closed: bool  # only the product's own values are allowed (no new value)
+    fields: tuple[str, ...]  # "mentors: what the mentor can help with", ...
+    rungs: list[Rung]
+    answers: list[AnswerRow]
+    guessed: bool  # (ordered) part of the order was guessed and nobody has set it yet
+
+    @property
+    def unknown(self) -> int:
+        return sum(1 for a in self.answers if a.key is None)
+
+
+@dataclass(frozen=True)
+class AnswersView:
+    """The Answers step: every mapped vocabulary of the form."""
+
+    wizard_id: str
+    name: str
+    vocabularies: list[VocabularyView]
 
 
 @dataclass(frozen=True)
 class LadderView:
-    """The Answers step for the ordered field: most junior rung first."""
+    """The career-stage ladder alone (the first API of the Answers step)."""
 
     wizard_id: str
     name: str
     rungs: list[Rung]
-    guessed: bool  # init ordered (part of) it by evidence, and nobody has moved it yet
+    guessed: bool
 
 
 def _stage_headers(mapping: dict[str, dict[str, str]]) -> dict[str, str | None]:
@@ -307,97 +425,371 @@ def _stage_headers(mapping: dict[str, dict[str, str]]) -> dict[str, str | None]:
             for side in SIDES}
 
 
-def _stage_scale(wizard: Wizard) -> tuple[dict[str, list[str]], bool]:
-    """The ladder (key → spellings, most junior first) and whether part of it is guessed:
-    init's, unless the coordinator mapped other stage columns (then ordered again, as init
-    orders them), in the coordinator's order once a stage was moved."""
+def _base_scale(wizard: Wizard, name: str) -> tuple[dict[str, list[str]], bool]:
+    """A vocabulary before the coordinator's edits and whether its order was guessed:
+    init's; for career stages mapped anew, ordered again as init orders them."""
     init = wizard.init_tables
-    headers = _stage_headers(wizard.state["mapping"])
-    table: dict[str, list[str]]
-    if headers == _stage_headers(init["columns"]):
-        table = init.get("vocabularies", {}).get("career_stage", {})
-        guessed = "career_stage" in init["intake"].get("guessed_order", [])
-    else:
-        found = actions.stage_ladder(wizard.mentors, wizard.mentees, headers)
-        table, guessed = (found.table, bool(found.guessed)) if found else ({}, False)
-    order = wizard.state.get("stage_order")
-    if order:
+    guessed = name in init["intake"].get("guessed_order", [])
+    table: dict[str, list[str]] | None = init.get("vocabularies", {}).get(name)
+    if name == "career_stage":
+        headers = _stage_headers(wizard.state["mapping"])
+        if headers != _stage_headers(init["columns"]):
+            found = actions.stage_ladder(wizard.mentors, wizard.mentees, headers)
+            table, guessed = (found.table, bool(found.guessed)) if found else ({}, False)
+        return dict(table or {}), guessed
+    return (dict(table) if table is not None else wizard_product.built_in(name)), guessed
+
+
+def _scale(wizard: Wizard, name: str) -> tuple[dict[str, list[str]], bool]:
+    """The vocabulary as the coordinator left it (key → spellings, in scale order) and
+    whether part of its order is still a guess."""
+    table, guessed = _base_scale(wizard, name)
+    edited = wizard.state.get("vocabularies", {}).get(name)
+    if edited is not None:
+        table = {key: list(spellings) for key, spellings in edited.items()}
+    order = wizard.state.get("stage_order") if name == "career_stage" else None
+    if order:  # a setup saved before vocabularies could be edited
         table = {key: table[key] for key in [*order, *table] if key in table}
-    return table, guessed and not order
+    checked = name in wizard.state.get("ordered", []) or bool(order)
+    return table, guessed and not checked
 
 
 def _stage_table(wizard: Wizard) -> dict[str, list[str]]:
-    return _stage_scale(wizard)[0]
+    return _scale(wizard, "career_stage")[0]
 
 
-def ladder(ctx: Context, wizard_id: str) -> LadderView:
-    fold = actions.same_answer_key
-    wizard = _open(ctx, wizard_id)
-    table = _stage_table(wizard)
-    found = actions.form_columns(wizard.mentors, wizard.mentees)
-    counts: dict[str, dict[str, int]] = {side: {} for side in SIDES}
-    key_of = {fold(spelling): key for key, spellings in table.items() for spelling in
-              (key, *spellings)}
+def _columns_of(wizard: Wizard, name: str,
+                found: dict[str, list[actions.FormColumn]] | None = None
+                ) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(side, field, filled cells) of every column read against vocabulary ``name``
+    (``found``: the sheets' columns when already read)."""
+    found = found or actions.form_columns(wizard.mentors, wizard.mentees)
+    out = []
     for side in SIDES:
         for column in found[side]:
-            if wizard.state["mapping"][side].get(column.header) != "career_stage":
-                continue
-            for cell in column.filled:
-                key = key_of.get(fold(cell))
-                if key is not None:
-                    counts[side][key] = counts[side].get(key, 0) + 1
-    rungs = [Rung(key, tuple(spellings), counts["mentors"].get(key, 0),
-                  counts["mentees"].get(key, 0)) for key, spellings in table.items()]
-    guessed = _stage_scale(wizard)[1]
-    return LadderView(wizard.id, wizard.state["name"], rungs, guessed)
+            field = wizard.state["mapping"][side].get(column.header, "ignore")
+            if wizard_product.ANSWER_VOCABULARY.get(field) == name:
+                out.append((side, field, column.filled))
+    return out
 
 
-def move_stage(ctx: Context, wizard_id: str, key: str, direction: str) -> LadderView:
-    """Move rung ``key`` one step more junior ("up") or more senior ("down")."""
+def _separators(wizard: Wizard) -> list[str]:
+    return list(wizard.init_tables["intake"].get("separators", [";", ","]))
+
+
+def _vocabulary_view(wizard: Wizard, name: str,
+                     found: dict[str, list[actions.FormColumn]] | None = None
+                     ) -> VocabularyView | None:
+    columns = _columns_of(wizard, name, found)
+    if not columns:
+        return None
+    table, guessed = _scale(wizard, name)
+    hidden = set(wizard.init_tables.get("sensitive", {}).get("fields", ()))
+    counted = wizard_product.count_answers(columns, name, table, _separators(wizard))
+    if any(field in hidden for _, field, _ in columns):
+        counted = []  # a sensitive field's answers are never shown
+    per_key: dict[str, list[int]] = {key: [0, 0] for key in table}
+    for row in counted:
+        if row.key is not None:
+            per_key[row.key][0] += row.mentors
+            per_key[row.key][1] += row.mentees
+    built = wizard_product.built_in(name)
+    rungs = [Rung(key, tuple(spellings), per_key[key][0], per_key[key][1], key in built)
+             for key, spellings in table.items()]
+    fields = tuple(dict.fromkeys(f"{side}: {field_words(field)}" for side, field, _ in columns))
+    ordered = name in wizard_product.ORDERED_VOCABULARIES
+    return VocabularyView(name, VOCABULARY_WORDS.get(name, name.replace("_", " ")), ordered,
+                          wizard_product.is_closed(name), fields, rungs,
+                          [AnswerRow(r.answer, r.mentors, r.mentees, r.key) for r in counted],
+                          ordered and guessed)
+
+
+def answers(ctx: Context, wizard_id: str) -> AnswersView:
+    """Every vocabulary a mapped column is read against: its values and distinct answers."""
     wizard = _open(ctx, wizard_id)
-    order = list(_stage_table(wizard))
+    found = actions.form_columns(wizard.mentors, wizard.mentees)  # the sheets, read once
+    views = [_vocabulary_view(wizard, name, found) for name in VOCABULARY_WORDS]
+    return AnswersView(wizard.id, wizard.state["name"], [v for v in views if v is not None])
+
+
+def vocabulary(ctx: Context, wizard_id: str, name: str) -> VocabularyView:
+    """One vocabulary of the Answers step; 404 when no mapped column is read against it."""
+    wizard = _open(ctx, wizard_id)
+    if name not in VOCABULARY_WORDS:
+        raise ServiceError(404, f"No list of answers called {name!r}; the lists are: "
+                                f"{', '.join(VOCABULARY_WORDS)}.", "vocabulary")
+    view = _vocabulary_view(wizard, name)
+    if view is None:
+        raise ServiceError(404, f"No column you mapped is read against {name!r}.",
+                           "vocabulary")
+    return view
+
+
+def _edit(wizard: Wizard, name: str, table: dict[str, list[str]]) -> None:
+    wizard.state.setdefault("vocabularies", {})[name] = table
+    if name == "career_stage" and wizard.state.get("stage_order"):
+        wizard.state["stage_order"] = None  # now part of the edited table
+        wizard.state.setdefault("ordered", []).append(name)
+    wizard.save_state()
+
+
+def _editable(ctx: Context, wizard_id: str, name: str
+              ) -> tuple[Wizard, dict[str, list[str]]]:
+    vocabulary(ctx, wizard_id, name)  # 404 for a list that is not on the Answers step
+    wizard = _open(ctx, wizard_id)
+    return wizard, _scale(wizard, name)[0]
+
+
+def assign_answer(ctx: Context, wizard_id: str, name: str, answer: str, key: str
+                  ) -> VocabularyView:
+    """Make ``answer`` mean value ``key`` (merging it with that value's other answers);
+    ``key`` ``"new"`` makes it a value of its own. A value left with no answer and not
+    known to the product is dropped."""
+    wizard, table = _editable(ctx, wizard_id, name)
+    given = _vocabulary_view(wizard, name)
+    if given is None or not any(wizard_product.same_answer(row.answer, answer)
+                                for row in given.answers):
+        raise ServiceError(422, f"No one gave the answer {answer!r} in the columns of the "
+                                f"{name} list.", "answer")
+    if key == "new":
+        if wizard_product.is_closed(name):
+            raise ServiceError(422, f"The {name} list takes only the product's own values "
+                                    f"({', '.join(table)}): choose one of them.", "key")
+        key = wizard_product.new_key(answer, list(table))
+        table[key] = []
+    if key not in table:
+        raise ServiceError(422, f"The {name} list has no value {key!r}; choose one of: "
+                                f"{', '.join(table)}.", "key")
+    current = wizard_product.key_of(name, table, answer)
+    if current == key:
+        return vocabulary(ctx, wizard_id, name)
+    if current is not None and wizard_product.same_answer(answer, current.replace("_", " ")):
+        if wizard_product.is_closed(name):
+            raise ServiceError(422, f"{answer!r} is the name of the product's own value "
+                                    f"{current!r}, which the scoring relies on: it always "
+                                    "means that value.", "answer")
+        # The answer is the value's own name: merge the whole value into ``key``.
+        table[key] += [current.replace("_", " "), *table.pop(current)]
+    else:
+        if current is not None:
+            table[current] = [s for s in table[current]
+                              if not wizard_product.same_answer(s, answer)]
+        table[key].append(answer)
+    built = wizard_product.built_in(name)
+    in_use = {row.key for row in wizard_product.count_answers(
+        _columns_of(wizard, name), name, table, _separators(wizard))}
+    table = {k: v for k, v in table.items() if k in built or k in in_use or v}
+    _edit(wizard, name, table)
+    return vocabulary(ctx, wizard_id, name)
+
+
+def rename_value(ctx: Context, wizard_id: str, name: str, key: str, label: str
+                 ) -> VocabularyView:
+    """Give value ``key`` a new name (its answers keep meaning it)."""
+    wizard, table = _editable(ctx, wizard_id, name)
+    if key not in table:
+        raise ServiceError(422, f"The {name} list has no value {key!r}.", "key")
+    if key in wizard_product.built_in(name) and name != "career_stage":
+        raise ServiceError(422, f"{key!r} is one of the product's own {name} values, which "
+                                "the scoring relies on: it cannot be renamed. Merge answers "
+                                "into it instead.", "key")
+    if not 1 <= len(label.strip()) <= 100:
+        raise ServiceError(422, "Give the new name (1-100 characters).", "label")
+    renamed = wizard_product.new_key(label, [k for k in table if k != key])
+    spellings = [key.replace("_", " "), *table[key]]
+    table = {(renamed if k == key else k): (spellings if k == key else v)
+             for k, v in table.items()}
+    _edit(wizard, name, table)
+    return vocabulary(ctx, wizard_id, name)
+
+
+def order_values(ctx: Context, wizard_id: str, name: str, keys: list[str]) -> VocabularyView:
+    """Put an ordered vocabulary's values in the order ``keys`` (every value once)."""
+    wizard, table = _editable(ctx, wizard_id, name)
+    if name not in wizard_product.ORDERED_VOCABULARIES:
+        raise ServiceError(422, f"The {name} list has no order to set.", "vocabulary")
+    if sorted(keys) != sorted(table):
+        raise ServiceError(422, f"Give every value of the {name} list once: "
+                                f"{', '.join(table)}.", "keys")
+    wizard.state.setdefault("ordered", [])
+    if name not in wizard.state["ordered"]:
+        wizard.state["ordered"].append(name)
+    _edit(wizard, name, {key: table[key] for key in keys})
+    return vocabulary(ctx, wizard_id, name)
+
+
+def move_value(ctx: Context, wizard_id: str, name: str, key: str, direction: str
+               ) -> VocabularyView:
+    """Move value ``key`` one step earlier ("up": more junior, more often) or later."""
+    order = list(_editable(ctx, wizard_id, name)[1])
     if key not in order:
-        raise ServiceError(422, f"The ladder has no stage {key!r}.", "key")
+        raise ServiceError(422, f"The {name} list has no value {key!r}.", "key")
     if direction not in ("up", "down"):
         raise ServiceError(422, "The direction is up or down.", "direction")
     at = order.index(key)
     to = at - 1 if direction == "up" else at + 1
     if 0 <= to < len(order):
         order[at], order[to] = order[to], order[at]
-    wizard.state["stage_order"] = order
-    wizard.save_state()
+    return order_values(ctx, wizard_id, name, order)
+
+
+def ladder(ctx: Context, wizard_id: str) -> LadderView:
+    """The career-stage ladder, most junior first (empty without a stage on a sheet)."""
+    wizard = _open(ctx, wizard_id)
+    view = _vocabulary_view(wizard, "career_stage")
+    if view is None:
+        return LadderView(wizard.id, wizard.state["name"], [], False)
+    return LadderView(wizard.id, wizard.state["name"], view.rungs, view.guessed)
+
+
+def move_stage(ctx: Context, wizard_id: str, key: str, direction: str) -> LadderView:
+    """Move career stage ``key`` one step more junior ("up") or more senior ("down")."""
+    if not ladder(ctx, wizard_id).rungs:
+        raise ServiceError(422, f"The ladder has no stage {key!r}.", "key")
+    move_value(ctx, wizard_id, "career_stage", key, direction)
     return ladder(ctx, wizard_id)
+
+
+# ------------------------------------------------------------------ rules and weights
+
+#: Each score component's weight, in the coordinator's words.
+WEIGHT_WORDS: dict[str, str] = {
+    "need_coverage": "the mentor can help with what the mentee wants help with",
+    "goal_text": "the mentee's goals read like the mentor's background",
+    "role_fit": "the mentor offers the kind of support the mentee wants (mentor, coach ...)",
+    "stage_gap": "the mentor is a comfortable number of career stages ahead",
+    "communication": "they like to meet the same way and as often",
+    "time_zone": "their time zones are close",
+    "preferences": "the mentee's own preferences are met (same specialty, other place ...)",
+}
+#: Each rule the wizard switches, in the coordinator's words.
+RULE_WORDS: dict[str, str] = {
+    "mentor_more_senior": "A mentor is at a more senior career stage than the mentee",
+    "shared_language": "Mentor and mentee share a language",
+    "not_excluded": "Nobody is matched with a person they asked not to be matched with",
+    "not_same_person": "Nobody is matched with themselves (a person on both sheets)",
+    "cross_institution": "Mentor and mentee are at different institutions",
+    "max_time_zone_gap_hours": "At most this many hours between their time zones (0: any)",
+}
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    """The Rules and weights step: the values now, in words, and their live preview."""
+
+    wizard_id: str
+    name: str
+    weights: dict[str, float]
+    rules: dict[str, Any]
+    weight_words: dict[str, str]
+    rule_words: dict[str, str]
+    preview: wizard_product.Preview | None
+    error: str  # the config the settings make is not valid: why ("" when it is)
+
+
+def _checked_settings(weights: dict[str, float] | None, rules: dict[str, Any] | None
+                      ) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {"weights": {}, "rules": {}}
+    for key, value in (weights or {}).items():
+        if key not in WEIGHT_WORDS:
+            raise ServiceError(422, f"No weight called {key!r}; the weights are: "
+                                    f"{', '.join(WEIGHT_WORDS)}.", f"weights.{key}")
+        if not 0 <= float(value) <= 100:
+            raise ServiceError(422, f"The weight {key!r} is between 0 and 100.",
+                               f"weights.{key}")
+        out["weights"][key] = float(value)
+    for key, value in (rules or {}).items():
+        if key not in RULE_WORDS:
+            raise ServiceError(422, f"No rule called {key!r}; the rules are: "
+                                    f"{', '.join(RULE_WORDS)}.", f"rules.{key}")
+        if key == "max_time_zone_gap_hours":
+            if isinstance(value, bool) or not 0 <= float(value) <= 24:
+                raise ServiceError(422, "The time-zone gap is 0 (any) to 24 hours.",
+                                   f"rules.{key}")
+            out["rules"][key] = float(value)
+        elif not isinstance(value, bool):
+            raise ServiceError(422, f"The rule {key!r} is on (true) or off (false).",
+                               f"rules.{key}")
+        else:
+            out["rules"][key] = value
+    return out
+
+
+def _with_settings(wizard: Wizard, proposed: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    tables = config_tables(wizard)
+    for section, values in proposed.items():
+        tables.setdefault(section, {}).update(values)
+    return tables
+
+
+def settings(ctx: Context, wizard_id: str, weights: dict[str, float] | None = None,
+             rules: dict[str, Any] | None = None) -> SettingsView:
+    """The step with ``weights`` / ``rules`` tried over the saved ones (nothing saved):
+    how many pairs stay eligible, which mentees lose every mentor, the score spread and
+    validate's diagnostics, from one scoring pass of this cohort (no match is solved)."""
+    wizard = _open(ctx, wizard_id)
+    tables = _with_settings(wizard, _checked_settings(weights, rules))
+    now = wizard_product.effective_settings(tables)
+    try:
+        preview: wizard_product.Preview | None = wizard_product.preview(
+            wizard.mentors, wizard.mentees, tables)
+        error = ""
+    except actions.InputError as error_found:
+        preview, error = None, str(error_found)
+    return SettingsView(wizard.id, wizard.state["name"], now["weights"], now["rules"],
+                        WEIGHT_WORDS, RULE_WORDS, preview, error)
+
+
+def save_settings(ctx: Context, wizard_id: str, weights: dict[str, float] | None,
+                  rules: dict[str, Any] | None) -> SettingsView:
+    """Keep ``weights`` / ``rules`` for the saved config; the step as they leave it."""
+    wizard = _open(ctx, wizard_id)
+    checked = _checked_settings(weights, rules)
+    kept = wizard.state.setdefault("settings", {})
+    for section, values in checked.items():
+        kept.setdefault(section, {}).update(values)
+    wizard.save_state()
+    return settings(ctx, wizard_id)
 
 
 # -------------------------------------------------------------------------------- save
 
 def config_tables(wizard: Wizard) -> dict[str, Any]:
-    """init's tables with the coordinator's columns and ladder."""
+    """init's tables with the coordinator's columns, answers, ladders, rules and weights."""
     tables = wizard.init_tables
     changed = _stage_headers(wizard.state["mapping"]) != _stage_headers(tables["columns"])
     tables["columns"] = wizard.state["mapping"]
-    if not (changed or wizard.state.get("stage_order")):
-        return tables  # init's own config, as init wrote it
-    table, guessed = _stage_scale(wizard)
     vocabularies = tables.setdefault("vocabularies", {})
-    if table:
-        vocabularies["career_stage"] = table
-    else:  # "more senior" needs a stage on both sheets
-        vocabularies.pop("career_stage", None)
-        tables.setdefault("rules", {})["mentor_more_senior"] = False
-    others = [f for f in tables["intake"].get("guessed_order", []) if f != "career_stage"]
-    marked = others + (["career_stage"] if guessed else [])
-    if marked:
-        tables["intake"]["guessed_order"] = marked
+    edited = set(wizard.state.get("vocabularies") or {})
+    if changed or wizard.state.get("stage_order"):
+        edited.add("career_stage")
+    for name in edited:
+        table = _scale(wizard, name)[0]
+        if table:
+            vocabularies[name] = table
+        elif name == "career_stage":  # "more senior" needs a stage on both sheets
+            vocabularies.pop(name, None)
+            tables.setdefault("rules", {})["mentor_more_senior"] = False
+    if not vocabularies:
+        tables.pop("vocabularies")
+    guessed = [name for name in dict.fromkeys(
+        [*tables["intake"].get("guessed_order", []), *edited])
+        if name in vocabularies and _scale(wizard, name)[1]]
+    if guessed:
+        tables["intake"]["guessed_order"] = guessed
     else:
         tables["intake"].pop("guessed_order", None)
+    settings = wizard.state.get("settings") or {}
+    for section in ("weights", "rules"):
+        if settings.get(section):
+            tables.setdefault(section, {}).update(settings[section])
     return tables
 
 
 def config_text(ctx: Context, wizard_id: str) -> str:
     """The program.toml the wizard saves, as text."""
     wizard = _open(ctx, wizard_id)
-    files = ", ".join(f for f in wizard.state["files"] if f)
+    files = ", ".join(f for f in [*wizard.state["files"], wizard.state.get("config")] if f)
     head = [f"# Program config of {wizard.state['name']!r}, written by the mentormatch "
             "setup wizard", f"# from {files}.",
             "# [columns.*]: each header as exported -> the field it holds;",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +26,19 @@ PROGRAMS = Path(__file__).resolve().parents[1] / "programs"
 CIVIL = PROGRAMS / "civil_service"
 
 
-@pytest.fixture()
-def fresh(tmp_path: Path) -> TestClient:
-    """A logged-in client of an empty workspace."""
+def logged_in(tmp_path: Path) -> Iterator[TestClient]:
+    """A logged-in client of an empty workspace (``.csrf``, ``.workspace``)."""
     workspace = Workspace.open(tmp_path / "workspace")
     with TestClient(create_app(workspace, login_token=TOKEN)) as client:
         client.csrf = login(client)  # type: ignore[attr-defined]
         client.workspace = workspace  # type: ignore[attr-defined]
         yield client
+
+
+@pytest.fixture()
+def fresh(tmp_path: Path) -> Iterator[TestClient]:
+    """A logged-in client of an empty workspace."""
+    yield from logged_in(tmp_path)
 
 
 def sheets(program: Path = CIVIL) -> dict[str, tuple[str, bytes]]:
