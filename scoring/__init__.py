@@ -11,6 +11,7 @@ What this room holds, in the order data flows:
 - :mod:`scoring.intake`     spreadsheets → ``Cohort`` (reading, normalising, validation,
                             feedback and pair sheets, ``init``'s starter config);
 - :mod:`scoring.rule_inputs` what the rules need per person, prepared once per cohort;
+- :mod:`scoring.tfidf`      TF-IDF of the texts (numpy; scikit-learn's numbers, bit for bit);
 - :mod:`scoring.features`   numeric features of a cohort (multi-hot, TF-IDF, stages, zones);
 - :mod:`scoring.rules`      hard eligibility rules (per-pair verdicts);
 - :mod:`scoring.scorer`     the weighted components, 0–100;
