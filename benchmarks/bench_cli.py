@@ -102,16 +102,16 @@ class Version:
     env: dict[str, str]
 
 
-def versions(against: Path | None) -> list[Version]:
-    """This checkout (the entry point a person types, beside this interpreter), and the
-    checkout ``against`` run as ``python -m cli.main`` from its own folder."""
+def versions(against: list[Path]) -> list[Version]:
+    """This checkout (the entry point a person types, beside this interpreter), and each
+    checkout of ``against`` run as ``python -m cli.main`` from its own folder."""
     script = Path(sys.executable).parent / "mentormatch"
     cli = [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
     found = [Version("", cli, ROOT, dict(os.environ))]
-    if against is not None:
-        env = {**os.environ, "PYTHONPATH": str(against), "PYTHONDONTWRITEBYTECODE": "1"}
-        found.append(Version(f" [{against.name}]", [sys.executable, "-m", "cli.main"],
-                             against, env))
+    for folder in against:
+        env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
+        found.append(Version(f" [{folder.name}]", [sys.executable, "-m", "cli.main"],
+                             folder, env))
     return found
 
 
@@ -181,11 +181,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="best of 2 runs")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5)")
-    parser.add_argument("--against", type=Path, default=None, metavar="DIR",
-                        help="also time the checkout in DIR (e.g. the previous version)")
+    parser.add_argument("--against", type=Path, action="append", default=[], metavar="DIR",
+                        help="also time the checkout in DIR (e.g. the previous version); "
+                             "may be given more than once")
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 5)
-    found = versions(args.against.resolve() if args.against else None)
+    found = versions([folder.resolve() for folder in args.against])
     print(f"load average before: {load()} on {os.cpu_count()} cores; best of {runs} runs",
           flush=True)
     table = ResultTable()
@@ -199,10 +200,10 @@ def main(argv: list[str]) -> int:
             timings = best_runs(figure, found, runs, out)
             for version, timing in zip(found, timings, strict=True):
                 _rows(table, figure, version, timing, baseline)
-            if len(timings) == 2:
-                table.row("cli", f"  this / {found[1].label.strip()}",
-                          f"{timings[0].wall / timings[1].wall:.2f}x wall",
-                          f"{timings[0].cpu / timings[1].cpu:.2f}x CPU", "same runs, same load")
+            for other, timing in zip(found[1:], timings[1:], strict=True):
+                table.row("cli", f"  this / {other.label.strip()}",
+                          f"{timings[0].wall / timing.wall:.2f}x wall",
+                          f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
     print(f"load average after: {load()}", flush=True)
     table.print()
     return 0
