@@ -66,6 +66,17 @@ def test_explain_from_the_intake_files_loads_no_solver_and_no_report() -> None:
     assert not loaded & {"sklearn", "ortools", "matplotlib", "jinja2", "icalendar"}, loaded
 
 
+def test_match_loads_neither_scikit_learn_nor_matplotlib(tmp_path: Path) -> None:
+    # The goal texts' TF-IDF is numpy (scoring.tfidf), the report's figures are SVG written
+    # from the bars (matcher.outputs.charts): a match imports neither (about 2 s of CPU).
+    code = (f"from cli.main import cli; cli(['match', {str(SAMPLE / 'mentors.csv')!r}, "
+            f"{str(SAMPLE / 'mentees.csv')!r}, '--quiet', '--out', "
+            f"{str(tmp_path / 'run')!r}])")
+    loaded = loaded_after(code)
+    assert (tmp_path / "run" / "report.html").is_file()  # it did match and write
+    assert not loaded & {"sklearn", "matplotlib"}, loaded
+
+
 def test_a_command_help_loads_only_its_module() -> None:
     loaded = loaded_after("from cli.main import cli; cli(['match', '--help'])")
     assert not loaded & {"sklearn", "ortools", "matplotlib"}, loaded
