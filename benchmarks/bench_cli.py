@@ -1,57 +1,175 @@
 """CLI benchmark: how long a person waits for ``mentormatch``, one command, one table.
 
-    .venv/bin/python benchmarks/bench_cli.py            # best of 5 runs each (~1 minute)
+    .venv/bin/python benchmarks/bench_cli.py            # best of 5 runs each (~2 minutes)
     .venv/bin/python benchmarks/bench_cli.py --quick    # best of 2, a smoke test
     .venv/bin/python benchmarks/bench_cli.py --runs 9
 
 Each figure is the best wall time of N fresh processes (the best, because the machine is
 shared and a slower run measures the neighbours), next to the baseline measured in the same
-run: ``python -c pass``, the interpreter starting and stopping. The commands:
+run: ``python -c pass``, the interpreter starting and stopping. Beside it, the CPU time
+(user + system) of that same run, its own and its children's (the run folder's file-writing
+helper): on a busy machine the wall time grows with the load, the CPU time much less. The
+commands:
 
 * ``mentormatch --help`` (target ≤ 0.3 s): the command group alone, no subcommand imported;
 * ``mentormatch validate`` on sample_data (target ≤ 1.5 s): intake without the solver;
-* ``mentormatch match`` of sample_data, 150 × 60, run folder written (target ≤ 3 s).
+* ``mentormatch match`` of sample_data, 150 × 60, into a new run folder (targets ≤ 3 s,
+  issue 11, and ≤ 1.5 s, issue 15), with the solver's own time as the command prints it
+  (``Objective ...; ENGINE, X s``) so the rest can be told from the solve;
+* the same ``match`` with ``--force`` over the previous run's folder (deleting its files is
+  part of that wait);
+* ``mentormatch match`` of a generated 1,000 × 300 cohort (``sample_data/generate.py``, seed
+  2027, the sample's program.toml; target ≤ 2 s, issue 15).
 
 The load average of the machine is printed before and after, so a slow figure can be read
-against what else was running.
+against what else was running. ``--against DIR`` also times another checkout of the project
+(say ``git archive <commit> | tar -x -C DIR``) with this interpreter and its libraries, its
+runs interleaved with this version's, so that both meet the same load; its figures are
+rows of their own and the ratio "this / that" says what changed:
+
+    .venv/bin/python benchmarks/bench_cli.py --runs 3 --against /tmp/previous
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report_table import ResultTable  # noqa: E402
+from sample_data import generate  # noqa: E402
 
 SAMPLE = ROOT / "sample_data"
-
-#: figure → (arguments after ``mentormatch``, target seconds).
-COMMANDS: dict[str, tuple[list[str], float]] = {
-    "mentormatch --help": (["--help"], 0.3),
-    "mentormatch validate (sample)": (
-        ["validate", str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv")], 1.5),
-    "mentormatch match (sample, 150 x 60)": (
-        ["match", str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), "--quiet",
-         "--force", "--out", "{out}"], 3.0),
-}
+#: The generated cohort of issue 15's "small cohorts feel instant" (mentees, mentors, seed).
+LARGER = (1_000, 300, 2027)
+#: What ``match`` prints about the solve: "...; min_cost_flow, 0.42 s."
+SOLVE_LINE = re.compile(r"^Objective .*; (?P<engine>[\w-]+), (?P<seconds>[\d.]+) s\.?$", re.M)
 
 
-def best_wall(argv: list[str], runs: int) -> float:
-    """The best wall time, in seconds, of ``runs`` fresh processes running ``argv``."""
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
+@dataclass(frozen=True)
+class Figure:
+    """One command to time: arguments after ``mentormatch`` and the targets it must meet."""
+
+    name: str
+    arguments: list[str]
+    targets: tuple[float, ...]
+    fresh_out: bool = False  # each run writes a new run folder (else --force over the last)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The best run: its wall time, CPU time (with children) and what it printed."""
+
+    wall: float
+    cpu: float
+    stdout: str
+
+
+def figures(larger: Path) -> list[Figure]:
+    sample = [str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv")]
+    match = ["match", "--quiet", "--out", "{out}"]
+    return [
+        Figure("mentormatch --help", ["--help"], (0.3,)),
+        Figure("mentormatch validate (sample)", ["validate", *sample], (1.5,)),
+        Figure("mentormatch match (sample, 150 x 60)", [*match, *sample], (3.0, 1.5),
+               fresh_out=True),
+        Figure("mentormatch match --force over the last run (sample)",
+               [*match, "--force", *sample], (3.0,)),
+        Figure(f"mentormatch match ({LARGER[0]:,} x {LARGER[1]})",
+               [*match, str(larger / "mentors.csv"), str(larger / "mentees.csv"), "--config",
+                str(SAMPLE / "program.toml")], (2.0,), fresh_out=True),
+    ]
+
+
+@dataclass(frozen=True)
+class Version:
+    """A checkout to time: its name in the table and how to start its ``mentormatch``."""
+
+    label: str
+    cli: list[str]
+    folder: Path
+    env: dict[str, str]
+
+
+def versions(against: list[Path]) -> list[Version]:
+    """This checkout (the entry point a person types, beside this interpreter), and each
+    checkout of ``against`` run as ``python -m cli.main`` from its own folder."""
+    script = Path(sys.executable).parent / "mentormatch"
+    cli = [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+    found = [Version("", cli, ROOT, dict(os.environ))]
+    for folder in against:
+        env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
+        found.append(Version(f" [{folder.name}]", [sys.executable, "-m", "cli.main"],
+                             folder, env))
+    return found
+
+
+def run_once(version: Version, argv: list[str], out: Path | None) -> Timing:
+    """One fresh process of ``version`` running ``argv`` (``{out}`` → ``out``)."""
+    command = version.cli + [part.replace("{out}", str(out)) for part in argv]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, check=True, cwd=version.folder, env=version.env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu, done.stdout)
+
+
+def best_runs(figure: Figure, found: list[Version], runs: int, out: Path) -> list[Timing]:
+    """Per version, its best of ``runs``, the versions taking turns (a new run folder per
+    run if ``figure.fresh_out``, else ``--force`` over the same one, made before timing)."""
+    best: list[Timing | None] = [None] * len(found)
+    if not figure.fresh_out and any("{out}" in part for part in figure.arguments):
+        for v, version in enumerate(found):  # untimed: a folder for each to replace
+            run_once(version, figure.arguments, out.with_name(f"{out.name}-{v}"))
+    for k in range(runs):
+        for v, version in enumerate(found):
+            target = out.with_name(f"{out.name}-{v}-{k}" if figure.fresh_out
+                                   else f"{out.name}-{v}")
+            timing = run_once(version, figure.arguments, target)
+            if figure.fresh_out:
+                shutil.rmtree(target, ignore_errors=True)  # outside the timed part
+            current = best[v]
+            if current is None or timing.wall < current.wall:
+                best[v] = timing
+    return [timing for timing in best if timing is not None]
+
+
+def _interpreter_start() -> float:
+    """Wall time of ``python -c pass``: the baseline of every figure."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - start
+
+
+def _rows(table: ResultTable, figure: Figure, version: Version, timing: Timing,
+          baseline: float) -> None:
+    """The figure's row, and the solve's share of it when the command printed one."""
+    verdicts = ", ".join(f"<= {t:g} s: {'ok' if timing.wall <= t else 'OVER'}"
+                         for t in figure.targets)
+    table.row("cli", figure.name + version.label,
+              f"{timing.wall:.3f} s (CPU {timing.cpu:.2f} s)", f"{baseline:.3f} s",
+              f"{timing.wall / baseline:.1f}x; {verdicts}")
+    solve = SOLVE_LINE.search(timing.stdout)
+    if solve:
+        seconds = float(solve["seconds"])
+        table.row("cli", f"  of which the solve ({solve['engine']}, as printed)",
+                  f"{seconds:.3f} s", f"{timing.wall:.3f} s",
+                  f"{seconds / timing.wall:.0%} of the wall time; the rest "
+                  f"{timing.wall - seconds:.3f} s")
 
 
 def load() -> str:
@@ -63,23 +181,29 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="best of 2 runs")
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5)")
+    parser.add_argument("--against", type=Path, action="append", default=[], metavar="DIR",
+                        help="also time the checkout in DIR (e.g. the previous version); "
+                             "may be given more than once")
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 5)
-    # The entry point a person types, beside this interpreter; else the same code as a module.
-    script = Path(sys.executable).parent / "mentormatch"
-    cli = [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+    found = versions([folder.resolve() for folder in args.against])
     print(f"load average before: {load()} on {os.cpu_count()} cores; best of {runs} runs",
           flush=True)
     table = ResultTable()
-    baseline = best_wall([sys.executable, "-c", "pass"], runs)
+    baseline = min(_interpreter_start() for _ in range(runs))
     table.row("cli", "python -c pass", f"{baseline:.3f} s", "-", "baseline")
     with tempfile.TemporaryDirectory() as tmp:
-        for figure, (command, target) in COMMANDS.items():
-            command = [part.replace("{out}", str(Path(tmp) / "run")) for part in command]
-            seconds = best_wall(cli + command, runs)
-            verdict = "ok" if seconds <= target else "OVER"
-            table.row("cli", figure, f"{seconds:.3f} s", f"{baseline:.3f} s",
-                      f"{seconds / baseline:.1f}x; target <= {target:g} s: {verdict}")
+        larger = Path(tmp) / "cohort"
+        generate.write(larger, *LARGER)
+        out = Path(tmp) / "run"
+        for figure in figures(larger):
+            timings = best_runs(figure, found, runs, out)
+            for version, timing in zip(found, timings, strict=True):
+                _rows(table, figure, version, timing, baseline)
+            for other, timing in zip(found[1:], timings[1:], strict=True):
+                table.row("cli", f"  this / {other.label.strip()}",
+                          f"{timings[0].wall / timing.wall:.2f}x wall",
+                          f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
     print(f"load average after: {load()}", flush=True)
     table.print()
     return 0

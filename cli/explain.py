@@ -18,7 +18,7 @@ from matcher.jobs import ExplainResult, explain_job
 
 def explain_lines(result: ExplainResult) -> list[str]:
     """The printed form of an explain answer."""
-    # Imported here: the formatters name the score records, whose modules load scikit-learn;
+    # Imported here: the formatters name the score records, whose modules load the scorer;
     # the audit's only for a run folder, as it loads the solver too.
     from scoring.explain import Comparison, PairExplanation, TopCandidates
     from scoring.explain_text import format_breakdown, format_comparison, format_top

@@ -13,6 +13,7 @@ What this room holds, in the order data flows:
 - :mod:`scoring.rule_inputs` what the rules need per person, prepared once per cohort;
 - :mod:`scoring.sensitivity` what the scorer may read of a sensitive field (a sensitive
                             stage, frequency or time zone is blanked before features);
+- :mod:`scoring.tfidf`      TF-IDF of the texts (numpy; scikit-learn's numbers, bit for bit);
 - :mod:`scoring.features`   numeric features of a cohort (multi-hot, TF-IDF, stages, zones);
 - :mod:`scoring.rules`      hard eligibility rules (per-pair verdicts);
 - :mod:`scoring.scorer`     the weighted components, 0–100;

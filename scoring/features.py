@@ -6,9 +6,10 @@ into arrays, one row per mentee or mentor, in cohort order:
 * multi-hot need areas (mentees) and expertise areas (mentors) over the config's ``areas``
   vocabulary (plus, at the end, any area a record holds that the vocabulary lacks);
 * TF-IDF vectors of each mentee's goals and each mentor's expertise text (bio followed by
-  the labels of their expertise areas), from one ``TfidfVectorizer`` fitted on the cohort's
-  texts (English stop words, unigrams and bigrams), sparse and L2-normalised, so a dot
-  product is a cosine; the fitted vocabulary is kept (``terms``) for explanations;
+  the labels of their expertise areas), from one TF-IDF model fitted on the cohort's
+  texts (:mod:`scoring.tfidf`: English stop words, unigrams and bigrams), sparse and
+  L2-normalised, so a dot product is a cosine; the fitted vocabulary is kept (``terms``)
+  for explanations;
 * career stage and meeting frequency as ordinals (:meth:`Vocabulary.rank`, -1 = unknown);
 * roles wanted / offered, communication modes and languages as multi-hot rows;
 * time-zone offsets in hours (NaN = unknown);
@@ -36,6 +37,7 @@ from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.rule_inputs import RuleInputs, institution_keys, prepare_rule_inputs
 from scoring.sensitivity import scored_cohort
 from scoring.text import fold
+from scoring.tfidf import tfidf_vectors
 
 #: Code for "unknown" in the ordinal and category-code arrays.
 UNKNOWN = -1
@@ -151,17 +153,7 @@ def expertise_text(mentor: Mentor) -> str:
 def text_vectors(goals: Sequence[str], expertise: Sequence[str]
                  ) -> tuple[np.ndarray, sparse.csr_matrix, sparse.csr_matrix]:
     """Fit one TF-IDF model on all the cohort's texts; return (terms, goal rows, expertise rows)."""
-    # Imported here: validate builds features without texts and need not load sklearn.
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(stop_words="english", ngram_range=(1, 2), dtype=np.float32,
-                                 norm="l2")
-    try:
-        matrix = vectorizer.fit_transform([*goals, *expertise]).tocsr()
-    except ValueError:  # no words at all (every text blank or stop words only)
-        empty = sparse.csr_matrix((len(goals) + len(expertise), 0), dtype=np.float32)
-        return np.array([], dtype=object), empty[:len(goals)], empty[len(goals):]
-    terms = vectorizer.get_feature_names_out().astype(object)
+    terms, matrix = tfidf_vectors([*goals, *expertise])
     return terms, matrix[:len(goals)], matrix[len(goals):]
 
 
@@ -187,8 +179,8 @@ def build_features(cohort: Cohort, config: ProgramConfig, *, texts: bool = True
     """Turn a cohort into the arrays the scorer and the rules compute on (see module doc).
 
     ``texts=False`` leaves the TF-IDF vectors empty (goal_text is then 0 for every pair):
-    for checks that need the rules and the other components only, without loading
-    scikit-learn."""
+    for checks that need the rules and the other components only, without reading
+    every text."""
     cohort = scored_cohort(cohort, config)  # sensitive stages / frequencies / zones: blank
     mentees, mentors = cohort.mentees, cohort.mentors
     vocab = config.vocabulary

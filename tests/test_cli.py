@@ -47,12 +47,14 @@ def test_help_imports_no_command_and_no_package_below_the_cli() -> None:
 
 def test_validate_loads_no_solver_no_report_and_no_scoring_model() -> None:
     # validate scores the cohort to say what the match would be (issue 12), without the
-    # goal texts' TF-IDF, so scikit-learn stays unloaded.
+    # goal texts' TF-IDF; nothing loads scikit-learn (scoring.tfidf is numpy).
     code = (f"from cli.main import cli; cli(['validate', {str(SAMPLE / 'mentors.csv')!r}, "
             f"{str(SAMPLE / 'mentees.csv')!r}])")
     loaded = loaded_after(code)
     assert "scoring" in loaded  # it did run
-    assert not loaded & {"sklearn", "ortools", "matplotlib", "jinja2", "icalendar"}, loaded
+    # CSV sheets: no openpyxl either (it loads when a workbook is read or written).
+    assert not loaded & {"sklearn", "ortools", "matplotlib", "jinja2", "icalendar",
+                         "openpyxl"}, loaded
 
 
 def test_explain_from_the_intake_files_loads_no_solver_and_no_report() -> None:
@@ -60,8 +62,19 @@ def test_explain_from_the_intake_files_loads_no_solver_and_no_report() -> None:
     code = (f"from cli.main import cli; cli(['explain', {str(SAMPLE / 'mentors.csv')!r}, "
             f"{str(SAMPLE / 'mentees.csv')!r}, '--mentee', {mentee!r}])")
     loaded = loaded_after(code)
-    assert "sklearn" in loaded  # it did score
-    assert not loaded & {"ortools", "matplotlib", "jinja2", "icalendar"}, loaded
+    assert "scoring" in loaded  # it did run
+    assert not loaded & {"sklearn", "ortools", "matplotlib", "jinja2", "icalendar"}, loaded
+
+
+def test_match_loads_neither_scikit_learn_nor_matplotlib(tmp_path: Path) -> None:
+    # The goal texts' TF-IDF is numpy (scoring.tfidf), the report's figures are SVG written
+    # from the bars (matcher.outputs.charts): a match imports neither (about 2 s of CPU).
+    code = (f"from cli.main import cli; cli(['match', {str(SAMPLE / 'mentors.csv')!r}, "
+            f"{str(SAMPLE / 'mentees.csv')!r}, '--quiet', '--out', "
+            f"{str(tmp_path / 'run')!r}])")
+    loaded = loaded_after(code)
+    assert (tmp_path / "run" / "report.html").is_file()  # it did match and write
+    assert not loaded & {"sklearn", "matplotlib"}, loaded
 
 
 def test_a_command_help_loads_only_its_module() -> None:

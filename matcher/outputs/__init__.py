@@ -6,6 +6,7 @@ What this room holds:
 - :mod:`.schedule`        the year's meetings: months, purposes, dates;
 - :mod:`.calendar_files`  one iCalendar file per pair (icalendar);
 - :mod:`.report`          ``report.html``, with its charts and fairness tables;
+- :mod:`.charts`          the report's bar charts as shapes (``templates/chart.svg.j2``);
 - :mod:`.tables`          the run folder's tables (pairings, networks, explanations, loads);
 - :mod:`.sheets`          writing tables as CSV and XLSX, byte-identical on reruns;
 - :mod:`.cell_safety`     formula-injection guard for every cell written;

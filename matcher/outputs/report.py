@@ -6,9 +6,9 @@ previous cycle), ``summary``, ``score-distribution``, ``lowest-scores``, ``mento
 column with a few lines of inline script), ``mentors`` (every mentor's load, mentees and
 areas, sortable too) and ``fairness``, then any table a caller adds (a rematch's
 ``rematch-flags``). Wherever a name is carried by more than one person, the id is shown
-beside it. Plots are drawn with
-matplotlib (Agg) and inlined as SVG with fixed ids and no date, so the page has no external
-resource and a rerun writes the same bytes. The wall-clock solve time is left out for the
+beside it. The figures are SVG inlined in the page (:mod:`.charts` computes the
+bars, ``templates/chart.svg.j2`` writes them), so the page has no external resource and a
+rerun writes the same bytes. The wall-clock solve time is left out for the
 same reason (the CLI prints it; run.json holds the run's time).
 
 Fairness is audited across the groups a program chooses (``[report] audit_fields``, default
@@ -19,19 +19,24 @@ nobody can be recognised from a row of the table.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from matcher.outcome import MatchOutcome
+from matcher.outputs.charts import (
+    ACCENT,
+    MUTED,
+    SECOND,
+    Chart,
+    Series,
+    columns,
+    histogram,
+    paired_bars,
+)
 from matcher.outputs.plans import Labels
 from matcher.outputs.privacy import SensitiveValues, for_coordinator
 from matcher.outputs.sheets import Table
@@ -44,8 +49,8 @@ from scoring.explain import PairExplanation
 TABLE_ROWS = 15
 #: Rows of the networks and per-mentor tables (larger runs: pairings.xlsx has them all).
 PEOPLE_ROWS = 2_000
-
-ACCENT, SECOND, MUTED = "#1f5f8b", "#e07a2e", "#9aa5b1"
+#: Bins of the score histogram: 0–5, 5–10, … 95–100.
+SCORE_BINS = np.arange(0, 105, 5)
 
 
 @dataclass(frozen=True)
@@ -122,16 +127,16 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         notes=notes,
         messages=outcome.result.messages,
         problems=len(cohort.problems),
-        score_plot=_score_histogram(outcome),
+        score_plot=_svg(templates, _score_histogram(outcome)),
         score_quartiles=(np.percentile(scores, [25, 50, 75]).round(1).tolist()
                          if scores.size else None),
         lowest=lowest,
-        load_plot=_load_plot(loads),
+        load_plot=_svg(templates, _load_plot(loads)),
         load_counts=_load_counts(loads),
         full=full[:TABLE_ROWS], full_more=max(0, len(full) - TABLE_ROWS),
         overloaded=sum(1 for row in full if row["over"]),
         demand=demand,
-        demand_plot=_demand_plot(demand) if demand else None,
+        demand_plot=_svg(templates, _demand_plot(demand) if demand else None),
         unplaced=unplaced,
         audits=[_opt_in_audit(outcome, min_group),
                 *(_audit(outcome, f, labels, min_group) for f in audit_fields)],
@@ -295,90 +300,36 @@ def _load_bucket(capacity: int, assigned: int) -> str:
 
 # --- plots ---------------------------------------------------------------------------------
 
-def _style() -> dict[str, Any]:
-    return {
-        "svg.fonttype": "none", "svg.hashsalt": "mentormatch", "font.size": 10,
-        "font.family": "sans-serif",
-        "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial"],
-        "axes.spines.top": False, "axes.spines.right": False, "axes.edgecolor": MUTED,
-        "axes.titlesize": 11, "axes.titleweight": "bold", "axes.titlelocation": "left",
-        "xtick.color": "#3e4c59", "ytick.color": "#3e4c59", "axes.labelcolor": "#3e4c59",
-        "axes.grid": True, "grid.color": "#e4e7eb", "grid.linewidth": 0.8,
-        "axes.axisbelow": True,
-    }
+def _svg(templates: Templates, chart: Chart | None) -> str | None:
+    """The chart as SVG text for inlining (None stays None: the page says why)."""
+    return templates.render("chart.svg.j2", chart=chart) if chart is not None else None
 
 
-def _svg(draw, size: tuple[float, float], salt: str) -> str:
-    """Draw with ``draw(ax)`` and return the figure as SVG text for inlining."""
-    # Typed Any: matplotlib types rc keys as a Literal of every setting name.
-    settings: Any = {**_style(), "svg.hashsalt": f"mentormatch-{salt}"}
-    with plt.rc_context(settings):
-        figure, axes = plt.subplots(figsize=size, layout="constrained")
-        try:
-            draw(axes)
-            buffer = io.StringIO()
-            figure.savefig(buffer, format="svg", metadata={"Date": None})
-        finally:
-            plt.close(figure)
-    text = buffer.getvalue()
-    # Keep only the <svg> element: the XML prolog and DOCTYPE are not valid inside HTML.
-    return text[text.index("<svg"):]
-
-
-def _score_histogram(outcome: MatchOutcome) -> str | None:
+def _score_histogram(outcome: MatchOutcome) -> Chart | None:
     primary = [p.score for n in outcome.networks for p in n.pairings if p.role == "primary"]
     special = [p.score for n in outcome.networks for p in n.pairings if p.role == "specialist"]
     if not primary and not special:
         return None
-
-    def draw(ax) -> None:
-        bins = np.arange(0, 105, 5)
-        data, colors, names = [], [], []
-        for values, color, name in ((primary, ACCENT, "primary mentor"),
-                                    (special, SECOND, "specialist")):
-            if values:
-                data.append(values)
-                colors.append(color)
-                names.append(name)
-        ax.hist(data, bins=bins, color=colors, label=names, stacked=True, edgecolor="white")
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("compatibility score (0-100)")
-        ax.set_ylabel("pairs")
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.legend(frameon=False)
-
-    return _svg(draw, (9.5, 3.2), "scores")
+    series = [Series(name, colour, tuple(int(c) for c in np.histogram(values, SCORE_BINS)[0]))
+              for values, colour, name in ((primary, ACCENT, "primary mentor"),
+                                           (special, SECOND, "specialist")) if values]
+    return histogram(SCORE_BINS.tolist(), series, x_label="compatibility score (0-100)",
+                     y_label="pairs", title="Pairs by compatibility score, in bins of 5 points")
 
 
-def _load_plot(loads: list) -> str | None:
+def _load_plot(loads: list) -> Chart | None:
     if not loads:
         return None
     counts = _load_counts(loads)
-
-    def draw(ax) -> None:
-        names = [name for name, _ in counts]
-        values = [value for _, value in counts]
-        colors = [MUTED, "#7fb3d5", "#4a90c2", ACCENT, "#c0392b"]
-        bars = ax.bar(names, values, color=colors)
-        ax.bar_label(bars, padding=2)
-        ax.set_ylabel("mentors")
-        ax.grid(axis="x", visible=False)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-
-    return _svg(draw, (9.5, 2.8), "load")
+    return columns([name for name, _ in counts], [value for _, value in counts],
+                   [MUTED, "#7fb3d5", "#4a90c2", ACCENT, "#c0392b"], y_label="mentors",
+                   title="Mentors by how much of their capacity the match uses")
 
 
-def _demand_plot(demand: list[dict[str, object]]) -> str:
-    def draw(ax) -> None:
-        names = [str(row["area"]) for row in demand][::-1]
-        asking = np.array([row["asking"] for row in demand][::-1], dtype=float)
-        capacity = np.array([row["capacity"] for row in demand][::-1], dtype=float)
-        y = np.arange(len(names))
-        ax.barh(y + 0.2, asking, height=0.4, color=SECOND, label="mentees asking")
-        ax.barh(y - 0.2, capacity, height=0.4, color=ACCENT, label="mentor places offering it")
-        ax.set_yticks(y, names)
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel("people")
-        ax.legend(frameon=False, loc="lower right")
-
-    return _svg(draw, (9.5, 1.0 + 0.36 * len(demand)), "demand")
+def _demand_plot(demand: list[dict[str, object]]) -> Chart:
+    return paired_bars(
+        [str(row["area"]) for row in demand],
+        [Series("mentees asking", SECOND, tuple(cast(int, row["asking"]) for row in demand)),
+         Series("mentor places offering it", ACCENT,
+                tuple(cast(int, row["capacity"]) for row in demand))],
+        x_label="people", title="Per need area: mentees asking and mentor places offering it")

@@ -17,9 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._reader import WorkSheetParser
-
 from scoring.config.schema import OPTIONAL
 from scoring.config.sections import LimitsSection
 from scoring.errors import IntakeError
@@ -125,6 +122,8 @@ def _parsed_rows(worksheet: Any) -> Iterator[tuple[int, list[tuple[int, object]]
     worksheet parses them (shared strings, dates and cached formula values resolved),
     without the padding to the claimed dimensions that ``iter_rows`` adds."""
     workbook = worksheet.parent
+    from openpyxl.worksheet._reader import WorkSheetParser  # only workbooks need openpyxl
+
     with worksheet._get_source() as source:  # openpyxl internals: the sheet XML stream
         parser = WorkSheetParser(source, worksheet._shared_strings,
                                  data_only=workbook.data_only, epoch=workbook.epoch,
@@ -136,6 +135,8 @@ def _parsed_rows(worksheet: Any) -> Iterator[tuple[int, list[tuple[int, object]]
 
 def _column_name(column: int) -> str:
     """Excel's letters for a column number (16384 → XFD); the number past Excel's last."""
+    from openpyxl.utils import get_column_letter  # imported here: CSV intake needs no openpyxl
+
     return get_column_letter(column) if column <= 18_278 else f"number {column:,}"
 
 

@@ -24,11 +24,11 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
 import pandas as pd
-from openpyxl.reader.excel import ExcelReader
 
 from scoring.config.sections import LimitsSection
 from scoring.errors import IntakeError
@@ -43,6 +43,9 @@ from scoring.intake.bounds import (
 from scoring.intake.form_reading.export_headers import join_header_rows
 from scoring.intake.normalise import cell_text
 from scoring.profiles import Problem
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is read: CSV intake does without
+    import openpyxl
 
 #: Extensions read as delimited text (content sniffing may still find a workbook inside).
 TEXT_EXTENSIONS = frozenset({".csv", ".txt", ".tsv"})
@@ -188,18 +191,23 @@ def _has_ole_stream(path: Path) -> bool:
     return "EncryptedPackage".encode("utf-16-le") in path.read_bytes()
 
 
-class _TableSheetsReader(ExcelReader):
+@cache
+def _table_sheets_reader() -> type:
     """openpyxl's workbook reader, skipping chart sheets and remembering their names.
 
     A chart sheet holds no answers, and openpyxl 3.1 fails on one without drawings.
     """
+    from openpyxl.reader.excel import ExcelReader
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.chart_sheets: list[str] = []
+    class TableSheetsReader(ExcelReader):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            self.chart_sheets: list[str] = []
 
-    def read_chartsheet(self, sheet: object, rel: object) -> None:  # noqa: ARG002 (openpyxl's)
-        self.chart_sheets.append(sheet.name)  # type: ignore[attr-defined]
+        def read_chartsheet(self, sheet: object, rel: object) -> None:  # noqa: ARG002
+            self.chart_sheets.append(sheet.name)  # type: ignore[attr-defined]
+
+    return TableSheetsReader
 
 
 def _open_workbook(path: Path,
@@ -213,7 +221,7 @@ def _open_workbook(path: Path,
     check_file_size(path, limits)
     check_workbook_archive(path, limits)
     try:
-        reader = _TableSheetsReader(io.BytesIO(path.read_bytes()), read_only=True,
+        reader = _table_sheets_reader()(io.BytesIO(path.read_bytes()), read_only=True,
                                     data_only=True, keep_links=False)
         reader.read()
         return reader.wb, reader.chart_sheets
