@@ -80,26 +80,26 @@ def test_merging_an_answer_into_another_value_is_what_match_reads(fresh):
     wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
     before = vocabulary(fresh.get(api(wizard_id, "/answers")).json(), "areas")
     grant = next(a for a in before["answers"] if a["answer"] == "Grant writing & funding")
-    research = rung(before, "research_scholarship")
+    research = rung(before, "research")
     changed = fresh.post(api(wizard_id, "/answers/areas/assignments"),
-                         json={"answer": grant["answer"], "key": "research_scholarship"},
+                         json={"answer": grant["answer"], "key": "research"},
                          headers=csrf(fresh))
     assert changed.status_code == 200, changed.text
     after = changed.json()
-    assert "grant_writing_funding" not in [r["key"] for r in after["rungs"]]
-    merged = rung(after, "research_scholarship")
+    assert "grant_writing" not in [r["key"] for r in after["rungs"]]
+    merged = rung(after, "research")
     assert grant["answer"] in merged["answers"]
     # a person who gave both answers counts once
     assert merged["mentees"] <= research["mentees"] + grant["mentees"]
     cohort = cohort_with(fresh, wizard_id)
     assert not cohort.errors
     areas = {a for m in cohort.mentees for a in m.need_areas}
-    assert "research_scholarship" in areas and "grant_writing_funding" not in areas
+    assert "research" in areas and "grant_writing" not in areas
     with (MEDICAL / "mentees.csv").open(encoding="utf-8") as handle:
         asked = sum("Grant writing" in row[AREAS_HEADER["mentees"]]
                     or "Research/Scholarship" in row[AREAS_HEADER["mentees"]]
                     for row in csv.DictReader(handle))
-    assert sum("research_scholarship" in m.need_areas for m in cohort.mentees) == asked
+    assert sum("research" in m.need_areas for m in cohort.mentees) == asked
 
 
 def test_an_answer_mapped_to_a_built_in_value_and_a_new_value(fresh):
@@ -123,14 +123,14 @@ def test_an_answer_mapped_to_a_built_in_value_and_a_new_value(fresh):
 def test_renaming_a_value_keeps_its_answers(fresh):
     wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
     renamed = fresh.post(api(wizard_id, "/answers/areas/renames"),
-                         json={"key": "research_scholarship", "label": "Research"},
+                         json={"key": "research", "label": "Scholarship"},
                          headers=csrf(fresh))
     assert renamed.status_code == 200, renamed.text
     keys = [r["key"] for r in renamed.json()["rungs"]]
-    assert keys[0] == "research" and "research_scholarship" not in keys
+    assert keys[0] == "scholarship" and "research" not in keys
     cohort = cohort_with(fresh, wizard_id)
     assert not cohort.errors
-    assert any("research" in m.expertise_areas for m in cohort.mentors)
+    assert any("scholarship" in m.expertise_areas for m in cohort.mentors)
 
 
 def test_an_unrecognised_answer_is_shown_and_fixed_by_mapping_it(fresh, tmp_path):
@@ -166,7 +166,7 @@ def test_an_unrecognised_answer_is_shown_and_fixed_by_mapping_it(fresh, tmp_path
     ("/answers/areas/assignments", {"answer": "Astrology", "key": "new"}, "answer"),
     ("/answers/roles/renames", {"key": "mentor", "label": "Guide"}, "key"),
     ("/answers/areas/renames", {"key": "nothing", "label": "X"}, "key"),
-    ("/answers/areas/order", {"keys": ["research_scholarship"]}, "vocabulary"),
+    ("/answers/areas/order", {"keys": ["research"]}, "vocabulary"),
     ("/answers/frequency/order", {"keys": ["weekly", "monthly"]}, "keys"),
     ("/answers/frequency/order", {"key": "weekly"}, "keys"),
 ])
@@ -318,8 +318,8 @@ def test_the_answers_and_settings_pages_work_without_script(fresh):
     token = {"csrf_token": fresh.csrf}
     for path, data in (("/answers/frequency/move", {"key": "weekly", "direction": "down"}),
                        ("/answers/areas/assign", {"answer": "Grant writing & funding",
-                                                  "key": "research_scholarship"}),
-                       ("/answers/areas/rename", {"key": "leadership_administration",
+                                                  "key": "research"}),
+                       ("/answers/areas/rename", {"key": "leadership",
                                                   "label": "Leading"})):
         moved = fresh.post(f"/wizard/{wizard_id}{path}", data={**token, **data},
                            follow_redirects=False)
