@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     n_mentees, n_mentors = 10_000, 2_000
     ids = _Ids(tuple(_Person(f"e{i:07d}@x.org") for i in range(n_mentees)),
                tuple(_Person(f"r{j:06d}@x.org") for j in range(n_mentors)))
-    config = config_from_dict({})
+    # The default [limits] stop at 100,000 rows of answers; a national program raises them.
+    config = config_from_dict({"limits": {"max_rows": 2 * rows, "max_cells": 10 * rows}})
     table = ResultTable()
     print(f"load before: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
                                                            n_mentors)
         for name, path, read in (
                 ("pair sheet (locks/forbids)", pairs_path,
-                 lambda: read_pair_sheet(pairs_path, ids, roles=True)),  # type: ignore[arg-type]
+                 lambda: read_pair_sheet(pairs_path, ids, roles=True,  # type: ignore[arg-type]
+                                         limits=config.limits)),
                 ("feedback sheet", feedback_path,
                  lambda: read_feedback(feedback_path, config, previous_pairs=previous))):
             base, base_cpu = best_time(lambda p=path: csv_only(p), args.repeats)

@@ -173,8 +173,10 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
                 f"error(s); `mentormatch validate {mentors} {mentees}` lists them with the "
                 f"warnings; pass --accept-diagnostics to match anyway):\n{shown}", errors)
         # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
-        lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
-        forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
+        lock_pairs: Any = (read_pair_sheet(locks, cohort, roles=True, limits=program.limits)
+                           if locks else ())
+        forbid_pairs: Any = (read_pair_sheet(forbid, cohort, limits=program.limits)
+                             if forbid else ())
         writer = _warm("matcher.runfolder.writer")  # while the solver runs
         outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                             locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
