@@ -74,3 +74,53 @@ def test_same_matching_and_blocking_pairs_as_the_dense_engine(
 
     check()
     assert min(reached.values()) >= 10 and len(reached) == 3, reached
+
+
+def test_whole_solve_with_locks_forbids_and_keep_bonus_matches_the_dense_engine(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the solver, with what the engine reads from the cache: locked mentees (who
+    do not propose), forbidden pairs and a rematch's keep bonus (scores plus points)."""
+    import dataclasses
+
+    from matcher.solver import dispatch
+    from matcher.solver.dispatch import SolveOptions, solve
+    from matcher.solver.problem import LockedPair, problem_from_arrays
+
+    monkeypatch.setattr(stable, "BLOCK_PAIRS", 12)
+    reference = tuple(dataclasses.replace(rule, engine=before.solve_stable)
+                      if rule.objective == "stable" else rule for rule in dispatch.ENGINES)
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(cohorts(), st.integers(0, 2**32 - 1))
+    def check(case, seed: int) -> None:  # type: ignore[no-untyped-def]
+        score, eligible, capacity = case[0], case[1], case[2]
+        n, m = score.shape
+        rng = np.random.default_rng(seed)
+        capacity = np.maximum(capacity, 1)
+        locks, used = [], np.zeros(m, int)
+        for i in rng.permutation(n)[:2]:
+            options = [j for j in np.flatnonzero(eligible[i]) if used[j] < capacity[j]]
+            if options:
+                j = int(rng.choice(options))
+                locks.append(LockedPair(int(i), j))
+                used[j] += 1
+        locked = {lock.mentee for lock in locks}
+        forbids = np.array([(i, j) for i, j in zip(rng.integers(0, n, 3), rng.integers(0, m, 3),
+                                                   strict=True) if i not in locked]).reshape(-1, 2)
+        bonus = np.array([(i, j, 5.0) for i, j in zip(rng.integers(0, n, 3),
+                                                      rng.integers(0, m, 3), strict=True)])
+        problem = problem_from_arrays(score, eligible, capacity=capacity, locks=tuple(locks),
+                                      forbids=forbids, keep_bonus=bonus)
+        new = solve(problem, SolveOptions(objective="stable"))
+        with monkeypatch.context() as patch:
+            patch.setattr(dispatch, "ENGINES", reference)
+            old = solve(problem, SolveOptions(objective="stable"))
+        assert [(a.mentee, a.mentor) for a in new.assignments] == \
+            [(a.mentee, a.mentor) for a in old.assignments]
+        assert new.stats["blocking_pairs"] == old.stats["blocking_pairs"] == 0
+        reached["locks"] += bool(locks)
+        reached["forbids"] += bool(len(forbids))
+
+    check()
+    assert reached["locks"] >= 20 and reached["forbids"] >= 20, reached

@@ -6,11 +6,12 @@ rest. The outcome does not depend on proposal order, so it is the mentee-optimal
 matching: no mentee and mentor would both rather be matched to each other than keep what
 they got, and every mentee gets the best mentor it can have in any stable matching.
 
-Scale (issue 15): no step holds a second matrix of every pair. Scores are read in blocks of
-mentee rows; each mentee's list starts as its :data:`TOP` best mentors (``argpartition``
-per block: every mentor scoring at least the TOP-th best, so ties at the edge are all in and
-the list is an exact prefix of the full ranking), and only a mentee rejected by all of them
-gets its whole row ranked. The blocking-pair check reads the same blocks again.
+Scale (issue 15): no step holds a second matrix of every pair, nor a Python list of every
+pair. Scores are read in blocks of mentee rows; each mentee's list starts as its
+:data:`TOP` best mentors (``argpartition`` per block: every mentor scoring at least the
+TOP-th best, so ties at the edge are all in and the list is an exact prefix of the full
+ranking), and only mentees rejected by all of them get the rest ranked, together, without
+the mentors that would reject them anyway. The blocking-pair check reads the blocks again.
 """
 
 from __future__ import annotations
@@ -33,23 +34,27 @@ BLOCK_PAIRS = 4_000_000
 class StableInput:
     """Scores and limits for the stable mode (indices; ranks give id order).
 
-    ``rows(lo, hi)`` gives the objective scores of mentees ``lo..hi-1`` against every mentor
-    as float64, ``-inf`` where the pair is not eligible (a block, never the whole matrix).
+    ``rows(mentees)`` gives the objective scores of those mentees (sorted indices) against
+    every mentor as float64, ``-inf`` where the pair is not eligible (a block of rows,
+    never the whole matrix).
     """
 
     n_mentees: int
     n_mentors: int
-    rows: Callable[[int, int], np.ndarray]
+    rows: Callable[[np.ndarray], np.ndarray]
     capacity: np.ndarray  # (M,) places left
     proposes: np.ndarray  # (N,) bool, mentee takes part (not already locked)
     mentee_rank: np.ndarray  # (N,) id order
     mentor_rank: np.ndarray  # (M,)
 
-    def blocks(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(first mentee, scores) for consecutive blocks of at most BLOCK_PAIRS pairs."""
+    def blocks(self, mentees: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(mentees, their scores) in blocks of at most BLOCK_PAIRS pairs, of ``mentees``
+        (sorted) or of every mentee."""
+        mentees = np.arange(self.n_mentees) if mentees is None else mentees
         step = max(1, BLOCK_PAIRS // max(self.n_mentors, 1))
-        for lo in range(0, self.n_mentees, step):
-            yield lo, self.rows(lo, min(lo + step, self.n_mentees))
+        for lo in range(0, len(mentees), step):
+            rows = mentees[lo:lo + step]
+            yield rows, self.rows(rows)
 
 
 class DenseRows:
@@ -58,8 +63,16 @@ class DenseRows:
     def __init__(self, score: np.ndarray, eligible: np.ndarray) -> None:
         self.score, self.eligible = score, eligible
 
-    def __call__(self, lo: int, hi: int) -> np.ndarray:
-        return np.where(self.eligible[lo:hi], self.score[lo:hi], -np.inf)
+    def __call__(self, mentees: np.ndarray) -> np.ndarray:
+        at = _rows_index(mentees)
+        return np.where(self.eligible[at], self.score[at], -np.inf)
+
+
+def _rows_index(mentees: np.ndarray) -> slice | np.ndarray:
+    """A slice for consecutive mentees (a view, not a copy), else the indices."""
+    if len(mentees) and mentees[-1] - mentees[0] + 1 == len(mentees):
+        return slice(int(mentees[0]), int(mentees[-1]) + 1)
+    return mentees
 
 
 @dataclass(frozen=True)
@@ -108,11 +121,34 @@ def preferences(inp: StableInput, top: int = TOP) -> Preferences:
                        np.concatenate(complete) if complete else np.zeros(0, bool))
 
 
-def _whole_row(inp: StableInput, i: int) -> tuple[list[int], list[float]]:
-    """Mentee ``i``'s full ranking of its eligible mentors (mentors and scores)."""
-    row = inp.rows(i, i + 1)
-    _, cols, values = _ranked(row, row > -np.inf, inp.mentor_rank)
-    return cols.tolist(), values.tolist()
+def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
+          held: list[list[tuple[float, int, int]]], capacity: list[int]
+          ) -> Iterator[tuple[int, list[int], list[float]]]:
+    """For mentees rejected by every mentor of their list: the rest of their ranking, less
+    the mentors that would reject them now (a full mentor holding only mentees it prefers;
+    it will never prefer this mentee again, as what a mentor holds only gets better).
+    Ranked in blocks, so a cohort where most mentees go down long lists is not one Python
+    list of every pair."""
+    m = inp.n_mentors
+    worst_score = np.full(m, -np.inf)  # a mentor with room takes anyone eligible
+    worst_rank = np.full(m, -np.inf)  # -(mentee rank) of the least preferred held
+    for j, heap in enumerate(held):
+        if capacity[j] == 0:
+            worst_score[j] = np.inf
+        elif len(heap) >= capacity[j]:
+            worst_score[j], worst_rank[j] = heap[0][0], heap[0][1]
+    rows = np.array(sorted(mentees), np.int64)
+    for index, block in inp.blocks(rows):
+        last = prefs.score[prefs.start[index + 1] - 1]  # the list holds every score >= it
+        negative_rank = -inp.mentee_rank[index][:, None]
+        take = (block > -np.inf) & (block < last[:, None]) & (
+            (block > worst_score[None, :]) | ((block == worst_score[None, :])
+                                              & (negative_rank > worst_rank[None, :])))
+        at, cols, values = _ranked(block, take, inp.mentor_rank)
+        bounds = np.searchsorted(at, np.arange(len(index) + 1)).tolist()
+        for k, i in enumerate(index.tolist()):
+            yield (i, cols[bounds[k]:bounds[k + 1]].tolist(),
+                   values[bounds[k]:bounds[k + 1]].tolist())
 
 
 def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
@@ -122,18 +158,28 @@ def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
     One proposal at a time, each mentor keeping a heap of the mentees it holds keyed by its
     preference (score, then lower id), so its least preferred is at the top: measured faster
     than proposing in vectorised rounds, whose count grows with the longest rejection chain.
+    A mentee rejected by its whole first list waits until no one else is free; then the
+    rest of the lists of all who wait are ranked at once (:func:`_rest`). The outcome does
+    not depend on the order of proposals, so it is the same mentee-optimal matching.
     """
     n = inp.n_mentees
     prefs = prefs or preferences(inp)
     start = prefs.start.tolist()
-    complete = prefs.complete.copy()
+    complete = prefs.complete.tolist()
     capacity = inp.capacity.tolist()
     mentee_rank = inp.mentee_rank.tolist()
     held: list[list[tuple[float, int, int]]] = [[] for _ in capacity]
     next_choice = [0] * n
     lists: dict[int, tuple[list[int], list[float]]] = {}
     free = np.nonzero(inp.proposes & (np.diff(prefs.start) > 0))[0][::-1].tolist()
-    while free:
+    waiting: list[int] = []
+    while free or waiting:
+        if not free:
+            for i, mentors, scores in _rest(inp, waiting, prefs, held, capacity):
+                lists[i], next_choice[i], complete[i] = (mentors, scores), 0, True
+                free.append(i)
+            waiting = []
+            continue
         i = free.pop()
         if i not in lists:
             lists[i] = (prefs.mentor[start[i]:start[i + 1]].tolist(),
@@ -141,12 +187,9 @@ def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
         mentors, scores = lists[i]
         k = next_choice[i]
         if k >= len(mentors):
-            if complete[i]:
-                continue
-            lists[i] = mentors, scores = _whole_row(inp, i)  # its list starts the same
-            complete[i] = True
-            if k >= len(mentors):
-                continue
+            if not complete[i]:
+                waiting.append(i)
+            continue
         j = mentors[k]
         next_choice[i] = k + 1
         heap = held[j]
@@ -193,8 +236,7 @@ def blocking_pairs(inp: StableInput, match: np.ndarray, match_score: np.ndarray
     worst_rank[mentors[last]] = inp.mentee_rank[mentees[last]]
     open_place = (load < inp.capacity)[None, :]
     found = []
-    for lo, block in inp.blocks():
-        rows = np.arange(lo, lo + len(block))
+    for rows, block in inp.blocks():
         mine, mine_rank = match_score[rows, None], inp.mentor_rank[np.maximum(match[rows], 0)]
         # the mentee ranks mentors by score, then id: a better one, or any when unmatched
         better = (block > mine) | ((block == mine) & (inp.mentor_rank[None, :]
@@ -205,7 +247,7 @@ def blocking_pairs(inp: StableInput, match: np.ndarray, match_score: np.ndarray
         prefers = (block > worst_score[None, :]) | (
             (block == worst_score[None, :]) & (rank < worst_rank[None, :]))
         pairs = np.argwhere(mentee_wants & (open_place | prefers))
-        pairs[:, 0] += lo
+        pairs[:, 0] = rows[pairs[:, 0]]
         found.append(pairs)
     return np.concatenate(found) if found else np.zeros((0, 2), np.int64)
 
@@ -215,24 +257,23 @@ class _CacheRows:
     their exact score plus keep bonus, the rest ``-inf``."""
 
     def __init__(self, ctx: Context) -> None:
-        self.cache, self.m = ctx.cache, ctx.problem.n_mentors
-        banned = ctx.residual.banned
-        order = np.argsort(banned[:, 0], kind="stable") if len(banned) else np.zeros(0, int)
-        self.banned = banned[order] if len(banned) else np.zeros((0, 2), np.int64)
+        self.cache = ctx.cache
+        self.banned = np.asarray(ctx.residual.banned, np.int64).reshape(-1, 2)
 
-    def __call__(self, lo: int, hi: int) -> np.ndarray:
-        cache = self.cache
-        eligible = cache.approx[lo:hi] > -np.inf
+    def __call__(self, mentees: np.ndarray) -> np.ndarray:
+        cache, at = self.cache, _rows_index(mentees)
+        eligible = cache.approx[at] > -np.inf
         if len(self.banned):
-            first, stop = np.searchsorted(self.banned[:, 0], [lo, hi])
-            inside = self.banned[first:stop]
-            eligible[inside[:, 0] - lo, inside[:, 1]] = False
+            where = np.searchsorted(mentees, self.banned[:, 0])
+            inside = (where < len(mentees)) & (
+                mentees[np.minimum(where, len(mentees) - 1)] == self.banned[:, 0])
+            eligible[where[inside], self.banned[inside, 1]] = False
         if cache.dense_exact is not None and not len(cache.bonus_keys):
-            return np.where(eligible, np.asarray(cache.dense_exact[lo:hi], np.float64),
+            return np.where(eligible, np.asarray(cache.dense_exact[at], np.float64),
                             -np.inf)
         rows, cols = np.nonzero(eligible)
         out = np.full(eligible.shape, -np.inf)
-        out[rows, cols] = cache.objective(rows + lo, cols)
+        out[rows, cols] = cache.objective(mentees[rows], cols)
         return out
 
 
