@@ -13,8 +13,10 @@ all_plans.html, explanations come from one vectorised call, calendars reuse the 
 lines pairs share, the workbook is streamed, and above
 :attr:`WriterOptions.explanations_sheet_max_pairs` pairs its Explanations sheet points to
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
-pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next
-(see benchmarks/bench_outputs.py).
+pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next;
+from :attr:`WriterOptions.render_workers_from_pairs` pairs (on Linux) forked worker
+processes render the plans and calendars in chunks, handed back in order, so the files are
+the same bytes in the same order (see benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,6 +80,10 @@ NOTHING: Mapping[str, Any] = MappingProxyType({})
 PROGRESS_EVERY = 200
 #: Packages whose versions the run record keeps (they decide the result).
 RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
+#: Most worker processes rendering plans and calendars (the files are written by one).
+MAX_RENDER_WORKERS = 4
+#: Plans or calendars a worker renders per task (fewer round trips, same order).
+RENDER_CHUNK = 100
 #: Document time of pairings.xlsx when the program has no start date.
 FALLBACK_DOCUMENT_TIME = dt.datetime(2000, 1, 1)
 # Solver statistics that measure wall-clock time differ on every run; run.json leaves them
@@ -116,6 +125,12 @@ class WriterOptions:
     explanations_sheet_max_pairs: int = 3_000
     #: Pairs from which a helper process creates the files (below, starting it saves nothing).
     file_helper_from_pairs: int = 500
+    #: Pairs from which plans and calendars are rendered by worker processes, in order
+    #: (below, starting them costs more than they save).
+    render_workers_from_pairs: int = 2_000
+    #: Worker processes for that: 0 = one per CPU this process may use (at most
+    #: :data:`MAX_RENDER_WORKERS`); 1 = render in this process.
+    render_workers: int = 0
     open_sink: SinkFactory = file_sink
     explain: Explainer = explain_pairs
 
@@ -277,13 +292,14 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
 
     plans = build_plans(outcome, by_pair, extras.cycle)
     notes = []
-    _write_plans(folder / layout.PLANS_FOLDER, plans, templates, progress, files)
+    workers = render_workers(options, len(plans))
+    _write_plans(folder / layout.PLANS_FOLDER, plans, templates, progress, files, workers)
     if start is None:
         notes.append("No calendar files: the config has no [program] start_date. Add one "
                      "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
     else:
         _write_calendars(folder / layout.CALENDAR_FOLDER, plans, start, progress, files,
-                         outcome.config.program.coordinator_email)
+                         outcome.config.program.coordinator_email, workers)
     files.write(folder / layout.INTRODUCTIONS,
                 _introductions_csv(plans, templates, calendars=start is not None))
     if extras.cycle is not None:
@@ -327,15 +343,61 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     progress.advance(task)
 
 
+def render_workers(options: WriterOptions, pairs: int) -> int:
+    """Worker processes rendering a run's plans and calendars (1: this process renders).
+
+    Workers are forked (they share the parent's plans and templates without copying them),
+    so only where ``fork`` is safe: Linux.
+    """
+    if pairs < options.render_workers_from_pairs or sys.platform != "linux":
+        return 1
+    if options.render_workers:
+        return options.render_workers
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_RENDER_WORKERS))
+
+
+#: What forked render workers read: the render function and the items (set by the parent
+#: just before the workers start, cleared when they stop).
+_RENDER_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[Any]:
+    assert _RENDER_JOB is not None
+    render, items = _RENDER_JOB
+    return [render(items[k]) for k in range(*bounds)]
+
+
+def _rendered(render: Callable[[Any], Any], items: Sequence[Any], workers: int
+              ) -> Iterator[Any]:
+    """``render(item)`` for each item, in the items' order; by ``workers`` forked processes
+    when more than one (each renders whole chunks, the results come back in order, so the
+    files are byte-identical to rendering here). An error in a worker is raised here."""
+    global _RENDER_JOB
+    if workers <= 1:
+        yield from map(render, items)
+        return
+    chunks = [(lo, min(lo + RENDER_CHUNK, len(items)))
+              for lo in range(0, len(items), RENDER_CHUNK)]
+    _RENDER_JOB = (render, items)
+    try:
+        # The pool stops (its workers end) when the block is left, before the file sink
+        # closes: the workers hold a copy of its pipe.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for chunk in pool.imap(_render_chunk, chunks):
+                yield from chunk
+    finally:
+        _RENDER_JOB = None
+
+
 def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
-                 progress: Progress, files: Sink) -> None:
+                 progress: Progress, files: Sink, workers: int = 1) -> None:
     """Each pair's .md and .html plan, and all_plans.html from the same HTML bodies."""
     folder.mkdir()
     task = progress.add_task("Writing first-meeting plans", total=len(plans))
     render = PlanRenderer(templates)
     bodies = []
-    for done, plan in enumerate(plans, start=1):
-        pages = render(plan)
+    for done, (plan, pages) in enumerate(zip(plans, _rendered(render, plans, workers),
+                                             strict=True), start=1):
         bodies.append(pages.body)
         files.write(folder / f"{plan.file_stem}.md", pages.markdown.encode("utf-8"))
         files.write(folder / f"{plan.file_stem}.html", pages.html.encode("utf-8"))
@@ -346,12 +408,14 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
-                     progress: Progress, files: Sink, organizer: str = "") -> None:
+                     progress: Progress, files: Sink, organizer: str = "",
+                     workers: int = 1) -> None:
     folder.mkdir()
     task = progress.add_task("Writing calendars", total=len(plans))
     calendars = CalendarWriter(start, organizer)
-    for done, plan in enumerate(plans, start=1):
-        files.write(folder / f"{plan.file_stem}.ics", calendars.calendar(plan))
+    for done, (plan, data) in enumerate(zip(plans, _rendered(calendars.calendar, plans,
+                                                             workers), strict=True), start=1):
+        files.write(folder / f"{plan.file_stem}.ics", data)
         if done % PROGRESS_EVERY == 0:
             progress.update(task, completed=done)
     progress.update(task, completed=len(plans))
