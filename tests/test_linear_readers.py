@@ -188,3 +188,18 @@ def test_pair_sheet_obeys_the_programs_limits(tmp_path: Path) -> None:
     with pytest.raises(IntakeError, match="max_rows"):
         read_pair_sheet(path, COHORT, limits=tight)  # type: ignore[arg-type]
     assert read_pair_sheet(path, COHORT) == (("E-1", "M-1"), ("E-3", "M-2"))  # type: ignore[arg-type]
+
+
+def test_the_cycle_collector_is_back_on_after_a_read_and_after_a_failed_one(
+        tmp_path: Path) -> None:
+    import gc
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text("mentee_id,mentor_id\nE-1,M-1\n", encoding="utf-8")
+    bad.write_text("mentee_id,mentor_id\n", encoding="utf-8")  # a header and no rows
+    assert gc.isenabled()
+    read_table(good)
+    assert gc.isenabled()
+    with pytest.raises(IntakeError, match="no rows of answers"):
+        read_table(bad)
+    assert gc.isenabled()

@@ -39,7 +39,7 @@ from scoring.intake.normalise import (
     normalise_id,
     unknown_value_issue,
 )
-from scoring.intake.spreadsheet import SheetText, read_table
+from scoring.intake.spreadsheet import SheetText, paused_gc, read_table
 from scoring.profiles import Problem
 from scoring.text import clean_cell, fold
 
@@ -119,9 +119,10 @@ def read_feedback(path: str | Path, config: ProgramConfig, *,
     missing = [name for name in REQUIRED_FIELDS if name not in mapping.values()]
     if missing:
         raise FeedbackError(_missing_columns_message(table, missing, config), [])
-    reader = _RowReader(table, mapping, config, previous_pairs)
-    rows = [row for number, cells in table.rows
-            if (row := reader.read(number, cells)) is not None]
+    with paused_gc():  # a record per row, no cycles among them
+        reader = _RowReader(table, mapping, config, previous_pairs)
+        rows = [row for number, cells in table.rows
+                if (row := reader.read(number, cells)) is not None]
     if reader.errors:
         raise FeedbackError(_errors_message(table.label, reader.errors), reader.errors)
     return FeedbackSheet(path=path, rows=tuple(rows),

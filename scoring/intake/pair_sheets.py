@@ -22,7 +22,7 @@ from scoring.config.sections import LimitsSection
 from scoring.errors import IntakeError, InvalidCohortError
 from scoring.intake.bounds import DEFAULT_LIMITS
 from scoring.intake.ids import IdResolver
-from scoring.intake.spreadsheet import SheetText, read_table
+from scoring.intake.spreadsheet import SheetText, paused_gc, read_table
 from scoring.profiles import Cohort, Problem
 from scoring.text import fold
 
@@ -52,6 +52,13 @@ def read_pair_sheet(path: str | Path, cohort: Cohort, *, roles: bool = False,
             f"{table.label}: no {missing} id column among the headers "
             f"({', '.join(repr(h) for h in table.headers) or 'none'}). Put the mentee's id in a "
             f"column named e.g. 'mentee_id' and the mentor's in one named 'mentor_id'.")
+    with paused_gc():
+        return _pairs(table, cohort, mentee_col, mentor_col, roles)
+
+
+def _pairs(table: SheetText, cohort: Cohort, mentee_col: int, mentor_col: int,
+           roles: bool) -> tuple[tuple[str, ...], ...]:
+    """The pairs of a table whose id columns are known (see :func:`read_pair_sheet`)."""
     resolvers = {"mentee": IdResolver.of(cohort.mentees, "mentee"),
                  "mentor": IdResolver.of(cohort.mentors, "mentor")}
     role_col = _column(table.headers, "role") if roles else None
