@@ -1,6 +1,6 @@
-"""Plans and calendars rendered by worker processes (large runs, issue 15) give the same
-folder, byte for byte and file for file, as rendering in the writing process; a failure
-in a worker stops the run and leaves nothing behind."""
+"""Plans, calendars and introduction e-mails rendered by worker processes (large runs,
+issue 15) give the same folder, byte for byte and file for file, as rendering in the
+writing process; a failure in a worker stops the run and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ def test_workers_write_the_same_folder(tmp_path: Path, monkeypatch: pytest.Monke
     files = _files(here)
     assert any(name.endswith(".ics") for name in files)
     assert sum(name.startswith("plans/") for name in files) >= 3
+    assert "introductions.csv" in files
     assert _files(workers) == files
 
 

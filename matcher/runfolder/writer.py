@@ -15,8 +15,8 @@ lines pairs share, the workbook is streamed, and above
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
 pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next;
 from :attr:`WriterOptions.render_workers_from_pairs` pairs (on Linux) forked worker
-processes render the plans and calendars in chunks, handed back in order, so the files are
-the same bytes in the same order (see benchmarks/bench_outputs.py).
+processes render the plans, calendars and introduction e-mails in chunks, handed back in
+order, so the files are the same bytes in the same order (see benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType, TracebackType
@@ -301,7 +302,8 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
         _write_calendars(folder / layout.CALENDAR_FOLDER, plans, start, progress, files,
                          outcome.config.program.coordinator_email, workers)
     files.write(folder / layout.INTRODUCTIONS,
-                _introductions_csv(plans, templates, calendars=start is not None))
+                _introductions_csv(plans, templates, calendars=start is not None,
+                                   workers=workers))
     if extras.cycle is not None:
         files.write(folder / layout.CLOSURES,
                     _closures_csv(extras.cycle, outcome.config.program.name, templates))
@@ -422,21 +424,27 @@ def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
 
 
 def _introductions_csv(plans: list[PairPlan], templates: Templates, *,
-                       calendars: bool = True) -> bytes:
+                       calendars: bool = True, workers: int = 1) -> bytes:
     """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair; the
     attachment column names the plan and, when written, the calendar, separated by
     :data:`~.layout.ATTACHMENT_SEPARATOR`. A continuing pair's e-mail says so (the
-    templates read ``plan.continuing``)."""
+    templates read ``plan.continuing``). The e-mails are rendered by ``workers``
+    processes when more than one (:func:`_rendered`)."""
     rows = []
-    for plan in plans:
+    e_mails = _rendered(partial(_introduction, templates), plans, workers)
+    for plan, (subject, body) in zip(plans, e_mails, strict=True):
         attachments = [f"{layout.PLANS_FOLDER}/{plan.file_stem}.html"]
         if calendars:
             attachments.append(f"{layout.CALENDAR_FOLDER}/{plan.file_stem}.ics")
-        rows.append([plan.mentee.email, plan.mentor.email,
-                     templates.render("introduction_subject.txt.j2", plan=plan).strip(),
-                     templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n",
+        rows.append([plan.mentee.email, plan.mentor.email, subject, body,
                      layout.ATTACHMENT_SEPARATOR.join(attachments)])
     return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
+
+
+def _introduction(templates: Templates, plan: PairPlan) -> tuple[str, str]:
+    """The subject and body of one pair's introduction e-mail."""
+    return (templates.render("introduction_subject.txt.j2", plan=plan).strip(),
+            templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n")
 
 
 def _closures_csv(cycle: CycleContext, program: str, templates: Templates) -> bytes:
