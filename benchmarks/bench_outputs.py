@@ -189,6 +189,10 @@ def bench(n_pairs: int) -> None:
         files = {p: p.read_bytes() for p in (folder / "run").rglob("*") if p.is_file()}
         _, floor = timed(_write_copies, files, folder / "run", folder / "copy")
         row(name, "whole folder s", f"{whole:.2f}", base, f"{whole / baseline:.1f}x")
+        _, alone = timed(export.write_run_folder, outcome, folder / "run_alone", inputs=inputs,
+                         quiet=True, options=export.WriterOptions(render_workers=1))
+        row(name, "whole folder s, rendered by worker processes", f"{whole:.2f}",
+            f"rendered by the writing process alone: {alone:.2f} s", f"{whole / alone:.2f}x")
         row(name, "whole folder CPU s, with the file helper: user / system (file creation)",
             f"{user:.2f} / {system:.2f}", base,
             f"{user / baseline:.1f}x / {system / baseline:.1f}x")
