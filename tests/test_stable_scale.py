@@ -14,7 +14,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.solver import stable
@@ -46,7 +46,8 @@ def test_same_matching_and_blocking_pairs_as_the_dense_engine(
     monkeypatch.setattr(stable, "BLOCK_PAIRS", 10)  # blocks of one to a few rows
     reached: Counter[str] = Counter()
 
-    @settings(max_examples=200, deadline=None, database=None)
+    @settings(max_examples=200, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
     @given(cohorts(), st.sampled_from([1, 2, stable.TOP]))
     def check(case, top: int) -> None:  # type: ignore[no-untyped-def]
         score, eligible = case[0], case[1]
@@ -91,7 +92,8 @@ def test_whole_solve_with_locks_forbids_and_keep_bonus_matches_the_dense_engine(
                       if rule.objective == "stable" else rule for rule in dispatch.ENGINES)
     reached: Counter[str] = Counter()
 
-    @settings(max_examples=60, deadline=None, database=None)
+    @settings(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
     @given(cohorts(), st.integers(0, 2**32 - 1))
     def check(case, seed: int) -> None:  # type: ignore[no-untyped-def]
         score, eligible, capacity = case[0], case[1], case[2]
