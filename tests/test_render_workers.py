@@ -40,10 +40,12 @@ def test_workers_write_the_same_folder(tmp_path: Path, monkeypatch: pytest.Monke
     assert _files(workers) == files
 
 
-def test_workers_are_used_from_the_threshold_on_linux() -> None:
+def test_workers_only_when_asked_and_from_the_threshold_on_linux() -> None:
     options = WriterOptions(render_workers_from_pairs=100, render_workers=3)
     assert writer.render_workers(options, 99) == 1
     assert writer.render_workers(options, 100) == (3 if writer.sys.platform == "linux" else 1)
+    # `match` renders in its own process: on 2 cores the workers were slower
+    assert writer.render_workers(writer.DEFAULT_OPTIONS, 1_000_000) == 1
 
 
 def test_a_failure_in_a_worker_stops_the_run_and_leaves_nothing(

@@ -13,10 +13,11 @@ all_plans.html, explanations come from one vectorised call, calendars reuse the 
 lines pairs share, the workbook is streamed, and above
 :attr:`WriterOptions.explanations_sheet_max_pairs` pairs its Explanations sheet points to
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
-pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next;
-from :attr:`WriterOptions.render_workers_from_pairs` pairs (on Linux) forked worker
-processes render the plans, calendars and introduction e-mails in chunks, handed back in
-order, so the files are the same bytes in the same order (see benchmarks/bench_outputs.py).
+pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
+On request (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower)
+forked worker processes render the plans, calendars and introduction e-mails in chunks,
+handed back in order, so the files are the same bytes in the same order (see
+benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -126,12 +127,13 @@ class WriterOptions:
     explanations_sheet_max_pairs: int = 3_000
     #: Pairs from which a helper process creates the files (below, starting it saves nothing).
     file_helper_from_pairs: int = 500
-    #: Pairs from which plans and calendars are rendered by worker processes, in order
-    #: (below, starting them costs more than they save).
+    #: Pairs from which plans, calendars and introduction e-mails may be rendered by worker
+    #: processes, in order (below, starting them costs more than they save).
     render_workers_from_pairs: int = 2_000
-    #: Worker processes for that: 0 = one per CPU this process may use (at most
-    #: :data:`MAX_RENDER_WORKERS`); 1 = render in this process.
-    render_workers: int = 0
+    #: Worker processes for that: 1 = render in this process (the default: on 2 cores the
+    #: workers were slower, benchmarks/bench_outputs.py), 0 = one per CPU this process may
+    #: use (at most :data:`MAX_RENDER_WORKERS`), N = N workers.
+    render_workers: int = 1
     open_sink: SinkFactory = file_sink
     explain: Explainer = explain_pairs
 
@@ -353,7 +355,7 @@ def render_workers(options: WriterOptions, pairs: int) -> int:
     """
     if pairs < options.render_workers_from_pairs or sys.platform != "linux":
         return 1
-    if options.render_workers:
+    if options.render_workers > 0:
         return options.render_workers
     return max(1, min(len(os.sched_getaffinity(0)), MAX_RENDER_WORKERS))
 
