@@ -1,8 +1,8 @@
 """Output-stage benchmark: writing the run folder of a large match, one command, one table.
 
-    /work/venv/bin/python benchmarks/bench_outputs.py            # 10,000 pairs (~1 minute)
-    /work/venv/bin/python benchmarks/bench_outputs.py --quick    # 1,000 pairs, a smoke test
-    /work/venv/bin/python benchmarks/bench_outputs.py --pairs 20000
+    .venv/bin/python benchmarks/bench_outputs.py            # 10,000 pairs (~1 minute)
+    .venv/bin/python benchmarks/bench_outputs.py --quick    # 1,000 pairs, a smoke test
+    .venv/bin/python benchmarks/bench_outputs.py --pairs 20000
 
 The cohort is the sample generator's (10,000 mentees x 2,000 mentors for 10,000 pairs, read
 through the real intake); the match is synthetic so that the output stage is timed alone,
@@ -11,8 +11,9 @@ a specialist for one of their need areas, 10% stay unplaced. Scores are the scor
 
 Every figure is also given as a ratio to a baseline measured in the same run on the same
 pairs: writing pairings.csv alone (one row per pair through the csv module). Stage rows time
-each step of the folder separately (plans and calendars twice: their files created
-in-process, and by the helper process of matcher.runfolder.filesink as `match` does); "whole folder"
+each step of the folder separately (plans and calendars three times: their files created
+in-process, by the helper process of matcher.runfolder.filesink as `match` does, and also
+rendered by worker processes, the WriterOptions.render_workers option); "whole folder"
 is one call of write_run_folder (explanations and the audit snapshot included), as `match`
 makes it, in wall-clock and CPU seconds (the helper's included; the machine may be shared),
 and the I/O floor is the same files written again from memory. The last row prices one
@@ -139,18 +140,24 @@ def bench(n_pairs: int) -> None:
         plans, seconds = timed(build_plans, outcome, by_pair)
         stage("plan records (build_plans)", seconds)
         with export._progress(quiet=True) as progress:
-            for helper in (False, True):
-                how = "helper process" if helper else "in-process"
+            workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
+                                                   len(plans)))
+            for helper, render in ((False, 1), (True, 1), (True, workers)):
+                how = ("helper process" if helper else "in-process") + (
+                    f", rendered by {render} worker processes" if render > 1 else "")
                 (folder / how).mkdir()
 
-                def plan_files(out: Path = folder / how, helper: bool = helper) -> None:
+                def plan_files(out: Path = folder / how, helper: bool = helper,
+                               render: int = render) -> None:
                     with FileSink(out, helper=helper) as files:
-                        export._write_plans(out / "plans", plans, templates, progress, files)
+                        export._write_plans(out / "plans", plans, templates, progress, files,
+                                            render)
 
-                def calendar_files(out: Path = folder / how, helper: bool = helper) -> None:
+                def calendar_files(out: Path = folder / how, helper: bool = helper,
+                                   render: int = render) -> None:
                     with FileSink(out, helper=helper) as files:
                         export._write_calendars(out / "calendar", plans, start_date(config),
-                                                progress, files)
+                                                progress, files, "", render)
 
                 _, seconds = timed(plan_files)
                 stage(f"plans .md/.html + all_plans.html, files {how}", seconds)
@@ -176,6 +183,10 @@ def bench(n_pairs: int) -> None:
         _, seconds = timed(render_report, outcome, by_pair, templates)
         stage("report.html", seconds)
 
+        # the parallel variant first: whatever the first folder warms up favours it
+        _, parallel = timed(export.write_run_folder, outcome, folder / "run_workers",
+                            inputs=inputs, quiet=True,
+                            options=export.WriterOptions(render_workers=workers))
         before = _cpu_seconds()
         _, whole = timed(export.write_run_folder, outcome, folder / "run", inputs=inputs,
                          quiet=True)
@@ -183,6 +194,9 @@ def bench(n_pairs: int) -> None:
         files = {p: p.read_bytes() for p in (folder / "run").rglob("*") if p.is_file()}
         _, floor = timed(_write_copies, files, folder / "run", folder / "copy")
         row(name, "whole folder s", f"{whole:.2f}", base, f"{whole / baseline:.1f}x")
+        row(name, f"whole folder s, rendered by {workers} worker processes (an option)",
+            f"{parallel:.2f}", f"whole folder, default: {whole:.2f} s",
+            f"{parallel / whole:.2f}x")
         row(name, "whole folder CPU s, with the file helper: user / system (file creation)",
             f"{user:.2f} / {system:.2f}", base,
             f"{user / baseline:.1f}x / {system / baseline:.1f}x")

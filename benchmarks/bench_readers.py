@@ -3,13 +3,16 @@
     .venv/bin/python benchmarks/bench_readers.py             # 1,000,000 rows (~1 minute)
     .venv/bin/python benchmarks/bench_readers.py --quick     # 100,000 rows
     .venv/bin/python benchmarks/bench_readers.py --rows 250000
+    .venv/bin/python benchmarks/bench_readers.py --rows 200000 --previous   # + previous reader
 
 A sheet of ``--rows`` (mentee, mentor) rows over a 10,000 × 2,000 cohort (ids only; a few
 rows repeat a pair) is read by :func:`scoring.intake.pair_sheets.read_pair_sheet` (target
 1 M rows ≤ 5 s) and a feedback sheet of as many rows by
 :func:`scoring.intake.feedback.read_feedback`. The baseline, measured in the same run on the
 same file, is the file parsed by the standard library's ``csv`` module alone (what any
-reader must at least pay); the ratio shows the reader's own work. The load is printed.
+reader must at least pay); the ratio shows the reader's own work. With ``--previous`` the
+pair sheet is also read by the previous reader (a Python call per cell and per row), the
+same-run baseline of the rewrite. The load is printed.
 """
 
 from __future__ import annotations
@@ -68,6 +71,14 @@ def write_sheets(folder: Path, rows: int, n_mentees: int, n_mentors: int, seed: 
     return pairs_path, feedback_path, previous
 
 
+def previous_pair_reader(path: Path, ids: _Ids, limits: object) -> object:
+    """The pair-sheet reader before issue 15's linear rewrite (tests/reader_reference.py)."""
+    from tests import reader_reference as before
+
+    return before.read_pair_sheet(before.read_table(path, limits),  # type: ignore[arg-type]
+                                  ids, roles=True)  # type: ignore[arg-type]
+
+
 def csv_only(path: Path) -> int:
     """Baseline: parse the file with the csv module and nothing else."""
     with path.open(newline="") as handle:
@@ -91,12 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="100,000 rows")
     parser.add_argument("--rows", type=int, default=None, help="rows per sheet")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--previous", action="store_true",
+                        help="also read the pair sheet with the previous reader (one Python "
+                             "call per cell and row, kept as the tests' oracle)")
     args = parser.parse_args(argv)
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     n_mentees, n_mentors = 10_000, 2_000
     ids = _Ids(tuple(_Person(f"e{i:07d}@x.org") for i in range(n_mentees)),
                tuple(_Person(f"r{j:06d}@x.org") for j in range(n_mentors)))
-    config = config_from_dict({})
+    # The default [limits] stop at 100,000 rows of answers; a national program raises them.
+    config = config_from_dict({"limits": {"max_rows": 2 * rows, "max_cells": 10 * rows}})
     table = ResultTable()
     print(f"load before: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                                                            n_mentors)
         for name, path, read in (
                 ("pair sheet (locks/forbids)", pairs_path,
-                 lambda: read_pair_sheet(pairs_path, ids, roles=True)),  # type: ignore[arg-type]
+                 lambda: read_pair_sheet(pairs_path, ids, roles=True,  # type: ignore[arg-type]
+                                         limits=config.limits)),
                 ("feedback sheet", feedback_path,
                  lambda: read_feedback(feedback_path, config, previous_pairs=previous))):
             base, base_cpu = best_time(lambda p=path: csv_only(p), args.repeats)
@@ -113,6 +129,13 @@ def main(argv: list[str] | None = None) -> int:
                       f"{took:.2f} s wall, {took_cpu:.2f} s CPU",
                       f"{base:.2f} s wall, {base_cpu:.2f} s CPU (csv module)",
                       f"{took_cpu / base_cpu:.1f}x CPU")
+            if args.previous and path == pairs_path:
+                old, old_cpu = best_time(lambda: previous_pair_reader(pairs_path, ids,
+                                                                      config.limits), 1)
+                table.row("readers", f"{name}, {rows:,} rows",
+                          f"{took:.2f} s wall, {took_cpu:.2f} s CPU",
+                          f"{old:.2f} s wall, {old_cpu:.2f} s CPU (previous reader)",
+                          f"{took_cpu / old_cpu:.2f}x CPU")
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     table.print()
     print(f"\nload average after (1/5/15 min): {load}")

@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_scale.py --quick            # 1k and 10k
     .venv/bin/python benchmarks/bench_scale.py --sizes 100000     # 100k × 20k: ~6.5 GiB, long
     .venv/bin/python benchmarks/bench_scale.py --sizes 30000 --previous
+    .venv/bin/python benchmarks/bench_scale.py --sizes 10000 --objective stable --previous
 
 Each size runs in its own fresh process on a cohort from ``sample_data/generate.py`` (seed
 1, 5 mentees per mentor, network size 1, objective total) and reports per phase — intake
@@ -14,7 +15,9 @@ system, which carries the claim when the machine is busy) and the peak memory so
 Baselines from the same run: every size's solve is also given as a ratio to its own
 scoring pass; with ``--previous`` each size is run a second time with the previous
 version's score source (scores kept up to 40 M pairs, else 1,000-row blocks re-scored for
-every exact-score lookup), so the ratio is new / previous on the same machine and hour.
+every exact-score lookup; with ``--objective stable``, the previous stable engine, which
+ranked a dense matrix of every pair), so the ratio is new / previous on the same machine
+and hour.
 The load average is printed with each size. 100,000 × 20,000 is left out of the default
 because it takes minutes and most of the machine's memory: ask for it with ``--sizes``.
 """
@@ -74,7 +77,20 @@ def previous_score_source(features, config):  # type: ignore[no-untyped-def]
     return BlockScores(blocks)
 
 
-def child(folder: str, version: str, memory_gib: float | None) -> None:
+def previous_stable_engine() -> None:
+    """Put the stable engine before issue 15 (dense matrices, full argsort; kept as the
+    tests' oracle) in the engine table of this process."""
+    import dataclasses
+
+    import matcher.solver.dispatch as dispatch
+    from tests.stable_reference import solve_stable
+
+    dispatch.ENGINES = tuple(dataclasses.replace(rule, engine=solve_stable)
+                             if rule.objective == "stable" else rule
+                             for rule in dispatch.ENGINES)
+
+
+def child(folder: str, version: str, memory_gib: float | None, objective: str) -> None:
     """Run intake, scores and solve in this fresh process; print the figures as JSON."""
     import dataclasses
 
@@ -82,7 +98,9 @@ def child(folder: str, version: str, memory_gib: float | None) -> None:
     from scoring.config import load_config
     from scoring.intake.cohort import read_cohort
 
-    if version == "previous":
+    if version == "previous" and objective == "stable":
+        previous_stable_engine()
+    elif version == "previous":
         pipeline.score_source = previous_score_source  # type: ignore[assignment]
     config = load_config(CONFIG)
     if memory_gib is not None:
@@ -93,7 +111,8 @@ def child(folder: str, version: str, memory_gib: float | None) -> None:
     cohort = read_cohort(Path(folder) / "mentors.csv", Path(folder) / "mentees.csv", config)
     t1, c1, r1 = _usage()
     phases["intake"] = (t1 - t0, c1 - c0, r1)
-    outcome = pipeline.run_match(cohort, config, network_size=1, progress=False)
+    outcome = pipeline.run_match(cohort, config, network_size=1, objective=objective,
+                                 progress=False)
     t2, c2, r2 = _usage()
     stats = outcome.result.stats
     scoring, solving = stats["scoring_seconds"], stats["solver_seconds"]
@@ -106,8 +125,9 @@ def child(folder: str, version: str, memory_gib: float | None) -> None:
                       "objective": outcome.result.objective}))
 
 
-def run_size(folder: Path, version: str, memory_gib: float | None) -> dict:
-    argv = [sys.executable, __file__, "--child", str(folder), version]
+def run_size(folder: Path, version: str, memory_gib: float | None, objective: str) -> dict:
+    argv = [sys.executable, __file__, "--child", str(folder), version, "--objective",
+            objective]
     if memory_gib is not None:
         argv += ["--memory-gib", str(memory_gib)]
     out = subprocess.run(argv, check=True, capture_output=True, text=True, cwd=ROOT)
@@ -123,11 +143,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run each size with the previous version's score source")
     parser.add_argument("--memory-gib", type=float, default=None,
                         help="[solver] memory_gib for the runs (default: the config's)")
+    parser.add_argument("--objective", default="total", choices=("total", "fair", "stable"),
+                        help="the solver's objective (default total); with --previous and "
+                             "stable, the baseline is the previous stable engine")
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "VERSION"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], args.child[1], args.memory_gib)
+        child(args.child[0], args.child[1], args.memory_gib, args.objective)
         return 0
     from sample_data.generate import write
 
@@ -139,9 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             write(tmp, n, m, seed=1)
             print(f"\n{n:,} × {m:,}: load before {load()}", file=sys.stderr, flush=True)
             versions = ["new", "previous"] if args.previous else ["new"]
-            results = {v: run_size(Path(tmp), v, args.memory_gib) for v in versions}
+            results = {v: run_size(Path(tmp), v, args.memory_gib, args.objective)
+                       for v in versions}
         new = results["new"]
-        size = f"{n:,} × {m:,}"
+        size = f"{n:,} × {m:,}" + ("" if args.objective == "total" else f" {args.objective}")
         for phase, (wall, cpu, peak) in new["phases"].items():
             peak_text = "" if peak != peak else f", peak {peak:,.0f} MiB"
             table.row("scale", f"{size} {phase}", f"{wall:.2f} s wall, {cpu:.2f} s CPU"

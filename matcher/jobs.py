@@ -185,8 +185,10 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
         check_diagnostics(cohort, program, mentors, mentees, on_diagnostics,
                           accept_diagnostics, "match")
         # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
-        lock_pairs: Any = read_pair_sheet(locks, cohort, roles=True) if locks else ()
-        forbid_pairs: Any = read_pair_sheet(forbid, cohort) if forbid else ()
+        lock_pairs: Any = (read_pair_sheet(locks, cohort, roles=True, limits=program.limits)
+                           if locks else ())
+        forbid_pairs: Any = (read_pair_sheet(forbid, cohort, limits=program.limits)
+                             if forbid else ())
         writer = _warm("matcher.runfolder.writer")  # while the solver runs
         outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                             locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,

@@ -13,8 +13,11 @@ all_plans.html, explanations come from one vectorised call, calendars reuse the 
 lines pairs share, the workbook is streamed, and above
 :attr:`WriterOptions.explanations_sheet_max_pairs` pairs its Explanations sheet points to
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
-pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next
-(see benchmarks/bench_outputs.py).
+pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
+On request (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower)
+forked worker processes render the plans, calendars and introduction e-mails in chunks,
+handed back in order, so the files are the same bytes in the same order (see
+benchmarks/bench_outputs.py).
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import shutil
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType, TracebackType
@@ -75,6 +82,10 @@ NOTHING: Mapping[str, Any] = MappingProxyType({})
 PROGRESS_EVERY = 200
 #: Packages whose versions the run record keeps (they decide the result).
 RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
+#: Most worker processes rendering plans and calendars (the files are written by one).
+MAX_RENDER_WORKERS = 4
+#: Plans or calendars a worker renders per task (fewer round trips, same order).
+RENDER_CHUNK = 100
 #: Document time of pairings.xlsx when the program has no start date.
 FALLBACK_DOCUMENT_TIME = dt.datetime(2000, 1, 1)
 # Solver statistics that measure wall-clock time differ on every run; run.json leaves them
@@ -116,6 +127,13 @@ class WriterOptions:
     explanations_sheet_max_pairs: int = 3_000
     #: Pairs from which a helper process creates the files (below, starting it saves nothing).
     file_helper_from_pairs: int = 500
+    #: Pairs from which plans, calendars and introduction e-mails may be rendered by worker
+    #: processes, in order (below, starting them costs more than they save).
+    render_workers_from_pairs: int = 2_000
+    #: Worker processes for that: 1 = render in this process (the default: on 2 cores the
+    #: workers were slower, benchmarks/bench_outputs.py), 0 = one per CPU this process may
+    #: use (at most :data:`MAX_RENDER_WORKERS`), N = N workers.
+    render_workers: int = 1
     open_sink: SinkFactory = file_sink
     explain: Explainer = explain_pairs
 
@@ -277,15 +295,17 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
 
     plans = build_plans(outcome, by_pair, extras.cycle)
     notes = []
-    _write_plans(folder / layout.PLANS_FOLDER, plans, templates, progress, files)
+    workers = render_workers(options, len(plans))
+    _write_plans(folder / layout.PLANS_FOLDER, plans, templates, progress, files, workers)
     if start is None:
         notes.append("No calendar files: the config has no [program] start_date. Add one "
                      "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
     else:
         _write_calendars(folder / layout.CALENDAR_FOLDER, plans, start, progress, files,
-                         outcome.config.program.coordinator_email)
+                         outcome.config.program.coordinator_email, workers)
     files.write(folder / layout.INTRODUCTIONS,
-                _introductions_csv(plans, templates, calendars=start is not None))
+                _introductions_csv(plans, templates, calendars=start is not None,
+                                   workers=workers))
     if extras.cycle is not None:
         files.write(folder / layout.CLOSURES,
                     _closures_csv(extras.cycle, outcome.config.program.name, templates))
@@ -327,15 +347,61 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     progress.advance(task)
 
 
+def render_workers(options: WriterOptions, pairs: int) -> int:
+    """Worker processes rendering a run's plans and calendars (1: this process renders).
+
+    Workers are forked (they share the parent's plans and templates without copying them),
+    so only where ``fork`` is safe: Linux.
+    """
+    if pairs < options.render_workers_from_pairs or sys.platform != "linux":
+        return 1
+    if options.render_workers > 0:
+        return options.render_workers
+    return max(1, min(len(os.sched_getaffinity(0)), MAX_RENDER_WORKERS))
+
+
+#: What forked render workers read: the render function and the items (set by the parent
+#: just before the workers start, cleared when they stop).
+_RENDER_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[Any]:
+    assert _RENDER_JOB is not None
+    render, items = _RENDER_JOB
+    return [render(items[k]) for k in range(*bounds)]
+
+
+def _rendered(render: Callable[[Any], Any], items: Sequence[Any], workers: int
+              ) -> Iterator[Any]:
+    """``render(item)`` for each item, in the items' order; by ``workers`` forked processes
+    when more than one (each renders whole chunks, the results come back in order, so the
+    files are byte-identical to rendering here). An error in a worker is raised here."""
+    global _RENDER_JOB
+    if workers <= 1:
+        yield from map(render, items)
+        return
+    chunks = [(lo, min(lo + RENDER_CHUNK, len(items)))
+              for lo in range(0, len(items), RENDER_CHUNK)]
+    _RENDER_JOB = (render, items)
+    try:
+        # The pool stops (its workers end) when the block is left, before the file sink
+        # closes: the workers hold a copy of its pipe.
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for chunk in pool.imap(_render_chunk, chunks):
+                yield from chunk
+    finally:
+        _RENDER_JOB = None
+
+
 def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
-                 progress: Progress, files: Sink) -> None:
+                 progress: Progress, files: Sink, workers: int = 1) -> None:
     """Each pair's .md and .html plan, and all_plans.html from the same HTML bodies."""
     folder.mkdir()
     task = progress.add_task("Writing first-meeting plans", total=len(plans))
     render = PlanRenderer(templates)
     bodies = []
-    for done, plan in enumerate(plans, start=1):
-        pages = render(plan)
+    for done, (plan, pages) in enumerate(zip(plans, _rendered(render, plans, workers),
+                                             strict=True), start=1):
         bodies.append(pages.body)
         files.write(folder / f"{plan.file_stem}.md", pages.markdown.encode("utf-8"))
         files.write(folder / f"{plan.file_stem}.html", pages.html.encode("utf-8"))
@@ -346,33 +412,41 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
 
 
 def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
-                     progress: Progress, files: Sink, organizer: str = "") -> None:
+                     progress: Progress, files: Sink, organizer: str = "",
+                     workers: int = 1) -> None:
     folder.mkdir()
     task = progress.add_task("Writing calendars", total=len(plans))
     calendars = CalendarWriter(start, organizer)
-    for done, plan in enumerate(plans, start=1):
-        files.write(folder / f"{plan.file_stem}.ics", calendars.calendar(plan))
+    for done, (plan, data) in enumerate(zip(plans, _rendered(calendars.calendar, plans,
+                                                             workers), strict=True), start=1):
+        files.write(folder / f"{plan.file_stem}.ics", data)
         if done % PROGRESS_EVERY == 0:
             progress.update(task, completed=done)
     progress.update(task, completed=len(plans))
 
 
 def _introductions_csv(plans: list[PairPlan], templates: Templates, *,
-                       calendars: bool = True) -> bytes:
+                       calendars: bool = True, workers: int = 1) -> bytes:
     """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair; the
     attachment column names the plan and, when written, the calendar, separated by
     :data:`~.layout.ATTACHMENT_SEPARATOR`. A continuing pair's e-mail says so (the
-    templates read ``plan.continuing``)."""
+    templates read ``plan.continuing``). The e-mails are rendered by ``workers``
+    processes when more than one (:func:`_rendered`)."""
     rows = []
-    for plan in plans:
+    e_mails = _rendered(partial(_introduction, templates), plans, workers)
+    for plan, (subject, body) in zip(plans, e_mails, strict=True):
         attachments = [f"{layout.PLANS_FOLDER}/{plan.file_stem}.html"]
         if calendars:
             attachments.append(f"{layout.CALENDAR_FOLDER}/{plan.file_stem}.ics")
-        rows.append([plan.mentee.email, plan.mentor.email,
-                     templates.render("introduction_subject.txt.j2", plan=plan).strip(),
-                     templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n",
+        rows.append([plan.mentee.email, plan.mentor.email, subject, body,
                      layout.ATTACHMENT_SEPARATOR.join(attachments)])
     return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
+
+
+def _introduction(templates: Templates, plan: PairPlan) -> tuple[str, str]:
+    """The subject and body of one pair's introduction e-mail."""
+    return (templates.render("introduction_subject.txt.j2", plan=plan).strip(),
+            templates.render("introduction_email.txt.j2", plan=plan).strip() + "\n")
 
 
 def _closures_csv(cycle: CycleContext, program: str, templates: Templates) -> bytes:

@@ -5,53 +5,207 @@ of eligible mentors; a mentor holds the best proposals up to its capacity and re
 rest. The outcome does not depend on proposal order, so it is the mentee-optimal stable
 matching: no mentee and mentor would both rather be matched to each other than keep what
 they got, and every mentee gets the best mentor it can have in any stable matching.
+
+Scale (issue 15): no step holds a second matrix of every pair, nor a Python list of every
+pair. Scores are read in blocks of mentee rows; each mentee's list starts as its
+:data:`TOP` best mentors (``argpartition`` per block: every mentor scoring at least the
+TOP-th best, so ties at the edge are all in and the list is an exact prefix of the full
+ranking), and only mentees rejected by all of them get the rest ranked, together, without
+the mentors that would reject them anyway. The blocking-pair check reads the blocks again.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from matcher.solver.context import Context, EngineResult
 
+#: Mentors ranked up front per mentee; most mentees are placed within their first few.
+TOP = 24
+#: Pairs per block of mentee rows (float64 scores: 32 MB).
+BLOCK_PAIRS = 4_000_000
+
 
 @dataclass(frozen=True)
 class StableInput:
-    """Dense scores and limits for the stable mode (indices; ranks give id order)."""
+    """Scores and limits for the stable mode (indices; ranks give id order).
 
-    score: np.ndarray  # (N, M) float
-    eligible: np.ndarray  # (N, M) bool
+    ``rows(mentees)`` gives the objective scores of those mentees (sorted indices) against
+    every mentor as float64, ``-inf`` where the pair is not eligible (a block of rows,
+    never the whole matrix).
+    """
+
+    n_mentees: int
+    n_mentors: int
+    rows: Callable[[np.ndarray], np.ndarray]
     capacity: np.ndarray  # (M,) places left
     proposes: np.ndarray  # (N,) bool, mentee takes part (not already locked)
     mentee_rank: np.ndarray  # (N,) id order
     mentor_rank: np.ndarray  # (M,)
 
+    def blocks(self, mentees: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(mentees, their scores) in blocks of at most BLOCK_PAIRS pairs, of ``mentees``
+        (sorted) or of every mentee."""
+        mentees = np.arange(self.n_mentees) if mentees is None else mentees
+        step = max(1, BLOCK_PAIRS // max(self.n_mentors, 1))
+        for lo in range(0, len(mentees), step):
+            rows = mentees[lo:lo + step]
+            yield rows, self.rows(rows)
+
+
+class DenseRows:
+    """Objective score rows of a dense matrix and its eligibility (tests, benchmarks)."""
+
+    def __init__(self, score: np.ndarray, eligible: np.ndarray) -> None:
+        self.score, self.eligible = score, eligible
+
+    def __call__(self, mentees: np.ndarray) -> np.ndarray:
+        at = _rows_index(mentees)
+        return np.where(self.eligible[at], self.score[at], -np.inf)
+
+
+def _rows_index(mentees: np.ndarray) -> slice | np.ndarray:
+    """A slice for consecutive mentees (a view, not a copy), else the indices."""
+    if len(mentees) and mentees[-1] - mentees[0] + 1 == len(mentees):
+        return slice(int(mentees[0]), int(mentees[-1]) + 1)
+    return mentees
+
 
 @dataclass(frozen=True)
 class Preferences:
-    """Each mentee's strict ranking of its eligible mentors (ties by mentor id), computed
-    once per instance. Mentors rank mentees by score, ties by mentee id, compared where
-    needed (no mentor-side table: building one costs more than the whole algorithm)."""
+    """Each mentee's best mentors, best first (ties by mentor id), as flat arrays: mentee
+    ``i``'s are ``mentor[start[i]:start[i + 1]]`` with their scores. ``complete[i]`` when
+    they are all its eligible mentors; otherwise the list is the start of its ranking."""
 
-    lists: np.ndarray  # (N, M) mentor indices, each mentee's best first
-    lengths: np.ndarray  # (N,) eligible mentors per mentee
+    start: np.ndarray  # (N + 1,)
+    mentor: np.ndarray
+    score: np.ndarray
+    complete: np.ndarray  # (N,) bool
 
 
-def preferences(inp: StableInput) -> Preferences:
-    """Rank each mentee's mentors by score, ties by mentor id (a fast unstable sort; rows
-    holding equal eligible scores are sorted again, stably, in id order)."""
-    score = np.where(inp.eligible, inp.score, -np.inf)
-    lengths = inp.eligible.sum(axis=1)
-    lists = np.argsort(-score, axis=1)
-    ordered = np.take_along_axis(score, lists, axis=1)
-    within = np.arange(score.shape[1])[None, :-1] < (lengths[:, None] - 1)
-    tied = np.nonzero(((ordered[:, 1:] == ordered[:, :-1]) & within).any(axis=1))[0]
-    if len(tied):
-        by_id = np.argsort(inp.mentor_rank)
-        lists[tied] = by_id[np.argsort(-score[tied][:, by_id], axis=1, kind="stable")]
-    return Preferences(lists, lengths)
+def _ranked(scores: np.ndarray, take: np.ndarray, mentor_rank: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, mentor, score) of the ``take`` cells, each row's best first, ties by id."""
+    rows, cols = np.nonzero(take)
+    values = scores[rows, cols]
+    order = np.lexsort((mentor_rank[cols], -values, rows))
+    return rows[order], cols[order], values[order]
+
+
+def preferences(inp: StableInput, top: int = TOP) -> Preferences:
+    """Each mentee's ``top`` best eligible mentors (more on a tie at the edge), ranked."""
+    n, m = inp.n_mentees, inp.n_mentors
+    counts, mentors, scores, complete = [], [], [], []
+    for _, block in inp.blocks():
+        eligible = block > -np.inf
+        if top < m:
+            edge = np.partition(block, m - top, axis=1)[:, m - top]
+            take = eligible & (block >= edge[:, None])
+        else:
+            take = eligible
+        rows, cols, values = _ranked(block, take, inp.mentor_rank)
+        per_row = np.bincount(rows, minlength=len(block))
+        counts.append(per_row)
+        complete.append(per_row == eligible.sum(axis=1))
+        mentors.append(cols)
+        scores.append(values)
+    start = np.zeros(n + 1, np.int64)
+    if n:
+        np.cumsum(np.concatenate(counts), out=start[1:])
+    return Preferences(start, np.concatenate(mentors) if mentors else np.zeros(0, np.int64),
+                       np.concatenate(scores) if scores else np.zeros(0),
+                       np.concatenate(complete) if complete else np.zeros(0, bool))
+
+
+def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
+          held: list[list[tuple[float, int, int]]], capacity: list[int]
+          ) -> Iterator[tuple[int, list[int], list[float]]]:
+    """For mentees rejected by every mentor of their list: the rest of their ranking, less
+    the mentors that would reject them now (a full mentor holding only mentees it prefers;
+    it will never prefer this mentee again, as what a mentor holds only gets better).
+    Ranked in blocks, so a cohort where most mentees go down long lists is not one Python
+    list of every pair."""
+    m = inp.n_mentors
+    worst_score = np.full(m, -np.inf)  # a mentor with room takes anyone eligible
+    worst_rank = np.full(m, -np.inf)  # -(mentee rank) of the least preferred held
+    for j, heap in enumerate(held):
+        if capacity[j] == 0:
+            worst_score[j] = np.inf
+        elif len(heap) >= capacity[j]:
+            worst_score[j], worst_rank[j] = heap[0][0], heap[0][1]
+    rows = np.array(sorted(mentees), np.int64)
+    for index, block in inp.blocks(rows):
+        last = prefs.score[prefs.start[index + 1] - 1]  # the list holds every score >= it
+        negative_rank = -inp.mentee_rank[index][:, None]
+        take = (block > -np.inf) & (block < last[:, None]) & (
+            (block > worst_score[None, :]) | ((block == worst_score[None, :])
+                                              & (negative_rank > worst_rank[None, :])))
+        at, cols, values = _ranked(block, take, inp.mentor_rank)
+        bounds = np.searchsorted(at, np.arange(len(index) + 1)).tolist()
+        for k, i in enumerate(index.tolist()):
+            yield (i, cols[bounds[k]:bounds[k + 1]].tolist(),
+                   values[bounds[k]:bounds[k + 1]].tolist())
+
+
+def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Return each mentee's mentor index (-1 when unmatched) and the pair's score.
+
+    One proposal at a time, each mentor keeping a heap of the mentees it holds keyed by its
+    preference (score, then lower id), so its least preferred is at the top: measured faster
+    than proposing in vectorised rounds, whose count grows with the longest rejection chain.
+    A mentee rejected by its whole first list waits until no one else is free; then the
+    rest of the lists of all who wait are ranked at once (:func:`_rest`). The outcome does
+    not depend on the order of proposals, so it is the same mentee-optimal matching.
+    """
+    n = inp.n_mentees
+    prefs = prefs or preferences(inp)
+    start = prefs.start.tolist()
+    complete = prefs.complete.tolist()
+    capacity = inp.capacity.tolist()
+    mentee_rank = inp.mentee_rank.tolist()
+    held: list[list[tuple[float, int, int]]] = [[] for _ in capacity]
+    next_choice = [0] * n
+    lists: dict[int, tuple[list[int], list[float]]] = {}
+    free = np.nonzero(inp.proposes & (np.diff(prefs.start) > 0))[0][::-1].tolist()
+    waiting: list[int] = []
+    while free or waiting:
+        if not free:
+            for i, mentors, scores in _rest(inp, waiting, prefs, held, capacity):
+                lists[i], next_choice[i], complete[i] = (mentors, scores), 0, True
+                free.append(i)
+            waiting = []
+            continue
+        i = free.pop()
+        if i not in lists:
+            lists[i] = (prefs.mentor[start[i]:start[i + 1]].tolist(),
+                        prefs.score[start[i]:start[i + 1]].tolist())
+        mentors, scores = lists[i]
+        k = next_choice[i]
+        if k >= len(mentors):
+            if not complete[i]:
+                waiting.append(i)
+            continue
+        j = mentors[k]
+        next_choice[i] = k + 1
+        heap = held[j]
+        key = (scores[k], -mentee_rank[i], i)
+        if len(heap) < capacity[j]:
+            heapq.heappush(heap, key)
+        elif capacity[j] and key > heap[0]:
+            free.append(heapq.heapreplace(heap, key)[2])
+        else:
+            free.append(i)
+    match = np.full(n, -1, np.int64)
+    score = np.full(n, -np.inf)
+    for j, heap in enumerate(held):
+        for value, _, i in heap:
+            match[i], score[i] = j, value
+    return match, score
 
 
 def _by_mentor(inp: StableInput, mentees: np.ndarray, mentors: np.ndarray,
@@ -65,91 +219,72 @@ def _by_mentor(inp: StableInput, mentees: np.ndarray, mentors: np.ndarray,
     return order
 
 
-def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None) -> np.ndarray:
-    """Return each mentee's mentor index (-1 when unmatched).
-
-    One proposal at a time, each mentor keeping a heap of the mentees it holds keyed by its
-    preference (score, then lower id), so its least preferred is at the top: measured faster
-    than proposing in vectorised rounds, whose count grows with the longest rejection chain.
-    """
-    n = inp.score.shape[0]
-    prefs = prefs or preferences(inp)
-    lengths = prefs.lengths.tolist()
-    capacity = inp.capacity.tolist()
-    mentee_rank = inp.mentee_rank.tolist()
-    score_of = inp.score.item
-    held: list[list[tuple[float, int, int]]] = [[] for _ in capacity]
-    next_choice = [0] * n
-    lists: dict[int, list[int]] = {}
-    free = np.nonzero(inp.proposes & (prefs.lengths > 0))[0][::-1].tolist()
-    while free:
-        i = free.pop()
-        k = next_choice[i]
-        if k >= lengths[i]:
-            continue
-        if i not in lists:
-            lists[i] = prefs.lists[i, :lengths[i]].tolist()
-        j = lists[i][k]
-        next_choice[i] = k + 1
-        heap = held[j]
-        key = (score_of(i, j), -mentee_rank[i], i)
-        if len(heap) < capacity[j]:
-            heapq.heappush(heap, key)
-        elif capacity[j] and key > heap[0]:
-            free.append(heapq.heapreplace(heap, key)[2])
-        else:
-            free.append(i)
-    result = np.full(n, -1, np.int64)
-    for j, heap in enumerate(held):
-        for _, _, i in heap:
-            result[i] = j
-    return result
-
-
-def blocking_pairs(inp: StableInput, match: np.ndarray, prefs: Preferences | None = None
+def blocking_pairs(inp: StableInput, match: np.ndarray, match_score: np.ndarray
                    ) -> np.ndarray:
-    """Eligible (mentee, mentor) pairs that would both rather be together (K × 2 array)."""
-    n, m = inp.score.shape
-    prefs = prefs or preferences(inp)
-    mentee_position = np.empty((n, m), np.int64)
-    np.put_along_axis(mentee_position, prefs.lists, np.arange(m)[None, :], axis=1)
-    current = np.where(match >= 0, mentee_position[np.arange(n), np.maximum(match, 0)], m)
-    mentee_wants = inp.eligible & (mentee_position < current[:, None]) & inp.proposes[:, None]
+    """Eligible (mentee, mentor) pairs that would both rather be together (K × 2 array),
+    checked on every eligible pair, block by block."""
+    m = inp.n_mentors
     load = np.bincount(match[match >= 0], minlength=m)
     held = np.nonzero(match >= 0)[0]
     # each mentor's least preferred held mentee: last in the mentor's order
-    order = _by_mentor(inp, held, match[held], inp.score[held, match[held]])
+    order = _by_mentor(inp, held, match[held], match_score[held])
     mentees, mentors = held[order], match[held][order]
     last = np.r_[mentors[1:] != mentors[:-1], True] if len(mentors) else np.zeros(0, bool)
     worst_score = np.full(m, np.inf)
     worst_rank = np.full(m, -1, np.int64)
-    worst_score[mentors[last]] = inp.score[mentees[last], mentors[last]]
+    worst_score[mentors[last]] = match_score[mentees[last]]
     worst_rank[mentors[last]] = inp.mentee_rank[mentees[last]]
-    prefers = (inp.score > worst_score[None, :]) | (
-        (inp.score == worst_score[None, :]) & (inp.mentee_rank[:, None] < worst_rank[None, :]))
-    mentor_wants = (load < inp.capacity)[None, :] | prefers
-    return np.argwhere(mentee_wants & mentor_wants)
+    open_place = (load < inp.capacity)[None, :]
+    found = []
+    for rows, block in inp.blocks():
+        mine, mine_rank = match_score[rows, None], inp.mentor_rank[np.maximum(match[rows], 0)]
+        # the mentee ranks mentors by score, then id: a better one, or any when unmatched
+        better = (block > mine) | ((block == mine) & (inp.mentor_rank[None, :]
+                                                      < mine_rank[:, None]))
+        mentee_wants = (block > -np.inf) & inp.proposes[rows, None] & (
+            better | (match[rows] < 0)[:, None])
+        rank = inp.mentee_rank[rows, None]
+        prefers = (block > worst_score[None, :]) | (
+            (block == worst_score[None, :]) & (rank < worst_rank[None, :]))
+        pairs = np.argwhere(mentee_wants & (open_place | prefers))
+        pairs[:, 0] = rows[pairs[:, 0]]
+        found.append(pairs)
+    return np.concatenate(found) if found else np.zeros((0, 2), np.int64)
+
+
+class _CacheRows:
+    """Objective rows read from the score cache: eligible pairs (banned ones removed) get
+    their exact score plus keep bonus, the rest ``-inf``."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.cache = ctx.cache
+        self.banned = np.asarray(ctx.residual.banned, np.int64).reshape(-1, 2)
+
+    def __call__(self, mentees: np.ndarray) -> np.ndarray:
+        cache, at = self.cache, _rows_index(mentees)
+        eligible = cache.approx[at] > -np.inf
+        if len(self.banned):
+            where = np.searchsorted(mentees, self.banned[:, 0])
+            inside = (where < len(mentees)) & (
+                mentees[np.minimum(where, len(mentees) - 1)] == self.banned[:, 0])
+            eligible[where[inside], self.banned[inside, 1]] = False
+        if cache.dense_exact is not None and not len(cache.bonus_keys):
+            return np.where(eligible, np.asarray(cache.dense_exact[at], np.float64),
+                            -np.inf)
+        rows, cols = np.nonzero(eligible)
+        out = np.full(eligible.shape, -np.inf)
+        out[rows, cols] = cache.objective(mentees[rows], cols)
+        return out
 
 
 def solve_stable(ctx: Context) -> EngineResult:
     """The stable engine: deferred acceptance on the cached scores (primaries only; locked
     mentees do not propose, banned pairs are not eligible)."""
-    problem, r, cache = ctx.problem, ctx.residual, ctx.cache
-    eligible = cache.approx > -np.inf
-    if cache.dense_exact is not None and not len(cache.bonus_keys):
-        total = np.asarray(cache.dense_exact, np.float64)
-    else:
-        rows, cols = np.nonzero(eligible)
-        total = np.full(eligible.shape, -np.inf)
-        total[rows, cols] = cache.objective(rows, cols)
-    if len(r.banned):
-        eligible = eligible.copy()
-        eligible[r.banned[:, 0], r.banned[:, 1]] = False
-    inp = StableInput(total, eligible, r.capacity, r.needs_primary, ctx.mentee_rank,
-                      ctx.mentor_rank)
-    prefs = preferences(inp)
-    match = deferred_acceptance(inp, prefs)
-    blocking = len(blocking_pairs(inp, match, prefs))
+    problem, r = ctx.problem, ctx.residual
+    inp = StableInput(problem.n_mentees, problem.n_mentors, _CacheRows(ctx),
+                      r.capacity, r.needs_primary, ctx.mentee_rank, ctx.mentor_rank)
+    match, score = deferred_acceptance(inp)
+    blocking = len(blocking_pairs(inp, match, score))
     mentees = np.nonzero(match >= 0)[0]
     messages = []
     if blocking:  # deferred acceptance leaves none; a count above 0 is a defect, said aloud

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
 from typing import Literal
 
@@ -38,7 +39,7 @@ from scoring.intake.normalise import (
     normalise_id,
     unknown_value_issue,
 )
-from scoring.intake.spreadsheet import SheetText, read_table
+from scoring.intake.spreadsheet import SheetText, paused_gc, read_table
 from scoring.profiles import Problem
 from scoring.text import clean_cell, fold
 
@@ -118,9 +119,10 @@ def read_feedback(path: str | Path, config: ProgramConfig, *,
     missing = [name for name in REQUIRED_FIELDS if name not in mapping.values()]
     if missing:
         raise FeedbackError(_missing_columns_message(table, missing, config), [])
-    reader = _RowReader(table, mapping, config, previous_pairs)
-    rows = [row for number, cells in table.rows
-            if (row := reader.read(number, cells)) is not None]
+    with paused_gc():  # a record per row, no cycles among them
+        reader = _RowReader(table, mapping, config, previous_pairs)
+        rows = [row for number, cells in table.rows
+                if (row := reader.read(number, cells)) is not None]
     if reader.errors:
         raise FeedbackError(_errors_message(table.label, reader.errors), reader.errors)
     return FeedbackSheet(path=path, rows=tuple(rows),
@@ -146,8 +148,17 @@ def _errors_message(label: str, errors: list[Problem]) -> str:
             + (f"\n  ... and {more} more." if more > 0 else ""))
 
 
+#: What a cell's text means: the value, or the (message, fix) of each problem it has.
+_Issues = tuple[tuple[str, str], ...]
+
+
 class _RowReader:
-    """Turns the rows of one feedback table into records, collecting problems."""
+    """Turns the rows of one feedback table into records, collecting problems.
+
+    Each check of a cell depends on its text only, so it runs once per distinct text
+    (memoised per reader): a sheet of a million rows repeats a few ratings and answers,
+    and each row then costs a few look-ups (linear readers, issue 15).
+    """
 
     def __init__(self, table: SheetText, mapping: dict[int, str], config: ProgramConfig,
                  previous_pairs: Collection[tuple[str, str]]) -> None:
@@ -165,6 +176,13 @@ class _RowReader:
         self.seen: dict[tuple[str, str], int] = {}
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._ids = {"mentee": cache(partial(self._id_of, self.mentees, "mentee")),
+                     "mentor": cache(partial(self._id_of, self.mentors, "mentor"))}
+        self._decision_of = cache(self._decision_of_text)
+        self._rating_of = {side: cache(partial(self._rating_of_text, side))
+                           for side in ("mentee", "mentor")}
+        self._areas_of = cache(self._areas_of_text)
+        self._goals_of = cache(clean_text)
 
     def _cell(self, cells: list[str], name: str) -> tuple[str | None, str]:
         """(header, text) of the column mapped to ``name`` (None, "" when absent)."""
@@ -178,13 +196,26 @@ class _RowReader:
         self.errors.append(Problem("error", self.table.label, number, column, value,
                                    message, fix))
 
+    def _report(self, number: int, column: str | None, value: str, issues: _Issues) -> None:
+        for message, fix in issues:
+            self._error(number, column, value, message, fix)
+
     def read(self, number: int, cells: list[str]) -> FeedbackRow | None:
         """The record of one row, or None when its ids are missing or wrong (reported)."""
         pair = self._pair(number, cells)
-        decision = self._decision(number, cells)
-        ratings = [self._rating(number, cells, side) for side in ("mentee", "mentor")]
-        areas = self._areas(number, cells)
-        goals = clean_text(self._cell(cells, "new_goals")[1])
+        header, text = self._cell(cells, "continue")
+        decision, issues = self._decision_of(text)
+        self._report(number, header, text, issues)
+        ratings = []
+        for side in ("mentee", "mentor"):
+            header, text = self._cell(cells, f"{side}_rating")
+            rating, issues = self._rating_of[side](text)
+            self._report(number, header, text, issues)
+            ratings.append(rating)
+        header, text = self._cell(cells, "new_area")
+        areas, issues = self._areas_of(text)
+        self._report(number, header, text, issues)
+        goals = self._goals_of(self._cell(cells, "new_goals")[1])
         if pair is None or decision is None:
             return None
         return FeedbackRow(mentee_id=pair[0], mentor_id=pair[1], decision=decision,
@@ -194,24 +225,28 @@ class _RowReader:
     def _ident(self, text: str) -> str:
         return normalise_email(text) if self.id_field == "email" else normalise_id(text)
 
+    def _id_of(self, known: IdResolver, side: str, text: str) -> tuple[str | None, _Issues]:
+        """The id a cell names if it has a pairing in the previous run."""
+        ident = self._ident(text)
+        ident = known.resolve(ident) or known.resolve(text) or ident
+        if not ident:
+            return None, ((f"The row has no {side} id.",
+                           f"Fill in the {side}'s {self.id_field} as in the previous run's "
+                           "pairings.csv, or delete the row."),)
+        if not known.knows(ident):
+            return None, ((f"{side.capitalize()} {ident!r} has no pairing in the previous run.",
+                           f"Use the {side}'s {self.id_field} exactly as in the previous "
+                           "run's pairings.csv, or delete the row."),)
+        return ident, ()
+
     def _pair(self, number: int, cells: list[str]) -> tuple[str, str] | None:
         """The (mentee, mentor) ids if both name a pair of the previous run, seen once."""
         found: list[str] = []
-        for name, known, side in (("mentee_id", self.mentees, "mentee"),
-                                  ("mentor_id", self.mentors, "mentor")):
+        for name, side in (("mentee_id", "mentee"), ("mentor_id", "mentor")):
             header, text = self._cell(cells, name)
-            ident = self._ident(text)
-            ident = known.resolve(ident) or known.resolve(text) or ident
-            if not ident:
-                self._error(number, header, text, f"The row has no {side} id.",
-                            f"Fill in the {side}'s {self.id_field} as in the previous run's "
-                            "pairings.csv, or delete the row.")
-            elif not known.knows(ident):
-                self._error(number, header, text,
-                            f"{side.capitalize()} {ident!r} has no pairing in the previous run.",
-                            f"Use the {side}'s {self.id_field} exactly as in the previous "
-                            "run's pairings.csv, or delete the row.")
-            else:
+            ident, issues = self._ids[side](text)
+            self._report(number, header, text, issues)
+            if ident is not None:
                 found.append(ident)
         if len(found) != 2:
             return None
@@ -231,22 +266,18 @@ class _RowReader:
         self.seen[pair] = number
         return pair
 
-    def _decision(self, number: int, cells: list[str]) -> Decision | None:
-        header, text = self._cell(cells, "continue")
+    def _decision_of_text(self, text: str) -> tuple[Decision | None, _Issues]:
         if is_blank(text) or fold(text) in UNSURE_ANSWERS:
-            return "unsure"
+            return "unsure", ()
         answer = self.yes_no.lookup(text)
         if answer is None:
-            self._error(number, header, text,
-                        f"Continue? answer {clean_cell(text)!r} is not yes, no or unsure.",
-                        "Write yes, no or unsure (a blank cell also counts as unsure).")
-            return None
-        return "yes" if answer == "yes" else "no"
+            return None, ((f"Continue? answer {clean_cell(text)!r} is not yes, no or unsure.",
+                           "Write yes, no or unsure (a blank cell also counts as unsure)."),)
+        return ("yes" if answer == "yes" else "no"), ()
 
-    def _rating(self, number: int, cells: list[str], side: str) -> float | None:
-        header, text = self._cell(cells, f"{side}_rating")
+    def _rating_of_text(self, side: str, text: str) -> tuple[float | None, _Issues]:
         if is_blank(text):
-            return None
+            return None, ()
         low, high = self.scale
         scale = f"{low:g} to {high:g}"
         try:
@@ -254,21 +285,15 @@ class _RowReader:
         except ValueError:
             rating = None
         if rating is None or rating != rating:
-            self._error(number, header, text, f"The {side} rating is not a number.",
-                        f"Write a number from {scale}, or leave the cell blank.")
-            return None
+            return None, ((f"The {side} rating is not a number.",
+                           f"Write a number from {scale}, or leave the cell blank."),)
         if not low <= rating <= high:
-            self._error(number, header, text,
-                        f"The {side} rating {rating:g} is outside the scale {scale}.",
-                        f"Write a number from {scale}, or set [rematch] rating_scale in the "
-                        "config if your sheet uses another scale.")
-            return None
-        return rating
+            return None, ((f"The {side} rating {rating:g} is outside the scale {scale}.",
+                           f"Write a number from {scale}, or set [rematch] rating_scale in "
+                           "the config if your sheet uses another scale."),)
+        return rating, ()
 
-    def _areas(self, number: int, cells: list[str]) -> tuple[str, ...]:
-        header, text = self._cell(cells, "new_area")
+    def _areas_of_text(self, text: str) -> tuple[tuple[str, ...], _Issues]:
         canonical, unknown = lookup_values(text, self.areas, self.config.separators)
-        for answer in unknown:
-            issue = unknown_value_issue(answer, self.areas)
-            self._error(number, header, text, issue.message, issue.fix)
-        return canonical
+        issues = [unknown_value_issue(answer, self.areas) for answer in unknown]
+        return canonical, tuple((issue.message, issue.fix) for issue in issues)
