@@ -3,10 +3,11 @@
 For every program under ``tests/programs/`` (written by ``tests/programs/generate.py``, each
 as its own form tool exports it), ``init`` reads the two sheets, ``validate`` must find no
 error with init's config, and ``match`` with it must give the match the hand-written
-``expected.toml`` gives: the same mentees placed, the same number of pairs, a total score
-within 2 % (goal-text similarity reads the areas' keys, which init names after the form's
-labels), every hard rule of the program honoured (exclusions, seniority in the right
-direction) — checked against the hand-written meaning, not init's.
+``expected.toml`` gives: the same mentees placed, the same number of pairs, and init's pairs
+scored by the hand-written meaning reach the hand-written optimum exactly (to float
+rounding: where several matchings tie at the optimum, which of them the solver returns
+depends on the order of the vocabulary keys, so the pairs themselves may differ), every
+hard rule of the program honoured (exclusions, seniority in the right direction) — checked against the hand-written meaning, not init's.
 """
 
 from __future__ import annotations
@@ -106,13 +107,15 @@ def test_inits_match_is_the_hand_written_match(program):
     _, pairs, _ = _match(folder, config)
     assert {mentee for mentee, _ in pairs} == {mentee for mentee, _ in expected_pairs}
     assert len(pairs) == len(expected_pairs)
-    # init's pairs, scored by the hand-written meaning, are as good as its optimum.
+    # init's pairs, scored by the hand-written meaning, are an optimum of it: the same
+    # match up to ties (coarse components tie often; the solver's pick among them is
+    # arbitrary but proven optimal).
     meaning = load_config(folder / "expected.toml")
     scores = score_cohort(expected_cohort, meaning).total
     row = {m.id: i for i, m in enumerate(expected_cohort.mentees)}
     column = {m.id: i for i, m in enumerate(expected_cohort.mentors)}
     judged = sum(float(scores[row[a], column[b]]) for a, b in pairs)
-    assert judged == pytest.approx(expected_total, rel=0.02)
+    assert judged == pytest.approx(expected_total, rel=1e-9)
     assert judged <= expected_total + 1e-3  # the hand-written optimum is not beaten
     # Hard rules, judged by the hand-written meaning.
     stages = meaning.vocabulary("career_stage")
