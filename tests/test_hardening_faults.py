@@ -105,6 +105,35 @@ def test_read_only_and_full_disks_are_refused_before_the_solve(tmp_path, options
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_a_disk_that_really_fills_up_mid_write_is_exit_2_and_leaves_nothing(tmp_path,
+                                                                          monkeypatch):
+    """A real full disk, not a simulated error: a 1 MB tmpfs filled by someone else's file
+    to its last 24 KB, the free-space estimate switched off so the run starts writing, and
+    the kernel answers ENOSPC part-way. The other file is untouched."""
+    import matcher.runfolder.claim as claim
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("this container may not mount tmpfs")
+    try:
+        filler = mount / "someone-elses.bin"
+        filler.write_bytes(b"\0" * (shutil.disk_usage(mount).free - 24 * 1024))
+        monkeypatch.setattr(claim.OutputClaim, "check_free_space", lambda *_: None)
+        result = _match(mount / "run")
+        assert result.exit_code == 2, result.output
+        assert "the disk is full" in result.output, result.output
+        assert "Traceback" not in result.output
+        # Nothing half-written is left (no run folder, partial folder or lock), and the
+        # file the tool did not write is as it was.
+        assert list(mount.iterdir()) == [filler]
+        assert filler.stat().st_size > 900 * 1024
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
 def test_a_read_only_folder_is_refused(tmp_path):
     folder = tmp_path / "locked"
