@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "newcomers."),
     "diff": ("cli.diff:diff_command",
              "List the pairs kept, ended and new from run folder RUN_A to run folder RUN_B."),
+    "end-pair": ("cli.end_pair:end_pair_command",
+                 "End one pair of run folder RUN mid-cycle and re-pair just that mentee."),
     "serve": ("cli.serve:serve_command",
               "Start the matching service: pages for coordinators and a JSON API "
               "(/api/docs)."),

@@ -372,3 +372,149 @@ def diff_job(run_a: str, run_b: str) -> RunDiff:
     from matcher.runfolder.diff import diff_runs
 
     return diff_runs(run_a, run_b)
+
+
+# ------------------------------------------------------------------------------ end-pair
+
+@dataclass(frozen=True)
+class EndPairResult:
+    """What ``end-pair`` produced: the new run, its folder, and what became of the mentee.
+
+    ``new_pairs`` are the mentee's pairs in the new run (mentor ids, primary first); empty
+    with ``unplaced_reason`` (the solver's reason) when no mentor with room is eligible.
+    ``partial_reason``: why the mentee has fewer mentors than asked, if so.
+    ``others_changed`` lists any other mentee whose network differs from the run's (none
+    unless the run's own solve left room unused; said, never hidden).
+    """
+
+    outcome: MatchOutcome
+    folder: Path
+    summary: MatchSummary
+    base_run: Path
+    mentee_id: str
+    mentee_name: str
+    ended_mentor_id: str
+    kept_pairs: int
+    new_pairs: tuple[str, ...]
+    unplaced_reason: str | None
+    partial_reason: str | None  # placed with fewer mentors than asked: why
+    others_changed: tuple[str, ...]
+
+
+#: Where the new run folder keeps the locks and forbids sheets it was solved with.
+END_PAIR_LOCKS = "inputs/locks.csv"
+END_PAIR_FORBIDS = "inputs/forbid.csv"
+
+
+def end_pair_job(run_dir: str | Path, mentee: str, mentor: str, *,
+                 out: str | Path = "mentormatch-end-pair", force: bool = False,
+                 quiet: bool = False, templates: str | None = None) -> EndPairResult:
+    """End the pair (``mentee``, ``mentor``) of the run in ``run_dir`` mid-cycle and re-pair
+    just that mentee, every other pair of the run kept: the run's own problem (its snapshot,
+    config, objective, network size, locks, forbids and keep bonus, as run.json records
+    them) is solved again with every other pair locked (roles and covers as they were), the
+    ended pair forbidden, and the ended mentor's freed place given to no one else. The new
+    run folder ``out`` is an ordinary one; its run.json records those locks and forbids
+    (and ``ended_pair``: the pair, the run it ended in and that run's run.json sha256).
+
+    Ids are matched as people type them (:class:`scoring.intake.ids.IdResolver`); an
+    unknown person or a pair the run did not make raises InputError with the fix.
+    """
+    from matcher.audit import load_run, solve_inputs
+    from matcher.outputs.summary import summarise
+    from matcher.pipeline import run_match
+    from matcher.runfolder.claim import claim_output
+    from matcher.runfolder.hashing import sha256_of
+    from matcher.runfolder.layout import RUN_RECORD
+    from scoring.intake.ids import IdResolver
+
+    base = load_run(run_dir)
+    folder = base.run.folder
+    mentee_id = IdResolver.of(base.cohort.mentees, "mentee").require(mentee, str(folder))
+    mentor_id = IdResolver.of(base.cohort.mentors, "mentor").require(mentor, str(folder))
+    ended = (mentee_id, mentor_id)
+    if ended not in base.run.pair_keys():
+        network = base.run.network(mentee_id)
+        has = (f"their mentors in this run are {', '.join(p.mentor_id for p in network)}"
+               if network else "they have no mentor in this run")
+        raise InputError(
+            f"{folder}: {mentee_id} and {mentor_id} are not a pair of this run ({has}). "
+            f"Pass a pair from the run's pairings.csv: `mentormatch end-pair {folder} "
+            f"--mentee {mentee_id} --mentor MENTOR`.")
+    recorded = solve_inputs(base)
+    kept = [p for p in base.run.pairs if p.key != ended]
+    # Recorded locks hold 2 to 4 ids, as run_match takes them.
+    locks: list[Any] = [_lock_of(p.mentee_id, p.mentor_id, p.role, p.covers) for p in kept]
+    locked = {p.key for p in kept}
+    locks += [lock for lock in recorded.locks if (lock[0], lock[1]) not in locked | {ended}]
+    # The ended mentor's freed place goes to no one else: only the mentee is re-paired.
+    forbids = sorted({*recorded.forbids, ended,
+                      *((e.id, mentor_id) for e in base.cohort.mentees
+                        if (e.id, mentor_id) not in locked)})
+    locks_sheet = _pair_sheet(["mentee_id", "mentor_id", "role", "covers"], locks)
+    forbids_sheet = _pair_sheet(["mentee_id", "mentor_id"], forbids)
+    sources = {**recorded.sources,
+               "locks": {"file": END_PAIR_LOCKS, "sha256": _sha256_bytes(locks_sheet)},
+               "forbids": {"file": END_PAIR_FORBIDS, "sha256": _sha256_bytes(forbids_sheet)}}
+    with claim_output(Path(out), force=force) as claim:
+        _tell(claim.notes)
+        writer = _warm("matcher.runfolder.writer")
+        outcome = run_match(base.cohort, base.config, objective=recorded.objective,
+                            network_size=recorded.network_size, locks=locks,
+                            forbids=forbids, keep_bonus=recorded.keep_bonus_map(),
+                            progress=not quiet, sources=sources)
+        writer.join()
+        from matcher.runfolder.writer import write_run_folder
+
+        record = folder / RUN_RECORD
+        new_folder = write_run_folder(
+            outcome, Path(out), force=force, quiet=quiet,
+            inputs={"snapshot": base.run.folder / "audit" / "cohort.json",
+                    "run": record},
+            templates_dir=Path(templates) if templates else None, claim=claim,
+            extra_files={END_PAIR_LOCKS: locks_sheet, END_PAIR_FORBIDS: forbids_sheet},
+            extra_run_fields={"ended_pair": {
+                "mentee_id": mentee_id, "mentor_id": mentor_id, "run": str(folder.resolve()),
+                "run_json_sha256": sha256_of(record)}})
+    networks = {n.mentee_id: n for n in outcome.networks}
+    before = {e.id: tuple(p.mentor_id for p in base.run.network(e.id))
+              for e in base.cohort.mentees}
+    after = {e: tuple(p.mentor_id for p in n.pairings) for e, n in networks.items()}
+    others = tuple(e for e in before if e != mentee_id
+                   and set(before[e]) != set(after.get(e, ())))
+    mine = networks[mentee_id]
+    return EndPairResult(outcome=outcome, folder=new_folder, summary=summarise(outcome),
+                         base_run=folder, mentee_id=mentee_id,
+                         mentee_name=next(e.name for e in base.cohort.mentees
+                                          if e.id == mentee_id),
+                         ended_mentor_id=mentor_id, kept_pairs=len(kept),
+                         new_pairs=tuple(m for m in after.get(mentee_id, ())
+                                         if m not in before[mentee_id]),
+                         unplaced_reason=mine.unplaced_reason,
+                         partial_reason=mine.partial_reason, others_changed=others)
+
+
+def _lock_of(mentee_id: str, mentor_id: str, role: str, covers: str) -> tuple[str, ...]:
+    """A kept pair as a lock: its role and, for a specialist, what it covers."""
+    if role == "specialist" and covers:
+        return (mentee_id, mentor_id, role, covers)
+    return (mentee_id, mentor_id, role) if role in ("primary", "specialist") else (
+        mentee_id, mentor_id)
+
+
+def _pair_sheet(header: list[str], rows: list[Any]) -> bytes:
+    """A locks / forbids sheet (CSV, as ``--locks`` / ``--forbid`` read it) as bytes."""
+    import csv
+    import io
+
+    text = io.StringIO()
+    sheet = csv.writer(text, lineterminator="\n")
+    sheet.writerow(header)
+    sheet.writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+def _sha256_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
