@@ -128,6 +128,8 @@ class MatchRequest:
     forbids_file: Path | None = None
     previous: Path | None = None  # with feedback: the month-12 rematch of this run folder
     feedback: Path | None = None
+    #: (mentee id, mentor id): end that pair of the run folder ``previous`` mid-cycle
+    ended: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,8 @@ def match_to_folder(request: MatchRequest, say: Callable[[int, str], None]) -> M
     stop a wrong match stop this job too, with their message), 2 solving and writing.
     """
     say(1, "Reading and checking the intake files")
+    if request.ended is not None and request.previous is not None:
+        return end_pair_to_folder(request, say)
     if request.feedback is not None and request.previous is not None:
         return rematch_to_folder(request, say)
 
@@ -174,6 +178,24 @@ def rematch_to_folder(request: MatchRequest, say: Callable[[int, str], None]
                          config=str(request.config), out=str(request.out_dir), quiet=True)
     networks, mentors = index_outcome(result.rematch.outcome)
     return MatchProduct(result.folder, result.summary.to_dict(), networks, mentors)
+
+
+def end_pair_to_folder(request: MatchRequest, say: Callable[[int, str], None]
+                       ) -> MatchProduct:
+    """``mentormatch end-pair``'s own job (:func:`matcher.jobs.end_pair_job`): the run
+    folder ``previous`` with the pair ``ended`` ended and just that mentee re-paired."""
+    from matcher.jobs import end_pair_job
+
+    assert request.ended is not None and request.previous is not None
+    say(2, "Solving the run again with every other pair kept")
+    result = end_pair_job(request.previous, *request.ended, out=request.out_dir, quiet=True)
+    networks, mentors = index_outcome(result.outcome)
+    return MatchProduct(result.folder, result.summary.to_dict(), networks, mentors)
+
+
+def run_pair_keys(run_dir: Path) -> frozenset[tuple[str, str]]:
+    """The (mentee id, mentor id) pairs the run folder made."""
+    return frozenset(loaded_run(run_dir)[0].run.pair_keys())
 
 
 def index_outcome(outcome: MatchOutcome) -> tuple[tuple[NetworkRow, ...],

@@ -274,6 +274,22 @@ def post_why_not(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, body
     return plain(operations.start_why_not(ctx, program_id, run_id, mentee_id, body.vs))
 
 
+class EndPairBody(BaseModel):
+    """A pair of the run to end mid-cycle (ids or names of the run)."""
+
+    mentee_id: str = Field(min_length=1, max_length=200)
+    mentor_id: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/programs/{program_id}/runs/{run_id}/pairs/end", status_code=202)
+def post_end_pair(program_id: ProgramId, run_id: RunId, body: EndPairBody, ctx: Writer
+                  ) -> dict[str, Any]:
+    """End one pair of the run mid-cycle and re-pair just that mentee, every other pair
+    kept (a job); the finished job's ``run_id`` is the new draft, published like any other."""
+    return plain(operations.end_pair(ctx, program_id, run_id, body.mentee_id,
+                                     body.mentor_id))
+
+
 @router.get("/programs/{program_id}/runs/{run_id}/mentors/{mentor_id}")
 def get_mentor(program_id: ProgramId, run_id: RunId, mentor_id: PersonId,
                ctx: Reader) -> dict[str, Any]:

@@ -672,6 +672,35 @@ def start_why_not(ctx: Context, program_id: str, run_id: str, mentee_id: str,
                       f"why not {mentor.id} for {mentee.id} in {run_id}")
 
 
+def end_pair(ctx: Context, program_id: str, run_id: str, mentee_id: str,
+             mentor_id: str) -> db.Job:
+    """End the pair (mentee, mentor) of the run mid-cycle and re-pair just that mentee, in
+    a worker process (:func:`matcher.jobs.end_pair_job`): every other pair kept, the ended
+    pair forbidden. The result is a draft run, published like any other."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _, base, run_dir = _run(ctx, connection, program_id, run_id)
+        base_job = db.get_job(connection, base.job_id) if base.job_id else None
+    mentee = _person(run_dir, mentee_id.strip(), "mentee")
+    mentor = _person(run_dir, mentor_id.strip(), "mentor")
+    if (mentee.id, mentor.id) not in actions.run_pair_keys(run_dir):
+        raise ServiceError(422, f"{mentee.name} and {mentor.name} are not a pair of this run; "
+                                "pick one of the mentee's mentors on their page.",
+                           "mentor_id")
+    new_run = new_run_id()
+    # The files the base run was matched from, so that the draft can be re-solved later.
+    files = {k: base_job.params.get(k) for k in ("mentors", "mentees", "config")} \
+        if base_job is not None else {}
+    params = {**files, "objective": base.objective, "network_size": base.network_size,
+              "ended": [mentee.id, mentor.id]}
+    request = actions.MatchRequest(
+        mentors=run_dir, mentees=run_dir, config=run_dir,
+        out_dir=ctx.workspace.runs_dir(program_id) / new_run, objective=base.objective,
+        network_size=base.network_size, previous=run_dir, ended=(mentee.id, mentor.id))
+    return _start_job(ctx, program_id, "match", new_run, params, request,
+                      f"end {mentee.id} – {mentor.id} in {run_id} and re-pair the mentee",
+                      run_id)
+
+
 @dataclass(frozen=True)
 class MentorPair:
     """One of a mentor's mentees in a run."""

@@ -276,6 +276,16 @@ def why_not_job(program_id: ProgramId, run_id: RunId, mentee_id: PersonId, ctx: 
     return RedirectResponse(f"{program_url(program_id)}/jobs/{job.id}", status_code=303)
 
 
+@router.post("/programs/{program_id}/runs/{run_id}/pairs/end")
+def end_pair_job(program_id: ProgramId, run_id: RunId, ctx: Writer,
+                 mentee_id: Annotated[str, Form(min_length=1, max_length=200)],
+                 mentor_id: Annotated[str, Form(min_length=1, max_length=200)]) -> Response:
+    """End one pair mid-cycle and re-pair just that mentee (a job; its draft is published
+    like any other)."""
+    job = operations.end_pair(ctx, program_id, run_id, mentee_id, mentor_id)
+    return RedirectResponse(f"{program_url(program_id)}/jobs/{job.id}", status_code=303)
+
+
 @router.get("/programs/{program_id}/runs/{run_id}/mentors/{mentor_id}")
 def mentor_page(request: Request, program_id: ProgramId, run_id: RunId, mentor_id: PersonId,
                 ctx: Reader) -> HTMLResponse:
