@@ -108,6 +108,10 @@ class _Reasons:
 
     def __init__(self, before: RunRecord, after: RunRecord) -> None:
         self.recorded = {e.key: e.reason for e in after.ended or ()}
+        ended_pair = after.record.get("ended_pair")  # a run made by `end-pair`
+        if isinstance(ended_pair, dict):
+            self.recorded[(str(ended_pair.get("mentee_id")), str(ended_pair.get(
+                "mentor_id")))] = "ended mid-cycle (end-pair)"
         self.rematch = after.rematch is not None
         self.mentees_before = {p.mentee_id for p in before.pairs}
         gone = before.pair_keys() - after.pair_keys()
@@ -115,7 +119,7 @@ class _Reasons:
 
     def kept(self, pair: RunPair) -> str:
         if pair.locked:
-            return "continues: locked at month 12"
+            return "continues: locked at month 12" if self.rematch else "locked"
         return "kept by the solver" if self.rematch else "in both runs"
 
     def ended(self, key: tuple[str, str]) -> str:
