@@ -7,7 +7,8 @@ error with init's config, and ``match`` with it must give the match the hand-wri
 scored by the hand-written meaning reach the hand-written optimum exactly (to float
 rounding: where several matchings tie at the optimum, which of them the solver returns
 depends on the order of the vocabulary keys, so the pairs themselves may differ), every
-hard rule of the program honoured (exclusions, seniority in the right direction) — checked against the hand-written meaning, not init's.
+hard rule of the program honoured (exclusions, seniority in the right direction) —
+checked against the hand-written meaning, not init's.
 """
 
 from __future__ import annotations
