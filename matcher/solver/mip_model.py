@@ -46,6 +46,9 @@ class MipInput:
     offers: np.ndarray  # (M, L) bool
     capacity: np.ndarray
     minimum: np.ndarray
+    #: (N,) bool: mentees whose networks get the full rule (a specialist brings a specialty
+    #: no other member brings); None = every mentee. Others get the flow's relaxation.
+    strict: np.ndarray | None = None
 
 
 @dataclass
@@ -144,9 +147,12 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
                        np.r_[big_y0 + np.arange(len(is_i)), y0 + np.arange(len(y_pair))],
                        np.r_[np.ones(len(is_i)), -np.ones(len(y_pair))], len(is_i), 0.0, 0.0)
         t = np.arange(len(y_pair))
-        model.add_rows(np.r_[t, t, t], np.r_[y_pair, y0 + t, big_y0 + y_row],
-                       np.r_[np.ones(len(t)), -np.ones(len(t)), np.ones(len(t))],
-                       len(t), -np.inf, 1.0)
+        strict = np.ones(len(inp.needs_primary), bool) if inp.strict is None else inp.strict
+        ts = t[strict[pm[y_pair]]]
+        model.add_rows(np.r_[np.arange(len(ts)), np.arange(len(ts)), np.arange(len(ts))],
+                       np.r_[y_pair[ts], y0 + ts, big_y0 + y_row[ts]],
+                       np.r_[np.ones(len(ts)), -np.ones(len(ts)), np.ones(len(ts))],
+                       len(ts), -np.inf, 1.0)
         # once a specialist brings s, no primary offers s: Σ_{k offers s} p_k + Y_is <= 1
         # (implied for whole solutions, much tighter for the LP relaxation)
         p_offers = inp.offers[pj[p_pairs]]  # (p columns, L)
@@ -155,6 +161,7 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
         where = np.searchsorted(is_i * width + is_s, p_key)
         exists = (where < len(is_i)) & ((is_i * width + is_s)[np.minimum(where, len(is_i) - 1)]
                                         == p_key) if len(is_i) else p_key < 0
+        exists &= strict[pm[p_pairs][p_col]]
         model.marks["primary_label"] = (len(model.row_lo), is_i * width + is_s)
         model.add_rows(np.r_[where[exists], np.arange(len(is_i))],
                        np.r_[p0 + p_col[exists], big_y0 + np.arange(len(is_i))],
@@ -269,6 +276,9 @@ class PairPrices:
     label: np.ndarray  # (N, L) η_is, multiplier of "one member brings s" for mentee i
     mentor: np.ndarray  # (M,) γ_j, multiplier of mentor j's capacity row
     primary_label: np.ndarray  # (N, L) ψ_is: being i's primary costs Σ_{s j offers} ψ_is
+    #: (P,) per pair of the model: how far below ``bound`` every solution using that pair
+    #: stays (inf: the pair cannot be used); see :func:`_pair_losses`
+    pair_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -279,6 +289,34 @@ def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
     rhs = np.where(y > 0, built.row_hi, np.where(y < 0, built.row_lo, 0.0))
     reduced = built.objective - built.matrix.T @ y
     return float(y @ rhs + (np.maximum(reduced, 0.0) * built.upper).sum()), y
+
+
+def _pair_losses(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """A Lagrangian bound that keeps each pair's own choice (unused, or used as the primary
+    or as the specialist for one specialty) and, per pair, what using it costs against it.
+
+    With multipliers ``y`` every solution is worth at most ``y·rhs + Σ_c r_c x_c`` (``r``:
+    the columns' reduced costs). Maximised pair by pair over "unused" (0) and "used"
+    (``u_k = r_x + max over its roles r_role``; the pair's own row x = p + Σ y then adds
+    nothing), and column by column for the rest, this gives the bound; a solution using
+    pair k is worth at most the bound minus ``max(u_k, 0) − u_k`` (its loss). So no pair
+    whose loss exceeds ``bound − V`` is in a solution worth ``V`` or more: the reduced-cost
+    fixing :mod:`matcher.solver.mip_engine` uses to solve the MIP on few pairs.
+    """
+    model = built.model
+    rhs = np.where(y > 0, built.row_hi, np.where(y < 0, built.row_lo, 0.0))
+    reduced = built.objective - built.matrix.T @ y
+    n_x, p_first = model.n_x, model.n_x + len(model.p_cols)
+    y_first = p_first + len(model.y_pair)
+    role = np.full(n_x, -np.inf)
+    np.maximum.at(role, model.p_cols, reduced[n_x:p_first])
+    np.maximum.at(role, model.y_pair, reduced[p_first:y_first])
+    used = reduced[:n_x] + role
+    rest = reduced[y_first:]
+    bound = float(y @ np.where(np.isfinite(rhs), rhs, 0.0) + np.maximum(used, 0.0).sum() +
+                  (np.maximum(rest, 0.0) * built.upper[y_first:]).sum())
+    loss = np.where(np.isfinite(used), np.maximum(used, 0.0) - used, np.inf)
+    return bound, loss
 
 
 def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
@@ -304,7 +342,7 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
         return None
     duals = np.asarray(solver.dual_values(built.builder.get_linear_constraints()), np.float64)
     # any multipliers give a valid bound; keep the tighter sign in case of a convention change
-    bound, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
+    _, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
                    key=lambda pair: pair[0])
     n, m = len(inp.needs_primary), len(inp.capacity)
     n_labels = inp.wants.shape[1]
@@ -323,7 +361,8 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     pi = read("placed", 1)[0]
     psi = read("primary_label", n * n_labels).reshape(n, n_labels)
     primary = inp.network_size * mu - zeta - pi
-    return PairPrices(bound, mu, primary, eta, gamma, psi)
+    bound, loss = _pair_losses(built, y)
+    return PairPrices(bound, mu, primary, eta, gamma, psi, loss)
 
 
 def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:
