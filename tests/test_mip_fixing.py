@@ -26,17 +26,22 @@ from matcher.solver.problem import problem_from_arrays
 EXAMPLES = int(os.environ.get("MENTORMATCH_SOLVER_EXAMPLES", "60"))
 
 
-def _paths(result) -> tuple[bool, bool]:
-    """(the first MIP left some of the LP's pairs out, a second MIP solve ran)."""
+def _paths(result) -> tuple[bool, bool] | str:
+    """(the first MIP left some of the LP's pairs out, a second MIP solve ran), or "LP
+    integral" when the LP's own optimum was the answer (no MIP)."""
     lp_pairs = result.stats["pricing"][-1][0]
     solves = result.stats["mip_solves"]
+    if not solves:
+        assert result.stats["lp_integral"] is True
+        return "LP integral"
     return solves[0][0] < lp_pairs, len(solves) > 1
 
 
 @pytest.mark.parametrize("objective", ["total", "fair"])
 def test_fixing_with_no_slack_equals_brute_force(objective):
-    """``fix_slack=0`` keeps only the pairs the LP prices at its bound: many examples leave
-    pairs out of the MIP; all equal the brute force and are proven optimal."""
+    """``fix_slack=0`` (the default) keeps only the pairs the LP prices at its bound: many
+    examples leave pairs out of the MIP or need no MIP (the LP's optimum is integral); all
+    equal the brute force and are proven optimal."""
     reached: Counter = Counter()
 
     @settings(max_examples=EXAMPLES, deadline=None,
@@ -61,8 +66,8 @@ def test_fixing_with_no_slack_equals_brute_force(objective):
             reached["other engine"] += 1
 
     run()
-    left_out = sum(n for key, n in reached.items() if key != "other engine" and key[0])
-    assert left_out >= EXAMPLES // 10, reached
+    left_out = sum(n for key, n in reached.items() if isinstance(key, tuple) and key[0])
+    assert left_out + reached["LP integral"] >= EXAMPLES // 4, reached
 
 
 #: six specialties, mentors bringing several and mentees wanting several: networks of
@@ -82,9 +87,10 @@ def _cohort(seed: int, n: int = 30, m: int = 10):
 
 @pytest.mark.parametrize("objective", ["total", "fair"])
 def test_fixing_reaches_the_optimum_of_the_mip_over_every_pair(objective):
-    """Dense and pruned, with the default slack and none, the MIP on the fixed pairs
-    reaches the optimum of the MIP over every pair (``fix_slack=inf``) with fewer pairs in
-    its model; some cohorts' LP bound lies above the optimum, so the second solve runs."""
+    """Dense and pruned, with the default slack and more, the MIP on the fixed pairs (or the
+    LP alone when its optimum is integral) reaches the optimum of the MIP over every pair
+    (``fix_slack=inf``) with fewer pairs in its model; some cohorts' LP bound lies above
+    the optimum, so the second solve runs."""
     reached: Counter = Counter()
     for seed in range(16):
         problem = _cohort(seed)
@@ -94,15 +100,18 @@ def test_fixing_reaches_the_optimum_of_the_mip_over_every_pair(objective):
             continue
         assert every.status == "optimal"
         for options in (SolveOptions(objective=objective),
-                        SolveOptions(objective=objective, fix_slack=0.0),
+                        SolveOptions(objective=objective, fix_slack=2.0),
                         SolveOptions(objective=objective, mip_dense_pairs=0, mip_k_mentee=2,
-                                     mip_k_mentor=4, fix_slack=0.0)):
+                                     mip_k_mentor=4)):
             fixed = solve(problem, options)
             assert fixed.engine == "mip_highs" and fixed.status == "optimal"
             assert fixed.stats["certified"] is True
             assert fixed.stats["placed"] == every.stats["placed"]
             assert fixed.objective == pytest.approx(every.objective, abs=1e-6)
-            assert fixed.stats["mip_solves"][-1][0] < every.stats["mip_solves"][-1][0]
-            reached[_paths(fixed)] += 1
-    assert sum(n for key, n in reached.items() if key != "relaxed flow was valid" and key[1])\
-        >= 2, reached
+            path = _paths(fixed)
+            if path != "LP integral":
+                assert fixed.stats["mip_solves"][-1][0] < every.stats["mip_solves"][-1][0]
+            reached[path] += 1
+    assert sum(n for key, n in reached.items() if isinstance(key, tuple) and key[1]) >= 2, \
+        reached
+    assert reached["LP integral"] >= 2, reached

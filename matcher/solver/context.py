@@ -44,7 +44,11 @@ class SolveOptions:
     max_rounds: int = 20
     #: points: the network MIP first keeps the pairs whose LP reduced cost is within this
     #: of the LP bound (reduced-cost fixing, :func:`.mip_engine._fixed_selection`)
-    fix_slack: float = 3.0
+    fix_slack: float = 0.0
+    #: column generation for the network MIP: pairs added per mentee and LP round, and the
+    #: points of positive reduced cost left over at which it stops (they count in the bound)
+    price_per_mentee: int = 4
+    price_stop: float = 1.0
     #: dtype of the solver's screening copy of every score (:mod:`.score_cache`): "float32",
     #: or "float16" for half the memory when the cohort is too large for float32 (the
     #: screens widen their tolerance to match; every decision is still made on exact scores)

@@ -17,7 +17,12 @@ import numpy as np
 
 from matcher.solver import mip_model as mip
 from matcher.solver.candidates import add_pairs
-from matcher.solver.certificates import certify_placements, fair_threshold, pruned_gains
+from matcher.solver.certificates import (
+    add_worst,
+    certify_placements,
+    fair_threshold,
+    pruned_gains,
+)
 from matcher.solver.context import Context, Selection
 from matcher.solver.pair_keys import pair_keys, sorted_contains
 from matcher.solver.result import Status
@@ -52,8 +57,9 @@ def mip_input(ctx: Context, pm: np.ndarray, pj: np.ndarray, ps: np.ndarray,
 
 def _column_generation(ctx: Context, threshold: int | None, placed: int
                        ) -> mip.PairPrices | None:
-    """Solve the candidates' LP relaxation and add the pruned pairs with a positive reduced
-    cost, until (nearly) none is left. Returns the last LP's prices, solved on the current
+    """Solve the candidates' LP relaxation and add each mentee's best-priced pruned pairs
+    (``price_per_mentee``), until the positive reduced costs left add at most
+    ``price_stop`` points to the bound. Returns the last LP's prices, solved on the current
     candidates (None when time or the size limit ran out first)."""
     deadline = ctx.deadline
     for round_number in range(ctx.options.max_rounds):
@@ -69,12 +75,15 @@ def _column_generation(ctx: Context, threshold: int | None, placed: int
             return lp
         # the near-positive too: the next LP's duals move, and they may turn positive
         mentee, mentor, gain = pruned_gains(ctx, lp, threshold, -ctx.options.widen_slack)
-        positive = int((gain > 0.5 / ctx.options.scale).sum())
-        _pricing_log(ctx).append((len(pm), round(lp.bound, 5), positive))
+        positive = gain > 0.5 / ctx.options.scale
+        _pricing_log(ctx).append((len(pm), round(lp.bound, 5), int(positive.sum())))
         ctx.count_round()
-        if positive == 0 or round_number == ctx.options.max_rounds - 1:
+        # positive gains left count in the fixing's bound: stop once they add little
+        if gain[positive].sum() <= ctx.options.price_stop or \
+                round_number == ctx.options.max_rounds - 1:
             return lp
-        add_pairs(ctx.cache, ctx.cands, mentee, mentor)
+        # each mentee's best-priced pairs only: the next LP's duals reprice the rest
+        add_worst(ctx, mentee, mentor, gain, ctx.options.price_per_mentee)
     return None
 
 
@@ -101,7 +110,12 @@ def _fixed_selection(ctx: Context, lp: mip.PairPrices, threshold: int | None, pl
     lp_keys = pair_keys(pm, pj, n)
     delta = ctx.options.fix_slack
     solves: list[tuple[int, float, float]] = []
-    while True:
+    integral = lp.integral is not None and lp.integral.objective >= bound_full - tol and \
+        np.isfinite(delta)  # fix_slack = inf: the MIP over every pair, as before the fixing
+    if integral:  # the LP's optimum is integral and nothing pruned could raise it: no MIP
+        assert lp.integral is not None
+        sol, idx, exact, reach = lp.integral, np.arange(len(pm)), True, tol
+    while not integral:
         reach = delta + tol
         mentee, mentor, _ = pruned_gains(ctx, lp, threshold, -reach)
         add_pairs(ctx.cache, ctx.cands, mentee, mentor)
@@ -134,6 +148,10 @@ def _fixed_selection(ctx: Context, lp: mip.PairPrices, threshold: int | None, pl
     stats = {"mip_seconds": round(sum(s[1] for s in solves), 3),
              "mip_solves": [(pairs, value) for pairs, _, value in solves],
              "lowest_primary_threshold": None if threshold is None else threshold / scale}
+    if integral:
+        stats["lp_integral"] = True
+        ctx.stats["certificate"] = (f"LP: the LP relaxation's optimum is integral and its "
+                                    f"duals bound every solution by {bound_full:.5f}")
     status: Status = "optimal" if exact else "feasible"
     return Selection(idx[chosen], sol.as_primary[chosen], status, bound, stats)
 
