@@ -16,40 +16,96 @@ import time
 import numpy as np
 
 from matcher.solver import mip_model as mip
+from matcher.solver.candidates import add_pairs, best_per_row
 from matcher.solver.context import Context, Selection
+from matcher.solver.pair_keys import pair_keys
+from matcher.solver.score_cache import chunks
+
+#: best eligible pairs per re-solved mentee brought into the local model
+LOCAL_PAIRS = 20
 
 
 def local_networks(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
-                   threshold: int | None) -> Selection | None:
+                   threshold: int | None, widenings: int = 3) -> Selection | None:
     """``relaxed``'s networks with those of ``conflicts`` (mentees) re-solved by the MIP
     (primaries at or above ``threshold`` points × scale when given, as many of them placed
-    as the relaxed flow placed); None when minimum loads apply, the local model is larger
-    than ``mip_max_pairs`` or HiGHS finds nothing in time."""
-    r = ctx.residual
-    if r.minimum.any():
+    as the relaxed flow placed). When they cannot all be placed with the other networks as
+    they are (a fair floor the relaxed flow's primary missed, and its mentors' places
+    taken by specialists), the mentees using the mentors they could have as primary are
+    re-solved with them, up to ``widenings`` times. None when minimum loads apply, the local
+    model grows beyond ``mip_max_pairs`` or HiGHS finds nothing in time."""
+    if ctx.residual.minimum.any():
         return None
+    members = np.asarray(conflicts, np.int64)
+    for _ in range(widenings + 1):
+        relaxed = _with_best_pairs(ctx, relaxed, members)
+        pm, pj, ps = ctx.usable()
+        may_lead = np.ones(len(pm), bool) if threshold is None else \
+            ctx.values(ps) >= threshold
+        found = _solve_local(ctx, relaxed, members, may_lead)
+        if found is not None or found is False:
+            break
+        # the mentors these mentees could have as primary: re-solve whoever uses them too
+        local = np.isin(pm, members)
+        wanted = np.unique(pj[local & may_lead])
+        users = pm[relaxed.pairs[np.isin(pj[relaxed.pairs], wanted)]]
+        grown = np.union1d(members, users)
+        if len(grown) == len(members):
+            break
+        members = grown
+    return found if isinstance(found, Selection) else None
+
+
+def _with_best_pairs(ctx: Context, relaxed: Selection, members: np.ndarray) -> Selection:
+    """Add each member's ``LOCAL_PAIRS`` best eligible pairs to the candidates (a pruned
+    model may hold too few for a primary at the floor); ``relaxed`` re-indexed to match."""
+    n = ctx.problem.n_mentors
+    pm, pj, _ = ctx.usable()
+    chosen = pair_keys(pm[relaxed.pairs], pj[relaxed.pairs], n)
+    found_i, found_j = [], []
+    for rows in chunks(np.sort(members)):
+        scores = ctx.cache.approx[rows]
+        amount = np.where(np.isfinite(scores), scores + np.float32(1.0), np.float32(0.0))
+        bi, bj = best_per_row(rows, amount, LOCAL_PAIRS)
+        found_i.append(bi)
+        found_j.append(bj)
+    if not found_i or not add_pairs(ctx.cache, ctx.cands, np.concatenate(found_i),
+                                    np.concatenate(found_j)):
+        return relaxed
+    pm, pj, _ = ctx.usable()
+    keys = pair_keys(pm, pj, n)
+    order = np.argsort(keys)
+    moved = order[np.searchsorted(keys[order], chosen)]
+    return Selection(moved, relaxed.as_primary, relaxed.status, relaxed.bound_points,
+                     relaxed.stats, relaxed.messages, value=relaxed.value)
+
+
+def _solve_local(ctx: Context, relaxed: Selection, members: np.ndarray,
+                 may_lead: np.ndarray) -> Selection | None | bool:
+    """The local MIP for ``members``; None when it is infeasible, False when it is too large
+    or HiGHS found nothing in time (no use widening)."""
+    r = ctx.residual
     pm, pj, ps = ctx.usable()
-    local = np.isin(pm, conflicts)
+    local = np.isin(pm, members)
     kept = relaxed.pairs[~local[relaxed.pairs]]
     kept_primary = relaxed.as_primary[~local[relaxed.pairs]]
     idx = np.nonzero(local)[0]
     if len(idx) > ctx.options.mip_max_pairs:
-        return None
-    values = ctx.values(ps[idx])
-    primary_ok = np.ones(len(idx), bool) if threshold is None else values >= threshold
+        return False
     left = r.capacity - np.bincount(pj[kept], minlength=ctx.problem.n_mentors)
-    inp = mip.MipInput(pm[idx], pj[idx], values / ctx.options.scale, primary_ok,
-                       r.needs_primary, ctx.problem.network_size, r.slots, r.wants,
-                       ctx.problem.offers, left, np.zeros_like(r.minimum))
-    placed = int(np.isin(pm[relaxed.pairs[relaxed.as_primary]], conflicts).sum())
-    sol = mip.solve_score(inp, placed, 0,
-                          max(ctx.deadline - time.perf_counter(), 1.0))
-    if sol.status not in ("optimal", "feasible"):
+    inp = mip.MipInput(pm[idx], pj[idx], ctx.values(ps[idx]) / ctx.options.scale,
+                       may_lead[idx], r.needs_primary, ctx.problem.network_size, r.slots,
+                       r.wants, ctx.problem.offers, left, np.zeros_like(r.minimum))
+    placed = int(np.isin(pm[relaxed.pairs[relaxed.as_primary]], members).sum())
+    sol = mip.solve_score(inp, placed, 0, max(ctx.deadline - time.perf_counter(), 1.0))
+    if sol.status == "infeasible":
         return None
+    if sol.status not in ("optimal", "feasible"):
+        return False
     pairs = np.r_[kept, idx[sol.chosen]]
     as_primary = np.r_[kept_primary, sol.as_primary[sol.chosen]]
     order = np.argsort(pairs)
     stats: dict[str, object] = {"local_mip": {
-        "mentees": len(conflicts), "pairs": len(idx), "status": sol.status,
+        "mentees": len(members), "pairs": len(idx), "status": sol.status,
         "seconds": round(sol.wall_time, 3)}}
     return Selection(pairs[order], as_primary[order], "feasible", None, stats)

@@ -2,10 +2,11 @@
 
 :func:`solve_networks` (``total``) tries the relaxed flow first (its optimum is optimal when
 it breaks no rule), then the MIP (:mod:`matcher.solver.mip_engine`), and for models too large
-for the MIP keeps the relaxed networks, repairs the ones breaking a rule and fills
-specialists greedily, with the relaxed optimum as a certified upper bound
+for the MIP keeps the relaxed networks and re-solves the ones breaking a rule by a local MIP
+(:mod:`matcher.solver.local_mip`; where even that is too large, repairs them and fills
+specialists greedily), with the relaxed optimum as a certified upper bound
 (:func:`networks_fallback`). For ``fair`` with specialists it runs the MIP, else the same
-greedy fallback from exact primaries.
+from the relaxed flow at the exact fair floor, else the greedy from exact primaries.
 """
 
 from __future__ import annotations
@@ -98,11 +99,13 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
     how = "repaired greedily"
     if relaxed is not None and conflicts is not None:
         threshold = relaxed.stats.get("lowest_primary_threshold")
+        old_pm, old_pj, _ = ctx.usable()
         engine = local_networks(ctx, relaxed, conflicts, None if threshold is None else
                                 int(round(float(threshold) * ctx.options.scale)))  # type: ignore[arg-type]
         if engine is not None:
             how = "re-solved by a MIP with the other networks kept"
         else:
+            _reindex(ctx, relaxed, old_pm, old_pj)  # the local MIP may have added pairs
             engine = greedy_networks(ctx, _repaired(ctx, relaxed, conflicts))
     else:
         engine = greedy_networks(ctx)
@@ -119,11 +122,29 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                      [_fallback_message(how)])
 
 
+def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.ndarray
+             ) -> None:
+    """Point ``relaxed`` (pairs and arcs, chosen when the usable pairs were ``old_pm`` /
+    ``old_pj``) at the same pairs among the current, possibly widened, usable pairs."""
+    pm, pj, _ = ctx.usable()
+    keys = pair_keys(pm, pj, ctx.problem.n_mentors)
+    order = np.argsort(keys)
+
+    def moved(index: np.ndarray) -> np.ndarray:
+        old = pair_keys(old_pm[index], old_pj[index], ctx.problem.n_mentors)
+        return np.asarray(order[np.searchsorted(keys[order], old)])
+
+    relaxed.pairs = moved(relaxed.pairs)
+    if relaxed.copies is not None:
+        pair, label, primary = relaxed.copies
+        relaxed.copies = (moved(pair), label, primary)
+
+
 def _fallback_message(how: str) -> str:
-    return ("The network model was too large for the MIP within the time limit: primaries "
-            "are optimal, and so are the networks the relaxed flow got right; the others "
-            f"were {how}. The bound and gap say how far from the optimum the total can be. "
-            "Raise [solver] time_limit_seconds or mip_max_pairs for a proven optimum.")
+    return ("The network model was too large for the MIP (more candidate pairs than it "
+            "takes, or not solved within [solver] time_limit_seconds): primaries are "
+            "optimal, and so are the networks the relaxed flow got right; the others were "
+            f"{how}. The bound and gap say how far from the optimum the total can be.")
 
 
 def _fallback_engine(selection: Selection) -> str:
@@ -162,19 +183,7 @@ def solve_networks(ctx: Context) -> EngineResult:
     chosen = mip_selection(ctx)
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
-    # the MIP may have added candidates: find the relaxed pairs again
-    pm, pj, _ = ctx.usable()
-    keys = pair_keys(pm, pj, ctx.problem.n_mentors)
-    order = np.argsort(keys)
-
-    def moved(index: np.ndarray) -> np.ndarray:
-        old = pair_keys(old_pm[index], old_pj[index], ctx.problem.n_mentors)
-        return np.asarray(order[np.searchsorted(keys[order], old)])
-
-    assert relaxed.copies is not None, "a flow selection keeps its arcs"
-    pair, label, primary = relaxed.copies
-    relaxed.pairs = moved(relaxed.pairs)
-    relaxed.copies = (moved(pair), label, primary)
+    _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
     ctx.stats["certified"] = certified
     fallback = networks_fallback(ctx, relaxed, conflicts)
     return fallback.result(ctx, _fallback_engine(fallback))
@@ -205,7 +214,14 @@ def _fair_fallback(ctx: Context) -> EngineResult:
         return relaxed.result(ctx, "min_cost_flow")
     local = local_networks(ctx, relaxed, conflicts, threshold) if certified else None
     if local is None:
-        return networks_fallback(ctx).result(ctx, "flow_then_greedy_specialists")
+        fallback = networks_fallback(ctx)
+        if certified and fallback.bound_points is not None and \
+                relaxed.value < fallback.bound_points:
+            fallback.bound_points = relaxed.value
+            ctx.stats["certificate"] = ("fair floor: max-flow, exact; primaries: flow; "
+                                        "specialists added greedily; bound: the flow "
+                                        "relaxation's certified optimum at the floor")
+        return fallback.result(ctx, "flow_then_greedy_specialists")
     ctx.stats["certified"] = False
     ctx.stats["certificate"] = (f"fair floor: max-flow, exact; networks: flow, "
                                 f"{len(conflicts)} re-solved by a MIP with the other networks "
