@@ -23,19 +23,44 @@ from matcher.solver.score_cache import chunks
 
 #: best eligible pairs per re-solved mentee brought into the local model
 LOCAL_PAIRS = 20
+#: mentees re-solved per local MIP
+LOCAL_BATCH = 200
 
 
 def local_networks(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
                    threshold: int | None, widenings: int = 3) -> Selection | None:
     """``relaxed``'s networks with those of ``conflicts`` (mentees) re-solved by the MIP
     (primaries at or above ``threshold`` points × scale when given, as many of them placed
-    as the relaxed flow placed). When they cannot all be placed with the other networks as
-    they are (a fair floor the relaxed flow's primary missed, and its mentors' places
-    taken by specialists), the mentees using the mentors they could have as primary are
-    re-solved with them, up to ``widenings`` times. None when minimum loads apply, the local
-    model grows beyond ``mip_max_pairs`` or HiGHS finds nothing in time."""
+    as the relaxed flow placed), ``LOCAL_BATCH`` mentees at a time in id order (each batch
+    keeps every other network as it stands, the batches before it re-solved): HiGHS
+    closes a few hundred mentees' model in a second where a thousand mentees' can take
+    longer than the time limit. None when minimum loads apply, a batch's model grows beyond
+    ``mip_max_pairs`` or HiGHS finds nothing in time (see :func:`_local_batch`)."""
     if ctx.residual.minimum.any():
         return None
+    conflicts = np.asarray(conflicts, np.int64)
+    ranked = conflicts[np.argsort(ctx.mentee_rank[conflicts], kind="stable")]
+    current = relaxed
+    done = {"mentees": 0, "batches": 0, "pairs": 0, "seconds": 0.0}
+    for batch in np.array_split(ranked, max(1, -(-len(ranked) // LOCAL_BATCH))):
+        found = _local_batch(ctx, current, batch, threshold, widenings)
+        if found is None:
+            return None
+        current = found
+        local = found.stats["local_mip"]
+        assert isinstance(local, dict)
+        done = {"mentees": done["mentees"] + local["mentees"], "batches": done["batches"] + 1,
+                "pairs": done["pairs"] + local["pairs"],
+                "seconds": round(done["seconds"] + local["seconds"], 3)}
+    return Selection(current.pairs, current.as_primary, "feasible", None, {"local_mip": done})
+
+
+def _local_batch(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
+                 threshold: int | None, widenings: int) -> Selection | None:
+    """One batch of :func:`local_networks`. When its mentees cannot all be placed with the
+    other networks as they are (a fair floor the relaxed flow's primary missed, and its
+    mentors' places taken by specialists), the mentees using the mentors they could have
+    as primary are re-solved with them, up to ``widenings`` times."""
     members = np.asarray(conflicts, np.int64)
     for _ in range(widenings + 1):
         relaxed = _with_best_pairs(ctx, relaxed, members)
@@ -80,6 +105,17 @@ def _with_best_pairs(ctx: Context, relaxed: Selection, members: np.ndarray) -> S
                      relaxed.stats, relaxed.messages, value=relaxed.value)
 
 
+def _local_pairs(pm: np.ndarray, ps: np.ndarray, local: np.ndarray, chosen: np.ndarray
+                 ) -> np.ndarray:
+    """The usable pairs of the re-solved mentees the local MIP gets: each one's
+    ``LOCAL_PAIRS`` best by score and the pairs of its relaxed network (a feasible start)."""
+    idx = np.nonzero(local)[0]
+    order = idx[np.lexsort((-ps[idx], pm[idx]))]  # by mentee, best score first
+    starts = np.searchsorted(pm[order], pm[order], side="left")
+    best = order[np.arange(len(order)) - starts < LOCAL_PAIRS]
+    return np.union1d(best, chosen[local[chosen]])
+
+
 def _solve_local(ctx: Context, relaxed: Selection, members: np.ndarray,
                  may_lead: np.ndarray) -> Selection | None | bool:
     """The local MIP for ``members``; None when it is infeasible, False when it is too large
@@ -89,7 +125,7 @@ def _solve_local(ctx: Context, relaxed: Selection, members: np.ndarray,
     local = np.isin(pm, members)
     kept = relaxed.pairs[~local[relaxed.pairs]]
     kept_primary = relaxed.as_primary[~local[relaxed.pairs]]
-    idx = np.nonzero(local)[0]
+    idx = _local_pairs(pm, ps, local, relaxed.pairs)
     if len(idx) > ctx.options.mip_max_pairs:
         return False
     left = r.capacity - np.bincount(pj[kept], minlength=ctx.problem.n_mentors)

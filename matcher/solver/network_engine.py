@@ -12,6 +12,7 @@ from the relaxed flow at the exact fair floor, else the greedy from exact primar
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 
@@ -122,6 +123,13 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                      [_fallback_message(how)])
 
 
+def _half_the_time(ctx: Context) -> Context:
+    """The context with half the time left: what the whole MIP may spend, so that the local
+    MIP still has the other half when the whole model turns out too large to close."""
+    now = time.perf_counter()
+    return dataclasses.replace(ctx, deadline=now + max(ctx.deadline - now, 0.0) / 2)
+
+
 def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.ndarray
              ) -> None:
     """Point ``relaxed`` (pairs and arcs, chosen when the usable pairs were ``old_pm`` /
@@ -160,7 +168,7 @@ def solve_networks(ctx: Context) -> EngineResult:
     with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
     bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
-        chosen = mip_selection(ctx)
+        chosen = mip_selection(_half_the_time(ctx))
         if chosen is not None:
             return chosen.result(ctx, "mip_highs")
         return _fair_fallback(ctx)
@@ -180,7 +188,7 @@ def solve_networks(ctx: Context) -> EngineResult:
         relaxed.stats = {}
         return relaxed.result(ctx, "min_cost_flow")
     old_pm, old_pj, _ = ctx.usable()
-    chosen = mip_selection(ctx)
+    chosen = mip_selection(_half_the_time(ctx))
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
     _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
