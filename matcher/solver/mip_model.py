@@ -47,9 +47,6 @@ class MipInput:
     offers: np.ndarray  # (M, L) bool
     capacity: np.ndarray
     minimum: np.ndarray
-    #: (N,) bool: mentees whose networks get the full rule (a specialist brings a specialty
-    #: no other member brings); None = every mentee. Others get the flow's relaxation.
-    strict: np.ndarray | None = None
 
 
 @dataclass
@@ -148,12 +145,9 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
                        np.r_[big_y0 + np.arange(len(is_i)), y0 + np.arange(len(y_pair))],
                        np.r_[np.ones(len(is_i)), -np.ones(len(y_pair))], len(is_i), 0.0, 0.0)
         t = np.arange(len(y_pair))
-        strict = np.ones(len(inp.needs_primary), bool) if inp.strict is None else inp.strict
-        ts = t[strict[pm[y_pair]]]
-        model.add_rows(np.r_[np.arange(len(ts)), np.arange(len(ts)), np.arange(len(ts))],
-                       np.r_[y_pair[ts], y0 + ts, big_y0 + y_row[ts]],
-                       np.r_[np.ones(len(ts)), -np.ones(len(ts)), np.ones(len(ts))],
-                       len(ts), -np.inf, 1.0)
+        model.add_rows(np.r_[t, t, t], np.r_[y_pair, y0 + t, big_y0 + y_row],
+                       np.r_[np.ones(len(t)), -np.ones(len(t)), np.ones(len(t))],
+                       len(t), -np.inf, 1.0)
         # once a specialist brings s, no primary offers s: Σ_{k offers s} p_k + Y_is <= 1
         # (implied for whole solutions, much tighter for the LP relaxation)
         p_offers = inp.offers[pj[p_pairs]]  # (p columns, L)
@@ -162,7 +156,6 @@ def _structure(inp: MipInput) -> tuple[_Model, np.ndarray, np.ndarray, np.ndarra
         where = np.searchsorted(is_i * width + is_s, p_key)
         exists = (where < len(is_i)) & ((is_i * width + is_s)[np.minimum(where, len(is_i) - 1)]
                                         == p_key) if len(is_i) else p_key < 0
-        exists &= strict[pm[p_pairs][p_col]]
         model.marks["primary_label"] = (len(model.row_lo), is_i * width + is_s)
         model.add_rows(np.r_[where[exists], np.arange(len(is_i))],
                        np.r_[p0 + p_col[exists], big_y0 + np.arange(len(is_i))],
