@@ -27,6 +27,9 @@ from matcher.solver.context import Context, Selection
 from matcher.solver.pair_keys import pair_keys, sorted_contains
 from matcher.solver.result import Status
 
+#: ``stats`` key of the lowest LP bound over every pair that column generation reached
+LP_BOUND_KEY = "lp_bound_every_pair"
+
 
 def _counts_function(ctx: Context) -> Callable[[int | None], tuple]:
     """(minimum short, placed) achievable with primaries at or above a threshold."""
@@ -77,6 +80,11 @@ def _column_generation(ctx: Context, threshold: int | None, placed: int
         mentee, mentor, gain = pruned_gains(ctx, lp, threshold, -ctx.options.widen_slack)
         positive = gain > 0.5 / ctx.options.scale
         _pricing_log(ctx).append((len(pm), round(lp.bound, 5), int(positive.sum())))
+        # a bound over every pair whether or not the rounds finish (fallbacks report it)
+        anytime = lp.bound + float(gain[gain > 0].sum())
+        known = ctx.stats.get(LP_BOUND_KEY)
+        ctx.stats[LP_BOUND_KEY] = anytime if not isinstance(known, float) else min(known,
+                                                                                    anytime)
         ctx.count_round()
         # positive gains left count in the fixing's bound: stop once they add little
         if gain[positive].sum() <= ctx.options.price_stop or \

@@ -21,7 +21,7 @@ from matcher.solver.context import Context, EngineResult, Selection
 from matcher.solver.flow_engine import conflicts as rule_conflicts
 from matcher.solver.flow_engine import flow_selection
 from matcher.solver.local_mip import local_networks
-from matcher.solver.mip_engine import mip_selection
+from matcher.solver.mip_engine import LP_BOUND_KEY, mip_selection
 from matcher.solver.network_rule import own_specialties
 from matcher.solver.pair_keys import pair_keys
 
@@ -115,6 +115,7 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
         bound_how = "the flow relaxation's certified optimum"
     else:
         bound, bound_how = best_scores_bound(ctx), "each mentee's best scores"
+    bound, bound_how = _tighter_lp_bound(ctx, bound, bound_how)
     ctx.stats["certified"] = False
     ctx.stats["certificate"] = (f"primaries and most networks: flow; "
                                 f"{0 if conflicts is None else len(conflicts)} networks "
@@ -146,6 +147,16 @@ def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.nd
     if relaxed.copies is not None:
         pair, label, primary = relaxed.copies
         relaxed.copies = (moved(pair), label, primary)
+
+
+def _tighter_lp_bound(ctx: Context, bound: float, how: str) -> tuple[float, str]:
+    """``bound``, or the whole MIP's LP bound over every pair when its column generation
+    stopped early with a lower one (still a bound on every solution)."""
+    lp_bound = ctx.stats.get(LP_BOUND_KEY)
+    if isinstance(lp_bound, float) and lp_bound < bound:
+        return lp_bound, ("the LP relaxation's bound over every pair (column generation "
+                          "stopped before it converged)")
+    return bound, how
 
 
 def _fallback_message(how: str) -> str:
@@ -230,11 +241,12 @@ def _fair_fallback(ctx: Context) -> EngineResult:
                                         "specialists added greedily; bound: the flow "
                                         "relaxation's certified optimum at the floor")
         return fallback.result(ctx, "flow_then_greedy_specialists")
+    bound, how = _tighter_lp_bound(ctx, relaxed.value, "the flow relaxation's certified "
+                                   "optimum at the floor")
     ctx.stats["certified"] = False
     ctx.stats["certificate"] = (f"fair floor: max-flow, exact; networks: flow, "
                                 f"{len(conflicts)} re-solved by a MIP with the other networks "
-                                f"kept; bound: the flow relaxation's certified optimum at the "
-                                f"floor")
-    return Selection(local.pairs, local.as_primary, "feasible", relaxed.value, local.stats,
+                                f"kept; bound: {how}")
+    return Selection(local.pairs, local.as_primary, "feasible", bound, local.stats,
                      [_fallback_message("re-solved by a MIP with the other networks kept")]
                      ).result(ctx, "flow_then_local_mip")
