@@ -15,7 +15,11 @@ for pruning: many mentees' favourite mentors are the same few.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import pickle
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -124,9 +128,64 @@ def bench_one_to_one(n: int) -> None:
     row(name, "time s", f"{t_ours:.2f}", f"{t_lsa:.2f}", f"{t_ours / t_lsa:.3f}x")
 
 
-def bench_networks(n: int, m: int) -> None:
-    """Networks of 2 with distinct areas, mentors holding 1–2 areas (MIP, HiGHS)."""
-    name = f"networks {n}x{m}"
+#: git revision whose solver is the "previous" baseline (``--previous-rev``): by default
+#: where this branch left main, so the ratio is to the engine before this work
+PREVIOUS_REV = "main"
+_PREVIOUS_DIR: list[Path] = []
+
+
+def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyped-def]
+    """Solve ``problem`` with the previous revision's ``matcher`` package (``git archive``
+    of PREVIOUS_REV's merge base into a temporary folder, run in a child process on the
+    same machine and hour): objective, status, engine, wall and CPU seconds."""
+    root = Path(__file__).resolve().parent.parent
+    if not _PREVIOUS_DIR:
+        base = subprocess.run(["git", "merge-base", "HEAD", PREVIOUS_REV], cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        folder = Path(tempfile.mkdtemp(prefix="mentormatch-previous-"))
+        archive = subprocess.run(["git", "archive", base, "matcher"], cwd=root,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        _PREVIOUS_DIR.append(folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        given = Path(tmp) / "problem.pickle"
+        given.write_bytes(pickle.dumps((problem, options)))
+        child = (
+            "import json, pickle, sys, time\n"
+            "from matcher.solver.dispatch import SolveOptions, solve\n"
+            "problem, options = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+            "wall, cpu = time.perf_counter(), time.process_time()\n"
+            "r = solve(problem, SolveOptions(**options))\n"
+            "print(json.dumps({'objective': r.objective, 'status': r.status, 'gap': r.gap,"
+            " 'engine': r.engine, 'wall': time.perf_counter() - wall,"
+            " 'cpu': time.process_time() - cpu, 'mip_solves': r.stats.get('mip_solves')}))\n")
+        env = {**os.environ, "PYTHONPATH": f"{_PREVIOUS_DIR[0]}{os.pathsep}{root}"}
+        out = subprocess.run([sys.executable, "-c", child, str(given)], env=env,
+                             capture_output=True, text=True, check=True, cwd=tmp).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def cpu_timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """(result, CPU seconds of this process): on a shared host the CPU time carries the
+    comparison (HiGHS and GLOP run on one thread)."""
+    started = time.process_time()
+    out = fn(*args, **kwargs)
+    return out, time.process_time() - started
+
+
+def best_cpu(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """(result, best wall s, best CPU s) over RUNS calls."""
+    runs = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        out, cpu = cpu_timed(fn, *args, **kwargs)
+        runs.append((out, time.perf_counter() - started, cpu))
+    return runs[-1][0], min(r[1] for r in runs), min(r[2] for r in runs)
+
+
+def network_cohort(n: int, m: int, capacity: tuple[int, int] = (4, 12)):  # type: ignore[no-untyped-def]
+    """Networks of 2 with distinct areas, mentors holding 1–2 of 8 areas, mentees wanting
+    2–3; capacity drawn from ``capacity`` (room for some specialists, not for all)."""
     rng = np.random.default_rng(3)
     score, eligible = clustered(n, m, seed=3)
     labels = tuple(f"area{k}" for k in range(8))
@@ -136,25 +195,90 @@ def bench_networks(n: int, m: int) -> None:
     offers = np.zeros((m, 8), bool)
     for j in range(m):
         offers[j, rng.choice(8, rng.integers(1, 3), replace=False)] = True
-    capacity = rng.integers(4, 12, m)  # room for some specialists, not for all
-    problem = problem_from_arrays(score, eligible, capacity=capacity, network_size=2,
-                                  labels=labels, wants=wants, offers=offers)
-    result, seconds = best_of(solve, problem, SolveOptions(time_limit=120))
+    capacity_j = rng.integers(*capacity, m)
+    problem = problem_from_arrays(score, eligible, capacity=capacity_j, network_size=2,
+                                  labels=labels, wants=wants, offers=offers, block_size=1000)
+    return problem, score, eligible, capacity_j
+
+
+def bench_networks(n: int, m: int) -> None:
+    """Networks of 2 with distinct areas, mentors holding 1–2 areas: the network MIP with
+    reduced-cost fixing vs the previous engine, same run."""
+    name = f"networks {n}x{m}"
+    problem, score, eligible, capacity = network_cohort(n, m)
+    result, seconds, cpu = best_cpu(solve, problem, SolveOptions(time_limit=120))
     row(name, "status / gap / certified", f"{result.status} / {result.gap:.1e} / "
         f"{result.stats['certified']}", result.engine, f"bound {result.bound:.2f}")
-    row(name, "time s (proven optimal, certified)", f"{seconds:.2f}", "30 s target",
-        f"{seconds / 30:.2f}x of target")
-    row(name, "MIP solves (candidate pairs, optimum)", result.stats.get("mip_solves", "-"),
-        "-", result.stats.get("certificate", ""))
-    fallback, t_fallback = best_of(solve, problem, SolveOptions(mip_max_pairs=0))
-    row(name, "without the MIP: relaxed flow, repaired", f"{fallback.objective:.2f} "
-        f"({t_fallback:.2f} s)", f"optimum {result.objective:.2f}",
-        f"{fallback.objective / result.objective:.5f}x; reported gap {fallback.gap:.2%}")
+    previous = previous_solve(problem, time_limit=120)
+    row(name, "objective", f"{result.objective:.5f}",
+        f"{previous['objective']:.5f} previous ({previous['status']})",
+        "equal" if abs(result.objective - previous["objective"]) < 1e-6 else "DIFFERENT")
+    row(name, "solver s wall / CPU", f"{seconds:.2f} / {cpu:.2f}",
+        f"{previous['wall']:.2f} / {previous['cpu']:.2f} previous",
+        f"{cpu / previous['cpu']:.3f}x CPU; load {load()}")
+    row(name, "MIP solves (pairs, optimum); LP rounds", f"{result.stats.get('mip_solves')}; "
+        f"{len(result.stats.get('pricing') or [])}",  # type: ignore[arg-type]
+        f"{previous['mip_solves']}", result.stats.get("certificate", ""))
     base = quality("greedy", score, greedy(score, eligible, capacity), n)
     row(name, "placed / pairs (primary + specialists)",
         f"{result.stats['placed']} / {len(result.assignments)}",
         f"greedy, primaries only: {n - base[3]} placed",
         f"{len(result.assignments) / max(n - base[3], 1):.2f}x pairs")
+
+
+def bench_networks_large(n: int, m: int) -> None:
+    """Networks at scale with capacity for specialists: the relaxed flow, its rule-breaking
+    networks re-solved by a local MIP, vs the previous engine, in the same run; the gap is
+    certified against the relaxed flow's optimum."""
+    name = f"networks {n}x{m}"
+    problem, *_ = network_cohort(n, m)
+    for objective in ("total", "fair"):
+        started = time.perf_counter()
+        result, cpu = cpu_timed(solve, problem, SolveOptions(objective=objective,
+                                                              time_limit=60))
+        seconds = time.perf_counter() - started
+        previous = previous_solve(problem, objective=objective, time_limit=60)
+        row(name, f"{objective}: engine / status", f"{result.engine} / {result.status}",
+            f"{previous['engine']} / {previous['status']} previous",
+            result.stats.get("certificate", ""))
+        row(name, f"{objective}: certified gap", f"{result.gap:.3%}",
+            f"{previous['gap']:.3%} previous", f"target <= 0.5 %; bound {result.bound:.2f}")
+        row(name, f"{objective}: solver s wall / CPU", f"{seconds:.1f} / {cpu:.1f}",
+            f"{previous['wall']:.1f} / {previous['cpu']:.1f} previous",
+            f"{cpu / max(previous['cpu'], 1e-9):.2f}x CPU; target <= 60 s; load {load()}")
+        row(name, f"{objective}: total / placed", f"{result.objective:.2f} / "
+            f"{result.stats['placed']}", f"{previous['objective']:.2f} previous",
+            f"{result.objective / previous['objective']:.5f}x total")
+
+
+def bench_sample(_: int = 0) -> None:
+    """The sample (150 x 60, networks): the solver on the pipeline's own problem, with
+    reduced-cost fixing vs the previous engine (the MIP over every pair), same run."""
+    from matcher.pipeline import build_problem
+    from scoring.config import load_config
+    from scoring.features import build_features
+    from scoring.intake.cohort import read_valid_cohort
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    config = load_config(sample / "program.toml")
+    cohort = read_valid_cohort(str(sample / "mentors.csv"), str(sample / "mentees.csv"),
+                               config, action="matched")
+    problem = build_problem(cohort, config, build_features(cohort, config))
+    name = "sample 150x60 networks"
+    result, seconds, cpu = best_cpu(solve, problem)
+    previous = min((previous_solve(problem) for _ in range(RUNS)), key=lambda p: p["cpu"])
+    row(name, "objective", f"{result.objective:.5f} {result.status}",
+        f"{previous['objective']:.5f} previous ({previous['status']})",
+        "equal" if abs(result.objective - previous["objective"]) < 1e-6 else "DIFFERENT")
+    row(name, "solver s wall / CPU", f"{seconds:.2f} / {cpu:.2f}",
+        f"{previous['wall']:.2f} / {previous['cpu']:.2f} previous",
+        f"{cpu / previous['cpu']:.3f}x CPU; load {load()}")
+    row(name, "MIP solves (pairs, optimum)", result.stats.get("mip_solves"),
+        previous["mip_solves"], result.stats.get("certificate", ""))
+
+
+def load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def bench_stable(n: int, m: int, seeds: int) -> None:
@@ -241,19 +365,27 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     parser.add_argument("--whole", action="store_true", help="also time CSV → run folder")
     parser.add_argument("--runs", type=int, default=3, help="best of this many runs")
-    parser.add_argument("--only", help="run one benchmark: large, one, networks, stable, whole")
+    parser.add_argument("--previous-rev", default=PREVIOUS_REV,
+                        help="git revision whose merge base with HEAD is the previous engine "
+                        "(default: main)")
+    parser.add_argument("--only", help="run one benchmark: sample, large, one, networks, "
+                        "networks_large, stable, whole")
     args = parser.parse_args()
     global RUNS
     RUNS = max(args.runs, 1)
+    globals()["PREVIOUS_REV"] = args.previous_rev
     only = args.only
     sizes = {"large": (2000, 400) if args.quick else (10_000, 2_000),
              "one": (800,) if args.quick else (5_000,),
              "networks": (400, 80) if args.quick else (2_000, 400),
+             "networks_large": (1_000, 800) if args.quick else (5_000, 4_000),
+             "sample": (0,),
              "stable": (200, 40, 3) if args.quick else (1_000, 200, 3),
              "whole": (1_000, 200) if args.quick else (10_000, 2_000)}
     # whole first: its peak memory is the process's (ru_maxrss only grows)
     benches = {"whole": bench_whole, "large": bench_large, "one": bench_one_to_one,
-               "networks": bench_networks, "stable": bench_stable}
+               "networks": bench_networks, "networks_large": bench_networks_large,
+               "sample": bench_sample, "stable": bench_stable}
     for key, bench in benches.items():
         if (only == key) or (only is None and (key != "whole" or args.whole)):
             bench(*sizes[key])

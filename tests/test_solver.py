@@ -310,27 +310,45 @@ def test_pruned_mip_widens_until_the_optimum_stops_changing():
 
 def test_fallback_for_oversized_network_models_keeps_every_rule():
     """``total`` whose relaxed flow breaks a rule, and ``fair`` with specialists, with the
-    MIP out of reach: every example reaches the greedy fallback, keeps every rule, places
-    as many as the brute force and bounds its optimum."""
-    for objective, strategy in (("total", conflicting_instances(minimums=False)),
-                                ("fair", multi_specialty_instances(minimums=False))):
-        engines = _engines_reached(_fallback_is_feasible_and_bounded, strategy, objective)
-        assert engines == {"flow_then_greedy_specialists": sum(engines.values())}, objective
+    MIP out of reach: every example keeps every rule, places as many as the brute force and
+    bounds its optimum. ``total`` always reaches the greedy fallback; ``fair`` reaches it
+    or, where the relaxed flow at the fair floor breaks no rule, that exact flow."""
+    for objective, strategy, paths in (
+            ("total", conflicting_instances(minimums=False), {"flow_then_greedy_specialists"}),
+            ("fair", multi_specialty_instances(minimums=False),
+             {"flow_then_greedy_specialists", "min_cost_flow"})):
+        engines = _engines_reached(_fallback_is_feasible_and_bounded, strategy, objective, 0)
+        assert set(engines) == paths, (objective, engines)
 
 
-def _fallback_is_feasible_and_bounded(inst, objective: str) -> str:
+def test_local_mip_fixes_the_networks_the_relaxed_flow_got_wrong():
+    """A MIP too large for the whole model but not for the rule-breaking networks: the
+    local MIP re-solves those with the others kept, keeps every rule, places as many as the
+    brute force (at the same fair floor) and its bound holds."""
+    for objective, strategy, most in (
+            ("total", conflicting_instances(max_mentees=5, minimums=False), 3),
+            ("fair", conflicting_instances(max_mentees=5, minimums=False), 3)):
+        engines = _engines_reached(_fallback_is_feasible_and_bounded, strategy, objective,
+                                   most)
+        assert engines["flow_then_local_mip"] >= 3, (objective, engines)
+
+
+def _fallback_is_feasible_and_bounded(inst, objective: str, mip_max_pairs: int) -> str:
     score, eligible, *_ = inst
     problem = make_problem(inst)
-    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=0))
+    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=mip_max_pairs))
     check_rules(problem, result, score, eligible)
     exact = brute_force(score, eligible, problem.capacity, problem.network_size,
                         problem.wants, problem.offers, fair=objective == "fair")
     got = value_of(result, None, fair=objective == "fair")
-    assert result.status == "feasible"
+    assert result.status == ("optimal" if result.engine in ("min_cost_flow", "mip_highs")
+                             else "feasible")
     assert got[1] == exact[1]  # primaries are exact: as many placed
     if objective == "fair":
         assert got[2] == pytest.approx(exact[2], abs=1e-4)  # and the same fair floor
     assert result.objective <= exact[-1] + 1e-6 <= result.bound + 2e-6
+    if result.status == "optimal":
+        assert result.objective == pytest.approx(exact[-1], abs=1e-4)
     return result.engine
 
 

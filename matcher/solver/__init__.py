@@ -19,9 +19,12 @@ indices. What this room holds:
 - :mod:`.flow_graph`      the min-cost-flow graph built from arrays (OR-Tools);
 - :mod:`.flow_engine`     the min-cost-flow engine (``total`` and ``fair``);
 - :mod:`.mip_model`       the HiGHS model for networks whose mentors bring several specialties;
-- :mod:`.mip_engine`      that model's solve, certified by LP pricing;
+- :mod:`.mip_engine`      that model's solve, certified by LP pricing, on the pairs the
+                          LP's reduced costs leave in reach;
+- :mod:`.local_mip`       the relaxed flow's rule-breaking networks re-solved by the MIP,
+                          every other network kept (models too large for the whole MIP);
 - :mod:`.network_engine`  the network engine for mentors who bring several specialties:
-                          relaxed flow, MIP, and its greedy fallback;
+                          relaxed flow, MIP, local MIP, and the greedy fallback;
 - :mod:`.stable`          the stable engine: mentee-proposing deferred acceptance;
 - :mod:`.reasons`         reasons in words for the unplaced, and per-area shortfall;
 - :mod:`.dispatch`        :func:`~.dispatch.solve`: picks the engine from one table

@@ -31,7 +31,7 @@ class SolveOptions:
     k_mentee: int = 10  # pruning: each mentee's best k mentors ...
     k_mentor: int = 50  # ... and each mentor's best k mentees
     dense_pairs: int = 1_000_000  # mentees × mentors up to which nothing is pruned
-    mip_dense_pairs: int = 20_000  # the same for the MIP (HiGHS slows down on large models)
+    mip_dense_pairs: int = 4_000  # the same for the MIP (its LP prices the rest, cheaply)
     mip_k_mentee: int = 10  # the MIP's starting k (pricing adds what the proof needs)
     mip_k_mentor: int = 40
     mip_max_pairs: int = 60_000  # larger network models: relaxed flow, repaired (with a bound)
@@ -42,6 +42,13 @@ class SolveOptions:
     #: that follow solve smaller flows
     drop_slack: float = 2.0
     max_rounds: int = 20
+    #: points: the network MIP first keeps the pairs whose LP reduced cost is within this
+    #: of the LP bound (reduced-cost fixing, :func:`.mip_engine._fixed_selection`)
+    fix_slack: float = 0.0
+    #: column generation for the network MIP: pairs added per mentee and LP round, and the
+    #: points of positive reduced cost left over at which it stops (they count in the bound)
+    price_per_mentee: int = 4
+    price_stop: float = 1.0
     #: dtype of the solver's screening copy of every score (:mod:`.score_cache`): "float32",
     #: or "float16" for half the memory when the cohort is too large for float32 (the
     #: screens widen their tolerance to match; every decision is still made on exact scores)

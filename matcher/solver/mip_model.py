@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from ortools.linear_solver.python import model_builder as mb
+from ortools.linear_solver.python import model_builder_helper as mbh
 
 
 @dataclass(frozen=True)
@@ -218,40 +219,55 @@ def _build(inp: MipInput, objective, extra_rows, integer: bool) -> _Built:
     return _Built(builder, model, c, matrix, row_lo, row_hi, upper)
 
 
-def _highs(time_limit: float, relative_gap: float = 0.0) -> mb.Solver:
-    solver = mb.Solver("highs")
-    log = bool(os.environ.get("MENTORMATCH_SOLVER_LOG"))  # HiGHS progress on stdout, for tuning
-    solver.enable_output(log)
-    solver.set_time_limit_in_seconds(max(float(time_limit), 0.1))
+def _run(built: _Built, solver_name: str, parameters: str, time_limit: float
+         ) -> tuple[mbh.ModelSolverHelper, str]:
+    """Solve with OR-Tools' solver helper (its solution and duals come back as arrays, not
+    one Python object per variable); returns the helper and the status in words."""
+    helper = mbh.ModelSolverHelper(solver_name)
+    helper.enable_output(bool(os.environ.get("MENTORMATCH_SOLVER_LOG")))  # progress, tuning
+    helper.set_time_limit_in_seconds(max(float(time_limit), 0.1))
+    helper.set_solver_specific_parameters(parameters)
+    helper.solve(built.builder.helper)
+    status = helper.status() if helper.has_response() else None
+    name = {mbh.SolveStatus.OPTIMAL: "optimal", mbh.SolveStatus.FEASIBLE: "feasible",
+            mbh.SolveStatus.INFEASIBLE: "infeasible"}.get(status, "no_solution")  # type: ignore[arg-type]
+    if name in ("optimal", "feasible") and not helper.has_solution():
+        name = "no_solution"
+    return helper, name
+
+
+def _highs_parameters(relative_gap: float = 0.0) -> str:
     # Proven optimality to the score grid: no relative slack, absolute slack below one step.
     # HiGHS's presolve costs more than it saves on these models (measured: 2x slower).
-    solver.set_solver_specific_parameters(f"mip_rel_gap={relative_gap}\nmip_abs_gap=1e-6\n"
-                                          "threads=1\n"
-                                          f"presolve=off\noutput_flag={str(log).lower()}")
-    return solver
+    log = bool(os.environ.get("MENTORMATCH_SOLVER_LOG"))
+    return (f"mip_rel_gap={relative_gap}\nmip_abs_gap=1e-6\nthreads=1\n"
+            f"presolve=off\noutput_flag={str(log).lower()}")
 
 
 def _solve(inp: MipInput, objective, extra_rows, time_limit: float,
            relative_gap: float = 0.0) -> MipSolution:
     built = _build(inp, objective, extra_rows, integer=True)
-    builder, model = built.builder, built.model
-    solver = _highs(time_limit, relative_gap)
+    model = built.model
     start = time.perf_counter()
-    status = solver.solve(builder)
+    helper, name = _run(built, "highs", _highs_parameters(relative_gap), time_limit)
     elapsed = time.perf_counter() - start
     n_pairs = model.n_x
-    name = {mb.SolveStatus.OPTIMAL: "optimal", mb.SolveStatus.FEASIBLE: "feasible",
-            mb.SolveStatus.INFEASIBLE: "infeasible"}.get(status, "no_solution")
     if name not in ("optimal", "feasible"):
         empty = np.zeros(n_pairs, bool)
         return MipSolution(name, empty, empty, float("nan"), float("nan"), elapsed, 0, 0)
-    values = np.asarray(solver.values(builder.get_variables()), np.float64)
+    values = np.asarray(helper.variable_values(), np.float64)
+    return _solution(model, values, name, float(helper.objective_value()),
+                     float(helper.best_objective_bound()), elapsed)
+
+
+def _solution(model: _Model, values: np.ndarray, status: str, objective: float,
+              bound: float, elapsed: float) -> MipSolution:
+    n_pairs = model.n_x
     chosen = values[:n_pairs] > 0.5
     as_primary = np.zeros(n_pairs, bool)
     as_primary[model.p_cols] = values[n_pairs:n_pairs + len(model.p_cols)] > 0.5
     short = int(np.rint(values[model.n_cols - len(model.short_mentors):]).sum())
-    return MipSolution(name, chosen, as_primary, float(solver.objective_value),
-                       float(solver.best_objective_bound), elapsed, short,
+    return MipSolution(status, chosen, as_primary, objective, bound, elapsed, short,
                        int(as_primary.sum()))
 
 
@@ -269,6 +285,11 @@ class PairPrices:
     label: np.ndarray  # (N, L) η_is, multiplier of "one member brings s" for mentee i
     mentor: np.ndarray  # (M,) γ_j, multiplier of mentor j's capacity row
     primary_label: np.ndarray  # (N, L) ψ_is: being i's primary costs Σ_{s j offers} ψ_is
+    #: the LP's own optimum when it is integral (then a solution of the MIP as well)
+    integral: MipSolution | None = None
+    #: (P,) per pair of the model: how far below ``bound`` every solution using that pair
+    #: stays (inf: the pair cannot be used); see :func:`_pair_losses`
+    pair_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
@@ -279,6 +300,34 @@ def _lagrangian_bound(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
     rhs = np.where(y > 0, built.row_hi, np.where(y < 0, built.row_lo, 0.0))
     reduced = built.objective - built.matrix.T @ y
     return float(y @ rhs + (np.maximum(reduced, 0.0) * built.upper).sum()), y
+
+
+def _pair_losses(built: _Built, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """A Lagrangian bound that keeps each pair's own choice (unused, or used as the primary
+    or as the specialist for one specialty) and, per pair, what using it costs against it.
+
+    With multipliers ``y`` every solution is worth at most ``y·rhs + Σ_c r_c x_c`` (``r``:
+    the columns' reduced costs). Maximised pair by pair over "unused" (0) and "used"
+    (``u_k = r_x + max over its roles r_role``; the pair's own row x = p + Σ y then adds
+    nothing), and column by column for the rest, this gives the bound; a solution using
+    pair k is worth at most the bound minus ``max(u_k, 0) − u_k`` (its loss). So no pair
+    whose loss exceeds ``bound − V`` is in a solution worth ``V`` or more: the reduced-cost
+    fixing :mod:`matcher.solver.mip_engine` uses to solve the MIP on few pairs.
+    """
+    model = built.model
+    rhs = np.where(y > 0, built.row_hi, np.where(y < 0, built.row_lo, 0.0))
+    reduced = built.objective - built.matrix.T @ y
+    n_x, p_first = model.n_x, model.n_x + len(model.p_cols)
+    y_first = p_first + len(model.y_pair)
+    role = np.full(n_x, -np.inf)
+    np.maximum.at(role, model.p_cols, reduced[n_x:p_first])
+    np.maximum.at(role, model.y_pair, reduced[p_first:y_first])
+    used = reduced[:n_x] + role
+    rest = reduced[y_first:]
+    bound = float(y @ np.where(np.isfinite(rhs), rhs, 0.0) + np.maximum(used, 0.0).sum() +
+                  (np.maximum(rest, 0.0) * built.upper[y_first:]).sum())
+    loss = np.where(np.isfinite(used), np.maximum(used, 0.0) - used, np.inf)
+    return bound, loss
 
 
 def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
@@ -293,18 +342,25 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     """
     objective, extra_rows = _score_stage(inp, placed, short)
     built = _build(inp, objective, extra_rows, integer=False)
-    # GLOP (OR-Tools' simplex) returns the LP's duals; HiGHS through model_builder does not
-    solver = mb.Solver("glop")
-    solver.set_time_limit_in_seconds(max(float(time_limit), 0.1))
-    # dual simplex: measured 4x faster than GLOP's default primal simplex on these LPs
-    solver.set_solver_specific_parameters("use_dual_simplex: true, "
-                                          "perturb_costs_in_dual_simplex: true")
-    status = solver.solve(built.builder)
-    if status != mb.SolveStatus.OPTIMAL:
+    # GLOP (OR-Tools' simplex) returns the LP's duals; HiGHS through model_builder does not.
+    # Dual simplex: measured 4x faster than GLOP's default primal simplex on these LPs.
+    started = time.perf_counter()
+    helper, name = _run(built, "glop", "use_dual_simplex: true, "
+                        "perturb_costs_in_dual_simplex: true", time_limit)
+    if name != "optimal":
         return None
-    duals = np.asarray(solver.dual_values(built.builder.get_linear_constraints()), np.float64)
+    duals = np.asarray(helper.dual_values(), np.float64)
+    values = np.asarray(helper.variable_values(), np.float64)
+    integral = None
+    model = built.model
+    binary = values[:model.n_x + len(model.p_cols) + len(model.y_pair)]  # the MIP's integers
+    if np.all(np.abs(binary - np.rint(binary)) <= 1e-9):
+        values[:len(binary)] = np.rint(binary)
+        value = float(built.objective @ values)
+        integral = _solution(model, values, "optimal", value, value,
+                             time.perf_counter() - started)
     # any multipliers give a valid bound; keep the tighter sign in case of a convention change
-    bound, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
+    _, y = min((_lagrangian_bound(built, sign * duals) for sign in (1.0, -1.0)),
                    key=lambda pair: pair[0])
     n, m = len(inp.needs_primary), len(inp.capacity)
     n_labels = inp.wants.shape[1]
@@ -323,7 +379,8 @@ def solve_lp_prices(inp: MipInput, placed: int, short: int, time_limit: float
     pi = read("placed", 1)[0]
     psi = read("primary_label", n * n_labels).reshape(n, n_labels)
     primary = inp.network_size * mu - zeta - pi
-    return PairPrices(bound, mu, primary, eta, gamma, psi)
+    bound, loss = _pair_losses(built, y)
+    return PairPrices(bound, mu, primary, eta, gamma, psi, integral, loss)
 
 
 def solve_counts(inp: MipInput, time_limit: float) -> MipSolution:

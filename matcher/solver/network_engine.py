@@ -2,15 +2,17 @@
 
 :func:`solve_networks` (``total``) tries the relaxed flow first (its optimum is optimal when
 it breaks no rule), then the MIP (:mod:`matcher.solver.mip_engine`), and for models too large
-for the MIP keeps the relaxed networks, repairs the ones breaking a rule and fills
-specialists greedily, with the relaxed optimum as a certified upper bound
+for the MIP keeps the relaxed networks and re-solves the ones breaking a rule by a local MIP
+(:mod:`matcher.solver.local_mip`; where even that is too large, repairs them and fills
+specialists greedily), with the relaxed optimum as a certified upper bound
 (:func:`networks_fallback`). For ``fair`` with specialists it runs the MIP, else the same
-greedy fallback from exact primaries.
+from the relaxed flow at the exact fair floor, else the greedy from exact primaries.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 
@@ -18,7 +20,8 @@ from matcher.solver.certificates import best_scores_bound
 from matcher.solver.context import Context, EngineResult, Selection
 from matcher.solver.flow_engine import conflicts as rule_conflicts
 from matcher.solver.flow_engine import flow_selection
-from matcher.solver.mip_engine import mip_selection
+from matcher.solver.local_mip import local_networks
+from matcher.solver.mip_engine import LP_BOUND_KEY, mip_selection
 from matcher.solver.network_rule import own_specialties
 from matcher.solver.pair_keys import pair_keys
 
@@ -88,41 +91,98 @@ def _repaired(ctx: Context, relaxed: Selection, conflicts: np.ndarray) -> Select
 
 def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                       conflicts: np.ndarray | None = None) -> Selection:
-    """When the MIP is out of reach: :func:`greedy_networks` (from the relaxed flow's
-    networks, repaired, when there is one), reported as ``feasible`` with an upper bound:
-    the relaxed flow's optimum when it is certified, else each mentee's best scores."""
+    """When the MIP is out of reach: the relaxed flow's networks with the rule-breaking ones
+    re-solved by a local MIP (:func:`.local_mip.local_networks`), else repaired and filled
+    by :func:`greedy_networks`; reported as ``feasible`` with an upper bound: the relaxed
+    flow's optimum when it is certified, else each mentee's best scores."""
     certified = bool(ctx.stats.get("certified", True))
-    start = None
+    engine = None
+    how = "repaired greedily"
     if relaxed is not None and conflicts is not None:
-        start = _repaired(ctx, relaxed, conflicts)
-    engine = greedy_networks(ctx, start)
+        threshold = relaxed.stats.get("lowest_primary_threshold")
+        old_pm, old_pj, _ = ctx.usable()
+        engine = local_networks(ctx, relaxed, conflicts, None if threshold is None else
+                                int(round(float(threshold) * ctx.options.scale)))  # type: ignore[arg-type]
+        if engine is not None:
+            how = "re-solved by a MIP with the other networks kept"
+        else:
+            _reindex(ctx, relaxed, old_pm, old_pj)  # the local MIP may have added pairs
+            engine = greedy_networks(ctx, _repaired(ctx, relaxed, conflicts))
+    else:
+        engine = greedy_networks(ctx)
     if relaxed is not None and certified:
         bound = relaxed.value
-        how = "the flow relaxation's certified optimum"
+        bound_how = "the flow relaxation's certified optimum"
     else:
-        bound, how = best_scores_bound(ctx), "each mentee's best scores"
+        bound, bound_how = best_scores_bound(ctx), "each mentee's best scores"
+    bound, bound_how = _tighter_lp_bound(ctx, bound, bound_how)
     ctx.stats["certified"] = False
     ctx.stats["certificate"] = (f"primaries and most networks: flow; "
                                 f"{0 if conflicts is None else len(conflicts)} networks "
-                                f"repaired greedily; bound: {how}")
+                                f"{how}; bound: {bound_how}")
     return Selection(engine.pairs, engine.as_primary, "feasible", bound, engine.stats,
-                   ["The network model was too large for the MIP within the time limit: "
-                    "primaries are optimal, specialists were added best score first; the "
-                    "bound and gap say how far from the optimum the total can be. Raise "
-                    "[solver] time_limit_seconds or mip_max_pairs for a proven optimum."])
+                     [_fallback_message(how)])
+
+
+def _half_the_time(ctx: Context) -> Context:
+    """The context with half the time left: what the whole MIP may spend, so that the local
+    MIP still has the other half when the whole model turns out too large to close."""
+    now = time.perf_counter()
+    return dataclasses.replace(ctx, deadline=now + max(ctx.deadline - now, 0.0) / 2)
+
+
+def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.ndarray
+             ) -> None:
+    """Point ``relaxed`` (pairs and arcs, chosen when the usable pairs were ``old_pm`` /
+    ``old_pj``) at the same pairs among the current, possibly widened, usable pairs."""
+    pm, pj, _ = ctx.usable()
+    keys = pair_keys(pm, pj, ctx.problem.n_mentors)
+    order = np.argsort(keys)
+
+    def moved(index: np.ndarray) -> np.ndarray:
+        old = pair_keys(old_pm[index], old_pj[index], ctx.problem.n_mentors)
+        return np.asarray(order[np.searchsorted(keys[order], old)])
+
+    relaxed.pairs = moved(relaxed.pairs)
+    if relaxed.copies is not None:
+        pair, label, primary = relaxed.copies
+        relaxed.copies = (moved(pair), label, primary)
+
+
+def _tighter_lp_bound(ctx: Context, bound: float, how: str) -> tuple[float, str]:
+    """``bound``, or the whole MIP's LP bound over every pair when its column generation
+    stopped early with a lower one (still a bound on every solution)."""
+    lp_bound = ctx.stats.get(LP_BOUND_KEY)
+    if isinstance(lp_bound, float) and lp_bound < bound:
+        return lp_bound, ("the LP relaxation's bound over every pair (column generation "
+                          "stopped before it converged)")
+    return bound, how
+
+
+def _fallback_message(how: str) -> str:
+    return ("The network model was too large for the MIP (more candidate pairs than it "
+            "takes, or not solved within [solver] time_limit_seconds): primaries are "
+            "optimal, and so are the networks the relaxed flow got right; the others were "
+            f"{how}. The bound and gap say how far from the optimum the total can be.")
+
+
+def _fallback_engine(selection: Selection) -> str:
+    """The fallback's engine name: whether a local MIP or the greedy fixed the networks."""
+    return "flow_then_local_mip" if "local_mip" in selection.stats else \
+        "flow_then_greedy_specialists"
 
 
 def solve_networks(ctx: Context) -> EngineResult:
     """The network engine, for mentors who bring several of a mentee's specialties (and for
     ``fair`` with specialists). ``total``: the relaxed flow first; when its networks break
     no rule they are optimal. Else the MIP (small enough models), else the relaxed networks
-    repaired, with the relaxed optimum as the bound. ``fair``: the MIP, else the greedy
-    fallback (the fair floor cannot be kept by a relaxed flow's primaries)."""
+    with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
+    bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
-        chosen = mip_selection(ctx)
+        chosen = mip_selection(_half_the_time(ctx))
         if chosen is not None:
             return chosen.result(ctx, "mip_highs")
-        return networks_fallback(ctx).result(ctx, "flow_then_greedy_specialists")
+        return _fair_fallback(ctx)
     relaxed_ctx = dataclasses.replace(ctx, stats={}, _usable=None)
     relaxed = flow_selection(relaxed_ctx)
     conflicts = rule_conflicts(relaxed_ctx, relaxed)
@@ -139,21 +199,54 @@ def solve_networks(ctx: Context) -> EngineResult:
         relaxed.stats = {}
         return relaxed.result(ctx, "min_cost_flow")
     old_pm, old_pj, _ = ctx.usable()
-    chosen = mip_selection(ctx)
+    chosen = mip_selection(_half_the_time(ctx))
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
-    # the MIP may have added candidates: find the relaxed pairs again
-    pm, pj, _ = ctx.usable()
-    keys = pair_keys(pm, pj, ctx.problem.n_mentors)
-    order = np.argsort(keys)
-
-    def moved(index: np.ndarray) -> np.ndarray:
-        old = pair_keys(old_pm[index], old_pj[index], ctx.problem.n_mentors)
-        return np.asarray(order[np.searchsorted(keys[order], old)])
-
-    assert relaxed.copies is not None, "a flow selection keeps its arcs"
-    pair, label, primary = relaxed.copies
-    relaxed.pairs = moved(relaxed.pairs)
-    relaxed.copies = (moved(pair), label, primary)
+    _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
     ctx.stats["certified"] = certified
-    return networks_fallback(ctx, relaxed, conflicts).result(ctx, "flow_then_greedy_specialists")
+    fallback = networks_fallback(ctx, relaxed, conflicts)
+    return fallback.result(ctx, _fallback_engine(fallback))
+
+
+def _fair_fallback(ctx: Context) -> EngineResult:
+    """``fair`` when the MIP is out of reach: the relaxed flow at the fair floor (exact when
+    its networks break no rule and every primary keeps the floor), else its networks with
+    the others re-solved by a local MIP, else specialists added greedily to exact primaries;
+    the relaxed flow's certified optimum bounds the total at that floor."""
+    relaxed_ctx = dataclasses.replace(ctx, stats={}, _usable=None)
+    relaxed = flow_selection(relaxed_ctx)
+    pm, _, ps = ctx.usable()
+    floor = relaxed.stats.get("lowest_primary_threshold")
+    threshold = None if floor is None else int(round(float(floor) * ctx.options.scale))  # type: ignore[arg-type]
+    primary = relaxed.pairs[relaxed.as_primary]
+    below = pm[primary[ctx.values(ps[primary]) < (threshold or 0)]]
+    conflicts = np.union1d(rule_conflicts(relaxed_ctx, relaxed), below)
+    certified = bool(relaxed_ctx.stats.get("certified", True))
+    ctx.stats["relaxation"] = {"value": round(relaxed.value, 5),
+                               "networks_breaking_rules": len(conflicts),
+                               "certified": certified}
+    ctx.stats.update({k: v for k, v in relaxed_ctx.stats.items() if k != "certified"})
+    if not len(conflicts):
+        ctx.stats["certified"] = certified
+        ctx.stats["certificate"] = ("flow relaxation at the fair floor (one arc per specialty "
+                                    "a mentor brings) whose optimum breaks no rule")
+        return relaxed.result(ctx, "min_cost_flow")
+    local = local_networks(ctx, relaxed, conflicts, threshold) if certified else None
+    if local is None:
+        fallback = networks_fallback(ctx)
+        if certified and fallback.bound_points is not None and \
+                relaxed.value < fallback.bound_points:
+            fallback.bound_points = relaxed.value
+            ctx.stats["certificate"] = ("fair floor: max-flow, exact; primaries: flow; "
+                                        "specialists added greedily; bound: the flow "
+                                        "relaxation's certified optimum at the floor")
+        return fallback.result(ctx, "flow_then_greedy_specialists")
+    bound, how = _tighter_lp_bound(ctx, relaxed.value, "the flow relaxation's certified "
+                                   "optimum at the floor")
+    ctx.stats["certified"] = False
+    ctx.stats["certificate"] = (f"fair floor: max-flow, exact; networks: flow, "
+                                f"{len(conflicts)} re-solved by a MIP with the other networks "
+                                f"kept; bound: {how}")
+    return Selection(local.pairs, local.as_primary, "feasible", bound, local.stats,
+                     [_fallback_message("re-solved by a MIP with the other networks kept")]
+                     ).result(ctx, "flow_then_local_mip")
