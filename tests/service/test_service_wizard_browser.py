@@ -207,9 +207,9 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
         # 3. Medical society: a value renamed, a weight moved with the keyboard.
         upload(page, "medical_society", "Medical society")
         to_answers(page)
-        page.get_by_label("New name for research scholarship").fill("Research")
+        page.get_by_label("New name for research", exact=True).fill("Scholarship")
         page.locator("#list-areas").get_by_role("button", name="Rename").first.click()
-        expect(page.locator("#list-areas table.values")).to_contain_text("research")
+        expect(page.locator("#list-areas table.values")).to_contain_text("scholarship")
         to_settings(page)
         spread = page.locator("#preview-body p.note").first
         before = spread.text_content()
