@@ -1,6 +1,6 @@
 """The corpus of real-shaped form exports: init's config, unedited, matches like a hand-written one.
 
-For every program under ``tests/programs/`` (written by ``tests/programs/generate.py``, each
+For every program under ``tests/programs/`` (written by ``tests/programs/write_corpus.py``, each
 as its own form tool exports it), ``init`` reads the two sheets, ``validate`` must find no
 error with init's config, and ``match`` with it must give the match the hand-written
 ``expected.toml`` gives: the same mentees placed, the same number of pairs, and init's pairs

@@ -11,7 +11,7 @@ the program would write by hand (every column's field, every answer's meaning, s
 seniority order, the program's rules). ``tests/test_programs.py`` runs ``init`` on the two
 files and checks that its config, unedited, matches like ``expected.toml``.
 
-    python tests/programs/generate.py          # rewrites every program folder
+    python tests/programs/write_corpus.py          # rewrites every program folder
 """
 
 from __future__ import annotations
@@ -584,7 +584,7 @@ def _people(program: Program, side: str, rng: random.Random, taken: set[str]
             ) -> list[dict[str, Any]]:
     stages = program.mentor_stages if side == "mentors" else program.mentee_stages
     size = program.mentors if side == "mentors" else program.mentees
-    people = []
+    people: list[dict[str, Any]] = []
     while len(people) < size:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         if f"{first} {last}" in taken:
@@ -779,7 +779,7 @@ def write_program(program: Program, root: Path = HERE) -> Path:
         if program.tool == "Microsoft Forms":  # its own export is a workbook, "Sheet1"
             _write_xlsx(folder / f"{side}.xlsx", headers, rows)
     header = (f"# What the {program.name.replace('_', ' ')} program means, written by hand "
-              f"(through tests/programs/generate.py).\n# Form tool: {program.tool}.\n\n")
+              f"(through tests/programs/write_corpus.py).\n# Form tool: {program.tool}.\n\n")
     (folder / "expected.toml").write_text(header + tomli_w.dumps(expected_config(program)),
                                           encoding="utf-8")
     return folder
