@@ -134,6 +134,14 @@ async def read_upload(upload: UploadFile, field: str) -> UploadedFile:
     return UploadedFile(upload.filename or field, data)
 
 
+async def read_form_upload(upload: UploadFile | None, field: str) -> UploadedFile | None:
+    """An optional file input of an HTML form: ``None`` when left empty (browsers send an
+    empty input as a part without a file name), else :func:`read_upload`."""
+    if upload is None or not upload.filename:
+        return None
+    return await read_upload(upload, field)
+
+
 @router.post("/programs", status_code=201)
 async def post_program(ctx: Writer, name: Annotated[str, Form(min_length=1, max_length=200)],
                        config: Annotated[UploadFile, File()],

@@ -743,15 +743,22 @@ def mentor_view(ctx: Context, program_id: str, run_id: str, mentor_id: str) -> M
 
 # --------------------------------------------------------------------- change and publish
 
+def _pair_ids(ctx: Context, program_id: str, run_id: str, mentee_id: str,
+              mentor_id: str) -> tuple[Path, str, str]:
+    """The run's folder and the exact ids of the mentee and mentor as people typed them
+    (404 for a run or person that is not there)."""
+    with db.opened(ctx.workspace.db_path) as connection:
+        _, _, run_dir = _run(ctx, connection, program_id, run_id)
+    return (run_dir, _person(run_dir, mentee_id, "mentee").id,
+            _person(run_dir, mentor_id, "mentor").id)
+
+
 def set_constraint(ctx: Context, program_id: str, run_id: str, mentee_id: str,
                    mentor_id: str, kind: str) -> db.Constraint:
     """Lock (keep) or forbid a pair for the program's next solve; ids checked in the run."""
     if kind not in ("lock", "forbid"):
         raise ServiceError(422, "kind must be lock or forbid.", "kind")
-    with db.opened(ctx.workspace.db_path) as connection:
-        _, _, run_dir = _run(ctx, connection, program_id, run_id)
-    mentee_id = _person(run_dir, mentee_id, "mentee").id
-    mentor_id = _person(run_dir, mentor_id, "mentor").id
+    run_dir, mentee_id, mentor_id = _pair_ids(ctx, program_id, run_id, mentee_id, mentor_id)
     with db.opened(ctx.workspace.db_path) as connection, db.transaction(connection):
         connection.execute("INSERT INTO constraints VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
                            "(program_id, mentee_id, mentor_id) DO UPDATE SET "
@@ -846,10 +853,7 @@ def pair_file(ctx: Context, program_id: str, run_id: str, mentee_id: str, mentor
     """One pair's first-meeting plan (``plan``, HTML) or meeting calendar (``calendar``)."""
     if kind not in ("plan", "calendar"):
         raise ServiceError(404, "A pair offers plan and calendar.", "kind")
-    with db.opened(ctx.workspace.db_path) as connection:
-        _, _, run_dir = _run(ctx, connection, program_id, run_id)
-    mentee_id = _person(run_dir, mentee_id, "mentee").id
-    mentor_id = _person(run_dir, mentor_id, "mentor").id
+    run_dir, mentee_id, mentor_id = _pair_ids(ctx, program_id, run_id, mentee_id, mentor_id)
     try:
         plan, calendar = actions.pair_documents(run_dir, mentee_id, mentor_id)
     except actions.InputError as error:

@@ -18,7 +18,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from service import db, operations
-from service.api import PersonId, ProgramId, RunId, login, read_upload, send, set_session_cookie
+from service.api import (
+    PersonId,
+    ProgramId,
+    RunId,
+    login,
+    read_form_upload,
+    read_upload,
+    send,
+    set_session_cookie,
+)
 from service.auth import SESSION_COOKIE, end_session
 from service.deps import Reader, Writer
 from service.operations import Context, ServiceError
@@ -147,11 +156,8 @@ async def upload(program_id: ProgramId, ctx: Writer,
                  mentors: Annotated[UploadFile, File()],
                  mentees: Annotated[UploadFile | None, File()] = None,
                  config: Annotated[UploadFile | None, File()] = None) -> Response:
-    # A file input left empty is sent as a part without a file name.
-    mentees_file = await read_upload(mentees, "mentees") \
-        if mentees is not None and mentees.filename else None
-    config_file = await read_upload(config, "config") \
-        if config is not None and config.filename else None
+    mentees_file = await read_form_upload(mentees, "mentees")
+    config_file = await read_form_upload(config, "config")
     operations.upload_cohort(ctx, program_id, await read_upload(mentors, "mentors"),
                              mentees_file, config_file)
     return RedirectResponse(program_url(program_id) + "#problems", status_code=303)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service import operations, wizard, wizard_cycle
-from service.api import ProgramId, read_upload
+from service.api import ProgramId, read_form_upload, read_upload
 from service.deps import Reader, Writer
 from service.operations import ServiceError
 from service.pages import render
@@ -34,10 +34,8 @@ async def start(ctx: Writer, name: Annotated[str, Form(max_length=200)],
                 mentors: Annotated[UploadFile, File()],
                 mentees: Annotated[UploadFile | None, File()] = None,
                 config: Annotated[UploadFile | None, File()] = None) -> Response:
-    mentees_file = await read_upload(mentees, "mentees") \
-        if mentees is not None and mentees.filename else None
-    config_file = await read_upload(config, "config") \
-        if config is not None and config.filename else None
+    mentees_file = await read_form_upload(mentees, "mentees")
+    config_file = await read_form_upload(config, "config")
     started = wizard.start(ctx, name, await read_upload(mentors, "mentors"), mentees_file,
                            config_file)
     return RedirectResponse(f"/wizard/{started.id}", status_code=303)
