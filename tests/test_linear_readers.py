@@ -143,7 +143,8 @@ BAD_MENTEE, BAD_MENTOR, BAD_ROLE = ["Bo Li", "", "E-9"], ["", "X"], ["mentor"]
 
 @st.composite
 def pair_sheets(draw) -> str:  # type: ignore[no-untyped-def]
-    roles, bad = draw(st.booleans()), draw(st.booleans())
+    # One sheet in three carries problem cells, so that enough valid sheets with roles remain.
+    roles, bad = draw(st.booleans()), draw(st.integers(0, 2)) == 0
     lines = ["mentee_id,mentor_id" + (",role,covers" if roles else "")]
     for _ in range(draw(st.integers(1, 12))):
         cells = [draw(st.sampled_from(MENTEE_CELLS + BAD_MENTEE * bad)),
