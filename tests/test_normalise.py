@@ -292,3 +292,16 @@ def test_quote_shortens_and_escapes():
     assert quote("a" * 81) == "'" + "a" * 80 + "…'"
     assert quote("Ma\x1b[0mrs") == "'Ma\\x1b[0mrs'"
     assert shorten("abc", limit=2) == "ab…" and shorten("ab", limit=2) == "ab"
+
+
+@pytest.mark.parametrize("text", ["North Hospital", "East campus", "South wing", "Victoria"])
+def test_ordinary_words_are_not_read_as_legacy_zone_names(text: str) -> None:
+    # "north" is the last part of Australia/North: a site name must not become UTC+9.5.
+    offset, issues = parse_time_zone(text)
+    assert offset is None
+    assert "not recognised" in issues[0].message
+
+
+def test_full_legacy_zone_names_still_resolve() -> None:
+    assert parse_time_zone("Australia/North")[0] == 9.5
+    assert parse_time_zone("Perth")[0] == 8.0

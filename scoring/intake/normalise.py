@@ -365,6 +365,12 @@ def reference_date(start_date: dt.date | None) -> dt.date:
     return start_date or DEFAULT_REFERENCE_DATE
 
 
+# Last parts of legacy IANA names that are ordinary words, not places: "North Hospital" or
+# "East campus" must not be read as Australia/North or Brazil/East.
+_NOT_PLACES = frozenset({"north", "south", "east", "west", "general", "continental",
+                         "factory", "localtime", "act", "victoria"})
+
+
 @functools.lru_cache(maxsize=1)
 def _zone_names() -> dict[str, str]:
     """Folded IANA names and unambiguous city names → IANA name (``new york`` →
@@ -375,7 +381,7 @@ def _zone_names() -> dict[str, str]:
         names[fold(name)] = name
         cities.setdefault(fold(name.rsplit("/", 1)[-1]), []).append(name)
     for city, zones in cities.items():
-        if len(zones) == 1:
+        if len(zones) == 1 and city not in _NOT_PLACES:
             names.setdefault(city, zones[0])
     return names
 
