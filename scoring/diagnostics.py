@@ -38,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
 # OR-Tools' max flow, not scipy.sparse.csgraph's: csgraph imports scipy.sparse.linalg (0.15 s
 # of every validate and match), while the solver loads OR-Tools' graph module anyway.
 from ortools.graph.python.max_flow import SimpleMaxFlow
