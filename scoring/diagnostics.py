@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +47,13 @@ from scoring.config import PREFERENCES, ProgramConfig
 from scoring.features import CohortFeatures
 from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
-from scoring.scorer import component_names, component_weights, iter_score_blocks
+from scoring.scorer import (
+    DEFAULT_BLOCK_SIZE,
+    ScoreBlock,
+    component_names,
+    component_weights,
+    iter_score_blocks,
+)
 from scoring.sensitivity import scored_cohort, withheld_findings
 from scoring.text import fold
 
@@ -123,12 +129,15 @@ class _Tally:
             else np.zeros(0, bool)
 
 
-def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray) -> _Tally:
+def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray,
+           on_block: Callable[[ScoreBlock], None] | None, block_size: int) -> _Tally:
     tally = _Tally()
     if features.n_mentees * features.n_mentors > EXACT_PAIRS:
         tally.edges = None
     names = component_names(config)
-    for block in iter_score_blocks(features, config):
+    for block in iter_score_blocks(features, config, block_size):
+        if on_block is not None:
+            on_block(block)
         tally.pairs += block.total.size
         if block.total.size:
             tally.low["total"] = min(tally.low.get("total", np.inf), float(block.total.min()))
@@ -183,16 +192,24 @@ def _placeable(edges: list[tuple[np.ndarray, np.ndarray]] | None, reachable: np.
     return int(flow.optimal_flow())
 
 
-def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) -> list[Problem]:
+def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig, *,
+             on_block: Callable[[ScoreBlock], None] | None = None,
+             block_size: int = DEFAULT_BLOCK_SIZE) -> list[Problem]:
     """Every finding about ``cohort`` under ``config`` (see the module docstring), errors
-    first."""
+    first.
+
+    The cohort is scored in blocks of ``block_size`` mentees; ``on_block`` receives each
+    block as it is scored, so that ``match`` keeps the scores it solves on from this pass
+    instead of scoring the cohort a second time (it is not called for a cohort without
+    mentees or mentors).
+    """
     found: list[Problem] = []
     where = _config_name(config)
     cohort = scored_cohort(cohort, config)  # what the scorer saw: no withheld sensitive field
     found += withheld_findings(config, where)
     if cohort.mentees and cohort.mentors:
         capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
-        tally = _tally(features, config, capacity > 0)
+        tally = _tally(features, config, capacity > 0, on_block, block_size)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
         components, fixable = _constant_components(cohort, config, tally, where,

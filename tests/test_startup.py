@@ -3,9 +3,12 @@ without need, checked so that the gain cannot silently go, and with the same res
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
@@ -13,6 +16,8 @@ from scipy.sparse.csgraph import maximum_flow
 
 from scoring.diagnostics import _placeable
 
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
 PLACEABLE_EXAMPLES = 200
 
 
@@ -62,3 +67,69 @@ def test_placeable_mentees_are_the_maximum_flow_scipy_computed() -> None:
 
     check()
     assert reached["below the simple bound"] >= PLACEABLE_EXAMPLES // 10, reached
+
+
+# ------------------------------------------------------------------ the cohort scored once
+
+def sample_cohort(memory_gib: float | None = None):
+    from scoring.config import load_config
+    from scoring.features import build_features
+    from scoring.intake.cohort import read_valid_cohort
+
+    program = load_config(SAMPLE / "program.toml")
+    if memory_gib is not None:  # below the config's floor, to get many small blocks
+        program = dataclasses.replace(
+            program, solver=dataclasses.replace(program.solver, memory_gib=memory_gib))
+    cohort = read_valid_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", program,
+                               action="matched")
+    return cohort, program, build_features(cohort, program)
+
+
+@pytest.mark.parametrize("memory_gib", [None, 0.0006])
+def test_the_diagnostics_pass_keeps_exactly_the_scores_the_solver_would_compute(
+        memory_gib: float | None) -> None:
+    from matcher.jobs import diagnostics_of
+    from matcher.pipeline import score_block_rows, score_keeper, score_source
+    from matcher.solver.problem import DenseScores
+
+    cohort, program, features = sample_cohort(memory_gib)
+    blocks = -(-features.n_mentees // score_block_rows(features.n_mentors, program))
+    assert (blocks == 1) == (memory_gib is None)
+    keeper = score_keeper(features, program)
+    assert keeper is not None
+    diagnostics_of(cohort, program, features, keeper)
+    kept, computed = keeper.scores(), score_source(features, program)
+    assert kept is not None and isinstance(computed, DenseScores)
+    assert np.array_equal(kept.total, computed.total)  # bit for bit
+    assert np.array_equal(kept.eligible, computed.eligible)
+
+
+def test_match_scores_the_cohort_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Diagnostics and solve share one scoring pass over every mentee; besides it, only the
+    unplaced mentees' rows are scored (to name the rules that exclude their mentors) and
+    the placed mentees' rows (the run folder's explanations read the components)."""
+    import sys
+
+    import matcher.runfolder.writer  # noqa: F401 (its imports bind score_block too)
+    import scoring.scorer
+    from matcher.jobs import match_job
+
+    scored: Counter[int] = Counter()
+    original = scoring.scorer.score_block
+
+    def counting(features, config, mentee_rows):
+        block = original(features, config, mentee_rows)
+        scored.update(block.mentee_rows.tolist())
+        return block
+
+    for module in list(sys.modules.values()):  # every module that bound the scorer's function
+        if getattr(module, "score_block", None) is original:
+            monkeypatch.setattr(module, "score_block", counting)
+    result = match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"),
+                       out=str(tmp_path / "run"), quiet=True)
+    mentees = len(result.outcome.cohort.mentees)
+    unplaced = len(result.outcome.result.unplaced)
+    assert 0 < unplaced < mentees
+    assert set(scored) == set(range(mentees))
+    # before: a second full pass (the diagnostics' and the solver's), 450 rows on the sample
+    assert sum(scored.values()) == mentees + unplaced + (mentees - unplaced)
