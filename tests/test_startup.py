@@ -4,6 +4,9 @@ without need, checked so that the gain cannot silently go, and with the same res
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -16,9 +19,62 @@ from scipy.sparse.csgraph import maximum_flow
 
 from scoring.diagnostics import _placeable
 
+#: Run in a fresh interpreter: ``match`` on the sample's CSV files, recording which module
+#: first imported each watched package, then every module loaded, as JSON on stdout.
+IMPORT_PROBE = """
+import importlib.abc, json, sys
+WATCH = {watch!r}
+first_importer = {{}}
+
+class Who(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name in WATCH and name not in first_importer:
+            frame = sys._getframe(1)
+            while frame is not None and frame.f_globals.get("__name__", "").startswith(
+                    ("importlib", "_frozen_importlib")):
+                frame = frame.f_back
+            first_importer[name] = frame.f_globals.get("__name__") if frame else None
+        return None
+
+sys.meta_path.insert(0, Who())
+from cli.main import cli
+try:
+    cli({argv!r})
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(json.dumps({{"importers": first_importer, "modules": sorted(sys.modules)}}))
+"""
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 PLACEABLE_EXAMPLES = 200
+
+
+def imports_of_a_run(argv: list[str], watch: set[str]) -> tuple[dict[str, str], set[str]]:
+    """(watched package → the module that imported it first, every module loaded) after
+    ``mentormatch ARGV`` in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_PROBE.format(watch=watch, argv=argv)],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout.splitlines()[-1])
+    return found["importers"], set(found["modules"])
+
+
+def test_a_csv_match_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
+    """The start-up a small cohort waits for: no pandas through OR-Tools' model_builder
+    (the MIP model is built on its C++ helper), no scipy.sparse.linalg through csgraph (the
+    diagnostics' max flow is OR-Tools'), no workbook reader for CSV sheets (openpyxl loads
+    for the run folder's pairings.xlsx only), no scikit-learn, no matplotlib. pandas is
+    loaded by the CSV reader alone (``pd.read_csv``)."""
+    argv = ["match", str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), "--quiet",
+            "--out", str(tmp_path / "run")]
+    importers, modules = imports_of_a_run(argv, {"pandas", "openpyxl"})
+    assert (tmp_path / "run" / "report.html").is_file()  # it did match and write
+    assert importers["pandas"] in {"scoring.intake.spreadsheet", "scoring.intake.pair_sheets"}
+    assert importers["openpyxl"] == "matcher.outputs.sheets", importers
+    unwanted = ("ortools.linear_solver.python.model_builder", "scipy.sparse.linalg",
+                "scipy.sparse.csgraph", "sklearn", "matplotlib")
+    below = tuple(f"{package}." for package in unwanted)
+    assert not {m for m in modules if m in unwanted or m.startswith(below)}
 
 
 def reference_placeable(rows: np.ndarray, columns: np.ndarray, mentees: int,
