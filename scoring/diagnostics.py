@@ -246,10 +246,16 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
     for rule in sorted(tally.without, key=lambda r: -int(
             (tally.has_mentor_without(r) & stranded).sum())):
         group = tally.has_mentor_without(rule) & stranded & ~claimed
-        with_rule_off = _placeable(
-            None if tally.edges is None else tally.edges_without[rule],
-            tally.has_mentor_without(rule), capacities)
-        # A person's own "not with them" is never the config's mistake: a warning at most.
+        # The count with the rule off matters only when it could be over twice the placeable
+        # count (a collapse, printed with it); its upper bound decides that for most rules
+        # without a maximum flow. A person's own "not with them" is never the config's
+        # mistake: a warning at most.
+        with_rule_off = min(int(tally.has_mentor_without(rule).sum()),
+                            int(np.minimum(capacities, mentees).sum()))
+        if rule not in PERSONAL_RULES and placeable < COLLAPSE_SHARE * with_rule_off:
+            with_rule_off = _placeable(
+                None if tally.edges is None else tally.edges_without[rule],
+                tally.has_mentor_without(rule), capacities)
         collapse = placeable < COLLAPSE_SHARE * with_rule_off and rule not in PERSONAL_RULES
         if not group.any() and not collapse:
             continue

@@ -189,3 +189,26 @@ def test_match_scores_the_cohort_once(tmp_path: Path, monkeypatch: pytest.Monkey
     assert set(scored) == set(range(mentees))
     # before: a second full pass (the diagnostics' and the solver's), 450 rows on the sample
     assert sum(scored.values()) == mentees + unplaced + (mentees - unplaced)
+
+
+def test_the_diagnostics_run_one_maximum_flow_when_no_rule_can_halve_the_placements(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The placeable count with a rule switched off is computed exactly only when its upper
+    bound could be twice the placeable count (a collapse); on the sample no rule can, so one
+    flow runs, where there was one per rule. The findings are those of validate."""
+    import scoring.diagnostics
+    from scoring.diagnostics import diagnose
+
+    cohort, program, features = sample_cohort()
+    flows: list[int] = []
+    original = scoring.diagnostics._placeable
+
+    def counting(*args):
+        flows.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(scoring.diagnostics, "_placeable", counting)
+    found = diagnose(cohort, features, program)
+    assert len(flows) == 1
+    stranded = [p for p in found if p.code == "no_eligible_mentor"]
+    assert len(stranded) == 2 and all(p.severity == "warning" for p in stranded)
