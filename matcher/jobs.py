@@ -55,10 +55,10 @@ def config_path_for(mentors_path: str | Path, config_option: str | Path | None) 
 def _warm(module: str) -> threading.Thread:
     """Import ``module`` in a background thread; join the thread before using the module.
 
-    The run-folder writer's stack (matplotlib, Jinja2, icalendar, openpyxl) takes about a
-    second to import; the solver spends its time in native code that releases the GIL, so
-    on a second core the imports cost no wall time. An import error surfaces again, in
-    the caller's thread, at the ordinary import after the join.
+    The run-folder writer's stack (openpyxl, Jinja2, icalendar, rich) takes a few tenths of
+    a second to import; the solver spends its time in native code that releases the GIL
+    (HiGHS does: measured), so on a second core the imports cost no wall time. An import
+    error surfaces again, in the caller's thread, at the ordinary import after the join.
     """
     thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
                               name=f"import {module}")
