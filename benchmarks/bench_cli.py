@@ -25,7 +25,12 @@ commands:
   (target ≤ 1 s, issue 15). A is the first mentee with a primary mentor, C her best-scoring
   eligible mentor outside her network (:func:`matcher.audit.alternatives`).
 
-Each row also gives the load average when that figure was done.
+Each row also gives the load average when that figure was done. Last, the CPU time of
+``match`` by phase (the sample and the 1,000 × 300 cohort), in one process per version,
+best of the runs: importing what the command needs before the run folder (the writer's
+stack is imported in a thread while the solver works), and the work from reading the
+sheets to the solved networks (read, diagnose, score, solve); the run folder itself is
+the outputs benchmark's (``benchmarks/bench_outputs.py``).
 
 The load average of the machine is printed before and after, so a slow figure can be read
 against what else was running. ``--against DIR`` also times another checkout of the project
@@ -39,6 +44,7 @@ rows of their own and the ratio "this / that" says what changed:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -117,6 +123,26 @@ def figures(larger: Path, question: tuple[str, str]) -> list[Figure]:
     ]
 
 
+#: Run by each version's interpreter (argv: mentors, mentees, config, out): CPU seconds of a
+#: match's imports and of its work up to the run folder (the writer is imported first and
+#: replaced by a no-op).
+PHASES = """
+import json, sys, time
+from pathlib import Path
+start = time.process_time()
+import cli.match, matcher.jobs, matcher.pipeline, matcher.outputs.summary
+import matcher.runfolder.claim, scoring.config, scoring.diagnostics, scoring.features
+import scoring.intake.cohort, scoring.intake.pair_sheets, scoring.problem_groups
+imports = time.process_time() - start
+import matcher.runfolder.writer as writer
+writer.write_run_folder = lambda outcome, out, **_: Path(out)
+start = time.process_time()
+matcher.jobs.match_job(sys.argv[1], sys.argv[2], config=sys.argv[3], out=sys.argv[4],
+                       quiet=True)
+print(json.dumps({"imports": imports, "work": time.process_time() - start}))
+"""
+
+
 @dataclass(frozen=True)
 class Version:
     """A checkout to time: its name in the table and how to start its ``mentormatch``."""
@@ -186,6 +212,36 @@ def best_runs(figure: Figure, found: list[Version], runs: int, out: Path,
     return [timing for timing in best if timing is not None]
 
 
+def phase_cpu(version: Version, cohort: Path, out: Path) -> dict[str, float]:
+    """CPU seconds of the phases (:data:`PHASES`) of a match of ``cohort`` (a folder with
+    mentors.csv and mentees.csv, matched with the sample's config) in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", PHASES, str(cohort / "mentors.csv"),
+                           str(cohort / "mentees.csv"), str(SAMPLE / "program.toml"),
+                           str(out)], check=True,
+                          cwd=version.folder, env=version.env, capture_output=True, text=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def phase_rows(table: ResultTable, found: list[Version], runs: int, out: Path, name: str,
+               cohort: Path) -> None:
+    """A match's CPU by phase, per version, best of ``runs`` (versions alternate)."""
+    best: list[dict[str, float]] = [{} for _ in found]
+    for k in range(runs):
+        for v, version in enumerate(found):
+            folder = out.with_name(f"{out.name}-phases-{v}-{k}")
+            for phase, seconds in phase_cpu(version, cohort, folder).items():
+                best[v][phase] = min(best[v].get(phase, seconds), seconds)
+            shutil.rmtree(folder, ignore_errors=True)
+    for phase, label in (("imports", "imports before the run folder"),
+                         ("work", "read, diagnose, score and solve")):
+        for version, figures in zip(found, best, strict=True):
+            table.row("cli", f"match ({name}) CPU: {label}{version.label}",
+                      f"{figures[phase]:.3f} s", "-", f"load {load()}")
+        for other, figures in zip(found[1:], best[1:], strict=True):
+            table.row("cli", f"  this / {other.label.strip()}",
+                      f"{best[0][phase] / figures[phase]:.2f}x CPU", "-", "same runs")
+
+
 def _interpreter_start() -> float:
     """Wall time of ``python -c pass``: the baseline of every figure."""
     start = time.perf_counter()
@@ -243,6 +299,8 @@ def main(argv: list[str]) -> int:
                 table.row("cli", f"  this / {other.label.strip()}",
                           f"{timings[0].wall / timing.wall:.2f}x wall",
                           f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
+        phase_rows(table, found, runs, out, "sample", SAMPLE)
+        phase_rows(table, found, runs, out, f"{LARGER[0]:,} x {LARGER[1]}", larger)
     print(f"load average after: {load()}", flush=True)
     table.print()
     return 0
