@@ -19,7 +19,18 @@ commands:
 * the same ``match`` with ``--force`` over the previous run's folder (deleting its files is
   part of that wait);
 * ``mentormatch match`` of a generated 1,000 × 300 cohort (``sample_data/generate.py``, seed
-  2027, the sample's program.toml; target ≤ 2 s, issue 15).
+  2027, the sample's program.toml; target ≤ 2 s, issue 15);
+* ``mentormatch explain RUN --mentee A --vs C`` on a run folder of the sample (made before
+  timing, by each version itself): "why her mentor and not C", with the run solved again
+  (target ≤ 1 s, issue 15). A is the first mentee with a primary mentor, C her best-scoring
+  eligible mentor outside her network (:func:`matcher.audit.alternatives`).
+
+Each row also gives the load average when that figure was done. Last, the CPU time of
+``match`` by phase (the sample and the 1,000 × 300 cohort), in one process per version,
+best of the runs: importing what the command needs before the run folder (the writer's
+stack is imported in a thread while the solver works), and the work from reading the
+sheets to the solved networks (read, diagnose, score, solve); the run folder itself is
+the outputs benchmark's (``benchmarks/bench_outputs.py``).
 
 The load average of the machine is printed before and after, so a slow figure can be read
 against what else was running. ``--against DIR`` also times another checkout of the project
@@ -33,6 +44,7 @@ rows of their own and the ratio "this / that" says what changed:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -48,7 +60,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report_table import ResultTable  # noqa: E402
+from matcher.audit import alternatives, load_run  # noqa: E402
 from sample_data import generate  # noqa: E402
+from scoring.features import build_features  # noqa: E402
 
 SAMPLE = ROOT / "sample_data"
 #: The generated cohort of issue 15's "small cohorts feel instant" (mentees, mentors, seed).
@@ -65,6 +79,7 @@ class Figure:
     arguments: list[str]
     targets: tuple[float, ...]
     fresh_out: bool = False  # each run writes a new run folder (else --force over the last)
+    needs_run: bool = False  # reads a run folder of the sample ({run}), made before timing
 
 
 @dataclass(frozen=True)
@@ -76,9 +91,22 @@ class Timing:
     stdout: str
 
 
-def figures(larger: Path) -> list[Figure]:
+SAMPLE_MATCH = ["match", "--quiet", "--out", "{out}",
+                str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv")]
+
+
+def audit_question(run: Path) -> tuple[str, str]:
+    """(mentee A, mentor C) for "why her mentor and not C" on run folder ``run``."""
+    record = load_run(run)
+    mentee = next(p for p in record.pairs if p.role == "primary").mentee_id
+    _, others = alternatives(record, build_features(record.cohort, record.config), mentee, 1)
+    return mentee, others[0].explanation.mentor_id
+
+
+def figures(larger: Path, question: tuple[str, str]) -> list[Figure]:
     sample = [str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv")]
     match = ["match", "--quiet", "--out", "{out}"]
+    mentee, other = question
     return [
         Figure("mentormatch --help", ["--help"], (0.3,)),
         Figure("mentormatch validate (sample)", ["validate", *sample], (1.5,)),
@@ -89,7 +117,30 @@ def figures(larger: Path) -> list[Figure]:
         Figure(f"mentormatch match ({LARGER[0]:,} x {LARGER[1]})",
                [*match, str(larger / "mentors.csv"), str(larger / "mentees.csv"), "--config",
                 str(SAMPLE / "program.toml")], (2.0,), fresh_out=True),
+        Figure("mentormatch explain RUN --mentee A --vs C (sample)",
+               ["explain", "{run}", "--mentee", mentee, "--vs", other], (1.0,),
+               needs_run=True),
     ]
+
+
+#: Run by each version's interpreter (argv: mentors, mentees, config, out): CPU seconds of a
+#: match's imports and of its work up to the run folder (the writer is imported first and
+#: replaced by a no-op).
+PHASES = """
+import json, sys, time
+from pathlib import Path
+start = time.process_time()
+import cli.match, matcher.jobs, matcher.pipeline, matcher.outputs.summary
+import matcher.runfolder.claim, scoring.config, scoring.diagnostics, scoring.features
+import scoring.intake.cohort, scoring.intake.pair_sheets, scoring.problem_groups
+imports = time.process_time() - start
+import matcher.runfolder.writer as writer
+writer.write_run_folder = lambda outcome, out, **_: Path(out)
+start = time.process_time()
+matcher.jobs.match_job(sys.argv[1], sys.argv[2], config=sys.argv[3], out=sys.argv[4],
+                       quiet=True)
+print(json.dumps({"imports": imports, "work": time.process_time() - start}))
+"""
 
 
 @dataclass(frozen=True)
@@ -115,9 +166,12 @@ def versions(against: list[Path]) -> list[Version]:
     return found
 
 
-def run_once(version: Version, argv: list[str], out: Path | None) -> Timing:
-    """One fresh process of ``version`` running ``argv`` (``{out}`` → ``out``)."""
-    command = version.cli + [part.replace("{out}", str(out)) for part in argv]
+def run_once(version: Version, argv: list[str], out: Path | None,
+             run: Path | None = None) -> Timing:
+    """One fresh process of ``version`` running ``argv`` (``{out}`` → ``out``, ``{run}`` →
+    ``run``)."""
+    command = version.cli + [part.replace("{out}", str(out)).replace("{run}", str(run))
+                             for part in argv]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, check=True, cwd=version.folder, env=version.env,
@@ -128,9 +182,19 @@ def run_once(version: Version, argv: list[str], out: Path | None) -> Timing:
     return Timing(wall, cpu, done.stdout)
 
 
-def best_runs(figure: Figure, found: list[Version], runs: int, out: Path) -> list[Timing]:
+def sample_runs(found: list[Version], out: Path) -> list[Path]:
+    """Per version, a run folder of the sample written by that version (untimed)."""
+    folders = [out.with_name(f"{out.name}-sample-{v}") for v in range(len(found))]
+    for version, folder in zip(found, folders, strict=True):
+        run_once(version, SAMPLE_MATCH, folder)
+    return folders
+
+
+def best_runs(figure: Figure, found: list[Version], runs: int, out: Path,
+              sample_folders: list[Path]) -> list[Timing]:
     """Per version, its best of ``runs``, the versions taking turns (a new run folder per
-    run if ``figure.fresh_out``, else ``--force`` over the same one, made before timing)."""
+    run if ``figure.fresh_out``, else ``--force`` over the same one, made before timing;
+    ``{run}``: that version's run folder of the sample)."""
     best: list[Timing | None] = [None] * len(found)
     if not figure.fresh_out and any("{out}" in part for part in figure.arguments):
         for v, version in enumerate(found):  # untimed: a folder for each to replace
@@ -139,13 +203,43 @@ def best_runs(figure: Figure, found: list[Version], runs: int, out: Path) -> lis
         for v, version in enumerate(found):
             target = out.with_name(f"{out.name}-{v}-{k}" if figure.fresh_out
                                    else f"{out.name}-{v}")
-            timing = run_once(version, figure.arguments, target)
+            timing = run_once(version, figure.arguments, target, sample_folders[v])
             if figure.fresh_out:
                 shutil.rmtree(target, ignore_errors=True)  # outside the timed part
             current = best[v]
             if current is None or timing.wall < current.wall:
                 best[v] = timing
     return [timing for timing in best if timing is not None]
+
+
+def phase_cpu(version: Version, cohort: Path, out: Path) -> dict[str, float]:
+    """CPU seconds of the phases (:data:`PHASES`) of a match of ``cohort`` (a folder with
+    mentors.csv and mentees.csv, matched with the sample's config) in a fresh process."""
+    done = subprocess.run([sys.executable, "-c", PHASES, str(cohort / "mentors.csv"),
+                           str(cohort / "mentees.csv"), str(SAMPLE / "program.toml"),
+                           str(out)], check=True,
+                          cwd=version.folder, env=version.env, capture_output=True, text=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def phase_rows(table: ResultTable, found: list[Version], runs: int, out: Path, name: str,
+               cohort: Path) -> None:
+    """A match's CPU by phase, per version, best of ``runs`` (versions alternate)."""
+    best: list[dict[str, float]] = [{} for _ in found]
+    for k in range(runs):
+        for v, version in enumerate(found):
+            folder = out.with_name(f"{out.name}-phases-{v}-{k}")
+            for phase, seconds in phase_cpu(version, cohort, folder).items():
+                best[v][phase] = min(best[v].get(phase, seconds), seconds)
+            shutil.rmtree(folder, ignore_errors=True)
+    for phase, label in (("imports", "imports before the run folder"),
+                         ("work", "read, diagnose, score and solve")):
+        for version, figures in zip(found, best, strict=True):
+            table.row("cli", f"match ({name}) CPU: {label}{version.label}",
+                      f"{figures[phase]:.3f} s", "-", f"load {load()}")
+        for other, figures in zip(found[1:], best[1:], strict=True):
+            table.row("cli", f"  this / {other.label.strip()}",
+                      f"{best[0][phase] / figures[phase]:.2f}x CPU", "-", "same runs")
 
 
 def _interpreter_start() -> float:
@@ -162,7 +256,7 @@ def _rows(table: ResultTable, figure: Figure, version: Version, timing: Timing,
                          for t in figure.targets)
     table.row("cli", figure.name + version.label,
               f"{timing.wall:.3f} s (CPU {timing.cpu:.2f} s)", f"{baseline:.3f} s",
-              f"{timing.wall / baseline:.1f}x; {verdicts}")
+              f"{timing.wall / baseline:.1f}x; {verdicts}; load {load()}")
     solve = SOLVE_LINE.search(timing.stdout)
     if solve:
         seconds = float(solve["seconds"])
@@ -196,14 +290,17 @@ def main(argv: list[str]) -> int:
         larger = Path(tmp) / "cohort"
         generate.write(larger, *LARGER)
         out = Path(tmp) / "run"
-        for figure in figures(larger):
-            timings = best_runs(figure, found, runs, out)
+        sample_folders = sample_runs(found, out)
+        for figure in figures(larger, audit_question(sample_folders[0])):
+            timings = best_runs(figure, found, runs, out, sample_folders)
             for version, timing in zip(found, timings, strict=True):
                 _rows(table, figure, version, timing, baseline)
             for other, timing in zip(found[1:], timings[1:], strict=True):
                 table.row("cli", f"  this / {other.label.strip()}",
                           f"{timings[0].wall / timing.wall:.2f}x wall",
                           f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
+        phase_rows(table, found, runs, out, "sample", SAMPLE)
+        phase_rows(table, found, runs, out, f"{LARGER[0]:,} x {LARGER[1]}", larger)
     print(f"load average after: {load()}", flush=True)
     table.print()
     return 0

@@ -27,10 +27,12 @@ if TYPE_CHECKING:  # records named in signatures; imported for real inside each 
     from matcher.audit import RunAudit
     from matcher.outcome import MatchOutcome
     from matcher.outputs.summary import MatchSummary
+    from matcher.pipeline import ScoreKeeper
     from matcher.rematch import ChangeReasons, RematchOutcome
     from matcher.runfolder.diff import RunDiff
     from scoring.config import ProgramConfig
     from scoring.explain import Comparison, PairExplanation, TopCandidates
+    from scoring.features import CohortFeatures
     from scoring.intake.starter_config import StarterConfig
     from scoring.profiles import Cohort, Problem
 
@@ -53,10 +55,10 @@ def config_path_for(mentors_path: str | Path, config_option: str | Path | None) 
 def _warm(module: str) -> threading.Thread:
     """Import ``module`` in a background thread; join the thread before using the module.
 
-    The run-folder writer's stack (matplotlib, Jinja2, icalendar, openpyxl) takes about a
-    second to import; the solver spends its time in native code that releases the GIL, so
-    on a second core the imports cost no wall time. An import error surfaces again, in
-    the caller's thread, at the ordinary import after the join.
+    The run-folder writer's stack (openpyxl, Jinja2, icalendar, rich) takes a few tenths of
+    a second to import; the solver spends its time in native code that releases the GIL
+    (HiGHS does: measured), so on a second core the imports cost no wall time. An import
+    error surfaces again, in the caller's thread, at the ordinary import after the join.
     """
     thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True,
                               name=f"import {module}")
@@ -91,13 +93,26 @@ def init_job(mentors: Path, mentees: Path, *, out: Path | None = None,
 
 # ------------------------------------------------------------------------------ validate
 
-def diagnostics_of(cohort: Cohort, program: ProgramConfig) -> list[Problem]:
-    """What the match would be like (:func:`scoring.diagnostics.diagnose`), errors first."""
+def diagnostics_of(cohort: Cohort, program: ProgramConfig,
+                   features: CohortFeatures | None = None,
+                   keeper: ScoreKeeper | None = None) -> list[Problem]:
+    """What the match would be like (:func:`scoring.diagnostics.diagnose`), errors first.
+
+    ``features``: the cohort's, when the caller built them for its match (else built here
+    without TF-IDF texts: diagnose knows). ``keeper`` keeps the scores of that pass for the
+    match (:func:`matcher.pipeline.score_keeper`).
+    """
     from scoring.diagnostics import diagnose
     from scoring.features import build_features
 
-    # Without TF-IDF texts: validate need not load scikit-learn (diagnose knows).
-    return diagnose(cohort, build_features(cohort, program, texts=False), program)
+    if features is None:
+        features = build_features(cohort, program, texts=False)
+    if keeper is None:
+        return diagnose(cohort, features, program)
+    from matcher.pipeline import score_block_rows
+
+    return diagnose(cohort, features, program, on_block=keeper,
+                    block_size=score_block_rows(features.n_mentors, program))
 
 
 def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,
@@ -121,14 +136,17 @@ def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,
 
 def check_diagnostics(cohort: Cohort, program: ProgramConfig, mentors: str, mentees: str,
                       on_diagnostics: Callable[[list[Problem]], None] | None,
-                      accept_diagnostics: bool, command: str) -> None:
+                      accept_diagnostics: bool, command: str,
+                      features: CohortFeatures | None = None,
+                      keeper: ScoreKeeper | None = None) -> None:
     """What ``match`` and ``rematch`` check before they solve: the diagnostics go to
     ``on_diagnostics``; an error among them stops the command
     (:class:`~scoring.errors.InvalidCohortError`, exit 2, nothing written) unless
-    ``accept_diagnostics`` (the coordinator has read them and wants this match anyway)."""
+    ``accept_diagnostics`` (the coordinator has read them and wants this match anyway).
+    ``features`` / ``keeper``: see :func:`diagnostics_of`."""
     from scoring.errors import InvalidCohortError
 
-    findings = diagnostics_of(cohort, program)
+    findings = diagnostics_of(cohort, program, features, keeper)
     if on_diagnostics is not None and findings:
         on_diagnostics(findings)
     errors = [p for p in findings if p.severity == "error"]
@@ -167,9 +185,10 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     ``scheduler`` says where scoring runs, overriding ``[compute] scheduler``.
     """
     from matcher.outputs.summary import summarise
-    from matcher.pipeline import run_match
+    from matcher.pipeline import run_match, score_keeper
     from matcher.runfolder.claim import claim_output
     from scoring.config import load_config, with_count_overrides
+    from scoring.features import build_features
     from scoring.intake.cohort import read_valid_cohort
     from scoring.intake.pair_sheets import read_pair_sheet
 
@@ -182,8 +201,11 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
         _tell(claim.notes)
         cohort = read_valid_cohort(mentors, mentees, program, action="matched")
+        # Features and scores once: the diagnostics' scoring pass keeps the match's scores.
+        features = build_features(cohort, program)
+        keeper = score_keeper(features, program)
         check_diagnostics(cohort, program, mentors, mentees, on_diagnostics,
-                          accept_diagnostics, "match")
+                          accept_diagnostics, "match", features, keeper)
         # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
         lock_pairs: Any = (read_pair_sheet(locks, cohort, roles=True, limits=program.limits)
                            if locks else ())
@@ -192,7 +214,8 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
         writer = _warm("matcher.runfolder.writer")  # while the solver runs
         outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                             locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
-                            sources=_sheet_sources(locks=locks, forbids=forbid))
+                            sources=_sheet_sources(locks=locks, forbids=forbid),
+                            features=features, scores=keeper.scores() if keeper else None)
         writer.join()
         from matcher.runfolder.writer import write_run_folder
 

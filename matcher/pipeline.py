@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
-from scoring.scorer import block_rows, score_block, score_pairs
+from scoring.scorer import ScoreBlock, block_rows, score_block, score_pairs
 from scoring.text import fold
 
 #: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
@@ -79,6 +80,43 @@ def screen_dtype(n: int, m: int, config: ProgramConfig) -> str:
         f"free memory), or split the cohort into smaller programs.")
 
 
+def score_block_rows(n_mentors: int, config: ProgramConfig) -> int:
+    """Mentee rows per scoring block for ``n_mentors`` mentors within ``[solver] memory_gib``."""
+    return block_rows(n_mentors, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
+
+
+@dataclass
+class ScoreKeeper:
+    """The match's kept scores, filled block by block from a scoring pass made for another
+    purpose (the diagnostics', :func:`scoring.diagnostics.diagnose`): the same blocks of
+    the same scorer :func:`score_source` would compute, so the cohort is scored once."""
+
+    total: np.ndarray
+    eligible: np.ndarray
+    filled: int = 0
+
+    def __call__(self, block: ScoreBlock) -> None:
+        self.total[block.mentee_rows] = block.total
+        self.eligible[block.mentee_rows] = block.eligible
+        self.filled += len(block.mentee_rows)
+
+    def scores(self) -> DenseScores | None:
+        """The kept scores, or None when the pass did not reach every mentee."""
+        if self.filled != len(self.total):
+            return None
+        return DenseScores(self.total, self.eligible)
+
+
+def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper | None:
+    """A :class:`ScoreKeeper` for the cohort when its scores are kept in memory and computed
+    in this process (None when they are streamed, or when ``[compute] scheduler`` sends
+    scoring to a Dask cluster: then :func:`score_source` scores there)."""
+    n, m = features.n_mentees, features.n_mentors
+    if not keeps_every_score(n, m, config) or config.compute.scheduler.startswith("dask://"):
+        return None
+    return ScoreKeeper(np.empty((n, m), np.float64), np.empty((n, m), bool))
+
+
 def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores | BlockScores:
     """Scores for the solver, computed once.
 
@@ -90,7 +128,7 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
     (:func:`scoring.scorer.block_rows`).
     """
     n, m = features.n_mentees, features.n_mentors
-    rows = block_rows(m, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
+    rows = score_block_rows(m, config)
     if keeps_every_score(n, m, config):
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)

@@ -22,7 +22,7 @@ with ``row`` None, each naming the file, column or config key and the fix:
 * **errors**: a cohort where no one could be placed, or where a rule cuts the mentees who
   could be placed to fewer than half of those placeable with that rule off. "Placeable" is
   the most mentees that can each get one eligible mentor within the mentors' capacities
-  (a maximum flow, :func:`scipy.sparse.csgraph.maximum_flow`): what the solver places at
+  (a maximum flow, OR-Tools' ``SimpleMaxFlow``): what the solver places at
   best. Above :data:`EXACT_PAIRS` pairs it is the cheaper upper bound "mentees with at
   least one eligible mentor who has capacity, capped at the total capacity".
 
@@ -34,18 +34,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import maximum_flow
+
+# OR-Tools' max flow, not scipy.sparse.csgraph's: csgraph imports scipy.sparse.linalg (0.15 s
+# of every validate and match), while the solver loads OR-Tools' graph module anyway.
+from ortools.graph.python.max_flow import SimpleMaxFlow
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.features import CohortFeatures
 from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
-from scoring.scorer import component_names, component_weights, iter_score_blocks
+from scoring.scorer import (
+    DEFAULT_BLOCK_SIZE,
+    ScoreBlock,
+    component_names,
+    component_weights,
+    iter_score_blocks,
+)
 from scoring.sensitivity import scored_cohort, withheld_findings
 from scoring.text import fold
 
@@ -121,12 +129,15 @@ class _Tally:
             else np.zeros(0, bool)
 
 
-def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray) -> _Tally:
+def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray,
+           on_block: Callable[[ScoreBlock], None] | None, block_size: int) -> _Tally:
     tally = _Tally()
     if features.n_mentees * features.n_mentors > EXACT_PAIRS:
         tally.edges = None
     names = component_names(config)
-    for block in iter_score_blocks(features, config):
+    for block in iter_score_blocks(features, config, block_size):
+        if on_block is not None:
+            on_block(block)
         tally.pairs += block.total.size
         if block.total.size:
             tally.low["total"] = min(tally.low.get("total", np.inf), float(block.total.min()))
@@ -172,22 +183,33 @@ def _placeable(edges: list[tuple[np.ndarray, np.ndarray]] | None, reachable: np.
                             1 + mentees + np.arange(mentors)])
     heads = np.concatenate([1 + np.arange(mentees), 1 + mentees + columns,
                             np.full(mentors, sink)])
-    capacities = np.concatenate([np.ones(mentees + len(rows), np.int32),
-                                 np.minimum(capacity, mentees).astype(np.int32)])
-    graph = sparse.csr_array((capacities, (tails, heads)), shape=(sink + 1, sink + 1))
-    return int(maximum_flow(graph, source, sink).flow_value)
+    capacities = np.concatenate([np.ones(mentees + len(rows), np.int64),
+                                 np.minimum(capacity, mentees).astype(np.int64)])
+    flow = SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails, heads, capacities)
+    if flow.solve(source, sink) != SimpleMaxFlow.OPTIMAL:  # only on overflow: not with counts
+        raise RuntimeError("maximum flow of the placeable mentees failed")
+    return int(flow.optimal_flow())
 
 
-def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig) -> list[Problem]:
+def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig, *,
+             on_block: Callable[[ScoreBlock], None] | None = None,
+             block_size: int = DEFAULT_BLOCK_SIZE) -> list[Problem]:
     """Every finding about ``cohort`` under ``config`` (see the module docstring), errors
-    first."""
+    first.
+
+    The cohort is scored in blocks of ``block_size`` mentees; ``on_block`` receives each
+    block as it is scored, so that ``match`` keeps the scores it solves on from this pass
+    instead of scoring the cohort a second time (it is not called for a cohort without
+    mentees or mentors).
+    """
     found: list[Problem] = []
     where = _config_name(config)
     cohort = scored_cohort(cohort, config)  # what the scorer saw: no withheld sensitive field
     found += withheld_findings(config, where)
     if cohort.mentees and cohort.mentors:
         capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
-        tally = _tally(features, config, capacity > 0)
+        tally = _tally(features, config, capacity > 0, on_block, block_size)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
         components, fixable = _constant_components(cohort, config, tally, where,
@@ -224,10 +246,16 @@ def _placement(cohort: Cohort, config: ProgramConfig, tally: _Tally, capacity: i
     for rule in sorted(tally.without, key=lambda r: -int(
             (tally.has_mentor_without(r) & stranded).sum())):
         group = tally.has_mentor_without(rule) & stranded & ~claimed
-        with_rule_off = _placeable(
-            None if tally.edges is None else tally.edges_without[rule],
-            tally.has_mentor_without(rule), capacities)
-        # A person's own "not with them" is never the config's mistake: a warning at most.
+        # The count with the rule off matters only when it could be over twice the placeable
+        # count (a collapse, printed with it); its upper bound decides that for most rules
+        # without a maximum flow. A person's own "not with them" is never the config's
+        # mistake: a warning at most.
+        with_rule_off = min(int(tally.has_mentor_without(rule).sum()),
+                            int(np.minimum(capacities, mentees).sum()))
+        if rule not in PERSONAL_RULES and placeable < COLLAPSE_SHARE * with_rule_off:
+            with_rule_off = _placeable(
+                None if tally.edges is None else tally.edges_without[rule],
+                tally.has_mentor_without(rule), capacities)
         collapse = placeable < COLLAPSE_SHARE * with_rule_off and rule not in PERSONAL_RULES
         if not group.any() and not collapse:
             continue
