@@ -200,3 +200,37 @@ PROBLEM_KINDS = {"unknown id": "has no pairing", "blank id": "has no",
                  "continue": "is not yes, no or unsure", "rating not a number": "not a number",
                  "rating off the scale": "outside the scale",
                  "unknown area": "is not a known areas value"}
+
+
+# The feedback reader takes a cell for the id it holds, without calling the normaliser, when
+# one pattern matches it; the pattern must never match a cell the normaliser would change.
+ID_CHARACTERS = "aZ09@.-+_:/? \t\u00a0\u200béÉ"
+id_cells = st.one_of(
+    st.text(alphabet=ID_CHARACTERS, max_size=8),
+    st.sampled_from(["mailto:", "MAILTO:", "n/a", "N/A", "na", "-", "--", "?", "#N/A", "none",
+                     "1001", "+7", "-3"]).flatmap(
+        lambda start: st.text(alphabet=ID_CHARACTERS, max_size=4).map(lambda rest: start + rest)),
+    st.from_regex(r"[+-]?\d{1,3}\.0{1,2}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9._-]{1,6}(@[a-zA-Z]{1,4}\.org)?", fullmatch=True))
+
+
+@pytest.mark.parametrize("emails", [True, False])
+def test_a_cell_taken_as_is_is_one_the_normaliser_keeps(emails: bool) -> None:
+    from scoring.intake.feedback import _KEPT_AS_IS
+
+    normalise = normalise_email if emails else normalise_id
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=600, deadline=None, database=None)
+    @given(id_cells)
+    def check(text: str) -> None:
+        taken = _KEPT_AS_IS[emails].fullmatch(text) is not None
+        if taken:
+            assert normalise(text) == text
+        reached[f"taken {taken}, {'changed' if normalise(text) != text else 'kept'}"] += 1
+
+    check()
+    # Cells taken as they are, and cells left to the normaliser both when it changes them
+    # and when it keeps them (the pattern may be cautious, never wrong).
+    assert reached["taken True, kept"] >= 60, reached
+    assert reached["taken False, changed"] >= 150, reached
