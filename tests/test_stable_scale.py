@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from matcher.solver import stable
 from tests import stable_reference as before
 
+SKIP_FROM = stable.SKIP_FROM  # the engine's, before a test changes it
+
 
 @st.composite
 def cohorts(draw):  # type: ignore[no-untyped-def]
@@ -48,9 +50,11 @@ def test_same_matching_and_blocking_pairs_as_the_dense_engine(
 
     @settings(max_examples=200, deadline=None, database=None,
               suppress_health_check=[HealthCheck.too_slow])
-    @given(cohorts(), st.sampled_from([1, 2, stable.TOP]))
-    def check(case, top: int) -> None:  # type: ignore[no-untyped-def]
+    @given(cohorts(), st.sampled_from([1, 2, stable.TOP]),
+           st.sampled_from([0, 2, SKIP_FROM]))
+    def check(case, top: int, skip_from: int) -> None:  # type: ignore[no-untyped-def]
         score, eligible = case[0], case[1]
+        monkeypatch.setattr(stable, "SKIP_FROM", skip_from)  # skip rejecting mentors or not
         old, new, prefs = _both(case, top)
         expected = before.deferred_acceptance(old)
         match, match_score = stable.deferred_acceptance(new, prefs)
@@ -72,9 +76,16 @@ def test_same_matching_and_blocking_pairs_as_the_dense_engine(
         reached["blocking pairs found"] += bool(len(found))
         reached["tie at the list's edge"] += bool(
             (np.diff(prefs.start) > top).any())
+        # mentees sent past mentors that would reject them (found by the skip when the rest
+        # of a list is longer than skip_from), placed lower or left out
+        first = np.full(len(score), -1)
+        first[np.diff(prefs.start) > 0] = prefs.mentor[prefs.start[:-1][np.diff(prefs.start) > 0]]
+        passed = bool((new.proposes & (first >= 0) & (match != first)).any())
+        reached["rejecting mentors skipped" if skip_from < SKIP_FROM
+                else "rejecting mentors proposed to"] += passed
 
     check()
-    assert min(reached.values()) >= 10 and len(reached) == 3, reached
+    assert min(reached.values()) >= 10 and len(reached) == 5, reached
 
 
 def test_whole_solve_with_locks_forbids_and_keep_bonus_matches_the_dense_engine(

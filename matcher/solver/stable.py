@@ -123,7 +123,7 @@ def preferences(inp: StableInput, top: int = TOP) -> Preferences:
 
 def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
           held: list[list[tuple[float, int, int]]], capacity: list[int]
-          ) -> Iterator[tuple[int, list[int], list[float]]]:
+          ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """For mentees rejected by every mentor of their list: the rest of their ranking, less
     the mentors that would reject them now (a full mentor holding only mentees it prefers;
     it will never prefer this mentee again, as what a mentor holds only gets better).
@@ -147,8 +147,49 @@ def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
         at, cols, values = _ranked(block, take, inp.mentor_rank)
         bounds = np.searchsorted(at, np.arange(len(index) + 1)).tolist()
         for k, i in enumerate(index.tolist()):
-            yield (i, cols[bounds[k]:bounds[k + 1]].tolist(),
-                   values[bounds[k]:bounds[k + 1]].tolist())
+            yield i, cols[bounds[k]:bounds[k + 1]], values[bounds[k]:bounds[k + 1]]
+
+
+class _Mentors:
+    """What each mentor holds during deferred acceptance: a heap of (score, -mentee rank,
+    mentee) with its least preferred on top, and the bar a new proposal must pass as arrays
+    (a mentor's least preferred held (score, -rank) when full; (-inf, -inf) while it has
+    room; (inf, -inf) when it has no place at all)."""
+
+    def __init__(self, capacity: np.ndarray) -> None:
+        self.capacity = capacity.tolist()
+        self.held: list[list[tuple[float, int, int]]] = [[] for _ in self.capacity]
+        self.bar_score = np.where(capacity > 0, -np.inf, np.inf)
+        self.bar_rank = np.full(len(self.capacity), -np.inf)
+
+    def propose(self, j: int, key: tuple[float, int, int]) -> int | None:
+        """Mentor ``j`` considers the proposal ``key``; returns the mentee it rejects (the
+        proposer or the one it let go), None when it had room."""
+        heap, capacity = self.held[j], self.capacity[j]
+        if len(heap) < capacity:
+            heapq.heappush(heap, key)
+            rejected = None
+        elif capacity and key > heap[0]:
+            rejected = heapq.heapreplace(heap, key)[2]
+        else:
+            return key[2]
+        if len(heap) == capacity:
+            self.bar_score[j], self.bar_rank[j] = heap[0][0], heap[0][1]
+        return rejected
+
+    def first_acceptable(self, mentors: np.ndarray, scores: np.ndarray, negative_rank: int
+                         ) -> int:
+        """Index of the first mentor of a list that would hold this mentee now (its
+        (score, -rank) passes the mentor's bar), or the list's length when none would."""
+        bar = self.bar_score[mentors]
+        passes = (scores > bar) | ((scores == bar) & (negative_rank > self.bar_rank[mentors]))
+        first = int(passes.argmax()) if len(passes) else 0
+        return first if len(passes) and passes[first] else len(mentors)
+
+
+#: Mentors left on a list from which the next acceptable one is found by one array
+#: comparison instead of one proposal each (below it, proposing is cheaper).
+SKIP_FROM = 8
 
 
 def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
@@ -159,50 +200,51 @@ def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
     preference (score, then lower id), so its least preferred is at the top: measured faster
     than proposing in vectorised rounds, whose count grows with the longest rejection chain.
     A mentee rejected by its whole first list waits until no one else is free; then the
-    rest of the lists of all who wait are ranked at once (:func:`_rest`). The outcome does
-    not depend on the order of proposals, so it is the same mentee-optimal matching.
+    rest of the lists of all who wait are ranked at once (:func:`_rest`). A mentee with a
+    long way to go down its list skips, in one array comparison against each mentor's bar,
+    the mentors that would reject it (a rejection changes nothing, so skipping it is the
+    same run): in a cohort with more mentees than places, those left unmatched are rejected
+    by most of their eligible mentors. The outcome does not depend on the order of
+    proposals, so it is the same mentee-optimal matching.
     """
     n = inp.n_mentees
     prefs = prefs or preferences(inp)
     start = prefs.start.tolist()
     complete = prefs.complete.tolist()
-    capacity = inp.capacity.tolist()
     mentee_rank = inp.mentee_rank.tolist()
-    held: list[list[tuple[float, int, int]]] = [[] for _ in capacity]
+    mentors_of = _Mentors(inp.capacity)
     next_choice = [0] * n
-    lists: dict[int, tuple[list[int], list[float]]] = {}
+    lists: dict[int, tuple[list[int], list[float], np.ndarray, np.ndarray]] = {}
     free = np.nonzero(inp.proposes & (np.diff(prefs.start) > 0))[0][::-1].tolist()
     waiting: list[int] = []
     while free or waiting:
         if not free:
-            for i, mentors, scores in _rest(inp, waiting, prefs, held, capacity):
-                lists[i], next_choice[i], complete[i] = (mentors, scores), 0, True
+            for i, mentors_at, scores_at in _rest(inp, waiting, prefs, mentors_of.held,
+                                                  mentors_of.capacity):
+                lists[i] = (mentors_at.tolist(), scores_at.tolist(), mentors_at, scores_at)
+                next_choice[i], complete[i] = 0, True
                 free.append(i)
             waiting = []
             continue
         i = free.pop()
         if i not in lists:
-            lists[i] = (prefs.mentor[start[i]:start[i + 1]].tolist(),
-                        prefs.score[start[i]:start[i + 1]].tolist())
-        mentors, scores = lists[i]
+            at = slice(start[i], start[i + 1])
+            lists[i] = (prefs.mentor[at].tolist(), prefs.score[at].tolist(), prefs.mentor[at],
+                        prefs.score[at])
+        mentors, scores, mentors_at, scores_at = lists[i]
         k = next_choice[i]
-        if k >= len(mentors):
-            if not complete[i]:
-                waiting.append(i)
-            continue
-        j = mentors[k]
+        if len(mentors) - k > SKIP_FROM:
+            k += mentors_of.first_acceptable(mentors_at[k:], scores_at[k:], -mentee_rank[i])
         next_choice[i] = k + 1
-        heap = held[j]
-        key = (scores[k], -mentee_rank[i], i)
-        if len(heap) < capacity[j]:
-            heapq.heappush(heap, key)
-        elif capacity[j] and key > heap[0]:
-            free.append(heapq.heapreplace(heap, key)[2])
-        else:
-            free.append(i)
+        if k < len(mentors):
+            rejected = mentors_of.propose(mentors[k], (scores[k], -mentee_rank[i], i))
+            if rejected is not None:
+                free.append(rejected)
+        elif not complete[i]:
+            waiting.append(i)
     match = np.full(n, -1, np.int64)
     score = np.full(n, -np.inf)
-    for j, heap in enumerate(held):
+    for j, heap in enumerate(mentors_of.held):
         for value, _, i in heap:
             match[i], score[i] = j, value
     return match, score
