@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.solver.context import Context, EngineResult
+from matcher.solver.pair_keys import pair_keys, sorted_contains
 
 #: Mentors ranked up front per mentee; most mentees are placed within their first few.
 TOP = 24
@@ -46,15 +47,38 @@ class StableInput:
     proposes: np.ndarray  # (N,) bool, mentee takes part (not already locked)
     mentee_rank: np.ndarray  # (N,) id order
     mentor_rank: np.ndarray  # (M,)
+    screen: Screen | None = None  # a cheaper copy to find each mentee's best mentors
+
+    def row_blocks(self, mentees: np.ndarray | None = None) -> Iterator[np.ndarray]:
+        """Blocks of at most BLOCK_PAIRS pairs of ``mentees`` (sorted) or of every mentee."""
+        mentees = np.arange(self.n_mentees) if mentees is None else mentees
+        step = max(1, BLOCK_PAIRS // max(self.n_mentors, 1))
+        for lo in range(0, len(mentees), step):
+            yield mentees[lo:lo + step]
 
     def blocks(self, mentees: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(mentees, their scores) in blocks of at most BLOCK_PAIRS pairs, of ``mentees``
         (sorted) or of every mentee."""
-        mentees = np.arange(self.n_mentees) if mentees is None else mentees
-        step = max(1, BLOCK_PAIRS // max(self.n_mentors, 1))
-        for lo in range(0, len(mentees), step):
-            rows = mentees[lo:lo + step]
+        for rows in self.row_blocks(mentees):
             yield rows, self.rows(rows)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The objective scores rounded to a shorter float, kept anyway by the solver's cache.
+
+    ``rows(mentees)`` gives them (``-inf`` where a pair is ineligible; a pair the engine
+    must not use may still show a score) and ``pairs(mentees, mentors)`` the exact
+    objective scores of those pairs, ``-inf`` where not eligible. Rounding to the nearest
+    float never swaps two scores (it is monotone), so the mentors whose rounded score is
+    among a mentee's best hold every mentor whose exact score is as good as theirs: their
+    exact scores alone give an exact prefix of the mentee's ranking, without reading its
+    whole row of exact scores. Only valid when the objective is one rounded number per
+    pair (no keep bonus added after rounding).
+    """
+
+    rows: Callable[[np.ndarray], np.ndarray]
+    pairs: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class DenseRows:
@@ -97,20 +121,38 @@ def _ranked(scores: np.ndarray, take: np.ndarray, mentor_rank: np.ndarray
 
 
 def preferences(inp: StableInput, top: int = TOP) -> Preferences:
-    """Each mentee's ``top`` best eligible mentors (more on a tie at the edge), ranked."""
+    """Each mentee's ``top`` best eligible mentors (more on a tie at the edge), ranked.
+
+    With a :class:`Screen`, the best are found on its rounded copy and only their exact
+    scores are read; a list then may be shorter than ``top`` (pairs the screen shows but
+    the engine may not use are dropped) and is marked complete only when it holds every
+    mentor the screen shows, so that :func:`_rest` ranks the rest when it runs out.
+    """
     n, m = inp.n_mentees, inp.n_mentors
     counts, mentors, scores, complete = [], [], [], []
-    for _, block in inp.blocks():
-        eligible = block > -np.inf
-        if top < m:
-            edge = np.partition(block, m - top, axis=1)[:, m - top]
-            take = eligible & (block >= edge[:, None])
+    for index in inp.row_blocks():
+        if inp.screen is not None and top < m:
+            rounded = inp.screen.rows(index)
+            shown = rounded > -np.inf
+            edge = np.partition(rounded, m - top, axis=1)[:, m - top]
+            rows, cols = np.nonzero(shown & (rounded >= edge[:, None]))
+            values = inp.screen.pairs(index[rows], cols)
+            usable = values > -np.inf
+            rows, cols, values = rows[usable], cols[usable], values[usable]
+            order = np.lexsort((inp.mentor_rank[cols], -values, rows))
+            rows, cols, values = rows[order], cols[order], values[order]
         else:
-            take = eligible
-        rows, cols, values = _ranked(block, take, inp.mentor_rank)
-        per_row = np.bincount(rows, minlength=len(block))
+            block = inp.rows(index)
+            shown = block > -np.inf
+            if top < m:
+                edge = np.partition(block, m - top, axis=1)[:, m - top]
+                take = shown & (block >= edge[:, None])
+            else:
+                take = shown
+            rows, cols, values = _ranked(block, take, inp.mentor_rank)
+        per_row = np.bincount(rows, minlength=len(index))
         counts.append(per_row)
-        complete.append(per_row == eligible.sum(axis=1))
+        complete.append(per_row == shown.sum(axis=1))
         mentors.append(cols)
         scores.append(values)
     start = np.zeros(n + 1, np.int64)
@@ -139,7 +181,10 @@ def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
             worst_score[j], worst_rank[j] = heap[0][0], heap[0][1]
     rows = np.array(sorted(mentees), np.int64)
     for index, block in inp.blocks(rows):
-        last = prefs.score[prefs.start[index + 1] - 1]  # the list holds every score >= it
+        # the list holds every score >= its last (an empty list: none yet)
+        last = np.full(len(index), np.inf)
+        listed = prefs.start[index + 1] > prefs.start[index]
+        last[listed] = prefs.score[prefs.start[index[listed] + 1] - 1]
         negative_rank = -inp.mentee_rank[index][:, None]
         take = (block > -np.inf) & (block < last[:, None]) & (
             (block > worst_score[None, :]) | ((block == worst_score[None, :])
@@ -208,15 +253,16 @@ def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
     proposals, so it is the same mentee-optimal matching.
     """
     n = inp.n_mentees
-    prefs = prefs or preferences(inp)
+    prefs = prefs or preferences(inp, TOP)
     start = prefs.start.tolist()
     complete = prefs.complete.tolist()
     mentee_rank = inp.mentee_rank.tolist()
     mentors_of = _Mentors(inp.capacity)
     next_choice = [0] * n
     lists: dict[int, tuple[list[int], list[float], np.ndarray, np.ndarray]] = {}
-    free = np.nonzero(inp.proposes & (np.diff(prefs.start) > 0))[0][::-1].tolist()
-    waiting: list[int] = []
+    listed = np.diff(prefs.start) > 0
+    free = np.nonzero(inp.proposes & listed)[0][::-1].tolist()
+    waiting = np.nonzero(inp.proposes & ~listed & ~prefs.complete)[0].tolist()
     while free or waiting:
         if not free:
             for i, mentors_at, scores_at in _rest(inp, waiting, prefs, mentors_of.held,
@@ -301,6 +347,23 @@ class _CacheRows:
     def __init__(self, ctx: Context) -> None:
         self.cache = ctx.cache
         self.banned = np.asarray(ctx.residual.banned, np.int64).reshape(-1, 2)
+        self.banned_keys = ctx.banned_keys
+
+    def screen(self) -> Screen | None:
+        """The cache's screening copy as a :class:`Screen`, when it is the objective rounded
+        (no keep bonus, which is added to it after rounding)."""
+        if len(self.cache.bonus_keys):
+            return None
+        return Screen(lambda mentees: self.cache.approx[_rows_index(mentees)], self.pairs)
+
+    def pairs(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """Objective scores of these pairs, ``-inf`` where not eligible or banned."""
+        out = self.cache.objective(mentees, mentors)
+        out[self.cache.approx[mentees, mentors] == -np.inf] = -np.inf
+        if len(self.banned_keys):
+            keys = pair_keys(mentees, mentors, self.cache.problem.n_mentors)
+            out[sorted_contains(self.banned_keys, keys)] = -np.inf
+        return out
 
     def __call__(self, mentees: np.ndarray) -> np.ndarray:
         cache, at = self.cache, _rows_index(mentees)
@@ -323,8 +386,9 @@ def solve_stable(ctx: Context) -> EngineResult:
     """The stable engine: deferred acceptance on the cached scores (primaries only; locked
     mentees do not propose, banned pairs are not eligible)."""
     problem, r = ctx.problem, ctx.residual
-    inp = StableInput(problem.n_mentees, problem.n_mentors, _CacheRows(ctx),
-                      r.capacity, r.needs_primary, ctx.mentee_rank, ctx.mentor_rank)
+    rows = _CacheRows(ctx)
+    inp = StableInput(problem.n_mentees, problem.n_mentors, rows, r.capacity, r.needs_primary,
+                      ctx.mentee_rank, ctx.mentor_rank, rows.screen())
     match, score = deferred_acceptance(inp)
     blocking = len(blocking_pairs(inp, match, score))
     mentees = np.nonzero(match >= 0)[0]
