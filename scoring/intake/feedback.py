@@ -121,15 +121,23 @@ def read_feedback(path: str | Path, config: ProgramConfig, *,
     """
     path = Path(path)
     # One pause of the cycle collector for the table and the records (no cycles among
-    # them): resumed between the two, it would walk the million rows of the table once more.
+    # them), and the table dropped before it resumes: its first collection would otherwise
+    # walk every row of the table (once more, had it resumed between the two).
     with paused_gc():
-        table = read_table(path, label=str(path), limits=config.limits)
-        mapping = map_headers(table.headers, config.columns("feedback"), FEEDBACK_FIELDS)
-        missing = [name for name in REQUIRED_FIELDS if name not in mapping.values()]
-        if missing:
-            raise FeedbackError(_missing_columns_message(table, missing, config), [])
-        reader = _RowReader(table, mapping, config, previous_pairs)
-        rows = reader.records()
+        sheet = _read(path, config, previous_pairs)
+    return sheet
+
+
+def _read(path: Path, config: ProgramConfig, previous_pairs: Collection[tuple[str, str]]
+          ) -> FeedbackSheet:
+    """:func:`read_feedback` itself."""
+    table = read_table(path, label=str(path), limits=config.limits)
+    mapping = map_headers(table.headers, config.columns("feedback"), FEEDBACK_FIELDS)
+    missing = [name for name in REQUIRED_FIELDS if name not in mapping.values()]
+    if missing:
+        raise FeedbackError(_missing_columns_message(table, missing, config), [])
+    reader = _RowReader(table, mapping, config, previous_pairs)
+    rows = reader.records()
     if reader.errors:
         raise FeedbackError(_errors_message(table.label, reader.errors), reader.errors)
     return FeedbackSheet(path=path, rows=tuple(rows),
@@ -214,7 +222,7 @@ class _Checked:
     @classmethod
     def from_texts(cls, column: _Column, values: list[object], issues: list[_Issues]
                    ) -> _Checked:
-        wrong = np.array([bool(found) for found in issues] + [False])[column.codes]
+        wrong = np.fromiter(map(bool, issues), bool, len(issues))[column.codes]
         return cls(column, column.per_row(values), wrong, issues)
 
     def problems(self, row: int, number: int, label: str) -> list[Problem]:
