@@ -96,7 +96,7 @@ PAST_PAIRS = {("a@x.org", "M-01"), ("a@x.org", "m-01"), ("A@x.org", "M-02"), ("b
               ("Zoë", "s@y.org"), ("A@x.org", "s@y.org")}
 # How people write those ids back, and cells that are problems.
 ID_CELLS = PAST_IDS + ["B@X.ORG", " mailto:b@x.org ", "1001.0", "Zoe\u0308", "b@x.org\u200b",
-                       "", "n/a", "E9", "m-02", "zoë", "a @x.org"]
+                       "", " ", "n/a", "N/A", "-", "E9", "m-02", "zoë", "a @x.org"]
 CONTINUE_CELLS = ["yes", "No", "Y", "maybe", "", " N/A ", "perhaps later", "Not sure"]
 RATING_CELLS = ["", "1", "5", "3,5", " 4 ", "7", "0", "x", "nan", "-"]
 AREA_CELLS = ["", "research", "Research/Scholarship", "clinical; career planning", "astrology",
@@ -112,14 +112,16 @@ def feedback_sheets(draw, id_field: str) -> tuple[list[str], list[list[str]]]:  
     """Headers and rows of a feedback sheet: known pairs (some repeated), ids written other
     ways, problem cells, optional columns present or not, in any order."""
     normal = normalise_email if id_field == "email" else normalise_id
+    # Half the sheets have problem cells (in ratings and areas too: those columns are
+    # there) and may repeat a pair (ids mostly right, so that pairs repeat); the others
+    # give each pair once and write only answers that read (ids in any of the ways that
+    # resolve), with optional columns present or not.
+    clean = draw(st.booleans())
     columns = [("Mentee ID", ID_CELLS), ("Mentor ID", ID_CELLS), ("Continue?", CONTINUE_CELLS)]
-    columns += draw(st.lists(st.sampled_from(OPTIONAL), unique_by=lambda c: c[0]))
+    columns += (draw(st.lists(st.sampled_from(OPTIONAL), unique_by=lambda c: c[0])) if clean
+                else OPTIONAL)
     order = draw(st.permutations(range(len(columns))))
     columns = [columns[k] for k in order]
-    # Half the sheets have problem cells and may repeat a pair (ids mostly right, so that
-    # pairs repeat); the others give each pair once and write only answers that read (ids
-    # in any of the ways that resolve).
-    clean = draw(st.booleans())
     # (intake normalises "A@x.org" to "a@x.org", and with e-mail ids "M-01" to "m-01":
     # such ids are only reached in problem sheets)
     pairs = [pair for pair in draw(st.permutations(sorted(PAST_PAIRS)))
