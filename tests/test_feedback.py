@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoring.config import config_from_dict
 from scoring.intake.feedback import FeedbackError, read_feedback
+from scoring.intake.normalise import normalise_email, normalise_id
+from tests import reader_reference as before
 
-CONFIG = config_from_dict({
-    "program": {"id_field": "id"},
-    "vocabularies": {"areas": {"research": ["Research/Scholarship"], "clinical": [],
-                               "career": ["career planning"]}},
-})
+AREAS = {"research": ["Research/Scholarship"], "clinical": [], "career": ["career planning"]}
+CONFIG = config_from_dict({"program": {"id_field": "id"}, "vocabularies": {"areas": AREAS}})
 PREVIOUS = {("E1", "M1"), ("E1", "M2"), ("E2", "M1"), ("E3", "M3")}
 HEADERS = ["Mentee ID", "Mentor ID", "Continue?", "Mentee rating", "Mentor rating", "Notes",
            "New goals", "Wants a new network member in area"]
@@ -77,3 +79,160 @@ def test_missing_required_column_is_one_clear_error(tmp_path: Path) -> None:
     path = write_sheet(tmp_path, [["E1", "M1"]], ["Mentee ID", "Mentor ID"])
     with pytest.raises(FeedbackError, match=r"no column for 'continue'.*\[columns.feedback\]"):
         read_feedback(path, CONFIG, previous_pairs=PREVIOUS)
+
+
+# ------------------------------------------------------------------ same as the per-cell reader
+# The feedback reader works column by column (issue 15: a million rows in seconds). A
+# coordinator relies on the same records and the same problems (file, row, column, message,
+# fix) as the per-cell reader it replaced, kept verbatim in tests/reader_reference.py.
+
+# Previous pairs with ids as a run may hold them: upper- and lower-case e-mails that
+# normalise alike, a number, an accent, a code whose capitals matter.
+PAST_IDS = ["a@x.org", "A@x.org", "b@x.org", "1001", "Zoë", "M-01", "m-01", "M-02", "r@y.org",
+            "s@y.org"]
+PAST_PAIRS = {("a@x.org", "M-01"), ("a@x.org", "m-01"), ("A@x.org", "M-02"), ("b@x.org", "M-01"),
+              ("b@x.org", "M-02"), ("1001", "m-01"), ("Zoë", "M-01"), ("Zoë", "M-02"),
+              ("a@x.org", "r@y.org"), ("b@x.org", "s@y.org"), ("1001", "r@y.org"),
+              ("Zoë", "s@y.org"), ("A@x.org", "s@y.org")}
+# How people write those ids back, and cells that are problems.
+ID_CELLS = PAST_IDS + ["B@X.ORG", " mailto:b@x.org ", "1001.0", "Zoe\u0308", "b@x.org\u200b",
+                       "", " ", "n/a", "N/A", "-", "E9", "m-02", "zoë", "a @x.org"]
+CONTINUE_CELLS = ["yes", "No", "Y", "maybe", "", " N/A ", "perhaps later", "Not sure"]
+RATING_CELLS = ["", "1", "5", "3,5", " 4 ", "7", "0", "x", "nan", "-"]
+AREA_CELLS = ["", "research", "Research/Scholarship", "clinical; career planning", "astrology",
+              "astrology, astrology; clinical"]
+GOAL_CELLS = ["", "Lead  a group ", "n/a", "line one\nline two"]
+OPTIONAL = [("Mentee rating", RATING_CELLS), ("Mentor rating", RATING_CELLS),
+            ("Notes", ["", "private"]), ("New goals", GOAL_CELLS),
+            ("Wants a new network member in area", AREA_CELLS)]
+
+
+@st.composite
+def feedback_sheets(draw, id_field: str) -> tuple[list[str], list[list[str]]]:  # type: ignore[no-untyped-def]
+    """Headers and rows of a feedback sheet: known pairs (some repeated), ids written other
+    ways, problem cells, optional columns present or not, in any order."""
+    normal = normalise_email if id_field == "email" else normalise_id
+    # Half the sheets have problem cells (in ratings and areas too: those columns are
+    # there) and may repeat a pair (ids mostly right, so that pairs repeat); the others
+    # give each pair once and write only answers that read (ids in any of the ways that
+    # resolve), with optional columns present or not.
+    clean = draw(st.booleans())
+    columns = [("Mentee ID", ID_CELLS), ("Mentor ID", ID_CELLS), ("Continue?", CONTINUE_CELLS)]
+    columns += (draw(st.lists(st.sampled_from(OPTIONAL), unique_by=lambda c: c[0])) if clean
+                else OPTIONAL)
+    order = draw(st.permutations(range(len(columns))))
+    columns = [columns[k] for k in order]
+    # (intake normalises "A@x.org" to "a@x.org", and with e-mail ids "M-01" to "m-01":
+    # such ids are only reached in problem sheets)
+    pairs = [pair for pair in draw(st.permutations(sorted(PAST_PAIRS)))
+             if not clean or all(normal(ident) == ident for ident in pair)]
+    pairs = pairs[:draw(st.integers(1, 10))]
+    if not clean:
+        pairs = [draw(st.sampled_from(pairs)) for _ in range(draw(st.integers(1, 10)))]
+    rows = []
+    for mentee, mentor in pairs:
+        row = []
+        for header, pool in columns:
+            if header == "Mentee ID" and (clean or draw(st.integers(0, 3))):
+                row.append(draw(st.sampled_from([mentee] + [
+                    cell for cell in _WRITTEN.get(mentee, []) if normal(cell) == mentee])))
+            elif header == "Mentor ID" and (clean or draw(st.integers(0, 3))):
+                row.append(mentor)
+            else:
+                pool = pool if not clean else [c for c in pool if c not in _PROBLEM_CELLS]
+                row.append(draw(st.sampled_from(pool)))
+        rows.append(row)
+    return [header for header, _ in columns], rows
+
+
+#: Ids of the previous run as people write them back (each resolves to that id).
+_WRITTEN = {"b@x.org": ["B@X.ORG", " mailto:b@x.org ", "b@x.org\u200b"],
+            "1001": ["1001.0"], "Zoë": ["Zoe\u0308"]}
+_PROBLEM_CELLS = {"perhaps later", "7", "0", "x", "nan", "astrology",
+                  "astrology, astrology; clinical"}
+
+
+def _feedback_outcome(read) -> tuple:  # type: ignore[no-untyped-def]
+    try:
+        return ("sheet", read())
+    except FeedbackError as error:
+        return ("error", str(error), error.problems)
+
+
+@pytest.mark.parametrize("id_field", ["id", "email"])
+def test_generated_feedback_sheets_give_the_same_records_and_problems(
+        tmp_path: Path, id_field: str) -> None:
+    config = config_from_dict({"program": {"id_field": id_field},
+                               "vocabularies": {"areas": AREAS}})
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=150, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(feedback_sheets(id_field))
+    def check(sheet: tuple[list[str], list[list[str]]]) -> None:
+        path = write_sheet(tmp_path, sheet[1], sheet[0])
+        new = _feedback_outcome(lambda: read_feedback(path, config,
+                                                      previous_pairs=PAST_PAIRS))
+        old = _feedback_outcome(lambda: before.read_feedback(path, config,
+                                                             previous_pairs=PAST_PAIRS))
+        assert new == old
+        reached[new[0]] += 1
+        if new[0] == "sheet":
+            written = {cell for row in sheet[1] for cell in row[:2]}
+            reached["sheet, ids written another way"] += bool(written - set(PAST_IDS))
+            reached["sheet, repeated mentee"] += len({r.mentee_id for r in new[1].rows}) < len(
+                new[1].rows)
+        for problem in new[2] if new[0] == "error" else ():
+            reached[next(kind for kind, words in PROBLEM_KINDS.items()
+                         if words in problem.message)] += 1
+
+    check()
+    # Sheets that read and sheets with each kind of problem were compared.
+    assert reached["sheet"] >= 40 and reached["error"] >= 25, reached
+    assert reached["sheet, ids written another way"] >= 10, reached
+    assert reached["sheet, repeated mentee"] >= 10, reached
+    for kind in PROBLEM_KINDS:
+        assert reached[kind] >= 5, (kind, reached)
+
+
+#: Each kind of problem a feedback row can have, by words of its message.
+PROBLEM_KINDS = {"unknown id": "has no pairing", "blank id": "has no",
+                 "not a pair": "were not paired", "pair given twice": "already given on row",
+                 "continue": "is not yes, no or unsure", "rating not a number": "not a number",
+                 "rating off the scale": "outside the scale",
+                 "unknown area": "is not a known areas value"}
+
+
+# The feedback reader takes a cell for the id it holds, without calling the normaliser, when
+# one pattern matches it; the pattern must never match a cell the normaliser would change.
+ID_CHARACTERS = "aZ09@.-+_:/? \t\u00a0\u200béÉ"
+id_cells = st.one_of(
+    st.text(alphabet=ID_CHARACTERS, max_size=8),
+    st.sampled_from(["mailto:", "MAILTO:", "n/a", "N/A", "na", "-", "--", "?", "#N/A", "none",
+                     "1001", "+7", "-3"]).flatmap(
+        lambda start: st.text(alphabet=ID_CHARACTERS, max_size=4).map(lambda rest: start + rest)),
+    st.from_regex(r"[+-]?\d{1,3}\.0{1,2}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9._-]{1,6}(@[a-zA-Z]{1,4}\.org)?", fullmatch=True))
+
+
+@pytest.mark.parametrize("emails", [True, False])
+def test_a_cell_taken_as_is_is_one_the_normaliser_keeps(emails: bool) -> None:
+    from scoring.intake.feedback import _KEPT_AS_IS
+
+    normalise = normalise_email if emails else normalise_id
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=600, deadline=None, database=None)
+    @given(id_cells)
+    def check(text: str) -> None:
+        taken = _KEPT_AS_IS[emails].fullmatch(text) is not None
+        if taken:
+            assert normalise(text) == text
+        reached[f"taken {taken}, {'changed' if normalise(text) != text else 'kept'}"] += 1
+
+    check()
+    # Cells taken as they are, and cells left to the normaliser both when it changes them
+    # and when it keeps them (the pattern may be cautious, never wrong).
+    assert reached["taken True, kept"] >= 60, reached
+    assert reached["taken False, changed"] >= 150, reached

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.solver.context import Context, EngineResult
+from matcher.solver.pair_keys import pair_keys, sorted_contains
 
 #: Mentors ranked up front per mentee; most mentees are placed within their first few.
 TOP = 24
@@ -46,15 +47,38 @@ class StableInput:
     proposes: np.ndarray  # (N,) bool, mentee takes part (not already locked)
     mentee_rank: np.ndarray  # (N,) id order
     mentor_rank: np.ndarray  # (M,)
+    screen: Screen | None = None  # a cheaper copy to find each mentee's best mentors
+
+    def row_blocks(self, mentees: np.ndarray | None = None) -> Iterator[np.ndarray]:
+        """Blocks of at most BLOCK_PAIRS pairs of ``mentees`` (sorted) or of every mentee."""
+        mentees = np.arange(self.n_mentees) if mentees is None else mentees
+        step = max(1, BLOCK_PAIRS // max(self.n_mentors, 1))
+        for lo in range(0, len(mentees), step):
+            yield mentees[lo:lo + step]
 
     def blocks(self, mentees: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(mentees, their scores) in blocks of at most BLOCK_PAIRS pairs, of ``mentees``
         (sorted) or of every mentee."""
-        mentees = np.arange(self.n_mentees) if mentees is None else mentees
-        step = max(1, BLOCK_PAIRS // max(self.n_mentors, 1))
-        for lo in range(0, len(mentees), step):
-            rows = mentees[lo:lo + step]
+        for rows in self.row_blocks(mentees):
             yield rows, self.rows(rows)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The objective scores rounded to a shorter float, kept anyway by the solver's cache.
+
+    ``rows(mentees)`` gives them (``-inf`` where a pair is ineligible; a pair the engine
+    must not use may still show a score) and ``pairs(mentees, mentors)`` the exact
+    objective scores of those pairs, ``-inf`` where not eligible. Rounding to the nearest
+    float never swaps two scores (it is monotone), so the mentors whose rounded score is
+    among a mentee's best hold every mentor whose exact score is as good as theirs: their
+    exact scores alone give an exact prefix of the mentee's ranking, without reading its
+    whole row of exact scores. Only valid when the objective is one rounded number per
+    pair (no keep bonus added after rounding).
+    """
+
+    rows: Callable[[np.ndarray], np.ndarray]
+    pairs: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class DenseRows:
@@ -97,20 +121,38 @@ def _ranked(scores: np.ndarray, take: np.ndarray, mentor_rank: np.ndarray
 
 
 def preferences(inp: StableInput, top: int = TOP) -> Preferences:
-    """Each mentee's ``top`` best eligible mentors (more on a tie at the edge), ranked."""
+    """Each mentee's ``top`` best eligible mentors (more on a tie at the edge), ranked.
+
+    With a :class:`Screen`, the best are found on its rounded copy and only their exact
+    scores are read; a list then may be shorter than ``top`` (pairs the screen shows but
+    the engine may not use are dropped) and is marked complete only when it holds every
+    mentor the screen shows, so that :func:`_rest` ranks the rest when it runs out.
+    """
     n, m = inp.n_mentees, inp.n_mentors
     counts, mentors, scores, complete = [], [], [], []
-    for _, block in inp.blocks():
-        eligible = block > -np.inf
-        if top < m:
-            edge = np.partition(block, m - top, axis=1)[:, m - top]
-            take = eligible & (block >= edge[:, None])
+    for index in inp.row_blocks():
+        if inp.screen is not None and top < m:
+            rounded = inp.screen.rows(index)
+            shown = rounded > -np.inf
+            edge = np.partition(rounded, m - top, axis=1)[:, m - top]
+            rows, cols = np.nonzero(shown & (rounded >= edge[:, None]))
+            values = inp.screen.pairs(index[rows], cols)
+            usable = values > -np.inf
+            rows, cols, values = rows[usable], cols[usable], values[usable]
+            order = np.lexsort((inp.mentor_rank[cols], -values, rows))
+            rows, cols, values = rows[order], cols[order], values[order]
         else:
-            take = eligible
-        rows, cols, values = _ranked(block, take, inp.mentor_rank)
-        per_row = np.bincount(rows, minlength=len(block))
+            block = inp.rows(index)
+            shown = block > -np.inf
+            if top < m:
+                edge = np.partition(block, m - top, axis=1)[:, m - top]
+                take = shown & (block >= edge[:, None])
+            else:
+                take = shown
+            rows, cols, values = _ranked(block, take, inp.mentor_rank)
+        per_row = np.bincount(rows, minlength=len(index))
         counts.append(per_row)
-        complete.append(per_row == eligible.sum(axis=1))
+        complete.append(per_row == shown.sum(axis=1))
         mentors.append(cols)
         scores.append(values)
     start = np.zeros(n + 1, np.int64)
@@ -123,7 +165,7 @@ def preferences(inp: StableInput, top: int = TOP) -> Preferences:
 
 def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
           held: list[list[tuple[float, int, int]]], capacity: list[int]
-          ) -> Iterator[tuple[int, list[int], list[float]]]:
+          ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """For mentees rejected by every mentor of their list: the rest of their ranking, less
     the mentors that would reject them now (a full mentor holding only mentees it prefers;
     it will never prefer this mentee again, as what a mentor holds only gets better).
@@ -139,7 +181,10 @@ def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
             worst_score[j], worst_rank[j] = heap[0][0], heap[0][1]
     rows = np.array(sorted(mentees), np.int64)
     for index, block in inp.blocks(rows):
-        last = prefs.score[prefs.start[index + 1] - 1]  # the list holds every score >= it
+        # the list holds every score >= its last (an empty list: none yet)
+        last = np.full(len(index), np.inf)
+        listed = prefs.start[index + 1] > prefs.start[index]
+        last[listed] = prefs.score[prefs.start[index[listed] + 1] - 1]
         negative_rank = -inp.mentee_rank[index][:, None]
         take = (block > -np.inf) & (block < last[:, None]) & (
             (block > worst_score[None, :]) | ((block == worst_score[None, :])
@@ -147,8 +192,49 @@ def _rest(inp: StableInput, mentees: list[int], prefs: Preferences,
         at, cols, values = _ranked(block, take, inp.mentor_rank)
         bounds = np.searchsorted(at, np.arange(len(index) + 1)).tolist()
         for k, i in enumerate(index.tolist()):
-            yield (i, cols[bounds[k]:bounds[k + 1]].tolist(),
-                   values[bounds[k]:bounds[k + 1]].tolist())
+            yield i, cols[bounds[k]:bounds[k + 1]], values[bounds[k]:bounds[k + 1]]
+
+
+class _Mentors:
+    """What each mentor holds during deferred acceptance: a heap of (score, -mentee rank,
+    mentee) with its least preferred on top, and the bar a new proposal must pass as arrays
+    (a mentor's least preferred held (score, -rank) when full; (-inf, -inf) while it has
+    room; (inf, -inf) when it has no place at all)."""
+
+    def __init__(self, capacity: np.ndarray) -> None:
+        self.capacity = capacity.tolist()
+        self.held: list[list[tuple[float, int, int]]] = [[] for _ in self.capacity]
+        self.bar_score = np.where(capacity > 0, -np.inf, np.inf)
+        self.bar_rank = np.full(len(self.capacity), -np.inf)
+
+    def propose(self, j: int, key: tuple[float, int, int]) -> int | None:
+        """Mentor ``j`` considers the proposal ``key``; returns the mentee it rejects (the
+        proposer or the one it let go), None when it had room."""
+        heap, capacity = self.held[j], self.capacity[j]
+        if len(heap) < capacity:
+            heapq.heappush(heap, key)
+            rejected = None
+        elif capacity and key > heap[0]:
+            rejected = heapq.heapreplace(heap, key)[2]
+        else:
+            return key[2]
+        if len(heap) == capacity:
+            self.bar_score[j], self.bar_rank[j] = heap[0][0], heap[0][1]
+        return rejected
+
+    def first_acceptable(self, mentors: np.ndarray, scores: np.ndarray, negative_rank: int
+                         ) -> int:
+        """Index of the first mentor of a list that would hold this mentee now (its
+        (score, -rank) passes the mentor's bar), or the list's length when none would."""
+        bar = self.bar_score[mentors]
+        passes = (scores > bar) | ((scores == bar) & (negative_rank > self.bar_rank[mentors]))
+        first = int(passes.argmax()) if len(passes) else 0
+        return first if len(passes) and passes[first] else len(mentors)
+
+
+#: Mentors left on a list from which the next acceptable one is found by one array
+#: comparison instead of one proposal each (below it, proposing is cheaper).
+SKIP_FROM = 8
 
 
 def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
@@ -159,50 +245,52 @@ def deferred_acceptance(inp: StableInput, prefs: Preferences | None = None
     preference (score, then lower id), so its least preferred is at the top: measured faster
     than proposing in vectorised rounds, whose count grows with the longest rejection chain.
     A mentee rejected by its whole first list waits until no one else is free; then the
-    rest of the lists of all who wait are ranked at once (:func:`_rest`). The outcome does
-    not depend on the order of proposals, so it is the same mentee-optimal matching.
+    rest of the lists of all who wait are ranked at once (:func:`_rest`). A mentee with a
+    long way to go down its list skips, in one array comparison against each mentor's bar,
+    the mentors that would reject it (a rejection changes nothing, so skipping it is the
+    same run): in a cohort with more mentees than places, those left unmatched are rejected
+    by most of their eligible mentors. The outcome does not depend on the order of
+    proposals, so it is the same mentee-optimal matching.
     """
     n = inp.n_mentees
-    prefs = prefs or preferences(inp)
+    prefs = prefs or preferences(inp, TOP)
     start = prefs.start.tolist()
     complete = prefs.complete.tolist()
-    capacity = inp.capacity.tolist()
     mentee_rank = inp.mentee_rank.tolist()
-    held: list[list[tuple[float, int, int]]] = [[] for _ in capacity]
+    mentors_of = _Mentors(inp.capacity)
     next_choice = [0] * n
-    lists: dict[int, tuple[list[int], list[float]]] = {}
-    free = np.nonzero(inp.proposes & (np.diff(prefs.start) > 0))[0][::-1].tolist()
-    waiting: list[int] = []
+    lists: dict[int, tuple[list[int], list[float], np.ndarray, np.ndarray]] = {}
+    listed = np.diff(prefs.start) > 0
+    free = np.nonzero(inp.proposes & listed)[0][::-1].tolist()
+    waiting = np.nonzero(inp.proposes & ~listed & ~prefs.complete)[0].tolist()
     while free or waiting:
         if not free:
-            for i, mentors, scores in _rest(inp, waiting, prefs, held, capacity):
-                lists[i], next_choice[i], complete[i] = (mentors, scores), 0, True
+            for i, mentors_at, scores_at in _rest(inp, waiting, prefs, mentors_of.held,
+                                                  mentors_of.capacity):
+                lists[i] = (mentors_at.tolist(), scores_at.tolist(), mentors_at, scores_at)
+                next_choice[i], complete[i] = 0, True
                 free.append(i)
             waiting = []
             continue
         i = free.pop()
         if i not in lists:
-            lists[i] = (prefs.mentor[start[i]:start[i + 1]].tolist(),
-                        prefs.score[start[i]:start[i + 1]].tolist())
-        mentors, scores = lists[i]
+            at = slice(start[i], start[i + 1])
+            lists[i] = (prefs.mentor[at].tolist(), prefs.score[at].tolist(), prefs.mentor[at],
+                        prefs.score[at])
+        mentors, scores, mentors_at, scores_at = lists[i]
         k = next_choice[i]
-        if k >= len(mentors):
-            if not complete[i]:
-                waiting.append(i)
-            continue
-        j = mentors[k]
+        if len(mentors) - k > SKIP_FROM:
+            k += mentors_of.first_acceptable(mentors_at[k:], scores_at[k:], -mentee_rank[i])
         next_choice[i] = k + 1
-        heap = held[j]
-        key = (scores[k], -mentee_rank[i], i)
-        if len(heap) < capacity[j]:
-            heapq.heappush(heap, key)
-        elif capacity[j] and key > heap[0]:
-            free.append(heapq.heapreplace(heap, key)[2])
-        else:
-            free.append(i)
+        if k < len(mentors):
+            rejected = mentors_of.propose(mentors[k], (scores[k], -mentee_rank[i], i))
+            if rejected is not None:
+                free.append(rejected)
+        elif not complete[i]:
+            waiting.append(i)
     match = np.full(n, -1, np.int64)
     score = np.full(n, -np.inf)
-    for j, heap in enumerate(held):
+    for j, heap in enumerate(mentors_of.held):
         for value, _, i in heap:
             match[i], score[i] = j, value
     return match, score
@@ -259,6 +347,23 @@ class _CacheRows:
     def __init__(self, ctx: Context) -> None:
         self.cache = ctx.cache
         self.banned = np.asarray(ctx.residual.banned, np.int64).reshape(-1, 2)
+        self.banned_keys = ctx.banned_keys
+
+    def screen(self) -> Screen | None:
+        """The cache's screening copy as a :class:`Screen`, when it is the objective rounded
+        (no keep bonus, which is added to it after rounding)."""
+        if len(self.cache.bonus_keys):
+            return None
+        return Screen(lambda mentees: self.cache.approx[_rows_index(mentees)], self.pairs)
+
+    def pairs(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """Objective scores of these pairs, ``-inf`` where not eligible or banned."""
+        out = self.cache.objective(mentees, mentors)
+        out[self.cache.approx[mentees, mentors] == -np.inf] = -np.inf
+        if len(self.banned_keys):
+            keys = pair_keys(mentees, mentors, self.cache.problem.n_mentors)
+            out[sorted_contains(self.banned_keys, keys)] = -np.inf
+        return out
 
     def __call__(self, mentees: np.ndarray) -> np.ndarray:
         cache, at = self.cache, _rows_index(mentees)
@@ -281,8 +386,9 @@ def solve_stable(ctx: Context) -> EngineResult:
     """The stable engine: deferred acceptance on the cached scores (primaries only; locked
     mentees do not propose, banned pairs are not eligible)."""
     problem, r = ctx.problem, ctx.residual
-    inp = StableInput(problem.n_mentees, problem.n_mentors, _CacheRows(ctx),
-                      r.capacity, r.needs_primary, ctx.mentee_rank, ctx.mentor_rank)
+    rows = _CacheRows(ctx)
+    inp = StableInput(problem.n_mentees, problem.n_mentors, rows, r.capacity, r.needs_primary,
+                      ctx.mentee_rank, ctx.mentor_rank, rows.screen())
     match, score = deferred_acceptance(inp)
     blocking = len(blocking_pairs(inp, match, score))
     mentees = np.nonzero(match >= 0)[0]

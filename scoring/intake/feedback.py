@@ -21,17 +21,23 @@ What a coordinator can rely on:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Literal
+
+import numpy as np
+import pandas as pd
 
 from scoring.config import FEEDBACK_FIELDS, ProgramConfig
 from scoring.errors import InputError
 from scoring.intake.cohort import map_headers
 from scoring.intake.ids import IdResolver
 from scoring.intake.normalise import (
+    BLANK_MARKERS,
     clean_text,
     is_blank,
     lookup_values,
@@ -114,15 +120,24 @@ def read_feedback(path: str | Path, config: ProgramConfig, *,
     :class:`FeedbackError` listing every row-level error otherwise.
     """
     path = Path(path)
+    # One pause of the cycle collector for the table and the records (no cycles among
+    # them), and the table dropped before it resumes: its first collection would otherwise
+    # walk every row of the table (once more, had it resumed between the two).
+    with paused_gc():
+        sheet = _read(path, config, previous_pairs)
+    return sheet
+
+
+def _read(path: Path, config: ProgramConfig, previous_pairs: Collection[tuple[str, str]]
+          ) -> FeedbackSheet:
+    """:func:`read_feedback` itself."""
     table = read_table(path, label=str(path), limits=config.limits)
     mapping = map_headers(table.headers, config.columns("feedback"), FEEDBACK_FIELDS)
     missing = [name for name in REQUIRED_FIELDS if name not in mapping.values()]
     if missing:
         raise FeedbackError(_missing_columns_message(table, missing, config), [])
-    with paused_gc():  # a record per row, no cycles among them
-        reader = _RowReader(table, mapping, config, previous_pairs)
-        rows = [row for number, cells in table.rows
-                if (row := reader.read(number, cells)) is not None]
+    reader = _RowReader(table, mapping, config, previous_pairs)
+    rows = reader.records()
     if reader.errors:
         raise FeedbackError(_errors_message(table.label, reader.errors), reader.errors)
     return FeedbackSheet(path=path, rows=tuple(rows),
@@ -151,13 +166,92 @@ def _errors_message(label: str, errors: list[Problem]) -> str:
 #: What a cell's text means: the value, or the (message, fix) of each problem it has.
 _Issues = tuple[tuple[str, str], ...]
 
+def _kept_as_is(emails: bool) -> re.Pattern[str]:
+    """A pattern that fully matches a cell only when the id normaliser
+    (:func:`normalise_email` when ``emails``, else :func:`normalise_id`, which reads a cell
+    with "@" as an e-mail) returns it unchanged, so that a million ids are told apart by
+    the regex engine instead of a million normaliser calls: printable ASCII without space,
+    not a blank marker; an e-mail also in lower case and without "mailto:"; another id
+    not Excel's ``1001.0``."""
+    blank = "|".join(re.escape(marker) for marker in sorted(BLANK_MARKERS, reverse=True)
+                     if marker and marker.isascii())
+    email = r"(?!mailto:)[!-@\[-~]+"
+    kept = email if emails else rf"(?![+-]?\d+\.0+$)(?:[!-?A-~]+|{email})"
+    return re.compile(rf"(?!(?i:{blank})$){kept}")
+
+
+_KEPT_AS_IS = {emails: _kept_as_is(emails) for emails in (True, False)}
+
+
+def _objects(values: list[object]) -> np.ndarray:
+    """``values`` as a 1-d object array (tuples stay elements, never become a second axis)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One mapped column: its header (None when the sheet lacks it), each row's index into
+    its distinct texts (first-seen order), and those texts (``[""]`` for a missing column)."""
+
+    header: str | None
+    codes: np.ndarray
+    texts: list[str]
+
+    def per_row(self, per_text: list[object]) -> np.ndarray:
+        """A value per row from a value per distinct text."""
+        return _objects(per_text)[self.codes]
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A column checked once per distinct text: per row, its value and whether it has a
+    problem; per text, the problems (message, fix)."""
+
+    column: _Column
+    value: np.ndarray  # (rows,) object
+    wrong: np.ndarray  # (rows,) bool
+    issues: list[_Issues]  # per distinct text
+
+    @classmethod
+    def of(cls, column: _Column, check: Callable[[str], tuple[object, _Issues]]) -> _Checked:
+        values, issues = zip(*map(check, column.texts), strict=True) if column.texts else ((), ())
+        return cls.from_texts(column, list(values), list(issues))
+
+    @classmethod
+    def from_texts(cls, column: _Column, values: list[object], issues: list[_Issues]
+                   ) -> _Checked:
+        wrong = np.fromiter(map(bool, issues), bool, len(issues))[column.codes]
+        return cls(column, column.per_row(values), wrong, issues)
+
+    def problems(self, row: int, number: int, label: str) -> list[Problem]:
+        """The problems of this column's cell on table row ``row``."""
+        text = self.column.texts[self.column.codes[row]]
+        return [Problem("error", label, number, self.column.header, text, message, fix)
+                for message, fix in self.issues[self.column.codes[row]]]
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """An id column checked: per row the index of the id it names among the previous
+    run's ``known`` ids of its side (-1 for none), and those indices per previous pair."""
+
+    checked: _Checked
+    person: np.ndarray  # (rows,) int64
+    previous: np.ndarray  # (previous pairs,) int64
+    known: int
+
 
 class _RowReader:
     """Turns the rows of one feedback table into records, collecting problems.
 
-    Each check of a cell depends on its text only, so it runs once per distinct text
-    (memoised per reader): a sheet of a million rows repeats a few ratings and answers,
-    and each row then costs a few look-ups (linear readers, issue 15).
+    Column by column (linear readers, issue 15): each check of a cell depends on its text
+    only, so it runs once per distinct text of its column (a sheet of a million rows
+    repeats a few ratings and answers); ids whose cell holds them exactly are told apart
+    without a call per cell, and the pair checks (in the previous run, given once) are
+    array operations. The problems are the ones a row-by-row reading would report, in the
+    same order: per row, ids, pair, continue, ratings, areas.
     """
 
     def __init__(self, table: SheetText, mapping: dict[int, str], config: ProgramConfig,
@@ -165,62 +259,127 @@ class _RowReader:
         self.table = table
         self.columns = {name: i for i, name in sorted(mapping.items(), reverse=True)}
         self.config = config
-        self.pairs = set(previous_pairs)
-        self.mentees = IdResolver("mentee", tuple(sorted({e for e, _ in self.pairs})))
-        self.mentors = IdResolver("mentor", tuple(sorted({m for _, m in self.pairs})))
+        self.previous = {side: _objects(list(map(itemgetter(k), previous_pairs)))
+                         for k, side in enumerate(("mentee", "mentor"))}
         self.yes_no = config.vocabulary("yes_no")
         self.areas = config.vocabulary("areas")
         low, high = config.rematch.rating_scale
         self.scale = (float(low), float(high))
         self.id_field = config.program.id_field
-        self.seen: dict[tuple[str, str], int] = {}
+        self.numbers = np.array([number for number, _ in table.rows], np.int64)
+        self.cells = [cells for _, cells in table.rows]
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
-        self._ids = {"mentee": cache(partial(self._id_of, self.mentees, "mentee")),
-                     "mentor": cache(partial(self._id_of, self.mentors, "mentor"))}
-        self._decision_of = cache(self._decision_of_text)
-        self._rating_of = {side: cache(partial(self._rating_of_text, side))
-                           for side in ("mentee", "mentor")}
-        self._areas_of = cache(self._areas_of_text)
-        self._goals_of = cache(clean_text)
 
-    def _cell(self, cells: list[str], name: str) -> tuple[str | None, str]:
-        """(header, text) of the column mapped to ``name`` (None, "" when absent)."""
+    def _column(self, name: str) -> _Column:
         if name not in self.columns:
-            return None, ""
+            return _Column(None, np.zeros(len(self.table.rows), np.int64), [""])
         i = self.columns[name]
-        return self.table.headers[i], cells[i]
+        codes, texts = pd.factorize(_objects(list(map(itemgetter(i), self.cells))))
+        return _Column(self.table.headers[i], codes.astype(np.int64), list(texts))
 
-    def _error(self, number: int, column: str | None, value: str, message: str,
-               fix: str) -> None:
-        self.errors.append(Problem("error", self.table.label, number, column, value,
-                                   message, fix))
+    def records(self) -> list[FeedbackRow]:
+        """The record of every row whose ids name a pair of the previous run (given once)
+        and whose continue answer reads; the problems of the others are in ``errors``."""
+        ids = {side: self._ids(side) for side in ("mentee", "mentor")}
+        decision = _Checked.of(self._column("continue"), self._decision_of_text)
+        ratings = [_Checked.of(self._column(f"{side}_rating"), partial(self._rating_of_text, side))
+                   for side in ("mentee", "mentor")]
+        areas = _Checked.of(self._column("new_area"), self._areas_of_text)
+        goals_column = self._column("new_goals")
+        goals = goals_column.per_row([clean_text(text) for text in goals_column.texts])
+        mentee, mentor = ids["mentee"].person, ids["mentor"].person
+        both = (mentee >= 0) & (mentor >= 0)
+        people = max(ids["mentor"].known, 1)
+        key = mentee * people + mentor
+        previous = np.sort(ids["mentee"].previous * people + ids["mentor"].previous)
+        at = np.minimum(np.searchsorted(previous, key), max(len(previous) - 1, 0))
+        paired = both & (previous[at] == key) if len(previous) else both & False
+        first = self._first_rows(key, paired)
+        given = paired & (first == np.arange(len(key)))
+        wrong = ~both | (paired != both) | (given != paired) | decision.wrong | areas.wrong
+        wrong |= ratings[0].wrong | ratings[1].wrong
+        label = self.table.label
+        for k in np.flatnonzero(wrong).tolist():
+            number = int(self.numbers[k])
+            for side in ("mentee", "mentor"):
+                self.errors += ids[side].checked.problems(k, number, label)
+            if both[k]:
+                self._pair_problem(k, number, ids["mentee"].checked, ids["mentor"].checked,
+                                   int(first[k]) if paired[k] else None)
+            for checked in (decision, *ratings, areas):
+                self.errors += checked.problems(k, number, label)
+        keep = np.flatnonzero(given & (decision.value != None))  # noqa: E711 (element-wise)
+        return list(map(FeedbackRow, ids["mentee"].checked.value[keep].tolist(),
+                        ids["mentor"].checked.value[keep].tolist(), decision.value[keep].tolist(),
+                        ratings[0].value[keep].tolist(), ratings[1].value[keep].tolist(),
+                        goals[keep].tolist(), areas.value[keep].tolist(),
+                        self.numbers[keep].tolist()))
 
-    def _report(self, number: int, column: str | None, value: str, issues: _Issues) -> None:
-        for message, fix in issues:
-            self._error(number, column, value, message, fix)
+    @staticmethod
+    def _first_rows(key: np.ndarray, paired: np.ndarray) -> np.ndarray:
+        """Per row, the table row where its pair is first given (-1 when not a pair)."""
+        first = np.full(len(key), -1, np.int64)
+        rows = np.flatnonzero(paired)
+        _, at, inverse = np.unique(key[rows], return_index=True, return_inverse=True)
+        first[rows] = rows[at[inverse.reshape(-1)]]
+        return first
 
-    def read(self, number: int, cells: list[str]) -> FeedbackRow | None:
-        """The record of one row, or None when its ids are missing or wrong (reported)."""
-        pair = self._pair(number, cells)
-        header, text = self._cell(cells, "continue")
-        decision, issues = self._decision_of(text)
-        self._report(number, header, text, issues)
-        ratings = []
-        for side in ("mentee", "mentor"):
-            header, text = self._cell(cells, f"{side}_rating")
-            rating, issues = self._rating_of[side](text)
-            self._report(number, header, text, issues)
-            ratings.append(rating)
-        header, text = self._cell(cells, "new_area")
-        areas, issues = self._areas_of(text)
-        self._report(number, header, text, issues)
-        goals = self._goals_of(self._cell(cells, "new_goals")[1])
-        if pair is None or decision is None:
-            return None
-        return FeedbackRow(mentee_id=pair[0], mentor_id=pair[1], decision=decision,
-                           mentee_rating=ratings[0], mentor_rating=ratings[1],
-                           new_goals=goals, new_areas=areas, source_row=number)
+    def _pair_problem(self, row: int, number: int, mentees: _Checked, mentors: _Checked,
+                      first: int | None) -> None:
+        """The error of a row whose ids are known but are not a pair to take (or None)."""
+        pair = (mentees.value[row], mentors.value[row])
+        text = mentors.column.texts[mentors.column.codes[row]]
+        header = mentors.column.header
+        if first is None:
+            self.errors.append(Problem(
+                "error", self.table.label, number, header, text,
+                f"{pair[0]!r} and {pair[1]!r} were not paired in the previous run.",
+                "Check both ids against the previous run's pairings.csv; feedback is given "
+                "per existing pair."))
+        elif first != row:
+            self.errors.append(Problem(
+                "error", self.table.label, number, header, text,
+                f"The pair {pair[0]!r} – {pair[1]!r} is already given on row "
+                f"{self.numbers[first]}.", "Keep one row per pair and delete the other."))
+
+    def _ids(self, side: str) -> _Ids:
+        """The id column of ``side`` checked against the previous run's ids of that side.
+
+        The previous run's ids and the column's cells are numbered in one pass (the ids
+        first, so they are ``texts[:known]``, in first-seen order: no output depends on that
+        order, a cell names one id or none). A cell holding an id exactly as the normaliser
+        leaves it is that id, what :meth:`_id_of` returns; every other distinct cell goes
+        through :meth:`_id_of`.
+        """
+        previous = self.previous[side]
+        i = self.columns[f"{side}_id"]
+        codes, texts = pd.factorize(np.concatenate(
+            [previous, _objects(list(map(itemgetter(i), self.cells)))]))
+        known = int(codes[:len(previous)].max(initial=-1)) + 1
+        column = _Column(self.table.headers[i], codes[len(previous):].astype(np.int64),
+                         list(texts))
+        resolver = IdResolver(side, tuple(column.texts[:known]))
+        used = np.zeros(len(texts), bool)
+        used[column.codes] = True
+        plain = np.zeros(len(texts), bool)
+        exact = np.flatnonzero(used[:known])
+        kept = _KEPT_AS_IS[self.id_field == "email"].fullmatch
+        plain[exact] = np.fromiter(map(bool, map(kept, texts[exact])), bool, len(exact))
+        values: list[object] = list(column.texts)
+        issues: list[_Issues] = [()] * len(values)
+        person = np.arange(len(texts), dtype=np.int64)
+        person[known:] = -1
+        index: pd.Index | None = None
+        for k in np.flatnonzero(used & ~plain).tolist():
+            values[k], issues[k] = self._id_of(resolver, side, column.texts[k])
+            if values[k] is None:
+                person[k] = -1
+            else:
+                index = pd.Index(texts[:known], dtype=object) if index is None else index
+                person[k] = index.get_loc(values[k])
+        return _Ids(_Checked.from_texts(column, values, issues), person[column.codes],
+                    codes[:len(previous)].astype(np.int64), known)
 
     def _ident(self, text: str) -> str:
         return normalise_email(text) if self.id_field == "email" else normalise_id(text)
@@ -238,33 +397,6 @@ class _RowReader:
                            f"Use the {side}'s {self.id_field} exactly as in the previous "
                            "run's pairings.csv, or delete the row."),)
         return ident, ()
-
-    def _pair(self, number: int, cells: list[str]) -> tuple[str, str] | None:
-        """The (mentee, mentor) ids if both name a pair of the previous run, seen once."""
-        found: list[str] = []
-        for name, side in (("mentee_id", "mentee"), ("mentor_id", "mentor")):
-            header, text = self._cell(cells, name)
-            ident, issues = self._ids[side](text)
-            self._report(number, header, text, issues)
-            if ident is not None:
-                found.append(ident)
-        if len(found) != 2:
-            return None
-        pair = (found[0], found[1])
-        header, text = self._cell(cells, "mentor_id")
-        if pair not in self.pairs:
-            self._error(number, header, text,
-                        f"{pair[0]!r} and {pair[1]!r} were not paired in the previous run.",
-                        "Check both ids against the previous run's pairings.csv; feedback "
-                        "is given per existing pair.")
-            return None
-        if pair in self.seen:
-            self._error(number, header, text,
-                        f"The pair {pair[0]!r} – {pair[1]!r} is already given on row "
-                        f"{self.seen[pair]}.", "Keep one row per pair and delete the other.")
-            return None
-        self.seen[pair] = number
-        return pair
 
     def _decision_of_text(self, text: str) -> tuple[Decision | None, _Issues]:
         if is_blank(text) or fold(text) in UNSURE_ANSWERS:

@@ -20,7 +20,8 @@ from __future__ import annotations
 import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from scoring.errors import UnknownIdError
@@ -46,23 +47,32 @@ def _grouped(keys: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class IdResolver:
-    """Ids (and optional names) of one side of a cohort, looked up as people type them."""
+    """Ids (and optional names) of one side of a cohort, looked up as people type them.
+
+    Each lookup table is built on its first use: a sheet whose cells all hold ids exactly
+    (the usual case, e.g. a million feedback rows naming a million previous pairs) never
+    pays for normalising and folding every id of the cohort.
+    """
 
     side: str  # "mentee" or "mentor", for messages
     ids: tuple[str, ...]
     names: tuple[str, ...] = ()  # names[k] belongs to ids[k]; empty = ids only
-    _exact: frozenset[str] = field(init=False, repr=False)
-    _normal: dict[str, tuple[str, ...]] = field(init=False, repr=False)
-    _caseless: dict[str, tuple[str, ...]] = field(init=False, repr=False)
-    _named: dict[str, tuple[str, ...]] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "_exact", frozenset(self.ids))
-        set_(self, "_normal", _grouped((nfc(normalise_id(nfc(i))), i) for i in self.ids))
-        set_(self, "_caseless", _grouped((nfc(i).casefold(), i) for i in self.ids))
-        set_(self, "_named", _grouped((fold(name), i)
-                                      for name, i in zip(self.names, self.ids, strict=False)))
+    @cached_property
+    def _exact(self) -> frozenset[str]:
+        return frozenset(self.ids)
+
+    @cached_property
+    def _normal(self) -> dict[str, tuple[str, ...]]:
+        return _grouped((nfc(normalise_id(nfc(i))), i) for i in self.ids)
+
+    @cached_property
+    def _caseless(self) -> dict[str, tuple[str, ...]]:
+        return _grouped((nfc(i).casefold(), i) for i in self.ids)
+
+    @cached_property
+    def _named(self) -> dict[str, tuple[str, ...]]:
+        return _grouped((fold(name), i) for name, i in zip(self.names, self.ids, strict=False))
 
     @classmethod
     def of(cls, people: Sequence[Any], side: str) -> IdResolver:
@@ -81,10 +91,11 @@ class IdResolver:
         text = nfc(wanted)
         if not text:
             return ()
-        for table, key in ((self._normal, nfc(normalise_id(text))),
-                           (self._caseless, text.casefold()), (self._named, fold(text))):
-            if key in table:
-                return table[key]
+        for table, key in (("_normal", nfc(normalise_id(text))),
+                           ("_caseless", text.casefold()), ("_named", fold(text))):
+            found: tuple[str, ...] | None = getattr(self, table).get(key)
+            if found is not None:
+                return found
         return ()
 
     def resolve(self, wanted: str) -> str | None:

@@ -1,0 +1,42 @@
+"""The previous version of the code, for benchmarks that measure against it in the same run.
+
+A benchmark that compares a rewrite with what it replaced runs the replaced code from git,
+not from a copy kept in the test folder: :func:`previous_tree` extracts the packages of a
+revision (``git archive`` of its merge base with HEAD, so that by default the baseline is
+where this branch left ``main``) into a temporary folder, once per process, and
+:func:`previous_env` is the environment in which a child process imports them instead of
+the working tree's.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The revision whose merge base with HEAD is "the previous version" by default.
+PREVIOUS_REV = "main"
+_TREES: dict[tuple[str, tuple[str, ...]], Path] = {}
+
+
+def previous_tree(packages: tuple[str, ...], rev: str = PREVIOUS_REV) -> tuple[Path, str]:
+    """(folder holding ``packages`` as they were at the merge base of HEAD and ``rev``,
+    that commit's short hash)."""
+    base = subprocess.run(["git", "merge-base", "HEAD", rev], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    key = (base, packages)
+    if key not in _TREES:
+        folder = Path(tempfile.mkdtemp(prefix="mentormatch-previous-"))
+        archive = subprocess.run(["git", "archive", base, *packages], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        _TREES[key] = folder
+    return _TREES[key], base[:10]
+
+
+def previous_env(tree: Path) -> dict[str, str]:
+    """The environment of a child process that imports the packages of ``tree`` first (the
+    working tree's other packages, e.g. ``benchmarks``, still come from ROOT)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(tree), str(ROOT)])}
