@@ -12,11 +12,10 @@ from the relaxed flow at the exact fair floor, else the greedy from exact primar
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
-from matcher.solver.certificates import best_scores_bound
+from matcher.solver.certificates import best_scores_bound, certify_placements
 from matcher.solver.context import Context, EngineResult, Selection
 from matcher.solver.flow_engine import conflicts as rule_conflicts
 from matcher.solver.flow_engine import flow_selection
@@ -24,6 +23,7 @@ from matcher.solver.local_mip import local_networks
 from matcher.solver.mip_engine import LP_BOUND_KEY, mip_selection
 from matcher.solver.network_rule import own_specialties
 from matcher.solver.pair_keys import pair_keys
+from matcher.solver.priced_engine import priced_selection
 
 
 def greedy_networks(ctx: Context, start: Selection | None = None) -> Selection:
@@ -124,13 +124,6 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                      [_fallback_message(how)])
 
 
-def _half_the_time(ctx: Context) -> Context:
-    """The context with half the time left: what the whole MIP may spend, so that the local
-    MIP still has the other half when the whole model turns out too large to close."""
-    now = time.perf_counter()
-    return dataclasses.replace(ctx, deadline=now + max(ctx.deadline - now, 0.0) / 2)
-
-
 def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.ndarray
              ) -> None:
     """Point ``relaxed`` (pairs and arcs, chosen when the usable pairs were ``old_pm`` /
@@ -179,7 +172,7 @@ def solve_networks(ctx: Context) -> EngineResult:
     with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
     bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
-        chosen = mip_selection(_half_the_time(ctx))
+        chosen = mip_selection(ctx)
         if chosen is not None:
             return chosen.result(ctx, "mip_highs")
         return _fair_fallback(ctx)
@@ -199,9 +192,13 @@ def solve_networks(ctx: Context) -> EngineResult:
         relaxed.stats = {}
         return relaxed.result(ctx, "min_cost_flow")
     old_pm, old_pj, _ = ctx.usable()
-    chosen = mip_selection(_half_the_time(ctx))
+    chosen = mip_selection(ctx)
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
+    priced = _priced(ctx, None, relaxed.value if certified else None,
+                     "the flow relaxation's certified optimum")
+    if priced is not None:
+        return priced
     _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
     ctx.stats["certified"] = certified
     fallback = networks_fallback(ctx, relaxed, conflicts)
@@ -231,6 +228,10 @@ def _fair_fallback(ctx: Context) -> EngineResult:
         ctx.stats["certificate"] = ("flow relaxation at the fair floor (one arc per specialty "
                                     "a mentor brings) whose optimum breaks no rule")
         return relaxed.result(ctx, "min_cost_flow")
+    priced = _priced(ctx, threshold, relaxed.value if certified else None,
+                     "the flow relaxation's certified optimum at the floor")
+    if priced is not None:
+        return priced
     local = local_networks(ctx, relaxed, conflicts, threshold) if certified else None
     if local is None:
         fallback = networks_fallback(ctx)
@@ -250,3 +251,29 @@ def _fair_fallback(ctx: Context) -> EngineResult:
     return Selection(local.pairs, local.as_primary, "feasible", bound, local.stats,
                      [_fallback_message("re-solved by a MIP with the other networks kept")]
                      ).result(ctx, "flow_then_local_mip")
+
+
+def _priced(ctx: Context, threshold: int | None, relaxed_bound: float | None,
+            relaxed_how: str) -> EngineResult | None:
+    """The networks by mentor prices (:mod:`matcher.solver.priced_engine`), with the lowest
+    of its bound, ``relaxed_bound`` and the whole MIP's LP bound; None when the prices do
+    not apply (locks, minimum loads) or find no solution placing as many mentees."""
+    placed = certify_placements(ctx, threshold)
+    found = priced_selection(ctx, threshold, placed)
+    if found is None:
+        return None
+    selection, bound = found
+    how = "mentor prices (a Lagrangian bound) over every eligible pair"
+    if relaxed_bound is not None and relaxed_bound < bound:
+        bound, how = relaxed_bound, relaxed_how
+    bound, how = _tighter_lp_bound(ctx, bound, how)
+    ctx.stats["certified"] = False
+    ctx.stats["certificate"] = (("fair floor: max-flow, exact; " if threshold is not None
+                                 else "") + f"networks by mentor prices; bound: {how}")
+    message = ("The network model was too large for the MIP (more candidate pairs than it "
+               "takes, or not solved within [solver] time_limit_seconds): each mentee's best "
+               "network at prices for every mentor's places, taken best first; the same "
+               "prices bound every solution. The bound and gap say how far from the optimum "
+               "the total can be.")
+    return Selection(selection.pairs, selection.as_primary, "feasible", bound, {},
+                     [message]).result(ctx, "priced_networks")

@@ -1,0 +1,93 @@
+"""Networks too large for the MIP, by mentor prices: a solution and a certified gap.
+
+:mod:`matcher.solver.lagrangian` prices every mentor's places; at good prices each mentee's
+best network, taken best first while its members have room (:meth:`.PricedModel.networks`),
+is close to the best solution, and the same prices bound every solution
+(:meth:`.PricedModel.bound`). :func:`priced_selection` alternates the two: a price search
+towards the best solution found so far, a solution at the prices found, a bound over every
+eligible pair, until the gap is below :data:`STOP_GAP` or :data:`MAX_ROUNDS` rounds (or the
+deadline) have passed. The rounds count, not the clock, so a quiet and a loaded machine
+give the same result (the deadline only cuts a round short where it would be exceeded).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from matcher.solver.candidates import add_pairs
+from matcher.solver.context import Context, Selection
+from matcher.solver.lagrangian import PricedModel, Prices
+from matcher.solver.pair_keys import pair_keys
+
+#: relative gap at which the rounds stop
+STOP_GAP = 5e-4
+#: rounds of (price search, solution, bound) at most
+MAX_ROUNDS = 8
+#: subgradient steps per round's price search
+SEARCH_STEPS = 40
+
+
+def priced_selection(ctx: Context, threshold: int | None, placed: int
+                     ) -> tuple[Selection, float] | None:
+    """The best priced solution found and the lowest bound (points) on every solution
+    placing ``placed`` mentees (primaries at or above ``threshold`` × scale when given);
+    None when locks or minimum loads apply (the prices do not model them) or no priced
+    solution places ``placed`` mentees."""
+    r = ctx.residual
+    if r.locked or r.minimum.any():
+        return None
+    started = time.perf_counter()
+    model = PricedModel(ctx, threshold)
+    prices = Prices(np.zeros(ctx.problem.n_mentors), 0.0)
+    best_teams, best_value = _solution(ctx, model, prices, threshold, placed)
+    bound = model.bound(prices, placed)
+    log = [(0, round(bound, 5), round(best_value, 5))]
+    for round_number in range(1, MAX_ROUNDS + 1):
+        if bound - best_value <= STOP_GAP * abs(bound) or time.perf_counter() > ctx.deadline:
+            break
+        found = model.search_prices(placed, best_value, ctx.deadline - time.perf_counter(),
+                                    start=prices, iterations=SEARCH_STEPS)
+        prices = Prices(found.mentor, found.placed)
+        bound = min(bound, model.bound(prices, placed))
+        teams, value = _solution(ctx, model, prices, threshold, placed)
+        if value > best_value:
+            best_teams, best_value = teams, value
+        log.append((round_number, round(bound, 5), round(best_value, 5)))
+    if best_teams is None:
+        return None
+    ctx.stats["lagrangian"] = {"rounds": log, "pool_pairs": sum(len(p.row) for p in model.pool)}
+    ctx.stats["lagrangian_seconds"] = round(time.perf_counter() - started, 3)
+    return _selection(ctx, best_teams), bound
+
+
+def _solution(ctx: Context, model: PricedModel, prices: Prices, threshold: int | None,
+              placed: int) -> tuple[list[np.ndarray] | None, float]:
+    """:meth:`.PricedModel.networks` at ``prices`` and its exact total; (None, -inf) when it
+    places fewer than ``placed`` or a primary falls below ``threshold`` in exact scores."""
+    teams = model.networks(prices)
+    mentee = np.repeat(np.arange(len(teams)), [len(t) for t in teams])
+    if not len(mentee) or int(sum(len(t) > 0 for t in teams)) < placed:
+        return None, -np.inf
+    mentor = np.concatenate(teams)
+    values = ctx.values(ctx.cache.objective(mentee, mentor))
+    first = np.r_[True, mentee[1:] != mentee[:-1]]
+    if threshold is not None and (values[first] < threshold).any():
+        return None, -np.inf
+    return teams, float(values.sum()) / ctx.options.scale
+
+
+def _selection(ctx: Context, teams: list[np.ndarray]) -> Selection:
+    """The networks as a :class:`Selection` of usable pairs (added to the candidates)."""
+    mentee = np.repeat(np.arange(len(teams)), [len(t) for t in teams])
+    mentor = np.concatenate(teams).astype(np.int64)
+    primary = np.r_[True, mentee[1:] != mentee[:-1]]
+    add_pairs(ctx.cache, ctx.cands, mentee, mentor)
+    pm, pj, _ = ctx.usable()
+    n = ctx.problem.n_mentors
+    keys = pair_keys(pm, pj, n)
+    order = np.argsort(keys)
+    index = order[np.searchsorted(keys[order], pair_keys(mentee, mentor, n))]
+    sort = np.argsort(index)
+    return Selection(index[sort], primary[sort], "feasible", None, {})
