@@ -124,6 +124,15 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                      [_fallback_message(how)])
 
 
+def _mip_in_reach(ctx: Context) -> bool:
+    """Whether the whole MIP is tried: decided by size (``SolveOptions.mip_max_eligible``,
+    the eligible pairs of mentees with specialist places), never by the clock, so that a
+    loaded machine decides as a quiet one does."""
+    eligible = int(ctx.cache.eligible_count[ctx.residual.slots > 0].sum())
+    ctx.stats["network_eligible_pairs"] = eligible
+    return eligible <= ctx.options.mip_max_eligible
+
+
 def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.ndarray
              ) -> None:
     """Point ``relaxed`` (pairs and arcs, chosen when the usable pairs were ``old_pm`` /
@@ -172,7 +181,7 @@ def solve_networks(ctx: Context) -> EngineResult:
     with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
     bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
-        chosen = mip_selection(ctx)
+        chosen = mip_selection(ctx) if _mip_in_reach(ctx) else None
         if chosen is not None:
             return chosen.result(ctx, "mip_highs")
         return _fair_fallback(ctx)
@@ -192,7 +201,7 @@ def solve_networks(ctx: Context) -> EngineResult:
         relaxed.stats = {}
         return relaxed.result(ctx, "min_cost_flow")
     old_pm, old_pj, _ = ctx.usable()
-    chosen = mip_selection(ctx)
+    chosen = mip_selection(ctx) if _mip_in_reach(ctx) else None
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
     priced = _priced(ctx, None, relaxed.value if certified else None,
