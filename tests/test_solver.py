@@ -350,10 +350,12 @@ def test_local_mip_fixes_the_networks_the_relaxed_flow_got_wrong(monkeypatch):
         assert engines["flow_then_local_mip"] >= 3, (objective, engines)
 
 
-def _fallback_is_feasible_and_bounded(inst, objective: str, mip_max_pairs: int) -> str:
+def _fallback_is_feasible_and_bounded(inst, objective: str, mip_max_pairs: int,
+                                      mip_max_eligible: int = 2_000_000) -> str:
     score, eligible, *_ = inst
     problem = make_problem(inst)
-    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=mip_max_pairs))
+    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=mip_max_pairs,
+                                         mip_max_eligible=mip_max_eligible))
     check_rules(problem, result, score, eligible)
     exact = brute_force(score, eligible, problem.capacity, problem.network_size,
                         problem.wants, problem.offers, fair=objective == "fair")

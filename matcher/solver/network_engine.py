@@ -19,7 +19,7 @@ from matcher.solver.certificates import best_scores_bound, certify_placements
 from matcher.solver.context import Context, EngineResult, Selection
 from matcher.solver.flow_engine import conflicts as rule_conflicts
 from matcher.solver.flow_engine import flow_selection
-from matcher.solver.local_mip import local_networks
+from matcher.solver.local_mip import LOCAL_BATCH, local_networks
 from matcher.solver.mip_engine import LP_BOUND_KEY, mip_selection
 from matcher.solver.network_rule import own_specialties
 from matcher.solver.pair_keys import pair_keys
@@ -124,6 +124,16 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                      [_fallback_message(how)])
 
 
+#: rule-breaking networks of the relaxed flow up to which the local MIP is tried after the
+#: prices too (two of its batches), the better total kept: few conflicts, a close start
+LOCAL_AFTER_PRICES = 2 * LOCAL_BATCH
+
+
+def _total(ctx: Context, result: EngineResult) -> int:
+    """The objective of an engine's pairs, on the solver's grid."""
+    return int(ctx.values(ctx.cache.objective(result.mentee, result.mentor)).sum())
+
+
 def _mip_in_reach(ctx: Context) -> bool:
     """Whether the whole MIP is tried: decided by size (``SolveOptions.mip_max_eligible``,
     the eligible pairs of mentees with specialist places), never by the clock, so that a
@@ -206,6 +216,15 @@ def solve_networks(ctx: Context) -> EngineResult:
         return chosen.result(ctx, "mip_highs")
     priced = _priced(ctx, None, relaxed.value if certified else None,
                      "the flow relaxation's certified optimum")
+    if priced is not None and len(conflicts) <= LOCAL_AFTER_PRICES:
+        _reindex(ctx, relaxed, old_pm, old_pj)  # the prices added candidates
+        local = local_networks(ctx, relaxed, conflicts, None)
+        if local is not None and _total(ctx, local.result(ctx, "")) > _total(ctx, priced):
+            ctx.stats["certificate"] = str(ctx.stats["certificate"]).replace(
+                "networks by mentor prices", f"primaries and most networks: flow; "
+                f"{len(conflicts)} networks re-solved by a MIP with the other networks kept")
+            return Selection(local.pairs, local.as_primary, "feasible", priced.bound_points,
+                             local.stats, priced.messages).result(ctx, "flow_then_local_mip")
     if priced is not None:
         return priced
     _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
