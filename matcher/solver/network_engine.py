@@ -216,17 +216,8 @@ def solve_networks(ctx: Context) -> EngineResult:
         return chosen.result(ctx, "mip_highs")
     priced = _priced(ctx, None, relaxed.value if certified else None,
                      "the flow relaxation's certified optimum")
-    if priced is not None and len(conflicts) <= LOCAL_AFTER_PRICES:
-        _reindex(ctx, relaxed, old_pm, old_pj)  # the prices added candidates
-        local = local_networks(ctx, relaxed, conflicts, None)
-        if local is not None and _total(ctx, local.result(ctx, "")) > _total(ctx, priced):
-            ctx.stats["certificate"] = str(ctx.stats["certificate"]).replace(
-                "networks by mentor prices", f"primaries and most networks: flow; "
-                f"{len(conflicts)} networks re-solved by a MIP with the other networks kept")
-            return Selection(local.pairs, local.as_primary, "feasible", priced.bound_points,
-                             local.stats, priced.messages).result(ctx, "flow_then_local_mip")
     if priced is not None:
-        return priced
+        return _local_after_prices(ctx, priced, relaxed, (old_pm, old_pj), conflicts, None)
     _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
     ctx.stats["certified"] = certified
     fallback = networks_fallback(ctx, relaxed, conflicts)
@@ -256,10 +247,13 @@ def _fair_fallback(ctx: Context) -> EngineResult:
         ctx.stats["certificate"] = ("flow relaxation at the fair floor (one arc per specialty "
                                     "a mentor brings) whose optimum breaks no rule")
         return relaxed.result(ctx, "min_cost_flow")
+    old_pm, old_pj, _ = ctx.usable()
     priced = _priced(ctx, threshold, relaxed.value if certified else None,
                      "the flow relaxation's certified optimum at the floor")
     if priced is not None:
-        return priced
+        return _local_after_prices(ctx, priced, relaxed, (old_pm, old_pj), conflicts,
+                                   threshold)
+    _reindex(ctx, relaxed, old_pm, old_pj)  # the placement check may have added candidates
     local = local_networks(ctx, relaxed, conflicts, threshold) if certified else None
     if local is None:
         fallback = networks_fallback(ctx)
@@ -281,11 +275,33 @@ def _fair_fallback(ctx: Context) -> EngineResult:
                      ).result(ctx, "flow_then_local_mip")
 
 
+def _local_after_prices(ctx: Context, priced: EngineResult, relaxed: Selection,
+                        old: tuple[np.ndarray, np.ndarray], conflicts: np.ndarray,
+                        threshold: int | None) -> EngineResult:
+    """``priced``, or, when at most :data:`LOCAL_AFTER_PRICES` relaxed networks break a
+    rule, the relaxed flow's networks with those re-solved by the local MIP if their total
+    is higher (under the prices' bound, which holds for every solution). ``relaxed`` was
+    chosen when the usable pairs were ``old``."""
+    if len(conflicts) > LOCAL_AFTER_PRICES:
+        return priced
+    _reindex(ctx, relaxed, *old)  # the prices added candidates
+    local = local_networks(ctx, relaxed, conflicts, threshold)
+    if local is None or _total(ctx, local.result(ctx, "")) <= _total(ctx, priced):
+        return priced
+    ctx.stats["certificate"] = str(ctx.stats["certificate"]).replace(
+        "networks by mentor prices", f"primaries and most networks: flow; {len(conflicts)} "
+        f"networks re-solved by a MIP with the other networks kept")
+    return Selection(local.pairs, local.as_primary, "feasible", priced.bound_points,
+                     local.stats, priced.messages).result(ctx, "flow_then_local_mip")
+
+
 def _priced(ctx: Context, threshold: int | None, relaxed_bound: float | None,
             relaxed_how: str) -> EngineResult | None:
     """The networks by mentor prices (:mod:`matcher.solver.priced_engine`), with the lowest
     of its bound, ``relaxed_bound`` and the whole MIP's LP bound; None when the prices do
     not apply (locks, minimum loads) or find no solution placing as many mentees."""
+    if ctx.residual.locked or ctx.residual.minimum.any():
+        return None
     placed = certify_placements(ctx, threshold)
     found = priced_selection(ctx, threshold, placed)
     if found is None:
