@@ -211,12 +211,21 @@ class PricedModel:
         self.ctx = ctx
         self.floor = None if threshold is None else np.float32(threshold / ctx.options.scale)
         self.shapes = _shapes(ctx)
-        self.codes = [_class_codes(ctx.problem.offers, s.bits).astype(np.uint16)
-                      if s.k else None for s in self.shapes]
+        self.codes = [self._codes(s) if s.k else None for s in self.shapes]
         empty = _Pairs(*(np.zeros(0, t) for t in (np.int64, np.int64, np.int64,
                                                    np.float64, bool)))
         self.pool: list[_Pairs] = [empty] * len(self.shapes)
         self.best(Prices(np.zeros(ctx.problem.n_mentors), 0.0))  # fills the pool
+
+    def _codes(self, shape: _Shape) -> np.ndarray:
+        """Every mentor's class for each of the shape's mentees, one byte each where the
+        classes fit (built a block of mentees at a time)."""
+        offers = self.ctx.problem.offers
+        out = np.empty((len(shape.mentees), offers.shape[0]),
+                       np.uint8 if shape.k <= 8 else np.uint32)
+        for lo in range(0, len(shape.mentees), 1024):
+            out[lo:lo + 1024] = _class_codes(offers, shape.bits[lo:lo + 1024])
+        return out
 
     def _class_best_dense(self, index: int, price: np.ndarray, values: np.ndarray,
                           mentors: np.ndarray, keep: np.ndarray) -> None:

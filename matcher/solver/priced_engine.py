@@ -9,7 +9,8 @@ chosen again by a min-cost flow around its specialists, :func:`_best_primaries`)
 over every
 eligible pair, until the gap is below :data:`STOP_GAP` or :data:`MAX_ROUNDS` rounds (or the
 deadline) have passed. The rounds count, not the clock, so a quiet and a loaded machine
-give the same result (the deadline only cuts a round short where it would be exceeded).
+give the same result where the rounds fit the time limit (a round that would end past the
+deadline, judged by the last one's duration, is not started: large cohorts).
 """
 
 from __future__ import annotations
@@ -47,8 +48,12 @@ def priced_selection(ctx: Context, threshold: int | None, placed: int
     best_teams, best_value = _solution(ctx, model, prices, threshold, placed)
     bound = model.bound(prices, placed)
     log = [(0, round(bound, 5), round(best_value, 5))]
+    round_seconds = time.perf_counter() - started
     for round_number in range(1, MAX_ROUNDS + 1):
-        if bound - best_value <= STOP_GAP * abs(bound) or time.perf_counter() > ctx.deadline:
+        began = time.perf_counter()
+        # a round that would end past the deadline is not started (large cohorts)
+        if bound - best_value <= STOP_GAP * abs(bound) or \
+                began + round_seconds > ctx.deadline:
             break
         found = model.search_prices(placed, best_value, ctx.deadline - time.perf_counter(),
                                     start=prices, iterations=SEARCH_STEPS)
@@ -58,6 +63,7 @@ def priced_selection(ctx: Context, threshold: int | None, placed: int
         if value > best_value:
             best_teams, best_value = teams, value
         log.append((round_number, round(bound, 5), round(best_value, 5)))
+        round_seconds = time.perf_counter() - began
     if best_teams is None:
         return None
     ctx.stats["lagrangian"] = {"rounds": log, "pool_pairs": sum(len(p.row) for p in model.pool)}
