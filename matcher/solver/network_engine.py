@@ -125,8 +125,11 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
 
 
 #: rule-breaking networks of the relaxed flow up to which the local MIP is tried after the
-#: prices too (two of its batches), the better total kept: few conflicts, a close start
-LOCAL_AFTER_PRICES = 2 * LOCAL_BATCH
+#: prices too (one of its batches), the better total kept: few conflicts, a close start
+LOCAL_AFTER_PRICES = LOCAL_BATCH
+#: relative gap at which each local MIP batch after the prices stops (the prices' bound is
+#: the certificate; the batch only has to find a better total)
+LOCAL_GAP = 1e-4
 
 
 def _total(ctx: Context, result: EngineResult) -> int:
@@ -285,7 +288,7 @@ def _local_after_prices(ctx: Context, priced: EngineResult, relaxed: Selection,
     if len(conflicts) > LOCAL_AFTER_PRICES:
         return priced
     _reindex(ctx, relaxed, *old)  # the prices added candidates
-    local = local_networks(ctx, relaxed, conflicts, threshold)
+    local = local_networks(ctx, relaxed, conflicts, threshold, relative_gap=LOCAL_GAP)
     if local is None or _total(ctx, local.result(ctx, "")) <= _total(ctx, priced):
         return priced
     ctx.stats["certificate"] = str(ctx.stats["certificate"]).replace(
