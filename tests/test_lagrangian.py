@@ -24,6 +24,7 @@ from matcher.solver.certificates import certify_placements
 from matcher.solver.context import SolveOptions
 from matcher.solver.dispatch import prepare, solve
 from matcher.solver.lagrangian import PricedModel, Prices, network_combos
+from matcher.solver.network_engine import mip_in_reach
 from matcher.solver.problem import problem_from_arrays
 
 EXAMPLES = int(os.environ.get("MENTORMATCH_SOLVER_EXAMPLES", "40"))
@@ -178,3 +179,17 @@ def test_priced_path_is_bounded_by_its_certificate_against_the_whole_mip():
         assert priced.objective <= optimum.objective + 1e-6 <= priced.bound + 2e-6
         assert priced.gap <= 0.005
     assert engines["priced_networks"] >= 1 and engines["flow_then_local_mip"] >= 1, engines
+
+
+def test_whole_mip_is_tried_by_size_never_by_the_clock():
+    """Whether the whole network MIP runs is decided by the eligible pairs of network
+    mentees, the same with no time left as with plenty (a loaded machine decides as a
+    quiet one), and the option's limit turns it off."""
+    problem = _crowded_cohort(0, n=60, m=40)
+    for time_limit in (0.0, 600.0):
+        ctx, _ = prepare(problem, SolveOptions(time_limit=time_limit), time.perf_counter())
+        assert mip_in_reach(ctx)
+        assert ctx.stats["network_eligible_pairs"] == int(ctx.cache.eligible_count.sum())
+        ctx, _ = prepare(problem, SolveOptions(time_limit=time_limit, mip_max_eligible=0),
+                         time.perf_counter())
+        assert not mip_in_reach(ctx)

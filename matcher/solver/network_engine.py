@@ -137,7 +137,7 @@ def _total(ctx: Context, result: EngineResult) -> int:
     return int(ctx.values(ctx.cache.objective(result.mentee, result.mentor)).sum())
 
 
-def _mip_in_reach(ctx: Context) -> bool:
+def mip_in_reach(ctx: Context) -> bool:
     """Whether the whole MIP is tried: decided by size (``SolveOptions.mip_max_eligible``,
     the eligible pairs of mentees with specialist places), never by the clock, so that a
     loaded machine decides as a quiet one does."""
@@ -194,7 +194,7 @@ def solve_networks(ctx: Context) -> EngineResult:
     with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
     bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
-        chosen = mip_selection(ctx) if _mip_in_reach(ctx) else None
+        chosen = mip_selection(ctx) if mip_in_reach(ctx) else None
         if chosen is not None:
             return chosen.result(ctx, "mip_highs")
         return _fair_fallback(ctx)
@@ -214,7 +214,7 @@ def solve_networks(ctx: Context) -> EngineResult:
         relaxed.stats = {}
         return relaxed.result(ctx, "min_cost_flow")
     old_pm, old_pj, _ = ctx.usable()
-    chosen = mip_selection(ctx) if _mip_in_reach(ctx) else None
+    chosen = mip_selection(ctx) if mip_in_reach(ctx) else None
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
     priced = _priced(ctx, None, relaxed.value if certified else None,
