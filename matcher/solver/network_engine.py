@@ -1,12 +1,15 @@
 """The network engine: mentors who bring several of a mentee's specialties, beyond the flow.
 
 :func:`solve_networks` (``total``) tries the relaxed flow first (its optimum is optimal when
-it breaks no rule), then the MIP (:mod:`matcher.solver.mip_engine`), and for models too large
-for the MIP keeps the relaxed networks and re-solves the ones breaking a rule by a local MIP
-(:mod:`matcher.solver.local_mip`; where even that is too large, repairs them and fills
-specialists greedily), with the relaxed optimum as a certified upper bound
-(:func:`networks_fallback`). For ``fair`` with specialists it runs the MIP, else the same
-from the relaxed flow at the exact fair floor, else the greedy from exact primaries.
+it breaks no rule), then the whole MIP (:mod:`matcher.solver.mip_engine`) when the model is
+small enough by size (:func:`mip_in_reach`, never by the clock). A larger model gets
+networks by mentor prices (:mod:`matcher.solver.priced_engine`) with a certified gap to a
+Lagrangian bound over every eligible pair; with few rule-breaking relaxed networks the local
+MIP (:mod:`matcher.solver.local_mip`) also re-solves those, the better total kept. Where
+prices do not apply (locks, minimum loads): the relaxed networks with the rule-breaking ones
+re-solved by the local MIP, else repaired with specialists filled greedily, bounded by the
+relaxed optimum (:func:`networks_fallback`). ``fair`` with specialists: the MIP, else the
+same from the relaxed flow at the exact fair floor, else the greedy from exact primaries.
 """
 
 from __future__ import annotations
@@ -190,9 +193,10 @@ def _fallback_engine(selection: Selection) -> str:
 def solve_networks(ctx: Context) -> EngineResult:
     """The network engine, for mentors who bring several of a mentee's specialties (and for
     ``fair`` with specialists). ``total``: the relaxed flow first; when its networks break
-    no rule they are optimal. Else the MIP (small enough models), else the relaxed networks
-    with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
-    bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
+    no rule they are optimal. Else the MIP (models small enough by size), else networks by
+    mentor prices (and the local MIP's when better), else the relaxed networks with the
+    rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the bound.
+    ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
         chosen = mip_selection(ctx) if mip_in_reach(ctx) else None
         if chosen is not None:
@@ -229,7 +233,8 @@ def solve_networks(ctx: Context) -> EngineResult:
 
 def _fair_fallback(ctx: Context) -> EngineResult:
     """``fair`` when the MIP is out of reach: the relaxed flow at the fair floor (exact when
-    its networks break no rule and every primary keeps the floor), else its networks with
+    its networks break no rule and every primary keeps the floor), else networks by mentor
+    prices at the floor (and the local MIP's when better), else the relaxed networks with
     the others re-solved by a local MIP, else specialists added greedily to exact primaries;
     the relaxed flow's certified optimum bounds the total at that floor."""
     relaxed_ctx = dataclasses.replace(ctx, stats={}, _usable=None)
