@@ -27,6 +27,7 @@ from strategies.solver import (
     stable_instances,
 )
 
+from matcher.solver import network_engine
 from matcher.solver.dispatch import ENGINES, OBJECTIVES, SolveOptions, solve
 from matcher.solver.network_rule import own_specialties
 from matcher.solver.problem import BlockScores, LockedPair, ProblemError, problem_from_arrays
@@ -308,11 +309,25 @@ def test_pruned_mip_widens_until_the_optimum_stops_changing():
     assert pruned.objective == pytest.approx(full.objective, abs=1e-6)
 
 
-def test_fallback_for_oversized_network_models_keeps_every_rule():
+def test_priced_networks_for_oversized_network_models_keep_every_rule():
     """``total`` whose relaxed flow breaks a rule, and ``fair`` with specialists, with the
-    MIP out of reach: every example keeps every rule, places as many as the brute force and
-    bounds its optimum. ``total`` always reaches the greedy fallback; ``fair`` reaches it
-    or, where the relaxed flow at the fair floor breaks no rule, that exact flow."""
+    MIP out of reach: the networks by mentor prices keep every rule, place as many as the
+    brute force (at the same fair floor) and their bound holds. ``fair`` reaches them or,
+    where the relaxed flow at the fair floor breaks no rule, that exact flow."""
+    for objective, strategy, paths, share in (
+            ("total", conflicting_instances(minimums=False), {"priced_networks"}, 1),
+            ("fair", multi_specialty_instances(minimums=False),
+             {"priced_networks", "min_cost_flow"}, 8)):
+        engines = _engines_reached(_fallback_is_feasible_and_bounded, strategy, objective, 0)
+        assert set(engines) == paths, (objective, engines)
+        assert engines["priced_networks"] >= FAST.max_examples // share, (objective, engines)
+
+
+def test_greedy_fallback_keeps_every_rule_where_prices_do_not_apply(monkeypatch):
+    """Where mentor prices do not apply (locks, minimum loads: here forced off) and the MIP
+    is out of reach: the greedy fallback keeps every rule, places as many as the brute
+    force and bounds its optimum."""
+    monkeypatch.setattr(network_engine, "priced_selection", lambda *_: None)
     for objective, strategy, paths in (
             ("total", conflicting_instances(minimums=False), {"flow_then_greedy_specialists"}),
             ("fair", multi_specialty_instances(minimums=False),
@@ -321,10 +336,12 @@ def test_fallback_for_oversized_network_models_keeps_every_rule():
         assert set(engines) == paths, (objective, engines)
 
 
-def test_local_mip_fixes_the_networks_the_relaxed_flow_got_wrong():
-    """A MIP too large for the whole model but not for the rule-breaking networks: the
-    local MIP re-solves those with the others kept, keeps every rule, places as many as the
-    brute force (at the same fair floor) and its bound holds."""
+def test_local_mip_fixes_the_networks_the_relaxed_flow_got_wrong(monkeypatch):
+    """A MIP too large for the whole model but not for the rule-breaking networks, where
+    prices do not apply (forced off): the local MIP re-solves those with the others kept,
+    keeps every rule, places as many as the brute force (at the same fair floor) and its
+    bound holds."""
+    monkeypatch.setattr(network_engine, "priced_selection", lambda *_: None)
     for objective, strategy, most in (
             ("total", conflicting_instances(max_mentees=5, minimums=False), 3),
             ("fair", conflicting_instances(max_mentees=5, minimums=False), 3)):
@@ -333,10 +350,12 @@ def test_local_mip_fixes_the_networks_the_relaxed_flow_got_wrong():
         assert engines["flow_then_local_mip"] >= 3, (objective, engines)
 
 
-def _fallback_is_feasible_and_bounded(inst, objective: str, mip_max_pairs: int) -> str:
+def _fallback_is_feasible_and_bounded(inst, objective: str, mip_max_pairs: int,
+                                      mip_max_eligible: int = 2_000_000) -> str:
     score, eligible, *_ = inst
     problem = make_problem(inst)
-    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=mip_max_pairs))
+    result = solve(problem, SolveOptions(objective=objective, mip_max_pairs=mip_max_pairs,
+                                         mip_max_eligible=mip_max_eligible))
     check_rules(problem, result, score, eligible)
     exact = brute_force(score, eligible, problem.capacity, problem.network_size,
                         problem.wants, problem.offers, fair=objective == "fair")

@@ -23,8 +23,12 @@ indices. What this room holds:
                           LP's reduced costs leave in reach;
 - :mod:`.local_mip`       the relaxed flow's rule-breaking networks re-solved by the MIP,
                           every other network kept (models too large for the whole MIP);
+- :mod:`.lagrangian`      mentor prices: each mentee's best network at prices (exact, by
+                          mentor classes) and the Lagrangian bound over every eligible pair;
+- :mod:`.priced_engine`   networks too large for the MIP by those prices, with a certified
+                          gap (price search, priced solution, bound, in rounds);
 - :mod:`.network_engine`  the network engine for mentors who bring several specialties:
-                          relaxed flow, MIP, local MIP, and the greedy fallback;
+                          relaxed flow, MIP, priced networks, local MIP, greedy fallback;
 - :mod:`.stable`          the stable engine: mentee-proposing deferred acceptance;
 - :mod:`.reasons`         reasons in words for the unplaced, and per-area shortfall;
 - :mod:`.dispatch`        :func:`~.dispatch.solve`: picks the engine from one table

@@ -35,6 +35,10 @@ class SolveOptions:
     mip_k_mentee: int = 10  # the MIP's starting k (pricing adds what the proof needs)
     mip_k_mentor: int = 40
     mip_max_pairs: int = 60_000  # larger network models: relaxed flow, repaired (with a bound)
+    #: eligible pairs of mentees with specialist places above which the whole network MIP
+    #: is not tried (its LP would price millions of pairs and not close in the time limit):
+    #: networks by mentor prices instead, with a certified gap
+    mip_max_eligible: int = 2_000_000
     widen_per_mentee: int = 25  # pairs added per mentee when a certificate fails
     widen_slack: float = 0.5  # points: also add pairs this close to breaking a certificate
     #: points: when the flow's first certificate fails, unused candidates whose reduced cost

@@ -86,17 +86,8 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
     if options.objective not in OBJECTIVES:
         raise ProblemError(f"Unknown objective {options.objective!r}: use one of "
                            f"{', '.join(OBJECTIVES)} (--objective or [solver] objective).")
-    m = problem.n_mentors
-    cache = build_cache(problem, options.screen_dtype)
-    residual = apply_locks(problem, cache.lock_eligible)
-    banned = np.unique(pair_keys(residual.banned[:, 0], residual.banned[:, 1], m))
-    ranks = rank_of(problem.mentee_ids), rank_of(problem.mentor_ids)
-    stats: dict[str, object] = {"eligible_pairs": cache.n_eligible}
-    stats["cache_seconds"] = round(time.perf_counter() - started, 4)
-    rule = _pick(problem, options, cache, residual)
-    cands = _candidates(rule.model, problem, options, cache, residual, stats)
-    ctx = Context(problem, options, cache, cands, residual, *ranks, banned, stats,
-                  deadline=started + options.time_limit)
+    ctx, rule = prepare(problem, options, started)
+    stats = ctx.stats
     result = rule.engine(ctx)
     if rule.model == "none":
         stats.update(result.stats, k_mentee=None, k_mentor=None, certified=True)
@@ -106,6 +97,23 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
         stats["candidate_pairs"] = len(ctx.cands.mentee)
         stats.update(result.stats)
     return _assemble(ctx, result, started, explain_ineligible)
+
+
+def prepare(problem: MatchProblem, options: SolveOptions, started: float
+            ) -> tuple[Context, EngineRule]:
+    """The solve's working context (scores read, locks applied, first candidates) and the
+    engine table's row for it; the deadline counts from ``started``."""
+    m = problem.n_mentors
+    cache = build_cache(problem, options.screen_dtype)
+    residual = apply_locks(problem, cache.lock_eligible)
+    banned = np.unique(pair_keys(residual.banned[:, 0], residual.banned[:, 1], m))
+    ranks = rank_of(problem.mentee_ids), rank_of(problem.mentor_ids)
+    stats: dict[str, object] = {"eligible_pairs": cache.n_eligible}
+    stats["cache_seconds"] = round(time.perf_counter() - started, 4)
+    rule = _pick(problem, options, cache, residual)
+    cands = _candidates(rule.model, problem, options, cache, residual, stats)
+    return Context(problem, options, cache, cands, residual, *ranks, banned, stats,
+                   deadline=started + options.time_limit), rule
 
 
 def _pick(problem: MatchProblem, options: SolveOptions, cache: ScoreCache,

@@ -28,13 +28,16 @@ LOCAL_BATCH = 200
 
 
 def local_networks(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
-                   threshold: int | None, widenings: int = 3) -> Selection | None:
+                   threshold: int | None, widenings: int = 3, relative_gap: float = 0.0
+                   ) -> Selection | None:
     """``relaxed``'s networks with those of ``conflicts`` (mentees) re-solved by the MIP
     (primaries at or above ``threshold`` points × scale when given, as many of them placed
     as the relaxed flow placed), ``LOCAL_BATCH`` mentees at a time in id order (each batch
     keeps every other network as it stands, the batches before it re-solved): HiGHS
     closes a few hundred mentees' model in a second where a thousand mentees' can take
-    longer than the time limit. None when minimum loads apply, a batch's model grows beyond
+    longer than the time limit. With ``relative_gap`` each batch's MIP stops that close to
+    its own bound (a caller holding another bound needs no proof from it). None when
+    minimum loads apply, a batch's model grows beyond
     ``mip_max_pairs`` or HiGHS finds nothing in time (see :func:`_local_batch`)."""
     if ctx.residual.minimum.any():
         return None
@@ -44,7 +47,7 @@ def local_networks(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
     done = {"mentees": 0, "batches": 0, "pairs": 0}
     seconds = 0.0
     for batch in np.array_split(ranked, max(1, -(-len(ranked) // LOCAL_BATCH))):
-        found = _local_batch(ctx, current, batch, threshold, widenings)
+        found = _local_batch(ctx, current, batch, threshold, widenings, relative_gap)
         if found is None:
             return None
         current = found
@@ -59,7 +62,8 @@ def local_networks(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
 
 
 def _local_batch(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
-                 threshold: int | None, widenings: int) -> Selection | None:
+                 threshold: int | None, widenings: int, relative_gap: float
+                 ) -> Selection | None:
     """One batch of :func:`local_networks`. When its mentees cannot all be placed with the
     other networks as they are (a fair floor the relaxed flow's primary missed, and its
     mentors' places taken by specialists), the mentees using the mentors they could have
@@ -70,7 +74,7 @@ def _local_batch(ctx: Context, relaxed: Selection, conflicts: np.ndarray,
         pm, pj, ps = ctx.usable()
         may_lead = np.ones(len(pm), bool) if threshold is None else \
             ctx.values(ps) >= threshold
-        found = _solve_local(ctx, relaxed, members, may_lead)
+        found = _solve_local(ctx, relaxed, members, may_lead, relative_gap)
         if found is not None or found is False:
             break
         # the mentors these mentees could have as primary: re-solve whoever uses them too
@@ -120,7 +124,7 @@ def _local_pairs(pm: np.ndarray, ps: np.ndarray, local: np.ndarray, chosen: np.n
 
 
 def _solve_local(ctx: Context, relaxed: Selection, members: np.ndarray,
-                 may_lead: np.ndarray) -> Selection | None | bool:
+                 may_lead: np.ndarray, relative_gap: float) -> Selection | None | bool:
     """The local MIP for ``members``; None when it is infeasible, False when it is too large
     or HiGHS found nothing in time (no use widening)."""
     r = ctx.residual
@@ -136,7 +140,8 @@ def _solve_local(ctx: Context, relaxed: Selection, members: np.ndarray,
                        may_lead[idx], r.needs_primary, ctx.problem.network_size, r.slots,
                        r.wants, ctx.problem.offers, left, np.zeros_like(r.minimum))
     placed = int(np.isin(pm[relaxed.pairs[relaxed.as_primary]], members).sum())
-    sol = mip.solve_score(inp, placed, 0, max(ctx.deadline - time.perf_counter(), 1.0))
+    sol = mip.solve_score(inp, placed, 0, max(ctx.deadline - time.perf_counter(), 1.0),
+                          relative_gap=relative_gap)
     if sol.status == "infeasible":
         return None
     if sol.status not in ("optimal", "feasible"):

@@ -29,6 +29,8 @@ from matcher.solver.result import Status
 
 #: ``stats`` key of the lowest LP bound over every pair that column generation reached
 LP_BOUND_KEY = "lp_bound_every_pair"
+#: ``stats`` key set when one LP round priced in more pairs than the MIP takes
+TOO_WIDE_KEY = "lp_priced_beyond_mip"
 
 
 def _counts_function(ctx: Context) -> Callable[[int | None], tuple]:
@@ -86,6 +88,11 @@ def _column_generation(ctx: Context, threshold: int | None, placed: int
         ctx.stats[LP_BOUND_KEY] = anytime if not isinstance(known, float) else min(known,
                                                                                     anytime)
         ctx.count_round()
+        if int(positive.sum()) > ctx.options.mip_max_pairs:
+            # more pairs priced in than the whole MIP takes: it cannot close, whatever the
+            # time (a decision by size, so that a loaded machine decides the same)
+            ctx.stats[TOO_WIDE_KEY] = int(positive.sum())
+            return None
         # positive gains left count in the fixing's bound: stop once they add little
         if gain[positive].sum() <= ctx.options.price_stop or \
                 round_number == ctx.options.max_rounds - 1:
@@ -187,6 +194,8 @@ def mip_selection(ctx: Context) -> Selection | None:
     lp = _column_generation(ctx, threshold, placed)
     if lp is not None:
         return _fixed_selection(ctx, lp, threshold, placed)
+    if TOO_WIDE_KEY in ctx.stats:
+        return None
     if not ctx.cands.complete:
         ctx.stats["certified"] = False
         ctx.stats["certificate"] = "LP column generation ran out of time or size"

@@ -1,29 +1,32 @@
 """The network engine: mentors who bring several of a mentee's specialties, beyond the flow.
 
 :func:`solve_networks` (``total``) tries the relaxed flow first (its optimum is optimal when
-it breaks no rule), then the MIP (:mod:`matcher.solver.mip_engine`), and for models too large
-for the MIP keeps the relaxed networks and re-solves the ones breaking a rule by a local MIP
-(:mod:`matcher.solver.local_mip`; where even that is too large, repairs them and fills
-specialists greedily), with the relaxed optimum as a certified upper bound
-(:func:`networks_fallback`). For ``fair`` with specialists it runs the MIP, else the same
-from the relaxed flow at the exact fair floor, else the greedy from exact primaries.
+it breaks no rule), then the whole MIP (:mod:`matcher.solver.mip_engine`) when the model is
+small enough by size (:func:`mip_in_reach`, never by the clock). A larger model gets
+networks by mentor prices (:mod:`matcher.solver.priced_engine`) with a certified gap to a
+Lagrangian bound over every eligible pair; with few rule-breaking relaxed networks the local
+MIP (:mod:`matcher.solver.local_mip`) also re-solves those, the better total kept. Where
+prices do not apply (locks, minimum loads): the relaxed networks with the rule-breaking ones
+re-solved by the local MIP, else repaired with specialists filled greedily, bounded by the
+relaxed optimum (:func:`networks_fallback`). ``fair`` with specialists: the MIP, else the
+same from the relaxed flow at the exact fair floor, else the greedy from exact primaries.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 
-from matcher.solver.certificates import best_scores_bound
+from matcher.solver.certificates import best_scores_bound, certify_placements
 from matcher.solver.context import Context, EngineResult, Selection
 from matcher.solver.flow_engine import conflicts as rule_conflicts
 from matcher.solver.flow_engine import flow_selection
-from matcher.solver.local_mip import local_networks
+from matcher.solver.local_mip import LOCAL_BATCH, local_networks
 from matcher.solver.mip_engine import LP_BOUND_KEY, mip_selection
 from matcher.solver.network_rule import own_specialties
 from matcher.solver.pair_keys import pair_keys
+from matcher.solver.priced_engine import priced_selection
 
 
 def greedy_networks(ctx: Context, start: Selection | None = None) -> Selection:
@@ -124,11 +127,26 @@ def networks_fallback(ctx: Context, relaxed: Selection | None = None,
                      [_fallback_message(how)])
 
 
-def _half_the_time(ctx: Context) -> Context:
-    """The context with half the time left: what the whole MIP may spend, so that the local
-    MIP still has the other half when the whole model turns out too large to close."""
-    now = time.perf_counter()
-    return dataclasses.replace(ctx, deadline=now + max(ctx.deadline - now, 0.0) / 2)
+#: rule-breaking networks of the relaxed flow up to which the local MIP is tried after the
+#: prices too (one of its batches), the better total kept: few conflicts, a close start
+LOCAL_AFTER_PRICES = LOCAL_BATCH
+#: relative gap at which each local MIP batch after the prices stops (the prices' bound is
+#: the certificate; the batch only has to find a better total)
+LOCAL_GAP = 1e-4
+
+
+def _total(ctx: Context, result: EngineResult) -> int:
+    """The objective of an engine's pairs, on the solver's grid."""
+    return int(ctx.values(ctx.cache.objective(result.mentee, result.mentor)).sum())
+
+
+def mip_in_reach(ctx: Context) -> bool:
+    """Whether the whole MIP is tried: decided by size (``SolveOptions.mip_max_eligible``,
+    the eligible pairs of mentees with specialist places), never by the clock, so that a
+    loaded machine decides as a quiet one does."""
+    eligible = int(ctx.cache.eligible_count[ctx.residual.slots > 0].sum())
+    ctx.stats["network_eligible_pairs"] = eligible
+    return eligible <= ctx.options.mip_max_eligible
 
 
 def _reindex(ctx: Context, relaxed: Selection, old_pm: np.ndarray, old_pj: np.ndarray
@@ -175,11 +193,12 @@ def _fallback_engine(selection: Selection) -> str:
 def solve_networks(ctx: Context) -> EngineResult:
     """The network engine, for mentors who bring several of a mentee's specialties (and for
     ``fair`` with specialists). ``total``: the relaxed flow first; when its networks break
-    no rule they are optimal. Else the MIP (small enough models), else the relaxed networks
-    with the rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the
-    bound. ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
+    no rule they are optimal. Else the MIP (models small enough by size), else networks by
+    mentor prices (and the local MIP's when better), else the relaxed networks with the
+    rule-breaking ones re-solved by a local MIP, with the relaxed optimum as the bound.
+    ``fair``: the MIP, else the same from the relaxed flow at the fair floor."""
     if ctx.options.objective == "fair":
-        chosen = mip_selection(_half_the_time(ctx))
+        chosen = mip_selection(ctx) if mip_in_reach(ctx) else None
         if chosen is not None:
             return chosen.result(ctx, "mip_highs")
         return _fair_fallback(ctx)
@@ -199,9 +218,13 @@ def solve_networks(ctx: Context) -> EngineResult:
         relaxed.stats = {}
         return relaxed.result(ctx, "min_cost_flow")
     old_pm, old_pj, _ = ctx.usable()
-    chosen = mip_selection(_half_the_time(ctx))
+    chosen = mip_selection(ctx) if mip_in_reach(ctx) else None
     if chosen is not None:
         return chosen.result(ctx, "mip_highs")
+    priced = _priced(ctx, None, relaxed.value if certified else None,
+                     "the flow relaxation's certified optimum")
+    if priced is not None:
+        return _local_after_prices(ctx, priced, relaxed, (old_pm, old_pj), conflicts, None)
     _reindex(ctx, relaxed, old_pm, old_pj)  # the MIP may have added candidates
     ctx.stats["certified"] = certified
     fallback = networks_fallback(ctx, relaxed, conflicts)
@@ -210,7 +233,8 @@ def solve_networks(ctx: Context) -> EngineResult:
 
 def _fair_fallback(ctx: Context) -> EngineResult:
     """``fair`` when the MIP is out of reach: the relaxed flow at the fair floor (exact when
-    its networks break no rule and every primary keeps the floor), else its networks with
+    its networks break no rule and every primary keeps the floor), else networks by mentor
+    prices at the floor (and the local MIP's when better), else the relaxed networks with
     the others re-solved by a local MIP, else specialists added greedily to exact primaries;
     the relaxed flow's certified optimum bounds the total at that floor."""
     relaxed_ctx = dataclasses.replace(ctx, stats={}, _usable=None)
@@ -231,6 +255,13 @@ def _fair_fallback(ctx: Context) -> EngineResult:
         ctx.stats["certificate"] = ("flow relaxation at the fair floor (one arc per specialty "
                                     "a mentor brings) whose optimum breaks no rule")
         return relaxed.result(ctx, "min_cost_flow")
+    old_pm, old_pj, _ = ctx.usable()
+    priced = _priced(ctx, threshold, relaxed.value if certified else None,
+                     "the flow relaxation's certified optimum at the floor")
+    if priced is not None:
+        return _local_after_prices(ctx, priced, relaxed, (old_pm, old_pj), conflicts,
+                                   threshold)
+    _reindex(ctx, relaxed, old_pm, old_pj)  # the placement check may have added candidates
     local = local_networks(ctx, relaxed, conflicts, threshold) if certified else None
     if local is None:
         fallback = networks_fallback(ctx)
@@ -250,3 +281,51 @@ def _fair_fallback(ctx: Context) -> EngineResult:
     return Selection(local.pairs, local.as_primary, "feasible", bound, local.stats,
                      [_fallback_message("re-solved by a MIP with the other networks kept")]
                      ).result(ctx, "flow_then_local_mip")
+
+
+def _local_after_prices(ctx: Context, priced: EngineResult, relaxed: Selection,
+                        old: tuple[np.ndarray, np.ndarray], conflicts: np.ndarray,
+                        threshold: int | None) -> EngineResult:
+    """``priced``, or, when at most :data:`LOCAL_AFTER_PRICES` relaxed networks break a
+    rule, the relaxed flow's networks with those re-solved by the local MIP if their total
+    is higher (under the prices' bound, which holds for every solution). ``relaxed`` was
+    chosen when the usable pairs were ``old``."""
+    if len(conflicts) > LOCAL_AFTER_PRICES:
+        return priced
+    _reindex(ctx, relaxed, *old)  # the prices added candidates
+    local = local_networks(ctx, relaxed, conflicts, threshold, relative_gap=LOCAL_GAP)
+    if local is None or _total(ctx, local.result(ctx, "")) <= _total(ctx, priced):
+        return priced
+    ctx.stats["certificate"] = str(ctx.stats["certificate"]).replace(
+        "networks by mentor prices", f"primaries and most networks: flow; {len(conflicts)} "
+        f"networks re-solved by a MIP with the other networks kept")
+    return Selection(local.pairs, local.as_primary, "feasible", priced.bound_points,
+                     local.stats, priced.messages).result(ctx, "flow_then_local_mip")
+
+
+def _priced(ctx: Context, threshold: int | None, relaxed_bound: float | None,
+            relaxed_how: str) -> EngineResult | None:
+    """The networks by mentor prices (:mod:`matcher.solver.priced_engine`), with the lowest
+    of its bound, ``relaxed_bound`` and the whole MIP's LP bound; None when the prices do
+    not apply (locks, minimum loads) or find no solution placing as many mentees."""
+    if ctx.residual.locked or ctx.residual.minimum.any():
+        return None
+    placed = certify_placements(ctx, threshold)
+    found = priced_selection(ctx, threshold, placed)
+    if found is None:
+        return None
+    selection, bound = found
+    how = "mentor prices (a Lagrangian bound) over every eligible pair"
+    if relaxed_bound is not None and relaxed_bound < bound:
+        bound, how = relaxed_bound, relaxed_how
+    bound, how = _tighter_lp_bound(ctx, bound, how)
+    ctx.stats["certified"] = False
+    ctx.stats["certificate"] = (("fair floor: max-flow, exact; " if threshold is not None
+                                 else "") + f"networks by mentor prices; bound: {how}")
+    message = ("The network model was too large for the MIP (more candidate pairs than it "
+               "takes, or not solved within [solver] time_limit_seconds): each mentee's best "
+               "network at prices for every mentor's places, taken best first; the same "
+               "prices bound every solution. The bound and gap say how far from the optimum "
+               "the total can be.")
+    return Selection(selection.pairs, selection.as_primary, "feasible", bound, {},
+                     [message]).result(ctx, "priced_networks")
