@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from scoring.config.sections import LimitsSection
 from scoring.errors import IntakeError, InvalidCohortError
@@ -101,6 +100,8 @@ def _pairs(table: SheetText, cohort: Cohort, mentee_col: int, mentor_col: int,
 
 def _distinct(values: list[str]) -> tuple[np.ndarray, list[str]]:
     """Each value's index among the distinct values (first-seen order), and those values."""
+    import pandas as pd  # only when a pair sheet is read: a plain match does without it
+
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     return codes, [str(value) for value in uniques]
 
