@@ -51,9 +51,13 @@ def safe_cell(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
-    if value.startswith(FORMULA_STARTS):  # tab and CR first: they are formula starts too
+    # Checked before the cleaning (tab and CR are formula starts too) and after it (a
+    # control character removed from before "=" must not uncover a formula).
+    guarded = value.startswith(FORMULA_STARTS)
+    value = clean_text(value)
+    if guarded or value.startswith(FORMULA_STARTS):
         value = "'" + value
-    return _INNER_FORMULA.sub(" ", clean_text(value))
+    return _INNER_FORMULA.sub(" ", value)
 
 
 def safe_row(values: Iterable[object]) -> list[object]:
