@@ -32,9 +32,15 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INNER_FORMULA = re.compile(r"(?<=[,;\n|])(?=[=+\-@])")
 
 
+#: Any character :func:`clean_text` changes (one search lets most text through as is).
+_UNCLEAN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def clean_text(text: str) -> str:
     """``text`` without control characters: CR LF and CR become LF, tabs a space, the rest
     removed (for every output, not only spreadsheets)."""
+    if _UNCLEAN.search(text) is None:  # nearly every value a run folder prints
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return _CONTROLS.sub("", text)
 

@@ -19,6 +19,7 @@ cannot run Python; a refusal is a :class:`~scoring.config.ConfigError` naming th
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ from scoring.config import ConfigError, ProgramConfig
 _PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 
 
-_MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[",
-                                   "]": "\\]"})
+#: What Markdown text escapes, in an order that never escapes an escape twice (the
+#: backslash first); one search lets most text through as is.
+_MARKDOWN_ESCAPES = (("\\", "\\\\"), ("[", "\\["), ("]", "\\]"), ("<", "&lt;"), (">", "&gt;"))
+_MARKDOWN_SPECIAL = re.compile(r"[\\\[\]<>]")
 
 
 def markdown_safe(value: Any) -> Any:
@@ -44,7 +47,10 @@ def markdown_safe(value: Any) -> Any:
     link or image syntax (brackets escaped), control characters removed; other values
     unchanged. Applied to every ``{{ value }}`` of a Markdown template."""
     if isinstance(value, str):
-        return clean_text(value).translate(_MARKDOWN_ESCAPES)
+        value = clean_text(value)
+        if _MARKDOWN_SPECIAL.search(value) is not None:
+            for special, escaped in _MARKDOWN_ESCAPES:
+                value = value.replace(special, escaped)
     return value
 
 
