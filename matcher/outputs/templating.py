@@ -19,6 +19,7 @@ cannot run Python; a refusal is a :class:`~scoring.config.ConfigError` naming th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -207,4 +208,15 @@ def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Te
             override_dir = Path(configured)
             if not override_dir.is_absolute() and config.path is not None:
                 override_dir = config.path.parent / override_dir
-    return Templates(override_dir)
+    return Templates(override_dir) if override_dir is not None else builtin_templates()
+
+
+@functools.cache
+def builtin_templates() -> Templates:
+    """The built-in templates, compiled once per process and shared by its runs (a program
+    folder's templates are read again for each run: the coordinator may have edited them).
+
+    Jinja compiles a template to Python on first use, some 65 ms for the whole set:
+    a service, or a command that writes more than one folder, pays it once.
+    """
+    return Templates()
