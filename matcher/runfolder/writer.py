@@ -62,7 +62,7 @@ from matcher.outputs.tables import (
 from matcher.outputs.templating import PlanRenderer, Templates, templates_for
 from matcher.runfolder import layout
 from matcher.runfolder.claim import OutputClaim, OutputError, claim_output, os_problem
-from matcher.runfolder.filesink import FileSink
+from matcher.runfolder.filesink import FileSink, relative_name
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.marker import COMPLETE, PARTIAL, manifest, write_marker
 from matcher.runfolder.snapshot import snapshot_bytes
@@ -232,7 +232,7 @@ class _HashingSink:
         self._sink, self._folder, self._hashes = sink, folder, hashes
 
     def write(self, path: Path, data: bytes) -> None:
-        self._hashes[path.relative_to(self._folder).as_posix()] = hashlib.sha256(data).hexdigest()
+        self._hashes[relative_name(self._folder, path)] = hashlib.sha256(data).hexdigest()
         self._sink.write(path, data)
 
     def __enter__(self) -> _HashingSink:
