@@ -23,6 +23,7 @@ benchmarks/bench_outputs.py).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -209,7 +210,7 @@ def _write_claimed(claim: OutputClaim, outcome: MatchOutcome, inputs: Mapping[st
         write_marker(work, claim.token, PARTIAL, {})
         # Leaving the block waits for the helper's last file, before the rename or cleanup.
         hashes: dict[str, str] = {}
-        with (_progress(quiet) as progress,
+        with (_progress(quiet) as progress, _earlier_objects_frozen(),
               options.open_sink(work, pairs >= options.file_helper_from_pairs) as files):
             _write_contents(work, outcome, explanations, templates, start, progress,
                             _HashingSink(files, work, hashes), extras, options)
@@ -526,6 +527,19 @@ def _json_value(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
+
+
+@contextmanager
+def _earlier_objects_frozen() -> Iterator[None]:
+    """The objects alive before the folder is written (the cohort, its features, the
+    solve's records) kept out of the cycle collector's full passes while the folder's
+    strings come and go (``gc.freeze``): each pass would walk them all again, and none of
+    them becomes garbage meanwhile. Some 5% of a 1,000-pair folder's CPU time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
