@@ -23,6 +23,7 @@ benchmarks/bench_outputs.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -480,7 +481,7 @@ def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, p
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "inputs": hashes,
         "config": outcome.config.record(),
-        "versions": {name: _version(name) for name in RECORDED_PACKAGES},
+        "versions": dict(recorded_versions()),
         "seed": outcome.config.solver.seed,
         "objective": outcome.objective,
         # every input of the solve, so that the audit re-solves exactly this problem
@@ -507,6 +508,13 @@ def _file_record(path: Path) -> dict[str, object]:
         raise InputError(f"{path}: input file not found, so the run record cannot hash it. "
                          f"Check the path.")
     return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
+
+
+@functools.cache
+def recorded_versions() -> dict[str, str | None]:
+    """The installed versions of :data:`RECORDED_PACKAGES` (None: not installed), looked up
+    once per process (each lookup searches every folder of the import path)."""
+    return {name: _version(name) for name in RECORDED_PACKAGES}
 
 
 def _version(package: str) -> str | None:
