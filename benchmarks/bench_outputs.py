@@ -29,10 +29,13 @@ import json
 import os
 import pickle
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -323,6 +326,14 @@ def real_outcome(mentors: Path, mentees: Path) -> tuple[MatchOutcome, dict[str, 
     return run_match(cohort, config, progress=False), inputs
 
 
+@contextmanager
+def _removed_after(folder: Path) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -337,7 +348,7 @@ def main() -> None:
                         help="also time each step of the synthetic folder alone")
     args = parser.parse_args()
     previous = previous_tree(args.previous_rev)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, _removed_after(previous):
         folder = Path(tmp)
         sample = ROOT / "sample_data"
         compare_writers("sample match 150 x 60",
