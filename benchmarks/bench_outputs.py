@@ -1,33 +1,41 @@
-"""Output-stage benchmark: writing the run folder of a large match, one command, one table.
+"""Output-stage benchmark: writing run folders, against the previous writer, one command.
 
-    .venv/bin/python benchmarks/bench_outputs.py            # 10,000 pairs (~1 minute)
-    .venv/bin/python benchmarks/bench_outputs.py --quick    # 1,000 pairs, a smoke test
-    .venv/bin/python benchmarks/bench_outputs.py --pairs 20000
+    .venv/bin/python benchmarks/bench_outputs.py            # the three cases below (~3 min)
+    .venv/bin/python benchmarks/bench_outputs.py --quick    # the sample and 1,000 x 300 only
+    .venv/bin/python benchmarks/bench_outputs.py --pairs 20000 --stages
 
-The cohort is the sample generator's (10,000 mentees x 2,000 mentors for 10,000 pairs, read
-through the real intake); the match is synthetic so that the output stage is timed alone,
-without waiting for the solver: 80% of mentees get a primary mentor only, 10% a primary and
-a specialist for one of their need areas, 10% stay unplaced. Scores are the scorer's.
+Three run folders, each written as `match` writes it (write_run_folder, one folder per fresh
+process, so each pays what a command pays: compiling the templates, starting the file
+helper): the sample's own match (150 mentees x 60 mentors, the real solver), a generated
+1,000 x 300 cohort's match (the real solver), and a synthetic match of ``--pairs`` pairs
+(10,000 by default; see synthetic_outcome). Each is written ``--repeats`` times by this
+tree's writer and by the previous one (``--previous-rev``, by default where this branch left
+main: its ``matcher`` package from ``git archive``, run in a child process on the same
+outcome), alternately, so both meet the same machine load. Rows give the best and median
+wall-clock and CPU seconds (the helper's included) and their ratio to the previous writer;
+CPU time carries the comparison on a shared machine. Every file of the two folders is
+compared: they must be the same bytes, except run.json's created_at and the marker's token
+(and the hash of run.json it lists).
 
-Every figure is also given as a ratio to a baseline measured in the same run on the same
-pairs: writing pairings.csv alone (one row per pair through the csv module). Stage rows time
-each step of the folder separately (plans and calendars three times: their files created
-in-process, by the helper process of matcher.runfolder.filesink as `match` does, and also
-rendered by worker processes, the WriterOptions.render_workers option); "whole folder"
-is one call of write_run_folder (explanations and the audit snapshot included), as `match`
-makes it, in wall-clock and CPU seconds (the helper's included; the machine may be shared),
-and the I/O floor is the same files written again from memory. The last row prices one
-option: the workbook with its full Explanations sheet (it holds a note pointing to
-explanations.csv above WriterOptions.explanations_sheet_max_pairs pairs).
+``--stages`` adds the older per-step rows at the synthetic size (plans, calendars, workbook
+... each timed alone, with a ratio to writing pairings.csv alone).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
+import pickle
 import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +57,7 @@ from matcher.outputs.tables import (  # noqa: E402
     unplaced_table,
 )
 from matcher.outputs.templating import templates_for  # noqa: E402
+from matcher.pipeline import run_match  # noqa: E402
 from matcher.runfolder import writer as export  # noqa: E402
 from matcher.runfolder.filesink import FileSink  # noqa: E402
 from matcher.solver.result import Assignment, SolverResult  # noqa: E402
@@ -118,7 +127,7 @@ def _write_copies(files: dict[Path, bytes], source: Path, target: Path) -> None:
         copy.write_bytes(data)
 
 
-def bench(n_pairs: int) -> None:
+def stages(n_pairs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         outcome, inputs = synthetic_outcome(folder / "in", n_pairs)
@@ -213,12 +222,148 @@ def bench(n_pairs: int) -> None:
         f"{peak / 2:.2f}x of target")
 
 
+#: git revision whose writer is the "previous" baseline: where this branch left it.
+PREVIOUS_REV = "main"
+#: Writes one run folder in a fresh process and prints its wall and CPU seconds (JSON).
+_CHILD = """
+import json, pickle, resource, sys, time
+from pathlib import Path
+from matcher.runfolder.writer import write_run_folder
+outcome, inputs = pickle.loads(Path(sys.argv[1]).read_bytes())
+def cpu():
+    own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime
+wall, (user, system) = time.perf_counter(), cpu()
+write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True)
+import matcher
+after = cpu()
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user - system,
+                  "user": after[0] - user, "system": after[1] - system,
+                  "package": matcher.__file__}))
+"""
+
+
+def previous_tree(rev: str) -> Path:
+    """The previous revision's ``matcher`` package (of the merge base with ``rev``), unpacked
+    into a temporary folder."""
+    base = subprocess.run(["git", "merge-base", "HEAD", rev], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    folder = Path(tempfile.mkdtemp(prefix="mentormatch-previous-writer-"))
+    archive = subprocess.run(["git", "archive", base, "matcher"], cwd=ROOT,
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def _write_in_child(given: Path, out: Path, tree: Path | None) -> dict[str, float]:
+    """Write one folder in a fresh process with ``tree``'s writer (None: this tree's)."""
+    path = os.pathsep.join(str(p) for p in (tree, ROOT) if p is not None)
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(given), str(out)],
+                          env={**os.environ, "PYTHONPATH": path}, cwd=given.parent,
+                          capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if not Path(result.pop("package")).is_relative_to(tree or ROOT):
+        raise RuntimeError(f"the child did not import the writer from {tree or ROOT}")
+    return result
+
+
+def _comparable(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, without what differs from run to run (run.json's created_at,
+    the marker's token and its hash of run.json)."""
+    files = {p.relative_to(folder).as_posix(): p.read_bytes()
+             for p in folder.rglob("*") if p.is_file()}
+    record = json.loads(files["run.json"])
+    record.pop("created_at", None)
+    files["run.json"] = json.dumps(record, sort_keys=True).encode()
+    marker = json.loads(files[".mentormatch-run"])
+    marker.pop("token", None)
+    marker.get("files", {}).pop("run.json", None)
+    files[".mentormatch-run"] = json.dumps(marker, sort_keys=True).encode()
+    return files
+
+
+def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
+                    previous: Path, repeats: int) -> None:
+    """Rows for one case: this writer against the previous one, and the folders compared."""
+    with tempfile.TemporaryDirectory() as tmp:
+        given = Path(tmp) / "outcome.pickle"
+        given.write_bytes(pickle.dumps((outcome, inputs)))
+        runs: dict[str, list[dict[str, float]]] = {"previous": [], "this": []}
+        load = [os.getloadavg()[0]]
+        for k in range(repeats):
+            for label, tree in (("previous", previous), ("this", None)):
+                runs[label].append(_write_in_child(given, Path(tmp) / f"{label}{k}", tree))
+        load.append(os.getloadavg()[0])
+        pairs = sum(len(n.pairings) for n in outcome.networks)
+        loads = f"load {min(load):.1f}-{max(load):.1f}"
+        for figure in ("wall", "cpu"):
+            new = [r[figure] for r in runs["this"]]
+            old = [r[figure] for r in runs["previous"]]
+            row(f"{name}, {pairs:,} pairs", f"run folder {figure} s, best / median of {repeats}",
+                f"{min(new):.2f} / {statistics.median(new):.2f}",
+                f"previous writer {min(old):.2f} / {statistics.median(old):.2f}",
+                f"{min(new) / min(old):.2f}x best, "
+                f"{statistics.median(new) / statistics.median(old):.2f}x median; {loads}")
+        new_best = min(runs["this"], key=lambda r: r["cpu"])
+        old_best = min(runs["previous"], key=lambda r: r["cpu"])
+        row(f"{name}, {pairs:,} pairs", "user / system CPU s of the best run (system: mostly "
+            "creating files, in the helper above 500 pairs)",
+            f"{new_best['user']:.2f} / {new_best['system']:.2f}",
+            f"previous writer {old_best['user']:.2f} / {old_best['system']:.2f}",
+            f"{new_best['user'] / old_best['user']:.2f}x user")
+        this, before = _comparable(Path(tmp) / "this0"), _comparable(Path(tmp) / "previous0")
+        differ = sorted(n for n in this.keys() | before.keys() if this.get(n) != before.get(n))
+        row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's",
+            f"{len(this) - len(differ):,} of {len(this):,}", f"{len(before):,} files",
+            "identical" if not differ else f"DIFFERENT: {', '.join(differ[:5])}")
+
+
+def real_outcome(mentors: Path, mentees: Path) -> tuple[MatchOutcome, dict[str, Path]]:
+    """The match `match` would make of two sign-up sheets (the real solver)."""
+    config = load_config(CONFIG)
+    cohort = read_cohort(mentors, mentees, config)
+    inputs = {"mentors": mentors, "mentees": mentees, "config": CONFIG}
+    return run_match(cohort, config, progress=False), inputs
+
+
+@contextmanager
+def _removed_after(folder: Path) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 pairs (smoke test)")
-    parser.add_argument("--pairs", type=int, default=10_000, help="pairs in the run folder")
+    parser.add_argument("--quick", action="store_true",
+                        help="the sample and the 1,000 x 300 match only")
+    parser.add_argument("--pairs", type=int, default=10_000,
+                        help="pairs of the synthetic run folder")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="folders each writer writes per case (the largest: 1)")
+    parser.add_argument("--previous-rev", default=PREVIOUS_REV,
+                        help="the previous writer: this branch's merge base with REV")
+    parser.add_argument("--stages", action="store_true",
+                        help="also time each step of the synthetic folder alone")
     args = parser.parse_args()
-    bench(1_000 if args.quick else args.pairs)
+    previous = previous_tree(args.previous_rev)
+    with tempfile.TemporaryDirectory() as tmp, _removed_after(previous):
+        folder = Path(tmp)
+        sample = ROOT / "sample_data"
+        compare_writers("sample match 150 x 60",
+                        *real_outcome(sample / "mentors.csv", sample / "mentees.csv"),
+                        previous, args.repeats)
+        write(folder / "g1000", 1_000, 300, seed=1)
+        compare_writers("generated match 1,000 x 300",
+                        *real_outcome(folder / "g1000" / "mentors.csv",
+                                      folder / "g1000" / "mentees.csv"),
+                        previous, args.repeats)
+        if not args.quick:
+            compare_writers("synthetic match",
+                            *synthetic_outcome(folder / "synthetic", args.pairs), previous, 1)
+    if args.stages:
+        stages(args.pairs)
     RESULTS.print()
 
 

@@ -211,7 +211,7 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
                            if locks else ())
         forbid_pairs: Any = (read_pair_sheet(forbid, cohort, limits=program.limits)
                              if forbid else ())
-        writer = _warm("matcher.runfolder.writer")  # while the solver runs
+        writer = _warm("matcher.runfolder.prepared")  # while the solver runs
         outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                             locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
                             sources=_sheet_sources(locks=locks, forbids=forbid),

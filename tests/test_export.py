@@ -360,6 +360,12 @@ def test_safe_cell_prefixes_formula_starts(value):
     assert safe_cell(value) == "'" + value.replace("\t", " ").replace("\r", "\n")
 
 
+@pytest.mark.parametrize("value", ["\x01=1+2", "\x1b@SUM(A1)", "\x7f-2"])
+def test_a_control_character_does_not_hide_a_formula_start(value):
+    # The control character is removed: the formula start it hid is guarded all the same.
+    assert safe_cell(value) == "'" + value[1:]
+
+
 @pytest.mark.parametrize("value", ["Ana", "", "a=b", 3, -2.5, None])
 def test_safe_cell_leaves_other_values(value):
     assert safe_cell(value) == value

@@ -166,6 +166,26 @@ def test_program_templates_override_the_built_in_ones(tmp_path):
     assert "First-meeting plan" in PlanRenderer(templates)(plan).html
 
 
+def test_built_in_templates_are_compiled_once_and_a_programs_are_read_each_run(tmp_path):
+    """A process shares one compiled built-in set between its runs; a program's folder is
+    read again for each run, so an edit between two runs shows in the second."""
+    import matcher.runfolder.prepared
+    from matcher.outputs.templating import builtin_templates
+
+    built_in = builtin_templates()
+    assert templates_for(config_from_dict(CONFIG)) is built_in
+    compiled = {name for env in (built_in._html, built_in._markdown, built_in._text)
+                for _, name in (env.cache or {})}
+    shipped = {p.name for p in (Path(matcher.outputs.__file__).parent / "templates").glob("*.j2")}
+    assert shipped and shipped <= compiled
+    plan = _plans()[("ana@uni.example", "ada@uni.example")]
+    config = config_from_dict({**CONFIG, "program": {"templates_dir": str(tmp_path)}})
+    for text in ("First {{ plan.mentee.name }}\n", "Second {{ plan.mentee.name }}\n"):
+        (tmp_path / "plan.md.j2").write_text(text)
+        assert templates_for(config).render("plan.md.j2", plan=plan) == text.replace(
+            "{{ plan.mentee.name }}", "Ana Ortiz")
+
+
 def test_missing_templates_folder_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         Templates(tmp_path / "nope")

@@ -9,6 +9,8 @@ What this room holds:
 - :mod:`.charts`          the report's bar charts as shapes (``templates/chart.svg.j2``);
 - :mod:`.tables`          the run folder's tables (pairings, networks, explanations, loads);
 - :mod:`.sheets`          writing tables as CSV and XLSX, byte-identical on reruns;
+- :mod:`.sheet_xml`       a workbook sheet's rows in the bytes openpyxl writes, without its
+                          cell objects;
 - :mod:`.cell_safety`     formula-injection guard for every cell written;
 - :mod:`.privacy`         keeping sensitive attributes out of everything written;
 - :mod:`.summary`         the short summary the CLI prints and the report opens with;

@@ -108,7 +108,9 @@ class CalendarWriter:
         return b"\r\n".join(lines) + b"\r\n"
 
     def _text(self, name: str, value: str) -> bytes:
-        return fold_line(self._event.content_line(name, icalendar.vText(value)))
+        # The line icalendar's content_line makes of a TEXT value without parameters
+        # (``NAME:`` and the escaped value), without building a Contentline per line.
+        return fold_line(f"{name}:{icalendar.vText(value).to_ical().decode('utf-8')}")
 
     def _property(self, name: str, value: object) -> bytes:
         """One property line as icalendar's ``add`` encodes the value (type, parameters)."""
@@ -165,7 +167,7 @@ def _header(method: str) -> list[bytes]:
     return [fold_line(line) for line in header.content_lines() if line][:-1]
 
 
-def fold_line(line: Contentline) -> bytes:
+def fold_line(line: Contentline | str) -> bytes:
     """One content line, folded by icalendar itself (``Contentline.to_ical``) when long.
 
     Most lines need no folding, and icalendar folds character by character, which was most

@@ -32,9 +32,28 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INNER_FORMULA = re.compile(r"(?<=[,;\n|])(?=[=+\-@])")
 
 
+#: A formula character right after a separator or a line break.
+_SEPARATED_FORMULA = re.compile(r"[,;\n|][=+\-@]")
+
+
+def _plain_cell(text: str) -> bool:
+    """True when :func:`safe_cell` leaves ``text`` as it is (quick checks, in C, first):
+    printable (no control character, no line break), no formula start, and no formula
+    character after a separator."""
+    return (text.isprintable() and not text.startswith(FORMULA_STARTS)
+            and not (("=" in text or "+" in text or "-" in text or "@" in text)
+                     and _SEPARATED_FORMULA.search(text)))
+
+
+#: Any character :func:`clean_text` changes (one search lets most text through as is).
+_UNCLEAN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
 def clean_text(text: str) -> str:
     """``text`` without control characters: CR LF and CR become LF, tabs a space, the rest
     removed (for every output, not only spreadsheets)."""
+    if text.isprintable() or _UNCLEAN.search(text) is None:  # nearly every value printed
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return _CONTROLS.sub("", text)
 
@@ -51,9 +70,15 @@ def safe_cell(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
-    if value.startswith(FORMULA_STARTS):  # tab and CR first: they are formula starts too
+    if _plain_cell(value):  # nearly every cell: nothing to guard or clean
+        return value
+    # Checked before the cleaning (tab and CR are formula starts too) and after it (a
+    # control character removed from before "=" must not uncover a formula).
+    guarded = value.startswith(FORMULA_STARTS)
+    value = clean_text(value)
+    if guarded or value.startswith(FORMULA_STARTS):
         value = "'" + value
-    return _INNER_FORMULA.sub(" ", clean_text(value))
+    return _INNER_FORMULA.sub(" ", value)
 
 
 def safe_row(values: Iterable[object]) -> list[object]:

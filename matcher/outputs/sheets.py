@@ -19,14 +19,18 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from matcher.outputs.cell_safety import safe_row
+from matcher.outputs.sheet_xml import NotPlain, sheet_data
 
 Cell = str | int | float | None
 #: Text longer than this wraps in its cell, and no column grows wider for it.
 WRAP_AT = 60
+#: A write-only sheet's rows as openpyxl writes them when it was given none.
+EMPTY_SHEET_DATA = b"<sheetData></sheetData>"
 
 
 @dataclass(frozen=True)
@@ -67,17 +71,28 @@ def write_xlsx(path: Path, tables: Sequence[Table], fixed_time: dt.datetime) -> 
 
     openpyxl's write-only mode streams rows straight to the sheet XML (a normal workbook
     keeps a Cell object per cell and was the slowest step of a large run folder), so column
-    widths are measured before the first row is written.
+    widths are measured before the first row is written. The rows themselves are written by
+    :mod:`.sheet_xml` in the bytes openpyxl writes for them (tests/test_sheet_xml.py), and by
+    openpyxl whenever a table holds a value that module leaves to it.
     """
+    try:
+        _save(path, tables, fixed_time, fast=True)
+    except NotPlain:
+        _save(path, tables, fixed_time, fast=False)
+
+
+def _save(path: Path, tables: Sequence[Table], fixed_time: dt.datetime, *, fast: bool
+          ) -> None:
+    """The workbook, its rows by :mod:`.sheet_xml` if ``fast``, else by openpyxl."""
     workbook = Workbook(write_only=True)
-    for table in tables:
-        _write_sheet(workbook, table)
+    sheet_rows = {f"xl/worksheets/sheet{k}.xml": _write_sheet(workbook, table, fast=fast)
+                  for k, table in enumerate(tables, start=1)}
     workbook.properties.creator = "mentormatch"
     workbook.properties.created = fixed_time
     workbook.properties.modified = fixed_time
     # ExcelWriter directly: openpyxl's save() would stamp "modified" with the current time,
     # and the archive gives every entry the same fixed time.
-    with _FixedTimeZipFile(path, fixed_time) as archive:
+    with _FixedTimeZipFile(path, fixed_time, sheet_rows if fast else {}) as archive:
         ExcelWriter(workbook, archive).write_data()
 
 
@@ -85,7 +100,9 @@ def _text_length(value: object) -> int:
     return 0 if value is None else len(str(value))
 
 
-def _write_sheet(workbook: Workbook, table: Table) -> None:
+def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> bytes:
+    """Add ``table``'s sheet: with its rows (openpyxl), or else (``fast``) without them,
+    returning its ``<sheetData>`` for the archive to put in (:mod:`.sheet_xml`)."""
     sheet = workbook.create_sheet(table.name[:31])
     headers = safe_row(table.headers)
     rows = [safe_row(row) for row in table.rows]
@@ -104,10 +121,15 @@ def _write_sheet(workbook: Workbook, table: Table) -> None:
         cell = WriteOnlyCell(sheet, header)
         cell.font, cell.fill, cell.alignment = header_font, header_fill, top
         header_cells.append(cell)
-    sheet.append(header_cells)
     styled = _StyledCells(sheet, table.number_format)
+    if fast:
+        header_style = header_cells[0]._style if header_cells else None
+        return sheet_data(headers, header_style, rows, styled.style_of,
+                          workbook._cell_styles.add)
+    sheet.append(header_cells)
     for row in rows:
         sheet.append([styled(value) for value in row])
+    return b""
 
 
 class _StyledCells:
@@ -127,12 +149,17 @@ class _StyledCells:
         self._number_style = number._style
         self._wrapped_style = wrapped._style
 
-    def __call__(self, value: object) -> object:
+    def style_of(self, value: object) -> StyleArray | None:
+        """The style of a cell holding ``value``; None for a plain cell."""
         if isinstance(value, float):
-            style = self._number_style
-        elif isinstance(value, str) and len(value) > WRAP_AT:
-            style = self._wrapped_style
-        else:
+            return self._number_style
+        if isinstance(value, str) and len(value) > WRAP_AT:
+            return self._wrapped_style
+        return None
+
+    def __call__(self, value: object) -> object:
+        style = self.style_of(value)
+        if style is None:
             return value
         cell = WriteOnlyCell(self._sheet, value)
         cell._style = style  # shared: the writer only reads it
@@ -142,8 +169,10 @@ class _StyledCells:
 class _FixedTimeZipFile(zipfile.ZipFile):
     """A zip archive whose entries all carry one fixed time (zip stores local wall time)."""
 
-    def __init__(self, path: Path, fixed_time: dt.datetime) -> None:
+    def __init__(self, path: Path, fixed_time: dt.datetime,
+                 sheet_rows: dict[str, bytes] | None = None) -> None:
         super().__init__(path, "w", zipfile.ZIP_DEFLATED)
+        self._sheet_rows = sheet_rows or {}
         self._stamp = (max(fixed_time.year, 1980), fixed_time.month, fixed_time.day,
                        fixed_time.hour, fixed_time.minute, fixed_time.second)
 
@@ -160,4 +189,11 @@ class _FixedTimeZipFile(zipfile.ZipFile):
     def write(self, filename, arcname=None, compress_type=None,  # noqa: ARG002
               compresslevel=None):  # noqa: ARG002
         # openpyxl's write-only sheets arrive as temporary files with their own mtime.
-        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+        name = arcname or Path(filename).name
+        data = Path(filename).read_bytes()
+        rows = self._sheet_rows.get(name)
+        if rows is not None:  # a sheet written without its rows: put them in
+            if data.count(EMPTY_SHEET_DATA) != 1:
+                raise NotPlain(f"{name}: no empty <sheetData> to fill")
+            data = data.replace(EMPTY_SHEET_DATA, rows)
+        self.writestr(name, data)

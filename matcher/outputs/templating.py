@@ -19,6 +19,8 @@ cannot run Python; a refusal is a :class:`~scoring.config.ConfigError` naming th
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,8 +37,10 @@ from scoring.config import ConfigError, ProgramConfig
 _PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
 
 
-_MARKDOWN_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "\\": "\\\\", "[": "\\[",
-                                   "]": "\\]"})
+#: What Markdown text escapes, in an order that never escapes an escape twice (the
+#: backslash first); one search lets most text through as is.
+_MARKDOWN_ESCAPES = (("\\", "\\\\"), ("[", "\\["), ("]", "\\]"), ("<", "&lt;"), (">", "&gt;"))
+_MARKDOWN_SPECIAL = re.compile(r"[\\\[\]<>]")
 
 
 def markdown_safe(value: Any) -> Any:
@@ -44,7 +48,10 @@ def markdown_safe(value: Any) -> Any:
     link or image syntax (brackets escaped), control characters removed; other values
     unchanged. Applied to every ``{{ value }}`` of a Markdown template."""
     if isinstance(value, str):
-        return clean_text(value).translate(_MARKDOWN_ESCAPES)
+        value = clean_text(value)
+        if _MARKDOWN_SPECIAL.search(value) is not None:
+            for special, escaped in _MARKDOWN_ESCAPES:
+                value = value.replace(special, escaped)
     return value
 
 
@@ -112,6 +119,16 @@ class Templates:
             with _template_errors(name):
                 return function(*args)
         return call
+
+    def compile_all(self) -> None:
+        """Compile every template of the set now (Jinja otherwise compiles each one on its
+        first use, some 65 ms for the built-in set)."""
+        loader = self._text.loader
+        assert loader is not None
+        for name in loader.list_templates():
+            if name.endswith(".j2"):
+                with _template_errors(name):
+                    self._environment(name).get_template(name)
 
     def _environment(self, name: str) -> jinja2.Environment:
         if name.endswith((".html.j2", ".htm.j2", ".svg.j2")):
@@ -201,4 +218,15 @@ def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Te
             override_dir = Path(configured)
             if not override_dir.is_absolute() and config.path is not None:
                 override_dir = config.path.parent / override_dir
-    return Templates(override_dir)
+    return Templates(override_dir) if override_dir is not None else builtin_templates()
+
+
+@functools.cache
+def builtin_templates() -> Templates:
+    """The built-in templates, compiled once per process and shared by its runs (a program
+    folder's templates are read again for each run: the coordinator may have edited them).
+
+    Jinja compiles a template to Python on first use, some 65 ms for the whole set:
+    a service, or a command that writes more than one folder, pays it once.
+    """
+    return Templates()

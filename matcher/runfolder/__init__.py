@@ -6,6 +6,8 @@ What this room holds:
 - :mod:`.hashing`   the streaming sha256 of a file (input hashes, links between runs);
 - :mod:`.writer`    write a run folder from a match outcome (temp folder, then one rename);
 - :mod:`.filesink`  the helper process that creates a large folder's many files;
+- :mod:`.prepared`  the writer imported and its built-in templates compiled (``match``
+                    imports it while the solver works);
 - :mod:`.snapshot`  the cohort a run matched, frozen into ``audit/cohort.json``;
 - :mod:`.reader`    read a run folder back (one record type) and the chain of earlier runs;
 - :mod:`.diff`      compare two run folders: pairs kept, ended and new.

@@ -23,6 +23,8 @@ benchmarks/bench_outputs.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -62,7 +64,7 @@ from matcher.outputs.tables import (
 from matcher.outputs.templating import PlanRenderer, Templates, templates_for
 from matcher.runfolder import layout
 from matcher.runfolder.claim import OutputClaim, OutputError, claim_output, os_problem
-from matcher.runfolder.filesink import FileSink
+from matcher.runfolder.filesink import FileSink, relative_name
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.marker import COMPLETE, PARTIAL, manifest, write_marker
 from matcher.runfolder.snapshot import snapshot_bytes
@@ -209,7 +211,7 @@ def _write_claimed(claim: OutputClaim, outcome: MatchOutcome, inputs: Mapping[st
         write_marker(work, claim.token, PARTIAL, {})
         # Leaving the block waits for the helper's last file, before the rename or cleanup.
         hashes: dict[str, str] = {}
-        with (_progress(quiet) as progress,
+        with (_progress(quiet) as progress, _earlier_objects_frozen(),
               options.open_sink(work, pairs >= options.file_helper_from_pairs) as files):
             _write_contents(work, outcome, explanations, templates, start, progress,
                             _HashingSink(files, work, hashes), extras, options)
@@ -232,7 +234,7 @@ class _HashingSink:
         self._sink, self._folder, self._hashes = sink, folder, hashes
 
     def write(self, path: Path, data: bytes) -> None:
-        self._hashes[path.relative_to(self._folder).as_posix()] = hashlib.sha256(data).hexdigest()
+        self._hashes[relative_name(self._folder, path)] = hashlib.sha256(data).hexdigest()
         self._sink.write(path, data)
 
     def __enter__(self) -> _HashingSink:
@@ -479,7 +481,7 @@ def run_record(outcome: MatchOutcome, hashes: dict[str, dict[str, object]], *, p
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "inputs": hashes,
         "config": outcome.config.record(),
-        "versions": {name: _version(name) for name in RECORDED_PACKAGES},
+        "versions": dict(recorded_versions()),
         "seed": outcome.config.solver.seed,
         "objective": outcome.objective,
         # every input of the solve, so that the audit re-solves exactly this problem
@@ -508,6 +510,13 @@ def _file_record(path: Path) -> dict[str, object]:
     return {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_of(path)}
 
 
+@functools.cache
+def recorded_versions() -> dict[str, str | None]:
+    """The installed versions of :data:`RECORDED_PACKAGES` (None: not installed), looked up
+    once per process (each lookup searches every folder of the import path)."""
+    return {name: _version(name) for name in RECORDED_PACKAGES}
+
+
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
@@ -526,6 +535,19 @@ def _json_value(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     return str(value)
+
+
+@contextmanager
+def _earlier_objects_frozen() -> Iterator[None]:
+    """The objects alive before the folder is written (the cohort, its features, the
+    solve's records) kept out of the cycle collector's full passes while the folder's
+    strings come and go (``gc.freeze``): each pass would walk them all again, and none of
+    them becomes garbage meanwhile. Some 5% of a 1,000-pair folder's CPU time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager

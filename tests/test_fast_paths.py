@@ -1,0 +1,60 @@
+"""The run folder's fast paths write the bytes their reference paths write.
+
+Each speed-up of the writer keeps a plain reference in the code (openpyxl writing the
+workbook's rows, the full cell guard and escaping, icalendar's Contentline per calendar
+line, pathlib writing each file). This test writes the sample's run folder with the fast
+paths and again with every reference path, and compares every file: only run.json's
+created_at and the marker's token (with its hash of run.json) may differ.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import icalendar
+
+from matcher.jobs import match_job
+from matcher.outputs import calendar_files, cell_safety, sheets, templating
+from matcher.runfolder import filesink, writer
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+_EVERYTHING = re.compile("")  # a search that always finds: the slow branch is taken
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    files = {p.relative_to(folder).as_posix(): p.read_bytes()
+             for p in folder.rglob("*") if p.is_file()}
+    record = json.loads(files["run.json"])
+    assert record.pop("created_at")
+    files["run.json"] = json.dumps(record, sort_keys=True).encode()
+    marker = json.loads(files[".mentormatch-run"])
+    assert marker.pop("token") and marker["files"].pop("run.json")
+    files[".mentormatch-run"] = json.dumps(marker, sort_keys=True).encode()
+    return files
+
+
+def _match(out: Path) -> dict[str, bytes]:
+    result = match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), quiet=True,
+                       out=str(out))
+    return _files(result.folder)
+
+
+def _reference_text_line(self: calendar_files.CalendarWriter, name: str, value: str) -> bytes:
+    return calendar_files.fold_line(self._event.content_line(name, icalendar.vText(value)))
+
+
+def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
+    fast = _match(tmp_path / "fast")
+    monkeypatch.setattr(writer, "write_xlsx",
+                        lambda path, tables, time: sheets._save(path, tables, time, fast=False))
+    monkeypatch.setattr(cell_safety, "_plain_cell", lambda _text: False)
+    monkeypatch.setattr(cell_safety, "_UNCLEAN", _EVERYTHING)
+    monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
+    monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache
+    monkeypatch.setattr(calendar_files.CalendarWriter, "_text", _reference_text_line)
+    monkeypatch.setattr(filesink, "write_file", lambda path, data: Path(path).write_bytes(data))
+    reference = _match(tmp_path / "reference")
+    assert fast.keys() == reference.keys() and len(fast) > 500
+    assert [name for name in fast if fast[name] != reference[name]] == []
