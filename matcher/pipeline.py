@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
-from matcher.compute import score_blocks
+from matcher.compute import rows_per_block, score_blocks, streamed_scores
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import placement_scores, solve_neutral
@@ -34,7 +34,7 @@ from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
-from scoring.scorer import block_rows, score_block, score_pairs
+from scoring.scorer import score_block
 from scoring.text import fold
 
 #: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
@@ -52,8 +52,6 @@ DENSE_SHARE = 0.25
 #: and the bytes a pair takes in it, narrowest last.
 SCREEN_SHARE = 0.6
 SCREEN_BYTES = {"float32": 4, "float16": 2}
-#: Share of ``[solver] memory_gib`` one scoring block's temporaries may take.
-BLOCK_SHARE = 0.05
 
 
 def keeps_every_score(n: int, m: int, config: ProgramConfig) -> bool:
@@ -90,8 +88,8 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
     (:func:`scoring.scorer.block_rows`).
     """
     n, m = features.n_mentees, features.n_mentors
-    rows = block_rows(m, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
     if keeps_every_score(n, m, config):
+        rows = rows_per_block(features, config)
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)
         for start, block_total, block_eligible in score_blocks(features, config, rows):
@@ -99,13 +97,7 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
             eligible[start:start + len(block_total)] = block_eligible
         return DenseScores(total, eligible)
     screen_dtype(n, m, config)  # refuse now what the solver could not hold
-
-    def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        return score_blocks(features, config, rows)
-
-    def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-        return score_pairs(features, config, mentee, mentor)
-    return BlockScores(blocks, pairs)
+    return streamed_scores(features, config)
 
 
 def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -178,14 +170,18 @@ def ineligible_explainer(features: CohortFeatures, config: ProgramConfig):
     many mentors (from the scorer's rule violations)."""
 
     def explain(rows: np.ndarray) -> dict[int, str]:
-        block = score_block(features, config, np.asarray(rows))
         out: dict[int, str] = {}
-        for k, i in enumerate(rows):
-            counts = {rule: int(broken[k].sum()) for rule, broken in block.violations.items()
-                      if broken[k].any()}
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            out[int(i)] = "; ".join(f"rule {rule} excludes {n} mentor{'s' if n != 1 else ''}"
-                                    for rule, n in ranked) or "every mentor is forbidden"
+        rows = np.asarray(rows)
+        size = rows_per_block(features, config)  # a block at a time: bounded memory
+        for lo in range(0, len(rows), size):
+            block = score_block(features, config, rows[lo:lo + size])
+            for k, i in enumerate(rows[lo:lo + size]):
+                counts = {rule: int(broken[k].sum())
+                          for rule, broken in block.violations.items() if broken[k].any()}
+                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                out[int(i)] = "; ".join(
+                    f"rule {rule} excludes {n} mentor{'s' if n != 1 else ''}"
+                    for rule, n in ranked) or "every mentor is forbidden"
         return out
     return explain
 
