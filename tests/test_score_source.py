@@ -115,7 +115,8 @@ def test_block_rows_follow_the_mentor_count_and_the_memory():
     assert block_rows(10**9) == 1
 
 
-def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
+@pytest.mark.parametrize("rows", [4, 16, 230])
+def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly(rows):
     from matcher.solver.kept_scores import KeptScoresBuilder
 
     rng = np.random.default_rng(3)
@@ -123,8 +124,8 @@ def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
     total = rng.random((n, m)) * 100
     eligible = rng.random((n, m)) < 0.8
     builder = KeptScoresBuilder(m, per_mentee=5, per_mentor=9)
-    for start in range(0, n, 16):  # many blocks, so the per-mentor cut runs several times
-        builder.add_block(start, total[start:start + 16], eligible[start:start + 16])
+    for start in range(0, n, rows):  # blocks shorter and longer than a mentor's 9 best
+        builder.add_block(start, total[start:start + rows], eligible[start:start + rows])
     kept = builder.build()
     usable = np.where(eligible, total, -np.inf)
     best_mentors = np.argsort(-usable, axis=1)[:, :5]
