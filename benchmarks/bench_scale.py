@@ -266,8 +266,8 @@ def child(folder: str, version: str, memory_gib: float | None, objective: str,
     stats = outcome.result.stats
     print(json.dumps({
         "phases": phases, "wall": wall, "cpu": sum(p[1] for p in phases.values()),
-        "peak": max(p[2] for p in phases.values()),
-        "self_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak": max(p[2] for p in phases.values()),  # sampled: may miss a short peak
+        "self_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # exact
         "status": outcome.result.status, "placed": stats.get("placed"),
         "certified": stats.get("certified"), "rounds": stats.get("rounds"),
         "placement": stats.get("placement"), "objective": outcome.result.objective}))
