@@ -33,15 +33,25 @@ from typing import Any
 
 import numpy as np
 
+from matcher.solver.problem import BlockScores
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures
-from scoring.scorer import one_blas_thread, score_block
+from scoring.scorer import (
+    BlockValue,
+    block_rows,
+    block_total,
+    one_blas_thread,
+    score_block,
+    score_pairs,
+)
 
 #: Cohorts from this many pairs on are scored on a local pool (scheduler "local").
 POOL_PAIRS = 50_000_000
 #: Blocks computed ahead of the reduce, per worker.
 IN_FLIGHT = 2
+#: Share of ``[solver] memory_gib`` one scoring block's temporaries may take.
+BLOCK_SHARE = 0.05
 
 Block = tuple[int, np.ndarray, np.ndarray]
 
@@ -50,27 +60,49 @@ _FEATURES: CohortFeatures | None = None
 _CONFIG: ProgramConfig | None = None
 
 
-def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int
-               ) -> Block:
-    """The map: mentees ``start:stop`` × every mentor as (start, total, eligible)."""
+def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int,
+               value: BlockValue = block_total) -> Block:
+    """The map: mentees ``start:stop`` × every mentor as (start, value, eligible), the value
+    being the block's totals unless ``value`` reads something else from it."""
     with one_blas_thread():
         block = score_block(features, config, slice(start, stop))
-    return start, block.total, block.eligible
+    return start, value(block, config), block.eligible
 
 
-def score_blocks(features: CohortFeatures, config: ProgramConfig, rows: int
-                 ) -> Iterator[Block]:
+def rows_per_block(features: CohortFeatures, config: ProgramConfig) -> int:
+    """Mentee rows per scoring block for this cohort: about 5 million pairs, within
+    :data:`BLOCK_SHARE` of ``[solver] memory_gib`` (:func:`scoring.scorer.block_rows`)."""
+    return block_rows(features.n_mentors, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
+
+
+def streamed_scores(features: CohortFeatures, config: ProgramConfig,
+                    value: BlockValue = block_total) -> BlockScores:
+    """A score source computed on demand: blocks from :func:`score_blocks`, and the exact
+    values of given pairs from :func:`scoring.scorer.score_pairs` (never a pass over the
+    cohort); ``value`` reads each block's totals, or something else (placement scores)."""
+    rows = rows_per_block(features, config)
+
+    def blocks() -> Iterator[Block]:
+        return score_blocks(features, config, rows, value)
+
+    def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        return score_pairs(features, config, mentee, mentor, value)
+    return BlockScores(blocks, pairs)
+
+
+def score_blocks(features: CohortFeatures, config: ProgramConfig, rows: int,
+                 value: BlockValue = block_total) -> Iterator[Block]:
     """Every block of ``rows`` mentees, in order, computed where ``[compute] scheduler``
-    says (see the module docstring)."""
+    says (see the module docstring); ``value`` as in :func:`score_task`."""
     n, m = features.n_mentees, features.n_mentors
     bounds = [(start, min(start + rows, n)) for start in range(0, n, max(rows, 1))]
     scheduler = config.compute.scheduler
     if scheduler.startswith("dask://"):
-        return _dask_blocks(features, config, bounds, scheduler)
+        return _dask_blocks(features, config, bounds, scheduler, value)
     workers = os.cpu_count() or 1
     if scheduler == "local" and n * m >= POOL_PAIRS and workers > 1 and len(bounds) > 1:
-        return _pool_blocks(features, config, bounds, workers)
-    return (score_task(features, config, start, stop) for start, stop in bounds)
+        return _pool_blocks(features, config, bounds, workers, value)
+    return (score_task(features, config, start, stop, value) for start, stop in bounds)
 
 
 def _in_order(submit: Callable[[int, int], Any], bounds: list[tuple[int, int]],
@@ -96,24 +128,26 @@ def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
     _FEATURES, _CONFIG = features, config
 
 
-def _pool_task(start: int, stop: int) -> Block:
+def _pool_task(start: int, stop: int, value: BlockValue) -> Block:
     assert _FEATURES is not None and _CONFIG is not None
-    return score_task(_FEATURES, _CONFIG, start, stop)
+    return score_task(_FEATURES, _CONFIG, start, stop, value)
 
 
 def _pool_blocks(features: CohortFeatures, config: ProgramConfig,
-                 bounds: list[tuple[int, int]], workers: int) -> Iterator[Block]:
+                 bounds: list[tuple[int, int]], workers: int, value: BlockValue
+                 ) -> Iterator[Block]:
     # Fresh interpreters ("spawn"), not forks: the caller may have threads running (the
     # run-folder writer is imported in one while scoring), and a fork copies their locks.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(features, config)) as pool:
-        yield from _in_order(lambda a, b: pool.submit(_pool_task, a, b), bounds,
+        yield from _in_order(lambda a, b: pool.submit(_pool_task, a, b, value), bounds,
                              IN_FLIGHT * workers)
 
 
 def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
-                 bounds: list[tuple[int, int]], scheduler: str) -> Iterator[Block]:
+                 bounds: list[tuple[int, int]], scheduler: str, value: BlockValue
+                 ) -> Iterator[Block]:
     try:
         from distributed import Client
     except ImportError:
@@ -131,7 +165,8 @@ def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
         shared: Any = client.scatter([features, config], broadcast=True)
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         yield from _in_order(
-            lambda a, b: client.submit(score_task, shared[0], shared[1], a, b, pure=False),
+            lambda a, b: client.submit(score_task, shared[0], shared[1], a, b, value,
+                                       pure=False),
             bounds, IN_FLIGHT * workers)
     finally:
         client.close()

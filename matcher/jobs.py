@@ -109,10 +109,10 @@ def diagnostics_of(cohort: Cohort, program: ProgramConfig,
         features = build_features(cohort, program, texts=False)
     if keeper is None:
         return diagnose(cohort, features, program)
-    from matcher.pipeline import score_block_rows
+    from matcher.compute import rows_per_block
 
     return diagnose(cohort, features, program, on_block=keeper,
-                    block_size=score_block_rows(features.n_mentors, program))
+                    block_size=rows_per_block(features, program))
 
 
 def validate_job(mentors: Path, mentees: Path, *, config: str | None = None,

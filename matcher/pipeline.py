@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from matcher.compute import score_blocks
+from matcher.compute import rows_per_block, score_blocks, streamed_scores
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import placement_scores, solve_neutral
@@ -35,7 +35,7 @@ from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
-from scoring.scorer import ScoreBlock, block_rows, score_block, score_pairs
+from scoring.scorer import ScoreBlock, score_block
 from scoring.text import fold
 
 #: A lock: (mentee id, mentor id), optionally with the role ("primary" / "specialist")
@@ -53,8 +53,6 @@ DENSE_SHARE = 0.25
 #: and the bytes a pair takes in it, narrowest last.
 SCREEN_SHARE = 0.6
 SCREEN_BYTES = {"float32": 4, "float16": 2}
-#: Share of ``[solver] memory_gib`` one scoring block's temporaries may take.
-BLOCK_SHARE = 0.05
 
 
 def keeps_every_score(n: int, m: int, config: ProgramConfig) -> bool:
@@ -78,11 +76,6 @@ def screen_dtype(n: int, m: int, config: ProgramConfig) -> str:
         f"for the solver's scores; the config gives {config.solver.memory_gib:g}. Raise "
         f"memory_gib in the config to what this machine can give (it must have that much "
         f"free memory), or split the cohort into smaller programs.")
-
-
-def score_block_rows(n_mentors: int, config: ProgramConfig) -> int:
-    """Mentee rows per scoring block for ``n_mentors`` mentors within ``[solver] memory_gib``."""
-    return block_rows(n_mentors, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
 
 
 @dataclass
@@ -128,8 +121,8 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
     (:func:`scoring.scorer.block_rows`).
     """
     n, m = features.n_mentees, features.n_mentors
-    rows = score_block_rows(m, config)
     if keeps_every_score(n, m, config):
+        rows = rows_per_block(features, config)
         total = np.empty((n, m), np.float64)
         eligible = np.empty((n, m), bool)
         for start, block_total, block_eligible in score_blocks(features, config, rows):
@@ -137,13 +130,7 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
             eligible[start:start + len(block_total)] = block_eligible
         return DenseScores(total, eligible)
     screen_dtype(n, m, config)  # refuse now what the solver could not hold
-
-    def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        return score_blocks(features, config, rows)
-
-    def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-        return score_pairs(features, config, mentee, mentor)
-    return BlockScores(blocks, pairs)
+    return streamed_scores(features, config)
 
 
 def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -216,14 +203,18 @@ def ineligible_explainer(features: CohortFeatures, config: ProgramConfig):
     many mentors (from the scorer's rule violations)."""
 
     def explain(rows: np.ndarray) -> dict[int, str]:
-        block = score_block(features, config, np.asarray(rows))
         out: dict[int, str] = {}
-        for k, i in enumerate(rows):
-            counts = {rule: int(broken[k].sum()) for rule, broken in block.violations.items()
-                      if broken[k].any()}
-            ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            out[int(i)] = "; ".join(f"rule {rule} excludes {n} mentor{'s' if n != 1 else ''}"
-                                    for rule, n in ranked) or "every mentor is forbidden"
+        rows = np.asarray(rows)
+        size = rows_per_block(features, config)  # a block at a time: bounded memory
+        for lo in range(0, len(rows), size):
+            block = score_block(features, config, rows[lo:lo + size])
+            for k, i in enumerate(rows[lo:lo + size]):
+                counts = {rule: int(broken[k].sum())
+                          for rule, broken in block.violations.items() if broken[k].any()}
+                ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                out[int(i)] = "; ".join(
+                    f"rule {rule} excludes {n} mentor{'s' if n != 1 else ''}"
+                    for rule, n in ranked) or "every mentor is forbidden"
         return out
     return explain
 

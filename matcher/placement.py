@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from matcher.compute import streamed_scores
 from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
 from matcher.solver.reasons import NO_ELIGIBLE
@@ -61,7 +62,9 @@ def placement_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:
 
 def placement_scores(features: CohortFeatures, config: ProgramConfig,
                      dense: bool) -> DenseScores | BlockScores:
-    """Placement scores for the whole cohort (a matrix, or blocks recomputed on demand)."""
+    """Placement scores for the whole cohort: a matrix, or blocks recomputed on demand by
+    the same map as the pair scores (:func:`matcher.compute.streamed_scores`), with exact
+    placement scores of given pairs computed for those pairs only."""
     if dense:
         n, m = features.n_mentees, features.n_mentors
         total, eligible = np.empty((n, m)), np.empty((n, m), bool)
@@ -69,11 +72,7 @@ def placement_scores(features: CohortFeatures, config: ProgramConfig,
             total[block.mentee_rows] = placement_total(block, config)
             eligible[block.mentee_rows] = block.eligible
         return DenseScores(total, eligible)
-
-    def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        for block in iter_score_blocks(features, config, BLOCK_ROWS):
-            yield int(block.mentee_rows[0]), placement_total(block, config), block.eligible
-    return BlockScores(blocks)
+    return streamed_scores(features, config, placement_total)
 
 
 def both_scores(features: CohortFeatures, config: ProgramConfig
@@ -98,7 +97,7 @@ def only_rows(scores: ScoreSource, keep: np.ndarray) -> DenseScores | BlockScore
     def blocks() -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         for start, total, eligible in scores.blocks():
             yield start, total, eligible & keep[start:start + len(total), None]
-    return BlockScores(blocks)
+    return BlockScores(blocks, scores.pair_scores)  # exact lookups: those pairs only
 
 
 def _placed(problem: MatchProblem, result: SolverResult) -> np.ndarray:

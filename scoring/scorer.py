@@ -42,7 +42,7 @@ side is blank. They follow the seven in config order (:func:`component_names`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -252,6 +252,17 @@ def score_block(features: CohortFeatures, config: ProgramConfig,
                       violations=violations, total=total)
 
 
+#: What a score source reads from a block: its totals (:func:`block_total`), or e.g. the
+#: placement scores of :mod:`matcher.placement` (a module-level function, so that it can be
+#: sent to the scoring processes by name).
+BlockValue = Callable[[ScoreBlock, ProgramConfig], np.ndarray]
+
+
+def block_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:  # noqa: ARG001
+    """The block's float64 totals (the default :data:`BlockValue`)."""
+    return block.total
+
+
 @functools.cache
 def _blas_controller() -> ThreadpoolController:
     """The process's thread pools, inspected once (inspecting costs ~20 ms a time)."""
@@ -298,8 +309,9 @@ def block_rows(n_mentors: int, memory_bytes: float = float("inf")) -> int:
 
 
 def score_pairs(features: CohortFeatures, config: ProgramConfig, mentee: np.ndarray,
-                mentor: np.ndarray) -> np.ndarray:
-    """The float64 totals of the pairs (mentee[k], mentor[k]), equal to :func:`score_block`'s.
+                mentor: np.ndarray, value: BlockValue = block_total) -> np.ndarray:
+    """The float64 totals of the pairs (mentee[k], mentor[k]), equal to :func:`score_block`'s
+    (``value``: what to read from the block instead of its totals, e.g. placement scores).
 
     Mentees are scored in small groups, each against only the mentors its pairs name
     (:func:`mentor_columns`), so the cost follows the number of pairs, not the cohort: the
@@ -315,13 +327,14 @@ def score_pairs(features: CohortFeatures, config: ProgramConfig, mentee: np.ndar
     group = int(np.clip(np.sqrt(GROUP_OVERHEAD_PAIRS / per_row), 1, 256))
     bounds = np.append(first, len(order))
     with one_blas_thread():  # small products (see iter_score_blocks)
-        _score_groups(features, config, mentee, mentor, out, order, rows, bounds, group)
+        _score_groups(features, config, mentee, mentor, out, order, rows, bounds, group,
+                      value)
     return out
 
 
 def _score_groups(features: CohortFeatures, config: ProgramConfig, mentee: np.ndarray,
                   mentor: np.ndarray, out: np.ndarray, order: np.ndarray, rows: np.ndarray,
-                  bounds: np.ndarray, group: int) -> None:
+                  bounds: np.ndarray, group: int, value: BlockValue) -> None:
     """Fill ``out`` for the pairs of :func:`score_pairs`, ``group`` mentees at a time."""
     for lo in range(0, len(rows), group):
         hi = min(lo + group, len(rows))
@@ -332,7 +345,7 @@ def _score_groups(features: CohortFeatures, config: ProgramConfig, mentee: np.nd
             local, columns = features, np.arange(features.n_mentors)
         block = score_block(local, config, rows[lo:hi])
         at_row = np.searchsorted(rows[lo:hi], mentee[picked])
-        out[picked] = block.total[at_row, np.searchsorted(columns, mentor[picked])]
+        out[picked] = value(block, config)[at_row, np.searchsorted(columns, mentor[picked])]
 
 
 def score_cohort(cohort: Cohort, config: ProgramConfig) -> ScoreBlock:

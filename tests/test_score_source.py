@@ -9,12 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import matcher.compute as compute
 import matcher.pipeline as pipeline
+import matcher.placement as placement
 from matcher.pipeline import run_match
 from matcher.solver.context import SolveOptions
 from matcher.solver.dispatch import solve
 from matcher.solver.problem import problem_from_arrays
-from scoring.config import ConfigError, config_from_dict, load_config
+from scoring.config import ConfigError, config_from_dict, load_config, with_count_overrides
 from scoring.errors import InputError
 from scoring.features import build_features
 from scoring.intake.cohort import read_cohort
@@ -47,25 +49,38 @@ def _pairs(outcome) -> list[tuple[str, str, str, float]]:
             for n in outcome.networks for p in n.pairings]
 
 
+@pytest.mark.parametrize("capacity", [None, 1])
 @pytest.mark.parametrize("network_size", [1, 2])
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypatch,
-                                                                network_size, dtype):
+                                                                network_size, dtype, capacity):
     cohort, config = sample
+    if capacity is not None:  # 60 places for 150 mentees: the placement stages run
+        config = with_count_overrides(config, capacity=capacity)
+        cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     dense = run_match(cohort, config, network_size=network_size, progress=False)
-    passes = []
-    real_blocks = pipeline.score_blocks
+    passes, solves = [], []
+    real_blocks, real_solve = compute.score_blocks, placement.solve
 
     def counted(*args, **kwargs):
         passes.append(1)
         return real_blocks(*args, **kwargs)
+
+    def counted_solve(*args, **kwargs):
+        solves.append(1)
+        return real_solve(*args, **kwargs)
     monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # nothing fits: stream the scores
     monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
-    monkeypatch.setattr(pipeline, "score_blocks", counted)
+    monkeypatch.setattr(compute, "score_blocks", counted)
+    monkeypatch.setattr(placement, "solve", counted_solve)
     streamed = run_match(cohort, config, network_size=network_size, progress=False)
     assert _pairs(streamed) == _pairs(dense)
     assert streamed.result.status == dense.result.status
-    assert len(passes) == 1  # every later lookup scored only its pairs
+    # one pass per solve (with one place per mentor the preference-neutral placement solves
+    # again on streamed placement scores, then on the chosen mentees' streamed scores):
+    # every later lookup scored its pairs only
+    assert len(solves) == (1 if capacity is None else 3)
+    assert len(passes) == len(solves)
     assert streamed.result.stats["certified"] is True
 
 
@@ -100,7 +115,8 @@ def test_block_rows_follow_the_mentor_count_and_the_memory():
     assert block_rows(10**9) == 1
 
 
-def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
+@pytest.mark.parametrize("rows", [4, 16, 230])
+def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly(rows):
     from matcher.solver.kept_scores import KeptScoresBuilder
 
     rng = np.random.default_rng(3)
@@ -108,8 +124,8 @@ def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly():
     total = rng.random((n, m)) * 100
     eligible = rng.random((n, m)) < 0.8
     builder = KeptScoresBuilder(m, per_mentee=5, per_mentor=9)
-    for start in range(0, n, 16):  # many blocks, so the per-mentor cut runs several times
-        builder.add_block(start, total[start:start + 16], eligible[start:start + 16])
+    for start in range(0, n, rows):  # blocks shorter and longer than a mentor's 9 best
+        builder.add_block(start, total[start:start + rows], eligible[start:start + rows])
     kept = builder.build()
     usable = np.where(eligible, total, -np.inf)
     best_mentors = np.argsort(-usable, axis=1)[:, :5]

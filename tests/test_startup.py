@@ -144,12 +144,13 @@ def sample_cohort(memory_gib: float | None = None):
 @pytest.mark.parametrize("memory_gib", [None, 0.0006])
 def test_the_diagnostics_pass_keeps_exactly_the_scores_the_solver_would_compute(
         memory_gib: float | None) -> None:
+    from matcher.compute import rows_per_block
     from matcher.jobs import diagnostics_of
-    from matcher.pipeline import score_block_rows, score_keeper, score_source
+    from matcher.pipeline import score_keeper, score_source
     from matcher.solver.problem import DenseScores
 
     cohort, program, features = sample_cohort(memory_gib)
-    blocks = -(-features.n_mentees // score_block_rows(features.n_mentors, program))
+    blocks = -(-features.n_mentees // rows_per_block(features, program))
     assert (blocks == 1) == (memory_gib is None)
     keeper = score_keeper(features, program)
     assert keeper is not None

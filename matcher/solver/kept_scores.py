@@ -8,10 +8,10 @@ certificate adds (nearly always among the best too) and the pairs of the result.
 same pass keeps, in :class:`KeptScores`, the exact scores of
 
 * each mentee's :data:`PER_MENTEE` best eligible mentors (a partition per block), and
-* each mentor's :data:`PER_MENTOR` best eligible mentees (a running floor per mentor, at
-  least each block's k-th best: only entries at or above it are collected, and the
-  collection is cut back to the best per mentor whenever it grows past a few times its
-  final size),
+* each mentor's :data:`PER_MENTOR` best eligible mentees (a running table of each
+  mentor's best so far; a block's entries are merged in only where they beat the mentor's
+  worst kept entry, which after the first blocks is a few per mentor, so a block costs one
+  comparison over its pairs and a merge of those few),
 
 and every pair scored later is added, so no pair is scored twice. A lookup the store cannot
 answer goes to the score source for those pairs only.
@@ -29,8 +29,6 @@ from matcher.solver.pair_keys import pair_keys, sorted_contains
 PER_MENTEE = 32
 #: Exact scores kept per mentor (its best eligible mentees).
 PER_MENTOR = 128
-#: The per-mentor collection is cut back when it holds this many times its final size.
-SLACK = 4
 
 
 @dataclass
@@ -65,11 +63,12 @@ class KeptScoresBuilder:
                  per_mentor: int = PER_MENTOR) -> None:
         self.n_mentors = n_mentors
         self.per_mentee, self.per_mentor = per_mentee, per_mentor
-        self.mentor_floor = np.full(n_mentors, -np.inf)
         self._keys: list[np.ndarray] = []  # per-mentee bests, final
         self._scores: list[np.ndarray] = []
-        self._col: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (i, j, score)
-        self._col_size = 0
+        # each mentor's best usable scores so far (-inf: an empty place) and their mentees
+        self._best_score = np.full((n_mentors, per_mentor), -np.inf)
+        self._best_mentee = np.full((n_mentors, per_mentor), -1, np.int64)
+        self._worst = np.full(n_mentors, -np.inf)  # each mentor's lowest kept score
 
     def add_block(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
         """Take one block's candidates for keeping (``total`` float64, ``eligible`` bool)."""
@@ -85,38 +84,36 @@ class KeptScoresBuilder:
         bi, bj = bi[ok], bj[ok]
         self._keys.append(pair_keys(start + bi, bj, m))
         self._scores.append(np.asarray(total[bi, bj], np.float64))
-        if rows > self.per_mentor:  # a mentor's overall k-th best is at least a block's
-            kth = np.partition(usable, rows - self.per_mentor, axis=0)[rows - self.per_mentor]
-            np.maximum(self.mentor_floor, kth, out=self.mentor_floor)
-        ci, cj = np.nonzero(usable >= self.mentor_floor[None, :])
-        ok = np.isfinite(usable[ci, cj])
-        ci, cj = ci[ok], cj[ok]
-        self._col.append((start + ci, cj, np.asarray(total[ci, cj], np.float64)))
-        self._col_size += len(ci)
-        if self._col_size > SLACK * self.per_mentor * m:
-            self._cut_mentor_collection()
+        self._merge_mentor_bests(start, usable.T)
 
-    def _cut_mentor_collection(self) -> None:
-        """Keep each mentor's best ``per_mentor`` collected entries; raise its floor."""
-        mentee = np.concatenate([c[0] for c in self._col])
-        mentor = np.concatenate([c[1] for c in self._col])
-        score = np.concatenate([c[2] for c in self._col])
-        order = np.lexsort((-score, mentor))
-        mentee, mentor, score = mentee[order], mentor[order], score[order]
-        first = np.searchsorted(mentor, mentor, side="left")
-        rank = np.arange(len(mentor)) - first
-        full = rank == self.per_mentor - 1
-        self.mentor_floor[mentor[full]] = score[full]
-        keep = rank < self.per_mentor
-        self._col = [(mentee[keep], mentor[keep], score[keep])]
-        self._col_size = int(keep.sum())
+    def _merge_mentor_bests(self, start: int, by_mentor: np.ndarray) -> None:
+        """Merge a block's entries (mentors × rows) that beat a mentor's worst kept one."""
+        mentor, row = np.nonzero(by_mentor > self._worst[:, None])  # sorted by mentor
+        if not len(mentor):
+            return
+        hit, first, count = np.unique(mentor, return_index=True, return_counts=True)
+        # the new entries as one row per mentor hit, padded with -inf
+        slot = np.arange(len(mentor)) - np.repeat(first, count)
+        at = np.repeat(np.arange(len(hit)), count)
+        new_score = np.full((len(hit), int(count.max())), -np.inf)
+        new_mentee = np.full(new_score.shape, -1, np.int64)
+        new_score[at, slot] = by_mentor[mentor, row]
+        new_mentee[at, slot] = start + row
+        score = np.concatenate([self._best_score[hit], new_score], axis=1)
+        mentee = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
+        keep = np.argpartition(score, score.shape[1] - self.per_mentor,
+                               axis=1)[:, -self.per_mentor:]
+        self._best_score[hit] = np.take_along_axis(score, keep, axis=1)
+        self._best_mentee[hit] = np.take_along_axis(mentee, keep, axis=1)
+        self._worst[hit] = self._best_score[hit].min(axis=1)
 
     def build(self) -> KeptScores:
         """The kept scores of every block taken."""
-        if self._col:
-            self._cut_mentor_collection()
-        col_i, col_j, col_s = self._col[0] if self._col else (np.zeros(0, np.int64),) * 3
-        kept = KeptScores(self.n_mentors)
-        kept.add(np.concatenate([*self._keys, pair_keys(col_i, col_j, self.n_mentors)]),
-                 np.concatenate([*self._scores, np.asarray(col_s, np.float64)]))
-        return kept
+        kept = np.isfinite(self._best_score)
+        mentor = np.broadcast_to(np.arange(self.n_mentors)[:, None], kept.shape)[kept]
+        kept_scores = KeptScores(self.n_mentors)
+        kept_scores.add(
+            np.concatenate([*self._keys, pair_keys(self._best_mentee[kept], mentor,
+                                                   self.n_mentors)]),
+            np.concatenate([*self._scores, self._best_score[kept]]))
+        return kept_scores

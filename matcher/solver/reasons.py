@@ -12,7 +12,7 @@ import numpy as np
 
 from matcher.solver.candidates import row_floor, sparse_nonzero
 from matcher.solver.problem import SPECIALIST_ROLES, MatchProblem
-from matcher.solver.score_cache import ScoreCache
+from matcher.solver.score_cache import ScoreCache, chunks
 
 #: How many full mentors a reason names before "and N more".
 NAMED = 3
@@ -39,18 +39,18 @@ def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndar
             int(i), f"all {problem.n_mentors} mentors are excluded by an eligibility rule "
                     f"or a forbidden pair")
     full = unplaced[cache.eligible_count[unplaced] > 0]
-    if len(full):  # each row's best mentors, best first (ties by position)
-        scores = cache.approx[full]
+    for rows in chunks(full):  # a chunk at a time: the rows of every unplaced mentee of a
+        scores = cache.approx[rows]  # national cohort would be a copy of gigabytes
         row, col = sparse_nonzero(scores >= row_floor(scores, NAMED)[:, None])
-        order = np.lexsort((col, -scores[row, col], row))
+        order = np.lexsort((col, -scores[row, col], row))  # best first, ties by position
         row, col = row[order], col[order]
-        first = np.searchsorted(row, np.arange(len(full)))
-    for k, i in enumerate(full):
-        count = int(cache.eligible_count[i])
-        named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})"
-                 for j in col[first[k]:first[k] + min(NAMED, count)]]
-        reasons[int(i)] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
-                           f"full: {_list(named, count)}")
+        first = np.searchsorted(row, np.arange(len(rows)))
+        for k, i in enumerate(rows):
+            count = int(cache.eligible_count[i])
+            named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})"
+                     for j in col[first[k]:first[k] + min(NAMED, count)]]
+            reasons[int(i)] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
+                               f"full: {_list(named, count)}")
     return reasons
 
 
