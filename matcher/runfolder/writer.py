@@ -82,8 +82,9 @@ RUN_PATHS = frozenset(PurePosixPath(name) for name in layout.RUN_FILES)
 NOTHING: Mapping[str, Any] = MappingProxyType({})
 #: Plans / calendars between two progress-bar updates.
 PROGRESS_EVERY = 200
-#: Packages whose versions the run record keeps (they decide the result).
-RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "pandas", "scikit-learn")
+#: Packages whose versions the run record keeps (they decide the result): scipy computes the
+#: goal texts' TF-IDF (scikit-learn no longer runs), pandas reads large CSV and pair sheets.
+RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "scipy", "pandas")
 #: Most worker processes rendering plans and calendars (the files are written by one).
 MAX_RENDER_WORKERS = 4
 #: Plans or calendars a worker renders per task (fewer round trips, same order).
