@@ -269,3 +269,15 @@ def test_external_entities_are_never_read(tmp_path):
         assert "TOP-SECRET" not in str(error)
     else:
         assert "TOP-SECRET" not in repr(table)
+
+
+def test_the_cell_count_shown_is_the_one_over_the_limit(tmp_path):
+    # Many short rows: separators alone stay under the limit, with the line breaks over it.
+    # The message once showed the separators only ("1,944,158 cells, more than 2,000,000").
+    path = tmp_path / "rows.csv"
+    limits = DEFAULT_LIMITS.__class__(**{**DEFAULT_LIMITS.__dict__, "max_cells": 30})
+    path.write_text("a,b\n" + "1,2\n" * 20, encoding="utf-8")  # 21 commas, 21 line breaks
+    with pytest.raises(IntakeError) as refused:
+        read_table(path, limits=limits)
+    shown = int(str(refused.value).split("up to ")[1].split(" cells")[0].replace(",", ""))
+    assert shown == 42, str(refused.value)

@@ -170,6 +170,8 @@ def check_text_fields(text: str, delimiter: str, limits: LimitsSection, where: s
     """Before a CSV is parsed: at most ``max_cells`` separators and line breaks, so that no
     single line of separators can build a row of millions of cells in memory (an upper
     bound: quoted separators count too, so the message says "up to")."""
-    if text.count(delimiter) + text.count("\n") > limits.max_cells:
-        raise IntakeError(f"{where}: the file has up to {text.count(delimiter):,} cells, more "
+    # Each separator and each line break ends one cell: the same count is checked and shown.
+    cells = text.count(delimiter) + text.count("\n")
+    if cells > limits.max_cells:
+        raise IntakeError(f"{where}: the file has up to {cells:,} cells, more "
                           f"than the limit of {limits.max_cells:,} (max_cells). {_FIX}")
