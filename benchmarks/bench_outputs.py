@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.previous_version import PREVIOUS_REV, previous_tree  # noqa: E402
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from matcher.outcome import MatchOutcome  # noqa: E402
 from matcher.outputs.plans import build_plans  # noqa: E402
@@ -222,8 +223,6 @@ def stages(n_pairs: int) -> None:
         f"{peak / 2:.2f}x of target")
 
 
-#: git revision whose writer is the "previous" baseline: where this branch left it.
-PREVIOUS_REV = "main"
 #: Writes one run folder in a fresh process and prints its wall and CPU seconds (JSON).
 _CHILD = """
 import json, pickle, resource, sys, time
@@ -241,18 +240,6 @@ print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user -
                   "user": after[0] - user, "system": after[1] - system,
                   "package": matcher.__file__}))
 """
-
-
-def previous_tree(rev: str) -> Path:
-    """The previous revision's ``matcher`` package (of the merge base with ``rev``), unpacked
-    into a temporary folder."""
-    base = subprocess.run(["git", "merge-base", "HEAD", rev], cwd=ROOT, capture_output=True,
-                          text=True, check=True).stdout.strip()
-    folder = Path(tempfile.mkdtemp(prefix="mentormatch-previous-writer-"))
-    archive = subprocess.run(["git", "archive", base, "matcher"], cwd=ROOT,
-                             capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
 
 
 def _write_in_child(given: Path, out: Path, tree: Path | None) -> dict[str, float]:
@@ -347,7 +334,7 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true",
                         help="also time each step of the synthetic folder alone")
     args = parser.parse_args()
-    previous = previous_tree(args.previous_rev)
+    previous = previous_tree(("matcher",), args.previous_rev)[0]
     with tempfile.TemporaryDirectory() as tmp, _removed_after(previous):
         folder = Path(tmp)
         sample = ROOT / "sample_data"

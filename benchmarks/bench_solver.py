@@ -30,6 +30,7 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.previous_version import previous_env, previous_tree
 from benchmarks.report_table import ResultTable, timed
 from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import problem_from_arrays
@@ -131,22 +132,13 @@ def bench_one_to_one(n: int) -> None:
 #: git revision whose solver is the "previous" baseline (``--previous-rev``): by default
 #: where this branch left main, so the ratio is to the engine before this work
 PREVIOUS_REV = "main"
-_PREVIOUS_DIR: list[Path] = []
 
 
 def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyped-def]
     """Solve ``problem`` with the previous revision's ``matcher`` package (``git archive``
     of PREVIOUS_REV's merge base into a temporary folder, run in a child process on the
     same machine and hour): objective, status, engine, wall and CPU seconds."""
-    root = Path(__file__).resolve().parent.parent
-    if not _PREVIOUS_DIR:
-        base = subprocess.run(["git", "merge-base", "HEAD", PREVIOUS_REV], cwd=root,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        folder = Path(tempfile.mkdtemp(prefix="mentormatch-previous-"))
-        archive = subprocess.run(["git", "archive", base, "matcher"], cwd=root,
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-        _PREVIOUS_DIR.append(folder)
+    tree, _commit = previous_tree(("matcher",), PREVIOUS_REV)
     with tempfile.TemporaryDirectory() as tmp:
         given = Path(tmp) / "problem.pickle"
         given.write_bytes(pickle.dumps((problem, options)))
@@ -159,8 +151,7 @@ def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyp
             "print(json.dumps({'objective': r.objective, 'status': r.status, 'gap': r.gap,"
             " 'engine': r.engine, 'wall': time.perf_counter() - wall,"
             " 'cpu': time.process_time() - cpu, 'mip_solves': r.stats.get('mip_solves')}))\n")
-        env = {**os.environ, "PYTHONPATH": f"{_PREVIOUS_DIR[0]}{os.pathsep}{root}"}
-        out = subprocess.run([sys.executable, "-c", child, str(given)], env=env,
+        out = subprocess.run([sys.executable, "-c", child, str(given)], env=previous_env(tree),
                              capture_output=True, text=True, check=True, cwd=tmp).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -226,12 +217,9 @@ def bench_networks(n: int, m: int) -> None:
         f"{len(result.assignments) / max(n - base[3], 1):.2f}x pairs")
 
 
-def bench_networks_large(n: int, m: int) -> None:
-    """Networks at scale with capacity for specialists: the relaxed flow, its rule-breaking
-    networks re-solved by a local MIP, vs the previous engine, in the same run; the gap is
-    certified against the relaxed flow's optimum."""
-    name = f"networks {n}x{m}"
-    problem, *_ = network_cohort(n, m)
+def _networks_against_previous(name: str, problem) -> None:  # type: ignore[no-untyped-def]
+    """``total`` and ``fair`` on ``problem`` with a 60 s limit, this engine then the previous
+    one in a child: engine, certified gap, time, total, and the price rounds if any."""
     for objective in ("total", "fair"):
         started = time.perf_counter()
         result, cpu = cpu_timed(solve, problem, SolveOptions(objective=objective,
@@ -245,10 +233,25 @@ def bench_networks_large(n: int, m: int) -> None:
             f"{previous['gap']:.3%} previous", f"target <= 0.5 %; bound {result.bound:.2f}")
         row(name, f"{objective}: solver s wall / CPU", f"{seconds:.1f} / {cpu:.1f}",
             f"{previous['wall']:.1f} / {previous['cpu']:.1f} previous",
-            f"{cpu / max(previous['cpu'], 1e-9):.2f}x CPU; target <= 60 s; load {load()}")
+            f"{cpu / max(previous['cpu'], 1e-9):.2f}x CPU; target <= 60 s wall; "
+            f"load {load()}")
         row(name, f"{objective}: total / placed", f"{result.objective:.2f} / "
             f"{result.stats['placed']}", f"{previous['objective']:.2f} previous",
             f"{result.objective / previous['objective']:.5f}x total")
+        rounds = result.stats.get("lagrangian")
+        if isinstance(rounds, dict):
+            row(name, f"{objective}: price rounds (round, bound, best total)",
+                str(rounds["rounds"]), f"{result.stats.get('lagrangian_seconds')} s",
+                f"{rounds['pool_pairs']:,} pairs in the price search's pool")
+
+
+def bench_networks_large(n: int, m: int) -> None:
+    """Networks at scale with capacity for specialists: the relaxed flow, its rule-breaking
+    networks re-solved by a local MIP, vs the previous engine, in the same run; the gap is
+    certified against the relaxed flow's optimum."""
+    name = f"networks {n}x{m}"
+    problem, *_ = network_cohort(n, m)
+    _networks_against_previous(name, problem)
 
 
 def generated_problem(n: int, m: int, seed: int = 1):  # type: ignore[no-untyped-def]
@@ -278,29 +281,7 @@ def bench_networks_generated(n: int, m: int) -> None:
     row(name, "places / asked", f"{int(problem.capacity.sum()):,}",
         f"{int(problem.network_size.sum()):,} asked",
         f"{int((problem.network_size > 1).sum()):,} mentees ask for a network")
-    for objective in ("total", "fair"):
-        started = time.perf_counter()
-        result, cpu = cpu_timed(solve, problem, SolveOptions(objective=objective,
-                                                              time_limit=60))
-        seconds = time.perf_counter() - started
-        previous = previous_solve(problem, objective=objective, time_limit=60)
-        row(name, f"{objective}: engine / status", f"{result.engine} / {result.status}",
-            f"{previous['engine']} / {previous['status']} previous",
-            result.stats.get("certificate", ""))
-        row(name, f"{objective}: certified gap", f"{result.gap:.3%}",
-            f"{previous['gap']:.3%} previous", f"target <= 0.5 %; bound {result.bound:.2f}")
-        row(name, f"{objective}: solver s wall / CPU", f"{seconds:.1f} / {cpu:.1f}",
-            f"{previous['wall']:.1f} / {previous['cpu']:.1f} previous",
-            f"{cpu / max(previous['cpu'], 1e-9):.2f}x CPU; target <= 60 s wall; "
-            f"load {load()}")
-        row(name, f"{objective}: total / placed", f"{result.objective:.2f} / "
-            f"{result.stats['placed']}", f"{previous['objective']:.2f} previous",
-            f"{result.objective / previous['objective']:.5f}x total")
-        rounds = result.stats.get("lagrangian")
-        if isinstance(rounds, dict):
-            row(name, f"{objective}: price rounds (round, bound, best total)",
-                str(rounds["rounds"]), f"{result.stats.get('lagrangian_seconds')} s",
-                f"{rounds['pool_pairs']:,} pairs in the price search's pool")
+    _networks_against_previous(name, problem)
 
 
 def bench_sample(_: int = 0) -> None:
