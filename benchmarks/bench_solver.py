@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.previous_version import previous_env, previous_tree
 from benchmarks.report_table import ResultTable, timed
 from matcher.solver.dispatch import SolveOptions, solve
-from matcher.solver.problem import problem_from_arrays
+from matcher.solver.problem import MatchProblem, problem_from_arrays
 
 RESULTS = ResultTable()
 row = RESULTS.row
@@ -217,7 +217,7 @@ def bench_networks(n: int, m: int) -> None:
         f"{len(result.assignments) / max(n - base[3], 1):.2f}x pairs")
 
 
-def _networks_against_previous(name: str, problem) -> None:  # type: ignore[no-untyped-def]
+def _networks_against_previous(name: str, problem: MatchProblem) -> None:
     """``total`` and ``fair`` on ``problem`` with a 60 s limit, this engine then the previous
     one in a child: engine, certified gap, time, total, and the price rounds if any."""
     for objective in ("total", "fair"):

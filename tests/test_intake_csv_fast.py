@@ -28,7 +28,7 @@ def _cell(word: str, delimiter: str, quote: bool) -> str:
 
 
 @st.composite
-def csv_texts(draw) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def csv_texts(draw: st.DrawFn) -> tuple[str, str]:
     delimiter = draw(st.sampled_from([",", ";", "\t"]))
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     width = draw(st.integers(1, 5))
