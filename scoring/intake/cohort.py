@@ -23,9 +23,11 @@ answers gives a readable report.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -283,7 +285,13 @@ def side_mapping(headers: Sequence[str], config: ProgramConfig, side: str) -> di
 
 def _read_side(table: SheetText, side: str, config: ProgramConfig,
                on: Any) -> tuple[list[Any], list[Problem], str | None]:
-    """Records and problems for one side, plus the exclusion column's header."""
+    """Records and problems for one side, plus the exclusion column's header.
+
+    Column by column: each field's cells are read once per distinct answer (a sheet of
+    10,000 rows holds a few dozen distinct career stages, modes or time zones), then each
+    row's record is put together from the fields' readings. Problems come out row by row,
+    in the order the row's fields are read (see :class:`_FieldRead`).
+    """
     mapping = side_mapping(table.headers, config, side)
     mapped = set(mapping.values())
     missing = [f for f in required_fields(config) if f not in mapped]
@@ -297,58 +305,168 @@ def _read_side(table: SheetText, side: str, config: ProgramConfig,
                                 f"No capacity column; every mentor gets the default capacity "
                                 f"{default}.", "Map the capacity question under "
                                 "[columns.mentors] if the form asked it."))
-    settings = _Settings.of(config, on)
-    people = []
-    for number, cells in table.rows:
-        row = _Row(table.label, number, {})
-        extra: dict[str, str] = {}
-        for i, text in enumerate(cells):
-            if i in mapping:
-                row.cells.setdefault(mapping[i], []).append((table.headers[i], text))
-            else:
-                extra[table.headers[i]] = clean_text(text)
-        person = _person(row, side, settings, extra)
-        problems.extend(row.problems)
-        if person is not None:
-            people.append(person)
     exclude_column = next((table.headers[i] for i, f in sorted(mapping.items())
                            if f == "exclude"), None)
+    if not table.rows:
+        return [], problems, exclude_column
+    settings = _Settings.of(config, on)
+    columns: list[tuple[str, ...]] = list(zip(*(cells for _, cells in table.rows), strict=True))
+    positions: dict[str, list[int]] = {}  # field → its columns, fields in sheet order
+    for i in sorted(mapping):
+        positions.setdefault(mapping[i], []).append(i)
+
+    def reads(name: str, read: Callable[[_Row], dict[str, Any]]) -> list[_FieldRead]:
+        return _column_reads(table, name, positions[name], columns, read)
+
+    ids = reads(settings.id_field, lambda row: _read_id(row, settings))
+    names = reads("name", _read_name)
+    fields = [(name, reads(name, partial(_read_any_field, name=name, side=side,
+                                         settings=settings)),
+               name in _MERGED_FIELDS or ":" in name)
+              for name in positions if name not in ("id", "name")]
+    extras = _extras(table.headers, columns, mapping)
+    people = _records(table, side, settings, ids, names, fields, extras, problems)
     return people, problems, exclude_column
 
 
-def _person(row: _Row, side: str, settings: _Settings,
-            extra: dict[str, str]) -> Mentor | Mentee | None:
-    """The record for one row, or None when the row has no id (reported as an error)."""
-    id_field, defaults = settings.id_field, settings.defaults
+def _records(table: SheetText, side: str, settings: _Settings, ids: list[_FieldRead],
+             names: list[_FieldRead], fields: list[tuple[str, list[_FieldRead], bool]],
+             extras: list[dict[str, str]], problems: list[Problem]) -> list[Any]:
+    """One record per row with an id, from the fields' readings (``fields``: name,
+    readings, whether they merge); each row's problems are appended to ``problems``."""
+    people: list[Any] = []
+    defaults = settings.defaults
+    for r, (number, _) in enumerate(table.rows):
+        if ids[r].problems:  # no id: the row's only problem
+            problems.extend(ids[r].at(number))
+            continue
+        values: dict[str, Any] = {**ids[r].values, "source_row": number, "extra": extras[r]}
+        if names[r].problems:
+            problems.extend(names[r].at(number))
+        values["name"] = names[r].values["name"] or values["id"]
+        for _, column, merged in fields:
+            read = column[r]
+            if merged:
+                _merge(values, read.values)
+            else:
+                values.update(read.values)
+            if read.problems:
+                problems.extend(read.at(number))
+        issue = _apply_counts(values, defaults)
+        if issue is not None:
+            problems.append(Problem(issue.severity, table.label, number, None, None,
+                                    issue.message, issue.fix))
+        values.setdefault("languages", defaults.languages)
+        if side == "mentors":
+            values.setdefault("capacity", defaults.capacity)
+            people.append(Mentor(**values))
+        else:
+            people.append(Mentee(**values))
+    return people
+
+
+@dataclass(frozen=True)
+class _FieldRead:
+    """What one field's cells on one row give: the values they set in the record and the
+    problems found (row number 0 until :meth:`at` gives the row's). Rows with the same
+    cells share one reading."""
+
+    values: dict[str, Any]
+    problems: tuple[Problem, ...]
+
+    def at(self, number: int) -> list[Problem]:
+        """The problems on spreadsheet row ``number``."""
+        return [dataclasses.replace(problem, row=number) for problem in self.problems]
+
+
+#: Record keys that several fields may set on one row: a ``pref:`` column adds to the
+#: ``preferences`` a preferences column gives, ``attr:`` and ``count:`` columns each add
+#: one entry to a dict. Their readings are merged into the record, not assigned.
+_MERGED_FIELDS = frozenset({"preferences"})
+
+
+def _merge(values: dict[str, Any], reading: dict[str, Any]) -> None:
+    """Put one field's reading into a row's record: dicts updated, answers of several
+    columns joined in order without repeats, anything else assigned."""
+    for key, value in reading.items():
+        if isinstance(value, dict):
+            values.setdefault(key, {}).update(value)
+        elif key in values and key in MULTI_VALUE_FIELDS:
+            values[key] = tuple(dict.fromkeys((*values[key], *value)))
+        else:
+            values[key] = value
+
+
+def _column_reads(table: SheetText, name: str, positions: list[int],
+                  columns: list[tuple[str, ...]],
+                  read: Callable[[_Row], dict[str, Any]]) -> list[_FieldRead]:
+    """Field ``name`` (columns ``positions``) read on every row: ``read`` runs once per
+    distinct combination of cells, on a row holding only this field's cells."""
+    headers = [table.headers[i] for i in positions]
+    keys: Sequence[Any] = columns[positions[0]] if len(positions) == 1 \
+        else list(zip(*(columns[i] for i in positions), strict=True))
+    single = len(positions) == 1
+    seen: dict[Any, _FieldRead] = {}
+    out = []
+    for key in keys:
+        found = seen.get(key)
+        if found is None:
+            texts = (key,) if single else key
+            row = _Row(table.label, 0, {name: list(zip(headers, texts, strict=True))})
+            found = seen[key] = _FieldRead(read(row), tuple(row.problems))
+        out.append(found)
+    return out
+
+
+def _extras(headers: list[str], columns: list[tuple[str, ...]],
+            mapping: dict[int, str]) -> list[dict[str, str]]:
+    """Each row's unmapped columns, header → cleaned text (a repeated header: the last)."""
+    unmapped = [i for i in range(len(headers)) if i not in mapping]
+    cleaned = []
+    for i in unmapped:
+        seen: dict[str, str] = {}
+        cleaned.append([seen[t] if t in seen else seen.setdefault(t, clean_text(t))
+                        for t in columns[i]])
+    names = [headers[i] for i in unmapped]
+    if not names:
+        return [{} for _ in columns[0]]
+    return [dict(zip(names, texts, strict=True)) for texts in zip(*cleaned, strict=True)]
+
+
+def _read_id(row: _Row, settings: _Settings) -> dict[str, Any]:
+    """``{"id": ...}``, or nothing and an error when the row has no id."""
+    id_field = settings.id_field
     header, raw_id = row.first(id_field)
     ident = normalise_email(raw_id) if id_field == "email" else normalise_id(raw_id)
     if not ident:
         row.report(Issue("error", f"The row has no {id_field}, so the person cannot be "
                          "matched or referred to.", f"Fill in the {header!r} cell or delete "
                          "the row."), header, raw_id)
-        return None
-    values: dict[str, Any] = {"id": ident, "source_row": row.number, "extra": extra}
+        return {}
+    return {"id": ident}
+
+
+def _read_name(row: _Row) -> dict[str, Any]:
+    """``{"name": ...}``: every mapped column, in header order (first name + last name);
+    ``""`` with a warning when all are blank (the record shows the id instead)."""
     name_header, name = row.first("name")
-    # First name + last name: every mapped column, in header order.
-    values["name"] = " ".join(filter(None, (clean_cell(t) for _, t in row.cells["name"]
-                                            if not is_blank(t))))
-    if not values["name"]:
+    joined = " ".join(filter(None, (clean_cell(t) for _, t in row.cells["name"]
+                                    if not is_blank(t))))
+    if not joined:
         row.report(Issue("warning", "No name given; the id is shown instead.",
                          "Fill in the name."), name_header, name)
-        values["name"] = ident
-    for name_of_field in row.cells:
-        if name_of_field in {"id", "name"}:
-            continue
-        if ":" in name_of_field:
-            _read_prefixed(row, name_of_field, settings, values)
-        else:
-            _read_field(row, name_of_field, side, settings, values)
-    _apply_counts(row, values, settings.defaults)
-    values.setdefault("languages", defaults.languages)
-    if side == "mentors":
-        values.setdefault("capacity", defaults.capacity)
-        return Mentor(**values)
-    return Mentee(**values)
+    return {"name": joined}
+
+
+def _read_any_field(row: _Row, *, name: str, side: str,
+                    settings: _Settings) -> dict[str, Any]:
+    """The values field ``name`` sets on ``row`` (a record of this field alone)."""
+    values: dict[str, Any] = {}
+    if ":" in name:
+        _read_prefixed(row, name, settings, values)
+    else:
+        _read_field(row, name, side, settings, values)
+    return values
 
 
 def _read_field(row: _Row, name: str, side: str, settings: _Settings,
@@ -439,22 +557,23 @@ def _yes_no_prefix(text: str, vocabulary: Vocabulary) -> str | None:
     return vocabulary.lookup(words[0]) if words else None
 
 
-def _apply_counts(row: _Row, values: dict[str, Any], defaults: DefaultsSection) -> None:
-    """Per-kind counts (``count:ROLE`` columns) → help wanted and the network size."""
+def _apply_counts(values: dict[str, Any], defaults: DefaultsSection) -> Issue | None:
+    """Per-kind counts (``count:ROLE`` columns) → help wanted and the network size; a
+    warning when they add up to more than the program's maximum."""
     counts: dict[str, int] = values.pop("_counts", {})
     if not counts:
-        return
+        return None
     wanted = tuple(role for role, count in counts.items() if count > 0)
     total = sum(counts.values())
     if not wanted:
-        return  # every count blank or 0: the defaults (one mentor) apply
+        return None  # every count blank or 0: the defaults (one mentor) apply
     values["help_wanted"] = wanted
-    if total > defaults.max_network_size:
-        row.report(Issue("warning", f"The mentor counts add up to {total}, above the program "
-                         f"maximum; the network size is capped at {defaults.max_network_size}.",
-                         "Raise [defaults] max_network_size if this mentee really needs "
-                         "more."), None, None)
     values["network_size"] = min(total, defaults.max_network_size)
+    if total > defaults.max_network_size:
+        return Issue("warning", f"The mentor counts add up to {total}, above the program "
+                     f"maximum; the network size is capped at {defaults.max_network_size}.",
+                     "Raise [defaults] max_network_size if this mentee really needs more.")
+    return None
 
 
 #: Whole-number fields per side: capacity (mentors), network size (mentees).

@@ -137,8 +137,16 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+#: The longest blank marker: a longer ASCII answer (spaces around it aside) is never blank.
+_LONGEST_BLANK = max(len(marker) for marker in BLANK_MARKERS)
+
+
 def is_blank(text: str) -> bool:
     """Whether a cell means "no answer" (empty, ``N/A``, ``none``, ``-`` ...)."""
+    # No marker holds a space, so an ASCII cell longer than every marker once trimmed is
+    # an answer whatever its inner spaces: most cells, answered without cleaning them.
+    if isinstance(text, str) and text.isascii() and len(text.strip()) > _LONGEST_BLANK:
+        return False
     return clean_cell(text).casefold() in BLANK_MARKERS
 
 
