@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from scoring.config import PREFERENCES, ProgramConfig
@@ -210,11 +209,27 @@ def _utc(offset: float) -> str:
 Evidence = tuple[str, bool, tuple[str, ...]]  # (sentence, neutral?, named items)
 
 
-def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, name: str
-              ) -> Evidence:
+@dataclass(frozen=True)
+class _PairFacts:
+    """What a pair's evidence reads besides the features, worked out for a whole block of
+    pairs at once (:func:`_block_facts`): whether the pair honours each opt-in preference
+    its block's mentees asked for, and the goal terms it shares (columns, and the products
+    of the two TF-IDF weights, float32, in scipy's order of ``multiply``'s non-zeros)."""
+
+    honoured: dict[str, bool]
+    term_columns: Sequence[int]
+    term_products: np.ndarray
+
+
+def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, name: str,
+              facts: _PairFacts) -> Evidence:
     """(sentence, neutral?, named items) for one component of mentee row i × mentor j."""
     if name == "communication":
         return _communication_evidence(features, config, i, j)
+    if name == "goal_text":
+        return _goal_text_evidence(features, config, i, facts)
+    if name == "preferences":
+        return _preferences_evidence(features, i, facts)
     if name not in _EVIDENCE:
         return _reward_evidence(features, config, i, j, name)
     return _EVIDENCE[name](features, config, i, j)
@@ -249,8 +264,8 @@ def _need_coverage_evidence(features: CohortFeatures, _config: ProgramConfig, i:
 
 
 def _goal_text_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
-                        j: int) -> Evidence:
-    columns, products = _shared_terms(features, i, j)
+                        facts: _PairFacts) -> Evidence:
+    columns, products = facts.term_columns, facts.term_products
     top = np.argsort(-products, kind="stable")[:TOP_TERMS]
     terms = tuple(str(features.terms[columns[k]]) for k in top)
     if features.goal_vectors.indptr[i] == features.goal_vectors.indptr[i + 1]:
@@ -313,13 +328,11 @@ def _time_zone_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
             f"({_utc(mentee)} vs {_utc(mentor)})", False, ())
 
 
-def _preferences_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
-                          j: int) -> Evidence:
+def _preferences_evidence(features: CohortFeatures, i: int, facts: _PairFacts) -> Evidence:
     asked = [p for p, hot in zip(PREFERENCES, features.preferences[i], strict=True) if hot]
     if not asked:
         return "You asked for no preferences (no penalty)", True, ()
-    rows = np.array([i])
-    kept = [p for p in asked if preference_honoured(features, rows, p)[0, j]]
+    kept = [p for p in asked if facts.honoured[p]]
     unmet = [p for p in asked if p not in kept]
     parts = []
     if kept:
@@ -330,45 +343,12 @@ def _preferences_evidence(features: CohortFeatures, _config: ProgramConfig, i: i
     return "; ".join(parts), False, ()
 
 
-#: The evidence sentence of each component but communication (which needs no config).
+#: The evidence sentence of the components read from the features alone (but
+#: communication, which needs no config).
 _EVIDENCE = {
-    "need_coverage": _need_coverage_evidence, "goal_text": _goal_text_evidence,
-    "role_fit": _role_fit_evidence, "stage_gap": _stage_gap_evidence,
-    "time_zone": _time_zone_evidence, "preferences": _preferences_evidence,
+    "need_coverage": _need_coverage_evidence, "role_fit": _role_fit_evidence,
+    "stage_gap": _stage_gap_evidence, "time_zone": _time_zone_evidence,
 }
-
-
-def _row(matrix: sparse.csr_matrix, row: int) -> tuple[list[int], list[float]]:
-    begin, end = matrix.indptr[row], matrix.indptr[row + 1]
-    return matrix.indices[begin:end].tolist(), matrix.data[begin:end].tolist()
-
-
-def _increasing(indices: list[int]) -> bool:
-    return all(a < b for a, b in zip(indices, indices[1:], strict=False))
-
-
-def _shared_terms(features: CohortFeatures, i: int, j: int) -> tuple[list[int], np.ndarray]:
-    """Term columns mentee i's goals and mentor j's expertise share, with the products of
-    their TF-IDF weights (the terms of the cosine, float32).
-
-    Same values, same order as the non-zeros of scipy's ``goal_row.multiply(expertise_row)``
-    (ascending columns when both rows are sorted, else the reverse of the goal row's order),
-    so that ties among equal products name the same terms. Read straight from the CSR
-    arrays: a sparse product per pair was most of the explainer's cost, and the rows hold
-    a few dozen terms at most.
-    """
-    goal_columns, goal_weights = _row(features.goal_vectors, i)
-    mentor_columns, mentor_weights = _row(features.expertise_vectors, j)
-    mentor_weight = dict(zip(mentor_columns, mentor_weights, strict=True))
-    shared = [k for k, column in enumerate(goal_columns) if column in mentor_weight]
-    if not (_increasing(goal_columns) and _increasing(mentor_columns)):
-        shared.reverse()
-    columns = [goal_columns[k] for k in shared]
-    # float32 x float32 is exact in float64, so rounding to float32 gives numpy's product.
-    products = np.array([goal_weights[k] * mentor_weight[goal_columns[k]] for k in shared],
-                        dtype=np.float32)
-    keep = np.flatnonzero(products)
-    return [columns[k] for k in keep], products[keep]
 
 
 def _communication_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
@@ -403,9 +383,83 @@ def _communication_evidence(features: CohortFeatures, config: ProgramConfig, i: 
     return sentence[0].upper() + sentence[1:], neutral, shared
 
 
+def _block_facts(features: CohortFeatures, chunk: np.ndarray, local_rows: np.ndarray,
+                 columns: np.ndarray) -> list[_PairFacts]:
+    """:class:`_PairFacts` of the pairs (``chunk[local_rows[p]]``, ``columns[p]``), from one
+    array operation per preference and one sparse product for all the pairs' goal terms."""
+    asked = features.preferences[chunk]
+    honoured = {name: preference_honoured(features, chunk, name)[local_rows, columns].tolist()
+                for c, name in enumerate(PREFERENCES) if asked[:, c].any()}
+    terms = _block_terms(features, chunk[local_rows], columns)
+    return [_PairFacts({name: flags[p] for name, flags in honoured.items()}, *terms[p])
+            for p in range(len(columns))]
+
+
+def _block_terms(features: CohortFeatures, rows: np.ndarray, columns: np.ndarray
+                 ) -> list[tuple[Sequence[int], np.ndarray]]:
+    """Per pair (mentee row ``rows[p]``, mentor ``columns[p]``): the term columns its goals
+    and the mentor's expertise share, and the products of their TF-IDF weights (the terms
+    of the cosine, float32), for all the pairs in a few array operations.
+
+    Same values, same order as the non-zeros of scipy's ``goal_row.multiply(expertise_row)``
+    (ascending columns when both rows are sorted, else the reverse of the goal row's order),
+    so that ties among equal products name the same terms and the cosine sums them in the
+    same order. A row repeating a column keeps the mentor row's last weight, as a dict does.
+    """
+    goals, expertise = features.goal_vectors, features.expertise_vectors
+    goal_pair, goal_at = _row_entries(goals.indptr, rows)
+    mentor_pair, mentor_at = _row_entries(expertise.indptr, columns)
+    width = max(goals.shape[1], 1)
+    mentor_keys = mentor_pair * width + expertise.indices[mentor_at]
+    order = np.argsort(mentor_keys, kind="stable")
+    mentor_keys = mentor_keys[order]
+    goal_keys = goal_pair * width + goals.indices[goal_at]
+    found = np.searchsorted(mentor_keys, goal_keys, side="right") - 1
+    hit = found >= 0
+    hit[hit] = mentor_keys[found[hit]] == goal_keys[hit]
+    # float32 x float32 is exact in float64, so rounding to float32 gives numpy's product.
+    products = (goals.data[goal_at[hit]].astype(np.float64)
+                * expertise.data[mentor_at[order[found[hit]]]]).astype(np.float32)
+    pair, term = goal_pair[hit], goals.indices[goal_at[hit]]
+    unsorted = np.union1d(_unsorted(goal_pair, goals.indices[goal_at]),
+                          _unsorted(mentor_pair, expertise.indices[mentor_at]))
+    flip = _reversed_within(pair, np.isin(pair, unsorted))
+    products, pair, term = products[flip], pair[flip], term[flip]
+    kept = products != 0
+    products, pair, term = products[kept], pair[kept], term[kept]
+    bounds = np.searchsorted(pair, np.arange(len(rows) + 1)).tolist()
+    return [(term[lo:hi].tolist(), products[lo:hi])
+            for lo, hi in zip(bounds, bounds[1:], strict=False)]
+
+
+def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(which of ``rows`` each stored entry belongs to, its position in the CSR arrays), for
+    the entries of those rows, row after row in stored order."""
+    starts = indptr[rows].astype(np.int64)
+    lengths = indptr[rows + 1].astype(np.int64) - starts
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return owner, starts[owner] + np.arange(len(owner), dtype=np.int64) - first
+
+
+def _unsorted(owner: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The owners whose entries' columns are not strictly increasing."""
+    same = owner[1:] == owner[:-1]
+    return np.unique(owner[1:][same & (indices[1:] <= indices[:-1])])
+
+
+def _reversed_within(owner: np.ndarray, flip: np.ndarray) -> np.ndarray:
+    """A permutation of entries grouped by ``owner`` (non-decreasing) that reverses the
+    entries of each group where ``flip`` is set and keeps the others in place."""
+    position = np.arange(len(owner))
+    starts = np.searchsorted(owner, owner, side="left")
+    ends = np.searchsorted(owner, owner, side="right")
+    return np.where(flip, starts + ends - 1 - position, position)
+
+
 def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig,
                  weights: Sequence[float], total_weight: float,
-                 pair: _PairNumbers) -> PairExplanation:
+                 pair: _PairNumbers, facts: _PairFacts) -> PairExplanation:
     """The explanation of one pair from its numbers (column ``pair.j`` of ``features`` is
     cohort mentor ``pair.mentor``)."""
     raw = [100.0 * w * v / total_weight for w, v in zip(weights, pair.values, strict=True)]
@@ -414,7 +468,7 @@ def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
     parts, named = [], {}
     for name, weight, value, point in zip(component_names(config), weights, pair.values, points,
                                           strict=True):
-        sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name)
+        sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name, facts)
         named[name] = items
         parts.append(ComponentPoints(name=name, weight=weight, value=value,
                                      points=point, evidence=sentence, neutral=neutral))
@@ -499,12 +553,16 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
         column_at = {j: c for c, j in enumerate(columns)}
         block = score_block(local, config, np.array(chunk, dtype=np.intp))
         chosen = [(k, i, j) for k, i in enumerate(chunk) for j in sorted(by_row[i])]
-        numbers = _pair_numbers(block, [i for _, i, _ in chosen],
-                                [column_at[j] for _, _, j in chosen],
-                                [j for _, _, j in chosen], [k for k, _, _ in chosen])
-        for pair in numbers:
+        local_rows = [k for k, _, _ in chosen]
+        local_columns = [column_at[j] for _, _, j in chosen]
+        numbers = _pair_numbers(block, [i for _, i, _ in chosen], local_columns,
+                                [j for _, _, j in chosen], local_rows)
+        facts = _block_facts(local, np.array(chunk, dtype=np.intp),
+                             np.array(local_rows, dtype=np.intp),
+                             np.array(local_columns, dtype=np.intp))
+        for pair, pair_facts in zip(numbers, facts, strict=True):
             found[(pair.i, pair.mentor)] = _explain_one(cohort, local, config, weights,
-                                                         total_weight, pair)
+                                                         total_weight, pair, pair_facts)
 
 
 #: Mentee rows per scoring block when explaining many pairs.
