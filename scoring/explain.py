@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -222,17 +222,23 @@ class _PairFacts:
 
 
 def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, name: str,
-              facts: _PairFacts) -> Evidence:
-    """(sentence, neutral?, named items) for one component of mentee row i × mentor j."""
-    if name == "communication":
-        return _communication_evidence(features, config, i, j)
+              facts: _PairFacts, worded: dict[tuple, Evidence]) -> Evidence:
+    """(sentence, neutral?, named items) for one component of mentee row i × mentor j.
+
+    ``worded`` holds the sentences already written for this cohort and config, by what
+    they read (:data:`_EVIDENCE_INPUTS`): a run's thousands of pairs are mostly alike.
+    """
     if name == "goal_text":
         return _goal_text_evidence(features, config, i, facts)
     if name == "preferences":
         return _preferences_evidence(features, i, facts)
     if name not in _EVIDENCE:
         return _reward_evidence(features, config, i, j, name)
-    return _EVIDENCE[name](features, config, i, j)
+    key = (name, *_EVIDENCE_INPUTS[name](features, i, j))
+    found = worded.get(key)
+    if found is None:
+        found = worded[key] = _EVIDENCE[name](features, config, i, j)
+    return found
 
 
 def _reward_evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int,
@@ -251,7 +257,7 @@ def _reward_evidence(features: CohortFeatures, config: ProgramConfig, i: int, j:
 
 def _need_coverage_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
                             j: int) -> Evidence:
-    asked = [a for a, hot in zip(features.areas, features.needs[i], strict=True) if hot]
+    asked = [features.areas[k] for k in np.flatnonzero(features.needs[i]).tolist()]
     covered = tuple(a for a in asked if features.expertise[j, features.areas.index(a)])
     labels = [area_label(a) for a in covered]
     if not asked:
@@ -343,12 +349,6 @@ def _preferences_evidence(features: CohortFeatures, i: int, facts: _PairFacts) -
     return "; ".join(parts), False, ()
 
 
-#: The evidence sentence of the components read from the features alone (but
-#: communication, which needs no config).
-_EVIDENCE = {
-    "need_coverage": _need_coverage_evidence, "role_fit": _role_fit_evidence,
-    "stage_gap": _stage_gap_evidence, "time_zone": _time_zone_evidence,
-}
 
 
 def _communication_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
@@ -381,6 +381,25 @@ def _communication_evidence(features: CohortFeatures, config: ProgramConfig, i: 
     neutral = (not mentee_modes or not mentor_modes) and (mentee < 0 or mentor < 0)
     sentence = f"{modes}; {frequency}"
     return sentence[0].upper() + sentence[1:], neutral, shared
+
+
+#: The evidence sentence of each component read from the features and the config alone.
+_EVIDENCE: dict[str, Callable[[CohortFeatures, ProgramConfig, int, int], Evidence]] = {
+    "need_coverage": _need_coverage_evidence, "role_fit": _role_fit_evidence,
+    "stage_gap": _stage_gap_evidence, "time_zone": _time_zone_evidence,
+    "communication": _communication_evidence,
+}
+#: What each of those sentences reads of mentee row i and mentor column j (besides the
+#: cohort's scales and the config, the same for every pair): pairs alike in it get the
+#: same sentence. Bytes compare float values exactly, NaN (unknown) included.
+_EVIDENCE_INPUTS: dict[str, Callable[[CohortFeatures, int, int], tuple]] = {
+    "need_coverage": lambda f, i, j: (f.needs[i].tobytes(), f.expertise[j].tobytes()),
+    "role_fit": lambda f, i, j: (f.help_wanted[i].tobytes(), f.mentor_roles[j].tobytes()),
+    "stage_gap": lambda f, i, j: (int(f.mentee_stage[i]), int(f.mentor_stage[j])),
+    "time_zone": lambda f, i, j: (f.mentee_offset[i].tobytes(), f.mentor_offset[j].tobytes()),
+    "communication": lambda f, i, j: (f.mentee_modes[i].tobytes(), f.mentor_modes[j].tobytes(),
+                                      int(f.mentee_frequency[i]), int(f.mentor_frequency[j])),
+}
 
 
 def _block_facts(features: CohortFeatures, chunk: np.ndarray, local_rows: np.ndarray,
@@ -459,7 +478,8 @@ def _reversed_within(owner: np.ndarray, flip: np.ndarray) -> np.ndarray:
 
 def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig,
                  weights: Sequence[float], total_weight: float,
-                 pair: _PairNumbers, facts: _PairFacts) -> PairExplanation:
+                 pair: _PairNumbers, facts: _PairFacts,
+                 worded: dict[tuple, Evidence]) -> PairExplanation:
     """The explanation of one pair from its numbers (column ``pair.j`` of ``features`` is
     cohort mentor ``pair.mentor``)."""
     raw = [100.0 * w * v / total_weight for w, v in zip(weights, pair.values, strict=True)]
@@ -468,7 +488,8 @@ def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
     parts, named = [], {}
     for name, weight, value, point in zip(component_names(config), weights, pair.values, points,
                                           strict=True):
-        sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name, facts)
+        sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name, facts,
+                                             worded)
         named[name] = items
         parts.append(ComponentPoints(name=name, weight=weight, value=value,
                                      points=point, evidence=sentence, neutral=neutral))
@@ -544,6 +565,7 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
                     found: dict[tuple[int, int], PairExplanation]) -> None:
     weight_array = component_weights(config)
     weights, total_weight = weight_array.tolist(), float(weight_array.sum())
+    worded: dict[tuple, Evidence] = {}
     for start in range(0, len(rows), EXPLAIN_BLOCK_ROWS):
         chunk = rows[start:start + EXPLAIN_BLOCK_ROWS]
         columns = sorted(set().union(*(by_row[i] for i in chunk)))
@@ -562,7 +584,8 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
                              np.array(local_columns, dtype=np.intp))
         for pair, pair_facts in zip(numbers, facts, strict=True):
             found[(pair.i, pair.mentor)] = _explain_one(cohort, local, config, weights,
-                                                         total_weight, pair, pair_facts)
+                                                         total_weight, pair, pair_facts,
+                                                         worded)
 
 
 #: Mentee rows per scoring block when explaining many pairs.
