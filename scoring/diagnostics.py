@@ -150,18 +150,21 @@ def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndar
                 tally.high[name] = max(tally.high.get(name, -np.inf), float(values.max()))
         count = np.zeros(block.total.shape, dtype=np.int16)
         for rule, mask in block.violations.items():
-            tally.broken[rule] += int(mask.sum())
+            tally.broken[rule] += int(np.count_nonzero(mask))
             count += mask
         eligible = (count == 0) & open_mentor
-        tally.reachable.append(eligible.any(axis=1))
+        reachable = eligible.any(axis=1)
+        tally.reachable.append(reachable)
         if tally.edges is not None:
             tally.edges.append(_pairs(eligible, block.mentee_rows))
+        # With one rule off, a pair is eligible when it breaks no rule or that rule alone.
+        only_one = (count == 1) & open_mentor
         for rule, mask in block.violations.items():
-            alone = ((count - mask) == 0) & open_mentor
-            tally.without.setdefault(rule, []).append(alone.any(axis=1))
+            alone = only_one & mask
+            tally.without.setdefault(rule, []).append(reachable | alone.any(axis=1))
             if tally.edges is not None:
                 tally.edges_without.setdefault(rule, []).append(
-                    _pairs(alone, block.mentee_rows))
+                    _pairs(eligible | alone, block.mentee_rows))
     return tally
 
 
