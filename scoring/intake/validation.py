@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -182,11 +183,13 @@ def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
         known.setdefault(person.id, person.id)
         if person.email:
             known.setdefault(person.email, person.id)
-    names = _NameIndex(mentors, mentees)
+    # Built on the first exclusion written as a name: most cohorts exclude by e-mail or
+    # not at all, and folding every name of a big cohort is the costly part.
+    names = functools.cache(lambda: _NameIndex(mentors, mentees))
     problems: list[Problem] = []
 
     def by_name(person: P, side: str, entry: str) -> list[str]:
-        ids, doubt = names.resolve(entry)
+        ids, doubt = names().resolve(entry)
         if doubt:
             problems.append(Problem("warning", files[side], person.source_row,
                                     exclude_columns.get(side), entry, *doubt))
@@ -196,8 +199,9 @@ def resolve_exclusions(mentors: list[Mentor], mentees: list[Mentee], *,
         if not person.exclude:
             return person
         ids = dict.fromkeys(known[entry] for entry in person.exclude if entry in known)
-        for entry in _names_rejoined(
-                [e for e in person.exclude if e not in known and not is_identifier(e)], names):
+        written_as_names = [e for e in person.exclude
+                            if e not in known and not is_identifier(e)]
+        for entry in _names_rejoined(written_as_names, names()) if written_as_names else ():
             ids.update(dict.fromkeys(by_name(person, side, entry)))
         strangers = [entry for entry in person.exclude
                      if entry not in known and is_identifier(entry)]
