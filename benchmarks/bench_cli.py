@@ -26,11 +26,15 @@ commands:
   eligible mentor outside her network (:func:`matcher.audit.alternatives`).
 
 Each row also gives the load average when that figure was done. Last, the CPU time of
-``match`` by phase (the sample and the 1,000 × 300 cohort), in one process per version,
-best of the runs: importing what the command needs before the run folder (the writer's
-stack is imported in a thread while the solver works), and the work from reading the
-sheets to the solved networks (read, diagnose, score, solve); the run folder itself is
-the outputs benchmark's (``benchmarks/bench_outputs.py``).
+``match`` by phase (the sample and the 1,000 × 300 cohort; with ``--scale`` also
+``bench_scale.py``'s 10,000 × 2,000 cohort, seed 1), in one process per version, best of
+the runs: importing what the command needs before the run folder (the writer's stack is
+imported in a thread while the solver works); the work from reading the sheets to the
+solved networks (read, diagnose, score, solve), and of it intake (``read_cohort``) and the
+diagnostics (``check_diagnostics``, which holds the cohort's one scoring pass, kept for the
+solve); and the explanations of the run's pairs (``explain_pairs``, the run folder writer's
+first step). The rest of the run folder is the outputs benchmark's
+(``benchmarks/bench_outputs.py``).
 
 The load average of the machine is printed before and after, so a slow figure can be read
 against what else was running. ``--against DIR`` also times another checkout of the project
@@ -39,6 +43,7 @@ runs interleaved with this version's, so that both meet the same load; its figur
 rows of their own and the ratio "this / that" says what changed:
 
     .venv/bin/python benchmarks/bench_cli.py --runs 3 --against /tmp/previous
+    .venv/bin/python benchmarks/bench_cli.py --runs 3 --against /tmp/previous --scale
 """
 
 from __future__ import annotations
@@ -124,8 +129,11 @@ def figures(larger: Path, question: tuple[str, str]) -> list[Figure]:
 
 
 #: Run by each version's interpreter (argv: mentors, mentees, config, out): CPU seconds of a
-#: match's imports and of its work up to the run folder (the writer is imported first and
-#: replaced by a no-op).
+#: match's imports, of its work up to the run folder (the writer is imported first and
+#: replaced by one that only explains the run's pairs, as the real writer does first) and
+#: of three parts of it: intake (``read_cohort``), the diagnostics (``check_diagnostics``:
+#: the cohort's one scoring pass, kept for the solve, and the findings) and the
+#: explanations of the run's pairs (``explain_pairs``, which the run folder's writer calls).
 PHASES = """
 import json, sys, time
 from pathlib import Path
@@ -135,12 +143,42 @@ import matcher.runfolder.claim, scoring.config, scoring.diagnostics, scoring.fea
 import scoring.intake.cohort, scoring.intake.pair_sheets, scoring.problem_groups
 imports = time.process_time() - start
 import matcher.runfolder.writer as writer
-writer.write_run_folder = lambda outcome, out, **_: Path(out)
+from scoring.explain import explain_pairs
+spent = {"intake": 0.0, "diagnostics": 0.0, "explanations": 0.0}
+
+def timed(module, name, phase):
+    inner = getattr(module, name)
+    def call(*args, **kwargs):
+        begin = time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[phase] += time.process_time() - begin
+    setattr(module, name, call)
+
+def explain_only(outcome, out, **_):
+    pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
+    explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)
+    return Path(out)
+
+timed(scoring.intake.cohort, "read_cohort", "intake")
+timed(matcher.jobs, "check_diagnostics", "diagnostics")
+writer.write_run_folder = explain_only
+timed(writer, "write_run_folder", "explanations")
 start = time.process_time()
 matcher.jobs.match_job(sys.argv[1], sys.argv[2], config=sys.argv[3], out=sys.argv[4],
                        quiet=True)
-print(json.dumps({"imports": imports, "work": time.process_time() - start}))
+work = time.process_time() - start - spent["explanations"]
+print(json.dumps({"imports": imports, "work": work, **spent}))
 """
+#: The phases :data:`PHASES` reports, with their labels.
+PHASE_LABELS = (("imports", "imports before the run folder"),
+                ("work", "read, diagnose, score and solve"),
+                ("intake", "  of which intake (read_cohort)"),
+                ("diagnostics", "  of which diagnostics (with the one scoring pass)"),
+                ("explanations", "explanations of the run's pairs (run folder's first step)"))
+#: bench_scale.py's cohort (mentees, mentors, seed): its CPU by phase, with ``--scale``.
+SCALE = (10_000, 2_000, 1)
 
 
 @dataclass(frozen=True)
@@ -212,34 +250,43 @@ def best_runs(figure: Figure, found: list[Version], runs: int, out: Path,
     return [timing for timing in best if timing is not None]
 
 
-def phase_cpu(version: Version, cohort: Path, out: Path) -> dict[str, float]:
+def phase_cpu(version: Version, cohort: Path, out: Path,
+              config: Path = SAMPLE / "program.toml") -> dict[str, float]:
     """CPU seconds of the phases (:data:`PHASES`) of a match of ``cohort`` (a folder with
-    mentors.csv and mentees.csv, matched with the sample's config) in a fresh process."""
+    mentors.csv and mentees.csv, matched with ``config``) in a fresh process."""
     done = subprocess.run([sys.executable, "-c", PHASES, str(cohort / "mentors.csv"),
-                           str(cohort / "mentees.csv"), str(SAMPLE / "program.toml"),
+                           str(cohort / "mentees.csv"), str(config),
                            str(out)], check=True,
                           cwd=version.folder, env=version.env, capture_output=True, text=True)
     return json.loads(done.stdout.splitlines()[-1])
 
 
 def phase_rows(table: ResultTable, found: list[Version], runs: int, out: Path, name: str,
-               cohort: Path) -> None:
+               cohort: Path, config: Path = SAMPLE / "program.toml") -> None:
     """A match's CPU by phase, per version, best of ``runs`` (versions alternate)."""
     best: list[dict[str, float]] = [{} for _ in found]
     for k in range(runs):
         for v, version in enumerate(found):
             folder = out.with_name(f"{out.name}-phases-{v}-{k}")
-            for phase, seconds in phase_cpu(version, cohort, folder).items():
+            for phase, seconds in phase_cpu(version, cohort, folder, config).items():
                 best[v][phase] = min(best[v].get(phase, seconds), seconds)
             shutil.rmtree(folder, ignore_errors=True)
-    for phase, label in (("imports", "imports before the run folder"),
-                         ("work", "read, diagnose, score and solve")):
+    for phase, label in PHASE_LABELS:
+        if not all(phase in figures for figures in best):
+            continue
         for version, figures in zip(found, best, strict=True):
             table.row("cli", f"match ({name}) CPU: {label}{version.label}",
                       f"{figures[phase]:.3f} s", "-", f"load {load()}")
         for other, figures in zip(found[1:], best[1:], strict=True):
             table.row("cli", f"  this / {other.label.strip()}",
                       f"{best[0][phase] / figures[phase]:.2f}x CPU", "-", "same runs")
+
+
+def scale_config(folder: Path) -> Path:
+    """bench_scale.py's config (the sample's, its sheet limit raised) written to ``folder``."""
+    from benchmarks.bench_scale import write_config
+
+    return write_config(folder)
 
 
 def _interpreter_start() -> float:
@@ -278,6 +325,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--against", type=Path, action="append", default=[], metavar="DIR",
                         help="also time the checkout in DIR (e.g. the previous version); "
                              "may be given more than once")
+    parser.add_argument("--scale", action="store_true",
+                        help="also the CPU by phase of bench_scale.py's 10,000 x 2,000 cohort")
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 5)
     found = versions([folder.resolve() for folder in args.against])
@@ -301,6 +350,11 @@ def main(argv: list[str]) -> int:
                           f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
         phase_rows(table, found, runs, out, "sample", SAMPLE)
         phase_rows(table, found, runs, out, f"{LARGER[0]:,} x {LARGER[1]}", larger)
+        if args.scale:
+            scale = Path(tmp) / "scale"
+            generate.write(scale, *SCALE)
+            phase_rows(table, found, runs, out, f"{SCALE[0]:,} x {SCALE[1]}", scale,
+                       scale_config(scale))
     print(f"load average after: {load()}", flush=True)
     table.print()
     return 0

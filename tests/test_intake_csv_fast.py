@@ -1,5 +1,5 @@
-"""Small CSV files are read without pandas (issue 15, part 5: pandas' import alone cost a
-small cohort's ``match`` 0.2-0.4 s). The standard library's reader must give pandas' grid
+"""Plain CSV files are read without pandas (issue 15, part 5: pandas' import alone cost a
+``match`` 0.2-0.4 s). The standard library's reader must give pandas' grid
 exactly, or step aside: these tests compare the two on generated files and on every CSV of
 the repository, counting the files each reader takes."""
 
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring.errors import IntakeError
-from scoring.intake.spreadsheet import _decode, _delimiter, _pandas_grid, _plain_small_grid
+from scoring.intake.spreadsheet import _decode, _delimiter, _pandas_grid, _plain_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 # Cells as form exports write them, and the characters that make CSV hard.
@@ -62,7 +62,7 @@ def test_generated_files_give_pandas_grid_or_go_to_pandas() -> None:
     @given(csv_texts())
     def check(case: tuple[str, str]) -> None:
         text, delimiter = case
-        fast = _plain_small_grid(text, delimiter)
+        fast = _plain_grid(text, delimiter)
         if fast is None:
             reached["pandas " + _pandas_outcome(text, delimiter)[0]] += 1
             return
@@ -89,6 +89,6 @@ def test_every_csv_of_the_repository_reads_the_same(path: Path) -> None:
     if not text.strip():
         return
     delimiter = _delimiter(text)
-    fast = _plain_small_grid(text, delimiter)
+    fast = _plain_grid(text, delimiter)
     if fast is not None:
         assert ("grid", fast) == _pandas_outcome(text, delimiter)
