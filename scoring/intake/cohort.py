@@ -251,7 +251,7 @@ class _Settings:
         return self.memo[key]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One spreadsheet row being read: its cells by field, and problems found so far."""
 
@@ -365,7 +365,7 @@ def _records(table: SheetText, side: str, settings: _Settings, ids: list[_FieldR
     return people
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _FieldRead:
     """What one field's cells on one row give: the values they set in the record and the
     problems found (row number 0 until :meth:`at` gives the row's). Rows with the same
