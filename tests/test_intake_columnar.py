@@ -6,8 +6,9 @@ the same order) as before, so each test compares :func:`scoring.intake.cohort.re
 with the previous code, kept verbatim in tests/intake_reference.py: on the sample data, on
 every program of tests/programs, on every readable case of the malformed-input corpus, and
 on generated sheets whose cells mix known answers, blanks, unknown answers, repeated and
-missing ids, several columns mapped to one field and ``pref:``, ``attr:`` and ``count:``
-columns, counting the examples that reach each path they claim.
+missing ids, several columns mapped to one field, ``pref:``, ``attr:`` and ``count:`` columns
+and headers written twice, counting the examples that reach each path they claim. Records
+are compared with their extras and attributes (which a record's ``==`` leaves out).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def _outcome(read: Any, mentors: Path, mentees: Path, config: Any) -> tuple:
         cohort = read(mentors, mentees, config)
     except InputError as error:
         return ("error", str(error))
-    return ("cohort", cohort.mentors, cohort.mentees, cohort.problems, cohort.columns)
+    # extra and attributes are left out of a record's ==: compared on their own.
+    kept = [(p.extra, p.attributes) for p in (*cohort.mentors, *cohort.mentees)]
+    return ("cohort", cohort.mentors, cohort.mentees, cohort.problems, cohort.columns, kept)
 
 
 def _same(mentors: Path, mentees: Path, config: Any) -> tuple:
@@ -163,6 +166,8 @@ def sheets(draw: Any, table: dict[str, tuple[str, str]], required: tuple[str, ..
     headers = [*required, *draw(st.lists(st.sampled_from(optional), unique=True))]
     if draw(st.booleans()):  # the preference columns together: their answers merge
         headers += [h for h in PREFERENCE_HEADERS if h in table and h not in headers]
+    if draw(st.integers(0, 3)) == 0:  # a header written twice: both columns are read
+        headers.append(draw(st.sampled_from(headers)))
     headers = draw(st.permutations(headers))
     if id_field == "id":
         headers = [*headers, "Program id"]
@@ -196,6 +201,9 @@ def test_generated_sheets_read_as_before(tmp_path_factory: Any, data: Any,
     outcome = _same(_write(folder / "mentors.csv", mentor_headers, mentor_rows),
                     _write(folder / "mentees.csv", mentee_headers, mentee_rows), config)
     REACHED["read"] += outcome[0] == "cohort"
+    REACHED["repeated header"] += outcome[0] == "cohort" and (
+        len(set(mentee_headers)) < len(mentee_headers)
+        or len(set(mentor_headers)) < len(mentor_headers))
     if outcome[0] != "cohort":
         return
     problems = outcome[3]
@@ -213,6 +221,6 @@ def test_generated_sheets_reached_every_path() -> None:
     """Run after the property above (file order): each path it claims was reached."""
     if not REACHED:
         pytest.skip("run together with test_generated_sheets_read_as_before")
-    for path in ("read", "errors", "warnings", "row without id", "duplicate id",
+    for path in ("read", "repeated header", "errors", "warnings", "row without id", "duplicate id",
                  "merged preferences", "attributes", "counts"):
         assert REACHED[path] >= 10, (path, REACHED)
