@@ -5,7 +5,9 @@ on the mentee rows of the pairs asked about and reads the very arrays the score 
 from, so an explanation cannot drift from the score. Points are 100·wₖ·cₖ/Σw, rounded to
 0.1 with a largest-remainder correction so that the printed points add up exactly to the
 printed score. Evidence (shared areas, shared TF-IDF terms, modes, hours apart, preferences)
-is read from the same features the components were computed on. Sensitive attributes
+is read from the same features the components were computed on: the preferences honoured
+and the shared terms for a block of pairs at once, and each other sentence once per kind of
+pair (a run's thousands of pairs are mostly alike). Sensitive attributes
 (``[sensitive] fields``) are never printed: only whether an opt-in preference was honoured,
 "meeting modes in common (not named: sensitive)", and for a field withheld from scoring
 (career stage, frequency, time zone: :mod:`scoring.sensitivity`) that it was not scored.
@@ -349,8 +351,6 @@ def _preferences_evidence(features: CohortFeatures, i: int, facts: _PairFacts) -
     return "; ".join(parts), False, ()
 
 
-
-
 def _communication_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                             j: int) -> Evidence:
     mentee_modes = [m for m, hot in zip(features.modes, features.mentee_modes[i], strict=True)
@@ -405,7 +405,7 @@ _EVIDENCE_INPUTS: dict[str, Callable[[CohortFeatures, int, int], tuple]] = {
 def _block_facts(features: CohortFeatures, chunk: np.ndarray, local_rows: np.ndarray,
                  columns: np.ndarray) -> list[_PairFacts]:
     """:class:`_PairFacts` of the pairs (``chunk[local_rows[p]]``, ``columns[p]``), from one
-    array operation per preference and one sparse product for all the pairs' goal terms."""
+    array operation per preference and one sorted lookup for all the pairs' goal terms."""
     asked = features.preferences[chunk]
     honoured = {name: preference_honoured(features, chunk, name)[local_rows, columns].tolist()
                 for c, name in enumerate(PREFERENCES) if asked[:, c].any()}

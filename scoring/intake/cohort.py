@@ -19,6 +19,11 @@ unknown answer is reported once per cell, and at most :data:`UNKNOWN_ANSWERS_SHO
 cell one by one (one more error counts the rest), so a pasted list of thousands of
 answers gives a readable report.
 ``match`` refuses to run while ``Cohort.errors`` is non-empty.
+
+A sheet is read column by column: a field's reading is a pure function of its cells, so it
+is done once per distinct combination of them (a 10,000-row sheet holds a few dozen career
+stages, modes or time zones), and each row's record is put together from its fields'
+readings, its problems in the order a row-by-row reading would find them.
 """
 
 from __future__ import annotations
