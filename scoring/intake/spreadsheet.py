@@ -351,11 +351,12 @@ def _text_grid(path: Path, head: bytes, label: str,
 
 #: Up to this size a CSV is read by the standard library's ``csv`` module when it is plain
 #: (below): importing pandas alone costs a ``match`` 0.2-0.4 s, more than reading a
-#: cohort's sheets, and the ``csv`` module is as fast per row as pandas' C parser with its
-#: conversion to rows (measured: a 10,000-mentee sheet of 5.8 M characters 0.08 s against
-#: 0.09 s, a million-row pair sheet of 47 M characters 1.1 s against 1.3 s). Larger files,
-#: and unusual ones, go to pandas.
-PLAIN_CSV_CHARS = 200_000_000
+#: cohort's sheets, and the ``csv`` module reads as fast per row (a 10,000-mentee sheet of
+#: 5.8 M characters: 0.08 s against pandas' 0.09 s without its import). Larger files, and
+#: unusual ones, go to pandas: its parser gives equal cells one string object, which the
+#: id lookups of a million-row locks or feedback sheet profit from (read by the ``csv``
+#: module they took 1.06-1.28x the CPU time, ``benchmarks/bench_readers.py``).
+PLAIN_CSV_CHARS = 20_000_000
 
 
 def _plain_grid(text: str, delimiter: str) -> list[list[str]] | None:
