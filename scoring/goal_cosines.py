@@ -60,11 +60,18 @@ def goal_cosines(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
                      + SPARSE_NS_PER_ENTRY * pairs * -np.expm1(-products / pairs))
         dense_ns = (DENSE_NS_PER_PRODUCT * goals.nnz + DENSE_NS_PER_CELL * len(used)) * n_mentors
         if dense_ns < sparse_ns:
-            compact = sparse.csr_matrix(  # the same rows, over the block's terms only
+            compact = sparse.csr_matrix(  # the same rows in the same order, over used terms
                 (goals.data, local.reshape(-1).astype(goals.indices.dtype), goals.indptr),
                 shape=(goals.shape[0], len(used)))
-            out = np.empty((goals.shape[0], n_mentors), dtype=np.float32)
-            for start, chunk in zip(range(0, n_mentors, width), chunks, strict=True):
-                out[:, start:start + width] = compact @ chunk[used].toarray()
-            return out
+            return dense_product(compact, used, chunks, width, n_mentors)
     return (goals @ features.expertise_vectors.T).toarray()
+
+
+def dense_product(goals: sparse.csr_matrix, used: np.ndarray, chunks: list[sparse.csr_matrix],
+                  width: int, n_mentors: int) -> np.ndarray:
+    """``goals`` (over the terms ``used``) × the expertise rows of those terms made dense,
+    ``width`` mentors at a time (the column ``chunks`` of :func:`_by_term`)."""
+    out = np.empty((goals.shape[0], n_mentors), dtype=np.float32)
+    for start, chunk in zip(range(0, n_mentors, width), chunks, strict=True):
+        out[:, start:start + width] = goals @ chunk[used].toarray()
+    return out

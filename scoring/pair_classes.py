@@ -148,13 +148,20 @@ def evaluate(kernel: PairKernel, features: CohortFeatures, rows: np.ndarray) -> 
     """``kernel`` for mentee ``rows`` × every mentor (see the module docstring)."""
     mentee = kernel.side.mentee(features, rows)
     pairs = len(rows) * features.n_mentors
-    if pairs < CLASS_MIN_PAIRS:
-        return kernel.compare(mentee, kernel.side.mentor(features))
-    mentors, mentor_inputs = mentor_classes(features, kernel.side)
-    mentees = classes_of(mentee)
-    if len(mentees.first) * len(mentors.first) > CLASS_MAX_SHARE * pairs:
-        return kernel.compare(mentee, kernel.side.mentor(features))
-    table = kernel.compare(take(mentee, mentees.first), mentor_inputs)
+    if pairs >= CLASS_MIN_PAIRS:
+        mentors, mentor_inputs = mentor_classes(features, kernel.side)
+        mentees = classes_of(mentee)
+        if len(mentees.first) * len(mentors.first) <= CLASS_MAX_SHARE * pairs:
+            return by_classes(kernel, take(mentee, mentees.first), mentees, mentor_inputs,
+                              mentors)
+    return kernel.compare(mentee, kernel.side.mentor(features))
+
+
+def by_classes(kernel: PairKernel, mentee_inputs: Inputs, mentees: Classes,
+               mentor_inputs: Inputs, mentors: Classes) -> np.ndarray:
+    """``kernel`` once per mentee class × mentor class (the inputs of one person of each),
+    gathered out to every mentee × mentor."""
+    table = kernel.compare(mentee_inputs, mentor_inputs)
     return np.take(table[mentees.codes], mentors.codes, axis=1)
 
 

@@ -24,6 +24,7 @@ from scoring.scorer import (
     component_weights,
 )
 
+
 def _overlaps(left: sparse.csr_matrix, right_t: sparse.spmatrix) -> np.ndarray:
     """Boolean (left rows x right columns): True where the two multi-hot rows share a token."""
     product = (left @ right_t).tocoo()
