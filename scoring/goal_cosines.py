@@ -31,6 +31,9 @@ SPARSE_NS_PER_PRODUCT = 2.0
 SPARSE_NS_PER_ENTRY = 12.0
 DENSE_NS_PER_PRODUCT = 0.2
 DENSE_NS_PER_CELL = 0.4
+#: Blocks with fewer pairs take the sparse product without weighing the two (the dense one
+#: pays only on large blocks; explanations and exact look-ups score small ones).
+DENSE_MIN_PAIRS = 65_536
 #: Bytes of dense expertise rows (block terms × mentors) built at a time.
 DENSE_CHUNK_BYTES = 16 * 2**20
 
@@ -50,7 +53,7 @@ def goal_cosines(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
     expertise text (both L2-normalised), by the cheaper product (see the module docstring)."""
     goals = features.goal_vectors[rows]
     n_mentors = features.n_mentors
-    if goals.nnz and n_mentors:
+    if goals.nnz and goals.shape[0] * n_mentors >= DENSE_MIN_PAIRS:
         mentors_per_term, chunks, width = per_cohort(features, "goal_cosines",
                                                      lambda: _by_term(features))
         used, local = np.unique(goals.indices, return_inverse=True)

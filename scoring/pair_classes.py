@@ -43,11 +43,17 @@ CLASS_MAX_SHARE = 0.25
 class Side:
     """Which per-person values a comparison reads: ``mentee(features, rows)`` and
     ``mentor(features)``, each a tuple of row-aligned arrays. ``key`` names the mentor
-    inputs (the cache of mentor classes is keyed by it: equal keys, equal inputs)."""
+    inputs (the cache of mentor classes is keyed by it: equal keys, equal inputs).
+
+    People are grouped by equal inputs, or by ``mentee_classes`` / ``mentor_classes`` when
+    given: coarser values that still decide the comparison (e.g. a preference's attribute
+    only where someone asked for that preference), so that more people share a class."""
 
     key: str
     mentee: Callable[[CohortFeatures, np.ndarray], Inputs]
     mentor: Callable[[CohortFeatures], Inputs]
+    mentee_classes: Callable[[CohortFeatures, np.ndarray], Inputs] | None = None
+    mentor_classes: Callable[[CohortFeatures], Inputs] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def mentor_classes(features: CohortFeatures, side: Side) -> tuple[Classes, Input
     (computed once per features object)."""
     def compute() -> tuple[Classes, Inputs]:
         inputs = side.mentor(features)
-        classes = classes_of(inputs)
+        classes = classes_of(side.mentor_classes(features) if side.mentor_classes else inputs)
         return classes, take(inputs, classes.first)
     return per_cohort(features, f"classes:{side.key}", compute)
 
@@ -150,7 +156,9 @@ def evaluate(kernel: PairKernel, features: CohortFeatures, rows: np.ndarray) -> 
     pairs = len(rows) * features.n_mentors
     if pairs >= CLASS_MIN_PAIRS:
         mentors, mentor_inputs = mentor_classes(features, kernel.side)
-        mentees = classes_of(mentee)
+        side = kernel.side
+        mentees = classes_of(side.mentee_classes(features, rows) if side.mentee_classes
+                             else mentee)
         if len(mentees.first) * len(mentors.first) <= CLASS_MAX_SHARE * pairs:
             return by_classes(kernel, take(mentee, mentees.first), mentees, mentor_inputs,
                               mentors)

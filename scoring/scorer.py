@@ -253,31 +253,45 @@ def preference_honoured(features: CohortFeatures, rows: np.ndarray, preference: 
 
 def _only_asked(attributes: Inputs, asked: np.ndarray) -> Inputs:
     """The attributes with those no preference in ``asked`` (people × PREFERENCES) compares
-    blanked (-1, or an empty background): they cannot change the preferences component,
-    and blanking them makes alike people one class."""
+    blanked (-1, or an empty background): they cannot change the preferences component, so
+    people alike but for them are one class."""
     compared = [np.zeros(len(asked), dtype=bool) for _ in range(len(attributes))]
     for column, name in enumerate(PREFERENCES):
         compared[_ATTRIBUTE[name]] |= asked[:, column]
     *codes, background = attributes
     kept = [np.where(keep, values, UNKNOWN)
             for keep, values in zip(compared[:len(codes)], codes, strict=True)]
-    background = sparse.diags(compared[-1].astype(background.dtype)) @ background
-    background.eliminate_zeros()
-    return (*kept, sparse.csr_matrix(background))
+    per_row = np.diff(background.indptr)
+    entries = np.repeat(compared[-1], per_row)
+    indptr = np.zeros(len(per_row) + 1, dtype=background.indptr.dtype)
+    np.cumsum(per_row * compared[-1], out=indptr[1:])
+    return (*kept, sparse.csr_matrix((background.data[entries], background.indices[entries],
+                                      indptr), shape=background.shape))
 
 
 def _preference_mentee(features: CohortFeatures, rows: np.ndarray) -> Inputs:
+    return (features.preferences[rows], *_attributes(features, rows, True))
+
+
+def _preference_mentee_classes(features: CohortFeatures, rows: np.ndarray) -> Inputs:
     asked = features.preferences[rows]
     return (asked, *_only_asked(_attributes(features, rows, True), asked))
 
 
 def _preference_mentor(features: CohortFeatures) -> Inputs:
-    asked = np.broadcast_to(features.preferences.any(axis=0), (features.n_mentors,
-                                                              len(PREFERENCES)))
+    return _attributes(features, slice(None), False)
+
+
+def _preference_mentor_classes(features: CohortFeatures) -> Inputs:
+    asked = np.broadcast_to(features.preferences.any(axis=0),
+                            (features.n_mentors, len(PREFERENCES)))
     return _only_asked(_attributes(features, slice(None), False), asked)
 
 
-PREFERENCE_SIDE = Side("preferences", _preference_mentee, _preference_mentor)
+PREFERENCE_SIDE = Side("preferences", _preference_mentee, _preference_mentor,
+                       _preference_mentee_classes, _preference_mentor_classes)
+
+
 def _preferences(mentee: Inputs, mentor: Inputs) -> np.ndarray:
     asked, *attributes = mentee
     honoured = np.zeros((len(asked), mentor[0].shape[0]), dtype=np.float32)

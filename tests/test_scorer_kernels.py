@@ -59,6 +59,7 @@ def force(monkeypatch, classes: bool, dense: bool) -> None:
     """Make score_block take the given ways whatever the block's size."""
     monkeypatch.setattr(pair_classes, "CLASS_MIN_PAIRS", 0 if classes else 2**62)
     monkeypatch.setattr(pair_classes, "CLASS_MAX_SHARE", float("inf") if classes else 0.0)
+    monkeypatch.setattr(goal_cosines, "DENSE_MIN_PAIRS", 0 if dense else 2**62)
     monkeypatch.setattr(goal_cosines, "SPARSE_NS_PER_PRODUCT", 1e9 if dense else 0.0)
     monkeypatch.setattr(goal_cosines, "SPARSE_NS_PER_ENTRY", 1e9 if dense else 0.0)
 
