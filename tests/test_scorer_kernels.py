@@ -166,6 +166,10 @@ def test_random_cohorts_score_bit_for_bit_as_before(seed, size, bits, weights):
     REACHED["unknown time zone"] += bool(np.isnan(features.mentor_offset).any())
     REACHED["goal text shared"] += bool((old.components["goal_text"] > 0).any())
     REACHED["ineligible pair"] += bool((~old.eligible).any())
+    goals = features.goal_vectors[rows]
+    held = np.bincount(features.expertise_vectors.indices, minlength=goals.shape[1])
+    REACHED["goal term no mentor holds"] += bool((held[goals.indices] == 0).any())
+    REACHED["blank goals"] += bool((np.diff(goals.indptr) == 0).any())
     REACHED["mentors alike"] += len(pair_classes.mentor_classes(
         features, pair_classes.COMMUNICATION)[0].first) < features.n_mentors
 
@@ -176,7 +180,8 @@ def test_each_path_was_reached_often():
         pytest.skip("run with the property test")
     assert all(REACHED[way] >= 50 for way in WAYS), REACHED
     for path in ("reward", "[match_on] rule", "custom rule", "preference asked",
-                 "unknown time zone", "goal text shared", "ineligible pair", "mentors alike"):
+                 "unknown time zone", "goal text shared", "ineligible pair", "mentors alike",
+                 "goal term no mentor holds", "blank goals"):
         assert REACHED[path] >= 10, (path, REACHED)
 
 
