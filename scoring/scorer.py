@@ -495,8 +495,8 @@ def mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeatu
         if item.name == "mentor_match":  # a dict of per-mentor arrays
             changes[item.name] = {k: v[columns] for k, v in value.items()}
         elif item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):
-            changes[item.name] = (tuple(value[c] for c in columns) if isinstance(value, tuple)
-                                  else value[columns])
+            changes[item.name] = (tuple(map(value.__getitem__, columns.tolist()))
+                                  if isinstance(value, tuple) else value[columns])
         elif item.name == "rule_inputs":
             narrowed = _rule_columns(value, columns)
             if narrowed is None:
