@@ -29,7 +29,8 @@ from scipy import sparse
 
 from scoring.features import CohortFeatures
 
-#: One side's inputs: arrays (or sparse CSR matrices) with one row per person.
+#: One side's inputs: arrays (or sparse CSR matrices) with one row per person, or None for
+#: an input the comparison will not read in this block.
 Inputs = tuple[Any, ...]
 
 #: Blocks with fewer pairs are compared pair by pair: the classes would not pay for
@@ -114,8 +115,9 @@ def classes_of(inputs: Inputs) -> Classes:
 
 
 def take(inputs: Inputs, index: np.ndarray) -> Inputs:
-    """The rows ``index`` of every array of ``inputs``."""
-    return tuple(values[index] for values in inputs)
+    """The rows ``index`` of every array of ``inputs`` (None, an input the comparison will
+    not read, stays None)."""
+    return tuple(None if values is None else values[index] for values in inputs)
 
 
 # Values derived from one features object (mentor classes, transposed matrices), kept while

@@ -236,10 +236,19 @@ def _honoured(preference: str, mentee: Inputs, mentor: Inputs) -> np.ndarray:
     return compare(mentee[at], mentor[at])
 
 
-def _attributes(features: CohortFeatures, rows: np.ndarray | slice, mentee: bool) -> Inputs:
-    side = "mentee" if mentee else "mentor"
-    return tuple(getattr(features, f"{side}_{name}")[rows]
-                 for name in ("gender", "specialty", "institution", "background"))
+_ATTRIBUTES = ("gender", "specialty", "institution", "background")
+
+
+def _mentee_attributes(features: CohortFeatures, rows: np.ndarray, background: bool = True
+                       ) -> Inputs:
+    """The mentees' attributes :func:`_honoured` compares (the background only when asked
+    for: indexing a sparse matrix costs more than a small block's whole comparison)."""
+    return (*(getattr(features, f"mentee_{name}")[rows] for name in _ATTRIBUTES[:-1]),
+            features.mentee_background[rows] if background else None)
+
+
+def _mentor_attributes(features: CohortFeatures) -> Inputs:
+    return tuple(getattr(features, f"mentor_{name}") for name in _ATTRIBUTES)
 
 
 def preference_honoured(features: CohortFeatures, rows: np.ndarray, preference: str
@@ -247,8 +256,8 @@ def preference_honoured(features: CohortFeatures, rows: np.ndarray, preference: 
     """Bool (block × mentors): whether each pair honours ``preference`` (if the mentee asked)."""
     if preference not in _ATTRIBUTE:
         raise KeyError(preference)
-    return _honoured(preference, _attributes(features, rows, True),
-                     _attributes(features, slice(None), False))
+    return _honoured(preference, _mentee_attributes(features, rows),
+                     _mentor_attributes(features))
 
 
 def _only_asked(attributes: Inputs, asked: np.ndarray) -> Inputs:
@@ -270,25 +279,23 @@ def _only_asked(attributes: Inputs, asked: np.ndarray) -> Inputs:
 
 
 def _preference_mentee(features: CohortFeatures, rows: np.ndarray) -> Inputs:
-    return (features.preferences[rows], *_attributes(features, rows, True))
+    asked = features.preferences[rows]
+    background = bool(asked[:, PREFERENCES.index("shared_background")].any())
+    return (asked, *_mentee_attributes(features, rows, background))
 
 
 def _preference_mentee_classes(features: CohortFeatures, rows: np.ndarray) -> Inputs:
     asked = features.preferences[rows]
-    return (asked, *_only_asked(_attributes(features, rows, True), asked))
-
-
-def _preference_mentor(features: CohortFeatures) -> Inputs:
-    return _attributes(features, slice(None), False)
+    return (asked, *_only_asked(_mentee_attributes(features, rows), asked))
 
 
 def _preference_mentor_classes(features: CohortFeatures) -> Inputs:
     asked = np.broadcast_to(features.preferences.any(axis=0),
                             (features.n_mentors, len(PREFERENCES)))
-    return _only_asked(_attributes(features, slice(None), False), asked)
+    return _only_asked(_mentor_attributes(features), asked)
 
 
-PREFERENCE_SIDE = Side("preferences", _preference_mentee, _preference_mentor,
+PREFERENCE_SIDE = Side("preferences", _preference_mentee, _mentor_attributes,
                        _preference_mentee_classes, _preference_mentor_classes)
 
 
