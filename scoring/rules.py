@@ -75,11 +75,28 @@ __all__ = [
 ]
 
 
-def _overlaps(left: sparse.csr_matrix, right_t: sparse.spmatrix) -> np.ndarray:
-    """Boolean (left rows x right columns): True where the two multi-hot rows share a token."""
-    product = (left @ right_t).tocoo()
-    out = np.zeros(product.shape, dtype=bool)
-    out[product.row, product.col] = product.data > 0
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The ranges ``[start, start + count)`` one after another, as one index array."""
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts - starts, counts)
+
+
+def _overlaps(left: sparse.csr_matrix, rows: np.ndarray, right_t: sparse.spmatrix
+              ) -> np.ndarray:
+    """Boolean (``rows`` of left x right columns): True where the two share a token.
+
+    Both sides are multi-hot over one token space (:mod:`scoring.rule_inputs` stores 1 for
+    every token a person holds), so a shared token is a True: each left row's tokens are
+    looked up in the right side's lists of holders, with no sparse product to build."""
+    holders = sparse.csr_matrix(right_t)  # tokens x right columns
+    out = np.zeros((len(rows), right_t.shape[1]), dtype=bool)
+    starts = left.indptr[rows]
+    counts = left.indptr[rows + 1] - starts
+    tokens = left.indices[_ranges(starts, counts)]
+    first = holders.indptr[tokens]
+    held = holders.indptr[tokens + 1] - first
+    row_of = np.repeat(np.arange(len(rows)), counts)
+    out[np.repeat(row_of, held), holders.indices[_ranges(first, held)]] = True
     return out
 
 
@@ -127,12 +144,12 @@ def check_rules(features: CohortFeatures, config: ProgramConfig, rows: np.ndarra
     section = config.rules
     broken: dict[str, np.ndarray] = {}
     if section.not_same_person:
-        broken["not_same_person"] = _overlaps(inputs.mentee_identity[rows],
+        broken["not_same_person"] = _overlaps(inputs.mentee_identity, rows,
                                               inputs.mentor_identity_t)
     if section.not_excluded:
         broken["not_excluded"] = (
-            _overlaps(inputs.mentee_excludes[rows], inputs.mentor_identity_t)
-            | _overlaps(inputs.mentee_identity[rows], inputs.mentor_excludes_t))
+            _overlaps(inputs.mentee_excludes, rows, inputs.mentor_identity_t)
+            | _overlaps(inputs.mentee_identity, rows, inputs.mentor_excludes_t))
     if section.shared_language:
         broken["shared_language"] = evaluate(PairKernel(LANGUAGES, _no_shared_language),
                                              features, rows)
@@ -188,12 +205,12 @@ def _custom_broken(inputs: RuleInputs, rows: np.ndarray, shape: tuple[int, int]
                                                 shape).copy()
         else:
             left, right_t = inputs.pair_values[rule.name]
-            left = left[rows]
-            share = _overlaps(left, right_t)
+            share = _overlaps(left, rows, right_t)
             if rule.operator == "different":
                 broken[rule.name] = share
             else:
-                known = (np.diff(left.indptr) > 0)[:, None] & (np.diff(right_t.indptr) > 0)[None, :]
+                known = ((np.diff(left.indptr)[rows] > 0)[:, None]
+                         & (np.diff(right_t.indptr) > 0)[None, :])
                 broken[rule.name] = known & ~share
     return broken
 
