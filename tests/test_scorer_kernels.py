@@ -114,7 +114,7 @@ CUSTOM = [
     {"name": "small_networks", "side": "mentee", "field": "network_size", "operator": "<=",
      "value": 2},
     {"name": "shared_modes", "side": "pair", "field": "modes", "operator": "same"},
-    {"name": "other_zone", "side": "pair", "field": "time_zone", "operator": "different"},
+    {"name": "other_site", "side": "pair", "field": "institution", "operator": "different"},
 ]
 
 
@@ -166,7 +166,7 @@ def test_random_cohorts_score_bit_for_bit_as_before(seed, size, bits, weights):
     REACHED["unknown time zone"] += bool(np.isnan(features.mentor_offset).any())
     REACHED["goal text shared"] += bool((old.components["goal_text"] > 0).any())
     REACHED["ineligible pair"] += bool((~old.eligible).any())
-    for rule in ("not_same_person", "not_excluded", "shared_modes", "other_zone"):
+    for rule in ("not_same_person", "not_excluded", "shared_modes", "other_site"):
         REACHED[f"{rule} broken"] += bool(old.violations.get(rule, np.zeros(1, bool)).any())
     goals = features.goal_vectors[rows]
     held = np.bincount(features.expertise_vectors.indices, minlength=goals.shape[1])
@@ -184,7 +184,7 @@ def test_each_path_was_reached_often():
     for path in ("reward", "[match_on] rule", "custom rule", "preference asked",
                  "unknown time zone", "goal text shared", "ineligible pair", "mentors alike",
                  "goal term no mentor holds", "blank goals", "not_same_person broken",
-                 "not_excluded broken", "shared_modes broken", "other_zone broken"):
+                 "not_excluded broken", "shared_modes broken", "other_site broken"):
         assert REACHED[path] >= 10, (path, REACHED)
 
 
