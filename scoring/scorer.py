@@ -42,7 +42,7 @@ side is blank. They follow the seven in config order (:func:`component_names`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -335,13 +335,18 @@ def _row_indices(features: CohortFeatures, mentee_rows: slice | np.ndarray) -> n
 TOTAL_TILE_PAIRS = 262_144
 
 
-def weighted_total(components: dict[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+def weighted_total(components: Mapping[str, np.ndarray | np.floating], weights: np.ndarray
+                   ) -> np.ndarray:
     """100 × Σ wₖ·cₖ / Σ wₖ in float64: from 0, term by term in component order (so every
     way of scoring rounds alike), a tile of rows at a time in a scratch array that stays in
-    the cache instead of a block-sized temporary per term."""
+    the cache instead of a block-sized temporary per term.
+
+    A component may be one float32 number for every pair (e.g. ``np.float32(1.0)``: a
+    component counted as fully met, as placement scores count the preferences); at least
+    one must be a (mentees × mentors) array."""
     values = [c for weight, c in zip(weights, components.values(), strict=True) if weight]
     used = weights[weights != 0]
-    shape = next(iter(components.values())).shape
+    shape = next(np.shape(c) for c in components.values() if np.ndim(c) == 2)
     total = np.empty(shape, dtype=np.float64)
     step = max(1, TOTAL_TILE_PAIRS // max(shape[1], 1))
     term = np.empty((min(step, shape[0]), shape[1]), dtype=np.float64)
@@ -350,7 +355,8 @@ def weighted_total(components: dict[str, np.ndarray], weights: np.ndarray) -> np
         tile, scratch = total[start:start + step], term[:min(step, shape[0] - start)]
         tile.fill(0.0)
         for weight, component in zip(used, values, strict=True):
-            np.copyto(scratch, component[start:start + step])
+            np.copyto(scratch, component if isinstance(component, np.floating)
+                      else component[start:start + step])
             scratch *= weight
             tile += scratch
         tile *= scale

@@ -29,7 +29,7 @@ from scoring.config import PREFERENCES, config_from_dict, load_config
 from scoring.features import build_features
 from scoring.intake.cohort import read_valid_cohort
 from scoring.profiles import Cohort, Mentee, Mentor
-from scoring.scorer import score_block, score_pairs
+from scoring.scorer import component_weights, score_block, score_pairs, weighted_total
 
 PROGRAMS = Path(__file__).parent / "programs"
 STAGES = ("student", "resident", "fellow", "early_career", "mid_career", "senior")
@@ -244,3 +244,19 @@ def test_a_large_block_takes_the_fast_ways_by_itself_and_scores_as_before(monkey
     assert_same_block(new, scorer_reference.score_block(features, config, rows))
     # 7 components (goal_text aside) + 2 rewards, 6 rules of small values, 4 [match_on] rules
     assert taken["classes"] >= 14 and taken["dense"] == 1, taken
+
+
+def test_weighted_total_with_a_component_counted_as_met_equals_the_term_by_term_sum(program):
+    """weighted_total with one component replaced by a number (as placement scores count the
+    preferences fully met) equals the scorer's old term-by-term loop, rewards included."""
+    features, config = program
+    block = score_block(features, config, np.arange(features.n_mentees))
+    weights = component_weights(config)
+    met = {**block.components, "preferences": np.float32(1.0)}
+    expected = np.zeros(block.total.shape)
+    for weight, value in zip(weights, met.values(), strict=True):
+        if weight:
+            expected += weight * value
+    expected *= 100.0 / weights.sum()
+    assert weighted_total(met, weights).tobytes() == expected.tobytes()
+    assert weighted_total(block.components, weights).tobytes() == block.total.tobytes()
