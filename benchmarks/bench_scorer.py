@@ -1,39 +1,58 @@
-"""Benchmark the compatibility scorer: every component for 10,000 mentees × 2,000 mentors.
+"""Benchmark the compatibility scorer: the CPU cost of one pair, and a whole 10,000 × 2,000 cohort.
 
-    python benchmarks/bench_scorer.py   # 10,000 x 2,000, seed 1, blocks of 1,000, best of 3
+    python benchmarks/bench_scorer.py                    # both parts (about 3 minutes)
+    python benchmarks/bench_scorer.py --part per-pair    # ns per pair, this tree vs 6790592
+    python benchmarks/bench_scorer.py --part budget      # issue 3's 10,000 x 2,000 budget
+    python benchmarks/bench_scorer.py --quick            # small sizes, a smoke test
 
-The cohort comes from ``sample_data/generate.py`` and is read by
-``scoring.intake.cohort.read_cohort`` with ``sample_data/program.toml`` (intake is timed
-separately; the budget is for scoring). Each way of scoring runs in its own child process,
-so its peak resident memory (``ru_maxrss``) is its own:
+**Per pair** (issue 15: every large row of the goal table is a number of pairs times this):
+:func:`scoring.scorer.score_block` on the blocks a large match scores, of the cohorts
+``sample_data/generate.py`` writes with ``write(dir, n, n // 5, seed=1)``: 250 mentees ×
+all 20,000 mentors (n = 100,000; the block size :func:`~scoring.scorer.block_rows` picks
+there) and 2,000 × 2,000 (n = 10,000), plus every program of ``tests/programs`` scored
+whole (small blocks: the fixed cost of a call). Each version runs in its own child process
+that builds the features with its own code and times several blocks, ``--rounds`` times;
+the previous version is the ``scoring`` package at ``--previous-rev`` (default 6790592, the
+session's starting point; ``git archive``, see benchmarks/previous_version.py), run
+alternately with this tree's, twice, so that a change in the machine's load falls on both.
+Printed: the best CPU and wall nanoseconds per pair of each, their ratio, the load average,
+and whether the two versions' blocks are byte for byte the same (a digest of every
+component, total and rule mask).
+
+**Budget** (issue 3), on 10,000 mentees × 2,000 mentors read by
+``scoring.intake.cohort.read_cohort`` with ``sample_data/program.toml``; each way of scoring
+runs in its own child process, so its peak resident memory (``ru_maxrss``) is its own:
 
 * ``blocked``  — the product: build_features + iter_score_blocks (blocks of mentees);
 * ``dense``    — baseline 1: the same code on all mentees in one block (one-shot, dense);
 * ``naive``    — baseline 2: an obvious per-pair Python loop over the records, timed on a
   sub-sample of mentees × all mentors and extrapolated to the full cohort.
 
-Budget (issue 3): ``blocked`` under 10 s and under 1.5 GiB peak on the 2-core machine.
-Exit status 1 when the budget is missed.
+Budget: ``blocked`` under 10 s and under 1.5 GiB peak on the 2-core machine. Exit status 1
+when the budget is missed or the versions' scores differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import pickle
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if "--pair-child" not in sys.argv:  # that child imports the version it is told to (PYTHONPATH)
+    sys.path.insert(0, str(ROOT))
 
-from sample_data.generate import write  # noqa: E402
 from scoring.config import PREFERENCES, ProgramConfig, load_config  # noqa: E402
 from scoring.features import CohortFeatures, build_features  # noqa: E402
 from scoring.profiles import Cohort  # noqa: E402
@@ -150,6 +169,167 @@ def run_naive(cohort: Cohort, config: ProgramConfig, sample_mentees: int) -> dic
             "max_difference": float(np.abs(totals - vectorised).max())}
 
 
+# ---------------------------------------------------------------- per pair (issue 15)
+
+#: (cohort mentees n of write(dir, n, n // 5), block rows, blocks timed); --quick: smaller.
+PER_PAIR_CASES = ((100_000, 250, 4), (10_000, 2_000, 2))
+QUICK_CASES = ((5_000, 250, 2), (2_000, 400, 2))
+PREVIOUS_REV = "6790592"
+#: [limits] max_cells raised for the 100,000-mentee sheet (as benchmarks/bench_scale.py does).
+MAX_CELLS = 50_000_000
+
+
+def load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def block_digest(blocks: list) -> str:
+    """sha256 of every array of the blocks, in order (equal digests: equal bytes)."""
+    digest = hashlib.sha256()
+    for block in blocks:
+        for name in sorted(block.components):
+            digest.update(name.encode() + block.components[name].tobytes())
+        for name in sorted(block.violations):
+            digest.update(name.encode() + block.violations[name].tobytes())
+        digest.update(block.total.tobytes() + block.eligible.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def time_blocks(score: Callable[[], list], rounds: int) -> tuple[float, float, str]:
+    """Best CPU and wall seconds of ``rounds`` calls of ``score``, and its blocks' digest."""
+    cpu = wall = float("inf")
+    digest = ""
+    for _ in range(rounds):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        blocks = score()
+        cpu = min(cpu, time.process_time() - start_cpu)
+        wall = min(wall, time.perf_counter() - start)
+        digest = block_digest(blocks)
+        del blocks
+    return cpu, wall, digest
+
+
+def pair_child(cohort_file: str, config_file: str, rows: int, blocks: int, rounds: int,
+               programs: bool) -> None:
+    """In a process importing one version's ``scoring``: build the features, time
+    ``blocks`` blocks of ``rows`` mentees × all mentors (and the programs), print JSON."""
+    from scoring.config import load_config
+    from scoring.features import build_features
+    from scoring.scorer import one_blas_thread, score_block
+
+    with open(cohort_file, "rb") as handle:
+        cohort = pickle.load(handle)
+    config = load_config(config_file)
+    features = build_features(cohort, config)
+    starts = np.linspace(0, features.n_mentees - rows, blocks).astype(int)
+
+    def score() -> list:
+        with one_blas_thread():  # as iter_score_blocks and the matcher's scoring pass do
+            return [score_block(features, config, slice(s, s + rows)) for s in starts]
+    cpu, wall, digest = time_blocks(score, rounds)
+    out = {"pairs": int(blocks * rows * features.n_mentors), "cpu": cpu, "wall": wall,
+           "digest": digest}
+    if programs:
+        out["programs"] = program_times(rounds)
+    print(json.dumps(out))
+
+
+def program_times(rounds: int) -> dict:
+    """Every program of tests/programs scored whole (mentees × mentors in one block)."""
+    from scoring.config import load_config
+    from scoring.features import build_features
+    from scoring.intake.cohort import read_valid_cohort
+    from scoring.scorer import score_block
+
+    loaded = []
+    for folder in sorted((ROOT / "tests" / "programs").iterdir()):
+        if (folder / "expected.toml").exists():
+            config = load_config(folder / "expected.toml")
+            cohort = read_valid_cohort(folder / "mentors.csv", folder / "mentees.csv", config,
+                                       action="matched")
+            loaded.append((build_features(cohort, config), config))
+
+    def score() -> list:
+        return [score_block(f, c, slice(None)) for f, c in loaded for _ in range(10)]
+    cpu, wall, digest = time_blocks(score, rounds)
+    pairs = 10 * sum(f.n_mentees * f.n_mentors for f, _ in loaded)
+    return {"pairs": pairs, "cpu": cpu, "wall": wall, "digest": digest,
+            "count": len(loaded)}
+
+
+def run_pair_child(tree: Path | None, cohort_file: Path, config_file: Path, rows: int,
+                   blocks: int, rounds: int, programs: bool) -> dict:
+    """:func:`pair_child` in a child process importing this tree's ``scoring``, or (``tree``)
+    the previous version's."""
+    from benchmarks.previous_version import previous_env
+
+    env = previous_env(tree) if tree else {**os.environ, "PYTHONPATH": str(ROOT)}
+    output = subprocess.run(
+        [sys.executable, __file__, "--pair-child", str(cohort_file), str(config_file),
+         str(rows), str(blocks), str(rounds), str(int(programs))],
+        env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def per_pair(quick: bool, rounds: int, rev: str) -> bool:
+    """Print the per-pair table (see the module docstring); True when the versions agree."""
+    from benchmarks.previous_version import previous_tree
+    from sample_data.generate import write
+    from scoring.intake.cohort import read_cohort
+
+    tree, commit = previous_tree(("scoring",), rev)
+    results: dict[str, dict[str, list[dict]]] = {}
+    print(f"per pair: score_block CPU and wall time, this tree vs {commit} (--previous-rev "
+          f"{rev}), best of {rounds} rounds, versions alternated twice; load before "
+          f"{load()}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        config_file = Path(tmp) / "program.toml"
+        config_file.write_text((ROOT / "sample_data" / "program.toml").read_text("utf-8")
+                               + f"\n[limits]\nmax_cells = {MAX_CELLS}\n", encoding="utf-8")
+        for case, (n, rows, blocks) in enumerate(QUICK_CASES if quick else PER_PAIR_CASES):
+            folder = Path(tmp) / str(n)
+            write(folder, n, n // 5, seed=1)
+            cohort = read_cohort(folder / "mentors.csv", folder / "mentees.csv",
+                                 load_config(config_file))
+            cohort_file = folder / "cohort.pickle"
+            with open(cohort_file, "wb") as handle:
+                pickle.dump(cohort, handle)
+            del cohort
+            label = f"{rows:,} x {n // 5:,} (cohort {n:,} x {n // 5:,})"
+            results[label] = {"new": [], "previous": []}
+            for _ in range(2):
+                for version, version_tree in (("new", None), ("previous", tree)):
+                    results[label][version].append(run_pair_child(
+                        version_tree, cohort_file, config_file, rows, blocks, rounds,
+                        programs=case == 0))
+    return print_per_pair(results, commit)
+
+
+def print_per_pair(results: dict[str, dict[str, list[dict]]], commit: str) -> bool:
+    rows = []
+    for label, runs in results.items():
+        rows.append((label, runs["new"], runs["previous"]))
+        if "programs" in runs["new"][0]:
+            count = runs["new"][0]["programs"]["count"]
+            rows.append((f"{count} programs of tests/programs, whole",
+                         [r["programs"] for r in runs["new"]],
+                         [r["programs"] for r in runs["previous"]]))
+    print(f"\n{'block':<42} {'pairs':>11} {'CPU ns/pair':>12} {commit:>11} {'ratio':>6} "
+          f"{'wall ns/pair':>13} {commit:>11}  same bytes")
+    same_everywhere = True
+    for label, new, old in rows:
+        pairs = new[0]["pairs"]
+        best = {key: min(r[key] for r in new) * 1e9 / pairs for key in ("cpu", "wall")}
+        base = {key: min(r[key] for r in old) * 1e9 / pairs for key in ("cpu", "wall")}
+        same = len({r["digest"] for r in new + old}) == 1
+        same_everywhere &= same
+        print(f"{label:<42} {pairs:>11,} {best['cpu']:>12.1f} {base['cpu']:>11.1f} "
+              f"{base['cpu'] / best['cpu']:>5.2f}x {best['wall']:>13.1f} {base['wall']:>11.1f}"
+              f"  {'yes' if same else 'NO'}")
+    print(f"load after: {load()}")
+    return same_everywhere
+
+
 def child(mode: str, cohort_file: str, block_size: int, sample_mentees: int) -> None:
     """Run one way of scoring in this (fresh) process and print its figures as JSON."""
     with open(cohort_file, "rb") as handle:
@@ -168,6 +348,11 @@ def child(mode: str, cohort_file: str, block_size: int, sample_mentees: int) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("all", "per-pair", "budget"), default="all")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="per pair: rounds of each version's blocks (best one counts)")
+    parser.add_argument("--previous-rev", default=PREVIOUS_REV,
+                        help="per pair: the git revision of the previous version")
     parser.add_argument("--mentees", type=int, default=10_000)
     parser.add_argument("--mentors", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -177,16 +362,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-mentees", type=int, default=5,
                         help="mentees in the naive loop's sub-sample (x all mentors)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke test: 1,000 x 200, one run of each")
+                        help="smoke test: small cohorts, one run of each")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "COHORT_PICKLE"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--pair-child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.mentees, args.mentors, args.repeat = 1_000, 200, 1
+        args.mentees, args.mentors, args.repeat, args.rounds = 1_000, 200, 1, 1
     if args.child:
         child(args.child[0], args.child[1], args.block_size, args.naive_mentees)
         return 0
+    if args.pair_child:
+        cohort, config, rows, blocks, rounds, programs = args.pair_child
+        pair_child(cohort, config, int(rows), int(blocks), int(rounds), programs == "1")
+        return 0
+    ok = True
+    if args.part in ("all", "budget"):
+        ok &= budget(args)
+    if args.part in ("all", "per-pair"):
+        print()
+        ok &= per_pair(args.quick, args.rounds, args.previous_rev)
+    return 0 if ok else 1
 
+
+def budget(args: argparse.Namespace) -> bool:
+    """Issue 3's budget on the whole cohort (see the module docstring); True when met."""
+    from sample_data.generate import write
     from scoring.intake.cohort import read_cohort
 
     config_path = ROOT / "sample_data" / "program.toml"
@@ -242,7 +443,8 @@ def main(argv: list[str] | None = None) -> int:
     ok = blocked["seconds"] < BUDGET_SECONDS and blocked["peak_rss_mib"] < BUDGET_MIB and same
     print(f"budget < {BUDGET_SECONDS:g} s and < {BUDGET_MIB / 1024:g} GiB: "
           f"{'met' if ok else 'MISSED'}")
-    return 0 if ok else 1
+    return ok
+
 
 
 if __name__ == "__main__":

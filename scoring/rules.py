@@ -48,12 +48,24 @@ in rules: they serve only a participant's own opt-in preferences.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import sparse
 
 from scoring.config import MatchOn, ProgramConfig
 from scoring.config.custom_rules import BUILTIN_RULES, CustomRule
 from scoring.features import CohortFeatures
+from scoring.pair_classes import (
+    INSTITUTIONS,
+    LANGUAGES,
+    OFFSETS,
+    STAGES,
+    Inputs,
+    PairKernel,
+    evaluate,
+    match_side,
+)
 from scoring.rule_inputs import RuleInputs, identity_key, institution_keys, prepare_rule_inputs
 
 __all__ = [
@@ -63,11 +75,28 @@ __all__ = [
 ]
 
 
-def _overlaps(left: sparse.csr_matrix, right_t: sparse.spmatrix) -> np.ndarray:
-    """Boolean (left rows x right columns): True where the two multi-hot rows share a token."""
-    product = (left @ right_t).tocoo()
-    out = np.zeros(product.shape, dtype=bool)
-    out[product.row, product.col] = product.data > 0
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The ranges ``[start, start + count)`` one after another, as one index array."""
+    ends = np.cumsum(counts)
+    return np.arange(int(ends[-1]) if len(ends) else 0) - np.repeat(ends - counts - starts, counts)
+
+
+def _overlaps(left: sparse.csr_matrix, rows: np.ndarray, right_t: sparse.spmatrix
+              ) -> np.ndarray:
+    """Boolean (``rows`` of left x right columns): True where the two share a token.
+
+    Both sides are multi-hot over one token space (:mod:`scoring.rule_inputs` stores 1 for
+    every token a person holds), so a shared token is a True: each left row's tokens are
+    looked up in the right side's lists of holders, with no sparse product to build."""
+    holders = sparse.csr_matrix(right_t)  # tokens x right columns
+    out = np.zeros((len(rows), right_t.shape[1]), dtype=bool)
+    starts = left.indptr[rows]
+    counts = left.indptr[rows + 1] - starts
+    tokens = left.indices[_ranges(starts, counts)]
+    first = holders.indptr[tokens]
+    held = holders.indptr[tokens + 1] - first
+    row_of = np.repeat(np.arange(len(rows)), counts)
+    out[np.repeat(row_of, held), holders.indices[_ranges(first, held)]] = True
     return out
 
 
@@ -111,38 +140,56 @@ def check_rules(features: CohortFeatures, config: ProgramConfig, rows: np.ndarra
     if any(m.name not in features.mentee_match for m in config.match_on):
         raise ValueError("the features were built without this config's [match_on] tables; "
                          "rebuild them with build_features(cohort, config)")
-    n_mentors = features.n_mentors
-    shape = (len(rows), n_mentors)
+    shape = (len(rows), features.n_mentors)
     section = config.rules
     broken: dict[str, np.ndarray] = {}
     if section.not_same_person:
-        broken["not_same_person"] = _overlaps(inputs.mentee_identity[rows],
+        broken["not_same_person"] = _overlaps(inputs.mentee_identity, rows,
                                               inputs.mentor_identity_t)
     if section.not_excluded:
         broken["not_excluded"] = (
-            _overlaps(inputs.mentee_excludes[rows], inputs.mentor_identity_t)
-            | _overlaps(inputs.mentee_identity[rows], inputs.mentor_excludes_t))
+            _overlaps(inputs.mentee_excludes, rows, inputs.mentor_identity_t)
+            | _overlaps(inputs.mentee_identity, rows, inputs.mentor_excludes_t))
     if section.shared_language:
-        broken["shared_language"] = (
-            features.mentee_languages[rows] @ features.mentor_languages.T) == 0
+        broken["shared_language"] = evaluate(PairKernel(LANGUAGES, _no_shared_language),
+                                             features, rows)
     if section.mentor_more_senior:
-        mentee = features.mentee_stage[rows][:, None]
-        mentor = features.mentor_stage[None, :]
-        broken["mentor_more_senior"] = (mentor <= mentee) & (mentee >= 0) & (mentor >= 0)
+        broken["mentor_more_senior"] = evaluate(PairKernel(STAGES, _not_more_senior),
+                                                features, rows)
     limit = float(section.max_time_zone_gap_hours)
     if limit > 0:
-        gap = clock_difference(features.mentee_offset[rows][:, None],
-                               features.mentor_offset[None, :])
-        with np.errstate(invalid="ignore"):
-            broken["time_zone_gap"] = gap > limit  # NaN (unknown) compares False
+        broken["time_zone_gap"] = evaluate(
+            PairKernel(OFFSETS, functools.partial(_too_far, limit)), features, rows)
     if section.cross_institution:
-        mentee = features.mentee_institution[rows][:, None]
-        broken["cross_institution"] = (mentee == features.mentor_institution[None, :]) & (
-            mentee >= 0)
+        broken["cross_institution"] = evaluate(PairKernel(INSTITUTIONS, _same_institution),
+                                               features, rows)
     for match in config.match_rules:
         broken[match.name] = match_broken(features, match, rows)
     broken.update(_custom_broken(inputs, rows, shape))
     return broken
+
+
+# The rules that compare small per-person values, as comparisons of each side's inputs
+# (scoring.pair_classes computes them once per class of alike people on large blocks).
+
+def _no_shared_language(mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    return (mentee[0] @ mentor[0].T) == 0
+
+
+def _not_more_senior(mentee_in: Inputs, mentor_in: Inputs) -> np.ndarray:
+    mentee, mentor = mentee_in[0][:, None], mentor_in[0][None, :]
+    return (mentor <= mentee) & (mentee >= 0) & (mentor >= 0)
+
+
+def _too_far(limit: float, mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    gap = clock_difference(mentee[0][:, None], mentor[0][None, :])
+    with np.errstate(invalid="ignore"):
+        return gap > limit  # NaN (unknown) compares False
+
+
+def _same_institution(mentee_in: Inputs, mentor_in: Inputs) -> np.ndarray:
+    mentee = mentee_in[0][:, None]
+    return (mentee == mentor_in[0][None, :]) & (mentee >= 0)
 
 
 def _custom_broken(inputs: RuleInputs, rows: np.ndarray, shape: tuple[int, int]
@@ -158,20 +205,18 @@ def _custom_broken(inputs: RuleInputs, rows: np.ndarray, shape: tuple[int, int]
                                                 shape).copy()
         else:
             left, right_t = inputs.pair_values[rule.name]
-            left = left[rows]
-            share = _overlaps(left, right_t)
+            share = _overlaps(left, rows, right_t)
             if rule.operator == "different":
                 broken[rule.name] = share
             else:
-                known = (np.diff(left.indptr) > 0)[:, None] & (np.diff(right_t.indptr) > 0)[None, :]
+                known = ((np.diff(left.indptr)[rows] > 0)[:, None]
+                         & (np.diff(right_t.indptr) > 0)[None, :])
                 broken[rule.name] = known & ~share
     return broken
 
 
-def match_broken(features: CohortFeatures, match: MatchOn, rows: np.ndarray) -> np.ndarray:
-    """Bool (rows x mentors), True where a ``[match_on]`` rule blocks the pair."""
-    mentee = features.mentee_match[match.name][rows][:, None]
-    mentor = features.mentor_match[match.name][None, :]
+def _match_broken(match: MatchOn, mentee_in: Inputs, mentor_in: Inputs) -> np.ndarray:
+    mentee, mentor = mentee_in[0][:, None], mentor_in[0][None, :]
     if match.kind == "require_gap":
         gap = mentor - mentee
         with np.errstate(invalid="ignore"):  # NaN (unknown) compares False: not blocked
@@ -179,6 +224,12 @@ def match_broken(features: CohortFeatures, match: MatchOn, rows: np.ndarray) -> 
     known = (mentee >= 0) & (mentor >= 0)
     same = mentee == mentor
     return known & (~same if match.kind == "require_same" else same)
+
+
+def match_broken(features: CohortFeatures, match: MatchOn, rows: np.ndarray) -> np.ndarray:
+    """Bool (rows x mentors), True where a ``[match_on]`` rule blocks the pair."""
+    return evaluate(PairKernel(match_side(match.name), functools.partial(_match_broken, match)),
+                    features, rows)
 
 
 def rule_sentence(name: str, config: ProgramConfig) -> str:

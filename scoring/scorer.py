@@ -42,15 +42,29 @@ side is blank. They follow the seven in config order (:func:`component_names`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from threadpoolctl import ThreadpoolController
 
 from scoring.config import PREFERENCES, ProgramConfig
-from scoring.features import CohortFeatures, build_features
+from scoring.features import UNKNOWN, CohortFeatures, build_features
+from scoring.goal_cosines import goal_cosines
+from scoring.pair_classes import (
+    AREAS,
+    COMMUNICATION,
+    OFFSETS,
+    ROLES,
+    STAGES,
+    Inputs,
+    PairKernel,
+    Side,
+    evaluate,
+    match_side,
+)
 from scoring.profiles import Cohort
 from scoring.rule_inputs import RuleInputs
 from scoring.rules import check_rules, clock_difference
@@ -98,26 +112,23 @@ def component_weights(config: ProgramConfig) -> np.ndarray:
                     dtype=np.float64)
 
 
-def reward(features: CohortFeatures, name: str, rows: np.ndarray) -> np.ndarray:
-    """A ``[match_on]`` reward: 1 same value, 0 different, 0.5 when either is blank."""
-    mentee = features.mentee_match[name][rows][:, None]
-    mentor = features.mentor_match[name][None, :]
-    value = (mentee == mentor).astype(np.float32)
-    value[np.broadcast_to((mentee < 0) | (mentor < 0), value.shape)] = NEUTRAL
-    return value
-
-
 def _ratio(numerator: np.ndarray, denominator: np.ndarray, fallback: float) -> np.ndarray:
     """numerator / denominator (per row), ``fallback`` where the denominator is 0."""
     safe = np.maximum(denominator, 1.0)[:, None]
     return np.where(denominator[:, None] > 0, numerator / safe, np.float32(fallback))
 
 
+# Each component but goal_text compares a few small per-person values: a PairKernel computes
+# it once per class of alike mentees × alike mentors on large blocks (scoring.pair_classes).
+
+def _need_coverage(mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    (needs,), (expertise,) = mentee, mentor
+    return _ratio(needs @ expertise.T, needs.sum(axis=1), NO_NEEDS_VALUE)
+
+
 def need_coverage(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
     """Share of each mentee's need areas in each mentor's expertise (see module doc)."""
-    needs = features.needs[rows]
-    covered = needs @ features.expertise.T
-    return _ratio(covered, needs.sum(axis=1), NO_NEEDS_VALUE)
+    return evaluate(PairKernel(AREAS, _need_coverage), features, rows)
 
 
 def goal_text_full_at(config: ProgramConfig) -> float:
@@ -128,21 +139,24 @@ def goal_text_full_at(config: ProgramConfig) -> float:
 
 def goal_text(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray) -> np.ndarray:
     """Cosine of goal and expertise TF-IDF vectors (rows are L2-normalised), rescaled."""
-    cosine = (features.goal_vectors[rows] @ features.expertise_vectors.T).toarray()
-    return np.clip(cosine / np.float32(goal_text_full_at(config)), 0.0, 1.0)
+    cosine = goal_cosines(features, rows)
+    cosine /= np.float32(goal_text_full_at(config))
+    return np.clip(cosine, 0.0, 1.0, out=cosine)
+
+
+def _role_fit(mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    (wanted,), (offered,) = mentee, mentor
+    return _ratio(wanted @ offered.T, wanted.sum(axis=1), NEUTRAL)
 
 
 def role_fit(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
     """Share of the roles a mentee wants that each mentor offers."""
-    wanted = features.help_wanted[rows]
-    return _ratio(wanted @ features.mentor_roles.T, wanted.sum(axis=1), NEUTRAL)
+    return evaluate(PairKernel(ROLES, _role_fit), features, rows)
 
 
-def stage_gap(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray) -> np.ndarray:
-    """1 inside the preferred seniority band, linear falloff outside, 0.5 when unknown."""
-    low, high = (int(x) for x in config.scoring.preferred_stage_gap)
-    mentee = features.mentee_stage[rows].astype(np.int32)[:, None]
-    mentor = features.mentor_stage.astype(np.int32)[None, :]
+def _stage_gap(low: int, high: int, mentee_in: Inputs, mentor_in: Inputs) -> np.ndarray:
+    mentee = mentee_in[0].astype(np.int32)[:, None]
+    mentor = mentor_in[0].astype(np.int32)[None, :]
     gap = mentor - mentee
     outside = np.maximum(low - gap, 0) + np.maximum(gap - high, 0)
     value = np.clip(1.0 - outside / STAGE_FALLOFF_STAGES, 0.0, 1.0).astype(np.float32)
@@ -150,35 +164,52 @@ def stage_gap(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray)
     return value
 
 
-def mode_overlap(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
-    """Share of the mentee's modes the mentor also uses; 0.5 when either side is blank."""
-    modes = features.mentee_modes[rows]
-    share = _ratio(modes @ features.mentor_modes.T, modes.sum(axis=1), NEUTRAL)
-    share[:, features.mentor_modes.sum(axis=1) == 0] = NEUTRAL
+def stage_gap(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray) -> np.ndarray:
+    """1 inside the preferred seniority band, linear falloff outside, 0.5 when unknown."""
+    low, high = (int(x) for x in config.scoring.preferred_stage_gap)
+    return evaluate(PairKernel(STAGES, functools.partial(_stage_gap, low, high)), features, rows)
+
+
+def _mode_overlap(modes: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    share = _ratio(modes @ theirs.T, modes.sum(axis=1), NEUTRAL)
+    share[:, theirs.sum(axis=1) == 0] = NEUTRAL
     return share
 
 
-def frequency_closeness(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
-    """1 for the same meeting frequency, falling with steps apart; 0.5 when unknown."""
-    span = max(len(features.frequencies) - 1, 1)
-    mentee = features.mentee_frequency[rows].astype(np.float32)[:, None]
-    mentor = features.mentor_frequency.astype(np.float32)[None, :]
+def _frequency_closeness(span: int, mentee_rank: np.ndarray, mentor_rank: np.ndarray
+                         ) -> np.ndarray:
+    mentee = mentee_rank.astype(np.float32)[:, None]
+    mentor = mentor_rank.astype(np.float32)[None, :]
     value = 1.0 - np.abs(mentee - mentor) / np.float32(span)
     value[(mentee < 0) | (mentor < 0)] = NEUTRAL
     return value
 
 
+def _communication(span: int, mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    (modes, frequency), (theirs, their_frequency) = mentee, mentor
+    return (_mode_overlap(modes, theirs) + _frequency_closeness(span, frequency, their_frequency)
+            ) * np.float32(0.5)
+
+
 def communication(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
-    """Mean of mode overlap and frequency closeness."""
-    return (mode_overlap(features, rows) + frequency_closeness(features, rows)) * np.float32(0.5)
+    """Mean of mode overlap (the share of the mentee's modes the mentor also uses; 0.5 when
+    either side is blank) and frequency closeness (1 for the same meeting frequency,
+    falling with steps apart; 0.5 when unknown)."""
+    span = max(len(features.frequencies) - 1, 1)
+    return evaluate(PairKernel(COMMUNICATION, functools.partial(_communication, span)),
+                    features, rows)
+
+
+def _time_zone(limit: float, mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    gap = clock_difference(mentee[0][:, None], mentor[0][None, :])
+    value = np.clip(1.0 - gap / np.float32(limit), 0.0, 1.0)
+    return np.where(np.isnan(gap), np.float32(NEUTRAL), value)
 
 
 def time_zone(features: CohortFeatures, config: ProgramConfig, rows: np.ndarray) -> np.ndarray:
     """1 at the same offset, linear to 0 at the config's limit; 0.5 when unknown."""
     limit = float(config.scoring.time_zone_limit_hours) or 1.0
-    gap = clock_difference(features.mentee_offset[rows][:, None], features.mentor_offset[None, :])
-    value = np.clip(1.0 - gap / np.float32(limit), 0.0, 1.0)
-    return np.where(np.isnan(gap), np.float32(NEUTRAL), value)
+    return evaluate(PairKernel(OFFSETS, functools.partial(_time_zone, limit)), features, rows)
 
 
 def _same(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -189,37 +220,147 @@ def _different(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return (left[:, None] != right[None, :]) & (left >= 0)[:, None] & (right >= 0)[None, :]
 
 
+#: What each opt-in preference compares: the index of the attribute in the inputs of
+#: :data:`PREFERENCE_SIDE` (gender, specialty, institution, background).
+_ATTRIBUTE = {"same_gender": 0, "same_specialty": 1, "different_specialty": 1,
+              "same_institution": 2, "other_institution": 2, "shared_background": 3}
+
+
+def _honoured(preference: str, mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    """Bool (mentees × mentors): whether each pair honours ``preference``, from the
+    attributes (gender, specialty, institution, background) of both sides."""
+    at = _ATTRIBUTE[preference]
+    if preference == "shared_background":
+        return (mentee[at] @ mentor[at].T).toarray() > 0
+    compare = _different if preference in ("different_specialty", "other_institution") else _same
+    return compare(mentee[at], mentor[at])
+
+
+_ATTRIBUTES = ("gender", "specialty", "institution", "background")
+
+
+def _mentee_attributes(features: CohortFeatures, rows: np.ndarray, background: bool = True
+                       ) -> Inputs:
+    """The mentees' attributes :func:`_honoured` compares (the background only when asked
+    for: indexing a sparse matrix costs more than a small block's whole comparison)."""
+    return (*(getattr(features, f"mentee_{name}")[rows] for name in _ATTRIBUTES[:-1]),
+            features.mentee_background[rows] if background else None)
+
+
+def _mentor_attributes(features: CohortFeatures) -> Inputs:
+    return tuple(getattr(features, f"mentor_{name}") for name in _ATTRIBUTES)
+
+
 def preference_honoured(features: CohortFeatures, rows: np.ndarray, preference: str
                         ) -> np.ndarray:
     """Bool (block × mentors): whether each pair honours ``preference`` (if the mentee asked)."""
-    if preference == "same_gender":
-        return _same(features.mentee_gender[rows], features.mentor_gender)
-    if preference == "shared_background":
-        shared = features.mentee_background[rows] @ features.mentor_background.T
-        return shared.toarray() > 0
-    if preference in ("same_specialty", "different_specialty"):
-        compare = _same if preference == "same_specialty" else _different
-        return compare(features.mentee_specialty[rows], features.mentor_specialty)
-    if preference in ("same_institution", "other_institution"):
-        compare = _same if preference == "same_institution" else _different
-        return compare(features.mentee_institution[rows], features.mentor_institution)
-    raise KeyError(preference)
+    if preference not in _ATTRIBUTE:
+        raise KeyError(preference)
+    return _honoured(preference, _mentee_attributes(features, rows),
+                     _mentor_attributes(features))
+
+
+def _only_asked(attributes: Inputs, asked: np.ndarray) -> Inputs:
+    """The attributes with those no preference in ``asked`` (people × PREFERENCES) compares
+    blanked (-1, or an empty background): they cannot change the preferences component, so
+    people alike but for them are one class."""
+    compared = [np.zeros(len(asked), dtype=bool) for _ in range(len(attributes))]
+    for column, name in enumerate(PREFERENCES):
+        compared[_ATTRIBUTE[name]] |= asked[:, column]
+    *codes, background = attributes
+    kept = [np.where(keep, values, UNKNOWN)
+            for keep, values in zip(compared[:len(codes)], codes, strict=True)]
+    per_row = np.diff(background.indptr)
+    entries = np.repeat(compared[-1], per_row)
+    indptr = np.zeros(len(per_row) + 1, dtype=background.indptr.dtype)
+    np.cumsum(per_row * compared[-1], out=indptr[1:])
+    return (*kept, sparse.csr_matrix((background.data[entries], background.indices[entries],
+                                      indptr), shape=background.shape))
+
+
+def _preference_mentee(features: CohortFeatures, rows: np.ndarray) -> Inputs:
+    asked = features.preferences[rows]
+    background = bool(asked[:, PREFERENCES.index("shared_background")].any())
+    return (asked, *_mentee_attributes(features, rows, background))
+
+
+def _preference_mentee_classes(features: CohortFeatures, rows: np.ndarray) -> Inputs:
+    asked = features.preferences[rows]
+    return (asked, *_only_asked(_mentee_attributes(features, rows), asked))
+
+
+def _preference_mentor_classes(features: CohortFeatures) -> Inputs:
+    asked = np.broadcast_to(features.preferences.any(axis=0),
+                            (features.n_mentors, len(PREFERENCES)))
+    return _only_asked(_mentor_attributes(features), asked)
+
+
+PREFERENCE_SIDE = Side("preferences", _preference_mentee, _mentor_attributes,
+                       _preference_mentee_classes, _preference_mentor_classes)
+
+
+def _preferences(mentee: Inputs, mentor: Inputs) -> np.ndarray:
+    asked, *attributes = mentee
+    honoured = np.zeros((len(asked), mentor[0].shape[0]), dtype=np.float32)
+    for column, name in enumerate(PREFERENCES):
+        if asked[:, column].any():  # most programs have few opt-ins: skip the rest
+            honoured += asked[:, column][:, None] & _honoured(name, tuple(attributes), mentor)
+    return _ratio(honoured, asked.sum(axis=1).astype(np.float32), NO_PREFERENCES_VALUE)
 
 
 def preferences(features: CohortFeatures, rows: np.ndarray) -> np.ndarray:
     """Share of each mentee's opt-in preferences each pair honours; 1.0 when none asked."""
-    asked = features.preferences[rows]
-    honoured = np.zeros((len(rows), features.n_mentors), dtype=np.float32)
-    for column, name in enumerate(PREFERENCES):
-        if asked[:, column].any():  # most programs have few opt-ins: skip the rest
-            honoured += asked[:, column][:, None] & preference_honoured(features, rows, name)
-    return _ratio(honoured, asked.sum(axis=1).astype(np.float32), NO_PREFERENCES_VALUE)
+    return evaluate(PairKernel(PREFERENCE_SIDE, _preferences), features, rows)
+
+
+def _reward(mentee_in: Inputs, mentor_in: Inputs) -> np.ndarray:
+    mentee, mentor = mentee_in[0][:, None], mentor_in[0][None, :]
+    value = (mentee == mentor).astype(np.float32)
+    value[np.broadcast_to((mentee < 0) | (mentor < 0), value.shape)] = NEUTRAL
+    return value
+
+
+def reward(features: CohortFeatures, name: str, rows: np.ndarray) -> np.ndarray:
+    """A ``[match_on]`` reward: 1 same value, 0 different, 0.5 when either is blank."""
+    return evaluate(PairKernel(match_side(name), _reward), features, rows)
 
 
 def _row_indices(features: CohortFeatures, mentee_rows: slice | np.ndarray) -> np.ndarray:
     if isinstance(mentee_rows, slice):
         return np.arange(features.n_mentees)[mentee_rows]
     return np.asarray(mentee_rows, dtype=np.intp).reshape(-1)
+
+
+#: Pairs per tile of :func:`weighted_total`: its float64 scratch stays in the CPU's cache.
+TOTAL_TILE_PAIRS = 262_144
+
+
+def weighted_total(components: Mapping[str, np.ndarray | np.floating], weights: np.ndarray
+                   ) -> np.ndarray:
+    """100 × Σ wₖ·cₖ / Σ wₖ in float64: from 0, term by term in component order (so every
+    way of scoring rounds alike), a tile of rows at a time in a scratch array that stays in
+    the cache instead of a block-sized temporary per term.
+
+    A component may be one float32 number for every pair (e.g. ``np.float32(1.0)``: a
+    component counted as fully met, as placement scores count the preferences); at least
+    one must be a (mentees × mentors) array."""
+    values = [c for weight, c in zip(weights, components.values(), strict=True) if weight]
+    used = weights[weights != 0]
+    shape = next(np.shape(c) for c in components.values() if np.ndim(c) == 2)
+    total = np.empty(shape, dtype=np.float64)
+    step = max(1, TOTAL_TILE_PAIRS // max(shape[1], 1))
+    term = np.empty((min(step, shape[0]), shape[1]), dtype=np.float64)
+    scale = 100.0 / weights.sum()
+    for start in range(0, shape[0], step):
+        tile, scratch = total[start:start + step], term[:min(step, shape[0] - start)]
+        tile.fill(0.0)
+        for weight, component in zip(used, values, strict=True):
+            np.copyto(scratch, component if isinstance(component, np.floating)
+                      else component[start:start + step])
+            scratch *= weight
+            tile += scratch
+        tile *= scale
+    return total
 
 
 def score_block(features: CohortFeatures, config: ProgramConfig,
@@ -238,17 +379,12 @@ def score_block(features: CohortFeatures, config: ProgramConfig,
     }
     names = component_names(config)
     components = {name: values[name].astype(np.float32, copy=False) for name in names}
-    weights = component_weights(config)
-    total = np.zeros((len(rows), features.n_mentors), dtype=np.float64)
-    for weight, name in zip(weights, names, strict=True):
-        if weight:
-            total += weight * components[name]
-    total *= 100.0 / weights.sum()
+    total = weighted_total(components, component_weights(config))
     violations = check_rules(features, config, rows)
-    eligible = np.ones(total.shape, dtype=bool)
-    for broken in violations.values():
-        eligible &= ~broken
-    return ScoreBlock(mentee_rows=rows, components=components, eligible=eligible,
+    broken = np.zeros(total.shape, dtype=bool)
+    for mask in violations.values():
+        broken |= mask
+    return ScoreBlock(mentee_rows=rows, components=components, eligible=~broken,
                       violations=violations, total=total)
 
 
@@ -372,8 +508,8 @@ def mentor_columns(features: CohortFeatures, columns: np.ndarray) -> CohortFeatu
         if item.name == "mentor_match":  # a dict of per-mentor arrays
             changes[item.name] = {k: v[columns] for k, v in value.items()}
         elif item.name in _MENTOR_ROWS or item.name.startswith("mentor_"):
-            changes[item.name] = (tuple(value[c] for c in columns) if isinstance(value, tuple)
-                                  else value[columns])
+            changes[item.name] = (tuple(map(value.__getitem__, columns.tolist()))
+                                  if isinstance(value, tuple) else value[columns])
         elif item.name == "rule_inputs":
             narrowed = _rule_columns(value, columns)
             if narrowed is None:
