@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solver.pair_keys import pair_keys, sorted_contains
+from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 
 #: Exact scores kept per mentee (its best eligible mentors).
 PER_MENTEE = 32
@@ -54,6 +54,12 @@ class KeptScores:
         scores = np.concatenate([self.scores, np.asarray(scores, np.float64)])
         self.keys, first = np.unique(keys, return_index=True)
         self.scores = scores[first]
+
+
+    def drop_mentees(self, mentees: np.ndarray) -> None:
+        """Forget the pairs of these mentees (their scores changed meaning)."""
+        gone = np.isin(split_keys(self.keys, self.n_mentors)[0], mentees)
+        self.keys, self.scores = self.keys[~gone], self.scores[~gone]
 
 
 class KeptScoresBuilder:
