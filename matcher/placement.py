@@ -162,6 +162,30 @@ def _someone_waits(result: SolverResult) -> bool:
     return any(not reason.startswith(NO_ELIGIBLE) for reason in result.unplaced.values())
 
 
+def _remembered(explain: Explainer) -> Explainer:
+    """``explain`` computing each mentee's reason once (the stages ask for the same
+    mentees without an eligible mentor: eligibility is the same in every stage)."""
+    if explain is None:
+        return None
+    known: dict[int, str] = {}
+    inner = explain
+
+    def remembered(mentees: np.ndarray) -> dict[int, str]:
+        todo = np.array([i for i in np.asarray(mentees).tolist() if i not in known], np.int64)
+        if len(todo):
+            known.update(inner(todo))
+        return {i: known[i] for i in np.asarray(mentees).tolist() if i in known}
+    return remembered
+
+
+def _only_for(explain: Explainer, keep: np.ndarray) -> Explainer:
+    """``explain`` for the mentees in ``keep`` (bool per mentee) only."""
+    if explain is None:
+        return None
+    inner = explain
+    return lambda mentees: inner(np.asarray(mentees)[keep[np.asarray(mentees)]])
+
+
 def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explainer,
                   placement: Callable[[], DenseScores | BlockScores],
                   rows: RowScorer | None = None) -> SolverResult:
@@ -171,6 +195,7 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     1's screening copy (the module docstring); without it each stage reads its scores."""
     reuse = rows is not None and not isinstance(problem.scores, DenseScores) and \
         options.objective in NEUTRAL_OBJECTIVES
+    explain = _remembered(explain)
     started = time.perf_counter()
     cache = build_cache(problem, options.screen_dtype) if reuse else None
     reading = time.perf_counter() - started
@@ -200,7 +225,8 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
         back = differ[chosen[differ]]  # the chosen askers' rows: pair scores again
         cache = cache.swap_rows(final_problem, rows.rows(back)).restrict(final_problem,
                                                                           chosen)
-    final = solve(final_problem, options, explain, cache)
+    # the mentees left out have no eligible mentor here; their reasons are stage 2's
+    final = solve(final_problem, options, _only_for(explain, chosen), cache)
     reasons = {i: by_placement.unplaced.get(i, "capacity ran out") for i in
                np.flatnonzero(~chosen).tolist()}
     final.unplaced = {i: reasons.get(i, reason) for i, reason in final.unplaced.items()}
