@@ -99,17 +99,24 @@ class ScoreCache:
         the same eligibility (placement scores) whose values differ only in the rows the
         ``(rows, values)`` blocks give. The exact scores kept for those rows are dropped
         (a later lookup asks ``problem``'s source). In place because the screening copy of
-        a national cohort is gigabytes; the cache is not read as the old problem's again."""
+        a national cohort is gigabytes; the cache is not read as the old problem's again.
+        The new rows' best pairs are kept exactly, as the first pass keeps every row's."""
         assert self.dense_exact is None, "kept matrices are read by build_cache"
         self.problem = problem
+        keeper = KeptScoresBuilder(problem.n_mentors)
         for rows, values in blocks:
-            ineligible = self.approx[rows] == -np.inf
-            block = np.asarray(values).astype(self.approx.dtype)
-            block[ineligible] = -np.inf
+            eligible = self.approx[rows] > -np.inf
+            values = np.asarray(values, np.float64)
+            keeper.add_rows(rows, values, eligible)
+            block = values.astype(self.approx.dtype)
+            block[~eligible] = -np.inf
             self.approx[rows] = block
             self.add_bonus(rows)
             if self.kept is not None:
                 self.kept.drop_mentees(rows)
+        if self.kept is not None:
+            fresh = keeper.build()
+            self.kept.add(fresh.keys, fresh.scores)
         return self
 
     def restrict(self, problem: MatchProblem, keep: np.ndarray) -> ScoreCache:
