@@ -78,6 +78,13 @@ def screen_dtype(n: int, m: int, config: ProgramConfig) -> str:
         f"free memory), or split the cohort into smaller programs.")
 
 
+def spare_bytes(n: int, m: int, dtype: str, config: ProgramConfig) -> float:
+    """The screening copy's share of ``[solver] memory_gib`` that its ``dtype`` leaves free
+    (:data:`SCREEN_SHARE`), which the placement stages may use to keep rows aside."""
+    copy = n * m * SCREEN_BYTES.get(dtype, 4)
+    return max(config.solver.memory_gib * 2**30 * SCREEN_SHARE - copy, 0.0)
+
+
 @dataclass
 class ScoreKeeper:
     """The match's kept scores, filled block by block from a scoring pass made for another
@@ -266,10 +273,11 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     scoring_seconds = time.perf_counter() - started
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
+    dtype = screen_dtype(problem.n_mentees, problem.n_mentors, config)
     options = SolveOptions(objective=objective,
                            time_limit=float(config.solver.time_limit_seconds),
-                           screen_dtype=screen_dtype(problem.n_mentees, problem.n_mentors,
-                                                     config))
+                           screen_dtype=dtype, spare_bytes=spare_bytes(
+                               problem.n_mentees, problem.n_mentors, dtype, config))
     try:
         explainer = ineligible_explainer(features, config) if explain_unplaced else None
         kept = problem.scores if isinstance(problem.scores, DenseScores) else None

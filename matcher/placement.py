@@ -208,8 +208,11 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
         result.stats["placement"] = "every placeable mentee placed"
         return result
     by_problem = dataclasses.replace(problem, scores=placement())
+    saved = None
     if cache is not None and rows is not None:
         differ = differing_rows(rows.features)
+        if len(differ) * cache.approx[:1].nbytes <= options.spare_bytes:
+            saved = cache.save_rows(differ)  # stage 3 needs the chosen ones' rows back
         cache = cache.swap_rows(by_problem, rows.rows(differ, placement_total))
     by_placement = solve(by_problem, options, explain, cache)
     chosen = _placed(problem, by_placement)
@@ -222,9 +225,12 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
         return result
     final_problem = dataclasses.replace(problem, scores=only_rows(problem.scores, chosen))
     if cache is not None and rows is not None:
-        back = differ[chosen[differ]]  # the chosen askers' rows: pair scores again
-        cache = cache.swap_rows(final_problem, rows.rows(back)).restrict(final_problem,
-                                                                          chosen)
+        back = chosen[differ]  # the chosen askers' rows: pair scores again
+        if saved is not None:
+            cache = cache.restore_rows(final_problem, saved, back)
+        else:
+            cache = cache.swap_rows(final_problem, rows.rows(differ[back]))
+        cache = cache.restrict(final_problem, chosen)
     # the mentees left out have no eligible mentor here; their reasons are stage 2's
     final = solve(final_problem, options, _only_for(explain, chosen), cache)
     reasons = {i: by_placement.unplaced.get(i, "capacity ran out") for i in

@@ -119,6 +119,27 @@ class ScoreCache:
             self.kept.add(fresh.keys, fresh.scores)
         return self
 
+    def save_rows(self, rows: np.ndarray) -> SavedRows:
+        """A copy of these mentees' rows (screening copy and kept exact scores), to be put
+        back by :meth:`restore_rows` after :meth:`swap_rows` replaced them."""
+        keys = self.kept.keys if self.kept is not None else np.zeros(0, np.int64)
+        mine = np.isin(split_keys(keys, self.problem.n_mentors)[0], rows)
+        scores = self.kept.scores[mine] if self.kept is not None else np.zeros(0)
+        return SavedRows(rows, self.approx[rows], keys[mine], scores)
+
+    def restore_rows(self, problem: MatchProblem, saved: SavedRows, which: np.ndarray
+                     ) -> ScoreCache:
+        """This cache, in place, as ``problem``'s, with the saved rows ``which`` (bool per
+        saved row) as they were when saved (the rows' source is ``problem``'s again)."""
+        self.problem = problem
+        rows = saved.rows[which]
+        self.approx[rows] = saved.approx[which]  # keep bonus included
+        if self.kept is not None:
+            self.kept.drop_mentees(rows)
+            back = np.isin(split_keys(saved.keys, problem.n_mentors)[0], rows)
+            self.kept.add(saved.keys[back], saved.scores[back])
+        return self
+
     def restrict(self, problem: MatchProblem, keep: np.ndarray) -> ScoreCache:
         """This cache, in place, as ``problem``'s, whose score source is this one's with
         every pair of a mentee outside ``keep`` (bool per mentee) ineligible: the same
@@ -141,6 +162,16 @@ class ScoreCache:
                 (((problem.wants[rows].astype(np.float32) @ offers.T) >= 2) &
                  (self.approx[rows] > -np.inf)).any()) for rows in chunks(net_rows))
         return self
+
+
+@dataclass(frozen=True)
+class SavedRows:
+    """Rows of a :class:`ScoreCache` kept aside (:meth:`ScoreCache.save_rows`)."""
+
+    rows: np.ndarray  # sorted mentee indices
+    approx: np.ndarray  # their rows of the screening copy
+    keys: np.ndarray  # their kept exact scores: pair keys ...
+    scores: np.ndarray  # ... and scores
 
 
 class CacheBuilder:
