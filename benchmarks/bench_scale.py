@@ -22,7 +22,10 @@ another is not counted twice):
   cohort this is the scoring itself, on the local process pool from 50 M pairs),
 * solve (candidates, flows, certificates, result; every stage of the preference-neutral
   placement), placement scores (kept placement matrix, when that stage runs on a kept
-  cohort), run folder, other (imports, the rest);
+  cohort: the pair scores with the rows of the mentees who opted into a preference scored
+  again), rows scored again (the same rows for a streamed cohort, written into the
+  solver's screening copy; and the chosen ones' pair scores for the last stage when memory
+  did not allow keeping their rows aside), run folder, other (imports, the rest);
 
 each with its wall time, its CPU time (user + system of the child *and* of its finished
 children, i.e. the scoring pool's workers: CPU carries the claim when the machine is busy)
@@ -34,7 +37,10 @@ Baselines from the same run: every phase is also given as a ratio to the size's 
 score pass; with ``--previous`` each size is run a second time with the previous version's
 score source (scores kept up to 40 M pairs, else 1,000-row blocks re-scored for every
 exact-score lookup; with ``--objective stable``, the previous stable engine, which ranked a
-dense matrix of every pair), so the ratio is new / previous on the same machine and hour.
+dense matrix of every pair), so the ratio is new / previous on the same machine and hour;
+with ``--previous-rev REV`` each size is run again with the ``matcher``, ``scoring`` and
+``cli`` packages of that revision (``git archive`` of its merge base with HEAD), its phases
+printed too, and the objective and placed count compared.
 The load average is printed with each size. 100,000 × 20,000 is left out of the default
 because it takes minutes and most of the machine's memory: ask for it with ``--sizes``.
 """
