@@ -107,6 +107,7 @@ def test_every_branch_was_reached_by_the_comparison():
     compared at least twice."""
     if sum(REACHED.values()) < 2 * len(COHORTS) * 2 * 2 * 3:
         pytest.skip("run with the comparison test (the whole file)")
+    print("comparisons per branch:", dict(REACHED))
     for branch in BRANCHES.values():
         for kind in ("", " True", " without spare memory"):
             assert REACHED[branch + kind] >= 2, (branch + kind, dict(REACHED))
