@@ -104,6 +104,7 @@ class ScoreCache:
         assert self.dense_exact is None, "kept matrices are read by build_cache"
         self.problem = problem
         keeper = KeptScoresBuilder(problem.n_mentors)
+        swapped = []
         for rows, values in blocks:
             eligible = self.approx[rows] > -np.inf
             values = np.asarray(values, np.float64)
@@ -112,9 +113,9 @@ class ScoreCache:
             block[~eligible] = -np.inf
             self.approx[rows] = block
             self.add_bonus(rows)
-            if self.kept is not None:
-                self.kept.drop_mentees(rows)
-        if self.kept is not None:
+            swapped.append(rows)
+        if self.kept is not None and swapped:  # once: a search of every kept key
+            self.kept.drop_mentees(np.concatenate(swapped))
             fresh = keeper.build()
             self.kept.add(fresh.keys, fresh.scores)
         return self
