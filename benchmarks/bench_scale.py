@@ -6,6 +6,7 @@
     .venv/bin/python benchmarks/bench_scale.py --sizes 1000,10000,30000,100000 # the curve
     .venv/bin/python benchmarks/bench_scale.py --sizes 10000,30000 --run-folder
     .venv/bin/python benchmarks/bench_scale.py --sizes 30000 --previous
+    .venv/bin/python benchmarks/bench_scale.py --sizes 10000,30000 --previous-rev 6790592
     .venv/bin/python benchmarks/bench_scale.py --sizes 10000 --objective stable --previous
 
 Each size runs in its own fresh process on a cohort from ``sample_data/generate.py`` (seed
@@ -21,7 +22,10 @@ another is not counted twice):
   cohort this is the scoring itself, on the local process pool from 50 M pairs),
 * solve (candidates, flows, certificates, result; every stage of the preference-neutral
   placement), placement scores (kept placement matrix, when that stage runs on a kept
-  cohort), run folder, other (imports, the rest);
+  cohort: the pair scores with the rows of the mentees who opted into a preference scored
+  again), rows scored again (the same rows for a streamed cohort, written into the
+  solver's screening copy; and the chosen ones' pair scores for the last stage when memory
+  did not allow keeping their rows aside), run folder, other (imports, the rest);
 
 each with its wall time, its CPU time (user + system of the child *and* of its finished
 children, i.e. the scoring pool's workers: CPU carries the claim when the machine is busy)
@@ -33,7 +37,10 @@ Baselines from the same run: every phase is also given as a ratio to the size's 
 score pass; with ``--previous`` each size is run a second time with the previous version's
 score source (scores kept up to 40 M pairs, else 1,000-row blocks re-scored for every
 exact-score lookup; with ``--objective stable``, the previous stable engine, which ranked a
-dense matrix of every pair), so the ratio is new / previous on the same machine and hour.
+dense matrix of every pair), so the ratio is new / previous on the same machine and hour;
+with ``--previous-rev REV`` each size is run again with the ``matcher``, ``scoring`` and
+``cli`` packages of that revision (``git archive`` of its merge base with HEAD), its phases
+printed too, and the objective and placed count compared.
 The load average is printed with each size. 100,000 × 20,000 is left out of the default
 because it takes minutes and most of the machine's memory: ask for it with ``--sizes``.
 """
@@ -55,8 +62,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:  # after PYTHONPATH: a --previous-rev child imports its tree
+    sys.path.append(str(ROOT))
 
+from benchmarks.previous_version import previous_env, previous_tree  # noqa: E402
 from benchmarks.report_table import ResultTable  # noqa: E402
 
 CONFIG = ROOT / "sample_data" / "program.toml"
@@ -77,6 +86,8 @@ PHASES = (
     ("matcher.pipeline", "score_source", "scores kept"),
     ("matcher.placement", "solve", "solve"),
     ("matcher.solver.dispatch", "build_cache", "score pass"),
+    ("matcher.placement", "build_cache", "score pass"),
+    ("matcher.solver.score_cache.ScoreCache", "swap_rows", "rows scored again"),
     ("matcher.pipeline", "placement_scores", "placement scores"),
     ("matcher.runfolder.writer", "write_run_folder", "run folder"),
 )
@@ -152,8 +163,14 @@ class PhaseClock:
     def wrap(self, module_name: str, name: str, phase: str) -> None:
         """Time every call of ``module.name`` as ``phase`` (the attribute is replaced, so
         callers that look it up in the module at call time see the timed one)."""
-        module = importlib.import_module(module_name)
-        inner = getattr(module, name)
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError:  # "package.module.Class": a method
+            module_name, class_name = module_name.rsplit(".", 1)
+            owner = getattr(importlib.import_module(module_name), class_name)
+        inner = getattr(owner, name, None)
+        if inner is None:  # not in this version of the code (--previous-rev)
+            return
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             self.enter(phase)
@@ -161,7 +178,7 @@ class PhaseClock:
                 return inner(*args, **kwargs)
             finally:
                 self.leave()
-        setattr(module, name, timed)
+        setattr(owner, name, timed)
 
     def stop(self) -> dict[str, list[float]]:
         self._done.set()
@@ -270,27 +287,44 @@ def child(folder: str, version: str, memory_gib: float | None, objective: str,
         "self_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # exact
         "status": outcome.result.status, "placed": stats.get("placed"),
         "certified": stats.get("certified"), "rounds": stats.get("rounds"),
-        "placement": stats.get("placement"), "objective": outcome.result.objective}))
+        "placement": stats.get("placement"), "objective": outcome.result.objective,
+        "passes": phases.get("score pass", [0, 0, 0, 0])[3],
+        "tree": str(Path(pipeline.__file__).resolve().parent.parent)}))
 
 
 def run_size(folder: Path, version: str, args: argparse.Namespace) -> dict:
+    """Run one size in a fresh process: ``version`` "new" (this tree), "previous" (this
+    tree with the previous score source) or "rev" (the packages of ``--previous-rev``)."""
+    env = None
+    if version == "rev":
+        tree, _commit = previous_tree(("matcher", "scoring", "cli"), args.previous_rev)
+        env = previous_env(tree)
     argv = [sys.executable, __file__, "--child", str(folder), version, "--objective",
             args.objective]
     if args.memory_gib is not None:
         argv += ["--memory-gib", str(args.memory_gib)]
     if args.run_folder:
         argv.append("--run-folder")
-    out = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env)
     if out.returncode:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"the {version} run on {folder} failed (status {out.returncode})")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def report(table: ResultTable, size: str, new: dict, old: dict | None, loads: str) -> None:
-    """One row per phase (ratio to the first score pass), one for the whole run."""
-    phases = new["phases"]
-    passes = phases.get("score pass", [0.0, 0.0, 0.0, 0])
+def report(table: ResultTable, size: str, new: dict, old: dict | None, loads: str,
+           label: str = "previous") -> None:
+    """One row per phase (ratio to the first score pass), one for the whole run; the
+    baseline's phases too when it is another revision."""
+    if label != "previous" and old is not None:
+        for phase, (wall, cpu, peak, calls) in old["phases"].items():
+            times = f" ({calls:.0f} calls)" if calls > 1 else ""
+            table.row("scale", f"{size} {label} {phase}{times}",
+                      f"{wall:.2f} s wall, {cpu:.2f} s CPU, peak {peak:,.0f} MiB", "-", "-")
+        phases = {}
+    else:
+        phases = new["phases"]
+    passes = new["phases"].get("score pass", [0.0, 0.0, 0.0, 0])
     per_pass = passes[1] / max(passes[3], 1)
     for phase, (wall, cpu, peak, calls) in phases.items():
         times = f" ({calls:.0f} calls)" if calls > 1 else ""
@@ -298,19 +332,23 @@ def report(table: ResultTable, size: str, new: dict, old: dict | None, loads: st
                   f"{wall:.2f} s wall, {cpu:.2f} s CPU, peak {peak:,.0f} MiB",
                   f"one score pass {per_pass:.2f} s CPU",
                   f"{cpu / max(per_pass, 1e-9):.2f}x CPU")
-    if "run folder" in phases:
-        folder = phases["run folder"]
+    if phases and "run folder" in new["phases"]:
+        folder = new["phases"]["run folder"]
         table.row("scale", f"{size} whole without run folder",
                   f"{new['wall'] - folder[0]:.1f} s wall, {new['cpu'] - folder[1]:.1f} s CPU",
                   "-", "-")
     baseline, ratio = "-", "-"
     if old is not None:
-        baseline = f"{old['wall']:.1f} s wall, {old['cpu']:.1f} s CPU, {old['peak']:,.0f} MiB"
+        baseline = (f"{label}: {old['wall']:.1f} s wall, {old['cpu']:.1f} s CPU, "
+                    f"{old['peak']:,.0f} MiB, {old['passes']:.0f} score passes")
         ratio = (f"{new['cpu'] / old['cpu']:.2f}x CPU, {new['wall'] / old['wall']:.2f}x wall, "
                  f"{new['peak'] / old['peak']:.2f}x mem")
         if (old["objective"], old["placed"]) != (new["objective"], new["placed"]):
-            print(f"  !! {size}: objective {new['objective']} vs previous "
+            print(f"  !! {size}: objective {new['objective']} vs {label} "
                   f"{old['objective']}", file=sys.stderr)
+        else:
+            table.row("scale", f"{size} same objective and placed count as {label}",
+                      f"{new['objective']:,.2f}, {new['placed']:,} placed", "-", "-")
     table.row("scale", f"{size} load (1/5/15 min)", loads, "-", "-")
     table.row("scale", f"{size} whole (status {new['status']}, certified {new['certified']}, "
               f"{new['rounds']} rounds, {passes[3]:.0f} score passes; {new['placement']})",
@@ -332,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--objective", default="total", choices=("total", "fair", "stable"),
                         help="the solver's objective (default total); with --previous and "
                              "stable, the baseline is the previous stable engine")
+    parser.add_argument("--previous-rev", metavar="REV",
+                        help="also run each size with the matcher, scoring and cli packages "
+                             "of this git revision (its merge base with HEAD), e.g. 6790592")
     parser.add_argument("--child", nargs=2, metavar=("FOLDER", "VERSION"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -350,8 +391,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{n:,} × {m:,}: load before {before}", file=sys.stderr, flush=True)
             new = run_size(Path(tmp), "new", args)
             old = run_size(Path(tmp), "previous", args) if args.previous else None
+            rev = run_size(Path(tmp), "rev", args) if args.previous_rev else None
         size = f"{n:,} × {m:,}" + ("" if args.objective == "total" else f" {args.objective}")
-        report(table, size, new, old, f"{before} before, {load()} after")
+        loads = f"{before} before, {load()} after"
+        report(table, size, new, old, loads)
+        if rev is not None:
+            assert rev["tree"] != new["tree"], "the baseline must import the revision's code"
+            report(table, size, new, rev, loads, f"rev {args.previous_rev}")
     table.print()
     print(f"\nload average after (1/5/15 min): {load()}")
     return 0

@@ -60,12 +60,18 @@ _FEATURES: CohortFeatures | None = None
 _CONFIG: ProgramConfig | None = None
 
 
+#: One task of the map: mentees ``start:stop``, or the mentees of an index array (then
+#: ``start`` is its first).
+Task = tuple[int, int, np.ndarray | None]
+
+
 def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int,
-               value: BlockValue = block_total) -> Block:
-    """The map: mentees ``start:stop`` × every mentor as (start, value, eligible), the value
-    being the block's totals unless ``value`` reads something else from it."""
+               value: BlockValue = block_total, rows: np.ndarray | None = None) -> Block:
+    """The map: mentees ``start:stop`` (or the index array ``rows``) × every mentor as
+    (start, value, eligible), the value being the block's totals unless ``value`` reads
+    something else from it."""
     with one_blas_thread():
-        block = score_block(features, config, slice(start, stop))
+        block = score_block(features, config, slice(start, stop) if rows is None else rows)
     return start, value(block, config), block.eligible
 
 
@@ -94,31 +100,55 @@ def score_blocks(features: CohortFeatures, config: ProgramConfig, rows: int,
                  value: BlockValue = block_total) -> Iterator[Block]:
     """Every block of ``rows`` mentees, in order, computed where ``[compute] scheduler``
     says (see the module docstring); ``value`` as in :func:`score_task`."""
-    n, m = features.n_mentees, features.n_mentors
-    bounds = [(start, min(start + rows, n)) for start in range(0, n, max(rows, 1))]
+    n = features.n_mentees
+    tasks: list[Task] = [(start, min(start + rows, n), None)
+                         for start in range(0, n, max(rows, 1))]
+    return _run(features, config, tasks, n, value)
+
+
+def score_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray,
+               value: BlockValue = block_total
+               ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(mentees, value, eligible) for the given mentees (sorted indices) × every mentor, in
+    blocks of :func:`rows_per_block`, computed where :func:`score_blocks` computes: the same
+    values as the cohort's blocks hold for those rows, for a share of a pass."""
+    mentees = np.asarray(mentees, np.int64)
+    size = max(rows_per_block(features, config), 1)
+    parts = [mentees[lo:lo + size] for lo in range(0, len(mentees), size)]
+    tasks: list[Task] = [(int(part[0]), int(part[0]) + len(part), part) for part in parts]
+    for part, (_, values, eligible) in zip(parts, _run(features, config, tasks, len(mentees),
+                                                       value), strict=True):
+        yield part, values, eligible
+
+
+def _run(features: CohortFeatures, config: ProgramConfig, tasks: list[Task], rows: int,
+         value: BlockValue) -> Iterator[Block]:
+    """The tasks' blocks, in order, where ``[compute] scheduler`` says (``rows``: how many
+    mentee rows they hold in all, which decides whether a local pool pays)."""
     scheduler = config.compute.scheduler
     if scheduler.startswith("dask://"):
-        return _dask_blocks(features, config, bounds, scheduler, value)
+        return _dask_blocks(features, config, tasks, scheduler, value)
     workers = os.cpu_count() or 1
-    if scheduler == "local" and n * m >= POOL_PAIRS and workers > 1 and len(bounds) > 1:
-        return _pool_blocks(features, config, bounds, workers, value)
-    return (score_task(features, config, start, stop, value) for start, stop in bounds)
+    if scheduler == "local" and rows * features.n_mentors >= POOL_PAIRS and workers > 1 \
+            and len(tasks) > 1:
+        return _pool_blocks(features, config, tasks, workers, value)
+    return (score_task(features, config, *task[:2], value, task[2]) for task in tasks)
 
 
-def _in_order(submit: Callable[[int, int], Any], bounds: list[tuple[int, int]],
-              ahead: int) -> Iterator[Block]:
-    """Results of ``submit`` (a future: concurrent or Dask) for each block, in order, with
+def _in_order(submit: Callable[[Task], Any], tasks: list[Task], ahead: int
+              ) -> Iterator[Block]:
+    """Results of ``submit`` (a future: concurrent or Dask) for each task, in order, with
     ``ahead`` blocks in flight."""
     pending: deque[Any] = deque()
-    todo = iter(bounds)
-    for start, stop in todo:
-        pending.append(submit(start, stop))
+    todo = iter(tasks)
+    for task in todo:
+        pending.append(submit(task))
         if len(pending) >= ahead:
             break
     while pending:
         result = pending.popleft().result()
-        for start, stop in todo:
-            pending.append(submit(start, stop))
+        for task in todo:
+            pending.append(submit(task))
             break
         yield result
 
@@ -128,26 +158,24 @@ def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
     _FEATURES, _CONFIG = features, config
 
 
-def _pool_task(start: int, stop: int, value: BlockValue) -> Block:
+def _pool_task(task: Task, value: BlockValue) -> Block:
     assert _FEATURES is not None and _CONFIG is not None
-    return score_task(_FEATURES, _CONFIG, start, stop, value)
+    return score_task(_FEATURES, _CONFIG, task[0], task[1], value, task[2])
 
 
 def _pool_blocks(features: CohortFeatures, config: ProgramConfig,
-                 bounds: list[tuple[int, int]], workers: int, value: BlockValue
-                 ) -> Iterator[Block]:
+                 tasks: list[Task], workers: int, value: BlockValue) -> Iterator[Block]:
     # Fresh interpreters ("spawn"), not forks: the caller may have threads running (the
     # run-folder writer is imported in one while scoring), and a fork copies their locks.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(features, config)) as pool:
-        yield from _in_order(lambda a, b: pool.submit(_pool_task, a, b, value), bounds,
+        yield from _in_order(lambda task: pool.submit(_pool_task, task, value), tasks,
                              IN_FLIGHT * workers)
 
 
 def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
-                 bounds: list[tuple[int, int]], scheduler: str, value: BlockValue
-                 ) -> Iterator[Block]:
+                 tasks: list[Task], scheduler: str, value: BlockValue) -> Iterator[Block]:
     try:
         from distributed import Client
     except ImportError:
@@ -165,8 +193,8 @@ def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
         shared: Any = client.scatter([features, config], broadcast=True)
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         yield from _in_order(
-            lambda a, b: client.submit(score_task, shared[0], shared[1], a, b, value,
-                                       pure=False),
-            bounds, IN_FLIGHT * workers)
+            lambda task: client.submit(score_task, shared[0], shared[1], task[0], task[1],
+                                       value, task[2], pure=False),
+            tasks, IN_FLIGHT * workers)
     finally:
         client.close()

@@ -20,7 +20,7 @@ import numpy as np
 from matcher.compute import rows_per_block, score_blocks, streamed_scores
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
-from matcher.placement import placement_scores, solve_neutral
+from matcher.placement import RowScorer, placement_scores, solve_neutral
 from matcher.solve_inputs import SolveInputs, make_inputs
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions
 from matcher.solver.problem import (
@@ -76,6 +76,13 @@ def screen_dtype(n: int, m: int, config: ProgramConfig) -> str:
         f"for the solver's scores; the config gives {config.solver.memory_gib:g}. Raise "
         f"memory_gib in the config to what this machine can give (it must have that much "
         f"free memory), or split the cohort into smaller programs.")
+
+
+def spare_bytes(n: int, m: int, dtype: str, config: ProgramConfig) -> float:
+    """The screening copy's share of ``[solver] memory_gib`` that its ``dtype`` leaves free
+    (:data:`SCREEN_SHARE`), which the placement stages may use to keep rows aside."""
+    copy = n * m * SCREEN_BYTES.get(dtype, 4)
+    return max(config.solver.memory_gib * 2**30 * SCREEN_SHARE - copy, 0.0)
 
 
 @dataclass
@@ -266,15 +273,18 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     scoring_seconds = time.perf_counter() - started
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
+    dtype = screen_dtype(problem.n_mentees, problem.n_mentors, config)
     options = SolveOptions(objective=objective,
                            time_limit=float(config.solver.time_limit_seconds),
-                           screen_dtype=screen_dtype(problem.n_mentees, problem.n_mentors,
-                                                     config))
+                           screen_dtype=dtype, spare_bytes=spare_bytes(
+                               problem.n_mentees, problem.n_mentors, dtype, config))
     try:
         explainer = ineligible_explainer(features, config) if explain_unplaced else None
+        kept = problem.scores if isinstance(problem.scores, DenseScores) else None
         result = solve_neutral(problem, options, explainer,
                                lambda: placement if placement is not None else placement_scores(
-                                   features, config, isinstance(problem.scores, DenseScores)))
+                                   features, config, kept is not None, kept),
+                               None if placement is not None else RowScorer(features, config))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None
     result.stats.update(scoring_seconds=round(scoring_seconds, 3),

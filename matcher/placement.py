@@ -17,23 +17,43 @@ preferences then decide who gets whom (stage 3). When every mentee who has an el
 mentor is placed by the ordinary solve, the placed set is forced and that solve is the
 answer (no extra stage runs). The stable objective is left as it is: there both sides rank
 by score and stability, not placement, is the guarantee.
+
+The stages score the cohort once. A mentee who opted into no preference has a placement
+row equal to their pair-score row, bit for bit (the preferences component is 1.0 for them,
+and the placement sum is the scorer's own); so the placement scores are the pair scores
+with the rows of the mentees who asked for something scored again (:func:`differing_rows`),
+and the third stage reads the pair scores of the chosen set. For kept (dense) scores that is
+a copy of the matrix with those rows replaced; for streamed scores the solver's screening
+copy of stage 1 is changed in place (:meth:`~matcher.solver.score_cache.ScoreCache.swap_rows`,
+:meth:`~matcher.solver.score_cache.ScoreCache.restrict`): stage 2 scores the askers' rows,
+stage 3 the chosen askers' rows again, instead of two more passes over the cohort.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.compute import streamed_scores
+from matcher.compute import score_rows, streamed_scores
 from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
 from matcher.solver.reasons import NO_ELIGIBLE
 from matcher.solver.result import SolverResult
+from matcher.solver.score_cache import build_cache
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
-from scoring.scorer import COMPONENTS, ScoreBlock, component_weights, iter_score_blocks
+from scoring.scorer import (
+    COMPONENTS,
+    BlockValue,
+    ScoreBlock,
+    block_total,
+    component_weights,
+    iter_score_blocks,
+)
 
 #: The component a mentee's own opt-in preferences feed (the one placement ignores).
 PREFERENCE_COMPONENT = "preferences"
@@ -60,11 +80,40 @@ def placement_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:
     return total
 
 
+def differing_rows(features: CohortFeatures) -> np.ndarray:
+    """The mentees whose placement scores may differ from their pair scores: those who
+    opted into a preference (for everyone else the preferences component is already 1.0,
+    so :func:`placement_total` gives their block totals bit for bit)."""
+    return np.flatnonzero(features.preferences.any(axis=1))
+
+
+@dataclass(frozen=True)
+class RowScorer:
+    """Pair scores or placement scores of some mentees' rows, scored where
+    ``[compute] scheduler`` says (:func:`matcher.compute.score_rows`)."""
+
+    features: CohortFeatures
+    config: ProgramConfig
+
+    def rows(self, mentees: np.ndarray, value: BlockValue = block_total
+             ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(mentees, values) blocks for these sorted mentee indices."""
+        for rows, values, _ in score_rows(self.features, self.config, mentees, value):
+            yield rows, values
+
+
 def placement_scores(features: CohortFeatures, config: ProgramConfig,
-                     dense: bool) -> DenseScores | BlockScores:
+                     dense: bool, scores: DenseScores | None = None) -> DenseScores | BlockScores:
     """Placement scores for the whole cohort: a matrix, or blocks recomputed on demand by
     the same map as the pair scores (:func:`matcher.compute.streamed_scores`), with exact
-    placement scores of given pairs computed for those pairs only."""
+    placement scores of given pairs computed for those pairs only. ``scores``: the kept
+    pair scores, whose matrix is copied with only the :func:`differing_rows` scored again."""
+    if scores is not None:
+        total = scores.total.copy()
+        for rows, values in RowScorer(features, config).rows(differing_rows(features),
+                                                             placement_total):
+            total[rows] = values
+        return DenseScores(total, scores.eligible)
     if dense:
         n, m = features.n_mentees, features.n_mentors
         total, eligible = np.empty((n, m)), np.empty((n, m), bool)
@@ -113,18 +162,59 @@ def _someone_waits(result: SolverResult) -> bool:
     return any(not reason.startswith(NO_ELIGIBLE) for reason in result.unplaced.values())
 
 
+def _remembered(explain: Explainer) -> Explainer:
+    """``explain`` computing each mentee's reason once (the stages ask for the same
+    mentees without an eligible mentor: eligibility is the same in every stage)."""
+    if explain is None:
+        return None
+    known: dict[int, str] = {}
+    inner = explain
+
+    def remembered(mentees: np.ndarray) -> dict[int, str]:
+        todo = np.array([i for i in np.asarray(mentees).tolist() if i not in known], np.int64)
+        if len(todo):
+            known.update(inner(todo))
+        return {i: known[i] for i in np.asarray(mentees).tolist() if i in known}
+    return remembered
+
+
+def _only_for(explain: Explainer, keep: np.ndarray) -> Explainer:
+    """``explain`` for the mentees in ``keep`` (bool per mentee) only."""
+    if explain is None:
+        return None
+    inner = explain
+    return lambda mentees: inner(np.asarray(mentees)[keep[np.asarray(mentees)]])
+
+
 def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explainer,
-                  placement: Callable[[], DenseScores | BlockScores]) -> SolverResult:
+                  placement: Callable[[], DenseScores | BlockScores],
+                  rows: RowScorer | None = None) -> SolverResult:
     """Solve ``problem`` with preference-neutral placement (see the module docstring);
-    ``placement()`` gives the placement scores when stage 2 is needed."""
-    result = solve(problem, options, explain)
+    ``placement()`` gives the placement scores when stage 2 is needed. ``rows``: with
+    streamed scores, the scorer of single rows through which stages 2 and 3 reuse stage
+    1's screening copy (the module docstring); without it each stage reads its scores."""
+    reuse = rows is not None and not isinstance(problem.scores, DenseScores) and \
+        options.objective in NEUTRAL_OBJECTIVES
+    explain = _remembered(explain)
+    started = time.perf_counter()
+    cache = build_cache(problem, options.screen_dtype) if reuse else None
+    reading = time.perf_counter() - started
+    result = solve(problem, options, explain, cache)
+    result.wall_time += reading  # the solve's own read of its scores, as without ``rows``
     if options.objective not in NEUTRAL_OBJECTIVES:
         return result
     placed = _placed(problem, result)
     if not _someone_waits(result):
         result.stats["placement"] = "every placeable mentee placed"
         return result
-    by_placement = solve(dataclasses.replace(problem, scores=placement()), options, explain)
+    by_problem = dataclasses.replace(problem, scores=placement())
+    saved = None
+    if cache is not None and rows is not None:
+        differ = differing_rows(rows.features)
+        if len(differ) * cache.approx[:1].nbytes <= options.spare_bytes:
+            saved = cache.save_rows(differ)  # stage 3 needs the chosen ones' rows back
+        cache = cache.swap_rows(by_problem, rows.rows(differ, placement_total))
+    by_placement = solve(by_problem, options, explain, cache)
     chosen = _placed(problem, by_placement)
     seconds = result.wall_time + by_placement.wall_time
     if np.array_equal(chosen, placed):
@@ -133,8 +223,16 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
                                                    round(by_placement.wall_time, 3)]
         result.wall_time = seconds
         return result
-    final = solve(dataclasses.replace(problem, scores=only_rows(problem.scores, chosen)),
-                  options, explain)
+    final_problem = dataclasses.replace(problem, scores=only_rows(problem.scores, chosen))
+    if cache is not None and rows is not None:
+        back = chosen[differ]  # the chosen askers' rows: pair scores again
+        if saved is not None:
+            cache = cache.restore_rows(final_problem, saved, back)
+        else:
+            cache = cache.swap_rows(final_problem, rows.rows(differ[back]))
+        cache = cache.restrict(final_problem, chosen)
+    # the mentees left out have no eligible mentor here; their reasons are stage 2's
+    final = solve(final_problem, options, _only_for(explain, chosen), cache)
     reasons = {i: by_placement.unplaced.get(i, "capacity ran out") for i in
                np.flatnonzero(~chosen).tolist()}
     final.unplaced = {i: reasons.get(i, reason) for i, reason in final.unplaced.items()}

@@ -49,38 +49,58 @@ def _pairs(outcome) -> list[tuple[str, str, str, float]]:
             for n in outcome.networks for p in n.pairings]
 
 
+@pytest.mark.parametrize("spare", [True, False])
 @pytest.mark.parametrize("capacity", [None, 1])
 @pytest.mark.parametrize("network_size", [1, 2])
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypatch,
-                                                                network_size, dtype, capacity):
+                                                                network_size, dtype, capacity,
+                                                                spare):
     cohort, config = sample
     if capacity is not None:  # 60 places for 150 mentees: the placement stages run
         config = with_count_overrides(config, capacity=capacity)
         cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     dense = run_match(cohort, config, network_size=network_size, progress=False)
-    passes, solves = [], []
-    real_blocks, real_solve = compute.score_blocks, placement.solve
+    passes, solves, rows = [], [], []
+    real_blocks, real_rows, real_solve = compute.score_blocks, placement.score_rows, \
+        placement.solve
 
     def counted(*args, **kwargs):
         passes.append(1)
         return real_blocks(*args, **kwargs)
+
+    def counted_rows(features, config, mentees, *args, **kwargs):
+        rows.append(len(mentees))
+        return real_rows(features, config, mentees, *args, **kwargs)
 
     def counted_solve(*args, **kwargs):
         solves.append(1)
         return real_solve(*args, **kwargs)
     monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # nothing fits: stream the scores
     monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
+    if not spare:  # no memory to keep the askers' rows aside for stage 3
+        monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: 0.0)
     monkeypatch.setattr(compute, "score_blocks", counted)
+    monkeypatch.setattr(placement, "score_rows", counted_rows)
     monkeypatch.setattr(placement, "solve", counted_solve)
     streamed = run_match(cohort, config, network_size=network_size, progress=False)
     assert _pairs(streamed) == _pairs(dense)
     assert streamed.result.status == dense.result.status
-    # one pass per solve (with one place per mentor the preference-neutral placement solves
-    # again on streamed placement scores, then on the chosen mentees' streamed scores):
-    # every later lookup scored its pairs only
+    # one pass over the cohort for every stage (with one place per mentor the
+    # preference-neutral placement solves three times): stage 2 scores again only the rows
+    # of the mentees who asked for a preference, stage 3 only the chosen ones among them
+    # (none when memory allowed keeping their rows aside); every later lookup scored its
+    # pairs only
     assert len(solves) == (1 if capacity is None else 3)
-    assert len(passes) == len(solves)
+    assert len(passes) == 1
+    asked = len(placement.differing_rows(build_features(cohort, config)))
+    assert 0 < asked < len(cohort.mentees)
+    if capacity is None:
+        assert rows == []
+    elif spare:
+        assert rows == [asked]
+    else:
+        assert len(rows) == 2 and rows[0] == asked and 0 < rows[1] < asked
     assert streamed.result.stats["certified"] is True
 
 

@@ -57,6 +57,9 @@ class SolveOptions:
     #: or "float16" for half the memory when the cohort is too large for float32 (the
     #: screens widen their tolerance to match; every decision is still made on exact scores)
     screen_dtype: str = "float32"
+    #: bytes of ``[solver] memory_gib`` a solve's caller may use beside the screening copy
+    #: (the preference-neutral placement keeps rows of the copy aside in it)
+    spare_bytes: float = 0.0
 
 
 @dataclass

@@ -74,19 +74,21 @@ OBJECTIVES: tuple[str, ...] = tuple(dict.fromkeys(rule.objective for rule in ENG
 
 
 def solve(problem: MatchProblem, options: SolveOptions | None = None,
-          explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None = None
-          ) -> SolverResult:
+          explain_ineligible: Callable[[np.ndarray], dict[int, str]] | None = None,
+          cache: ScoreCache | None = None) -> SolverResult:
     """Match mentees to mentor networks; see the module docstring for engines and proofs.
 
     ``explain_ineligible(mentee_indices)`` may return, per mentee, which rules excluded its
-    mentors (the scorer knows; the solver only knows that none is eligible).
+    mentors (the scorer knows; the solver only knows that none is eligible). ``cache``:
+    ``problem``'s scores already read (:func:`~matcher.solver.score_cache.build_cache`, or
+    a cache of the same cohort made ``problem``'s in place), else they are read here.
     """
     options = options or SolveOptions()
     started = time.perf_counter()
     if options.objective not in OBJECTIVES:
         raise ProblemError(f"Unknown objective {options.objective!r}: use one of "
                            f"{', '.join(OBJECTIVES)} (--objective or [solver] objective).")
-    ctx, rule = prepare(problem, options, started)
+    ctx, rule = prepare(problem, options, started, cache)
     stats = ctx.stats
     result = rule.engine(ctx)
     if rule.model == "none":
@@ -99,12 +101,15 @@ def solve(problem: MatchProblem, options: SolveOptions | None = None,
     return _assemble(ctx, result, started, explain_ineligible)
 
 
-def prepare(problem: MatchProblem, options: SolveOptions, started: float
-            ) -> tuple[Context, EngineRule]:
-    """The solve's working context (scores read, locks applied, first candidates) and the
-    engine table's row for it; the deadline counts from ``started``."""
+def prepare(problem: MatchProblem, options: SolveOptions, started: float,
+            cache: ScoreCache | None = None) -> tuple[Context, EngineRule]:
+    """The solve's working context (scores read unless ``cache`` holds them, locks
+    applied, first candidates) and the engine table's row for it; the deadline counts from
+    ``started``."""
     m = problem.n_mentors
-    cache = build_cache(problem, options.screen_dtype)
+    if cache is None:
+        cache = build_cache(problem, options.screen_dtype)
+    assert cache.problem is problem, "a cache answers for the problem it was made for"
     residual = apply_locks(problem, cache.lock_eligible)
     banned = np.unique(pair_keys(residual.banned[:, 0], residual.banned[:, 1], m))
     ranks = rank_of(problem.mentee_ids), rank_of(problem.mentor_ids)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solver.pair_keys import pair_keys, sorted_contains
+from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 
 #: Exact scores kept per mentee (its best eligible mentors).
 PER_MENTEE = 32
@@ -56,6 +56,12 @@ class KeptScores:
         self.scores = scores[first]
 
 
+    def drop_mentees(self, mentees: np.ndarray) -> None:
+        """Forget the pairs of these mentees (their scores changed meaning)."""
+        gone = np.isin(split_keys(self.keys, self.n_mentors)[0], mentees)
+        self.keys, self.scores = self.keys[~gone], self.scores[~gone]
+
+
 class KeptScoresBuilder:
     """Collects :class:`KeptScores` block by block during the cache's one pass."""
 
@@ -72,6 +78,10 @@ class KeptScoresBuilder:
 
     def add_block(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
         """Take one block's candidates for keeping (``total`` float64, ``eligible`` bool)."""
+        self.add_rows(np.arange(start, start + total.shape[0]), total, eligible)
+
+    def add_rows(self, mentees: np.ndarray, total: np.ndarray, eligible: np.ndarray) -> None:
+        """:meth:`add_block` for the rows of these mentees (sorted indices)."""
         rows, m = total.shape
         usable = np.where(eligible, total, -np.inf)
         if m > self.per_mentee:
@@ -82,11 +92,11 @@ class KeptScoresBuilder:
         bj = top.ravel()
         ok = np.isfinite(usable[bi, bj])
         bi, bj = bi[ok], bj[ok]
-        self._keys.append(pair_keys(start + bi, bj, m))
+        self._keys.append(pair_keys(mentees[bi], bj, m))
         self._scores.append(np.asarray(total[bi, bj], np.float64))
-        self._merge_mentor_bests(start, usable.T)
+        self._merge_mentor_bests(mentees, usable.T)
 
-    def _merge_mentor_bests(self, start: int, by_mentor: np.ndarray) -> None:
+    def _merge_mentor_bests(self, mentees: np.ndarray, by_mentor: np.ndarray) -> None:
         """Merge a block's entries (mentors × rows) that beat a mentor's worst kept one."""
         mentor, row = np.nonzero(by_mentor > self._worst[:, None])  # sorted by mentor
         if not len(mentor):
@@ -98,7 +108,7 @@ class KeptScoresBuilder:
         new_score = np.full((len(hit), int(count.max())), -np.inf)
         new_mentee = np.full(new_score.shape, -1, np.int64)
         new_score[at, slot] = by_mentor[mentor, row]
-        new_mentee[at, slot] = start + row
+        new_mentee[at, slot] = mentees[row]
         score = np.concatenate([self._best_score[hit], new_score], axis=1)
         mentee = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
         keep = np.argpartition(score, score.shape[1] - self.per_mentor,

@@ -9,7 +9,7 @@ in chunks of :data:`CHUNK_ROWS` rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,52 +84,164 @@ class ScoreCache:
         return self.exact(mentee, mentor) + self.bonus(mentee, mentor)
 
 
+    def add_bonus(self, rows: np.ndarray) -> None:
+        """Add the keep bonus of the pairs of mentees ``rows`` to the screening copy."""
+        if not len(self.bonus_keys):
+            return
+        bi, bj = split_keys(self.bonus_keys, self.problem.n_mentors)
+        at = np.isin(bi, rows)
+        # -inf stays -inf: a bonus never makes an ineligible pair usable
+        self.approx[bi[at], bj[at]] += self.bonus_points[at].astype(self.approx.dtype)
+
+    def swap_rows(self, problem: MatchProblem,
+                  blocks: Iterable[tuple[np.ndarray, np.ndarray]]) -> ScoreCache:
+        """This cache, in place, as ``problem``'s: a score source of the same cohort with
+        the same eligibility (placement scores) whose values differ only in the rows the
+        ``(rows, values)`` blocks give. The exact scores kept for those rows are dropped
+        (a later lookup asks ``problem``'s source). In place because the screening copy of
+        a national cohort is gigabytes; the cache is not read as the old problem's again.
+        The new rows' best pairs are kept exactly, as the first pass keeps every row's."""
+        assert self.dense_exact is None, "kept matrices are read by build_cache"
+        self.problem = problem
+        keeper = KeptScoresBuilder(problem.n_mentors)
+        swapped = []
+        for rows, values in blocks:
+            eligible = self.approx[rows] > -np.inf
+            values = np.asarray(values, np.float64)
+            keeper.add_rows(rows, values, eligible)
+            block = values.astype(self.approx.dtype)
+            block[~eligible] = -np.inf
+            self.approx[rows] = block
+            self.add_bonus(rows)
+            swapped.append(rows)
+        if self.kept is not None and swapped:  # once: a search of every kept key
+            self.kept.drop_mentees(np.concatenate(swapped))
+            fresh = keeper.build()
+            self.kept.add(fresh.keys, fresh.scores)
+        return self
+
+    def save_rows(self, rows: np.ndarray) -> SavedRows:
+        """A copy of these mentees' rows (screening copy and kept exact scores), to be put
+        back by :meth:`restore_rows` after :meth:`swap_rows` replaced them."""
+        keys = self.kept.keys if self.kept is not None else np.zeros(0, np.int64)
+        mine = np.isin(split_keys(keys, self.problem.n_mentors)[0], rows)
+        scores = self.kept.scores[mine] if self.kept is not None else np.zeros(0)
+        return SavedRows(rows, self.approx[rows], keys[mine], scores)
+
+    def restore_rows(self, problem: MatchProblem, saved: SavedRows, which: np.ndarray
+                     ) -> ScoreCache:
+        """This cache, in place, as ``problem``'s, with the saved rows ``which`` (bool per
+        saved row) as they were when saved (the rows' source is ``problem``'s again)."""
+        self.problem = problem
+        rows = saved.rows[which]
+        self.approx[rows] = saved.approx[which]  # keep bonus included
+        if self.kept is not None:
+            self.kept.drop_mentees(rows)
+            back = np.isin(split_keys(saved.keys, problem.n_mentors)[0], rows)
+            self.kept.add(saved.keys[back], saved.scores[back])
+        return self
+
+    def restrict(self, problem: MatchProblem, keep: np.ndarray) -> ScoreCache:
+        """This cache, in place, as ``problem``'s, whose score source is this one's with
+        every pair of a mentee outside ``keep`` (bool per mentee) ineligible: the same
+        arrays :func:`build_cache` would read from it (the exact scores kept for the other
+        mentees stay: they are the same scores)."""
+        self.problem = problem
+        drop = np.flatnonzero(~keep)
+        for rows in chunks(drop):
+            self.approx[rows] = -np.inf
+        self.eligible_count[drop] = 0
+        if self.kept is not None:  # their scores may be another source's (swap_rows)
+            self.kept.drop_mentees(drop)
+        self.eligible_labels[drop] = False
+        locked = np.array([lk.mentee for lk in problem.locks], np.int64)
+        self.lock_eligible = self.lock_eligible & keep[locked]
+        if self.multi_label:  # is it still true on the rows kept?
+            offers = problem.offers.astype(np.float32)
+            net_rows = np.flatnonzero(keep & (problem.network_size > 1))
+            self.multi_label = any(bool(
+                (((problem.wants[rows].astype(np.float32) @ offers.T) >= 2) &
+                 (self.approx[rows] > -np.inf)).any()) for rows in chunks(net_rows))
+        return self
+
+
+@dataclass(frozen=True)
+class SavedRows:
+    """Rows of a :class:`ScoreCache` kept aside (:meth:`ScoreCache.save_rows`)."""
+
+    rows: np.ndarray  # sorted mentee indices
+    approx: np.ndarray  # their rows of the screening copy
+    keys: np.ndarray  # their kept exact scores: pair keys ...
+    scores: np.ndarray  # ... and scores
+
+
+class CacheBuilder:
+    """A :class:`ScoreCache` filled block by block: :func:`build_cache` feeds it the
+    problem's own blocks; a caller that reads two score kinds in one pass feeds one builder
+    per kind (:meth:`add` takes a block whose forbidden pairs are already ineligible)."""
+
+    def __init__(self, problem: MatchProblem, screen_dtype: str = "float32") -> None:
+        if screen_dtype not in SCREEN_ROUNDING:
+            raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
+        n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
+        self.problem, self.screen_dtype = problem, screen_dtype
+        self.approx = np.empty((n, m), screen_dtype)
+        self.eligible_count = np.zeros(n, np.int64)
+        self.eligible_labels = np.zeros((n, n_labels), bool)
+        self._offers = problem.offers.astype(np.float32)
+        self._label_weight = problem.wants.astype(np.float32)
+        self._networks = problem.network_size > 1
+        self.multi_label = False
+        lock_pairs = np.array([(lk.mentee, lk.mentor) for lk in problem.locks], np.int64)
+        self._lock_pairs = lock_pairs.reshape(-1, 2)
+        self.lock_eligible = np.zeros(len(self._lock_pairs), bool)
+        self._dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
+        self._keeper = KeptScoresBuilder(m) if self._dense is None else None
+
+    def add(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
+        """Take the block of rows ``start:start + len(total)``."""
+        if self._keeper is not None:
+            self._keeper.add_block(start, total, eligible)
+        rows = slice(start, start + total.shape[0])
+        eligible = np.asarray(eligible, bool)
+        approx = self.approx
+        np.copyto(approx[rows], total, casting="unsafe")
+        approx[rows][~eligible] = -np.inf
+        self.eligible_count[rows] = eligible.sum(axis=1)
+        if len(self.problem.labels):
+            self.eligible_labels[rows] = (eligible.astype(np.float32) @ self._offers) > 0
+            net_rows = np.nonzero(self._networks[rows])[0]
+            if len(net_rows) and not self.multi_label:
+                overlap = self._label_weight[start + net_rows] @ self._offers.T
+                self.multi_label = bool(((overlap >= 2) & eligible[net_rows]).any())
+        lock_pairs = self._lock_pairs
+        in_block = (lock_pairs[:, 0] >= rows.start) & (lock_pairs[:, 0] < rows.stop)
+        self.lock_eligible[in_block] = eligible[lock_pairs[in_block, 0] - start,
+                                                lock_pairs[in_block, 1]]
+
+    def build(self) -> ScoreCache:
+        """The cache of every block taken (keep bonus added to the screening copy)."""
+        problem, m = self.problem, self.problem.n_mentors
+        keys = pair_keys(problem.keep_bonus[:, 0].astype(np.int64),
+                         problem.keep_bonus[:, 1].astype(np.int64), m)
+        order = np.argsort(keys, kind="stable")
+        points = problem.keep_bonus[order, 2] if len(keys) else np.zeros(0)
+        keys = keys[order]
+        cache = ScoreCache(problem, self.approx, self.eligible_count, self.eligible_labels,
+                           self.multi_label, self.lock_eligible, keys, points, self._dense,
+                           SCREEN_ROUNDING[self.screen_dtype],
+                           self._keeper.build() if self._keeper is not None else None)
+        cache.add_bonus(np.arange(problem.n_mentees))
+        return cache
+
+
 def build_cache(problem: MatchProblem, screen_dtype: str = "float32") -> ScoreCache:
     """Read every score block once (forbids applied) into a :class:`ScoreCache` whose
     screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`)."""
-    if screen_dtype not in SCREEN_ROUNDING:
-        raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
-    n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
-    approx = np.empty((n, m), screen_dtype)
-    eligible_count = np.zeros(n, np.int64)
-    eligible_labels = np.zeros((n, n_labels), bool)
-    offers = problem.offers.astype(np.float32)
-    label_weight = problem.wants.astype(np.float32)
-    networks = problem.network_size > 1
-    multi_label = False
-    lock_pairs = np.array([(lk.mentee, lk.mentor) for lk in problem.locks], np.int64)
-    lock_pairs = lock_pairs.reshape(-1, 2)
-    lock_eligible = np.zeros(len(lock_pairs), bool)
-    dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
-    keeper = KeptScoresBuilder(m) if dense is None else None
+    builder = CacheBuilder(problem, screen_dtype)
     for start, total, eligible in problem.blocks():
-        if keeper is not None:
-            keeper.add_block(start, total, eligible)
-        rows = slice(start, start + total.shape[0])
-        eligible = np.asarray(eligible, bool)
-        np.copyto(approx[rows], total, casting="unsafe")
-        approx[rows][~eligible] = -np.inf
-        eligible_count[rows] = eligible.sum(axis=1)
-        if n_labels:
-            eligible_labels[rows] = (eligible.astype(np.float32) @ offers) > 0
-            net_rows = np.nonzero(networks[rows])[0]
-            if len(net_rows) and not multi_label:
-                overlap = label_weight[start + net_rows] @ offers.T
-                multi_label = bool(((overlap >= 2) & eligible[net_rows]).any())
-        in_block = (lock_pairs[:, 0] >= rows.start) & (lock_pairs[:, 0] < rows.stop)
-        lock_eligible[in_block] = eligible[lock_pairs[in_block, 0] - start,
-                                           lock_pairs[in_block, 1]]
-    keys = pair_keys(problem.keep_bonus[:, 0].astype(np.int64),
-                     problem.keep_bonus[:, 1].astype(np.int64), m)
-    order = np.argsort(keys, kind="stable")
-    points = problem.keep_bonus[order, 2] if len(keys) else np.zeros(0)
-    keys = keys[order]
-    if len(keys):
-        bi, bj = split_keys(keys, m)
-        approx[bi, bj] += points.astype(approx.dtype)  # -inf stays -inf: never usable
-    return ScoreCache(problem, approx, eligible_count, eligible_labels, multi_label,
-                      lock_eligible, keys, points, dense, SCREEN_ROUNDING[screen_dtype],
-                      keeper.build() if keeper is not None else None)
+        builder.add(start, total, eligible)
+    return builder.build()
 
 
 def chunks(rows: np.ndarray) -> Iterator[np.ndarray]:
