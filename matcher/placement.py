@@ -47,12 +47,12 @@ from matcher.solver.score_cache import build_cache
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
 from scoring.scorer import (
-    COMPONENTS,
     BlockValue,
     ScoreBlock,
     block_total,
     component_weights,
     iter_score_blocks,
+    weighted_total,
 )
 
 #: The component a mentee's own opt-in preferences feed (the one placement ignores).
@@ -67,17 +67,10 @@ Explainer = Callable[[np.ndarray], dict[int, str]] | None
 
 def placement_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:
     """The block's scores with the preferences component counted as fully met: the
-    scorer's weighted sum, term by term in its order, so nothing else differs."""
-    weights = component_weights(config)
-    total = np.zeros(block.total.shape, dtype=np.float64)
-    for weight, name in zip(weights, COMPONENTS, strict=True):
-        if weight:
-            if name == PREFERENCE_COMPONENT:
-                total += weight * np.float32(1.0)
-            else:
-                total += weight * block.components[name]
-    total *= 100.0 / weights.sum()
-    return total
+    scorer's own weighted sum (:func:`scoring.scorer.weighted_total`), term by term in its
+    order, ``[match_on]`` rewards included, so nothing else differs."""
+    return weighted_total({**block.components, PREFERENCE_COMPONENT: np.float32(1.0)},
+                          component_weights(config))
 
 
 def differing_rows(features: CohortFeatures) -> np.ndarray:

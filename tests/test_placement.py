@@ -8,14 +8,23 @@ import dataclasses
 import numpy as np
 
 from matcher.pipeline import build_problem, run_match
+from matcher.placement import placement_total
 from matcher.solver.dispatch import SolveOptions, solve
-from scoring.config import config_from_dict
+from scoring.config import ProgramConfig, config_from_dict
 from scoring.features import build_features
 from scoring.profiles import Cohort, Mentee, Mentor
+from scoring.scorer import component_weights, iter_score_blocks, weighted_total
 
 CONFIG = config_from_dict({
     "program": {"name": "Placement test"},
     "vocabularies": {"areas": {"career": [], "research": []}},
+})
+#: The same program with a ``[match_on]`` reward: its component is summed after the built-in
+#: ones, so placement scores must count it too (they once crashed on it).
+REWARD_CONFIG = config_from_dict({
+    "program": {"name": "Placement test with a reward"},
+    "vocabularies": {"areas": {"career": [], "research": []}},
+    "match_on": {"institution": {"field": "institution", "kind": "reward", "weight": 10}},
 })
 INSTITUTIONS = ("North", "South", "East")
 PREFERENCES = ("other_institution", "same_institution")
@@ -44,8 +53,8 @@ def asking(cohort: Cohort, i: int, preference: str) -> Cohort:
     return dataclasses.replace(cohort, mentees=mentees)
 
 
-def placed(cohort: Cohort, i: int, objective: str) -> bool:
-    outcome = run_match(cohort, CONFIG, objective=objective, progress=False)
+def placed(cohort: Cohort, i: int, objective: str, config: ProgramConfig = CONFIG) -> bool:
+    outcome = run_match(cohort, config, objective=objective, progress=False)
     return bool(outcome.networks[i].pairings)
 
 
@@ -85,3 +94,31 @@ def test_placement_is_exact_when_everyone_fits() -> None:
     assert outcome.result.stats["placement"] == "every placeable mentee placed"
     problem = build_problem(roomy, CONFIG, build_features(roomy, CONFIG))
     assert outcome.result.objective == solve(problem).objective
+
+
+def test_placement_counts_match_on_rewards() -> None:
+    """With a ``[match_on]`` reward, placement scores are the pair scores with only the
+    preferences counted as met (the reward still counts), and asking never costs a place."""
+    rng = np.random.default_rng(5)
+    features_checked = stages = 0
+    for k in range(12):
+        cohort = random_cohort(rng)
+        objective = ("total", "fair")[k % 2]
+        features = build_features(cohort, REWARD_CONFIG)
+        block = next(iter_score_blocks(features, REWARD_CONFIG))
+        met = dataclasses.replace(block, components={**block.components,
+                                                     "preferences": np.ones_like(
+                                                         block.components["preferences"])})
+        expected = weighted_total(met.components, component_weights(REWARD_CONFIG))
+        assert np.array_equal(placement_total(block, REWARD_CONFIG), expected)
+        assert REWARD_CONFIG.rewards and "institution" in block.components
+        features_checked += 1
+        for i in range(len(cohort.mentees)):
+            if not placed(cohort, i, objective, REWARD_CONFIG):
+                continue
+            with_it = asking(cohort, i, "other_institution")
+            outcome = run_match(with_it, REWARD_CONFIG, objective=objective, progress=False)
+            assert outcome.networks[i].pairings, (k, i)
+            stages += outcome.result.stats["placement"].startswith("preference-neutral")
+    assert features_checked == 12
+    assert stages >= 10  # the placement stage ran (capacity binds), with the reward
