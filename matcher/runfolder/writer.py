@@ -246,6 +246,10 @@ class _HashingSink:
         self._hashes[relative_name(self._folder, path)] = hashlib.sha256(data).hexdigest()
         self._sink.write(path, data)
 
+    def sha256(self, name: str) -> str:
+        """The sha256 of the file ``name`` (relative, with ``/``) written so far."""
+        return self._hashes[name]
+
     def record(self, hashes: Mapping[str, str]) -> None:
         """Remember the hashes of files written past this sink (by a forked copy)."""
         self._hashes.update(hashes)
@@ -308,19 +312,58 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     (folder / layout.PLANS_FOLDER).mkdir()
     if start is not None:
         (folder / layout.CALENDAR_FOLDER).mkdir()
-    parts = _PlanParts(folder, outcome, given, PlanBuilder(outcome, extras.cycle), templates,
-                       start, options, render_workers(options, len(pairs)))
-    first, second = split_networks(outcome.networks, options)
     (folder / layout.SNAPSHOT_PATH).parent.mkdir()
+    first, second = split_networks(outcome.networks, options)
     fork = len(second) > 0
-    mine, theirs = _alongside(lambda: parts.write(first, files, progress),
-                              partial(parts.forked, second), fork, files)
+    # The cohort snapshot needs nothing else: where forking pays, a copy writes it
+    # alongside all the rest.
+    snapshot = partial(_write_snapshot, folder, outcome)
+    (plans, pairings_csv, notes), _ = _alongside(
+        lambda: _write_pages_and_tables(folder, outcome, given, templates, start, progress,
+                                        files, extras, options, (first, second)),
+        partial(_written_by_copy, folder, options, snapshot), fork, files)
+    if not fork:
+        snapshot(files)
+    task = progress.add_task("Writing the run record", total=1)
+    for path, data in extras.files.items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        files.write(folder / path, data)
+    record = run_record(outcome, extras.hashes, plans=len(plans),
+                        calendars=len(plans) if start else 0, notes=notes,
+                        previous_run=extras.previous_run)
+    record["snapshot"] = {"file": layout.SNAPSHOT_PATH.as_posix(),
+                          "sha256": files.sha256(layout.SNAPSHOT_PATH.as_posix())}
+    record.update(extras.run_fields)
+    # the files the reader reads back, so that it refuses a folder changed since
+    record["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in
+                       {layout.PAIRINGS: pairings_csv,
+                        **{path.as_posix(): data for path, data in extras.files.items()}}.items()}
+    run_json = json.dumps(record, indent=2, ensure_ascii=False, default=_json_value) + "\n"
+    files.write(folder / layout.RUN_RECORD, run_json.encode("utf-8"))
+    progress.advance(task)
+
+
+def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
+                            given: Mapping[tuple[str, str], PairExplanation] | None,
+                            templates: Templates, start: dt.date | None, progress: Progress,
+                            files: _HashingSink, extras: _RunExtras, options: WriterOptions,
+                            parts: tuple[Sequence[Network], Sequence[Network]]
+                            ) -> tuple[list[PairPlan], bytes, list[str]]:
+    """Every file but the snapshot and run.json: each pair's pages, written by this process
+    for the networks ``parts[0]`` and by a forked copy for ``parts[1]`` (if any), then the
+    folder-wide files (the workbook and explanations.csv by a copy, if forking). Returns
+    the plans, pairings.csv's bytes and the run's notes (for run.json)."""
+    first, second = parts
+    fork = len(second) > 0
+    writer = _PlanParts(folder, outcome, given, PlanBuilder(outcome, extras.cycle), templates,
+                        start, options, render_workers(options, sum(
+                            len(n.pairings) for n in outcome.networks)))
+    mine, theirs = _alongside(lambda: writer.write(first, files, progress),
+                              partial(writer.forked, second), fork, files)
     done: list[_PlanPart] = [mine, theirs] if fork else [mine]
-    snapshot_sha = theirs.snapshot_sha if fork else _write_snapshot(folder, outcome, files)
     by_pair = {pair: e for part in done for pair, e in part.explanations.items()}
     plans = [plan for part in done for plan in part.plans]
-    task = progress.add_task("Writing spreadsheets and report", total=2)
-    # The workbook and explanations.csv by a forked copy meanwhile, where forking pays.
+    task = progress.add_task("Writing spreadsheets and report", total=1)
     pairings = pairings_table(outcome, by_pair)
     workbook = partial(_write_workbook, folder, outcome, by_pair, pairings, start, options)
     (pairings_csv, notes), _ = _alongside(
@@ -330,21 +373,7 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     if not fork:
         workbook(files)
     progress.advance(task)
-    for path, data in extras.files.items():
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        files.write(folder / path, data)
-    record = run_record(outcome, extras.hashes, plans=len(plans),
-                        calendars=len(plans) if start else 0, notes=notes,
-                        previous_run=extras.previous_run)
-    record["snapshot"] = {"file": layout.SNAPSHOT_PATH.as_posix(), "sha256": snapshot_sha}
-    record.update(extras.run_fields)
-    # the files the reader reads back, so that it refuses a folder changed since
-    record["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in
-                       {layout.PAIRINGS: pairings_csv,
-                        **{path.as_posix(): data for path, data in extras.files.items()}}.items()}
-    run_json = json.dumps(record, indent=2, ensure_ascii=False, default=_json_value) + "\n"
-    files.write(folder / layout.RUN_RECORD, run_json.encode("utf-8"))
-    progress.advance(task)
+    return plans, pairings_csv, notes
 
 
 R = TypeVar("R")
@@ -384,11 +413,9 @@ def _written_by_copy(folder: Path, options: WriterOptions, write: Callable[[Sink
     return _Written(hashes)
 
 
-def _write_snapshot(folder: Path, outcome: MatchOutcome, files: Sink) -> str:
-    """audit/cohort.json; returns its sha256 (run.json records it)."""
-    snapshot = snapshot_bytes(outcome.cohort, outcome.config)
-    files.write(folder / layout.SNAPSHOT_PATH, snapshot)
-    return hashlib.sha256(snapshot).hexdigest()
+def _write_snapshot(folder: Path, outcome: MatchOutcome, files: Sink) -> None:
+    """audit/cohort.json, the cohort as the run matched it (:mod:`.snapshot`)."""
+    files.write(folder / layout.SNAPSHOT_PATH, snapshot_bytes(outcome.cohort, outcome.config))
 
 
 def _write_workbook(folder: Path, outcome: MatchOutcome,
@@ -462,7 +489,6 @@ class _PlanPart:
     e_mails: list[tuple[str, str]]
     explanations: dict[tuple[str, str], PairExplanation]
     hashes: dict[str, str]
-    snapshot_sha: str = ""
 
 
 @dataclass(frozen=True)
@@ -504,13 +530,11 @@ class _PlanParts:
         return _PlanPart(plans, bodies, e_mails, by_pair, {})
 
     def forked(self, networks: Sequence[Network]) -> _PlanPart:
-        """:meth:`write` in a forked copy, then the cohort snapshot (which needs nothing
-        else), its files written by itself (no helper)."""
+        """:meth:`write` in a forked copy, its files written by itself (no helper)."""
         hashes: dict[str, str] = {}
         with self.options.open_sink(self.folder, False) as sink:
-            files = _HashingSink(sink, self.folder, hashes)
-            part = self.write(networks, files, Progress(disable=True))
-            part.snapshot_sha = _write_snapshot(self.folder, self.outcome, files)
+            part = self.write(networks, _HashingSink(sink, self.folder, hashes),
+                              Progress(disable=True))
         part.hashes = hashes
         return part
 
