@@ -57,7 +57,7 @@ from matcher.outputs.tables import (  # noqa: E402
     problems_table,
     unplaced_table,
 )
-from matcher.outputs.templating import templates_for  # noqa: E402
+from matcher.outputs.templating import PlanRenderer, templates_for  # noqa: E402
 from matcher.pipeline import run_match  # noqa: E402
 from matcher.runfolder import writer as export  # noqa: E402
 from matcher.runfolder.filesink import FileSink  # noqa: E402
@@ -159,12 +159,16 @@ def stages(n_pairs: int) -> None:
 
                 def plan_files(out: Path = folder / how, helper: bool = helper,
                                render: int = render) -> None:
+                    (out / "plans").mkdir()
                     with FileSink(out, helper=helper) as files:
-                        export._write_plans(out / "plans", plans, templates, progress, files,
-                                            render)
+                        bodies = export._write_plans(out / "plans", plans, templates,
+                                                     progress, files, render)
+                        files.write(out / "plans" / "all_plans.html",
+                                    PlanRenderer(templates).combined(plans, bodies).encode())
 
                 def calendar_files(out: Path = folder / how, helper: bool = helper,
                                    render: int = render) -> None:
+                    (out / "calendar").mkdir()
                     with FileSink(out, helper=helper) as files:
                         export._write_calendars(out / "calendar", plans, start_date(config),
                                                 progress, files, "", render)
@@ -174,7 +178,8 @@ def stages(n_pairs: int) -> None:
                 _, seconds = timed(calendar_files)
                 stage(f"calendars .ics, files {how}", seconds)
         _, seconds = timed(lambda: (folder / "introductions.csv").write_bytes(
-            export._introductions_csv(plans, templates)))
+            export._introductions_csv(plans, [export._introduction(templates, plan)
+                                              for plan in plans])))
         stage("introductions.csv", seconds)
         explained, seconds = timed(explanations_table, outcome, by_pair)
         stage("explanations table", seconds)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from matcher.outcome import MatchOutcome
+from matcher.outputs.plans import PlanBuilder
 from matcher.pipeline import run_match
 from matcher.runfolder import forked, writer
 from matcher.runfolder.marker import MARKER, read_marker
@@ -154,3 +155,23 @@ def test_the_copys_error_is_raised_here_as_it_was() -> None:
 
     with pytest.raises(OSError, match="odd"):
         forked.start(fails_oddly).result()
+
+
+def test_planning_leaves_the_matchs_features_as_the_explainer_reads_them(
+        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
+    """The explainer names tied terms in the order the match's TF-IDF rows hold them, so
+    building the plans (before the explanations, in the split writer) must not reorder
+    those rows in place (counting a term's people with ``!= 0`` sorts a CSR matrix)."""
+    outcome, _ = thousand
+    features = outcome.features
+    assert features is not None
+    before = [(m.indices.copy(), m.data.copy(), m.has_sorted_indices)
+              for m in (features.goal_vectors, features.expertise_vectors)]
+    # the rows the match built are not all in column order: the case that matters
+    assert not all(sorted_ for _, _, sorted_ in before)
+    PlanBuilder(outcome)
+    after = [(m.indices, m.data, m.has_sorted_indices)
+             for m in (features.goal_vectors, features.expertise_vectors)]
+    for (indices, data, sorted_), (indices2, data2, sorted2) in zip(before, after,
+                                                                   strict=True):
+        assert (indices == indices2).all() and (data == data2).all() and sorted_ == sorted2

@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
@@ -135,6 +135,10 @@ class Labels:
     """Readable labels of a program's vocabulary values, as its config writes them."""
 
     tables: Mapping[str, Mapping[str, list[str]]]
+    #: Labels already worked out, by (vocabulary, value): a run asks for the same few
+    #: thousands of times (each plan's areas, modes, stages ...).
+    _known: dict[tuple[str, str], str] = field(default_factory=dict, compare=False,
+                                               repr=False)
 
     @classmethod
     def of(cls, config: ProgramConfig) -> Labels:
@@ -143,6 +147,13 @@ class Labels:
     def __call__(self, vocabulary: str, value: str) -> str:
         """The first synonym when written for people (it has capitals, like the label on
         the sign-up form), else the canonical value made readable."""
+        key = (vocabulary, value)
+        label = self._known.get(key)
+        if label is None:
+            label = self._known[key] = self._label(vocabulary, value)
+        return label
+
+    def _label(self, vocabulary: str, value: str) -> str:
         table = self.tables.get(vocabulary, {})
         if value not in table:
             # The explainer names values as text ("grant writing"): find their canonical key.
