@@ -1,17 +1,20 @@
 """Output-stage benchmark: writing run folders, against the previous writer, one command.
 
-    .venv/bin/python benchmarks/bench_outputs.py            # the three cases below (~3 min)
+    .venv/bin/python benchmarks/bench_outputs.py            # the four cases below (~4 min)
     .venv/bin/python benchmarks/bench_outputs.py --quick    # the sample and 1,000 x 300 only
     .venv/bin/python benchmarks/bench_outputs.py --pairs 20000 --stages
 
-Three run folders, each written as `match` writes it (write_run_folder, one folder per fresh
+Four run folders, each written as `match` writes it (write_run_folder, one folder per fresh
 process, so each pays what a command pays: compiling the templates, starting the file
 helper): the sample's own match (150 mentees x 60 mentors, the real solver), a generated
-1,000 x 300 cohort's match (the real solver), and a synthetic match of ``--pairs`` pairs
-(10,000 by default; see synthetic_outcome). Each is written ``--repeats`` times by this
-tree's writer and by the previous one (``--previous-rev``, by default where this branch left
-main: its ``matcher`` package from ``git archive``, run in a child process on the same
-outcome), alternately, so both meet the same machine load. Rows give the best and median
+1,000 x 300 cohort's match (the real solver), the match of ``bench_scale.py --sizes 10000
+--run-folder`` (a generated 10,000 x 2,000 cohort, network size 1, the real solver: some
+5,200 pairs, the issue's "run folder, 10,000" row) and a synthetic match of ``--pairs``
+pairs (10,000 by default; see synthetic_outcome). Each is written ``--repeats`` (the large
+ones ``--repeats-large``) times by this tree's writer and by the previous one
+(``--previous-rev``, by default where this branch left main: its ``matcher`` package from
+``git archive``, run in a child process on the same outcome), alternately, so both meet the
+same machine load. Rows give the best and median
 wall-clock and CPU seconds (the helper's included) and their ratio to the previous writer;
 CPU time carries the comparison on a shared machine. Every file of the two folders is
 compared: they must be the same bytes, except run.json's created_at and the marker's token
@@ -41,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_scale import write_config  # noqa: E402
 from benchmarks.previous_version import PREVIOUS_REV, previous_tree  # noqa: E402
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from matcher.outcome import MatchOutcome  # noqa: E402
@@ -100,8 +104,9 @@ def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[st
             plan.append([(primary, "primary", None)])
     pairs = [(mentee.id, m) for mentee, chosen in zip(mentees, plan, strict=True)
              for m, _, _ in chosen]
+    features = build_features(cohort, config)  # kept in the outcome, as `match` keeps them
     scores = {(e.mentee_id, e.mentor_id): e.score
-              for e in explain_pairs(cohort, config, pairs, build_features(cohort, config))}
+              for e in explain_pairs(cohort, config, pairs, features)}
     column = {m.id: j for j, m in enumerate(mentors)}
     assignments = [Assignment(i, column[m], role, covers, scores[(mentee.id, m)])
                    for i, (mentee, chosen) in enumerate(zip(mentees, plan, strict=True))
@@ -110,7 +115,8 @@ def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[st
                           gap=0.0, wall_time=0.0, engine="synthetic",
                           unplaced={i: "synthetic: left out" for i, chosen in enumerate(plan)
                                     if not chosen})
-    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result), inputs
+    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result,
+                        features=features), inputs
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -310,12 +316,13 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
             "identical" if not differ else f"DIFFERENT: {', '.join(differ[:5])}")
 
 
-def real_outcome(mentors: Path, mentees: Path) -> tuple[MatchOutcome, dict[str, Path]]:
+def real_outcome(mentors: Path, mentees: Path, config_path: Path = CONFIG,
+                 network_size: int | None = None) -> tuple[MatchOutcome, dict[str, Path]]:
     """The match `match` would make of two sign-up sheets (the real solver)."""
-    config = load_config(CONFIG)
+    config = load_config(config_path)
     cohort = read_cohort(mentors, mentees, config)
-    inputs = {"mentors": mentors, "mentees": mentees, "config": CONFIG}
-    return run_match(cohort, config, progress=False), inputs
+    inputs = {"mentors": mentors, "mentees": mentees, "config": config_path}
+    return run_match(cohort, config, progress=False, network_size=network_size), inputs
 
 
 @contextmanager
@@ -333,7 +340,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=10_000,
                         help="pairs of the synthetic run folder")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="folders each writer writes per case (the largest: 1)")
+                        help="folders each writer writes per small case")
+    parser.add_argument("--repeats-large", type=int, default=1,
+                        help="folders each writer writes per large case")
+    parser.add_argument("--mentees", type=int, default=10_000,
+                        help="mentees of the generated large match (mentors: a fifth)")
     parser.add_argument("--previous-rev", default=PREVIOUS_REV,
                         help="the previous writer: this branch's merge base with REV")
     parser.add_argument("--stages", action="store_true",
@@ -352,8 +363,17 @@ def main() -> None:
                                       folder / "g1000" / "mentees.csv"),
                         previous, args.repeats)
         if not args.quick:
+            # bench_scale.py --sizes N --run-folder's cohort, config and network size
+            size = args.mentees
+            write(folder / "scale", size, size // 5, seed=1)
+            compare_writers(f"generated match {size:,} x {size // 5:,} (bench_scale's)",
+                            *real_outcome(folder / "scale" / "mentors.csv",
+                                          folder / "scale" / "mentees.csv",
+                                          write_config(folder / "scale"), network_size=1),
+                            previous, args.repeats_large)
             compare_writers("synthetic match",
-                            *synthetic_outcome(folder / "synthetic", args.pairs), previous, 1)
+                            *synthetic_outcome(folder / "synthetic", args.pairs), previous,
+                            args.repeats_large)
     if args.stages:
         stages(args.pairs)
     RESULTS.print()
