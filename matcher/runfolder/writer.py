@@ -19,9 +19,10 @@ this process (:mod:`.forked`) write parts of the folder alongside it, into the s
 folder: the cohort snapshot; the later networks' explanations, plans and calendars (split
 after whole blocks of the explainer, so the numbers are those of one call); then the
 workbook and explanations.csv while this process writes the other folder-wide files. The
-files are the same bytes either way (tests/test_forked_writer.py). On request (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower)
-forked worker processes render the plans, calendars and introduction e-mails in chunks,
-handed back in order, so the files are the same bytes in the same order (see
+files are the same bytes either way (tests/test_forked_writer.py). On request
+(:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower) forked
+worker processes render the plans, calendars and introduction e-mails in chunks, handed
+back in order, so the files are the same bytes in the same order (see
 benchmarks/bench_outputs.py).
 """
 
