@@ -236,15 +236,19 @@ def stages(n_pairs: int) -> None:
 
 #: Writes one run folder in a fresh process and prints its wall and CPU seconds (JSON).
 _CHILD = """
-import json, pickle, resource, sys, time
+import json, os, pickle, resource, sys, time
 from pathlib import Path
 from matcher.runfolder.writer import write_run_folder
 outcome, inputs = pickle.loads(Path(sys.argv[1]).read_bytes())
+options = {}
+if os.environ.get("BENCH_ONE_PROCESS"):  # this tree's writer without its forked copies
+    from matcher.runfolder.writer import WriterOptions
+    options = {"options": WriterOptions(fork_from_pairs=10**9)}
 def cpu():
     own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime
 wall, (user, system) = time.perf_counter(), cpu()
-write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True)
+write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True, **options)
 import matcher
 after = cpu()
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user - system,
@@ -253,11 +257,16 @@ print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user -
 """
 
 
-def _write_in_child(given: Path, out: Path, tree: Path | None) -> dict[str, float]:
-    """Write one folder in a fresh process with ``tree``'s writer (None: this tree's)."""
+def _write_in_child(given: Path, out: Path, tree: Path | None, one_process: bool = False
+                    ) -> dict[str, float]:
+    """Write one folder in a fresh process with ``tree``'s writer (None: this tree's; with
+    ``one_process``, without the forked copies that write parts of a large folder)."""
     path = os.pathsep.join(str(p) for p in (tree, ROOT) if p is not None)
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(given), str(out)],
-                          env={**os.environ, "PYTHONPATH": path}, cwd=given.parent,
+    env = {**os.environ, "PYTHONPATH": path}
+    if one_process:
+        env["BENCH_ONE_PROCESS"] = "1"
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(given), str(out)], env=env,
+                          cwd=given.parent,
                           capture_output=True, text=True, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if not Path(result.pop("package")).is_relative_to(tree or ROOT):
@@ -286,13 +295,16 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
     with tempfile.TemporaryDirectory() as tmp:
         given = Path(tmp) / "outcome.pickle"
         given.write_bytes(pickle.dumps((outcome, inputs)))
-        runs: dict[str, list[dict[str, float]]] = {"previous": [], "this": []}
+        runs: dict[str, list[dict[str, float]]] = {"previous": [], "this": [], "one": []}
+        pairs = sum(len(n.pairings) for n in outcome.networks)
+        forks = pairs >= export.DEFAULT_OPTIONS.fork_from_pairs
         load = [os.getloadavg()[0]]
         for k in range(repeats):
             for label, tree in (("previous", previous), ("this", None)):
                 runs[label].append(_write_in_child(given, Path(tmp) / f"{label}{k}", tree))
+            if forks:  # the same writer in one process: what the forked copies bring
+                runs["one"].append(_write_in_child(given, Path(tmp) / f"one{k}", None, True))
         load.append(os.getloadavg()[0])
-        pairs = sum(len(n.pairings) for n in outcome.networks)
         loads = f"load {min(load):.1f}-{max(load):.1f}"
         for figure in ("wall", "cpu"):
             new = [r[figure] for r in runs["this"]]
@@ -302,6 +314,12 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
                 f"previous writer {min(old):.2f} / {statistics.median(old):.2f}",
                 f"{min(new) / min(old):.2f}x best, "
                 f"{statistics.median(new) / statistics.median(old):.2f}x median; {loads}")
+            if forks:
+                one = [r[figure] for r in runs["one"]]
+                row(f"{name}, {pairs:,} pairs", f"  the same writer in one process, {figure} s",
+                    f"{min(one):.2f} / {statistics.median(one):.2f}",
+                    f"this writer {min(new):.2f} / {statistics.median(new):.2f}",
+                    f"{min(new) / min(one):.2f}x best with the forked copies")
         new_best = min(runs["this"], key=lambda r: r["cpu"])
         old_best = min(runs["previous"], key=lambda r: r["cpu"])
         row(f"{name}, {pairs:,} pairs", "user / system CPU s of the best run (system: mostly "
@@ -311,7 +329,12 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
             f"{new_best['user'] / old_best['user']:.2f}x user")
         this, before = _comparable(Path(tmp) / "this0"), _comparable(Path(tmp) / "previous0")
         differ = sorted(n for n in this.keys() | before.keys() if this.get(n) != before.get(n))
-        row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's",
+        if forks:  # and the one-process folder
+            alone = _comparable(Path(tmp) / "one0")
+            differ += sorted(f"{n} (one process)" for n in this.keys() | alone.keys()
+                             if this.get(n) != alone.get(n))
+        row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's"
+            + (" (and as this writer's in one process)" if forks else ""),
             f"{len(this) - len(differ):,} of {len(this):,}", f"{len(before):,} files",
             "identical" if not differ else f"DIFFERENT: {', '.join(differ[:5])}")
 

@@ -16,8 +16,8 @@ explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_
 pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
 From :attr:`WriterOptions.fork_from_pairs` pairs (where fork is available) forked copies of
 this process (:mod:`.forked`) write parts of the folder alongside it, into the same partial
-folder: the cohort snapshot; the later networks' explanations, plans and calendars (split
-after whole blocks of the explainer, so the numbers are those of one call); then the
+folder: the later networks' explanations, plans and calendars (split after whole blocks of
+the explainer, so the numbers are those of one call) and the cohort snapshot; then the
 workbook and explanations.csv while this process writes the other folder-wide files. The
 files are the same bytes either way (tests/test_forked_writer.py). On request
 (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower) forked
@@ -319,17 +319,9 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     if start is not None:
         (folder / layout.CALENDAR_FOLDER).mkdir()
     (folder / layout.SNAPSHOT_PATH).parent.mkdir()
-    first, second = split_networks(outcome.networks, options)
-    fork = len(second) > 0
-    # The cohort snapshot needs nothing else: where forking pays, a copy writes it
-    # alongside all the rest.
-    snapshot = partial(_write_snapshot, folder, outcome)
-    (plans, pairings_csv, notes), _ = _alongside(
-        lambda: _write_pages_and_tables(folder, outcome, given, templates, start, progress,
-                                        files, extras, options, (first, second)),
-        partial(_written_by_copy, folder, options, snapshot), fork, files)
-    if not fork:
-        snapshot(files)
+    plans, pairings_csv, notes = _write_pages_and_tables(
+        folder, outcome, given, templates, start, progress, files, extras, options,
+        split_networks(outcome.networks, options))
     task = progress.add_task("Writing the run record", total=1)
     for path, data in extras.files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
@@ -355,10 +347,13 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
                             files: _HashingSink, extras: _RunExtras, options: WriterOptions,
                             parts: tuple[Sequence[Network], Sequence[Network]]
                             ) -> tuple[list[PairPlan], bytes, list[str]]:
-    """Every file but the snapshot and run.json: each pair's pages, written by this process
-    for the networks ``parts[0]`` and by a forked copy for ``parts[1]`` (if any), then the
-    folder-wide files (the workbook and explanations.csv by a copy, if forking). Returns
-    the plans, pairings.csv's bytes and the run's notes (for run.json)."""
+    """Every file but run.json: each pair's pages, written by this process for the networks
+    ``parts[0]`` and by a forked copy for ``parts[1]`` (if any, which then writes the cohort
+    snapshot too), then the folder-wide files (the workbook and explanations.csv by a copy,
+    if forking). Returns the plans, pairings.csv's bytes and the run's notes (for run.json).
+
+    Two copies, not more: each fork marks every page of this process copy-on-write again,
+    and a large run's process holds some hundreds of megabytes."""
     first, second = parts
     fork = len(second) > 0
     writer = _PlanParts(folder, outcome, given, PlanBuilder(outcome, extras.cycle), templates,
@@ -367,6 +362,8 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
     mine, theirs = _alongside(lambda: writer.write(first, files, progress),
                               partial(writer.forked, second), fork, files)
     done: list[_PlanPart] = [mine, theirs] if fork else [mine]
+    if not fork:
+        _write_snapshot(folder, outcome, files)
     by_pair = {pair: e for part in done for pair, e in part.explanations.items()}
     plans = [plan for part in done for plan in part.plans]
     task = progress.add_task("Writing spreadsheets and report", total=1)
@@ -536,11 +533,13 @@ class _PlanParts:
         return _PlanPart(plans, bodies, e_mails, by_pair, {})
 
     def forked(self, networks: Sequence[Network]) -> _PlanPart:
-        """:meth:`write` in a forked copy, its files written by itself (no helper)."""
+        """:meth:`write` in a forked copy, then the cohort snapshot (which needs nothing
+        else), its files written by itself (no helper)."""
         hashes: dict[str, str] = {}
         with self.options.open_sink(self.folder, False) as sink:
-            part = self.write(networks, _HashingSink(sink, self.folder, hashes),
-                              Progress(disable=True))
+            files = _HashingSink(sink, self.folder, hashes)
+            part = self.write(networks, files, Progress(disable=True))
+            _write_snapshot(self.folder, self.outcome, files)
         part.hashes = hashes
         return part
 
