@@ -8,6 +8,9 @@ leave nothing behind, and the copy never outlives the run."""
 from __future__ import annotations
 
 import errno
+import subprocess
+import sys
+import time
 import json
 import os
 from pathlib import Path
@@ -175,3 +178,30 @@ def test_planning_leaves_the_matchs_features_as_the_explainer_reads_them(
     for (indices, data, sorted_), (indices2, data2, sorted2) in zip(before, after,
                                                                    strict=True):
         assert (indices == indices2).all() and (data == data2).all() and sorted_ == sorted2
+
+
+@needs_fork
+def test_the_copy_dies_with_the_run() -> None:
+    """A run killed (SIGKILL) while its copy works: the copy does not go on writing into a
+    partial folder the next run removes."""
+    script = (
+        "import os, signal, time\n"
+        "from matcher.runfolder import forked\n"
+        "part = forked.start(lambda: time.sleep(60))\n"
+        "print(part._pid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")
+    parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    copy = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(copy):
+        time.sleep(0.05)
+    assert not _alive(copy)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
