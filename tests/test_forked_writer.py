@@ -8,11 +8,11 @@ leave nothing behind, and the copy never outlives the run."""
 from __future__ import annotations
 
 import errno
+import json
+import os
 import subprocess
 import sys
 import time
-import json
-import os
 from pathlib import Path
 
 import pytest
