@@ -534,9 +534,11 @@ class _PlanParts:
 
     def forked(self, networks: Sequence[Network]) -> _PlanPart:
         """:meth:`write` in a forked copy, then the cohort snapshot (which needs nothing
-        else), its files written by itself (no helper)."""
+        else). Its files are created by a file helper of its own: created by the copy
+        itself, they cost several times the kernel time they cost in a fresh small process
+        (measured: some 6 s more for 2,600 pairs' 8,000 files), whatever their number."""
         hashes: dict[str, str] = {}
-        with self.options.open_sink(self.folder, False) as sink:
+        with self.options.open_sink(self.folder, True) as sink:
             files = _HashingSink(sink, self.folder, hashes)
             part = self.write(networks, files, Progress(disable=True))
             _write_snapshot(self.folder, self.outcome, files)
