@@ -1,17 +1,20 @@
 """Output-stage benchmark: writing run folders, against the previous writer, one command.
 
-    .venv/bin/python benchmarks/bench_outputs.py            # the three cases below (~3 min)
+    .venv/bin/python benchmarks/bench_outputs.py            # the four cases below (~4 min)
     .venv/bin/python benchmarks/bench_outputs.py --quick    # the sample and 1,000 x 300 only
     .venv/bin/python benchmarks/bench_outputs.py --pairs 20000 --stages
 
-Three run folders, each written as `match` writes it (write_run_folder, one folder per fresh
+Four run folders, each written as `match` writes it (write_run_folder, one folder per fresh
 process, so each pays what a command pays: compiling the templates, starting the file
 helper): the sample's own match (150 mentees x 60 mentors, the real solver), a generated
-1,000 x 300 cohort's match (the real solver), and a synthetic match of ``--pairs`` pairs
-(10,000 by default; see synthetic_outcome). Each is written ``--repeats`` times by this
-tree's writer and by the previous one (``--previous-rev``, by default where this branch left
-main: its ``matcher`` package from ``git archive``, run in a child process on the same
-outcome), alternately, so both meet the same machine load. Rows give the best and median
+1,000 x 300 cohort's match (the real solver), the match of ``bench_scale.py --sizes 10000
+--run-folder`` (a generated 10,000 x 2,000 cohort, network size 1, the real solver: some
+5,200 pairs, the issue's "run folder, 10,000" row) and a synthetic match of ``--pairs``
+pairs (10,000 by default; see synthetic_outcome). Each is written ``--repeats`` (the large
+ones ``--repeats-large``) times by this tree's writer and by the previous one
+(``--previous-rev``, by default where this branch left main: its ``matcher`` package from
+``git archive``, run in a child process on the same outcome), alternately, so both meet the
+same machine load. Rows give the best and median
 wall-clock and CPU seconds (the helper's included) and their ratio to the previous writer;
 CPU time carries the comparison on a shared machine. Every file of the two folders is
 compared: they must be the same bytes, except run.json's created_at and the marker's token
@@ -41,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_scale import write_config  # noqa: E402
 from benchmarks.previous_version import PREVIOUS_REV, previous_tree  # noqa: E402
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from matcher.outcome import MatchOutcome  # noqa: E402
@@ -57,7 +61,7 @@ from matcher.outputs.tables import (  # noqa: E402
     problems_table,
     unplaced_table,
 )
-from matcher.outputs.templating import templates_for  # noqa: E402
+from matcher.outputs.templating import PlanRenderer, templates_for  # noqa: E402
 from matcher.pipeline import run_match  # noqa: E402
 from matcher.runfolder import writer as export  # noqa: E402
 from matcher.runfolder.filesink import FileSink  # noqa: E402
@@ -100,8 +104,9 @@ def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[st
             plan.append([(primary, "primary", None)])
     pairs = [(mentee.id, m) for mentee, chosen in zip(mentees, plan, strict=True)
              for m, _, _ in chosen]
+    features = build_features(cohort, config)  # kept in the outcome, as `match` keeps them
     scores = {(e.mentee_id, e.mentor_id): e.score
-              for e in explain_pairs(cohort, config, pairs, build_features(cohort, config))}
+              for e in explain_pairs(cohort, config, pairs, features)}
     column = {m.id: j for j, m in enumerate(mentors)}
     assignments = [Assignment(i, column[m], role, covers, scores[(mentee.id, m)])
                    for i, (mentee, chosen) in enumerate(zip(mentees, plan, strict=True))
@@ -110,7 +115,8 @@ def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[st
                           gap=0.0, wall_time=0.0, engine="synthetic",
                           unplaced={i: "synthetic: left out" for i, chosen in enumerate(plan)
                                     if not chosen})
-    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result), inputs
+    return MatchOutcome(cohort=cohort, config=config, objective="total", result=result,
+                        features=features), inputs
 
 
 def _cpu_seconds() -> tuple[float, float]:
@@ -159,12 +165,16 @@ def stages(n_pairs: int) -> None:
 
                 def plan_files(out: Path = folder / how, helper: bool = helper,
                                render: int = render) -> None:
+                    (out / "plans").mkdir()
                     with FileSink(out, helper=helper) as files:
-                        export._write_plans(out / "plans", plans, templates, progress, files,
-                                            render)
+                        bodies = export._write_plans(out / "plans", plans, templates,
+                                                     progress, files, render)
+                        files.write(out / "plans" / "all_plans.html",
+                                    PlanRenderer(templates).combined(plans, bodies).encode())
 
                 def calendar_files(out: Path = folder / how, helper: bool = helper,
                                    render: int = render) -> None:
+                    (out / "calendar").mkdir()
                     with FileSink(out, helper=helper) as files:
                         export._write_calendars(out / "calendar", plans, start_date(config),
                                                 progress, files, "", render)
@@ -174,7 +184,8 @@ def stages(n_pairs: int) -> None:
                 _, seconds = timed(calendar_files)
                 stage(f"calendars .ics, files {how}", seconds)
         _, seconds = timed(lambda: (folder / "introductions.csv").write_bytes(
-            export._introductions_csv(plans, templates)))
+            export._introductions_csv(plans, [export._introduction(templates, plan)
+                                              for plan in plans])))
         stage("introductions.csv", seconds)
         explained, seconds = timed(explanations_table, outcome, by_pair)
         stage("explanations table", seconds)
@@ -225,15 +236,19 @@ def stages(n_pairs: int) -> None:
 
 #: Writes one run folder in a fresh process and prints its wall and CPU seconds (JSON).
 _CHILD = """
-import json, pickle, resource, sys, time
+import json, os, pickle, resource, sys, time
 from pathlib import Path
 from matcher.runfolder.writer import write_run_folder
 outcome, inputs = pickle.loads(Path(sys.argv[1]).read_bytes())
+options = {}
+if os.environ.get("BENCH_ONE_PROCESS"):  # this tree's writer without its forked copies
+    from matcher.runfolder.writer import WriterOptions
+    options = {"options": WriterOptions(fork_from_pairs=10**9)}
 def cpu():
     own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime
 wall, (user, system) = time.perf_counter(), cpu()
-write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True)
+write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True, **options)
 import matcher
 after = cpu()
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user - system,
@@ -242,11 +257,16 @@ print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user -
 """
 
 
-def _write_in_child(given: Path, out: Path, tree: Path | None) -> dict[str, float]:
-    """Write one folder in a fresh process with ``tree``'s writer (None: this tree's)."""
+def _write_in_child(given: Path, out: Path, tree: Path | None, one_process: bool = False
+                    ) -> dict[str, float]:
+    """Write one folder in a fresh process with ``tree``'s writer (None: this tree's; with
+    ``one_process``, without the forked copies that write parts of a large folder)."""
     path = os.pathsep.join(str(p) for p in (tree, ROOT) if p is not None)
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(given), str(out)],
-                          env={**os.environ, "PYTHONPATH": path}, cwd=given.parent,
+    env = {**os.environ, "PYTHONPATH": path}
+    if one_process:
+        env["BENCH_ONE_PROCESS"] = "1"
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(given), str(out)], env=env,
+                          cwd=given.parent,
                           capture_output=True, text=True, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if not Path(result.pop("package")).is_relative_to(tree or ROOT):
@@ -275,13 +295,16 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
     with tempfile.TemporaryDirectory() as tmp:
         given = Path(tmp) / "outcome.pickle"
         given.write_bytes(pickle.dumps((outcome, inputs)))
-        runs: dict[str, list[dict[str, float]]] = {"previous": [], "this": []}
+        runs: dict[str, list[dict[str, float]]] = {"previous": [], "this": [], "one": []}
+        pairs = sum(len(n.pairings) for n in outcome.networks)
+        forks = pairs >= export.DEFAULT_OPTIONS.fork_from_pairs
         load = [os.getloadavg()[0]]
         for k in range(repeats):
             for label, tree in (("previous", previous), ("this", None)):
                 runs[label].append(_write_in_child(given, Path(tmp) / f"{label}{k}", tree))
+            if forks:  # the same writer in one process: what the forked copies bring
+                runs["one"].append(_write_in_child(given, Path(tmp) / f"one{k}", None, True))
         load.append(os.getloadavg()[0])
-        pairs = sum(len(n.pairings) for n in outcome.networks)
         loads = f"load {min(load):.1f}-{max(load):.1f}"
         for figure in ("wall", "cpu"):
             new = [r[figure] for r in runs["this"]]
@@ -291,6 +314,12 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
                 f"previous writer {min(old):.2f} / {statistics.median(old):.2f}",
                 f"{min(new) / min(old):.2f}x best, "
                 f"{statistics.median(new) / statistics.median(old):.2f}x median; {loads}")
+            if forks:
+                one = [r[figure] for r in runs["one"]]
+                row(f"{name}, {pairs:,} pairs", f"  the same writer in one process, {figure} s",
+                    f"{min(one):.2f} / {statistics.median(one):.2f}",
+                    f"this writer {min(new):.2f} / {statistics.median(new):.2f}",
+                    f"{min(new) / min(one):.2f}x best with the forked copies")
         new_best = min(runs["this"], key=lambda r: r["cpu"])
         old_best = min(runs["previous"], key=lambda r: r["cpu"])
         row(f"{name}, {pairs:,} pairs", "user / system CPU s of the best run (system: mostly "
@@ -300,17 +329,23 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
             f"{new_best['user'] / old_best['user']:.2f}x user")
         this, before = _comparable(Path(tmp) / "this0"), _comparable(Path(tmp) / "previous0")
         differ = sorted(n for n in this.keys() | before.keys() if this.get(n) != before.get(n))
-        row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's",
+        if forks:  # and the one-process folder
+            alone = _comparable(Path(tmp) / "one0")
+            differ += sorted(f"{n} (one process)" for n in this.keys() | alone.keys()
+                             if this.get(n) != alone.get(n))
+        row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's"
+            + (" (and as this writer's in one process)" if forks else ""),
             f"{len(this) - len(differ):,} of {len(this):,}", f"{len(before):,} files",
             "identical" if not differ else f"DIFFERENT: {', '.join(differ[:5])}")
 
 
-def real_outcome(mentors: Path, mentees: Path) -> tuple[MatchOutcome, dict[str, Path]]:
+def real_outcome(mentors: Path, mentees: Path, config_path: Path = CONFIG,
+                 network_size: int | None = None) -> tuple[MatchOutcome, dict[str, Path]]:
     """The match `match` would make of two sign-up sheets (the real solver)."""
-    config = load_config(CONFIG)
+    config = load_config(config_path)
     cohort = read_cohort(mentors, mentees, config)
-    inputs = {"mentors": mentors, "mentees": mentees, "config": CONFIG}
-    return run_match(cohort, config, progress=False), inputs
+    inputs = {"mentors": mentors, "mentees": mentees, "config": config_path}
+    return run_match(cohort, config, progress=False, network_size=network_size), inputs
 
 
 @contextmanager
@@ -328,7 +363,11 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=10_000,
                         help="pairs of the synthetic run folder")
     parser.add_argument("--repeats", type=int, default=3,
-                        help="folders each writer writes per case (the largest: 1)")
+                        help="folders each writer writes per small case")
+    parser.add_argument("--repeats-large", type=int, default=1,
+                        help="folders each writer writes per large case")
+    parser.add_argument("--mentees", type=int, default=10_000,
+                        help="mentees of the generated large match (mentors: a fifth)")
     parser.add_argument("--previous-rev", default=PREVIOUS_REV,
                         help="the previous writer: this branch's merge base with REV")
     parser.add_argument("--stages", action="store_true",
@@ -347,8 +386,17 @@ def main() -> None:
                                       folder / "g1000" / "mentees.csv"),
                         previous, args.repeats)
         if not args.quick:
+            # bench_scale.py --sizes N --run-folder's cohort, config and network size
+            size = args.mentees
+            write(folder / "scale", size, size // 5, seed=1)
+            compare_writers(f"generated match {size:,} x {size // 5:,} (bench_scale's)",
+                            *real_outcome(folder / "scale" / "mentors.csv",
+                                          folder / "scale" / "mentees.csv",
+                                          write_config(folder / "scale"), network_size=1),
+                            previous, args.repeats_large)
             compare_writers("synthetic match",
-                            *synthetic_outcome(folder / "synthetic", args.pairs), previous, 1)
+                            *synthetic_outcome(folder / "synthetic", args.pairs), previous,
+                            args.repeats_large)
     if args.stages:
         stages(args.pairs)
     RESULTS.print()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tomllib
 from pathlib import Path
@@ -15,7 +16,8 @@ from icalendar import Parameters
 from icalendar.parser import Contentline
 
 from matcher.jobs import match_job
-from matcher.outputs.ics_serialise import fold_content_line
+from matcher.outputs import calendar_files
+from matcher.outputs.ics_serialise import escape_text, escapes_as_icalendar, fold_content_line
 from sample_data.generate import write
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -42,6 +44,43 @@ def test_lines_with_multibyte_characters_fold_as_icalendar_folds_them(text):
     expected, line = _icalendar_fold("é" + text)
     assert not line.isascii() and len(line.encode()) >= 75
     assert fold_content_line(line) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab N\\;,\r\n:\"^é—😀"), max_size=60))
+def test_text_escapes_as_icalendar_escapes_it(text):
+    assert escape_text(text) == icalendar.vText(text).to_ical().decode()
+
+
+def test_the_installed_icalendar_escapes_text_that_way():
+    # the writer checks it once per process, and falls back to vText when it differs
+    assert escapes_as_icalendar()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ9 ._-+@é李'\",;:^{}\n"), min_size=1, max_size=30),
+       st.text(alphabet=st.sampled_from("az9._-+@ü;:\",{}"), min_size=1, max_size=30))
+def test_attendee_lines_are_icalendars_own(name, email):
+    """Plain names and addresses take the template; the others icalendar writes. Both
+    give icalendar's own line (the examples reaching the template are counted)."""
+    writer = calendar_files.CalendarWriter(dt.date(2025, 9, 1), "office@example.org")
+    person = calendar_files.PersonCard(id="x", name=name, email=email, role="Mentee",
+                                       details=(), time_zone="")
+    expected = calendar_files.fold_line(calendar_files._attendee_line(email, name))
+    assert writer._attendee(person) == expected
+    plain = bool(calendar_files._PLAIN_NAME.fullmatch(name)
+                 and calendar_files._PLAIN_ADDRESS.fullmatch(email))
+    _REACHED["template" if plain else "icalendar"] += 1
+
+
+_REACHED = {"template": 0, "icalendar": 0}
+
+
+def test_the_attendee_template_path_was_reached():
+    """Runs after the property above (file order): both paths met many examples."""
+    # the installed icalendar allows it for both kinds of names
+    assert calendar_files._attendee_template(True) and calendar_files._attendee_template(False)
+    assert _REACHED["template"] >= 30 and _REACHED["icalendar"] >= 30, _REACHED
 
 
 def test_short_and_empty_lines_are_left_alone():

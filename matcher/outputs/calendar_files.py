@@ -29,13 +29,15 @@ the same bytes (tested).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import re
 
 import icalendar
 from icalendar.parser import Contentline
 
 from matcher.outputs.cell_safety import clean_text
-from matcher.outputs.ics_serialise import fold_content_line
+from matcher.outputs.ics_serialise import escape_text, escapes_as_icalendar, fold_content_line
 from matcher.outputs.plans import PairPlan, PersonCard
 from matcher.outputs.schedule import Meeting
 
@@ -44,6 +46,17 @@ PRODID = "-//mentormatch//mentoring meetings//EN"
 MEETING_HOURS = 1.0
 #: Lines shorter than this many octets are never folded (RFC 5545 folds at 75).
 FOLD_AT = 74
+#: Names and addresses that icalendar writes into an ATTENDEE line as they are (no RFC 6868
+#: escape; a name is quoted when it holds a space): letters, digits and ``. _ - + @``, and
+#: spaces in names.
+_PLAIN_NAME = re.compile(r"[\w .@+-]+")
+_PLAIN_ADDRESS = re.compile(r"[\w.@+-]+")
+#: Per kind of plain name (with a space or not), two attendees whose ATTENDEE lines check
+#: :meth:`CalendarWriter._attendee`'s shortcut.
+_PROBES = {True: (("probe.one@example.org", "Probe One"),
+                  ("zoë-ann_2+x@ex-ample.org", "Zoë Ann-Marie St. Clair_2")),
+           False: (("probe.one@example.org", "ProbeOne"),
+                   ("zoë-ann_2+x@ex-ample.org", "Zoë-Ann_2.x+y@z"))}
 
 
 class CalendarWriter:
@@ -64,6 +77,8 @@ class CalendarWriter:
             self._organizer = fold_line(self._event.content_line("ORGANIZER", address))
         self._dates: dict[tuple[dt.date | dt.datetime, float], list[bytes]] = {}
         self._attendees: dict[tuple[str, str], bytes] = {}
+        self._escape = escape_text if escapes_as_icalendar() else _icalendar_text
+        self._attendee_lines = {spaced: _attendee_template(spaced) for spaced in _PROBES}
 
     def calendar(self, plan: PairPlan) -> bytes:
         """The ``.ics`` bytes of one pair's meetings; every meeting must be dated.
@@ -110,7 +125,7 @@ class CalendarWriter:
     def _text(self, name: str, value: str) -> bytes:
         # The line icalendar's content_line makes of a TEXT value without parameters
         # (``NAME:`` and the escaped value), without building a Contentline per line.
-        return fold_line(f"{name}:{icalendar.vText(value).to_ical().decode('utf-8')}")
+        return fold_line(f"{name}:{self._escape(value)}")
 
     def _property(self, name: str, value: object) -> bytes:
         """One property line as icalendar's ``add`` encodes the value (type, parameters)."""
@@ -129,15 +144,50 @@ class CalendarWriter:
         return self._dates[key]
 
     def _attendee(self, person: PersonCard) -> bytes:
+        """A participant's ATTENDEE line. Most names and addresses are plain text, which
+        icalendar writes as they are: their line is the one icalendar writes for a probe
+        attendee with the probe's name and address replaced (checked once, for two probes,
+        by :func:`_attendee_template`); any other is written by icalendar itself."""
         key = (person.email, person.name)
         if key not in self._attendees:
-            address = icalendar.vCalAddress(f"mailto:{person.email}")
-            address.params["cn"] = icalendar.vText(person.name)
-            address.params["role"] = icalendar.vText("REQ-PARTICIPANT")
-            address.params["partstat"] = icalendar.vText("NEEDS-ACTION")
-            address.params["rsvp"] = icalendar.vText("TRUE")
-            self._attendees[key] = fold_line(self._event.content_line("ATTENDEE", address))
+            template = self._attendee_lines[" " in person.name]
+            if (template and _PLAIN_ADDRESS.fullmatch(person.email)
+                    and _PLAIN_NAME.fullmatch(person.name)):
+                line = template.format(email=person.email, name=person.name)
+            else:
+                line = _attendee_line(person.email, person.name)
+            self._attendees[key] = fold_line(line)
         return self._attendees[key]
+
+
+def _icalendar_text(value: str) -> str:
+    return icalendar.vText(value).to_ical().decode("utf-8")
+
+
+def _attendee_line(email: str, name: str) -> str:
+    """The unfolded ATTENDEE line icalendar writes for a participant."""
+    address = icalendar.vCalAddress(f"mailto:{email}")
+    address.params["cn"] = icalendar.vText(name)
+    address.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+    address.params["partstat"] = icalendar.vText("NEEDS-ACTION")
+    address.params["rsvp"] = icalendar.vText("TRUE")
+    return str(icalendar.Event().content_line("ATTENDEE", address))
+
+
+@functools.cache
+def _attendee_template(spaced: bool) -> str:
+    """icalendar's ATTENDEE line with ``{email}`` and ``{name}`` for a plain address and a
+    plain name with (``spaced``) or without a space; "" when the installed icalendar does
+    not write both probe attendees of that kind that way (then icalendar writes each)."""
+    (email, name), (other_email, other_name) = _PROBES[spaced]
+    line = _attendee_line(email, name)
+    if line.count(email) != 1 or line.count(name) != 1 or "{" in line or "}" in line:
+        return ""
+    template = line.replace(email, "{email}").replace(name, "{name}")
+    if template.format(email=other_email, name=other_name) != _attendee_line(other_email,
+                                                                            other_name):
+        return ""
+    return template
 
 
 def pair_calendar(plan: PairPlan, start: dt.date, organizer: str = "") -> bytes:

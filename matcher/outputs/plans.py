@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
@@ -135,6 +135,10 @@ class Labels:
     """Readable labels of a program's vocabulary values, as its config writes them."""
 
     tables: Mapping[str, Mapping[str, list[str]]]
+    #: Labels already worked out, by (vocabulary, value): a run asks for the same few
+    #: thousands of times (each plan's areas, modes, stages ...).
+    _known: dict[tuple[str, str], str] = field(default_factory=dict, compare=False,
+                                               repr=False)
 
     @classmethod
     def of(cls, config: ProgramConfig) -> Labels:
@@ -143,6 +147,13 @@ class Labels:
     def __call__(self, vocabulary: str, value: str) -> str:
         """The first synonym when written for people (it has capitals, like the label on
         the sign-up form), else the canonical value made readable."""
+        key = (vocabulary, value)
+        label = self._known.get(key)
+        if label is None:
+            label = self._known[key] = self._label(vocabulary, value)
+        return label
+
+    def _label(self, vocabulary: str, value: str) -> str:
         table = self.tables.get(vocabulary, {})
         if value not in table:
             # The explainer names values as text ("grant writing"): find their canonical key.
@@ -256,25 +267,42 @@ def build_plans(outcome: MatchOutcome,
                 cycle: CycleContext | None = None) -> list[PairPlan]:
     """A plan for every pairing of every network, in network order (primary first);
     ``cycle`` (a rematch) makes continuing pairs' plans year-2 plans."""
-    cohort = outcome.cohort
-    mentees = {m.id: m for m in cohort.mentees}
-    mentors = {m.id: m for m in cohort.mentors}
-    pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
-    stems = file_stems(pairs)
-    program = dataclasses.replace(_Program.of(outcome.config), cycle=cycle)
-    if pairs:
-        program.terms = DistinctiveTerms.of(cohort, outcome.features)
-    rows = (outcome.encoder.mentee_index, outcome.encoder.mentor_index)
-    plans = []
-    for network in outcome.networks:
-        for pairing in network.pairings:
-            key = (pairing.mentee_id, pairing.mentor_id)
-            terms = program.terms.shared(rows[0][key[0]], rows[1][key[1]],
-                                         mentees[key[0]].goals) \
-                if program.terms is not None else ()
-            plans.append(_plan(program, network, pairing, mentees[key[0]], mentors[key[1]],
-                               explanations[key], stems[key], mentors, terms))
-    return plans
+    return PlanBuilder(outcome, cycle).plans(outcome.networks, explanations)
+
+
+class PlanBuilder:
+    """Builds the plans of a run's networks, any part of them at a time: what every plan
+    shares (file names, which need every pair, the schedules, the cohort's distinctive
+    terms) is worked out once, here, so that parts built apart (by a forked process
+    writing half a run folder) are exactly the plans :func:`build_plans` builds."""
+
+    def __init__(self, outcome: MatchOutcome, cycle: CycleContext | None = None) -> None:
+        cohort = outcome.cohort
+        self._mentees = {m.id: m for m in cohort.mentees}
+        self._mentors = {m.id: m for m in cohort.mentors}
+        pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
+        self._stems = file_stems(pairs)
+        self._program = dataclasses.replace(_Program.of(outcome.config), cycle=cycle)
+        if pairs:
+            self._program.terms = DistinctiveTerms.of(cohort, outcome.features)
+        self._rows = (outcome.encoder.mentee_index, outcome.encoder.mentor_index)
+
+    def plans(self, networks: Iterable[Network],
+              explanations: Mapping[tuple[str, str], PairExplanation]) -> list[PairPlan]:
+        """A plan for every pairing of ``networks`` (networks of the builder's outcome), in
+        their order; ``explanations`` must hold each of those pairs."""
+        program, rows, mentees = self._program, self._rows, self._mentees
+        plans = []
+        for network in networks:
+            for pairing in network.pairings:
+                key = (pairing.mentee_id, pairing.mentor_id)
+                terms = program.terms.shared(rows[0][key[0]], rows[1][key[1]],
+                                             mentees[key[0]].goals) \
+                    if program.terms is not None else ()
+                plans.append(_plan(program, network, pairing, mentees[key[0]],
+                                   self._mentors[key[1]], explanations[key], self._stems[key],
+                                   self._mentors, terms))
+        return plans
 
 
 def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,

@@ -51,7 +51,11 @@ class DistinctiveTerms:
         else:
             terms, goals, expertise = text_vectors([m.goals for m in cohort.mentees],
                                                    [expertise_text(m) for m in cohort.mentors])
-        goals, expertise = sparse.csr_matrix(goals), sparse.csr_matrix(expertise)
+        # Copies: counting a term's people (``!= 0``) puts a CSR matrix's rows in column
+        # order in place, and the explainer names tied terms in the order the match's
+        # features hold them (whenever plans are built, before or after the explanations).
+        goals, expertise = (sparse.csr_matrix(goals, copy=True),
+                            sparse.csr_matrix(expertise, copy=True))
         people = (np.asarray((goals != 0).sum(axis=0)).ravel()
                   + np.asarray((expertise != 0).sum(axis=0)).ravel())
         total = goals.shape[0] + expertise.shape[0]

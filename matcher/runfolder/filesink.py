@@ -232,9 +232,10 @@ class _Backlog:
             return frame
 
 
-def _die_with(parent: int) -> None:
-    """Ask Linux to kill this process when its parent dies; then check the parent did not
-    die before the request (the other systems rely on the checks in :func:`receive`)."""
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent (pid ``parent``) dies; then check the
+    parent did not die before the request (the other systems rely on the checks in
+    :func:`receive`)."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -249,7 +250,7 @@ def _main(arguments: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = int(arguments[1]) if len(arguments) > 1 else None
     if parent is not None:
-        _die_with(parent)
+        die_with_parent(parent)
     try:
         receive(Path(arguments[0]), sys.stdin.buffer, parent=parent)
     except Exception as exc:  # reported to the parent, which raises it as OSError

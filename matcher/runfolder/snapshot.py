@@ -25,8 +25,9 @@ withheld from scoring (:mod:`scoring.sensitivity`) and stored as null, so the au
 every pair exactly as the run did.
 
 The bytes are deterministic JSON: sorted keys, indented, floats in Python's shortest
-round-trip form, UTF-8. Reading checks every field's type against the record class (text, a
-whole number, a finite number, a list of text, null where allowed), so a snapshot edited
+round-trip form, UTF-8 (``json.dumps``'s text, written faster by :mod:`.indented_json`).
+Reading checks every field's type against the record class (text, a whole number, a
+finite number, a list of text, null where allowed), so a snapshot edited
 together with its hash in run.json still stops with the file, the participant and the field.
 """
 
@@ -42,6 +43,7 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
+from matcher.runfolder.indented_json import dumps_indented
 from matcher.runfolder.layout import SNAPSHOT_FORMAT, SNAPSHOT_PATH
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
@@ -59,8 +61,14 @@ _DOMAIN = b"mentormatch snapshot pseudonym key v1\n"
 P = TypeVar("P", bound=Person)
 
 
-def _record_fields(kind: type[Person]) -> list[dataclasses.Field]:
-    return [f for f in dataclasses.fields(kind) if f.name != "extra"]
+_FIELDS: dict[type, tuple[dataclasses.Field, ...]] = {}
+
+
+def _record_fields(kind: type[Person]) -> tuple[dataclasses.Field, ...]:
+    """A record class's canonical fields (worked out once per class)."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f for f in dataclasses.fields(kind) if f.name != "extra")
+    return _FIELDS[kind]
 
 
 def _plain(person: Person) -> dict[str, Any]:
@@ -132,8 +140,8 @@ def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
         "mentors": [_pseudonymise(m, config, key) for m in cohort.mentors],
         "mentees": [_pseudonymise(m, config, key) for m in cohort.mentees],
     }
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    # json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
+    return (dumps_indented(document) + "\n").encode("utf-8")
 
 
 def _fits(value: Any, hint: Any) -> bool:
