@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -274,6 +275,15 @@ def _write_in_child(given: Path, out: Path, tree: Path | None, one_process: bool
     return result
 
 
+def _io_floor(source: Path, target: Path) -> dict[str, float]:
+    """What creating ``source``'s files costs on this machine, rendering aside: the same
+    bytes written by :func:`_write_copies` (the floor under any writer of this layout)."""
+    files = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    wall, (_, system) = time.perf_counter(), _cpu_seconds()
+    _write_copies(files, source, target)
+    return {"wall": time.perf_counter() - wall, "system": _cpu_seconds()[1] - system}
+
+
 def _comparable(folder: Path) -> dict[str, bytes]:
     """Every file's bytes, without what differs from run to run (run.json's created_at,
     the marker's token and its hash of run.json)."""
@@ -328,11 +338,19 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
             f"previous writer {old_best['user']:.2f} / {old_best['system']:.2f}",
             f"{new_best['user'] / old_best['user']:.2f}x user")
         this, before = _comparable(Path(tmp) / "this0"), _comparable(Path(tmp) / "previous0")
+        new_wall = [r["wall"] for r in runs["this"]]
         differ = sorted(n for n in this.keys() | before.keys() if this.get(n) != before.get(n))
         if forks:  # and the one-process folder
             alone = _comparable(Path(tmp) / "one0")
             differ += sorted(f"{n} (one process)" for n in this.keys() | alone.keys()
                              if this.get(n) != alone.get(n))
+        floor = _io_floor(Path(tmp) / "this0", Path(tmp) / "floor")
+        row(f"{name}, {pairs:,} pairs", "I/O floor: the same files' bytes written by a plain "
+            "loop, nothing rendered (wall / system CPU s)",
+            f"{floor['wall']:.2f} / {floor['system']:.2f}",
+            f"this writer {min(new_wall):.2f} wall",
+            f"{floor['wall'] / min(new_wall):.2f}x of this writer's best wall; "
+            f"{len(this):,} files")
         row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's"
             + (" (and as this writer's in one process)" if forks else ""),
             f"{len(this) - len(differ):,} of {len(this):,}", f"{len(before):,} files",
