@@ -9,9 +9,11 @@ same pass keeps, in :class:`KeptScores`, the exact scores of
 
 * each mentee's :data:`PER_MENTEE` best eligible mentors (a partition per block), and
 * each mentor's :data:`PER_MENTOR` best eligible mentees (a running table of each
-  mentor's best so far; a block's entries are merged in only where they beat the mentor's
+  mentor's best so far; a block's entries are set aside only where they beat the mentor's
   worst kept entry, which after the first blocks is a few per mentor, so a block costs one
-  comparison over its pairs and a merge of those few),
+  comparison over its pairs; the entries set aside are merged into the table when they
+  reach a share of its size, :data:`MERGE_SHARE`, so the table is read once per several
+  blocks, not once per block),
 
 and every pair scored later is added, so no pair is scored twice. A lookup the store cannot
 answer goes to the score source for those pairs only.
@@ -29,6 +31,9 @@ from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 PER_MENTEE = 32
 #: Exact scores kept per mentor (its best eligible mentees).
 PER_MENTOR = 128
+#: A mentor table's merge waits for 1 / MERGE_SHARE of its size in entries that beat their
+#: mentor's worst kept score (each merge reads every hit mentor's row of the table).
+MERGE_SHARE = 4
 
 
 @dataclass
@@ -75,6 +80,13 @@ class KeptScoresBuilder:
         self._best_score = np.full((n_mentors, per_mentor), -np.inf)
         self._best_mentee = np.full((n_mentors, per_mentor), -1, np.int64)
         self._worst = np.full(n_mentors, -np.inf)  # each mentor's lowest kept score
+        # entries that beat their mentor's worst, not merged yet: (mentor, score, mentee)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_count = 0
+        self._empty = True  # no row taken yet
+        #: pending entries that trigger a merge: a quarter of the table, so a merge (which
+        #: reads the table rows of the mentors hit) costs a few operations per entry
+        self._merge_at = max(n_mentors * per_mentor // MERGE_SHARE, 1)
 
     def add_block(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
         """Take one block's candidates for keeping (``total`` float64, ``eligible`` bool)."""
@@ -84,8 +96,9 @@ class KeptScoresBuilder:
         """:meth:`add_block` for the rows of these mentees (sorted indices)."""
         rows, m = total.shape
         usable = np.where(eligible, total, -np.inf)
-        if m > self.per_mentee:
-            top = np.argpartition(-usable, self.per_mentee - 1, axis=1)[:, :self.per_mentee]
+        if m > self.per_mentee:  # the k largest as the last k: twice as fast as the k
+            # smallest of -usable (no negated copy, and numpy's select is quicker this way)
+            top = np.argpartition(usable, m - self.per_mentee, axis=1)[:, m - self.per_mentee:]
         else:
             top = np.broadcast_to(np.arange(m), (rows, m))
         bi = np.repeat(np.arange(rows), top.shape[1])
@@ -94,31 +107,63 @@ class KeptScoresBuilder:
         bi, bj = bi[ok], bj[ok]
         self._keys.append(pair_keys(mentees[bi], bj, m))
         self._scores.append(np.asarray(total[bi, bj], np.float64))
-        self._merge_mentor_bests(mentees, usable.T)
+        # the block's entries that beat their mentor's worst kept score, compared in the
+        # block's own (row-major) order; merged into the table a few blocks at a time
+        beats = usable > self._worst
+        if rows > self.per_mentor and self._empty:
+            # the empty table would take every row of the first block: only a mentor's
+            # per_mentor best of this block can be among its best of all
+            bar = np.partition(usable, rows - self.per_mentor, axis=0)[rows - self.per_mentor]
+            beats &= usable >= bar
+        self._empty = False
+        row, mentor = np.nonzero(beats)
+        if len(row):
+            self._pending.append((mentor, usable[row, mentor], mentees[row]))
+            self._pending_count += len(row)
+        if self._pending_count >= self._merge_at:
+            self._merge_pending()
 
-    def _merge_mentor_bests(self, mentees: np.ndarray, by_mentor: np.ndarray) -> None:
-        """Merge a block's entries (mentors × rows) that beat a mentor's worst kept one."""
-        mentor, row = np.nonzero(by_mentor > self._worst[:, None])  # sorted by mentor
-        if not len(mentor):
+    def _merge_pending(self) -> None:
+        """Merge the pending entries into each mentor's best: per mentor, the best
+        ``per_mentor`` of its kept and pending entries (a stale worst only lets more in)."""
+        if not self._pending:
             return
+        mentor, score, mentee = (np.concatenate(part) for part in zip(*self._pending,
+                                                                      strict=True))
+        self._pending, self._pending_count = [], 0
+        order = np.argsort(mentor, kind="stable")
+        mentor, score, mentee = mentor[order], score[order], mentee[order]
         hit, first, count = np.unique(mentor, return_index=True, return_counts=True)
-        # the new entries as one row per mentor hit, padded with -inf
         slot = np.arange(len(mentor)) - np.repeat(first, count)
-        at = np.repeat(np.arange(len(hit)), count)
-        new_score = np.full((len(hit), int(count.max())), -np.inf)
+        # mentors grouped by their count rounded up to a power of two, each group padded
+        # to its width: a few mentors with many entries do not widen every mentor's row
+        width = 1 << np.ceil(np.log2(count)).astype(np.int64)
+        for size in np.unique(width):
+            group = width == size
+            entries = np.repeat(group, count)
+            at = np.repeat(np.cumsum(group) - 1, count)[entries]
+            self._merge_group(hit[group], int(size), at, slot[entries], score[entries],
+                              mentee[entries])
+
+    def _merge_group(self, hit: np.ndarray, width: int, at: np.ndarray, slot: np.ndarray,
+                     score: np.ndarray, mentee: np.ndarray) -> None:
+        """Merge entries (row ``at`` of ``hit``, place ``slot`` < ``width``) into the
+        table rows of the mentors ``hit``."""
+        new_score = np.full((len(hit), width), -np.inf)
         new_mentee = np.full(new_score.shape, -1, np.int64)
-        new_score[at, slot] = by_mentor[mentor, row]
-        new_mentee[at, slot] = mentees[row]
-        score = np.concatenate([self._best_score[hit], new_score], axis=1)
-        mentee = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
-        keep = np.argpartition(score, score.shape[1] - self.per_mentor,
+        new_score[at, slot] = score
+        new_mentee[at, slot] = mentee
+        scores = np.concatenate([self._best_score[hit], new_score], axis=1)
+        mentees = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
+        keep = np.argpartition(scores, scores.shape[1] - self.per_mentor,
                                axis=1)[:, -self.per_mentor:]
-        self._best_score[hit] = np.take_along_axis(score, keep, axis=1)
-        self._best_mentee[hit] = np.take_along_axis(mentee, keep, axis=1)
+        self._best_score[hit] = np.take_along_axis(scores, keep, axis=1)
+        self._best_mentee[hit] = np.take_along_axis(mentees, keep, axis=1)
         self._worst[hit] = self._best_score[hit].min(axis=1)
 
     def build(self) -> KeptScores:
         """The kept scores of every block taken."""
+        self._merge_pending()
         kept = np.isfinite(self._best_score)
         mentor = np.broadcast_to(np.arange(self.n_mentors)[:, None], kept.shape)[kept]
         kept_scores = KeptScores(self.n_mentors)
