@@ -178,10 +178,12 @@ def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows):
     from matcher.solver.kept_scores import KeptScoresBuilder
 
     rng = np.random.default_rng(5)
-    n, m, per_mentee, per_mentor = 230, 40, 5, 9
+    n, m, per_mentee, per_mentor = 230, 60, 5, 9
     total = rng.integers(0, 6, (n, m)).astype(np.float64)  # many equal scores
     total[:, 7] += 10.0 + rng.random(n)
     eligible = rng.random((n, m)) < 0.85
+    eligible[::7, 20:] = False  # rows with whole column groups ineligible: a -inf bar
+    eligible[::11, :] = total[::11, :] >= 5  # rows with fewer eligible than per_mentee
     usable = np.where(eligible, total, -np.inf)
     deferred = KeptScoresBuilder(m, per_mentee=per_mentee, per_mentor=per_mentor)
     eager = KeptScoresBuilder(m, per_mentee=per_mentee, per_mentor=per_mentor)
@@ -194,6 +196,13 @@ def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows):
         merge()
     deferred._merge_pending = counted  # type: ignore[method-assign]
     blocks = range(0, n, rows)
+    selected = {"fall back": 0}
+    select = deferred._select
+
+    def counted_select(usable: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        selected["fall back"] += len(rows)
+        return select(usable, rows)
+    deferred._select = counted_select  # type: ignore[method-assign]
     for start in blocks:
         for builder in (deferred, eager):
             builder.add_block(start, total[start:start + rows], eligible[start:start + rows])
@@ -201,6 +210,7 @@ def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows):
     eager.build()
     if rows < per_mentor:  # small blocks: several blocks' entries are merged at once
         assert merges["deferred"] < len(blocks) / 2
+    assert 0 < selected["fall back"] < n / 4  # most rows ranked from their bar on
     assert np.array_equal(np.sort(deferred._best_score, axis=1),
                           np.sort(eager._best_score, axis=1))
     mentee, mentor = split_keys(kept.keys, m)

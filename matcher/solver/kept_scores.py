@@ -31,6 +31,9 @@ from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 PER_MENTEE = 32
 #: Exact scores kept per mentor (its best eligible mentees).
 PER_MENTOR = 128
+#: A row's entries from its bar on are ranked directly while they are at most this many
+#: times PER_MENTEE (else numpy's selection is used for that row).
+SELECT_GROUP = 8
 #: A mentor table's merge waits for 1 / MERGE_SHARE of its size in entries that beat their
 #: mentor's worst kept score (each merge reads every hit mentor's row of the table).
 MERGE_SHARE = 4
@@ -96,15 +99,7 @@ class KeptScoresBuilder:
         """:meth:`add_block` for the rows of these mentees (sorted indices)."""
         rows, m = total.shape
         usable = np.where(eligible, total, -np.inf)
-        if m > self.per_mentee:  # the k largest as the last k: twice as fast as the k
-            # smallest of -usable (no negated copy, and numpy's select is quicker this way)
-            top = np.argpartition(usable, m - self.per_mentee, axis=1)[:, m - self.per_mentee:]
-        else:
-            top = np.broadcast_to(np.arange(m), (rows, m))
-        bi = np.repeat(np.arange(rows), top.shape[1])
-        bj = top.ravel()
-        ok = np.isfinite(usable[bi, bj])
-        bi, bj = bi[ok], bj[ok]
+        bi, bj = self._mentee_bests(usable)
         self._keys.append(pair_keys(mentees[bi], bj, m))
         self._scores.append(np.asarray(total[bi, bj], np.float64))
         # the block's entries that beat their mentor's worst kept score, compared in the
@@ -122,6 +117,48 @@ class KeptScoresBuilder:
             self._pending_count += len(row)
         if self._pending_count >= self._merge_at:
             self._merge_pending()
+
+    def _mentee_bests(self, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of each row's ``per_mentee`` largest finite entries.
+
+        A row's k-th largest is at least the smallest of the maxima of k column groups
+        (each group holds an entry that large), so only the entries from that bar on are
+        ranked: one reduction and one comparison over the block instead of a selection.
+        Rows with a group of no finite entry, or too many ties at the bar, fall back to
+        numpy's selection."""
+        rows, m = usable.shape
+        k = self.per_mentee
+        if m <= k * SELECT_GROUP:
+            return self._select(usable, np.arange(rows))
+        group_max = np.maximum.reduceat(usable, np.arange(0, m, -(-m // k)), axis=1)
+        bar = group_max.min(axis=1)
+        bi, bj = np.nonzero(usable >= bar[:, None])  # -inf bar: the whole row
+        count = np.bincount(bi, minlength=rows)
+        fall_back = np.flatnonzero(count > k * SELECT_GROUP)
+        if len(fall_back):
+            keep = ~np.isin(bi, fall_back)
+            bi, bj = bi[keep], bj[keep]
+        order = np.lexsort((-usable[bi, bj], bi))  # by row, best first
+        bi, bj = bi[order], bj[order]
+        first = np.concatenate([[0], np.cumsum(np.bincount(bi, minlength=rows))[:-1]])
+        best = np.arange(len(bi)) - first[bi] < k
+        bi, bj = bi[best], bj[best]
+        if len(fall_back):
+            fi, fj = self._select(usable[fall_back], fall_back)
+            bi, bj = np.concatenate([bi, fi]), np.concatenate([bj, fj])
+        ok = np.isfinite(usable[bi, bj])
+        return bi[ok], bj[ok]
+
+    def _select(self, usable: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of the ``per_mentee`` largest entries of each row of ``usable``
+        (rows numbered by ``rows``), by numpy's selection."""
+        n, m = usable.shape
+        k = self.per_mentee
+        if m > k:  # the k largest as the last k: twice as fast as the k smallest of -usable
+            top = np.argpartition(usable, m - k, axis=1)[:, m - k:]
+        else:
+            top = np.broadcast_to(np.arange(m), (n, m))
+        return np.repeat(rows, top.shape[1]), top.ravel()
 
     def _merge_pending(self) -> None:
         """Merge the pending entries into each mentor's best: per mentor, the best
