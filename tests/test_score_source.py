@@ -15,6 +15,7 @@ import matcher.placement as placement
 from matcher.pipeline import run_match
 from matcher.solver.context import SolveOptions
 from matcher.solver.dispatch import solve
+from matcher.solver.pair_keys import split_keys
 from matcher.solver.problem import problem_from_arrays
 from scoring.config import ConfigError, config_from_dict, load_config, with_count_overrides
 from scoring.errors import InputError
@@ -161,6 +162,66 @@ def test_kept_scores_hold_every_mentees_and_mentors_best_pairs_exactly(rows):
     assert eligible[all_i[found], all_j[found]].all()  # nothing ineligible is kept
     assert np.array_equal(scores[found], total[all_i[found], all_j[found]])
     assert found.sum() <= n * 5 + m * 9
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """The k largest finite values, largest first."""
+    return np.sort(values[np.isfinite(values)])[::-1][:k]
+
+
+@pytest.mark.parametrize("rows", [3, 16, 230])
+def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows):
+    """Ties everywhere and a mentor every mentee rates highest (every block's rows beat its
+    worst, so its pending entries are many more than other mentors'): each mentee's and
+    mentor's best scores are kept exactly, and the mentor table equals the one built by
+    merging every block into it at once (the previous reduce)."""
+    from matcher.solver.kept_scores import KeptScoresBuilder
+
+    rng = np.random.default_rng(5)
+    n, m, per_mentee, per_mentor = 230, 60, 5, 9
+    total = rng.integers(0, 6, (n, m)).astype(np.float64)  # many equal scores
+    total[:, 7] += 10.0 + rng.random(n)
+    eligible = rng.random((n, m)) < 0.85
+    eligible[::7, 20:] = False  # rows with whole column groups ineligible: a -inf bar
+    eligible[::11, :] = total[::11, :] >= 5  # rows with fewer eligible than per_mentee
+    usable = np.where(eligible, total, -np.inf)
+    deferred = KeptScoresBuilder(m, per_mentee=per_mentee, per_mentor=per_mentor)
+    eager = KeptScoresBuilder(m, per_mentee=per_mentee, per_mentor=per_mentor)
+    eager._merge_at = 1  # every block merged as it comes
+    merges = {"deferred": 0}
+    merge = deferred._merge_pending
+
+    def counted() -> None:
+        merges["deferred"] += bool(deferred._pending)
+        merge()
+    deferred._merge_pending = counted  # type: ignore[method-assign]
+    blocks = range(0, n, rows)
+    selected = {"fall back": 0}
+    select = deferred._select
+
+    def counted_select(usable: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        selected["fall back"] += len(rows)
+        return select(usable, rows)
+    deferred._select = counted_select  # type: ignore[method-assign]
+    for start in blocks:
+        for builder in (deferred, eager):
+            builder.add_block(start, total[start:start + rows], eligible[start:start + rows])
+    kept = deferred.build()
+    eager.build()
+    if rows < per_mentor:  # small blocks: several blocks' entries are merged at once
+        assert merges["deferred"] < len(blocks) / 2
+    assert 0 < selected["fall back"] < n / 4  # most rows ranked from their bar on
+    assert np.array_equal(np.sort(deferred._best_score, axis=1),
+                          np.sort(eager._best_score, axis=1))
+    mentee, mentor = split_keys(kept.keys, m)
+    assert np.array_equal(kept.scores, total[mentee, mentor])
+    assert eligible[mentee, mentor].all()
+    for j in range(m):
+        assert np.array_equal(_top(kept.scores[mentor == j], per_mentor),
+                              _top(usable[:, j], per_mentor))
+    for i in range(n):
+        assert np.array_equal(_top(kept.scores[mentee == i], per_mentee),
+                              _top(usable[i], per_mentee))
 
 
 @settings(max_examples=20, deadline=None,

@@ -9,9 +9,11 @@ same pass keeps, in :class:`KeptScores`, the exact scores of
 
 * each mentee's :data:`PER_MENTEE` best eligible mentors (a partition per block), and
 * each mentor's :data:`PER_MENTOR` best eligible mentees (a running table of each
-  mentor's best so far; a block's entries are merged in only where they beat the mentor's
+  mentor's best so far; a block's entries are set aside only where they beat the mentor's
   worst kept entry, which after the first blocks is a few per mentor, so a block costs one
-  comparison over its pairs and a merge of those few),
+  comparison over its pairs; the entries set aside are merged into the table when they
+  reach a share of its size, :data:`MERGE_SHARE`, so the table is read once per several
+  blocks, not once per block),
 
 and every pair scored later is added, so no pair is scored twice. A lookup the store cannot
 answer goes to the score source for those pairs only.
@@ -29,6 +31,12 @@ from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 PER_MENTEE = 32
 #: Exact scores kept per mentor (its best eligible mentees).
 PER_MENTOR = 128
+#: A row's entries from its bar on are ranked directly while they are at most this many
+#: times PER_MENTEE (else numpy's selection is used for that row).
+SELECT_GROUP = 8
+#: A mentor table's merge waits for 1 / MERGE_SHARE of its size in entries that beat their
+#: mentor's worst kept score (each merge reads every hit mentor's row of the table).
+MERGE_SHARE = 4
 
 
 @dataclass
@@ -75,6 +83,13 @@ class KeptScoresBuilder:
         self._best_score = np.full((n_mentors, per_mentor), -np.inf)
         self._best_mentee = np.full((n_mentors, per_mentor), -1, np.int64)
         self._worst = np.full(n_mentors, -np.inf)  # each mentor's lowest kept score
+        # entries that beat their mentor's worst, not merged yet: (mentor, score, mentee)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_count = 0
+        self._empty = True  # no row taken yet
+        #: pending entries that trigger a merge: a quarter of the table, so a merge (which
+        #: reads the table rows of the mentors hit) costs a few operations per entry
+        self._merge_at = max(n_mentors * per_mentor // MERGE_SHARE, 1)
 
     def add_block(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
         """Take one block's candidates for keeping (``total`` float64, ``eligible`` bool)."""
@@ -84,41 +99,108 @@ class KeptScoresBuilder:
         """:meth:`add_block` for the rows of these mentees (sorted indices)."""
         rows, m = total.shape
         usable = np.where(eligible, total, -np.inf)
-        if m > self.per_mentee:
-            top = np.argpartition(-usable, self.per_mentee - 1, axis=1)[:, :self.per_mentee]
-        else:
-            top = np.broadcast_to(np.arange(m), (rows, m))
-        bi = np.repeat(np.arange(rows), top.shape[1])
-        bj = top.ravel()
-        ok = np.isfinite(usable[bi, bj])
-        bi, bj = bi[ok], bj[ok]
+        bi, bj = self._mentee_bests(usable)
         self._keys.append(pair_keys(mentees[bi], bj, m))
         self._scores.append(np.asarray(total[bi, bj], np.float64))
-        self._merge_mentor_bests(mentees, usable.T)
+        # the block's entries that beat their mentor's worst kept score, compared in the
+        # block's own (row-major) order; merged into the table a few blocks at a time
+        beats = usable > self._worst
+        if rows > self.per_mentor and self._empty:
+            # the empty table would take every row of the first block: only a mentor's
+            # per_mentor best of this block can be among its best of all
+            bar = np.partition(usable, rows - self.per_mentor, axis=0)[rows - self.per_mentor]
+            beats &= usable >= bar
+        self._empty = False
+        row, mentor = np.nonzero(beats)
+        if len(row):
+            self._pending.append((mentor, usable[row, mentor], mentees[row]))
+            self._pending_count += len(row)
+        if self._pending_count >= self._merge_at:
+            self._merge_pending()
 
-    def _merge_mentor_bests(self, mentees: np.ndarray, by_mentor: np.ndarray) -> None:
-        """Merge a block's entries (mentors × rows) that beat a mentor's worst kept one."""
-        mentor, row = np.nonzero(by_mentor > self._worst[:, None])  # sorted by mentor
-        if not len(mentor):
+    def _mentee_bests(self, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of each row's ``per_mentee`` largest finite entries.
+
+        A row's k-th largest is at least the smallest of the maxima of k column groups
+        (each group holds an entry that large), so only the entries from that bar on are
+        ranked: one reduction and one comparison over the block instead of a selection.
+        Rows with a group of no finite entry, or too many ties at the bar, fall back to
+        numpy's selection."""
+        rows, m = usable.shape
+        k = self.per_mentee
+        if m <= k * SELECT_GROUP:
+            return self._select(usable, np.arange(rows))
+        group_max = np.maximum.reduceat(usable, np.arange(0, m, -(-m // k)), axis=1)
+        bar = group_max.min(axis=1)
+        bi, bj = np.nonzero(usable >= bar[:, None])  # -inf bar: the whole row
+        count = np.bincount(bi, minlength=rows)
+        fall_back = np.flatnonzero(count > k * SELECT_GROUP)
+        if len(fall_back):
+            keep = ~np.isin(bi, fall_back)
+            bi, bj = bi[keep], bj[keep]
+        order = np.lexsort((-usable[bi, bj], bi))  # by row, best first
+        bi, bj = bi[order], bj[order]
+        first = np.concatenate([[0], np.cumsum(np.bincount(bi, minlength=rows))[:-1]])
+        best = np.arange(len(bi)) - first[bi] < k
+        bi, bj = bi[best], bj[best]
+        if len(fall_back):
+            fi, fj = self._select(usable[fall_back], fall_back)
+            bi, bj = np.concatenate([bi, fi]), np.concatenate([bj, fj])
+        ok = np.isfinite(usable[bi, bj])
+        return bi[ok], bj[ok]
+
+    def _select(self, usable: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of the ``per_mentee`` largest entries of each row of ``usable``
+        (rows numbered by ``rows``), by numpy's selection."""
+        n, m = usable.shape
+        k = self.per_mentee
+        if m > k:  # the k largest as the last k: twice as fast as the k smallest of -usable
+            top = np.argpartition(usable, m - k, axis=1)[:, m - k:]
+        else:
+            top = np.broadcast_to(np.arange(m), (n, m))
+        return np.repeat(rows, top.shape[1]), top.ravel()
+
+    def _merge_pending(self) -> None:
+        """Merge the pending entries into each mentor's best: per mentor, the best
+        ``per_mentor`` of its kept and pending entries (a stale worst only lets more in)."""
+        if not self._pending:
             return
+        mentor, score, mentee = (np.concatenate(part) for part in zip(*self._pending,
+                                                                      strict=True))
+        self._pending, self._pending_count = [], 0
+        order = np.argsort(mentor, kind="stable")
+        mentor, score, mentee = mentor[order], score[order], mentee[order]
         hit, first, count = np.unique(mentor, return_index=True, return_counts=True)
-        # the new entries as one row per mentor hit, padded with -inf
         slot = np.arange(len(mentor)) - np.repeat(first, count)
-        at = np.repeat(np.arange(len(hit)), count)
-        new_score = np.full((len(hit), int(count.max())), -np.inf)
+        # mentors grouped by their count rounded up to a power of two, each group padded
+        # to its width: a few mentors with many entries do not widen every mentor's row
+        width = 1 << np.ceil(np.log2(count)).astype(np.int64)
+        for size in np.unique(width):
+            group = width == size
+            entries = np.repeat(group, count)
+            at = np.repeat(np.cumsum(group) - 1, count)[entries]
+            self._merge_group(hit[group], int(size), at, slot[entries], score[entries],
+                              mentee[entries])
+
+    def _merge_group(self, hit: np.ndarray, width: int, at: np.ndarray, slot: np.ndarray,
+                     score: np.ndarray, mentee: np.ndarray) -> None:
+        """Merge entries (row ``at`` of ``hit``, place ``slot`` < ``width``) into the
+        table rows of the mentors ``hit``."""
+        new_score = np.full((len(hit), width), -np.inf)
         new_mentee = np.full(new_score.shape, -1, np.int64)
-        new_score[at, slot] = by_mentor[mentor, row]
-        new_mentee[at, slot] = mentees[row]
-        score = np.concatenate([self._best_score[hit], new_score], axis=1)
-        mentee = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
-        keep = np.argpartition(score, score.shape[1] - self.per_mentor,
+        new_score[at, slot] = score
+        new_mentee[at, slot] = mentee
+        scores = np.concatenate([self._best_score[hit], new_score], axis=1)
+        mentees = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
+        keep = np.argpartition(scores, scores.shape[1] - self.per_mentor,
                                axis=1)[:, -self.per_mentor:]
-        self._best_score[hit] = np.take_along_axis(score, keep, axis=1)
-        self._best_mentee[hit] = np.take_along_axis(mentee, keep, axis=1)
+        self._best_score[hit] = np.take_along_axis(scores, keep, axis=1)
+        self._best_mentee[hit] = np.take_along_axis(mentees, keep, axis=1)
         self._worst[hit] = self._best_score[hit].min(axis=1)
 
     def build(self) -> KeptScores:
         """The kept scores of every block taken."""
+        self._merge_pending()
         kept = np.isfinite(self._best_score)
         mentor = np.broadcast_to(np.arange(self.n_mentors)[:, None], kept.shape)[kept]
         kept_scores = KeptScores(self.n_mentors)
