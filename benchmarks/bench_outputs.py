@@ -242,9 +242,9 @@ from pathlib import Path
 from matcher.runfolder.writer import write_run_folder
 outcome, inputs = pickle.loads(Path(sys.argv[1]).read_bytes())
 options = {}
-if os.environ.get("BENCH_ONE_PROCESS"):  # this tree's writer without its forked copies
+if os.environ.get("BENCH_FORKED"):  # this tree's writer with its forked copies
     from matcher.runfolder.writer import WriterOptions
-    options = {"options": WriterOptions(fork_from_pairs=10**9)}
+    options = {"options": WriterOptions(fork_from_pairs=int(os.environ["BENCH_FORKED"]))}
 def cpu():
     own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime
@@ -258,14 +258,18 @@ print(json.dumps({"wall": time.perf_counter() - wall, "cpu": sum(after) - user -
 """
 
 
-def _write_in_child(given: Path, out: Path, tree: Path | None, one_process: bool = False
+#: The opt-in setting measured against this writer's default (one process).
+FORK_FROM_PAIRS = 500
+
+
+def _write_in_child(given: Path, out: Path, tree: Path | None, forked: bool = False
                     ) -> dict[str, float]:
     """Write one folder in a fresh process with ``tree``'s writer (None: this tree's; with
-    ``one_process``, without the forked copies that write parts of a large folder)."""
+    ``forked``, with the opt-in forked copies that write parts of a large folder)."""
     path = os.pathsep.join(str(p) for p in (tree, ROOT) if p is not None)
     env = {**os.environ, "PYTHONPATH": path}
-    if one_process:
-        env["BENCH_ONE_PROCESS"] = "1"
+    if forked:
+        env["BENCH_FORKED"] = str(FORK_FROM_PAIRS)
     done = subprocess.run([sys.executable, "-c", _CHILD, str(given), str(out)], env=env,
                           cwd=given.parent,
                           capture_output=True, text=True, check=True)
@@ -307,12 +311,12 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
         given.write_bytes(pickle.dumps((outcome, inputs)))
         runs: dict[str, list[dict[str, float]]] = {"previous": [], "this": [], "one": []}
         pairs = sum(len(n.pairings) for n in outcome.networks)
-        forks = pairs >= export.DEFAULT_OPTIONS.fork_from_pairs
+        forks = pairs >= FORK_FROM_PAIRS
         load = [os.getloadavg()[0]]
         for k in range(repeats):
             for label, tree in (("previous", previous), ("this", None)):
                 runs[label].append(_write_in_child(given, Path(tmp) / f"{label}{k}", tree))
-            if forks:  # the same writer in one process: what the forked copies bring
+            if forks:  # the same writer with the opt-in forked copies: what they bring
                 runs["one"].append(_write_in_child(given, Path(tmp) / f"one{k}", None, True))
         load.append(os.getloadavg()[0])
         loads = f"load {min(load):.1f}-{max(load):.1f}"
@@ -326,10 +330,11 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
                 f"{statistics.median(new) / statistics.median(old):.2f}x median; {loads}")
             if forks:
                 one = [r[figure] for r in runs["one"]]
-                row(f"{name}, {pairs:,} pairs", f"  the same writer in one process, {figure} s",
+                row(f"{name}, {pairs:,} pairs", f"  the same writer with forked copies "
+                    f"(fork_from_pairs={FORK_FROM_PAIRS}), {figure} s",
                     f"{min(one):.2f} / {statistics.median(one):.2f}",
                     f"this writer {min(new):.2f} / {statistics.median(new):.2f}",
-                    f"{min(new) / min(one):.2f}x best with the forked copies")
+                    f"{min(one) / min(new):.2f}x best with the forked copies")
         new_best = min(runs["this"], key=lambda r: r["cpu"])
         old_best = min(runs["previous"], key=lambda r: r["cpu"])
         row(f"{name}, {pairs:,} pairs", "user / system CPU s of the best run (system: mostly "
@@ -340,9 +345,9 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
         this, before = _comparable(Path(tmp) / "this0"), _comparable(Path(tmp) / "previous0")
         new_wall = [r["wall"] for r in runs["this"]]
         differ = sorted(n for n in this.keys() | before.keys() if this.get(n) != before.get(n))
-        if forks:  # and the one-process folder
+        if forks:  # and the forked copies' folder
             alone = _comparable(Path(tmp) / "one0")
-            differ += sorted(f"{n} (one process)" for n in this.keys() | alone.keys()
+            differ += sorted(f"{n} (forked copies)" for n in this.keys() | alone.keys()
                              if this.get(n) != alone.get(n))
         floor = _io_floor(Path(tmp) / "this0", Path(tmp) / "floor")
         row(f"{name}, {pairs:,} pairs", "I/O floor: the same files' bytes written by a plain "
@@ -352,7 +357,7 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
             f"{floor['wall'] / min(new_wall):.2f}x of this writer's best wall; "
             f"{len(this):,} files")
         row(f"{name}, {pairs:,} pairs", "files the same bytes as the previous writer's"
-            + (" (and as this writer's in one process)" if forks else ""),
+            + (" (and as this writer's with forked copies)" if forks else ""),
             f"{len(this) - len(differ):,} of {len(this):,}", f"{len(before):,} files",
             "identical" if not differ else f"DIFFERENT: {', '.join(differ[:5])}")
 

@@ -14,7 +14,8 @@ lines pairs share, the workbook is streamed, and above
 :attr:`WriterOptions.explanations_sheet_max_pairs` pairs its Explanations sheet points to
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
 pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
-From :attr:`WriterOptions.fork_from_pairs` pairs (where fork is available) forked copies of
+On request, from :attr:`WriterOptions.fork_from_pairs` pairs (off by default: on 2 cores it
+cost more CPU than it saved time; where fork is available) forked copies of
 this process (:mod:`.forked`) write parts of the folder alongside it, into the same partial
 folder: the later networks' explanations, plans and calendars (split after whole blocks of
 the explainer, so the numbers are those of one call) and the cohort snapshot; then the
@@ -146,8 +147,10 @@ class WriterOptions:
     render_workers: int = 1
     #: Pairs from which a forked copy of this process (:mod:`.forked`) writes the plans,
     #: calendars and e-mails of the later networks while this one writes the earlier ones
-    #: (where fork is available); below, forking costs more than it saves.
-    fork_from_pairs: int = 500
+    #: (where fork is available); None (the default) = never: on the 2-core machine the
+    #: copies cost 1.1–1.7× the CPU and saved no wall time in the whole `match`
+    #: (benchmarks/bench_outputs.py measures both; 500 was the helper's setting).
+    fork_from_pairs: int | None = None
     #: The share of the pairs whose pages this process writes when a copy writes the rest
     #: (it also sends its files to the file helper, and writes the folder-wide files after).
     fork_share: float = 0.5
@@ -471,7 +474,8 @@ def split_networks(networks: Sequence[Network], options: WriterOptions
     score them in (the same numbers, bit for bit), as near half of the pairs as that allows."""
     placed = [k for k, network in enumerate(networks) if network.pairings]
     pairs = sum(len(network.pairings) for network in networks)
-    if pairs < options.fork_from_pairs or not forked.can_fork():
+    if (options.fork_from_pairs is None or pairs < options.fork_from_pairs
+            or not forked.can_fork()):
         return networks, ()
     ends = [placed[b - 1] + 1 for b in range(EXPLAIN_BLOCK_ROWS, len(placed), EXPLAIN_BLOCK_ROWS)]
     if not ends:
