@@ -12,10 +12,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from processes import gone_within
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import PlanBuilder
@@ -193,15 +193,4 @@ def test_the_copy_dies_with_the_run() -> None:
     parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     copy = int(parent.stdout.split()[0])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(copy):
-        time.sleep(0.05)
-    assert not _alive(copy)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
+    assert gone_within(copy)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from factories import make_outcome, write_inputs
+from processes import gone_within
 
 from cli.main import cli
 from matcher.runfolder.claim import OutputError, claim_output
@@ -360,18 +361,7 @@ def test_the_file_helper_dies_with_its_parent(tmp_path):
     parent = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60)
     helper = int(parent.stdout.split()[0])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(helper):
-        time.sleep(0.05)
-    assert not _alive(helper)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
+    assert gone_within(helper)
 
 
 assert FileSink and MARKER  # imported for the names the docstrings use
