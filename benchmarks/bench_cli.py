@@ -16,25 +16,33 @@ commands:
 * ``mentormatch match`` of sample_data, 150 × 60, into a new run folder (targets ≤ 3 s,
   issue 11, and ≤ 1.5 s, issue 15), with the solver's own time as the command prints it
   (``Objective ...; ENGINE, X s``) so the rest can be told from the solve;
-* the same ``match`` with ``--force`` over the previous run's folder (deleting its files is
-  part of that wait);
 * ``mentormatch match`` of a generated 1,000 × 300 cohort (``sample_data/generate.py``, seed
   2027, the sample's program.toml; target ≤ 2 s, issue 15);
 * ``mentormatch explain RUN --mentee A --vs C`` on a run folder of the sample (made before
   timing, by each version itself): "why her mentor and not C", with the run solved again
   (target ≤ 1 s, issue 15). A is the first mentee with a primary mentor, C her best-scoring
-  eligible mentor outside her network (:func:`matcher.audit.alternatives`).
+  eligible mentor outside her network (:func:`matcher.audit.alternatives`);
+* last, the same ``match`` with ``--force`` over the previous run's folder (deleting its
+  files is part of that wait; last, because deleting files slows creating them here).
 
-Each row also gives the load average when that figure was done. Last, the CPU time of
-``match`` by phase (the sample and the 1,000 × 300 cohort; with ``--scale`` also
-``bench_scale.py``'s 10,000 × 2,000 cohort, seed 1), in one process per version, best of
-the runs: importing what the command needs before the run folder (the writer's stack is
-imported in a thread while the solver works); the work from reading the sheets to the
-solved networks (read, diagnose, score, solve), and of it intake (``read_cohort``) and the
-diagnostics (``check_diagnostics``, which holds the cohort's one scoring pass, kept for the
-solve); and the explanations of the run's pairs (``explain_pairs``, the run folder writer's
-first step). The rest of the run folder is the outputs benchmark's
-(``benchmarks/bench_outputs.py``).
+Files: every run writes a new folder under one scratch folder (``benchmarks/scratch.py``),
+removed only when the benchmark ends. On this machine's disk (ext4 without a journal)
+creating a file costs 10-20x more for a few minutes after many files were deleted, so a
+benchmark that removed each run folder before the next run timed its own deletions. The
+benchmark first waits until creating a file costs at most 60 µs (``settle()``, up to 5.5
+minutes; ``--no-settle`` to skip) and prints that probe before each figure that writes
+files, and at the end.
+
+Each row also gives the load average when that figure was done. Last, ``match`` step by
+step (the sample and the 1,000 × 300 cohort; with ``--scale`` also ``bench_scale.py``'s
+10,000 × 2,000 cohort, seed 1, at most 2 runs), one whole match with its run folder in a
+fresh process per version, the run of least total wall time: wall and CPU of importing the
+command, of the job until intake (its imports, the config, claiming the run folder),
+intake (``read_valid_cohort``), features (``build_features``), the diagnostics
+(``check_diagnostics``, which holds the cohort's one scoring pass, kept for the solve),
+the solve (``run_match``), waiting for the writer's imports, and the run folder
+(``write_run_folder``, helper outputs' share: ``benchmarks/bench_outputs.py`` breaks it
+down). Steps are told apart by wrapping those functions as their modules are imported.
 
 The load average of the machine is printed before and after, so a slow figure can be read
 against what else was running. ``--against DIR`` also times another checkout of the project
@@ -53,10 +61,8 @@ import json
 import os
 import re
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +71,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report_table import ResultTable  # noqa: E402
+from benchmarks.scratch import (  # noqa: E402
+    SETTLED_MICROSECONDS,
+    creation_cost,
+    describe,
+    scratch_dir,
+    settle,
+)
 from matcher.audit import alternatives, load_run  # noqa: E402
 from sample_data import generate  # noqa: E402
 from scoring.features import build_features  # noqa: E402
@@ -117,66 +130,103 @@ def figures(larger: Path, question: tuple[str, str]) -> list[Figure]:
         Figure("mentormatch validate (sample)", ["validate", *sample], (1.5,)),
         Figure("mentormatch match (sample, 150 x 60)", [*match, *sample], (3.0, 1.5),
                fresh_out=True),
-        Figure("mentormatch match --force over the last run (sample)",
-               [*match, "--force", *sample], (3.0,)),
         Figure(f"mentormatch match ({LARGER[0]:,} x {LARGER[1]})",
                [*match, str(larger / "mentors.csv"), str(larger / "mentees.csv"), "--config",
                 str(SAMPLE / "program.toml")], (2.0,), fresh_out=True),
         Figure("mentormatch explain RUN --mentee A --vs C (sample)",
                ["explain", "{run}", "--mentee", mentee, "--vs", other], (1.0,),
                needs_run=True),
+        # Last: it deletes the files of the run it replaces, which slows creating files
+        # for a few minutes on this machine (benchmarks/scratch.py).
+        Figure("mentormatch match --force over the last run (sample)",
+               [*match, "--force", *sample], (3.0,)),
     ]
 
 
-#: Run by each version's interpreter (argv: mentors, mentees, config, out): CPU seconds of a
-#: match's imports, of its work up to the run folder (the writer is imported first and
-#: replaced by one that only explains the run's pairs, as the real writer does first) and
-#: of three parts of it: intake (``read_cohort``), the diagnostics (``check_diagnostics``:
-#: the cohort's one scoring pass, kept for the solve, and the findings) and the
-#: explanations of the run's pairs (``explain_pairs``, which the run folder's writer calls).
+#: Run by each version's interpreter (argv: mentors, mentees, config, out): the wall and CPU
+#: seconds of each step of one whole ``match`` with its real run folder, told apart by
+#: wrapping the functions :func:`matcher.jobs.match_job` calls (:data:`STEPS`; a function a
+#: version lacks is skipped). Printed as JSON: a list of [segment, wall, cpu], where a
+#: segment is a step ("intake") or what ran between two steps ("after intake").
 PHASES = """
-import json, sys, time
-from pathlib import Path
-start = time.process_time()
-import cli.match, matcher.jobs, matcher.pipeline, matcher.outputs.summary
-import matcher.runfolder.claim, scoring.config, scoring.diagnostics, scoring.features
-import scoring.intake.cohort, scoring.intake.pair_sheets, scoring.problem_groups
-imports = time.process_time() - start
-import matcher.runfolder.writer as writer
-from scoring.explain import explain_pairs
-spent = {"intake": 0.0, "diagnostics": 0.0, "explanations": 0.0}
+import importlib.util, json, sys, threading, time
+wall0, cpu0 = time.perf_counter(), time.process_time()
+marks = [("start", 0.0, 0.0)]
+lock = threading.Lock()
 
-def timed(module, name, phase):
-    inner = getattr(module, name)
+def mark(name):
+    with lock:
+        marks.append((name, time.perf_counter() - wall0, time.process_time() - cpu0))
+
+steps = {where: (name, label) for where, name, label in json.loads(sys.argv[5])}
+
+wrapped = set()
+
+def wrap(module):
+    name, label = steps[module.__name__]
+    inner = getattr(module, name, None)
+    if inner is None or module.__name__ in wrapped:
+        return
+    wrapped.add(module.__name__)
     def call(*args, **kwargs):
-        begin = time.process_time()
+        mark("before " + label)
         try:
             return inner(*args, **kwargs)
         finally:
-            spent[phase] += time.process_time() - begin
+            mark(label)
     setattr(module, name, call)
 
-def explain_only(outcome, out, **_):
-    pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
-    explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)
-    return Path(out)
+class WrapOnImport:
+    # Wraps a step's function as its module is first imported, so that the job still
+    # imports its stack when (and in the thread where) it would.
+    busy = False
 
-timed(scoring.intake.cohort, "read_cohort", "intake")
-timed(matcher.jobs, "check_diagnostics", "diagnostics")
-writer.write_run_folder = explain_only
-timed(writer, "write_run_folder", "explanations")
-start = time.process_time()
+    def find_spec(self, fullname, path, target=None):
+        if fullname not in steps or self.busy:
+            return None
+        self.busy = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self.busy = False
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+        def exec_module(module):
+            execute(module)
+            wrap(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+sys.meta_path.insert(0, WrapOnImport())
+import cli.match
+import matcher.jobs
+for loaded in [m for m in steps if m in sys.modules]:
+    wrap(sys.modules[loaded])
+mark("command imported")
 matcher.jobs.match_job(sys.argv[1], sys.argv[2], config=sys.argv[3], out=sys.argv[4],
                        quiet=True)
-work = time.process_time() - start - spent["explanations"]
-print(json.dumps({"imports": imports, "work": work, **spent}))
+mark("end")
+segments = []
+for (before, wall_a, cpu_a), (after, wall_b, cpu_b) in zip(marks, marks[1:]):
+    if after.startswith("before ") or after == "end":
+        label = ("job: until " + after[7:] if before == "command imported"
+                 else "after " + before.split(" (")[0])
+    else:
+        label = after
+    if before == "start":
+        label = "import the command (cli.match)"
+    segments.append([label, wall_b - wall_a, cpu_b - cpu_a])
+print(json.dumps(segments))
 """
-#: The phases :data:`PHASES` reports, with their labels.
-PHASE_LABELS = (("imports", "imports before the run folder"),
-                ("work", "read, diagnose, score and solve"),
-                ("intake", "  of which intake (read_cohort)"),
-                ("diagnostics", "  of which diagnostics (with the one scoring pass)"),
-                ("explanations", "explanations of the run's pairs (run folder's first step)"))
+#: The functions :data:`PHASES` times (module, name, label), in the order match calls them.
+#: The wrapped modules are imported before the job starts, so the job's own imports show
+#: only in ``job: until ...`` where the version still imports something else first.
+STEPS = (("scoring.intake.cohort", "read_valid_cohort", "intake (read_valid_cohort)"),
+         ("scoring.features", "build_features", "features (build_features)"),
+         ("matcher.jobs", "check_diagnostics", "diagnostics (with the one scoring pass)"),
+         ("matcher.pipeline", "run_match", "solve (run_match)"),
+         ("matcher.runfolder.writer", "write_run_folder", "run folder (write_run_folder)"))
 #: bench_scale.py's cohort (mentees, mentors, seed): its CPU by phase, with ``--scale``.
 SCALE = (10_000, 2_000, 1)
 
@@ -220,66 +270,82 @@ def run_once(version: Version, argv: list[str], out: Path | None,
     return Timing(wall, cpu, done.stdout)
 
 
-def sample_runs(found: list[Version], out: Path) -> list[Path]:
+def sample_runs(found: list[Version]) -> list[Path]:
     """Per version, a run folder of the sample written by that version (untimed)."""
-    folders = [out.with_name(f"{out.name}-sample-{v}") for v in range(len(found))]
+    folders = [scratch_dir(f"sample-{v}") / "run" for v in range(len(found))]
     for version, folder in zip(found, folders, strict=True):
         run_once(version, SAMPLE_MATCH, folder)
     return folders
 
 
-def best_runs(figure: Figure, found: list[Version], runs: int, out: Path,
+def best_runs(figure: Figure, found: list[Version], runs: int,
               sample_folders: list[Path]) -> list[Timing]:
     """Per version, its best of ``runs``, the versions taking turns (a new run folder per
-    run if ``figure.fresh_out``, else ``--force`` over the same one, made before timing;
-    ``{run}``: that version's run folder of the sample)."""
+    run if ``figure.fresh_out``, never deleted before the benchmark ends; else ``--force``
+    over the same one, made before timing; ``{run}``: that version's run folder of the
+    sample)."""
     best: list[Timing | None] = [None] * len(found)
+    replaced = [scratch_dir(f"force-{v}") / "run" for v in range(len(found))]
     if not figure.fresh_out and any("{out}" in part for part in figure.arguments):
-        for v, version in enumerate(found):  # untimed: a folder for each to replace
-            run_once(version, figure.arguments, out.with_name(f"{out.name}-{v}"))
-    for k in range(runs):
+        for version, target in zip(found, replaced, strict=True):  # untimed: to replace
+            run_once(version, figure.arguments, target)
+    for _ in range(runs):
         for v, version in enumerate(found):
-            target = out.with_name(f"{out.name}-{v}-{k}" if figure.fresh_out
-                                   else f"{out.name}-{v}")
+            target = scratch_dir(f"out-{v}") / "run" if figure.fresh_out else replaced[v]
             timing = run_once(version, figure.arguments, target, sample_folders[v])
-            if figure.fresh_out:
-                shutil.rmtree(target, ignore_errors=True)  # outside the timed part
             current = best[v]
             if current is None or timing.wall < current.wall:
                 best[v] = timing
     return [timing for timing in best if timing is not None]
 
 
-def phase_cpu(version: Version, cohort: Path, out: Path,
-              config: Path = SAMPLE / "program.toml") -> dict[str, float]:
-    """CPU seconds of the phases (:data:`PHASES`) of a match of ``cohort`` (a folder with
-    mentors.csv and mentees.csv, matched with ``config``) in a fresh process."""
+#: One segment of a match: (what ran, wall seconds, CPU seconds).
+Segment = tuple[str, float, float]
+
+
+def match_phases(version: Version, cohort: Path,
+                 config: Path = SAMPLE / "program.toml") -> list[Segment]:
+    """Wall and CPU seconds of each step (:data:`PHASES`) of one whole match of ``cohort``
+    (a folder with mentors.csv and mentees.csv, matched with ``config``) in a fresh
+    process, into a new scratch folder."""
+    out = scratch_dir("phases") / "run"
     done = subprocess.run([sys.executable, "-c", PHASES, str(cohort / "mentors.csv"),
-                           str(cohort / "mentees.csv"), str(config),
-                           str(out)], check=True,
+                           str(cohort / "mentees.csv"), str(config), str(out),
+                           json.dumps(STEPS)], check=True,
                           cwd=version.folder, env=version.env, capture_output=True, text=True)
-    return json.loads(done.stdout.splitlines()[-1])
+    return [(label, wall, cpu) for label, wall, cpu in json.loads(done.stdout.splitlines()[-1])
+            if wall >= 0.0005 or cpu >= 0.0005]
 
 
-def phase_rows(table: ResultTable, found: list[Version], runs: int, out: Path, name: str,
+def phase_rows(table: ResultTable, found: list[Version], runs: int, name: str,
                cohort: Path, config: Path = SAMPLE / "program.toml") -> None:
-    """A match's CPU by phase, per version, best of ``runs`` (versions alternate)."""
-    best: list[dict[str, float]] = [{} for _ in found]
-    for k in range(runs):
+    """A match's wall and CPU by step, per version: of ``runs`` runs (versions alternate),
+    the one with the least total wall time, each step beside the other version's."""
+    best: list[list[Segment]] = [[] for _ in found]
+    for _ in range(runs):
         for v, version in enumerate(found):
-            folder = out.with_name(f"{out.name}-phases-{v}-{k}")
-            for phase, seconds in phase_cpu(version, cohort, folder, config).items():
-                best[v][phase] = min(best[v].get(phase, seconds), seconds)
-            shutil.rmtree(folder, ignore_errors=True)
-    for phase, label in PHASE_LABELS:
-        if not all(phase in figures for figures in best):
-            continue
-        for version, figures in zip(found, best, strict=True):
-            table.row("cli", f"match ({name}) CPU: {label}{version.label}",
-                      f"{figures[phase]:.3f} s", "-", f"load {load()}")
-        for other, figures in zip(found[1:], best[1:], strict=True):
-            table.row("cli", f"  this / {other.label.strip()}",
-                      f"{best[0][phase] / figures[phase]:.2f}x CPU", "-", "same runs")
+            segments = match_phases(version, cohort, config)
+            if not best[v] or _total(segments) < _total(best[v]):
+                best[v] = segments
+    table.row("cli", f"match ({name}) by step, probe before: {describe(creation_cost())}",
+              "wall (CPU)", "other version" if len(found) > 1 else "-", f"load {load()}")
+    others = {label: (wall, cpu) for label, wall, cpu in best[1]} if len(found) > 1 else {}
+    for label, wall, cpu in [*best[0], ("whole match", _total(best[0]), _total(best[0], 2))]:
+        if label == "whole match" and len(found) > 1:
+            others[label] = (_total(best[1]), _total(best[1], 2))
+        other = others.get(label)
+        table.row("cli", f"  {label}", f"{wall:.3f} s ({cpu:.3f} s)",
+                  f"{other[0]:.3f} s ({other[1]:.3f} s)" if other else "-",
+                  f"{wall / other[0]:.2f}x wall, {cpu / other[1]:.2f}x CPU"
+                  if other and other[0] > 0 and other[1] > 0 else "-")
+    for label, wall, cpu in best[1] if len(found) > 1 else []:
+        if label not in {segment[0] for segment in best[0]}:
+            table.row("cli", f"  {label}{found[1].label}", f"{wall:.3f} s ({cpu:.3f} s)",
+                      "-", "only in the other version")
+
+
+def _total(segments: list[Segment], column: int = 1) -> float:
+    return float(sum(segment[column] for segment in segments))
 
 
 def scale_config(folder: Path) -> Path:
@@ -326,36 +392,45 @@ def main(argv: list[str]) -> int:
                         help="also time the checkout in DIR (e.g. the previous version); "
                              "may be given more than once")
     parser.add_argument("--scale", action="store_true",
-                        help="also the CPU by phase of bench_scale.py's 10,000 x 2,000 cohort")
+                        help="also the steps of bench_scale.py's 10,000 x 2,000 cohort")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="measure at once, without waiting until creating files costs "
+                             f"at most {SETTLED_MICROSECONDS:g} µs (up to 5.5 minutes)")
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 5)
     found = versions([folder.resolve() for folder in args.against])
     print(f"load average before: {load()} on {os.cpu_count()} cores; best of {runs} runs",
           flush=True)
+    larger = scratch_dir("cohort")
+    generate.write(larger, *LARGER)
+    scale = scratch_dir("scale") if args.scale else None
+    if scale is not None:
+        generate.write(scale, *SCALE)
+    cost = creation_cost() if args.no_settle else settle()
+    print(f"before measuring: {describe(cost)}", flush=True)
     table = ResultTable()
     baseline = min(_interpreter_start() for _ in range(runs))
     table.row("cli", "python -c pass", f"{baseline:.3f} s", "-", "baseline")
-    with tempfile.TemporaryDirectory() as tmp:
-        larger = Path(tmp) / "cohort"
-        generate.write(larger, *LARGER)
-        out = Path(tmp) / "run"
-        sample_folders = sample_runs(found, out)
-        for figure in figures(larger, audit_question(sample_folders[0])):
-            timings = best_runs(figure, found, runs, out, sample_folders)
-            for version, timing in zip(found, timings, strict=True):
-                _rows(table, figure, version, timing, baseline)
-            for other, timing in zip(found[1:], timings[1:], strict=True):
-                table.row("cli", f"  this / {other.label.strip()}",
-                          f"{timings[0].wall / timing.wall:.2f}x wall",
-                          f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
-        phase_rows(table, found, runs, out, "sample", SAMPLE)
-        phase_rows(table, found, runs, out, f"{LARGER[0]:,} x {LARGER[1]}", larger)
-        if args.scale:
-            scale = Path(tmp) / "scale"
-            generate.write(scale, *SCALE)
-            phase_rows(table, found, runs, out, f"{SCALE[0]:,} x {SCALE[1]}", scale,
-                       scale_config(scale))
-    print(f"load average after: {load()}", flush=True)
+    sample_folders = sample_runs(found)
+    for figure in figures(larger, audit_question(sample_folders[0])):
+        writes = any("{out}" in part for part in figure.arguments)
+        if writes:
+            table.row("cli", f"before: {figure.name}", describe(creation_cost()), "-",
+                      f"load {load()}")
+        timings = best_runs(figure, found, runs, sample_folders)
+        for version, timing in zip(found, timings, strict=True):
+            _rows(table, figure, version, timing, baseline)
+        for other, timing in zip(found[1:], timings[1:], strict=True):
+            table.row("cli", f"  this / {other.label.strip()}",
+                      f"{timings[0].wall / timing.wall:.2f}x wall",
+                      f"{timings[0].cpu / timing.cpu:.2f}x CPU", "same runs, same load")
+    phase_rows(table, found, runs, "sample", SAMPLE)
+    phase_rows(table, found, runs, f"{LARGER[0]:,} x {LARGER[1]}", larger)
+    if scale is not None:
+        phase_rows(table, found, min(runs, 2), f"{SCALE[0]:,} x {SCALE[1]}", scale,
+                   scale_config(scale))
+    print(f"load average after: {load()}; after measuring: {describe(creation_cost())}",
+          flush=True)
     table.print()
     return 0
 
