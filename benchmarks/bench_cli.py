@@ -345,7 +345,8 @@ def phase_rows(table: ResultTable, found: list[Version], runs: int, name: str,
 
 
 def _total(segments: list[Segment], column: int = 1) -> float:
-    return float(sum(segment[column] for segment in segments))
+    """Wall (``column`` 1) or CPU (2) seconds of the whole match."""
+    return sum(wall if column == 1 else cpu for _, wall, cpu in segments)
 
 
 def scale_config(folder: Path) -> Path:
