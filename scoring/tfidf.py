@@ -23,9 +23,10 @@ does: the floating-point result depends on it, and the explanations quote these 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import count, pairwise
 
 import numpy as np
 from scipy import sparse
@@ -77,17 +78,18 @@ def analyse(document: str) -> list[str]:
     """The terms of one document in reading order: its words without stop words, then each
     pair of neighbouring words left (``"grant writing"``)."""
     words = [word for word in WORD.findall(document.lower()) if word not in ENGLISH_STOP_WORDS]
-    return words + [f"{left} {right}" for left, right in pairwise(words)]
+    return words + list(map(" ".join, pairwise(words)))
 
 
 def count_terms(documents: Sequence[str]) -> TermCounts:
     """Count every document's terms (see :class:`TermCounts`)."""
-    first_used: dict[str, int] = {}
+    # A term's column in first-use order: a new term gets the next number on first sight.
+    first_used: defaultdict[str, int] = defaultdict(count().__next__)
     used: list[int] = []
     terms_per_document = np.zeros(len(documents), dtype=np.int64)
     for d, text in enumerate(documents):
         terms = analyse(text)
-        used.extend(first_used.setdefault(term, len(first_used)) for term in terms)
+        used.extend(map(first_used.__getitem__, terms))
         terms_per_document[d] = len(terms)
     n_terms = len(first_used)
     # One key per (document, term) in document-then-first-use order, counted.

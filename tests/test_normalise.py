@@ -228,6 +228,7 @@ class CountingAreas:
 
     def __init__(self, budget: int) -> None:
         self.name, self.values, self.synonyms = AREAS.name, AREAS.values, AREAS.synonyms
+        self.longest_spelling = AREAS.longest_spelling
         self.budget, self.calls = budget, 0
 
     def lookup(self, text: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from scoring.text import fold
 
@@ -36,6 +37,12 @@ class Vocabulary:
     def canonical(self, text: str) -> str:
         """The canonical value for ``text``, else ``text`` folded (free-text names)."""
         return self.lookup(text) or fold(text)
+
+    @cached_property
+    def longest_spelling(self) -> int:
+        """Words in the longest folded synonym: the most pieces of a multi-select cell one
+        known value can span (worked out once: every cell of a sheet asks)."""
+        return max((len(spelling.split()) for spelling in self.synonyms), default=1)
 
     def rank(self, value: str) -> int:
         """Position of a canonical value on the scale (0 = first key in the config)."""

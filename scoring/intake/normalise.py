@@ -223,7 +223,7 @@ def split_values(text: str, separators: tuple[str, ...],
     splitters = sorted({*separators, "\n"}, key=len, reverse=True)
     parts = re.split("(" + "|".join(re.escape(s) for s in splitters) + ")", str(text))
     pieces, seps = _inside_brackets_joined(parts[0::2], parts[1::2])
-    window = _longest_entry(known) if known is not None else 1
+    window = known.longest_spelling if known is not None else 1
     values: list[str] = []
     start = 0
     while start < len(pieces):
@@ -263,11 +263,6 @@ def _inside_brackets_joined(pieces: list[str], seps: list[str]
 
 def _depth(text: str) -> int:
     return sum(text.count(b) for b in "([{") - sum(text.count(b) for b in ")]}")
-
-
-def _longest_entry(vocabulary: Vocabulary) -> int:
-    """Words in the longest folded synonym: the most pieces one known value can span."""
-    return max((len(spelling.split()) for spelling in vocabulary.synonyms), default=1)
 
 
 def _joined(pieces: list[str], seps: list[str], start: int, stop: int) -> str:
