@@ -441,7 +441,7 @@ def main(argv: list[str]) -> int:
     phase_rows(table, found, runs, "sample", SAMPLE)
     phase_rows(table, found, runs, f"{LARGER[0]:,} x {LARGER[1]}", larger)
     if scale is not None:
-        phase_rows(table, found, min(runs, 2), f"{SCALE[0]:,} x {SCALE[1]}", scale,
+        phase_rows(table, found, min(runs, 2), f"{SCALE[0]:,} x {SCALE[1]:,}", scale,
                    scale_config(scale))
     print(f"load average after: {load()}; after measuring: {describe(creation_cost())}",
           flush=True)
