@@ -279,9 +279,11 @@ if variant:
             if self._error is not None and exc[0] is None:
                 raise self._error
 
-    settings = {"forked": dict(fork_from_pairs=500),
-                "forked-thread": dict(fork_from_pairs=500, open_sink=ThreadSink),
-                "forked-own": dict(fork_from_pairs=500,
+    always = dict(fork_from_pairs=500, fork_only_when_idle=False)
+    settings = {"forked": always,
+                "one-process": dict(fork_from_pairs=None),
+                "forked-thread": dict(always, open_sink=ThreadSink),
+                "forked-own": dict(always,
                                    open_sink=lambda folder, helper: FileSink(folder, helper=False)),
                 "in-process": dict(file_helper_from_pairs=10**9),
                 "thread": dict(open_sink=ThreadSink),
@@ -291,21 +293,26 @@ def cpu():
     own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return (own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime,
             own.ru_utime + own.ru_stime)
+from matcher.runfolder.writer import DEFAULT_OPTIONS, split_networks
+forks = len(split_networks(outcome.networks, options.get("options", DEFAULT_OPTIONS))[1]) > 0
 wall, (user, system, own) = time.perf_counter(), cpu()
 write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True, **options)
 import matcher
 after = cpu()
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": after[0] + after[1] - user - system,
                   "user": after[0] - user, "system": after[1] - system, "own": after[2] - own,
+                  "forked": forks,
                   "package": matcher.__file__}))
 """
 
 #: Other ways of writing the same folder with this tree's writer (the options each sets):
-#: the forked copies writing half the pages (fork_from_pairs=500), the same with their
+#: the forked copies writing half the pages whatever the load (the default forks only while
+#: a core is idle), no forked copy, the same with their
 #: files created by a thread or by each process itself, every file created by this
 #: process (no helper) or by a thread of it, and two forked render workers.
 VARIANTS = {
-    "forked": "forked copies (fork_from_pairs=500), files by the helper",
+    "forked": "forked copies (fork_from_pairs=500, whatever the load), files by the helper",
+    "one-process": "one process (fork_from_pairs=None), files by the helper",
     "forked-thread": "forked copies, files by a thread in each",
     "forked-own": "forked copies, each creating its own files (no helper)",
     "in-process": "files created in-process (no helper)",
@@ -404,6 +411,9 @@ def compare_writers(name: str, outcome: MatchOutcome, inputs: dict[str, Path],
                 f"{min(other) / min(new):.2f}x best")
     new_best = min(runs["this"], key=lambda r: r["cpu"])
     old_best = min(runs["previous"], key=lambda r: r["cpu"])
+    forked_runs = sum(bool(r.get("forked")) for r in runs["this"])
+    row(label, "runs of this writer (its default options) that forked a copy",
+        f"{forked_runs} of {repeats}", "forks from 500 pairs while a core is idle", loads)
     row(label, "user / system CPU s of the best run (system: mostly creating files, in the "
         "helper above 500 pairs)",
         f"{new_best['user']:.2f} / {new_best['system']:.2f}",
@@ -468,7 +478,7 @@ def main() -> None:
                         help="mentees of the generated large match (mentors: a fifth)")
     parser.add_argument("--previous-rev", default=PREVIOUS_REV,
                         help="the previous writer: this branch's merge base with REV")
-    parser.add_argument("--variants", default="forked",
+    parser.add_argument("--variants", default="one-process",
                         help="this writer's other settings to time too, comma-separated, of "
                         f"{', '.join(VARIANTS)} ('' for none)")
     parser.add_argument("--no-settle", dest="settle", action="store_false",
