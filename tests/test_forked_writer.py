@@ -7,6 +7,7 @@ leave nothing behind, and the copy never outlives the run."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -22,7 +23,12 @@ from matcher.outputs.plans import PlanBuilder
 from matcher.pipeline import run_match
 from matcher.runfolder import forked, writer
 from matcher.runfolder.marker import MARKER, read_marker
-from matcher.runfolder.writer import WriterOptions, split_networks, write_run_folder
+from matcher.runfolder.writer import (
+    DEFAULT_OPTIONS,
+    WriterOptions,
+    split_networks,
+    write_run_folder,
+)
 from sample_data.generate import write as generate
 from scoring.config import load_config
 from scoring.explain import EXPLAIN_BLOCK_ROWS
@@ -30,7 +36,7 @@ from scoring.intake.cohort import read_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "sample_data" / "program.toml"
-FORKED = WriterOptions(fork_from_pairs=1)
+FORKED = WriterOptions(fork_from_pairs=1, fork_only_when_idle=False)
 ONE_PROCESS = WriterOptions(fork_from_pairs=10**9)
 needs_fork = pytest.mark.skipif(not forked.can_fork(), reason="fork: Linux only")
 
@@ -101,6 +107,34 @@ def test_the_split_keeps_the_explainers_blocks_and_halves_the_pairs(
     assert split_networks(outcome.networks, ONE_PROCESS)[1] == ()
     # a run smaller than one block is never split
     assert split_networks(outcome.networks[:EXPLAIN_BLOCK_ROWS], FORKED)[1] == ()
+
+
+@needs_fork
+def test_by_default_a_large_run_forks_only_while_a_core_is_idle(
+        monkeypatch: pytest.MonkeyPatch,
+        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
+    """The default options fork a run of 500 pairs or more when the load average leaves a
+    core idle, and write it in one process when every core is busy (the copies' extra CPU
+    would then be extra wall time) or when the load cannot be read."""
+    outcome, _ = thousand
+    cores = len(os.sched_getaffinity(0))
+    assert sum(len(n.pairings) for n in outcome.networks) >= DEFAULT_OPTIONS.fork_from_pairs
+    for load, splits in ((cores - 0.6, True), (cores + 0.0, False), (3.0 * cores, False)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert (len(split_networks(outcome.networks, DEFAULT_OPTIONS)[1]) > 0) is splits, load
+        # a caller may fork whatever the load
+        assert len(split_networks(outcome.networks, FORKED)[1]) > 0
+
+    def unreadable() -> tuple[float, float, float]:
+        raise OSError("no load average")
+    monkeypatch.setattr(os, "getloadavg", unreadable)
+    assert split_networks(outcome.networks, DEFAULT_OPTIONS)[1] == ()
+    # a run below the threshold never forks, however idle the machine
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert len(split_networks(outcome.networks, DEFAULT_OPTIONS)[1]) > 0
+    pairs = sum(len(n.pairings) for n in outcome.networks)
+    above = dataclasses.replace(DEFAULT_OPTIONS, fork_from_pairs=pairs + 1)
+    assert split_networks(outcome.networks, above)[1] == ()
 
 
 @needs_fork

@@ -14,16 +14,16 @@ lines pairs share, the workbook is streamed, and above
 :attr:`WriterOptions.explanations_sheet_max_pairs` pairs its Explanations sheet points to
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
 pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
-On request, from :attr:`WriterOptions.fork_from_pairs` pairs (off by default: on 2 cores it
-cost more CPU than it saved time; where fork is available) forked copies of
-this process (:mod:`.forked`) write parts of the folder alongside it, into the same partial
-folder: the later networks' explanations, plans and calendars (split after whole blocks of
-the explainer, so the numbers are those of one call) and the cohort snapshot; then the
-workbook and explanations.csv while this process writes the other folder-wide files. The
+From :attr:`WriterOptions.fork_from_pairs` pairs, where fork is available and a core is idle
+(:func:`idle_core`: on a busy machine the copies' extra CPU is extra wall time), a forked
+copy of this process (:mod:`.forked`) writes parts of the folder alongside it, into the same
+partial folder: the later networks' explanations, plans and calendars (split after whole
+blocks of the explainer, so the numbers are those of one call) and the cohort snapshot; then
+the workbook and explanations.csv while this process writes the other folder-wide files. The
 files are the same bytes either way (tests/test_forked_writer.py). On request
 (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower) forked
-worker processes render the plans, calendars and introduction e-mails in chunks, handed
-back in order, so the files are the same bytes in the same order (see
+worker processes render the plans, calendars and introduction e-mails in chunks, handed back
+in order, so the files are the same bytes in the same order (see
 benchmarks/bench_outputs.py).
 """
 
@@ -147,10 +147,13 @@ class WriterOptions:
     render_workers: int = 1
     #: Pairs from which a forked copy of this process (:mod:`.forked`) writes the plans,
     #: calendars and e-mails of the later networks while this one writes the earlier ones
-    #: (where fork is available); None (the default) = never: on the 2-core machine the
-    #: copies cost 1.1–1.7× the CPU and saved no wall time in the whole `match`
-    #: (benchmarks/bench_outputs.py measures both; 500 was the helper's setting).
-    fork_from_pairs: int | None = None
+    #: (where fork is available); None = never. The copies cost 1.1–1.25× the CPU and
+    #: shorten the wall time to some 0.7× when a second core is free
+    #: (benchmarks/bench_outputs.py, session 7, on a settled disk).
+    fork_from_pairs: int | None = 500
+    #: Fork only when the machine has an idle core (:func:`idle_core`): on a busy machine
+    #: the copies' extra CPU is extra wall time too.
+    fork_only_when_idle: bool = True
     #: The share of the pairs whose pages this process writes when a copy writes the rest
     #: (it also sends its files to the file helper, and writes the folder-wide files after).
     fork_share: float = 0.5
@@ -467,15 +470,16 @@ def _write_others(folder: Path, outcome: MatchOutcome,
 
 def split_networks(networks: Sequence[Network], options: WriterOptions
                    ) -> tuple[Sequence[Network], Sequence[Network]]:
-    """The networks this process writes the pages of, and those a forked copy writes (none
-    below :attr:`WriterOptions.fork_from_pairs` pairs, or where :func:`.forked.can_fork` is
-    False). The first part ends after a whole number of :data:`EXPLAIN_BLOCK_ROWS` placed
-    mentees, so each part's explanations are scored in the very blocks one call would
-    score them in (the same numbers, bit for bit), as near half of the pairs as that allows."""
+    """The networks this process writes the pages of, and those a forked copy writes (none below
+    :attr:`WriterOptions.fork_from_pairs` pairs, where :func:`.forked.can_fork` is False,
+    or, with :attr:`WriterOptions.fork_only_when_idle`, when no core is idle). The first
+    part ends after a whole number of :data:`EXPLAIN_BLOCK_ROWS` placed mentees, so each
+    part's explanations are scored in the very blocks one call would score them in (the same
+    numbers, bit for bit), as near half of the pairs as that allows."""
     placed = [k for k, network in enumerate(networks) if network.pairings]
     pairs = sum(len(network.pairings) for network in networks)
     if (options.fork_from_pairs is None or pairs < options.fork_from_pairs
-            or not forked.can_fork()):
+            or not forked.can_fork() or (options.fork_only_when_idle and not idle_core())):
         return networks, ()
     ends = [placed[b - 1] + 1 for b in range(EXPLAIN_BLOCK_ROWS, len(placed), EXPLAIN_BLOCK_ROWS)]
     if not ends:
@@ -483,6 +487,17 @@ def split_networks(networks: Sequence[Network], options: WriterOptions
     before = [0, *itertools.accumulate(len(network.pairings) for network in networks)]
     end = min(ends, key=lambda end: abs(before[end] - options.fork_share * pairs))
     return networks[:end], networks[end:]
+
+
+def idle_core() -> bool:
+    """Whether a core this process may use is idle, as far as the last minute's load average
+    tells: fewer runnable processes than such cores (this run's own process counts as one)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average here: assume the cores are busy
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return load < (cores or 1)
 
 
 @dataclass
