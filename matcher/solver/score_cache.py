@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
 from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
@@ -198,26 +199,49 @@ class CacheBuilder:
         self._dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
         self._keeper = KeptScoresBuilder(m) if self._dense is None else None
 
+    def plan(self, forbids: np.ndarray | None = None) -> BlockReduce:
+        """What each block's reduce needs (:mod:`matcher.solver.block_reduce`), with these
+        forbidden pairs (none: the blocks come with them applied)."""
+        forbids = np.zeros((0, 2), np.int64) if forbids is None else forbids
+        forbids = forbids[np.argsort(forbids[:, 0], kind="stable")]
+        keeper = self._keeper
+        if keeper is None:
+            return BlockReduce(self.screen_dtype, forbids, self.problem.offers)
+        return BlockReduce(self.screen_dtype, forbids, self.problem.offers, keeper.floor,
+                           keeper.per_mentee, keeper.per_mentor)
+
+    def floor(self) -> np.ndarray | None:
+        """Each mentor's lowest kept exact score now (None: no exact scores kept)."""
+        return None if self._keeper is None else self._keeper.floor
+
     def add(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
-        """Take the block of rows ``start:start + len(total)``."""
-        if self._keeper is not None:
-            self._keeper.add_block(start, total, eligible)
-        rows = slice(start, start + total.shape[0])
-        eligible = np.asarray(eligible, bool)
-        approx = self.approx
-        np.copyto(approx[rows], total, casting="unsafe")
-        approx[rows][~eligible] = -np.inf
-        self.eligible_count[rows] = eligible.sum(axis=1)
+        """Take the block of rows ``start:start + len(total)`` (reduced here)."""
+        self.add_reduced(reduce_block(np.arange(start, start + total.shape[0]), total,
+                                      eligible, self.plan()))
+
+    def add_reduced(self, block: ReducedBlock) -> None:
+        """Take a block reduced by :func:`~matcher.solver.block_reduce.reduce_block`
+        (blocks in mentee order, each row once)."""
+        mentees = block.mentees
+        first, rows = int(mentees[0]), len(mentees)
+        contiguous = int(mentees[-1]) - first + 1 == rows
+        at = slice(first, first + rows) if contiguous else mentees
+        self.approx[at] = block.approx
+        self.eligible_count[at] = block.eligible_count
         if len(self.problem.labels):
-            self.eligible_labels[rows] = (eligible.astype(np.float32) @ self._offers) > 0
-            net_rows = np.nonzero(self._networks[rows])[0]
+            self.eligible_labels[at] = block.eligible_labels
+            net_rows = np.nonzero(self._networks[at])[0]
             if len(net_rows) and not self.multi_label:
-                overlap = self._label_weight[start + net_rows] @ self._offers.T
-                self.multi_label = bool(((overlap >= 2) & eligible[net_rows]).any())
+                overlap = self._label_weight[mentees[net_rows]] @ self._offers.T
+                self.multi_label = bool(((overlap >= 2) &
+                                         (block.approx[net_rows] > -np.inf)).any())
         lock_pairs = self._lock_pairs
-        in_block = (lock_pairs[:, 0] >= rows.start) & (lock_pairs[:, 0] < rows.stop)
-        self.lock_eligible[in_block] = eligible[lock_pairs[in_block, 0] - start,
-                                                lock_pairs[in_block, 1]]
+        where = np.searchsorted(mentees, lock_pairs[:, 0])
+        in_block = (where < rows) & (mentees[np.minimum(where, rows - 1)] == lock_pairs[:, 0])
+        self.lock_eligible[in_block] = block.approx[where[in_block],
+                                                    lock_pairs[in_block, 1]] > -np.inf
+        if self._keeper is not None and block.bests is not None:
+            self._keeper.add_bests(block.bests)
 
     def build(self) -> ScoreCache:
         """The cache of every block taken (keep bonus added to the screening copy)."""
@@ -239,6 +263,12 @@ def build_cache(problem: MatchProblem, screen_dtype: str = "float32") -> ScoreCa
     """Read every score block once (forbids applied) into a :class:`ScoreCache` whose
     screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`)."""
     builder = CacheBuilder(problem, screen_dtype)
+    if isinstance(problem.scores, ReducingScores) and problem.scores.make_reduced:
+        # reduced where the blocks are scored (the forbids go with them)
+        for block in problem.scores.make_reduced(builder.plan(problem.forbids),
+                                                 builder.floor):
+            builder.add_reduced(block)
+        return builder.build()
     for start, total, eligible in problem.blocks():
         builder.add(start, total, eligible)
     return builder.build()
