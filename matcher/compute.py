@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
+from matcher.solver.score_cache import ReducedRows
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures
@@ -138,13 +139,31 @@ def score_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndar
     """(mentees, value, eligible) for the given mentees (sorted indices) × every mentor, in
     blocks of :func:`rows_per_block`, computed where :func:`score_blocks` computes: the same
     values as the cohort's blocks hold for those rows, for a share of a pass."""
-    mentees = np.asarray(mentees, np.int64)
-    size = max(rows_per_block(features, config), 1)
-    parts = [mentees[lo:lo + size] for lo in range(0, len(mentees), size)]
-    tasks: list[Task] = [(int(part[0]), int(part[0]) + len(part), part) for part in parts]
+    parts, tasks = _row_tasks(features, config, mentees)
     for part, (_, values, eligible) in zip(parts, _run(features, config, tasks, len(mentees),
                                                        value), strict=True):
         yield part, values, eligible
+
+
+def reduced_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray,
+                 value: BlockValue = block_total) -> ReducedRows:
+    """:func:`score_rows`'s blocks reduced where they are scored, as
+    :meth:`matcher.solver.score_cache.ScoreCache.swap_rows` asks for them."""
+    def reduced(plan: BlockReduce, floor: Callable[[], np.ndarray | None]
+                ) -> Iterator[ReducedBlock]:
+        _, tasks = _row_tasks(features, config, mentees)
+        return _run(features, config, tasks, len(mentees), value, _reduce(plan, floor))
+    return reduced
+
+
+def _row_tasks(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray
+               ) -> tuple[list[np.ndarray], list[Task]]:
+    """The given mentees (sorted indices) in blocks of :func:`rows_per_block`, and their
+    tasks."""
+    mentees = np.asarray(mentees, np.int64)
+    size = max(rows_per_block(features, config), 1)
+    parts = [mentees[lo:lo + size] for lo in range(0, len(mentees), size)]
+    return parts, [(int(part[0]), int(part[0]) + len(part), part) for part in parts]
 
 
 def _run(features: CohortFeatures, config: ProgramConfig, tasks: list[Task], rows: int,

@@ -63,7 +63,7 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
         cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     dense = run_match(cohort, config, network_size=network_size, progress=False)
     passes, solves, rows = [], [], []
-    real_blocks, real_rows, real_solve = compute.score_blocks, placement.score_rows, \
+    real_blocks, real_rows, real_solve = compute.score_blocks, placement.reduced_rows, \
         placement.solve
 
     def counted(*args, **kwargs):
@@ -82,7 +82,7 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     if not spare:  # no memory to keep the askers' rows aside for stage 3
         monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: 0.0)
     monkeypatch.setattr(compute, "score_blocks", counted)
-    monkeypatch.setattr(placement, "score_rows", counted_rows)
+    monkeypatch.setattr(placement, "reduced_rows", counted_rows)
     monkeypatch.setattr(placement, "solve", counted_solve)
     streamed = run_match(cohort, config, network_size=network_size, progress=False)
     assert _pairs(streamed) == _pairs(dense)

@@ -9,7 +9,8 @@ in chunks of :data:`CHUNK_ROWS` rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,10 @@ from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
 
+#: Rows scored again and reduced where they are scored: given the reduce and a function
+#: returning each mentor's floor now, their :class:`ReducedBlock` in mentee order
+#: (:meth:`ScoreCache.swap_rows`).
+ReducedRows = Callable[[BlockReduce, Callable[[], np.ndarray | None]], Iterable[ReducedBlock]]
 #: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
 CHUNK_ROWS = 1024
 #: Relative rounding of the screening copy, by dtype: the screens' tolerance (half an ulp,
@@ -95,26 +100,37 @@ class ScoreCache:
         self.approx[bi[at], bj[at]] += self.bonus_points[at].astype(self.approx.dtype)
 
     def swap_rows(self, problem: MatchProblem,
-                  blocks: Iterable[tuple[np.ndarray, np.ndarray]]) -> ScoreCache:
+                  blocks: Iterable[tuple[np.ndarray, np.ndarray]] | ReducedRows
+                  ) -> ScoreCache:
         """This cache, in place, as ``problem``'s: a score source of the same cohort with
         the same eligibility (placement scores) whose values differ only in the rows the
-        ``(rows, values)`` blocks give. The exact scores kept for those rows are dropped
-        (a later lookup asks ``problem``'s source). In place because the screening copy of
-        a national cohort is gigabytes; the cache is not read as the old problem's again.
-        The new rows' best pairs are kept exactly, as the first pass keeps every row's."""
+        ``(rows, values)`` blocks give, or the blocks ``blocks(plan, floor)`` reduces
+        where they are scored (:class:`ReducedRows`). The exact scores kept for those rows
+        are dropped (a later lookup asks ``problem``'s source). In place because the
+        screening copy of a national cohort is gigabytes; the cache is not read as the old
+        problem's again. The new rows' best pairs are kept exactly, as the first pass keeps
+        every row's."""
         assert self.dense_exact is None, "kept matrices are read by build_cache"
         self.problem = problem
         keeper = KeptScoresBuilder(problem.n_mentors)
+        no_labels = np.zeros((problem.n_mentors, 0), bool)  # the counts stay as they are
+        forbids = problem.forbids[np.argsort(problem.forbids[:, 0], kind="stable")]
+        plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, keeper.floor,
+                           keeper.per_mentee, keeper.per_mentor)
+        if callable(blocks):
+            reduced = blocks(plan, lambda: keeper.floor)
+        else:  # the same reduce here, with this cache's eligibility (forbids included)
+            reduced = (reduce_block(rows, values, self.approx[rows] > -np.inf,
+                                    dataclasses.replace(plan, forbids=forbids[:0],
+                                                        floor=keeper.floor))
+                       for rows, values in blocks)
         swapped = []
-        for rows, values in blocks:
-            eligible = self.approx[rows] > -np.inf
-            values = np.asarray(values, np.float64)
-            keeper.add_rows(rows, values, eligible)
-            block = values.astype(self.approx.dtype)
-            block[~eligible] = -np.inf
-            self.approx[rows] = block
-            self.add_bonus(rows)
-            swapped.append(rows)
+        for block in reduced:
+            if block.bests is not None:
+                keeper.add_bests(block.bests)
+            self.approx[block.mentees] = block.approx
+            self.add_bonus(block.mentees)
+            swapped.append(block.mentees)
         if self.kept is not None and swapped:  # once: a search of every kept key
             self.kept.drop_mentees(np.concatenate(swapped))
             fresh = keeper.build()
