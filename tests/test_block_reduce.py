@@ -114,3 +114,39 @@ def test_a_stale_floor_keeps_the_same_scores(seed):
     reducing = dataclasses.replace(base, scores=ReducingScores(
         base.scores.blocks, base.scores.pair_scores, _lagging(total, eligible, rows, lag)))
     _same_cache(build_cache(reducing), build_cache(streamed))
+
+
+@pytest.mark.parametrize("scheduler", ["serial", "local"])
+def test_rows_scored_again_and_reduced_by_the_scorer_swap_in_the_same_rows(
+        sample, monkeypatch, scheduler):
+    """Placement stage 2's swap of the askers' rows: reduced where they are scored (the
+    problem's forbidden pairs applied there) or in this process from the cache's own
+    eligibility, the same screening copy and kept scores."""
+    import copy
+
+    from matcher.placement import RowScorer, differing_rows, placement_total
+
+    cohort, config, features = sample
+    config = dataclasses.replace(config, compute=dataclasses.replace(config.compute,
+                                                                     scheduler=scheduler))
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
+    monkeypatch.setattr(compute, "rows_per_block", lambda *_: 7)
+    if scheduler == "local":
+        monkeypatch.setattr(compute, "POOL_PAIRS", 0)
+        monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
+    problem = pipeline.build_problem(cohort, config, features, network_size=2)
+    rng = np.random.default_rng(11)
+    askers = differing_rows(features)
+    assert 10 < len(askers) < problem.n_mentees
+    forbids = np.c_[rng.choice(askers, 40), rng.integers(0, problem.n_mentors, 40)]
+    problem = dataclasses.replace(problem, forbids=forbids)
+    placement = dataclasses.replace(problem, scores=compute.streamed_scores(
+        features, config, placement_total))
+    cache = build_cache(problem)
+    before = cache.approx.copy()
+    scorer = RowScorer(features, config)
+    raw = copy.deepcopy(cache).swap_rows(placement, scorer.rows(askers, placement_total))
+    reduced = cache.swap_rows(placement, scorer.reduced(askers, placement_total))
+    _same_cache(reduced, raw)
+    assert not np.array_equal(reduced.approx[askers], before[askers])  # rows did change
+    assert (reduced.approx[forbids[:, 0], forbids[:, 1]] == -np.inf).all()
