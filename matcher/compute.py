@@ -6,7 +6,11 @@ mentor (a pure function of the cohort's features, the config and the block's row
 reduce is the solver's one pass over the blocks, in mentee order, on this machine
 (:func:`matcher.solver.score_cache.build_cache`, or the kept score matrix of a cohort that
 fits in memory): it keeps the screening copy, each mentee's and mentor's best pairs and the
-eligibility counts. Where the map runs is ``[compute] scheduler``:
+eligibility counts. For a streamed cohort the block's half of that reduce runs in the map
+too (:func:`reduce_task`, :mod:`matcher.solver.block_reduce`): the worker sends back the
+screening rows in the screen's dtype, the counts and the few pairs that may be kept, not
+the float64 block, and this process only copies and merges. Where the map runs is
+``[compute] scheduler``:
 
 * ``"local"`` (the default): from :data:`POOL_PAIRS` pairs on, a pool of this machine's
   cores (each worker gets the features and config once); smaller cohorts are scored in

@@ -7,16 +7,19 @@ the candidates (each mentee's best mentors and each mentor's best mentees), the 
 certificate adds (nearly always among the best too) and the pairs of the result. So the
 same pass keeps, in :class:`KeptScores`, the exact scores of
 
-* each mentee's :data:`PER_MENTEE` best eligible mentors (a partition per block), and
+* each mentee's :data:`PER_MENTEE` best eligible mentors (ranked per block), and
 * each mentor's :data:`PER_MENTOR` best eligible mentees (a running table of each
   mentor's best so far; a block's entries are set aside only where they beat the mentor's
-  worst kept entry, which after the first blocks is a few per mentor, so a block costs one
-  comparison over its pairs; the entries set aside are merged into the table when they
-  reach a share of its size, :data:`MERGE_SHARE`, so the table is read once per several
-  blocks, not once per block),
+  worst kept entry, its *floor*, which after the first blocks is a few per mentor, and
+  are among the mentor's best of the block; the entries set aside are merged into the
+  table when they reach a share of its size, :data:`MERGE_SHARE`, so the table is read
+  once per several blocks, not once per block),
 
-and every pair scored later is added, so no pair is scored twice. A lookup the store cannot
-answer goes to the score source for those pairs only.
+ties going to the lower index, so the kept pairs are a pure function of the scores. A
+block's part (:func:`block_bests`) is computed where the block is scored (against a floor
+that may be a few blocks old: it only lets more entries through), and the builder merges
+(:class:`KeptScoresBuilder`). Every pair scored later is added, so no pair is scored twice.
+A lookup the store cannot answer goes to the score source for those pairs only.
 """
 
 from __future__ import annotations
