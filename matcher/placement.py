@@ -208,8 +208,9 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     saved = None
     if cache is not None and rows is not None:
         differ = differing_rows(rows.features)
-        if len(differ) * cache.approx[:1].nbytes <= options.spare_bytes:
-            saved = cache.save_rows(differ)  # stage 3 needs the chosen ones' rows back
+        # stage 3 needs the chosen ones' rows back: as many kept aside as memory allows
+        saved = cache.save_rows(differ[:int(options.spare_bytes //
+                                            max(cache.approx[:1].nbytes, 1))])
         cache = cache.swap_rows(by_problem, rows.reduced(differ, placement_total))
     by_placement = solve(by_problem, options, explain, cache)
     chosen = _placed(problem, by_placement)
@@ -223,10 +224,12 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     final_problem = dataclasses.replace(problem, scores=only_rows(problem.scores, chosen))
     if cache is not None and rows is not None:
         back = chosen[differ]  # the chosen askers' rows: pair scores again
-        if saved is not None:
-            cache = cache.restore_rows(final_problem, saved, back)
-        else:
-            cache = cache.swap_rows(final_problem, rows.reduced(differ[back]))
+        assert saved is not None
+        cache = cache.restore_rows(final_problem, saved, chosen[saved.rows])
+        at = np.flatnonzero(back)
+        again = differ[at[at >= len(saved.rows)]]  # the chosen ones not kept aside
+        if len(again):
+            cache = cache.swap_rows(final_problem, rows.reduced(again))
         cache = cache.restrict(final_problem, chosen)
     # the mentees left out have no eligible mentor here; their reasons are stage 2's
     final = solve(final_problem, options, _only_for(explain, chosen), cache)

@@ -50,7 +50,7 @@ def _pairs(outcome) -> list[tuple[str, str, str, float]]:
             for n in outcome.networks for p in n.pairings]
 
 
-@pytest.mark.parametrize("spare", [True, False])
+@pytest.mark.parametrize("spare", [True, "half", False])
 @pytest.mark.parametrize("capacity", [None, 1])
 @pytest.mark.parametrize("network_size", [1, 2])
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
@@ -81,6 +81,10 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
     if not spare:  # no memory to keep the askers' rows aside for stage 3
         monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: 0.0)
+    if spare == "half":  # memory for half of them
+        half = len(placement.differing_rows(build_features(cohort, config))) // 2
+        row_bytes = len(cohort.mentors) * np.dtype(dtype).itemsize
+        monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: half * row_bytes)
     monkeypatch.setattr(compute, "score_blocks", counted)
     monkeypatch.setattr(placement, "reduced_rows", counted_rows)
     monkeypatch.setattr(placement, "solve", counted_solve)
@@ -98,8 +102,11 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     assert 0 < asked < len(cohort.mentees)
     if capacity is None:
         assert rows == []
-    elif spare:
+    elif spare is True:
         assert rows == [asked]
+    elif spare == "half":  # only the chosen ones among the askers not kept aside
+        assert rows[0] == asked and len(rows) <= 2
+        assert all(0 < r <= asked - asked // 2 for r in rows[1:])
     else:
         assert len(rows) == 2 and rows[0] == asked and 0 < rows[1] < asked
     assert streamed.result.stats["certified"] is True
