@@ -6,7 +6,11 @@ mentor (a pure function of the cohort's features, the config and the block's row
 reduce is the solver's one pass over the blocks, in mentee order, on this machine
 (:func:`matcher.solver.score_cache.build_cache`, or the kept score matrix of a cohort that
 fits in memory): it keeps the screening copy, each mentee's and mentor's best pairs and the
-eligibility counts. Where the map runs is ``[compute] scheduler``:
+eligibility counts. For a streamed cohort the block's half of that reduce runs in the map
+too (:func:`reduce_task`, :mod:`matcher.solver.block_reduce`): the worker sends back the
+screening rows in the screen's dtype, the counts and the few pairs that may be kept, not
+the float64 block, and this process only copies and merges. Where the map runs is
+``[compute] scheduler``:
 
 * ``"local"`` (the default): from :data:`POOL_PAIRS` pairs on, a pool of this machine's
   cores (each worker gets the features and config once); smaller cohorts are scored in
@@ -34,7 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from matcher.solver.problem import BlockScores
+from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
+from matcher.solver.score_cache import ReducedRows
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.features import CohortFeatures
@@ -64,6 +69,8 @@ _CONFIG: ProgramConfig | None = None
 #: One task of the map: mentees ``start:stop``, or the mentees of an index array (then
 #: ``start`` is its first).
 Task = tuple[int, int, np.ndarray | None]
+#: Each task's reduce (None: the block is sent back as scored), made when it is sent.
+Reduce = Callable[[Task], BlockReduce] | None
 
 
 def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int,
@@ -76,6 +83,18 @@ def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop
     return start, value(block, config), block.eligible
 
 
+def reduce_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int,
+                value: BlockValue, rows: np.ndarray | None, plan: BlockReduce) -> ReducedBlock:
+    """The map with the block's half of the reduce: :func:`score_task`'s block reduced by
+    :func:`matcher.solver.block_reduce.reduce_block` before it is sent back."""
+    _, values, eligible = score_task(features, config, start, stop, value, rows)
+    return reduce_block(_mentees(start, stop, rows), values, eligible, plan)
+
+
+def _mentees(start: int, stop: int, rows: np.ndarray | None) -> np.ndarray:
+    return np.arange(start, stop) if rows is None else rows
+
+
 def rows_per_block(features: CohortFeatures, config: ProgramConfig) -> int:
     """Mentee rows per scoring block for this cohort: about 5 million pairs, within
     :data:`BLOCK_SHARE` of ``[solver] memory_gib`` (:func:`scoring.scorer.block_rows`)."""
@@ -83,7 +102,7 @@ def rows_per_block(features: CohortFeatures, config: ProgramConfig) -> int:
 
 
 def streamed_scores(features: CohortFeatures, config: ProgramConfig,
-                    value: BlockValue = block_total) -> BlockScores:
+                    value: BlockValue = block_total) -> ReducingScores:
     """A score source computed on demand: blocks from :func:`score_blocks`, and the exact
     values of given pairs from :func:`scoring.scorer.score_pairs` (never a pass over the
     cohort); ``value`` reads each block's totals, or something else (placement scores)."""
@@ -94,17 +113,28 @@ def streamed_scores(features: CohortFeatures, config: ProgramConfig,
 
     def pairs(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
         return score_pairs(features, config, mentee, mentor, value)
-    return BlockScores(blocks, pairs)
+
+    def reduced(plan: BlockReduce, floor: Callable[[], np.ndarray | None]
+                ) -> Iterator[ReducedBlock]:
+        return score_blocks(features, config, rows, value, _reduce(plan, floor))
+    return ReducingScores(blocks, pairs, reduced)
+
+
+def _reduce(plan: BlockReduce, floor: Callable[[], np.ndarray | None]) -> Reduce:
+    """Each task's reduce: ``plan`` with the task's forbidden pairs and the floor as it
+    is when the task is sent."""
+    return lambda task: plan.for_rows(_mentees(*task), floor())
 
 
 def score_blocks(features: CohortFeatures, config: ProgramConfig, rows: int,
-                 value: BlockValue = block_total) -> Iterator[Block]:
+                 value: BlockValue = block_total, reduce: Reduce = None) -> Iterator[Any]:
     """Every block of ``rows`` mentees, in order, computed where ``[compute] scheduler``
-    says (see the module docstring); ``value`` as in :func:`score_task`."""
+    says (see the module docstring); ``value`` as in :func:`score_task`; with ``reduce``,
+    each block reduced where it is scored (:func:`reduce_task`)."""
     n = features.n_mentees
     tasks: list[Task] = [(start, min(start + rows, n), None)
                          for start in range(0, n, max(rows, 1))]
-    return _run(features, config, tasks, n, value)
+    return _run(features, config, tasks, n, value, reduce)
 
 
 def score_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray,
@@ -113,31 +143,64 @@ def score_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndar
     """(mentees, value, eligible) for the given mentees (sorted indices) × every mentor, in
     blocks of :func:`rows_per_block`, computed where :func:`score_blocks` computes: the same
     values as the cohort's blocks hold for those rows, for a share of a pass."""
-    mentees = np.asarray(mentees, np.int64)
-    size = max(rows_per_block(features, config), 1)
-    parts = [mentees[lo:lo + size] for lo in range(0, len(mentees), size)]
-    tasks: list[Task] = [(int(part[0]), int(part[0]) + len(part), part) for part in parts]
+    parts, tasks = _row_tasks(features, config, mentees)
     for part, (_, values, eligible) in zip(parts, _run(features, config, tasks, len(mentees),
                                                        value), strict=True):
         yield part, values, eligible
 
 
+def reduced_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray,
+                 value: BlockValue = block_total) -> ReducedRows:
+    """:func:`score_rows`'s blocks reduced where they are scored, as
+    :meth:`matcher.solver.score_cache.ScoreCache.swap_rows` asks for them."""
+    def reduced(plan: BlockReduce, floor: Callable[[], np.ndarray | None]
+                ) -> Iterator[ReducedBlock]:
+        _, tasks = _row_tasks(features, config, mentees)
+        return _run(features, config, tasks, len(mentees), value, _reduce(plan, floor))
+    return reduced
+
+
+def _row_tasks(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray
+               ) -> tuple[list[np.ndarray], list[Task]]:
+    """The given mentees (sorted indices) in blocks of :func:`rows_per_block`, and their
+    tasks."""
+    mentees = np.asarray(mentees, np.int64)
+    size = max(rows_per_block(features, config), 1)
+    parts = [mentees[lo:lo + size] for lo in range(0, len(mentees), size)]
+    return parts, [(int(part[0]), int(part[0]) + len(part), part) for part in parts]
+
+
 def _run(features: CohortFeatures, config: ProgramConfig, tasks: list[Task], rows: int,
-         value: BlockValue) -> Iterator[Block]:
-    """The tasks' blocks, in order, where ``[compute] scheduler`` says (``rows``: how many
-    mentee rows they hold in all, which decides whether a local pool pays)."""
+         value: BlockValue, reduce: Reduce = None) -> Iterator[Any]:
+    """The tasks' blocks (reduced with ``reduce``), in order, where ``[compute] scheduler``
+    says (``rows``: how many mentee rows they hold in all, which decides whether a local
+    pool pays)."""
+    def job(task: Task) -> Job:
+        return task, value, None if reduce is None else reduce(task)
     scheduler = config.compute.scheduler
     if scheduler.startswith("dask://"):
-        return _dask_blocks(features, config, tasks, scheduler, value)
+        return _dask_blocks(features, config, tasks, scheduler, job)
     workers = os.cpu_count() or 1
     if scheduler == "local" and rows * features.n_mentors >= POOL_PAIRS and workers > 1 \
             and len(tasks) > 1:
-        return _pool_blocks(features, config, tasks, workers, value)
-    return (score_task(features, config, *task[:2], value, task[2]) for task in tasks)
+        return _pool_blocks(features, config, tasks, workers, job)
+    return (_task(features, config, *job(task)) for task in tasks)
+
+
+#: What is sent for one task: the task, the value read from its block, its reduce.
+Job = tuple[Task, BlockValue, BlockReduce | None]
+
+
+def _task(features: CohortFeatures, config: ProgramConfig, task: Task, value: BlockValue,
+          plan: BlockReduce | None) -> Block | ReducedBlock:
+    """One job, wherever it runs: the block as scored, or reduced."""
+    if plan is None:
+        return score_task(features, config, task[0], task[1], value, task[2])
+    return reduce_task(features, config, task[0], task[1], value, task[2], plan)
 
 
 def _in_order(submit: Callable[[Task], Any], tasks: list[Task], ahead: int
-              ) -> Iterator[Block]:
+              ) -> Iterator[Any]:
     """Results of ``submit`` (a future: concurrent or Dask) for each task, in order, with
     ``ahead`` blocks in flight."""
     pending: deque[Any] = deque()
@@ -179,24 +242,25 @@ def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
     _FEATURES, _CONFIG = features, config
 
 
-def _pool_task(task: Task, value: BlockValue) -> Block:
+def _pool_task(task: Task, value: BlockValue, plan: BlockReduce | None
+               ) -> Block | ReducedBlock:
     assert _FEATURES is not None and _CONFIG is not None
-    return score_task(_FEATURES, _CONFIG, task[0], task[1], value, task[2])
+    return _task(_FEATURES, _CONFIG, task, value, plan)
 
 
-def _pool_blocks(features: CohortFeatures, config: ProgramConfig,
-                 tasks: list[Task], workers: int, value: BlockValue) -> Iterator[Block]:
+def _pool_blocks(features: CohortFeatures, config: ProgramConfig, tasks: list[Task],
+                 workers: int, job: Callable[[Task], Job]) -> Iterator[Any]:
     # Fresh interpreters ("spawn"), not forks: the caller may have threads running (the
     # run-folder writer is imported in one while scoring), and a fork copies their locks.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(features, config)) as pool:
-        yield from _in_order(lambda task: pool.submit(_pool_task, task, value), tasks,
+        yield from _in_order(lambda task: pool.submit(_pool_task, *job(task)), tasks,
                              IN_FLIGHT * workers)
 
 
-def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
-                 tasks: list[Task], scheduler: str, value: BlockValue) -> Iterator[Block]:
+def _dask_blocks(features: CohortFeatures, config: ProgramConfig, tasks: list[Task],
+                 scheduler: str, job: Callable[[Task], Job]) -> Iterator[Any]:
     try:
         from distributed import Client
     except ImportError:
@@ -214,8 +278,7 @@ def _dask_blocks(features: CohortFeatures, config: ProgramConfig,
         shared: Any = client.scatter([features, config], broadcast=True)
         workers = max(len(client.scheduler_info().get("workers", {})), 1)
         yield from _in_order(
-            lambda task: client.submit(score_task, shared[0], shared[1], task[0], task[1],
-                                       value, task[2], pure=False),
+            lambda task: client.submit(_task, shared[0], shared[1], *job(task), pure=False),
             tasks, IN_FLIGHT * workers)
     finally:
         client.close()

@@ -38,12 +38,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.compute import score_rows, streamed_scores
+from matcher.compute import reduced_rows, score_rows, streamed_scores
 from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
 from matcher.solver.reasons import NO_ELIGIBLE
 from matcher.solver.result import SolverResult
-from matcher.solver.score_cache import build_cache
+from matcher.solver.score_cache import ReducedRows, build_cache
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
 from scoring.scorer import (
@@ -93,6 +93,10 @@ class RowScorer:
         """(mentees, values) blocks for these sorted mentee indices."""
         for rows, values, _ in score_rows(self.features, self.config, mentees, value):
             yield rows, values
+
+    def reduced(self, mentees: np.ndarray, value: BlockValue = block_total) -> ReducedRows:
+        """These rows reduced where they are scored (:func:`matcher.compute.reduced_rows`)."""
+        return reduced_rows(self.features, self.config, mentees, value)
 
 
 def placement_scores(features: CohortFeatures, config: ProgramConfig,
@@ -204,9 +208,10 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     saved = None
     if cache is not None and rows is not None:
         differ = differing_rows(rows.features)
-        if len(differ) * cache.approx[:1].nbytes <= options.spare_bytes:
-            saved = cache.save_rows(differ)  # stage 3 needs the chosen ones' rows back
-        cache = cache.swap_rows(by_problem, rows.rows(differ, placement_total))
+        # stage 3 needs the chosen ones' rows back: as many kept aside as memory allows
+        saved = cache.save_rows(differ[:int(options.spare_bytes //
+                                            max(cache.approx[:1].nbytes, 1))])
+        cache = cache.swap_rows(by_problem, rows.reduced(differ, placement_total))
     by_placement = solve(by_problem, options, explain, cache)
     chosen = _placed(problem, by_placement)
     seconds = result.wall_time + by_placement.wall_time
@@ -219,10 +224,12 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     final_problem = dataclasses.replace(problem, scores=only_rows(problem.scores, chosen))
     if cache is not None and rows is not None:
         back = chosen[differ]  # the chosen askers' rows: pair scores again
-        if saved is not None:
-            cache = cache.restore_rows(final_problem, saved, back)
-        else:
-            cache = cache.swap_rows(final_problem, rows.rows(differ[back]))
+        assert saved is not None
+        cache = cache.restore_rows(final_problem, saved, chosen[saved.rows])
+        at = np.flatnonzero(back)
+        again = differ[at[at >= len(saved.rows)]]  # the chosen ones not kept aside
+        if len(again):
+            cache = cache.swap_rows(final_problem, rows.reduced(again))
         cache = cache.restrict(final_problem, chosen)
     # the mentees left out have no eligible mentor here; their reasons are stage 2's
     final = solve(final_problem, options, _only_for(explain, chosen), cache)

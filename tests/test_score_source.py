@@ -50,7 +50,7 @@ def _pairs(outcome) -> list[tuple[str, str, str, float]]:
             for n in outcome.networks for p in n.pairings]
 
 
-@pytest.mark.parametrize("spare", [True, False])
+@pytest.mark.parametrize("spare", [True, "half", False])
 @pytest.mark.parametrize("capacity", [None, 1])
 @pytest.mark.parametrize("network_size", [1, 2])
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
@@ -63,7 +63,7 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
         cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config)
     dense = run_match(cohort, config, network_size=network_size, progress=False)
     passes, solves, rows = [], [], []
-    real_blocks, real_rows, real_solve = compute.score_blocks, placement.score_rows, \
+    real_blocks, real_rows, real_solve = compute.score_blocks, placement.reduced_rows, \
         placement.solve
 
     def counted(*args, **kwargs):
@@ -81,8 +81,12 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     monkeypatch.setattr(pipeline, "SCREEN_BYTES", {dtype: 2})
     if not spare:  # no memory to keep the askers' rows aside for stage 3
         monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: 0.0)
+    if spare == "half":  # memory for half of them
+        half = len(placement.differing_rows(build_features(cohort, config))) // 2
+        row_bytes = len(cohort.mentors) * np.dtype(dtype).itemsize
+        monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: half * row_bytes)
     monkeypatch.setattr(compute, "score_blocks", counted)
-    monkeypatch.setattr(placement, "score_rows", counted_rows)
+    monkeypatch.setattr(placement, "reduced_rows", counted_rows)
     monkeypatch.setattr(placement, "solve", counted_solve)
     streamed = run_match(cohort, config, network_size=network_size, progress=False)
     assert _pairs(streamed) == _pairs(dense)
@@ -98,8 +102,11 @@ def test_streamed_scores_give_the_dense_run_and_are_scored_once(sample, monkeypa
     assert 0 < asked < len(cohort.mentees)
     if capacity is None:
         assert rows == []
-    elif spare:
+    elif spare is True:
         assert rows == [asked]
+    elif spare == "half":  # only the chosen ones among the askers not kept aside
+        assert rows[0] == asked and len(rows) <= 2
+        assert all(0 < r <= asked - asked // 2 for r in rows[1:])
     else:
         assert len(rows) == 2 and rows[0] == asked and 0 < rows[1] < asked
     assert streamed.result.stats["certified"] is True
@@ -169,12 +176,27 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
     return np.sort(values[np.isfinite(values)])[::-1][:k]
 
 
+def _reference_keys(usable: np.ndarray, per_mentee: int, per_mentor: int) -> np.ndarray:
+    """The pairs the kept scores must hold, by brute force: each row's per_mentee and each
+    column's per_mentor largest finite entries, ties to the lower index."""
+    n, m = usable.shape
+    keys = []
+    for i in range(n):
+        order = np.lexsort((np.arange(m), -usable[i]))[:per_mentee]
+        keys += [i * m + j for j in order if np.isfinite(usable[i, j])]
+    for j in range(m):
+        order = np.lexsort((np.arange(n), -usable[:, j]))[:per_mentor]
+        keys += [i * m + j for i in order if np.isfinite(usable[i, j])]
+    return np.unique(np.array(keys, np.int64))
+
+
 @pytest.mark.parametrize("rows", [3, 16, 230])
-def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows):
+def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows, monkeypatch):
     """Ties everywhere and a mentor every mentee rates highest (every block's rows beat its
-    worst, so its pending entries are many more than other mentors'): each mentee's and
-    mentor's best scores are kept exactly, and the mentor table equals the one built by
-    merging every block into it at once (the previous reduce)."""
+    worst, so its pending entries are many more than other mentors'): the kept pairs are
+    each mentee's and mentor's best, ties to the lower index, exactly (a brute-force
+    reference), whether merged a few blocks at a time or every block at once."""
+    from matcher.solver import kept_scores
     from matcher.solver.kept_scores import KeptScoresBuilder
 
     rng = np.random.default_rng(5)
@@ -197,22 +219,24 @@ def test_deferred_merges_keep_the_same_best_scores_as_merging_every_block(rows):
     deferred._merge_pending = counted  # type: ignore[method-assign]
     blocks = range(0, n, rows)
     selected = {"fall back": 0}
-    select = deferred._select
+    top_k_mask = kept_scores.top_k_mask
 
-    def counted_select(usable: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        selected["fall back"] += len(rows)
-        return select(usable, rows)
-    deferred._select = counted_select  # type: ignore[method-assign]
+    def counted_select(values: np.ndarray, k: int) -> np.ndarray:
+        if k == per_mentee:  # a mentee row ranked by selection, not from its bar
+            selected["fall back"] += len(values)
+        return top_k_mask(values, k)
+    monkeypatch.setattr(kept_scores, "top_k_mask", counted_select)
     for start in blocks:
         for builder in (deferred, eager):
             builder.add_block(start, total[start:start + rows], eligible[start:start + rows])
     kept = deferred.build()
-    eager.build()
+    eagerly = eager.build()
     if rows < per_mentor:  # small blocks: several blocks' entries are merged at once
         assert merges["deferred"] < len(blocks) / 2
-    assert 0 < selected["fall back"] < n / 4  # most rows ranked from their bar on
-    assert np.array_equal(np.sort(deferred._best_score, axis=1),
-                          np.sort(eager._best_score, axis=1))
+    # (counted for both builders) most rows ranked from their bar on
+    assert 0 < selected["fall back"] / 2 < n / 4
+    assert np.array_equal(kept.keys, _reference_keys(usable, per_mentee, per_mentor))
+    assert np.array_equal(kept.keys, eagerly.keys)
     mentee, mentor = split_keys(kept.keys, m)
     assert np.array_equal(kept.scores, total[mentee, mentor])
     assert eligible[mentee, mentor].all()

@@ -11,6 +11,7 @@ indices. What this room holds:
                           member brings;
 - :mod:`.result`          what a solve returns (assignment, status, objective, bound, reasons);
 - :mod:`.score_cache`     every pair's score, read once: the cache every engine reads;
+- :mod:`.block_reduce`    a score block's half of that read, done where it is scored;
 - :mod:`.candidates`      candidate pruning: the pairs the engines work on;
 - :mod:`.context`         what the engines share: options, the working context, and the one
                           engine interface (``engine(ctx) -> EngineResult``);

@@ -7,16 +7,19 @@ the candidates (each mentee's best mentors and each mentor's best mentees), the 
 certificate adds (nearly always among the best too) and the pairs of the result. So the
 same pass keeps, in :class:`KeptScores`, the exact scores of
 
-* each mentee's :data:`PER_MENTEE` best eligible mentors (a partition per block), and
+* each mentee's :data:`PER_MENTEE` best eligible mentors (ranked per block), and
 * each mentor's :data:`PER_MENTOR` best eligible mentees (a running table of each
   mentor's best so far; a block's entries are set aside only where they beat the mentor's
-  worst kept entry, which after the first blocks is a few per mentor, so a block costs one
-  comparison over its pairs; the entries set aside are merged into the table when they
-  reach a share of its size, :data:`MERGE_SHARE`, so the table is read once per several
-  blocks, not once per block),
+  worst kept entry, its *floor*, which after the first blocks is a few per mentor, and
+  are among the mentor's best of the block; the entries set aside are merged into the
+  table when they reach a share of its size, :data:`MERGE_SHARE`, so the table is read
+  once per several blocks, not once per block),
 
-and every pair scored later is added, so no pair is scored twice. A lookup the store cannot
-answer goes to the score source for those pairs only.
+ties going to the lower index, so the kept pairs are a pure function of the scores. A
+block's part (:func:`block_bests`) is computed where the block is scored (against a floor
+that may be a few blocks old: it only lets more entries through), and the builder merges
+(:class:`KeptScoresBuilder`). Every pair scored later is added, so no pair is scored twice.
+A lookup the store cannot answer goes to the score source for those pairs only.
 """
 
 from __future__ import annotations
@@ -70,8 +73,106 @@ class KeptScores:
         self.keys, self.scores = self.keys[~gone], self.scores[~gone]
 
 
+def top_k_mask(values: np.ndarray, k: int) -> np.ndarray:
+    """Each row's ``k`` largest entries (all of a row of at most ``k``), ties at the k-th
+    value taken from the left: exactly ``min(k, width)`` per row, a pure function of the
+    values and their order (so the kept pairs do not depend on how the rows were split
+    into blocks or when they were merged)."""
+    rows, width = values.shape
+    if width <= k:
+        return np.ones(values.shape, bool)
+    kth = np.partition(values, width - k, axis=1)[:, width - k, None]
+    take = values > kth
+    tied = values == kth
+    room = k - take.sum(axis=1)
+    crowded = np.flatnonzero(tied.sum(axis=1) > room)  # more ties than places: leftmost
+    if len(crowded):
+        tied[crowded] &= np.cumsum(tied[crowded], axis=1) <= room[crowded, None]
+    return take | tied
+
+
+@dataclass(frozen=True)
+class BlockBests:
+    """What one block of rows gives the kept scores (:func:`block_bests`): its mentees'
+    best pairs, final, and its entries that may enter the mentor table."""
+
+    keys: np.ndarray  # pair keys of each mentee's per_mentee best eligible mentors ...
+    scores: np.ndarray  # ... and their exact scores
+    mentor: np.ndarray  # entries for the mentor table, row-major: mentor ...
+    score: np.ndarray  # ... exact score ...
+    mentee: np.ndarray  # ... and mentee
+
+
+def block_bests(mentees: np.ndarray, usable: np.ndarray, floor: np.ndarray,
+                per_mentee: int = PER_MENTEE, per_mentor: int = PER_MENTOR) -> BlockBests:
+    """The block's part of the kept scores (``usable``: the exact scores, ``-inf`` where
+    ineligible; ``mentees``: its rows' indices): each row's ``per_mentee`` best, and the
+    entries that beat their mentor's ``floor`` (a kept worst score, or a lower one: a stale
+    floor only lets more in) and are among the mentor's ``per_mentor`` best of the block
+    (no other entry of the block can be among its best of all). Runs where the block is
+    scored (:mod:`matcher.solver.block_reduce`)."""
+    m = usable.shape[1]
+    bi, bj = mentee_bests(usable, per_mentee)
+    beats = usable > floor
+    crowded = np.flatnonzero(beats.sum(axis=0) > per_mentor)
+    if len(crowded):  # only a mentor's per_mentor best of the block may enter its table
+        column = usable[:, crowded]
+        bar = np.partition(column, len(column) - per_mentor, axis=0)[len(column) - per_mentor]
+        beats[:, crowded] &= column >= bar
+    row, mentor = nonzero(beats)
+    return BlockBests(pair_keys(mentees[bi], bj, m), usable[bi, bj], mentor,
+                      usable[row, mentor], mentees[row])
+
+
+def mentee_bests(usable: np.ndarray, k: int = PER_MENTEE) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each row's ``k`` largest finite entries (ties: the lower column).
+
+    A row's k-th largest is at least the smallest of the maxima of k column groups
+    (each group holds an entry that large), so only the entries from that bar on are
+    ranked: one reduction and one comparison over the block instead of a selection.
+    Rows with a group of no finite entry, or too many ties at the bar, fall back to
+    :func:`top_k_mask`."""
+    rows, m = usable.shape
+    if m <= k * SELECT_GROUP:
+        return _finite(usable, *nonzero(top_k_mask(usable, k)))
+    group_max = np.maximum.reduceat(usable, np.arange(0, m, -(-m // k)), axis=1)
+    bar = group_max.min(axis=1)
+    bi, bj = nonzero(usable >= bar[:, None])  # -inf bar: the whole row
+    count = np.bincount(bi, minlength=rows)
+    fall_back = np.flatnonzero(count > k * SELECT_GROUP)
+    if len(fall_back):
+        keep = ~np.isin(bi, fall_back)
+        bi, bj = bi[keep], bj[keep]
+    order = np.lexsort((-usable[bi, bj], bi))  # by row, best first, ties by column
+    bi, bj = bi[order], bj[order]
+    first = np.concatenate([[0], np.cumsum(np.bincount(bi, minlength=rows))[:-1]])
+    best = np.arange(len(bi)) - first[bi] < k
+    bi, bj = bi[best], bj[best]
+    if len(fall_back):
+        fi, fj = nonzero(top_k_mask(usable[fall_back], k))
+        bi, bj = np.concatenate([bi, fall_back[fi]]), np.concatenate([bj, fj])
+    return _finite(usable, bi, bj)
+
+
+def nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` of a 2-d mask (row-major order), ten times faster on a block's mostly
+    false mask: the flat positions, then their rows and columns."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
+def _finite(usable: np.ndarray, bi: np.ndarray, bj: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    ok = np.isfinite(usable[bi, bj])
+    return bi[ok], bj[ok]
+
+
 class KeptScoresBuilder:
-    """Collects :class:`KeptScores` block by block during the cache's one pass."""
+    """Collects :class:`KeptScores` block by block during the cache's one pass.
+
+    The kept pairs are a pure function of the scores: each mentee's ``per_mentee`` best
+    (ties: the lower mentor index) and each mentor's ``per_mentor`` best (ties: the lower
+    mentee index), however the rows are split into blocks, provided the blocks come in
+    increasing mentee order."""
 
     def __init__(self, n_mentors: int, per_mentee: int = PER_MENTEE,
                  per_mentor: int = PER_MENTOR) -> None:
@@ -79,17 +180,22 @@ class KeptScoresBuilder:
         self.per_mentee, self.per_mentor = per_mentee, per_mentor
         self._keys: list[np.ndarray] = []  # per-mentee bests, final
         self._scores: list[np.ndarray] = []
-        # each mentor's best usable scores so far (-inf: an empty place) and their mentees
+        # each mentor's best usable scores so far (-inf: an empty place) and their mentees,
+        # in increasing mentee order (so a tie goes to the mentee merged first)
         self._best_score = np.full((n_mentors, per_mentor), -np.inf)
         self._best_mentee = np.full((n_mentors, per_mentor), -1, np.int64)
         self._worst = np.full(n_mentors, -np.inf)  # each mentor's lowest kept score
         # entries that beat their mentor's worst, not merged yet: (mentor, score, mentee)
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending_count = 0
-        self._empty = True  # no row taken yet
         #: pending entries that trigger a merge: a quarter of the table, so a merge (which
         #: reads the table rows of the mentors hit) costs a few operations per entry
         self._merge_at = max(n_mentors * per_mentor // MERGE_SHARE, 1)
+
+    @property
+    def floor(self) -> np.ndarray:
+        """A copy of each mentor's lowest kept score (what a block's entry must beat)."""
+        return self._worst.copy()
 
     def add_block(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
         """Take one block's candidates for keeping (``total`` float64, ``eligible`` bool)."""
@@ -97,68 +203,23 @@ class KeptScoresBuilder:
 
     def add_rows(self, mentees: np.ndarray, total: np.ndarray, eligible: np.ndarray) -> None:
         """:meth:`add_block` for the rows of these mentees (sorted indices)."""
-        rows, m = total.shape
-        usable = np.where(eligible, total, -np.inf)
-        bi, bj = self._mentee_bests(usable)
-        self._keys.append(pair_keys(mentees[bi], bj, m))
-        self._scores.append(np.asarray(total[bi, bj], np.float64))
-        # the block's entries that beat their mentor's worst kept score, compared in the
-        # block's own (row-major) order; merged into the table a few blocks at a time
-        beats = usable > self._worst
-        if rows > self.per_mentor and self._empty:
-            # the empty table would take every row of the first block: only a mentor's
-            # per_mentor best of this block can be among its best of all
-            bar = np.partition(usable, rows - self.per_mentor, axis=0)[rows - self.per_mentor]
-            beats &= usable >= bar
-        self._empty = False
-        row, mentor = np.nonzero(beats)
-        if len(row):
-            self._pending.append((mentor, usable[row, mentor], mentees[row]))
-            self._pending_count += len(row)
+        usable = np.where(eligible, np.asarray(total, np.float64), -np.inf)
+        self.add_bests(block_bests(np.asarray(mentees, np.int64), usable, self._worst,
+                                   self.per_mentee, self.per_mentor))
+
+    def add_bests(self, bests: BlockBests) -> None:
+        """Take a block's :func:`block_bests` (computed against this builder's
+        :attr:`floor` or an older one)."""
+        self._keys.append(bests.keys)
+        self._scores.append(bests.scores)
+        # entries below the worst now kept cannot enter (a stale floor let them through)
+        beats = bests.score > self._worst[bests.mentor]
+        if beats.any():
+            self._pending.append((bests.mentor[beats], bests.score[beats],
+                                  bests.mentee[beats]))
+            self._pending_count += int(beats.sum())
         if self._pending_count >= self._merge_at:
             self._merge_pending()
-
-    def _mentee_bests(self, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of each row's ``per_mentee`` largest finite entries.
-
-        A row's k-th largest is at least the smallest of the maxima of k column groups
-        (each group holds an entry that large), so only the entries from that bar on are
-        ranked: one reduction and one comparison over the block instead of a selection.
-        Rows with a group of no finite entry, or too many ties at the bar, fall back to
-        numpy's selection."""
-        rows, m = usable.shape
-        k = self.per_mentee
-        if m <= k * SELECT_GROUP:
-            return self._select(usable, np.arange(rows))
-        group_max = np.maximum.reduceat(usable, np.arange(0, m, -(-m // k)), axis=1)
-        bar = group_max.min(axis=1)
-        bi, bj = np.nonzero(usable >= bar[:, None])  # -inf bar: the whole row
-        count = np.bincount(bi, minlength=rows)
-        fall_back = np.flatnonzero(count > k * SELECT_GROUP)
-        if len(fall_back):
-            keep = ~np.isin(bi, fall_back)
-            bi, bj = bi[keep], bj[keep]
-        order = np.lexsort((-usable[bi, bj], bi))  # by row, best first
-        bi, bj = bi[order], bj[order]
-        first = np.concatenate([[0], np.cumsum(np.bincount(bi, minlength=rows))[:-1]])
-        best = np.arange(len(bi)) - first[bi] < k
-        bi, bj = bi[best], bj[best]
-        if len(fall_back):
-            fi, fj = self._select(usable[fall_back], fall_back)
-            bi, bj = np.concatenate([bi, fi]), np.concatenate([bj, fj])
-        ok = np.isfinite(usable[bi, bj])
-        return bi[ok], bj[ok]
-
-    def _select(self, usable: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of the ``per_mentee`` largest entries of each row of ``usable``
-        (rows numbered by ``rows``), by numpy's selection."""
-        n, m = usable.shape
-        k = self.per_mentee
-        if m > k:  # the k largest as the last k: twice as fast as the k smallest of -usable
-            top = np.argpartition(usable, m - k, axis=1)[:, m - k:]
-        else:
-            top = np.broadcast_to(np.arange(m), (n, m))
-        return np.repeat(rows, top.shape[1]), top.ravel()
 
     def _merge_pending(self) -> None:
         """Merge the pending entries into each mentor's best: per mentor, the best
@@ -192,10 +253,9 @@ class KeptScoresBuilder:
         new_mentee[at, slot] = mentee
         scores = np.concatenate([self._best_score[hit], new_score], axis=1)
         mentees = np.concatenate([self._best_mentee[hit], new_mentee], axis=1)
-        keep = np.argpartition(scores, scores.shape[1] - self.per_mentor,
-                               axis=1)[:, -self.per_mentor:]
-        self._best_score[hit] = np.take_along_axis(scores, keep, axis=1)
-        self._best_mentee[hit] = np.take_along_axis(mentees, keep, axis=1)
+        keep = top_k_mask(scores, self.per_mentor)  # in row order: a tie to the older
+        self._best_score[hit] = scores[keep].reshape(len(hit), self.per_mentor)
+        self._best_mentee[hit] = mentees[keep].reshape(len(hit), self.per_mentor)
         self._worst[hit] = self._best_score[hit].min(axis=1)
 
     def build(self) -> KeptScores:

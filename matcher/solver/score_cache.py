@@ -9,15 +9,21 @@ in chunks of :data:`CHUNK_ROWS` rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
 from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
 
+#: Rows scored again and reduced where they are scored: given the reduce and a function
+#: returning each mentor's floor now, their :class:`ReducedBlock` in mentee order
+#: (:meth:`ScoreCache.swap_rows`).
+ReducedRows = Callable[[BlockReduce, Callable[[], np.ndarray | None]], Iterable[ReducedBlock]]
 #: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
 CHUNK_ROWS = 1024
 #: Relative rounding of the screening copy, by dtype: the screens' tolerance (half an ulp,
@@ -94,26 +100,37 @@ class ScoreCache:
         self.approx[bi[at], bj[at]] += self.bonus_points[at].astype(self.approx.dtype)
 
     def swap_rows(self, problem: MatchProblem,
-                  blocks: Iterable[tuple[np.ndarray, np.ndarray]]) -> ScoreCache:
+                  blocks: Iterable[tuple[np.ndarray, np.ndarray]] | ReducedRows
+                  ) -> ScoreCache:
         """This cache, in place, as ``problem``'s: a score source of the same cohort with
         the same eligibility (placement scores) whose values differ only in the rows the
-        ``(rows, values)`` blocks give. The exact scores kept for those rows are dropped
-        (a later lookup asks ``problem``'s source). In place because the screening copy of
-        a national cohort is gigabytes; the cache is not read as the old problem's again.
-        The new rows' best pairs are kept exactly, as the first pass keeps every row's."""
+        ``(rows, values)`` blocks give, or the blocks ``blocks(plan, floor)`` reduces
+        where they are scored (:class:`ReducedRows`). The exact scores kept for those rows
+        are dropped (a later lookup asks ``problem``'s source). In place because the
+        screening copy of a national cohort is gigabytes; the cache is not read as the old
+        problem's again. The new rows' best pairs are kept exactly, as the first pass keeps
+        every row's."""
         assert self.dense_exact is None, "kept matrices are read by build_cache"
         self.problem = problem
         keeper = KeptScoresBuilder(problem.n_mentors)
+        no_labels = np.zeros((problem.n_mentors, 0), bool)  # the counts stay as they are
+        forbids = problem.forbids[np.argsort(problem.forbids[:, 0], kind="stable")]
+        plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, keeper.floor,
+                           keeper.per_mentee, keeper.per_mentor)
+        if callable(blocks):
+            reduced = blocks(plan, lambda: keeper.floor)
+        else:  # the same reduce here, with this cache's eligibility (forbids included)
+            reduced = (reduce_block(rows, values, self.approx[rows] > -np.inf,
+                                    dataclasses.replace(plan, forbids=forbids[:0],
+                                                        floor=keeper.floor))
+                       for rows, values in blocks)
         swapped = []
-        for rows, values in blocks:
-            eligible = self.approx[rows] > -np.inf
-            values = np.asarray(values, np.float64)
-            keeper.add_rows(rows, values, eligible)
-            block = values.astype(self.approx.dtype)
-            block[~eligible] = -np.inf
-            self.approx[rows] = block
-            self.add_bonus(rows)
-            swapped.append(rows)
+        for block in reduced:
+            if block.bests is not None:
+                keeper.add_bests(block.bests)
+            self.approx[block.mentees] = block.approx
+            self.add_bonus(block.mentees)
+            swapped.append(block.mentees)
         if self.kept is not None and swapped:  # once: a search of every kept key
             self.kept.drop_mentees(np.concatenate(swapped))
             fresh = keeper.build()
@@ -198,26 +215,49 @@ class CacheBuilder:
         self._dense = problem.scores.total if isinstance(problem.scores, DenseScores) else None
         self._keeper = KeptScoresBuilder(m) if self._dense is None else None
 
+    def plan(self, forbids: np.ndarray | None = None) -> BlockReduce:
+        """What each block's reduce needs (:mod:`matcher.solver.block_reduce`), with these
+        forbidden pairs (none: the blocks come with them applied)."""
+        forbids = np.zeros((0, 2), np.int64) if forbids is None else forbids
+        forbids = forbids[np.argsort(forbids[:, 0], kind="stable")]
+        keeper = self._keeper
+        if keeper is None:
+            return BlockReduce(self.screen_dtype, forbids, self.problem.offers)
+        return BlockReduce(self.screen_dtype, forbids, self.problem.offers, keeper.floor,
+                           keeper.per_mentee, keeper.per_mentor)
+
+    def floor(self) -> np.ndarray | None:
+        """Each mentor's lowest kept exact score now (None: no exact scores kept)."""
+        return None if self._keeper is None else self._keeper.floor
+
     def add(self, start: int, total: np.ndarray, eligible: np.ndarray) -> None:
-        """Take the block of rows ``start:start + len(total)``."""
-        if self._keeper is not None:
-            self._keeper.add_block(start, total, eligible)
-        rows = slice(start, start + total.shape[0])
-        eligible = np.asarray(eligible, bool)
-        approx = self.approx
-        np.copyto(approx[rows], total, casting="unsafe")
-        approx[rows][~eligible] = -np.inf
-        self.eligible_count[rows] = eligible.sum(axis=1)
+        """Take the block of rows ``start:start + len(total)`` (reduced here)."""
+        self.add_reduced(reduce_block(np.arange(start, start + total.shape[0]), total,
+                                      eligible, self.plan()))
+
+    def add_reduced(self, block: ReducedBlock) -> None:
+        """Take a block reduced by :func:`~matcher.solver.block_reduce.reduce_block`
+        (blocks in mentee order, each row once)."""
+        mentees = block.mentees
+        first, rows = int(mentees[0]), len(mentees)
+        contiguous = int(mentees[-1]) - first + 1 == rows
+        at = slice(first, first + rows) if contiguous else mentees
+        self.approx[at] = block.approx
+        self.eligible_count[at] = block.eligible_count
         if len(self.problem.labels):
-            self.eligible_labels[rows] = (eligible.astype(np.float32) @ self._offers) > 0
-            net_rows = np.nonzero(self._networks[rows])[0]
+            self.eligible_labels[at] = block.eligible_labels
+            net_rows = np.nonzero(self._networks[at])[0]
             if len(net_rows) and not self.multi_label:
-                overlap = self._label_weight[start + net_rows] @ self._offers.T
-                self.multi_label = bool(((overlap >= 2) & eligible[net_rows]).any())
+                overlap = self._label_weight[mentees[net_rows]] @ self._offers.T
+                self.multi_label = bool(((overlap >= 2) &
+                                         (block.approx[net_rows] > -np.inf)).any())
         lock_pairs = self._lock_pairs
-        in_block = (lock_pairs[:, 0] >= rows.start) & (lock_pairs[:, 0] < rows.stop)
-        self.lock_eligible[in_block] = eligible[lock_pairs[in_block, 0] - start,
-                                                lock_pairs[in_block, 1]]
+        where = np.searchsorted(mentees, lock_pairs[:, 0])
+        in_block = (where < rows) & (mentees[np.minimum(where, rows - 1)] == lock_pairs[:, 0])
+        self.lock_eligible[in_block] = block.approx[where[in_block],
+                                                    lock_pairs[in_block, 1]] > -np.inf
+        if self._keeper is not None and block.bests is not None:
+            self._keeper.add_bests(block.bests)
 
     def build(self) -> ScoreCache:
         """The cache of every block taken (keep bonus added to the screening copy)."""
@@ -239,6 +279,12 @@ def build_cache(problem: MatchProblem, screen_dtype: str = "float32") -> ScoreCa
     """Read every score block once (forbids applied) into a :class:`ScoreCache` whose
     screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`)."""
     builder = CacheBuilder(problem, screen_dtype)
+    if isinstance(problem.scores, ReducingScores) and problem.scores.make_reduced:
+        # reduced where the blocks are scored (the forbids go with them)
+        for block in problem.scores.make_reduced(builder.plan(problem.forbids),
+                                                 builder.floor):
+            builder.add_reduced(block)
+        return builder.build()
     for start, total, eligible in problem.blocks():
         builder.add(start, total, eligible)
     return builder.build()
