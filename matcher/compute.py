@@ -31,9 +31,13 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -209,12 +213,16 @@ def _in_order(submit: Callable[[Task], Any], tasks: list[Task], ahead: int
         pending.append(submit(task))
         if len(pending) >= ahead:
             break
-    while pending:
-        result = pending.popleft().result()
-        for task in todo:
-            pending.append(submit(task))
-            break
-        yield result
+    try:
+        while pending:
+            result = pending.popleft().result()
+            for task in todo:
+                pending.append(submit(task))
+                break
+            yield result
+    finally:  # a map left early (an error downstream): its blocks still queued are dropped
+        for future in pending:
+            future.cancel()
 
 
 #: glibc ``mallopt`` parameters and the values a pool worker sets: arrays up to 1 GiB from
@@ -236,8 +244,28 @@ def keep_freed_memory() -> bool:
         return False
 
 
+#: Linux ``prctl`` option: the signal a process gets when the thread that started it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_parent() -> bool:
+    """Have the kernel end this process when the one that started it ends (Linux; whether
+    it could). A pool worker otherwise outlives a killed ``match`` and waits for work
+    forever; its parent's clean exit shuts the pool down as before."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() == 1:  # the parent ended before the request was made
+        os._exit(1)
+    return True
+
+
 def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
     global _FEATURES, _CONFIG
+    end_with_parent()
     keep_freed_memory()
     _FEATURES, _CONFIG = features, config
 
@@ -248,14 +276,57 @@ def _pool_task(task: Task, value: BlockValue, plan: BlockReduce | None
     return _task(_FEATURES, _CONFIG, task, value, plan)
 
 
-def _pool_blocks(features: CohortFeatures, config: ProgramConfig, tasks: list[Task],
-                 workers: int, job: Callable[[Task], Job]) -> Iterator[Any]:
+@dataclass
+class _SharedPool:
+    """The pool every map over one cohort uses inside :func:`one_pool` (started when
+    first needed)."""
+
+    features: CohortFeatures
+    config: ProgramConfig
+    pool: ProcessPoolExecutor | None = None
+
+
+_SHARED_POOL: ContextVar[_SharedPool | None] = ContextVar("mentormatch_shared_pool",
+                                                          default=None)
+
+
+@contextmanager
+def one_pool(features: CohortFeatures, config: ProgramConfig) -> Iterator[None]:
+    """Within this block, the maps over this cohort (these very ``features`` and
+    ``config``) that run on a local pool share one pool, started when the first needs it
+    and shut down on leaving; so a solve whose placement stages score rows again starts
+    the workers (a second or two of imports and copies each) once, not once per map."""
+    shared = _SharedPool(features, config)
+    token = _SHARED_POOL.set(shared)
+    try:
+        yield
+    finally:
+        _SHARED_POOL.reset(token)
+        if shared.pool is not None:
+            shared.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _new_pool(features: CohortFeatures, config: ProgramConfig, workers: int
+              ) -> ProcessPoolExecutor:
     # Fresh interpreters ("spawn"), not forks: the caller may have threads running (the
     # run-folder writer is imported in one while scoring), and a fork copies their locks.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(features, config)) as pool:
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                               initargs=(features, config))
+
+
+def _pool_blocks(features: CohortFeatures, config: ProgramConfig, tasks: list[Task],
+                 workers: int, job: Callable[[Task], Job]) -> Iterator[Any]:
+    shared = _SHARED_POOL.get()
+    if shared is not None and shared.features is features and shared.config is config:
+        if shared.pool is None:
+            shared.pool = _new_pool(features, config, workers)
+        pool = shared.pool
         yield from _in_order(lambda task: pool.submit(_pool_task, *job(task)), tasks,
+                             IN_FLIGHT * workers)
+        return
+    with _new_pool(features, config, workers) as own:
+        yield from _in_order(lambda task: own.submit(_pool_task, *job(task)), tasks,
                              IN_FLIGHT * workers)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.compute import rows_per_block, score_blocks, streamed_scores
+from matcher.compute import one_pool, rows_per_block, score_blocks, streamed_scores
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import RowScorer, placement_scores, solve_neutral
@@ -281,10 +281,12 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     try:
         explainer = ineligible_explainer(features, config) if explain_unplaced else None
         kept = problem.scores if isinstance(problem.scores, DenseScores) else None
-        result = solve_neutral(problem, options, explainer,
-                               lambda: placement if placement is not None else placement_scores(
-                                   features, config, kept is not None, kept),
-                               None if placement is not None else RowScorer(features, config))
+        with one_pool(features, config):  # the stages' maps start the workers once
+            result = solve_neutral(
+                problem, options, explainer,
+                lambda: placement if placement is not None else placement_scores(
+                    features, config, kept is not None, kept),
+                None if placement is not None else RowScorer(features, config))
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None
     result.stats.update(scoring_seconds=round(scoring_seconds, 3),

@@ -102,3 +102,64 @@ def test_the_scheduler_option_overrides_the_config_and_is_checked(tmp_path):
         match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), quiet=True,
                   out=str(tmp_path / "run"), scheduler="bogus")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_tight_match_starts_the_pool_once_for_all_its_stages(sample, monkeypatch):
+    """Streamed scores and capacity for one mentee each: the score pass and the placement
+    stages' rows scored again (without spare memory: stage 3 scores too) all run on the
+    local pool, which starts once per match; the pairings are the serial ones."""
+    from scoring.config import with_count_overrides
+
+    cohort, config = sample
+    tight = with_count_overrides(config, capacity=1)
+    cohort = read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", tight)
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # stream the scores
+    monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: 0.0)
+    monkeypatch.setattr(compute, "rows_per_block", lambda *_: 16)
+    serial = run_match(cohort, _with_scheduler(tight, "serial"), progress=False)
+    assert serial.result.stats["placement"].startswith("preference-neutral (placed set")
+    monkeypatch.setattr(compute, "POOL_PAIRS", 0)
+    monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(compute, "rows_per_block", lambda *_: 16)  # several tasks a map
+    started, maps = [], []
+    new_pool, pool_blocks = compute._new_pool, compute._pool_blocks
+    monkeypatch.setattr(compute, "_new_pool", lambda *a: started.append(1) or new_pool(*a))
+    monkeypatch.setattr(compute, "_pool_blocks",
+                        lambda *a: maps.append(1) or pool_blocks(*a))
+    pooled = run_match(cohort, _with_scheduler(tight, "local"), progress=False)
+    assert len(maps) >= 3  # the pass, stage 2's rows, stage 3's rows
+    assert len(started) == 1
+    assert _pairs(pooled) == _pairs(serial)
+    assert pooled.result.unplaced == serial.result.unplaced
+
+
+def test_pool_workers_end_with_the_process_that_started_them():
+    """A killed match leaves no worker behind: the kernel ends each worker with its
+    parent (checked on a real child that starts a pool, then is killed)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from processes import gone_within
+
+    script = textwrap.dedent("""
+        import concurrent.futures, multiprocessing, os, time
+        import matcher.compute as compute
+        def pid():
+            return os.getpid()
+        if __name__ == "__main__":
+            ctx = multiprocessing.get_context("spawn")
+            pool = concurrent.futures.ProcessPoolExecutor(
+                1, mp_context=ctx, initializer=compute.end_with_parent)
+            print(pool.submit(os.getpid).result(), flush=True)
+            time.sleep(60)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        worker = int(child.stdout.readline())
+        assert Path(f"/proc/{worker}").exists()
+    finally:
+        child.kill()
+        child.wait()
+    assert gone_within(worker, 10.0)
