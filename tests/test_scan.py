@@ -11,6 +11,7 @@ under ``total`` and ``fair``, with networks and locks, in float16 and float32.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import tempfile
 from collections import Counter
@@ -18,8 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matcher.pipeline as pipeline
+import matcher.solver.cost_screen as cost_screen
 import matcher.solver.scan as scan
 from matcher.pipeline import run_match
 from matcher.solver.context import SolveOptions
@@ -42,6 +46,7 @@ def previous_scans(monkeypatch: pytest.MonkeyPatch) -> None:
                         lambda self: np.arange(self.problem.n_mentees))
     monkeypatch.setattr(scan, "SCAN_THREADS", 1)
     monkeypatch.setattr(scan, "CHUNK_CELLS", 1 << 40)
+    monkeypatch.setattr(cost_screen, "PRESCREEN", False)
 
 
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -147,3 +152,63 @@ def test_screen_rows_are_the_copys_values_in_float32(dtype):
         assert np.array_equal(got, approx[index].astype(np.float32), equal_nan=True)
         with np.errstate(invalid="ignore"):
             assert np.array_equal(fake.usable_rows(index), approx[index] > -np.inf)
+
+
+SCREENED: Counter[str] = Counter()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 9), st.integers(1, 150),
+       st.sampled_from([None, 40.0, 75.5]), st.floats(0.0, 3.0))
+def test_the_float16_prescreen_finds_what_the_plain_screen_finds(seed, rows, width, floor,
+                                                                 spread):
+    """The reduced-cost screen on a float16 chunk: integer pre-screen then float32, against
+    the float32 expression over the whole chunk; scores with ties, -inf, ±0, subnormals, and
+    potentials that put many pairs near the tolerance."""
+    rng = np.random.default_rng(seed)
+    special = np.array([-np.inf, 0.0, -0.0, 6e-8, 1e-5, 65504.0, np.inf], np.float16)
+    scores = rng.uniform(0, 100, (rows, width)).astype(np.float16)
+    odd = rng.random((rows, width)) < 0.1
+    scores[odd] = rng.choice(special, odd.sum())
+    row = rng.uniform(0, 130, rows).astype(np.float32)
+    row[rng.random(rows) < 0.15] = np.inf
+    column = (rng.uniform(-spread, spread, width) * 30).astype(np.float32)
+    tolerance = np.float32(0.5 + rng.random())
+    floored = rng.random(rows) < 0.7
+    limit = None if floor is None else np.float32(floor)
+    with np.errstate(invalid="ignore"):
+        with monkeypatched_prescreen(False):
+            plain = cost_screen.screen_pairs(scores, row, column, tolerance, limit, floored)
+        fast = cost_screen.screen_pairs(scores, row, column, tolerance, limit, floored)
+    for a, b in zip(fast, plain, strict=True):
+        assert np.array_equal(a, b)
+    SCREENED["examples with hits"] += len(plain[0]) > 0
+    SCREENED["examples with a floor's pairs"] += bool(plain[2].any())
+
+
+def test_the_prescreen_comparison_had_hits():
+    if sum(SCREENED.values()) == 0:
+        pytest.skip("run with the comparison test (the whole file)")
+    print("prescreen comparisons:", dict(SCREENED))
+    assert SCREENED["examples with hits"] >= 100, dict(SCREENED)
+    assert SCREENED["examples with a floor's pairs"] >= 20, dict(SCREENED)
+
+
+@contextlib.contextmanager
+def monkeypatched_prescreen(on: bool):  # type: ignore[no-untyped-def]
+    before = cost_screen.PRESCREEN
+    cost_screen.PRESCREEN = on
+    try:
+        yield
+    finally:
+        cost_screen.PRESCREEN = before
+
+
+def test_order_keys_order_every_float16_as_its_value():
+    values = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    values = values[~np.isnan(values)]
+    keys = cost_screen.order_keys(values)
+    order = np.argsort(values.astype(np.float64), kind="stable")
+    assert (np.diff(keys[order].astype(np.int32)) >= 0).all()
+    same = np.diff(values[order].astype(np.float64)) == 0
+    assert np.array_equal(np.diff(keys[order].astype(np.int32)) == 0, same)

@@ -24,8 +24,9 @@ import numpy as np
 
 from matcher.solver import flow_graph as flow
 from matcher.solver import mip_model as mip
-from matcher.solver.candidates import add_pairs, best_per_row, sparse_nonzero
+from matcher.solver.candidates import add_pairs, best_per_row
 from matcher.solver.context import Context
+from matcher.solver.cost_screen import screen_pairs
 from matcher.solver.scan import as_slice, map_chunks
 from matcher.solver.score_cache import chunks
 
@@ -135,20 +136,16 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
     big = np.float32(np.abs(mentor_d).max(initial=0.0) + np.abs((d - shift) / scale).max(
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(eps) + np.float32(1e-3)
+    floor = None if threshold is None else np.float32(threshold / scale * (1 + eps) + 1e-4)
 
     def hits(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        scores = ctx.cache.screen_rows(as_slice(rows))
         # a pair's arc leaves P_i when it brings none of the mentee's open specialties (and,
         # in fair mode, scores at least the floor), else L(i, s) for each specialty s it
         # brings (the smallest potential binds); -1: the pair has no arc
         direct_node = np.where(r.needs_primary[rows], graph.p_node[rows], -1)
         direct_f = np.where(direct_node >= 0, (d[graph.p_node[rows]] - shift) / scale,
                             np.inf).astype(np.float32)
-        reduced = np.subtract(direct_f[:, None], scores)
-        reduced -= mentor_d[None, :]
-        if threshold is not None:
-            below = scores < np.float32(threshold / scale * (1 + eps) + 1e-4)
-            reduced = np.where(below, np.float32(np.inf), reduced)
+        row_f, floored = direct_f, np.ones(len(rows), bool)
         labelled = has_labels and bool((r.slots[rows] > 0).any())
         if labelled:
             # screen with each mentee's smallest L(i, s) potential over its open specialties
@@ -158,17 +155,16 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
             l_f = np.where(wants & (l_nodes >= 0), (d[np.maximum(l_nodes, 0)] - shift) / scale,
                            np.inf).astype(np.float32).min(axis=1, initial=np.inf)
             lowest = np.minimum(direct_f, l_f)
-            has_lower = lowest < direct_f
-            if has_lower.any():
-                low_rows = np.nonzero(has_lower)[0]
-                reduced[low_rows] = np.subtract(lowest[low_rows, None], scores[low_rows]) - \
-                    mentor_d[None, :]
-        bi, bj = sparse_nonzero(reduced < tolerance)  # candidates' tight arcs too: drop them
+            floored = ~(lowest < direct_f)  # a labelled arc needs no floor
+            row_f = np.where(floored, direct_f, lowest)
+        # candidates' tight arcs pass too: dropped below
+        bi, bj, below = screen_pairs(ctx.cache.approx[as_slice(rows)], row_f, mentor_d,
+                                     tolerance, floor, floored)
         outside = ctx.pruned_pairs(rows[bi], bj)
         bi, bj = bi[outside], bj[outside]
         tail = direct_node[bi]
         if threshold is not None:
-            tail = np.where(below[bi, bj], -1, tail)
+            tail = np.where(below[outside], -1, tail)
         if labelled:
             brings = wants[bi] & ctx.problem.offers[bj]
             lab = np.nonzero(brings.any(axis=1))[0]
