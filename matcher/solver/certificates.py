@@ -26,7 +26,7 @@ from matcher.solver import flow_graph as flow
 from matcher.solver import mip_model as mip
 from matcher.solver.candidates import add_pairs, best_per_row
 from matcher.solver.context import Context
-from matcher.solver.cost_screen import screen_pairs
+from matcher.solver.cost_screen import column_groups, screen_pairs
 from matcher.solver.scan import as_slice, map_chunks
 from matcher.solver.score_cache import chunks
 
@@ -137,6 +137,7 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(eps) + np.float32(1e-3)
     floor = None if threshold is None else np.float32(threshold / scale * (1 + eps) + 1e-4)
+    groups = column_groups(mentor_d)
 
     def hits(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # a pair's arc leaves P_i when it brings none of the mentee's open specialties (and,
@@ -159,7 +160,7 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
             row_f = np.where(floored, direct_f, lowest)
         # candidates' tight arcs pass too: dropped below
         bi, bj, below = screen_pairs(ctx.cache.approx[as_slice(rows)], row_f, mentor_d,
-                                     tolerance, floor, floored)
+                                     tolerance, floor, floored, groups)
         outside = ctx.pruned_pairs(rows[bi], bj)
         bi, bj = bi[outside], bj[outside]
         tail = direct_node[bi]

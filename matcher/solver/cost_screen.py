@@ -8,9 +8,10 @@ answers exactly that, in row-major order, two ways with the same answer:
 - on a float32 copy, the expression over the whole chunk (a few float32 operations a pair);
 - on a float16 copy, where each float32 operation on a float16 operand costs ~25× as much
   (numpy converts element by element), first a pre-screen in the copy's own bits: a pair
-  can only pass when ``score >= row[i] - max(column over its block of mentors) - tolerance``
-  less a margin for float32 rounding, a bound per (row, block of :data:`BLOCK` mentors)
-  compared as integers (the float16 bit patterns ordered as the values, :func:`order_keys`);
+  can only pass when ``score >= row[i] - max(column over its group of mentors) - tolerance``
+  less a margin for float32 rounding, a bound per (row, group of mentors with close
+  ``column`` values, :data:`GROUPS` groups) compared as integers (the float16 bit
+  patterns ordered as the values, :func:`order_keys`);
   then the very same float32 expression on the pairs that pass only.
 """
 
@@ -20,11 +21,11 @@ import numpy as np
 
 from matcher.solver.candidates import sparse_nonzero
 
-#: Mentors per block of the float16 pre-screen's bound.
-BLOCK = 32
-#: Relative margin of the pre-screen's bound for float32 rounding (two roundings of 2**-24
-#: each, on magnitudes summed below; far wider than needed).
-MARGIN = 2.0**-16
+#: Groups of mentors (by their potential) of the float16 pre-screen's bound.
+GROUPS = 64
+#: Relative margin of the pre-screen's bound for float32 rounding: two roundings of at most
+#: 2**-24 each, on at most the sum of the three magnitudes (eight times that, for safety).
+MARGIN = 2.0**-21
 #: Use the float16 pre-screen (tests compare it with the plain screen by turning it off).
 PRESCREEN = True
 
@@ -46,15 +47,30 @@ def _floor_half(bound: np.ndarray) -> np.ndarray:
     return half
 
 
+def column_groups(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each mentor's group (:data:`GROUPS` groups of mentors with close ``column`` values)
+    and each group's largest value: the pre-screen's bound is per row and group."""
+    count = min(GROUPS, len(column))
+    group = np.empty(len(column), np.int64)
+    group[np.argsort(column, kind="stable")] = np.arange(len(column)) * count // \
+        max(len(column), 1)
+    top = np.full(count, -np.inf)
+    np.maximum.at(top, group, column.astype(np.float64))
+    return group, top
+
+
 def screen_pairs(scores: np.ndarray, row: np.ndarray, column: np.ndarray,
-                 tolerance: np.float32, floor: np.float32 | None, floored: np.ndarray
+                 tolerance: np.float32, floor: np.float32 | None, floored: np.ndarray,
+                 groups: tuple[np.ndarray, np.ndarray] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, below) of the pairs of ``scores`` (rows × mentors, float16 or float32) whose
     ``(row[i] - score) - column[j] < tolerance`` in float32, where ``below`` marks the pairs
     whose score is under ``floor`` (None: no floor); in the ``floored`` rows (bool per row)
-    a pair below the floor has no arc and never passes."""
+    a pair below the floor has no arc and never passes. ``groups``: :func:`column_groups`
+    of ``column``, when the caller screens several chunks with it."""
     if scores.dtype == np.float16 and PRESCREEN:
-        return _prescreened(scores, row, column, tolerance, floor, floored)
+        return _prescreened(scores, row, column, tolerance, floor, floored,
+                            groups or column_groups(column))
     reduced = np.subtract(row[:, None], scores)  # float32 (a float16 operand is widened)
     reduced -= column[None, :]
     below = None
@@ -66,20 +82,18 @@ def screen_pairs(scores: np.ndarray, row: np.ndarray, column: np.ndarray,
 
 
 def _prescreened(scores: np.ndarray, row: np.ndarray, column: np.ndarray,
-                 tolerance: np.float32, floor: np.float32 | None, floored: np.ndarray
+                 tolerance: np.float32, floor: np.float32 | None, floored: np.ndarray,
+                 groups: tuple[np.ndarray, np.ndarray]
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`screen_pairs` on a float16 chunk: integer pre-screen, then the float32 check."""
-    n_rows, width = scores.shape
     live = np.isfinite(row)  # a row at +inf reduces every pair to +inf or NaN: no pair
-    starts = np.arange(0, width, BLOCK)
-    block_top = np.maximum.reduceat(column.astype(np.float64), starts) if width else \
-        np.zeros(0)
+    group, group_top = groups
     size = np.abs(row[live].astype(np.float64)).max(initial=0.0) + \
         np.abs(column.astype(np.float64)).max(initial=0.0) + 65504.0
-    bound = row.astype(np.float64)[:, None] - block_top[None, :] - float(tolerance) - \
+    bound = row.astype(np.float64)[:, None] - group_top[None, :] - float(tolerance) - \
         MARGIN * size
     bound[~live] = np.inf
-    keys = np.repeat(order_keys(_floor_half(bound)), np.diff(np.r_[starts, width]), axis=1)
+    keys = np.take(order_keys(_floor_half(bound)), group, axis=1)  # C order: fast compare
     bi, bj = sparse_nonzero(order_keys(scores) >= keys)
     score = scores[bi, bj].astype(np.float32)
     reduced = np.subtract(row[bi], score)
