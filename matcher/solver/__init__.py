@@ -12,11 +12,15 @@ indices. What this room holds:
 - :mod:`.result`          what a solve returns (assignment, status, objective, bound, reasons);
 - :mod:`.score_cache`     every pair's score, read once: the cache every engine reads;
 - :mod:`.block_reduce`    a score block's half of that read, done where it is scored;
+- :mod:`.scan`            how whole-matrix scans read the score cache: live rows, chunks
+                          of about 2 M pairs in float32, on threads, in row order;
 - :mod:`.candidates`      candidate pruning: the pairs the engines work on;
 - :mod:`.context`         what the engines share: options, the working context, and the one
                           engine interface (``engine(ctx) -> EngineResult``);
 - :mod:`.certificates`    the proofs that make pruned solves exact (minimum cut, reduced
                           costs, LP pricing, bounds), shared by the flow and MIP engines;
+- :mod:`.cost_screen`     the flow certificate's reduced-cost screen of a chunk (with a
+                          pre-screen on a float16 copy's bits);
 - :mod:`.flow_graph`      the min-cost-flow graph built from arrays (OR-Tools);
 - :mod:`.flow_engine`     the min-cost-flow engine (``total`` and ``fair``);
 - :mod:`.mip_model`       the HiGHS model for networks whose mentors bring several specialties;

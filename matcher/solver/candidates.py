@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
-from matcher.solver.score_cache import CHUNK_ROWS, ScoreCache
+from matcher.solver.scan import as_slice, map_chunks
+from matcher.solver.score_cache import ScoreCache
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Candidates:
     k_mentor: int | None
     version: int = 0  # bumped on every change (engines cache derived arrays by it)
     _starts: np.ndarray | None = field(default=None, repr=False)
+    _keys: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -40,7 +42,10 @@ class Candidates:
 
     @property
     def keys(self) -> np.ndarray:
-        return pair_keys(self.mentee, self.mentor, self.n_mentors)
+        """The pairs' keys, sorted (kept until the pairs change: scans ask once a chunk)."""
+        if self._keys is None:
+            self._keys = pair_keys(self.mentee, self.mentor, self.n_mentors)
+        return self._keys
 
     def starts(self) -> np.ndarray:
         """Offsets of each mentee's pairs (cached per version)."""
@@ -59,7 +64,7 @@ class Candidates:
         added = len(self.mentee) - before
         if added:
             self.version += 1
-            self._starts = None
+            self._starts = self._keys = None
         return added
 
     def drop(self, mentee: np.ndarray, mentor: np.ndarray) -> int:
@@ -69,7 +74,7 @@ class Candidates:
             self.mentee, self.mentor = self.mentee[~gone], self.mentor[~gone]
             self.score = self.score[~gone]
             self.version += 1
-            self._starts = None
+            self._starts = self._keys = None
         return int(gone.sum())
 
     def mask(self, rows: np.ndarray) -> np.ndarray:
@@ -114,30 +119,35 @@ def row_floor(values: np.ndarray, k: int) -> np.ndarray:
 def _column_cut(cache: ScoreCache, k: int) -> np.ndarray:
     """A score per mentor at or below which roughly its k best mentees lie, read from every
     ``step``-th mentee in id order (a sample keeps this pass cheap; the set is only a
-    starting point, the certificates make the result exact)."""
+    starting point, the certificates make the result exact). Read in blocks of mentors,
+    in float32 (the same values as the screening copy's), on the scan threads."""
     n, m = cache.approx.shape
     step = max(1, min(8, n // max(4 * k, 1)))
     rows = np.sort(cache.problem.mentee_order()[::step])
     sample_k = max(1, -(-k // step))
     if sample_k >= len(rows):
         return np.full(m, -np.inf, np.float32)
-    sample = np.ascontiguousarray(cache.approx[rows].T)
-    return _kth_largest_rows(sample, sample_k)
+
+    def cut(columns: np.ndarray) -> np.ndarray:
+        sample = cache.approx[rows, int(columns[0]):int(columns[-1]) + 1]
+        return _kth_largest_rows(np.ascontiguousarray(sample.T, np.float32), sample_k)
+    cuts = map_chunks(cut, np.arange(m), len(rows))
+    return np.concatenate(cuts) if cuts else np.full(m, -np.inf, np.float32)
 
 
 def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
                        k_mentor: int | None = None) -> Candidates:
     """Top-k pairs per mentee (at least: see :func:`row_floor`) and about the top k per
-    mentor, every eligible pair when both k are None, plus locked pairs."""
+    mentor, every eligible pair when both k are None, plus locked pairs. One scan of the
+    live rows (:mod:`matcher.solver.scan`)."""
     problem = cache.problem
     n, m = problem.n_mentees, problem.n_mentors
-    approx = cache.approx
-    kept: list[np.ndarray] = []
     col_cut = np.full(m, np.inf, np.float32)
     if k_mentor is not None:
         col_cut = _column_cut(cache, k_mentor)
-    for lo in range(0, n, CHUNK_ROWS):
-        block = approx[lo:lo + CHUNK_ROWS]
+
+    def keys_of(rows: np.ndarray) -> np.ndarray:
+        block = cache.screen_rows(as_slice(rows))
         usable = block > -np.inf
         if k_mentee is None and k_mentor is None:
             keep = usable
@@ -147,7 +157,8 @@ def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
                 keep |= block >= row_floor(block, k_mentee)[:, None]
             keep &= usable
         bi, bj = sparse_nonzero(keep)
-        kept.append(pair_keys(lo + bi, bj, m))
+        return pair_keys(rows[bi], bj, m)
+    kept = map_chunks(keys_of, cache.live_rows(), m)
     keys = np.concatenate(kept) if kept else np.zeros(0, np.int64)
     kept_locks = [lk for lk, ok in zip(problem.locks, cache.lock_eligible, strict=True) if ok]
     lock_keys = pair_keys(np.array([lk.mentee for lk in kept_locks], np.int64),

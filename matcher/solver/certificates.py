@@ -24,9 +24,11 @@ import numpy as np
 
 from matcher.solver import flow_graph as flow
 from matcher.solver import mip_model as mip
-from matcher.solver.candidates import add_pairs, best_per_row, sparse_nonzero
+from matcher.solver.candidates import add_pairs, best_per_row
 from matcher.solver.context import Context
-from matcher.solver.score_cache import CHUNK_ROWS, chunks
+from matcher.solver.cost_screen import column_groups, screen_pairs
+from matcher.solver.scan import as_slice, map_chunks
+from matcher.solver.score_cache import chunks
 
 #: pairs added per mentee on the source side of a minimum cut that pruned pairs cross
 PLACEMENT_WIDEN = 8
@@ -49,7 +51,6 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
     until a minimum cut proves no pruned pair could raise the count. Returns the count."""
     r, n = ctx.residual, ctx.problem.n_mentees
     eps = ctx.cache.rounding  # relative rounding of the screening copy
-    approx = ctx.cache.approx
     # no cut needed when every mentee who can have a primary (or every place) is filled
     ceiling = min(int((r.needs_primary & (ctx.cache.eligible_count > 0)).sum()),
                   int(r.capacity.sum()))
@@ -64,7 +65,7 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
         found_i, found_j = [], []
         if len(cols):
             for chunk in chunks(rows):
-                sub = approx[chunk][:, cols]
+                sub = ctx.cache.screen_rows(chunk)[:, cols]
                 ok = ctx.pruned_mask(chunk)[:, cols]
                 if threshold is not None:
                     ok &= sub >= np.float32(threshold / ctx.options.scale * (1 - eps) - 1e-4)
@@ -127,7 +128,6 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
     offenders and near-offenders (within ``widen_slack``). Returns the offenders' count."""
     r, scale = ctx.residual, ctx.options.scale
     eps = ctx.cache.rounding  # relative rounding of the screening copy
-    n = ctx.problem.n_mentees
     d = np.asarray(potentials, np.int64)
     shift = int(np.median(d[graph.mentor_node])) if len(graph.mentor_node) else 0
     mentor_d = ((d[graph.mentor_node] - shift) / scale).astype(np.float32)
@@ -136,21 +136,17 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
     big = np.float32(np.abs(mentor_d).max(initial=0.0) + np.abs((d - shift) / scale).max(
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(eps) + np.float32(1e-3)
-    hit_i, hit_j, hit_tail = [], [], []
-    for lo in range(0, n, CHUNK_ROWS):
-        rows = np.arange(lo, min(lo + CHUNK_ROWS, n))
-        scores = ctx.cache.approx[lo:lo + CHUNK_ROWS]
+    floor = None if threshold is None else np.float32(threshold / scale * (1 + eps) + 1e-4)
+    groups = column_groups(mentor_d)
+
+    def hits(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # a pair's arc leaves P_i when it brings none of the mentee's open specialties (and,
         # in fair mode, scores at least the floor), else L(i, s) for each specialty s it
         # brings (the smallest potential binds); -1: the pair has no arc
         direct_node = np.where(r.needs_primary[rows], graph.p_node[rows], -1)
         direct_f = np.where(direct_node >= 0, (d[graph.p_node[rows]] - shift) / scale,
                             np.inf).astype(np.float32)
-        reduced = np.subtract(direct_f[:, None], scores)
-        reduced -= mentor_d[None, :]
-        if threshold is not None:
-            below = scores < np.float32(threshold / scale * (1 + eps) + 1e-4)
-            reduced = np.where(below, np.float32(np.inf), reduced)
+        row_f, floored = direct_f, np.ones(len(rows), bool)
         labelled = has_labels and bool((r.slots[rows] > 0).any())
         if labelled:
             # screen with each mentee's smallest L(i, s) potential over its open specialties
@@ -160,26 +156,24 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
             l_f = np.where(wants & (l_nodes >= 0), (d[np.maximum(l_nodes, 0)] - shift) / scale,
                            np.inf).astype(np.float32).min(axis=1, initial=np.inf)
             lowest = np.minimum(direct_f, l_f)
-            has_lower = lowest < direct_f
-            if has_lower.any():
-                low_rows = np.nonzero(has_lower)[0]
-                reduced[low_rows] = np.subtract(lowest[low_rows, None], scores[low_rows]) - \
-                    mentor_d[None, :]
-        bi, bj = sparse_nonzero(reduced < tolerance)  # candidates' tight arcs too: drop them
+            floored = ~(lowest < direct_f)  # a labelled arc needs no floor
+            row_f = np.where(floored, direct_f, lowest)
+        # candidates' tight arcs pass too: dropped below
+        bi, bj, below = screen_pairs(ctx.cache.approx[as_slice(rows)], row_f, mentor_d,
+                                     tolerance, floor, floored, groups)
         outside = ctx.pruned_pairs(rows[bi], bj)
         bi, bj = bi[outside], bj[outside]
         tail = direct_node[bi]
         if threshold is not None:
-            tail = np.where(below[bi, bj], -1, tail)
+            tail = np.where(below[outside], -1, tail)
         if labelled:
             brings = wants[bi] & ctx.problem.offers[bj]
             lab = np.nonzero(brings.any(axis=1))[0]
             tail[lab] = _cheapest_label_node(d, brings[lab], l_nodes[bi[lab]])
-        hit_i.append(rows[bi])
-        hit_j.append(bj)
-        hit_tail.append(tail.astype(np.int64))
-    mentee, mentor = np.concatenate(hit_i), np.concatenate(hit_j)
-    tails = np.concatenate(hit_tail)
+        return rows[bi], bj, tail.astype(np.int64)
+    found = map_chunks(hits, ctx.cache.live_rows(), ctx.problem.n_mentors)
+    mentee, mentor, tails = (np.concatenate([piece[k] for piece in found] +
+                                            [np.zeros(0, np.int64)]) for k in range(3))
     ok = tails >= 0
     mentee, mentor, tails = mentee[ok], mentor[ok], tails[ok]
     values = ctx.values(ctx.cache.objective(mentee, mentor))
@@ -216,7 +210,7 @@ def pruned_gains(ctx: Context, duals: mip.PairPrices, threshold: int | None,
     screen_at = np.float32(floor - 1e-3 - 4 * eps * (big + 100.0))
     hit_i, hit_j = [], []
     for rows in chunks(np.arange(problem.n_mentees)):
-        scores = ctx.cache.approx[rows]
+        scores = ctx.cache.screen_rows(rows)
         best = primary[rows][:, None] - psi[rows] @ offers_f
         if threshold is not None:
             best = np.where(scores >= np.float32(threshold / scale * (1 - eps) - 1e-4), best,
@@ -260,8 +254,8 @@ def best_scores_bound(ctx: Context) -> float:
     most = int(places.max(initial=0))
     total = 0.0
     for rows in chunks(np.nonzero(places > 0)[0]):
-        scores = np.where(ctx.pruned_mask(rows) | ctx.cands.mask(rows), ctx.cache.approx[rows],
-                          -np.inf)
+        scores = np.where(ctx.pruned_mask(rows) | ctx.cands.mask(rows),
+                          ctx.cache.screen_rows(rows), -np.inf)
         top = -np.partition(-scores, min(most, scores.shape[1]) - 1, axis=1)[:, :most]
         top = -np.sort(-top, axis=1)
         use = (np.arange(top.shape[1])[None, :] < places[rows][:, None]) & np.isfinite(top)

@@ -146,7 +146,7 @@ class Context:
 
     def pruned_mask(self, rows: np.ndarray) -> np.ndarray:
         """(rows × mentors) True where a pair is usable by a new member but not a candidate."""
-        out = (self.cache.approx[rows] > -np.inf) & ~self.cands.mask(rows)
+        out = self.cache.usable_rows(rows) & ~self.cands.mask(rows)
         if len(self.banned_keys):
             bi, bj = split_keys(self.banned_keys, self.problem.n_mentors)
             where = np.searchsorted(rows, bi)

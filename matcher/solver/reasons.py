@@ -40,7 +40,7 @@ def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndar
                     f"or a forbidden pair")
     full = unplaced[cache.eligible_count[unplaced] > 0]
     for rows in chunks(full):  # a chunk at a time: the rows of every unplaced mentee of a
-        scores = cache.approx[rows]  # national cohort would be a copy of gigabytes
+        scores = cache.screen_rows(rows)  # national cohort would be a copy of gigabytes
         row, col = sparse_nonzero(scores >= row_floor(scores, NAMED)[:, None])
         order = np.lexsort((col, -scores[row, col], row))  # best first, ties by position
         row, col = row[order], col[order]

@@ -29,6 +29,8 @@ CHUNK_ROWS = 1024
 #: Relative rounding of the screening copy, by dtype: the screens' tolerance (half an ulp,
 #: doubled for safety); "float16" halves the copy's memory for the largest cohorts.
 SCREEN_ROUNDING = {"float32": 4e-7, "float16": 1e-3}
+#: Bit patterns of float16 -inf and +inf (above +inf, with the sign bit cleared: NaN).
+FLOAT16_MINUS_INF, FLOAT16_INF = 0xFC00, 0x7C00
 
 
 @dataclass
@@ -58,6 +60,28 @@ class ScoreCache:
     @property
     def n_eligible(self) -> int:
         return int(self.eligible_count.sum())
+
+    def live_rows(self) -> np.ndarray:
+        """The mentees with an eligible mentor: the only rows a scan can find a pair in (the
+        others are ``-inf`` throughout)."""
+        return np.flatnonzero(self.eligible_count > 0)
+
+    def screen_rows(self, rows: slice | np.ndarray) -> np.ndarray:
+        """These rows of the screening copy in float32, the same values (a view where the
+        copy is float32 and ``rows`` a slice). A float16 copy is converted once here: numpy
+        computes each operation on a float16 operand in float32 element by element, ~25×
+        the cost of the same operation on float32, and gives the same results."""
+        block = self.approx[rows]
+        return block if block.dtype == np.float32 else block.astype(np.float32)
+
+    def usable_rows(self, rows: slice | np.ndarray) -> np.ndarray:
+        """``approx[rows] > -inf`` (eligible, not forbidden), read on the float16 copy's bits
+        (-inf and NaN are the patterns it is false for) instead of its slow arithmetic."""
+        block = self.approx[rows]
+        if block.dtype != np.float16:
+            return block > -np.inf
+        bits = block.view(np.uint16)
+        return (bits != FLOAT16_MINUS_INF) & ((bits & 0x7FFF) <= FLOAT16_INF)
 
     def exact(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
         """The scorer's scores of these pairs (float64, without keep bonus)."""
