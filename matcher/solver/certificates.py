@@ -136,7 +136,9 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
     big = np.float32(np.abs(mentor_d).max(initial=0.0) + np.abs((d - shift) / scale).max(
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(eps) + np.float32(1e-3)
-    floor = None if threshold is None else np.float32(threshold / scale * (1 + eps) + 1e-4)
+    # a pair is screened out as below the fair floor only when its copy's score is surely
+    # below it (rounded down); those near the floor go on to the exact check below
+    floor = None if threshold is None else np.float32(threshold / scale * (1 - eps) - 1e-4)
     groups = column_groups(mentor_d)
 
     def hits(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
