@@ -1,10 +1,11 @@
 """The run folder's fast paths write the bytes their reference paths write.
 
 Each speed-up of the writer keeps a plain reference in the code (openpyxl writing the
-workbook's rows, the full cell guard and escaping, icalendar's Contentline per calendar
-line, pathlib writing each file). This test writes the sample's run folder with the fast
-paths and again with every reference path, and compares every file: only run.json's
-created_at and the marker's token (with its hash of run.json) may differ.
+workbook's rows, the full cell guard and escaping, Jinja's own printing of each value,
+icalendar's Contentline per calendar line, pathlib writing each file). This test writes
+the sample's run folder with the fast paths and again with every reference path, and
+compares every file: only run.json's created_at and the marker's token (with its hash
+of run.json) may differ.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 
 import icalendar
+import jinja2
 
 from matcher.jobs import match_job
 from matcher.outputs import calendar_files, cell_safety, sheets, templating
@@ -53,8 +55,28 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(cell_safety, "_UNCLEAN", _EVERYTHING)
     monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
     monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache
+    # Jinja's own escape(finalize(value)) for every printed value, nothing remembered
+    monkeypatch.setattr(templating, "_printing_once", lambda env, _finalize: env)
     monkeypatch.setattr(calendar_files.CalendarWriter, "_text", _reference_text_line)
     monkeypatch.setattr(filesink, "write_file", lambda path, data: Path(path).write_bytes(data))
     reference = _match(tmp_path / "reference")
     assert fast.keys() == reference.keys() and len(fast) > 500
     assert [name for name in fast if fast[name] != reference[name]] == []
+
+
+def test_each_printed_value_reads_as_jinjas_own_printing_of_it():
+    """The templates print each value once per distinct text (templating._PrintOnce); what
+    they print is Jinja's escape(finalize(value)), for text, markup and other values, in
+    HTML and Markdown, also where an {% autoescape %} block decides while rendering."""
+    source = ("{% for v in values %}[{{ v }}]{% endfor %}"
+              "{% autoescape false %}{% for v in values %}({{ v }}){% endfor %}{% endautoescape %}")
+    values = ["<b>Ada</b> & [x](javascript:1)", "<b>Ada</b> & [x](javascript:1)",
+              templating.markupsafe.Markup("<i>kept</i>"), 3.5, None, "tab\there\x1b[0m"]
+    for finalize, autoescape in ((templating._clean, True), (templating.markdown_safe, False)):
+        plain = jinja2.Environment(autoescape=autoescape, finalize=finalize)
+        once = templating._printing_once(
+            jinja2.Environment(autoescape=autoescape, finalize=finalize), finalize)
+        compiled = once.compile(source, raw=True)
+        assert "printed_" in compiled  # the fast path is the one compiled
+        assert (once.from_string(source).render(values=values)
+                == plain.from_string(source).render(values=values))
