@@ -10,12 +10,16 @@ of run.json) may differ.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 
 import icalendar
 import jinja2
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matcher.jobs import match_job
 from matcher.outputs import calendar_files, cell_safety, sheets, templating
@@ -80,3 +84,20 @@ def test_each_printed_value_reads_as_jinjas_own_printing_of_it():
         assert "printed_" in compiled  # the fast path is the one compiled
         assert (once.from_string(source).render(values=values)
                 == plain.from_string(source).render(values=values))
+
+
+_CELLS = st.one_of(st.sampled_from(["=1+1", "Bob;=1", "a\tb", "", "x" * 300, "-2", "Ada"]),
+                   st.text(max_size=8), st.floats(allow_nan=True, width=16),
+                   st.sampled_from([0.0, -0.0, 1.0, 1, True, None, -2.5]), st.integers(-3, 3))
+
+
+@given(st.lists(st.lists(_CELLS, min_size=3, max_size=3), max_size=12))
+def test_a_csv_remembering_its_cells_writes_each_row_as_the_guard_does(rows):
+    """csv_bytes works out each distinct short text and figure once; every row reads as the
+    guard and rounding of each of its cells (0.0 and -0.0, 1 and 1.0 and True kept apart)."""
+    table = sheets.Table("t", ("a", "b", "c"), rows)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow(cell_safety.safe_row(table.headers))
+    writer.writerows([sheets._csv_value(v) for v in cell_safety.safe_row(row)] for row in rows)
+    assert sheets.csv_bytes(table) == text.getvalue().encode("utf-8-sig")

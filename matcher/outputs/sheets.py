@@ -23,7 +23,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from matcher.outputs.cell_safety import safe_row
+from matcher.outputs.cell_safety import safe_cell, safe_row
 from matcher.outputs.sheet_xml import NotPlain, sheet_data
 
 Cell = str | int | float | None
@@ -55,8 +55,28 @@ def csv_bytes(table: Table) -> bytes:
     writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(safe_row(table.headers))
     # The guard before the rounding: a negative number stays a number, never '-2.5 text.
-    writer.writerows([_csv_value(v) for v in safe_row(row)] for row in table.rows)
+    # Each distinct short text and figure is worked out once: a table repeats ids, names,
+    # component names, evidence and rounded figures on many rows.
+    known: dict[tuple[type, object], object] = {}
+
+    def cell(value: object) -> object:
+        kind = type(value)
+        if kind is str and len(value) > _REMEMBERED_TEXT:  # type: ignore[arg-type]
+            return _csv_value(safe_cell(value))
+        if not (kind is str or (kind is float and value)):  # 0.0 == -0.0, written apart
+            return _csv_value(safe_cell(value))
+        key = (kind, value)
+        written = known.get(key, known)
+        if written is known:
+            written = known[key] = _csv_value(safe_cell(value))
+        return written
+
+    writer.writerows([cell(v) for v in row] for row in table.rows)
     return text.getvalue().encode("utf-8-sig")
+
+
+#: Texts longer than this (an e-mail body) are rarely repeated: not remembered.
+_REMEMBERED_TEXT = 200
 
 
 def _csv_value(value: object) -> object:
