@@ -101,3 +101,14 @@ def test_a_csv_remembering_its_cells_writes_each_row_as_the_guard_does(rows):
     writer.writerow(cell_safety.safe_row(table.headers))
     writer.writerows([sheets._csv_value(v) for v in cell_safety.safe_row(row)] for row in rows)
     assert sheets.csv_bytes(table) == text.getvalue().encode("utf-8-sig")
+
+
+@given(st.text(alphabet=st.sampled_from("ab ,;|\n\t\r=+-@\x1b'"), max_size=30))
+def test_a_cell_searched_before_its_substitution_reads_as_substituting_always(text):
+    """safe_cell substitutes inner formulas only where one search finds one; the cell reads
+    as the guard that always substitutes."""
+    guarded = text.startswith(cell_safety.FORMULA_STARTS)
+    reference = cell_safety.clean_text(text)
+    if guarded or reference.startswith(cell_safety.FORMULA_STARTS):
+        reference = "'" + reference
+    assert cell_safety.safe_cell(text) == cell_safety._INNER_FORMULA.sub(" ", reference)
