@@ -1,7 +1,7 @@
 """The run folder's fast paths write the bytes their reference paths write.
 
 Each speed-up of the writer keeps a plain reference in the code (openpyxl writing the
-workbook's rows, the full cell guard and escaping, Jinja's own printing of each value,
+workbook's rows, the full cell guard and escaping of every cell, Jinja's own printing of each value,
 icalendar's Contentline per calendar line, pathlib writing each file). This test writes
 the sample's run folder with the fast paths and again with every reference path, and
 compares every file: only run.json's created_at and the marker's token (with its hash
@@ -56,6 +56,7 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(writer, "write_xlsx",
                         lambda path, tables, time: sheets._save(path, tables, time, fast=False))
     monkeypatch.setattr(cell_safety, "_plain_cell", lambda _text: False)
+    monkeypatch.setattr(sheets, "remembered", lambda convert, **_: convert)  # each cell
     monkeypatch.setattr(cell_safety, "_UNCLEAN", _EVERYTHING)
     monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
     monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache
