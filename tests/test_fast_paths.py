@@ -1,19 +1,25 @@
 """The run folder's fast paths write the bytes their reference paths write.
 
 Each speed-up of the writer keeps a plain reference in the code (openpyxl writing the
-workbook's rows, the full cell guard and escaping, icalendar's Contentline per calendar
-line, pathlib writing each file). This test writes the sample's run folder with the fast
-paths and again with every reference path, and compares every file: only run.json's
-created_at and the marker's token (with its hash of run.json) may differ.
+workbook's rows, the full cell guard and escaping of every cell, Jinja's own printing of each value,
+icalendar's Contentline per calendar line, pathlib writing each file). This test writes
+the sample's run folder with the fast paths and again with every reference path, and
+compares every file: only run.json's created_at and the marker's token (with its hash
+of run.json) may differ.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
 
 import icalendar
+import jinja2
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matcher.jobs import match_job
 from matcher.outputs import calendar_files, cell_safety, sheets, templating
@@ -50,11 +56,60 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(writer, "write_xlsx",
                         lambda path, tables, time: sheets._save(path, tables, time, fast=False))
     monkeypatch.setattr(cell_safety, "_plain_cell", lambda _text: False)
+    monkeypatch.setattr(sheets, "remembered", lambda convert, **_: convert)  # each cell
     monkeypatch.setattr(cell_safety, "_UNCLEAN", _EVERYTHING)
     monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
     monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache
+    # Jinja's own escape(finalize(value)) for every printed value, nothing remembered
+    monkeypatch.setattr(templating, "_printing_once", lambda env, _finalize: env)
     monkeypatch.setattr(calendar_files.CalendarWriter, "_text", _reference_text_line)
     monkeypatch.setattr(filesink, "write_file", lambda path, data: Path(path).write_bytes(data))
     reference = _match(tmp_path / "reference")
     assert fast.keys() == reference.keys() and len(fast) > 500
     assert [name for name in fast if fast[name] != reference[name]] == []
+
+
+def test_each_printed_value_reads_as_jinjas_own_printing_of_it():
+    """The templates print each value once per distinct text (templating._PrintOnce); what
+    they print is Jinja's escape(finalize(value)), for text, markup and other values, in
+    HTML and Markdown, also where an {% autoescape %} block decides while rendering."""
+    source = ("{% for v in values %}[{{ v }}]{% endfor %}"
+              "{% autoescape false %}{% for v in values %}({{ v }}){% endfor %}{% endautoescape %}")
+    values = ["<b>Ada</b> & [x](javascript:1)", "<b>Ada</b> & [x](javascript:1)",
+              templating.markupsafe.Markup("<i>kept</i>"), 3.5, None, "tab\there\x1b[0m"]
+    for finalize, autoescape in ((templating._clean, True), (templating.markdown_safe, False)):
+        plain = jinja2.Environment(autoescape=autoescape, finalize=finalize)
+        once = templating._printing_once(
+            jinja2.Environment(autoescape=autoescape, finalize=finalize), finalize)
+        compiled = once.compile(source, raw=True)
+        assert "printed_" in compiled  # the fast path is the one compiled
+        assert (once.from_string(source).render(values=values)
+                == plain.from_string(source).render(values=values))
+
+
+_CELLS = st.one_of(st.sampled_from(["=1+1", "Bob;=1", "a\tb", "", "x" * 300, "-2", "Ada"]),
+                   st.text(max_size=8), st.floats(allow_nan=True, width=16),
+                   st.sampled_from([0.0, -0.0, 1.0, 1, True, None, -2.5]), st.integers(-3, 3))
+
+
+@given(st.lists(st.lists(_CELLS, min_size=3, max_size=3), max_size=12))
+def test_a_csv_remembering_its_cells_writes_each_row_as_the_guard_does(rows):
+    """csv_bytes works out each distinct short text and figure once; every row reads as the
+    guard and rounding of each of its cells (0.0 and -0.0, 1 and 1.0 and True kept apart)."""
+    table = sheets.Table("t", ("a", "b", "c"), rows)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow(cell_safety.safe_row(table.headers))
+    writer.writerows([sheets._csv_value(v) for v in cell_safety.safe_row(row)] for row in rows)
+    assert sheets.csv_bytes(table) == text.getvalue().encode("utf-8-sig")
+
+
+@given(st.text(alphabet=st.sampled_from("ab ,;|\n\t\r=+-@\x1b'"), max_size=30))
+def test_a_cell_searched_before_its_substitution_reads_as_substituting_always(text):
+    """safe_cell substitutes inner formulas only where one search finds one; the cell reads
+    as the guard that always substitutes."""
+    guarded = text.startswith(cell_safety.FORMULA_STARTS)
+    reference = cell_safety.clean_text(text)
+    if guarded or reference.startswith(cell_safety.FORMULA_STARTS):
+        reference = "'" + reference
+    assert cell_safety.safe_cell(text) == cell_safety._INNER_FORMULA.sub(" ", reference)

@@ -78,6 +78,10 @@ def safe_cell(value: object) -> object:
     value = clean_text(value)
     if guarded or value.startswith(FORMULA_STARTS):
         value = "'" + value
+    # One search (a long e-mail body rarely holds a formula after a separator) before the
+    # substitution, whose look-behind is tried at every position.
+    if _SEPARATED_FORMULA.search(value) is None:
+        return value
     return _INNER_FORMULA.sub(" ", value)
 
 

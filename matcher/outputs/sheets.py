@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from matcher.outputs.cell_safety import safe_row
+from matcher.outputs.cell_safety import safe_cell, safe_row
 from matcher.outputs.sheet_xml import NotPlain, sheet_data
 
 Cell = str | int | float | None
@@ -55,8 +55,37 @@ def csv_bytes(table: Table) -> bytes:
     writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(safe_row(table.headers))
     # The guard before the rounding: a negative number stays a number, never '-2.5 text.
-    writer.writerows([_csv_value(v) for v in safe_row(row)] for row in table.rows)
+    # Each distinct short text and figure is worked out once: a table repeats ids, names,
+    # component names, evidence and rounded figures on many rows.
+    cell = remembered(lambda value: _csv_value(safe_cell(value)), figures=True)
+    writer.writerows([cell(v) for v in row] for row in table.rows)
     return text.getvalue().encode("utf-8-sig")
+
+
+#: Texts longer than this (an e-mail body) are rarely repeated: not remembered.
+_REMEMBERED_TEXT = 200
+
+
+def remembered(convert: Callable[[object], object], *, figures: bool
+               ) -> Callable[[object], object]:
+    """``convert`` (a pure function of a cell) worked out once per distinct text of up to
+    :data:`_REMEMBERED_TEXT` characters and, if ``figures``, per distinct non-zero float
+    (0.0 and -0.0 are equal keys but may convert apart); other values each time."""
+    known: dict[tuple[type, object], object] = {}
+
+    def cell(value: object) -> object:
+        kind = type(value)
+        if kind is str:
+            if len(value) > _REMEMBERED_TEXT:  # type: ignore[arg-type]
+                return convert(value)
+        elif not (figures and kind is float and value):
+            return convert(value)
+        key = (kind, value)
+        converted = known.get(key, known)
+        if converted is known:
+            converted = known[key] = convert(value)
+        return converted
+    return cell
 
 
 def _csv_value(value: object) -> object:
@@ -105,7 +134,8 @@ def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> byt
     returning its ``<sheetData>`` for the archive to put in (:mod:`.sheet_xml`)."""
     sheet = workbook.create_sheet(table.name[:31])
     headers = safe_row(table.headers)
-    rows = [safe_row(row) for row in table.rows]
+    guard = remembered(safe_cell, figures=False)  # a sheet repeats ids, names, roles ...
+    rows = [[guard(value) for value in row] for row in table.rows]
     for index, header in enumerate(headers, start=1):
         longest = max(map(_text_length, (row[index - 1] for row in rows)), default=0)
         width = max(len(str(header)), min(longest, WRAP_AT))

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.compiler
+import jinja2.nodes
 import jinja2.sandbox
 import markupsafe
 
@@ -72,6 +74,64 @@ def _long_date(value: dt.date | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
 
 
+#: Distinct texts whose printed form an environment keeps (then it starts again): a run
+#: prints the same labels, agenda items and names thousands of times.
+OUTPUT_MEMORY = 100_000
+
+
+class _Printed:
+    """What ``{{ value }}`` prints in one environment: ``escape(finalize(value))`` (HTML) or
+    ``str(finalize(value))``, worked out once per distinct text (other values each time)."""
+
+    def __init__(self, finalize: Callable[[Any], Any], escaped: bool) -> None:
+        self._finalize = finalize
+        self._convert: Callable[[Any], str] = markupsafe.escape if escaped else str
+        self._known: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> str:
+        if type(value) is str:  # not Markup, which is printed as it is
+            printed = self._known.get(value)
+            if printed is None:
+                if len(self._known) >= OUTPUT_MEMORY:
+                    self._known.clear()
+                printed = self._known[value] = self._convert(self._finalize(value))
+            return printed
+        return self._convert(self._finalize(value))
+
+
+class _PrintOnce(jinja2.compiler.CodeGenerator):
+    """Compiles each ``{{ value }}`` to one call of the environment's :class:`_Printed`
+    (``environment.printed_escaped`` / ``printed_text``) instead of Jinja's
+    ``escape(environment.finalize(value))``: the same text, escaped once per distinct value.
+    Where autoescaping is decided while rendering (an ``{% autoescape %}`` block), Jinja's
+    own code."""
+
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
+                          finalize: Any) -> None:
+        if frame.eval_ctx.volatile or finalize.src is None:
+            super()._output_child_pre(node, frame, finalize)
+        elif frame.eval_ctx.autoescape:
+            self.write("environment.printed_escaped(")
+        else:
+            self.write("environment.printed_text(")
+
+    def _output_child_post(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
+                           finalize: Any) -> None:
+        if frame.eval_ctx.volatile or finalize.src is None:
+            super()._output_child_post(node, frame, finalize)
+        else:
+            self.write(")")
+
+
+def _printing_once(env: jinja2.Environment, finalize: Callable[[Any], Any]
+                   ) -> jinja2.Environment:
+    """``env`` compiling its templates with :class:`_PrintOnce`."""
+    env.code_generator_class = _PrintOnce
+    env.printed_escaped = _Printed(finalize, escaped=True)  # type: ignore[attr-defined]
+    env.printed_text = _Printed(finalize, escaped=False)  # type: ignore[attr-defined]
+    return env
+
+
 class Templates:
     """The template set of one run: a program folder first, then the built-in templates."""
 
@@ -90,9 +150,11 @@ class Templates:
                                   "cache_size": -1}
         # A program's own templates are code we did not write: sandboxed.
         kind = jinja2.sandbox.SandboxedEnvironment if override_dir else jinja2.Environment
-        self._html = kind(autoescape=True, finalize=_clean, **common)
-        self._markdown = kind(autoescape=False, finalize=markdown_safe, **common)
-        self._text = kind(autoescape=False, finalize=_clean, **common)
+        self._html = _printing_once(kind(autoescape=True, finalize=_clean, **common), _clean)
+        self._markdown = _printing_once(kind(autoescape=False, finalize=markdown_safe,
+                                             **common), markdown_safe)
+        self._text = _printing_once(kind(autoescape=False, finalize=_clean, **common),
+                                    _clean)
         for env in (self._html, self._markdown, self._text):
             env.filters["long_date"] = _long_date
             env.filters["lowerfirst"] = _lower_first
