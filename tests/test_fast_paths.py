@@ -113,3 +113,15 @@ def test_a_cell_searched_before_its_substitution_reads_as_substituting_always(te
     if guarded or reference.startswith(cell_safety.FORMULA_STARTS):
         reference = "'" + reference
     assert cell_safety.safe_cell(text) == cell_safety._INNER_FORMULA.sub(" ", reference)
+
+
+def test_no_participant_text_is_kept_in_memory_after_the_run_folder(tmp_path):
+    """The texts printed once per distinct value (names among them) are dropped when the
+    folder is written: a service keeps none of a program's participants' texts after the
+    run (the built-in templates stay alive as long as the process)."""
+    result = match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), quiet=True,
+                       out=str(tmp_path / "run"))
+    assert result.outcome.result.assignments
+    printed = list(templating._EVERY_PRINTED)
+    assert printed  # the built-in templates' memories exist ...
+    assert all(not p._known for p in printed)  # ... and are empty after the run

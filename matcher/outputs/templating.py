@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class _Printed:
         self._finalize = finalize
         self._convert: Callable[[Any], str] = markupsafe.escape if escaped else str
         self._known: dict[str, str] = {}
+        _EVERY_PRINTED.add(self)
 
     def __call__(self, value: Any) -> str:
         if type(value) is str:  # not Markup, which is printed as it is
@@ -97,6 +99,14 @@ class _Printed:
                 printed = self._known[value] = self._convert(self._finalize(value))
             return printed
         return self._convert(self._finalize(value))
+
+    def forget(self) -> None:
+        """Drop every text kept (they include participants' names)."""
+        self._known.clear()
+
+
+#: Every :class:`_Printed` alive (their memories are dropped after each run folder).
+_EVERY_PRINTED: weakref.WeakSet[_Printed] = weakref.WeakSet()
 
 
 class _PrintOnce(jinja2.compiler.CodeGenerator):
@@ -281,6 +291,14 @@ def templates_for(config: ProgramConfig, override_dir: Path | None = None) -> Te
             if not override_dir.is_absolute() and config.path is not None:
                 override_dir = config.path.parent / override_dir
     return Templates(override_dir) if override_dir is not None else builtin_templates()
+
+
+def forget_printed_values() -> None:
+    """Drop the printed texts every environment keeps (participants' names among them)
+    once a run folder is written, so a long-running service holds none of a program's
+    texts after the run that printed them (the built-in templates live as long as it)."""
+    for printed in list(_EVERY_PRINTED):
+        printed.forget()
 
 
 @functools.cache

@@ -69,7 +69,12 @@ from matcher.outputs.tables import (
     problems_table,
     unplaced_table,
 )
-from matcher.outputs.templating import PlanRenderer, Templates, templates_for
+from matcher.outputs.templating import (
+    PlanRenderer,
+    Templates,
+    forget_printed_values,
+    templates_for,
+)
 from matcher.runfolder import forked, layout
 from matcher.runfolder.claim import OutputClaim, OutputError, claim_output, os_problem
 from matcher.runfolder.filesink import FileSink, relative_name
@@ -209,6 +214,7 @@ def write_run_folder(outcome: MatchOutcome, out_dir: Path, *, force: bool = Fals
                                   tuple(report_sections), cycle, tuple(report_opening)),
                        options)
     finally:
+        forget_printed_values()
         if own_claim:
             claim.release()
     return out_dir
