@@ -54,13 +54,10 @@ def _raw(problem: MatchProblem) -> MatchProblem:
                                                            scores.score_pairs))
 
 
-@pytest.mark.parametrize("scheduler", ["serial", "local"])
-@pytest.mark.parametrize("screen_dtype", ["float32", "float16"])
-def test_blocks_reduced_by_the_scorer_give_the_cache_of_the_raw_blocks(
-        sample, monkeypatch, scheduler, screen_dtype):
-    """The sample cohort (ties in its scores, specialties, networks), in blocks of 7 rows
-    on a pool of two workers or in this process, with forbidden pairs and locks."""
-    cohort, config, features = sample
+
+def _streamed_problem(cohort, config, features, scheduler, monkeypatch):  # type: ignore[no-untyped-def]
+    """The sample's problem (networks of 2) with streamed scores in blocks of 7 rows,
+    scored in this process or on a pool of two workers."""
     config = dataclasses.replace(config, compute=dataclasses.replace(config.compute,
                                                                      scheduler=scheduler))
     monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
@@ -68,7 +65,17 @@ def test_blocks_reduced_by_the_scorer_give_the_cache_of_the_raw_blocks(
     if scheduler == "local":
         monkeypatch.setattr(compute, "POOL_PAIRS", 0)
         monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
-    problem = pipeline.build_problem(cohort, config, features, network_size=2)
+    return config, pipeline.build_problem(cohort, config, features, network_size=2)
+
+
+@pytest.mark.parametrize("scheduler", ["serial", "local"])
+@pytest.mark.parametrize("screen_dtype", ["float32", "float16"])
+def test_blocks_reduced_by_the_scorer_give_the_cache_of_the_raw_blocks(
+        sample, monkeypatch, scheduler, screen_dtype):
+    """The sample cohort (ties in its scores, specialties, networks), in blocks of 7 rows
+    on a pool of two workers or in this process, with forbidden pairs and locks."""
+    cohort, config, features = sample
+    config, problem = _streamed_problem(cohort, config, features, scheduler, monkeypatch)
     assert isinstance(problem.scores, ReducingScores) and len(problem.labels)
     rng = np.random.default_rng(7)
     n, m = problem.n_mentees, problem.n_mentors
@@ -127,14 +134,7 @@ def test_rows_scored_again_and_reduced_by_the_scorer_swap_in_the_same_rows(
     from matcher.placement import RowScorer, differing_rows, placement_total
 
     cohort, config, features = sample
-    config = dataclasses.replace(config, compute=dataclasses.replace(config.compute,
-                                                                     scheduler=scheduler))
-    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
-    monkeypatch.setattr(compute, "rows_per_block", lambda *_: 7)
-    if scheduler == "local":
-        monkeypatch.setattr(compute, "POOL_PAIRS", 0)
-        monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
-    problem = pipeline.build_problem(cohort, config, features, network_size=2)
+    config, problem = _streamed_problem(cohort, config, features, scheduler, monkeypatch)
     rng = np.random.default_rng(11)
     askers = differing_rows(features)
     assert 10 < len(askers) < problem.n_mentees
