@@ -365,3 +365,35 @@ def test_the_file_helper_dies_with_its_parent(tmp_path):
 
 
 assert FileSink and MARKER  # imported for the names the docstrings use
+
+
+def test_a_force_killed_while_removing_the_replaced_run_is_tidied_by_the_next(tmp_path,
+                                                                               monkeypatch):
+    """`--force` removes the run it replaced last. A kill in the middle of that removal
+    leaves a hidden `.run.<token>.old` folder; it keeps its marker to the end (removed
+    last), so the next run recognises it as mentormatch's, removes it and says so."""
+    import matcher.runfolder.claim as claim
+
+    out = tmp_path / "run"
+    assert _match(out).exit_code == 0
+    calls = []
+
+    def killed_midway(path, *args, **kwargs):  # the second folder removed: "killed"
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_rmtree(path, *args, **kwargs)
+
+    real_rmtree = shutil.rmtree
+    monkeypatch.setattr(claim.shutil, "rmtree", killed_midway)
+    result = CliRunner().invoke(cli, ["match", *FILES, "--out", str(out), "--quiet",
+                                      "--force"])
+    assert result.exit_code != 0 and "Aborted" in result.output, result.output
+    monkeypatch.setattr(claim.shutil, "rmtree", real_rmtree)
+    left = [p for p in tmp_path.iterdir() if p.name.endswith(".old")]
+    assert len(left) == 1 and (left[0] / MARKER).exists()
+    assert left[0] in [c.parent for c in calls[:2]] and any(left[0].iterdir())  # half gone
+    result = _match(out, "--force")
+    assert result.exit_code == 0, result.output
+    assert "Note:" in result.output and left[0].name in result.output
+    assert _debris(tmp_path) == [] and foreign_content(out) == []

@@ -99,7 +99,10 @@ class OutputClaim:
             except BaseException:
                 old.rename(out)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                remove_run_folder(old)
+            except OSError:  # the new run is in place; a later run tidies what is left
+                pass
             return
         try:
             _rename_no_replace(work, out)
@@ -250,6 +253,21 @@ def _pid_alive(pid: int) -> bool:  # pragma: no cover - Windows only
     return True
 
 
+def remove_run_folder(folder: Path) -> None:
+    """Remove a folder mentormatch wrote, its marker last: a run killed midway leaves a
+    folder that still carries the marker, which the next run recognises and removes
+    (:func:`_recover`) instead of leaving it behind as a stranger's."""
+    for entry in folder.iterdir():
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    (folder / MARKER).unlink(missing_ok=True)
+    folder.rmdir()
+
+
 def _recover(claim: OutputClaim) -> None:
     """Under the lock: remove partial folders of killed runs (only those carrying our
     marker) and restore or drop a previous run moved aside by an interrupted --force."""
@@ -262,7 +280,7 @@ def _recover(claim: OutputClaim) -> None:
         if marker is None:
             continue
         if entry.name.endswith(PARTIAL_SUFFIX) and marker.state == PARTIAL:
-            shutil.rmtree(entry)
+            remove_run_folder(entry)
             claim.notes.append(f"Removed {entry.name}, the unfinished folder of a run that "
                                f"was stopped before it completed.")
         elif entry.name.endswith(PARTIAL_SUFFIX) and not os.path.lexists(out):
@@ -274,11 +292,11 @@ def _recover(claim: OutputClaim) -> None:
             claim.notes.append(f"Restored the previous run to {out}: an earlier --force was "
                                f"interrupted before the new run was in place.")
         elif entry.name.endswith(OLD_SUFFIX) and not foreign_content(entry):
-            shutil.rmtree(entry)
+            remove_run_folder(entry)
             claim.notes.append(f"Removed {entry.name}, the previous run that an interrupted "
                                f"--force had already replaced by the run now in {out.name}.")
         elif entry.name.endswith(PARTIAL_SUFFIX) and not foreign_content(entry):
-            shutil.rmtree(entry)
+            remove_run_folder(entry)
             claim.notes.append(f"Removed {entry.name}, a finished run that was stopped before "
                                f"it replaced {out.name}; {out.name} still holds the run that "
                                f"was there before.")
