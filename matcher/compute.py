@@ -35,7 +35,7 @@ import signal
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -318,15 +318,15 @@ def _new_pool(features: CohortFeatures, config: ProgramConfig, workers: int
 def _pool_blocks(features: CohortFeatures, config: ProgramConfig, tasks: list[Task],
                  workers: int, job: Callable[[Task], Job]) -> Iterator[Any]:
     shared = _SHARED_POOL.get()
+    use: AbstractContextManager[ProcessPoolExecutor]
     if shared is not None and shared.features is features and shared.config is config:
         if shared.pool is None:
             shared.pool = _new_pool(features, config, workers)
-        pool = shared.pool
+        use = nullcontext(shared.pool)  # shut down by one_pool
+    else:
+        use = _new_pool(features, config, workers)
+    with use as pool:
         yield from _in_order(lambda task: pool.submit(_pool_task, *job(task)), tasks,
-                             IN_FLIGHT * workers)
-        return
-    with _new_pool(features, config, workers) as own:
-        yield from _in_order(lambda task: own.submit(_pool_task, *job(task)), tasks,
                              IN_FLIGHT * workers)
 
 

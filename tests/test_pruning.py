@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.solver.candidates import best_per_row, row_floor, sparse_nonzero
-from matcher.solver.pair_keys import sorted_contains
+from matcher.solver.candidates import best_per_row, row_floor
+from matcher.solver.pair_keys import mask_pairs, sorted_contains
 
 
 @settings(max_examples=60, deadline=None)
@@ -25,9 +25,9 @@ def test_row_floor_keeps_at_least_each_rows_top_k(seed, rows, width, k):
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.integers(1, 70),
        st.floats(0.0, 1.0))
-def test_sparse_nonzero_equals_numpy_nonzero(seed, rows, width, density):
+def test_mask_pairs_equals_numpy_nonzero(seed, rows, width, density):
     mask = np.random.default_rng(seed).random((rows, width)) < density
-    got, expected = sparse_nonzero(mask), np.nonzero(mask)
+    got, expected = mask_pairs(mask), np.nonzero(mask)
     assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
 
 

@@ -49,6 +49,12 @@ class BlockReduce:
         return dataclasses.replace(self, forbids=forbids, floor=floor)
 
 
+def by_mentee(forbids: np.ndarray) -> np.ndarray:
+    """Forbidden (mentee, mentor) pairs sorted by mentee, as :class:`BlockReduce` holds
+    them (a stable sort: each mentee's pairs keep their order)."""
+    return forbids[np.argsort(forbids[:, 0], kind="stable")]
+
+
 @dataclass(frozen=True)
 class ReducedBlock:
     """One block of rows, reduced (:func:`reduce_block`)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
+from matcher.solver.pair_keys import mask_pairs, pair_keys, sorted_contains, split_keys
 from matcher.solver.scan import as_slice, map_chunks
 from matcher.solver.score_cache import ScoreCache
 
@@ -156,7 +156,7 @@ def collect_candidates(cache: ScoreCache, k_mentee: int | None = None,
             if k_mentee is not None:
                 keep |= block >= row_floor(block, k_mentee)[:, None]
             keep &= usable
-        bi, bj = sparse_nonzero(keep)
+        bi, bj = mask_pairs(keep)
         return pair_keys(rows[bi], bj, m)
     kept = map_chunks(keys_of, cache.live_rows(), m)
     keys = np.concatenate(kept) if kept else np.zeros(0, np.int64)
@@ -178,23 +178,10 @@ def add_pairs(cache: ScoreCache, cands: Candidates, mentee: np.ndarray, mentor: 
     return cands.add(mentee, mentor, cache.objective(mentee, mentor))
 
 
-def sparse_nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.nonzero`` of a 2-D boolean array with few True entries, several times faster:
-    it skips eight entries at a time by reading them as one 64-bit word."""
-    flat = np.ascontiguousarray(mask).reshape(-1)
-    whole = len(flat) // 8 * 8
-    words = np.flatnonzero(flat[:whole].view(np.uint64))
-    index = (words[:, None] * 8 + np.arange(8)).ravel()
-    index = index[flat[index]]
-    if whole < len(flat):
-        index = np.concatenate([index, whole + np.flatnonzero(flat[whole:])])
-    return np.divmod(index, mask.shape[1])
-
-
 def best_per_row(rows: np.ndarray, amount: np.ndarray, per_row: int
                  ) -> tuple[np.ndarray, np.ndarray]:
     """(mentee, mentor) of (at least) each row's ``per_row`` largest positive entries of
     ``amount``, ties and a few more included (see :func:`row_floor`)."""
     floor = row_floor(amount, per_row)  # -inf where a row has per_row entries or fewer
-    bi, bj = sparse_nonzero((amount >= floor[:, None]) & (amount > 0))
+    bi, bj = mask_pairs((amount >= floor[:, None]) & (amount > 0))
     return rows[bi], bj

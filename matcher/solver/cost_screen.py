@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solver.candidates import sparse_nonzero
+from matcher.solver.pair_keys import mask_pairs
 
 #: Groups of mentors (by their potential) of the float16 pre-screen's bound.
 GROUPS = 64
@@ -77,7 +77,7 @@ def screen_pairs(scores: np.ndarray, row: np.ndarray, column: np.ndarray,
     if floor is not None:
         below = scores < floor
         reduced[floored] = np.where(below[floored], np.float32(np.inf), reduced[floored])
-    bi, bj = sparse_nonzero(reduced < tolerance)
+    bi, bj = mask_pairs(reduced < tolerance)
     return bi, bj, below[bi, bj] if below is not None else np.zeros(len(bi), bool)
 
 
@@ -94,7 +94,7 @@ def _prescreened(scores: np.ndarray, row: np.ndarray, column: np.ndarray,
         MARGIN * size
     bound[~live] = np.inf
     keys = np.take(order_keys(_floor_half(bound)), group, axis=1)  # C order: fast compare
-    bi, bj = sparse_nonzero(order_keys(scores) >= keys)
+    bi, bj = mask_pairs(order_keys(scores) >= keys)
     score = scores[bi, bj].astype(np.float32)
     reduced = np.subtract(row[bi], score)
     reduced -= column[bj]

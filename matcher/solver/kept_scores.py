@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
+from matcher.solver.pair_keys import mask_pairs, pair_keys, sorted_contains, split_keys
 
 #: Exact scores kept per mentee (its best eligible mentors).
 PER_MENTEE = 32
@@ -119,7 +119,7 @@ def block_bests(mentees: np.ndarray, usable: np.ndarray, floor: np.ndarray,
         column = usable[:, crowded]
         bar = np.partition(column, len(column) - per_mentor, axis=0)[len(column) - per_mentor]
         beats[:, crowded] &= column >= bar
-    row, mentor = nonzero(beats)
+    row, mentor = mask_pairs(beats)
     return BlockBests(pair_keys(mentees[bi], bj, m), usable[bi, bj], mentor,
                       usable[row, mentor], mentees[row])
 
@@ -134,10 +134,10 @@ def mentee_bests(usable: np.ndarray, k: int = PER_MENTEE) -> tuple[np.ndarray, n
     :func:`top_k_mask`."""
     rows, m = usable.shape
     if m <= k * SELECT_GROUP:
-        return _finite(usable, *nonzero(top_k_mask(usable, k)))
+        return _finite(usable, *mask_pairs(top_k_mask(usable, k)))
     group_max = np.maximum.reduceat(usable, np.arange(0, m, -(-m // k)), axis=1)
     bar = group_max.min(axis=1)
-    bi, bj = nonzero(usable >= bar[:, None])  # -inf bar: the whole row
+    bi, bj = mask_pairs(usable >= bar[:, None])  # -inf bar: the whole row
     count = np.bincount(bi, minlength=rows)
     fall_back = np.flatnonzero(count > k * SELECT_GROUP)
     if len(fall_back):
@@ -149,15 +149,9 @@ def mentee_bests(usable: np.ndarray, k: int = PER_MENTEE) -> tuple[np.ndarray, n
     best = np.arange(len(bi)) - first[bi] < k
     bi, bj = bi[best], bj[best]
     if len(fall_back):
-        fi, fj = nonzero(top_k_mask(usable[fall_back], k))
+        fi, fj = mask_pairs(top_k_mask(usable[fall_back], k))
         bi, bj = np.concatenate([bi, fall_back[fi]]), np.concatenate([bj, fj])
     return _finite(usable, bi, bj)
-
-
-def nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.nonzero`` of a 2-d mask (row-major order), ten times faster on a block's mostly
-    false mask: the flat positions, then their rows and columns."""
-    return np.divmod(np.flatnonzero(mask), mask.shape[1])
 
 
 def _finite(usable: np.ndarray, bi: np.ndarray, bj: np.ndarray

@@ -20,6 +20,13 @@ def split_keys(keys: np.ndarray, n_mentors: int) -> tuple[np.ndarray, np.ndarray
     return keys // n_mentors, keys % n_mentors
 
 
+def mask_pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of each true entry of a 2-d mask in row-major order, as ``np.nonzero``
+    gives them, several times faster: the flat positions, split like keys (a mask's row
+    width is its ``n_mentors``)."""
+    return np.divmod(np.flatnonzero(mask), mask.shape[1])
+
+
 def sorted_contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """For each key, whether it is in the sorted array ``sorted_keys``."""
     if not len(sorted_keys):

@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matcher.solver.candidates import row_floor, sparse_nonzero
+from matcher.solver.candidates import row_floor
+from matcher.solver.pair_keys import mask_pairs
 from matcher.solver.problem import SPECIALIST_ROLES, MatchProblem
 from matcher.solver.score_cache import ScoreCache, chunks
 
@@ -41,7 +42,7 @@ def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndar
     full = unplaced[cache.eligible_count[unplaced] > 0]
     for rows in chunks(full):  # a chunk at a time: the rows of every unplaced mentee of a
         scores = cache.screen_rows(rows)  # national cohort would be a copy of gigabytes
-        row, col = sparse_nonzero(scores >= row_floor(scores, NAMED)[:, None])
+        row, col = mask_pairs(scores >= row_floor(scores, NAMED)[:, None])
         order = np.lexsort((col, -scores[row, col], row))  # best first, ties by position
         row, col = row[order], col[order]
         first = np.searchsorted(row, np.arange(len(rows)))

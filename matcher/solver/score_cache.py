@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
+from matcher.solver.block_reduce import (
+    BlockReduce,
+    ReducedBlock,
+    ReducingScores,
+    by_mentee,
+    reduce_block,
+)
 from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
@@ -138,13 +144,13 @@ class ScoreCache:
         self.problem = problem
         keeper = KeptScoresBuilder(problem.n_mentors)
         no_labels = np.zeros((problem.n_mentors, 0), bool)  # the counts stay as they are
-        forbids = problem.forbids[np.argsort(problem.forbids[:, 0], kind="stable")]
+        forbids = by_mentee(problem.forbids)
         plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, keeper.floor,
                            keeper.per_mentee, keeper.per_mentor)
         if callable(blocks):
             reduced = blocks(plan, lambda: keeper.floor)
         else:  # the same reduce here, with this cache's eligibility (forbids included)
-            reduced = (reduce_block(rows, values, self.approx[rows] > -np.inf,
+            reduced = (reduce_block(rows, values, self.usable_rows(rows),
                                     dataclasses.replace(plan, forbids=forbids[:0],
                                                         floor=keeper.floor))
                        for rows, values in blocks)
@@ -242,8 +248,7 @@ class CacheBuilder:
     def plan(self, forbids: np.ndarray | None = None) -> BlockReduce:
         """What each block's reduce needs (:mod:`matcher.solver.block_reduce`), with these
         forbidden pairs (none: the blocks come with them applied)."""
-        forbids = np.zeros((0, 2), np.int64) if forbids is None else forbids
-        forbids = forbids[np.argsort(forbids[:, 0], kind="stable")]
+        forbids = by_mentee(np.zeros((0, 2), np.int64) if forbids is None else forbids)
         keeper = self._keeper
         if keeper is None:
             return BlockReduce(self.screen_dtype, forbids, self.problem.offers)
