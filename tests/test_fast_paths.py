@@ -61,7 +61,7 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
     monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache
     # Jinja's own escape(finalize(value)) for every printed value, nothing remembered
-    monkeypatch.setattr(templating, "_printing_once", lambda env, _finalize: env)
+    monkeypatch.setattr(templating, "_printing_once", lambda env: env)
     monkeypatch.setattr(calendar_files.CalendarWriter, "_text", _reference_text_line)
     monkeypatch.setattr(filesink, "write_file", lambda path, data: Path(path).write_bytes(data))
     reference = _match(tmp_path / "reference")
@@ -80,7 +80,7 @@ def test_each_printed_value_reads_as_jinjas_own_printing_of_it():
     for finalize, autoescape in ((templating._clean, True), (templating.markdown_safe, False)):
         plain = jinja2.Environment(autoescape=autoescape, finalize=finalize)
         once = templating._printing_once(
-            jinja2.Environment(autoescape=autoescape, finalize=finalize), finalize)
+            jinja2.Environment(autoescape=autoescape, finalize=finalize))
         compiled = once.compile(source, raw=True)
         assert "printed_" in compiled  # the fast path is the one compiled
         assert (once.from_string(source).render(values=values)

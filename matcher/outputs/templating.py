@@ -133,9 +133,11 @@ class _PrintOnce(jinja2.compiler.CodeGenerator):
             self.write(")")
 
 
-def _printing_once(env: jinja2.Environment, finalize: Callable[[Any], Any]
-                   ) -> jinja2.Environment:
-    """``env`` compiling its templates with :class:`_PrintOnce`."""
+def _printing_once(env: jinja2.Environment) -> jinja2.Environment:
+    """``env`` compiling its templates with :class:`_PrintOnce` (printing through its own
+    ``finalize``)."""
+    finalize = env.finalize
+    assert finalize is not None, "the environments print through a finalize function"
     env.code_generator_class = _PrintOnce
     env.printed_escaped = _Printed(finalize, escaped=True)  # type: ignore[attr-defined]
     env.printed_text = _Printed(finalize, escaped=False)  # type: ignore[attr-defined]
@@ -160,11 +162,10 @@ class Templates:
                                   "cache_size": -1}
         # A program's own templates are code we did not write: sandboxed.
         kind = jinja2.sandbox.SandboxedEnvironment if override_dir else jinja2.Environment
-        self._html = _printing_once(kind(autoescape=True, finalize=_clean, **common), _clean)
+        self._html = _printing_once(kind(autoescape=True, finalize=_clean, **common))
         self._markdown = _printing_once(kind(autoescape=False, finalize=markdown_safe,
-                                             **common), markdown_safe)
-        self._text = _printing_once(kind(autoescape=False, finalize=_clean, **common),
-                                    _clean)
+                                             **common))
+        self._text = _printing_once(kind(autoescape=False, finalize=_clean, **common))
         for env in (self._html, self._markdown, self._text):
             env.filters["long_date"] = _long_date
             env.filters["lowerfirst"] = _lower_first
