@@ -23,7 +23,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "sample_data"))
 
 from benchmarks.report_table import ResultTable  # noqa: E402
 from matcher.audit import (  # noqa: E402
@@ -121,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         bench("sample 150x60, one mentor each", SAMPLE / "mentors.csv",
               SAMPLE / "mentees.csv", folder / "sample1", network_size=1)
         if not args.quick:
-            from generate import write
+            from sample_data.generate import write
 
             print("[10000x2000] generating ...", file=sys.stderr, flush=True)
             mentors, mentees = write(folder / "big", 10_000, 2_000, seed=1)[:2]

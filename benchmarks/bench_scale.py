@@ -190,7 +190,7 @@ class PhaseClock:
         return self.figures
 
 
-def previous_score_source(features, config):  # type: ignore[no-untyped-def]
+def previous_score_source(features, config):
     """The score source before issue 15: kept up to 40 M pairs, else blocks of 1,000 rows
     recomputed on every lookup (the solver's fallback reads every block for a few pairs)."""
     import numpy as np
@@ -256,7 +256,7 @@ def child(folder: str, version: str, memory_gib: float | None, objective: str,
     if version == "previous" and objective == "stable":
         previous_stable_engine()
     elif version == "previous":
-        pipeline.score_source = previous_score_source  # type: ignore[assignment]
+        pipeline.score_source = previous_score_source
     scoring.config.load_config = with_memory(scoring.config.load_config, memory_gib)
     clock = PhaseClock()
     for module, name, phase in PHASES:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,7 +302,7 @@ TRACK_P_BY_KIND = {  # P(track | institution kind)
 }
 
 
-def _boost(names: tuple[str, ...], factors: dict[str, float]) -> np.ndarray:
+def _boost(names: tuple[str, ...], factors: Mapping[str, float]) -> np.ndarray:
     """Weights of 1 for every name except the boosted ones."""
     return np.array([factors.get(name, 1.0) for name in names])
 

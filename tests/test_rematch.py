@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -145,8 +144,7 @@ FEEDBACK_HEADERS = ["Mentee ID", "Mentor ID", "Continue?", "New goals",
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """A generated cohort (30 mentees, 18 mentors) and its `match` run folder."""
-    sys.path.insert(0, str(SAMPLE))
-    from generate import write
+    from sample_data.generate import write
 
     folder = tmp_path_factory.mktemp("cohort")
     mentors, mentees = write(folder, 30, 18, seed=11)[:2]

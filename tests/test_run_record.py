@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -31,8 +30,7 @@ PROGRAM = SAMPLE / "program.toml"
 def cohort_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """A generated cohort (40 mentees, 14 mentors: capacity binds) and a locks and a
     forbids sheet naming people as the intake files spell them."""
-    sys.path.insert(0, str(SAMPLE))
-    from generate import write
+    from sample_data.generate import write
 
     folder = tmp_path_factory.mktemp("cohort")
     mentors, mentees = write(folder, 40, 14, seed=5)[:2]
