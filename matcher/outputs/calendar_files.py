@@ -37,8 +37,13 @@ import icalendar
 from icalendar.parser import Contentline
 
 from matcher.outputs.cell_safety import clean_text
-from matcher.outputs.ics_serialise import escape_text, escapes_as_icalendar, fold_content_line
-from matcher.outputs.plans import PairPlan, PersonCard
+from matcher.outputs.ics_serialise import (
+    FoldedStart,
+    escape_text,
+    escapes_as_icalendar,
+    fold_content_line,
+)
+from matcher.outputs.plans import PairPlan, PersonCard, SharedHours
 from matcher.outputs.schedule import Meeting
 
 PRODID = "-//mentormatch//mentoring meetings//EN"
@@ -79,6 +84,11 @@ class CalendarWriter:
         self._attendees: dict[tuple[str, str], bytes] = {}
         self._escape = escape_text if escapes_as_icalendar() else _icalendar_text
         self._attendee_lines = {spaced: _attendee_template(spaced) for spaced in _PROBES}
+        # Line starts, meeting times and property lines many pairs share, made once.
+        self._starts: dict[tuple[object, ...], FoldedStart] = {}
+        self._times: dict[tuple[SharedHours | None, dt.date],
+                          tuple[dt.date | dt.datetime, float]] = {}
+        self._properties: dict[tuple[str, object], bytes] = {}
 
     def calendar(self, plan: PairPlan) -> bytes:
         """The ``.ics`` bytes of one pair's meetings; every meeting must be dated.
@@ -91,36 +101,73 @@ class CalendarWriter:
         """
         attendees = [self._attendee(p) for p in (plan.mentee, plan.mentor) if p.email]
         invitation = bool(self.organizer and attendees)
+        pair = f"{plan.mentee.name} & {plan.mentor.name}"
         lines = [*self._headers["REQUEST" if invitation else ""],
-                 self._text("X-WR-CALNAME", f"{plan.program}: "
-                                            f"{plan.mentee.name} & {plan.mentor.name}")]
-        times = [meeting_time(plan, _dated(meeting)) for meeting in plan.meetings]
-        series = _uid(plan, 0, self.start)  # the invitation's one UID
+                 self._text("X-WR-CALNAME", f"{plan.program}: {pair}")]
+        times = [self._meeting_time(plan.shared_hours, _dated(meeting))
+                 for meeting in plan.meetings]
+        # The pair's own text, escaped once: the summaries and descriptions end with it.
+        summary_end = self._value(pair)
+        description_end = self._value(_pair_description(plan))
+        uids = _Uids(plan, self.start)
         for k, (meeting, (start, hours)) in enumerate(zip(plan.meetings, times, strict=True)):
             # Properties in icalendar's canonical VEVENT order, so the bytes are its own:
             # SUMMARY, DTSTART, DTEND, DTSTAMP, UID, RECURRENCE-ID, SEQUENCE, RDATE, then
             # the rest alphabetically.
             if invitation:
-                identity = [self._text("UID", series),
-                            *((self._property("recurrence-id", start),) if k else ()),
+                identity = [uids.line(0),
+                            *((self._known_property("recurrence-id", start),) if k else ()),
                             self._sequence,
-                            *((self._property("rdate", [t for t, _ in times[1:]]),)
+                            *((self._known_property("rdate", tuple(t for t, _ in times[1:])),)
                               if k == 0 and len(times) > 1 else ()),
                             *attendees]
             else:
-                identity = [self._text("UID", _uid(plan, meeting.number, self.start))]
+                identity = [uids.line(meeting.number)]
             lines += [b"BEGIN:VEVENT",
-                      self._text("SUMMARY", f"{meeting.title} ({meeting.number}/"
-                                            f"{len(times)}): {plan.mentee.name} & "
-                                            f"{plan.mentor.name}"),
+                      self._summary_start(meeting, len(times)).fold(summary_end),
                       *self._meeting_dates(start, hours),
                       *identity,
-                      self._text("DESCRIPTION", _description(plan, meeting)),
+                      self._description_start(meeting).fold(description_end),
                       *((self._organizer,) if invitation else ()),
                       *(() if hours else (self._transparent,)),
                       b"END:VEVENT"]
         lines.append(b"END:VCALENDAR")
         return b"\r\n".join(lines) + b"\r\n"
+
+    def _value(self, text: str) -> bytes:
+        """``text`` as the end of a TEXT value: escaped, cleaned, UTF-8."""
+        return clean_text(self._escape(text)).encode("utf-8")
+
+    def _summary_start(self, meeting: Meeting, count: int) -> FoldedStart:
+        """The SUMMARY line of a meeting up to the pair's names (``SUMMARY:Title (1/5): ``)."""
+        key = ("SUMMARY", meeting.title, meeting.number, count)
+        if key not in self._starts:
+            self._starts[key] = FoldedStart.of(clean_text(
+                f"SUMMARY:{self._escape(f'{meeting.title} ({meeting.number}/{count}): ')}"))
+        return self._starts[key]
+
+    def _description_start(self, meeting: Meeting) -> FoldedStart:
+        """The DESCRIPTION line of a meeting up to the pair's own sentences."""
+        key = ("DESCRIPTION", meeting.purpose, meeting.agenda)
+        if key not in self._starts:
+            self._starts[key] = FoldedStart.of(clean_text(
+                f"DESCRIPTION:{self._escape(_meeting_description(meeting))}"))
+        return self._starts[key]
+
+    def _meeting_time(self, shared: SharedHours | None,
+                      day: dt.date) -> tuple[dt.date | dt.datetime, float]:
+        key = (shared, day)
+        if key not in self._times:
+            self._times[key] = _meeting_time(shared, day)
+        return self._times[key]
+
+    def _known_property(self, name: str, value: object) -> bytes:
+        """:meth:`_property`, encoded once per name and value."""
+        key = (name, value)
+        if key not in self._properties:
+            self._properties[key] = self._property(
+                name, list(value) if isinstance(value, tuple) else value)
+        return self._properties[key]
 
     def _text(self, name: str, value: str) -> bytes:
         # The line icalendar's content_line makes of a TEXT value without parameters
@@ -198,7 +245,11 @@ def pair_calendar(plan: PairPlan, start: dt.date, organizer: str = "") -> bytes:
 def meeting_time(plan: PairPlan, day: dt.date) -> tuple[dt.date | dt.datetime, float]:
     """When a meeting on the mentee's local ``day`` starts (UTC) and how many hours it
     lasts; ``(day, 0)`` (all day) when the pair has no shared working hours."""
-    shared = plan.shared_hours
+    return _meeting_time(plan.shared_hours, day)
+
+
+def _meeting_time(shared: SharedHours | None,
+                  day: dt.date) -> tuple[dt.date | dt.datetime, float]:
     if shared is None:
         return day, 0.0
     start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC) \
@@ -237,20 +288,47 @@ def _dated(meeting: Meeting) -> dt.date:
 
 def _uid(plan: PairPlan, number: int, start: dt.date) -> str:
     """A meeting's UID (``number`` 0: the pair's series, the invitation's one UID)."""
-    key = "\x1f".join((plan.mentee.id, plan.mentor.id, plan.role, str(number),
-                       start.isoformat()))
-    return f"{hashlib.sha256(key.encode()).hexdigest()[:32]}@mentormatch"
+    return _Uids(plan, start).uid(number)
+
+
+class _Uids:
+    """The UIDs of one pair's meetings: the hash of the pair's part of the key is taken
+    once, and copied for each meeting's number."""
+
+    def __init__(self, plan: PairPlan, start: dt.date) -> None:
+        self._pair = hashlib.sha256(f"{plan.mentee.id}\x1f{plan.mentor.id}\x1f{plan.role}"
+                                    f"\x1f".encode())
+        self._start = f"\x1f{start.isoformat()}"
+
+    def uid(self, number: int) -> str:
+        key = self._pair.copy()
+        key.update(f"{number}{self._start}".encode())
+        return f"{key.hexdigest()[:32]}@mentormatch"
+
+    def line(self, number: int) -> bytes:
+        # 32 hex digits and "@mentormatch": nothing to escape, clean or fold.
+        return f"UID:{self.uid(number)}".encode()
 
 
 def _description(plan: PairPlan, meeting: Meeting) -> str:
+    return _meeting_description(meeting) + _pair_description(plan)
+
+
+def _meeting_description(meeting: Meeting) -> str:
+    """The start of a meeting's description that every pair's shares (it ends with a line
+    break, after which TEXT escaping of the pair's part starts afresh)."""
     lines = [meeting.purpose, ""]
     if meeting.agenda:
         lines += ["Agenda:", *(f"- {item}" for item in meeting.agenda), ""]
+    return "\n".join(lines) + "\n"
+
+
+def _pair_description(plan: PairPlan) -> str:
+    """The end of each of a pair's meeting descriptions: when, and that it may move."""
     if plan.shared_hours:
-        lines.append(f"Shared working hours: {plan.mentee.name} {plan.shared_hours.mentee_local}"
-                     f" ({plan.mentee.time_zone}), {plan.mentor.name} "
-                     f"{plan.shared_hours.mentor_local} ({plan.mentor.time_zone}).")
+        when = (f"Shared working hours: {plan.mentee.name} {plan.shared_hours.mentee_local}"
+                f" ({plan.mentee.time_zone}), {plan.mentor.name} "
+                f"{plan.shared_hours.mentor_local} ({plan.mentor.time_zone}).")
     else:
-        lines.append(f"Time: {plan.hours_note}")
-    lines.append("Suggested date and time: move it together if it does not suit you both.")
-    return "\n".join(lines)
+        when = f"Time: {plan.hours_note}"
+    return f"{when}\nSuggested date and time: move it together if it does not suit you both."

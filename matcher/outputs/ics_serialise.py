@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import icalendar
 
@@ -42,19 +43,57 @@ def fold_content_line(text: str) -> bytes:
     holding octet ``start + LIMIT - 1`` (found by stepping back over continuation octets,
     ``0b10xxxxxx``), or one character earlier when it would end on an escape start.
     """
-    data = text.encode("utf-8")
+    return _folded_from(text.encode("utf-8"), 0)
+
+
+def _piece_end(data: bytes, start: int) -> int:
+    """Where the piece starting at octet ``start`` of a line too long to end there stops:
+    decided by ``data[start:start + LIMIT]`` alone."""
+    stop = start + LIMIT - 1
+    while data[stop] & 0xC0 == 0x80:  # inside a multi-octet character: its first octet
+        stop -= 1
+    if stop - 1 > start and data[stop - 1] in ESCAPE_STARTS:
+        stop -= 1
+    return stop
+
+
+def _folded_from(data: bytes, start: int) -> bytes:
+    """The pieces of ``data`` from octet ``start`` (a piece's start), joined by folds."""
     pieces = []
-    start, size = 0, len(data)
+    size = len(data)
     while size - start > LIMIT - 1:
-        stop = start + LIMIT - 1
-        while data[stop] & 0xC0 == 0x80:  # inside a multi-octet character: its first octet
-            stop -= 1
-        if stop - 1 > start and data[stop - 1] in ESCAPE_STARTS:
-            stop -= 1
+        stop = _piece_end(data, start)
         pieces.append(data[start:stop])
         start = stop
     pieces.append(data[start:])
     return FOLD.join(pieces)
+
+
+@dataclass(frozen=True)
+class FoldedStart:
+    """The start of content lines many lines share (a meeting's DESCRIPTION before the
+    pair's own sentences), folded once: :meth:`fold` folds a line made of it and any rest
+    as :func:`fold_content_line` folds the whole line."""
+
+    data: bytes  # the start's octets
+    pieces: bytes  # its pieces that no rest can change, each followed by a fold
+    resume: int  # the octet where the next piece starts
+
+    @classmethod
+    def of(cls, start: str) -> FoldedStart:
+        """``start`` (the first characters of lines) with its pieces decided once: each
+        piece whose :func:`_piece_end` reads only octets of ``start``."""
+        data = start.encode("utf-8")
+        pieces, begin = [], 0
+        while begin + LIMIT - 1 < len(data):
+            stop = _piece_end(data, begin)
+            pieces.append(data[begin:stop] + FOLD)
+            begin = stop
+        return cls(data, b"".join(pieces), begin)
+
+    def fold(self, rest: bytes) -> bytes:
+        """The line ``start`` + ``rest`` (UTF-8 octets), folded."""
+        return self.pieces + _folded_from(self.data + rest, self.resume)
 
 
 #: icalendar's TEXT escapes (RFC 5545 3.3.11), in the order it applies them: ``\\N`` is read

@@ -19,13 +19,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
+from typing import TypeVar
+
+import numpy as np
 
 from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
 from matcher.outputs.privacy import (
     SensitiveValues,
+    longest_first,
     names_any,
     reads_sensitive,
     time_zone_label,
@@ -46,6 +52,7 @@ from scoring.explain import PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -232,7 +239,10 @@ def _not_a_device(stem: str) -> str:
 
 @dataclass
 class _Program:
-    """What every plan of a run shares, worked out once (schedules, labels, scales)."""
+    """What every plan of a run shares, worked out once (schedules, labels, scales), and
+    what many plans repeat, remembered the first time: each person's card and sensitive
+    spellings (a mentor is in many pairs), each pair of time zones' shared hours, the
+    meetings moved for a mentor a day apart, each pair of frequency wishes' sentence."""
 
     config: ProgramConfig
     name: str
@@ -246,6 +256,7 @@ class _Program:
     screen: SensitiveValues
     terms: DistinctiveTerms | None = None
     cycle: CycleContext | None = None
+    _known: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, config: ProgramConfig) -> _Program:
@@ -256,10 +267,31 @@ class _Program:
                    primary=primary_schedule(config), specialist={},
                    screen=SensitiveValues.of(config))
 
+    def remembered(self, key: tuple[object, ...], work: Callable[[], _T]) -> _T:
+        """``work()``, worked out the first time ``key`` is asked for (each key names
+        everything its result depends on)."""
+        try:
+            return self._known[key]  # type: ignore[return-value]
+        except KeyError:
+            result = self._known[key] = work()
+            return result
+
     def specialist_meetings(self, area_label: str) -> tuple[Meeting, ...]:
         if area_label not in self.specialist:
             self.specialist[area_label] = specialist_schedule(self.config, area_label)
         return self.specialist[area_label]
+
+    def withheld(self, mentee: Mentee, mentor: Mentor) -> tuple[str, ...]:
+        """:meth:`SensitiveValues.held_by` of the pair, from each side's spellings."""
+        spellings = (self.remembered(("spellings", "mentee", mentee.id),
+                                     lambda: self.screen.spellings_of(mentee))
+                     | self.remembered(("spellings", "mentor", mentor.id),
+                                       lambda: self.screen.spellings_of(mentor)))
+        return self.remembered(("withheld", spellings), lambda: longest_first(spellings))
+
+    def card(self, side: str, person: Person, role: str) -> PersonCard:
+        return self.remembered(("card", side, person.id, role),
+                               lambda: _card(person, role, self.shown, self.labels))
 
 
 def build_plans(outcome: MatchOutcome,
@@ -291,25 +323,26 @@ class PlanBuilder:
               explanations: Mapping[tuple[str, str], PairExplanation]) -> list[PairPlan]:
         """A plan for every pairing of ``networks`` (networks of the builder's outcome), in
         their order; ``explanations`` must hold each of those pairs."""
-        program, rows, mentees = self._program, self._rows, self._mentees
-        plans = []
-        for network in networks:
-            for pairing in network.pairings:
-                key = (pairing.mentee_id, pairing.mentor_id)
-                terms = program.terms.shared(rows[0][key[0]], rows[1][key[1]],
-                                             mentees[key[0]].goals) \
-                    if program.terms is not None else ()
-                plans.append(_plan(program, network, pairing, mentees[key[0]],
-                                   self._mentors[key[1]], explanations[key], self._stems[key],
-                                   self._mentors, terms))
-        return plans
+        program, mentees, mentors = self._program, self._mentees, self._mentors
+        pairs = [(network, pairing) for network in networks for pairing in network.pairings]
+        terms: list[tuple[str, ...]] = [()] * len(pairs)
+        if program.terms is not None and pairs:
+            terms = program.terms.shared_by_pairs(
+                np.array([self._rows[0][p.mentee_id] for _, p in pairs], dtype=np.intp),
+                np.array([self._rows[1][p.mentor_id] for _, p in pairs], dtype=np.intp),
+                [mentees[p.mentee_id].goals for _, p in pairs])
+        return [_plan(program, network, pairing, mentees[pairing.mentee_id],
+                      mentors[pairing.mentor_id],
+                      explanations[(pairing.mentee_id, pairing.mentor_id)],
+                      self._stems[(pairing.mentee_id, pairing.mentor_id)], mentors, shared)
+                for (network, pairing), shared in zip(pairs, terms, strict=True)]
 
 
 def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
           mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
     config, labels = program.config, program.labels
-    withheld = program.screen.held_by((mentee, mentor))
+    withheld = program.withheld(mentee, mentor)
     shared_terms = tuple(term for term in shared_terms if not names_any(term, withheld))
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)
@@ -320,13 +353,16 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
     else:
         meetings = program.primary
     modes, modes_note = _modes(mentee, mentor, explanation, labels, program.shown)
-    hours, hours_note = _hours(mentee, mentor, program.day, program.shown)
+    if "time_zone" in program.shown and None not in (mentee.time_zone, mentor.time_zone):
+        hours, hours_note = program.remembered(
+            ("hours", mentee.time_zone, mentor.time_zone),
+            lambda: _hours(mentee, mentor, program.day, program.shown))
+    else:  # the note names the people
+        hours, hours_note = _hours(mentee, mentor, program.day, program.shown)
     if hours is not None and hours.mentor_day:
         # The mentor's calendar day differs from the mentee's: both must be working days.
-        holidays = frozenset(config.schedule.holidays)
-        meetings = tuple(dataclasses.replace(m, date=working_day(m.date, holidays,
-                                                                 (hours.mentor_day,)))
-                         if m.date else m for m in meetings)
+        meetings = program.remembered(("moved", meetings, hours.mentor_day),
+                                      partial(_moved, meetings, hours.mentor_day, config))
     year = program.cycle.year if program.cycle else 1
     continuing = program.cycle is not None and (mentee.id, mentor.id) in program.cycle.continuing
     previous_goals = program.cycle.previous_goals.get(mentee.id, "").strip() \
@@ -335,6 +371,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
     if continuing:
         meetings = (_year_two_opening(meetings[0], mentee, focus, bool(new_goals)),
                     *meetings[1:])
+    shown_frequency = "frequency" in program.shown
     return PairPlan(
         program=program.name,
         file_stem=stem,
@@ -342,8 +379,8 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         covers=pairing.covers,
         covers_label=covers_label,
         score=pairing.score,
-        mentee=_card(mentee, "Mentee", program.shown, labels),
-        mentor=_card(mentor, _mentor_role(pairing, covers_label), program.shown, labels),
+        mentee=program.card("mentee", mentee, "Mentee"),
+        mentor=program.card("mentor", mentor, _mentor_role(pairing, covers_label)),
         reasons=_reasons(explanation, mentee, config, withheld),
         goals=mentee.goals.strip(),
         need_areas=tuple(labels("areas", a) for a in mentee.need_areas),
@@ -357,8 +394,10 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         modes_note=modes_note,
         shared_hours=hours,
         hours_note=hours_note,
-        frequency=_frequency(program.frequency_scale, mentee, mentor, len(meetings),
-                             specialist, labels, "frequency" in program.shown),
+        frequency=program.remembered(
+            ("frequency", mentee.frequency, mentor.frequency, len(meetings), specialist),
+            lambda: _frequency(program.frequency_scale, mentee, mentor, len(meetings),
+                               specialist, labels, shown_frequency)),
         meetings=meetings,
         check_ins="" if specialist else program.check_ins,
         network=_network_phrases(network, pairing, mentors, labels),
@@ -369,6 +408,15 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         previous_goals=previous_goals if continuing else "",
         new_goals=new_goals,
     )
+
+
+def _moved(meetings: tuple[Meeting, ...], mentor_day: int,
+           config: ProgramConfig) -> tuple[Meeting, ...]:
+    """``meetings`` on days that are working days for the mentee and, ``mentor_day`` days
+    apart, for the mentor."""
+    holidays = frozenset(config.schedule.holidays)
+    return tuple(dataclasses.replace(m, date=working_day(m.date, holidays, (mentor_day,)))
+                 if m.date else m for m in meetings)
 
 
 def _reasons(explanation: PairExplanation, mentee: Mentee, config: ProgramConfig,
@@ -382,7 +430,8 @@ def _reasons(explanation: PairExplanation, mentee: Mentee, config: ProgramConfig
         (c for c in explanation.components if c.points > 0 and not c.neutral),
         key=lambda c: -c.points)
         if not reads_sensitive(c, mentee, config)]
-    return tuple(r for r in ranked if not names_any(r, withheld))[:REASONS_SHOWN]
+    return tuple(islice((r for r in ranked if not names_any(r, withheld)),
+                        REASONS_SHOWN))
 
 
 def _focus(pairing: Pairing, mentee: Mentee, covers_label: str | None,

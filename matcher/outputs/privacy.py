@@ -83,25 +83,38 @@ class SensitiveValues:
         outputs print it, ``UTC-5``); longest first."""
         values: set[str] = set()
         for person in people:
-            for name in self.fields:
-                value = getattr(person, name, None)
-                for item in value if isinstance(value, (tuple, list)) else (value,):
-                    if item is None or item == "":
-                        continue
-                    if name == "time_zone":
-                        values.add(time_zone_label(float(item)))
-                        continue
-                    values.add(str(item).strip())
-                    values.add(str(item).replace("_", " ").strip())
-                    values.update(self.spellings.get(name, {}).get(str(item), ()))
+            values |= self.spellings_of(person)
+        return longest_first(values)
+
+    def spellings_of(self, person: Person) -> frozenset[str]:
+        """The spellings of the values one person holds in the sensitive fields (a run
+        building thousands of plans works them out once per person, see :meth:`held_by`)."""
+        values: set[str] = set()
+        for name in self.fields:
+            value = getattr(person, name, None)
+            for item in value if isinstance(value, (tuple, list)) else (value,):
+                if item is None or item == "":
+                    continue
+                if name == "time_zone":
+                    values.add(time_zone_label(float(item)))
+                    continue
+                values.add(str(item).strip())
+                values.add(str(item).replace("_", " ").strip())
+                values.update(self.spellings.get(name, {}).get(str(item), ()))
         values.discard("")
-        # Longest first, so "non-binary" is found whole before "binary" is considered.
-        return tuple(sorted(values, key=lambda v: (-len(v), v)))
+        return frozenset(values)
+
+
+def longest_first(values: Iterable[str]) -> tuple[str, ...]:
+    """Spellings longest first (then in text order), so that "non-binary" is found whole
+    before "binary" is considered."""
+    return tuple(sorted(set(values), key=lambda v: (-len(v), v)))
 
 
 def names_any(text: str, values: Iterable[str]) -> bool:
     """Whether ``text`` holds one of ``values`` as a whole word, in any letter case."""
-    return any(_whole_word(value).search(text) for value in values)
+    pattern = _any_whole_word(values if isinstance(values, tuple) else tuple(values))
+    return pattern is not None and pattern.search(text) is not None
 
 
 def for_coordinator(text: str, values: Iterable[str]) -> str:
@@ -122,7 +135,13 @@ def reads_sensitive(component: ComponentPoints, mentee: Mentee,
 
 
 @functools.lru_cache(maxsize=4096)
-def _whole_word(value: str) -> re.Pattern[str]:
-    """The pattern of ``value`` as a whole word, any case (compiled once: a large run screens
-    every pair's reasons and evidence with the same few values)."""
-    return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
+def _any_whole_word(values: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern finding any of ``values`` as a whole word, any case, or None for no
+    values (compiled once per set of values: a large run screens every pair's reasons and
+    terms with the few sets its pairs hold). The regular expression engine tries each
+    alternative at each position, so it finds a value exactly where that value's own
+    ``(?<!\\w)value(?!\\w)`` would."""
+    if not values:
+        return None
+    alternatives = "|".join(re.escape(value) for value in values)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)

@@ -15,6 +15,7 @@ into "writing publishing").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,17 +72,39 @@ class DistinctiveTerms:
                limit: int = TERMS_SHOWN) -> tuple[str, ...]:
         """Up to ``limit`` distinctive terms of mentee row ``mentee`` (whose goals text is
         ``goals``) and mentor row ``mentor``, rarest first."""
-        written = " ".join(_WORD.findall(goals.lower()))
-        goal_columns, goal_weights = _row(self.goals, mentee)
-        weight = dict(zip(*_row(self.expertise, mentor), strict=True))
+        return self.shared_by_pairs(np.array([mentee]), np.array([mentor]), [goals], limit)[0]
+
+    def shared_by_pairs(self, mentees: np.ndarray, mentors: np.ndarray,
+                        goals: Sequence[str], limit: int = TERMS_SHOWN
+                        ) -> list[tuple[str, ...]]:
+        """:meth:`shared` of each pair (``mentees[i]``, ``mentors[i]``, ``goals[i]``), the
+        terms both rows hold found for all pairs at once (one sparse product); the few
+        pairs holding a distinctive one are then ranked one by one."""
+        both = sparse.csr_matrix(self.goals[mentees].multiply(self.expertise[mentors]))
+        # TF-IDF weights are positive, so the product holds exactly the terms both rows hold.
+        rare = self.distinctive[both.indices]
+        counted = np.concatenate(([0], np.cumsum(rare)))[both.indptr]  # rare terms per row
+        found: list[tuple[str, ...]] = [()] * len(goals)
+        for pair in np.flatnonzero(np.diff(counted)).tolist():
+            begin, end = both.indptr[pair], both.indptr[pair + 1]
+            keep = rare[begin:end]
+            found[pair] = self._ranked(both.indices[begin:end][keep].tolist(),
+                                       both.data[begin:end][keep].tolist(), goals[pair], limit)
+        return found
+
+    def _ranked(self, columns: list[int], weights: list[float], goals: str,
+                limit: int) -> tuple[str, ...]:
+        """Of distinctive terms ``columns`` (with the products of their two weights), those
+        the mentee wrote as such, rarest first, none sharing a word with one kept."""
+        written = f" {' '.join(_WORD.findall(goals.lower()))} "
         candidates = []
-        for column, goal_weight in zip(goal_columns, goal_weights, strict=True):
+        for column, weight in zip(columns, weights, strict=True):
             term = str(self.terms[column])
-            if column in weight and self.distinctive[column] and f" {term} " in f" {written} ":
+            if f" {term} " in written:
                 words = term.split()
                 candidates.append((int(self.people[column]),
                                    any(w in self.common_words for w in words), -len(words),
-                                   -goal_weight * weight[column], term))
+                                   -weight, term))
         chosen: list[str] = []
         for *_, term in sorted(candidates):
             if any(set(term.split()) & set(kept.split()) for kept in chosen):
@@ -90,10 +113,3 @@ class DistinctiveTerms:
             if len(chosen) == limit:
                 break
         return tuple(chosen)
-
-
-def _row(matrix: sparse.csr_matrix, row: int) -> tuple[list[int], list[float]]:
-    """Columns and values of one CSR row, read from its arrays (``getrow`` builds a matrix
-    per call, which a run with thousands of pairs would pay for twice per pair)."""
-    begin, end = matrix.indptr[row], matrix.indptr[row + 1]
-    return matrix.indices[begin:end].tolist(), matrix.data[begin:end].tolist()
