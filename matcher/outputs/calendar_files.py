@@ -32,6 +32,7 @@ import datetime as dt
 import functools
 import hashlib
 import re
+from dataclasses import dataclass
 
 import icalendar
 from icalendar.parser import Contentline
@@ -64,6 +65,20 @@ _PROBES = {True: (("probe.one@example.org", "Probe One"),
                    ("zoë-ann_2+x@ex-ample.org", "Zoë-Ann_2.x+y@z"))}
 
 
+@dataclass(frozen=True)
+class _Event:
+    """What every pair with the same meetings and shared hours writes of one meeting: its
+    number, start (UTC, or the day when all day), its SUMMARY and DESCRIPTION lines up to
+    the pair's own text, and its DTSTART, DTEND and DTSTAMP lines."""
+
+    number: int
+    start: dt.date | dt.datetime
+    all_day: bool
+    summary: FoldedStart
+    dates: bytes
+    description: FoldedStart
+
+
 class CalendarWriter:
     """The ``.ics`` bytes of many pairs' meetings, for one program start date; invitations
     from ``organizer`` (an e-mail address) when one is given."""
@@ -73,7 +88,7 @@ class CalendarWriter:
         self.organizer = organizer
         self._stamp = dt.datetime.combine(start, dt.time(0, 0), tzinfo=dt.UTC)
         self._event = icalendar.Event()  # only its content_line method is used
-        self._headers = {method: _header(method) for method in ("", "REQUEST")}
+        self._headers = {method: b"\r\n".join(_header(method)) for method in ("", "REQUEST")}
         self._transparent = self._property("transp", "TRANSPARENT")  # a suggestion only
         self._sequence = self._property("sequence", 0)
         self._organizer = b""
@@ -86,8 +101,8 @@ class CalendarWriter:
         self._attendee_lines = {spaced: _attendee_template(spaced) for spaced in _PROBES}
         # Line starts, meeting times and property lines many pairs share, made once.
         self._starts: dict[tuple[object, ...], FoldedStart] = {}
-        self._times: dict[tuple[SharedHours | None, dt.date],
-                          tuple[dt.date | dt.datetime, float]] = {}
+        self._events: dict[tuple[tuple[Meeting, ...], SharedHours | None],
+                           tuple[_Event, ...]] = {}
         self._properties: dict[tuple[str, object], bytes] = {}
 
     def calendar(self, plan: PairPlan) -> bytes:
@@ -99,40 +114,57 @@ class CalendarWriter:
         ``RDATE``), and each later meeting as an override of its instance
         (``RECURRENCE-ID``) carrying that meeting's own title and agenda.
         """
-        attendees = [self._attendee(p) for p in (plan.mentee, plan.mentor) if p.email]
-        invitation = bool(self.organizer and attendees)
+        attendees = [self._attendee(p) for p in (plan.mentee, plan.mentor) if p.email] \
+            if self.organizer else []
+        invitation = bool(attendees)
         pair = f"{plan.mentee.name} & {plan.mentor.name}"
-        lines = [*self._headers["REQUEST" if invitation else ""],
+        lines = [self._headers["REQUEST" if invitation else ""],
                  self._text("X-WR-CALNAME", f"{plan.program}: {pair}")]
-        times = [self._meeting_time(plan.shared_hours, _dated(meeting))
-                 for meeting in plan.meetings]
+        events = self._series(plan.meetings, plan.shared_hours)
         # The pair's own text, escaped once: the summaries and descriptions end with it.
         summary_end = self._value(pair)
         description_end = self._value(_pair_description(plan))
         uids = _Uids(plan, self.start)
-        for k, (meeting, (start, hours)) in enumerate(zip(plan.meetings, times, strict=True)):
+        for k, event in enumerate(events):
             # Properties in icalendar's canonical VEVENT order, so the bytes are its own:
             # SUMMARY, DTSTART, DTEND, DTSTAMP, UID, RECURRENCE-ID, SEQUENCE, RDATE, then
             # the rest alphabetically.
+            lines += [b"BEGIN:VEVENT", event.summary.fold(summary_end), event.dates]
             if invitation:
-                identity = [uids.line(0),
-                            *((self._known_property("recurrence-id", start),) if k else ()),
-                            self._sequence,
-                            *((self._known_property("rdate", tuple(t for t, _ in times[1:])),)
-                              if k == 0 and len(times) > 1 else ()),
-                            *attendees]
+                lines.append(uids.line(0))
+                if k:
+                    lines.append(self._known_property("recurrence-id", event.start))
+                lines.append(self._sequence)
+                if k == 0 and len(events) > 1:
+                    lines.append(self._known_property("rdate",
+                                                      tuple(e.start for e in events[1:])))
+                lines += attendees
             else:
-                identity = [uids.line(meeting.number)]
-            lines += [b"BEGIN:VEVENT",
-                      self._summary_start(meeting, len(times)).fold(summary_end),
-                      *self._meeting_dates(start, hours),
-                      *identity,
-                      self._description_start(meeting).fold(description_end),
-                      *((self._organizer,) if invitation else ()),
-                      *(() if hours else (self._transparent,)),
-                      b"END:VEVENT"]
-        lines.append(b"END:VCALENDAR")
-        return b"\r\n".join(lines) + b"\r\n"
+                lines.append(uids.line(event.number))
+            lines.append(event.description.fold(description_end))
+            if invitation:
+                lines.append(self._organizer)
+            if event.all_day:
+                lines.append(self._transparent)
+            lines.append(b"END:VEVENT")
+        lines.append(b"END:VCALENDAR\r\n")
+        return b"\r\n".join(lines)
+
+    def _series(self, meetings: tuple[Meeting, ...],
+                shared: SharedHours | None) -> tuple[_Event, ...]:
+        """What every pair with these meetings and shared hours writes of each meeting."""
+        key = (meetings, shared)
+        if key not in self._events:
+            events = []
+            for meeting in meetings:
+                start, hours = _meeting_time(shared, _dated(meeting))
+                events.append(_Event(
+                    number=meeting.number, start=start, all_day=not hours,
+                    summary=self._summary_start(meeting, len(meetings)),
+                    dates=b"\r\n".join(self._meeting_dates(start, hours)),
+                    description=self._description_start(meeting)))
+            self._events[key] = tuple(events)
+        return self._events[key]
 
     def _value(self, text: str) -> bytes:
         """``text`` as the end of a TEXT value: escaped, cleaned, UTF-8."""
@@ -153,13 +185,6 @@ class CalendarWriter:
             self._starts[key] = FoldedStart.of(clean_text(
                 f"DESCRIPTION:{self._escape(_meeting_description(meeting))}"))
         return self._starts[key]
-
-    def _meeting_time(self, shared: SharedHours | None,
-                      day: dt.date) -> tuple[dt.date | dt.datetime, float]:
-        key = (shared, day)
-        if key not in self._times:
-            self._times[key] = _meeting_time(shared, day)
-        return self._times[key]
 
     def _known_property(self, name: str, value: object) -> bytes:
         """:meth:`_property`, encoded once per name and value."""

@@ -75,9 +75,8 @@ class FoldedStart:
     pair's own sentences), folded once: :meth:`fold` folds a line made of it and any rest
     as :func:`fold_content_line` folds the whole line."""
 
-    data: bytes  # the start's octets
-    pieces: bytes  # its pieces that no rest can change, each followed by a fold
-    resume: int  # the octet where the next piece starts
+    pieces: bytes  # the start's pieces that no rest can change, each followed by a fold
+    tail: bytes  # its octets after them (the start of the next piece)
 
     @classmethod
     def of(cls, start: str) -> FoldedStart:
@@ -89,11 +88,13 @@ class FoldedStart:
             stop = _piece_end(data, begin)
             pieces.append(data[begin:stop] + FOLD)
             begin = stop
-        return cls(data, b"".join(pieces), begin)
+        return cls(b"".join(pieces), data[begin:])
 
     def fold(self, rest: bytes) -> bytes:
         """The line ``start`` + ``rest`` (UTF-8 octets), folded."""
-        return self.pieces + _folded_from(self.data + rest, self.resume)
+        if len(self.tail) + len(rest) < LIMIT:  # the last piece: nothing to fold
+            return self.pieces + self.tail + rest
+        return self.pieces + _folded_from(self.tail + rest, 0)
 
 
 #: icalendar's TEXT escapes (RFC 5545 3.3.11), in the order it applies them: ``\\N`` is read

@@ -19,11 +19,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import islice
-from typing import TypeVar
+from itertools import chain, islice
 
 import numpy as np
 
@@ -31,7 +29,6 @@ from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
 from matcher.outputs.privacy import (
     SensitiveValues,
-    longest_first,
     names_any,
     reads_sensitive,
     time_zone_label,
@@ -48,11 +45,10 @@ from matcher.outputs.schedule import working_hours as program_working_hours
 from matcher.outputs.talking_terms import DistinctiveTerms
 from matcher.runfolder.layout import REASONS_SHOWN
 from scoring.config import ProgramConfig, Vocabulary
-from scoring.explain import PairExplanation
+from scoring.explain import ComponentPoints, PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -256,7 +252,15 @@ class _Program:
     screen: SensitiveValues
     terms: DistinctiveTerms | None = None
     cycle: CycleContext | None = None
-    _known: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
+    # What many plans repeat, by what it depends on (see the methods below).
+    _withheld: dict[tuple[object, ...], tuple[str, ...]] = field(default_factory=dict)
+    _cards: dict[tuple[str, str, str], PersonCard] = field(default_factory=dict)
+    _hours: dict[tuple[float, float], tuple[SharedHours | None, str]] = field(
+        default_factory=dict)
+    _moved: dict[tuple[tuple[Meeting, ...], int], tuple[Meeting, ...]] = field(
+        default_factory=dict)
+    _frequency: dict[tuple[object, ...], str] = field(default_factory=dict)
+    _screened: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: ProgramConfig) -> _Program:
@@ -267,31 +271,68 @@ class _Program:
                    primary=primary_schedule(config), specialist={},
                    screen=SensitiveValues.of(config))
 
-    def remembered(self, key: tuple[object, ...], work: Callable[[], _T]) -> _T:
-        """``work()``, worked out the first time ``key`` is asked for (each key names
-        everything its result depends on)."""
-        try:
-            return self._known[key]  # type: ignore[return-value]
-        except KeyError:
-            result = self._known[key] = work()
-            return result
-
     def specialist_meetings(self, area_label: str) -> tuple[Meeting, ...]:
         if area_label not in self.specialist:
             self.specialist[area_label] = specialist_schedule(self.config, area_label)
         return self.specialist[area_label]
 
     def withheld(self, mentee: Mentee, mentor: Mentor) -> tuple[str, ...]:
-        """:meth:`SensitiveValues.held_by` of the pair, from each side's spellings."""
-        spellings = (self.remembered(("spellings", "mentee", mentee.id),
-                                     lambda: self.screen.spellings_of(mentee))
-                     | self.remembered(("spellings", "mentor", mentor.id),
-                                       lambda: self.screen.spellings_of(mentor)))
-        return self.remembered(("withheld", spellings), lambda: longest_first(spellings))
+        """:meth:`SensitiveValues.held_by` of the pair, once per pair of sensitive values."""
+        key = (*self.screen.values_of(mentee), *self.screen.values_of(mentor))
+        known = self._withheld.get(key)
+        if known is None:
+            known = self._withheld[key] = self.screen.held_by((mentee, mentor))
+        return known
 
     def card(self, side: str, person: Person, role: str) -> PersonCard:
-        return self.remembered(("card", side, person.id, role),
-                               lambda: _card(person, role, self.shown, self.labels))
+        """A participant's card, once per person and role."""
+        key = (side, person.id, role)
+        known = self._cards.get(key)
+        if known is None:
+            known = self._cards[key] = _card(person, role, self.shown, self.labels)
+        return known
+
+    def hours(self, mentee: Mentee, mentor: Mentor) -> tuple[SharedHours | None, str]:
+        """:func:`_hours` of the pair, once per pair of time zones (when the note names
+        nobody: both zones given and shown)."""
+        if "time_zone" not in self.shown or mentee.time_zone is None \
+                or mentor.time_zone is None:
+            return _hours(mentee, mentor, self.day, self.shown)
+        key = (mentee.time_zone, mentor.time_zone)
+        known = self._hours.get(key)
+        if known is None:
+            known = self._hours[key] = _hours(mentee, mentor, self.day, self.shown)
+        return known
+
+    def moved(self, meetings: tuple[Meeting, ...], mentor_day: int) -> tuple[Meeting, ...]:
+        """``meetings`` on days that are working days for the mentee and, ``mentor_day``
+        days apart, for the mentor."""
+        key = (meetings, mentor_day)
+        if key not in self._moved:
+            holidays = frozenset(self.config.schedule.holidays)
+            self._moved[key] = tuple(
+                dataclasses.replace(m, date=working_day(m.date, holidays, (mentor_day,)))
+                if m.date else m for m in meetings)
+        return self._moved[key]
+
+    def frequency(self, mentee: Mentee, mentor: Mentor, meetings: int,
+                  specialist: bool) -> str:
+        """:func:`_frequency` of the pair, once per pair of wishes."""
+        key = (mentee.frequency, mentor.frequency, meetings, specialist)
+        known = self._frequency.get(key)
+        if known is None:
+            known = self._frequency[key] = _frequency(
+                self.frequency_scale, mentee, mentor, meetings, specialist, self.labels,
+                "frequency" in self.shown)
+        return known
+
+    def screened(self, component: ComponentPoints, mentee: Mentee) -> bool:
+        """:func:`reads_sensitive`, once per component and mentee's opt-ins."""
+        key = (component.name, mentee.preferences if component.name == "preferences" else ())
+        known = self._screened.get(key)
+        if known is None:
+            known = self._screened[key] = reads_sensitive(component, mentee, self.config)
+        return known
 
 
 def build_plans(outcome: MatchOutcome,
@@ -341,7 +382,7 @@ class PlanBuilder:
 def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
           mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
-    config, labels = program.config, program.labels
+    labels = program.labels
     withheld = program.withheld(mentee, mentor)
     shared_terms = tuple(term for term in shared_terms if not names_any(term, withheld))
     specialist = pairing.role == "specialist"
@@ -353,16 +394,10 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
     else:
         meetings = program.primary
     modes, modes_note = _modes(mentee, mentor, explanation, labels, program.shown)
-    if "time_zone" in program.shown and None not in (mentee.time_zone, mentor.time_zone):
-        hours, hours_note = program.remembered(
-            ("hours", mentee.time_zone, mentor.time_zone),
-            lambda: _hours(mentee, mentor, program.day, program.shown))
-    else:  # the note names the people
-        hours, hours_note = _hours(mentee, mentor, program.day, program.shown)
+    hours, hours_note = program.hours(mentee, mentor)
     if hours is not None and hours.mentor_day:
         # The mentor's calendar day differs from the mentee's: both must be working days.
-        meetings = program.remembered(("moved", meetings, hours.mentor_day),
-                                      partial(_moved, meetings, hours.mentor_day, config))
+        meetings = program.moved(meetings, hours.mentor_day)
     year = program.cycle.year if program.cycle else 1
     continuing = program.cycle is not None and (mentee.id, mentor.id) in program.cycle.continuing
     previous_goals = program.cycle.previous_goals.get(mentee.id, "").strip() \
@@ -371,7 +406,6 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
     if continuing:
         meetings = (_year_two_opening(meetings[0], mentee, focus, bool(new_goals)),
                     *meetings[1:])
-    shown_frequency = "frequency" in program.shown
     return PairPlan(
         program=program.name,
         file_stem=stem,
@@ -381,7 +415,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         score=pairing.score,
         mentee=program.card("mentee", mentee, "Mentee"),
         mentor=program.card("mentor", mentor, _mentor_role(pairing, covers_label)),
-        reasons=_reasons(explanation, mentee, config, withheld),
+        reasons=_reasons(explanation, mentee, program, withheld),
         goals=mentee.goals.strip(),
         need_areas=tuple(labels("areas", a) for a in mentee.need_areas),
         agenda=meetings[0].agenda,
@@ -394,10 +428,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         modes_note=modes_note,
         shared_hours=hours,
         hours_note=hours_note,
-        frequency=program.remembered(
-            ("frequency", mentee.frequency, mentor.frequency, len(meetings), specialist),
-            lambda: _frequency(program.frequency_scale, mentee, mentor, len(meetings),
-                               specialist, labels, shown_frequency)),
+        frequency=program.frequency(mentee, mentor, len(meetings), specialist),
         meetings=meetings,
         check_ins="" if specialist else program.check_ins,
         network=_network_phrases(network, pairing, mentors, labels),
@@ -410,28 +441,17 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
     )
 
 
-def _moved(meetings: tuple[Meeting, ...], mentor_day: int,
-           config: ProgramConfig) -> tuple[Meeting, ...]:
-    """``meetings`` on days that are working days for the mentee and, ``mentor_day`` days
-    apart, for the mentor."""
-    holidays = frozenset(config.schedule.holidays)
-    return tuple(dataclasses.replace(m, date=working_day(m.date, holidays, (mentor_day,)))
-                 if m.date else m for m in meetings)
-
-
-def _reasons(explanation: PairExplanation, mentee: Mentee, config: ProgramConfig,
+def _reasons(explanation: PairExplanation, mentee: Mentee, program: _Program,
              withheld: tuple[str, ...]) -> tuple[str, ...]:
     """The explanation's top reasons, leaving out silently any that would tell a sensitive
     attribute: one resting on a sensitive field (the time zones' hours apart, the modes both
     use, a same-gender preference honoured: each tells one side the other's value), and one
-    naming a sensitive value."""
-    ranked = [f"Not eligible: {sentence}" for sentence in explanation.rule_sentences]
-    ranked += [c.evidence for c in sorted(
-        (c for c in explanation.components if c.points > 0 and not c.neutral),
-        key=lambda c: -c.points)
-        if not reads_sensitive(c, mentee, config)]
-    return tuple(islice((r for r in ranked if not names_any(r, withheld)),
-                        REASONS_SHOWN))
+    naming a sensitive value. Screened in rank order, until enough are kept."""
+    scored = sorted((c for c in explanation.components if c.points > 0 and not c.neutral),
+                    key=lambda c: -c.points)
+    ranked = chain((f"Not eligible: {sentence}" for sentence in explanation.rule_sentences),
+                   (c.evidence for c in scored if not program.screened(c, mentee)))
+    return tuple(islice((r for r in ranked if not names_any(r, withheld)), REASONS_SHOWN))
 
 
 def _focus(pairing: Pairing, mentee: Mentee, covers_label: str | None,

@@ -83,32 +83,25 @@ class SensitiveValues:
         outputs print it, ``UTC-5``); longest first."""
         values: set[str] = set()
         for person in people:
-            values |= self.spellings_of(person)
-        return longest_first(values)
-
-    def spellings_of(self, person: Person) -> frozenset[str]:
-        """The spellings of the values one person holds in the sensitive fields (a run
-        building thousands of plans works them out once per person, see :meth:`held_by`)."""
-        values: set[str] = set()
-        for name in self.fields:
-            value = getattr(person, name, None)
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                if item is None or item == "":
-                    continue
-                if name == "time_zone":
-                    values.add(time_zone_label(float(item)))
-                    continue
-                values.add(str(item).strip())
-                values.add(str(item).replace("_", " ").strip())
-                values.update(self.spellings.get(name, {}).get(str(item), ()))
+            for name in self.fields:
+                value = getattr(person, name, None)
+                for item in value if isinstance(value, (tuple, list)) else (value,):
+                    if item is None or item == "":
+                        continue
+                    if name == "time_zone":
+                        values.add(time_zone_label(float(item)))
+                        continue
+                    values.add(str(item).strip())
+                    values.add(str(item).replace("_", " ").strip())
+                    values.update(self.spellings.get(name, {}).get(str(item), ()))
         values.discard("")
-        return frozenset(values)
+        # Longest first, so "non-binary" is found whole before "binary" is considered.
+        return tuple(sorted(values, key=lambda v: (-len(v), v)))
 
-
-def longest_first(values: Iterable[str]) -> tuple[str, ...]:
-    """Spellings longest first (then in text order), so that "non-binary" is found whole
-    before "binary" is considered."""
-    return tuple(sorted(set(values), key=lambda v: (-len(v), v)))
+    def values_of(self, person: Person) -> tuple[object, ...]:
+        """What :meth:`held_by` reads of ``person``: its values in the sensitive fields (a
+        run building thousands of plans screens the same few values over and over)."""
+        return tuple(getattr(person, name, None) for name in self.fields)
 
 
 def names_any(text: str, values: Iterable[str]) -> bool:
