@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
@@ -261,6 +261,8 @@ class _Program:
         default_factory=dict)
     _frequency: dict[tuple[object, ...], str] = field(default_factory=dict)
     _screened: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)
+    _naming: dict[tuple[str, ...], dict[str, bool]] = field(default_factory=dict)
+    _areas: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: ProgramConfig) -> _Program:
@@ -326,6 +328,25 @@ class _Program:
                 "frequency" in self.shown)
         return known
 
+    def names_withheld(self, withheld: tuple[str, ...]) -> Callable[[str], bool]:
+        """:func:`names_any` of text and ``withheld``, once per text and set of values
+        (thousands of pairs share a few thousand reasons)."""
+        known = self._naming.setdefault(withheld, {})
+
+        def names(text: str) -> bool:
+            found = known.get(text)
+            if found is None:
+                found = known[text] = names_any(text, withheld)
+            return found
+        return names
+
+    def area_labels(self, areas: tuple[str, ...]) -> tuple[str, ...]:
+        """The labels of canonical areas, once per tuple of areas."""
+        known = self._areas.get(areas)
+        if known is None:
+            known = self._areas[areas] = tuple(self.labels("areas", a) for a in areas)
+        return known
+
     def screened(self, component: ComponentPoints, mentee: Mentee) -> bool:
         """:func:`reads_sensitive`, once per component and mentee's opt-ins."""
         key = (component.name, mentee.preferences if component.name == "preferences" else ())
@@ -384,10 +405,11 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
     labels = program.labels
     withheld = program.withheld(mentee, mentor)
-    shared_terms = tuple(term for term in shared_terms if not names_any(term, withheld))
+    names_withheld = program.names_withheld(withheld)
+    shared_terms = tuple(term for term in shared_terms if not names_withheld(term))
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)
-    shared_areas = tuple(labels("areas", a) for a in explanation.shared_areas)
+    shared_areas = program.area_labels(explanation.shared_areas)
     focus = _focus(pairing, mentee, covers_label, shared_areas, labels) if specialist else None
     if specialist:
         meetings = program.specialist_meetings(focus or "the area they cover")
@@ -415,9 +437,9 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
         score=pairing.score,
         mentee=program.card("mentee", mentee, "Mentee"),
         mentor=program.card("mentor", mentor, _mentor_role(pairing, covers_label)),
-        reasons=_reasons(explanation, mentee, program, withheld),
+        reasons=_reasons(explanation, mentee, program, names_withheld),
         goals=mentee.goals.strip(),
-        need_areas=tuple(labels("areas", a) for a in mentee.need_areas),
+        need_areas=program.area_labels(mentee.need_areas),
         agenda=meetings[0].agenda,
         shared_areas=shared_areas,
         shared_terms=shared_terms,
@@ -442,7 +464,7 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
 
 
 def _reasons(explanation: PairExplanation, mentee: Mentee, program: _Program,
-             withheld: tuple[str, ...]) -> tuple[str, ...]:
+             names_withheld: Callable[[str], bool]) -> tuple[str, ...]:
     """The explanation's top reasons, leaving out silently any that would tell a sensitive
     attribute: one resting on a sensitive field (the time zones' hours apart, the modes both
     use, a same-gender preference honoured: each tells one side the other's value), and one
@@ -451,7 +473,7 @@ def _reasons(explanation: PairExplanation, mentee: Mentee, program: _Program,
                     key=lambda c: -c.points)
     ranked = chain((f"Not eligible: {sentence}" for sentence in explanation.rule_sentences),
                    (c.evidence for c in scored if not program.screened(c, mentee)))
-    return tuple(islice((r for r in ranked if not names_any(r, withheld)), REASONS_SHOWN))
+    return tuple(islice((r for r in ranked if not names_withheld(r)), REASONS_SHOWN))
 
 
 def _focus(pairing: Pairing, mentee: Mentee, covers_label: str | None,
