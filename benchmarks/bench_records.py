@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import pickle
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,9 +53,10 @@ records, files = hashlib.sha256(), hashlib.sha256()
 for plan, data in zip(plans, calendars):
     records.update(repr(plan).encode())
     files.update(len(data).to_bytes(8, "big") + data)
-print(json.dumps({"plans": plan_cpu, "calendars": calendar_cpu, "plans_wall": plan_wall,
-                  "calendars_wall": calendar_wall, "records": records.hexdigest(),
-                  "files": files.hexdigest(), "count": len(plans)}))
+import matcher
+print(json.dumps({"package": matcher.__file__, "plans": plan_cpu, "calendars": calendar_cpu,
+                  "plans_wall": plan_wall, "calendars_wall": calendar_wall,
+                  "records": records.hexdigest(), "files": files.hexdigest(), "count": len(plans)}))
 """
 
 
@@ -74,8 +76,9 @@ def _made_up(folder: Path, n_pairs: int) -> Path:
 
 def _run(given: Path, organizer: str, tree: Path | None) -> dict[str, object]:
     env = previous_env(tree) if tree is not None else {**os.environ, "PYTHONPATH": str(ROOT)}
+    # run from the pickle's folder: ``python -c`` puts the working folder first on sys.path
     done = subprocess.run([sys.executable, "-c", _CHILD, str(given), organizer], env=env,
-                          capture_output=True, text=True, check=True, cwd=ROOT)
+                          capture_output=True, text=True, check=True, cwd=given.parent)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
@@ -90,12 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     table = ResultTable()
     previous, commit = previous_tree(("matcher", "scoring"), args.previous_rev)
     load = os.getloadavg()
-    with tempfile.TemporaryDirectory() as tmp:
-        given = _made_up(Path(tmp), args.pairs)
-        runs: dict[str, list[dict[str, object]]] = {"previous": [], "this": []}
-        for _ in range(args.repeats):
-            runs["previous"].append(_run(given, args.organizer, previous))
-            runs["this"].append(_run(given, args.organizer, None))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            given = _made_up(Path(tmp), args.pairs)
+            runs: dict[str, list[dict[str, object]]] = {"previous": [], "this": []}
+            for _ in range(args.repeats):
+                runs["previous"].append(_run(given, args.organizer, previous))
+                runs["this"].append(_run(given, args.organizer, None))
+    finally:
+        shutil.rmtree(previous, ignore_errors=True)
     name = f"{runs['this'][0]['count']:,} pairs" + (", invitations" if args.organizer else "")
     for figure, label in (("plans", "plan records (PlanBuilder.plans) CPU s"),
                           ("calendars", "calendars (CalendarWriter.calendar) CPU s"),
@@ -110,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{commit} {min(old):.2f} / {statistics.median(old):.2f}",
                   f"{min(new) / min(old):.2f}x best, "
                   f"{statistics.median(new) / statistics.median(old):.2f}x median")
+    # each tree's runs imported its own package
+    old_trees = {str(r["package"]) for r in runs["previous"]}
+    assert all(t.startswith(str(previous)) for t in old_trees), old_trees
+    assert all(str(r["package"]).startswith(str(ROOT)) for r in runs["this"])
     same = {key: all(r[key] == runs["previous"][0][key] for r in runs["this"] + runs["previous"])
             for key in ("records", "files")}
     table.row(name, "records and calendar bytes the same as the previous tree's",

@@ -20,6 +20,7 @@ import icalendar
 import jinja2
 from hypothesis import given
 from hypothesis import strategies as st
+from icalendar.parser import Contentline
 
 from matcher.jobs import match_job
 from matcher.outputs import calendar_files, cell_safety, sheets, templating
@@ -51,6 +52,20 @@ def _reference_text_line(self: calendar_files.CalendarWriter, name: str, value: 
     return calendar_files.fold_line(self._event.content_line(name, icalendar.vText(value)))
 
 
+class _IcalendarFoldedLine:
+    """A calendar line's shared start and the pair's rest, folded whole by icalendar."""
+
+    def __init__(self, start: str) -> None:
+        self.start = start
+
+    @classmethod
+    def of(cls, start: str) -> _IcalendarFoldedLine:
+        return cls(start)
+
+    def fold(self, rest: bytes) -> bytes:
+        return calendar_files.fold_line(self.start + rest.decode("utf-8"))
+
+
 def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     fast = _match(tmp_path / "fast")
     monkeypatch.setattr(writer, "write_xlsx",
@@ -63,6 +78,8 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     # Jinja's own escape(finalize(value)) for every printed value, nothing remembered
     monkeypatch.setattr(templating, "_printing_once", lambda env: env)
     monkeypatch.setattr(calendar_files.CalendarWriter, "_text", _reference_text_line)
+    monkeypatch.setattr(calendar_files, "FoldedStart", _IcalendarFoldedLine)
+    monkeypatch.setattr(calendar_files, "fold_content_line", lambda t: Contentline(t).to_ical())
     monkeypatch.setattr(filesink, "write_file", lambda path, data: Path(path).write_bytes(data))
     reference = _match(tmp_path / "reference")
     assert fast.keys() == reference.keys() and len(fast) > 500
