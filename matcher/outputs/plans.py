@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -211,13 +212,16 @@ def file_stems(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     def safe(identifier: str) -> str:
         return _UNSAFE_IN_FILENAME.sub("_", identifier).strip("._")[:60] or "id"
 
-    stems = {pair: _not_a_device(f"{safe(pair[0])}__{safe(pair[1])}") for pair in pairs}
+    # Each id made safe once (a mentor is in many pairs).
+    safe_ids = {identifier: safe(identifier)
+                for identifier in {i for pair in pairs for i in pair}}
+    stems = {pair: _not_a_device(f"{safe_ids[pair[0]]}__{safe_ids[pair[1]]}")
+             for pair in pairs}
     # Compared ignoring case: macOS and Windows would make Ann__x and ann__x one file.
-    seen: dict[str, int] = {}
-    for stem in stems.values():
-        seen[stem.casefold()] = seen.get(stem.casefold(), 0) + 1
+    folded = {pair: stem.casefold() for pair, stem in stems.items()}
+    seen = Counter(folded.values())
     for pair, stem in stems.items():
-        if seen[stem.casefold()] > 1 or stem.lower() in {"all_plans"}:
+        if seen[folded[pair]] > 1 or stem.lower() in {"all_plans"}:
             digest = hashlib.sha256("\x1f".join(pair).encode()).hexdigest()[:8]
             stems[pair] = f"{stem}-{digest}"
     return stems
