@@ -19,7 +19,6 @@ import tomllib
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from factories import CONFIG
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
