@@ -71,6 +71,21 @@ def test_the_samples_records_and_calendars_are_the_previous_ones(tmp_path):
     assert len(built) > 100 and any(p.role == "specialist" for p in built)
 
 
+def test_an_icalendar_escaping_otherwise_escapes_each_line_whole(tmp_path):
+    """Were the installed icalendar to escape TEXT otherwise than ics_serialise, the writer
+    escapes with icalendar each whole line: still the previous bytes."""
+    result = match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), quiet=True,
+                       out=str(tmp_path / "run"))
+    outcome = result.outcome
+    built = plans.PlanBuilder(outcome).plans(outcome.networks, _explained(outcome))
+    start = outcome.config.program.start_date
+    for organizer in ("", "office@uni.example"):
+        writer = calendar_files.CalendarWriter(start, organizer)
+        writer._escape = calendar_files._icalendar_text
+        reference = reference_calendars.CalendarWriter(start, organizer)
+        assert [writer.calendar(p) for p in built] == [reference.calendar(p) for p in built]
+
+
 def test_a_thousand_pairs_records_and_calendars_are_the_previous_ones(tmp_path):
     outcome, _ = synthetic_outcome(tmp_path, 1_000)
     built = _same_as_before(outcome, organizers=("", "mentoring@meridian.example.org"))

@@ -20,8 +20,10 @@ ORGANIZER in every iTIP method, ``PUBLISH`` included, so a file without one clai
 A run writes thousands of these files, and building a ``Calendar`` object per pair and
 serialising it was the slowest step of a large run folder. So :class:`CalendarWriter` lets
 icalendar encode each property line (value types, escaping, parameters), reuses the lines
-many pairs share (the calendar header, each meeting's dates, each participant's ATTENDEE
-line) and skips folding for short lines (:func:`fold_line`). The files are exactly what icalendar
+many pairs share (the calendar header, each participant's ATTENDEE line, and for each series
+of meetings and shared hours the meetings' dates and their SUMMARY and DESCRIPTION lines up
+to the pair's own text, folded once: :class:`~.ics_serialise.FoldedStart`) and skips
+folding for short lines (:func:`fold_line`). The files are exactly what icalendar
 writes for the same calendar: parsing one with icalendar and serialising it again gives
 the same bytes (tested).
 """
@@ -77,6 +79,8 @@ class _Event:
     summary: FoldedStart
     dates: bytes
     description: FoldedStart
+    summary_text: str  # the SUMMARY and DESCRIPTION values' starts, as text
+    description_text: str
 
 
 class CalendarWriter:
@@ -121,7 +125,10 @@ class CalendarWriter:
         lines = [self._headers["REQUEST" if invitation else ""],
                  self._text("X-WR-CALNAME", f"{plan.program}: {pair}")]
         events = self._series(plan.meetings, plan.shared_hours)
-        # The pair's own text, escaped once: the summaries and descriptions end with it.
+        # The pair's own text, escaped once: the summaries and descriptions end with it. A
+        # TEXT value's escaping is its parts' escapings joined when the first part ends with
+        # neither a backslash nor a CR (only the two-character escapes, "\\N" and CR LF,
+        # could straddle the join): the starts end with ": " and with a line break.
         summary_end = self._value(pair)
         description_end = self._value(_pair_description(plan))
         uids = _Uids(plan, self.start)
@@ -129,7 +136,14 @@ class CalendarWriter:
             # Properties in icalendar's canonical VEVENT order, so the bytes are its own:
             # SUMMARY, DTSTART, DTEND, DTSTAMP, UID, RECURRENCE-ID, SEQUENCE, RDATE, then
             # the rest alphabetically.
-            lines += [b"BEGIN:VEVENT", event.summary.fold(summary_end), event.dates]
+            if self._escape is escape_text:
+                summary = event.summary.fold(summary_end)
+                description = event.description.fold(description_end)
+            else:  # icalendar escapes otherwise: nothing known of its escaping of parts
+                summary = self._text("SUMMARY", event.summary_text + pair)
+                description = self._text("DESCRIPTION", event.description_text
+                                         + _pair_description(plan))
+            lines += [b"BEGIN:VEVENT", summary, event.dates]
             if invitation:
                 lines.append(uids.line(0))
                 if k:
@@ -141,7 +155,7 @@ class CalendarWriter:
                 lines += attendees
             else:
                 lines.append(uids.line(event.number))
-            lines.append(event.description.fold(description_end))
+            lines.append(description)
             if invitation:
                 lines.append(self._organizer)
             if event.all_day:
@@ -162,7 +176,9 @@ class CalendarWriter:
                     number=meeting.number, start=start, all_day=not hours,
                     summary=self._summary_start(meeting, len(meetings)),
                     dates=b"\r\n".join(self._meeting_dates(start, hours)),
-                    description=self._description_start(meeting)))
+                    description=self._description_start(meeting),
+                    summary_text=_summary_start(meeting, len(meetings)),
+                    description_text=_meeting_description(meeting)))
             self._events[key] = tuple(events)
         return self._events[key]
 
@@ -175,7 +191,7 @@ class CalendarWriter:
         key = ("SUMMARY", meeting.title, meeting.number, count)
         if key not in self._starts:
             self._starts[key] = FoldedStart.of(clean_text(
-                f"SUMMARY:{self._escape(f'{meeting.title} ({meeting.number}/{count}): ')}"))
+                f"SUMMARY:{self._escape(_summary_start(meeting, count))}"))
         return self._starts[key]
 
     def _description_start(self, meeting: Meeting) -> FoldedStart:
@@ -335,8 +351,9 @@ class _Uids:
         return f"UID:{self.uid(number)}".encode()
 
 
-def _description(plan: PairPlan, meeting: Meeting) -> str:
-    return _meeting_description(meeting) + _pair_description(plan)
+def _summary_start(meeting: Meeting, count: int) -> str:
+    """A meeting's title before the pair's names (``Title (1/5): ``)."""
+    return f"{meeting.title} ({meeting.number}/{count}): "
 
 
 def _meeting_description(meeting: Meeting) -> str:

@@ -10,6 +10,10 @@ lines' UTF-8 octets:
 * a piece never ends on a backslash or a caret (the start of a TEXT or RFC 6868 escape)
   unless that character is the piece's only one: the character moves to the next piece.
 
+:class:`FoldedStart` folds once the start many lines share (a meeting's description before
+the pair's own sentences): the pieces that lie wholly in it, decided by its octets alone,
+are the same whatever follows, so each line folds only its rest.
+
 :func:`escape_text` is icalendar's TEXT escaping (``vText(value).to_ical()``) without
 building a ``vText`` (and its parameter dictionary) per value, which was most of the cost of
 a calendar's SUMMARY and DESCRIPTION lines; :func:`escapes_as_icalendar` checks, once per

@@ -240,9 +240,11 @@ def _not_a_device(stem: str) -> str:
 @dataclass
 class _Program:
     """What every plan of a run shares, worked out once (schedules, labels, scales), and
-    what many plans repeat, remembered the first time: each person's card and sensitive
-    spellings (a mentor is in many pairs), each pair of time zones' shared hours, the
-    meetings moved for a mentor a day apart, each pair of frequency wishes' sentence."""
+    what many plans repeat, remembered the first time, keyed by all it depends on: each
+    person's card (a mentor is in many pairs), the withheld spellings of each pair of
+    sensitive values and whether each reason names one, each pair of time zones' shared
+    hours, the meetings moved for a mentor a day apart, each pair of frequency wishes'
+    sentence, each component's screening, each tuple of areas' labels."""
 
     config: ProgramConfig
     name: str
