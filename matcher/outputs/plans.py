@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from operator import attrgetter
 
 import numpy as np
 
@@ -50,6 +51,7 @@ from scoring.explain import ComponentPoints, PairExplanation
 from scoring.profiles import Mentee, Mentor, Person
 
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+_points = attrgetter("points")
 
 
 @dataclass(frozen=True)
@@ -475,8 +477,10 @@ def _reasons(explanation: PairExplanation, mentee: Mentee, program: _Program,
     attribute: one resting on a sensitive field (the time zones' hours apart, the modes both
     use, a same-gender preference honoured: each tells one side the other's value), and one
     naming a sensitive value. Screened in rank order, until enough are kept."""
+    # Highest points first, ties in the explanation's order (a stable sort; points > 0
+    # leaves no NaN to compare).
     scored = sorted((c for c in explanation.components if c.points > 0 and not c.neutral),
-                    key=lambda c: -c.points)
+                    key=_points, reverse=True)
     ranked = chain((f"Not eligible: {sentence}" for sentence in explanation.rule_sentences),
                    (c.evidence for c in scored if not program.screened(c, mentee)))
     return tuple(islice((r for r in ranked if not names_withheld(r)), REASONS_SHOWN))
