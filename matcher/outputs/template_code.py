@@ -23,6 +23,9 @@ the same template with Jinja's own code, which prints or raises exactly what it 
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import itertools
 import keyword
 import weakref
 from collections.abc import Callable
@@ -36,6 +39,10 @@ import markupsafe
 #: Distinct texts whose printed form an environment keeps (then it starts again): a run
 #: prints the same labels, agenda items and names thousands of times.
 OUTPUT_MEMORY = 100_000
+
+#: Sequences a loop's texts are kept for before the loop is taken to go over each item's
+#: own sequence (a plan's talking points), whose text is not worth keeping.
+LOOP_VARIETY = 256
 
 
 class Printed:
@@ -64,7 +71,12 @@ class Printed:
             if printed is None:
                 printed = self.known_numbers[value] = self._convert(self._finalize(value))
             return printed
-        return self._convert(self._finalize(value))
+        finalized = self._finalize(value)
+        if type(finalized) is markupsafe.Markup:
+            # escape() of a Markup is an equal Markup, made by copying it (all_plans.html
+            # prints 10,000 plans' bodies): the same text, not copied
+            return finalized
+        return self._convert(finalized)
 
     def forget(self) -> None:
         """Drop every text kept (they include participants' names)."""
@@ -72,8 +84,56 @@ class Printed:
         self.known_numbers.clear()
 
 
-#: Every :class:`Printed` alive (their memories are dropped after each run folder).
-EVERY_PRINTED: weakref.WeakSet[Printed] = weakref.WeakSet()
+class LoopTexts:
+    """The text of a ``{% for %}`` loop that reads nothing but its own items, kept per loop
+    and per sequence of items: a run's plans share the same year of meetings (one tuple
+    for thousands of plans), whose table is then worked out once.
+
+    A sequence is known by its identity, and kept alive with its text (so that no other
+    object takes its id); only a sequence that cannot change is kept (:func:`unchanging`).
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[int, int], tuple[object, str]] = {}
+        #: Loops whose sequences have been new too often to keep (each plan's own list).
+        self.off: set[int] = set()
+        self._kept: dict[int, int] = {}
+
+    def keep(self, loop: int, items: object, text: str) -> None:
+        kept = self._kept[loop] = self._kept.get(loop, 0) + 1
+        if kept > LOOP_VARIETY:
+            self.off.add(loop)
+        elif unchanging(items):
+            if len(self.known) >= OUTPUT_MEMORY:
+                self.known.clear()
+            self.known[loop, id(items)] = (items, text)
+
+    def forget(self) -> None:
+        self.known.clear()
+        self.off.clear()
+        self._kept.clear()
+
+
+_UNCHANGING_TYPES = (str, int, float, bool, type(None), dt.date, dt.time, dt.timedelta)
+
+
+def unchanging(value: object) -> bool:
+    """Whether ``value`` can never change: text, numbers, dates, and tuples and frozen
+    dataclasses of such values (a list, a dict or any other object: no)."""
+    kind = type(value)
+    if kind in _UNCHANGING_TYPES or kind is dt.datetime or kind is markupsafe.Markup:
+        return True
+    if kind is tuple or kind is frozenset:
+        return all(unchanging(item) for item in value)  # type: ignore[attr-defined]
+    params = getattr(kind, "__dataclass_params__", None)
+    return (params is not None and params.frozen
+            and all(unchanging(getattr(value, field.name))
+                    for field in dataclasses.fields(value)))  # type: ignore[arg-type]
+
+
+#: Every :class:`Printed` and :class:`LoopTexts` alive (their memories are dropped after
+#: each run folder).
+EVERY_PRINTED: weakref.WeakSet[Printed | LoopTexts] = weakref.WeakSet()
 
 
 class PrintOnce(jinja2.compiler.CodeGenerator):
@@ -118,6 +178,7 @@ class TrustedCode(PrintOnce):
             self.writeline(f"{known} = {call}.known.get")
             self.writeline(f"{number} = {call}.known_numbers.get")
         self.writeline("p_builtin = type(len)")
+        self.writeline("p_loops = environment.loop_texts")
 
     def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: jinja2.compiler.Frame
                       ) -> None:
@@ -146,6 +207,71 @@ class TrustedCode(PrintOnce):
             extra["_block_vars"] = "_block_vars"
         self.signature(node, frame, extra or None)
         self.write("))")
+
+    def visit_For(self, node: jinja2.nodes.For, frame: jinja2.compiler.Frame) -> None:
+        if frame.require_output_check or frame.eval_ctx.volatile or not _reads_only_items(
+                node, self.environment):
+            super().visit_For(node, frame)
+            return
+        # The loop's text is a function of its items: kept per sequence of items (LoopTexts).
+        loop = next(_LOOPS)
+        items, kept, text = (f"p_items_{loop}", f"p_kept_{loop}", f"p_loop_{loop}")
+        self.writeline(f"{items} = ")
+        self.visit(node.iter, frame)
+        iterate = object.__new__(jinja2.nodes.InternalName)  # the items, worked out above
+        iterate.name, iterate.lineno, iterate.environment = items, node.lineno, node.environment
+        over_items = jinja2.nodes.For(node.target, iterate, node.body, node.else_, node.test,
+                                      node.recursive, lineno=node.lineno)
+        self.writeline(f"{kept} = p_loops.known.get(({loop}, id({items})))")
+        self.writeline(f"if {kept} is not None and {kept}[0] is {items}:")
+        self.indent()
+        self._write_text(f"{kept}[1]", frame)
+        self.outdent()
+        self.writeline(f"elif {loop} in p_loops.off:")  # each sequence new: Jinja's loop
+        self.indent()
+        super().visit_For(over_items, frame)
+        self.outdent()
+        self.writeline("else:")
+        self.indent()
+        capture = frame.copy()
+        self.buffer(capture)
+        super().visit_For(over_items, capture)
+        self.writeline(f"{text} = concat({capture.buffer})")
+        self.writeline(f"p_loops.keep({loop}, {items}, {text})")
+        self._write_text(text, frame)
+        self.outdent()
+
+    def visit_Include(self, node: jinja2.nodes.Include, frame: jinja2.compiler.Frame) -> None:
+        text = self._static_text(node)
+        if text is None or frame.require_output_check:
+            super().visit_Include(node, frame)
+        else:  # an included file that is only text (a style sheet): that text, here
+            self._write_text(repr(text), frame)
+
+    def _static_text(self, node: jinja2.nodes.Include) -> str | None:
+        """The text of the template ``node`` includes, if it is text alone (no tag, no
+        value): what rendering it gives whatever the context."""
+        name = node.template.as_const() if isinstance(node.template, jinja2.nodes.Const) \
+            else None
+        loader = self.environment.loader
+        if not isinstance(name, str) or loader is None:
+            return None
+        try:
+            source, filename, _ = loader.get_source(self.environment, name)
+            body = self.environment.parse(source, name, filename).body
+        except jinja2.TemplateError:  # left to Jinja's include, which raises it
+            return None
+        if not all(isinstance(part, jinja2.nodes.Output) and all(
+                isinstance(child, jinja2.nodes.TemplateData) for child in part.nodes)
+                   for part in body):
+            return None
+        return "".join(child.data for part in body for child in part.nodes)  # type: ignore[attr-defined]
+
+    def _write_text(self, text: str, frame: jinja2.compiler.Frame) -> None:
+        if frame.buffer is None:
+            self.writeline(f"yield {text}")
+        else:
+            self.writeline(f"{frame.buffer}.append({text})")
 
     def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
                           finalize: Any) -> None:
@@ -202,3 +328,51 @@ class TrustedCode(PrintOnce):
                 self.write(",")
         self.outdent()
         self.writeline("))")
+
+
+#: Numbers the loops :class:`TrustedCode` keeps the text of (one per loop compiled).
+_LOOPS = itertools.count()
+
+#: What a kept loop's body and else branch may hold: text, values and the expressions of
+#: them, conditions and inner loops (no assignment, macro, include, block, context access).
+_PURE_NODES = (jinja2.nodes.Output, jinja2.nodes.TemplateData, jinja2.nodes.If,
+               jinja2.nodes.For, jinja2.nodes.Name, jinja2.nodes.Getattr, jinja2.nodes.Getitem,
+               jinja2.nodes.Const, jinja2.nodes.Tuple, jinja2.nodes.List, jinja2.nodes.CondExpr,
+               jinja2.nodes.BinExpr, jinja2.nodes.UnaryExpr, jinja2.nodes.Compare,
+               jinja2.nodes.Operand, jinja2.nodes.Concat, jinja2.nodes.Filter,
+               jinja2.nodes.Test, jinja2.nodes.Call, jinja2.nodes.Slice, jinja2.nodes.Keyword)
+
+
+def _reads_only_items(node: jinja2.nodes.For, environment: jinja2.Environment) -> bool:
+    """Whether the text of loop ``node`` depends on nothing but its items: it reads no
+    name but its targets (and ``loop``), holds only :data:`_PURE_NODES`, and its filters
+    and tests are ones that neither read the context nor draw at random."""
+    if node.recursive or node.test is not None:
+        return False
+    names = _targets(node) | {"loop"}
+    for part in (*node.body, *node.else_):
+        for inner in (part, *part.find_all(jinja2.nodes.Node)):
+            if not isinstance(inner, _PURE_NODES):
+                return False
+            if isinstance(inner, jinja2.nodes.For):
+                names |= _targets(inner)
+    for part in (*node.body, *node.else_):
+        for name in part.find_all(jinja2.nodes.Name):
+            if name.ctx == "load" and name.name not in names:
+                return False
+        for used in part.find_all((jinja2.nodes.Filter, jinja2.nodes.Test)):
+            table = environment.filters if isinstance(used, jinja2.nodes.Filter) \
+                else environment.tests
+            function = table.get(used.name)
+            if function is None or used.name == "random" or getattr(
+                    function, "jinja_pass_arg", None) is not None and used.name not in (
+                    "join", "escape", "e", "forceescape"):
+                return False
+    return True
+
+
+def _targets(node: jinja2.nodes.For) -> set[str]:
+    """The names a loop sets for each item (``x`` or ``a, b``)."""
+    target = node.target
+    return {name.name for name in (target, *target.find_all(jinja2.nodes.Name))
+            if isinstance(name, jinja2.nodes.Name)}

@@ -34,7 +34,13 @@ import jinja2.sandbox
 import markupsafe
 
 from matcher.outputs.cell_safety import clean_text
-from matcher.outputs.template_code import EVERY_PRINTED, Printed, PrintOnce, TrustedCode
+from matcher.outputs.template_code import (
+    EVERY_PRINTED,
+    LoopTexts,
+    Printed,
+    PrintOnce,
+    TrustedCode,
+)
 from scoring.config import ConfigError, ProgramConfig
 
 _PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
@@ -85,6 +91,7 @@ def _printing_once(env: jinja2.Environment, trusted: bool = False) -> jinja2.Env
     env.code_generator_class = TrustedCode if trusted else PrintOnce
     env.printed_escaped = Printed(finalize, escaped=True)  # type: ignore[attr-defined]
     env.printed_text = Printed(finalize, escaped=False)  # type: ignore[attr-defined]
+    env.loop_texts = LoopTexts()  # type: ignore[attr-defined]
     return env
 
 
