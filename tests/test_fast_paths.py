@@ -125,4 +125,5 @@ def test_no_participant_text_is_kept_in_memory_after_the_run_folder(tmp_path):
     printed = list(template_code.EVERY_PRINTED)
     assert printed  # the built-in templates' memories exist ...
     # ... and are empty after the run
-    assert all(not p.known and not p.known_numbers for p in printed)
+    assert {type(p) for p in printed} == {template_code.Printed, template_code.LoopTexts}
+    assert all(p.kept == 0 for p in printed)

@@ -78,6 +78,11 @@ class Printed:
             return finalized
         return self._convert(finalized)
 
+    @property
+    def kept(self) -> int:
+        """How many texts are kept."""
+        return len(self.known) + len(self.known_numbers)
+
     def forget(self) -> None:
         """Drop every text kept (they include participants' names)."""
         self.known.clear()
@@ -98,6 +103,12 @@ class LoopTexts:
         #: Loops whose sequences have been new too often to keep (each plan's own list).
         self.off: set[int] = set()
         self._kept: dict[int, int] = {}
+        EVERY_PRINTED.add(self)
+
+    @property
+    def kept(self) -> int:
+        """How many texts are kept."""
+        return len(self.known)
 
     def keep(self, loop: int, items: object, text: str) -> None:
         kept = self._kept[loop] = self._kept.get(loop, 0) + 1
