@@ -228,3 +228,51 @@ def test_a_programs_own_templates_keep_jinjas_sandboxed_code(tmp_path):
     plan = _sample_plans()[0]
     assert (templating.Templates(tmp_path).render("plan.md.j2", plan=plan)
             == f"{templating.markdown_safe(plan.mentee.name)} <{plan.year}>\n")
+
+
+# -- loops whose text is kept ------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _Frozen:
+    label: str
+    parts: tuple[str, ...]
+
+
+@dataclasses.dataclass
+class _Open:
+    label: str
+    parts: tuple[str, ...] = ()
+
+
+_LOOPS = {
+    "items only": "{% for a in items %}{{ loop.index }}.{{ a.label }}|{% else %}none{% endfor %}",
+    "an outer name": "{% for a in items %}{{ a.label }}{{ x }}|{% endfor %}",
+    "an inner loop's name outside it": "{% for a in items %}{{ x }}{% for x in a.parts %}"
+                                       "{{ x }}{% endfor %}|{% endfor %}",
+    "an outer loop in else": "{% for x in [1] %}{% for a in items %}{{ a.label }}{% else %}"
+                             "{{ loop.index }}{% endfor %}{% endfor %}",
+    "an assignment": "{% for a in items %}{% set x = a.label %}{{ x }}{% endfor %}",
+}
+
+
+def test_a_loop_keeps_its_text_only_where_nothing_but_its_unchanging_items_can_change_it():
+    """The fast code keeps a loop's text per sequence of items when the loop reads nothing
+    else and the sequence cannot change; rendered again with a changed list, a changed
+    item, a changed outer value, it prints what Jinja prints each time."""
+    fast = templating._printing_once(jinja2.Environment(finalize=templating._clean), True)
+    plain = jinja2.Environment(finalize=templating._clean)
+    frozen = (_Frozen("a<", ("1", "2")), _Frozen("b", ()))
+    listed = [_Frozen("c", ("3",))]
+    opened = (_Open("d"),)
+    for name, source in _LOOPS.items():
+        compiled, reference = fast.from_string(source), plain.from_string(source)
+        for _ in range(3):
+            for items in (frozen, listed, opened, ()):
+                for x in ("x1", "x2"):
+                    assert (compiled.render(items=items, x=x)
+                            == reference.render(items=items, x=x)), name
+            listed.append(_Frozen("e", ("4",)))
+            opened[0].label += "!"
+    kept = [items for items, _ in fast.loop_texts.known.values()]  # type: ignore[attr-defined]
+    assert any(items is frozen for items in kept)  # the loop that reads only its items
+    assert not any(items is listed or items is opened for items in kept)

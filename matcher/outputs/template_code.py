@@ -28,7 +28,7 @@ import datetime as dt
 import itertools
 import keyword
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jinja2
@@ -356,30 +356,50 @@ _PURE_NODES = (jinja2.nodes.Output, jinja2.nodes.TemplateData, jinja2.nodes.If,
 
 def _reads_only_items(node: jinja2.nodes.For, environment: jinja2.Environment) -> bool:
     """Whether the text of loop ``node`` depends on nothing but its items: it reads no
-    name but its targets (and ``loop``), holds only :data:`_PURE_NODES`, and its filters
-    and tests are ones that neither read the context nor draw at random."""
+    name but its targets and ``loop`` (in its body, and inner loops' own in theirs), holds
+    only :data:`_PURE_NODES`, and its filters and tests are ones that neither read the
+    context nor draw at random."""
     if node.recursive or node.test is not None:
         return False
-    names = _targets(node) | {"loop"}
-    for part in (*node.body, *node.else_):
-        for inner in (part, *part.find_all(jinja2.nodes.Node)):
-            if not isinstance(inner, _PURE_NODES):
+    return (_pure(node.body, _targets(node) | {"loop"}, environment)
+            and _pure(node.else_, set(), environment))
+
+
+def _pure(parts: Iterable[jinja2.nodes.Node], names: set[str],
+          environment: jinja2.Environment) -> bool:
+    """Whether ``parts`` read no name but ``names`` (see :func:`_reads_only_items`)."""
+    for part in parts:
+        if not isinstance(part, _PURE_NODES):
+            return False
+        if isinstance(part, jinja2.nodes.Name):
+            if part.ctx == "load" and part.name not in names:
                 return False
-            if isinstance(inner, jinja2.nodes.For):
-                names |= _targets(inner)
-    for part in (*node.body, *node.else_):
-        for name in part.find_all(jinja2.nodes.Name):
-            if name.ctx == "load" and name.name not in names:
+            continue
+        if isinstance(part, jinja2.nodes.For):
+            inner = names | _targets(part) | {"loop"}
+            if part.recursive or not (
+                    _pure([part.iter], names, environment)
+                    and _pure(part.body, inner, environment)
+                    and _pure([part.test] if part.test else [], inner, environment)
+                    and _pure(part.else_, names, environment)):
                 return False
-        for used in part.find_all((jinja2.nodes.Filter, jinja2.nodes.Test)):
-            table = environment.filters if isinstance(used, jinja2.nodes.Filter) \
+            continue
+        if isinstance(part, (jinja2.nodes.Filter, jinja2.nodes.Test)):
+            table = environment.filters if isinstance(part, jinja2.nodes.Filter) \
                 else environment.tests
-            function = table.get(used.name)
-            if function is None or used.name == "random" or getattr(
-                    function, "jinja_pass_arg", None) is not None and used.name not in (
-                    "join", "escape", "e", "forceescape"):
+            function = table.get(part.name)
+            if function is None or part.name == "random" or (
+                    getattr(function, "jinja_pass_arg", None) is not None
+                    and part.name not in _EVAL_CONTEXT_FILTERS):
                 return False
+        if not _pure(part.iter_child_nodes(), names, environment):
+            return False
     return True
+
+
+#: Filters that read the evaluation context for its autoescaping alone (fixed for a loop
+#: whose autoescaping is not decided while rendering).
+_EVAL_CONTEXT_FILTERS = ("join", "escape", "e", "forceescape")
 
 
 def _targets(node: jinja2.nodes.For) -> set[str]:
