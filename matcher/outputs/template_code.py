@@ -110,14 +110,21 @@ class LoopTexts:
         """How many texts are kept."""
         return len(self.known)
 
-    def keep(self, loop: int, items: object, text: str) -> None:
+    def wanted(self, loop: int, items: object) -> bool:
+        """Whether to keep the text of ``loop`` for ``items`` (not kept yet): not if the
+        sequence can change, nor once the loop has had too many to keep."""
+        if loop in self.off:
+            return False
         kept = self._kept[loop] = self._kept.get(loop, 0) + 1
         if kept > LOOP_VARIETY:
             self.off.add(loop)
-        elif unchanging(items):
-            if len(self.known) >= OUTPUT_MEMORY:
-                self.known.clear()
-            self.known[loop, id(items)] = (items, text)
+            return False
+        return unchanging(items)
+
+    def keep(self, loop: int, items: object, text: str) -> None:
+        if len(self.known) >= OUTPUT_MEMORY:
+            self.known.clear()
+        self.known[loop, id(items)] = (items, text)
 
     def forget(self) -> None:
         self.known.clear()
@@ -238,7 +245,7 @@ class TrustedCode(PrintOnce):
         self.indent()
         self._write_text(f"{kept}[1]", frame)
         self.outdent()
-        self.writeline(f"elif {loop} in p_loops.off:")  # each sequence new: Jinja's loop
+        self.writeline(f"elif not p_loops.wanted({loop}, {items}):")  # Jinja's loop
         self.indent()
         super().visit_For(over_items, frame)
         self.outdent()
