@@ -12,7 +12,9 @@ that code:
   which render sandboxed) also reads ``a.b`` as Python's attribute access instead of
   Jinja's ``environment.getattr`` (which tries the attribute, then the item ``a['b']``,
   then gives an undefined value), looks a printed text up in place instead of calling
-  :class:`Printed`, and yields the pieces of text between two tags as one string.
+  :class:`Printed`, calls methods of built-in types directly, compiles an include of a
+  text-only file in as its text, and keeps the text of a loop that reads nothing but its
+  items per unchanging sequence of items (:class:`LoopTexts`).
 
 Where Jinja's ``getattr`` finds the attribute it returns what Python's does, so a render
 that finishes prints what Jinja's code prints. A render that raises (an attribute that is
@@ -186,8 +188,8 @@ _LOCALS = (("printed_escaped", "p_esc", "p_esc_known", "p_esc_number"),
 
 class TrustedCode(PrintOnce):
     """:class:`PrintOnce`, plus cheaper code for templates we wrote (see the module
-    docstring): plain attribute access, printed texts looked up in place, and the pieces
-    of text between two tags yielded as one string."""
+    docstring). A kept loop's text assumes what holds for our records: the properties and
+    methods a template reads of an unchanging item give the same value each time."""
 
     def write_commons(self) -> None:
         super().write_commons()
@@ -309,43 +311,6 @@ class TrustedCode(PrintOnce):
         _, call, _, number = _LOCALS[0] if frame.eval_ctx.autoescape else _LOCALS[1]
         self.write(f"))) is str else {number}(p_value) if p_type is int else None)"
                    f" or {call}(p_value))")
-
-    def visit_Output(self, node: jinja2.nodes.Output, frame: jinja2.compiler.Frame) -> None:
-        finalize = self._make_finalize()
-        if (frame.buffer is not None or frame.require_output_check or frame.eval_ctx.volatile
-                or finalize.src is None or finalize.const is None):
-            super().visit_Output(node, frame)
-            return
-        # Jinja yields each piece; here one string of them all (each piece is text:
-        # template data or a printed value). A buffered frame (a macro) already joins.
-        # Constants are worked out now, as Jinja's visit_Output does.
-        body: list[list[Any] | jinja2.nodes.Expr] = []
-        for child in node.nodes:
-            try:
-                const = self._output_child_to_const(child, frame, finalize)
-            except Exception:  # not constant (or an error Jinja also leaves to the render)
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
-        if len(body) < 2:
-            super().visit_Output(node, frame)
-            return
-        self.writeline("yield concat((")
-        self.indent()
-        for item in body:
-            if isinstance(item, list):
-                self.writeline(self._output_const_repr(item) + ",")
-            else:
-                self.newline(item)
-                self._output_child_pre(item, frame, finalize)
-                self.visit(item, frame)
-                self._output_child_post(item, frame, finalize)
-                self.write(",")
-        self.outdent()
-        self.writeline("))")
 
 
 #: Numbers the loops :class:`TrustedCode` keeps the text of (one per loop compiled).
