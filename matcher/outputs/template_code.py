@@ -53,6 +53,7 @@ class Printed:
 
     def __init__(self, finalize: Callable[[Any], Any], escaped: bool) -> None:
         self._finalize = finalize
+        self._escaped = escaped
         self._convert: Callable[[Any], str] = markupsafe.escape if escaped else str
         #: Printed form of each text seen; its ``get`` is read by :class:`TrustedCode`'s code
         #: (so the dict is only ever cleared, never replaced).
@@ -71,10 +72,12 @@ class Printed:
         if type(value) is int:  # meeting numbers and months: the same few, over and over
             printed = self.known_numbers.get(value)
             if printed is None:
+                if len(self.known_numbers) >= OUTPUT_MEMORY:
+                    self.known_numbers.clear()
                 printed = self.known_numbers[value] = self._convert(self._finalize(value))
             return printed
         finalized = self._finalize(value)
-        if type(finalized) is markupsafe.Markup:
+        if self._escaped and type(finalized) is markupsafe.Markup:
             # escape() of a Markup is an equal Markup, made by copying it (all_plans.html
             # prints 10,000 plans' bodies): the same text, not copied
             return finalized
