@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
 from matcher.jobs import match_job
-from matcher.outputs import calendar_files, cell_safety, sheets, templating
+from matcher.outputs import calendar_files, cell_safety, sheets, template_code, templating
 from matcher.runfolder import filesink, writer
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -76,7 +76,7 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
     monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache
     # Jinja's own escape(finalize(value)) for every printed value, nothing remembered
-    monkeypatch.setattr(templating, "_printing_once", lambda env: env)
+    monkeypatch.setattr(templating, "_printing_once", lambda env, *_: env)
     monkeypatch.setattr(calendar_files.CalendarWriter, "_text", _reference_text_line)
     monkeypatch.setattr(calendar_files, "FoldedStart", _IcalendarFoldedLine)
     monkeypatch.setattr(calendar_files, "fold_content_line", lambda t: Contentline(t).to_ical())
@@ -139,6 +139,8 @@ def test_no_participant_text_is_kept_in_memory_after_the_run_folder(tmp_path):
     result = match_job(str(SAMPLE / "mentors.csv"), str(SAMPLE / "mentees.csv"), quiet=True,
                        out=str(tmp_path / "run"))
     assert result.outcome.result.assignments
-    printed = list(templating._EVERY_PRINTED)
+    printed = list(template_code.EVERY_PRINTED)
     assert printed  # the built-in templates' memories exist ...
-    assert all(not p._known for p in printed)  # ... and are empty after the run
+    # ... and are empty after the run
+    assert {type(p) for p in printed} == {template_code.Printed, template_code.LoopTexts}
+    assert all(p.kept == 0 for p in printed)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +34,13 @@ import jinja2.sandbox
 import markupsafe
 
 from matcher.outputs.cell_safety import clean_text
+from matcher.outputs.template_code import (
+    EVERY_PRINTED,
+    LoopTexts,
+    Printed,
+    PrintOnce,
+    TrustedCode,
+)
 from scoring.config import ConfigError, ProgramConfig
 
 _PACKAGE_TEMPLATES = Path(__file__).with_name("templates")
@@ -71,83 +77,34 @@ def _lower_first(value: str) -> str:
     return value[:1].lower() + value[1:]
 
 
+@functools.lru_cache(maxsize=1024)  # a run's plans share a few first-meeting dates
 def _long_date(value: dt.date | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
 
 
-#: Distinct texts whose printed form an environment keeps (then it starts again): a run
-#: prints the same labels, agenda items and names thousands of times.
-OUTPUT_MEMORY = 100_000
-
-
-class _Printed:
-    """What ``{{ value }}`` prints in one environment: ``escape(finalize(value))`` (HTML) or
-    ``str(finalize(value))``, worked out once per distinct text (other values each time)."""
-
-    def __init__(self, finalize: Callable[[Any], Any], escaped: bool) -> None:
-        self._finalize = finalize
-        self._convert: Callable[[Any], str] = markupsafe.escape if escaped else str
-        self._known: dict[str, str] = {}
-        _EVERY_PRINTED.add(self)
-
-    def __call__(self, value: Any) -> str:
-        if type(value) is str:  # not Markup, which is printed as it is
-            printed = self._known.get(value)
-            if printed is None:
-                if len(self._known) >= OUTPUT_MEMORY:
-                    self._known.clear()
-                printed = self._known[value] = self._convert(self._finalize(value))
-            return printed
-        return self._convert(self._finalize(value))
-
-    def forget(self) -> None:
-        """Drop every text kept (they include participants' names)."""
-        self._known.clear()
-
-
-#: Every :class:`_Printed` alive (their memories are dropped after each run folder).
-_EVERY_PRINTED: weakref.WeakSet[_Printed] = weakref.WeakSet()
-
-
-class _PrintOnce(jinja2.compiler.CodeGenerator):
-    """Compiles each ``{{ value }}`` to one call of the environment's :class:`_Printed`
-    (``environment.printed_escaped`` / ``printed_text``) instead of Jinja's
-    ``escape(environment.finalize(value))``: the same text, escaped once per distinct value.
-    Where autoescaping is decided while rendering (an ``{% autoescape %}`` block), Jinja's
-    own code."""
-
-    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
-                          finalize: Any) -> None:
-        if frame.eval_ctx.volatile or finalize.src is None:
-            super()._output_child_pre(node, frame, finalize)
-        elif frame.eval_ctx.autoescape:
-            self.write("environment.printed_escaped(")
-        else:
-            self.write("environment.printed_text(")
-
-    def _output_child_post(self, node: jinja2.nodes.Expr, frame: jinja2.compiler.Frame,
-                           finalize: Any) -> None:
-        if frame.eval_ctx.volatile or finalize.src is None:
-            super()._output_child_post(node, frame, finalize)
-        else:
-            self.write(")")
-
-
-def _printing_once(env: jinja2.Environment) -> jinja2.Environment:
-    """``env`` compiling its templates with :class:`_PrintOnce` (printing through its own
-    ``finalize``)."""
+def _printing_once(env: jinja2.Environment, trusted: bool = False) -> jinja2.Environment:
+    """``env`` compiling its templates with :class:`~.template_code.PrintOnce` (printing
+    through its own ``finalize``), or, for the built-in templates (``trusted``), with
+    :class:`~.template_code.TrustedCode`."""
     finalize = env.finalize
     assert finalize is not None, "the environments print through a finalize function"
-    env.code_generator_class = _PrintOnce
-    env.printed_escaped = _Printed(finalize, escaped=True)  # type: ignore[attr-defined]
-    env.printed_text = _Printed(finalize, escaped=False)  # type: ignore[attr-defined]
+    env.code_generator_class = TrustedCode if trusted else PrintOnce
+    env.printed_escaped = Printed(finalize, escaped=True)  # type: ignore[attr-defined]
+    env.printed_text = Printed(finalize, escaped=False)  # type: ignore[attr-defined]
+    env.loop_texts = LoopTexts()  # type: ignore[attr-defined]
     return env
 
 
 class Templates:
-    """The template set of one run: a program folder first, then the built-in templates."""
+    """The template set of one run: a program folder first, then the built-in templates.
 
-    def __init__(self, override_dir: Path | None = None) -> None:
+    The built-in set (no folder) is compiled with :class:`~.template_code.TrustedCode`
+    (``trusted``); a render or macro call that raises is done again by Jinja's own code
+    (:class:`~.template_code.PrintOnce`), which prints or raises what it always did. A
+    program's folder is sandboxed, each of its templates compiled with Jinja's own code.
+    """
+
+    def __init__(self, override_dir: Path | None = None, *, trusted: bool = True) -> None:
         if override_dir is not None and not override_dir.is_dir():
             raise ConfigError(f"Templates folder {override_dir} does not exist. Create it "
                               f"with the templates you want to change (copy them from "
@@ -162,19 +119,31 @@ class Templates:
                                   "cache_size": -1}
         # A program's own templates are code we did not write: sandboxed.
         kind = jinja2.sandbox.SandboxedEnvironment if override_dir else jinja2.Environment
-        self._html = _printing_once(kind(autoescape=True, finalize=_clean, **common))
+        self.trusted = trusted and override_dir is None
+        self._html = _printing_once(kind(autoescape=True, finalize=_clean, **common),
+                                    self.trusted)
         self._markdown = _printing_once(kind(autoescape=False, finalize=markdown_safe,
-                                             **common))
-        self._text = _printing_once(kind(autoescape=False, finalize=_clean, **common))
+                                             **common), self.trusted)
+        self._text = _printing_once(kind(autoescape=False, finalize=_clean, **common),
+                                    self.trusted)
         for env in (self._html, self._markdown, self._text):
             env.filters["long_date"] = _long_date
             env.filters["lowerfirst"] = _lower_first
             env.filters["markdown_safe"] = markdown_safe
+        self._loaded: dict[str, tuple[jinja2.Template, dict[str, Any]]] = {}
+        self._jinja: Templates | None = None
 
     def render(self, name: str, **context: Any) -> str:
         """Render template ``name`` with the escaping its kind of output needs."""
+        template, names = self._loaded.get(name) or self._load(name)
+        env = template.environment
+        try:  # what Template.render does, less its per-call wrapping (``names``: see _load)
+            return "".join(template.root_render_func(env.context_class(
+                env, {**names, **context}, name, template.blocks, names)))
+        except Exception:  # done again below, which raises it as it always did
+            pass
         with _template_errors(name):
-            return self._environment(name).get_template(name).render(**context)
+            return self._jinja_code()._template(name).render(**context)
 
     def macro(self, name: str, macro: str) -> Callable[..., str]:
         """Macro ``macro`` of template ``name``, to call once per item (e.g. a plan's body).
@@ -182,16 +151,43 @@ class Templates:
         The template is compiled and its module built once; errors while calling the macro
         read like those of :meth:`render`.
         """
+        function = self._macro(name, macro)
+
+        def call(*args: Any) -> str:
+            try:
+                return function(*args)
+            except Exception:  # done again below, as for render
+                pass
+            with _template_errors(name):
+                return self._jinja_code()._macro(name, macro)(*args)
+        return call
+
+    def _template(self, name: str) -> jinja2.Template:
+        return self._load(name)[0]
+
+    def _load(self, name: str) -> tuple[jinja2.Template, dict[str, Any]]:
+        """Template ``name`` and its global names as one dict (Jinja keeps them as a
+        ChainMap, which it flattens into each render's context: here once)."""
         with _template_errors(name):
-            function = getattr(self._environment(name).get_template(name).module, macro, None)
+            template = self._environment(name).get_template(name)
+        self._loaded[name] = loaded = (template, dict(template.globals))
+        return loaded
+
+    def _macro(self, name: str, macro: str) -> Callable[..., str]:
+        with _template_errors(name):
+            function = getattr(self._template(name).module, macro, None)
         if function is None:
             raise ConfigError(f"Template {name} has no macro {macro!r}. Keep the macro of the "
                               f"built-in template when you change it.")
+        return function
 
-        def call(*args: Any) -> str:
-            with _template_errors(name):
-                return function(*args)
-        return call
+    def _jinja_code(self) -> Templates:
+        """These templates compiled by Jinja's own code (this set itself unless trusted)."""
+        if not self.trusted:
+            return self
+        if self._jinja is None:  # a trusted set is the built-in one: no folder
+            self._jinja = Templates(trusted=False)
+        return self._jinja
 
     def compile_all(self) -> None:
         """Compile every template of the set now (Jinja otherwise compiles each one on its
@@ -298,7 +294,7 @@ def forget_printed_values() -> None:
     """Drop the printed texts every environment keeps (participants' names among them)
     once a run folder is written, so a long-running service holds none of a program's
     texts after the run that printed them (the built-in templates live as long as it)."""
-    for printed in list(_EVERY_PRINTED):
+    for printed in list(EVERY_PRINTED):
         printed.forget()
 
 
