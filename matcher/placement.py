@@ -185,17 +185,23 @@ def _only_for(explain: Explainer, keep: np.ndarray) -> Explainer:
 
 def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explainer,
                   placement: Callable[[], DenseScores | BlockScores],
-                  rows: RowScorer | None = None) -> SolverResult:
+                  rows: RowScorer | None = None,
+                  scores_read: Callable[[], None] | None = None) -> SolverResult:
     """Solve ``problem`` with preference-neutral placement (see the module docstring);
     ``placement()`` gives the placement scores when stage 2 is needed. ``rows``: with
     streamed scores, the scorer of single rows through which stages 2 and 3 reuse stage
-    1's screening copy (the module docstring); without it each stage reads its scores."""
+    1's screening copy (the module docstring); without it each stage reads its scores.
+    ``scores_read()`` is called before anything is solved, after that first read of the
+    streamed scores when there is one (the diagnostics read the same pass; an error
+    there stops the match before the solve)."""
     reuse = rows is not None and not isinstance(problem.scores, DenseScores) and \
         options.objective in NEUTRAL_OBJECTIVES
     explain = _remembered(explain)
     started = time.perf_counter()
     cache = build_cache(problem, options.screen_dtype) if reuse else None
     reading = time.perf_counter() - started
+    if scores_read is not None:
+        scores_read()
     result = solve(problem, options, explain, cache)
     result.wall_time += reading  # the solve's own read of its scores, as without ``rows``
     if options.objective not in NEUTRAL_OBJECTIVES:

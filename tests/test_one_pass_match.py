@@ -1,0 +1,188 @@
+"""`match` scores a streamed cohort once (issue 15): the diagnostics read the tallies the
+solver's score pass made of each block where it scored it, and give the same findings as
+their own pass; the match gives the same pairings, scores, objective and status; an error
+among the findings still stops the match before anything is solved or written."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import matcher.compute as compute
+import matcher.pipeline as pipeline
+import matcher.placement as placement
+import scoring.diagnostic_tally as diagnostic_tally
+import scoring.diagnostics as diagnostics
+import scoring.scorer as scorer
+from matcher.jobs import match_job
+from matcher.pipeline import run_match, tally_sink
+from scoring.config import load_config, with_count_overrides
+from scoring.diagnostics import diagnose
+from scoring.errors import InvalidCohortError
+from scoring.features import build_features
+from scoring.intake.cohort import read_cohort
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+MENTORS, MENTEES = SAMPLE / "mentors.csv", SAMPLE / "mentees.csv"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    config = load_config(SAMPLE / "program.toml")
+    return read_cohort(MENTORS, MENTEES, config), config
+
+
+def _pairs(outcome) -> list[tuple[str, str, str, float]]:
+    return [(p.mentee_id, p.mentor_id, p.role, p.score)
+            for n in outcome.networks for p in n.pairings]
+
+
+def _scheduler(config, scheduler: str):
+    return dataclasses.replace(config, compute=dataclasses.replace(config.compute,
+                                                                   scheduler=scheduler))
+
+
+def _whole_rows(monkeypatch) -> list[int]:
+    """Mentee rows scored in whole-cohort blocks (slices; rows scored again for the
+    placement stages and the unplaced mentees' reasons come as index arrays)."""
+    counted: list[int] = []
+    real = scorer.score_block
+
+    def counting(features, config, rows):
+        if isinstance(rows, slice):
+            counted.append(len(range(*rows.indices(features.n_mentees))))
+        return real(features, config, rows)
+    monkeypatch.setattr(scorer, "score_block", counting)
+    monkeypatch.setattr(compute, "score_block", counting)
+    return counted
+
+
+def _streamed_match(cohort, config, objective: str | None = None):
+    """run_match on streamed scores with the diagnostics reading its pass, as match_job
+    runs them: (outcome, findings, whether the findings came from the solver's pass)."""
+    features = build_features(cohort, config)
+    sink = tally_sink(cohort, features, config)
+    assert sink is not None
+    found: list = []
+    from_pass: list[bool] = []
+
+    def diagnosed() -> None:
+        from_pass.append(sink.tallies is not None)
+        found.extend(diagnose(cohort, features, config, tallies=sink.tallies))
+    outcome = run_match(cohort, config, network_size=1 if objective == "stable" else 2,
+                        objective=objective, progress=False, features=features, sink=sink,
+                        scores_read=diagnosed)
+    return outcome, found, from_pass == [True]
+
+
+@pytest.mark.parametrize("case", ["sample", "tight", "junior", "no exact flows", "stable"])
+def test_streamed_match_diagnoses_from_the_solvers_pass(sample, monkeypatch, tmp_path,
+                                                        case):
+    cohort, config = sample
+    if case == "tight":  # one place per mentor: the placement stages score rows again
+        config = with_count_overrides(config, capacity=1)
+        cohort = read_cohort(MENTORS, MENTEES, config)
+    if case == "junior":  # every mentor below every mentee: error findings
+        frame = pd.read_csv(MENTORS, dtype=str, keep_default_na=False)
+        stage = next(c for c in frame.columns if "career stage" in c.lower())
+        frame[stage] = "Medical student"
+        frame.to_csv(tmp_path / "mentors.csv", index=False)
+        cohort = read_cohort(tmp_path / "mentors.csv", MENTEES, config)
+    if case == "no exact flows":  # placeable counts from the upper bound, no pairs kept
+        monkeypatch.setattr(diagnostic_tally, "EXACT_PAIRS", 0)
+        monkeypatch.setattr(diagnostics, "EXACT_PAIRS", 0)
+    objective = "stable" if case == "stable" else None
+    features = build_features(cohort, config)
+    before = diagnose(cohort, features, config)  # the diagnostics' own pass
+    dense = run_match(cohort, config, network_size=1 if objective == "stable" else 2,
+                      objective=objective, progress=False)
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)  # nothing fits: stream the scores
+    whole = _whole_rows(monkeypatch)
+    streamed, found, from_pass = _streamed_match(cohort, config, objective)
+    assert found == before
+    assert _pairs(streamed) == _pairs(dense)
+    assert streamed.result.objective == dense.result.objective
+    assert streamed.result.status == dense.result.status
+    assert streamed.result.unplaced == dense.result.unplaced
+    if case == "junior":
+        assert any(p.severity == "error" for p in found)
+    # the stable engine has no first read of its own to share: the diagnostics score
+    assert from_pass == (case != "stable")
+    assert sum(whole) == len(cohort.mentees) * (1 if from_pass else 2)
+
+
+def test_the_pool_tallies_what_this_process_tallies(sample, monkeypatch):
+    cohort, config = sample
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
+    monkeypatch.setattr(compute, "rows_per_block", lambda *_: 16)  # several tasks a map
+    serial, serial_found, _ = _streamed_match(cohort, _scheduler(config, "serial"))
+    monkeypatch.setattr(compute, "POOL_PAIRS", 0)
+    monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
+    maps: list[int] = []
+    pool_blocks = compute._pool_blocks
+    monkeypatch.setattr(compute, "_pool_blocks", lambda *a: maps.append(1) or pool_blocks(*a))
+    pooled, pooled_found, from_pass = _streamed_match(cohort, _scheduler(config, "local"))
+    assert maps and from_pass
+    assert pooled_found == serial_found == diagnose(cohort, build_features(cohort, config),
+                                                    config)
+    assert _pairs(pooled) == _pairs(serial)
+
+
+def test_dask_tallies_what_this_process_tallies(sample, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    cohort, config = sample
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
+    serial, serial_found, _ = _streamed_match(cohort, _scheduler(config, "serial"))
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        address = cluster.scheduler_address.removeprefix("tcp://")
+        on_dask, dask_found, from_pass = _streamed_match(
+            cohort, _scheduler(config, f"dask://{address}"))
+    assert from_pass and dask_found == serial_found
+    assert _pairs(on_dask) == _pairs(serial)
+
+
+def test_match_job_on_streamed_scores_scores_once_and_writes_the_same_folder(
+        monkeypatch, tmp_path):
+    shown: dict[str, list] = {}
+    dense = match_job(str(MENTORS), str(MENTEES), out=str(tmp_path / "dense"), quiet=True,
+                      on_diagnostics=lambda found: shown.setdefault("dense", found))
+    monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
+    whole = _whole_rows(monkeypatch)
+    streamed = match_job(str(MENTORS), str(MENTEES), out=str(tmp_path / "streamed"),
+                         quiet=True,
+                         on_diagnostics=lambda found: shown.setdefault("streamed", found))
+    assert sum(whole) == len(streamed.outcome.cohort.mentees)  # one pass, shared
+    assert shown["streamed"] == shown["dense"]
+    assert _pairs(streamed.outcome) == _pairs(dense.outcome)
+    assert streamed.outcome.result.objective == dense.outcome.result.objective
+    names = sorted(p.relative_to(dense.folder) for p in dense.folder.rglob("*.csv"))
+    assert names == sorted(p.relative_to(streamed.folder)
+                           for p in streamed.folder.rglob("*.csv"))
+    for name in names:
+        assert (dense.folder / name).read_bytes() == (streamed.folder / name).read_bytes()
+
+
+def test_an_error_in_the_shared_pass_stops_the_match_before_the_solve(monkeypatch,
+                                                                     tmp_path):
+    frame = pd.read_csv(MENTORS, dtype=str, keep_default_na=False)
+    stage = next(c for c in frame.columns if "career stage" in c.lower())
+    frame[stage] = "Medical student"
+    frame.to_csv(tmp_path / "mentors.csv", index=False)
+    (tmp_path / "program.toml").write_bytes((SAMPLE / "program.toml").read_bytes())
+    messages = []
+    solves: list[int] = []
+    real = placement.solve
+    monkeypatch.setattr(placement, "solve", lambda *a: solves.append(1) or real(*a))
+    for share in (pipeline.DENSE_SHARE, 1e-9):
+        monkeypatch.setattr(pipeline, "DENSE_SHARE", share)
+        with pytest.raises(InvalidCohortError) as stopped:
+            match_job(str(tmp_path / "mentors.csv"), str(MENTEES), out=str(tmp_path / "run"),
+                      quiet=True)
+        assert solves == [] and not (tmp_path / "run").exists()
+        messages.append(str(stopped.value))
+    assert messages[0] == messages[1]
+    assert "The match would be wrong" in messages[1]
