@@ -268,8 +268,8 @@ def child(folder: str, version: str, memory_gib: float | None, objective: str,
         from matcher.jobs import match_job
 
         result = match_job(str(mentors), str(mentees), config=str(config_path),
-                           objective=objective, network_size=1, out=str(Path(folder) / "run"),
-                           quiet=True)
+                           objective=objective, network_size=1,
+                           out=str(Path(folder) / f"run-{version}"), quiet=True)
         outcome = result.outcome
     else:
         import scoring.intake.cohort as intake
@@ -388,12 +388,16 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             write(tmp, n, m, seed=1)
             before = load()
-            print(f"\n{n:,} × {m:,}: load before {before}", file=sys.stderr, flush=True)
+            probe = ""
+            if args.run_folder:  # what creating a file costs now (README, "What creating ...")
+                from benchmarks.scratch import creation_cost, describe
+                probe = f"; file-creation probe {describe(creation_cost())}"
+            print(f"\n{n:,} × {m:,}: load before {before}{probe}", file=sys.stderr, flush=True)
             new = run_size(Path(tmp), "new", args)
             old = run_size(Path(tmp), "previous", args) if args.previous else None
             rev = run_size(Path(tmp), "rev", args) if args.previous_rev else None
         size = f"{n:,} × {m:,}" + ("" if args.objective == "total" else f" {args.objective}")
-        loads = f"{before} before, {load()} after"
+        loads = f"{before} before, {load()} after{probe}"
         report(table, size, new, old, loads)
         if rev is not None:
             assert rev["tree"] != new["tree"], "the baseline must import the revision's code"

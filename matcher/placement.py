@@ -104,11 +104,17 @@ def placement_scores(features: CohortFeatures, config: ProgramConfig,
     """Placement scores for the whole cohort: a matrix, or blocks recomputed on demand by
     the same map as the pair scores (:func:`matcher.compute.streamed_scores`), with exact
     placement scores of given pairs computed for those pairs only. ``scores``: the kept
-    pair scores, whose matrix is copied with only the :func:`differing_rows` scored again."""
+    pair scores, whose matrix is copied with only the :func:`differing_rows` scored again
+    (not even those when ``scores`` holds their placement scores from the pass that kept
+    it: :class:`matcher.pipeline.PassScores`, ``differing``)."""
     if scores is not None:
         total = scores.total.copy()
-        for rows, values in RowScorer(features, config).rows(differing_rows(features),
-                                                             placement_total):
+        differ = differing_rows(features)
+        known = getattr(scores, "differing", None)  # read in the pass that kept the scores
+        if known is not None and np.array_equal(known[0], differ):
+            total[differ] = known[1]
+            return DenseScores(total, scores.eligible)
+        for rows, values in RowScorer(features, config).rows(differ, placement_total):
             total[rows] = values
         return DenseScores(total, scores.eligible)
     if dense:

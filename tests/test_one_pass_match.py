@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -186,3 +187,41 @@ def test_an_error_in_the_shared_pass_stops_the_match_before_the_solve(monkeypatc
         messages.append(str(stopped.value))
     assert messages[0] == messages[1]
     assert "The match would be wrong" in messages[1]
+
+
+def test_kept_scores_carry_the_placement_rows_of_their_pass(sample, monkeypatch):
+    """A dense cohort's diagnostics pass keeps the placement scores of the mentees who
+    asked for a preference: the placement stages read them instead of scoring those rows
+    again, bit for bit the same matrix and the same match."""
+    from matcher.jobs import diagnostics_of
+    from matcher.pipeline import PassScores, score_keeper
+    from matcher.placement import RowScorer, differing_rows, placement_scores
+    from matcher.solver.problem import DenseScores
+
+    cohort, config = sample
+    config = with_count_overrides(config, capacity=1)  # the placement stages run
+    cohort = read_cohort(MENTORS, MENTEES, config)
+    features = build_features(cohort, config)
+    before = run_match(cohort, config, network_size=2, progress=False, features=features)
+    keeper = score_keeper(features, config)
+    assert keeper is not None
+    diagnostics_of(cohort, config, features, keeper)
+    kept = keeper.scores()
+    assert isinstance(kept, PassScores) and kept.differing is not None
+    assert 0 < len(kept.differing[0]) < len(cohort.mentees)
+    np.testing.assert_array_equal(kept.differing[0], differing_rows(features))
+    plain = DenseScores(kept.total, kept.eligible)
+    rescored = placement_scores(features, config, True, plain)
+    read = placement_scores(features, config, True, kept)
+    assert read.total.tobytes() == rescored.total.tobytes()
+    assert not np.array_equal(read.total, kept.total)  # the askers' rows do differ
+
+    def refused(*_):
+        raise AssertionError("the placement rows were scored again")
+    monkeypatch.setattr(RowScorer, "rows", refused)
+    after = run_match(cohort, config, network_size=2, progress=False, features=features,
+                      scores=kept)
+    assert after.result.stats["placement"].startswith("preference-neutral (placed set")
+    assert _pairs(after) == _pairs(before)
+    assert after.result.objective == before.result.objective
+    assert after.result.unplaced == before.result.unplaced
