@@ -126,7 +126,8 @@ class ScoreKeeper:
         self.total[block.mentee_rows] = block.total
         self.eligible[block.mentee_rows] = block.eligible
         self.filled += len(block.mentee_rows)
-        if self.config is None or self.differing is None or self.placement is None:
+        if self.config is None or self.differing is None or self.placement is None or \
+                not len(self.differing):
             return
         at = np.searchsorted(self.differing, block.mentee_rows)
         local = np.flatnonzero((at < len(self.differing)) & (

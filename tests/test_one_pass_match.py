@@ -225,3 +225,25 @@ def test_kept_scores_carry_the_placement_rows_of_their_pass(sample, monkeypatch)
     assert _pairs(after) == _pairs(before)
     assert after.result.objective == before.result.objective
     assert after.result.unplaced == before.result.unplaced
+
+
+def test_kept_scores_of_a_cohort_where_nobody_asked_for_a_preference(sample):
+    """No mentee opted into a preference: no placement rows to keep, the same match."""
+    from matcher.jobs import diagnostics_of
+    from matcher.pipeline import score_keeper
+
+    cohort, config = sample
+    config = with_count_overrides(config, capacity=1)
+    cohort = read_cohort(MENTORS, MENTEES, config)
+    features = build_features(cohort, config)
+    features.preferences[:] = False  # as if the form never asked
+    keeper = score_keeper(features, config)
+    assert keeper is not None and keeper.differing is not None and not len(keeper.differing)
+    diagnostics_of(cohort, config, features, keeper)
+    kept = keeper.scores()
+    assert kept is not None
+    before = run_match(cohort, config, network_size=2, progress=False, features=features)
+    after = run_match(cohort, config, network_size=2, progress=False, features=features,
+                      scores=kept)
+    assert _pairs(after) == _pairs(before)
+    assert after.result.objective == before.result.objective
