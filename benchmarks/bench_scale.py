@@ -16,7 +16,9 @@ runs the command's own function (:func:`matcher.jobs.match_job`: intake, diagnos
 solve and the run folder). Either way it reports per phase (exclusive: a phase inside
 another is not counted twice):
 
-* intake (``read_cohort``), diagnostics (run folder only), features,
+* intake (``read_cohort``), diagnostics (run folder only; on a streamed cohort they read
+  the score pass's tallies when it ends, so their phase is only the findings and their
+  share of the scoring is in the score pass: ``matcher.compute.TallySink``), features,
 * scores kept (the float64 matrix of a cohort that fits ``[solver] memory_gib``),
 * score pass (the solver's one read of the scores into its screening copy; for a streamed
   cohort this is the scoring itself, on the local process pool from 50 M pairs),
@@ -31,7 +33,9 @@ each with its wall time, its CPU time (user + system of the child *and* of its f
 children, i.e. the scoring pool's workers: CPU carries the claim when the machine is busy)
 and the peak memory of the whole process tree (the child and its pool workers, sampled
 every 0.1 s) while it ran. The whole run's row also gives how many score passes the solver
-made, the number of solves, the status, whether the result is certified and the load.
+made, the number of solves, the status, whether the result is certified and the load
+(with ``--run-folder``, also the file-creation probe of ``benchmarks/scratch.py``; each
+version writes its own run folder).
 
 Baselines from the same run: every phase is also given as a ratio to the size's first
 score pass; with ``--previous`` each size is run a second time with the previous version's

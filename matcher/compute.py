@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
+from matcher.solver.malloc import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, mallopt
 from matcher.solver.score_cache import ReducedRows
 from scoring.config import ProgramConfig
 from scoring.diagnostic_tally import BlockTally, TallyPlan, block_tally
@@ -272,7 +273,7 @@ def _in_order(submit: Callable[[Task], Any], tasks: list[Task], ahead: int
 
 #: glibc ``mallopt`` parameters and the values a pool worker sets: arrays up to 1 GiB from
 #: the heap, and freed memory kept up to 2 GiB, for the next block.
-_MALLOPT = {-3: 2**30, -1: 2**31}  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+_MALLOPT = {M_MMAP_THRESHOLD: 2**30, M_TRIM_THRESHOLD: 2**31}
 
 
 def keep_freed_memory() -> bool:
@@ -282,11 +283,7 @@ def keep_freed_memory() -> bool:
     arrays are then zeroed and page-faulted in by the kernel again (a third of a block's
     cost). A pool worker only scores, so holding its peak memory is affordable; other
     processes keep glibc's defaults. Without glibc (macOS, musl) this does nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return all(libc.mallopt(param, value) == 1 for param, value in _MALLOPT.items())
-    except (OSError, AttributeError):
-        return False
+    return mallopt(_MALLOPT)
 
 
 #: Linux ``prctl`` option: the signal a process gets when the thread that started it ends.
