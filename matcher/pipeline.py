@@ -29,6 +29,7 @@ from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import (
     RowScorer,
     differing_rows,
+    placement_in_place,
     placement_scores,
     placement_total,
     solve_neutral,
@@ -356,7 +357,8 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
             result = solve_neutral(
                 problem, options, explainer,
                 lambda: placement if placement is not None else placement_scores(
-                    features, config, kept is not None, kept),
+                    features, config, False) if kept is None else placement_in_place(
+                    features, config, kept),
                 None if placement is not None else RowScorer(features, config), read)
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None

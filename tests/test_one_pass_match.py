@@ -197,7 +197,12 @@ def test_kept_scores_carry_the_placement_rows_of_their_pass(sample, monkeypatch)
     again, bit for bit the same matrix and the same match."""
     from matcher.jobs import diagnostics_of
     from matcher.pipeline import PassScores, score_keeper
-    from matcher.placement import RowScorer, differing_rows, placement_scores
+    from matcher.placement import (
+        RowScorer,
+        differing_rows,
+        placement_in_place,
+        placement_scores,
+    )
     from matcher.solver.problem import DenseScores
 
     cohort, config = sample
@@ -217,6 +222,16 @@ def test_kept_scores_carry_the_placement_rows_of_their_pass(sample, monkeypatch)
     read = placement_scores(features, config, True, kept)
     assert read.total.tobytes() == rescored.total.tobytes()
     assert not np.array_equal(read.total, kept.total)  # the askers' rows do differ
+    # in place (stage 2 only), from the pass or scored: the same bytes, then put back
+    pair_bytes = kept.total.tobytes()
+    for source in (kept, plain):
+        with placement_in_place(features, config, source) as in_place:
+            assert in_place.total is kept.total
+            assert in_place.total.tobytes() == rescored.total.tobytes()
+        assert kept.total.tobytes() == pair_bytes
+    with pytest.raises(RuntimeError), placement_in_place(features, config, kept):
+        raise RuntimeError("a stage-2 solve that fails")
+    assert kept.total.tobytes() == pair_bytes
 
     def refused(*_):
         raise AssertionError("the placement rows were scored again")
