@@ -28,10 +28,8 @@ from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import (
     RowScorer,
-    differing_rows,
     placement_in_place,
     placement_scores,
-    placement_total,
     solve_neutral,
 )
 from matcher.solve_inputs import SolveInputs, make_inputs
@@ -99,54 +97,26 @@ def spare_bytes(n: int, m: int, dtype: str, config: ProgramConfig) -> float:
     return max(config.solver.memory_gib * 2**30 * SCREEN_SHARE - copy, 0.0)
 
 
-@dataclass(frozen=True)
-class PassScores(DenseScores):
-    """Kept scores with the placement scores of the rows where they differ
-    (:func:`matcher.placement.differing_rows`, their values), read from the same pass, so
-    the placement stages do not score those rows again (:func:`placement_scores`)."""
-
-    differing: tuple[np.ndarray, np.ndarray] | None = None
-
-
 @dataclass
 class ScoreKeeper:
     """The match's kept scores, filled block by block from a scoring pass made for another
     purpose (the diagnostics', :func:`scoring.diagnostics.diagnose`): the same blocks of
-    the same scorer :func:`score_source` would compute, so the cohort is scored once. With
-    ``config``, it also keeps the placement scores (:func:`matcher.placement.placement_total`)
-    of the ``differing`` rows, from the same blocks."""
+    the same scorer :func:`score_source` would compute, so the cohort is scored once."""
 
     total: np.ndarray
     eligible: np.ndarray
     filled: int = 0
-    config: ProgramConfig | None = None
-    differing: np.ndarray | None = None  # sorted mentee indices
-    placement: np.ndarray | None = None  # (len(differing), M) float64
 
     def __call__(self, block: ScoreBlock) -> None:
         self.total[block.mentee_rows] = block.total
         self.eligible[block.mentee_rows] = block.eligible
         self.filled += len(block.mentee_rows)
-        if self.config is None or self.differing is None or self.placement is None or \
-                not len(self.differing):
-            return
-        at = np.searchsorted(self.differing, block.mentee_rows)
-        local = np.flatnonzero((at < len(self.differing)) & (
-            self.differing[np.minimum(at, len(self.differing) - 1)] == block.mentee_rows))
-        if len(local):  # the rows alone: placement_total works pair by pair
-            rows = ScoreBlock(block.mentee_rows[local],
-                              {name: values[local] for name, values in block.components.items()},
-                              block.eligible[local], {}, block.total[local])
-            self.placement[at[local]] = placement_total(rows, self.config)
 
     def scores(self) -> DenseScores | None:
         """The kept scores, or None when the pass did not reach every mentee."""
         if self.filled != len(self.total):
             return None
-        if self.differing is None or self.placement is None:
-            return DenseScores(self.total, self.eligible)
-        return PassScores(self.total, self.eligible,
-                          differing=(self.differing, self.placement))
+        return DenseScores(self.total, self.eligible)
 
 
 def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper | None:
@@ -156,9 +126,7 @@ def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper
     n, m = features.n_mentees, features.n_mentors
     if not keeps_every_score(n, m, config) or config.compute.scheduler.startswith("dask://"):
         return None
-    differing = differing_rows(features)
-    return ScoreKeeper(np.empty((n, m), np.float64), np.empty((n, m), bool), config=config,
-                       differing=differing, placement=np.empty((len(differing), m)))
+    return ScoreKeeper(np.empty((n, m), np.float64), np.empty((n, m), bool))
 
 
 def tally_sink(cohort: Cohort, features: CohortFeatures, config: ProgramConfig

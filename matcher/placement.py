@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
@@ -106,16 +106,11 @@ def placement_scores(features: CohortFeatures, config: ProgramConfig,
     the same map as the pair scores (:func:`matcher.compute.streamed_scores`), with exact
     placement scores of given pairs computed for those pairs only. ``scores``: the kept
     pair scores, whose matrix is copied with only the :func:`differing_rows` scored again
-    (not even those when ``scores`` holds their placement scores from the pass that kept
-    it: :class:`matcher.pipeline.PassScores`, ``differing``)."""
+    (:func:`placement_in_place` writes them into that matrix instead, for a while)."""
     if scores is not None:
         total = scores.total.copy()
-        differ = differing_rows(features)
-        known = getattr(scores, "differing", None)  # read in the pass that kept the scores
-        if known is not None and np.array_equal(known[0], differ):
-            total[differ] = known[1]
-            return DenseScores(total, scores.eligible)
-        for rows, values in RowScorer(features, config).rows(differ, placement_total):
+        for rows, values in RowScorer(features, config).rows(differing_rows(features),
+                                                             placement_total):
             total[rows] = values
         return DenseScores(total, scores.eligible)
     if dense:
@@ -135,21 +130,15 @@ def placement_in_place(features: CohortFeatures, config: ProgramConfig,
     block runs and put back on leaving (whatever happens inside): only the
     :func:`differing_rows` change, so a copy of those rows is kept aside instead of a copy
     of the matrix (at 10,000 × 2,000 with 36 % askers: 57 MB instead of 160 MB, and as many
-    fewer pages for the kernel to hand out). Their placement scores come from the pass that
-    kept the scores (:class:`matcher.pipeline.PassScores`) or are scored here. The same
-    values as :func:`placement_scores`, bit for bit; a matrix that cannot be written is
-    copied as there."""
+    fewer pages for the kernel to hand out). The same values as :func:`placement_scores`,
+    bit for bit; a matrix that cannot be written is copied as there."""
     if not scores.total.flags.writeable:
         yield placement_scores(features, config, True, scores)  # type: ignore[misc]
         return
     differ = differing_rows(features)
-    known = getattr(scores, "differing", None)  # read in the pass that kept the scores
-    blocks: Iterable[tuple[np.ndarray, np.ndarray]] = (
-        [(differ, known[1])] if known is not None and np.array_equal(known[0], differ)
-        else RowScorer(features, config).rows(differ, placement_total))
     saved = scores.total[differ]  # the pair scores of those rows, to put back
     try:
-        for rows, values in blocks:
+        for rows, values in RowScorer(features, config).rows(differ, placement_total):
             scores.total[rows] = values
         yield DenseScores(scores.total, scores.eligible)
     finally:

@@ -191,79 +191,52 @@ def test_an_error_in_the_shared_pass_stops_the_match_before_the_solve(monkeypatc
     assert "The match would be wrong" in messages[1]
 
 
-def test_kept_scores_carry_the_placement_rows_of_their_pass(sample, monkeypatch):
-    """A dense cohort's diagnostics pass keeps the placement scores of the mentees who
-    asked for a preference: the placement stages read them instead of scoring those rows
-    again, bit for bit the same matrix and the same match."""
-    from matcher.jobs import diagnostics_of
-    from matcher.pipeline import PassScores, score_keeper
-    from matcher.placement import (
-        RowScorer,
-        differing_rows,
-        placement_in_place,
-        placement_scores,
-    )
+def test_placement_stage_writes_the_askers_rows_into_the_kept_matrix_and_puts_them_back(
+        sample, monkeypatch):
+    """Kept scores: stage 2's placement scores are the kept matrix with the rows of the
+    mentees who asked for a preference replaced in place (no copy of the matrix), the same
+    bytes as the copy, put back after the stage (also when it fails); the match is the
+    one made on a copy."""
+    from matcher.placement import differing_rows, placement_in_place, placement_scores
     from matcher.solver.problem import DenseScores
 
     cohort, config = sample
     config = with_count_overrides(config, capacity=1)  # the placement stages run
     cohort = read_cohort(MENTORS, MENTEES, config)
     features = build_features(cohort, config)
-    before = run_match(cohort, config, network_size=2, progress=False, features=features)
-    keeper = score_keeper(features, config)
-    assert keeper is not None
-    diagnostics_of(cohort, config, features, keeper)
-    kept = keeper.scores()
-    assert isinstance(kept, PassScores) and kept.differing is not None
-    assert 0 < len(kept.differing[0]) < len(cohort.mentees)
-    np.testing.assert_array_equal(kept.differing[0], differing_rows(features))
-    plain = DenseScores(kept.total, kept.eligible)
-    rescored = placement_scores(features, config, True, plain)
-    read = placement_scores(features, config, True, kept)
-    assert read.total.tobytes() == rescored.total.tobytes()
-    assert not np.array_equal(read.total, kept.total)  # the askers' rows do differ
-    # in place (stage 2 only), from the pass or scored: the same bytes, then put back
+    kept = pipeline.score_source(features, config)
+    assert isinstance(kept, DenseScores)
+    assert 0 < len(differing_rows(features)) < len(cohort.mentees)
+    copied = placement_scores(features, config, True, kept)  # the previous path
+    assert not np.array_equal(copied.total, kept.total)  # the askers' rows do differ
     pair_bytes = kept.total.tobytes()
-    for source in (kept, plain):
-        with placement_in_place(features, config, source) as in_place:
-            assert in_place.total is kept.total
-            assert in_place.total.tobytes() == rescored.total.tobytes()
-        assert kept.total.tobytes() == pair_bytes
+    with placement_in_place(features, config, kept) as in_place:
+        assert in_place.total is kept.total
+        assert in_place.total.tobytes() == copied.total.tobytes()
+    assert kept.total.tobytes() == pair_bytes
     with pytest.raises(RuntimeError), placement_in_place(features, config, kept):
         raise RuntimeError("a stage-2 solve that fails")
     assert kept.total.tobytes() == pair_bytes
+    read_only = DenseScores(kept.total.copy(), kept.eligible)
+    read_only.total.flags.writeable = False
+    with placement_in_place(features, config, read_only) as from_copy:
+        assert from_copy.total.tobytes() == copied.total.tobytes()
 
-    def refused(*_):
-        raise AssertionError("the placement rows were scored again")
-    monkeypatch.setattr(RowScorer, "rows", refused)
+    on_copy = []
+    real = placement.placement_scores
+    monkeypatch.setattr(pipeline, "placement_in_place",
+                        lambda f, c, s: on_copy.append(1) or real(f, c, True, s))
+    before = run_match(cohort, config, network_size=2, progress=False, features=features,
+                       scores=kept)
+    monkeypatch.undo()
     after = run_match(cohort, config, network_size=2, progress=False, features=features,
                       scores=kept)
+    assert on_copy == [1]
     assert after.result.stats["placement"].startswith("preference-neutral (placed set")
     assert _pairs(after) == _pairs(before)
     assert after.result.objective == before.result.objective
     assert after.result.unplaced == before.result.unplaced
-
-
-def test_kept_scores_of_a_cohort_where_nobody_asked_for_a_preference(sample):
-    """No mentee opted into a preference: no placement rows to keep, the same match."""
-    from matcher.jobs import diagnostics_of
-    from matcher.pipeline import score_keeper
-
-    cohort, config = sample
-    config = with_count_overrides(config, capacity=1)
-    cohort = read_cohort(MENTORS, MENTEES, config)
-    features = build_features(cohort, config)
-    features.preferences[:] = False  # as if the form never asked
-    keeper = score_keeper(features, config)
-    assert keeper is not None and keeper.differing is not None and not len(keeper.differing)
-    diagnostics_of(cohort, config, features, keeper)
-    kept = keeper.scores()
-    assert kept is not None
-    before = run_match(cohort, config, network_size=2, progress=False, features=features)
-    after = run_match(cohort, config, network_size=2, progress=False, features=features,
-                      scores=kept)
-    assert _pairs(after) == _pairs(before)
-    assert after.result.objective == before.result.objective
+    assert kept.total.tobytes() == pair_bytes
 
 
 RULE_OFF_REACHED = {"stranded rows freed by one rule off": 0}
