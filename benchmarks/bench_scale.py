@@ -16,7 +16,9 @@ runs the command's own function (:func:`matcher.jobs.match_job`: intake, diagnos
 solve and the run folder). Either way it reports per phase (exclusive: a phase inside
 another is not counted twice):
 
-* intake (``read_cohort``), diagnostics (run folder only), features,
+* intake (``read_cohort``), diagnostics (run folder only; on a streamed cohort they read
+  the score pass's tallies when it ends, so their phase is only the findings and their
+  share of the scoring is in the score pass: ``matcher.compute.TallySink``), features,
 * scores kept (the float64 matrix of a cohort that fits ``[solver] memory_gib``),
 * score pass (the solver's one read of the scores into its screening copy; for a streamed
   cohort this is the scoring itself, on the local process pool from 50 M pairs),
@@ -31,7 +33,9 @@ each with its wall time, its CPU time (user + system of the child *and* of its f
 children, i.e. the scoring pool's workers: CPU carries the claim when the machine is busy)
 and the peak memory of the whole process tree (the child and its pool workers, sampled
 every 0.1 s) while it ran. The whole run's row also gives how many score passes the solver
-made, the number of solves, the status, whether the result is certified and the load.
+made, the number of solves, the status, whether the result is certified and the load
+(with ``--run-folder``, also the file-creation probe of ``benchmarks/scratch.py``; each
+version writes its own run folder).
 
 Baselines from the same run: every phase is also given as a ratio to the size's first
 score pass; with ``--previous`` each size is run a second time with the previous version's
@@ -268,8 +272,8 @@ def child(folder: str, version: str, memory_gib: float | None, objective: str,
         from matcher.jobs import match_job
 
         result = match_job(str(mentors), str(mentees), config=str(config_path),
-                           objective=objective, network_size=1, out=str(Path(folder) / "run"),
-                           quiet=True)
+                           objective=objective, network_size=1,
+                           out=str(Path(folder) / f"run-{version}"), quiet=True)
         outcome = result.outcome
     else:
         import scoring.intake.cohort as intake
@@ -388,12 +392,16 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             write(tmp, n, m, seed=1)
             before = load()
-            print(f"\n{n:,} × {m:,}: load before {before}", file=sys.stderr, flush=True)
+            probe = ""
+            if args.run_folder:  # what creating a file costs now (README, "What creating ...")
+                from benchmarks.scratch import creation_cost, describe
+                probe = f"; file-creation probe {describe(creation_cost())}"
+            print(f"\n{n:,} × {m:,}: load before {before}{probe}", file=sys.stderr, flush=True)
             new = run_size(Path(tmp), "new", args)
             old = run_size(Path(tmp), "previous", args) if args.previous else None
             rev = run_size(Path(tmp), "rev", args) if args.previous_rev else None
         size = f"{n:,} × {m:,}" + ("" if args.objective == "total" else f" {args.objective}")
-        loads = f"{before} before, {load()} after"
+        loads = f"{before} before, {load()} after{probe}"
         report(table, size, new, old, loads)
         if rev is not None:
             assert rev["tree"] != new["tree"], "the baseline must import the revision's code"

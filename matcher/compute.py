@@ -43,8 +43,10 @@ from typing import Any
 import numpy as np
 
 from matcher.solver.block_reduce import BlockReduce, ReducedBlock, ReducingScores, reduce_block
+from matcher.solver.malloc import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, mallopt
 from matcher.solver.score_cache import ReducedRows
 from scoring.config import ProgramConfig
+from scoring.diagnostic_tally import BlockTally, TallyPlan, block_tally
 from scoring.errors import InputError
 from scoring.features import CohortFeatures
 from scoring.scorer import (
@@ -88,11 +90,17 @@ def score_task(features: CohortFeatures, config: ProgramConfig, start: int, stop
 
 
 def reduce_task(features: CohortFeatures, config: ProgramConfig, start: int, stop: int,
-                value: BlockValue, rows: np.ndarray | None, plan: BlockReduce) -> ReducedBlock:
+                value: BlockValue, rows: np.ndarray | None, plan: BlockReduce,
+                tally: TallyPlan | None = None) -> ReducedBlock | Tallied:
     """The map with the block's half of the reduce: :func:`score_task`'s block reduced by
-    :func:`matcher.solver.block_reduce.reduce_block` before it is sent back."""
-    _, values, eligible = score_task(features, config, start, stop, value, rows)
-    return reduce_block(_mentees(start, stop, rows), values, eligible, plan)
+    :func:`matcher.solver.block_reduce.reduce_block` before it is sent back; with
+    ``tally``, also the diagnostics' tally of the block
+    (:func:`scoring.diagnostic_tally.block_tally`), from the same scored block."""
+    with one_blas_thread():
+        block = score_block(features, config, slice(start, stop) if rows is None else rows)
+    reduced = reduce_block(_mentees(start, stop, rows), value(block, config), block.eligible,
+                           plan)
+    return reduced if tally is None else (reduced, block_tally(block, tally))
 
 
 def _mentees(start: int, stop: int, rows: np.ndarray | None) -> np.ndarray:
@@ -105,11 +113,30 @@ def rows_per_block(features: CohortFeatures, config: ProgramConfig) -> int:
     return block_rows(features.n_mentors, config.solver.memory_gib * 2**30 * BLOCK_SHARE)
 
 
+#: A reduced block with the diagnostics' tally of the same block.
+Tallied = tuple[ReducedBlock, BlockTally]
+
+
+@dataclass
+class TallySink:
+    """The diagnostics' tallies of the blocks of a streamed score source's first reduced
+    pass (:func:`streamed_scores`): the solver reads its scores once, and the diagnostics
+    read the same pass (:func:`scoring.diagnostics.diagnose`'s ``tallies``) instead of
+    scoring the cohort a second time. ``tallies`` is None until a whole pass is tallied."""
+
+    plan: TallyPlan
+    tallies: list[BlockTally] | None = None
+    passes: int = 0  # reduced passes started (only the first is tallied)
+
+
 def streamed_scores(features: CohortFeatures, config: ProgramConfig,
-                    value: BlockValue = block_total) -> ReducingScores:
+                    value: BlockValue = block_total,
+                    sink: TallySink | None = None) -> ReducingScores:
     """A score source computed on demand: blocks from :func:`score_blocks`, and the exact
     values of given pairs from :func:`scoring.scorer.score_pairs` (never a pass over the
-    cohort); ``value`` reads each block's totals, or something else (placement scores)."""
+    cohort); ``value`` reads each block's totals, or something else (placement scores).
+    With ``sink``, the first reduced pass also tallies each block for the diagnostics,
+    where it is scored, into the sink."""
     rows = rows_per_block(features, config)
 
     def blocks() -> Iterator[Block]:
@@ -120,8 +147,22 @@ def streamed_scores(features: CohortFeatures, config: ProgramConfig,
 
     def reduced(plan: BlockReduce, floor: Callable[[], np.ndarray | None]
                 ) -> Iterator[ReducedBlock]:
-        return score_blocks(features, config, rows, value, _reduce(plan, floor))
+        if sink is None or sink.passes:
+            return score_blocks(features, config, rows, value, _reduce(plan, floor))
+        sink.passes += 1
+        return _tallied(score_blocks(features, config, rows, value, _reduce(plan, floor),
+                                     sink.plan), sink)
     return ReducingScores(blocks, pairs, reduced)
+
+
+def _tallied(blocks: Iterator[Tallied], sink: TallySink) -> Iterator[ReducedBlock]:
+    """The reduced blocks of a tallied pass, their tallies kept in ``sink`` (its
+    ``tallies`` set once the pass has gone through every block)."""
+    tallies = []
+    for reduced, tally in blocks:
+        tallies.append(tally)
+        yield reduced
+    sink.tallies = tallies
 
 
 def _reduce(plan: BlockReduce, floor: Callable[[], np.ndarray | None]) -> Reduce:
@@ -131,14 +172,16 @@ def _reduce(plan: BlockReduce, floor: Callable[[], np.ndarray | None]) -> Reduce
 
 
 def score_blocks(features: CohortFeatures, config: ProgramConfig, rows: int,
-                 value: BlockValue = block_total, reduce: Reduce = None) -> Iterator[Any]:
+                 value: BlockValue = block_total, reduce: Reduce = None,
+                 tally: TallyPlan | None = None) -> Iterator[Any]:
     """Every block of ``rows`` mentees, in order, computed where ``[compute] scheduler``
     says (see the module docstring); ``value`` as in :func:`score_task`; with ``reduce``,
-    each block reduced where it is scored (:func:`reduce_task`)."""
+    each block reduced where it is scored (:func:`reduce_task`), and with ``tally`` also
+    tallied there for the diagnostics."""
     n = features.n_mentees
     tasks: list[Task] = [(start, min(start + rows, n), None)
                          for start in range(0, n, max(rows, 1))]
-    return _run(features, config, tasks, n, value, reduce)
+    return _run(features, config, tasks, n, value, reduce, tally)
 
 
 def score_rows(features: CohortFeatures, config: ProgramConfig, mentees: np.ndarray,
@@ -175,12 +218,13 @@ def _row_tasks(features: CohortFeatures, config: ProgramConfig, mentees: np.ndar
 
 
 def _run(features: CohortFeatures, config: ProgramConfig, tasks: list[Task], rows: int,
-         value: BlockValue, reduce: Reduce = None) -> Iterator[Any]:
-    """The tasks' blocks (reduced with ``reduce``), in order, where ``[compute] scheduler``
-    says (``rows``: how many mentee rows they hold in all, which decides whether a local
-    pool pays)."""
+         value: BlockValue, reduce: Reduce = None, tally: TallyPlan | None = None
+         ) -> Iterator[Any]:
+    """The tasks' blocks (reduced with ``reduce``, tallied with ``tally``), in order, where
+    ``[compute] scheduler`` says (``rows``: how many mentee rows they hold in all, which
+    decides whether a local pool pays)."""
     def job(task: Task) -> Job:
-        return task, value, None if reduce is None else reduce(task)
+        return task, value, None if reduce is None else reduce(task), tally
     scheduler = config.compute.scheduler
     if scheduler.startswith("dask://"):
         return _dask_blocks(features, config, tasks, scheduler, job)
@@ -191,16 +235,18 @@ def _run(features: CohortFeatures, config: ProgramConfig, tasks: list[Task], row
     return (_task(features, config, *job(task)) for task in tasks)
 
 
-#: What is sent for one task: the task, the value read from its block, its reduce.
-Job = tuple[Task, BlockValue, BlockReduce | None]
+#: What is sent for one task: the task, the value read from its block, its reduce, and
+#: the diagnostics' tally plan (reduced blocks only).
+Job = tuple[Task, BlockValue, BlockReduce | None, TallyPlan | None]
 
 
 def _task(features: CohortFeatures, config: ProgramConfig, task: Task, value: BlockValue,
-          plan: BlockReduce | None) -> Block | ReducedBlock:
-    """One job, wherever it runs: the block as scored, or reduced."""
+          plan: BlockReduce | None, tally: TallyPlan | None = None
+          ) -> Block | ReducedBlock | Tallied:
+    """One job, wherever it runs: the block as scored, or reduced (and tallied)."""
     if plan is None:
         return score_task(features, config, task[0], task[1], value, task[2])
-    return reduce_task(features, config, task[0], task[1], value, task[2], plan)
+    return reduce_task(features, config, task[0], task[1], value, task[2], plan, tally)
 
 
 def _in_order(submit: Callable[[Task], Any], tasks: list[Task], ahead: int
@@ -227,7 +273,7 @@ def _in_order(submit: Callable[[Task], Any], tasks: list[Task], ahead: int
 
 #: glibc ``mallopt`` parameters and the values a pool worker sets: arrays up to 1 GiB from
 #: the heap, and freed memory kept up to 2 GiB, for the next block.
-_MALLOPT = {-3: 2**30, -1: 2**31}  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+_MALLOPT = {M_MMAP_THRESHOLD: 2**30, M_TRIM_THRESHOLD: 2**31}
 
 
 def keep_freed_memory() -> bool:
@@ -237,11 +283,7 @@ def keep_freed_memory() -> bool:
     arrays are then zeroed and page-faulted in by the kernel again (a third of a block's
     cost). A pool worker only scores, so holding its peak memory is affordable; other
     processes keep glibc's defaults. Without glibc (macOS, musl) this does nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        return all(libc.mallopt(param, value) == 1 for param, value in _MALLOPT.items())
-    except (OSError, AttributeError):
-        return False
+    return mallopt(_MALLOPT)
 
 
 #: Linux ``prctl`` option: the signal a process gets when the thread that started it ends.
@@ -270,10 +312,10 @@ def _init_worker(features: CohortFeatures, config: ProgramConfig) -> None:
     _FEATURES, _CONFIG = features, config
 
 
-def _pool_task(task: Task, value: BlockValue, plan: BlockReduce | None
-               ) -> Block | ReducedBlock:
+def _pool_task(task: Task, value: BlockValue, plan: BlockReduce | None,
+               tally: TallyPlan | None = None) -> Block | ReducedBlock | Tallied:
     assert _FEATURES is not None and _CONFIG is not None
-    return _task(_FEATURES, _CONFIG, task, value, plan)
+    return _task(_FEATURES, _CONFIG, task, value, plan, tally)
 
 
 @dataclass

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # records named in signatures; imported for real inside each 
     from matcher.rematch import ChangeReasons, RematchOutcome
     from matcher.runfolder.diff import RunDiff
     from scoring.config import ProgramConfig
+    from scoring.diagnostic_tally import BlockTally
     from scoring.explain import Comparison, PairExplanation, TopCandidates
     from scoring.features import CohortFeatures
     from scoring.intake.starter_config import StarterConfig
@@ -95,12 +96,15 @@ def init_job(mentors: Path, mentees: Path, *, out: Path | None = None,
 
 def diagnostics_of(cohort: Cohort, program: ProgramConfig,
                    features: CohortFeatures | None = None,
-                   keeper: ScoreKeeper | None = None) -> list[Problem]:
+                   keeper: ScoreKeeper | None = None,
+                   tallies: list[BlockTally] | None = None) -> list[Problem]:
     """What the match would be like (:func:`scoring.diagnostics.diagnose`), errors first.
 
     ``features``: the cohort's, when the caller built them for its match (else built here
     without TF-IDF texts: diagnose knows). ``keeper`` keeps the scores of that pass for the
-    match (:func:`matcher.pipeline.score_keeper`).
+    match (:func:`matcher.pipeline.score_keeper`). ``tallies``: the blocks' tallies of the
+    solver's read of streamed scores (:func:`matcher.pipeline.tally_sink`), read instead
+    of scoring the cohort again.
     """
     from scoring.diagnostics import diagnose
     from scoring.features import build_features
@@ -108,7 +112,7 @@ def diagnostics_of(cohort: Cohort, program: ProgramConfig,
     if features is None:
         features = build_features(cohort, program, texts=False)
     if keeper is None:
-        return diagnose(cohort, features, program)
+        return diagnose(cohort, features, program, tallies=tallies)
     from matcher.compute import rows_per_block
 
     return diagnose(cohort, features, program, on_block=keeper,
@@ -138,15 +142,16 @@ def check_diagnostics(cohort: Cohort, program: ProgramConfig, mentors: str, ment
                       on_diagnostics: Callable[[list[Problem]], None] | None,
                       accept_diagnostics: bool, command: str,
                       features: CohortFeatures | None = None,
-                      keeper: ScoreKeeper | None = None) -> None:
+                      keeper: ScoreKeeper | None = None,
+                      tallies: list[BlockTally] | None = None) -> None:
     """What ``match`` and ``rematch`` check before they solve: the diagnostics go to
     ``on_diagnostics``; an error among them stops the command
     (:class:`~scoring.errors.InvalidCohortError`, exit 2, nothing written) unless
     ``accept_diagnostics`` (the coordinator has read them and wants this match anyway).
-    ``features`` / ``keeper``: see :func:`diagnostics_of`."""
+    ``features`` / ``keeper`` / ``tallies``: see :func:`diagnostics_of`."""
     from scoring.errors import InvalidCohortError
 
-    findings = diagnostics_of(cohort, program, features, keeper)
+    findings = diagnostics_of(cohort, program, features, keeper, tallies)
     if on_diagnostics is not None and findings:
         on_diagnostics(findings)
     errors = [p for p in findings if p.severity == "error"]
@@ -185,7 +190,7 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     ``scheduler`` says where scoring runs, overriding ``[compute] scheduler``.
     """
     from matcher.outputs.summary import summarise
-    from matcher.pipeline import run_match, score_keeper
+    from matcher.pipeline import run_match, score_keeper, tally_sink
     from matcher.runfolder.claim import claim_output
     from scoring.config import load_config, with_count_overrides
     from scoring.features import build_features
@@ -201,21 +206,30 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
     with claim_output(Path(out), force=force) as claim:  # checked and locked before the solve
         _tell(claim.notes)
         cohort = read_valid_cohort(mentors, mentees, program, action="matched")
-        # Features and scores once: the diagnostics' scoring pass keeps the match's scores.
-        features = build_features(cohort, program)
-        keeper = score_keeper(features, program)
-        check_diagnostics(cohort, program, mentors, mentees, on_diagnostics,
-                          accept_diagnostics, "match", features, keeper)
         # The sheet reader returns rows of 2 to 4 ids (roles only in a locks sheet).
         lock_pairs: Any = (read_pair_sheet(locks, cohort, roles=True, limits=program.limits)
                            if locks else ())
         forbid_pairs: Any = (read_pair_sheet(forbid, cohort, limits=program.limits)
                              if forbid else ())
+        # Features and scores once: the diagnostics' scoring pass keeps the match's scores
+        # (kept scores), or the diagnostics read the solver's pass (streamed scores: they
+        # run when it has read the scores, before anything is solved).
+        features = build_features(cohort, program)
+        keeper = score_keeper(features, program)
+        sink = None if keeper is not None else tally_sink(cohort, features, program)
+
+        def diagnosed() -> None:
+            check_diagnostics(cohort, program, mentors, mentees, on_diagnostics,
+                              accept_diagnostics, "match", features, keeper,
+                              sink.tallies if sink is not None else None)
+        if sink is None:
+            diagnosed()
         writer = _warm("matcher.runfolder.prepared")  # while the solver runs
         outcome = run_match(cohort, program, objective=objective, network_size=network_size,
                             locks=lock_pairs, forbids=forbid_pairs, progress=not quiet,
                             sources=_sheet_sources(locks=locks, forbids=forbid),
-                            features=features, scores=keeper.scores() if keeper else None)
+                            features=features, scores=keeper.scores() if keeper else None,
+                            sink=sink, scores_read=diagnosed if sink is not None else None)
         writer.join()
         from matcher.runfolder.writer import write_run_folder
 

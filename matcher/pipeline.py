@@ -11,16 +11,27 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from matcher.compute import one_pool, rows_per_block, score_blocks, streamed_scores
+from matcher.compute import (
+    TallySink,
+    one_pool,
+    rows_per_block,
+    score_blocks,
+    streamed_scores,
+)
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
-from matcher.placement import RowScorer, placement_scores, solve_neutral
+from matcher.placement import (
+    RowScorer,
+    placement_in_place,
+    placement_scores,
+    solve_neutral,
+)
 from matcher.solve_inputs import SolveInputs, make_inputs
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions
 from matcher.solver.problem import (
@@ -32,6 +43,7 @@ from matcher.solver.problem import (
     ProblemError,
 )
 from scoring.config import ProgramConfig
+from scoring.diagnostic_tally import tally_plan
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
 from scoring.profiles import Cohort
@@ -117,8 +129,21 @@ def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper
     return ScoreKeeper(np.empty((n, m), np.float64), np.empty((n, m), bool))
 
 
-def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores | BlockScores:
-    """Scores for the solver, computed once.
+def tally_sink(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
+               ) -> TallySink | None:
+    """A :class:`~matcher.compute.TallySink` for the cohort when its scores are streamed
+    (None when they are kept: then a :class:`ScoreKeeper` keeps them from the diagnostics'
+    pass): the solver's one read of the scores tallies each block for the diagnostics
+    where it is scored, and the diagnostics read the tallies (``run_match``'s
+    ``scores_read``), so the cohort is scored once."""
+    if keeps_every_score(features.n_mentees, features.n_mentors, config):
+        return None
+    return TallySink(tally_plan(cohort, features, config))
+
+
+def score_source(features: CohortFeatures, config: ProgramConfig,
+                 sink: TallySink | None = None) -> DenseScores | BlockScores:
+    """Scores for the solver, computed once (``sink``: see :func:`tally_sink`).
 
     When every score fits a quarter of ``[solver] memory_gib`` (13 bytes a pair: 10,000 ×
     2,000 is 260 MB), one float64 matrix is filled block by block; otherwise the solver
@@ -137,7 +162,7 @@ def score_source(features: CohortFeatures, config: ProgramConfig) -> DenseScores
             eligible[start:start + len(block_total)] = block_eligible
         return DenseScores(total, eligible)
     screen_dtype(n, m, config)  # refuse now what the solver could not hold
-    return streamed_scores(features, config)
+    return streamed_scores(features, config, sink=sink)
 
 
 def specialties(features: CohortFeatures) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
@@ -185,9 +210,11 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
                   network_size: int | None = None, locks: Iterable[Lock] = (),
                   forbids: Iterable[tuple[str, str]] = (),
                   keep_bonus: Mapping[tuple[str, str], float] | None = None,
-                  scores: DenseScores | BlockScores | None = None) -> MatchProblem:
+                  scores: DenseScores | BlockScores | None = None,
+                  sink: TallySink | None = None) -> MatchProblem:
     """The solver's input for a cohort (scores from the scorer, limits from the records;
-    ``scores``: the cohort's scores when already computed, e.g. by an audit's first solve)."""
+    ``scores``: the cohort's scores when already computed, e.g. by an audit's first solve;
+    ``sink``: see :func:`tally_sink`)."""
     labels, wants, offers = specialties(features)
     encoder = IdEncoder.of(cohort)
     lock_pairs = _locks(locks, encoder, labels)
@@ -196,7 +223,7 @@ def build_problem(cohort: Cohort, config: ProgramConfig, features: CohortFeature
     return MatchProblem(
         mentee_ids=encoder.mentee_ids,
         mentor_ids=encoder.mentor_ids,
-        scores=scores if scores is not None else score_source(features, config),
+        scores=scores if scores is not None else score_source(features, config, sink),
         capacity=np.array([m.capacity for m in cohort.mentors], np.int64),
         network_size=np.array(requested_sizes(cohort, network_size), np.int64),
         minimum=np.full(len(cohort.mentors), config.solver.minimum_load),
@@ -234,7 +261,8 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
               features: CohortFeatures | None = None,
               scores: DenseScores | BlockScores | None = None,
               placement: DenseScores | BlockScores | None = None,
-              explain_unplaced: bool = True) -> MatchOutcome:
+              explain_unplaced: bool = True, sink: TallySink | None = None,
+              scores_read: Callable[[], None] | None = None) -> MatchOutcome:
     """Score, solve and build one network per mentee (in ``cohort.mentees`` order).
 
     ``locks``: (mentee id, mentor id) pairs, optionally with a third item, the role
@@ -248,6 +276,11 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     the cohort's, when the caller computed them already (an audit solving the same cohort
     several times scores it once). ``explain_unplaced=False`` skips naming the rules that
     leave a mentee without any eligible mentor (an audit's re-solves do not print them).
+    ``sink`` (:func:`tally_sink`) tallies the solver's first read of streamed scores for
+    the diagnostics, and ``scores_read()`` is called after that read, before anything is
+    solved (``match`` runs its diagnostics there: an error stops it before the solve).
+    Later reads are not tallied, and when the solve has no such read (kept scores, the
+    stable objective) ``scores_read()`` comes first and the sink stays empty.
     """
     objective = objective or config.solver.objective
     locks, forbids = list(locks), list(forbids)
@@ -269,7 +302,7 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
     started = time.perf_counter()
     features = features if features is not None else build_features(cohort, config)
     problem = build_problem(cohort, config, features, network_size=network_size, locks=locks,
-                            forbids=forbids, keep_bonus=keep_bonus, scores=scores)
+                            forbids=forbids, keep_bonus=keep_bonus, scores=scores, sink=sink)
     scoring_seconds = time.perf_counter() - started
     free = len(problem.keep_bonus)
     say(f"Solving ({objective}{f', {free} pairs free to keep' if free else ''}) ...")
@@ -278,6 +311,13 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
                            time_limit=float(config.solver.time_limit_seconds),
                            screen_dtype=dtype, spare_bytes=spare_bytes(
                                problem.n_mentees, problem.n_mentors, dtype, config))
+
+    def read() -> None:
+        if sink is not None:
+            sink.passes += 1  # whatever reads the scores next is not tallied
+        if scores_read is not None:
+            scores_read()
+
     try:
         explainer = ineligible_explainer(features, config) if explain_unplaced else None
         kept = problem.scores if isinstance(problem.scores, DenseScores) else None
@@ -285,8 +325,9 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
             result = solve_neutral(
                 problem, options, explainer,
                 lambda: placement if placement is not None else placement_scores(
-                    features, config, kept is not None, kept),
-                None if placement is not None else RowScorer(features, config))
+                    features, config, False) if kept is None else placement_in_place(
+                    features, config, kept),
+                None if placement is not None else RowScorer(features, config), read)
     except ProblemError as exc:  # a lock or option the coordinator must fix: exit status 2
         raise InputError(str(exc)) from None
     result.stats.update(scoring_seconds=round(scoring_seconds, 3),

@@ -44,6 +44,7 @@ import numpy as np
 from ortools.graph.python.max_flow import SimpleMaxFlow
 
 from scoring.config import PREFERENCES, ProgramConfig
+from scoring.diagnostic_tally import EXACT_PAIRS, BlockTally, TallyPlan, block_tally, plan_of
 from scoring.features import CohortFeatures
 from scoring.problem_groups import GROUP_AT, group_problems
 from scoring.profiles import Cohort, Mentee, Mentor, Person, Problem, Severity
@@ -86,9 +87,6 @@ PREFERENCE_FIELDS: dict[str, str] = {
     "same_specialty": "specialty", "different_specialty": "specialty",
     "same_institution": "institution", "other_institution": "institution",
 }
-#: Up to this many pairs, placeable counts are exact maximum flows (the eligible pairs are
-#: kept, once per rule switched off); above, the cheaper upper bound.
-EXACT_PAIRS = 2_000_000
 #: Rules that carry a participant's own wish: never "the rule is wrong".
 PERSONAL_RULES = frozenset({"not_same_person", "not_excluded"})
 #: Words (on folded text) naming a trait a program may use only with care: on a
@@ -121,6 +119,25 @@ class _Tally:
     edges_without: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(
         default_factory=dict)
 
+    def add(self, block: BlockTally) -> None:
+        """Take the next block's tally (blocks in mentee order)."""
+        self.pairs += block.pairs
+        for name, value in block.low.items():
+            self.low[name] = min(self.low.get(name, np.inf), value)
+        for name, value in block.high.items():
+            self.high[name] = max(self.high.get(name, -np.inf), value)
+        for rule, pairs in block.broken.items():
+            self.broken[rule] += pairs
+        self.reachable.append(block.reachable)
+        if block.edges is None:
+            self.edges = None
+        elif self.edges is not None:
+            self.edges.append(block.edges)
+        for rule, reach in block.without.items():
+            self.without.setdefault(rule, []).append(reach)
+        for rule, pairs_off in (block.edges_without or {}).items():
+            self.edges_without.setdefault(rule, []).append(pairs_off)
+
     def has_mentor(self) -> np.ndarray:
         return np.concatenate(self.reachable) if self.reachable else np.zeros(0, bool)
 
@@ -130,47 +147,28 @@ class _Tally:
 
 
 def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndarray,
-           on_block: Callable[[ScoreBlock], None] | None, block_size: int) -> _Tally:
+           on_block: Callable[[ScoreBlock], None] | None, block_size: int,
+           tallies: Iterable[BlockTally] | None = None) -> _Tally:
+    """The tally of every block: scored here, or ``tallies`` (every block's, in mentee
+    order) when a scoring pass made for the solver tallied them where it scored them."""
     tally = _Tally()
     if features.n_mentees * features.n_mentors > EXACT_PAIRS:
         tally.edges = None
-    names = component_names(config)
-    for block in iter_score_blocks(features, config, block_size):
-        if on_block is not None:
-            on_block(block)
-        tally.pairs += block.total.size
-        if block.total.size:
-            tally.low["total"] = min(tally.low.get("total", np.inf), float(block.total.min()))
-            tally.high["total"] = max(tally.high.get("total", -np.inf),
-                                      float(block.total.max()))
-        for name in names:
-            values = block.components[name]
-            if values.size:
-                tally.low[name] = min(tally.low.get(name, np.inf), float(values.min()))
-                tally.high[name] = max(tally.high.get(name, -np.inf), float(values.max()))
-        count = np.zeros(block.total.shape, dtype=np.int16)
-        for rule, mask in block.violations.items():
-            tally.broken[rule] += int(np.count_nonzero(mask))
-            count += mask
-        eligible = (count == 0) & open_mentor
-        reachable = eligible.any(axis=1)
-        tally.reachable.append(reachable)
-        if tally.edges is not None:
-            tally.edges.append(_pairs(eligible, block.mentee_rows))
-        # With one rule off, a pair is eligible when it breaks no rule or that rule alone.
-        only_one = (count == 1) & open_mentor
-        for rule, mask in block.violations.items():
-            alone = only_one & mask
-            tally.without.setdefault(rule, []).append(reachable | alone.any(axis=1))
-            if tally.edges is not None:
-                tally.edges_without.setdefault(rule, []).append(
-                    _pairs(eligible | alone, block.mentee_rows))
+    if tallies is None:
+        plan = plan_of(features, config, open_mentor)
+        tallies = (block_tally(block, plan) for block in _called(
+            iter_score_blocks(features, config, block_size), on_block))
+    for block in tallies:
+        tally.add(block)
     return tally
 
 
-def _pairs(eligible: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    local, columns = np.nonzero(eligible)
-    return rows[local], columns
+def _called(blocks: Iterable[ScoreBlock], on_block: Callable[[ScoreBlock], None] | None
+            ) -> Iterable[ScoreBlock]:
+    for block in blocks:
+        if on_block is not None:
+            on_block(block)
+        yield block
 
 
 def _placeable(edges: list[tuple[np.ndarray, np.ndarray]] | None, reachable: np.ndarray,
@@ -197,14 +195,17 @@ def _placeable(edges: list[tuple[np.ndarray, np.ndarray]] | None, reachable: np.
 
 def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig, *,
              on_block: Callable[[ScoreBlock], None] | None = None,
-             block_size: int = DEFAULT_BLOCK_SIZE) -> list[Problem]:
+             block_size: int = DEFAULT_BLOCK_SIZE,
+             tallies: Iterable[BlockTally] | None = None) -> list[Problem]:
     """Every finding about ``cohort`` under ``config`` (see the module docstring), errors
     first.
 
     The cohort is scored in blocks of ``block_size`` mentees; ``on_block`` receives each
     block as it is scored, so that ``match`` keeps the scores it solves on from this pass
     instead of scoring the cohort a second time (it is not called for a cohort without
-    mentees or mentors).
+    mentees or mentors). ``tallies``: every block's :func:`block_tally` under
+    :func:`tally_plan`, in mentee order, from a pass that scored the cohort for the solver
+    (streamed scores): then nothing is scored here, and the findings are the same.
     """
     found: list[Problem] = []
     where = _config_name(config)
@@ -212,7 +213,7 @@ def diagnose(cohort: Cohort, features: CohortFeatures, config: ProgramConfig, *,
     found += withheld_findings(config, where)
     if cohort.mentees and cohort.mentors:
         capacity = np.array([m.capacity for m in cohort.mentors], dtype=np.int64)
-        tally = _tally(features, config, capacity > 0, on_block, block_size)
+        tally = _tally(features, config, capacity > 0, on_block, block_size, tallies)
         found += _placement(cohort, config, tally, int(capacity.sum()), where)
         found += _greedy_rules(config, tally, where)
         components, fixable = _constant_components(cohort, config, tally, where,
@@ -703,4 +704,5 @@ def _config_name(config: ProgramConfig) -> str:
     return str(config.path) if config.path else "the config"
 
 
-__all__ = ["GROUP_AT", "diagnose", "group_problems"]
+__all__ = ["GROUP_AT", "BlockTally", "TallyPlan", "block_tally", "diagnose",
+           "group_problems"]

@@ -25,6 +25,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from matcher.solver.malloc import one_malloc_arena
+
 #: Pairs per chunk of a scan (8 MB of float32 temporaries).
 CHUNK_CELLS = 1 << 21
 #: Threads a scan's chunks are mapped over (the machine's cores, at most 4).
@@ -46,6 +48,7 @@ def map_chunks(work: Callable[[np.ndarray], T], rows: np.ndarray, width: int) ->
     pieces = list(row_chunks(rows, width))
     if SCAN_THREADS == 1 or len(pieces) < 2:
         return [work(piece) for piece in pieces]
+    one_malloc_arena()  # the threads' freed chunks are reused, not kept per thread
     with ThreadPoolExecutor(max_workers=min(SCAN_THREADS, len(pieces))) as pool:
         return list(pool.map(work, pieces))
 
