@@ -209,10 +209,19 @@ def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object
     seen = {a for m in cohort.mentees for a in m.need_areas}
     seen |= {a for m in cohort.mentors for a in m.expertise_areas}
     areas += sorted(seen - set(areas))
+    # one pass over each side (not one per area): each person counted once per area listed
+    asking: dict[str, list[Any]] = {}
+    for mentee in cohort.mentees:
+        for area in dict.fromkeys(mentee.need_areas):
+            asking.setdefault(area, []).append(mentee)
+    places: Counter[str] = Counter()
+    for mentor in cohort.mentors:
+        for area in dict.fromkeys(mentor.expertise_areas):
+            places[area] += mentor.capacity
     rows = []
     for area in areas:
-        askers = [m for m in cohort.mentees if area in m.need_areas]
-        offered = sum(m.capacity for m in cohort.mentors if area in m.expertise_areas)
+        askers = asking.get(area, [])
+        offered = places.get(area, 0)
         if not askers and not offered:
             continue
         covered = sum(

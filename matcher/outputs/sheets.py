@@ -114,7 +114,7 @@ class _CsvField:
 
     def __call__(self, value: object) -> str:
         if type(value) is str:
-            return '"' + value.replace('"', '""') + '"'  # type: ignore[attr-defined]
+            return '"' + value.replace('"', '""') + '"'
         buffer = self._buffer
         buffer.seek(0)
         buffer.truncate()

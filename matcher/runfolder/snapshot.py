@@ -38,8 +38,10 @@ import hashlib
 import hmac
 import json
 import math
+import operator
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,18 +73,28 @@ def _record_fields(kind: type[Person]) -> tuple[dataclasses.Field, ...]:
     return _FIELDS[kind]
 
 
+_READERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+
+
 def _plain(person: Person) -> dict[str, Any]:
     """A record's canonical fields as JSON-ready data (tuples become lists)."""
-    return {f.name: list(value) if isinstance(value := getattr(person, f.name), tuple) else value
-            for f in _record_fields(type(person))}
+    kind = type(person)
+    if kind not in _READERS:
+        names = tuple(f.name for f in _record_fields(kind))
+        getter = operator.attrgetter(*names)  # every field in one call
+        _READERS[kind] = names, getter if len(names) > 1 else lambda p: (getter(p),)
+    names, read = _READERS[kind]
+    return {name: list(value) if isinstance(value, tuple) else value
+            for name, value in zip(names, read(person), strict=True)}
 
 
-def _key(cohort: Cohort) -> bytes:
-    """The HMAC key: a digest of everything intake read, sensitive values and extras included."""
+def _key(cohort: Cohort, plain: dict[int, dict[str, Any]]) -> bytes:
+    """The HMAC key: a digest of everything intake read, sensitive values and extras included
+    (``plain``: each person's :func:`_plain` record, by ``id()``)."""
     digest = hashlib.sha256(_DOMAIN)
     for side in (cohort.mentors, cohort.mentees):
         for person in side:
-            record = _plain(person) | {"extra": dict(person.extra)}
+            record = plain[id(person)] | {"extra": dict(person.extra)}
             digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False,
                                      default=str).encode("utf-8"))
             digest.update(b"\n")
@@ -102,8 +114,9 @@ def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tupl
     return (fold(value),)
 
 
-def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str, Any]:
-    record = _plain(person)
+def _pseudonymise(person: Person, config: ProgramConfig, key: bytes,
+                  plain: dict[str, Any]) -> dict[str, Any]:
+    record = dict(plain)  # its own: fields are replaced below, lists never changed in place
     joiner = next((s for s in config.separators if not s.isalnum()), ";")
     if "languages" in config.sensitive_fields and not record["languages"]:
         # The scorer reads a blank as the program's default languages: pseudonymise those,
@@ -132,13 +145,16 @@ def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str
 
 def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     """The cohort as deterministic JSON, sensitive fields pseudonymised (see module doc)."""
-    key = _key(cohort)
+    # each record read once, for the key and for the snapshot
+    plain = {id(person): _plain(person) for side in (cohort.mentors, cohort.mentees)
+             for person in side}
+    key = _key(cohort, plain)
     document = {
         "format": SNAPSHOT_FORMAT,
         "pseudonymised_fields": sorted(config.sensitive_fields),
         "sources": {name: Path(path).name for name, path in sorted(cohort.sources.items())},
-        "mentors": [_pseudonymise(m, config, key) for m in cohort.mentors],
-        "mentees": [_pseudonymise(m, config, key) for m in cohort.mentees],
+        "mentors": [_pseudonymise(m, config, key, plain[id(m)]) for m in cohort.mentors],
+        "mentees": [_pseudonymise(m, config, key, plain[id(m)]) for m in cohort.mentees],
     }
     # json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
     return (dumps_indented(document) + "\n").encode("utf-8")
