@@ -126,3 +126,28 @@ def manifest(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, 
             if relative != MARKER:
                 found[relative] = known.get(relative) or sha256_of(path)
     return found
+
+
+def area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object]]:
+    """The report's need-area rows, each area counted over every person."""
+    cohort = outcome.cohort
+    mentors = {m.id: m for m in cohort.mentors}
+    networks = {n.mentee_id: n for n in outcome.networks}
+    areas = list(outcome.config.vocabulary("areas").values)
+    seen = {a for m in cohort.mentees for a in m.need_areas}
+    seen |= {a for m in cohort.mentors for a in m.expertise_areas}
+    areas += sorted(seen - set(areas))
+    rows = []
+    for area in areas:
+        askers = [m for m in cohort.mentees if area in m.need_areas]
+        offered = sum(m.capacity for m in cohort.mentors if area in m.expertise_areas)
+        if not askers and not offered:
+            continue
+        covered = sum(
+            1 for m in askers
+            if any(area in mentors[p.mentor_id].expertise_areas
+                   for p in networks[m.id].pairings)) if networks else 0
+        rows.append({"area": labels("areas", area), "asking": len(askers),
+                     "capacity": offered, "covered": covered,
+                     "short": len(askers) > offered})
+    return rows

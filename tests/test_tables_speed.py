@@ -1,7 +1,9 @@
-"""The run folder's tables, CSV files and marker manifest, worked out column by column and
-once per distinct value (issue 15), are those d5db890 worked out cell by cell
+"""The run folder's tables, CSV files, report rows and marker manifest, worked out column by
+column and once per distinct value (issue 15), are those d5db890 worked out cell by cell
 (tests/tables_reference.py): on a generated 1,000-pair match, on generated tables and on
-generated folders. The sample's whole folder is compared in tests/test_fast_paths.py."""
+generated folders. The sample's whole folder is compared in tests/test_fast_paths.py, the
+workbook's rows in tests/test_sheet_xml.py, the explanations in tests/test_explain_blocks.py
+and the snapshot's JSON in tests/test_indented_json.py."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.bench_outputs import synthetic_outcome
-from matcher.outputs import sheets, tables
+from matcher.outputs import report, sheets, tables
+from matcher.outputs.plans import Labels
 from matcher.outputs.sheets import Table, csv_bytes
 from matcher.runfolder.marker import MARKER, manifest
 from scoring.explain import explain_pairs
@@ -38,6 +41,16 @@ def test_a_generated_matchs_tables_and_csv_files_are_the_cell_by_cell_ones(tmp_p
                       before.explanations_table(outcome, by_pair))):
         assert new == old and len(new.rows) >= 1000
         assert csv_bytes(new) == before.csv_bytes(old)
+    # the report's rows: need areas counted in one pass, people's rows cut where shown
+    labels = Labels.of(outcome.config)
+    demand = report._area_demand(outcome, labels)
+    assert demand == before.area_demand(outcome, labels) and len(demand) >= 5
+    assert any(row["short"] for row in demand) and any(row["covered"] for row in demand)
+    networks = report._network_rows(outcome, labels, 10**9)
+    assert len(networks) == len(outcome.networks) > 300
+    assert report._network_rows(outcome, labels, 300) == networks[:300]
+    mentors = report._mentor_rows(outcome, labels, 10**9)
+    assert report._mentor_rows(outcome, labels, 150) == mentors[:150] and len(mentors) > 150
 
 
 _TEXT = (st.text(max_size=12) | st.text(alphabet='a"; =,+\n\r', max_size=6)

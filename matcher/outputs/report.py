@@ -144,18 +144,19 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         sections=tuple(sections),
         opening=tuple(opening),
         repeated=repeated_names((*cohort.mentees, *cohort.mentors)),
-        networks=_network_rows(outcome, labels)[:PEOPLE_ROWS],
-        mentor_rows=_mentor_rows(outcome, labels)[:PEOPLE_ROWS],
+        networks=_network_rows(outcome, labels, PEOPLE_ROWS),
+        mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS),
         people_rows=PEOPLE_ROWS,
     )
 
 
-def _network_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
-    """Every mentee's network: primary mentor and score, specialists, got / requested."""
+def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` mentees' networks: primary mentor and score, specialists, got /
+    requested (the page shows no more)."""
     mentees = {m.id: m for m in outcome.cohort.mentees}
     mentors = {m.id: m for m in outcome.cohort.mentors}
     rows = []
-    for network in outcome.networks:
+    for network in outcome.networks[:limit]:
         primary = network.primary
         rows.append({
             "mentee": mentees[network.mentee_id],
@@ -170,8 +171,9 @@ def _network_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]
     return rows
 
 
-def _mentor_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
-    """Every mentor: capacity, load, the mentees they have (and in which role), areas."""
+def _mentor_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` mentors: capacity, load, the mentees they have (and in which
+    role), areas (the page shows no more)."""
     mentees = {m.id: m for m in outcome.cohort.mentees}
     theirs: dict[str, list[tuple[Any, str]]] = {}
     for network in outcome.networks:
@@ -181,7 +183,7 @@ def _mentor_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
     return [{"mentor": mentor, "capacity": mentor.capacity,
              "assigned": len(theirs.get(mentor.id, [])), "mentees": theirs.get(mentor.id, []),
              "areas": [labels("areas", a) for a in mentor.expertise_areas]}
-            for mentor in outcome.cohort.mentors]
+            for mentor in outcome.cohort.mentors[:limit]]
 
 
 def _covers(covers: str | None, labels: Labels) -> str:
