@@ -8,7 +8,9 @@ pickled once; then a fresh child process per tree (this one, and ``--previous-re
 ``matcher`` and ``scoring`` packages from ``git archive``) times each step alone, in CPU
 seconds of that process (``time.process_time``), ``--repeats`` times, alternating trees so
 both meet the same load. Every step's output is hashed and must be the same in both trees
-(the manifest's input is a folder of files written once before any timing). Rows: each
+(the manifest's input is a folder of three files a pair, written once and kept in the
+temporary folder for later runs: deleting so many files would slow file creation on this
+disk for minutes). Rows: each
 step's best CPU seconds in both trees and their ratio, the sum, and the machine load.
 """
 
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.previous_version import previous_env, previous_tree  # noqa: E402
+from benchmarks.scratch import creation_cost, describe  # noqa: E402
 
 #: Times each step in the tree this process imports, prints {step: [cpu s, sha256]} (JSON).
 _CHILD = r"""
@@ -82,7 +85,7 @@ digest("report.html (render_report)", text.encode())
 data = step("audit/cohort.json (snapshot_bytes)", snapshot_bytes, cohort, config)
 digest("audit/cohort.json (snapshot_bytes)", data)
 # as the writer calls it: the hashes of every file written are known, the folder is listed
-n_pairs = len(list((files / "plans").iterdir())) // 2
+n_pairs = len(list((files / "plans").iterdir())) // 2  # the folder's files, all known
 known = {f"{sub}/pair-{k:05d}{suffix}": f"{k}{suffix}" for k in range(n_pairs)
          for sub, suffix in (("plans", ".md"), ("plans", ".html"), ("calendar", ".ics"))}
 found = step("marker manifest", manifest, files, known)
@@ -91,19 +94,30 @@ print(json.dumps(results))
 """
 
 
-def _fixture(folder: Path, n_pairs: int) -> tuple[Path, Path]:
-    """(the pickled synthetic outcome, a folder of files like a run folder's to list)."""
+def _fixture(folder: Path, n_pairs: int) -> Path:
+    """The pickled synthetic outcome of ``n_pairs`` pairs."""
     from benchmarks.bench_outputs import synthetic_outcome
     outcome, inputs = synthetic_outcome(folder / "in", n_pairs)
     pickled = folder / "outcome.pkl"
     pickled.write_bytes(pickle.dumps((outcome, inputs)))
-    files = folder / "files"
-    for sub in ("plans", "calendar"):
-        (files / sub).mkdir(parents=True)
-    for k in range(n_pairs):  # three files a pair, as a run folder's plans and calendars
-        for sub, suffix in (("plans", ".md"), ("plans", ".html"), ("calendar", ".ics")):
-            (files / sub / f"pair-{k:05d}{suffix}").write_bytes(f"{k}{suffix}".encode())
-    return pickled, files
+    return pickled
+
+
+def _files(n_pairs: int) -> Path:
+    """A folder of three files a pair, as a run folder's plans and calendars, for the
+    manifest to list: kept in the temporary folder and reused by later runs, because
+    deleting tens of thousands of files slows every file creation on this disk for
+    minutes (benchmarks/scratch.py), other benchmarks' included."""
+    files = Path(tempfile.gettempdir()) / f"mentormatch-bench-tables-files-{n_pairs}"
+    done = files / "complete"
+    if not done.exists():
+        for sub in ("plans", "calendar"):
+            (files / sub).mkdir(parents=True, exist_ok=True)
+        for k in range(n_pairs):
+            for sub, suffix in (("plans", ".md"), ("plans", ".html"), ("calendar", ".ics")):
+                (files / sub / f"pair-{k:05d}{suffix}").write_bytes(f"{k}{suffix}".encode())
+        done.write_bytes(b"")
+    return files
 
 
 def _run(pickled: Path, files: Path, env: dict[str, str]) -> dict[str, list]:
@@ -127,8 +141,10 @@ def main() -> None:
     this = {**os.environ, "PYTHONPATH": str(ROOT)}
     before = previous_env(tree)
     loads = [os.getloadavg()[0]]
+    probe = creation_cost()
+    files = _files(args.pairs)
     with tempfile.TemporaryDirectory(prefix="bench-tables-in-") as folder:
-        pickled, files = _fixture(Path(folder), args.pairs)
+        pickled = _fixture(Path(folder), args.pairs)
         runs: dict[str, list[dict[str, list]]] = {"this": [], "previous": []}
         for _ in range(args.repeats):
             runs["previous"].append(_run(pickled, files, before))
@@ -137,7 +153,8 @@ def main() -> None:
     steps = list(runs["this"][0])
     print(f"Steps of the run folder at {args.pairs:,} synthetic pairs: best CPU s of "
           f"{args.repeats} fresh processes each, this tree against {short} (same run); "
-          f"load {min(loads):.1f}-{max(loads):.1f}")
+          f"load {min(loads):.1f}-{max(loads):.1f}; before: {describe(probe)} (only "
+          f"pairings.xlsx is a file written)")
     print(f"{'step':<40} {short:>10} {'this':>8} {'ratio':>6}  same output")
     totals = [0.0, 0.0]
     different = []
