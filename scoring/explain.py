@@ -232,8 +232,12 @@ def _evidence(features: CohortFeatures, config: ProgramConfig, i: int, j: int, n
     """
     if name == "goal_text":
         return _goal_text_evidence(features, config, i, facts)
-    if name == "preferences":
-        return _preferences_evidence(features, i, facts)
+    if name == "preferences":  # what it reads: the mentee's row and the pair's honoured
+        key = (name, features.preferences[i].tobytes(), tuple(facts.honoured.items()))
+        found = worded.get(key)
+        if found is None:
+            found = worded[key] = _preferences_evidence(features, i, facts)
+        return found
     if name not in _EVIDENCE:
         return _reward_evidence(features, config, i, j, name)
     key = (name, *_EVIDENCE_INPUTS[name](features, i, j))
@@ -274,13 +278,16 @@ def _need_coverage_evidence(features: CohortFeatures, _config: ProgramConfig, i:
 def _goal_text_evidence(features: CohortFeatures, config: ProgramConfig, i: int,
                         facts: _PairFacts) -> Evidence:
     columns, products = facts.term_columns, facts.term_products
-    top = np.argsort(-products, kind="stable")[:TOP_TERMS]
-    terms = tuple(str(features.terms[columns[k]]) for k in top)
     if features.goal_vectors.indptr[i] == features.goal_vectors.indptr[i + 1]:
         return "You wrote no goals to compare", False, ()
-    if not terms:
+    if not len(columns):
         return "Your goals and the mentor's expertise share no words", False, ()
-    cosine = float(np.sum(products))
+    # The largest products first, ties in stored order (a stable sort, as numpy's argsort
+    # kind="stable" of the negated products; float32 values are exact as Python floats).
+    weights = products.tolist()
+    top = sorted(range(len(weights)), key=lambda k: -weights[k])[:TOP_TERMS]
+    terms = tuple(str(features.terms[columns[k]]) for k in top)
+    cosine = float(products.sum())  # np.sum's own reduction
     return (f"Your goals and the mentor's expertise share {_join(terms)} "
             f"(cosine {cosine:.2f}; full points from {goal_text_full_at(config):g})",
             False, terms)
@@ -393,7 +400,10 @@ _EVIDENCE: dict[str, Callable[[CohortFeatures, ProgramConfig, int, int], Evidenc
 #: cohort's scales and the config, the same for every pair): pairs alike in it get the
 #: same sentence. Bytes compare float values exactly, NaN (unknown) included.
 _EVIDENCE_INPUTS: dict[str, Callable[[CohortFeatures, int, int], tuple]] = {
-    "need_coverage": lambda f, i, j: (f.needs[i].tobytes(), f.expertise[j].tobytes()),
+    # the areas asked for, and which of them the mentor covers (not the mentor's whole row:
+    # mentors' areas vary far more than what they cover of one mentee's few)
+    "need_coverage": lambda f, i, j: (f.needs[i].tobytes(),
+                                      ((f.needs[i] != 0) & (f.expertise[j] != 0)).tobytes()),
     "role_fit": lambda f, i, j: (f.help_wanted[i].tobytes(), f.mentor_roles[j].tobytes()),
     "stage_gap": lambda f, i, j: (int(f.mentee_stage[i]), int(f.mentor_stage[j])),
     "time_zone": lambda f, i, j: (f.mentee_offset[i].tobytes(), f.mentor_offset[j].tobytes()),
@@ -479,15 +489,16 @@ def _reversed_within(owner: np.ndarray, flip: np.ndarray) -> np.ndarray:
 def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig,
                  weights: Sequence[float], total_weight: float,
                  pair: _PairNumbers, facts: _PairFacts,
-                 worded: dict[tuple, Evidence]) -> PairExplanation:
+                 worded: dict[tuple, Evidence], names: Sequence[str],
+                 sentences: Mapping[str, str]) -> PairExplanation:
     """The explanation of one pair from its numbers (column ``pair.j`` of ``features`` is
-    cohort mentor ``pair.mentor``)."""
+    cohort mentor ``pair.mentor``); ``names`` are the config's component names and
+    ``sentences`` each rule's sentence (worked out once per call)."""
     raw = [100.0 * w * v / total_weight for w, v in zip(weights, pair.values, strict=True)]
     score = round(pair.total, 1)
     points = rounded_points(raw, score)
     parts, named = [], {}
-    for name, weight, value, point in zip(component_names(config), weights, pair.values, points,
-                                          strict=True):
+    for name, weight, value, point in zip(names, weights, pair.values, points, strict=True):
         sentence, neutral, items = _evidence(features, config, pair.i, pair.j, name, facts,
                                              worded)
         named[name] = items
@@ -498,7 +509,7 @@ def _explain_one(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
         score=score, eligible=pair.eligible, broken_rules=pair.broken, components=tuple(parts),
         shared_areas=named["need_coverage"], shared_terms=named["goal_text"],
         shared_modes=named["communication"],
-        rule_sentences=tuple(rule_sentence(rule, config) for rule in pair.broken),
+        rule_sentences=tuple(map(sentences.__getitem__, pair.broken)),
         mentee_name=cohort.mentees[pair.i].name, mentor_name=cohort.mentors[pair.mentor].name)
 
 
@@ -525,10 +536,11 @@ def _pair_numbers(block: ScoreBlock, rows: list[int], columns: list[int],
     totals, eligible = block.total[k, j].tolist(), block.eligible[k, j].tolist()
     broken = [rule for rule, mask in block.violations.items() if mask[k, j].any()]
     masks = {rule: block.violations[rule][k, j].tolist() for rule in broken}
+    # in the violations' order; most blocks of a run's pairs break no rule at all
+    rules = ([tuple(rule for rule in broken if masks[rule][p]) for p in range(len(rows))]
+             if broken else [()] * len(rows))
     return [_PairNumbers(i=rows[p], j=columns[p], mentor=mentors[p], values=values[p],
-                         total=totals[p], eligible=eligible[p],
-                         broken=tuple(rule for rule in block.violations
-                                      if rule in masks and masks[rule][p]))
+                         total=totals[p], eligible=eligible[p], broken=rules[p])
             for p in range(len(rows))]
 
 
@@ -566,6 +578,8 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
     weight_array = component_weights(config)
     weights, total_weight = weight_array.tolist(), float(weight_array.sum())
     worded: dict[tuple, Evidence] = {}
+    names = component_names(config)
+    sentences = _RuleSentences(config)
     for start in range(0, len(rows), EXPLAIN_BLOCK_ROWS):
         chunk = rows[start:start + EXPLAIN_BLOCK_ROWS]
         columns = sorted(set().union(*(by_row[i] for i in chunk)))
@@ -585,7 +599,19 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
         for pair, pair_facts in zip(numbers, facts, strict=True):
             found[(pair.i, pair.mentor)] = _explain_one(cohort, local, config, weights,
                                                          total_weight, pair, pair_facts,
-                                                         worded)
+                                                         worded, names, sentences)
+
+
+class _RuleSentences(dict[str, str]):
+    """Each rule's :func:`rule_sentence` for one config, worked out when first asked for."""
+
+    def __init__(self, config: ProgramConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def __missing__(self, rule: str) -> str:
+        sentence = self[rule] = rule_sentence(rule, self._config)
+        return sentence
 
 
 #: Mentee rows per scoring block when explaining many pairs.

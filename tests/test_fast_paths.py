@@ -1,7 +1,8 @@
 """The run folder's fast paths write the bytes their reference paths write.
 
-Each speed-up of the writer keeps a plain reference in the code (openpyxl writing the
-workbook's rows, the full cell guard and escaping of every cell, Jinja's own printing of each value,
+Each speed-up of the writer keeps a plain reference in the code or in tests/ (openpyxl
+writing the workbook's rows, the full cell guard and escaping of every cell, the tables and
+CSV cell by cell, Jinja's own printing of each value,
 icalendar's Contentline per calendar line, pathlib writing each file). This test writes
 the sample's run folder with the fast paths and again with every reference path, and
 compares every file: only run.json's created_at and the marker's token (with its hash
@@ -25,6 +26,7 @@ from icalendar.parser import Contentline
 from matcher.jobs import match_job
 from matcher.outputs import calendar_files, cell_safety, sheets, template_code, templating
 from matcher.runfolder import filesink, writer
+from tests import tables_reference as before
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 _EVERYTHING = re.compile("")  # a search that always finds: the slow branch is taken
@@ -71,7 +73,12 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(writer, "write_xlsx",
                         lambda path, tables, time: sheets._save(path, tables, time, fast=False))
     monkeypatch.setattr(cell_safety, "_plain_cell", lambda _text: False)
-    monkeypatch.setattr(sheets, "remembered", lambda convert, **_: convert)  # each cell
+    # each cell guarded and written on its own, the tables and manifest as d5db890 built them
+    monkeypatch.setattr(sheets, "converted_rows",
+                        lambda rows, convert: [[convert(v) for v in row] for row in rows])
+    for name in ("csv_bytes", "pairings_table", "networks_table", "explanations_table",
+                 "manifest"):
+        monkeypatch.setattr(writer, name, getattr(before, name))
     monkeypatch.setattr(cell_safety, "_UNCLEAN", _EVERYTHING)
     monkeypatch.setattr(templating, "_MARKDOWN_SPECIAL", _EVERYTHING)
     monkeypatch.setattr(templating, "builtin_templates", templating.Templates)  # no cache

@@ -78,3 +78,18 @@ def test_whole_snapshots_are_json_dumps_text(tmp_path, size):
     assert len(document["mentees"]) == len(cohort.mentees) > 100
     assert data == (_reference(document) + "\n").encode("utf-8")
     assert len(read_snapshot(data).mentees) == len(cohort.mentees)
+
+
+_RECORD_VALUES = st.one_of(_TEXT, st.lists(_TEXT, max_size=4), st.integers(-5, 5), st.none(),
+                           st.lists(_SCALARS, min_size=1, max_size=3), st.booleans(),
+                           st.floats(allow_nan=False, allow_infinity=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_TEXT, _RECORD_VALUES, max_size=6), max_size=3))
+def test_records_values_written_inline_read_as_json_dumps(records):
+    """A record's text, lists of text, whole numbers and nulls are written inline (a list
+    holding anything but text, and any other value, through the general path): the same
+    text as json.dumps, at the depth the snapshot's records sit."""
+    document = {"mentors": records}
+    assert dumps_indented(document) == _reference(document)

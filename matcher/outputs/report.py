@@ -144,18 +144,19 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         sections=tuple(sections),
         opening=tuple(opening),
         repeated=repeated_names((*cohort.mentees, *cohort.mentors)),
-        networks=_network_rows(outcome, labels)[:PEOPLE_ROWS],
-        mentor_rows=_mentor_rows(outcome, labels)[:PEOPLE_ROWS],
+        networks=_network_rows(outcome, labels, PEOPLE_ROWS),
+        mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS),
         people_rows=PEOPLE_ROWS,
     )
 
 
-def _network_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
-    """Every mentee's network: primary mentor and score, specialists, got / requested."""
+def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` mentees' networks: primary mentor and score, specialists, got /
+    requested (the page shows no more)."""
     mentees = {m.id: m for m in outcome.cohort.mentees}
     mentors = {m.id: m for m in outcome.cohort.mentors}
     rows = []
-    for network in outcome.networks:
+    for network in outcome.networks[:limit]:
         primary = network.primary
         rows.append({
             "mentee": mentees[network.mentee_id],
@@ -170,8 +171,9 @@ def _network_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]
     return rows
 
 
-def _mentor_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
-    """Every mentor: capacity, load, the mentees they have (and in which role), areas."""
+def _mentor_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[dict[str, Any]]:
+    """The first ``limit`` mentors: capacity, load, the mentees they have (and in which
+    role), areas (the page shows no more)."""
     mentees = {m.id: m for m in outcome.cohort.mentees}
     theirs: dict[str, list[tuple[Any, str]]] = {}
     for network in outcome.networks:
@@ -181,7 +183,7 @@ def _mentor_rows(outcome: MatchOutcome, labels: Labels) -> list[dict[str, Any]]:
     return [{"mentor": mentor, "capacity": mentor.capacity,
              "assigned": len(theirs.get(mentor.id, [])), "mentees": theirs.get(mentor.id, []),
              "areas": [labels("areas", a) for a in mentor.expertise_areas]}
-            for mentor in outcome.cohort.mentors]
+            for mentor in outcome.cohort.mentors[:limit]]
 
 
 def _covers(covers: str | None, labels: Labels) -> str:
@@ -209,10 +211,19 @@ def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object
     seen = {a for m in cohort.mentees for a in m.need_areas}
     seen |= {a for m in cohort.mentors for a in m.expertise_areas}
     areas += sorted(seen - set(areas))
+    # one pass over each side (not one per area): each person counted once per area listed
+    asking: dict[str, list[Any]] = {}
+    for mentee in cohort.mentees:
+        for area in dict.fromkeys(mentee.need_areas):
+            asking.setdefault(area, []).append(mentee)
+    places: Counter[str] = Counter()
+    for mentor in cohort.mentors:
+        for area in dict.fromkeys(mentor.expertise_areas):
+            places[area] += mentor.capacity
     rows = []
     for area in areas:
-        askers = [m for m in cohort.mentees if area in m.need_areas]
-        offered = sum(m.capacity for m in cohort.mentors if area in m.expertise_areas)
+        askers = asking.get(area, [])
+        offered = places.get(area, 0)
         if not askers and not offered:
             continue
         covered = sum(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
@@ -57,6 +58,20 @@ def sheet_data(header: Sequence[object], header_style: object,
             raise NotPlain(f"header cell {letter}1 is empty")
         append(_cell(letter + "1", f' s="{style_id(header_style)}"', value))
     append("</row>")
+    if rows and len({len(row) for row in rows}) == 1:
+        parts += _rows_by_column(rows, letters, style_of, style_id)
+    else:
+        parts += _rows_one_by_one(rows, letters, style_of, style_id)
+    append("</sheetData>")
+    return "".join(parts).encode("ascii", "xmlcharrefreplace")
+
+
+def _rows_one_by_one(rows: Sequence[Sequence[object]], letters: Sequence[str],
+                     style_of: Callable[[object], object | None],
+                     style_id: Callable[[object], int]) -> list[str]:
+    """The ``<row>`` elements of ``rows``, cell after cell."""
+    parts: list[str] = []
+    append = parts.append
     for number, row in enumerate(rows, start=2):
         suffix = str(number)
         append(f'<row r="{suffix}">')
@@ -67,8 +82,66 @@ def sheet_data(header: Sequence[object], header_style: object,
             styled = "" if style is None else f' s="{style_id(style)}"'
             append(_cell(letter + suffix, styled, value))
         append("</row>")
-    append("</sheetData>")
-    return "".join(parts).encode("ascii", "xmlcharrefreplace")
+    return parts
+
+
+#: Kinds of cell whose equal values always give the same cell (unlike 1 and 1.0, or 0.0
+#: and -0.0): a column of these is written once per distinct value.
+_KEYED_KINDS = frozenset({str, int, type(None)})
+_OPENING = '<c r=""'  # what _cell writes before the rest of a cell whose reference is ""
+
+
+def _rows_by_column(rows: Sequence[Sequence[object]], letters: Sequence[str],
+                    style_of: Callable[[object], object | None],
+                    style_id: Callable[[object], int]) -> list[str]:
+    """The ``<row>`` elements of rows of equal length, the same text as
+    :func:`_rows_one_by_one`: each column's cells worked out once per distinct value (a
+    table repeats ids, names, roles and figures), each style registered where it first
+    appears in row order (as openpyxl registers it), each line joined from its cells."""
+    columns = [list(map(itemgetter(k), rows)) for k in range(len(rows[0]))]
+    styles = [_column_styles(column, style_of) for column in columns]
+    first: dict[object, tuple[int, int]] = {}
+    for k, column_styles in enumerate(styles):
+        for style in set(column_styles) - {None}:
+            at = (column_styles.index(style), k)
+            first[style] = min(first.get(style, at), at)
+    ids = {style: f' s="{style_id(style)}"' for style in sorted(first, key=first.__getitem__)}
+    ids[None] = ""
+    numbers = [str(n) for n in range(2, len(rows) + 2)]
+    cells = [_column_cells(column, column_styles, ids, letter, numbers)
+             for column, column_styles, letter in zip(columns, styles, letters, strict=False)]
+    return [f'<row r="{number}">{"".join(row)}</row>'
+            for number, row in zip(numbers, zip(*cells, strict=True), strict=True)]
+
+
+def _column_styles(column: list[object], style_of: Callable[[object], object | None]
+                   ) -> list[object | None]:
+    kinds = set(map(type, column))
+    if kinds <= _KEYED_KINDS:
+        known = {value: None if value is None else style_of(value) for value in set(column)}
+        return list(map(known.__getitem__, column))
+    return [None if value is None else style_of(value) for value in column]
+
+
+def _column_cells(column: list[object], styles: list[object | None], ids: dict[object, str],
+                  letter: str, numbers: list[str]) -> list[str]:
+    """Each cell of a column as written in its row ("" for an empty cell)."""
+    kinds = set(map(type, column))
+    if kinds <= _KEYED_KINDS:
+        known = {value: "" if value is None else _rest(ids[style], value)
+                 for value, style in dict(zip(column, styles, strict=True)).items()}
+        rests = list(map(known.__getitem__, column))
+    else:
+        rests = ["" if value is None else _rest(ids[style], value)
+                 for value, style in zip(column, styles, strict=True)]
+    opening = '<c r="' + letter
+    return [opening + number + rest if rest else ""
+            for number, rest in zip(numbers, rests, strict=True)]
+
+
+def _rest(styled: str, value: object) -> str:
+    """A cell's text after its reference (``"`` included)."""
+    return _cell("", styled, value)[len(_OPENING) - 1:]
 
 
 def _cell(reference: str, styled: str, value: object) -> str:

@@ -14,6 +14,7 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -54,38 +55,24 @@ def csv_bytes(table: Table) -> bytes:
     # Every text cell quoted: a separator of another locale inside it cannot split it.
     writer = csv.writer(text, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(safe_row(table.headers))
+    rows = table.rows
     # The guard before the rounding: a negative number stays a number, never '-2.5 text.
-    # Each distinct short text and figure is worked out once: a table repeats ids, names,
-    # component names, evidence and rounded figures on many rows.
-    cell = remembered(lambda value: _csv_value(safe_cell(value)), figures=True)
-    writer.writerows([cell(v) for v in row] for row in table.rows)
+    if rows and len({len(row) for row in rows}) == 1 and len(rows[0]) >= 2:
+        # Column by column, each distinct value's field worked out once (a table repeats
+        # ids, names, component names, evidence and rounded figures on many rows), then
+        # each line joined from its fields.
+        field = _CsvField()
+        columns = [_csv_fields(column, field) for column in _columns(rows)]
+        text.write("\r\n".join(map(",".join, zip(*columns, strict=True))))
+        text.write("\r\n")
+    else:  # a table of one column or of rows of unequal length: cell by cell
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return text.getvalue().encode("utf-8-sig")
 
 
-#: Texts longer than this (an e-mail body) are rarely repeated: not remembered.
-_REMEMBERED_TEXT = 200
-
-
-def remembered(convert: Callable[[object], object], *, figures: bool
-               ) -> Callable[[object], object]:
-    """``convert`` (a pure function of a cell) worked out once per distinct text of up to
-    :data:`_REMEMBERED_TEXT` characters and, if ``figures``, per distinct non-zero float
-    (0.0 and -0.0 are equal keys but may convert apart); other values each time."""
-    known: dict[tuple[type, object], object] = {}
-
-    def cell(value: object) -> object:
-        kind = type(value)
-        if kind is str:
-            if len(value) > _REMEMBERED_TEXT:  # type: ignore[arg-type]
-                return convert(value)
-        elif not (figures and kind is float and value):
-            return convert(value)
-        key = (kind, value)
-        converted = known.get(key, known)
-        if converted is known:
-            converted = known[key] = convert(value)
-        return converted
-    return cell
+def _csv_cell(value: object) -> object:
+    """A cell as its CSV holds it: formula-safe, floats rounded as text."""
+    return _csv_value(safe_cell(value))
 
 
 def _csv_value(value: object) -> object:
@@ -93,6 +80,78 @@ def _csv_value(value: object) -> object:
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""
     return value
+
+
+#: Kinds of cell whose equal values always give the same field (unlike 1, 1.0 and True,
+#: or 0.0 and -0.0): a column of these is worked out per distinct value.
+_KEYED_KINDS = frozenset({str, int, type(None)})
+
+
+def _csv_fields(column: Sequence[object], field: Callable[[object], str]) -> list[str]:
+    """The CSV field of each cell of a column (``field(_csv_cell(value))``)."""
+    kinds = set(map(type, column))
+    if kinds <= _KEYED_KINDS:
+        known = {value: field(_csv_cell(value)) for value in set(column)}
+        return list(map(known.__getitem__, column))
+    if kinds == {float}:  # zeros apart: 0.0 and -0.0 are one key but round apart
+        known = {value: field(_csv_cell(value)) for value in set(column) if value}
+        return [known[value] if value else field(_csv_cell(value)) for value in column]
+    return [field(_csv_cell(value)) for value in column]
+
+
+class _CsvField:
+    """A cell's text in a CSV line as :mod:`csv` writes it (quoted and escaped by the
+    table's dialect). Text is always quoted, its quotes doubled (QUOTE_NONNUMERIC, the
+    default dialect: tests/test_tables_speed.py checks it against the module); any other
+    value the csv module itself writes, in a row of two fields, since a row's fields are
+    written independently of each other (only a row of one empty field is written apart)."""
+
+    _TAIL = ",0\r\n"
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO(newline="")
+        self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_NONNUMERIC)
+
+    def __call__(self, value: object) -> str:
+        if type(value) is str:
+            return '"' + value.replace('"', '""') + '"'
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._writer.writerow((value, 0))
+        line = buffer.getvalue()
+        assert line.endswith(self._TAIL), line  # the dialect's separator and line end
+        return line[:-len(self._TAIL)]
+
+
+def converted_rows(rows: Sequence[Sequence[Cell]], convert: Callable[[object], object]
+                   ) -> Sequence[Sequence[object]]:
+    """``[[convert(v) for v in row] for row in rows]``, for ``convert`` a pure function of
+    a cell that leaves every value but text as it is.
+
+    Worked out column by column: a column of text converts each distinct text once (a
+    table repeats ids, names, roles and evidence on many rows), other columns cell by
+    cell where they hold text, else are kept. Rows of unequal length, cell by cell."""
+    if not rows or len({len(row) for row in rows}) != 1:
+        return [[convert(value) for value in row] for row in rows]
+    return list(zip(*(_converted_column(column, convert) for column in _columns(rows)),
+                    strict=True))
+
+
+def _columns(rows: Sequence[Sequence[object]]) -> list[list[object]]:
+    """The columns of rows of equal length (``zip(*rows)`` would take a row per argument)."""
+    return [list(map(itemgetter(k), rows)) for k in range(len(rows[0]))]
+
+
+def _converted_column(column: Sequence[object], convert: Callable[[object], object]
+                      ) -> Sequence[object]:
+    kinds = set(map(type, column))
+    if kinds == {str}:
+        converted = {value: convert(value) for value in set(column)}
+        return list(map(converted.__getitem__, column))
+    if str in kinds:
+        return [convert(value) for value in column]
+    return column  # numbers, blanks ...: what convert leaves as they are
 
 
 def write_xlsx(path: Path, tables: Sequence[Table], fixed_time: dt.datetime) -> None:
@@ -134,8 +193,7 @@ def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> byt
     returning its ``<sheetData>`` for the archive to put in (:mod:`.sheet_xml`)."""
     sheet = workbook.create_sheet(table.name[:31])
     headers = safe_row(table.headers)
-    guard = remembered(safe_cell, figures=False)  # a sheet repeats ids, names, roles ...
-    rows = [[guard(value) for value in row] for row in table.rows]
+    rows = converted_rows(table.rows, safe_cell)
     for index, header in enumerate(headers, start=1):
         longest = max(map(_text_length, (row[index - 1] for row in rows)), default=0)
         width = max(len(str(header)), min(longest, WRAP_AT))

@@ -26,16 +26,56 @@ from matcher.runfolder.layout import (
     REASONS_SHOWN,
     UNPLACED_COLUMNS,
 )
+from scoring.config import ProgramConfig
 from scoring.explain import PairExplanation
 from scoring.profiles import Person
 
 Explanations = Mapping[tuple[str, str], PairExplanation]
 
 
-def _reasons(screen: SensitiveValues, explanation: PairExplanation, mentee: Person,
+class _Screen:
+    """:func:`for_coordinator` for the sentences of a run's pairs, each worked out once.
+
+    A run's tables screen every pair's reasons and evidence against the sensitive values
+    the pair's two people hold: those come from a handful of values (so the pairs share a
+    few value sets) and the sentences repeat across pairs, so both are remembered."""
+
+    def __init__(self, config: ProgramConfig) -> None:
+        self._values = SensitiveValues.of(config)
+        self._held: dict[int, tuple[str, ...]] = {}  # by person object (the cohort's)
+        self._pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
+        self._screened: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def held_by(self, mentee: Person, mentor: Person) -> tuple[str, ...]:
+        """``SensitiveValues.held_by((mentee, mentor))``: the union of what each holds."""
+        ours = self._person(mentee), self._person(mentor)
+        withheld = self._pairs.get(ours)
+        if withheld is None:
+            union = set(ours[0]) | set(ours[1])  # held_by's order: longest first, then text
+            withheld = self._pairs[ours] = tuple(sorted(union, key=lambda v: (-len(v), v)))
+        return withheld
+
+    def _person(self, person: Person) -> tuple[str, ...]:
+        held = self._held.get(id(person))  # the cohort holds its people while tables are built
+        if held is None:
+            held = self._held[id(person)] = self._values.held_by((person,))
+        return held
+
+    def __call__(self, text: str, withheld: tuple[str, ...]) -> str:
+        """``for_coordinator(text, withheld)``."""
+        if not withheld:
+            return text
+        key = (text, withheld)
+        shown = self._screened.get(key)
+        if shown is None:
+            shown = self._screened[key] = for_coordinator(text, withheld)
+        return shown
+
+
+def _reasons(screen: _Screen, explanation: PairExplanation, mentee: Person,
              mentor: Person) -> list[str]:
-    withheld = screen.held_by((mentee, mentor))
-    reasons = [for_coordinator(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
+    withheld = screen.held_by(mentee, mentor)
+    reasons = [screen(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
     return reasons + [""] * (REASONS_SHOWN - len(reasons))
 
 
@@ -47,10 +87,10 @@ def _mentors(outcome: MatchOutcome) -> dict:
     return {m.id: m for m in outcome.cohort.mentors}
 
 
-def _covers_label(outcome: MatchOutcome, covers: str | None) -> str:
+def _covers_label(labels: Labels, covers: str | None) -> str:
     if not covers:
         return ""
-    return covers if covers in ("coach", "advisor") else Labels.of(outcome.config)("areas", covers)
+    return covers if covers in ("coach", "advisor") else labels("areas", covers)
 
 
 def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
@@ -60,7 +100,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     read the file back; the readable label is in the plans.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    screen = SensitiveValues.of(outcome.config)
+    screen = _Screen(outcome.config)
     rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
@@ -77,6 +117,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
 def networks_table(outcome: MatchOutcome) -> Table:
     """A row per mentee of the cohort: primary, specialists, requested against got."""
     mentors = _mentors(outcome)
+    labels = Labels.of(outcome.config)  # once: the config's tables are copied for each call
     networks = {n.mentee_id: n for n in outcome.networks}
     rows: list[list[Cell]] = []
     for mentee in outcome.cohort.mentees:
@@ -89,7 +130,7 @@ def networks_table(outcome: MatchOutcome) -> Table:
             continue
         primary = network.primary
         specialists = "; ".join(
-            f"{mentors[s.mentor_id].name} <{s.mentor_id}> ({_covers_label(outcome, s.covers)})"
+            f"{mentors[s.mentor_id].name} <{s.mentor_id}> ({_covers_label(labels, s.covers)})"
             for s in network.specialists)
         status = "partial" if network.partial_reason else "placed"
         rows.append([mentee.id, mentee.name, status, primary.mentor_id,
@@ -102,16 +143,17 @@ def networks_table(outcome: MatchOutcome) -> Table:
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """A row per pair and score component: points, value, weight and evidence."""
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    screen = SensitiveValues.of(outcome.config)
+    screen = _Screen(outcome.config)
     rows: list[list[Cell]] = []
+    append = rows.append
     for network in outcome.networks:
         for p in network.pairings:
             explanation = explanations[(p.mentee_id, p.mentor_id)]
-            withheld = screen.held_by((mentees[p.mentee_id], mentors[p.mentor_id]))
+            withheld = screen.held_by(mentees[p.mentee_id], mentors[p.mentor_id])
             for c in explanation.components:
-                rows.append([p.mentee_id, p.mentor_id, p.role, c.name,
-                             round(float(c.points), 2), round(float(c.value), 3),
-                             round(float(c.weight), 3), for_coordinator(c.evidence, withheld)])
+                append([p.mentee_id, p.mentor_id, p.role, c.name,
+                        round(float(c.points), 2), round(float(c.value), 3),
+                        round(float(c.weight), 3), screen(c.evidence, withheld)])
     return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
 
 

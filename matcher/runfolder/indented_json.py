@@ -64,12 +64,30 @@ def _encode_dict(value: dict[Any, Any], newline: str, parts: list[str]) -> None:
         if not isinstance(key, str):
             raise TypeError(f"keys must be str, not {type(key).__name__}")
         head = separator + inner + encode_basestring(key) + ": "
-        if type(item) is str:  # most values: one call fewer
-            parts.append(head + encode_basestring(item))
-        else:
-            parts.append(head)
-            _encode(item, inner, parts)
         separator = ","
+        kind = type(item)
+        # A record's usual values (text, a list of text, a whole number, null) in one line
+        # of code each; anything else through _encode.
+        if kind is str:
+            parts.append(head + encode_basestring(item))
+            continue
+        if kind is list and item:
+            deeper = inner + " "
+            try:  # the C encoder refuses anything but text
+                items = ("," + deeper).join(map(encode_basestring, item))
+            except TypeError:
+                pass
+            else:
+                parts.append(head + "[" + deeper + items + inner + "]")
+                continue
+        elif kind is int:
+            parts.append(head + int.__repr__(item))
+            continue
+        elif item is None:
+            parts.append(head + "null")
+            continue
+        parts.append(head)
+        _encode(item, inner, parts)
     parts.append(newline + "}")
 
 

@@ -69,12 +69,16 @@ def manifest(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, 
     """
     known = known or {}
     found: dict[str, str] = {}
-    for root, _dirs, names in os.walk(folder):
+    top = os.fspath(folder)
+    for root, _dirs, names in os.walk(top):
+        # Relative paths from the walk's own strings: a Path per file cost more than the
+        # rest of the listing (a run folder holds three files per pair).
+        below = os.path.relpath(root, top)
+        prefix = "" if below == os.curdir else below.replace(os.sep, "/") + "/"
         for name in names:
-            path = Path(root, name)
-            relative = path.relative_to(folder).as_posix()
+            relative = prefix + name
             if relative != MARKER:
-                found[relative] = known.get(relative) or sha256_of(path)
+                found[relative] = known.get(relative) or sha256_of(Path(root, name))
     return found
 
 
