@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import hashlib
 import json
 import zipfile
@@ -472,3 +473,37 @@ def test_end_to_end_on_the_sample_cohort(tmp_path):
     text = _all_text(out).lower()
     assert SENSITIVE_GENDER.lower() not in text
     assert SENSITIVE_BACKGROUND.lower() not in text
+
+
+class _CollectorWatchingSink(FileSink):
+    """A file sink noting, at each write, whether the cycle collector is running."""
+
+    seen: list[bool] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        self.seen.append(gc.isenabled())
+        super().write(path, data)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_collector_paused_while_writing_and_restored_after(tmp_path, fails):
+    # Paused for speed while the folder is written (writer._collector_paused), but a
+    # program's process must get its collector back, also after a failed write.
+    _CollectorWatchingSink.seen = []
+    watching = WriterOptions(open_sink=lambda folder, helper: _CollectorWatchingSink(
+        folder, helper=helper))
+    broken = WriterOptions(open_sink=_failing_on("report.html", RuntimeError("disk full")))
+    assert gc.isenabled()
+    if fails:
+        with pytest.raises(RuntimeError, match="disk full"):
+            _write(tmp_path, options=broken)
+    else:
+        _write(tmp_path, options=watching)
+        assert _CollectorWatchingSink.seen and not any(_CollectorWatchingSink.seen)
+    assert gc.isenabled()
+    gc.disable()  # a caller that keeps it off keeps it off
+    try:
+        _write(tmp_path, name="again", options=watching)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
