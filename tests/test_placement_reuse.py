@@ -70,14 +70,23 @@ def cohorts():  # type: ignore[no-untyped-def]
 
 
 COHORTS = list(cohorts())
-#: The fair networks of 2 take two thirds of the comparison's time. Of them, only "generated
-#: 1" (three stages, with kept and streamed scores) runs by default; the others run with the
-#: slow tests (.ci/run): each branch they reach is compared by default in the same cohort
-#: with networks of 1 and with total networks of 2 (six times per branch and kind).
-FAIR_NETWORKS_BY_DEFAULT = {"generated 1"}
+
+
+def is_slow(name: str, network_size: int, objective: str, streamed: bool | str) -> bool:
+    """The costliest comparisons, run with the slow tests (.ci/run); each branch and kind
+    is still compared at least four times by default. The fair networks of 2 (two thirds
+    of the time), but in "generated 1" (three stages, kept and streamed scores); the
+    sample's networks of 2 under total (nobody waits), but with streamed scores."""
+    if network_size == 1:
+        return False
+    if objective == "fair":
+        return name != "generated 1"
+    return name == "sample" and streamed is not True
+
+
 CASES = [pytest.param(name, network_size, objective, streamed,
-                      marks=[pytest.mark.slow] if (network_size, objective) == (2, "fair")
-                      and name not in FAIR_NETWORKS_BY_DEFAULT else [])
+                      marks=[pytest.mark.slow] if is_slow(name, network_size, objective,
+                                                          streamed) else [])
          for name in [c[0] for c in COHORTS] for network_size in (1, 2)
          for objective in ("total", "fair")
          for streamed in (False, True, "without spare memory")]
