@@ -68,8 +68,12 @@ def _streamed_problem(cohort, config, features, scheduler, monkeypatch):  # type
     return config, pipeline.build_problem(cohort, config, features, network_size=2)
 
 
-@pytest.mark.parametrize("scheduler", ["serial", "local"])
-@pytest.mark.parametrize("screen_dtype", ["float32", "float16"])
+#: Each dtype in this process, and on the pool of two workers: float32 by default, float16
+#: (the same reduction as float16 here, on the same pool: a pool's start is most of its
+#: time) with the slow tests in .ci/run.
+@pytest.mark.parametrize("screen_dtype,scheduler", [
+    ("float32", "serial"), ("float16", "serial"), ("float32", "local"),
+    pytest.param("float16", "local", marks=pytest.mark.slow)])
 def test_blocks_reduced_by_the_scorer_give_the_cache_of_the_raw_blocks(
         sample, monkeypatch, scheduler, screen_dtype):
     """The sample cohort (ties in its scores, specialties, networks), in blocks of 7 rows

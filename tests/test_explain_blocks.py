@@ -115,7 +115,9 @@ def test_every_tfidf_layout_is_explained_as_before(layout: str) -> None:
                "repeated term": (_repeated_term(goals), _repeated_term(expertise))}[layout]
     features = dataclasses.replace(features, goal_vectors=changed[0],
                                    expertise_vectors=changed[1])
-    explained = _same(cohort, config, _every_pair(cohort), features)
+    # the first 50 mentees with every mentor, in one explainer block as the whole sample
+    # is (every pair of the sample, in the vectoriser's own layout, is the first test's)
+    explained = _same(cohort, config, _every_pair(cohort, 3000), features)
     assert sum(bool(e.shared_terms) for e in explained) > 1000
 
 

@@ -102,6 +102,17 @@ def test_stages_are_in_the_programs_order(program):
         expected.get("rules", {}).get("mentor_more_senior", True)
 
 
+#: The research institute's networks (a mentor, a coach and an advisor asked for) take the
+#: MIP about 5 s of CPU a solve, twice: its match runs with the slow tests (.ci/run). By
+#: default its init config is still checked field by field, stage by stage and rule by rule
+#: above (the three counts of its networks included), and networks are matched by
+#: tests/test_pipeline.py and tests/test_solver.py.
+SLOW_MATCHES = {"research_institute"}
+
+
+@pytest.mark.parametrize("program", [
+    pytest.param(name, marks=[pytest.mark.slow] if name in SLOW_MATCHES else [])
+    for name in NAMES], indirect=True)
 def test_inits_match_is_the_hand_written_match(program):
     folder, config = program
     expected_cohort, expected_pairs, expected_total = _match(folder, folder / "expected.toml")
