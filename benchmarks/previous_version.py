@@ -10,7 +10,9 @@ the working tree's.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -29,6 +31,9 @@ def previous_tree(packages: tuple[str, ...], rev: str = PREVIOUS_REV) -> tuple[P
     key = (base, packages)
     if key not in _TREES:
         folder = Path(tempfile.mkdtemp(prefix="mentormatch-previous-"))
+        # Removed when the benchmark ends (a few hundred source files: cheap to delete,
+        # unlike run folders); left behind, they piled up in /tmp (78 by session 8).
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         archive = subprocess.run(["git", "archive", base, *packages], cwd=ROOT,
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
