@@ -19,7 +19,9 @@ What this room holds, in the order data flows:
 - :mod:`scoring.scorer`     the weighted components, 0–100;
 - :mod:`scoring.explain`    every pair's points and evidence, from the scorer's own arrays;
 - :mod:`scoring.diagnostics` what the match would be, checked before solving (stranded
-                            mentees by rule, dead components, suspicious columns).
+                            mentees by rule, dead components, suspicious columns);
+- :mod:`scoring.diagnostic_tally` a score block reduced to what the diagnostics read, so
+                            they can read the solver's one scoring pass.
 
 Never imports :mod:`matcher` or :mod:`cli`.
 """

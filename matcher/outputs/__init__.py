@@ -14,7 +14,10 @@ What this room holds:
 - :mod:`.cell_safety`     formula-injection guard for every cell written;
 - :mod:`.privacy`         keeping sensitive attributes out of everything written;
 - :mod:`.summary`         the short summary the CLI prints and the report opens with;
-- :mod:`.templating`      Jinja2 templates (``templates/``) and a program's overrides.
+- :mod:`.templating`      Jinja2 templates (``templates/``) and a program's overrides;
+- :mod:`.template_code`   how the templates are compiled: each printed text worked out
+                          once, and the built-in templates in cheaper code with Jinja's
+                          output.
 
 Renders bytes; writes no folder itself (that is :mod:`matcher.runfolder`). May import
 :mod:`scoring`, :mod:`matcher.outcome` and :mod:`matcher.solver.result`; never

@@ -14,6 +14,8 @@ indices. What this room holds:
 - :mod:`.block_reduce`    a score block's half of that read, done where it is scored;
 - :mod:`.scan`            how whole-matrix scans read the score cache: live rows, chunks
                           of about 2 M pairs in float32, on threads, in row order;
+- :mod:`.malloc`          glibc's allocator settings in one place: pool workers keep
+                          what a block frees, the scans' threads share one arena;
 - :mod:`.candidates`      candidate pruning: the pairs the engines work on;
 - :mod:`.context`         what the engines share: options, the working context, and the one
                           engine interface (``engine(ctx) -> EngineResult``);
