@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from operator import attrgetter
 
@@ -30,8 +31,8 @@ import numpy as np
 from matcher.outcome import MatchOutcome, Network, Pairing
 from matcher.outputs.cycle import CycleContext
 from matcher.outputs.privacy import (
+    PairScreen,
     SensitiveValues,
-    names_any,
     reads_sensitive,
     time_zone_label,
     visible_fields,
@@ -257,11 +258,10 @@ class _Program:
     check_ins: str
     primary: tuple[Meeting, ...]
     specialist: dict[str, tuple[Meeting, ...]]  # by the covered area's label
-    screen: SensitiveValues
+    screen: PairScreen  # the withheld spellings of each pair, and which texts name them
     terms: DistinctiveTerms | None = None
     cycle: CycleContext | None = None
     # What many plans repeat, by what it depends on (see the methods below).
-    _withheld: dict[tuple[object, ...], tuple[str, ...]] = field(default_factory=dict)
     _cards: dict[tuple[str, str, str], PersonCard] = field(default_factory=dict)
     _hours: dict[tuple[float, float], tuple[SharedHours | None, str]] = field(
         default_factory=dict)
@@ -269,7 +269,6 @@ class _Program:
         default_factory=dict)
     _frequency: dict[tuple[object, ...], str] = field(default_factory=dict)
     _screened: dict[tuple[str, tuple[str, ...]], bool] = field(default_factory=dict)
-    _naming: dict[tuple[str, ...], dict[str, bool]] = field(default_factory=dict)
     _areas: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
@@ -279,20 +278,12 @@ class _Program:
                    shown=visible_fields(config.sensitive_fields),
                    frequency_scale=config.vocabulary("frequency"), check_ins=check_ins(config),
                    primary=primary_schedule(config), specialist={},
-                   screen=SensitiveValues.of(config))
+                   screen=PairScreen(SensitiveValues.of(config)))
 
     def specialist_meetings(self, area_label: str) -> tuple[Meeting, ...]:
         if area_label not in self.specialist:
             self.specialist[area_label] = specialist_schedule(self.config, area_label)
         return self.specialist[area_label]
-
-    def withheld(self, mentee: Mentee, mentor: Mentor) -> tuple[str, ...]:
-        """:meth:`SensitiveValues.held_by` of the pair, once per pair of sensitive values."""
-        key = (*self.screen.values_of(mentee), *self.screen.values_of(mentor))
-        known = self._withheld.get(key)
-        if known is None:
-            known = self._withheld[key] = self.screen.held_by((mentee, mentor))
-        return known
 
     def card(self, side: str, person: Person, role: str) -> PersonCard:
         """A participant's card, once per person and role."""
@@ -335,18 +326,6 @@ class _Program:
                 self.frequency_scale, mentee, mentor, meetings, specialist, self.labels,
                 "frequency" in self.shown)
         return known
-
-    def names_withheld(self, withheld: tuple[str, ...]) -> Callable[[str], bool]:
-        """:func:`names_any` of text and ``withheld``, once per text and set of values
-        (thousands of pairs share a few thousand reasons)."""
-        known = self._naming.setdefault(withheld, {})
-
-        def names(text: str) -> bool:
-            found = known.get(text)
-            if found is None:
-                found = known[text] = names_any(text, withheld)
-            return found
-        return names
 
     def area_labels(self, areas: tuple[str, ...]) -> tuple[str, ...]:
         """The labels of canonical areas, once per tuple of areas."""
@@ -412,8 +391,8 @@ def _plan(program: _Program, network: Network, pairing: Pairing, mentee: Mentee,
           mentor: Mentor, explanation: PairExplanation, stem: str,
           mentors: Mapping[str, Mentor], shared_terms: tuple[str, ...]) -> PairPlan:
     labels = program.labels
-    withheld = program.withheld(mentee, mentor)
-    names_withheld = program.names_withheld(withheld)
+    withheld = program.screen.withheld(mentee, mentor)
+    names_withheld = partial(program.screen.named, withheld=withheld)
     shared_terms = tuple(term for term in shared_terms if not names_withheld(term))
     specialist = pairing.role == "specialist"
     covers_label = _covers_label(pairing.covers, labels)

@@ -104,6 +104,40 @@ class SensitiveValues:
         return tuple(getattr(person, name, None) for name in self.fields)
 
 
+class PairScreen:
+    """:meth:`SensitiveValues.held_by` and :func:`names_any` for a run's pairs, each answer
+    worked out once: the withheld spellings per pair of sensitive values (a run's pairs
+    share a few value sets), and whether a text names one of them per text and set of
+    spellings (thousands of pairs share a few thousand reasons and evidence sentences)."""
+
+    def __init__(self, values: SensitiveValues) -> None:
+        self.values = values
+        self._withheld: dict[tuple[object, ...], tuple[str, ...]] = {}
+        self._naming: dict[tuple[str, ...], dict[str, bool]] = {}
+
+    def withheld(self, mentee: Person, mentor: Person) -> tuple[str, ...]:
+        """``values.held_by((mentee, mentor))``."""
+        key = (*self.values.values_of(mentee), *self.values.values_of(mentor))
+        known = self._withheld.get(key)
+        if known is None:
+            known = self._withheld[key] = self.values.held_by((mentee, mentor))
+        return known
+
+    def named(self, text: str, withheld: tuple[str, ...]) -> bool:
+        """``names_any(text, withheld)``."""
+        known = self._naming.get(withheld)
+        if known is None:
+            known = self._naming[withheld] = {}
+        found = known.get(text)
+        if found is None:
+            found = known[text] = names_any(text, withheld)
+        return found
+
+    def for_coordinator(self, text: str, withheld: tuple[str, ...]) -> str:
+        """:func:`for_coordinator` of ``text`` and ``withheld``."""
+        return NOT_SHOWN if withheld and self.named(text, withheld) else text
+
+
 def names_any(text: str, values: Iterable[str]) -> bool:
     """Whether ``text`` holds one of ``values`` as a whole word, in any letter case."""
     pattern = _any_whole_word(values if isinstance(values, tuple) else tuple(values))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import Labels
-from matcher.outputs.privacy import NOT_SHOWN, SensitiveValues, for_coordinator, names_any
+from matcher.outputs.privacy import NOT_SHOWN, PairScreen, SensitiveValues, names_any
 from matcher.outputs.sheets import Cell, Table
 from matcher.runfolder.layout import (
     EXPLANATIONS_COLUMNS,
@@ -26,56 +26,16 @@ from matcher.runfolder.layout import (
     REASONS_SHOWN,
     UNPLACED_COLUMNS,
 )
-from scoring.config import ProgramConfig
 from scoring.explain import PairExplanation
 from scoring.profiles import Person
 
 Explanations = Mapping[tuple[str, str], PairExplanation]
 
 
-class _Screen:
-    """:func:`for_coordinator` for the sentences of a run's pairs, each worked out once.
-
-    A run's tables screen every pair's reasons and evidence against the sensitive values
-    the pair's two people hold: those come from a handful of values (so the pairs share a
-    few value sets) and the sentences repeat across pairs, so both are remembered."""
-
-    def __init__(self, config: ProgramConfig) -> None:
-        self._values = SensitiveValues.of(config)
-        self._held: dict[int, tuple[str, ...]] = {}  # by person object (the cohort's)
-        self._pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
-        self._screened: dict[tuple[str, tuple[str, ...]], str] = {}
-
-    def held_by(self, mentee: Person, mentor: Person) -> tuple[str, ...]:
-        """``SensitiveValues.held_by((mentee, mentor))``: the union of what each holds."""
-        ours = self._person(mentee), self._person(mentor)
-        withheld = self._pairs.get(ours)
-        if withheld is None:
-            union = set(ours[0]) | set(ours[1])  # held_by's order: longest first, then text
-            withheld = self._pairs[ours] = tuple(sorted(union, key=lambda v: (-len(v), v)))
-        return withheld
-
-    def _person(self, person: Person) -> tuple[str, ...]:
-        held = self._held.get(id(person))  # the cohort holds its people while tables are built
-        if held is None:
-            held = self._held[id(person)] = self._values.held_by((person,))
-        return held
-
-    def __call__(self, text: str, withheld: tuple[str, ...]) -> str:
-        """``for_coordinator(text, withheld)``."""
-        if not withheld:
-            return text
-        key = (text, withheld)
-        shown = self._screened.get(key)
-        if shown is None:
-            shown = self._screened[key] = for_coordinator(text, withheld)
-        return shown
-
-
-def _reasons(screen: _Screen, explanation: PairExplanation, mentee: Person,
+def _reasons(screen: PairScreen, explanation: PairExplanation, mentee: Person,
              mentor: Person) -> list[str]:
-    withheld = screen.held_by(mentee, mentor)
-    reasons = [screen(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
+    withheld = screen.withheld(mentee, mentor)
+    reasons = [screen.for_coordinator(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
     return reasons + [""] * (REASONS_SHOWN - len(reasons))
 
 
@@ -100,7 +60,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     read the file back; the readable label is in the plans.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    screen = _Screen(outcome.config)
+    screen = PairScreen(SensitiveValues.of(outcome.config))
     rows: list[list[Cell]] = []
     for network in outcome.networks:
         for p in network.pairings:
@@ -143,17 +103,17 @@ def networks_table(outcome: MatchOutcome) -> Table:
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """A row per pair and score component: points, value, weight and evidence."""
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    screen = _Screen(outcome.config)
+    screen = PairScreen(SensitiveValues.of(outcome.config))
     rows: list[list[Cell]] = []
     append = rows.append
     for network in outcome.networks:
         for p in network.pairings:
             explanation = explanations[(p.mentee_id, p.mentor_id)]
-            withheld = screen.held_by(mentees[p.mentee_id], mentors[p.mentor_id])
+            withheld = screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id])
             for c in explanation.components:
                 append([p.mentee_id, p.mentor_id, p.role, c.name,
                         round(float(c.points), 2), round(float(c.value), 3),
-                        round(float(c.weight), 3), screen(c.evidence, withheld)])
+                        round(float(c.weight), 3), screen.for_coordinator(c.evidence, withheld)])
     return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
 
 
