@@ -81,7 +81,7 @@ def _tables(draw: st.DrawFn) -> Table:
 
 def _kind(column: list[object]) -> str:
     found = set(map(type, column))
-    if found <= sheets._KEYED_KINDS:
+    if found <= sheets.KEYED_KINDS:
         return "keyed"
     if found == {float}:
         return "floats with a zero" if 0.0 in column else "floats"

@@ -85,9 +85,14 @@ def _rows_one_by_one(rows: Sequence[Sequence[object]], letters: Sequence[str],
     return parts
 
 
-#: Kinds of cell whose equal values always give the same cell (unlike 1 and 1.0, or 0.0
-#: and -0.0): a column of these is written once per distinct value.
-_KEYED_KINDS = frozenset({str, int, type(None)})
+#: Kinds of cell whose equal values always give the same cell or CSV field (unlike 1, 1.0
+#: and True, or 0.0 and -0.0): a column of these is worked out once per distinct value.
+KEYED_KINDS = frozenset({str, int, type(None)})
+
+
+def columns(rows: Sequence[Sequence[object]]) -> list[list[object]]:
+    """The columns of rows of equal length (``zip(*rows)`` would take a row per argument)."""
+    return [list(map(itemgetter(k), rows)) for k in range(len(rows[0]))]
 _OPENING = '<c r=""'  # what _cell writes before the rest of a cell whose reference is ""
 
 
@@ -98,8 +103,8 @@ def _rows_by_column(rows: Sequence[Sequence[object]], letters: Sequence[str],
     :func:`_rows_one_by_one`: each column's cells worked out once per distinct value (a
     table repeats ids, names, roles and figures), each style registered where it first
     appears in row order (as openpyxl registers it), each line joined from its cells."""
-    columns = [list(map(itemgetter(k), rows)) for k in range(len(rows[0]))]
-    styles = [_column_styles(column, style_of) for column in columns]
+    by_column = columns(rows)
+    styles = [_column_styles(column, style_of) for column in by_column]
     first: dict[object, tuple[int, int]] = {}
     for k, column_styles in enumerate(styles):
         for style in set(column_styles) - {None}:
@@ -109,7 +114,7 @@ def _rows_by_column(rows: Sequence[Sequence[object]], letters: Sequence[str],
     ids[None] = ""
     numbers = [str(n) for n in range(2, len(rows) + 2)]
     cells = [_column_cells(column, column_styles, ids, letter, numbers)
-             for column, column_styles, letter in zip(columns, styles, letters, strict=False)]
+             for column, column_styles, letter in zip(by_column, styles, letters, strict=False)]
     return [f'<row r="{number}">{"".join(row)}</row>'
             for number, row in zip(numbers, zip(*cells, strict=True), strict=True)]
 
@@ -117,7 +122,7 @@ def _rows_by_column(rows: Sequence[Sequence[object]], letters: Sequence[str],
 def _column_styles(column: list[object], style_of: Callable[[object], object | None]
                    ) -> list[object | None]:
     kinds = set(map(type, column))
-    if kinds <= _KEYED_KINDS:
+    if kinds <= KEYED_KINDS:
         known = {value: None if value is None else style_of(value) for value in set(column)}
         return list(map(known.__getitem__, column))
     return [None if value is None else style_of(value) for value in column]
@@ -127,7 +132,7 @@ def _column_cells(column: list[object], styles: list[object | None], ids: dict[o
                   letter: str, numbers: list[str]) -> list[str]:
     """Each cell of a column as written in its row ("" for an empty cell)."""
     kinds = set(map(type, column))
-    if kinds <= _KEYED_KINDS:
+    if kinds <= KEYED_KINDS:
         known = {value: "" if value is None else _rest(ids[style], value)
                  for value, style in dict(zip(column, styles, strict=True)).items()}
         rests = list(map(known.__getitem__, column))

@@ -14,7 +14,6 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -25,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from matcher.outputs.cell_safety import safe_cell, safe_row
-from matcher.outputs.sheet_xml import NotPlain, sheet_data
+from matcher.outputs.sheet_xml import KEYED_KINDS, NotPlain, columns, sheet_data
 
 Cell = str | int | float | None
 #: Text longer than this wraps in its cell, and no column grows wider for it.
@@ -62,8 +61,8 @@ def csv_bytes(table: Table) -> bytes:
         # ids, names, component names, evidence and rounded figures on many rows), then
         # each line joined from its fields.
         field = _CsvField()
-        columns = [_csv_fields(column, field) for column in _columns(rows)]
-        text.write("\r\n".join(map(",".join, zip(*columns, strict=True))))
+        fields = [_csv_fields(column, field) for column in columns(rows)]
+        text.write("\r\n".join(map(",".join, zip(*fields, strict=True))))
         text.write("\r\n")
     else:  # a table of one column or of rows of unequal length: cell by cell
         writer.writerows([_csv_cell(value) for value in row] for row in rows)
@@ -82,15 +81,10 @@ def _csv_value(value: object) -> object:
     return value
 
 
-#: Kinds of cell whose equal values always give the same field (unlike 1, 1.0 and True,
-#: or 0.0 and -0.0): a column of these is worked out per distinct value.
-_KEYED_KINDS = frozenset({str, int, type(None)})
-
-
 def _csv_fields(column: Sequence[object], field: Callable[[object], str]) -> list[str]:
     """The CSV field of each cell of a column (``field(_csv_cell(value))``)."""
     kinds = set(map(type, column))
-    if kinds <= _KEYED_KINDS:
+    if kinds <= KEYED_KINDS:
         known = {value: field(_csv_cell(value)) for value in set(column)}
         return list(map(known.__getitem__, column))
     if kinds == {float}:  # zeros apart: 0.0 and -0.0 are one key but round apart
@@ -134,13 +128,8 @@ def converted_rows(rows: Sequence[Sequence[Cell]], convert: Callable[[object], o
     cell where they hold text, else are kept. Rows of unequal length, cell by cell."""
     if not rows or len({len(row) for row in rows}) != 1:
         return [[convert(value) for value in row] for row in rows]
-    return list(zip(*(_converted_column(column, convert) for column in _columns(rows)),
+    return list(zip(*(_converted_column(column, convert) for column in columns(rows)),
                     strict=True))
-
-
-def _columns(rows: Sequence[Sequence[object]]) -> list[list[object]]:
-    """The columns of rows of equal length (``zip(*rows)`` would take a row per argument)."""
-    return [list(map(itemgetter(k), rows)) for k in range(len(rows[0]))]
 
 
 def _converted_column(column: Sequence[object], convert: Callable[[object], object]
