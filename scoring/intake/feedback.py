@@ -386,8 +386,16 @@ class _RowReader:
 
     def _id_of(self, known: IdResolver, side: str, text: str) -> tuple[str | None, _Issues]:
         """The id a cell names if it has a pairing in the previous run."""
+        # The cell as typed first: normalising first would book "A@x.org" to "a@x.org"
+        # when the previous run holds both (ids that differ only in capitals).
+        found = known.find(text)
+        if len(found) > 1:
+            return None, ((f"{side.capitalize()} {clean_cell(text)!r} could be any of "
+                           f"{len(found)} {side}s of the previous run ({', '.join(found)}).",
+                           f"Write the {side}'s {self.id_field} exactly as in the previous "
+                           "run's pairings.csv."),)
         ident = self._ident(text)
-        ident = known.resolve(ident) or known.resolve(text) or ident
+        ident = found[0] if found else known.resolve(ident) or ident
         if not ident:
             return None, ((f"The row has no {side} id.",
                            f"Fill in the {side}'s {self.id_field} as in the previous run's "
