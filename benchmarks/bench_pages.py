@@ -1,11 +1,12 @@
 """Rendering a run folder's pages and e-mails: this tree against the previous one, one command.
 
-    .venv/bin/python benchmarks/bench_pages.py --previous-rev d5db890            # 10,000 pairs
+    .venv/bin/python benchmarks/bench_pages.py --previous-rev cda3d91            # 10,000 pairs
     .venv/bin/python benchmarks/bench_pages.py --pairs 1000 --repeats 5
 
 What is timed is the per-pair text the templates make for a run folder, nothing else: each
 plan's Markdown page, its HTML body (the ``plan_body`` macro) and standalone HTML page,
-all_plans.html, and each pair's introduction e-mail (subject and body), for the synthetic
+all_plans.html, each pair's introduction e-mail (subject and body) and introductions.csv
+(the e-mails as mail-merge rows, each cell formula-guarded), for the synthetic
 outcome of :func:`benchmarks.bench_outputs.synthetic_outcome`. Both writers run in fresh
 child processes, alternately, on the same pickled outcome; each builds its own plans (not
 timed) and then renders them (CPU time of the process, ``time.process_time``). The table
@@ -38,7 +39,7 @@ from pathlib import Path
 import matcher
 from matcher.outputs.plans import PlanBuilder
 from matcher.outputs.templating import PlanRenderer, builtin_templates
-from matcher.runfolder.writer import _introduction
+from matcher.runfolder.writer import _introduction, _introductions_csv
 from scoring.explain import explain_pairs
 
 outcome = pickle.loads(Path(sys.argv[1]).read_bytes())
@@ -61,11 +62,15 @@ seconds["e-mails"] = time.process_time() - start
 start = time.process_time()
 combined = render.combined(plans, [page.body for page in pages])
 seconds["all_plans.html"] = time.process_time() - start
+start = time.process_time()
+introductions = _introductions_csv(plans, e_mails)
+seconds["introductions.csv"] = time.process_time() - start
 for page in pages:
     digest.update(page.markdown.encode()); digest.update(page.html.encode())
 for subject, body in e_mails:
     digest.update(subject.encode()); digest.update(body.encode())
 digest.update(combined.encode())
+digest.update(introductions)
 print(json.dumps({"seconds": seconds, "sha256": digest.hexdigest(), "plans": len(plans),
                   "package": matcher.__file__}))
 """

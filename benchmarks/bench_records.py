@@ -1,7 +1,7 @@
 """Plan records and calendars benchmark: this tree against a previous revision, one command.
 
-    .venv/bin/python benchmarks/bench_records.py --previous-rev d5db890            # 10,000 pairs
-    .venv/bin/python benchmarks/bench_records.py --previous-rev d5db890 --pairs 1000 --repeats 1
+    .venv/bin/python benchmarks/bench_records.py --previous-rev cda3d91            # 10,000 pairs
+    .venv/bin/python benchmarks/bench_records.py --previous-rev cda3d91 --pairs 1000 --repeats 1
 
 The made-up match of ``bench_outputs.py`` (a generated cohort, one primary per mentee, a
 specialist for every tenth) and its explanations are made once and pickled; then, in fresh

@@ -1,7 +1,7 @@
 """The run folder's tables, report, snapshot, manifest and explanations, step by step, against
 the previous code in the same run (issue 15: "at half the CPU").
 
-    .venv/bin/python benchmarks/bench_tables.py --previous-rev d5db890 --pairs 10000
+    .venv/bin/python benchmarks/bench_tables.py --previous-rev cda3d91 --pairs 10000
 
 One synthetic outcome (benchmarks/bench_outputs.synthetic_outcome, ``--pairs`` pairs) is
 pickled once; then a fresh child process per tree (this one, and ``--previous-rev``'s

@@ -27,6 +27,7 @@ from matcher.jobs import match_job
 from matcher.outputs import calendar_files, cell_safety, sheets, template_code, templating
 from matcher.runfolder import filesink, writer
 from tests import tables_reference as before
+from tests.test_cell_safety import INNER_FORMULA
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 _EVERYTHING = re.compile("")  # a search that always finds: the slow branch is taken
@@ -76,6 +77,8 @@ def test_the_fast_paths_write_the_reference_paths_folder(tmp_path, monkeypatch):
     # each cell guarded and written on its own, the tables and manifest as d5db890 built them
     monkeypatch.setattr(sheets, "converted_rows",
                         lambda rows, convert: [[convert(v) for v in row] for row in rows])
+    monkeypatch.setattr(sheets, "_longest_texts", lambda rows, width: [
+        max((sheets._text_length(row[k]) for row in rows), default=0) for k in range(width)])
     for name in ("csv_bytes", "pairings_table", "networks_table", "explanations_table",
                  "manifest"):
         monkeypatch.setattr(writer, name, getattr(before, name))
@@ -136,7 +139,7 @@ def test_a_cell_searched_before_its_substitution_reads_as_substituting_always(te
     reference = cell_safety.clean_text(text)
     if guarded or reference.startswith(cell_safety.FORMULA_STARTS):
         reference = "'" + reference
-    assert cell_safety.safe_cell(text) == cell_safety._INNER_FORMULA.sub(" ", reference)
+    assert cell_safety.safe_cell(text) == INNER_FORMULA.sub(" ", reference)
 
 
 def test_no_participant_text_is_kept_in_memory_after_the_run_folder(tmp_path):

@@ -140,3 +140,28 @@ def test_a_folders_manifest_is_the_path_by_path_one(tmp_path_factory, files, dat
     known = {path: "known" for path in data.draw(st.lists(st.sampled_from(sorted(listed)),
                                                           unique=True))} if listed else {}
     assert list(manifest(folder, known).items()) == list(before.manifest(folder, known).items())
+
+
+def test_a_workbooks_column_widths_are_the_cell_by_cell_ones():
+    """The longest text of each column, measured once per distinct value where the column
+    holds only text, whole numbers and blanks, is the longest measured cell by cell (0.0 and
+    -0.0, 1 and 1.0 and True kept apart); each path is reached."""
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=400, deadline=None)
+    @given(_tables())
+    def check(table: Table) -> None:
+        width = len(table.headers)
+        cell_by_cell = [max((sheets._text_length(row[k]) for row in table.rows), default=0)
+                        for k in range(width)]
+        assert sheets._longest_texts(table.rows, width) == cell_by_cell
+        rows = table.rows
+        if not rows or len({len(row) for row in rows}) > 1:
+            reached["row by row"] += 1
+        else:
+            for column in zip(*rows, strict=True):
+                keyed = set(map(type, column)) <= sheets.KEYED_KINDS
+                reached["distinct values" if keyed else "each cell"] += 1
+
+    check()
+    assert min(reached.values()) >= 15 and len(reached) == 3, reached

@@ -28,8 +28,12 @@ from collections.abc import Iterable
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 #: C0 and C1 control characters except the line break (tab and CR are handled apart).
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-#: A formula character after a separator of some locale or a line break, inside a cell.
-_INNER_FORMULA = re.compile(r"(?<=[,;\n|])(?=[=+\-@])")
+#: A separator of some locale or a line break followed by a formula character, inside a
+#: cell: the separator is matched (one character, found by a scan for the first character
+#: that no look-behind allows) and a space put after it. Separators and formula characters
+#: are distinct, so matches never overlap: each place a separator precedes a formula
+#: character gets its space, as a look-behind substitution would insert it.
+_BEFORE_INNER_FORMULA = re.compile(r"[,;\n|](?=[=+\-@])")
 
 
 #: A formula character right after a separator or a line break.
@@ -78,11 +82,11 @@ def safe_cell(value: object) -> object:
     value = clean_text(value)
     if guarded or value.startswith(FORMULA_STARTS):
         value = "'" + value
-    # One search (a long e-mail body rarely holds a formula after a separator) before the
-    # substitution, whose look-behind is tried at every position.
-    if _SEPARATED_FORMULA.search(value) is None:
-        return value
-    return _INNER_FORMULA.sub(" ", value)
+    return _BEFORE_INNER_FORMULA.sub(_spaced, value)
+
+
+def _spaced(separator: re.Match[str]) -> str:
+    return separator[0] + " "
 
 
 def safe_row(values: Iterable[object]) -> list[object]:

@@ -177,14 +177,28 @@ def _text_length(value: object) -> int:
     return 0 if value is None else len(str(value))
 
 
+def _longest_texts(rows: Sequence[Sequence[object]], width: int) -> list[int]:
+    """The longest text (:func:`_text_length`) of each of the first ``width`` columns; a
+    column of text, whole numbers and blanks measured once per distinct value (a float
+    column cell by cell: 0.0 and -0.0 are one value but two lengths)."""
+    if not rows or len({len(row) for row in rows}) != 1:
+        return [max(map(_text_length, (row[k] for row in rows)), default=0)
+                for k in range(width)]
+    lengths = []
+    for column in columns(rows)[:width]:
+        values = set(column) if set(map(type, column)) <= KEYED_KINDS else column
+        lengths.append(max(map(_text_length, values), default=0))
+    return lengths
+
+
 def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> bytes:
     """Add ``table``'s sheet: with its rows (openpyxl), or else (``fast``) without them,
     returning its ``<sheetData>`` for the archive to put in (:mod:`.sheet_xml`)."""
     sheet = workbook.create_sheet(table.name[:31])
     headers = safe_row(table.headers)
     rows = converted_rows(table.rows, safe_cell)
-    for index, header in enumerate(headers, start=1):
-        longest = max(map(_text_length, (row[index - 1] for row in rows)), default=0)
+    for index, (header, longest) in enumerate(
+            zip(headers, _longest_texts(rows, len(headers)), strict=True), start=1):
         width = max(len(str(header)), min(longest, WRAP_AT))
         sheet.column_dimensions[get_column_letter(index)].width = width + 2
     sheet.freeze_panes = "A2"
