@@ -390,10 +390,15 @@ def _placed_mask(outcome: MatchOutcome) -> np.ndarray:
 def _long_work(run: AuditRun) -> bool:
     """True when each re-solve may take seconds: a large cohort, or a run whose networks
     needed the MIP (the sample's take 2–10 s each on a shared 2-core machine)."""
+    return (len(run.cohort.mentees) * len(run.cohort.mentors) >= PROGRESS_PAIRS
+            or _solved_by_mip(run))
+
+
+def _solved_by_mip(run: AuditRun) -> bool:
+    """True when the run's networks needed the MIP (run.json's engine ``mip_highs``)."""
     solver = run.run.record.get("solver")
     engine = str(solver.get("engine", "")) if isinstance(solver, dict) else ""
-    return (len(run.cohort.mentees) * len(run.cohort.mentors) >= PROGRESS_PAIRS
-            or engine.startswith("mip"))
+    return engine.startswith("mip")
 
 
 def _placement_staged(run: AuditRun) -> bool:
@@ -455,8 +460,8 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
       with the pair can do better, so it *is* the forced optimum (one solve: a swap that
       costs nothing);
     * else the forced solve without the bonus, and the closest is checked equal to it
-      (for a cohort whose scores are kept, the forced solve runs beside the closest one
-      on a second core: :func:`_first_solves`);
+      (for a run whose networks needed the MIP, the forced solve runs beside the closest
+      one on a second core: :func:`_first_solves`);
     * when the run chose its placed set in the placement stages (:mod:`matcher.placement`:
       three solves each), the forced solve comes first and the closest solve places exactly
       the forced optimum's mentees (one stage instead of three): the fewest changes among
@@ -512,14 +517,17 @@ def _first_solves(solves: _LockedSolves, base: SolveFigures, staged: bool
                   ) -> tuple[MatchOutcome | None, MatchOutcome | None]:
     """(closest, forced) of :func:`forced_solve`'s first steps: the closest solve unless
     ``staged``; forced None when the closest reaches ``base``'s proven optimum, else the
-    forced solve. For kept scores on two cores the forced solve runs beside the closest one
-    (HiGHS and the flow release the GIL; the scores are shared, not copied): the same
-    solves, the wall time of the longer; it is counted only when it is used, and waited
-    for either way (no solve is left running)."""
+    forced solve. When the run's networks needed the MIP, its scores are kept and there
+    are two cores, the forced solve runs beside the closest one: HiGHS, most of such a
+    re-solve, releases the GIL (OR-Tools' min-cost flow does not, so a run the flow
+    solved gains nothing from it), and the scores are shared, not copied. The same
+    solves, the wall time of the longer; the forced one is counted only when it is used,
+    and waited for either way (no solve is left running)."""
     run = solves.run
     closest_step = "Solving with the pair locked, keeping what it can of the run ..."
     forced_step = "Solving with the pair locked (the forced optimum) ..."
-    ahead = not staged and isinstance(solves.scores, DenseScores) and _second_core()
+    ahead = not staged and isinstance(solves.scores, DenseScores) and \
+        _solved_by_mip(run) and _second_core()
     with ThreadPoolExecutor(1, thread_name_prefix="forced solve") if ahead else \
             nullcontext() as beside:
         pending = beside.submit(solves.outcome, False) if beside is not None else None

@@ -1,8 +1,10 @@
-"""The forced solve beside the closest one (``matcher.audit._first_solves``): on two cores
-"why not C" runs its two re-solves at once, and answers exactly as it does one after the
-other: the same figures, changes, fewest flag and count of solves, also when the closest
-solve answers alone (the forced one then ran for nothing and is not counted) and when a
-solve fails."""
+"""The forced solve beside the closest one (``matcher.audit._first_solves``): on two cores,
+for a run whose networks needed the MIP, "why not C" runs its two re-solves at once, and
+answers exactly as it does one after the other: the same figures, changes, fewest flag and
+count of solves, also when the closest solve answers alone (the forced one then ran for
+nothing and is not counted) and when a solve fails. The small cohorts below are solved by
+the flow, which holds the GIL, so they go beside only where a test opens that gate
+(``mip=True``): the answer must not depend on it either way."""
 
 from __future__ import annotations
 
@@ -26,9 +28,12 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 def both_ways(monkeypatch: pytest.MonkeyPatch, run: audit.AuditRun, mentee_id: str,
-              mentor_id: str) -> tuple[ForcedSolve, ForcedSolve, list[str]]:
-    """The answer one solve after the other, the answer with the forced solve beside, and
-    the threads the second's solves ran in."""
+              mentor_id: str, mip: bool = False
+              ) -> tuple[ForcedSolve, ForcedSolve, list[str]]:
+    """The answer one solve after the other, the answer on two cores (``mip``: as if the
+    run's networks had needed the MIP), and the threads the second's solves ran in."""
+    if mip:
+        monkeypatch.setattr(audit, "_solved_by_mip", lambda _run: True)
     monkeypatch.setattr(audit, "_second_core", lambda: False)
     alone = forced_solve(run, mentee_id, mentor_id)
     threads: list[str] = []
@@ -59,6 +64,7 @@ def test_the_sample_networks_answer_the_same_with_the_solves_side_by_side(
                                                 "--quiet"])
     assert result.exit_code == 0, result.output
     run = load_run(out)
+    assert audit._solved_by_mip(run)  # the gate is open on its own
     mentee_id = next(p for p in run.pairs if p.role == "primary").mentee_id
     _, others = alternatives(run, build_features(run.cohort, run.config), mentee_id, 2)
     reached = 0
@@ -81,9 +87,25 @@ def test_a_swap_that_costs_nothing_still_counts_one_solve(
                              tmp_path / "run"))
     primary = run.network("e00")[0].mentor_id
     other = next(m.id for m in cohort.mentors if m.id != primary)
-    alone, beside, threads = both_ways(monkeypatch, run, "e00", other)
+    alone, beside, threads = both_ways(monkeypatch, run, "e00", other, mip=True)
     assert same(alone, beside)
     assert beside.solves == 1 and len(threads) == 2  # the forced solve ran, not counted
+
+
+def test_a_run_the_flow_solved_solves_in_turn(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    """The flow holds the GIL: beside it the forced solve would only add its time to a
+    swap that costs nothing. Such a run solves in turn, one solve for that swap."""
+    cohort = Cohort(mentors=[mentor(f"M{j}", "career", 0, 2) for j in range(6)],
+                    mentees=[mentee(f"e{i:02d}", ("career",), 0) for i in range(12)])
+    run = load_run(write_run(run_match(cohort, config_from_dict(CONFIG), progress=False),
+                             tmp_path / "run"))
+    assert not audit._solved_by_mip(run)
+    primary = run.network("e00")[0].mentor_id
+    other = next(m.id for m in cohort.mentors if m.id != primary)
+    alone, beside, threads = both_ways(monkeypatch, run, "e00", other)
+    assert same(alone, beside)
+    assert threads == ["MainThread"]
 
 
 def test_the_placement_stages_path_solves_in_turn(monkeypatch: pytest.MonkeyPatch,
@@ -100,7 +122,7 @@ def test_the_placement_stages_path_solves_in_turn(monkeypatch: pytest.MonkeyPatc
         e = sorted({p.mentee_id for p in run.pairs})[0]
         own = {p.mentor_id for p in run.network(e)}
         c = sorted({m.id for m in run.cohort.mentors} - own)[0]
-        alone, beside, threads = both_ways(monkeypatch, run, e, c)
+        alone, beside, threads = both_ways(monkeypatch, run, e, c, mip=True)
         assert same(alone, beside)
         assert threads and not any(name.startswith("forced solve") for name in threads)
         reached += 1
@@ -115,7 +137,7 @@ def test_a_failed_solve_answers_the_same(monkeypatch: pytest.MonkeyPatch,
                     mentees=[mentee(f"e{i}", ("career",), 0) for i in range(4)])
     run = load_run(write_run(run_match(cohort, config_from_dict(CONFIG), progress=False),
                              tmp_path / "run"))
-    alone, beside, threads = both_ways(monkeypatch, run, "e0", "nobody")
+    alone, beside, threads = both_ways(monkeypatch, run, "e0", "nobody", mip=True)
     assert not alone.feasible and alone.message
     assert same(alone, beside)
     assert any(name.startswith("forced solve") for name in threads)
