@@ -7,6 +7,8 @@ not import the scoring and solver stack.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 
 import click
@@ -82,6 +84,26 @@ def cli() -> None:
     MENTORS and MENTEES are CSV or XLSX files; pass the same workbook twice when it
     holds one sheet per side. Run any command with --help for its options.
     """
+    if not _QUICK_EXIT:
+        atexit.register(_freeze_at_exit)
+        _QUICK_EXIT.append(_freeze_at_exit)
+
+
+#: Set once the exit handler is registered (a process may run several commands: tests).
+_QUICK_EXIT: list[object] = []
+
+
+def _freeze_at_exit() -> None:
+    """Move every object to the collector's permanent generation as the command exits.
+
+    Tearing the interpreter down sets off full collections over everything a command
+    loaded (numpy, SciPy, OR-Tools, the project's modules and records): 0.3-0.5 s after
+    the last exit handler of a 1,000 x 300 ``match`` on a busy 2-core machine, 0.1 s
+    frozen. The command's work is done and its files closed by then (standard output and
+    error are flushed by the interpreter whatever the collector does); objects are still
+    freed by their reference counts, only cycles are left for the operating system to
+    reclaim with the process."""
+    gc.freeze()
 
 
 if __name__ == "__main__":

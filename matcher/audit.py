@@ -30,7 +30,10 @@ who came closest, and "why not C" without a B.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -387,10 +390,15 @@ def _placed_mask(outcome: MatchOutcome) -> np.ndarray:
 def _long_work(run: AuditRun) -> bool:
     """True when each re-solve may take seconds: a large cohort, or a run whose networks
     needed the MIP (the sample's take 2–10 s each on a shared 2-core machine)."""
+    return (len(run.cohort.mentees) * len(run.cohort.mentors) >= PROGRESS_PAIRS
+            or _solved_by_mip(run))
+
+
+def _solved_by_mip(run: AuditRun) -> bool:
+    """True when the run's networks needed the MIP (run.json's engine ``mip_highs``)."""
     solver = run.run.record.get("solver")
     engine = str(solver.get("engine", "")) if isinstance(solver, dict) else ""
-    return (len(run.cohort.mentees) * len(run.cohort.mentors) >= PROGRESS_PAIRS
-            or engine.startswith("mip"))
+    return engine.startswith("mip")
 
 
 def _placement_staged(run: AuditRun) -> bool:
@@ -400,6 +408,41 @@ def _placement_staged(run: AuditRun) -> bool:
     stats = solver.get("stats") if isinstance(solver, dict) else None
     return isinstance(stats, dict) and str(stats.get("placement", "")).startswith(
         "preference-neutral")
+
+
+@dataclass
+class _LockedSolves:
+    """The re-solves of one :func:`forced_solve`: the run's problem with the pair locked,
+    on scores computed once, each solve used counted with the solver's seconds."""
+
+    run: AuditRun
+    lock: tuple[tuple[str, str], ...]
+    keep: dict[tuple[str, str], float]  # the keep bonus of the "closest" solves
+    features: CohortFeatures
+    scores: DenseScores | BlockScores
+    placement: DenseScores | BlockScores | None
+    say: Callable[[str], None]
+    work: list[float] = field(default_factory=list)  # the solver's seconds per solve used
+
+    def outcome(self, bonus: bool, only: np.ndarray | None = None) -> MatchOutcome:
+        """One solve, not counted (``only``: exactly these mentees may be placed)."""
+        scores, placement = self.scores, self.placement
+        if only is not None:
+            scores = only_rows(scores, only)
+            placement = only_rows(placement, only) if placement is not None else None
+        return resolve_run(self.run, locks=self.lock, keep_bonus=self.keep if bonus else None,
+                           features=self.features, scores=scores, placement=placement)
+
+    def used(self, outcome: MatchOutcome) -> MatchOutcome:
+        """``outcome`` counted as one of the answer's solves."""
+        self.work.append(float(outcome.result.wall_time))
+        return outcome
+
+    def solved(self, step: str, *, bonus: bool, only: np.ndarray | None = None
+               ) -> MatchOutcome:
+        """One solve, announced and counted."""
+        self.say(step)
+        return self.used(self.outcome(bonus, only))
 
 
 def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
@@ -416,7 +459,9 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     * the closest solve first: when it reaches the run's own proven optimum, no matching
       with the pair can do better, so it *is* the forced optimum (one solve: a swap that
       costs nothing);
-    * else the forced solve without the bonus, and the closest is checked equal to it;
+    * else the forced solve without the bonus, and the closest is checked equal to it
+      (for a run whose networks needed the MIP, the forced solve runs beside the closest
+      one on a second core: :func:`_first_solves`);
     * when the run chose its placed set in the placement stages (:mod:`matcher.placement`:
       three solves each), the forced solve comes first and the closest solve places exactly
       the forced optimum's mentees (one stage instead of three): the fewest changes among
@@ -426,7 +471,6 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     The base is the run as recorded when run.json holds every solve input, else the run
     re-solved. The snapshot is scored once for every solve; ``say`` gets a line per step.
     """
-    lock = ((mentee_id, mentor_id),)
     features = features if features is not None else build_features(run.cohort, run.config)
     scores: DenseScores | BlockScores
     placement: DenseScores | BlockScores | None = None
@@ -437,55 +481,71 @@ def forced_solve(run: AuditRun, mentee_id: str, mentor_id: str,
     if say is None or not _long_work(run):
         say = lambda _line: None  # noqa: E731 - quick work needs no progress
     run_pairs = {(p.mentee_id, p.mentor_id): p.score for p in run.pairs}
-    keep = {key: KEEP_UNIT for key in run_pairs}
-    work: list[float] = []  # the solver's seconds per re-solve
-
-    def timed(outcome: MatchOutcome) -> MatchOutcome:
-        work.append(float(outcome.result.wall_time))
-        return outcome
-
-    def solved(step: str, *, bonus: bool, only: np.ndarray | None = None) -> MatchOutcome:
-        say(step)
-        use_scores, use_placement = scores, placement
-        if only is not None:  # exactly these mentees may be placed
-            use_scores = only_rows(scores, only)
-            use_placement = only_rows(placement, only) if placement is not None else None
-        return timed(resolve_run(run, locks=lock, keep_bonus=keep if bonus else None,
-                                 features=features, scores=use_scores,
-                                 placement=use_placement))
+    solves = _LockedSolves(run, ((mentee_id, mentor_id),), {key: KEEP_UNIT for key in run_pairs},
+                           features, scores, placement, say)
 
     def answer(base: SolveFigures, forced: MatchOutcome, closest: MatchOutcome
                ) -> ForcedSolve:
         return replace(_forced_answer(base, forced, closest, run_pairs, reproduces),
-                       solves=len(work), solver_seconds=round(sum(work), 3))
+                       solves=len(solves.work), solver_seconds=round(sum(solves.work), 3))
 
     base = recorded_figures(run) if run.run.record.get(RECORD_KEY) is not None else None
     reproduces = True
     if base is None:  # a folder without the solve record: compare with a re-solve
         say("Solving the run's problem again (no solve record in run.json) ...")
-        again = timed(resolve_run(run, features=features, scores=scores,
-                                  placement=placement))
+        again = solves.used(resolve_run(run, features=features, scores=scores,
+                                        placement=placement))
         base = _figures(again)
         reproduces = set(_pair_scores(again)) == set(run_pairs)
-    staged = _placement_staged(run)
-    closest: MatchOutcome | None = None
     try:
-        if not staged:
-            closest = solved("Solving with the pair locked, keeping what it can of the "
-                             "run ...", bonus=True)
-            if base.status == "optimal" and _same_optimum(_figures(closest), base,
-                                                           run.objective):
-                return answer(base, closest, closest)
-        forced = solved("Solving with the pair locked (the forced optimum) ...", bonus=False)
+        closest, forced = _first_solves(solves, base, _placement_staged(run))
     except InputError as error:
         return ForcedSolve(feasible=False, message=str(error), base=base,
-                           forced=None, reproduces_run=reproduces, solves=len(work) + 1,
-                           solver_seconds=round(sum(work), 3))
+                           forced=None, reproduces_run=reproduces, solves=len(solves.work) + 1,
+                           solver_seconds=round(sum(solves.work), 3))
+    if forced is None:
+        assert closest is not None, "the closest solve answered"
+        return answer(base, closest, closest)
     if closest is None or not _same_optimum(_figures(closest), _figures(forced),
                                                 run.objective):
-        closest = solved("Solving again for the fewest changes at that optimum ...",
-                         bonus=True, only=_placed_mask(forced))
+        closest = solves.solved("Solving again for the fewest changes at that optimum ...",
+                                bonus=True, only=_placed_mask(forced))
     return answer(base, forced, closest)
+
+
+def _first_solves(solves: _LockedSolves, base: SolveFigures, staged: bool
+                  ) -> tuple[MatchOutcome | None, MatchOutcome | None]:
+    """(closest, forced) of :func:`forced_solve`'s first steps: the closest solve unless
+    ``staged``; forced None when the closest reaches ``base``'s proven optimum, else the
+    forced solve. When the run's networks needed the MIP, its scores are kept and there
+    are two cores, the forced solve runs beside the closest one: HiGHS, most of such a
+    re-solve, releases the GIL (OR-Tools' min-cost flow does not, so a run the flow
+    solved gains nothing from it), and the scores are shared, not copied. The same
+    solves, the wall time of the longer; the forced one is counted only when it is used,
+    and waited for either way (no solve is left running)."""
+    run = solves.run
+    closest_step = "Solving with the pair locked, keeping what it can of the run ..."
+    forced_step = "Solving with the pair locked (the forced optimum) ..."
+    ahead = not staged and isinstance(solves.scores, DenseScores) and \
+        _solved_by_mip(run) and _second_core()
+    with ThreadPoolExecutor(1, thread_name_prefix="forced solve") if ahead else \
+            nullcontext() as beside:
+        pending = beside.submit(solves.outcome, False) if beside is not None else None
+        closest = None if staged else solves.solved(closest_step, bonus=True)
+        if closest is not None and base.status == "optimal" and \
+                _same_optimum(_figures(closest), base, run.objective):
+            return closest, None
+        if pending is None:
+            return closest, solves.solved(forced_step, bonus=False)
+        solves.say(forced_step)
+        return closest, solves.used(pending.result())
+
+
+def _second_core() -> bool:
+    """True when this process may run on two cores or more (a second solve beside the
+    first then costs no wall time)."""
+    return len(os.sched_getaffinity(0)) >= 2 if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1) >= 2
 
 
 def _forced_answer(base: SolveFigures, forced: MatchOutcome, closest: MatchOutcome,

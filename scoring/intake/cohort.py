@@ -49,6 +49,7 @@ from scoring.config.sections import DefaultsSection
 from scoring.errors import IntakeError, InvalidCohortError
 from scoring.intake.normalise import (
     Issue,
+    RememberedVocabulary,
     clean_text,
     is_blank,
     looks_like_email,
@@ -231,6 +232,7 @@ class _Settings:
     # Answers repeat across thousands of rows; parsing each distinct cell once per file
     # makes reading a 10,000-row sheet several times faster.
     memo: dict[tuple[str, str], Any] = field(default_factory=dict)
+    remembered: dict[str, RememberedVocabulary] = field(default_factory=dict)
 
     @classmethod
     def of(cls, config: ProgramConfig, on: Any) -> _Settings:
@@ -238,7 +240,12 @@ class _Settings:
                    defaults=config.defaults, id_field=config.program.id_field)
 
     def vocabulary(self, name: str) -> Vocabulary:
-        return self.vocabularies.get(name) or Vocabulary.empty(name)
+        """The config's vocabulary ``name`` (empty when not defined), its lookups remembered
+        for this reading (:class:`~scoring.intake.normalise.RememberedVocabulary`)."""
+        if name not in self.remembered:
+            self.remembered[name] = RememberedVocabulary.of(
+                self.vocabularies.get(name) or Vocabulary.empty(name))
+        return self.remembered[name]
 
     def values(self, vocabulary: str, cell: str) -> tuple[tuple[str, ...], list[str]]:
         """:func:`lookup_values` of a multi-select cell, parsed once per distinct text."""
@@ -410,17 +417,17 @@ def _column_reads(table: SheetText, name: str, positions: list[int],
     headers = [table.headers[i] for i in positions]
     keys: Sequence[Any] = columns[positions[0]] if len(positions) == 1 \
         else list(zip(*(columns[i] for i in positions), strict=True))
-    single = len(positions) == 1
+    single = headers[0] if len(positions) == 1 else None
     seen: dict[Any, _FieldRead] = {}
-    out = []
-    for key in keys:
-        found = seen.get(key)
-        if found is None:
-            texts = (key,) if single else key
-            row = _Row(table.label, 0, {name: list(zip(headers, texts, strict=True))})
-            found = seen[key] = _FieldRead(read(row), tuple(row.problems))
-        out.append(found)
-    return out
+    label = table.label
+
+    def reading(key: Any) -> _FieldRead:
+        cells = [(single, key)] if single is not None else \
+            list(zip(headers, key, strict=True))
+        row = _Row(label, 0, {name: cells})
+        found = seen[key] = _FieldRead(read(row), tuple(row.problems))
+        return found
+    return [seen[key] if key in seen else reading(key) for key in keys]
 
 
 def _extras(headers: list[str], columns: list[tuple[str, ...]],

@@ -29,7 +29,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scoring.config import Vocabulary
@@ -268,6 +268,28 @@ def _depth(text: str) -> int:
 def _joined(pieces: list[str], seps: list[str], start: int, stop: int) -> str:
     """Pieces ``start`` to ``stop`` (exclusive) with the separators that stood between."""
     return pieces[start] + "".join(seps[k] + pieces[k + 1] for k in range(start, stop - 1))
+
+
+@dataclass(frozen=True)
+class RememberedVocabulary(Vocabulary):
+    """A :class:`Vocabulary` whose lookups are remembered, for one sheet's reading: its
+    multi-select cells hold the same few answers in thousands of combinations, and a cell
+    is split by looking up runs of its pieces (:func:`split_values`), each folded first.
+    The same answers as the vocabulary's own :meth:`~Vocabulary.lookup`."""
+
+    found: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, vocabulary: Vocabulary) -> RememberedVocabulary:
+        return cls(name=vocabulary.name, values=vocabulary.values,
+                   synonyms=vocabulary.synonyms)
+
+    def lookup(self, text: str) -> str | None:
+        try:
+            return self.found[text]
+        except KeyError:
+            canonical = self.found[text] = super().lookup(text)
+            return canonical
 
 
 def lookup_values(text: str, vocabulary: Vocabulary,
