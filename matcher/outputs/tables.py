@@ -101,20 +101,54 @@ def networks_table(outcome: MatchOutcome) -> Table:
 
 
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
-    """A row per pair and score component: points, value, weight and evidence."""
+    """A row per pair and score component: points, value, weight and evidence.
+
+    A component's cells are worked out once per record and set of withheld values: the
+    explainer shares one :class:`~scoring.explain.ComponentPoints` among the pairs alike
+    in it (frozen), so most of a run's 70,000 rows repeat a few thousand cell runs.
+    """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
     screen = PairScreen(SensitiveValues.of(outcome.config))
     rows: list[list[Cell]] = []
     append = rows.append
+    # each record's cells by its identity (``explanations`` holds every record meanwhile),
+    # and each evidence as shown, per set of withheld values
+    cells: dict[int, tuple[str, float, float, float, str]] = {}
+    shown: dict[tuple[str, ...], dict[str, str]] = {}
+    rounded = _Rounded()
     for network in outcome.networks:
         for p in network.pairings:
             explanation = explanations[(p.mentee_id, p.mentor_id)]
             withheld = screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id])
+            screened = shown.get(withheld)
+            if screened is None:
+                screened = shown[withheld] = {}
             for c in explanation.components:
-                append([p.mentee_id, p.mentor_id, p.role, c.name,
-                        round(float(c.points), 2), round(float(c.value), 3),
-                        round(float(c.weight), 3), screen.for_coordinator(c.evidence, withheld)])
+                known = cells.get(id(c))
+                if known is None:
+                    known = cells[id(c)] = (c.name, rounded(c.points, 2), rounded(c.value, 3),
+                                            rounded(c.weight, 3), c.evidence)
+                name, points, value, weight, evidence = known
+                text = screened.get(evidence)
+                if text is None:
+                    text = screened[evidence] = screen.for_coordinator(evidence, withheld)
+                append([p.mentee_id, p.mentor_id, p.role, name, points, value, weight, text])
     return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
+
+
+class _Rounded:
+    """``round(float(value), digits)``, worked out once per value and digits (a run's
+    70,000 points, values and weights are a few thousand numbers)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[float, int], float] = {}
+
+    def __call__(self, value: float, digits: int) -> float:
+        key = (value, digits)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = round(float(value), digits)
+        return found
 
 
 def explanations_sheet(explanations: Table, pairs: int, max_pairs: int) -> Table:
