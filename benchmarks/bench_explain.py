@@ -7,7 +7,8 @@ One synthetic outcome (benchmarks/bench_outputs.synthetic_outcome, ``--pairs`` p
 pickled once; then a fresh child process per tree (this one, and ``--previous-rev``'s
 ``matcher`` and ``scoring`` packages from ``git archive``) times each step in CPU seconds of
 that process (``time.process_time``), ``--repeats`` times, alternating trees so both meet the
-same load. The cycle collector is as the run-folder writer has it (everything alive before
+same load. The built-in templates are compiled first, as ``match`` compiles them while the
+solver works (matcher.runfolder.prepared). The cycle collector is as the run-folder writer has it (everything alive before
 frozen, the collector off: matcher.runfolder.writer._collector_paused); ``--collector on``
 leaves it on. Steps: explain_pairs of every pair, the pairings, explanations and networks
 tables, report.html, and ``mentormatch explain --mentee A --vs C``'s computation (compare
@@ -48,6 +49,7 @@ collector = sys.argv[2]
 cohort, config = outcome.cohort, outcome.config
 pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
 templates = templates_for(config)
+templates.compile_all()  # as `match` has it (matcher.runfolder.prepared, during the solve)
 results = {}
 if collector == "off":  # as the run-folder writer has it
     gc.freeze()
