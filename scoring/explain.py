@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from operator import attrgetter
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -53,6 +54,10 @@ class ComponentPoints:
     neutral: bool = False  # nothing to compare (blank answers): the value is the neutral default
 
 
+#: A component's points (the key that ranks reasons).
+_POINTS = attrgetter("points")
+
+
 @dataclass(frozen=True)
 class PairExplanation:
     """Why a mentee–mentor pair scores what it does, or which rules make it ineligible."""
@@ -76,9 +81,10 @@ class PairExplanation:
 
     def reasons(self, n: int = 3) -> list[str]:
         """Up to ``n`` plain-sentence reasons: broken rules first, then components by points."""
-        reasons = [f"Not eligible: {sentence}" for sentence in self.rule_sentences]
-        ranked = sorted((c for c in self.components if c.points > 0 and not c.neutral),
-                        key=lambda c: -c.points)  # stable: ties keep component order
+        ranked = [c for c in self.components if c.points > 0 and not c.neutral]
+        ranked.sort(key=_POINTS, reverse=True)  # stable, reversed too: ties keep their order
+        reasons = ([f"Not eligible: {sentence}" for sentence in self.rule_sentences]
+                   if self.rule_sentences else [])
         reasons += [c.evidence for c in ranked]
         return reasons[:n]
 
@@ -251,14 +257,14 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
                for start in range(0, len(rows), EXPLAIN_BLOCK_ROWS)]
     if not numbers:
         return {}
-    mentees = np.concatenate([block.mentees for block in numbers])
-    mentors = np.concatenate([block.mentors for block in numbers])
+    pair_mentees = np.concatenate([block.mentees for block in numbers])
+    pair_mentors = np.concatenate([block.mentors for block in numbers])
     values = np.concatenate([block.values for block in numbers]).astype(np.float64)
     scores = [round(total, 1) for block in numbers for total in block.totals.tolist()]
     weight_array = component_weights(config)
     raw = 100.0 * weight_array * values / float(weight_array.sum())
     points = rounded_tenths(raw, np.array(scores, dtype=np.float64)) / 10.0
-    evidence = component_evidence(features, config, names, mentees, mentors,
+    evidence = component_evidence(features, config, names, pair_mentees, pair_mentors,
                                   np.concatenate([block.honoured for block in numbers]))
     components = list(zip(*(
         _component_points(name, weight, values[:, k], points[:, k], evidence[k])
@@ -267,16 +273,19 @@ def _explain_blocks(cohort: Cohort, config: ProgramConfig, features: CohortFeatu
     eligible = [flag for block in numbers for flag in block.eligible.tolist()]
     broken = [rules for block in numbers for rules in block.broken]
     sentences = _RuleSentences(config)
-    areas, terms, modes = (evidence[names.index(name)]
-                           for name in ("need_coverage", "goal_text", "communication"))
+    areas, terms, modes = ([worded.evidences[k][2] for k in worded.of_pair.tolist()]
+                           for worded in (evidence[names.index(name)] for name in
+                                          ("need_coverage", "goal_text", "communication")))
+    mentee_ids, mentor_ids = features.mentee_ids, features.mentor_ids
+    mentees, mentors = cohort.mentees, cohort.mentors
     found = {}
-    for p, (i, j) in enumerate(zip(mentees.tolist(), mentors.tolist(), strict=True)):
-        found[(i, j)] = PairExplanation(
-            mentee_id=features.mentee_ids[i], mentor_id=features.mentor_ids[j],
-            score=scores[p], eligible=eligible[p], broken_rules=broken[p],
-            components=components[p], shared_areas=areas[p][2], shared_terms=terms[p][2],
-            shared_modes=modes[p][2], rule_sentences=tuple(map(sentences.__getitem__, broken[p])),
-            mentee_name=cohort.mentees[i].name, mentor_name=cohort.mentors[j].name)
+    for i, j, score, ok, rules, parts, area, term, mode in zip(
+            pair_mentees.tolist(), pair_mentors.tolist(), scores, eligible, broken, components,
+            areas, terms, modes, strict=True):
+        found[(i, j)] = PairExplanation(  # positionally, in the fields' order
+            mentee_ids[i], mentor_ids[j], score, ok, rules, parts, area, term, mode,
+            tuple(map(sentences.__getitem__, rules)) if rules else (),
+            mentees[i].name, mentors[j].name)
     return found
 
 

@@ -151,21 +151,38 @@ def goal_text_evidence(features: CohortFeatures, config: ProgramConfig, rows: np
     names = features.terms[term[best]].tolist()
     no_goals = (features.goal_vectors.indptr[rows] == features.goal_vectors.indptr[rows + 1])
     full_at = f"full points from {goal_text_full_at(config):g})"
+    cosines = _cosines(products, bounds)
     found: list[Evidence] = []
     edges = bounds.tolist()
     for p, empty in enumerate(no_goals.tolist()):
         if empty:
             found.append(("You wrote no goals to compare", False, ()))
             continue
-        lo, hi = edges[p], edges[p + 1]
-        if lo == hi:
+        if edges[p] == edges[p + 1]:
             found.append(("Your goals and the mentor's expertise share no words", False, ()))
             continue
         terms = tuple(map(str, names[best_bounds[p]:best_bounds[p + 1]]))
-        cosine = float(products[lo:hi].sum())  # np.sum's own reduction, in stored order
         found.append((f"Your goals and the mentor's expertise share {_join(terms)} "
-                      f"(cosine {cosine:.2f}; {full_at}", False, terms))
+                      f"(cosine {cosines[p]:.2f}; {full_at}", False, terms))
     return found
+
+
+def _cosines(products: np.ndarray, bounds: np.ndarray) -> list[float]:
+    """Per pair, ``np.sum`` of its products (float32, in stored order; pair p's are
+    ``products[bounds[p]:bounds[p + 1]]``), as a float. One or two products are summed for
+    all such pairs at once (one addition: the same float in any order); more, pair by pair
+    by ``np.sum`` itself, whose order of additions is its own."""
+    lengths = np.diff(bounds)
+    first = products[np.minimum(bounds[:-1], max(len(products) - 1, 0))] if len(products) \
+        else np.zeros(len(lengths), dtype=np.float32)
+    second = products[np.minimum(bounds[:-1] + 1, max(len(products) - 1, 0))] \
+        if len(products) else first
+    sums = np.where(lengths == 2, first + second, np.where(lengths == 1, first, 0))
+    cosines = sums.astype(np.float32).tolist()
+    edges = bounds.tolist()
+    for p in np.flatnonzero(lengths > 2).tolist():
+        cosines[p] = float(products[edges[p]:edges[p + 1]].sum())
+    return cosines
 
 
 def _role_fit_evidence(features: CohortFeatures, _config: ProgramConfig, i: int,
