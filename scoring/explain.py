@@ -18,12 +18,11 @@ Sensitive attributes
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from operator import attrgetter
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.errors import UnknownIdError
@@ -37,6 +36,7 @@ from scoring.scorer import (
     component_names,
     component_weights,
     mentor_columns,
+    one_blas_thread,
     preference_honoured,
     score_block,
 )
@@ -211,13 +211,27 @@ def _positions(ids: Sequence[str]) -> dict[str, int]:
     return {known: position for position, known in reversed(list(enumerate(ids)))}
 
 
-def _index(ids: Sequence[str], wanted: str, side: str,
-           positions: Mapping[str, int] | None = None) -> int:
-    position = (positions if positions is not None else _positions(ids)).get(wanted)
-    if position is not None:
-        return position
-    raise UnknownIdError(f"No {side} has the id {wanted!r}. {suggest_ids(wanted, ids)} "
-                         f"Ids are the values of the {side}s' id column.")
+#: Up to this many ids are looked up by scanning the ids (``tuple.index``), more through one
+#: dict of every id: building it costs as much as a few hundred scans of 10,000 ids, and
+#: ``explain --vs`` looks up three.
+SCANNED_IDS = 64
+
+
+def _finder(ids: Sequence[str], side: str, lookups: int) -> Callable[[str], int]:
+    """A function from an id to its first position in ``ids`` that raises
+    :class:`UnknownIdError` naming the closest ids for an unknown id."""
+    positions = _positions(ids) if lookups > SCANNED_IDS else None
+
+    def find(wanted: str) -> int:
+        if positions is not None:
+            position = positions.get(wanted)
+            if position is not None:
+                return position
+        elif wanted in ids:
+            return ids.index(wanted)
+        raise UnknownIdError(f"No {side} has the id {wanted!r}. {suggest_ids(wanted, ids)} "
+                             f"Ids are the values of the {side}s' id column.")
+    return find
 
 
 def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[str, str]],
@@ -233,16 +247,16 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
     each block's numbers are read out for all its pairs at once.
     """
     features = features if features is not None else build_features(cohort, config)
-    mentee_at, mentor_at = _positions(features.mentee_ids), _positions(features.mentor_ids)
-    indexed = [(_index(features.mentee_ids, e, "mentee", mentee_at),
-                _index(features.mentor_ids, m, "mentor", mentor_at)) for e, m in pairs]
+    mentee_at = _finder(features.mentee_ids, "mentee", len(pairs))
+    mentor_at = _finder(features.mentor_ids, "mentor", len(pairs))
+    indexed = [(mentee_at(e), mentor_at(m)) for e, m in pairs]
     by_row: dict[int, set[int]] = {}
     for i, j in indexed:
         by_row.setdefault(i, set()).add(j)
     rows = sorted(by_row)
     # The blocks are small (a few hundred mentees x mentors): extra BLAS threads only add
     # hand-over costs, which grow tenfold when another process keeps the other core busy.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         found = _explain_blocks(cohort, config, features, rows, by_row)
     return [found[pair] for pair in indexed]
 
@@ -384,7 +398,7 @@ def top_candidates(cohort: Cohort, config: ProgramConfig, mentee_id: str, n: int
                    features: CohortFeatures | None = None) -> TopCandidates:
     """The ``n`` best eligible mentors for a mentee (ties: input order) and the rules' tally."""
     features = features if features is not None else build_features(cohort, config)
-    i = _index(features.mentee_ids, mentee_id, "mentee")
+    i = _finder(features.mentee_ids, "mentee", 1)(mentee_id)
     block = score_block(features, config, np.array([i]))
     eligible = np.flatnonzero(block.eligible[0])
     best = eligible[np.argsort(-block.total[0, eligible], kind="stable")][:max(n, 0)]
