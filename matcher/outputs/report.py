@@ -97,6 +97,8 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
                       for n, primary in zip(outcome.networks, primaries, strict=True)}
     # (the same as _primary_scores, from the primaries found once)
 
+    repeated = repeated_names((*cohort.mentees, *cohort.mentors))
+    who = Who(repeated)  # each person named once, on every row the page shows them
     lowest = []
     screen = SensitiveValues.of(config)
     for pairing in sorted(pairings, key=lambda p: (p.score, p.mentee_id, p.mentor_id))[:TABLE_ROWS]:
@@ -128,7 +130,10 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
                  if primary is not None and n.partial_reason]
 
     scores = np.array([p.score for p in pairings], dtype=float)
-    repeated = repeated_names((*cohort.mentees, *cohort.mentors))
+    for row in lowest:
+        row.update(mentee_who=who(row.mentee_person), mentor_who=who(row.mentor_person))
+    for row in full:
+        row.update(mentor_who=who(row.mentor))
     return templates.render(
         "report.html.j2",
         program=config.program.name,
@@ -154,9 +159,9 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         sections=tuple(sections),
         opening=tuple(opening),
         repeated=repeated,
-        who=Who(repeated),
-        networks=_network_rows(outcome, labels, PEOPLE_ROWS),
-        mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS),
+        who=who,
+        networks=_network_rows(outcome, labels, PEOPLE_ROWS, who),
+        mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS, who),
         people_rows=PEOPLE_ROWS,
     )
 
@@ -203,20 +208,26 @@ def _printed(value: Any) -> markupsafe.Markup:
                              and not isinstance(value, markupsafe.Markup) else value)
 
 
-def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[Row]:
+def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int,
+                  who: Who | None = None) -> list[Row]:
     """The first ``limit`` mentees' networks: primary mentor and score, specialists, got /
-    requested (the page shows no more)."""
+    requested (the page shows no more); each person also as the page names them
+    (``*_who``, :class:`Who`)."""
+    who = who if who is not None else _who(outcome)
     mentees = {m.id: m for m in outcome.cohort.mentees}
     mentors = {m.id: m for m in outcome.cohort.mentors}
     rows = []
     for network in outcome.networks[:limit]:
         primary = network.primary
+        specialists = [(mentors[p.mentor_id], _covers(p.covers, labels))
+                       for p in network.specialists]
         rows.append(Row(
-            mentee=mentees[network.mentee_id],
+            mentee=mentees[network.mentee_id], mentee_who=who(mentees[network.mentee_id]),
             primary=mentors[primary.mentor_id] if primary else None,
+            primary_who=who(mentors[primary.mentor_id]) if primary else None,
             score=primary.score if primary else None,
-            specialists=[(mentors[p.mentor_id], _covers(p.covers, labels))
-                         for p in network.specialists],
+            specialists=specialists,
+            specialists_who=[(who(mentor), covers) for mentor, covers in specialists],
             got=len(network.pairings), requested=network.requested,
             status=("unplaced" if primary is None else
                     "smaller than asked" if network.partial_reason else "complete"),
@@ -224,19 +235,28 @@ def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[Row
     return rows
 
 
-def _mentor_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[Row]:
+def _mentor_rows(outcome: MatchOutcome, labels: Labels, limit: int,
+                 who: Who | None = None) -> list[Row]:
     """The first ``limit`` mentors: capacity, load, the mentees they have (and in which
-    role), areas (the page shows no more)."""
+    role), areas (the page shows no more); each person also as the page names them
+    (``*_who``, :class:`Who`)."""
+    who = who if who is not None else _who(outcome)
     mentees = {m.id: m for m in outcome.cohort.mentees}
     theirs: dict[str, list[tuple[Any, str]]] = {}
     for network in outcome.networks:
         for pairing in network.pairings:
             role = "primary" if pairing.role == "primary" else _covers(pairing.covers, labels)
             theirs.setdefault(pairing.mentor_id, []).append((mentees[pairing.mentee_id], role))
-    return [Row(mentor=mentor, capacity=mentor.capacity,
+    return [Row(mentor=mentor, mentor_who=who(mentor), capacity=mentor.capacity,
                 assigned=len(theirs.get(mentor.id, [])), mentees=theirs.get(mentor.id, []),
+                mentees_who=[(who(mentee), role) for mentee, role in theirs.get(mentor.id, [])],
                 areas=[labels("areas", a) for a in mentor.expertise_areas])
             for mentor in outcome.cohort.mentors[:limit]]
+
+
+def _who(outcome: MatchOutcome) -> Who:
+    """:class:`Who` of a run's people."""
+    return Who(repeated_names((*outcome.cohort.mentees, *outcome.cohort.mentors)))
 
 
 def _covers(covers: str | None, labels: Labels) -> str:
@@ -258,29 +278,29 @@ def _weakest_component(explanation: PairExplanation) -> str:
 def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[Row]:
     """Per need area: mentees asking, mentor capacity offering it, askers whose network has it."""
     cohort = outcome.cohort
-    mentors = {m.id: m for m in cohort.mentors}
+    held_by = {m.id: frozenset(m.expertise_areas) for m in cohort.mentors}
     networks = {n.mentee_id: n for n in outcome.networks}
     areas = list(outcome.config.vocabulary("areas").values)
     seen = {a for m in cohort.mentees for a in m.need_areas}
     seen |= {a for m in cohort.mentors for a in m.expertise_areas}
     areas += sorted(seen - set(areas))
-    # one pass over each side (not one per area): each person counted once per area listed
+    # one pass over each side (not one per area): each person counted once per area listed,
+    # and an asker once more where their network's mentors hold the area
     asking: dict[str, list[Any]] = {}
+    covered: Counter[str] = Counter()
     for mentee in cohort.mentees:
-        for area in dict.fromkeys(mentee.need_areas):
+        wanted = dict.fromkeys(mentee.need_areas)
+        for area in wanted:
             asking.setdefault(area, []).append(mentee)
+        if wanted and networks:
+            pairings = networks[mentee.id].pairings
+            held = (held_by[pairings[0].mentor_id] if len(pairings) == 1 else
+                    frozenset().union(*(held_by[p.mentor_id] for p in pairings)))
+            covered.update(area for area in wanted if area in held)
     places: Counter[str] = Counter()
     for mentor in cohort.mentors:
         for area in dict.fromkeys(mentor.expertise_areas):
             places[area] += mentor.capacity
-    # askers whose network covers the area: one pass over the askers, each network's areas
-    # worked out once
-    covered: Counter[str] = Counter()
-    for mentee in cohort.mentees if networks else ():
-        if mentee.need_areas:
-            held = {a for p in networks[mentee.id].pairings
-                    for a in mentors[p.mentor_id].expertise_areas}
-            covered.update(area for area in dict.fromkeys(mentee.need_areas) if area in held)
     rows = []
     for area in areas:
         askers = asking.get(area, [])
