@@ -19,6 +19,7 @@ nobody can be recognised from a row of the table.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -101,7 +102,8 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
     who = Who(repeated)  # each person named once, on every row the page shows them
     lowest = []
     screen = SensitiveValues.of(config)
-    for pairing in sorted(pairings, key=lambda p: (p.score, p.mentee_id, p.mentor_id))[:TABLE_ROWS]:
+    for pairing in heapq.nsmallest(TABLE_ROWS, pairings,  # sorted(...)[:TABLE_ROWS]
+                                   key=lambda p: (p.score, p.mentee_id, p.mentor_id)):
         explanation = explanations[(pairing.mentee_id, pairing.mentor_id)]
         withheld = screen.held_by((mentees[pairing.mentee_id], mentors[pairing.mentor_id]))
         weakest = _weakest_component(explanation)

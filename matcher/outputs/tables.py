@@ -82,16 +82,16 @@ def networks_table(outcome: MatchOutcome) -> Table:
     rows: list[list[Cell]] = []
     for mentee in outcome.cohort.mentees:
         network = networks.get(mentee.id)
-        if network is None or network.primary is None:
+        primary = network.primary if network is not None else None  # once: it searches
+        if network is None or primary is None:
             reason = network.unplaced_reason if network else "not in the solver's result"
             rows.append([mentee.id, mentee.name, "unplaced", "", "", None, "",
                          network.requested if network else mentee.network_size, 0,
                          reason or ""])
             continue
-        primary = network.primary
-        specialists = "; ".join(
+        specialists = "; ".join(  # a network of one pairing has only its primary
             f"{mentors[s.mentor_id].name} <{s.mentor_id}> ({_covers_label(labels, s.covers)})"
-            for s in network.specialists)
+            for s in network.specialists) if len(network.pairings) > 1 else ""
         status = "partial" if network.partial_reason else "placed"
         rows.append([mentee.id, mentee.name, status, primary.mentor_id,
                      mentors[primary.mentor_id].name, round(float(primary.score), 2),
