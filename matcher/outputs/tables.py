@@ -189,6 +189,8 @@ class _Rounded:
         self._known: dict[tuple[float, int], float] = {}
 
     def __call__(self, value: float, digits: int) -> float:
+        if not value:  # 0.0 and -0.0 are one key of a dict, not one cell of a CSV file
+            return round(float(value), digits)
         key = (value, digits)
         found = self._known.get(key)
         if found is None:
