@@ -187,7 +187,8 @@ class Who:
     """A person as the report names them: the name, and beside it the id where another id
     carries the same name, printed as the page prints any value (control characters
     removed, escaped). Each person is worked out once per page (a mentor is named on every
-    row of their mentees); the page calls it ``who(person)``."""
+    row of their mentees); the rows carry it (``*_who``), and a template may call
+    ``who(person)``."""
 
     def __init__(self, repeated: frozenset[str]) -> None:
         self._repeated = repeated
@@ -197,9 +198,9 @@ class Who:
         known = self._known.get(id(person))
         if known is not None and known[0] is person:
             return known[1]
-        name = _printed(person.name)
-        html = markupsafe.Markup(f'{name} <span class="id">{_printed(person.id)}</span>'
-                                 if person.name in self._repeated else name)
+        html = _printed(person.name)
+        if person.name in self._repeated:
+            html = markupsafe.Markup(f'{html} <span class="id">{_printed(person.id)}</span>')
         self._known[id(person)] = (person, html)
         return html
 
@@ -298,7 +299,9 @@ def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[Row]:
             pairings = networks[mentee.id].pairings
             held = (held_by[pairings[0].mentor_id] if len(pairings) == 1 else
                     frozenset().union(*(held_by[p.mentor_id] for p in pairings)))
-            covered.update(area for area in wanted if area in held)
+            for area in wanted:
+                if area in held:
+                    covered[area] += 1
     places: Counter[str] = Counter()
     for mentor in cohort.mentors:
         for area in dict.fromkeys(mentor.expertise_areas):
