@@ -8,14 +8,15 @@ pickled once; then a fresh child process per tree (this one, and ``--previous-re
 ``matcher`` and ``scoring`` packages from ``git archive``) times each step in CPU seconds of
 that process (``time.process_time``), ``--repeats`` times, alternating trees so both meet the
 same load. The built-in templates are compiled first, as ``match`` compiles them while the
-solver works (matcher.runfolder.prepared). The cycle collector is as the run-folder writer has it (everything alive before
-frozen, the collector off: matcher.runfolder.writer._collector_paused); ``--collector on``
-leaves it on. Steps: explain_pairs of every pair, the pairings, explanations and networks
-tables, report.html, and ``mentormatch explain --mentee A --vs C``'s computation (compare
-of one mentee's two mentors, 50 times, from the kept features). Every step's output is
-hashed and must be the same in both trees. Rows: each step's best CPU seconds in both trees
-and their ratio, the sum of the run folder's steps, the machine load and the file-creation
-probe (no file is written here).
+solver works (matcher.runfolder.prepared). The cycle collector is as the run-folder writer
+has it (everything alive before frozen, the collector off:
+matcher.runfolder.writer._collector_paused); ``--collector on`` leaves it on. Steps:
+explain_pairs of every pair, the pairings, explanations and networks tables, report.html,
+and ``mentormatch explain --mentee A --vs C``'s computation (compare of one mentee's two
+mentors, 50 times, from the kept features). Every step's output is hashed and must be the
+same in both trees. Rows: each step's best CPU seconds in both trees and their ratio, the
+sum of the run folder's steps, the machine load and the file-creation probe (no file is
+written here).
 """
 
 from __future__ import annotations
