@@ -18,6 +18,7 @@ What this room holds, in the order data flows:
 - :mod:`scoring.rules`      hard eligibility rules (per-pair verdicts);
 - :mod:`scoring.scorer`     the weighted components, 0–100;
 - :mod:`scoring.explain`    every pair's points and evidence, from the scorer's own arrays;
+- :mod:`scoring.explain_evidence` the evidence sentences of many pairs at once;
 - :mod:`scoring.diagnostics` what the match would be, checked before solving (stranded
                             mentees by rule, dead components, suspicious columns);
 - :mod:`scoring.diagnostic_tally` a score block reduced to what the diagnostics read, so

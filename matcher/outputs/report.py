@@ -19,14 +19,17 @@ nobody can be recognised from a row of the table.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import markupsafe
 import numpy as np
 
 from matcher.outcome import MatchOutcome
+from matcher.outputs.cell_safety import clean_text
 from matcher.outputs.charts import (
     ACCENT,
     MUTED,
@@ -90,35 +93,49 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
     labels = Labels.of(config)
     pairings = [p for n in outcome.networks for p in n.pairings]
     audit_fields, min_group = config.report.audit_fields, config.report.min_group_size
+    primaries = [n.primary for n in outcome.networks]  # once: the property searches
+    primary_scores = {n.mentee_id: (primary.score if primary else None)
+                      for n, primary in zip(outcome.networks, primaries, strict=True)}
+    # (the same as _primary_scores, from the primaries found once)
 
+    repeated = repeated_names((*cohort.mentees, *cohort.mentors))
+    who = Who(repeated)  # each person named once, on every row the page shows them
     lowest = []
     screen = SensitiveValues.of(config)
-    for pairing in sorted(pairings, key=lambda p: (p.score, p.mentee_id, p.mentor_id))[:TABLE_ROWS]:
+    for pairing in heapq.nsmallest(TABLE_ROWS, pairings,  # sorted(...)[:TABLE_ROWS]
+                                   key=lambda p: (p.score, p.mentee_id, p.mentor_id)):
         explanation = explanations[(pairing.mentee_id, pairing.mentor_id)]
         withheld = screen.held_by((mentees[pairing.mentee_id], mentors[pairing.mentor_id]))
         weakest = _weakest_component(explanation)
-        lowest.append({
-            "pairing": pairing, "mentee": mentees[pairing.mentee_id].name,
-            "mentor": mentors[pairing.mentor_id].name,
-            "mentee_person": mentees[pairing.mentee_id],
-            "mentor_person": mentors[pairing.mentor_id],
-            "reason": for_coordinator(next(iter(explanation.reasons(1)), ""), withheld),
-            "weakest": for_coordinator(weakest, withheld),
-        })
+        lowest.append(Row(
+            pairing=pairing, mentee=mentees[pairing.mentee_id].name,
+            mentor=mentors[pairing.mentor_id].name,
+            mentee_person=mentees[pairing.mentee_id],
+            mentor_person=mentors[pairing.mentor_id],
+            reason=for_coordinator(next(iter(explanation.reasons(1)), ""), withheld),
+            weakest=for_coordinator(weakest, withheld),
+        ))
 
     assigned = Counter(p.mentor_id for p in pairings)
     loads = [(m, assigned.get(m.id, 0)) for m in cohort.mentors]
-    full = [{"mentor": m, "assigned": a, "over": a > m.capacity}
+    full = [Row(mentor=m, assigned=a, over=a > m.capacity)
             for m, a in sorted(loads, key=lambda x: (x[0].capacity - x[1], x[0].id))
             if a >= m.capacity]
     demand = _area_demand(outcome, labels)
-    unplaced = [{"mentee": mentees[n.mentee_id], "reason": n.unplaced_reason or "",
-                 "status": "unplaced"} for n in outcome.networks if n.primary is None]
-    unplaced += [{"mentee": mentees[n.mentee_id], "reason": n.partial_reason or "",
-                  "status": f"{len(n.pairings)} of {n.requested} mentors"}
-                 for n in outcome.networks if n.primary is not None and n.partial_reason]
+    unplaced = [Row(mentee=mentees[n.mentee_id], reason=n.unplaced_reason or "",
+                    status="unplaced")
+                for n, primary in zip(outcome.networks, primaries, strict=True)
+                if primary is None]
+    unplaced += [Row(mentee=mentees[n.mentee_id], reason=n.partial_reason or "",
+                     status=f"{len(n.pairings)} of {n.requested} mentors")
+                 for n, primary in zip(outcome.networks, primaries, strict=True)
+                 if primary is not None and n.partial_reason]
 
     scores = np.array([p.score for p in pairings], dtype=float)
+    for row in lowest:
+        row.update(mentee_who=who(row.mentee_person), mentor_who=who(row.mentor_person))
+    for row in full:
+        row.update(mentor_who=who(row.mentor))
     return templates.render(
         "report.html.j2",
         program=config.program.name,
@@ -138,52 +155,111 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         demand=demand,
         demand_plot=_svg(templates, _demand_plot(demand) if demand else None),
         unplaced=unplaced,
-        audits=[_opt_in_audit(outcome, min_group),
-                *(_audit(outcome, f, labels, min_group) for f in audit_fields)],
+        audits=[_opt_in_audit(outcome, min_group, primary_scores),
+                *(_audit(outcome, f, labels, min_group, primary_scores) for f in audit_fields)],
         min_group=min_group,
         sections=tuple(sections),
         opening=tuple(opening),
-        repeated=repeated_names((*cohort.mentees, *cohort.mentors)),
-        networks=_network_rows(outcome, labels, PEOPLE_ROWS),
-        mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS),
+        repeated=repeated,
+        who=who,
+        networks=_network_rows(outcome, labels, PEOPLE_ROWS, who),
+        mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS, who),
         people_rows=PEOPLE_ROWS,
     )
 
 
-def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[dict[str, Any]]:
+class Row(dict[str, Any]):
+    """A row of one of the page's tables: a dict (as callers read it) whose keys the page
+    reads as attributes (``row.mentee``), as Jinja reads a dict's keys. The built-in
+    templates' compiled code (:class:`~matcher.outputs.template_code.TrustedCode`) reads
+    ``a.b`` as Python's attribute access; a plain dict would send the whole page to Jinja's
+    slower code (and compile it a second time). A key named like a dict method is read as
+    the method, as Jinja reads it."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Who:
+    """A person as the report names them: the name, and beside it the id where another id
+    carries the same name, printed as the page prints any value (control characters
+    removed, escaped). Each person is worked out once per page (a mentor is named on every
+    row of their mentees); the rows carry it (``*_who``), and a template may call
+    ``who(person)``."""
+
+    def __init__(self, repeated: frozenset[str]) -> None:
+        self._repeated = repeated
+        self._known: dict[int, tuple[Any, markupsafe.Markup]] = {}  # id(person) -> html
+
+    def __call__(self, person: Any) -> markupsafe.Markup:
+        known = self._known.get(id(person))
+        if known is not None and known[0] is person:
+            return known[1]
+        html = _printed(person.name)
+        if person.name in self._repeated:
+            html = markupsafe.Markup(f'{html} <span class="id">{_printed(person.id)}</span>')
+        self._known[id(person)] = (person, html)
+        return html
+
+
+def _printed(value: Any) -> markupsafe.Markup:
+    """``{{ value }}`` of the page: control characters removed from text, escaped."""
+    return markupsafe.escape(clean_text(value) if isinstance(value, str)
+                             and not isinstance(value, markupsafe.Markup) else value)
+
+
+def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int,
+                  who: Who | None = None) -> list[Row]:
     """The first ``limit`` mentees' networks: primary mentor and score, specialists, got /
-    requested (the page shows no more)."""
+    requested (the page shows no more); each person also as the page names them
+    (``*_who``, :class:`Who`)."""
+    who = who if who is not None else _who(outcome)
     mentees = {m.id: m for m in outcome.cohort.mentees}
     mentors = {m.id: m for m in outcome.cohort.mentors}
     rows = []
     for network in outcome.networks[:limit]:
         primary = network.primary
-        rows.append({
-            "mentee": mentees[network.mentee_id],
-            "primary": mentors[primary.mentor_id] if primary else None,
-            "score": primary.score if primary else None,
-            "specialists": [(mentors[p.mentor_id], _covers(p.covers, labels))
-                            for p in network.specialists],
-            "got": len(network.pairings), "requested": network.requested,
-            "status": ("unplaced" if primary is None else
-                       "smaller than asked" if network.partial_reason else "complete"),
-        })
+        specialists = [(mentors[p.mentor_id], _covers(p.covers, labels))
+                       for p in network.specialists]
+        rows.append(Row(
+            mentee=mentees[network.mentee_id], mentee_who=who(mentees[network.mentee_id]),
+            primary=mentors[primary.mentor_id] if primary else None,
+            primary_who=who(mentors[primary.mentor_id]) if primary else None,
+            score=primary.score if primary else None,
+            specialists=specialists,
+            specialists_who=[(who(mentor), covers) for mentor, covers in specialists],
+            got=len(network.pairings), requested=network.requested,
+            status=("unplaced" if primary is None else
+                    "smaller than asked" if network.partial_reason else "complete"),
+        ))
     return rows
 
 
-def _mentor_rows(outcome: MatchOutcome, labels: Labels, limit: int) -> list[dict[str, Any]]:
+def _mentor_rows(outcome: MatchOutcome, labels: Labels, limit: int,
+                 who: Who | None = None) -> list[Row]:
     """The first ``limit`` mentors: capacity, load, the mentees they have (and in which
-    role), areas (the page shows no more)."""
+    role), areas (the page shows no more); each person also as the page names them
+    (``*_who``, :class:`Who`)."""
+    who = who if who is not None else _who(outcome)
     mentees = {m.id: m for m in outcome.cohort.mentees}
     theirs: dict[str, list[tuple[Any, str]]] = {}
     for network in outcome.networks:
         for pairing in network.pairings:
             role = "primary" if pairing.role == "primary" else _covers(pairing.covers, labels)
             theirs.setdefault(pairing.mentor_id, []).append((mentees[pairing.mentee_id], role))
-    return [{"mentor": mentor, "capacity": mentor.capacity,
-             "assigned": len(theirs.get(mentor.id, [])), "mentees": theirs.get(mentor.id, []),
-             "areas": [labels("areas", a) for a in mentor.expertise_areas]}
+    return [Row(mentor=mentor, mentor_who=who(mentor), capacity=mentor.capacity,
+                assigned=len(theirs.get(mentor.id, [])), mentees=theirs.get(mentor.id, []),
+                mentees_who=[(who(mentee), role) for mentee, role in theirs.get(mentor.id, [])],
+                areas=[labels("areas", a) for a in mentor.expertise_areas])
             for mentor in outcome.cohort.mentors[:limit]]
+
+
+def _who(outcome: MatchOutcome) -> Who:
+    """:class:`Who` of a run's people."""
+    return Who(repeated_names((*outcome.cohort.mentees, *outcome.cohort.mentors)))
 
 
 def _covers(covers: str | None, labels: Labels) -> str:
@@ -202,20 +278,30 @@ def _weakest_component(explanation: PairExplanation) -> str:
             f"points ({weakest.evidence})")
 
 
-def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object]]:
+def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[Row]:
     """Per need area: mentees asking, mentor capacity offering it, askers whose network has it."""
     cohort = outcome.cohort
-    mentors = {m.id: m for m in cohort.mentors}
+    held_by = {m.id: frozenset(m.expertise_areas) for m in cohort.mentors}
     networks = {n.mentee_id: n for n in outcome.networks}
     areas = list(outcome.config.vocabulary("areas").values)
     seen = {a for m in cohort.mentees for a in m.need_areas}
     seen |= {a for m in cohort.mentors for a in m.expertise_areas}
     areas += sorted(seen - set(areas))
-    # one pass over each side (not one per area): each person counted once per area listed
+    # one pass over each side (not one per area): each person counted once per area listed,
+    # and an asker once more where their network's mentors hold the area
     asking: dict[str, list[Any]] = {}
+    covered: Counter[str] = Counter()
     for mentee in cohort.mentees:
-        for area in dict.fromkeys(mentee.need_areas):
+        wanted = dict.fromkeys(mentee.need_areas)
+        for area in wanted:
             asking.setdefault(area, []).append(mentee)
+        if wanted and networks:
+            pairings = networks[mentee.id].pairings
+            held = (held_by[pairings[0].mentor_id] if len(pairings) == 1 else
+                    frozenset().union(*(held_by[p.mentor_id] for p in pairings)))
+            for area in wanted:
+                if area in held:
+                    covered[area] += 1
     places: Counter[str] = Counter()
     for mentor in cohort.mentors:
         for area in dict.fromkeys(mentor.expertise_areas):
@@ -226,30 +312,34 @@ def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[dict[str, object
         offered = places.get(area, 0)
         if not askers and not offered:
             continue
-        covered = sum(
-            1 for m in askers
-            if any(area in mentors[p.mentor_id].expertise_areas
-                   for p in networks[m.id].pairings)) if networks else 0
-        rows.append({"area": labels("areas", area), "asking": len(askers),
-                     "capacity": offered, "covered": covered,
-                     "short": len(askers) > offered})
+        rows.append(Row(area=labels("areas", area), asking=len(askers), capacity=offered,
+                        covered=covered.get(area, 0), short=len(askers) > offered))
     return rows
 
 
-def _audit(outcome: MatchOutcome, field: str, labels: Labels, min_group: int) -> AuditTable:
-    """Mentees grouped by ``field``: count, placed, mean and lowest primary score."""
-    primary = {n.mentee_id: (n.primary.score if n.primary else None) for n in outcome.networks}
+def _primary_scores(outcome: MatchOutcome) -> dict[str, float | None]:
+    """Each mentee's primary score (None: unplaced), by mentee id."""
+    return {n.mentee_id: (n.primary.score if n.primary else None) for n in outcome.networks}
+
+
+def _audit(outcome: MatchOutcome, field: str, labels: Labels, min_group: int,
+           primary: Mapping[str, float | None] | None = None) -> AuditTable:
+    """Mentees grouped by ``field``: count, placed, mean and lowest primary score
+    (``primary``: :func:`_primary_scores`, when the caller has it)."""
+    primary = primary if primary is not None else _primary_scores(outcome)
     groups: dict[str, list[float | None]] = {}
+    vocabulary = "institutions" if field == "institution" else FIELD_VOCABULARY.get(field)
+    named: dict[object, str] = {}  # each distinct value's group, worked out once
     for mentee in outcome.cohort.mentees:
         value = getattr(mentee, field, None)
         if value is None:
             value = mentee.extra.get(field, "")
-        vocabulary = "institutions" if field == "institution" else FIELD_VOCABULARY.get(field)
-        if isinstance(value, tuple):
-            value = ", ".join(labels(vocabulary, v) if vocabulary else v for v in value)
-        elif vocabulary and value:
-            value = labels(vocabulary, value)
-        groups.setdefault(str(value).strip() or "(not given)", []).append(primary.get(mentee.id))
+        group = named.get(value) if isinstance(value, (str, tuple)) else None
+        if group is None:
+            group = _group_of(value, vocabulary, labels)
+            if isinstance(value, (str, tuple)):
+                named[value] = group
+        groups.setdefault(group, []).append(primary.get(mentee.id))
     rows, hidden_groups, hidden_mentees = [], 0, 0
     for group in sorted(groups, key=lambda g: (-len(groups[g]), g)):
         members = groups[group]
@@ -265,10 +355,21 @@ def _audit(outcome: MatchOutcome, field: str, labels: Labels, min_group: int) ->
                       suppressed_groups=hidden_groups, suppressed_mentees=hidden_mentees)
 
 
-def _opt_in_audit(outcome: MatchOutcome, min_group: int) -> AuditTable:
+def _group_of(value: object, vocabulary: str | None, labels: Labels) -> str:
+    """The fairness group a mentee's value of an audited field puts them in."""
+    if isinstance(value, tuple):
+        value = ", ".join(labels(vocabulary, v) if vocabulary else v for v in value)
+    elif vocabulary and value:
+        value = labels(vocabulary, cast(str, value))
+    return str(value).strip() or "(not given)"
+
+
+def _opt_in_audit(outcome: MatchOutcome, min_group: int,
+                  primary: Mapping[str, float | None] | None = None) -> AuditTable:
     """Placement by whether the mentee stated an opt-in preference: asking must not cost
-    a place (matcher/placement.py), and this table shows it did not."""
-    primary = {n.mentee_id: (n.primary.score if n.primary else None) for n in outcome.networks}
+    a place (matcher/placement.py), and this table shows it did not (``primary``:
+    :func:`_primary_scores`, when the caller has it)."""
+    primary = primary if primary is not None else _primary_scores(outcome)
     groups: dict[str, list[float | None]] = {"opted in to a preference": [],
                                              "no preference stated": []}
     for mentee in outcome.cohort.mentees:
@@ -337,7 +438,7 @@ def _load_plot(loads: list) -> Chart | None:
                    title="Mentors by how much of their capacity the match uses")
 
 
-def _demand_plot(demand: list[dict[str, object]]) -> Chart:
+def _demand_plot(demand: list[Row]) -> Chart:
     return paired_bars(
         [str(row["area"]) for row in demand],
         [Series("mentees asking", SECOND, tuple(cast(int, row["asking"]) for row in demand)),

@@ -63,14 +63,14 @@ def summarise(outcome: MatchOutcome) -> MatchSummary:
     """Compute the headline figures from a match outcome."""
     result = outcome.result
     scores = np.array([p.score for n in outcome.networks for p in n.pairings], dtype=float)
-    primaries = np.array([n.primary.score for n in outcome.networks if n.primary is not None],
-                         dtype=float)
+    found = [n.primary for n in outcome.networks]  # once: the property searches
+    primaries = np.array([p.score for p in found if p is not None], dtype=float)
     certified = result.stats.get("certified")
     return MatchSummary(
         mentors=len(outcome.cohort.mentors),
         mentees=len(outcome.cohort.mentees),
-        placed=sum(1 for n in outcome.networks if n.primary is not None),
-        unplaced=sum(1 for n in outcome.networks if n.primary is None),
+        placed=int(primaries.size),
+        unplaced=len(found) - int(primaries.size),
         partial=sum(1 for n in outcome.networks if n.partial_reason),
         pairs=int(scores.size),
         mean_score=round(float(scores.mean()), 2) if scores.size else None,

@@ -10,7 +10,8 @@ sensitive value is replaced by :data:`matcher.outputs.privacy.NOT_SHOWN` (plain 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import chain, repeat
 
 from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import Labels
@@ -27,16 +28,8 @@ from matcher.runfolder.layout import (
     UNPLACED_COLUMNS,
 )
 from scoring.explain import PairExplanation
-from scoring.profiles import Person
 
 Explanations = Mapping[tuple[str, str], PairExplanation]
-
-
-def _reasons(screen: PairScreen, explanation: PairExplanation, mentee: Person,
-             mentor: Person) -> list[str]:
-    withheld = screen.withheld(mentee, mentor)
-    reasons = [screen.for_coordinator(r, withheld) for r in explanation.reasons(REASONS_SHOWN)]
-    return reasons + [""] * (REASONS_SHOWN - len(reasons))
 
 
 def _mentees(outcome: MatchOutcome) -> dict:
@@ -61,16 +54,23 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
     screen = PairScreen(SensitiveValues.of(outcome.config))
+    pairings = [p for network in outcome.networks for p in network.pairings]
+    held = [screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id]) for p in pairings]
+    naming = _Naming(held)
+    shown: dict[tuple[str, ...], _Screened] = {}
     rows: list[list[Cell]] = []
-    for network in outcome.networks:
-        for p in network.pairings:
-            rows.append([
-                p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
-                p.role, p.covers or "", round(float(p.score), 2),
-                LOCKED_YES if p.locked else "",
-                *_reasons(screen, explanations[(p.mentee_id, p.mentor_id)],
-                          mentees[p.mentee_id], mentors[p.mentor_id]),
-            ])
+    for p, withheld in zip(pairings, held, strict=True):
+        reasons = explanations[(p.mentee_id, p.mentor_id)].reasons(REASONS_SHOWN)
+        if withheld:
+            screened = shown.get(withheld)
+            if screened is None:
+                screened = shown[withheld] = _Screened(screen, withheld, naming)
+            reasons = list(map(screened.__getitem__, reasons))
+        rows.append([
+            p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
+            p.role, p.covers or "", round(float(p.score), 2), LOCKED_YES if p.locked else "",
+            *reasons, *[""] * (REASONS_SHOWN - len(reasons)),
+        ])
     return Table("Pairings", PAIRINGS_COLUMNS, rows)
 
 
@@ -82,16 +82,16 @@ def networks_table(outcome: MatchOutcome) -> Table:
     rows: list[list[Cell]] = []
     for mentee in outcome.cohort.mentees:
         network = networks.get(mentee.id)
-        if network is None or network.primary is None:
+        primary = network.primary if network is not None else None  # once: it searches
+        if network is None or primary is None:
             reason = network.unplaced_reason if network else "not in the solver's result"
             rows.append([mentee.id, mentee.name, "unplaced", "", "", None, "",
                          network.requested if network else mentee.network_size, 0,
                          reason or ""])
             continue
-        primary = network.primary
-        specialists = "; ".join(
+        specialists = "; ".join(  # a network of one pairing has only its primary
             f"{mentors[s.mentor_id].name} <{s.mentor_id}> ({_covers_label(labels, s.covers)})"
-            for s in network.specialists)
+            for s in network.specialists) if len(network.pairings) > 1 else ""
         status = "partial" if network.partial_reason else "placed"
         rows.append([mentee.id, mentee.name, status, primary.mentor_id,
                      mentors[primary.mentor_id].name, round(float(primary.score), 2),
@@ -101,20 +101,101 @@ def networks_table(outcome: MatchOutcome) -> Table:
 
 
 def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
-    """A row per pair and score component: points, value, weight and evidence."""
+    """A row per pair and score component: points, value, weight and evidence.
+
+    Built a column at a time: a component's cells are worked out once per record (the
+    explainer shares one frozen :class:`~scoring.explain.ComponentPoints` among the pairs
+    alike in it, so a run's 70,000 rows hold a few thousand distinct ones) and an evidence
+    sentence is screened once per set of withheld values; the rows are then zipped.
+    """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
     screen = PairScreen(SensitiveValues.of(outcome.config))
-    rows: list[list[Cell]] = []
-    append = rows.append
-    for network in outcome.networks:
-        for p in network.pairings:
-            explanation = explanations[(p.mentee_id, p.mentor_id)]
-            withheld = screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id])
-            for c in explanation.components:
-                append([p.mentee_id, p.mentor_id, p.role, c.name,
-                        round(float(c.points), 2), round(float(c.value), 3),
-                        round(float(c.weight), 3), screen.for_coordinator(c.evidence, withheld)])
+    pairings = [p for network in outcome.networks for p in network.pairings]
+    chosen = [explanations[(p.mentee_id, p.mentor_id)].components for p in pairings]
+    records = list(chain.from_iterable(chosen))
+    # by the record's identity: ``explanations`` holds every record meanwhile
+    cells: dict[int, tuple[str, float, float, float, str]] = {}
+    rounded = _Rounded()
+    for c in records:
+        if id(c) not in cells:
+            cells[id(c)] = (c.name, rounded(c.points, 2), rounded(c.value, 3),
+                            rounded(c.weight, 3), c.evidence)
+    names, points, values, weights, evidence = (
+        zip(*map(cells.__getitem__, map(id, records)), strict=True) if records
+        else ((),) * 5)
+    mentee_ids: list[str] = []
+    mentor_ids: list[str] = []
+    roles: list[str] = []
+    texts: list[str] = []
+    held = [screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id]) for p in pairings]
+    naming = _Naming(held)
+    shown: dict[tuple[str, ...], _Screened] = {}
+    start = 0
+    for p, components, withheld in zip(pairings, chosen, held, strict=True):
+        count = len(components)
+        mentee_ids.extend(repeat(p.mentee_id, count))
+        mentor_ids.extend(repeat(p.mentor_id, count))
+        roles.extend(repeat(p.role, count))
+        pair_evidence = evidence[start:start + count]
+        start += count
+        if not withheld:
+            texts.extend(pair_evidence)
+            continue
+        screened = shown.get(withheld)
+        if screened is None:
+            screened = shown[withheld] = _Screened(screen, withheld, naming)
+        texts.extend(map(screened.__getitem__, pair_evidence))
+    rows: list[list[Cell]] = list(map(list, zip(mentee_ids, mentor_ids, roles, names, points,
+                                                values, weights, texts, strict=True)))
     return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
+
+
+class _Naming(dict[str, bool]):
+    """Whether a text names any value withheld from any of a run's pairs, worked out when
+    first asked for. A text that names none of them names none of one pair's (a pair's
+    values are among the run's, and a whole-word search for more values finds at least
+    what it found for fewer): most sentences are then screened once, not once per set of
+    values (a run's pairs hold hundreds of sets)."""
+
+    def __init__(self, held: Sequence[tuple[str, ...]]) -> None:
+        super().__init__()
+        self._every = tuple(sorted(set(chain.from_iterable(held)), key=lambda v: (-len(v), v)))
+
+    def __missing__(self, text: str) -> bool:
+        found = self[text] = names_any(text, self._every)
+        return found
+
+
+class _Screened(dict[str, str]):
+    """Each evidence sentence as a coordinator file shows it for one set of withheld
+    values (:meth:`PairScreen.for_coordinator`), worked out when first asked for (only
+    for a sentence that names one of the run's withheld values at all)."""
+
+    def __init__(self, screen: PairScreen, withheld: tuple[str, ...], naming: _Naming) -> None:
+        super().__init__()
+        self._screen, self._withheld, self._naming = screen, withheld, naming
+
+    def __missing__(self, text: str) -> str:
+        shown = self[text] = (self._screen.for_coordinator(text, self._withheld)
+                              if self._naming[text] else text)
+        return shown
+
+
+class _Rounded:
+    """``round(float(value), digits)``, worked out once per value and digits (a run's
+    70,000 points, values and weights are a few thousand numbers)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[float, int], float] = {}
+
+    def __call__(self, value: float, digits: int) -> float:
+        if not value:  # 0.0 and -0.0 are one key of a dict, not one cell of a CSV file
+            return round(float(value), digits)
+        key = (value, digits)
+        found = self._known.get(key)
+        if found is None:
+            found = self._known[key] = round(float(value), digits)
+        return found
 
 
 def explanations_sheet(explanations: Table, pairs: int, max_pairs: int) -> Table:
