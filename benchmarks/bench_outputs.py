@@ -58,6 +58,7 @@ from benchmarks.previous_version import PREVIOUS_REV, previous_tree  # noqa: E40
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from benchmarks.scratch import creation_cost, describe, scratch_dir, settle  # noqa: E402
 from matcher.outcome import MatchOutcome  # noqa: E402
+from matcher.outputs.calendar_files import CalendarWriter  # noqa: E402
 from matcher.outputs.plans import build_plans  # noqa: E402
 from matcher.outputs.report import render_report  # noqa: E402
 from matcher.outputs.schedule import start_date  # noqa: E402
@@ -142,6 +143,10 @@ def _write_copies(files: dict[Path, bytes], source: Path, target: Path) -> None:
         copy.write_bytes(data)
 
 
+def _no_progress(done: int) -> None:
+    """The stages show no progress bar."""
+
+
 def stages(n_pairs: int, wait: bool) -> None:
     folder = scratch_dir("stages")  # kept until the process ends (benchmarks/scratch.py)
     outcome, inputs = synthetic_outcome(folder / "in", n_pairs)
@@ -163,7 +168,7 @@ def stages(n_pairs: int, wait: bool) -> None:
     templates = templates_for(config)
     plans, seconds = timed(build_plans, outcome, by_pair)
     stage("plan records (build_plans)", seconds)
-    with export._progress(quiet=True) as progress:
+    if True:  # (the stages print no progress)
         workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
                                                len(plans)))
         for helper, render in ((False, 1), (True, 1), (True, workers)):
@@ -175,8 +180,8 @@ def stages(n_pairs: int, wait: bool) -> None:
                            render: int = render) -> None:
                 (out / "plans").mkdir()
                 with FileSink(out, helper=helper) as files:
-                    bodies = export._write_plans(out / "plans", plans, templates,
-                                                 progress, files, render)
+                    bodies = export._write_plans(out / "plans", plans, PlanRenderer(templates),
+                                                 _no_progress, files, render)
                     files.write(out / "plans" / "all_plans.html",
                                 PlanRenderer(templates).combined(plans, bodies).encode())
 
@@ -184,8 +189,9 @@ def stages(n_pairs: int, wait: bool) -> None:
                                render: int = render) -> None:
                 (out / "calendar").mkdir()
                 with FileSink(out, helper=helper) as files:
-                    export._write_calendars(out / "calendar", plans, start_date(config),
-                                            progress, files, "", render)
+                    export._write_calendars(out / "calendar", plans,
+                                            CalendarWriter(start_date(config)),
+                                            _no_progress, files, render)
 
             _, seconds = timed(plan_files)
             stage(f"plans .md/.html + all_plans.html, files {how}", seconds)
@@ -293,8 +299,11 @@ def cpu():
     own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return (own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime,
             own.ru_utime + own.ru_stime)
-from matcher.runfolder.writer import DEFAULT_OPTIONS, split_networks
-forks = len(split_networks(outcome.networks, options.get("options", DEFAULT_OPTIONS))[1]) > 0
+from matcher.runfolder import writer
+forks = (writer.forks(outcome.networks, options.get("options", writer.DEFAULT_OPTIONS))
+         if hasattr(writer, "forks") else  # the writers before session 9
+         len(writer.split_networks(outcome.networks,
+                                   options.get("options", writer.DEFAULT_OPTIONS))[1]) > 0)
 wall, (user, system, own) = time.perf_counter(), cpu()
 write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True, **options)
 import matcher
