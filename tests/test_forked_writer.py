@@ -24,6 +24,7 @@ from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import PlanBuilder
 from matcher.pipeline import run_match
 from matcher.runfolder import forked, writer
+from matcher.runfolder.handback import Handback
 from matcher.runfolder.marker import MARKER, read_marker
 from matcher.runfolder.tasks import TaskQueue
 from matcher.runfolder.writer import (
@@ -138,6 +139,39 @@ def test_each_task_is_taken_once_by_one_of_two_processes() -> None:
         assert sorted(mine + taken) == list(range(count))
         assert mine == sorted(mine) and taken == sorted(taken)
     assert list(TaskQueue.alone(3).claims()) == [0, 1, 2]
+
+
+@needs_fork
+def test_results_handed_back_one_by_one_arrive_whole_and_in_order() -> None:
+    """Each result the copy hands back arrives under its key, equal to what was sent
+    (large ones too, past any pipe's buffer), whether taken as they come or after the copy
+    ended; a copy that stops without sending shows as EOFError, not as a hang."""
+    values = {k: ["x" * (k * 40_000), {"k": k, "pairs": list(range(k * 1_000))}]
+              for k in range(6)}
+    handback = Handback()
+
+    def send_all() -> int:
+        handback.sender()
+        for k, value in values.items():
+            handback.send(k, value)
+        return len(values)
+
+    copy = forked.start(send_all)
+    handback.receiver()
+    got = dict(handback.received(wait=True))
+    while len(got) < len(values):
+        got.update(handback.received(wait=True))
+    assert copy.result() == len(values)
+    assert got == values
+    handback.close()
+
+    silent = Handback()
+    copy = forked.start(lambda: silent.sender() and None)
+    silent.receiver()
+    with pytest.raises(EOFError):
+        list(silent.received(wait=True))
+    assert copy.result() is None
+    silent.close()
 
 
 @needs_fork

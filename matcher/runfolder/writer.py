@@ -46,7 +46,7 @@ from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -84,6 +84,7 @@ from matcher.outputs.templating import (
 from matcher.runfolder import forked, layout
 from matcher.runfolder.claim import OutputClaim, OutputError, claim_output, os_problem
 from matcher.runfolder.filesink import FileSink, relative_name
+from matcher.runfolder.handback import Handback
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.marker import COMPLETE, PARTIAL, manifest, write_marker
 from matcher.runfolder.snapshot import snapshot_bytes
@@ -387,61 +388,81 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
     chunks = page_chunks(outcome.networks, split=fork and workers <= 1)
     bars = _Bars.open(progress, pair_count, explaining=given is None,
                       calendars=start is not None)
-    pages = _queue(len(chunks), fork)
+    copies: list[forked.Part[_Written]] = []  # stopped on any failure, waited for at the end
     try:
-        mine, theirs = _alongside(lambda: writer.chunks(chunks, pages, files, bars),
-                                  partial(writer.forked, chunks, pages), fork, files)
+        if fork:
+            parts = _pages_alongside(writer, chunks, files, bars, copies)
+        else:
+            mine = writer.chunks(chunks, TaskQueue.alone(len(chunks)), files, bars)
+            parts = [mine[k] for k in range(len(chunks))]
+            _write_snapshot(folder, outcome, files)
+        notes = []
+        if start is None:
+            notes.append("No calendar files: the config has no [program] start_date. Add one "
+                         "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
+        task = progress.add_task("Writing spreadsheets and report", total=1)
+        wide = _FolderFiles(folder, outcome,
+                            {pair: e for part in parts for pair, e in part.explanations.items()},
+                            [plan for part in parts for plan in part.plans],
+                            [body for part in parts for body in part.bodies],
+                            [e_mail for part in parts for e_mail in part.e_mails],
+                            templates, start, extras, options, tuple(notes))
+        steps = wide.steps()
+        queue = _queue(len(steps), fork)
+        try:
+            if fork:
+                copies.append(forked.start(partial(_steps_in_copy, folder, options, steps,
+                                                   queue)))
+            _run_steps(steps, queue, files)
+        finally:
+            queue.close()
+        while copies:  # the second copy first: the first one may still be creating files
+            files.record(copies[-1].result().hashes)
+            copies.pop()
     finally:
-        pages.close()
-    if not fork:
-        _write_snapshot(folder, outcome, files)
-    done = {**mine, **(theirs.parts if fork else {})}
-    parts = [done[k] for k in range(len(chunks))]
-    notes = []
-    if start is None:
-        notes.append("No calendar files: the config has no [program] start_date. Add one "
-                     "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
-    task = progress.add_task("Writing spreadsheets and report", total=1)
-    wide = _FolderFiles(folder, outcome,
-                        {pair: e for part in parts for pair, e in part.explanations.items()},
-                        [plan for part in parts for plan in part.plans],
-                        [body for part in parts for body in part.bodies],
-                        [e_mail for part in parts for e_mail in part.e_mails],
-                        templates, start, extras, options, tuple(notes))
-    steps = wide.steps()
-    queue = _queue(len(steps), fork)
-    try:
-        _alongside(lambda: _run_steps(steps, queue, files),
-                   partial(_steps_in_copy, folder, options, steps, queue), fork, files)
-    finally:
-        queue.close()
+        for copy in copies:
+            copy.stop()
     progress.advance(task)
     return wide.plans, notes
 
 
+def _pages_alongside(writer: _PlanParts, chunks: Sequence[Sequence[Network]],
+                     files: _HashingSink, bars: _Bars, copies: list[forked.Part[_Written]]
+                     ) -> list[_PlanPart]:
+    """Stage 1 with a forked copy (appended to ``copies``): each process takes chunks from
+    one queue; the copy hands each of its chunks back as soon as it is written
+    (:class:`~.handback.Handback`), and this process takes them in between its own, so
+    that it waits only for the copy's last chunk, not for the copy's files to be created
+    (the copy is waited for at the end). The parts, in chunk order."""
+    queue, handback = TaskQueue.shared(len(chunks)), Handback()
+    try:
+        copies.append(forked.start(partial(writer.forked, chunks, queue, handback)))
+        handback.receiver()
+        done: dict[int, _PlanPart] = {}
+
+        def take(wait: bool) -> None:
+            for k, part in handback.received(wait=wait):
+                done[k] = part
+                for bar in (bars.explaining, bars.plans, bars.calendars):
+                    bars.advance(bar, len(part.plans))
+
+        try:
+            for k in queue.claims():
+                done[k] = writer.write(chunks[k], files, bars)
+                take(wait=False)
+            while len(done) < len(chunks):
+                take(wait=True)
+        except EOFError:  # the copy stopped: its own error says why
+            copies.pop().result()
+            raise
+    finally:
+        queue.close()
+        handback.close()
+    return [done[k] for k in range(len(chunks))]
+
+
 def _queue(count: int, fork: bool) -> TaskQueue:
     return TaskQueue.shared(count) if fork else TaskQueue.alone(count)
-
-
-R = TypeVar("R")
-
-
-def _alongside(here: Callable[[], R], copy: Callable[[], Any], fork: bool,
-               files: _HashingSink) -> tuple[R, Any]:
-    """``here()`` in this process while, if ``fork``, a forked copy runs ``copy()`` (which
-    returns an object whose ``hashes`` name the files it wrote); returns both results (the
-    copy's None when not forked). The copy is waited for, or killed when ``here()`` fails."""
-    if not fork:
-        return here(), None
-    side = forked.start(copy)
-    try:
-        result = here()
-        theirs = side.result()
-    except BaseException:
-        side.stop()
-        raise
-    files.record(theirs.hashes)
-    return result, theirs
 
 
 @dataclass
@@ -590,15 +611,6 @@ class _PlanPart:
     explanations: dict[tuple[str, str], PairExplanation]
 
 
-@dataclass
-class _CopysParts:
-    """What a forked copy hands back of its pages: each chunk's part by chunk number, and
-    the sha256 of each file it wrote (the snapshot's too)."""
-
-    parts: dict[int, _PlanPart]
-    hashes: dict[str, str]
-
-
 @dataclass(frozen=True)
 class _Bars:
     """The progress bars of the pages, advanced by every chunk a process writes."""
@@ -663,19 +675,22 @@ class _PlanParts:
         """:meth:`write` each chunk this process takes from ``queue``, by chunk number."""
         return {k: self.write(chunks[k], files, bars) for k in queue.claims()}
 
-    def forked(self, chunks: Sequence[Sequence[Network]], queue: TaskQueue) -> _CopysParts:
-        """In a forked copy: the cohort snapshot (which needs nothing else), then
-        :meth:`chunks`. Its files are created by a file helper of its own: created by the
-        copy itself, they cost several times the kernel time they cost in a fresh small
-        process (measured: some 6 s more for 2,600 pairs' 8,000 files), whatever their
-        number."""
+    def forked(self, chunks: Sequence[Sequence[Network]], queue: TaskQueue,
+               handback: Handback) -> _Written:
+        """In a forked copy: the cohort snapshot (which needs nothing else), then the chunks
+        it takes from ``queue``, each handed back as soon as it is written. Its files are
+        created by a file helper of its own: created by the copy itself, they cost several
+        times the kernel time they cost in a fresh small process (measured: some 6 s more
+        for 2,600 pairs' 8,000 files), whatever their number."""
+        handback.sender()
         hashes: dict[str, str] = {}
         with self.options.open_sink(self.folder, True) as sink:
             files = _HashingSink(sink, self.folder, hashes)
             _write_snapshot(self.folder, self.outcome, files)
             bars = _Bars.open(Progress(disable=True), 0, explaining=True, calendars=True)
-            parts = self.chunks(chunks, queue, files, bars)
-        return _CopysParts(parts, hashes)
+            for k in queue.claims():
+                handback.send(k, self.write(chunks[k], files, bars))
+        return _Written(hashes)
 
 
 def render_workers(options: WriterOptions, pairs: int) -> int:
