@@ -94,6 +94,28 @@ def test_two_processes_write_the_folder_one_process_writes(
     assert marker is not None and set(marker.files) == set(alone) - {MARKER}
 
 
+@needs_fork
+def test_a_workbook_pointing_to_explanations_csv_is_the_same_from_two_steps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
+    """Above explanations_sheet_max_pairs, explanations.csv and pairings.xlsx are two
+    steps, which two processes may take: the same bytes as one step writing both."""
+    outcome, inputs = thousand
+    small = {"explanations_sheet_max_pairs": 50}
+    with monkeypatch.context() as patch:  # the one step of smaller runs
+        patch.setattr(writer._FolderFiles, "steps", lambda self: (
+            self.workbook, self.all_plans, self.report, self.introductions, self.pairings))
+        one = write_run_folder(outcome, tmp_path / "one", inputs=inputs, quiet=True,
+                               options=dataclasses.replace(ONE_PROCESS, **small))
+    two = write_run_folder(outcome, tmp_path / "two", inputs=inputs, quiet=True,
+                           options=dataclasses.replace(FORKED, **small))
+    for name in ("pairings.xlsx", "explanations.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+    default = write_run_folder(outcome, tmp_path / "default", inputs=inputs, quiet=True,
+                               options=FORKED)  # the sheet holds the table here
+    assert (default / "pairings.xlsx").read_bytes() != (two / "pairings.xlsx").read_bytes()
+
+
 def _networks(placed: list[bool]) -> list[SimpleNamespace]:
     """Stand-ins for a run's networks: placed ones hold one or two pairs, others none."""
     return [SimpleNamespace(pairings=[object()] * (1 + k % 2) if is_placed else [])

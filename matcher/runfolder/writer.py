@@ -510,20 +510,37 @@ class _FolderFiles:
     options: WriterOptions
     notes: tuple[str, ...]
 
-    def steps(self) -> tuple[Callable[[Sink], None], ...]:
-        """The steps, the costliest first (measured at 10,000 pairs), so that the last one
-        left is a short one whichever process takes it."""
-        return (self.workbook, self.introductions, self.report, self.all_plans,
-                self.pairings)
+    def steps(self) -> tuple[Callable[[Sink], object], ...]:
+        """The steps, the costliest first (as measured at 10,000 pairs), so that the last
+        ones left are short whichever process takes them. The workbook is two steps where
+        its Explanations sheet only points to explanations.csv."""
+        if len(self.by_pair) <= self.options.explanations_sheet_max_pairs:
+            return (self.workbook, self.all_plans, self.report, self.introductions,
+                    self.pairings)
+        return (self.explanations, self.spreadsheet, self.all_plans, self.report,
+                self.introductions, self.pairings)
 
     @functools.cached_property
     def _pairings(self) -> Table:
         return pairings_table(self.outcome, self.by_pair)
 
     def workbook(self, files: Sink) -> None:
-        """explanations.csv and pairings.xlsx."""
+        """explanations.csv and pairings.xlsx, whose Explanations sheet is that table."""
+        explained = self.explanations(files)
+        self.spreadsheet(files, explained)
+
+    def explanations(self, files: Sink) -> Table:
+        """explanations.csv (every pair's points, values and evidence); returns its table."""
         explained = explanations_table(self.outcome, self.by_pair)
         files.write(self.folder / layout.EXPLANATIONS, csv_bytes(explained))
+        return explained
+
+    def spreadsheet(self, files: Sink, explained: Table | None = None) -> None:  # noqa: ARG002
+        """pairings.xlsx (:func:`write_xlsx` creates it itself, not through ``files``; the
+        marker's manifest reads it back); without ``explained`` (a run whose sheet only
+        points to explanations.csv), the sheet is made from the table's name and columns."""
+        if explained is None:
+            explained = Table("Explanations", layout.EXPLANATIONS_COLUMNS, [])
         tables = [self._pairings, networks_table(self.outcome),
                   explanations_sheet(explained, len(self.by_pair),
                                      self.options.explanations_sheet_max_pairs),
