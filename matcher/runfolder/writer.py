@@ -15,12 +15,14 @@ lines pairs share, the workbook is streamed, and above
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
 pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
 From :attr:`WriterOptions.fork_from_pairs` pairs, where fork is available and a core is idle
-(:func:`idle_core`: on a busy machine the copies' extra CPU is extra wall time), a forked
-copy of this process (:mod:`.forked`) writes parts of the folder alongside it, into the same
-partial folder: the later networks' explanations, plans and calendars (split after whole
-blocks of the explainer, so the numbers are those of one call) and the cohort snapshot; then
-the workbook and explanations.csv while this process writes the other folder-wide files. The
-files are the same bytes either way (tests/test_forked_writer.py). On request
+(:func:`idle_core`: on a busy machine the copies' extra CPU is extra wall time), forked
+copies of this process (:mod:`.forked`) share the work with it, into the same partial
+folder, task by task (:mod:`.tasks`: whichever process is free takes the next, so the two
+finish together whatever each step costs): first the cohort snapshot and chunks of the
+pairs' pages (each chunk whole blocks of the explainer, so the numbers are those of one
+call; each chunk the copy writes is handed back at once, :mod:`.handback`), then the
+folder-wide files (workbook, explanations.csv, all_plans.html, report, introductions,
+pairings.csv). The files are the same bytes either way (tests/test_forked_writer.py). On request
 (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower) forked
 worker processes render the plans, calendars and introduction e-mails in chunks, handed back
 in order, so the files are the same bytes in the same order (see
