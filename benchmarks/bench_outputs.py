@@ -28,6 +28,10 @@ each case first waits until the probe's cost of creating a file is back to norma
 (``--no-settle``: don't wait), and each case's rows give the probe's figure before and
 after it: a figure taken while the probe says "slowed" measures the disk, not the writer.
 
+``--always-fork`` makes both writers fork whatever the load (on a busy machine their
+defaults write in one process); ``benchmarks/runfolder_timeline.py`` shows where the time
+of one folder goes, process by process.
+
 ``--stages`` adds the older per-step rows at the synthetic size (plans, calendars, workbook
 ... each timed alone, with a ratio to writing pairings.csv alone).
 """
@@ -168,35 +172,34 @@ def stages(n_pairs: int, wait: bool) -> None:
     templates = templates_for(config)
     plans, seconds = timed(build_plans, outcome, by_pair)
     stage("plan records (build_plans)", seconds)
-    if True:  # (the stages print no progress)
-        workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
-                                               len(plans)))
-        for helper, render in ((False, 1), (True, 1), (True, workers)):
-            how = ("helper process" if helper else "in-process") + (
-                f", rendered by {render} worker processes" if render > 1 else "")
-            (folder / how).mkdir()
+    workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
+                                           len(plans)))
+    for helper, render in ((False, 1), (True, 1), (True, workers)):
+        how = ("helper process" if helper else "in-process") + (
+            f", rendered by {render} worker processes" if render > 1 else "")
+        (folder / how).mkdir()
 
-            def plan_files(out: Path = folder / how, helper: bool = helper,
+        def plan_files(out: Path = folder / how, helper: bool = helper,
+                       render: int = render) -> None:
+            (out / "plans").mkdir()
+            with FileSink(out, helper=helper) as files:
+                bodies = export._write_plans(out / "plans", plans, PlanRenderer(templates),
+                                             _no_progress, files, render)
+                files.write(out / "plans" / "all_plans.html",
+                            PlanRenderer(templates).combined(plans, bodies).encode())
+
+        def calendar_files(out: Path = folder / how, helper: bool = helper,
                            render: int = render) -> None:
-                (out / "plans").mkdir()
-                with FileSink(out, helper=helper) as files:
-                    bodies = export._write_plans(out / "plans", plans, PlanRenderer(templates),
-                                                 _no_progress, files, render)
-                    files.write(out / "plans" / "all_plans.html",
-                                PlanRenderer(templates).combined(plans, bodies).encode())
+            (out / "calendar").mkdir()
+            with FileSink(out, helper=helper) as files:
+                export._write_calendars(out / "calendar", plans,
+                                        CalendarWriter(start_date(config)),
+                                        _no_progress, files, render)
 
-            def calendar_files(out: Path = folder / how, helper: bool = helper,
-                               render: int = render) -> None:
-                (out / "calendar").mkdir()
-                with FileSink(out, helper=helper) as files:
-                    export._write_calendars(out / "calendar", plans,
-                                            CalendarWriter(start_date(config)),
-                                            _no_progress, files, render)
-
-            _, seconds = timed(plan_files)
-            stage(f"plans .md/.html + all_plans.html, files {how}", seconds)
-            _, seconds = timed(calendar_files)
-            stage(f"calendars .ics, files {how}", seconds)
+        _, seconds = timed(plan_files)
+        stage(f"plans .md/.html + all_plans.html, files {how}", seconds)
+        _, seconds = timed(calendar_files)
+        stage(f"calendars .ics, files {how}", seconds)
     _, seconds = timed(lambda: (folder / "introductions.csv").write_bytes(
         export._introductions_csv(plans, [export._introduction(templates, plan)
                                           for plan in plans])))
@@ -259,6 +262,9 @@ from matcher.runfolder.writer import write_run_folder
 outcome, inputs = pickle.loads(Path(sys.argv[1]).read_bytes())
 variant = os.environ.get("BENCH_VARIANT", "")
 options = {}
+if os.environ.get("BENCH_ALWAYS_FORK") and not variant:  # both writers' defaults, but forking
+    from matcher.runfolder.writer import WriterOptions
+    options = {"options": WriterOptions(fork_only_when_idle=False)}
 if variant:
     from matcher.runfolder.writer import WriterOptions
     from matcher.runfolder.filesink import FileSink, write_file
@@ -493,6 +499,10 @@ def main() -> None:
     parser.add_argument("--no-settle", dest="settle", action="store_false",
                         help="do not wait before each case until creating a file costs what "
                         "it costs on a settled disk (benchmarks/scratch.py)")
+    parser.add_argument("--always-fork", action="store_true",
+                        help="the previous writer and this one fork their copies whatever "
+                        "the load (by default each forks only while a core is idle, so on a "
+                        "busy machine neither does)")
     parser.add_argument("--stages", action="store_true",
                         help="also time each step of the synthetic folder alone")
     args = parser.parse_args()
@@ -501,6 +511,8 @@ def main() -> None:
     unknown = (cases - set(CASES)) | (set(variants) - set(VARIANTS))
     if unknown:
         parser.error(f"unknown case or variant: {', '.join(sorted(unknown))}")
+    if args.always_fork:
+        os.environ["BENCH_ALWAYS_FORK"] = "1"  # read by each writing child
     # the previous explainer too (scoring/explain.py belongs to the output stage)
     previous = previous_tree(("matcher", "scoring"), args.previous_rev)[0]
     with _removed_after(previous):
