@@ -407,7 +407,7 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
                             {pair: e for part in parts for pair, e in part.explanations.items()},
                             [plan for part in parts for plan in part.plans],
                             [body for part in parts for body in part.bodies],
-                            [e_mail for part in parts for e_mail in part.e_mails],
+                            [part.introductions for part in parts],
                             templates, start, extras, options, tuple(notes))
         steps = wide.steps()
         queue = _queue(len(steps), fork)
@@ -505,7 +505,7 @@ class _FolderFiles:
     by_pair: Mapping[tuple[str, str], PairExplanation]
     plans: list[PairPlan]
     bodies: list[str]
-    e_mails: list[tuple[str, str]]
+    introduction_rows: list[bytes]  # each chunk's rows of introductions.csv
     templates: Templates
     start: dt.date | None
     extras: _RunExtras
@@ -555,8 +555,8 @@ class _FolderFiles:
     def introductions(self, files: Sink) -> None:
         """introductions.csv (and a rematch's closures.csv)."""
         files.write(self.folder / layout.INTRODUCTIONS,
-                    _introductions_csv(self.plans, self.e_mails,
-                                       calendars=self.start is not None))
+                    _introductions_csv([], [])  # the header alone
+                    + b"".join(self.introduction_rows))
         if self.extras.cycle is not None:
             files.write(self.folder / layout.CLOSURES,
                         _closures_csv(self.extras.cycle, self.outcome.config.program.name,
@@ -621,12 +621,12 @@ def idle_core() -> bool:
 @dataclass
 class _PlanPart:
     """What writing the pages of some networks gives the folder-wide files: their plans,
-    each plan's HTML body (for all_plans.html), introduction e-mail (subject, body) and
-    explanation."""
+    each plan's HTML body (for all_plans.html), their rows of introductions.csv (bytes:
+    made here, in whichever process writes the chunk) and each pair's explanation."""
 
     plans: list[PairPlan]
     bodies: list[str]
-    e_mails: list[tuple[str, str]]
+    introductions: bytes
     explanations: dict[tuple[str, str], PairExplanation]
 
 
@@ -687,7 +687,9 @@ class _PlanParts:
             _write_calendars(self.folder / layout.CALENDAR_FOLDER, plans, self.calendars,
                              partial(bars.advance, bars.calendars), files, self.workers)
         e_mails = list(_rendered(partial(_introduction, self.templates), plans, self.workers))
-        return _PlanPart(plans, bodies, e_mails, by_pair)
+        return _PlanPart(plans, bodies,
+                         _introduction_rows(plans, e_mails, calendars=self.start is not None),
+                         by_pair)
 
     def chunks(self, chunks: Sequence[Sequence[Network]], queue: TaskQueue, files: Sink,
                bars: _Bars) -> dict[int, _PlanPart]:
@@ -799,6 +801,19 @@ def _introductions_csv(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]]
         rows.append([plan.mentee.email, plan.mentor.email, subject, body,
                      layout.ATTACHMENT_SEPARATOR.join(attachments)])
     return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
+
+
+def _introduction_rows(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]], *,
+                       calendars: bool) -> bytes:
+    """The rows of :func:`_introductions_csv` for these plans, without the header (and the
+    byte-order mark before it): a CSV's rows do not depend on one another, so the header
+    followed by each chunk's rows, in order, is the file written from all the plans at once
+    (tests/test_forked_writer.py checks it)."""
+    whole, header = (_introductions_csv(plans, e_mails, calendars=calendars),
+                     _introductions_csv([], []))
+    if not whole.startswith(header):  # never: the writer of the CSV changed its layout
+        raise AssertionError("introductions.csv does not begin with its header")
+    return whole[len(header):]
 
 
 def _introduction(templates: Templates, plan: PairPlan) -> tuple[str, str]:
