@@ -517,10 +517,10 @@ class _FolderFiles:
         ones left are short whichever process takes them. The workbook is two steps where
         its Explanations sheet only points to explanations.csv."""
         if len(self.by_pair) <= self.options.explanations_sheet_max_pairs:
-            return (self.workbook, self.all_plans, self.report, self.introductions,
-                    self.pairings)
+            return (self.workbook, self.all_plans, self.report, self.pairings,
+                    self.introductions)
         return (self.explanations, self.spreadsheet, self.all_plans, self.report,
-                self.introductions, self.pairings)
+                self.pairings, self.introductions)
 
     @functools.cached_property
     def _pairings(self) -> Table:
@@ -553,7 +553,7 @@ class _FolderFiles:
         write_xlsx(self.folder / layout.WORKBOOK, tables, document_time)
 
     def introductions(self, files: Sink) -> None:
-        """introductions.csv (and a rematch's closures.csv)."""
+        """introductions.csv, from the rows each chunk made (and a rematch's closures.csv)."""
         files.write(self.folder / layout.INTRODUCTIONS,
                     _introductions_csv([], [])  # the header alone
                     + b"".join(self.introduction_rows))
