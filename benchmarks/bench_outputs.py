@@ -28,6 +28,10 @@ each case first waits until the probe's cost of creating a file is back to norma
 (``--no-settle``: don't wait), and each case's rows give the probe's figure before and
 after it: a figure taken while the probe says "slowed" measures the disk, not the writer.
 
+``--always-fork`` makes both writers fork whatever the load (on a busy machine their
+defaults write in one process); ``benchmarks/runfolder_timeline.py`` shows where the time
+of one folder goes, process by process.
+
 ``--stages`` adds the older per-step rows at the synthetic size (plans, calendars, workbook
 ... each timed alone, with a ratio to writing pairings.csv alone).
 """
@@ -58,6 +62,7 @@ from benchmarks.previous_version import PREVIOUS_REV, previous_tree  # noqa: E40
 from benchmarks.report_table import ResultTable, timed  # noqa: E402
 from benchmarks.scratch import creation_cost, describe, scratch_dir, settle  # noqa: E402
 from matcher.outcome import MatchOutcome  # noqa: E402
+from matcher.outputs.calendar_files import CalendarWriter  # noqa: E402
 from matcher.outputs.plans import build_plans  # noqa: E402
 from matcher.outputs.report import render_report  # noqa: E402
 from matcher.outputs.schedule import start_date  # noqa: E402
@@ -142,6 +147,10 @@ def _write_copies(files: dict[Path, bytes], source: Path, target: Path) -> None:
         copy.write_bytes(data)
 
 
+def _no_progress(done: int) -> None:
+    """The stages show no progress bar."""
+
+
 def stages(n_pairs: int, wait: bool) -> None:
     folder = scratch_dir("stages")  # kept until the process ends (benchmarks/scratch.py)
     outcome, inputs = synthetic_outcome(folder / "in", n_pairs)
@@ -163,34 +172,34 @@ def stages(n_pairs: int, wait: bool) -> None:
     templates = templates_for(config)
     plans, seconds = timed(build_plans, outcome, by_pair)
     stage("plan records (build_plans)", seconds)
-    with export._progress(quiet=True) as progress:
-        workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
-                                               len(plans)))
-        for helper, render in ((False, 1), (True, 1), (True, workers)):
-            how = ("helper process" if helper else "in-process") + (
-                f", rendered by {render} worker processes" if render > 1 else "")
-            (folder / how).mkdir()
+    workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
+                                           len(plans)))
+    for helper, render in ((False, 1), (True, 1), (True, workers)):
+        how = ("helper process" if helper else "in-process") + (
+            f", rendered by {render} worker processes" if render > 1 else "")
+        (folder / how).mkdir()
 
-            def plan_files(out: Path = folder / how, helper: bool = helper,
+        def plan_files(out: Path = folder / how, helper: bool = helper,
+                       render: int = render) -> None:
+            (out / "plans").mkdir()
+            with FileSink(out, helper=helper) as files:
+                bodies = export._write_plans(out / "plans", plans, PlanRenderer(templates),
+                                             _no_progress, files, render)
+                files.write(out / "plans" / "all_plans.html",
+                            PlanRenderer(templates).combined(plans, bodies).encode())
+
+        def calendar_files(out: Path = folder / how, helper: bool = helper,
                            render: int = render) -> None:
-                (out / "plans").mkdir()
-                with FileSink(out, helper=helper) as files:
-                    bodies = export._write_plans(out / "plans", plans, templates,
-                                                 progress, files, render)
-                    files.write(out / "plans" / "all_plans.html",
-                                PlanRenderer(templates).combined(plans, bodies).encode())
+            (out / "calendar").mkdir()
+            with FileSink(out, helper=helper) as files:
+                export._write_calendars(out / "calendar", plans,
+                                        CalendarWriter(start_date(config)),
+                                        _no_progress, files, render)
 
-            def calendar_files(out: Path = folder / how, helper: bool = helper,
-                               render: int = render) -> None:
-                (out / "calendar").mkdir()
-                with FileSink(out, helper=helper) as files:
-                    export._write_calendars(out / "calendar", plans, start_date(config),
-                                            progress, files, "", render)
-
-            _, seconds = timed(plan_files)
-            stage(f"plans .md/.html + all_plans.html, files {how}", seconds)
-            _, seconds = timed(calendar_files)
-            stage(f"calendars .ics, files {how}", seconds)
+        _, seconds = timed(plan_files)
+        stage(f"plans .md/.html + all_plans.html, files {how}", seconds)
+        _, seconds = timed(calendar_files)
+        stage(f"calendars .ics, files {how}", seconds)
     _, seconds = timed(lambda: (folder / "introductions.csv").write_bytes(
         export._introductions_csv(plans, [export._introduction(templates, plan)
                                           for plan in plans])))
@@ -253,6 +262,9 @@ from matcher.runfolder.writer import write_run_folder
 outcome, inputs = pickle.loads(Path(sys.argv[1]).read_bytes())
 variant = os.environ.get("BENCH_VARIANT", "")
 options = {}
+if os.environ.get("BENCH_ALWAYS_FORK") and not variant:  # both writers' defaults, but forking
+    from matcher.runfolder.writer import WriterOptions
+    options = {"options": WriterOptions(fork_only_when_idle=False)}
 if variant:
     from matcher.runfolder.writer import WriterOptions
     from matcher.runfolder.filesink import FileSink, write_file
@@ -293,8 +305,11 @@ def cpu():
     own, helper = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return (own.ru_utime + helper.ru_utime, own.ru_stime + helper.ru_stime,
             own.ru_utime + own.ru_stime)
-from matcher.runfolder.writer import DEFAULT_OPTIONS, split_networks
-forks = len(split_networks(outcome.networks, options.get("options", DEFAULT_OPTIONS))[1]) > 0
+from matcher.runfolder import writer
+forks = (writer.forks(outcome.networks, options.get("options", writer.DEFAULT_OPTIONS))
+         if hasattr(writer, "forks") else  # the writers before session 9
+         len(writer.split_networks(outcome.networks,
+                                   options.get("options", writer.DEFAULT_OPTIONS))[1]) > 0)
 wall, (user, system, own) = time.perf_counter(), cpu()
 write_run_folder(outcome, Path(sys.argv[2]), inputs=inputs, quiet=True, **options)
 import matcher
@@ -484,6 +499,10 @@ def main() -> None:
     parser.add_argument("--no-settle", dest="settle", action="store_false",
                         help="do not wait before each case until creating a file costs what "
                         "it costs on a settled disk (benchmarks/scratch.py)")
+    parser.add_argument("--always-fork", action="store_true",
+                        help="the previous writer and this one fork their copies whatever "
+                        "the load (by default each forks only while a core is idle, so on a "
+                        "busy machine neither does)")
     parser.add_argument("--stages", action="store_true",
                         help="also time each step of the synthetic folder alone")
     args = parser.parse_args()
@@ -492,6 +511,8 @@ def main() -> None:
     unknown = (cases - set(CASES)) | (set(variants) - set(VARIANTS))
     if unknown:
         parser.error(f"unknown case or variant: {', '.join(sorted(unknown))}")
+    if args.always_fork:
+        os.environ["BENCH_ALWAYS_FORK"] = "1"  # read by each writing child
     # the previous explainer too (scoring/explain.py belongs to the output stage)
     previous = previous_tree(("matcher", "scoring"), args.previous_rev)[0]
     with _removed_after(previous):

@@ -1,9 +1,9 @@
 """A large run folder written by two processes (issue 15, "fast outputs"): a forked copy
-writes the later networks' plans, calendars and the cohort snapshot, then the workbook,
-while the run's own process writes the rest. The folder must be the one a single process
-writes, byte for byte and file for file (on a real 1,000-mentee match, explanations
-computed in each process for its own part), a failure in the copy must stop the run and
-leave nothing behind, and the copy never outlives the run."""
+writes the cohort snapshot and takes chunks of the pairs' pages from a queue shared with
+the run's own process, then a second copy takes folder-wide files from another. The folder
+must be the one a single process writes, byte for byte and file for file (on a real
+1,000-mentee match, explanations computed in each process for its own chunks), a failure in
+the copy must stop the run and leave nothing behind, and the copy never outlives the run."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import dataclasses
 import errno
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from processes import gone_within
@@ -22,11 +24,14 @@ from matcher.outcome import MatchOutcome
 from matcher.outputs.plans import PlanBuilder
 from matcher.pipeline import run_match
 from matcher.runfolder import forked, writer
+from matcher.runfolder.handback import Handback
 from matcher.runfolder.marker import MARKER, read_marker
+from matcher.runfolder.tasks import TaskQueue
 from matcher.runfolder.writer import (
     DEFAULT_OPTIONS,
     WriterOptions,
-    split_networks,
+    forks,
+    page_chunks,
     write_run_folder,
 )
 from sample_data.generate import write as generate
@@ -73,14 +78,13 @@ def _comparable(folder: Path) -> dict[str, bytes]:
 def test_two_processes_write_the_folder_one_process_writes(
         tmp_path: Path, thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
     outcome, inputs = thousand
-    first, second = split_networks(outcome.networks, FORKED)
-    assert len(second) > 0 and sum(len(n.pairings) for n in second) > 100  # really split
+    assert len(page_chunks(outcome.networks, split=True)) > 1  # really shared out
     one = write_run_folder(outcome, tmp_path / "one", inputs=inputs, quiet=True,
                            options=ONE_PROCESS)
     two = write_run_folder(outcome, tmp_path / "two", inputs=inputs, quiet=True,
                            options=FORKED)
     alone, together = _comparable(one), _comparable(two)
-    # plans and calendars of both parts, the copy's snapshot and workbook, all listed
+    # plans and calendars of every chunk, the copy's snapshot and workbook, all listed
     assert sum(name.endswith(".ics") for name in alone) == sum(
         len(n.pairings) for n in outcome.networks)
     assert {"audit/cohort.json", "pairings.xlsx", "explanations.csv"} <= alone.keys()
@@ -90,23 +94,106 @@ def test_two_processes_write_the_folder_one_process_writes(
     assert marker is not None and set(marker.files) == set(alone) - {MARKER}
 
 
-def test_the_split_keeps_the_explainers_blocks_and_halves_the_pairs(
+@needs_fork
+def test_a_workbook_pointing_to_explanations_csv_is_the_same_from_two_steps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
-    """The first part ends after a whole number of the explainer's blocks of placed
-    mentees (so each part's scores come from the same blocks), near half of the pairs."""
-    outcome, _ = thousand
-    if not forked.can_fork():
-        assert split_networks(outcome.networks, FORKED)[1] == ()
-        return
-    first, second = split_networks(outcome.networks, FORKED)
-    assert list(first) + list(second) == list(outcome.networks)
-    placed = sum(1 for n in first if n.pairings)
-    assert placed % EXPLAIN_BLOCK_ROWS == 0 and placed > 0
-    pairs = [sum(len(n.pairings) for n in part) for part in (first, second)]
-    assert abs(pairs[0] - pairs[1]) <= 2 * EXPLAIN_BLOCK_ROWS
-    assert split_networks(outcome.networks, ONE_PROCESS)[1] == ()
-    # a run smaller than one block is never split
-    assert split_networks(outcome.networks[:EXPLAIN_BLOCK_ROWS], FORKED)[1] == ()
+    """Above explanations_sheet_max_pairs, explanations.csv and pairings.xlsx are two
+    steps, which two processes may take: the same bytes as one step writing both."""
+    outcome, inputs = thousand
+    small = {"explanations_sheet_max_pairs": 50}
+    with monkeypatch.context() as patch:  # the one step of smaller runs
+        patch.setattr(writer._FolderFiles, "steps", lambda self: (
+            self.workbook, self.all_plans, self.report, self.introductions, self.pairings))
+        one = write_run_folder(outcome, tmp_path / "one", inputs=inputs, quiet=True,
+                               options=dataclasses.replace(ONE_PROCESS, **small))
+    two = write_run_folder(outcome, tmp_path / "two", inputs=inputs, quiet=True,
+                           options=dataclasses.replace(FORKED, **small))
+    for name in ("pairings.xlsx", "explanations.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes()
+    default = write_run_folder(outcome, tmp_path / "default", inputs=inputs, quiet=True,
+                               options=FORKED)  # the sheet holds the table here
+    assert (default / "pairings.xlsx").read_bytes() != (two / "pairings.xlsx").read_bytes()
+
+
+def _networks(placed: list[bool]) -> list[SimpleNamespace]:
+    """Stand-ins for a run's networks: placed ones hold one or two pairs, others none."""
+    return [SimpleNamespace(pairings=[object()] * (1 + k % 2) if is_placed else [])
+            for k, is_placed in enumerate(placed)]
+
+
+def test_the_chunks_keep_the_explainers_blocks_and_shrink_towards_the_end(
+        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
+    """Every chunk but the last ends after a whole number of the explainer's blocks of
+    placed mentees (so each chunk's scores come from the same blocks as one call's), the
+    chunks cover the networks in order, and they do not grow (the short ones come last,
+    where the two processes should finish together)."""
+    rng = random.Random(7)
+    cases = [list(thousand[0].networks)] + [
+        _networks([rng.random() < share for _ in range(size)])
+        for size, share in ((10_000, 0.9), (3_000, 0.5), (EXPLAIN_BLOCK_ROWS * 3, 1.0),
+                            (40_000, 0.95))]
+    for networks in cases:
+        chunks = page_chunks(networks, split=True)
+        assert [n for chunk in chunks for n in chunk] == list(networks)
+        blocks = []
+        for chunk in chunks[:-1]:
+            placed = sum(1 for n in chunk if n.pairings)
+            assert placed % EXPLAIN_BLOCK_ROWS == 0 and placed > 0
+            blocks.append(placed // EXPLAIN_BLOCK_ROWS)
+        assert blocks == sorted(blocks, reverse=True)
+        assert len(chunks) > 1
+        assert page_chunks(networks, split=False) == [networks]
+    # a run of one block or less is one chunk
+    assert len(page_chunks(_networks([True] * EXPLAIN_BLOCK_ROWS), split=True)) == 1
+
+
+@needs_fork
+def test_each_task_is_taken_once_by_one_of_two_processes() -> None:
+    """The queue hands every task number to exactly one of the processes that read it."""
+    for count in (1, 7, 500):
+        queue = TaskQueue.shared(count)
+        theirs = forked.start(lambda queue=queue: [k for k in queue.claims()
+                                                   if not __import__("time").sleep(0.0005)])
+        mine = [k for k in queue.claims() if not __import__("time").sleep(0.0005)]
+        taken = theirs.result()
+        queue.close()
+        assert sorted(mine + taken) == list(range(count))
+        assert mine == sorted(mine) and taken == sorted(taken)
+    assert list(TaskQueue.alone(3).claims()) == [0, 1, 2]
+
+
+@needs_fork
+def test_results_handed_back_one_by_one_arrive_whole_and_in_order() -> None:
+    """Each result the copy hands back arrives under its key, equal to what was sent
+    (large ones too, past any pipe's buffer), whether taken as they come or after the copy
+    ended; a copy that stops without sending shows as EOFError, not as a hang."""
+    values = {k: ["x" * (k * 40_000), {"k": k, "pairs": list(range(k * 1_000))}]
+              for k in range(6)}
+    handback = Handback()
+
+    def send_all() -> int:
+        handback.sender()
+        for k, value in values.items():
+            handback.send(k, value)
+        return len(values)
+
+    copy = forked.start(send_all)
+    handback.receiver()
+    got = dict(handback.received(wait=True))
+    while len(got) < len(values):
+        got.update(handback.received(wait=True))
+    assert copy.result() == len(values)
+    assert got == values
+    handback.close()
+
+    silent = Handback()
+    copy = forked.start(lambda: silent.sender() and None)
+    silent.receiver()
+    with pytest.raises(EOFError):
+        list(silent.received(wait=True))
+    assert copy.result() is None
+    silent.close()
 
 
 @needs_fork
@@ -121,40 +208,46 @@ def test_by_default_a_large_run_forks_only_while_a_core_is_idle(
     assert sum(len(n.pairings) for n in outcome.networks) >= DEFAULT_OPTIONS.fork_from_pairs
     for load, splits in ((cores - 0.6, True), (cores + 0.0, False), (3.0 * cores, False)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
-        assert (len(split_networks(outcome.networks, DEFAULT_OPTIONS)[1]) > 0) is splits, load
+        assert forks(outcome.networks, DEFAULT_OPTIONS) is splits, load
         # a caller may fork whatever the load
-        assert len(split_networks(outcome.networks, FORKED)[1]) > 0
+        assert forks(outcome.networks, FORKED)
 
     def unreadable() -> tuple[float, float, float]:
         raise OSError("no load average")
     monkeypatch.setattr(os, "getloadavg", unreadable)
-    assert split_networks(outcome.networks, DEFAULT_OPTIONS)[1] == ()
+    assert not forks(outcome.networks, DEFAULT_OPTIONS)
     # a run below the threshold never forks, however idle the machine
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    assert len(split_networks(outcome.networks, DEFAULT_OPTIONS)[1]) > 0
+    assert forks(outcome.networks, DEFAULT_OPTIONS)
     pairs = sum(len(n.pairings) for n in outcome.networks)
     above = dataclasses.replace(DEFAULT_OPTIONS, fork_from_pairs=pairs + 1)
-    assert split_networks(outcome.networks, above)[1] == ()
+    assert not forks(outcome.networks, above)
+    assert not forks(outcome.networks, ONE_PROCESS)
 
 
 @needs_fork
+@pytest.mark.parametrize("where", ["snapshot", "calendars", "workbook"])
 def test_a_failure_in_the_copy_stops_the_run_and_leaves_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
-    """A full disk met by the copy only (its calendars): the run raises that error, with
-    its errno, and neither the run folder nor its partial folder is left."""
+        thousand: tuple[MatchOutcome, dict[str, Path]], where: str) -> None:
+    """A full disk met by a copy only (the first copy's snapshot; a calendar or the
+    workbook, in whichever process writes it, the run's own process failing too if that is
+    where): the run raises that error, with its errno, and neither the run folder nor its
+    partial folder is left."""
     outcome, inputs = thousand
-    _, second = split_networks(outcome.networks, FORKED)
-    theirs = {p.mentee_id for n in second for p in n.pairings}
-    calendar = writer.CalendarWriter.calendar
     parent = os.getpid()
 
-    def full_in_the_copy(self, plan):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent and plan.mentee.id in theirs:
-            raise OSError(errno.ENOSPC, "No space left on device", plan.file_stem)
-        return calendar(self, plan)
+    def full(*args: object) -> None:
+        if where == "snapshot" and os.getpid() == parent:
+            return originals[where](*args)
+        raise OSError(errno.ENOSPC, "No space left on device", where)
 
-    monkeypatch.setattr(writer.CalendarWriter, "calendar", full_in_the_copy)
+    originals = {"snapshot": writer.snapshot_bytes,
+                 "calendars": writer.CalendarWriter.calendar,
+                 "workbook": writer.write_xlsx}
+    owners = {"snapshot": writer, "calendars": writer.CalendarWriter, "workbook": writer}
+    names = {"snapshot": "snapshot_bytes", "calendars": "calendar", "workbook": "write_xlsx"}
+    monkeypatch.setattr(owners[where], names[where], full)
     with pytest.raises(OSError) as raised:
         write_run_folder(outcome, tmp_path / "run", inputs=inputs, quiet=True,
                          options=FORKED)

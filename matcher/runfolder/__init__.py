@@ -6,6 +6,9 @@ What this room holds:
 - :mod:`.hashing`   the streaming sha256 of a file (input hashes, links between runs);
 - :mod:`.writer`    write a run folder from a match outcome (temp folder, then one rename);
 - :mod:`.filesink`  the helper process that creates a large folder's many files;
+- :mod:`.forked`    a forked copy of this process doing part of the work;
+- :mod:`.tasks`     numbered tasks shared out between this process and its copy;
+- :mod:`.handback`  a copy's results handed back one by one, as it finishes them;
 - :mod:`.prepared`  the writer imported and its built-in templates compiled (``match``
                     imports it while the solver works);
 - :mod:`.snapshot`  the cohort a run matched, frozen into ``audit/cohort.json``;

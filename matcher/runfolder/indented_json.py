@@ -66,12 +66,12 @@ def _encode_dict(value: dict[Any, Any], newline: str, parts: list[str]) -> None:
         head = separator + inner + encode_basestring(key) + ": "
         separator = ","
         kind = type(item)
-        # A record's usual values (text, a list of text, a whole number, null) in one line
-        # of code each; anything else through _encode.
+        # A record's usual values (text, a list or tuple of text, a whole number, null) in
+        # one line of code each; anything else through _encode.
         if kind is str:
             parts.append(head + encode_basestring(item))
             continue
-        if kind is list and item:
+        if (kind is list or kind is tuple) and item:
             deeper = inner + " "
             try:  # the C encoder refuses anything but text
                 items = ("," + deeper).join(map(encode_basestring, item))

@@ -15,12 +15,14 @@ lines pairs share, the workbook is streamed, and above
 explanations.csv instead of repeating it. From :attr:`WriterOptions.file_helper_from_pairs`
 pairs a helper process creates the files (:mod:`.filesink`) while this one renders the next.
 From :attr:`WriterOptions.fork_from_pairs` pairs, where fork is available and a core is idle
-(:func:`idle_core`: on a busy machine the copies' extra CPU is extra wall time), a forked
-copy of this process (:mod:`.forked`) writes parts of the folder alongside it, into the same
-partial folder: the later networks' explanations, plans and calendars (split after whole
-blocks of the explainer, so the numbers are those of one call) and the cohort snapshot; then
-the workbook and explanations.csv while this process writes the other folder-wide files. The
-files are the same bytes either way (tests/test_forked_writer.py). On request
+(:func:`idle_core`: on a busy machine the copies' extra CPU is extra wall time), forked
+copies of this process (:mod:`.forked`) share the work with it, into the same partial
+folder, task by task (:mod:`.tasks`: whichever process is free takes the next, so the two
+finish together whatever each step costs): first the cohort snapshot and chunks of the
+pairs' pages (each chunk whole blocks of the explainer, so the numbers are those of one
+call; each chunk the copy writes is handed back at once, :mod:`.handback`), then the
+folder-wide files (workbook, explanations.csv, all_plans.html, report, introductions,
+pairings.csv). The files are the same bytes either way (tests/test_forked_writer.py). On request
 (:attr:`WriterOptions.render_workers`, off by default: on 2 cores it was slower) forked
 worker processes render the plans, calendars and introduction e-mails in chunks, handed back
 in order, so the files are the same bytes in the same order (see
@@ -33,7 +35,6 @@ import datetime as dt
 import functools
 import gc
 import hashlib
-import itertools
 import json
 import multiprocessing
 import os
@@ -47,10 +48,17 @@ from functools import partial
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from matcher.outcome import MatchOutcome, Network
 from matcher.outputs.calendar_files import CalendarWriter
@@ -78,9 +86,11 @@ from matcher.outputs.templating import (
 from matcher.runfolder import forked, layout
 from matcher.runfolder.claim import OutputClaim, OutputError, claim_output, os_problem
 from matcher.runfolder.filesink import FileSink, relative_name
+from matcher.runfolder.handback import Handback
 from matcher.runfolder.hashing import sha256_of
 from matcher.runfolder.marker import COMPLETE, PARTIAL, manifest, write_marker
 from matcher.runfolder.snapshot import snapshot_bytes
+from matcher.runfolder.tasks import TaskQueue
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
 from scoring.explain import EXPLAIN_BLOCK_ROWS, PairExplanation, explain_pairs
@@ -102,6 +112,9 @@ RECORDED_PACKAGES: tuple[str, ...] = ("mentormatch", "ortools", "numpy", "scipy"
 MAX_RENDER_WORKERS = 4
 #: Plans or calendars a worker renders per task (fewer round trips, same order).
 RENDER_CHUNK = 100
+#: The pages' chunks (:func:`page_chunks`) each take this share of the explainer's blocks
+#: left (at least one): 4, a quarter, gave 14 chunks for 10,000 pairs.
+CHUNK_SHARE = 4
 #: Document time of pairings.xlsx when the program has no start date.
 FALLBACK_DOCUMENT_TIME = dt.datetime(2000, 1, 1)
 # Solver statistics that measure wall-clock time differ on every run; run.json leaves them
@@ -150,20 +163,14 @@ class WriterOptions:
     #: workers were slower, benchmarks/bench_outputs.py), 0 = one per CPU this process may
     #: use (at most :data:`MAX_RENDER_WORKERS`), N = N workers.
     render_workers: int = 1
-    #: Pairs from which a forked copy of this process (:mod:`.forked`) writes the plans,
-    #: calendars and e-mails of the later networks while this one writes the earlier ones
-    #: (where fork is available); None = never. The copies cost 1.1–1.25× the CPU and
-    #: shorten the wall time to some 0.7× when a second core is free
-    #: (benchmarks/bench_outputs.py, session 7, on a settled disk).
+    #: Pairs from which forked copies of this process (:mod:`.forked`) share the folder's
+    #: work with it, task by task (where fork is available); None = never. The copies cost
+    #: some 1.1× the CPU and shorten the wall time when a second core is free
+    #: (benchmarks/bench_outputs.py).
     fork_from_pairs: int | None = 500
     #: Fork only when the machine has an idle core (:func:`idle_core`): on a busy machine
     #: the copies' extra CPU is extra wall time too.
     fork_only_when_idle: bool = True
-    #: The share of the pairs whose pages this process writes when a copy writes the rest
-    #: (it also sends its files to the file helper, and writes the folder-wide files after;
-    #: the copy also writes the cohort snapshot, which weighs more now that the pages cost
-    #: less: at 10,000 pairs 0.6 gave 5.1-5.3 s against 5.9-6.1 s for 0.5, session 8).
-    fork_share: float = 0.6
     open_sink: SinkFactory = file_sink
     explain: Explainer = explain_pairs
 
@@ -333,9 +340,9 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     if start is not None:
         (folder / layout.CALENDAR_FOLDER).mkdir()
     (folder / layout.SNAPSHOT_PATH).parent.mkdir()
-    plans, pairings_csv, notes = _write_pages_and_tables(
-        folder, outcome, given, templates, start, progress, files, extras, options,
-        split_networks(outcome.networks, options))
+    plans, notes = _write_pages_and_tables(folder, outcome, given, templates, start, progress,
+                                           files, extras, options,
+                                           forks(outcome.networks, options))
     task = progress.add_task("Writing the run record", total=1)
     for path, data in extras.files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
@@ -347,9 +354,9 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
                           "sha256": files.sha256(layout.SNAPSHOT_PATH.as_posix())}
     record.update(extras.run_fields)
     # the files the reader reads back, so that it refuses a folder changed since
-    record["files"] = {name: hashlib.sha256(data).hexdigest() for name, data in
-                       {layout.PAIRINGS: pairings_csv,
-                        **{path.as_posix(): data for path, data in extras.files.items()}}.items()}
+    record["files"] = {layout.PAIRINGS: files.sha256(layout.PAIRINGS),
+                       **{path.as_posix(): hashlib.sha256(data).hexdigest()
+                          for path, data in extras.files.items()}}
     run_json = json.dumps(record, indent=2, ensure_ascii=False, default=_json_value) + "\n"
     files.write(folder / layout.RUN_RECORD, run_json.encode("utf-8"))
     progress.advance(task)
@@ -359,59 +366,105 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
                             given: Mapping[tuple[str, str], PairExplanation] | None,
                             templates: Templates, start: dt.date | None, progress: Progress,
                             files: _HashingSink, extras: _RunExtras, options: WriterOptions,
-                            parts: tuple[Sequence[Network], Sequence[Network]]
-                            ) -> tuple[list[PairPlan], bytes, list[str]]:
-    """Every file but run.json: each pair's pages, written by this process for the networks
-    ``parts[0]`` and by a forked copy for ``parts[1]`` (if any, which then writes the cohort
-    snapshot too), then the folder-wide files (the workbook and explanations.csv by a copy,
-    if forking). Returns the plans, pairings.csv's bytes and the run's notes (for run.json).
+                            fork: bool) -> tuple[list[PairPlan], list[str]]:
+    """Every file but run.json, in two stages; returns the plans and the run's notes (for
+    run.json).
 
-    Two copies, not more: each fork marks every page of this process copy-on-write again,
-    and a large run's process holds some hundreds of megabytes."""
-    first, second = parts
-    fork = len(second) > 0
+    1. Each pair's pages (explanation, plan record, .md, .html, .ics, e-mail), a chunk of
+       networks at a time (:func:`page_chunks`). With ``fork``, a forked copy writes the
+       cohort snapshot and then takes chunks from the same :class:`~.tasks.TaskQueue` as
+       this process, so the two finish within a chunk of each other; it hands back what the
+       folder-wide files need of its chunks. Without, this process writes them all.
+    2. The folder-wide files (:class:`_FolderFiles`), each a task: with ``fork``, a second
+       copy (forked now, so it holds every plan and explanation without their being sent)
+       takes them from a queue with this process, the costliest first.
+
+    Two copies at a time at most: each fork marks every page of this process copy-on-write
+    again, and a large run's process holds some hundreds of megabytes."""
+    pair_count = sum(len(n.pairings) for n in outcome.networks)
+    workers = render_workers(options, pair_count)
     writer = _PlanParts(folder, outcome, given, PlanBuilder(outcome, extras.cycle), templates,
-                        start, options, render_workers(options, sum(
-                            len(n.pairings) for n in outcome.networks)))
-    mine, theirs = _alongside(lambda: writer.write(first, files, progress),
-                              partial(writer.forked, second), fork, files)
-    done: list[_PlanPart] = [mine, theirs] if fork else [mine]
-    if not fork:
-        _write_snapshot(folder, outcome, files)
-    by_pair = {pair: e for part in done for pair, e in part.explanations.items()}
-    plans = [plan for part in done for plan in part.plans]
-    task = progress.add_task("Writing spreadsheets and report", total=1)
-    pairings = pairings_table(outcome, by_pair)
-    workbook = partial(_write_workbook, folder, outcome, by_pair, pairings, start, options)
-    (pairings_csv, notes), _ = _alongside(
-        lambda: _write_others(folder, outcome, by_pair, pairings, plans, done, templates,
-                              start, extras, files),
-        partial(_written_by_copy, folder, options, workbook), fork, files)
-    if not fork:
-        workbook(files)
-    progress.advance(task)
-    return plans, pairings_csv, notes
-
-
-R = TypeVar("R")
-
-
-def _alongside(here: Callable[[], R], copy: Callable[[], Any], fork: bool,
-               files: _HashingSink) -> tuple[R, Any]:
-    """``here()`` in this process while, if ``fork``, a forked copy runs ``copy()`` (which
-    returns an object whose ``hashes`` name the files it wrote); returns both results (the
-    copy's None when not forked). The copy is waited for, or killed when ``here()`` fails."""
-    if not fork:
-        return here(), None
-    side = forked.start(copy)
+                        start, options, workers, PlanRenderer(templates),
+                        CalendarWriter(start, outcome.config.program.coordinator_email)
+                        if start is not None else None)
+    chunks = page_chunks(outcome.networks, split=fork and workers <= 1)
+    bars = _Bars.open(progress, pair_count, explaining=given is None,
+                      calendars=start is not None)
+    copies: list[forked.Part[_Written]] = []  # stopped on any failure, waited for at the end
     try:
-        result = here()
-        theirs = side.result()
-    except BaseException:
-        side.stop()
-        raise
-    files.record(theirs.hashes)
-    return result, theirs
+        if fork:
+            parts = _pages_alongside(writer, chunks, files, bars, copies)
+        else:
+            mine = writer.chunks(chunks, TaskQueue.alone(len(chunks)), files, bars)
+            parts = [mine[k] for k in range(len(chunks))]
+            _write_snapshot(folder, outcome, files)
+        notes = []
+        if start is None:
+            notes.append("No calendar files: the config has no [program] start_date. Add one "
+                         "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
+        task = progress.add_task("Writing spreadsheets and report", total=1)
+        wide = _FolderFiles(folder, outcome,
+                            {pair: e for part in parts for pair, e in part.explanations.items()},
+                            [plan for part in parts for plan in part.plans],
+                            [body for part in parts for body in part.bodies],
+                            [part.introductions for part in parts],
+                            templates, start, extras, options, tuple(notes))
+        steps = wide.steps()
+        queue = _queue(len(steps), fork)
+        try:
+            if fork:
+                copies.append(forked.start(partial(_steps_in_copy, folder, options, steps,
+                                                   queue)))
+            _run_steps(steps, queue, files)
+        finally:
+            queue.close()
+        while copies:  # the second copy first: the first one may still be creating files
+            files.record(copies[-1].result().hashes)
+            copies.pop()
+    finally:
+        for copy in copies:
+            copy.stop()
+    progress.advance(task)
+    return wide.plans, notes
+
+
+def _pages_alongside(writer: _PlanParts, chunks: Sequence[Sequence[Network]],
+                     files: _HashingSink, bars: _Bars, copies: list[forked.Part[_Written]]
+                     ) -> list[_PlanPart]:
+    """Stage 1 with a forked copy (appended to ``copies``): each process takes chunks from
+    one queue; the copy hands each of its chunks back as soon as it is written
+    (:class:`~.handback.Handback`), and this process takes them in between its own, so
+    that it waits only for the copy's last chunk, not for the copy's files to be created
+    (the copy is waited for at the end). The parts, in chunk order."""
+    queue, handback = TaskQueue.shared(len(chunks)), Handback()
+    try:
+        copies.append(forked.start(partial(writer.forked, chunks, queue, handback)))
+        handback.receiver()
+        done: dict[int, _PlanPart] = {}
+
+        def take(wait: bool) -> None:
+            for k, part in handback.received(wait=wait):
+                done[k] = part
+                for bar in (bars.explaining, bars.plans, bars.calendars):
+                    bars.advance(bar, len(part.plans))
+
+        try:
+            for k in queue.claims():
+                done[k] = writer.write(chunks[k], files, bars)
+                take(wait=False)
+            while len(done) < len(chunks):
+                take(wait=True)
+        except EOFError:  # the copy stopped: its own error says why
+            copies.pop().result()
+            raise
+    finally:
+        queue.close()
+        handback.close()
+    return [done[k] for k in range(len(chunks))]
+
+
+def _queue(count: int, fork: bool) -> TaskQueue:
+    return TaskQueue.shared(count) if fork else TaskQueue.alone(count)
 
 
 @dataclass
@@ -421,12 +474,19 @@ class _Written:
     hashes: dict[str, str]
 
 
-def _written_by_copy(folder: Path, options: WriterOptions, write: Callable[[Sink], Any]
-                     ) -> _Written:
-    """``write(sink)`` in a forked copy, through a sink of its own (no helper)."""
+def _run_steps(steps: Sequence[Callable[[Sink], object]], queue: TaskQueue,
+               files: Sink) -> None:
+    for k in queue.claims():
+        steps[k](files)
+
+
+def _steps_in_copy(folder: Path, options: WriterOptions,
+                   steps: Sequence[Callable[[Sink], object]], queue: TaskQueue) -> _Written:
+    """The steps a forked copy takes from ``queue``, through a sink of its own (a few large
+    files: no helper)."""
     hashes: dict[str, str] = {}
     with options.open_sink(folder, False) as sink:
-        write(_HashingSink(sink, folder, hashes))
+        _run_steps(steps, queue, _HashingSink(sink, folder, hashes))
     return _Written(hashes)
 
 
@@ -435,66 +495,116 @@ def _write_snapshot(folder: Path, outcome: MatchOutcome, files: Sink) -> None:
     files.write(folder / layout.SNAPSHOT_PATH, snapshot_bytes(outcome.cohort, outcome.config))
 
 
-def _write_workbook(folder: Path, outcome: MatchOutcome,
-                    by_pair: Mapping[tuple[str, str], PairExplanation], pairings: Table,
-                    start: dt.date | None, options: WriterOptions, files: Sink) -> None:
-    """explanations.csv and pairings.xlsx."""
-    explained = explanations_table(outcome, by_pair)
-    files.write(folder / layout.EXPLANATIONS, csv_bytes(explained))
-    tables = [pairings, networks_table(outcome),
-              explanations_sheet(explained, len(by_pair), options.explanations_sheet_max_pairs),
-              unplaced_table(outcome), mentor_load_table(outcome), problems_table(outcome)]
-    document_time = dt.datetime.combine(start, dt.time()) if start else FALLBACK_DOCUMENT_TIME
-    write_xlsx(folder / layout.WORKBOOK, tables, document_time)
+@dataclass
+class _FolderFiles:
+    """The run folder's files that gather every pair: each written by one step
+    (:meth:`steps`), which needs nothing from the others."""
+
+    folder: Path
+    outcome: MatchOutcome
+    by_pair: Mapping[tuple[str, str], PairExplanation]
+    plans: list[PairPlan]
+    bodies: list[str]
+    introduction_rows: list[bytes]  # each chunk's rows of introductions.csv
+    templates: Templates
+    start: dt.date | None
+    extras: _RunExtras
+    options: WriterOptions
+    notes: tuple[str, ...]
+
+    def steps(self) -> tuple[Callable[[Sink], object], ...]:
+        """The steps, the costliest first (as measured at 10,000 pairs), so that the last
+        ones left are short whichever process takes them. The workbook is two steps where
+        its Explanations sheet only points to explanations.csv."""
+        if len(self.by_pair) <= self.options.explanations_sheet_max_pairs:
+            return (self.workbook, self.all_plans, self.report, self.pairings,
+                    self.introductions)
+        return (self.explanations, self.spreadsheet, self.all_plans, self.report,
+                self.pairings, self.introductions)
+
+    @functools.cached_property
+    def _pairings(self) -> Table:
+        return pairings_table(self.outcome, self.by_pair)
+
+    def workbook(self, files: Sink) -> None:
+        """explanations.csv and pairings.xlsx, whose Explanations sheet is that table."""
+        explained = self.explanations(files)
+        self.spreadsheet(files, explained)
+
+    def explanations(self, files: Sink) -> Table:
+        """explanations.csv (every pair's points, values and evidence); returns its table."""
+        explained = explanations_table(self.outcome, self.by_pair)
+        files.write(self.folder / layout.EXPLANATIONS, csv_bytes(explained))
+        return explained
+
+    def spreadsheet(self, files: Sink, explained: Table | None = None) -> None:  # noqa: ARG002
+        """pairings.xlsx (:func:`write_xlsx` creates it itself, not through ``files``; the
+        marker's manifest reads it back); without ``explained`` (a run whose sheet only
+        points to explanations.csv), the sheet is made from the table's name and columns."""
+        if explained is None:
+            explained = Table("Explanations", layout.EXPLANATIONS_COLUMNS, [])
+        tables = [self._pairings, networks_table(self.outcome),
+                  explanations_sheet(explained, len(self.by_pair),
+                                     self.options.explanations_sheet_max_pairs),
+                  unplaced_table(self.outcome), mentor_load_table(self.outcome),
+                  problems_table(self.outcome)]
+        document_time = (dt.datetime.combine(self.start, dt.time()) if self.start
+                         else FALLBACK_DOCUMENT_TIME)
+        write_xlsx(self.folder / layout.WORKBOOK, tables, document_time)
+
+    def introductions(self, files: Sink) -> None:
+        """introductions.csv, from the rows each chunk made (and a rematch's closures.csv)."""
+        files.write(self.folder / layout.INTRODUCTIONS,
+                    _introductions_csv([], [])  # the header alone
+                    + b"".join(self.introduction_rows))
+        if self.extras.cycle is not None:
+            files.write(self.folder / layout.CLOSURES,
+                        _closures_csv(self.extras.cycle, self.outcome.config.program.name,
+                                      self.templates))
+
+    def report(self, files: Sink) -> None:
+        report = render_report(self.outcome, self.by_pair, self.templates, notes=self.notes,
+                               sections=self.extras.report_sections,
+                               opening=self.extras.report_opening)
+        files.write(self.folder / layout.REPORT, report.encode("utf-8"))
+
+    def all_plans(self, files: Sink) -> None:
+        files.write(self.folder / layout.PLANS_FOLDER / layout.ALL_PLANS,
+                    PlanRenderer(self.templates).combined(self.plans, self.bodies)
+                    .encode("utf-8"))
+
+    def pairings(self, files: Sink) -> None:
+        files.write(self.folder / layout.PAIRINGS, csv_bytes(self._pairings))
 
 
-def _write_others(folder: Path, outcome: MatchOutcome,
-                  by_pair: Mapping[tuple[str, str], PairExplanation], pairings: Table,
-                  plans: list[PairPlan], done: Sequence[_PlanPart], templates: Templates,
-                  start: dt.date | None, extras: _RunExtras, files: Sink
-                  ) -> tuple[bytes, list[str]]:
-    """all_plans.html, introductions.csv (closures.csv), pairings.csv and report.html;
-    returns pairings.csv's bytes and the run's notes (both for run.json)."""
-    files.write(folder / layout.PLANS_FOLDER / layout.ALL_PLANS,
-                PlanRenderer(templates).combined(
-                    plans, [body for part in done for body in part.bodies]).encode("utf-8"))
-    notes = []
-    if start is None:
-        notes.append("No calendar files: the config has no [program] start_date. Add one "
-                     "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
-    files.write(folder / layout.INTRODUCTIONS,
-                _introductions_csv(plans, [m for part in done for m in part.e_mails],
-                                   calendars=start is not None))
-    if extras.cycle is not None:
-        files.write(folder / layout.CLOSURES,
-                    _closures_csv(extras.cycle, outcome.config.program.name, templates))
-    pairings_csv = csv_bytes(pairings)
-    files.write(folder / layout.PAIRINGS, pairings_csv)
-    report = render_report(outcome, by_pair, templates, notes=tuple(notes),
-                           sections=extras.report_sections, opening=extras.report_opening)
-    files.write(folder / layout.REPORT, report.encode("utf-8"))
-    return pairings_csv, notes
-
-
-def split_networks(networks: Sequence[Network], options: WriterOptions
-                   ) -> tuple[Sequence[Network], Sequence[Network]]:
-    """The networks this process writes the pages of, and those a forked copy writes (none below
-    :attr:`WriterOptions.fork_from_pairs` pairs, where :func:`.forked.can_fork` is False,
-    or, with :attr:`WriterOptions.fork_only_when_idle`, when no core is idle). The first
-    part ends after a whole number of :data:`EXPLAIN_BLOCK_ROWS` placed mentees, so each
-    part's explanations are scored in the very blocks one call would score them in (the same
-    numbers, bit for bit), as near half of the pairs as that allows."""
-    placed = [k for k, network in enumerate(networks) if network.pairings]
+def forks(networks: Sequence[Network], options: WriterOptions) -> bool:
+    """Whether a forked copy writes part of the folder: from
+    :attr:`WriterOptions.fork_from_pairs` pairs, where :func:`.forked.can_fork`, and with
+    :attr:`WriterOptions.fork_only_when_idle` only when a core is idle."""
     pairs = sum(len(network.pairings) for network in networks)
-    if (options.fork_from_pairs is None or pairs < options.fork_from_pairs
-            or not forked.can_fork() or (options.fork_only_when_idle and not idle_core())):
-        return networks, ()
-    ends = [placed[b - 1] + 1 for b in range(EXPLAIN_BLOCK_ROWS, len(placed), EXPLAIN_BLOCK_ROWS)]
-    if not ends:
-        return networks, ()
-    before = [0, *itertools.accumulate(len(network.pairings) for network in networks)]
-    end = min(ends, key=lambda end: abs(before[end] - options.fork_share * pairs))
-    return networks[:end], networks[end:]
+    return not (options.fork_from_pairs is None or pairs < options.fork_from_pairs
+                or not forked.can_fork() or (options.fork_only_when_idle and not idle_core()))
+
+
+def page_chunks(networks: Sequence[Network], split: bool) -> list[Sequence[Network]]:
+    """The networks in consecutive chunks, in order, for two processes to share (one chunk
+    when not ``split``).
+
+    Each chunk but the last ends after a whole number of :data:`EXPLAIN_BLOCK_ROWS`
+    placed mentees, so each chunk's explanations are scored in the very blocks one call
+    would score them in (the same numbers, bit for bit). The chunks shrink as they go (a
+    quarter of the blocks left, at least one): few calls for the bulk, and short ones at
+    the end, where the two processes should finish together."""
+    placed = [k for k, network in enumerate(networks) if network.pairings]
+    blocks = -(-len(placed) // EXPLAIN_BLOCK_ROWS)
+    if not split or blocks <= 1:
+        return [networks]
+    ends, done = [], 0
+    while done < blocks:
+        done += max(1, (blocks - done) // CHUNK_SHARE)
+        ends.append(placed[min(done * EXPLAIN_BLOCK_ROWS, len(placed)) - 1] + 1)
+    ends[-1] = len(networks)
+    return [networks[lo:hi] for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def idle_core() -> bool:
@@ -511,14 +621,35 @@ def idle_core() -> bool:
 @dataclass
 class _PlanPart:
     """What writing the pages of some networks gives the folder-wide files: their plans,
-    each plan's HTML body (for all_plans.html), introduction e-mail (subject, body) and
-    explanation, and (from a forked copy) the sha256 of each file it wrote."""
+    each plan's HTML body (for all_plans.html), their rows of introductions.csv (bytes:
+    made here, in whichever process writes the chunk) and each pair's explanation."""
 
     plans: list[PairPlan]
     bodies: list[str]
-    e_mails: list[tuple[str, str]]
+    introductions: bytes
     explanations: dict[tuple[str, str], PairExplanation]
-    hashes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Bars:
+    """The progress bars of the pages, advanced by every chunk a process writes."""
+
+    progress: Progress
+    explaining: TaskID | None
+    plans: TaskID
+    calendars: TaskID | None
+
+    @classmethod
+    def open(cls, progress: Progress, pairs: int, *, explaining: bool,
+             calendars: bool) -> _Bars:
+        return cls(progress,
+                   progress.add_task("Explaining scores", total=pairs) if explaining else None,
+                   progress.add_task("Writing first-meeting plans", total=pairs),
+                   progress.add_task("Writing calendars", total=pairs) if calendars else None)
+
+    def advance(self, task: TaskID | None, done: int) -> None:
+        if task is not None and done:
+            self.progress.advance(task, done)
 
 
 @dataclass(frozen=True)
@@ -533,44 +664,57 @@ class _PlanParts:
     start: dt.date | None
     options: WriterOptions
     workers: int
+    renderer: PlanRenderer
+    calendars: CalendarWriter | None
 
-    def write(self, networks: Sequence[Network], files: Sink, progress: Progress
-              ) -> _PlanPart:
+    def write(self, networks: Sequence[Network], files: Sink, bars: _Bars) -> _PlanPart:
         """Explain, plan and write the pages of ``networks``; the rest for the caller."""
         pairs = [(p.mentee_id, p.mentor_id) for n in networks for p in n.pairings]
         if self.given is None:
-            task = progress.add_task("Explaining scores", total=None)
             explained = self.options.explain(self.outcome.cohort, self.outcome.config, pairs,
                                              self.outcome.features)
             by_pair = {(e.mentee_id, e.mentor_id): e for e in explained}
-            progress.update(task, total=1, completed=1)
+            bars.advance(bars.explaining, len(pairs))
         else:
             by_pair = {pair: self.given[pair] for pair in pairs}
         missing = [pair for pair in pairs if pair not in by_pair]
         if missing:
             raise ValueError(f"no explanation for pair(s) {missing[:3]}")
         plans = self.builder.plans(networks, by_pair)
-        bodies = _write_plans(self.folder / layout.PLANS_FOLDER, plans, self.templates,
-                              progress, files, self.workers)
-        if self.start is not None:
-            _write_calendars(self.folder / layout.CALENDAR_FOLDER, plans, self.start,
-                             progress, files, self.outcome.config.program.coordinator_email,
-                             self.workers)
+        bodies = _write_plans(self.folder / layout.PLANS_FOLDER, plans, self.renderer,
+                              partial(bars.advance, bars.plans), files, self.workers)
+        if self.calendars is not None:
+            _write_calendars(self.folder / layout.CALENDAR_FOLDER, plans, self.calendars,
+                             partial(bars.advance, bars.calendars), files, self.workers)
         e_mails = list(_rendered(partial(_introduction, self.templates), plans, self.workers))
-        return _PlanPart(plans, bodies, e_mails, by_pair, {})
+        return _PlanPart(plans, bodies,
+                         _introduction_rows(plans, e_mails, calendars=self.start is not None),
+                         by_pair)
 
-    def forked(self, networks: Sequence[Network]) -> _PlanPart:
-        """:meth:`write` in a forked copy, then the cohort snapshot (which needs nothing
-        else). Its files are created by a file helper of its own: created by the copy
-        itself, they cost several times the kernel time they cost in a fresh small process
-        (measured: some 6 s more for 2,600 pairs' 8,000 files), whatever their number."""
+    def chunks(self, chunks: Sequence[Sequence[Network]], queue: TaskQueue, files: Sink,
+               bars: _Bars) -> dict[int, _PlanPart]:
+        """:meth:`write` each chunk this process takes from ``queue``, by chunk number."""
+        return {k: self.write(chunks[k], files, bars) for k in queue.claims()}
+
+    def forked(self, chunks: Sequence[Sequence[Network]], queue: TaskQueue,
+               handback: Handback) -> _Written:
+        """In a forked copy: the cohort snapshot (which needs nothing else), then the chunks
+        it takes from ``queue``, each handed back as soon as it is written. Its files are
+        created by a file helper of its own: created by the copy itself, they cost several
+        times the kernel time they cost in a fresh small process (session 7: some 6 s more
+        for 2,600 pairs' 8,000 files). Session 9 did not see that again (8,000 files: 0.17–
+        0.23 s of system time in a forked copy of a 290 MB process, as in the process
+        itself), but whole folders with and without the helper were within noise at load
+        9–10, so the helper stays until a quiet machine says otherwise."""
+        handback.sender()
         hashes: dict[str, str] = {}
         with self.options.open_sink(self.folder, True) as sink:
             files = _HashingSink(sink, self.folder, hashes)
-            part = self.write(networks, files, Progress(disable=True))
             _write_snapshot(self.folder, self.outcome, files)
-        part.hashes = hashes
-        return part
+            bars = _Bars.open(Progress(disable=True), 0, explaining=True, calendars=True)
+            for k in queue.claims():
+                handback.send(k, self.write(chunks[k], files, bars))
+        return _Written(hashes)
 
 
 def render_workers(options: WriterOptions, pairs: int) -> int:
@@ -619,11 +763,10 @@ def _rendered(render: Callable[[Any], Any], items: Sequence[Any], workers: int
         _RENDER_JOB = None
 
 
-def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
-                 progress: Progress, files: Sink, workers: int = 1) -> list[str]:
-    """Each pair's .md and .html plan; returns each plan's HTML body (for all_plans.html)."""
-    task = progress.add_task("Writing first-meeting plans", total=len(plans))
-    render = PlanRenderer(templates)
+def _write_plans(folder: Path, plans: list[PairPlan], render: PlanRenderer,
+                 advance: Callable[[int], None], files: Sink, workers: int = 1) -> list[str]:
+    """Each pair's .md and .html plan; returns each plan's HTML body (for all_plans.html).
+    ``advance(n)`` is told of every :data:`PROGRESS_EVERY` plans written."""
     bodies = []
     for done, (plan, pages) in enumerate(zip(plans, _rendered(render, plans, workers),
                                              strict=True), start=1):
@@ -631,22 +774,20 @@ def _write_plans(folder: Path, plans: list[PairPlan], templates: Templates,
         files.write(folder / f"{plan.file_stem}.md", pages.markdown.encode("utf-8"))
         files.write(folder / f"{plan.file_stem}.html", pages.html.encode("utf-8"))
         if done % PROGRESS_EVERY == 0:
-            progress.update(task, completed=done)
-    progress.update(task, completed=len(plans))
+            advance(PROGRESS_EVERY)
+    advance(len(plans) % PROGRESS_EVERY)
     return bodies
 
 
-def _write_calendars(folder: Path, plans: list[PairPlan], start: dt.date,
-                     progress: Progress, files: Sink, organizer: str = "",
-                     workers: int = 1) -> None:
-    task = progress.add_task("Writing calendars", total=len(plans))
-    calendars = CalendarWriter(start, organizer)
+def _write_calendars(folder: Path, plans: list[PairPlan], calendars: CalendarWriter,
+                     advance: Callable[[int], None], files: Sink, workers: int = 1) -> None:
+    """Each pair's .ics file; ``advance`` as for :func:`_write_plans`."""
     for done, (plan, data) in enumerate(zip(plans, _rendered(calendars.calendar, plans,
                                                              workers), strict=True), start=1):
         files.write(folder / f"{plan.file_stem}.ics", data)
         if done % PROGRESS_EVERY == 0:
-            progress.update(task, completed=done)
-    progress.update(task, completed=len(plans))
+            advance(PROGRESS_EVERY)
+    advance(len(plans) % PROGRESS_EVERY)
 
 
 def _introductions_csv(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]], *,
@@ -663,6 +804,19 @@ def _introductions_csv(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]]
         rows.append([plan.mentee.email, plan.mentor.email, subject, body,
                      layout.ATTACHMENT_SEPARATOR.join(attachments)])
     return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
+
+
+def _introduction_rows(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]], *,
+                       calendars: bool) -> bytes:
+    """The rows of :func:`_introductions_csv` for these plans, without the header (and the
+    byte-order mark before it): a CSV's rows do not depend on one another, so the header
+    followed by each chunk's rows, in order, is the file written from all the plans at once
+    (tests/test_forked_writer.py checks it)."""
+    whole, header = (_introductions_csv(plans, e_mails, calendars=calendars),
+                     _introductions_csv([], []))
+    if not whole.startswith(header):  # never: the writer of the CSV changed its layout
+        raise AssertionError("introductions.csv does not begin with its header")
+    return whole[len(header):]
 
 
 def _introduction(templates: Templates, plan: PairPlan) -> tuple[str, str]:
