@@ -34,6 +34,7 @@ from matcher.placement import (
 )
 from matcher.solve_inputs import SolveInputs, make_inputs
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions
+from matcher.solver.malloc import small_page_matrix
 from matcher.solver.problem import (
     SPECIALIST_ROLES,
     BlockScores,
@@ -126,7 +127,7 @@ def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper
     n, m = features.n_mentees, features.n_mentors
     if not keeps_every_score(n, m, config) or config.compute.scheduler.startswith("dask://"):
         return None
-    return ScoreKeeper(np.empty((n, m), np.float64), np.empty((n, m), bool))
+    return ScoreKeeper(small_page_matrix((n, m), np.float64), small_page_matrix((n, m), bool))
 
 
 def tally_sink(cohort: Cohort, features: CohortFeatures, config: ProgramConfig
@@ -155,8 +156,8 @@ def score_source(features: CohortFeatures, config: ProgramConfig,
     n, m = features.n_mentees, features.n_mentors
     if keeps_every_score(n, m, config):
         rows = rows_per_block(features, config)
-        total = np.empty((n, m), np.float64)
-        eligible = np.empty((n, m), bool)
+        total = small_page_matrix((n, m), np.float64)
+        eligible = small_page_matrix((n, m), bool)
         for start, block_total, block_eligible in score_blocks(features, config, rows):
             total[start:start + len(block_total)] = block_total
             eligible[start:start + len(block_total)] = block_eligible

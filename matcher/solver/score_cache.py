@@ -23,6 +23,7 @@ from matcher.solver.block_reduce import (
     reduce_block,
 )
 from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
+from matcher.solver.malloc import small_page_matrix
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
 
@@ -232,7 +233,7 @@ class CacheBuilder:
             raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
         n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
         self.problem, self.screen_dtype = problem, screen_dtype
-        self.approx = np.empty((n, m), screen_dtype)
+        self.approx = small_page_matrix((n, m), screen_dtype)
         self.eligible_count = np.zeros(n, np.int64)
         self.eligible_labels = np.zeros((n, n_labels), bool)
         self._offers = problem.offers.astype(np.float32)
