@@ -34,7 +34,6 @@ from matcher.placement import (
 )
 from matcher.solve_inputs import SolveInputs, make_inputs
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions
-from matcher.solver.malloc import small_page_matrix
 from matcher.solver.problem import (
     SPECIALIST_ROLES,
     BlockScores,
@@ -47,6 +46,7 @@ from scoring.config import ProgramConfig
 from scoring.diagnostic_tally import tally_plan
 from scoring.errors import InputError
 from scoring.features import CohortFeatures, build_features
+from scoring.huge_pages import small_page_matrix
 from scoring.profiles import Cohort
 from scoring.scorer import ScoreBlock, score_block
 from scoring.text import fold

@@ -53,6 +53,7 @@ from threadpoolctl import ThreadpoolController
 from scoring.config import PREFERENCES, ProgramConfig
 from scoring.features import UNKNOWN, CohortFeatures, build_features
 from scoring.goal_cosines import goal_cosines
+from scoring.huge_pages import small_pages
 from scoring.pair_classes import (
     AREAS,
     COMMUNICATION,
@@ -365,7 +366,14 @@ def weighted_total(components: Mapping[str, np.ndarray | np.floating], weights: 
 
 def score_block(features: CohortFeatures, config: ProgramConfig,
                 mentee_rows: slice | np.ndarray) -> ScoreBlock:
-    """Components, rule violations, eligibility and total for mentee rows × all mentors."""
+    """Components, rule violations, eligibility and total for mentee rows × all mentors
+    (its temporaries in 4 KiB pages: :mod:`scoring.huge_pages`)."""
+    with small_pages():
+        return _score_block(features, config, mentee_rows)
+
+
+def _score_block(features: CohortFeatures, config: ProgramConfig,
+                 mentee_rows: slice | np.ndarray) -> ScoreBlock:
     rows = _row_indices(features, mentee_rows)
     values = {
         "need_coverage": need_coverage(features, rows),

@@ -23,9 +23,9 @@ from matcher.solver.block_reduce import (
     reduce_block,
 )
 from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
-from matcher.solver.malloc import small_page_matrix
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
+from scoring.huge_pages import small_page_matrix
 
 #: Rows scored again and reduced where they are scored: given the reduce and a function
 #: returning each mentor's floor now, their :class:`ReducedBlock` in mentee order
