@@ -22,11 +22,13 @@ The stages score the cohort once. A mentee who opted into no preference has a pl
 row equal to their pair-score row, bit for bit (the preferences component is 1.0 for them,
 and the placement sum is the scorer's own); so the placement scores are the pair scores
 with the rows of the mentees who asked for something scored again (:func:`differing_rows`),
-and the third stage reads the pair scores of the chosen set. For kept (dense) scores that is
-a copy of the matrix with those rows replaced; for streamed scores the solver's screening
-copy of stage 1 is changed in place (:meth:`~matcher.solver.score_cache.ScoreCache.swap_rows`,
-:meth:`~matcher.solver.score_cache.ScoreCache.restrict`): stage 2 scores the askers' rows,
-stage 3 the chosen askers' rows again, instead of two more passes over the cohort.
+and the third stage reads the pair scores of the chosen set. For kept (dense) scores those
+rows are written into the matrix while stage 2 runs (:func:`placement_in_place`); for
+streamed scores they are scored again. Either way the solver's screening copy of stage 1 is
+changed in place (:meth:`~matcher.solver.score_cache.ScoreCache.swap_rows`,
+:meth:`~matcher.solver.score_cache.ScoreCache.restrict`): stage 2 reads the askers' rows,
+stage 3 the chosen askers' rows again, instead of two more passes over the cohort (for kept
+scores, two more reductions of the whole matrix into a fresh screening copy).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
 from matcher.solver.reasons import NO_ELIGIBLE
 from matcher.solver.result import SolverResult
-from matcher.solver.score_cache import ReducedRows, build_cache
+from matcher.solver.score_cache import ReducedRows, build_cache, chunks
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
 from scoring.scorer import (
@@ -159,6 +161,15 @@ def both_scores(features: CohortFeatures, config: ProgramConfig
     return DenseScores(total, eligible), DenseScores(placement, eligible)
 
 
+def matrix_rows(scores: ScoreSource, mentees: np.ndarray
+                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(mentees, values) blocks of these sorted mentee indices read from a kept matrix, as
+    :meth:`~matcher.solver.score_cache.ScoreCache.swap_rows` takes them."""
+    assert isinstance(scores, DenseScores)
+    for rows in chunks(np.asarray(mentees, np.int64)):
+        yield rows, scores.total[rows]
+
+
 def only_rows(scores: ScoreSource, keep: np.ndarray) -> DenseScores | BlockScores:
     """``scores`` with every pair of a mentee outside ``keep`` (bool per mentee) ineligible."""
     if isinstance(scores, DenseScores):
@@ -220,8 +231,8 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     ``scores_read()`` is called before anything is solved, after that first read of the
     streamed scores when there is one (the diagnostics read the same pass; an error
     there stops the match before the solve)."""
-    reuse = rows is not None and not isinstance(problem.scores, DenseScores) and \
-        options.objective in NEUTRAL_OBJECTIVES
+    reuse = rows is not None and options.objective in NEUTRAL_OBJECTIVES
+    kept = isinstance(problem.scores, DenseScores)
     explain = _remembered(explain)
     started = time.perf_counter()
     cache = build_cache(problem, options.screen_dtype) if reuse else None
@@ -242,10 +253,13 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
         saved = None
         if cache is not None and rows is not None:
             differ = differing_rows(rows.features)
-            # stage 3 needs the chosen ones' rows back: as many kept aside as memory allows
-            saved = cache.save_rows(differ[:int(options.spare_bytes //
-                                                max(cache.approx[:1].nbytes, 1))])
-            cache = cache.swap_rows(by_problem, rows.reduced(differ, placement_total))
+            if kept:  # the askers' placement rows are in the matrix now
+                cache = cache.swap_rows(by_problem, matrix_rows(scores, differ))
+            else:
+                # stage 3 needs the chosen ones' rows back: as many kept aside as memory allows
+                saved = cache.save_rows(differ[:int(options.spare_bytes //
+                                                    max(cache.approx[:1].nbytes, 1))])
+                cache = cache.swap_rows(by_problem, rows.reduced(differ, placement_total))
         by_placement = solve(by_problem, options, explain, cache)
     chosen = _placed(problem, by_placement)
     seconds = result.wall_time + by_placement.wall_time
@@ -258,12 +272,16 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     final_problem = dataclasses.replace(problem, scores=only_rows(problem.scores, chosen))
     if cache is not None and rows is not None:
         back = chosen[differ]  # the chosen askers' rows: pair scores again
-        assert saved is not None
-        cache = cache.restore_rows(final_problem, saved, chosen[saved.rows])
-        at = np.flatnonzero(back)
-        again = differ[at[at >= len(saved.rows)]]  # the chosen ones not kept aside
-        if len(again):
-            cache = cache.swap_rows(final_problem, rows.reduced(again))
+        if kept:  # the matrix holds the pair scores again (placement_in_place put them back)
+            cache = cache.swap_rows(final_problem, matrix_rows(final_problem.scores,
+                                                               differ[back]))
+        else:
+            assert saved is not None
+            cache = cache.restore_rows(final_problem, saved, chosen[saved.rows])
+            at = np.flatnonzero(back)
+            again = differ[at[at >= len(saved.rows)]]  # the chosen ones not kept aside
+            if len(again):
+                cache = cache.swap_rows(final_problem, rows.reduced(again))
         cache = cache.restrict(final_problem, chosen)
     # the mentees left out have no eligible mentor here; their reasons are stage 2's
     final = solve(final_problem, options, _only_for(explain, chosen), cache)

@@ -25,7 +25,6 @@ from matcher.solver.block_reduce import (
 from matcher.solver.kept_scores import KeptScores, KeptScoresBuilder
 from matcher.solver.pair_keys import pair_keys, sorted_contains, split_keys
 from matcher.solver.problem import DenseScores, MatchProblem
-from scoring.huge_pages import small_page_matrix
 
 #: Rows scored again and reduced where they are scored: given the reduce and a function
 #: returning each mentor's floor now, their :class:`ReducedBlock` in mentee order
@@ -140,20 +139,22 @@ class ScoreCache:
         are dropped (a later lookup asks ``problem``'s source). In place because the
         screening copy of a national cohort is gigabytes; the cache is not read as the old
         problem's again. The new rows' best pairs are kept exactly, as the first pass keeps
-        every row's."""
-        assert self.dense_exact is None, "kept matrices are read by build_cache"
+        every row's; a cache of a kept matrix reads ``problem``'s matrix from then on."""
         self.problem = problem
         keeper = KeptScoresBuilder(problem.n_mentors)
         no_labels = np.zeros((problem.n_mentors, 0), bool)  # the counts stay as they are
         forbids = by_mentee(problem.forbids)
-        plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, keeper.floor,
+        if self.dense_exact is not None:  # exact scores are read from the new matrix
+            assert isinstance(problem.scores, DenseScores)
+            self.dense_exact = problem.scores.total
+        floor = None if self.dense_exact is not None else keeper.floor
+        plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, floor,
                            keeper.per_mentee, keeper.per_mentor)
         if callable(blocks):
             reduced = blocks(plan, lambda: keeper.floor)
         else:  # the same reduce here, with this cache's eligibility (forbids included)
             reduced = (reduce_block(rows, values, self.usable_rows(rows),
-                                    dataclasses.replace(plan, forbids=forbids[:0],
-                                                        floor=keeper.floor))
+                                    dataclasses.replace(plan, forbids=forbids[:0], floor=floor))
                        for rows, values in blocks)
         swapped = []
         for block in reduced:
@@ -233,7 +234,7 @@ class CacheBuilder:
             raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
         n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
         self.problem, self.screen_dtype = problem, screen_dtype
-        self.approx = small_page_matrix((n, m), screen_dtype)
+        self.approx = np.empty((n, m), screen_dtype)
         self.eligible_count = np.zeros(n, np.int64)
         self.eligible_labels = np.zeros((n, n_labels), bool)
         self._offers = problem.offers.astype(np.float32)
