@@ -49,6 +49,7 @@ from matcher.solver.result import SolverResult
 from matcher.solver.score_cache import ReducedRows, build_cache, chunks
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
+from scoring.huge_pages import small_page_matrix
 from scoring.scorer import (
     BlockValue,
     ScoreBlock,
@@ -235,7 +236,7 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     kept = isinstance(problem.scores, DenseScores)
     explain = _remembered(explain)
     started = time.perf_counter()
-    cache = build_cache(problem, options.screen_dtype) if reuse else None
+    cache = build_cache(problem, options.screen_dtype, small_page_matrix) if reuse else None
     reading = time.perf_counter() - started
     if scores_read is not None:
         scores_read()

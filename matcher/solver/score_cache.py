@@ -30,6 +30,8 @@ from matcher.solver.problem import DenseScores, MatchProblem
 #: returning each mentor's floor now, their :class:`ReducedBlock` in mentee order
 #: (:meth:`ScoreCache.swap_rows`).
 ReducedRows = Callable[[BlockReduce, Callable[[], np.ndarray | None]], Iterable[ReducedBlock]]
+#: How the screening copy is allocated: ``np.empty``'s (shape, dtype).
+Allocate = Callable[[tuple[int, int], str], np.ndarray]
 #: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
 CHUNK_ROWS = 1024
 #: Relative rounding of the screening copy, by dtype: the screens' tolerance (half an ulp,
@@ -229,12 +231,13 @@ class CacheBuilder:
     problem's own blocks; a caller that reads two score kinds in one pass feeds one builder
     per kind (:meth:`add` takes a block whose forbidden pairs are already ineligible)."""
 
-    def __init__(self, problem: MatchProblem, screen_dtype: str = "float32") -> None:
+    def __init__(self, problem: MatchProblem, screen_dtype: str = "float32",
+                 empty: Allocate = np.empty) -> None:
         if screen_dtype not in SCREEN_ROUNDING:
             raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
         n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
         self.problem, self.screen_dtype = problem, screen_dtype
-        self.approx = np.empty((n, m), screen_dtype)
+        self.approx = empty((n, m), screen_dtype)
         self.eligible_count = np.zeros(n, np.int64)
         self.eligible_labels = np.zeros((n, n_labels), bool)
         self._offers = problem.offers.astype(np.float32)
@@ -306,10 +309,12 @@ class CacheBuilder:
         return cache
 
 
-def build_cache(problem: MatchProblem, screen_dtype: str = "float32") -> ScoreCache:
+def build_cache(problem: MatchProblem, screen_dtype: str = "float32",
+                empty: Allocate = np.empty) -> ScoreCache:
     """Read every score block once (forbids applied) into a :class:`ScoreCache` whose
-    screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`)."""
-    builder = CacheBuilder(problem, screen_dtype)
+    screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`) and is allocated by
+    ``empty`` (e.g. :func:`scoring.huge_pages.small_page_matrix`)."""
+    builder = CacheBuilder(problem, screen_dtype, empty)
     if isinstance(problem.scores, ReducingScores) and problem.scores.make_reduced:
         # reduced where the blocks are scored (the forbids go with them)
         for block in problem.scores.make_reduced(builder.plan(problem.forbids),
