@@ -29,7 +29,9 @@ def mallopt(settings: dict[int, int]) -> bool:
 @functools.cache
 def one_malloc_arena() -> bool:
     """Let the threads this process starts from now on share the malloc arenas it has,
-    instead of glibc giving each new thread an arena of its own (whether it could).
+    instead of glibc giving each new thread an arena of its own (whether it could). Set
+    before the solver's scan threads and before the threads of the match's diagnostics
+    pass (:func:`matcher.pipeline.score_keeper`).
 
     The solver's scans map chunks over threads (:mod:`matcher.solver.scan`); each thread's
     own arena kept the chunks' freed temporaries for itself, so the process's resident
