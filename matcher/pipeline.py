@@ -27,9 +27,12 @@ from matcher.compute import (
 from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome, requested_sizes
 from matcher.placement import (
+    KeptWithPlacement,
     RowScorer,
+    differing_rows,
     placement_in_place,
     placement_scores,
+    placement_total,
     solve_neutral,
 )
 from matcher.solve_inputs import SolveInputs, make_inputs
@@ -103,22 +106,34 @@ def spare_bytes(n: int, m: int, dtype: str, config: ProgramConfig) -> float:
 class ScoreKeeper:
     """The match's kept scores, filled block by block from a scoring pass made for another
     purpose (the diagnostics', :func:`scoring.diagnostics.diagnose`): the same blocks of
-    the same scorer :func:`score_source` would compute, so the cohort is scored once."""
+    the same scorer :func:`score_source` would compute, so the cohort is scored once.
+    With ``askers`` (:func:`matcher.placement.differing_rows`), their placement rows are
+    kept too, from the same blocks (:class:`~matcher.placement.KeptWithPlacement`)."""
 
     total: np.ndarray
     eligible: np.ndarray
+    config: ProgramConfig | None = None
+    askers: np.ndarray | None = None
+    placement: np.ndarray | None = None
     filled: int = 0
 
     def __call__(self, block: ScoreBlock) -> None:
         self.total[block.mentee_rows] = block.total
         self.eligible[block.mentee_rows] = block.eligible
         self.filled += len(block.mentee_rows)
+        if self.askers is not None and self.placement is not None and self.config is not None:
+            lo, hi = np.searchsorted(self.askers, [block.mentee_rows[0],
+                                                   block.mentee_rows[-1] + 1])
+            local = np.searchsorted(block.mentee_rows, self.askers[lo:hi])
+            if len(local):
+                self.placement[lo:hi] = placement_total(block, self.config, local)
 
     def scores(self) -> DenseScores | None:
         """The kept scores, or None when the pass did not reach every mentee."""
         if self.filled != len(self.total):
             return None
-        return DenseScores(self.total, self.eligible)
+        return KeptWithPlacement(self.total, self.eligible, askers=self.askers,
+                                 placement=self.placement)
 
 
 def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper | None:
@@ -131,7 +146,11 @@ def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper
     # The pass that fills it scores on threads (scoring.diagnostics.SCORING_THREADS): with
     # a malloc arena each, they kept their blocks' freed memory (+110 MiB at 10k × 2k).
     one_malloc_arena()
-    return ScoreKeeper(small_page_matrix((n, m), np.float64), small_page_matrix((n, m), bool))
+    askers = differing_rows(features)
+    # the askers' placement rows, for stage 2 of the placement (matcher.placement): in its
+    # place, placement_in_place would set aside as many pair rows while scoring them again
+    return ScoreKeeper(small_page_matrix((n, m), np.float64), small_page_matrix((n, m), bool),
+                       config, askers, small_page_matrix((len(askers), m), np.float64))
 
 
 def tally_sink(cohort: Cohort, features: CohortFeatures, config: ProgramConfig

@@ -69,12 +69,26 @@ BLOCK_ROWS = 1000
 Explainer = Callable[[np.ndarray], dict[int, str]] | None
 
 
-def placement_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:
+def placement_total(block: ScoreBlock, config: ProgramConfig,
+                    rows: np.ndarray | None = None) -> np.ndarray:
     """The block's scores with the preferences component counted as fully met: the
     scorer's own weighted sum (:func:`scoring.scorer.weighted_total`), term by term in its
-    order, ``[match_on]`` rewards included, so nothing else differs."""
-    return weighted_total({**block.components, PREFERENCE_COMPONENT: np.float32(1.0)},
+    order, ``[match_on]`` rewards included, so nothing else differs (``rows``: only these
+    rows of the block, by position; a pair's sum does not depend on the rows beside it)."""
+    components = block.components if rows is None else {
+        name: values[rows] for name, values in block.components.items()}
+    return weighted_total({**components, PREFERENCE_COMPONENT: np.float32(1.0)},
                           component_weights(config))
+
+
+@dataclass(frozen=True)
+class KeptWithPlacement(DenseScores):
+    """Kept pair scores with the placement rows of the :func:`differing_rows` kept beside
+    them, from the same scoring pass (:class:`matcher.pipeline.ScoreKeeper`), so stage 2
+    does not score those rows again (:func:`placement_in_place`)."""
+
+    askers: np.ndarray | None = None  # differing_rows, sorted
+    placement: np.ndarray | None = None  # (len(askers), M) float64 placement totals
 
 
 def differing_rows(features: CohortFeatures) -> np.ndarray:
@@ -139,6 +153,17 @@ def placement_in_place(features: CohortFeatures, config: ProgramConfig,
         yield placement_scores(features, config, True, scores)  # type: ignore[misc]
         return
     differ = differing_rows(features)
+    if isinstance(scores, KeptWithPlacement) and scores.placement is not None and \
+            scores.askers is not None and \
+            np.array_equal(scores.askers, differ):
+        # kept from the scoring pass: swapped with the pair rows, and back on leaving (no
+        # third copy of those rows)
+        _swap_rows(scores.total, differ, scores.placement)
+        try:
+            yield DenseScores(scores.total, scores.eligible)
+        finally:
+            _swap_rows(scores.total, differ, scores.placement)
+        return
     saved = scores.total[differ]  # the pair scores of those rows, to put back
     try:
         for rows, values in RowScorer(features, config).rows(differ, placement_total):
@@ -146,6 +171,15 @@ def placement_in_place(features: CohortFeatures, config: ProgramConfig,
         yield DenseScores(scores.total, scores.eligible)
     finally:
         scores.total[differ] = saved
+
+
+def _swap_rows(matrix: np.ndarray, rows: np.ndarray, other: np.ndarray) -> None:
+    """Exchange ``matrix[rows]`` and ``other`` (one row each), a chunk at a time."""
+    for lo in range(0, len(rows), BLOCK_ROWS):
+        at = rows[lo:lo + BLOCK_ROWS]
+        mine = matrix[at]
+        matrix[at] = other[lo:lo + BLOCK_ROWS]
+        other[lo:lo + BLOCK_ROWS] = mine
 
 
 def both_scores(features: CohortFeatures, config: ProgramConfig

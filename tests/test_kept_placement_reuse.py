@@ -5,7 +5,9 @@ the kept matrix and stage 3 swaps the chosen askers' pair rows back
 the whole matrix into a fresh copy for each stage. Compared here with that previous path
 (every stage reads its own source) where the copy holds more than scores: forbidden pairs
 (ineligible in the copy) and a keep bonus (added to it), on tight cohorts that run all
-three stages."""
+three stages. ``match`` also keeps the askers' placement rows from the diagnostics'
+scoring pass, so stage 2 scores nothing: compared with the rows scored again, and the
+whole match with the previous path."""
 
 from __future__ import annotations
 
@@ -17,12 +19,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.pipeline import build_problem, ineligible_explainer, run_match, screen_dtype
+from matcher.jobs import match_job
+from matcher.pipeline import (
+    build_problem,
+    ineligible_explainer,
+    run_match,
+    score_keeper,
+    screen_dtype,
+)
 from matcher.placement import (
+    KeptWithPlacement,
     differing_rows,
     matrix_rows,
     only_rows,
     placement_in_place,
+    placement_scores,
     solve_neutral,
 )
 from matcher.solver.dispatch import SolveOptions
@@ -30,11 +41,13 @@ from matcher.solver.problem import DenseScores
 from matcher.solver.score_cache import build_cache
 from sample_data.generate import write
 from scoring.config import load_config, with_count_overrides
+from scoring.diagnostics import diagnose
 from scoring.features import build_features
 from scoring.intake.cohort import read_cohort
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 REACHED: Counter[str] = Counter()
+FILES: dict[str, dict[str, bytes]] = {}  # the generated cohorts' sign-up sheets
 
 
 def previous_path(cohort, config, objective, forbids, bonus):  # type: ignore[no-untyped-def]
@@ -60,6 +73,8 @@ def cohorts():  # type: ignore[no-untyped-def]
             write(tmp, 150, 30, seed=seed)
             yield f"generated {seed}", read_cohort(Path(tmp) / "mentors.csv",
                                                    Path(tmp) / "mentees.csv", config), config
+            FILES[f"generated {seed}"] = {name: (Path(tmp) / name).read_bytes()
+                                          for name in ("mentors.csv", "mentees.csv")}
 
 
 COHORTS = list(cohorts())
@@ -133,3 +148,50 @@ def test_swapped_copy_is_the_copy_each_stage_would_read(name):
     cache = cache.swap_rows(final, matrix_rows(final.scores, differ[chosen[differ]]))
     cache = cache.restrict(final, chosen)
     _same_cache(cache, build_cache(final))
+
+
+@pytest.mark.parametrize("name", [c[0] for c in COHORTS])
+def test_placement_rows_kept_from_the_diagnostics_pass(name):
+    """``match`` keeps the askers' placement rows from the diagnostics' scoring pass
+    (:class:`matcher.pipeline.ScoreKeeper`): they are the full placement pass's rows, bit
+    for bit; stage 2 reads the same matrix as when it scores them again; and on leaving
+    both the pair scores and the kept rows are as they were."""
+    _, cohort, config = next(c for c in COHORTS if c[0] == name)
+    features = build_features(cohort, config)
+    keeper = score_keeper(features, config)
+    assert keeper is not None
+    diagnose(cohort, features, config, on_block=keeper, block_size=16)
+    kept = keeper.scores()
+    assert isinstance(kept, KeptWithPlacement) and kept.placement is not None
+    full = placement_scores(features, config, True)
+    askers = differing_rows(features)
+    assert np.array_equal(kept.askers, askers) and len(askers)
+    assert kept.placement.tobytes() == full.total[askers].tobytes()
+    pair, rows = kept.total.copy(), kept.placement.copy()
+    plain = DenseScores(pair.copy(), kept.eligible)  # no rows kept: scored again
+    with placement_in_place(features, config, kept) as swapped, \
+            placement_in_place(features, config, plain) as scored:
+        assert swapped.total.tobytes() == scored.total.tobytes() == full.total.tobytes()
+    assert kept.total.tobytes() == pair.tobytes() == plain.total.tobytes()
+    assert kept.placement.tobytes() == rows.tobytes()
+
+
+@pytest.mark.parametrize("objective", ["total", "fair"])
+def test_match_on_the_diagnostics_pass_gives_the_previous_result(objective, tmp_path):
+    """The whole ``match`` (kept scores and placement rows from the threaded diagnostics
+    pass, one screening copy for the three stages) against the previous path."""
+    name, cohort, config = COHORTS[1]
+    for file, data in FILES[name].items():
+        (tmp_path / file).write_bytes(data)
+    result = match_job(str(tmp_path / "mentors.csv"), str(tmp_path / "mentees.csv"),
+                       config=str(SAMPLE / "program.toml"), objective=objective,
+                       out=str(tmp_path / "run"), quiet=True,
+                       accept_diagnostics=True).outcome.result
+    old = previous_path(cohort, config, objective, [], {})
+    assert [(a.mentee, a.mentor, a.role, a.covers, a.score) for a in result.assignments] == \
+        [(a.mentee, a.mentor, a.role, a.covers, a.score) for a in old.assignments]
+    assert result.unplaced == old.unplaced
+    assert (result.status, result.objective, result.gap) == (old.status, old.objective,
+                                                             old.gap)
+    assert result.stats["placement"] == old.stats["placement"] == \
+        "preference-neutral (placed set chosen without preferences)"
