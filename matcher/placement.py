@@ -270,7 +270,10 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     kept = isinstance(problem.scores, DenseScores)
     explain = _remembered(explain)
     started = time.perf_counter()
-    cache = build_cache(problem, options.screen_dtype, small_page_matrix) if reuse else None
+    # a kept cohort's copy in 4 KiB pages (scoring.huge_pages); a streamed cohort's, of
+    # gigabytes and scanned many times, as numpy allocates it
+    cache = build_cache(problem, options.screen_dtype,
+                        small_page_matrix if kept else np.empty) if reuse else None
     reading = time.perf_counter() - started
     if scores_read is not None:
         scores_read()
