@@ -37,7 +37,7 @@ from matcher.placement import (
 )
 from matcher.solve_inputs import SolveInputs, make_inputs
 from matcher.solver.dispatch import OBJECTIVES, SolveOptions
-from matcher.solver.malloc import one_malloc_arena
+from matcher.solver.malloc import one_malloc_arena, release_free_memory
 from matcher.solver.problem import (
     SPECIALIST_ROLES,
     BlockScores,
@@ -132,8 +132,11 @@ class ScoreKeeper:
         """The kept scores, or None when the pass did not reach every mentee."""
         if self.filled != len(self.total):
             return None
+        # handed over: freed with the match's problem, not kept while the caller holds
+        # the keeper (the run folder is written after the match)
+        placement, self.placement = self.placement, None
         return KeptWithPlacement(self.total, self.eligible, askers=self.askers,
-                                 placement=self.placement)
+                                 placement=placement)
 
 
 def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper | None:
@@ -323,6 +326,10 @@ def run_match(cohort: Cohort, config: ProgramConfig, *, objective: str | None = 
             print(text, file=sys.stderr, flush=True)
 
     say(f"Scoring {len(cohort.mentees)} mentees × {len(cohort.mentors)} mentors ...")
+    # what the threads of an earlier pass freed (the diagnostics', kept scores) lies among
+    # kept arrays, where the solve's arrays cannot reuse it: back to the system first
+    # (ru_maxrss of match at 10,000 × 2,000: 600 MiB without, 520 MiB with)
+    release_free_memory()
     started = time.perf_counter()
     features = features if features is not None else build_features(cohort, config)
     problem = build_problem(cohort, config, features, network_size=network_size, locks=locks,
