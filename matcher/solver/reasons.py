@@ -40,21 +40,18 @@ def unplaced_reasons(problem: MatchProblem, cache: ScoreCache, unplaced: np.ndar
             int(i), f"all {problem.n_mentors} mentors are excluded by an eligibility rule "
                     f"or a forbidden pair")
     full = unplaced[cache.eligible_count[unplaced] > 0]
-    # Python ints and strings once: indexing numpy arrays per name cost most of the loop
-    ids, loads, capacities = list(problem.mentor_ids), load.tolist(), problem.capacity.tolist()
     for rows in chunks(full):  # a chunk at a time: the rows of every unplaced mentee of a
         scores = cache.screen_rows(rows)  # national cohort would be a copy of gigabytes
         row, col = mask_pairs(scores >= row_floor(scores, NAMED)[:, None])
         order = np.lexsort((col, -scores[row, col], row))  # best first, ties by position
         row, col = row[order], col[order]
-        first = np.searchsorted(row, np.arange(len(rows))).tolist()
-        columns = col.tolist()
-        for k, (i, count) in enumerate(zip(rows.tolist(),
-                                           cache.eligible_count[rows].tolist(), strict=True)):
-            named = [f"{ids[j]} ({loads[j]}/{capacities[j]})"
-                     for j in columns[first[k]:first[k] + min(NAMED, count)]]
-            reasons[i] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
-                          f"full: {_list(named, count)}")
+        first = np.searchsorted(row, np.arange(len(rows)))
+        for k, i in enumerate(rows):
+            count = int(cache.eligible_count[i])
+            named = [f"{problem.mentor_ids[j]} ({load[j]}/{problem.capacity[j]})"
+                     for j in col[first[k]:first[k] + min(NAMED, count)]]
+            reasons[int(i)] = (f"all {count} eligible mentor{'s are' if count > 1 else ' is'} "
+                               f"full: {_list(named, count)}")
     return reasons
 
 
