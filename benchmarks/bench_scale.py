@@ -87,6 +87,7 @@ PHASES = (
     ("scoring.intake.cohort", "read_cohort", "intake"),
     ("matcher.jobs", "check_diagnostics", "diagnostics"),
     ("matcher.pipeline", "build_features", "features"),
+    ("scoring.features", "build_features", "features"),  # match_job's, imported when called
     ("matcher.pipeline", "score_source", "scores kept"),
     ("matcher.placement", "solve", "solve"),
     ("matcher.solver.dispatch", "build_cache", "score pass"),

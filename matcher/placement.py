@@ -22,11 +22,13 @@ The stages score the cohort once. A mentee who opted into no preference has a pl
 row equal to their pair-score row, bit for bit (the preferences component is 1.0 for them,
 and the placement sum is the scorer's own); so the placement scores are the pair scores
 with the rows of the mentees who asked for something scored again (:func:`differing_rows`),
-and the third stage reads the pair scores of the chosen set. For kept (dense) scores that is
-a copy of the matrix with those rows replaced; for streamed scores the solver's screening
-copy of stage 1 is changed in place (:meth:`~matcher.solver.score_cache.ScoreCache.swap_rows`,
-:meth:`~matcher.solver.score_cache.ScoreCache.restrict`): stage 2 scores the askers' rows,
-stage 3 the chosen askers' rows again, instead of two more passes over the cohort.
+and the third stage reads the pair scores of the chosen set. For kept (dense) scores those
+rows are written into the matrix while stage 2 runs (:func:`placement_in_place`); for
+streamed scores they are scored again. Either way the solver's screening copy of stage 1 is
+changed in place (:meth:`~matcher.solver.score_cache.ScoreCache.swap_rows`,
+:meth:`~matcher.solver.score_cache.ScoreCache.restrict`): stage 2 reads the askers' rows,
+stage 3 the chosen askers' rows again, instead of two more passes over the cohort (for kept
+scores, two more reductions of the whole matrix into a fresh screening copy).
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ from matcher.solver.dispatch import SolveOptions, solve
 from matcher.solver.problem import BlockScores, DenseScores, MatchProblem, ScoreSource
 from matcher.solver.reasons import NO_ELIGIBLE
 from matcher.solver.result import SolverResult
-from matcher.solver.score_cache import ReducedRows, build_cache
+from matcher.solver.score_cache import ReducedRows, build_cache, chunks
 from scoring.config import ProgramConfig
 from scoring.features import CohortFeatures
+from scoring.huge_pages import small_page_matrix
 from scoring.scorer import (
     BlockValue,
     ScoreBlock,
@@ -66,12 +69,26 @@ BLOCK_ROWS = 1000
 Explainer = Callable[[np.ndarray], dict[int, str]] | None
 
 
-def placement_total(block: ScoreBlock, config: ProgramConfig) -> np.ndarray:
+def placement_total(block: ScoreBlock, config: ProgramConfig,
+                    rows: np.ndarray | None = None) -> np.ndarray:
     """The block's scores with the preferences component counted as fully met: the
     scorer's own weighted sum (:func:`scoring.scorer.weighted_total`), term by term in its
-    order, ``[match_on]`` rewards included, so nothing else differs."""
-    return weighted_total({**block.components, PREFERENCE_COMPONENT: np.float32(1.0)},
+    order, ``[match_on]`` rewards included, so nothing else differs (``rows``: only these
+    rows of the block, by position; a pair's sum does not depend on the rows beside it)."""
+    components = block.components if rows is None else {
+        name: values[rows] for name, values in block.components.items()}
+    return weighted_total({**components, PREFERENCE_COMPONENT: np.float32(1.0)},
                           component_weights(config))
+
+
+@dataclass(frozen=True)
+class KeptWithPlacement(DenseScores):
+    """Kept pair scores with the placement rows of the :func:`differing_rows` kept beside
+    them, from the same scoring pass (:class:`matcher.pipeline.ScoreKeeper`), so stage 2
+    does not score those rows again (:func:`placement_in_place`)."""
+
+    askers: np.ndarray | None = None  # differing_rows, sorted
+    placement: np.ndarray | None = None  # (len(askers), M) float64 placement totals
 
 
 def differing_rows(features: CohortFeatures) -> np.ndarray:
@@ -136,6 +153,17 @@ def placement_in_place(features: CohortFeatures, config: ProgramConfig,
         yield placement_scores(features, config, True, scores)  # type: ignore[misc]
         return
     differ = differing_rows(features)
+    if isinstance(scores, KeptWithPlacement) and scores.placement is not None and \
+            scores.askers is not None and \
+            np.array_equal(scores.askers, differ):
+        # kept from the scoring pass: swapped with the pair rows, and back on leaving (no
+        # third copy of those rows)
+        _swap_rows(scores.total, differ, scores.placement)
+        try:
+            yield DenseScores(scores.total, scores.eligible)
+        finally:
+            _swap_rows(scores.total, differ, scores.placement)
+        return
     saved = scores.total[differ]  # the pair scores of those rows, to put back
     try:
         for rows, values in RowScorer(features, config).rows(differ, placement_total):
@@ -143,6 +171,15 @@ def placement_in_place(features: CohortFeatures, config: ProgramConfig,
         yield DenseScores(scores.total, scores.eligible)
     finally:
         scores.total[differ] = saved
+
+
+def _swap_rows(matrix: np.ndarray, rows: np.ndarray, other: np.ndarray) -> None:
+    """Exchange ``matrix[rows]`` and ``other`` (one row each), a chunk at a time."""
+    for lo in range(0, len(rows), BLOCK_ROWS):
+        at = rows[lo:lo + BLOCK_ROWS]
+        mine = matrix[at]
+        matrix[at] = other[lo:lo + BLOCK_ROWS]
+        other[lo:lo + BLOCK_ROWS] = mine
 
 
 def both_scores(features: CohortFeatures, config: ProgramConfig
@@ -157,6 +194,15 @@ def both_scores(features: CohortFeatures, config: ProgramConfig
         placement[block.mentee_rows] = placement_total(block, config)
         eligible[block.mentee_rows] = block.eligible
     return DenseScores(total, eligible), DenseScores(placement, eligible)
+
+
+def matrix_rows(scores: ScoreSource, mentees: np.ndarray
+                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(mentees, values) blocks of these sorted mentee indices read from a kept matrix, as
+    :meth:`~matcher.solver.score_cache.ScoreCache.swap_rows` takes them."""
+    assert isinstance(scores, DenseScores)
+    for rows in chunks(np.asarray(mentees, np.int64)):
+        yield rows, scores.total[rows]
 
 
 def only_rows(scores: ScoreSource, keep: np.ndarray) -> DenseScores | BlockScores:
@@ -220,11 +266,14 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     ``scores_read()`` is called before anything is solved, after that first read of the
     streamed scores when there is one (the diagnostics read the same pass; an error
     there stops the match before the solve)."""
-    reuse = rows is not None and not isinstance(problem.scores, DenseScores) and \
-        options.objective in NEUTRAL_OBJECTIVES
+    reuse = rows is not None and options.objective in NEUTRAL_OBJECTIVES
+    kept = isinstance(problem.scores, DenseScores)
     explain = _remembered(explain)
     started = time.perf_counter()
-    cache = build_cache(problem, options.screen_dtype) if reuse else None
+    # a kept cohort's copy in 4 KiB pages (scoring.huge_pages); a streamed cohort's, of
+    # gigabytes and scanned many times, as numpy allocates it
+    cache = build_cache(problem, options.screen_dtype,
+                        small_page_matrix if kept else np.empty) if reuse else None
     reading = time.perf_counter() - started
     if scores_read is not None:
         scores_read()
@@ -242,10 +291,13 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
         saved = None
         if cache is not None and rows is not None:
             differ = differing_rows(rows.features)
-            # stage 3 needs the chosen ones' rows back: as many kept aside as memory allows
-            saved = cache.save_rows(differ[:int(options.spare_bytes //
-                                                max(cache.approx[:1].nbytes, 1))])
-            cache = cache.swap_rows(by_problem, rows.reduced(differ, placement_total))
+            if kept:  # the askers' placement rows are in the matrix now
+                cache = cache.swap_rows(by_problem, matrix_rows(scores, differ))
+            else:
+                # stage 3 needs the chosen ones' rows back: as many kept aside as memory allows
+                saved = cache.save_rows(differ[:int(options.spare_bytes //
+                                                    max(cache.approx[:1].nbytes, 1))])
+                cache = cache.swap_rows(by_problem, rows.reduced(differ, placement_total))
         by_placement = solve(by_problem, options, explain, cache)
     chosen = _placed(problem, by_placement)
     seconds = result.wall_time + by_placement.wall_time
@@ -258,12 +310,16 @@ def solve_neutral(problem: MatchProblem, options: SolveOptions, explain: Explain
     final_problem = dataclasses.replace(problem, scores=only_rows(problem.scores, chosen))
     if cache is not None and rows is not None:
         back = chosen[differ]  # the chosen askers' rows: pair scores again
-        assert saved is not None
-        cache = cache.restore_rows(final_problem, saved, chosen[saved.rows])
-        at = np.flatnonzero(back)
-        again = differ[at[at >= len(saved.rows)]]  # the chosen ones not kept aside
-        if len(again):
-            cache = cache.swap_rows(final_problem, rows.reduced(again))
+        if kept:  # the matrix holds the pair scores again (placement_in_place put them back)
+            cache = cache.swap_rows(final_problem, matrix_rows(final_problem.scores,
+                                                               differ[back]))
+        else:
+            assert saved is not None
+            cache = cache.restore_rows(final_problem, saved, chosen[saved.rows])
+            at = np.flatnonzero(back)
+            again = differ[at[at >= len(saved.rows)]]  # the chosen ones not kept aside
+            if len(again):
+                cache = cache.swap_rows(final_problem, rows.reduced(again))
         cache = cache.restrict(final_problem, chosen)
     # the mentees left out have no eligible mentor here; their reasons are stage 2's
     final = solve(final_problem, options, _only_for(explain, chosen), cache)

@@ -23,6 +23,8 @@ What this room holds, in the order data flows:
                             mentees by rule, dead components, suspicious columns);
 - :mod:`scoring.diagnostic_tally` a score block reduced to what the diagnostics read, so
                             they can read the solver's one scoring pass.
+- :mod:`scoring.huge_pages` numpy's huge-page advice switched off where fresh memory is
+                            written once (kept matrices, scoring temporaries).
 
 Never imports :mod:`matcher` or :mod:`cli`.
 """

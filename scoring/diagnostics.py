@@ -32,6 +32,7 @@ one cause into one.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -58,6 +59,10 @@ from scoring.scorer import (
 from scoring.sensitivity import scored_cohort, withheld_findings
 from scoring.text import fold
 
+#: Threads scoring the blocks of the match's diagnostics pass (the one that keeps the
+#: scores: :func:`diagnose`'s ``on_block``; :func:`scoring.scorer.iter_score_blocks`), at
+#: most: two blocks at a time in two cores' time (more would hold more blocks in memory).
+SCORING_THREADS = 2
 #: A rule removing more than this share of all pairs is worth a warning.
 MOST_PAIRS = 0.5
 #: Placing fewer than this share of those placeable with a rule off is an error.
@@ -156,8 +161,13 @@ def _tally(features: CohortFeatures, config: ProgramConfig, open_mentor: np.ndar
         tally.edges = None
     if tallies is None:
         plan = plan_of(features, config, open_mentor)
+        # the match's pass (it keeps the scores) on threads, blocks of half the size: about
+        # the memory of one block at a time (its caller has the threads share malloc
+        # arenas: :func:`matcher.pipeline.score_keeper`); validate's pass as it was
+        threads = min(SCORING_THREADS, os.cpu_count() or 1) if on_block is not None else 1
         tallies = (block_tally(block, plan) for block in _called(
-            iter_score_blocks(features, config, block_size), on_block))
+            iter_score_blocks(features, config, max(block_size // threads, 1), threads),
+            on_block))
     for block in tallies:
         tally.add(block)
     return tally

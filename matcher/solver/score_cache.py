@@ -30,6 +30,8 @@ from matcher.solver.problem import DenseScores, MatchProblem
 #: returning each mentor's floor now, their :class:`ReducedBlock` in mentee order
 #: (:meth:`ScoreCache.swap_rows`).
 ReducedRows = Callable[[BlockReduce, Callable[[], np.ndarray | None]], Iterable[ReducedBlock]]
+#: How the screening copy is allocated: ``np.empty``'s (shape, dtype).
+Allocate = Callable[[tuple[int, int], str], np.ndarray]
 #: Rows per chunk in whole-matrix scans (keeps temporaries small and in cache).
 CHUNK_ROWS = 1024
 #: Relative rounding of the screening copy, by dtype: the screens' tolerance (half an ulp,
@@ -139,20 +141,22 @@ class ScoreCache:
         are dropped (a later lookup asks ``problem``'s source). In place because the
         screening copy of a national cohort is gigabytes; the cache is not read as the old
         problem's again. The new rows' best pairs are kept exactly, as the first pass keeps
-        every row's."""
-        assert self.dense_exact is None, "kept matrices are read by build_cache"
+        every row's; a cache of a kept matrix reads ``problem``'s matrix from then on."""
         self.problem = problem
         keeper = KeptScoresBuilder(problem.n_mentors)
         no_labels = np.zeros((problem.n_mentors, 0), bool)  # the counts stay as they are
         forbids = by_mentee(problem.forbids)
-        plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, keeper.floor,
+        if self.dense_exact is not None:  # exact scores are read from the new matrix
+            assert isinstance(problem.scores, DenseScores)
+            self.dense_exact = problem.scores.total
+        floor = None if self.dense_exact is not None else keeper.floor
+        plan = BlockReduce(str(self.approx.dtype), forbids, no_labels, floor,
                            keeper.per_mentee, keeper.per_mentor)
         if callable(blocks):
             reduced = blocks(plan, lambda: keeper.floor)
         else:  # the same reduce here, with this cache's eligibility (forbids included)
             reduced = (reduce_block(rows, values, self.usable_rows(rows),
-                                    dataclasses.replace(plan, forbids=forbids[:0],
-                                                        floor=keeper.floor))
+                                    dataclasses.replace(plan, forbids=forbids[:0], floor=floor))
                        for rows, values in blocks)
         swapped = []
         for block in reduced:
@@ -227,12 +231,13 @@ class CacheBuilder:
     problem's own blocks; a caller that reads two score kinds in one pass feeds one builder
     per kind (:meth:`add` takes a block whose forbidden pairs are already ineligible)."""
 
-    def __init__(self, problem: MatchProblem, screen_dtype: str = "float32") -> None:
+    def __init__(self, problem: MatchProblem, screen_dtype: str = "float32",
+                 empty: Allocate = np.empty) -> None:
         if screen_dtype not in SCREEN_ROUNDING:
             raise ValueError(f"screen_dtype must be one of {', '.join(SCREEN_ROUNDING)}")
         n, m, n_labels = problem.n_mentees, problem.n_mentors, len(problem.labels)
         self.problem, self.screen_dtype = problem, screen_dtype
-        self.approx = np.empty((n, m), screen_dtype)
+        self.approx = empty((n, m), screen_dtype)
         self.eligible_count = np.zeros(n, np.int64)
         self.eligible_labels = np.zeros((n, n_labels), bool)
         self._offers = problem.offers.astype(np.float32)
@@ -304,10 +309,12 @@ class CacheBuilder:
         return cache
 
 
-def build_cache(problem: MatchProblem, screen_dtype: str = "float32") -> ScoreCache:
+def build_cache(problem: MatchProblem, screen_dtype: str = "float32",
+                empty: Allocate = np.empty) -> ScoreCache:
     """Read every score block once (forbids applied) into a :class:`ScoreCache` whose
-    screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`)."""
-    builder = CacheBuilder(problem, screen_dtype)
+    screening copy has ``screen_dtype`` (see :data:`SCREEN_ROUNDING`) and is allocated by
+    ``empty`` (e.g. :func:`scoring.huge_pages.small_page_matrix`)."""
+    builder = CacheBuilder(problem, screen_dtype, empty)
     if isinstance(problem.scores, ReducingScores) and problem.scores.make_reduced:
         # reduced where the blocks are scored (the forbids go with them)
         for block in problem.scores.make_reduced(builder.plan(problem.forbids),
