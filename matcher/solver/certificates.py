@@ -68,7 +68,7 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
                 sub = ctx.cache.screen_rows(chunk)[:, cols]
                 ok = ctx.pruned_mask(chunk)[:, cols]
                 if threshold is not None:
-                    ok &= sub >= np.float32(threshold / ctx.options.scale * (1 - eps) - 1e-4)
+                    ok &= sub >= screen_floor(threshold, ctx.options.scale, eps)
                 amount = np.where(ok, sub + np.float32(1.0), np.float32(0.0))
                 bi, bj = best_per_row(chunk, amount, PLACEMENT_WIDEN)
                 found_i.append(bi)
@@ -84,6 +84,15 @@ def certify_placements(ctx: Context, threshold: int | None = None) -> int:
         add_pairs(ctx.cache, ctx.cands, mentee, mentor)
     ctx.stats["certified"] = False
     return count
+
+
+def screen_floor(threshold: int, scale: int, rounding: float) -> np.float32:
+    """The screening copy's score under which a pair surely scores below the fair floor
+    ``threshold`` (integer units of ``scale`` per point): the floor rounded down by the
+    copy's relative ``rounding`` and half a unit, so a pair whose exact value reaches the
+    floor is never screened out as below it (the exact check after the screen drops the
+    pairs that truly are)."""
+    return np.float32(threshold / scale * (1 - rounding) - 1e-4)
 
 
 def fair_threshold(ctx: Context, counts_at: Callable[[int | None], tuple]) -> int:
@@ -137,8 +146,8 @@ def reduced_cost_widen(ctx: Context, graph: flow.FlowGraph, potentials: np.ndarr
         initial=0.0) + 100.0)
     tolerance = np.float32(ctx.options.widen_slack) + big * np.float32(eps) + np.float32(1e-3)
     # a pair is screened out as below the fair floor only when its copy's score is surely
-    # below it (rounded down); those near the floor go on to the exact check below
-    floor = None if threshold is None else np.float32(threshold / scale * (1 - eps) - 1e-4)
+    # below it; those near the floor go on to the exact check below
+    floor = None if threshold is None else screen_floor(threshold, scale, eps)
     groups = column_groups(mentor_d)
 
     def hits(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -215,7 +224,7 @@ def pruned_gains(ctx: Context, duals: mip.PairPrices, threshold: int | None,
         scores = ctx.cache.screen_rows(rows)
         best = primary[rows][:, None] - psi[rows] @ offers_f
         if threshold is not None:
-            best = np.where(scores >= np.float32(threshold / scale * (1 - eps) - 1e-4), best,
+            best = np.where(scores >= screen_floor(threshold, scale, eps), best,
                             np.float32(-np.inf))
         for s in range(len(problem.labels)):
             if np.isfinite(eta[rows, s]).any():
