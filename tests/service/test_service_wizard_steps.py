@@ -32,6 +32,14 @@ def fresh(tmp_path: Path) -> Iterator[TestClient]:
     yield from logged_in(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """One logged-in client and one started Medical setup, shared by the tests whose every
+    change is refused (a refused change changes nothing): (client, wizard id)."""
+    for client in logged_in(tmp_path_factory.mktemp("refusing")):
+        yield client, start(client, MEDICAL, "Medical")["wizard_id"]
+
+
 def api(wizard_id: str, path: str = "") -> str:
     return f"/api/v1/wizards/{wizard_id}{path}"
 
@@ -170,8 +178,8 @@ def test_an_unrecognised_answer_is_shown_and_fixed_by_mapping_it(fresh, tmp_path
     ("/answers/frequency/order", {"keys": ["weekly", "monthly"]}, "keys"),
     ("/answers/frequency/order", {"key": "weekly"}, "keys"),
 ])
-def test_bad_answer_changes_are_refused_naming_the_field(fresh, path, body, field):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_bad_answer_changes_are_refused_naming_the_field(refusing, path, body, field):
+    fresh, wizard_id = refusing
     method = fresh.put if path.endswith("/order") else fresh.post
     response = method(api(wizard_id, path), json=body, headers=csrf(fresh))
     assert response.status_code == 422, response.text
@@ -299,8 +307,8 @@ def test_weights_move_the_score_spread(fresh):
     ({"rules": {"max_time_zone_gap_hours": 30}}, "rules.max_time_zone_gap_hours"),
     ({"rules": {"shared_language": 3}}, "rules.shared_language"),
 ])
-def test_bad_settings_are_refused_naming_the_key(fresh, body, field):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_bad_settings_are_refused_naming_the_key(refusing, body, field):
+    fresh, wizard_id = refusing
     for method, path in ((fresh.post, "/preview"), (fresh.put, "/settings")):
         response = method(api(wizard_id, path), json=body, headers=csrf(fresh))
         assert response.status_code == 422, response.text
