@@ -73,18 +73,14 @@ def _refuse(*args, **kwargs):
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_dask_local_cluster_gives_the_same_pairings_byte_for_byte(sample, monkeypatch,
-                                                                  streamed):
-    distributed = pytest.importorskip("distributed")
+                                                                  streamed, dask_scheduler):
     cohort, config = sample
     local = run_match(cohort, _with_scheduler(config, "serial"), network_size=2,
                       progress=False)
     if streamed:
         monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
-        address = cluster.scheduler_address.removeprefix("tcp://")
-        on_dask = run_match(cohort, _with_scheduler(config, f"dask://{address}"),
-                            network_size=2, progress=False)
+    on_dask = run_match(cohort, _with_scheduler(config, f"dask://{dask_scheduler}"),
+                        network_size=2, progress=False)
     assert _pairs(on_dask) == _pairs(local)
     assert np.array_equal([n.mentee_id for n in on_dask.networks],
                           [n.mentee_id for n in local.networks])

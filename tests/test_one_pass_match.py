@@ -134,16 +134,12 @@ def test_the_pool_tallies_what_this_process_tallies(sample, monkeypatch):
     assert _pairs(pooled) == _pairs(serial)
 
 
-def test_dask_tallies_what_this_process_tallies(sample, monkeypatch):
-    distributed = pytest.importorskip("distributed")
+def test_dask_tallies_what_this_process_tallies(sample, monkeypatch, dask_scheduler):
     cohort, config = sample
     monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
     serial, serial_found, _ = _streamed_match(cohort, _scheduler(config, "serial"))
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
-        address = cluster.scheduler_address.removeprefix("tcp://")
-        on_dask, dask_found, from_pass = _streamed_match(
-            cohort, _scheduler(config, f"dask://{address}"))
+    on_dask, dask_found, from_pass = _streamed_match(
+        cohort, _scheduler(config, f"dask://{dask_scheduler}"))
     assert from_pass and dask_found == serial_found
     assert _pairs(on_dask) == _pairs(serial)
 

@@ -41,6 +41,14 @@ def fresh(tmp_path: Path) -> Iterator[TestClient]:
     yield from logged_in(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """One logged-in client and one started Civil service setup, shared by the tests whose
+    every change is refused (a refused change changes nothing): (client, wizard id)."""
+    for client in logged_in(tmp_path_factory.mktemp("refusing")):
+        yield client, start(client)["wizard_id"]
+
+
 def sheets(program: Path = CIVIL) -> dict[str, tuple[str, bytes]]:
     return {side: (f"{side}.csv", (program / f"{side}.csv").read_bytes())
             for side in ("mentors", "mentees")}
@@ -122,8 +130,8 @@ def test_changing_a_column_is_kept_and_one_sided_mappings_are_pointed_out(fresh)
     ({"side": "both", "header": "Grade", "field": "name"}, "side"),
     ({"side": "mentors", "header": "Grade"}, "field"),
 ])
-def test_changing_a_column_refuses_bad_answers_naming_the_field(fresh, body, field):
-    wizard_id = start(fresh)["wizard_id"]
+def test_changing_a_column_refuses_bad_answers_naming_the_field(refusing, body, field):
+    fresh, wizard_id = refusing
     response = fresh.put(f"/api/v1/wizards/{wizard_id}/columns", json=body,
                          headers=csrf(fresh))
     assert response.status_code == 422, response.text
@@ -166,8 +174,8 @@ def test_the_ladder_shows_each_side_and_moves(fresh):
     ({"key": "no_such_stage", "direction": "up"}, "key"),
     ({"key": "heo", "direction": "sideways"}, "direction"),
 ])
-def test_the_ladder_refuses_bad_moves(fresh, body, field):
-    wizard_id = start(fresh)["wizard_id"]
+def test_the_ladder_refuses_bad_moves(refusing, body, field):
+    fresh, wizard_id = refusing
     response = fresh.post(f"/api/v1/wizards/{wizard_id}/ladder/moves", json=body,
                           headers=csrf(fresh))
     assert response.status_code == 422 and response.json()["field"] == field

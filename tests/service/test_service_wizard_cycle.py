@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,25 @@ def published_program(client: TestClient) -> tuple[str, str]:
     return program_id, job["run_id"]
 
 
+@pytest.fixture(scope="module")
+def year_one_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A workspace holding the wizard's civil-service program, matched and published once
+    for the module (a match job is most of a test's time): (its folder, program, run)."""
+    folder = tmp_path_factory.mktemp("year_one")
+    for client in logged_in(folder):
+        program_id, run_id = published_program(client)
+    return folder, program_id, run_id
+
+
+@pytest.fixture()
+def published(year_one_workspace, tmp_path: Path) -> Iterator[tuple[TestClient, str, str]]:
+    """A logged-in client of a private copy of that workspace: (client, program, run)."""
+    folder, program_id, run_id = year_one_workspace
+    shutil.copytree(folder / "workspace", tmp_path / "workspace")
+    for client in logged_in(tmp_path):
+        yield client, program_id, run_id
+
+
 def run_pairs(client: TestClient, program_id: str, run_id: str) -> list[tuple[str, str]]:
     response = client.get(f"/api/v1/programs/{program_id}/runs/{run_id}/files/pairings.csv")
     assert response.status_code == 200, response.text
@@ -57,8 +77,8 @@ def feedback_sheet(pairs: list[tuple[str, str]], decisions: list[str]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def test_year_two_from_a_feedback_sheet_is_planned_run_and_published(fresh):
-    program_id, year_one = published_program(fresh)
+def test_year_two_from_a_feedback_sheet_is_planned_run_and_published(published):
+    fresh, program_id, year_one = published
     pairs = run_pairs(fresh, program_id, year_one)
     decisions = [("Yes", "No", "Unsure")[i % 3] for i in range(len(pairs))]
     files = {"feedback": ("month12.csv", feedback_sheet(pairs, decisions))}
@@ -102,8 +122,8 @@ def test_year_two_from_a_feedback_sheet_is_planned_run_and_published(fresh):
     assert page.text.count('class="diff-ended"') == len(ended)
 
 
-def test_a_wrong_feedback_sheet_is_refused_naming_the_row(fresh):
-    program_id, year_one = published_program(fresh)
+def test_a_wrong_feedback_sheet_is_refused_naming_the_row(published):
+    fresh, program_id, year_one = published
     pairs = run_pairs(fresh, program_id, year_one)
     base = f"/api/v1/programs/{program_id}"
     stranger = [("nobody@example.org", pairs[0][1])]

@@ -9,6 +9,7 @@ wizard saves, read back by the product as ``mentormatch match`` reads it.
 from __future__ import annotations
 
 import csv
+import shutil
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,33 @@ AREAS_HEADER = {"mentors": "Areas of expertise (select all that apply)",
 def fresh(tmp_path: Path) -> Iterator[TestClient]:
     """A logged-in client of an empty workspace."""
     yield from logged_in(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def refusing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    """One logged-in client and one started Medical setup, shared by the tests whose every
+    change is refused (a refused change changes nothing): (client, wizard id)."""
+    for client in logged_in(tmp_path_factory.mktemp("refusing")):
+        yield client, start(client, MEDICAL, "Medical")["wizard_id"]
+
+
+@pytest.fixture(scope="module")
+def medical_started(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A workspace where the Medical society's sheets were uploaded (the upload itself is
+    test_service_wizard.py's), made once: (its folder, the wizard id)."""
+    folder = tmp_path_factory.mktemp("medical")
+    for client in logged_in(folder):
+        wizard_id = start(client, MEDICAL, "Medical")["wizard_id"]
+    return folder, wizard_id
+
+
+@pytest.fixture()
+def medical(medical_started, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    """A logged-in client of a private copy of that workspace: (client, wizard id)."""
+    folder, wizard_id = medical_started
+    shutil.copytree(folder / "workspace", tmp_path / "workspace")
+    for client in logged_in(tmp_path):
+        yield client, wizard_id
 
 
 def api(wizard_id: str, path: str = "") -> str:
@@ -58,8 +86,8 @@ def rung(view: dict, key: str) -> dict:
 
 # ------------------------------------------------------------------------------ answers
 
-def test_every_list_of_answers_is_shown_with_counts_per_side(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_every_list_of_answers_is_shown_with_counts_per_side(medical):
+    fresh, wizard_id = medical
     view = fresh.get(api(wizard_id, "/answers")).json()
     assert [v["name"] for v in view["vocabularies"]] == [
         "career_stage", "frequency", "areas", "roles", "modes"]
@@ -76,8 +104,8 @@ def test_every_list_of_answers_is_shown_with_counts_per_side(fresh):
     assert rung(stages, "senior_faculty")["mentees"] == 0
 
 
-def test_merging_an_answer_into_another_value_is_what_match_reads(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_merging_an_answer_into_another_value_is_what_match_reads(medical):
+    fresh, wizard_id = medical
     before = vocabulary(fresh.get(api(wizard_id, "/answers")).json(), "areas")
     grant = next(a for a in before["answers"] if a["answer"] == "Grant writing & funding")
     research = rung(before, "research")
@@ -102,8 +130,8 @@ def test_merging_an_answer_into_another_value_is_what_match_reads(fresh):
     assert sum("research" in m.need_areas for m in cohort.mentees) == asked
 
 
-def test_an_answer_mapped_to_a_built_in_value_and_a_new_value(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_an_answer_mapped_to_a_built_in_value_and_a_new_value(medical):
+    fresh, wizard_id = medical
     headers = csrf(fresh)
     chat = "Chat (e.g., Slack, WhatsApp)"
     moved = fresh.post(api(wizard_id, "/answers/modes/assignments"),
@@ -120,8 +148,8 @@ def test_an_answer_mapped_to_a_built_in_value_and_a_new_value(fresh):
     assert sum(new_key in m.modes for m in cohort.mentors) == chatting
 
 
-def test_renaming_a_value_keeps_its_answers(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_renaming_a_value_keeps_its_answers(medical):
+    fresh, wizard_id = medical
     renamed = fresh.post(api(wizard_id, "/answers/areas/renames"),
                          json={"key": "research", "label": "Scholarship"},
                          headers=csrf(fresh))
@@ -170,8 +198,8 @@ def test_an_unrecognised_answer_is_shown_and_fixed_by_mapping_it(fresh, tmp_path
     ("/answers/frequency/order", {"keys": ["weekly", "monthly"]}, "keys"),
     ("/answers/frequency/order", {"key": "weekly"}, "keys"),
 ])
-def test_bad_answer_changes_are_refused_naming_the_field(fresh, path, body, field):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_bad_answer_changes_are_refused_naming_the_field(refusing, path, body, field):
+    fresh, wizard_id = refusing
     method = fresh.put if path.endswith("/order") else fresh.post
     response = method(api(wizard_id, path), json=body, headers=csrf(fresh))
     assert response.status_code == 422, response.text
@@ -179,15 +207,15 @@ def test_bad_answer_changes_are_refused_naming_the_field(fresh, path, body, fiel
     assert method(api(wizard_id, path), json=body).status_code == 403  # no CSRF token
 
 
-def test_a_list_no_column_holds_is_not_found(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_a_list_no_column_holds_is_not_found(medical):
+    fresh, wizard_id = medical
     response = fresh.post(api(wizard_id, "/answers/languages/assignments"),
                           json={"answer": "x", "key": "english"}, headers=csrf(fresh))
     assert response.status_code == 404 and response.json()["field"] == "vocabulary"
 
 
-def test_any_ladder_is_ordered_whole_or_step_by_step(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_any_ladder_is_ordered_whole_or_step_by_step(medical):
+    fresh, wizard_id = medical
     headers = csrf(fresh)
     order = ["quarterly", "monthly", "biweekly", "weekly"]
     whole = fresh.put(api(wizard_id, "/answers/frequency/order"), json={"keys": order},
@@ -257,8 +285,8 @@ def test_a_rule_switched_on_in_the_preview_removes_pairs_without_being_kept(fres
         saved_tables(fresh, wizard_id)["rules"]
 
 
-def test_kept_rules_and_weights_are_in_the_saved_config(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_kept_rules_and_weights_are_in_the_saved_config(medical):
+    fresh, wizard_id = medical
     headers = csrf(fresh)
     off = fresh.post(api(wizard_id, "/preview"), json={"rules": {"mentor_more_senior": False}},
                      headers=headers).json()
@@ -273,8 +301,8 @@ def test_kept_rules_and_weights_are_in_the_saved_config(fresh):
     assert config.weights.need_coverage == 70 and not config.rules.mentor_more_senior
 
 
-def test_weights_move_the_score_spread(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_weights_move_the_score_spread(medical):
+    fresh, wizard_id = medical
     headers = csrf(fresh)
     weights = fresh.get(api(wizard_id, "/settings")).json()["weights"]
     only = {name: 0.0 for name in weights}
@@ -299,8 +327,8 @@ def test_weights_move_the_score_spread(fresh):
     ({"rules": {"max_time_zone_gap_hours": 30}}, "rules.max_time_zone_gap_hours"),
     ({"rules": {"shared_language": 3}}, "rules.shared_language"),
 ])
-def test_bad_settings_are_refused_naming_the_key(fresh, body, field):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_bad_settings_are_refused_naming_the_key(refusing, body, field):
+    fresh, wizard_id = refusing
     for method, path in ((fresh.post, "/preview"), (fresh.put, "/settings")):
         response = method(api(wizard_id, path), json=body, headers=csrf(fresh))
         assert response.status_code == 422, response.text
@@ -309,8 +337,8 @@ def test_bad_settings_are_refused_naming_the_key(fresh, body, field):
 
 # -------------------------------------------------------------------------------- pages
 
-def test_the_answers_and_settings_pages_work_without_script(fresh):
-    wizard_id = start(fresh, MEDICAL, "Medical")["wizard_id"]
+def test_the_answers_and_settings_pages_work_without_script(medical):
+    fresh, wizard_id = medical
     page = fresh.get(f"/wizard/{wizard_id}/answers")
     assert page.status_code == 200 and "<script>" not in page.text
     for name in ("career_stage", "frequency", "areas", "roles", "modes"):
