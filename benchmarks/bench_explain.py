@@ -22,10 +22,8 @@ written here).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -33,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.previous_version import previous_env, previous_tree  # noqa: E402
+from benchmarks.previous_version import child_result, previous_env, previous_tree  # noqa: E402
 from benchmarks.scratch import creation_cost, describe  # noqa: E402
 
 #: Times each step in the tree this process imports, prints {step: [cpu s, sha256]} (JSON).
@@ -92,11 +90,9 @@ def _fixture(folder: Path, n_pairs: int) -> Path:
 
 
 def _run(pickled: Path, collector: str, env: dict[str, str]) -> dict[str, list]:
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(pickled), collector], env=env,
-                          capture_output=True, text=True, cwd=tempfile.gettempdir())
-    if done.returncode:
-        raise SystemExit(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, list] = child_result([sys.executable, "-c", _CHILD, str(pickled),
+                                            collector], env, tempfile.gettempdir())
+    return result
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if "--child" not in sys.argv:  # a child imports the previous version's packages first
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.previous_version import PREVIOUS_REV, previous_env, previous_tree  # noqa: E402
+from benchmarks.previous_version import (  # noqa: E402
+    PREVIOUS_REV,
+    child_result,
+    previous_env,
+    previous_tree,
+)
 from benchmarks.report_table import ResultTable  # noqa: E402
 
 CONFIG = ROOT / "sample_data" / "program.toml"
@@ -67,10 +71,8 @@ def child(folder: Path, repeats: int) -> dict[str, object]:
 
 def run(folder: Path, repeats: int, tree: Path = ROOT) -> dict:
     """:func:`child` in a fresh process importing the packages of ``tree`` first."""
-    out = subprocess.run([sys.executable, __file__, "--child", str(folder), str(repeats)],
-                         env=previous_env(tree), capture_output=True, text=True, check=True,
-                         cwd=tree).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return child_result([sys.executable, __file__, "--child", str(folder), str(repeats)],
+                        previous_env(tree), tree)
 
 
 def load() -> str:

@@ -17,10 +17,8 @@ step's best CPU seconds in both trees and their ratio, the sum, and the machine 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.previous_version import previous_env, previous_tree  # noqa: E402
+from benchmarks.previous_version import child_result, previous_env, previous_tree  # noqa: E402
 from benchmarks.scratch import creation_cost, describe  # noqa: E402
 
 #: Times each step in the tree this process imports, prints {step: [cpu s, sha256]} (JSON).
@@ -122,11 +120,10 @@ def _files(n_pairs: int) -> Path:
 
 def _run(pickled: Path, files: Path, env: dict[str, str]) -> dict[str, list]:
     with tempfile.TemporaryDirectory(prefix="bench-tables-") as out:
-        done = subprocess.run([sys.executable, "-c", _CHILD, str(pickled), str(files), out],
-                              env=env, capture_output=True, text=True, cwd=tempfile.gettempdir())
-    if done.returncode:
-        raise SystemExit(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        result: dict[str, list] = child_result(
+            [sys.executable, "-c", _CHILD, str(pickled), str(files), out], env,
+            tempfile.gettempdir())
+    return result
 
 
 def main() -> None:
