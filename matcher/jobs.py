@@ -215,7 +215,7 @@ def match_job(mentors: str, mentees: str, *, config: str | None = None,
         # (kept scores), or the diagnostics read the solver's pass (streamed scores: they
         # run when it has read the scores, before anything is solved).
         features = build_features(cohort, program)
-        keeper = score_keeper(features, program)
+        keeper = score_keeper(features, program, objective)
         sink = None if keeper is not None else tally_sink(cohort, features, program)
 
         def diagnosed() -> None:

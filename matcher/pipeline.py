@@ -139,21 +139,27 @@ class ScoreKeeper:
                                  placement=placement)
 
 
-def score_keeper(features: CohortFeatures, config: ProgramConfig) -> ScoreKeeper | None:
+def score_keeper(features: CohortFeatures, config: ProgramConfig,
+                 objective: str | None = None) -> ScoreKeeper | None:
     """A :class:`ScoreKeeper` for the cohort when its scores are kept in memory and computed
     in this process (None when they are streamed, or when ``[compute] scheduler`` sends
-    scoring to a Dask cluster: then :func:`score_source` scores there)."""
+    scoring to a Dask cluster: then :func:`score_source` scores there). ``objective`` (the
+    config's when None): the stable objective has no placement stages, so no placement
+    rows are kept for it."""
     n, m = features.n_mentees, features.n_mentors
     if not keeps_every_score(n, m, config) or config.compute.scheduler.startswith("dask://"):
         return None
     # The pass that fills it scores on threads (scoring.diagnostics.SCORING_THREADS): with
     # a malloc arena each, they kept their blocks' freed memory (+110 MiB at 10k × 2k).
     one_malloc_arena()
+    total, eligible = small_page_matrix((n, m), np.float64), small_page_matrix((n, m), bool)
+    if (objective or config.solver.objective) == "stable":
+        return ScoreKeeper(total, eligible, config)
     askers = differing_rows(features)
     # the askers' placement rows, for stage 2 of the placement (matcher.placement): in its
     # place, placement_in_place would set aside as many pair rows while scoring them again
-    return ScoreKeeper(small_page_matrix((n, m), np.float64), small_page_matrix((n, m), bool),
-                       config, askers, small_page_matrix((len(askers), m), np.float64))
+    return ScoreKeeper(total, eligible, config, askers,
+                       small_page_matrix((len(askers), m), np.float64))
 
 
 def tally_sink(cohort: Cohort, features: CohortFeatures, config: ProgramConfig

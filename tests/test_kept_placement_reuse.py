@@ -195,3 +195,24 @@ def test_match_on_the_diagnostics_pass_gives_the_previous_result(objective, tmp_
                                                              old.gap)
     assert result.stats["placement"] == old.stats["placement"] == \
         "preference-neutral (placed set chosen without preferences)"
+
+
+def test_stable_keeps_no_placement_rows_and_matches_as_before(tmp_path):
+    """The stable objective has no placement stages: its keeper keeps the pair scores only
+    (no matrix of the askers' rows), and its match is the one scored without a keeper."""
+    name, cohort, config = COHORTS[1]
+    features = build_features(cohort, config)
+    stable, total = score_keeper(features, config, "stable"), score_keeper(features, config)
+    assert stable is not None and total is not None
+    assert stable.askers is None and stable.placement is None
+    assert total.placement is not None and total.askers is not None and len(total.askers)
+    for file, data in FILES[name].items():
+        (tmp_path / file).write_bytes(data)
+    result = match_job(str(tmp_path / "mentors.csv"), str(tmp_path / "mentees.csv"),
+                       config=str(SAMPLE / "program.toml"), objective="stable",
+                       out=str(tmp_path / "run"), quiet=True,
+                       accept_diagnostics=True).outcome.result
+    old = run_match(cohort, config, objective="stable", progress=False).result
+    assert [(a.mentee, a.mentor, a.role, a.score) for a in result.assignments] == \
+        [(a.mentee, a.mentor, a.role, a.score) for a in old.assignments]
+    assert result.unplaced == old.unplaced
