@@ -25,9 +25,10 @@ another is not counted twice):
 * solve (candidates, flows, certificates, result; every stage of the preference-neutral
   placement), placement scores (kept placement matrix, when that stage runs on a kept
   cohort: the pair scores with the rows of the mentees who opted into a preference scored
-  again), rows scored again (the same rows for a streamed cohort, written into the
-  solver's screening copy; and the chosen ones' pair scores for the last stage when memory
-  did not allow keeping their rows aside), run folder, other (imports, the rest);
+  again), rows swapped in (the rows of the screening copy a placement stage replaces:
+  scored again for a streamed cohort, read from the kept matrix for a kept one; and the
+  chosen ones' pair scores for the last stage when memory did not allow keeping their rows
+  aside; "rows scored again" before session 9), run folder, other (imports, the rest);
 
 each with its wall time, its CPU time (user + system of the child *and* of its finished
 children, i.e. the scoring pool's workers: CPU carries the claim when the machine is busy)
@@ -92,7 +93,7 @@ PHASES = (
     ("matcher.placement", "solve", "solve"),
     ("matcher.solver.dispatch", "build_cache", "score pass"),
     ("matcher.placement", "build_cache", "score pass"),
-    ("matcher.solver.score_cache.ScoreCache", "swap_rows", "rows scored again"),
+    ("matcher.solver.score_cache.ScoreCache", "swap_rows", "rows swapped in"),
     ("matcher.pipeline", "placement_scores", "placement scores"),
     ("matcher.runfolder.writer", "write_run_folder", "run folder"),
 )
