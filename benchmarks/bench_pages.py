@@ -113,7 +113,7 @@ def main() -> None:
     for step in [*steps, "total"]:
         figures = {}
         for writer, results in runs.items():
-            values = [sum(r["seconds"].values()) if step == "total"  # type: ignore[union-attr]
+            values = [sum(r["seconds"].values()) if step == "total"
                       else r["seconds"][step] for r in results]  # type: ignore[index]
             figures[writer] = (min(values), statistics.median(values))
         totals[step] = figures

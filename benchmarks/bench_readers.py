@@ -132,7 +132,7 @@ def read_previous(pairs_path: Path, feedback_path: Path, rows: int, repeats: int
                           str(feedback_path), str(rows), str(repeats)],
                          env=previous_env(tree), capture_output=True, text=True, check=True,
                          cwd=tree).stdout
-    return {name: tuple(value) for name, value in  # type: ignore[misc]
+    return {name: tuple(value) for name, value in
             json.loads(out.strip().splitlines()[-1]).items()}, commit
 
 

@@ -134,7 +134,7 @@ def bench_one_to_one(n: int) -> None:
 PREVIOUS_REV = "main"
 
 
-def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyped-def]
+def previous_solve(problem, **options: object) -> dict:
     """Solve ``problem`` with the previous revision's ``matcher`` package (``git archive``
     of PREVIOUS_REV's merge base into a temporary folder, run in a child process on the
     same machine and hour): objective, status, engine, wall and CPU seconds."""
@@ -156,7 +156,7 @@ def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyp
     return json.loads(out.strip().splitlines()[-1])
 
 
-def cpu_timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def cpu_timed(fn, *args, **kwargs):
     """(result, CPU seconds of this process): on a shared host the CPU time carries the
     comparison (HiGHS and GLOP run on one thread)."""
     started = time.process_time()
@@ -164,7 +164,7 @@ def cpu_timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return out, time.process_time() - started
 
 
-def best_cpu(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def best_cpu(fn, *args, **kwargs):
     """(result, best wall s, best CPU s) over RUNS calls."""
     runs = []
     for _ in range(RUNS):
@@ -174,7 +174,7 @@ def best_cpu(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return runs[-1][0], min(r[1] for r in runs), min(r[2] for r in runs)
 
 
-def network_cohort(n: int, m: int, capacity: tuple[int, int] = (4, 12)):  # type: ignore[no-untyped-def]
+def network_cohort(n: int, m: int, capacity: tuple[int, int] = (4, 12)):
     """Networks of 2 with distinct areas, mentors holding 1–2 of 8 areas, mentees wanting
     2–3; capacity drawn from ``capacity`` (room for some specialists, not for all)."""
     rng = np.random.default_rng(3)
@@ -208,7 +208,7 @@ def bench_networks(n: int, m: int) -> None:
         f"{previous['wall']:.2f} / {previous['cpu']:.2f} previous",
         f"{cpu / previous['cpu']:.3f}x CPU; load {load()}")
     row(name, "MIP solves (pairs, optimum); LP rounds", f"{result.stats.get('mip_solves')}; "
-        f"{len(result.stats.get('pricing') or [])}",  # type: ignore[arg-type]
+        f"{len(result.stats.get('pricing') or [])}",
         f"{previous['mip_solves']}", result.stats.get("certificate", ""))
     base = quality("greedy", score, greedy(score, eligible, capacity), n)
     row(name, "placed / pairs (primary + specialists)",
@@ -254,7 +254,7 @@ def bench_networks_large(n: int, m: int) -> None:
     _networks_against_previous(name, problem)
 
 
-def generated_problem(n: int, m: int, seed: int = 1):  # type: ignore[no-untyped-def]
+def generated_problem(n: int, m: int, seed: int = 1):
     """The issue's own generated cohort (``sample_data/generate.py``, the sample's
     program.toml) as the pipeline builds it: several specialties per mentor, networks of
     1–3, capacities 1–5."""
