@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -95,17 +97,21 @@ def bench_large(n: int, m: int) -> None:
     row(name, "objective (pruned, certified)", f"{pruned.objective:.4f}",
         f"{dense.objective:.4f} dense", "equal" if abs(pruned.objective - dense.objective)
         < 1e-6 else "DIFFERENT")
+    arcs = (cast(int, pruned.stats["candidate_pairs"])
+            / cast(int, dense.stats["candidate_pairs"]))
+    flow = cast(float, pruned.stats["flow_seconds"]) / cast(float, dense.stats["flow_seconds"])
     row(name, "certified / candidate pairs", f"{pruned.stats['certified']} / "
         f"{pruned.stats['candidate_pairs']} pairs", f"{dense.stats['candidate_pairs']} pairs",
-        f"{pruned.stats['candidate_pairs'] / dense.stats['candidate_pairs']:.3f}x arcs")
+        f"{arcs:.3f}x arcs")
     row(name, "final min-cost-flow solve s", pruned.stats["flow_seconds"],
         dense.stats["flow_seconds"],
-        f"{pruned.stats['flow_seconds'] / dense.stats['flow_seconds']:.3f}x")
-    cache = pruned.stats["cache_seconds"]
+        f"{flow:.3f}x")
+    cache = cast(float, pruned.stats["cache_seconds"])
+    dense_cache = cast(float, dense.stats["cache_seconds"])
     row(name, "solver s after scores exist (prune+solve+certify)",
         f"{t_pruned - cache:.2f} (+{cache:.2f} reading scores)",
-        f"{t_dense - dense.stats['cache_seconds']:.2f} dense",
-        f"{(t_pruned - cache) / (t_dense - dense.stats['cache_seconds']):.3f}x; target < 1 s")
+        f"{t_dense - dense_cache:.2f} dense",
+        f"{(t_pruned - cache) / (t_dense - dense_cache):.3f}x; target < 1 s")
     capacity = np.full(m, 5)
     fair, t_fair = timed(solve, problem, SolveOptions(objective="fair"))
     row(name, "fair: solver s", f"{t_fair:.2f}", "-", "")
@@ -417,7 +423,8 @@ def main() -> None:
              "stable": (200, 40, 3) if args.quick else (1_000, 200, 3),
              "whole": (1_000, 200) if args.quick else (10_000, 2_000)}
     # whole first: its peak memory is the process's (ru_maxrss only grows)
-    benches = {"whole": bench_whole, "large": bench_large, "one": bench_one_to_one,
+    benches: dict[str, Callable[..., None]] = {
+               "whole": bench_whole, "large": bench_large, "one": bench_one_to_one,
                "networks": bench_networks, "networks_large": bench_networks_large,
                "networks_generated": bench_networks_generated,
                "sample": bench_sample, "stable": bench_stable}
