@@ -61,7 +61,7 @@ def networks_problem(n: int, m: int, seed: int = 5) -> tuple[MatchProblem, np.nd
     return problem, score, eligible, capacity
 
 
-def cpu_timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def cpu_timed(fn, *args, **kwargs):
     """(result, wall seconds, CPU seconds): CPU carries the claim on a busy machine."""
     wall, cpu = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)

@@ -80,7 +80,7 @@ from matcher.outputs.templating import PlanRenderer, templates_for  # noqa: E402
 from matcher.pipeline import run_match  # noqa: E402
 from matcher.runfolder import writer as export  # noqa: E402
 from matcher.runfolder.filesink import FileSink  # noqa: E402
-from matcher.solver.result import Assignment, SolverResult  # noqa: E402
+from matcher.solver.result import Assignment, Role, SolverResult  # noqa: E402
 from sample_data.generate import write  # noqa: E402
 from scoring.config import load_config  # noqa: E402
 from scoring.explain import explain_pairs  # noqa: E402
@@ -101,7 +101,7 @@ def synthetic_outcome(folder: Path, n_pairs: int) -> tuple[MatchOutcome, dict[st
     config = load_config(CONFIG)
     cohort = read_cohort(inputs["mentors"], inputs["mentees"], config)
     mentees, mentors = cohort.mentees, cohort.mentors
-    plan: list[list[tuple[str, str, str | None]]] = []
+    plan: list[list[tuple[str, Role, str | None]]] = []
     for k, mentee in enumerate(mentees):
         kind = k % 10
         primary = mentors[(k * 7919) % len(mentors)].id
@@ -170,6 +170,8 @@ def stages(n_pairs: int, wait: bool) -> None:
 
     stage("explanations (explain_pairs)", t_explain)
     templates = templates_for(config)
+    start = start_date(config)
+    assert start is not None  # sample_data/program.toml sets [program] start_date
     plans, seconds = timed(build_plans, outcome, by_pair)
     stage("plan records (build_plans)", seconds)
     workers = max(2, export.render_workers(export.WriterOptions(render_workers=0),
@@ -193,7 +195,7 @@ def stages(n_pairs: int, wait: bool) -> None:
             (out / "calendar").mkdir()
             with FileSink(out, helper=helper) as files:
                 export._write_calendars(out / "calendar", plans,
-                                        CalendarWriter(start_date(config)),
+                                        CalendarWriter(start),
                                         _no_progress, files, render)
 
         _, seconds = timed(plan_files)

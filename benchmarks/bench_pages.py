@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,13 +100,13 @@ def main() -> None:
         outcome, _ = synthetic_outcome(Path(scratch), args.pairs)
         given = Path(scratch) / "outcome.pkl"
         given.write_bytes(pickle.dumps(outcome))
-        runs: dict[str, list[dict[str, object]]] = {"previous": [], "this": []}
+        runs: dict[str, list[dict[str, Any]]] = {"previous": [], "this": []}  # JSON
         loads = []
         for _ in range(args.repeats):
             for writer, tree in (("previous", previous), ("this", None)):
                 runs[writer].append(_render_in_child(given, tree))
                 loads.append(os.getloadavg()[0])
-    steps = list(runs["this"][0]["seconds"])  # type: ignore[call-overload]
+    steps = list(runs["this"][0]["seconds"])
     print(f"Rendering the pages and e-mails of {runs['this'][0]['plans']:,} plans, CPU "
           f"seconds (best / median of {args.repeats}), previous = {base}, "
           f"load {min(loads):.2f}-{max(loads):.2f} (1-min average, cores: {os.cpu_count()})")
@@ -113,8 +114,8 @@ def main() -> None:
     for step in [*steps, "total"]:
         figures = {}
         for writer, results in runs.items():
-            values = [sum(r["seconds"].values()) if step == "total"  # type: ignore[union-attr]
-                      else r["seconds"][step] for r in results]  # type: ignore[index]
+            values = [sum(r["seconds"].values()) if step == "total"
+                      else r["seconds"][step] for r in results]
             figures[writer] = (min(values), statistics.median(values))
         totals[step] = figures
         old, new = figures["previous"], figures["this"]

@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -132,7 +133,7 @@ def read_previous(pairs_path: Path, feedback_path: Path, rows: int, repeats: int
                           str(feedback_path), str(rows), str(repeats)],
                          env=previous_env(tree), capture_output=True, text=True, check=True,
                          cwd=tree).stdout
-    return {name: tuple(value) for name, value in  # type: ignore[misc]
+    return {name: tuple(value) for name, value in
             json.loads(out.strip().splitlines()[-1]).items()}, commit
 
 
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in (("pair sheet (locks/forbids)", pairs_path),
                            ("feedback sheet", feedback_path)):
             took, took_cpu, result = new[name]
-            base, base_cpu, _ = best_time(lambda p=path: csv_only(p), args.repeats)
+            base, base_cpu, _ = best_time(partial(csv_only, path), args.repeats)
             figure = f"{name}, {rows:,} rows"
             value = f"{took:.2f} s wall, {took_cpu:.2f} s CPU"
             table.row("readers", figure, value,

@@ -79,7 +79,7 @@ def _run(given: Path, organizer: str, tree: Path | None) -> dict[str, object]:
     # run from the pickle's folder: ``python -c`` puts the working folder first on sys.path
     done = subprocess.run([sys.executable, "-c", _CHILD, str(given), organizer], env=env,
                           capture_output=True, text=True, check=True, cwd=given.parent)
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return json.loads(done.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -95,17 +97,21 @@ def bench_large(n: int, m: int) -> None:
     row(name, "objective (pruned, certified)", f"{pruned.objective:.4f}",
         f"{dense.objective:.4f} dense", "equal" if abs(pruned.objective - dense.objective)
         < 1e-6 else "DIFFERENT")
+    arcs = (cast(int, pruned.stats["candidate_pairs"])
+            / cast(int, dense.stats["candidate_pairs"]))
+    flow = cast(float, pruned.stats["flow_seconds"]) / cast(float, dense.stats["flow_seconds"])
     row(name, "certified / candidate pairs", f"{pruned.stats['certified']} / "
         f"{pruned.stats['candidate_pairs']} pairs", f"{dense.stats['candidate_pairs']} pairs",
-        f"{pruned.stats['candidate_pairs'] / dense.stats['candidate_pairs']:.3f}x arcs")
+        f"{arcs:.3f}x arcs")
     row(name, "final min-cost-flow solve s", pruned.stats["flow_seconds"],
         dense.stats["flow_seconds"],
-        f"{pruned.stats['flow_seconds'] / dense.stats['flow_seconds']:.3f}x")
-    cache = pruned.stats["cache_seconds"]
+        f"{flow:.3f}x")
+    cache = cast(float, pruned.stats["cache_seconds"])
+    dense_cache = cast(float, dense.stats["cache_seconds"])
     row(name, "solver s after scores exist (prune+solve+certify)",
         f"{t_pruned - cache:.2f} (+{cache:.2f} reading scores)",
-        f"{t_dense - dense.stats['cache_seconds']:.2f} dense",
-        f"{(t_pruned - cache) / (t_dense - dense.stats['cache_seconds']):.3f}x; target < 1 s")
+        f"{t_dense - dense_cache:.2f} dense",
+        f"{(t_pruned - cache) / (t_dense - dense_cache):.3f}x; target < 1 s")
     capacity = np.full(m, 5)
     fair, t_fair = timed(solve, problem, SolveOptions(objective="fair"))
     row(name, "fair: solver s", f"{t_fair:.2f}", "-", "")
@@ -134,7 +140,7 @@ def bench_one_to_one(n: int) -> None:
 PREVIOUS_REV = "main"
 
 
-def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyped-def]
+def previous_solve(problem, **options: object) -> dict:
     """Solve ``problem`` with the previous revision's ``matcher`` package (``git archive``
     of PREVIOUS_REV's merge base into a temporary folder, run in a child process on the
     same machine and hour): objective, status, engine, wall and CPU seconds."""
@@ -156,7 +162,7 @@ def previous_solve(problem, **options: object) -> dict:  # type: ignore[no-untyp
     return json.loads(out.strip().splitlines()[-1])
 
 
-def cpu_timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def cpu_timed(fn, *args, **kwargs):
     """(result, CPU seconds of this process): on a shared host the CPU time carries the
     comparison (HiGHS and GLOP run on one thread)."""
     started = time.process_time()
@@ -164,7 +170,7 @@ def cpu_timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return out, time.process_time() - started
 
 
-def best_cpu(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+def best_cpu(fn, *args, **kwargs):
     """(result, best wall s, best CPU s) over RUNS calls."""
     runs = []
     for _ in range(RUNS):
@@ -174,7 +180,7 @@ def best_cpu(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
     return runs[-1][0], min(r[1] for r in runs), min(r[2] for r in runs)
 
 
-def network_cohort(n: int, m: int, capacity: tuple[int, int] = (4, 12)):  # type: ignore[no-untyped-def]
+def network_cohort(n: int, m: int, capacity: tuple[int, int] = (4, 12)):
     """Networks of 2 with distinct areas, mentors holding 1–2 of 8 areas, mentees wanting
     2–3; capacity drawn from ``capacity`` (room for some specialists, not for all)."""
     rng = np.random.default_rng(3)
@@ -208,7 +214,7 @@ def bench_networks(n: int, m: int) -> None:
         f"{previous['wall']:.2f} / {previous['cpu']:.2f} previous",
         f"{cpu / previous['cpu']:.3f}x CPU; load {load()}")
     row(name, "MIP solves (pairs, optimum); LP rounds", f"{result.stats.get('mip_solves')}; "
-        f"{len(result.stats.get('pricing') or [])}",  # type: ignore[arg-type]
+        f"{len(result.stats.get('pricing') or [])}",
         f"{previous['mip_solves']}", result.stats.get("certificate", ""))
     base = quality("greedy", score, greedy(score, eligible, capacity), n)
     row(name, "placed / pairs (primary + specialists)",
@@ -254,7 +260,7 @@ def bench_networks_large(n: int, m: int) -> None:
     _networks_against_previous(name, problem)
 
 
-def generated_problem(n: int, m: int, seed: int = 1):  # type: ignore[no-untyped-def]
+def generated_problem(n: int, m: int, seed: int = 1):
     """The issue's own generated cohort (``sample_data/generate.py``, the sample's
     program.toml) as the pipeline builds it: several specialties per mentor, networks of
     1–3, capacities 1–5."""
@@ -417,7 +423,8 @@ def main() -> None:
              "stable": (200, 40, 3) if args.quick else (1_000, 200, 3),
              "whole": (1_000, 200) if args.quick else (10_000, 2_000)}
     # whole first: its peak memory is the process's (ru_maxrss only grows)
-    benches = {"whole": bench_whole, "large": bench_large, "one": bench_one_to_one,
+    benches: dict[str, Callable[..., None]] = {
+               "whole": bench_whole, "large": bench_large, "one": bench_one_to_one,
                "networks": bench_networks, "networks_large": bench_networks_large,
                "networks_generated": bench_networks_generated,
                "sample": bench_sample, "stable": bench_stable}

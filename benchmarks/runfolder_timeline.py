@@ -117,7 +117,7 @@ def instrument(timeline: Timeline) -> None:
                 timeline.record("copy's work", begun, 0.0,
                                 f"its own CPU so far {own.ru_utime + own.ru_stime:.2f} s")
         return start_copy(counted)
-    forked.start = start  # type: ignore[assignment]
+    forked.start = start
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ and terms, and sensitive values that must never be printed.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from matcher.outcome import MatchOutcome
 from matcher.solver.result import Assignment, SolverResult
@@ -36,7 +37,7 @@ CONFIG = {
 
 def make_config(**program: object):
     """The fixture config; keyword arguments override ``[program]`` keys."""
-    data = {**CONFIG, "program": {**CONFIG["program"], **program}}
+    data = {**CONFIG, "program": {**cast(dict[str, object], CONFIG["program"]), **program}}
     return config_from_dict(data)
 
 

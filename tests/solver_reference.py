@@ -7,6 +7,7 @@ instances and share no logic with matcher/, so agreeing with them means somethin
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ def brute_force(score: np.ndarray, eligible: np.ndarray, capacity: np.ndarray,
     minimum = np.zeros(m, int) if minimum is None else minimum
     options: list[list[tuple[tuple[int, ...], float, float]]] = []
     for i in range(n):
-        mine = [()]
+        mine: list[tuple[int, ...]] = [()]
         pool = [j for j in range(m) if eligible[i, j]]
         for size in range(1, int(network_size[i]) + 1):
             for team in itertools.combinations(pool, size):
@@ -46,7 +47,7 @@ def brute_force(score: np.ndarray, eligible: np.ndarray, capacity: np.ndarray,
         options.append([(t, sum(score[i, j] for j in t),
                          max((score[i, p] for p in valid_team(t, i, wants, offers)),
                              default=np.inf)) for t in mine])
-    best = None
+    best: tuple[Any, ...] | None = None
     for combo in itertools.product(*options):
         load = np.zeros(m, int)
         for team, _, _ in combo:
@@ -58,9 +59,11 @@ def brute_force(score: np.ndarray, eligible: np.ndarray, capacity: np.ndarray,
         placed = sum(1 for team, _, _ in combo if team)
         total = sum(value for _, value, _ in combo)
         lowest = min((p for team, _, p in combo if team), default=np.inf)
-        key = (filled, placed, round(lowest, 9), total) if fair else (filled, placed, total)
+        key: tuple[Any, ...] = ((filled, placed, round(lowest, 9), total) if fair
+                                else (filled, placed, total))
         if best is None or key > best:
             best = key
+    assert best is not None  # every mentee unplaced is always a candidate
     return best
 
 

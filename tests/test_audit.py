@@ -172,11 +172,13 @@ def test_full_mentor_costs_exactly_the_re_solved_objective_difference(small_run)
     audit = explain_from_run(folder, "e1", "B", "C")
     why = audit.why_not
     assert kinds(audit) == ["full", "forced_lower_total"]
+    assert why is not None and why.comparison is not None and why.forced is not None
     assert why.comparison.c.score > why.comparison.b.score  # C scores higher, yet B
     expected = (score(cohort, config, "e1", "B") + score(cohort, config, "e2", "C")
                 - score(cohort, config, "e1", "C") - score(cohort, config, "e2", "B"))
     assert expected > 0
     assert why.forced.difference == pytest.approx(expected, abs=1e-6)
+    assert why.forced.base is not None and why.forced.forced is not None
     assert why.forced.base.total - why.forced.forced.total == why.forced.difference
     assert why.forced.reproduces_run
     assert f"{expected:.2f} points lower" in why.reasons[-1].sentence
@@ -191,6 +193,7 @@ def test_mentor_with_room_loses_on_the_total(small_run) -> None:
     audit = explain_from_run(folder, "e1", "B", "D")
     assert kinds(audit) == ["room", "forced_lower_total"]
     expected = score(cohort, config, "e1", "B") - score(cohort, config, "e1", "D")
+    assert audit.why_not is not None and audit.why_not.forced is not None
     assert audit.why_not.forced.difference == pytest.approx(expected, abs=1e-6)
     assert "preferred" in audit.why_not.reasons[-1].sentence
 
@@ -199,6 +202,7 @@ def test_ineligible_mentor_names_the_rule(small_run) -> None:
     folder, _, _ = small_run
     audit = explain_from_run(folder, "e1", "B", "F")
     assert kinds(audit) == ["ineligible"]
+    assert audit.why_not is not None
     assert "shared_language" in audit.why_not.reasons[0].sentence
     assert audit.why_not.forced is None  # no solve needed for a rule
 
@@ -208,7 +212,9 @@ def test_forcing_a_mentor_that_would_leave_someone_unplaced_says_so(small_run) -
     assert network_of(folder, "e4") == {"G"}
     audit = explain_from_run(folder, "e1", "B", "G")
     assert kinds(audit) == ["full", "forced_fewer_placed"]
+    assert audit.why_not is not None
     forced = audit.why_not.forced
+    assert forced is not None and forced.forced is not None and forced.base is not None
     assert forced.forced.placed == forced.base.placed - 1
     assert "1 more mentee without any mentor" in audit.why_not.reasons[-1].sentence
 
@@ -218,6 +224,7 @@ def test_area_already_covered_in_the_network(small_run) -> None:
     assert network_of(folder, "e3") == {"R1", "K"}
     audit = explain_from_run(folder, "e3", "R1", "R2")
     assert kinds(audit) == ["area_covered", "room", "forced_lower_total"]
+    assert audit.why_not is not None and audit.why_not.forced is not None
     assert "research by R1" in audit.why_not.reasons[0].sentence
     expected = score(cohort, config, "e3", "R1") - score(cohort, config, "e3", "R2")
     assert audit.why_not.forced.difference == pytest.approx(expected, abs=1e-6)
@@ -237,12 +244,14 @@ def test_pair_ended_in_an_earlier_cycle(small_run, tmp_path: Path) -> None:
     primary = sorted(network_of(second, "e1"))[0]
     audit = explain_from_run(second, "e1", primary, "B")
     assert kinds(audit) == ["ended_earlier"]
+    assert audit.why_not is not None
     assert first.name in audit.why_not.reasons[0].sentence
 
 
 def test_vs_alone_compares_with_the_primary(small_run) -> None:
     folder, _, _ = small_run
     audit = explain_from_run(folder, "e1", vs="D", solve=False)
+    assert audit.why_not is not None
     assert audit.why_not.mentor_b == "B" and kinds(audit) == ["room"]
 
 
@@ -299,9 +308,11 @@ def test_stable_mode_reasons_compare_rankings_not_totals(tmp_path: Path) -> None
     assert network_of(folder, "e1") == {"G"} and network_of(folder, "e4") == set()
     mentor_side = explain_from_run(folder, "e4", "B", "G")
     assert kinds(mentor_side) == ["full", "stable_mentor_prefers"]
+    assert mentor_side.why_not is not None
     assert mentor_side.why_not.forced is None
     mentee_side = explain_from_run(folder, "e1", vs="D")
     assert kinds(mentee_side) == ["room", "stable_mentee_prefers"]
+    assert mentee_side.why_not is not None
     expected = (score(cohort, config, "e1", "G"), score(cohort, config, "e1", "D"))
     assert f"({expected[0]:.2f} against {expected[1]:.2f})" in \
         mentee_side.why_not.reasons[-1].sentence

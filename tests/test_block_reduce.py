@@ -55,7 +55,7 @@ def _raw(problem: MatchProblem) -> MatchProblem:
 
 
 
-def _streamed_problem(cohort, config, features, scheduler, monkeypatch):  # type: ignore[no-untyped-def]
+def _streamed_problem(cohort, config, features, scheduler, monkeypatch):
     """The sample's problem (networks of 2) with streamed scores in blocks of 7 rows,
     scored in this process or on a pool of two workers."""
     config = dataclasses.replace(config, compute=dataclasses.replace(config.compute,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from typing import cast
 
 import icalendar
 import pytest
@@ -28,7 +29,7 @@ def _plans(**kwargs):
 
 
 def _events(data: bytes) -> list[icalendar.Event]:
-    return list(icalendar.Calendar.from_ical(data).walk("VEVENT"))
+    return cast(list[icalendar.Event], icalendar.Calendar.from_ical(data).walk("VEVENT"))
 
 
 def _local_day(event: icalendar.Event, offset_hours: float) -> dt.date:
@@ -59,7 +60,7 @@ def test_primary_pair_gets_five_events_on_working_days_in_shared_hours():
         "Reflection and future planning"]
     assert "Review progress, refine goals" in str(events[1]["description"])
     for event in events:
-        attendees = event["attendee"]
+        attendees = cast(list[icalendar.vCalAddress], event["attendee"])  # two: a list
         assert sorted(str(a) for a in attendees) == ["mailto:ada@uni.example",
                                                      "mailto:ana@uni.example"]
         assert str(event["organizer"]) == "mailto:office@uni.example"
@@ -124,7 +125,7 @@ def rfc_problems(data: bytes) -> list[str]:
         if name not in calendar:
             problems.append(f"VCALENDAR without {name}")
     method = str(calendar.get("METHOD", ""))
-    events = list(calendar.walk("VEVENT"))
+    events = cast(list[icalendar.Event], calendar.walk("VEVENT"))
     if not events:
         problems.append("no VEVENT")
     uids = [str(e.get("UID")) for e in events]
@@ -197,7 +198,7 @@ def test_an_invitation_is_one_component_and_a_plain_calendar_one_uid_per_meeting
     plan = _plans()[("ana@uni.example", "ada@uni.example")]
     invitation = pair_calendar(plan, dt.date(2025, 9, 1), "office@uni.example")
     calendar = icalendar.Calendar.from_ical(invitation)
-    master, *overrides = calendar.walk("VEVENT")
+    master, *overrides = cast(list[icalendar.Event], calendar.walk("VEVENT"))
     # every later meeting is an instance of the series (RDATE) overridden with its own text
     assert _starts(master, "RDATE") == [e.decoded("DTSTART") for e in overrides]
     assert [e.decoded("RECURRENCE-ID") for e in overrides] == _starts(master, "RDATE")

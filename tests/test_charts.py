@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from typing import cast
 
 import numpy as np
 from factories import make_outcome
@@ -34,8 +35,9 @@ def bars(root: ET.Element) -> list[tuple[float, float, float, float, str]]:
     for rect in root.iter(f"{SVG}rect"):
         tip = rect.find(f"{SVG}title")
         if tip is not None:
-            out.append((*(float(rect.get(k)) for k in ("x", "y", "width", "height")),
-                        tip.text))
+            x, y, width, height = (float(cast(str, rect.get(k)))
+                                   for k in ("x", "y", "width", "height"))
+            out.append((x, y, width, height, cast(str, tip.text)))
     return out
 
 

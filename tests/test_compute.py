@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -113,15 +114,23 @@ def test_a_tight_match_starts_the_pool_once_for_all_its_stages(sample, monkeypat
     monkeypatch.setattr(pipeline, "spare_bytes", lambda *_: 0.0)
     monkeypatch.setattr(compute, "rows_per_block", lambda *_: 16)
     serial = run_match(cohort, _with_scheduler(tight, "serial"), progress=False)
-    assert serial.result.stats["placement"].startswith("preference-neutral (placed set")
+    assert cast(str, serial.result.stats["placement"]).startswith("preference-neutral (placed set")
     monkeypatch.setattr(compute, "POOL_PAIRS", 0)
     monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(compute, "rows_per_block", lambda *_: 16)  # several tasks a map
-    started, maps = [], []
+    started: list[int] = []
+    maps: list[int] = []
     new_pool, pool_blocks = compute._new_pool, compute._pool_blocks
-    monkeypatch.setattr(compute, "_new_pool", lambda *a: started.append(1) or new_pool(*a))
-    monkeypatch.setattr(compute, "_pool_blocks",
-                        lambda *a: maps.append(1) or pool_blocks(*a))
+
+    def counted_new_pool(*a: Any) -> Any:
+        started.append(1)
+        return new_pool(*a)
+
+    def counted_pool_blocks(*a: Any) -> Any:
+        maps.append(1)
+        return pool_blocks(*a)
+    monkeypatch.setattr(compute, "_new_pool", counted_new_pool)
+    monkeypatch.setattr(compute, "_pool_blocks", counted_pool_blocks)
     pooled = run_match(cohort, _with_scheduler(tight, "local"), progress=False)
     assert len(maps) >= 3  # the pass, stage 2's rows, stage 3's rows
     assert len(started) == 1
@@ -153,6 +162,7 @@ def test_pool_workers_end_with_the_process_that_started_them():
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                              text=True, cwd=Path(__file__).resolve().parent.parent)
     try:
+        assert child.stdout is not None
         worker = int(child.stdout.readline())
         assert Path(f"/proc/{worker}").exists()
     finally:

@@ -142,7 +142,8 @@ def test_a_rule_halving_the_placeable_mentees_is_an_error_and_a_smaller_cut_a_wa
     mentors = (["Email", "Name", "Languages"], [[f"m{i}@x.org", "M", "French"]
                                                 for i in range(4)] + [["f@x.org", "F",
                                                                        "English"]])
-    tables = {"vocabularies": {"languages": {"english": [], "french": []}}}
+    tables: dict[str, dict[str, dict[str, list[str]]]] = {
+        "vocabularies": {"languages": {"english": [], "french": []}}}
     mostly_english = (["Email", "Name", "Languages"],
                       [[f"e{i}@x.org", "E", "English"] for i in range(6)]
                       + [["g@x.org", "G", "French"]])

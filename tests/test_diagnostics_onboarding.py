@@ -40,9 +40,10 @@ def _cohort_columns():
 
 
 def test_a_sensitive_trait_in_an_attribute_column_is_named_with_the_fix(tmp_path):
-    tables = {"columns": {"mentors": {"Religion": "attr:faith_group"},
-                          "mentees": {"Religion": "attr:faith_group"}},
-              "match_on": {"same_faith": {"field": "faith_group", "kind": "reward"}}}
+    tables: dict[str, object] = {"columns": {"mentors": {"Religion": "attr:faith_group"},
+                                         "mentees": {"Religion": "attr:faith_group"}},
+                                 "match_on": {"same_faith": {"field": "faith_group",
+                                                             "kind": "reward"}}}
     mentors = (["Email", "Name", "Career stage", "Religion"],
                people("m", ["senior"] * 3, ["Quaker"]))
     mentees = (["Email", "Name", "Career stage", "Religion"],

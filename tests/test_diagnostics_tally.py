@@ -6,6 +6,7 @@ rows come from a fake scorer, so every combination of broken rules is reached.""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import cast
 from unittest import mock
 
 import numpy as np
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from scoring import diagnostics
 from scoring.config import config_from_dict
+from scoring.features import CohortFeatures
 from scoring.scorer import COMPONENTS, ScoreBlock
 
 CONFIG = config_from_dict({})
@@ -54,7 +56,7 @@ def test_rule_off_reach_matches_the_previous_formula(seed: int, mentees: int, me
                                  violations, rng.random(shape) * 100))
     features = SimpleNamespace(n_mentees=mentees, n_mentors=mentors)
     with mock.patch.object(diagnostics, "iter_score_blocks", lambda *_: iter(blocks)):
-        tally = diagnostics._tally(features, CONFIG, open_mentor, None, block)
+        tally = diagnostics._tally(cast(CohortFeatures, features), CONFIG, open_mentor, None, block)
     before = _previous(blocks, open_mentor)
     for rule in RULES:
         for k, (reach, rows, columns) in enumerate(before[rule]):

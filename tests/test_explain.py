@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sample_data import generate
-from scoring.config import config_from_dict, load_config
+from scoring.config import ProgramConfig, config_from_dict, load_config
 from scoring.explain import (
     UnknownIdError,
     compare,
@@ -24,7 +24,8 @@ from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.scorer import COMPONENTS, score_block
 
 ROOT = Path(__file__).resolve().parents[1]
-AREAS = {"research": [], "grant_writing": [], "teaching": [], "leadership": []}
+AREAS: dict[str, list[str]] = {"research": [], "grant_writing": [], "teaching": [],
+                               "leadership": []}
 CONFIG = config_from_dict({"vocabularies": {"areas": AREAS}})
 
 
@@ -46,7 +47,7 @@ def test_largest_remainder_gives_the_missing_tenth_to_the_biggest_loss():
     assert rounded_points([10.04, 10.06, 0.0], 20.1) == [10.0, 10.1, 0.0]
 
 
-def sample_cohort(tmp_path_factory) -> tuple[Cohort, object]:
+def sample_cohort(tmp_path_factory) -> tuple[Cohort, ProgramConfig]:
     """The shipped sample cohort, or the same one generated (seed 2027) until it is shipped."""
     from scoring.intake.cohort import read_cohort
 

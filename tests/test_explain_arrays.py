@@ -72,7 +72,7 @@ def test_rounded_points_are_one_pairs_python_arithmetic() -> None:
     assert min(reached.values()) >= 20 and len(reached) == 4, reached
 
 
-def _same(cohort, config, pairs, features: CohortFeatures) -> list:
+def _same(cohort, config, pairs, features: CohortFeatures | None) -> list:
     new = explain_pairs(cohort, config, pairs, features)
     assert [e.to_dict() for e in new] == [
         e.to_dict() for e in before.explain_pairs(cohort, config, pairs, features)]

@@ -9,6 +9,7 @@ import hashlib
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -65,7 +66,7 @@ def run_folder(tmp_path_factory) -> Path:
     return _write(tmp_path_factory.mktemp("shared"))
 
 
-def _sheet(path: Path, name: str) -> list[dict[str, object]]:
+def _sheet(path: Path, name: str) -> list[dict[str, Any]]:  # cells of any type
     rows = list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
@@ -462,6 +463,7 @@ def test_end_to_end_on_the_sample_cohort(tmp_path):
     mentees = {m.id: m for m in cohort.mentees}
     network = next(n for n in outcome.networks
                    if n.primary is not None and mentees[n.mentee_id].goals)
+    assert network.primary is not None
     pair = (network.mentee_id, network.primary.mentor_id)
     explanation = explain_pairs(cohort, config, [pair])[0]
     plan = (out / "plans" / f"{file_stems(pairs)[pair]}.md").read_text(encoding="utf-8")

@@ -118,7 +118,7 @@ def past_pairs(id_field: str) -> set[tuple[str, str]]:
 
 
 @st.composite
-def feedback_sheets(draw, id_field: str) -> tuple[list[str], list[list[str]]]:  # type: ignore[no-untyped-def]
+def feedback_sheets(draw, id_field: str) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of a feedback sheet: known pairs (some repeated), ids written other
     ways, problem cells, optional columns present or not, in any order."""
     normal = normalise_email if id_field == "email" else normalise_id
@@ -159,7 +159,7 @@ _PROBLEM_CELLS = {"perhaps later", "7", "0", "x", "nan", "astrology",
                   "astrology, astrology; clinical"}
 
 
-def _feedback_outcome(read) -> tuple:  # type: ignore[no-untyped-def]
+def _feedback_outcome(read) -> tuple:
     try:
         return ("sheet", read())
     except FeedbackError as error:

@@ -14,13 +14,15 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from processes import gone_within
 
-from matcher.outcome import MatchOutcome
+from matcher.outcome import MatchOutcome, Network
 from matcher.outputs.plans import PlanBuilder
 from matcher.pipeline import run_match
 from matcher.runfolder import forked, writer
@@ -101,7 +103,7 @@ def test_a_workbook_pointing_to_explanations_csv_is_the_same_from_two_steps(
     """Above explanations_sheet_max_pairs, explanations.csv and pairings.xlsx are two
     steps, which two processes may take: the same bytes as one step writing both."""
     outcome, inputs = thousand
-    small = {"explanations_sheet_max_pairs": 50}
+    small: dict[str, Any] = {"explanations_sheet_max_pairs": 50}
     with monkeypatch.context() as patch:  # the one step of smaller runs
         patch.setattr(writer._FolderFiles, "steps", lambda self: (
             self.workbook, self.all_plans, self.report, self.introductions, self.pairings))
@@ -116,9 +118,9 @@ def test_a_workbook_pointing_to_explanations_csv_is_the_same_from_two_steps(
     assert (default / "pairings.xlsx").read_bytes() != (two / "pairings.xlsx").read_bytes()
 
 
-def _networks(placed: list[bool]) -> list[SimpleNamespace]:
+def _networks(placed: list[bool]) -> list[Network]:
     """Stand-ins for a run's networks: placed ones hold one or two pairs, others none."""
-    return [SimpleNamespace(pairings=[object()] * (1 + k % 2) if is_placed else [])
+    return [cast(Network, SimpleNamespace(pairings=[object()] * (1 + k % 2) if is_placed else []))
             for k, is_placed in enumerate(placed)]
 
 
@@ -153,8 +155,10 @@ def test_each_task_is_taken_once_by_one_of_two_processes() -> None:
     """The queue hands every task number to exactly one of the processes that read it."""
     for count in (1, 7, 500):
         queue = TaskQueue.shared(count)
-        theirs = forked.start(lambda queue=queue: [k for k in queue.claims()
-                                                   if not __import__("time").sleep(0.0005)])
+
+        def claim_all(queue: TaskQueue = queue) -> list[int]:
+            return [k for k in queue.claims() if not __import__("time").sleep(0.0005)]
+        theirs = forked.start(claim_all)
         mine = [k for k in queue.claims() if not __import__("time").sleep(0.0005)]
         taken = theirs.result()
         queue.close()
@@ -188,11 +192,11 @@ def test_results_handed_back_one_by_one_arrive_whole_and_in_order() -> None:
     handback.close()
 
     silent = Handback()
-    copy = forked.start(lambda: silent.sender() and None)
+    silent_copy = forked.start(lambda: silent.sender() and None)
     silent.receiver()
     with pytest.raises(EOFError):
         list(silent.received(wait=True))
-    assert copy.result() is None
+    assert silent_copy.result() is None
     silent.close()
 
 
@@ -205,6 +209,7 @@ def test_by_default_a_large_run_forks_only_while_a_core_is_idle(
     would then be extra wall time) or when the load cannot be read."""
     outcome, _ = thousand
     cores = len(os.sched_getaffinity(0))
+    assert DEFAULT_OPTIONS.fork_from_pairs is not None
     assert sum(len(n.pairings) for n in outcome.networks) >= DEFAULT_OPTIONS.fork_from_pairs
     for load, splits in ((cores - 0.6, True), (cores + 0.0, False), (3.0 * cores, False)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
@@ -242,7 +247,7 @@ def test_a_failure_in_the_copy_stops_the_run_and_leaves_nothing(
             return originals[where](*args)
         raise OSError(errno.ENOSPC, "No space left on device", where)
 
-    originals = {"snapshot": writer.snapshot_bytes,
+    originals: dict[str, Callable[..., Any]] = {"snapshot": writer.snapshot_bytes,
                  "calendars": writer.CalendarWriter.calendar,
                  "workbook": writer.write_xlsx}
     owners = {"snapshot": writer, "calendars": writer.CalendarWriter, "workbook": writer}

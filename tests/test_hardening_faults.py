@@ -237,9 +237,12 @@ def test_force_replaces_an_unchanged_run_and_leaves_no_debris(tmp_path):
     out = tmp_path / "run"
     assert _match(out).exit_code == 0
     first = read_marker(out)
+    assert first is not None
     result = _match(out, "--force")
     assert result.exit_code == 0, result.output
-    assert read_marker(out).token != first.token and foreign_content(out) == []
+    second = read_marker(out)
+    assert second is not None
+    assert second.token != first.token and foreign_content(out) == []
     assert _debris(tmp_path) == []
 
 
@@ -295,7 +298,9 @@ def _state(out: Path) -> str | None:
     if not out.exists():
         return None
     assert foreign_content(out) == [], foreign_content(out)
-    return read_marker(out).token
+    marker = read_marker(out)
+    assert marker is not None
+    return marker.token
 
 
 @pytest.mark.slow
@@ -364,7 +369,7 @@ def test_the_file_helper_dies_with_its_parent(tmp_path):
     assert gone_within(helper)
 
 
-assert FileSink and MARKER  # imported for the names the docstrings use
+assert FileSink is not None and MARKER  # imported for the names the docstrings use
 
 
 def test_a_force_killed_while_removing_the_replaced_run_is_tidied_by_the_next(tmp_path,

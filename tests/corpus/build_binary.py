@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -17,16 +18,18 @@ MENTOR_HEADERS = ["Email", "Name", "Career stage", "Areas", "How many mentees?",
                   "Do not match with"]
 MENTEE_HEADERS = ["Email", "Name", "Career stage", "Areas", "Goals", "How many mentors?",
                   "Time zone", "Do not match with"]
-MENTORS = [["ana@example.org", "Ana Ruiz", "Senior", "Research/Scholarship", 2.0,
-            "America/Chicago", None],
-           ["ben@example.org", "Ben Okafor", "mid career", "Leadership", 3, "UTC+1", None]]
-MENTEES = [["cara@example.org", "Cara Lee", "Resident", "Research/Scholarship",
-            "Publish my first paper", 1, "EST", None],
-           ["dev@example.org", "Dev Patel", "student", "Clinical skills; Leadership",
-            "Learn contouring", 2.0, "GMT+5:30", "ben@example.org"]]
+MENTORS: list[Sequence[object]] = [
+    ["ana@example.org", "Ana Ruiz", "Senior", "Research/Scholarship", 2.0,
+     "America/Chicago", None],
+    ["ben@example.org", "Ben Okafor", "mid career", "Leadership", 3, "UTC+1", None]]
+MENTEES: list[Sequence[object]] = [
+    ["cara@example.org", "Cara Lee", "Resident", "Research/Scholarship",
+     "Publish my first paper", 1, "EST", None],
+    ["dev@example.org", "Dev Patel", "student", "Clinical skills; Leadership",
+     "Learn contouring", 2.0, "GMT+5:30", "ben@example.org"]]
 
 
-def workbook(path: Path, sheets: dict[str, list[list[object]]], *,
+def workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]], *,
              hidden: tuple[str, ...] = (), merge: tuple[str, ...] = (),
              errors: tuple[str, ...] = (), chartsheet: str | None = None) -> None:
     """Save ``sheets`` as a workbook; ``hidden`` sheets are hidden, ``merge`` ranges (first
@@ -157,7 +160,7 @@ def hostile_text_files() -> None:
 
 def hostile_workbooks() -> None:
     """Workbooks with hidden or misnamed sheets, merged cells, formulas and odd cell types."""
-    rows = [MENTOR_HEADERS, *MENTORS]
+    rows: list[Sequence[object]] = [MENTOR_HEADERS, *MENTORS]
     workbook(HERE / "hidden_sheet_first.xlsx", {"Old responses": [["Junk"], ["x"]],
                                                 "Mentors": rows}, hidden=("Old responses",))
     workbook(HERE / "hidden_sheet_fallback.xlsx", {"Sheet9": [["Junk"], ["x"]],

@@ -87,11 +87,11 @@ def anonymous(demo: Demo) -> Iterator[TestClient]:
 @pytest.fixture()
 def client(anonymous: TestClient) -> TestClient:
     """A logged-in client; its CSRF token is in ``client.csrf`` and sent by ``headers``."""
-    anonymous.csrf = login(anonymous)  # type: ignore[attr-defined]
+    anonymous.csrf = login(anonymous)
     anonymous.headers.update({"X-Test": "1"})
     return anonymous
 
 
 def csrf(client: TestClient) -> dict[str, str]:
     """The header carrying the client's CSRF token."""
-    return {"X-CSRF-Token": client.csrf}  # type: ignore[attr-defined]
+    return {"X-CSRF-Token": client.csrf}

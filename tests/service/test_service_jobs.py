@@ -77,7 +77,8 @@ def test_a_worker_that_outlived_its_server_stops_after_the_restart(demo_copy):
     with db.opened(demo_copy.workspace.db_path) as connection:
         final = db.get_job(connection, job["id"])
         assert db.get_run(connection, job["run_id"]) is None
-    assert final is not None and final.status == "failed" and "interrupted" in final.error
+    assert final is not None and final.status == "failed" and final.error is not None
+    assert "interrupted" in final.error
     runs = demo_copy.workspace.runs_dir(demo_copy.program_id)
     assert not (runs / job["run_id"]).exists()
 

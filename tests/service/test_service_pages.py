@@ -16,7 +16,9 @@ def page(demo, path: str = "") -> str:
 
 
 def csrf_field(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
 
 
 def test_pages_need_login_and_the_token_url_logs_in(anonymous):

@@ -30,8 +30,8 @@ def logged_in(tmp_path: Path) -> Iterator[TestClient]:
     """A logged-in client of an empty workspace (``.csrf``, ``.workspace``)."""
     workspace = Workspace.open(tmp_path / "workspace")
     with TestClient(create_app(workspace, login_token=TOKEN)) as client:
-        client.csrf = login(client)  # type: ignore[attr-defined]
-        client.workspace = workspace  # type: ignore[attr-defined]
+        client.csrf = login(client)
+        client.workspace = workspace
         yield client
 
 

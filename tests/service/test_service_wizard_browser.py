@@ -89,7 +89,9 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
         expect(page.get_by_role("heading", name=re.compile(r"Networks \(\d+"))).to_be_visible()
         page.get_by_role("button", name="Approve and publish this draft").click()
         expect(page.get_by_text(re.compile("Published by coordinator"))).to_be_visible()
-        run_id = re.search(r"/runs/([^/?#]+)", page.url).group(1)
+        found = re.search(r"/runs/([^/?#]+)", page.url)
+        assert found is not None
+        run_id = found.group(1)
         served = next((tmp_path / "workspace").glob(f"**/runs/{run_id}/pairings.csv"))
         source = PROGRAMS / program
         out = tmp_path / f"{program}-cli"
@@ -126,7 +128,9 @@ def test_three_programs_set_up_in_the_browser_are_published(tmp_path):
         expect(page.locator("#diff")).to_contain_text(f"{len(ended)} ended")
         page.get_by_role("button", name="Approve and publish this draft").click()
         expect(page.get_by_text(re.compile("Published by coordinator"))).to_be_visible()
-        run_id = re.search(r"/runs/([^/?#]+)", page.url).group(1)
+        found = re.search(r"/runs/([^/?#]+)", page.url)
+        assert found is not None
+        run_id = found.group(1)
         after = pairs(next((tmp_path / "workspace").glob(f"**/runs/{run_id}/pairings.csv")))
         assert not ended & after and set(year_one) - ended <= after
         page.locator("nav.crumbs a[href^='/programs/']").first.click()
