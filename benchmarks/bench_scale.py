@@ -196,9 +196,11 @@ class PhaseClock:
         return self.figures
 
 
-def previous_score_source(features, config):
+def previous_score_source(features, config, sink=None):  # noqa: ARG001 (see below)
     """The score source before issue 15: kept up to 40 M pairs, else blocks of 1,000 rows
-    recomputed on every lookup (the solver's fallback reads every block for a few pairs)."""
+    recomputed on every lookup (the solver's fallback reads every block for a few pairs).
+    ``sink`` is not filled (that source tallied nothing): the diagnostics score the cohort
+    on their own, as they did then."""
     import numpy as np
 
     from matcher.solver.problem import BlockScores, DenseScores
@@ -262,9 +264,9 @@ def child(folder: str, version: str, memory_gib: float | None, objective: str,
     if version == "previous" and objective == "stable":
         previous_stable_engine()
     elif version == "previous":
-        # takes no ``sink``, which build_problem passes (third argument): a TypeError in
-        # `--previous` runs that reach it (the known bug the ignore marks, not fixed here)
-        pipeline.score_source = previous_score_source  # type: ignore[assignment]
+        # (with --run-folder, `match` keeps the scores of a cohort that fits memory from
+        # the diagnostics' pass and never calls a score source: only streamed sizes differ)
+        pipeline.score_source = previous_score_source
     scoring.config.load_config = with_memory(scoring.config.load_config, memory_gib)
     clock = PhaseClock()
     for module, name, phase in PHASES:
