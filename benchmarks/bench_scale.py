@@ -196,7 +196,7 @@ class PhaseClock:
         return self.figures
 
 
-def previous_score_source(features, config, sink=None):  # noqa: ARG001 (see below)
+def previous_score_source(features, config, sink=None):  # noqa: ARG001 (passed by the pipeline)
     """The score source before issue 15: kept up to 40 M pairs, else blocks of 1,000 rows
     recomputed on every lookup (the solver's fallback reads every block for a few pairs).
     ``sink`` is not filled (that source tallied nothing): the diagnostics score the cohort
