@@ -50,7 +50,7 @@ REACHED: Counter[str] = Counter()
 FILES: dict[str, dict[str, bytes]] = {}  # the generated cohorts' sign-up sheets
 
 
-def previous_path(cohort, config, objective, forbids, bonus):  # type: ignore[no-untyped-def]
+def previous_path(cohort, config, objective, forbids, bonus):
     """Every stage reads its own full source (no row scorer: no screening copy reused)."""
     features = build_features(cohort, config)
     problem = build_problem(cohort, config, features, forbids=forbids, keep_bonus=bonus)
@@ -63,7 +63,7 @@ def previous_path(cohort, config, objective, forbids, bonus):  # type: ignore[no
                          lambda: placement_in_place(features, config, kept))
 
 
-def cohorts():  # type: ignore[no-untyped-def]
+def cohorts():
     config = load_config(SAMPLE / "program.toml")
     tight = with_count_overrides(config, capacity=1)
     yield "sample tight", read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv",
@@ -113,7 +113,7 @@ def test_three_stages_were_compared():
     assert REACHED["preference-neutral (placed set chosen without preferences)"] >= 3
 
 
-def _same_cache(reused, fresh) -> None:  # type: ignore[no-untyped-def]
+def _same_cache(reused, fresh) -> None:
     assert reused.approx.tobytes() == fresh.approx.tobytes()
     assert np.array_equal(reused.eligible_count, fresh.eligible_count)
     assert np.array_equal(reused.eligible_labels, fresh.eligible_labels)

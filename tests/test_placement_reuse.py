@@ -34,7 +34,7 @@ BRANCHES = {"every placeable mentee placed": "nobody waits",
 REACHED: Counter[str] = Counter()
 
 
-def previous_path(cohort, config, objective, network_size, locks):  # type: ignore[no-untyped-def]
+def previous_path(cohort, config, objective, network_size, locks):
     """The procedure before the scores were shared: every stage reads its own source, the
     placement scores from a full scoring pass."""
     features = build_features(cohort, config)
@@ -47,7 +47,7 @@ def previous_path(cohort, config, objective, network_size, locks):  # type: igno
                          lambda: placement_scores(features, config, dense))
 
 
-def cohorts():  # type: ignore[no-untyped-def]
+def cohorts():
     """(name, cohort, config): the sample tight (one place each) and loose, and generated
     cohorts with their own preferences, tight by construction (5 mentees a mentor)."""
     config = load_config(SAMPLE / "program.toml")

@@ -140,7 +140,7 @@ def _people(draw: st.DrawFn) -> tuple[list[Mentee], list[Mentor]]:
 @st.composite
 def _outcomes(draw: st.DrawFn) -> tuple[MatchOutcome, CycleContext | None]:
     mentees, mentors = draw(_people())
-    program = {**CONFIG["program"],  # type: ignore[dict-item]
+    program = {**CONFIG["program"],
                "start_date": draw(st.sampled_from([None, "2025-09-01", "2026-01-31",
                                                    "2025-12-24"]))}
     if program["start_date"] is None:

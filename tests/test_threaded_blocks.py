@@ -25,7 +25,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 @pytest.fixture(scope="module")
-def cohort_and_config():  # type: ignore[no-untyped-def]
+def cohort_and_config():
     config = load_config(SAMPLE / "program.toml")
     with tempfile.TemporaryDirectory() as tmp:
         write(tmp, 300, 60, seed=5)
