@@ -16,6 +16,7 @@ import functools
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -117,7 +118,7 @@ def test_the_scans_give_the_previous_result(name, network_size, objective, dtype
         new, old = results
         assert outcome(new) == outcome(old)
         REACHED[f"{dtype} {new.stats['placement']}"] += 1
-        rounds = new.stats.get("rounds") or 0
+        rounds = cast(int, new.stats.get("rounds") or 0)
         REACHED[f"{dtype} certificate rounds"] += rounds > 0
         REACHED[f"{dtype} unplaced"] += bool(new.unplaced)
 
