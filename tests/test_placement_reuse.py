@@ -11,6 +11,7 @@ import dataclasses
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -117,7 +118,8 @@ def test_shared_scores_give_the_previous_three_stage_result(name, network_size, 
         assert new.partial == old.partial
         assert (new.status, new.objective, new.gap) == (old.status, old.objective, old.gap)
         assert new.stats["placement"] == old.stats["placement"]
-        REACHED[BRANCHES[new.stats["placement"]] + (f" {streamed}" if streamed else "")] += 1
+        branch = BRANCHES[cast(str, new.stats["placement"])]
+        REACHED[branch + (f" {streamed}" if streamed else "")] += 1
 
 
 def test_every_branch_was_reached_by_the_comparison():
@@ -152,5 +154,6 @@ def test_the_derived_placement_matrix_is_the_full_pass():
         kept = pipeline.score_source(features, config)
         assert isinstance(kept, DenseScores)
         derived = placement_scores(features, config, True, kept)
+        assert isinstance(full, DenseScores) and isinstance(derived, DenseScores)
         assert np.array_equal(derived.total, full.total)
         assert np.array_equal(derived.eligible, full.eligible)
