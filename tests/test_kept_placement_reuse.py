@@ -15,6 +15,7 @@ import dataclasses
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -101,7 +102,7 @@ def test_kept_scores_read_once_give_the_previous_result(name, objective):
     assert result.stats["placement"] == old.stats["placement"]
     assert not {(new.cohort.mentees[a.mentee].id, new.cohort.mentors[a.mentor].id)
                 for a in result.assignments} & set(forbids)
-    REACHED[result.stats["placement"]] += 1
+    REACHED[cast(str, result.stats["placement"])] += 1
 
 
 def test_three_stages_were_compared():
@@ -164,6 +165,7 @@ def test_placement_rows_kept_from_the_diagnostics_pass(name):
     kept = keeper.scores()
     assert isinstance(kept, KeptWithPlacement) and kept.placement is not None
     full = placement_scores(features, config, True)
+    assert isinstance(full, DenseScores) and kept.askers is not None
     askers = differing_rows(features)
     assert np.array_equal(kept.askers, askers) and len(askers)
     assert kept.placement.tobytes() == full.total[askers].tobytes()
