@@ -153,9 +153,9 @@ def _write(folder: Path) -> tuple[Path, Path, Path]:
     stages, modes = list(STAGES.values()), list(MODES.values())
     frequencies, languages = list(FREQUENCIES.values()), list(LANGUAGES.values())
     institutions, zones = list(INSTITUTIONS.values()), list(ZONES)
-    mentors = [["Email", "Name", "Stage", "Specialty", "Institution", "Areas", "Bio",
-                "Capacity", "Modes", "Frequency", "Time zone", "Languages", "Gender",
-                "Background"]]
+    mentors: list[list[str | int]] = [[
+        "Email", "Name", "Stage", "Specialty", "Institution", "Areas", "Bio", "Capacity",
+        "Modes", "Frequency", "Time zone", "Languages", "Gender", "Background"]]
     for k in range(6):
         mentors.append([f"mentor{k}@example.org", f"Mentor Person{k}", stages[2 + k % 2],
                         SPECIALTIES[k % 2], institutions[k % 2], AREAS[k % 5], BIOS[k % 4], 2,
@@ -163,9 +163,9 @@ def _write(folder: Path) -> tuple[Path, Path, Path]:
                         "" if k == 5 else languages[k % 2], GENDERS[k % 2],
                         f"{BACKGROUNDS[k % 2]}; {BACKGROUNDS[(k + 1) % 2]}" if k % 3 == 0
                         else BACKGROUNDS[k % 2]])
-    mentees = [["Email", "Name", "Stage", "Specialty", "Institution", "Areas", "Goals",
-                "Mentors", "Modes", "Frequency", "Time zone", "Languages", "Preferences",
-                "Gender", "Background"]]
+    mentees: list[list[str | int]] = [[
+        "Email", "Name", "Stage", "Specialty", "Institution", "Areas", "Goals", "Mentors",
+        "Modes", "Frequency", "Time zone", "Languages", "Preferences", "Gender", "Background"]]
     for k in range(9):
         mentees.append([f"mentee{k}@example.org", f"Mentee Person{k}", stages[k % 2],
                         SPECIALTIES[k % 2], institutions[(k + 1) % 2], AREAS[k % 5],

@@ -26,7 +26,7 @@ def _reference(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
 
 
-_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]),
                 max_size=12) | st.sampled_from(["", '"', "\\", "\n\t\x00\x1f\x7f", "é—😀"])
 _SCALARS = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
             | st.floats(allow_nan=False, allow_infinity=False) | _TEXT)

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from scoring.config import ConfigError, config_from_dict, load_config
+from scoring.config import ConfigError, ProgramConfig, config_from_dict, load_config
 from scoring.errors import IntakeError
 from scoring.intake.cohort import closest_header, read_cohort
 from scoring.intake.spreadsheet import read_table, sheet_names
@@ -21,7 +21,7 @@ GOOD_MENTEES = CORPUS / "good_mentees.csv"
 GOOD_MENTORS = CORPUS / "good_mentors.csv"
 
 
-def corpus_config(**overrides: dict) -> object:
+def corpus_config(**overrides: dict) -> ProgramConfig:
     """The corpus config with some tables replaced (for one test)."""
     data = tomllib.loads((CORPUS / "corpus.toml").read_text(encoding="utf-8"))
     for table, values in overrides.items():
@@ -372,7 +372,7 @@ def test_a_cell_full_of_unknown_answers_gives_ten_errors_and_a_count(tmp_path):
     path = write(tmp_path / "m.csv", "Email,Name,Areas,Do not match with\n"
                                      f"a@x.org,Ann,{areas},{exclusions}\n")
     cohort = read_cohort(path, GOOD_MENTEES, CONFIG)
-    by_column: dict[str, list[str]] = {}
+    by_column: dict[str | None, list[str]] = {}
     for problem in cohort.errors:
         by_column.setdefault(problem.column, []).append(problem.message)
     assert len(by_column["Areas"]) == 11

@@ -15,6 +15,7 @@ import dataclasses
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -50,7 +51,7 @@ REACHED: Counter[str] = Counter()
 FILES: dict[str, dict[str, bytes]] = {}  # the generated cohorts' sign-up sheets
 
 
-def previous_path(cohort, config, objective, forbids, bonus):  # type: ignore[no-untyped-def]
+def previous_path(cohort, config, objective, forbids, bonus):
     """Every stage reads its own full source (no row scorer: no screening copy reused)."""
     features = build_features(cohort, config)
     problem = build_problem(cohort, config, features, forbids=forbids, keep_bonus=bonus)
@@ -63,7 +64,7 @@ def previous_path(cohort, config, objective, forbids, bonus):  # type: ignore[no
                          lambda: placement_in_place(features, config, kept))
 
 
-def cohorts():  # type: ignore[no-untyped-def]
+def cohorts():
     config = load_config(SAMPLE / "program.toml")
     tight = with_count_overrides(config, capacity=1)
     yield "sample tight", read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv",
@@ -101,7 +102,7 @@ def test_kept_scores_read_once_give_the_previous_result(name, objective):
     assert result.stats["placement"] == old.stats["placement"]
     assert not {(new.cohort.mentees[a.mentee].id, new.cohort.mentors[a.mentor].id)
                 for a in result.assignments} & set(forbids)
-    REACHED[result.stats["placement"]] += 1
+    REACHED[cast(str, result.stats["placement"])] += 1
 
 
 def test_three_stages_were_compared():
@@ -113,7 +114,7 @@ def test_three_stages_were_compared():
     assert REACHED["preference-neutral (placed set chosen without preferences)"] >= 3
 
 
-def _same_cache(reused, fresh) -> None:  # type: ignore[no-untyped-def]
+def _same_cache(reused, fresh) -> None:
     assert reused.approx.tobytes() == fresh.approx.tobytes()
     assert np.array_equal(reused.eligible_count, fresh.eligible_count)
     assert np.array_equal(reused.eligible_labels, fresh.eligible_labels)
@@ -164,6 +165,7 @@ def test_placement_rows_kept_from_the_diagnostics_pass(name):
     kept = keeper.scores()
     assert isinstance(kept, KeptWithPlacement) and kept.placement is not None
     full = placement_scores(features, config, True)
+    assert isinstance(full, DenseScores) and kept.askers is not None
     askers = differing_rows(features)
     assert np.array_equal(kept.askers, askers) and len(askers)
     assert kept.placement.tobytes() == full.total[askers].tobytes()

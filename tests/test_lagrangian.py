@@ -40,8 +40,10 @@ def test_class_combinations_are_exactly_the_valid_networks(k, t):
     specialties form a valid network with the first as primary (brute-force rule)."""
     wants = np.ones((1, k), bool)
     classes = range(1 << k)
+    combos = network_combos(k, t)
+    assert combos is not None
     listed = {(int(row[0]), tuple(sorted(int(c) for c in row[1:] if c < 1 << k)))
-              for row in network_combos(k, t)}
+              for row in combos}
     expected = set()
     for primary in classes:
         for size in range(t + 1):
@@ -52,7 +54,7 @@ def test_class_combinations_are_exactly_the_valid_networks(k, t):
                 if 0 in valid_team(tuple(range(len(team_classes))), 0, wants, offers):
                     expected.add((primary, tuple(sorted(specialists))))
     assert listed == expected
-    assert len(listed) == len(network_combos(k, t))  # each once
+    assert len(listed) == len(combos)  # each once
 
 
 def _context(inst, objective="total"):

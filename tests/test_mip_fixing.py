@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from typing import cast
 
 import numpy as np
 import pytest
@@ -110,7 +111,9 @@ def test_fixing_reaches_the_optimum_of_the_mip_over_every_pair(objective):
             assert fixed.objective == pytest.approx(every.objective, abs=1e-6)
             path = _paths(fixed)
             if path != "LP integral":
-                assert fixed.stats["mip_solves"][-1][0] < every.stats["mip_solves"][-1][0]
+                fixed_solves = cast(list[tuple[int, float]], fixed.stats["mip_solves"])
+                every_solves = cast(list[tuple[int, float]], every.stats["mip_solves"])
+                assert fixed_solves[-1][0] < every_solves[-1][0]
             reached[path] += 1
     assert sum(n for key, n in reached.items() if isinstance(key, tuple) and key[1]) >= 2, \
         reached

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 
@@ -241,7 +242,7 @@ def test_split_values_of_a_cell_with_many_answers_tries_few_joins_per_answer():
     answers = 1000
     cell = ", ".join(["Leadership", "Cooking", "Research", "scholarship"] * (answers // 4))
     areas = CountingAreas(budget=3 * answers)
-    values = split_values(cell, (";", ","), areas)
+    values = split_values(cell, (";", ","), cast(Vocabulary, areas))
     # The longest synonym has two words, so at most two pieces are tried together.
     assert values == ["Leadership", "Cooking", "Research, scholarship"] * (answers // 4)
 

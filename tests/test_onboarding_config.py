@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from scoring.config import ConfigError, config_from_dict, with_count_overrides
+from scoring.config import ConfigError, ProgramConfig, config_from_dict, with_count_overrides
 from scoring.explain import explain_pairs
 from scoring.intake.cohort import read_cohort
 from scoring.intake.normalise import lookup_values, parse_time_zone, split_values
@@ -35,7 +35,8 @@ def write(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
 
 
 def cohort_of(tmp_path: Path, mentors: tuple[list[str], list[list[str]]],
-              mentees: tuple[list[str], list[list[str]]], tables: dict) -> tuple[Cohort, object]:
+              mentees: tuple[list[str], list[list[str]]],
+              tables: dict) -> tuple[Cohort, ProgramConfig]:
     config = config_from_dict(tables)
     cohort = read_cohort(write(tmp_path / "mentors.csv", *mentors),
                          write(tmp_path / "mentees.csv", *mentees), config)

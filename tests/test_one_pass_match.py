@@ -6,7 +6,9 @@ among the findings still stops the match before anything is solved or written.""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ import scoring.scorer as scorer
 from matcher.jobs import match_job
 from matcher.pipeline import run_match, tally_sink
 from scoring.config import load_config, with_count_overrides
-from scoring.diagnostics import diagnose
+from scoring.diagnostics import Problem, diagnose
 from scoring.errors import InvalidCohortError
 from scoring.features import build_features
 from scoring.intake.cohort import read_cohort
@@ -126,7 +128,11 @@ def test_the_pool_tallies_what_this_process_tallies(sample, monkeypatch):
     monkeypatch.setattr(compute.os, "cpu_count", lambda: 2)
     maps: list[int] = []
     pool_blocks = compute._pool_blocks
-    monkeypatch.setattr(compute, "_pool_blocks", lambda *a: maps.append(1) or pool_blocks(*a))
+    def counted_pool_blocks(*a: Any) -> Any:
+        maps.append(1)
+        return pool_blocks(*a)
+
+    monkeypatch.setattr(compute, "_pool_blocks", counted_pool_blocks)
     pooled, pooled_found, from_pass = _streamed_match(cohort, _scheduler(config, "local"))
     assert maps and from_pass
     assert pooled_found == serial_found == diagnose(cohort, build_features(cohort, config),
@@ -147,13 +153,19 @@ def test_dask_tallies_what_this_process_tallies(sample, monkeypatch, dask_schedu
 def test_match_job_on_streamed_scores_scores_once_and_writes_the_same_folder(
         monkeypatch, tmp_path):
     shown: dict[str, list] = {}
+
+    def show(key: str) -> Callable[[list[Problem]], None]:
+        def on_diagnostics(found: list[Problem]) -> None:
+            shown.setdefault(key, found)
+        return on_diagnostics
+
     dense = match_job(str(MENTORS), str(MENTEES), out=str(tmp_path / "dense"), quiet=True,
-                      on_diagnostics=lambda found: shown.setdefault("dense", found))
+                      on_diagnostics=show("dense"))
     monkeypatch.setattr(pipeline, "DENSE_SHARE", 1e-9)
     whole = _whole_rows(monkeypatch)
     streamed = match_job(str(MENTORS), str(MENTEES), out=str(tmp_path / "streamed"),
                          quiet=True,
-                         on_diagnostics=lambda found: shown.setdefault("streamed", found))
+                         on_diagnostics=show("streamed"))
     assert sum(whole) == len(streamed.outcome.cohort.mentees)  # one pass, shared
     assert shown["streamed"] == shown["dense"]
     assert _pairs(streamed.outcome) == _pairs(dense.outcome)
@@ -175,7 +187,11 @@ def test_an_error_in_the_shared_pass_stops_the_match_before_the_solve(monkeypatc
     messages = []
     solves: list[int] = []
     real = placement.solve
-    monkeypatch.setattr(placement, "solve", lambda *a: solves.append(1) or real(*a))
+    def counted_solve(*a: Any) -> Any:
+        solves.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(placement, "solve", counted_solve)
     for share in (pipeline.DENSE_SHARE, 1e-9):
         monkeypatch.setattr(pipeline, "DENSE_SHARE", share)
         with pytest.raises(InvalidCohortError) as stopped:
@@ -204,6 +220,7 @@ def test_placement_stage_writes_the_askers_rows_into_the_kept_matrix_and_puts_th
     assert isinstance(kept, DenseScores)
     assert 0 < len(differing_rows(features)) < len(cohort.mentees)
     copied = placement_scores(features, config, True, kept)  # the previous path
+    assert isinstance(copied, DenseScores)
     assert not np.array_equal(copied.total, kept.total)  # the askers' rows do differ
     pair_bytes = kept.total.tobytes()
     with placement_in_place(features, config, kept) as in_place:
@@ -219,16 +236,21 @@ def test_placement_stage_writes_the_askers_rows_into_the_kept_matrix_and_puts_th
         assert from_copy.total.tobytes() == copied.total.tobytes()
 
     on_copy = []
-    real = placement.placement_scores
-    monkeypatch.setattr(pipeline, "placement_in_place",
-                        lambda f, c, s: on_copy.append(1) or real(f, c, True, s))
+    real_scores = placement.placement_scores
+
+    def counted_copy(f: Any, c: Any, s: Any) -> Any:
+        on_copy.append(1)
+        return real_scores(f, c, True, s)
+
+    monkeypatch.setattr(pipeline, "placement_in_place", counted_copy)
     before = run_match(cohort, config, network_size=2, progress=False, features=features,
                        scores=kept)
     monkeypatch.undo()
     after = run_match(cohort, config, network_size=2, progress=False, features=features,
                       scores=kept)
     assert on_copy == [1]
-    assert after.result.stats["placement"].startswith("preference-neutral (placed set")
+    assert cast(str, after.result.stats["placement"]).startswith(
+        "preference-neutral (placed set")
     assert _pairs(after) == _pairs(before)
     assert after.result.objective == before.result.objective
     assert after.result.unplaced == before.result.unplaced

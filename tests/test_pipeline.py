@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 
-from matcher.pipeline import run_match, specialties
+from matcher.pipeline import Lock, run_match, specialties
 from scoring.config import load_config
 from scoring.errors import InputError, IntakeError, InvalidCohortError
 from scoring.features import build_features
@@ -48,7 +49,7 @@ def test_locks_and_forbids_from_sheets_are_honoured(sample, tmp_path):
     locks.write_text(f"Mentee ID,Mentor ID,note\n{keep.mentee_id},{keep.mentor_id},x\n")
     forbid = tmp_path / "forbid.csv"
     forbid.write_text(f"mentee_id,mentor_id\n{ban.mentee_id.upper()},{ban.mentor_id}\n")
-    lock_pairs = read_pair_sheet(locks, cohort)
+    lock_pairs = cast(tuple[Lock, ...], read_pair_sheet(locks, cohort))  # two ids a row
     forbid_pairs = read_pair_sheet(forbid, cohort)
     assert forbid_pairs == ((ban.mentee_id, ban.mentor_id),)
     outcome = run_match(cohort, config, network_size=1, locks=lock_pairs,
@@ -130,6 +131,7 @@ def test_locks_may_name_the_role(sample):
 
     network = next(n for n in first.networks if swappable(n))
     primary, specialist = network.primary, network.specialists[0]
+    assert primary is not None  # swappable read it
     swapped = run_match(cohort, config, network_size=2, progress=False, locks=[
         (network.mentee_id, specialist.mentor_id, "primary"),
         (network.mentee_id, primary.mentor_id, "specialist")])

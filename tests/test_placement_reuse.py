@@ -11,6 +11,7 @@ import dataclasses
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -34,7 +35,7 @@ BRANCHES = {"every placeable mentee placed": "nobody waits",
 REACHED: Counter[str] = Counter()
 
 
-def previous_path(cohort, config, objective, network_size, locks):  # type: ignore[no-untyped-def]
+def previous_path(cohort, config, objective, network_size, locks):
     """The procedure before the scores were shared: every stage reads its own source, the
     placement scores from a full scoring pass."""
     features = build_features(cohort, config)
@@ -47,7 +48,7 @@ def previous_path(cohort, config, objective, network_size, locks):  # type: igno
                          lambda: placement_scores(features, config, dense))
 
 
-def cohorts():  # type: ignore[no-untyped-def]
+def cohorts():
     """(name, cohort, config): the sample tight (one place each) and loose, and generated
     cohorts with their own preferences, tight by construction (5 mentees a mentor)."""
     config = load_config(SAMPLE / "program.toml")
@@ -117,7 +118,8 @@ def test_shared_scores_give_the_previous_three_stage_result(name, network_size, 
         assert new.partial == old.partial
         assert (new.status, new.objective, new.gap) == (old.status, old.objective, old.gap)
         assert new.stats["placement"] == old.stats["placement"]
-        REACHED[BRANCHES[new.stats["placement"]] + (f" {streamed}" if streamed else "")] += 1
+        branch = BRANCHES[cast(str, new.stats["placement"])]
+        REACHED[branch + (f" {streamed}" if streamed else "")] += 1
 
 
 def test_every_branch_was_reached_by_the_comparison():
@@ -152,5 +154,6 @@ def test_the_derived_placement_matrix_is_the_full_pass():
         kept = pipeline.score_source(features, config)
         assert isinstance(kept, DenseScores)
         derived = placement_scores(features, config, True, kept)
+        assert isinstance(full, DenseScores) and isinstance(derived, DenseScores)
         assert np.array_equal(derived.total, full.total)
         assert np.array_equal(derived.eligible, full.eligible)

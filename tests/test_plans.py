@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -89,6 +90,7 @@ def test_logistics_modes_hours_and_frequency():
 ])
 def test_shared_working_hours(mentee, mentor, expected):
     hours = shared_working_hours(mentee, mentor)
+    assert hours is not None  # every case here has shared hours
     assert (hours.hours, hours.mentee_local, hours.mentor_local) == expected
 
 
@@ -127,12 +129,17 @@ def test_sensitive_fields_are_not_shown_even_when_the_program_adds_one():
     assert "Specialty" in dict(plan.mentor.details) or "specialty" in text
 
 
+def _iso(day: dt.date | None) -> str:
+    assert day is not None  # these configs have a start date
+    return day.isoformat()
+
+
 def test_schedule_from_config_replaces_the_default():
     meetings = [{"month": 1, "title": "Kick-off", "purpose": "Meet."},
                 {"month": 4, "title": "Review", "purpose": "Look back."}]
     config = config_from_dict({**CONFIG, "schedule": {"meetings": meetings}})
     schedule = primary_schedule(config)
-    assert [(m.month, m.title, m.date.isoformat()) for m in schedule] == [
+    assert [(m.month, m.title, _iso(m.date)) for m in schedule] == [
         (1, "Kick-off", "2025-09-01"), (4, "Review", "2025-12-01")]
     # The specialist series still comes from the defaults.
     assert len(specialist_schedule(config, "Research")) == 3
@@ -147,7 +154,7 @@ def test_bad_schedule_is_a_config_error_at_load(meetings):
 
 def test_end_of_month_start_date_clamps_to_the_last_day():
     config = config_from_dict({**CONFIG, "program": {"start_date": "2025-01-31"}})
-    assert [m.date.isoformat() for m in primary_schedule(config)] == [
+    assert [_iso(m.date) for m in primary_schedule(config)] == [
         "2025-01-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"]
 
 
@@ -169,6 +176,7 @@ def test_program_templates_override_the_built_in_ones(tmp_path):
 def test_built_in_templates_are_compiled_once_and_a_programs_are_read_each_run(tmp_path):
     """A process shares one compiled built-in set between its runs; a program's folder is
     read again for each run, so an edit between two runs shows in the second."""
+    import matcher.outputs
     import matcher.runfolder.prepared
     from matcher.outputs.templating import builtin_templates
 
@@ -322,6 +330,7 @@ def test_the_longest_plans_of_the_sample_print_on_one_page_each(sample_run, tmp_
     longest = sorted(bodies, key=lambda body: len(re.sub(r"<[^>]+>", "", body)))[-PRINTED_PLANS:]
     only_plans = tmp_path / "longest_plans.html"
     only_plans.write_text(head + "\n".join(longest) + "</body></html>", encoding="utf-8")
+    assert CHROMIUM is not None  # the skipif above
     # One page per plan exactly: a plan that spilled over would add a page.
     assert pdf_pages(CHROMIUM, only_plans, tmp_path) == PRINTED_PLANS
     # A pair's own page prints on one page too (the largest file).

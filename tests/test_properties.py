@@ -158,8 +158,10 @@ def test_match_accounts_for_everyone_and_respects_every_limit(case, tmp_path_fac
     assert [r["mentor_id"] for r in load] == mentor_ids
     per_mentor = Counter(r["mentor_id"] for r in pairs)
     for row in load:
-        assert row["assigned"] == per_mentor[row["mentor_id"]]
-        assert per_mentor[row["mentor_id"]] <= capacity[row["mentor_id"]]
+        mentor_id = row["mentor_id"]
+        assert isinstance(mentor_id, str)  # the ids listed equal mentor_ids, above
+        assert row["assigned"] == per_mentor[mentor_id]
+        assert per_mentor[mentor_id] <= capacity[mentor_id]
 
     # No pair twice, nobody with themselves, no excluded pair, no pair the rules forbid.
     keys = [(r["mentee_id"], r["mentor_id"]) for r in pairs]

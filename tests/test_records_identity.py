@@ -33,14 +33,14 @@ from matcher.outputs import calendar_files, plans, privacy
 from matcher.outputs.cycle import Closure, CycleContext
 from matcher.solver.result import Assignment, SolverResult
 from scoring.config import config_from_dict
-from scoring.explain import explain_pairs
+from scoring.explain import PairExplanation, explain_pairs
 from scoring.features import build_features
 from scoring.profiles import Cohort, Mentee, Mentor
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
 
-def _explained(outcome: MatchOutcome) -> dict[tuple[str, str], object]:
+def _explained(outcome: MatchOutcome) -> dict[tuple[str, str], PairExplanation]:
     pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
     return {(e.mentee_id, e.mentor_id): e
             for e in explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)}
@@ -79,6 +79,7 @@ def test_an_icalendar_escaping_otherwise_escapes_each_line_whole(tmp_path):
     outcome = result.outcome
     built = plans.PlanBuilder(outcome).plans(outcome.networks, _explained(outcome))
     start = outcome.config.program.start_date
+    assert start is not None  # the sample program has a start date
     for organizer in ("", "office@uni.example"):
         writer = calendar_files.CalendarWriter(start, organizer)
         writer._escape = calendar_files._icalendar_text
@@ -140,7 +141,7 @@ def _people(draw: st.DrawFn) -> tuple[list[Mentee], list[Mentor]]:
 @st.composite
 def _outcomes(draw: st.DrawFn) -> tuple[MatchOutcome, CycleContext | None]:
     mentees, mentors = draw(_people())
-    program = {**CONFIG["program"],  # type: ignore[dict-item]
+    program = {**CONFIG["program"],
                "start_date": draw(st.sampled_from([None, "2025-09-01", "2026-01-31",
                                                    "2025-12-24"]))}
     if program["start_date"] is None:

@@ -31,10 +31,10 @@ from matcher.runfolder.reader import (
 from sample_data.rematch import make_feedback
 from scoring.config import config_from_dict
 from scoring.errors import InputError
-from scoring.intake.feedback import FeedbackRow, FeedbackSheet
+from scoring.intake.feedback import Decision, FeedbackRow, FeedbackSheet
 from scoring.profiles import Cohort, Mentee, Mentor
 
-AREAS = {"research": [], "clinical": [], "career": []}
+AREAS: dict[str, list[str]] = {"research": [], "clinical": [], "career": []}
 
 
 def config(**rematch: object):
@@ -58,7 +58,7 @@ def run(folder: str, pairs: list[tuple[str, str]], ended: list[EndedPair] | None
                      rematch=None if ended is None else RematchRecord(tuple(ended)))
 
 
-def sheet(*rows: tuple[str, str, str], **extra: dict) -> FeedbackSheet:
+def sheet(*rows: tuple[str, str, Decision], **extra: dict) -> FeedbackSheet:
     return FeedbackSheet(path=Path("feedback.csv"), rows=tuple(
         FeedbackRow(e, m, d, **extra.get(e, {})) for e, m, d in rows))
 

@@ -50,7 +50,7 @@ def test_workers_only_when_asked_and_from_the_threshold_on_linux() -> None:
 
 def test_a_failure_in_a_worker_stops_the_run_and_leaves_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self, plan):  # type: ignore[no-untyped-def]
+    def broken(self, plan):
         raise RuntimeError(f"template failed for {plan.file_stem}")
 
     monkeypatch.setattr(writer.PlanRenderer, "__call__", broken)

@@ -94,6 +94,7 @@ def test_auditing_a_sensitive_field_shows_only_large_groups():
 def test_report_renders_in_headless_chromium(tmp_path):
     page = tmp_path / "report.html"
     page.write_text(_report(), encoding="utf-8")
+    assert CHROMIUM is not None  # the skipif above
     completed = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
          "--no-first-run", "--disable-background-networking", "--disable-component-update",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from factories import CONFIG, make_outcome
@@ -38,7 +39,7 @@ def _same(outcome, explanations, **extra) -> str:
     it (Jinja's own code is not needed)."""
     templates = Templates()  # the built-in set, compiled afresh: patched below
 
-    def no_fallback() -> None:
+    def no_fallback() -> NoReturn:
         pytest.fail("report.html fell back to Jinja's own code")
 
     templates._jinja_code = no_fallback  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ import functools
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -55,7 +56,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scan, "CHUNK_CELLS", 97)
 
 
-def cohorts():  # type: ignore[no-untyped-def]
+def cohorts():
     """(name, cohort, config): the sample with one place per mentor, and generated cohorts
     short of places (5 mentees a mentor) with their own preferences."""
     config = load_config(SAMPLE / "program.toml")
@@ -72,7 +73,7 @@ def cohorts():  # type: ignore[no-untyped-def]
 COHORTS = list(cohorts())
 
 
-def outcome(result):  # type: ignore[no-untyped-def]
+def outcome(result):
     """Everything a result says, but its timings."""
     stats = {key: value for key, value in result.stats.items() if "seconds" not in key}
     return ([(a.mentee, a.mentor, a.role, a.covers, a.score) for a in result.assignments],
@@ -117,7 +118,7 @@ def test_the_scans_give_the_previous_result(name, network_size, objective, dtype
         new, old = results
         assert outcome(new) == outcome(old)
         REACHED[f"{dtype} {new.stats['placement']}"] += 1
-        rounds = new.stats.get("rounds") or 0
+        rounds = cast(int, new.stats.get("rounds") or 0)
         REACHED[f"{dtype} certificate rounds"] += rounds > 0
         REACHED[f"{dtype} unplaced"] += bool(new.unplaced)
 
@@ -206,7 +207,7 @@ def test_the_prescreen_comparison_had_hits():
 
 
 @contextlib.contextmanager
-def monkeypatched_prescreen(on: bool):  # type: ignore[no-untyped-def]
+def monkeypatched_prescreen(on: bool):
     before = cost_screen.PRESCREEN
     cost_screen.PRESCREEN = on
     try:

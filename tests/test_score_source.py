@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -280,7 +281,8 @@ def test_a_float16_screening_copy_gives_the_same_certified_optimum(seed, kind):
                                   labels=labels, wants=rng.random((n, 3)) < 0.6,
                                   offers=offers)
     objective = "fair" if kind == "fair" else "total"
-    pruned = {"dense_pairs": 0, "k_mentee": 1, "k_mentor": 1, "objective": objective}
+    pruned: dict[str, Any] = {"dense_pairs": 0, "k_mentee": 1, "k_mentor": 1,
+                              "objective": objective}
     wide = solve(problem, SolveOptions(**pruned))
     half = solve(problem, SolveOptions(**pruned, screen_dtype="float16"))
     assert half.stats["certified"] is True and half.status == wide.status

@@ -16,7 +16,8 @@ from scoring.profiles import Cohort, Mentee, Mentor
 from scoring.scorer import COMPONENTS, iter_score_blocks, score_block, score_cohort
 from scoring.text import fold
 
-AREAS = {"research": [], "grant_writing": [], "teaching": [], "leadership": []}
+AREAS: dict[str, list[str]] = {"research": [], "grant_writing": [], "teaching": [],
+                               "leadership": []}
 
 
 def config(**tables):
@@ -33,7 +34,7 @@ def mentor(id="m1", **kw):
     return Mentor(id=id, name=id, **kw)
 
 
-def component(name, mentees, mentors, cfg=None):
+def component(name, mentees, mentors, cfg=None) -> np.ndarray:
     block = score_cohort(Cohort(mentors=list(mentors), mentees=list(mentees)), cfg or config())
     return block.components[name]
 
@@ -76,7 +77,7 @@ def test_role_fit_is_the_share_of_wanted_roles_offered():
               mentor("m3", roles=("mentor",))]
     values = component("role_fit", asks, offers)
     # A blank "help wanted" counts as wanting a mentor.
-    np.testing.assert_allclose(values, [[0.5, 1, 0], [0, 1, 1]])
+    np.testing.assert_allclose(values, [[0.5, 1.0, 0.0], [0.0, 1.0, 1.0]])
 
 
 def test_stage_gap_is_full_inside_the_preferred_band_and_falls_off_linearly():

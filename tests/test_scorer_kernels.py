@@ -252,7 +252,8 @@ def test_weighted_total_with_a_component_counted_as_met_equals_the_term_by_term_
     features, config = program
     block = score_block(features, config, np.arange(features.n_mentees))
     weights = component_weights(config)
-    met = {**block.components, "preferences": np.float32(1.0)}
+    met: dict[str, np.ndarray | np.floating] = {**block.components,
+                                                "preferences": np.float32(1.0)}
     expected = np.zeros(block.total.shape)
     for weight, value in zip(weights, met.values(), strict=True):
         if weight:

@@ -67,7 +67,8 @@ _NUMBERS = (st.integers(min_value=-(10**20), max_value=10**20)
 _LONG_TEXT = st.lists(_CHARACTERS, min_size=61, max_size=90).map("".join)
 _VALUES = st.one_of(st.none(), _TEXT, _LONG_TEXT, _NUMBERS)
 #: Values openpyxl writes apart (a bool, NaN, infinity, an error code): one in some tables.
-_APART = st.sampled_from([True, False, float("nan"), float("inf"), "#N/A", "#REF!"])
+_APART: st.SearchStrategy[bool | float | str] = st.sampled_from(
+    [True, False, float("nan"), float("inf"), "#N/A", "#REF!"])
 
 
 @st.composite

@@ -27,6 +27,7 @@ def test_matrix_has_the_shape_and_dtype_asked_and_holds_what_is_written():
 @pytest.mark.parametrize("before", [True, False])
 def test_switch_is_off_inside_and_put_back_after_nested_blocks(before):
     switch = huge_pages._SWITCH
+    assert switch is not None  # needs_switch skips the test otherwise
     previous = switch(before)
     try:
         with huge_pages.small_pages():
@@ -41,6 +42,7 @@ def test_switch_is_off_inside_and_put_back_after_nested_blocks(before):
 @needs_switch
 def test_threads_overlapping_leave_the_switch_as_it_was():
     switch = huge_pages._SWITCH
+    assert switch is not None  # needs_switch skips the test otherwise
     previous = switch(True)
     try:
         def allocate():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from matcher.runfolder.snapshot import read_snapshot, snapshot_bytes
-from scoring.config import config_from_dict, load_config
+from scoring.config import ProgramConfig, config_from_dict, load_config
 from scoring.errors import InputError
 from scoring.explain import explain_pairs
 from scoring.intake.cohort import read_cohort
@@ -23,12 +23,12 @@ BACKGROUNDS = ("Fenwickshire upbringing", "Glimmerdale veteran")
 
 
 @pytest.fixture(scope="module")
-def sample() -> tuple[Cohort, object]:
+def sample() -> tuple[Cohort, ProgramConfig]:
     config = load_config(SAMPLE / "program.toml")
     return read_cohort(SAMPLE / "mentors.csv", SAMPLE / "mentees.csv", config), config
 
 
-def planted_cohort() -> tuple[Cohort, object]:
+def planted_cohort() -> tuple[Cohort, ProgramConfig]:
     """Mentees opting into same gender / shared background, with honoured and unmet cases."""
     config = config_from_dict({"vocabularies": {"areas": {"research": [], "clinical": []}}})
     mentors = [
@@ -97,11 +97,12 @@ def test_every_other_field_round_trips_and_bytes_are_deterministic() -> None:
     data = snapshot_bytes(cohort, config)
     assert data == snapshot_bytes(cohort, config)
     restored = read_snapshot(data)
-    blank = {"gender": "", "background": ""}
-    for old, new in zip(cohort.mentors + cohort.mentees, restored.mentors + restored.mentees,
-                        strict=True):
+    people: list[Mentor | Mentee] = [*cohort.mentors, *cohort.mentees]
+    restored_people: list[Mentor | Mentee] = [*restored.mentors, *restored.mentees]
+    for old, new in zip(people, restored_people, strict=True):
         assert type(old) is type(new)
-        assert dataclasses.replace(old, **blank) == dataclasses.replace(new, **blank)
+        assert (dataclasses.replace(old, gender="", background="")
+                == dataclasses.replace(new, gender="", background=""))
         assert new.extra == {}  # unmapped columns are not kept
 
 

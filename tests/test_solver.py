@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
+from typing import cast
 
 import numpy as np
 import pytest
@@ -168,7 +169,7 @@ def test_pruned_solve_is_certified_equal_to_unpruned(objective):
     pruned = solve(problem, SolveOptions(objective=objective, dense_pairs=0, k_mentee=1,
                                          k_mentor=2, widen_per_mentee=2))
     assert pruned.stats["k_mentee"] == 1 and pruned.stats["certified"] is True
-    assert pruned.stats["candidate_pairs"] < full.stats["candidate_pairs"]
+    assert cast(int, pruned.stats["candidate_pairs"]) < cast(int, full.stats["candidate_pairs"])
     assert pruned.stats["placed"] == full.stats["placed"]
     assert pruned.objective == pytest.approx(full.objective, abs=1e-6)
     assert pruned.stats["lowest_primary_score"] == pytest.approx(
@@ -269,7 +270,7 @@ def test_unmeetable_minimum_is_reported_as_infeasible_with_the_mentors():
 def test_unplaced_reasons_say_no_eligible_mentor_or_name_the_full_mentors():
     score = np.array([[50.0, 60.0], [70.0, 40.0], [30.0, 90.0]])
     eligible = np.array([[False, False], [True, True], [True, True]])
-    result = solve(problem_from_arrays(score, eligible, capacity=[1, 0]),
+    result = solve(problem_from_arrays(score, eligible, capacity=np.array([1, 0])),
                    explain_ineligible=lambda rows: {int(i): "rule x excludes 2 mentors"
                                                     for i in rows})
     assert result.unplaced[0] == "no eligible mentor: rule x excludes 2 mentors"

@@ -24,7 +24,7 @@ SKIP_FROM, TOP = stable.SKIP_FROM, stable.TOP  # the engine's, before a test cha
 
 
 @st.composite
-def cohorts(draw):  # type: ignore[no-untyped-def]
+def cohorts(draw):
     n, m = draw(st.integers(1, 30)), draw(st.integers(1, 8))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     levels = draw(st.sampled_from([2, 4, 1000]))  # few levels: many ties
@@ -46,7 +46,7 @@ def screen(score: np.ndarray, eligible: np.ndarray, seed: int) -> stable.Screen:
     return stable.Screen(lambda rows: rounded[rows], lambda rows, cols: exact[rows, cols])
 
 
-def _both(case, top: int, screened: bool = False):  # type: ignore[no-untyped-def]
+def _both(case, top: int, screened: bool = False):
     score, eligible, capacity, proposes, mentee_rank, mentor_rank = case
     old = before.StableInput(score, eligible, capacity, proposes, mentee_rank, mentor_rank)
     new = stable.StableInput(len(score), score.shape[1], stable.DenseRows(score, eligible),
@@ -64,7 +64,7 @@ def test_same_matching_and_blocking_pairs_as_the_dense_engine(
               suppress_health_check=[HealthCheck.too_slow])
     @given(cohorts(), st.sampled_from([1, 2, stable.TOP]),
            st.sampled_from([0, 2, SKIP_FROM]), st.booleans())
-    def check(case, top: int, skip_from: int, screened: bool) -> None:  # type: ignore[no-untyped-def]
+    def check(case, top: int, skip_from: int, screened: bool) -> None:
         score, eligible = case[0], case[1]
         monkeypatch.setattr(stable, "SKIP_FROM", skip_from)  # skip rejecting mentors or not
         old, new, prefs = _both(case, top, screened)
@@ -123,7 +123,7 @@ def test_whole_solve_with_locks_forbids_and_keep_bonus_matches_the_dense_engine(
               suppress_health_check=[HealthCheck.too_slow])
     @given(cohorts(), st.integers(0, 2**32 - 1), st.sampled_from([1, TOP]),
            st.integers(0, 3).map(lambda k: k == 3))  # a keep bonus in one example of four
-    def check(case, seed: int, top: int, bonus_given: bool) -> None:  # type: ignore[no-untyped-def]
+    def check(case, seed: int, top: int, bonus_given: bool) -> None:
         score, eligible, capacity = case[0], case[1], case[2]
         monkeypatch.setattr(stable, "TOP", top)
         n, m = score.shape

@@ -69,9 +69,10 @@ _COLUMN_KINDS = st.sampled_from(["text", "floats", "non-zero floats", "ints", "b
 def _tables(draw: st.DrawFn) -> Table:
     width = draw(st.integers(1, 4))
     kinds = [draw(_COLUMN_KINDS) for _ in range(width)]
-    strategy = {"text": _TEXT, "floats": _FLOATS, "ints": st.integers(-3, 3),
-                "non-zero floats": st.floats(-1e6, 1e6).filter(bool) | st.just(math.nan),
-                "blanks and text": st.none() | _TEXT, "any": _CELL}
+    strategy: dict[str, st.SearchStrategy[str | int | float | None]] = {
+        "text": _TEXT, "floats": _FLOATS, "ints": st.integers(-3, 3),
+        "non-zero floats": st.floats(-1e6, 1e6).filter(bool) | st.just(math.nan),
+        "blanks and text": st.none() | _TEXT, "any": _CELL}
     rows = [[draw(strategy[kind]) for kind in kinds] for _ in range(draw(st.integers(0, 8)))]
     if rows and draw(st.integers(0, 5)) == 0:  # a row of another length
         rows[draw(st.integers(0, len(rows) - 1))].append(draw(_CELL))

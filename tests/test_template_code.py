@@ -17,7 +17,7 @@ import functools
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import jinja2.sandbox
@@ -133,7 +133,7 @@ _SPECIAL = st.sampled_from(["", " ", "Ada", "<script>alert(1)</script>", "O'Brie
                               "tab\there\x1b[0m", "line one\nline two\n\n  \nline four",
                               "{{ x }}"])
 _TEXT = st.one_of(_SPECIAL, _SPECIAL, st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12))
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12))
 _TEXTS = st.lists(_TEXT, max_size=3).map(tuple)
 _MARKUP = st.sampled_from(["<b>Ada</b> & Bo", "<i>[Bo](javascript:1)</i>", "Ann <ann@x.org>"])
 
@@ -215,8 +215,9 @@ def test_a_render_the_fast_code_cannot_finish_is_jinjas_own():
     as_dict = dataclasses.replace(plan, mentee=dataclasses.asdict(plan.mentee))  # type: ignore[arg-type]
     fast = templating.Templates()
     plain = _PlainJinja()
-    assert templating.PlanRenderer(fast)(as_dict) == templating.PlanRenderer(plain)(as_dict)
-    assert _introduction(fast, as_dict) == _introduction(plain, as_dict)
+    as_templates = cast(templating.Templates, plain)  # renders what Templates renders
+    assert templating.PlanRenderer(fast)(as_dict) == templating.PlanRenderer(as_templates)(as_dict)
+    assert _introduction(fast, as_dict) == _introduction(as_templates, as_dict)
     with pytest.raises(ConfigError, match="introduction_email.txt.j2: 'dict object' has no "
                                           "attribute 'name'"):
         fast.render("introduction_email.txt.j2", plan=dataclasses.replace(

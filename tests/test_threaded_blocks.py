@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections.abc import Generator
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
 
 from matcher.pipeline import score_keeper, score_source
+from matcher.solver.problem import DenseScores
 from sample_data.generate import write
 from scoring.config import load_config
 from scoring.diagnostics import diagnose
@@ -25,7 +28,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 @pytest.fixture(scope="module")
-def cohort_and_config():  # type: ignore[no-untyped-def]
+def cohort_and_config():
     config = load_config(SAMPLE / "program.toml")
     with tempfile.TemporaryDirectory() as tmp:
         write(tmp, 300, 60, seed=5)
@@ -59,7 +62,8 @@ def test_threaded_blocks_are_the_serial_blocks(cohort_and_config, block_size, th
 def test_a_consumer_stopping_early_leaves_no_scoring_thread(cohort_and_config):
     cohort, config = cohort_and_config
     features = build_features(cohort, config)
-    blocks = iter_score_blocks(features, config, 10, 2)
+    # iter_score_blocks is a generator function; the test closes it as a for loop would.
+    blocks = cast(Generator[ScoreBlock, None, None], iter_score_blocks(features, config, 10, 2))
     first = [next(blocks) for _ in range(4)]
     assert [int(b.mentee_rows[0]) for b in first] == [0, 10, 20, 30]
     blocks.close()  # what a for loop left by an exception does
@@ -77,5 +81,6 @@ def test_diagnostics_and_kept_scores_of_the_threaded_pass_are_the_serial_ones(
     assert threaded == serial and serial  # the generated cohort has findings
     kept, scored = keeper.scores(), score_source(features, config)
     assert kept is not None
+    assert isinstance(scored, DenseScores)  # a cohort this small is scored in memory
     assert kept.total.tobytes() == scored.total.tobytes()
     assert np.array_equal(kept.eligible, scored.eligible)

@@ -217,8 +217,9 @@ RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # any control but a l
 
 
 def test_control_characters_in_cells_never_reach_the_terminal():
-    arguments = ["validate", CORPUS / "control_characters.csv", CORPUS / "good_mentees.csv",
-                 "--config", CORPUS / "corpus.toml"]
+    arguments: list[str | Path] = ["validate", CORPUS / "control_characters.csv",
+                                   CORPUS / "good_mentees.csv", "--config",
+                                   CORPUS / "corpus.toml"]
     result = run(*arguments)
     assert result.exit_code == 2
     assert not RAW_CONTROL.search(result.output), repr(result.output)
