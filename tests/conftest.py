@@ -29,6 +29,8 @@ def dask_scheduler() -> Iterator[str]:
     costs 1.5 s of CPU and 4 s here (each worker imports the project), once instead of per
     test; each test's match sends its own data, so no test depends on another's."""
     distributed = pytest.importorskip("distributed")
+    # its HTTP server on any free port (None still serves on 8787, which another run or
+    # the other test worker may hold: a warning, and a port clash)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         yield cluster.scheduler_address.removeprefix("tcp://")
