@@ -30,7 +30,6 @@ who came closest, and "why not C" without a B.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -45,6 +44,7 @@ from matcher.encoder import IdEncoder
 from matcher.outcome import MatchOutcome
 from matcher.pipeline import keeps_every_score, resolve, score_source, specialties
 from matcher.placement import both_scores, only_rows
+from matcher.runfolder.forked import usable_cores
 from matcher.runfolder.layout import RUN_RECORD
 from matcher.runfolder.reader import (
     RunHistory,
@@ -527,7 +527,7 @@ def _first_solves(solves: _LockedSolves, base: SolveFigures, staged: bool
     closest_step = "Solving with the pair locked, keeping what it can of the run ..."
     forced_step = "Solving with the pair locked (the forced optimum) ..."
     ahead = not staged and isinstance(solves.scores, DenseScores) and \
-        _solved_by_mip(run) and _second_core()
+        _solved_by_mip(run) and usable_cores() >= 2
     with ThreadPoolExecutor(1, thread_name_prefix="forced solve") if ahead else \
             nullcontext() as beside:
         pending = beside.submit(solves.outcome, False) if beside is not None else None
@@ -539,13 +539,6 @@ def _first_solves(solves: _LockedSolves, base: SolveFigures, staged: bool
             return closest, solves.solved(forced_step, bonus=False)
         solves.say(forced_step)
         return closest, solves.used(pending.result())
-
-
-def _second_core() -> bool:
-    """True when this process may run on two cores or more (a second solve beside the
-    first then costs no wall time)."""
-    return len(os.sched_getaffinity(0)) >= 2 if hasattr(os, "sched_getaffinity") else \
-        (os.cpu_count() or 1) >= 2
 
 
 def _forced_answer(base: SolveFigures, forced: MatchOutcome, closest: MatchOutcome,

@@ -34,7 +34,7 @@ def both_ways(monkeypatch: pytest.MonkeyPatch, run: audit.AuditRun, mentee_id: s
     run's networks had needed the MIP), and the threads the second's solves ran in."""
     if mip:
         monkeypatch.setattr(audit, "_solved_by_mip", lambda _run: True)
-    monkeypatch.setattr(audit, "_second_core", lambda: False)
+    monkeypatch.setattr(audit, "usable_cores", lambda: 1)
     alone = forced_solve(run, mentee_id, mentor_id)
     threads: list[str] = []
     outcome = audit._LockedSolves.outcome
@@ -44,7 +44,7 @@ def both_ways(monkeypatch: pytest.MonkeyPatch, run: audit.AuditRun, mentee_id: s
         return outcome(self, bonus, only)
 
     monkeypatch.setattr(audit._LockedSolves, "outcome", recorded)
-    monkeypatch.setattr(audit, "_second_core", lambda: True)
+    monkeypatch.setattr(audit, "usable_cores", lambda: 2)
     beside = forced_solve(run, mentee_id, mentor_id)
     return alone, beside, threads
 

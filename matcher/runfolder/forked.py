@@ -29,6 +29,14 @@ from matcher.runfolder.filesink import die_with_parent
 T = TypeVar("T")
 
 
+def usable_cores() -> int:
+    """How many cores this process may run on (its CPU affinity where the system tells it,
+    else every core)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def can_fork() -> bool:
     """Whether :func:`start` may fork here (Linux only, see the module docstring)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")

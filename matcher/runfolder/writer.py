@@ -614,8 +614,7 @@ def idle_core() -> bool:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average here: assume the cores are busy
         return False
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return load < (cores or 1)
+    return load < forked.usable_cores()
 
 
 @dataclass
@@ -727,7 +726,7 @@ def render_workers(options: WriterOptions, pairs: int) -> int:
         return 1
     if options.render_workers > 0:
         return options.render_workers
-    return max(1, min(len(os.sched_getaffinity(0)), MAX_RENDER_WORKERS))
+    return max(1, min(forked.usable_cores(), MAX_RENDER_WORKERS))
 
 
 #: What forked render workers read: the render function and the items (set by the parent
