@@ -104,7 +104,7 @@ def test_each_printed_value_reads_as_jinjas_own_printing_of_it():
               "{% autoescape false %}{% for v in values %}({{ v }}){% endfor %}{% endautoescape %}")
     values = ["<b>Ada</b> & [x](javascript:1)", "<b>Ada</b> & [x](javascript:1)",
               templating.markupsafe.Markup("<i>kept</i>"), 3.5, None, "tab\there\x1b[0m"]
-    for finalize, autoescape in ((templating._clean, True), (templating.markdown_safe, False)):
+    for finalize, autoescape in ((templating.printable, True), (templating.markdown_safe, False)):
         plain = jinja2.Environment(autoescape=autoescape, finalize=finalize)
         once = templating._printing_once(
             jinja2.Environment(autoescape=autoescape, finalize=finalize))

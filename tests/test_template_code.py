@@ -53,9 +53,9 @@ class _PlainJinja:
                                lowerfirst=templating._lower_first,
                                markdown_safe=templating.markdown_safe)
             return env
-        self._html = environment(True, templating._clean)
+        self._html = environment(True, templating.printable)
         self._markdown = environment(False, templating.markdown_safe)
-        self._text = environment(False, templating._clean)
+        self._text = environment(False, templating.printable)
 
     def _environment(self, name: str) -> jinja2.Environment:
         if name.endswith(".html.j2"):
@@ -267,8 +267,8 @@ def test_a_loop_keeps_its_text_only_where_nothing_but_its_unchanging_items_can_c
     """The fast code keeps a loop's text per sequence of items when the loop reads nothing
     else and the sequence cannot change; rendered again with a changed list, a changed
     item, a changed outer value, it prints what Jinja prints each time."""
-    fast = templating._printing_once(jinja2.Environment(finalize=templating._clean), True)
-    plain = jinja2.Environment(finalize=templating._clean)
+    fast = templating._printing_once(jinja2.Environment(finalize=templating.printable), True)
+    plain = jinja2.Environment(finalize=templating.printable)
     frozen = (_Frozen("a<", ("1", "2")), _Frozen("b", ()))
     listed = [_Frozen("c", ("3",))]
     opened = (_Open("d"),)

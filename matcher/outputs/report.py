@@ -29,7 +29,6 @@ import markupsafe
 import numpy as np
 
 from matcher.outcome import MatchOutcome
-from matcher.outputs.cell_safety import clean_text
 from matcher.outputs.charts import (
     ACCENT,
     MUTED,
@@ -44,7 +43,7 @@ from matcher.outputs.plans import Labels
 from matcher.outputs.privacy import SensitiveValues, for_coordinator
 from matcher.outputs.sheets import Table
 from matcher.outputs.summary import summarise
-from matcher.outputs.templating import Templates, repeated_names
+from matcher.outputs.templating import Templates, printable, repeated_names
 from scoring.config import FIELD_VOCABULARY
 from scoring.explain import PairExplanation
 
@@ -207,8 +206,7 @@ class Who:
 
 def _printed(value: Any) -> markupsafe.Markup:
     """``{{ value }}`` of the page: control characters removed from text, escaped."""
-    return markupsafe.escape(clean_text(value) if isinstance(value, str)
-                             and not isinstance(value, markupsafe.Markup) else value)
+    return markupsafe.escape(printable(value))
 
 
 def _network_rows(outcome: MatchOutcome, labels: Labels, limit: int,

@@ -64,7 +64,7 @@ def markdown_safe(value: Any) -> Any:
     return value
 
 
-def _clean(value: Any) -> Any:
+def printable(value: Any) -> Any:
     """Every ``{{ value }}`` of an HTML or text template: control characters removed
     (markup the code built, such as the report's figures, is kept as it is)."""
     if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
@@ -120,11 +120,11 @@ class Templates:
         # A program's own templates are code we did not write: sandboxed.
         kind = jinja2.sandbox.SandboxedEnvironment if override_dir else jinja2.Environment
         self.trusted = trusted and override_dir is None
-        self._html = _printing_once(kind(autoescape=True, finalize=_clean, **common),
+        self._html = _printing_once(kind(autoescape=True, finalize=printable, **common),
                                     self.trusted)
         self._markdown = _printing_once(kind(autoescape=False, finalize=markdown_safe,
                                              **common), self.trusted)
-        self._text = _printing_once(kind(autoescape=False, finalize=_clean, **common),
+        self._text = _printing_once(kind(autoescape=False, finalize=printable, **common),
                                     self.trusted)
         for env in (self._html, self._markdown, self._text):
             env.filters["long_date"] = _long_date
