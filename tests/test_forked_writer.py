@@ -8,13 +8,15 @@ the copy must stop the run and leave nothing behind, and the copy never outlives
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import errno
 import json
 import os
 import random
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -24,6 +26,25 @@ from processes import gone_within
 
 from matcher.outcome import MatchOutcome, Network
 from matcher.outputs.plans import PlanBuilder
+from matcher.outputs.report import render_report
+from matcher.outputs.schedule import start_date
+from matcher.outputs.sheets import csv_bytes, write_xlsx
+from matcher.outputs.tables import (
+    explanations_sheet,
+    explanations_table,
+    mentor_load_table,
+    networks_table,
+    pairings_table,
+    problems_table,
+    unplaced_table,
+)
+from matcher.outputs.templating import (
+    PlanHeading,
+    PlanRenderer,
+    builtin_templates,
+    repeated_names,
+    templates_for,
+)
 from matcher.pipeline import run_match
 from matcher.runfolder import forked, writer
 from matcher.runfolder.handback import Handback
@@ -38,7 +59,7 @@ from matcher.runfolder.writer import (
 )
 from sample_data.generate import write as generate
 from scoring.config import load_config
-from scoring.explain import EXPLAIN_BLOCK_ROWS
+from scoring.explain import EXPLAIN_BLOCK_ROWS, explain_pairs
 from scoring.intake.cohort import read_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,26 +117,129 @@ def test_two_processes_write_the_folder_one_process_writes(
     assert marker is not None and set(marker.files) == set(alone) - {MARKER}
 
 
+def _whole_run_files(outcome: MatchOutcome, *, max_pairs: int,
+                     templates_dir: Path | None = None) -> dict[str, bytes]:
+    """The folder-wide files as the writer before session 10 (0fbbe21) made them: from every
+    pair at once, in one process (one explainer call, the plans themselves, each body as
+    text in the combined page, every table from the whole outcome)."""
+    templates = templates_for(outcome.config, templates_dir)
+    start = start_date(outcome.config)
+    assert start is not None  # the sample config has one: the report has no notes
+    pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings]
+    by_pair = {(e.mentee_id, e.mentor_id): e
+               for e in explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)}
+    plans = PlanBuilder(outcome).plans(outcome.networks, by_pair)
+    renderer = PlanRenderer(templates)
+    explained = explanations_table(outcome, by_pair)
+    pairings = pairings_table(outcome, by_pair)
+    with tempfile.TemporaryDirectory() as scratch:
+        workbook = Path(scratch) / "pairings.xlsx"
+        write_xlsx(workbook, [pairings, networks_table(outcome),
+                              explanations_sheet(explained, len(pairs), max_pairs),
+                              unplaced_table(outcome), mentor_load_table(outcome),
+                              problems_table(outcome)],
+                   dt.datetime.combine(start, dt.time()))
+        xlsx = workbook.read_bytes()
+    return {
+        "plans/all_plans.html": renderer.combined(
+            plans, [renderer(plan).body for plan in plans]).encode("utf-8"),
+        "explanations.csv": csv_bytes(explained),
+        "pairings.csv": csv_bytes(pairings),
+        "pairings.xlsx": xlsx,
+        "report.html": render_report(outcome, by_pair, templates).encode("utf-8"),
+        "introductions.csv": writer._introductions_csv(
+            plans, [writer._introduction(templates, plan) for plan in plans]),
+    }
+
+
 @needs_fork
-def test_a_workbook_pointing_to_explanations_csv_is_the_same_from_two_steps(
+@pytest.mark.parametrize("max_pairs", [50, 3_000], ids=["sheet-points-to-csv", "sheet-holds"])
+def test_the_folder_wide_files_are_those_made_from_the_whole_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
-    """Above explanations_sheet_max_pairs, explanations.csv and pairings.xlsx are two
-    steps, which two processes may take: the same bytes as one step writing both."""
+        thousand: tuple[MatchOutcome, dict[str, Path]], max_pairs: int) -> None:
+    """Each chunk's process makes what the folder-wide files need of it (rows as bytes,
+    bodies in UTF-8, the plans' entries, only the explanations the report reads): the files
+    are the bytes the whole run gives at once, forked and in one process, whether the
+    workbook's Explanations sheet holds the table or points to explanations.csv."""
     outcome, inputs = thousand
-    small: dict[str, Any] = {"explanations_sheet_max_pairs": 50}
-    with monkeypatch.context() as patch:  # the one step of smaller runs
-        patch.setattr(writer._FolderFiles, "steps", lambda self: (
-            self.workbook, self.all_plans, self.report, self.introductions, self.pairings))
-        one = write_run_folder(outcome, tmp_path / "one", inputs=inputs, quiet=True,
-                               options=dataclasses.replace(ONE_PROCESS, **small))
-    two = write_run_folder(outcome, tmp_path / "two", inputs=inputs, quiet=True,
-                           options=dataclasses.replace(FORKED, **small))
-    for name in ("pairings.xlsx", "explanations.csv"):
-        assert (one / name).read_bytes() == (two / name).read_bytes()
-    default = write_run_folder(outcome, tmp_path / "default", inputs=inputs, quiet=True,
-                               options=FORKED)  # the sheet holds the table here
-    assert (default / "pairings.xlsx").read_bytes() != (two / "pairings.xlsx").read_bytes()
+    assert len(page_chunks(outcome.networks, split=True)) > 2
+    expected = _whole_run_files(outcome, max_pairs=max_pairs)
+    handed_back: list[int] = []
+
+    class Counted(Handback):
+        def received(self, *, wait: bool) -> Iterator[tuple[int, Any]]:
+            for key, part in super().received(wait=wait):
+                handed_back.append(key)
+                yield key, part
+
+    monkeypatch.setattr(writer, "Handback", Counted)
+    for name, options in (("forked", FORKED), ("one", ONE_PROCESS)):
+        handed_back.clear()
+        folder = write_run_folder(outcome, tmp_path / name, inputs=inputs, quiet=True,
+                                  options=dataclasses.replace(
+                                      options, explanations_sheet_max_pairs=max_pairs))
+        assert (len(handed_back) > 0) is (name == "forked")  # the copy wrote chunks
+        assert [file for file, data in expected.items()
+                if (folder / file).read_bytes() != data] == [], name
+        record = json.loads((folder / "run.json").read_bytes())
+        assert record["counts"]["plans"] == sum(len(n.pairings) for n in outcome.networks)
+
+
+@needs_fork
+def test_a_programs_own_all_plans_template_gets_the_whole_plans_and_bodies(
+        tmp_path: Path, thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
+    """A program's own plans_combined.html.j2 may read any of a plan and do more with a
+    body than print it: a forked copy then hands the plans back whole and the page is
+    rendered from the bodies as text, the bytes the whole run gives."""
+    outcome, inputs = thousand
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "plans_combined.html.j2").write_text(
+        "<h1>{{ program }}</h1>\n{% for plan in plans %}{{ plan.mentee.email }} "
+        "{{ plan.score }} {{ plan.goals | length }}\n{% endfor %}"
+        "{% for body in bodies %}{{ body | length }}:{{ body }}\n{% endfor %}",
+        encoding="utf-8")
+    expected = _whole_run_files(outcome, max_pairs=3_000, templates_dir=own)
+    folder = write_run_folder(outcome, tmp_path / "run", inputs=inputs, quiet=True,
+                              options=FORKED, templates_dir=own)
+    page = (folder / "plans" / "all_plans.html").read_bytes()
+    assert page == expected["plans/all_plans.html"]
+    assert b"@" in page.split(b"\n")[1]  # the template read the plans' e-mail addresses
+
+
+def test_all_plans_from_headings_and_encoded_bodies_is_the_page_from_the_plans(
+        thousand: tuple[MatchOutcome, dict[str, Path]]) -> None:
+    """The built-in all_plans.html made from each plan's heading and its body in UTF-8 is
+    the page made from the whole plans and their bodies as text, also where names repeat
+    (ids shown beside them), where pairs continue from last year and where text is not
+    ASCII."""
+    outcome, _ = thousand
+    pairs = [(p.mentee_id, p.mentor_id) for n in outcome.networks for p in n.pairings][:300]
+    by_pair = {(e.mentee_id, e.mentor_id): e
+               for e in explain_pairs(outcome.cohort, outcome.config, pairs, outcome.features)}
+    networks = [n for n in outcome.networks
+                if all((p.mentee_id, p.mentor_id) in by_pair for p in n.pairings)]
+    plans = PlanBuilder(outcome).plans(networks, by_pair)
+    rng = random.Random(7)
+    names = [plan.mentee.name for plan in plans[:20]]
+    varied = []
+    for plan in plans:
+        mentee, mentor = plan.mentee, plan.mentor
+        if rng.random() < 0.3:  # another person's name: shown with ids
+            mentee = dataclasses.replace(mentee, name=rng.choice(names))
+        if rng.random() < 0.2:
+            mentor = dataclasses.replace(mentor, name=mentor.name + " Łukasz Ünal 😀")
+        varied.append(dataclasses.replace(plan, mentee=mentee, mentor=mentor,
+                                          continuing=rng.random() < 0.3))
+    repeated = repeated_names(p for plan in varied for p in (plan.mentee, plan.mentor))
+    assert len(repeated) >= 5 and sum(plan.continuing for plan in varied) >= 30
+    renderer = PlanRenderer(builtin_templates())
+    bodies = [renderer(plan).body for plan in varied]
+    headings = [renderer.heading(plan) for plan in varied]
+    assert all(isinstance(heading, PlanHeading) for heading in headings)
+    page = renderer.combined_utf8(headings, [body.encode("utf-8") for body in bodies])
+    assert page == renderer.combined(varied, bodies).encode("utf-8")
+    assert renderer.combined_utf8([], []) == renderer.combined([], []).encode("utf-8")
 
 
 def _networks(placed: list[bool]) -> list[Network]:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import markupsafe
 import numpy as np
 
-from matcher.outcome import MatchOutcome
+from matcher.outcome import MatchOutcome, Pairing
 from matcher.outputs.charts import (
     ACCENT,
     MUTED,
@@ -101,8 +101,7 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
     who = Who(repeated)  # each person named once, on every row the page shows them
     lowest = []
     screen = SensitiveValues.of(config)
-    for pairing in heapq.nsmallest(TABLE_ROWS, pairings,  # sorted(...)[:TABLE_ROWS]
-                                   key=lambda p: (p.score, p.mentee_id, p.mentor_id)):
+    for pairing in explained_pairings(pairings):
         explanation = explanations[(pairing.mentee_id, pairing.mentor_id)]
         withheld = screen.held_by((mentees[pairing.mentee_id], mentors[pairing.mentor_id]))
         weakest = _weakest_component(explanation)
@@ -165,6 +164,14 @@ def render_report(outcome: MatchOutcome, explanations: Mapping[tuple[str, str], 
         mentor_rows=_mentor_rows(outcome, labels, PEOPLE_ROWS, who),
         people_rows=PEOPLE_ROWS,
     )
+
+
+def explained_pairings(pairings: Iterable[Pairing]) -> list[Pairing]:
+    """The pairs whose explanations the report reads: the lowest scores it lists
+    (``sorted(...)[:TABLE_ROWS]``). Of pairings taken in parts, these are among the union of
+    each part's own."""
+    return heapq.nsmallest(TABLE_ROWS, pairings,
+                           key=lambda p: (p.score, p.mentee_id, p.mentor_id))
 
 
 class Row(dict[str, Any]):

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import jinja2.compiler
@@ -252,14 +252,78 @@ class PlanRenderer:
         """all_plans.html: a table of contents sorted by mentee name (then primary first,
         then mentor name), then every plan's body in that order (one per printed page).
         Ids are shown beside the names that more than one person carries."""
-        program = plans[0].program if plans else ""
-        order = sorted(range(len(plans)), key=lambda k: _toc_key(plans[k]))
+        order = _toc_order(plans)
+        return self._combined(plans, order, [bodies[k] for k in order])
+
+    def heading(self, plan: Any) -> Any:
+        """What :meth:`combined_utf8` needs of ``plan`` besides its body: with the built-in
+        templates a :class:`PlanHeading` (all the built-in page reads of a plan, a forked
+        copy hands it back instead of the whole plan), with a program's own the plan
+        itself (its template may read any of it)."""
+        if not self.templates.trusted:
+            return plan
+        return PlanHeading(plan.program, plan.file_stem, plan.role, plan.continuing,
+                           HeadingPerson(plan.mentee.id, plan.mentee.name, plan.mentee.role),
+                           HeadingPerson(plan.mentor.id, plan.mentor.name, plan.mentor.role))
+
+    def combined_utf8(self, plans: Sequence[Any], bodies: Sequence[bytes]) -> bytes:
+        """:meth:`combined` encoded in UTF-8, from each plan's body encoded already
+        (``plans`` as :meth:`heading` gives them): the bodies are most of the page (some
+        6,000 characters a pair), and the UTF-8 of a text is the UTF-8 of its pieces, one
+        after the other. With the built-in templates the page is rendered with a placeholder
+        for each body, and the bodies are joined in as bytes; a program's own template is
+        given them as text (it may do more with a body than print it)."""
+        order = _toc_order(plans)
+        if not self.templates.trusted:
+            return self._combined(plans, order, [markupsafe.Markup(bodies[k].decode("utf-8"))
+                                                 for k in order]).encode("utf-8")
+        pieces = self._combined(plans, order, [_BODY_PLACE] * len(order)).split(_BODY_PLACE)
+        if len(pieces) != len(order) + 1:  # never: the built-in page prints each body once
+            raise AssertionError("plans_combined.html.j2 no longer prints each body once")
+        parts = [pieces[0].encode("utf-8")]
+        for k, piece in zip(order, pieces[1:], strict=True):
+            parts += (bodies[k], piece.encode("utf-8"))
+        return b"".join(parts)
+
+    def _combined(self, plans: Sequence[Any], order: Sequence[int],
+                  bodies: Sequence[str]) -> str:
+        """The page of ``plans`` in ``order``, with ``bodies`` (in that order already)."""
         return self.templates.render("plans_combined.html.j2",
-                                     plans=[plans[k] for k in order],
-                                     bodies=[bodies[k] for k in order], program=program,
+                                     plans=[plans[k] for k in order], bodies=bodies,
+                                     program=plans[0].program if plans else "",
                                      repeated=repeated_names(
                                          person for plan in plans
                                          for person in (plan.mentee, plan.mentor)))
+
+
+class HeadingPerson(NamedTuple):
+    """A person as all_plans.html's table of contents shows them."""
+
+    id: str
+    name: str
+    role: str
+
+
+class PlanHeading(NamedTuple):
+    """What the built-in all_plans.html reads of a plan besides its body: its entry in the
+    table of contents (and the order of the entries)."""
+
+    program: str
+    file_stem: str
+    role: str
+    continuing: bool
+    mentee: HeadingPerson
+    mentor: HeadingPerson
+
+
+#: What :meth:`PlanRenderer.combined_utf8` renders in each body's place: no printed value
+#: holds a control character (:func:`printable`), and the built-in templates none either.
+_BODY_PLACE = markupsafe.Markup("\x00plan body\x00")
+
+
+def _toc_order(plans: Sequence[Any]) -> list[int]:
+    """The plans' positions in the order all_plans.html lists them."""
+    return sorted(range(len(plans)), key=lambda k: _toc_key(plans[k]))
 
 
 def _toc_key(plan: Any) -> tuple[str, bool, str, str, str]:

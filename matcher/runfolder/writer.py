@@ -31,6 +31,8 @@ benchmarks/bench_outputs.py).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -64,7 +66,7 @@ from matcher.outcome import MatchOutcome, Network
 from matcher.outputs.calendar_files import CalendarWriter
 from matcher.outputs.cycle import CycleContext
 from matcher.outputs.plans import PairPlan, PlanBuilder
-from matcher.outputs.report import render_report
+from matcher.outputs.report import explained_pairings, render_report
 from matcher.outputs.schedule import start_date
 from matcher.outputs.sheets import Table, csv_bytes, write_xlsx
 from matcher.outputs.summary import summarise
@@ -347,8 +349,8 @@ def _write_contents(folder: Path, outcome: MatchOutcome,
     for path, data in extras.files.items():
         (folder / path).parent.mkdir(parents=True, exist_ok=True)
         files.write(folder / path, data)
-    record = run_record(outcome, extras.hashes, plans=len(plans),
-                        calendars=len(plans) if start else 0, notes=notes,
+    record = run_record(outcome, extras.hashes, plans=plans,
+                        calendars=plans if start else 0, notes=notes,
                         previous_run=extras.previous_run)
     record["snapshot"] = {"file": layout.SNAPSHOT_PATH.as_posix(),
                           "sha256": files.sha256(layout.SNAPSHOT_PATH.as_posix())}
@@ -366,18 +368,19 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
                             given: Mapping[tuple[str, str], PairExplanation] | None,
                             templates: Templates, start: dt.date | None, progress: Progress,
                             files: _HashingSink, extras: _RunExtras, options: WriterOptions,
-                            fork: bool) -> tuple[list[PairPlan], list[str]]:
-    """Every file but run.json, in two stages; returns the plans and the run's notes (for
-    run.json).
+                            fork: bool) -> tuple[int, list[str]]:
+    """Every file but run.json, in two stages; returns the number of plans and the run's
+    notes (for run.json).
 
     1. Each pair's pages (explanation, plan record, .md, .html, .ics, e-mail), a chunk of
        networks at a time (:func:`page_chunks`). With ``fork``, a forked copy writes the
        cohort snapshot and then takes chunks from the same :class:`~.tasks.TaskQueue` as
        this process, so the two finish within a chunk of each other; it hands back what the
-       folder-wide files need of its chunks. Without, this process writes them all.
+       folder-wide files need of its chunks (:class:`_PlanPart`). Without, this process
+       writes them all.
     2. The folder-wide files (:class:`_FolderFiles`), each a task: with ``fork``, a second
-       copy (forked now, so it holds every plan and explanation without their being sent)
-       takes them from a queue with this process, the costliest first.
+       copy (forked now, so it holds every chunk's part without their being sent) takes
+       them from a queue with this process, the costliest first.
 
     Two copies at a time at most: each fork marks every page of this process copy-on-write
     again, and a large run's process holds some hundreds of megabytes."""
@@ -386,7 +389,8 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
     writer = _PlanParts(folder, outcome, given, PlanBuilder(outcome, extras.cycle), templates,
                         start, options, workers, PlanRenderer(templates),
                         CalendarWriter(start, outcome.config.program.coordinator_email)
-                        if start is not None else None)
+                        if start is not None else None,
+                        pair_count <= options.explanations_sheet_max_pairs)
     chunks = page_chunks(outcome.networks, split=fork and workers <= 1)
     bars = _Bars.open(progress, pair_count, explaining=given is None,
                       calendars=start is not None)
@@ -403,12 +407,8 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
             notes.append("No calendar files: the config has no [program] start_date. Add one "
                          "(e.g. start_date = 2025-09-01) to get an .ics file per pair.")
         task = progress.add_task("Writing spreadsheets and report", total=1)
-        wide = _FolderFiles(folder, outcome,
-                            {pair: e for part in parts for pair, e in part.explanations.items()},
-                            [plan for part in parts for plan in part.plans],
-                            [body for part in parts for body in part.bodies],
-                            [part.introductions for part in parts],
-                            templates, start, extras, options, tuple(notes))
+        wide = _FolderFiles(folder, outcome, parts, templates, start, extras, options,
+                            tuple(notes))
         steps = wide.steps()
         queue = _queue(len(steps), fork)
         try:
@@ -425,7 +425,7 @@ def _write_pages_and_tables(folder: Path, outcome: MatchOutcome,
         for copy in copies:
             copy.stop()
     progress.advance(task)
-    return wide.plans, notes
+    return wide.plan_count, notes
 
 
 def _pages_alongside(writer: _PlanParts, chunks: Sequence[Sequence[Network]],
@@ -446,7 +446,7 @@ def _pages_alongside(writer: _PlanParts, chunks: Sequence[Sequence[Network]],
             for k, part in handback.received(wait=wait):
                 done[k] = part
                 for bar in (bars.explaining, bars.plans, bars.calendars):
-                    bars.advance(bar, len(part.plans))
+                    bars.advance(bar, len(part.headings))
 
         try:
             for k in queue.claims():
@@ -497,54 +497,49 @@ def _write_snapshot(folder: Path, outcome: MatchOutcome, files: Sink) -> None:
 
 @dataclass
 class _FolderFiles:
-    """The run folder's files that gather every pair: each written by one step
-    (:meth:`steps`), which needs nothing from the others."""
+    """The run folder's files that gather every pair, from each chunk's part: each written by
+    one step (:meth:`steps`), which needs nothing from the others."""
 
     folder: Path
     outcome: MatchOutcome
-    by_pair: Mapping[tuple[str, str], PairExplanation]
-    plans: list[PairPlan]
-    bodies: list[str]
-    introduction_rows: list[bytes]  # each chunk's rows of introductions.csv
+    parts: Sequence[_PlanPart]  # in chunk order
     templates: Templates
     start: dt.date | None
     extras: _RunExtras
     options: WriterOptions
     notes: tuple[str, ...]
 
+    @property
+    def plan_count(self) -> int:
+        return sum(len(part.headings) for part in self.parts)
+
     def steps(self) -> tuple[Callable[[Sink], object], ...]:
         """The steps, the costliest first (as measured at 10,000 pairs), so that the last
-        ones left are short whichever process takes them. The workbook is two steps where
-        its Explanations sheet only points to explanations.csv."""
-        if len(self.by_pair) <= self.options.explanations_sheet_max_pairs:
-            return (self.workbook, self.all_plans, self.report, self.pairings,
-                    self.introductions)
-        return (self.explanations, self.spreadsheet, self.all_plans, self.report,
-                self.pairings, self.introductions)
+        ones left are short whichever process takes them."""
+        return (self.spreadsheet, self.report, self.all_plans, self.pairings,
+                self.explanations, self.introductions)
 
     @functools.cached_property
     def _pairings(self) -> Table:
-        return pairings_table(self.outcome, self.by_pair)
+        return _joined([part.pairings for part in self.parts])
 
-    def workbook(self, files: Sink) -> None:
-        """explanations.csv and pairings.xlsx, whose Explanations sheet is that table."""
-        explained = self.explanations(files)
-        self.spreadsheet(files, explained)
+    def explanations(self, files: Sink) -> None:
+        """explanations.csv (every pair's points, values and evidence), from each chunk's
+        rows."""
+        files.write(self.folder / layout.EXPLANATIONS,
+                    csv_bytes(Table("Explanations", layout.EXPLANATIONS_COLUMNS, []))
+                    + b"".join(part.explanations for part in self.parts))
 
-    def explanations(self, files: Sink) -> Table:
-        """explanations.csv (every pair's points, values and evidence); returns its table."""
-        explained = explanations_table(self.outcome, self.by_pair)
-        files.write(self.folder / layout.EXPLANATIONS, csv_bytes(explained))
-        return explained
-
-    def spreadsheet(self, files: Sink, explained: Table | None = None) -> None:  # noqa: ARG002
+    def spreadsheet(self, files: Sink) -> None:  # noqa: ARG002
         """pairings.xlsx (:func:`write_xlsx` creates it itself, not through ``files``; the
-        marker's manifest reads it back); without ``explained`` (a run whose sheet only
-        points to explanations.csv), the sheet is made from the table's name and columns."""
-        if explained is None:
-            explained = Table("Explanations", layout.EXPLANATIONS_COLUMNS, [])
+        marker's manifest reads it back); its Explanations sheet is the table of
+        explanations.csv up to :attr:`WriterOptions.explanations_sheet_max_pairs` pairs,
+        else a note pointing to that file (made from the table's name and columns)."""
+        sheets = [part.sheet for part in self.parts if part.sheet is not None]
+        explained = (_joined(sheets) if len(sheets) == len(self.parts)
+                     else Table("Explanations", layout.EXPLANATIONS_COLUMNS, []))
         tables = [self._pairings, networks_table(self.outcome),
-                  explanations_sheet(explained, len(self.by_pair),
+                  explanations_sheet(explained, self.plan_count,
                                      self.options.explanations_sheet_max_pairs),
                   unplaced_table(self.outcome), mentor_load_table(self.outcome),
                   problems_table(self.outcome)]
@@ -556,25 +551,46 @@ class _FolderFiles:
         """introductions.csv, from the rows each chunk made (and a rematch's closures.csv)."""
         files.write(self.folder / layout.INTRODUCTIONS,
                     _introductions_csv([], [])  # the header alone
-                    + b"".join(self.introduction_rows))
+                    + b"".join(part.introductions for part in self.parts))
         if self.extras.cycle is not None:
             files.write(self.folder / layout.CLOSURES,
                         _closures_csv(self.extras.cycle, self.outcome.config.program.name,
                                       self.templates))
 
     def report(self, files: Sink) -> None:
-        report = render_report(self.outcome, self.by_pair, self.templates, notes=self.notes,
+        report = render_report(self.outcome,
+                               {pair: explanation for part in self.parts
+                                for pair, explanation in part.explained.items()},
+                               self.templates, notes=self.notes,
                                sections=self.extras.report_sections,
                                opening=self.extras.report_opening)
         files.write(self.folder / layout.REPORT, report.encode("utf-8"))
 
     def all_plans(self, files: Sink) -> None:
         files.write(self.folder / layout.PLANS_FOLDER / layout.ALL_PLANS,
-                    PlanRenderer(self.templates).combined(self.plans, self.bodies)
-                    .encode("utf-8"))
+                    PlanRenderer(self.templates).combined_utf8(
+                        [heading for part in self.parts for heading in part.headings],
+                        [body for part in self.parts for body in part.bodies]))
 
     def pairings(self, files: Sink) -> None:
         files.write(self.folder / layout.PAIRINGS, csv_bytes(self._pairings))
+
+
+def _joined(tables: Sequence[Table]) -> Table:
+    """The rows of ``tables`` (one table's chunks, in order) as one table."""
+    return dataclasses.replace(tables[0], rows=[row for table in tables for row in table.rows])
+
+
+def _outcome_of(outcome: MatchOutcome, networks: Sequence[Network]) -> MatchOutcome:
+    """``outcome`` with only ``networks`` (a chunk of its own, in order), for the tables
+    made a chunk at a time (a row of theirs depends on its pair alone)."""
+    if len(networks) == len(outcome.networks):
+        return outcome
+    part = copy.copy(outcome)
+    vars(part)["networks"] = chunk = list(networks)  # a cached property's cache
+    if part.networks is not chunk:  # never: networks is no longer a cached property
+        raise AssertionError("MatchOutcome.networks is not a cached property")
+    return part
 
 
 def forks(networks: Sequence[Network], options: WriterOptions) -> bool:
@@ -619,14 +635,23 @@ def idle_core() -> bool:
 
 @dataclass
 class _PlanPart:
-    """What writing the pages of some networks gives the folder-wide files: their plans,
-    each plan's HTML body (for all_plans.html), their rows of introductions.csv (bytes:
-    made here, in whichever process writes the chunk) and each pair's explanation."""
+    """What the folder-wide files need of a chunk's pairs, made in whichever process wrote
+    the chunk, and so handed back by a forked copy (pickled): only that, in the cheapest
+    form. Their plans' entries in all_plans.html (:meth:`PlanRenderer.heading`) and each
+    plan's HTML body in UTF-8 (joined into the page as bytes); their rows of
+    introductions.csv and explanations.csv as bytes (a CSV's rows do not depend on one
+    another); their rows of the pairings table; their rows of the explanations table only
+    where the workbook's Explanations sheet shows them (``sheet``), and only the
+    explanations the report reads (:func:`explained_pairings` of the chunk's pairs: the
+    report's are among those of every chunk)."""
 
-    plans: list[PairPlan]
-    bodies: list[str]
+    headings: list[Any]
+    bodies: list[bytes]
     introductions: bytes
-    explanations: dict[tuple[str, str], PairExplanation]
+    explanations: bytes
+    sheet: Table | None
+    pairings: Table
+    explained: dict[tuple[str, str], PairExplanation]
 
 
 @dataclass(frozen=True)
@@ -665,6 +690,8 @@ class _PlanParts:
     workers: int
     renderer: PlanRenderer
     calendars: CalendarWriter | None
+    #: whether pairings.xlsx's Explanations sheet holds the table (the run is that small)
+    sheet_explanations: bool
 
     def write(self, networks: Sequence[Network], files: Sink, bars: _Bars) -> _PlanPart:
         """Explain, plan and write the pages of ``networks``; the rest for the caller."""
@@ -686,9 +713,15 @@ class _PlanParts:
             _write_calendars(self.folder / layout.CALENDAR_FOLDER, plans, self.calendars,
                              partial(bars.advance, bars.calendars), files, self.workers)
         e_mails = list(_rendered(partial(_introduction, self.templates), plans, self.workers))
-        return _PlanPart(plans, bodies,
-                         _introduction_rows(plans, e_mails, calendars=self.start is not None),
-                         by_pair)
+        part = _outcome_of(self.outcome, networks)
+        table = explanations_table(part, by_pair)
+        return _PlanPart(
+            [self.renderer.heading(plan) for plan in plans], bodies,
+            _csv_rows(_introductions_table(plans, e_mails, calendars=self.start is not None)),
+            _csv_rows(table), table if self.sheet_explanations else None,
+            pairings_table(part, by_pair),
+            {(p.mentee_id, p.mentor_id): by_pair[(p.mentee_id, p.mentor_id)]
+             for p in explained_pairings(p for n in networks for p in n.pairings)})
 
     def chunks(self, chunks: Sequence[Sequence[Network]], queue: TaskQueue, files: Sink,
                bars: _Bars) -> dict[int, _PlanPart]:
@@ -763,13 +796,14 @@ def _rendered(render: Callable[[Any], Any], items: Sequence[Any], workers: int
 
 
 def _write_plans(folder: Path, plans: list[PairPlan], render: PlanRenderer,
-                 advance: Callable[[int], None], files: Sink, workers: int = 1) -> list[str]:
-    """Each pair's .md and .html plan; returns each plan's HTML body (for all_plans.html).
+                 advance: Callable[[int], None], files: Sink, workers: int = 1) -> list[bytes]:
+    """Each pair's .md and .html plan; returns each plan's HTML body in UTF-8 (for
+    all_plans.html).
     ``advance(n)`` is told of every :data:`PROGRESS_EVERY` plans written."""
     bodies = []
     for done, (plan, pages) in enumerate(zip(plans, _rendered(render, plans, workers),
                                              strict=True), start=1):
-        bodies.append(pages.body)
+        bodies.append(pages.body.encode("utf-8"))
         files.write(folder / f"{plan.file_stem}.md", pages.markdown.encode("utf-8"))
         files.write(folder / f"{plan.file_stem}.html", pages.html.encode("utf-8"))
         if done % PROGRESS_EVERY == 0:
@@ -791,10 +825,16 @@ def _write_calendars(folder: Path, plans: list[PairPlan], calendars: CalendarWri
 
 def _introductions_csv(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]], *,
                        calendars: bool = True) -> bytes:
-    """introductions.csv: a mail-merge row (to, cc, subject, body, attachment) per pair, from
-    each pair's e-mail (:func:`_introduction`); the attachment column names the plan and,
-    when written, the calendar, separated by :data:`~.layout.ATTACHMENT_SEPARATOR`. A
-    continuing pair's e-mail says so (the templates read ``plan.continuing``)."""
+    """introductions.csv (:func:`_introductions_table`)."""
+    return csv_bytes(_introductions_table(plans, e_mails, calendars=calendars))
+
+
+def _introductions_table(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]], *,
+                         calendars: bool = True) -> Table:
+    """A mail-merge row (to, cc, subject, body, attachment) per pair, from each pair's
+    e-mail (:func:`_introduction`); the attachment column names the plan and, when written,
+    the calendar, separated by :data:`~.layout.ATTACHMENT_SEPARATOR`. A continuing pair's
+    e-mail says so (the templates read ``plan.continuing``)."""
     rows = []
     for plan, (subject, body) in zip(plans, e_mails, strict=True):
         attachments = [f"{layout.PLANS_FOLDER}/{plan.file_stem}.html"]
@@ -802,19 +842,16 @@ def _introductions_csv(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]]
             attachments.append(f"{layout.CALENDAR_FOLDER}/{plan.file_stem}.ics")
         rows.append([plan.mentee.email, plan.mentor.email, subject, body,
                      layout.ATTACHMENT_SEPARATOR.join(attachments)])
-    return csv_bytes(Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows))
+    return Table("Introductions", layout.INTRODUCTIONS_COLUMNS, rows)
 
 
-def _introduction_rows(plans: list[PairPlan], e_mails: Sequence[tuple[str, str]], *,
-                       calendars: bool) -> bytes:
-    """The rows of :func:`_introductions_csv` for these plans, without the header (and the
-    byte-order mark before it): a CSV's rows do not depend on one another, so the header
-    followed by each chunk's rows, in order, is the file written from all the plans at once
-    (tests/test_forked_writer.py checks it)."""
-    whole, header = (_introductions_csv(plans, e_mails, calendars=calendars),
-                     _introductions_csv([], []))
+def _csv_rows(table: Table) -> bytes:
+    """``table``'s CSV without its header (and the byte-order mark before it): a CSV's rows
+    do not depend on one another, so the header followed by each chunk's rows, in order, is
+    the file written from all the rows at once (tests/test_forked_writer.py checks it)."""
+    whole, header = csv_bytes(table), csv_bytes(dataclasses.replace(table, rows=[]))
     if not whole.startswith(header):  # never: the writer of the CSV changed its layout
-        raise AssertionError("introductions.csv does not begin with its header")
+        raise AssertionError(f"the CSV of {table.name} does not begin with its header")
     return whole[len(header):]
 
 
