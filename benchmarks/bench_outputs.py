@@ -185,10 +185,11 @@ def stages(n_pairs: int, wait: bool) -> None:
                        render: int = render) -> None:
             (out / "plans").mkdir()
             with FileSink(out, helper=helper) as files:
-                bodies = export._write_plans(out / "plans", plans, PlanRenderer(templates),
+                renderer = PlanRenderer(templates)
+                bodies = export._write_plans(out / "plans", plans, renderer,
                                              _no_progress, files, render)
-                files.write(out / "plans" / "all_plans.html",
-                            PlanRenderer(templates).combined(plans, bodies).encode())
+                files.write(out / "plans" / "all_plans.html", renderer.combined_utf8(
+                    [renderer.heading(plan) for plan in plans], bodies))
 
         def calendar_files(out: Path = folder / how, helper: bool = helper,
                            render: int = render) -> None:

@@ -33,15 +33,16 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_outputs import synthetic_outcome  # noqa: E402
 from benchmarks.scratch import creation_cost, describe, scratch_dir, settle  # noqa: E402
-from matcher.runfolder import filesink, forked, writer  # noqa: E402
+from matcher.runfolder import filesink, forked, handback, writer  # noqa: E402
 from scoring import explain  # noqa: E402
 
 #: (owner, attribute, label) of each step timed.
 STEPS: tuple[tuple[Any, str, str], ...] = (
     (writer, "_write_snapshot", "snapshot"),
     (writer._PlanParts, "write", "pages chunk"),
+    (handback.Handback, "send", "hand back a chunk (send)"),
+    (handback.Handback, "_load", "take a chunk back (load)"),
     (writer, "_pages_alongside", "stage 1 (pages) in all"),
-    (writer._FolderFiles, "workbook", "workbook + explanations.csv"),
     (writer._FolderFiles, "explanations", "explanations.csv"),
     (writer._FolderFiles, "spreadsheet", "pairings.xlsx"),
     (writer._FolderFiles, "all_plans", "all_plans.html"),
@@ -75,7 +76,9 @@ class Timeline:
             try:
                 return function(*args, **kwargs)
             finally:
-                self.record(label, start, time.process_time() - cpu)
+                # a chunk taken back: the bytes of its pickle (Handback._load's length)
+                note = (f"{args[2]:,} bytes" if function.__name__ == "_load" else "")
+                self.record(label, start, time.process_time() - cpu, note)
         return step
 
     def rows(self) -> list[list[Any]]:
@@ -157,6 +160,11 @@ def main() -> None:
           f"CPU {own:.2f} s in the run's own process, {children:.2f} s in the others "
           f"(copies and file helpers), {own + children:.2f} s in all; on 2 free cores "
           f"max(own, all / 2) = {max(own, (own + children) / 2):.2f} s")
+    taken = [row for row in rows if row[1] == "take a chunk back (load)"]
+    print(f"handed back by the copy: {len(taken)} chunks, "
+          f"{sum(int(row[5].split()[0].replace(',', '')) for row in taken):,} bytes "
+          f"pickled; CPU to send {sum(r[4] for r in rows if r[1].endswith('(send)')):.3f} s, "
+          f"to take back {sum(r[4] for r in taken):.3f} s")
     print(f"load {load:.1f} → {os.getloadavg()[0]:.1f}; probe before "
           f"{describe(probe)}, after {describe(creation_cost())}")
 

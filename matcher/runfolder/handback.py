@@ -63,14 +63,21 @@ class Handback:
             if not notice:
                 raise EOFError("the forked copy stopped before handing back its results")
             key, start, length = _NOTICE.unpack(notice)
-            data = bytearray()
-            while len(data) < length:
-                piece = os.pread(self._file, length - len(data), start + len(data))
-                if not piece:
-                    raise EOFError("a result handed back by the forked copy is cut short")
-                data += piece
-            yield key, pickle.loads(data)
+            yield key, self._load(start, length)
             wait = False
+
+    def _load(self, start: int, length: int) -> Any:
+        """The result pickled in ``length`` bytes from ``start`` of the file, read into one
+        buffer of its size."""
+        data = bytearray(length)
+        with memoryview(data) as view:
+            done = 0
+            while done < length:
+                read = os.preadv(self._file, [view[done:]], start + done)
+                if not read:
+                    raise EOFError("a result handed back by the forked copy is cut short")
+                done += read
+        return pickle.loads(data)
 
     def close(self) -> None:
         """Give back this side's descriptors (the copy's close when it exits)."""
