@@ -514,10 +514,12 @@ class _FolderFiles:
         return sum(len(part.headings) for part in self.parts)
 
     def steps(self) -> tuple[Callable[[Sink], object], ...]:
-        """The steps, the costliest first (as measured at 10,000 pairs), so that the last
-        ones left are short whichever process takes them."""
-        return (self.spreadsheet, self.report, self.all_plans, self.pairings,
-                self.explanations, self.introductions)
+        """The steps: the costliest first (as measured at 10,000 pairs), so that the last
+        ones left are short whichever process takes them, but the largest files (cheap to
+        make: joined from the chunks' bytes) before the report, so that they are not the
+        last ones a file helper has left to create when the run waits for it."""
+        return (self.spreadsheet, self.all_plans, self.explanations, self.introductions,
+                self.report, self.pairings)
 
     @functools.cached_property
     def _pairings(self) -> Table:
