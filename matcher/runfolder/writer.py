@@ -31,7 +31,6 @@ benchmarks/bench_outputs.py).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -588,7 +587,7 @@ def _outcome_of(outcome: MatchOutcome, networks: Sequence[Network]) -> MatchOutc
     made a chunk at a time (a row of theirs depends on its pair alone)."""
     if len(networks) == len(outcome.networks):
         return outcome
-    part = copy.copy(outcome)
+    part = dataclasses.replace(outcome)  # the same facts, none of the caches
     vars(part)["networks"] = chunk = list(networks)  # a cached property's cache
     if part.networks is not chunk:  # never: networks is no longer a cached property
         raise AssertionError("MatchOutcome.networks is not a cached property")
