@@ -313,7 +313,26 @@ def test_results_handed_back_one_by_one_arrive_whole_and_in_order() -> None:
         got.update(handback.received(wait=True))
     assert copy.result() == len(values)
     assert got == values
+    # the copy has ended after its last result: taking what arrived is not an error then,
+    # waiting for more is
+    assert list(handback.received(wait=False)) == []
+    with pytest.raises(EOFError):
+        list(handback.received(wait=True))
     handback.close()
+
+    # all of them taken only after the copy ended, without waiting
+    late = Handback()
+
+    def send_and_end() -> None:
+        late.sender()
+        for k, value in values.items():
+            late.send(k, value)
+
+    late_copy = forked.start(send_and_end)
+    late.receiver()
+    late_copy.result()
+    assert dict(late.received(wait=False)) == values
+    late.close()
 
     silent = Handback()
     silent_copy = forked.start(lambda: silent.sender() and None)

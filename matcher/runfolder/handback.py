@@ -57,11 +57,16 @@ class Handback:
 
     def received(self, *, wait: bool) -> Iterator[tuple[int, Any]]:
         """The results that have arrived (``wait``: at least one, waiting for it), in the
-        order they were sent. EOFError when ``wait`` finds the copy gone without sending."""
-        while self._reader >= 0 and (wait or select.select([self._reader], [], [], 0)[0]):
-            notice = os.read(self._reader, _NOTICE.size)
-            if not notice:
-                raise EOFError("the forked copy stopped before handing back its results")
+        order they were sent. EOFError when ``wait`` finds the copy gone without sending
+        more; without ``wait``, the copy's end only ends the results (it may have ended
+        after sending its last one)."""
+        while wait or (self._reader >= 0 and select.select([self._reader], [], [], 0)[0]):
+            notice = os.read(self._reader, _NOTICE.size) if self._reader >= 0 else b""
+            if not notice:  # the copy has ended: everything it sent has been read
+                self._reader = _closed(self._reader)
+                if wait:
+                    raise EOFError("the forked copy stopped before handing back its results")
+                return
             key, start, length = _NOTICE.unpack(notice)
             yield key, self._load(start, length)
             wait = False
