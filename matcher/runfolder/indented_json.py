@@ -203,10 +203,11 @@ def _scalar(value: Any, style: _Style) -> str:
     return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
 
 
-def _flat(value: dict[Any, Any] | list[Any] | tuple[Any, ...], items: Any, newline: str,
+def _flat(value: dict[Any, Any] | list[Any] | tuple[Any, ...], newline: str,
           parts: list[str], style: _Style) -> bool:
     """Append a container of scalars in one C call (its items at ``newline`` + indent,
     closing at ``newline``); False, appending nothing, for any other container."""
+    items = value.values() if isinstance(value, dict) else value
     if not set(map(type, items)) <= SCALARS:
         return False
     inner = newline + style.step
@@ -231,7 +232,7 @@ def _encode_dict(value: dict[Any, Any], newline: str, parts: list[str], style: _
     if not value:
         parts.append("{}")
         return
-    if _flat(value, value.values(), newline, parts, style):
+    if _flat(value, newline, parts, style):
         return
     inner = newline + style.step
     separator = "{"
@@ -248,7 +249,7 @@ def _encode_list(value: list[Any] | tuple[Any, ...], newline: str, parts: list[s
     if not value:
         parts.append("[]")
         return
-    if _flat(value, value, newline, parts, style):
+    if _flat(value, newline, parts, style):
         return
     inner = newline + style.step
     separator = "["
