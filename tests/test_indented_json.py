@@ -388,3 +388,22 @@ def _sensitive_paths(cohort: Cohort, sensitive: list[str]) -> set[str]:
         if len(set(values)) < len(values):
             taken.add("a value repeated (its pseudonyms worked out once)")
     return taken
+
+
+def test_without_the_c_encoder_every_path_writes_the_same_text(monkeypatch):
+    """An interpreter without json's C accelerator: the containers of scalars, the columns
+    of scalars and the compact lines go value by value, with the same text."""
+    monkeypatch.setattr(indented_json, "c_make_encoder", None)
+    indented_json._c_encoder.cache_clear()
+    try:
+        columns: dict[str, list[Any]] = {"n": [1, None, 2.5], "t": ["a", "é", '"'], "l": [("x",), (), ("y", "z")],
+                   "d": [{"k": 1}, {}, {"z": [None]}], "s": [{"b": "c"}, {}, {}]}
+        records = Records(columns)
+        document = {"records": records, "flat": {"b": 1, "a": [True, -0.0, "\x00"]}}
+        plain = {"records": records.rows(), "flat": document["flat"]}
+        assert dumps_indented(document) == _reference(plain)
+        assert dumps_lines(records, default=str) == "".join(
+            json.dumps(row, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+            for row in records.rows())
+    finally:
+        indented_json._c_encoder.cache_clear()

@@ -3,22 +3,25 @@
 The cohort snapshot (:mod:`.snapshot`, 11 MB at 10,000 mentees) and the marker
 (:mod:`.marker`, a manifest of 30,000 files) are written indented, one value a line, so
 that two runs' files compare line by line. With ``indent``, the standard library encodes
-in pure Python, a generator per nested value. Here the same lines are laid out with the
-standard library's own C encoder doing the work wherever a container holds only scalars
-(text, numbers, booleans, null): it writes such a container in one call, with its line
-break and indentation as the separator between items, and only the brackets' own lines
-are added around it. :class:`Records` goes further for a list of records held column by
-column: each column is encoded in one C call, and the records are put together by a
-template. Whatever does not fit those shapes goes through a general path that encodes
-each scalar with the standard library's encoders too (``json.encoder``'s string encoders,
-``float.__repr__``, ``int.__repr__``). So the text is the same character for character
-(tests/test_indented_json.py compares the two on generated documents, counting the paths
-each example reached).
+in pure Python, a generator per nested value. :func:`dumps_indented` lays out the same
+lines and leaves the work to the standard library's own encoders:
 
-The fast paths rest on one fact of JSON text: every control character (``\\x00`` to
-``\\x1f``) inside a string is escaped, so a raw ``\\x00`` in the C encoder's output can only
-be a separator this module asked for. A column is encoded with ``\\x00`` between items,
-then split on it.
+* a container holding only scalars (text, numbers, booleans, null) is written by the C
+  encoder in one call, with the line break and indentation as its item separator; only the
+  brackets' own lines are added around it (the marker's manifest is one such call);
+* :class:`Records`, a list of records held column by column, is written a column at a
+  time: a column of text through the C string encoder, a column of other scalars by one
+  C-encoder call with ``\x00`` between the items, then split on it (inside a JSON string
+  every control character is escaped, so a raw ``\x00`` can only be that separator), a
+  column of lists of text by one join per distinct list; each record is then its constant
+  key pieces joined with its values' texts. :func:`dumps_lines` writes the same records as
+  compact lines (the snapshot's key);
+* anything else goes value by value, each scalar through the same encoders
+  (``json.encoder``'s string encoders, ``float.__repr__``, ``int.__repr__``).
+
+So the text is the same character for character, for every argument these functions take
+(tests/test_indented_json.py compares them with ``json.dumps`` on generated documents and
+records, counting the paths each example reached).
 """
 
 from __future__ import annotations
