@@ -396,8 +396,9 @@ def test_without_the_c_encoder_every_path_writes_the_same_text(monkeypatch):
     monkeypatch.setattr(indented_json, "c_make_encoder", None)
     indented_json._c_encoder.cache_clear()
     try:
-        columns: dict[str, list[Any]] = {"n": [1, None, 2.5], "t": ["a", "é", '"'], "l": [("x",), (), ("y", "z")],
-                   "d": [{"k": 1}, {}, {"z": [None]}], "s": [{"b": "c"}, {}, {}]}
+        columns: dict[str, list[Any]] = {
+            "n": [1, None, 2.5], "t": ["a", "é", '"'], "l": [("x",), (), ("y", "z")],
+            "d": [{"k": 1}, {}, {"z": [None]}], "s": [{"b": "c"}, {}, {}]}
         records = Records(columns)
         document = {"records": records, "flat": {"b": 1, "a": [True, -0.0, "\x00"]}}
         plain = {"records": records.rows(), "flat": document["flat"]}
