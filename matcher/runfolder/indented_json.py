@@ -222,6 +222,15 @@ def _flat(value: dict[Any, Any] | list[Any] | tuple[Any, ...], newline: str,
     return True
 
 
+def _cut(scalars: Sequence[Any], style: _Style) -> list[str] | None:
+    """Each scalar's text, from one C call that writes ``\x00`` between them (see module
+    doc); None without the C encoder."""
+    if not scalars:
+        return []
+    encode = style.c_encoder(_CUT)
+    return None if encode is None else encode(scalars)[1:-1].split(_CUT)
+
+
 def _key(key: Any, style: _Style) -> str:
     """A dict key's text: json turns a number, a boolean or None into text first."""
     if isinstance(key, str):
@@ -298,8 +307,8 @@ def _column(records: Records, name: str, newline: str, style: _Style) -> list[st
         kinds = set(map(type, column))
         if kinds == {int}:
             texts = list(map(int.__repr__, column))
-        elif kinds <= SCALARS and (encode := style.c_encoder(_CUT)) is not None:
-            texts = encode(column)[1:-1].split(_CUT)  # one C call for the column
+        elif kinds <= SCALARS:
+            texts = _cut(column, style)  # one C call for the column
         elif kinds <= {list, tuple}:
             return _text_lists(column, newline, style) or _values(column, newline, style)
         elif kinds == {dict} and not any(column):
