@@ -142,7 +142,7 @@ def _pseudonymised(read: Records, config: ProgramConfig, pseudonym: _Pseudonyms,
         # so the audit compares them with the others' pseudonyms exactly as the run did.
         defaults = list(config.defaults.languages)
         columns["languages"] = [value or defaults for value in columns["languages"]]
-    rows = len(columns["id"])
+    rows = len(read)
     for name in config.sensitive_fields:
         if name in config.sensitive.unscored:
             columns[name] = [None] * rows  # withheld from scoring: nothing to keep
