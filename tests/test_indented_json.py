@@ -316,6 +316,8 @@ _LISTS = st.lists(_VALUES, max_size=3).map(tuple)
 _PREFERENCES = st.lists(st.sampled_from(["same_gender", "shared_background", "same_language",
                                          "other"]), max_size=3, unique=True).map(tuple)
 _EXTRA = st.dictionaries(_TEXT, _TEXT, max_size=2)
+#: Values many people share (a cohort's genders, backgrounds): pseudonyms worked out once.
+_FEW = st.sampled_from(["", "Woman", "woman ", "MAN", "Fenwick; Glimmerdale"])
 
 
 def _person_fields() -> dict[str, st.SearchStrategy[Any]]:
@@ -323,7 +325,7 @@ def _person_fields() -> dict[str, st.SearchStrategy[Any]]:
             "career_stage": st.none() | _VALUES, "specialty": _VALUES,
             "institution": _VALUES, "modes": _LISTS, "frequency": st.none() | _VALUES,
             "time_zone": st.none() | st.floats(-12, 14), "languages": _LISTS,
-            "exclude": _LISTS, "gender": _VALUES, "background": _VALUES,
+            "exclude": _LISTS, "gender": _FEW | _VALUES, "background": _FEW | _VALUES,
             "source_row": st.integers(0, 10**6), "extra": _EXTRA, "attributes": _EXTRA}
 
 
@@ -340,8 +342,8 @@ def test_snapshots_built_column_by_column_are_the_person_by_person_bytes():
     of the person-by-person code path, whatever each sensitive value went through."""
     reached: Counter[str] = Counter()
 
-    @settings(max_examples=150, deadline=None)
-    @given(st.lists(_MENTORS, max_size=4), st.lists(_MENTEES, max_size=5),
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(_MENTORS, max_size=4), st.lists(_MENTEES, min_size=1, max_size=5),
            st.lists(st.sampled_from(SENSITIVE_CAPABLE_FIELDS), unique=True, max_size=5),
            st.lists(st.sampled_from(["english", "Español", "fr"]), min_size=1, max_size=2,
                     unique=True))
@@ -356,7 +358,7 @@ def test_snapshots_built_column_by_column_are_the_person_by_person_bytes():
         reached.update(_sensitive_paths(cohort, sensitive))
 
     check()
-    assert len(reached) == 8 and min(reached.values()) >= 10, reached
+    assert len(reached) == 8 and min(reached.values()) >= 15, reached
 
 
 def _sensitive_paths(cohort: Cohort, sensitive: list[str]) -> set[str]:
