@@ -44,7 +44,9 @@ def write_marker(folder: Path, token: str, state: str, files: dict[str, str]) ->
               "files": in_order}
     # json.dumps(record, indent=1) + "\n", the manifest in one C call (indented_json)
     text = dumps_indented(record, indent=1, sort_keys=False, ensure_ascii=True, allow_nan=True)
-    (folder / MARKER).write_bytes((text + "\n").encode("ascii"))
+    with (folder / MARKER).open("wb") as marker:  # 4.6 MB at 30,000 files: no copy for "\n"
+        marker.write(text.encode("ascii"))
+        marker.write(b"\n")
 
 
 def read_marker(folder: Path) -> Marker | None:
