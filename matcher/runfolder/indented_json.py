@@ -146,9 +146,9 @@ def dumps_indented(value: Any, *, indent: int = 1, sort_keys: bool = True,
                    ensure_ascii: bool = False, allow_nan: bool = False,
                    default: Callable[[Any], Any] | None = None) -> str:
     """``json.dumps(value, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii,
-    allow_nan=allow_nan, default=default)``, for dicts with text keys, lists, tuples,
-    :class:`Records`, text, numbers, booleans and None (``default`` turns anything else
-    into those)."""
+    allow_nan=allow_nan, default=default)``, for dicts (keys as json takes them: text,
+    numbers, booleans, None), lists, tuples, :class:`Records`, text, numbers, booleans and
+    None (``default`` turns anything else into those)."""
     style = _Style(" " * indent, sort_keys, ensure_ascii, allow_nan, default)
     parts: list[str] = []
     _encode(value, "\n", parts, style)
