@@ -38,7 +38,7 @@ from matcher.outputs.sheets import csv_bytes, write_xlsx
 from matcher.outputs.tables import (explanations_sheet, explanations_table, mentor_load_table,
     networks_table, pairings_table, problems_table, unplaced_table)
 from matcher.outputs.templating import templates_for
-from matcher.runfolder.marker import manifest
+from matcher.runfolder.marker import MARKER, manifest, write_marker
 from matcher.runfolder.snapshot import snapshot_bytes
 from scoring.explain import explain_pairs
 
@@ -88,6 +88,8 @@ known = {f"{sub}/pair-{k:05d}{suffix}": f"{k}{suffix}" for k in range(n_pairs)
          for sub, suffix in (("plans", ".md"), ("plans", ".html"), ("calendar", ".ics"))}
 found = step("marker manifest", manifest, files, known)
 digest("marker manifest", json.dumps(found, sort_keys=True).encode())
+step("marker (write_marker)", write_marker, out, "token", "complete", found)
+digest("marker (write_marker)", (out / MARKER).read_bytes())
 print(json.dumps(results))
 """
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matcher.runfolder.hashing import sha256_of
+from matcher.runfolder.indented_json import dumps_indented
 
 #: The marker's file name inside a run folder (hidden: it is not a result).
 MARKER = ".mentormatch-run"
@@ -36,9 +37,16 @@ class Marker:
 
 def write_marker(folder: Path, token: str, state: str, files: dict[str, str]) -> None:
     """Write the marker of ``folder`` (replacing an earlier one)."""
+    names = sorted(files)  # one pass when they come from manifest(), already in order
+    in_order = files if list(files) == names else dict(zip(names, map(files.__getitem__, names),
+                                                             strict=True))
     record = {"tool": TOOL, "format": MARKER_FORMAT, "token": token, "state": state,
-              "files": dict(sorted(files.items()))}
-    (folder / MARKER).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+              "files": in_order}
+    # json.dumps(record, indent=1) + "\n", the manifest in one C call (indented_json)
+    text = dumps_indented(record, indent=1, sort_keys=False, ensure_ascii=True, allow_nan=True)
+    with (folder / MARKER).open("wb") as marker:  # 4.6 MB at 30,000 files: no copy for "\n"
+        marker.write(text.encode("ascii"))
+        marker.write(b"\n")
 
 
 def read_marker(folder: Path) -> Marker | None:
@@ -62,24 +70,30 @@ def read_marker(folder: Path) -> Marker | None:
 
 
 def manifest(folder: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every file below ``folder`` except the marker: relative POSIX path → sha256.
+    """Every file below ``folder`` except the marker: relative POSIX path → sha256, in
+    path order (the marker's).
 
     ``known`` holds hashes already computed from the bytes written (path → sha256); only
     the files it does not name are read back. Every file found is listed either way.
     """
     known = known or {}
-    found: dict[str, str] = {}
     top = os.fspath(folder)
+    paths: list[str] = []
     for root, _dirs, names in os.walk(top):
-        # Relative paths from the walk's own strings: a Path per file cost more than the
-        # rest of the listing (a run folder holds three files per pair).
+        # Relative paths from the walk's own strings, a folder's files at a time (a Path
+        # per file, or a loop over them in Python, cost more than the listing itself: a
+        # run folder holds three files per pair).
         below = os.path.relpath(root, top)
         prefix = "" if below == os.curdir else below.replace(os.sep, "/") + "/"
-        for name in names:
-            relative = prefix + name
-            if relative != MARKER:
-                found[relative] = known.get(relative) or sha256_of(Path(root, name))
-    return found
+        paths += map(prefix.__add__, names)
+    if MARKER in paths:
+        paths.remove(MARKER)
+    paths.sort()
+    hashes: list[str | None] = list(map(known.get, paths))
+    if None in hashes or "" in hashes:  # written past the writer: read back
+        for k in [k for k, digest in enumerate(hashes) if not digest]:
+            hashes[k] = sha256_of(Path(top, paths[k]))
+    return dict(zip(paths, hashes, strict=True))  # type: ignore[arg-type]  # no None left
 
 
 def foreign_content(folder: Path) -> list[str]:

@@ -41,11 +41,11 @@ import math
 import operator
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from matcher.runfolder.indented_json import dumps_indented
+from matcher.runfolder.indented_json import Records, dumps_indented, dumps_lines
 from matcher.runfolder.layout import SNAPSHOT_FORMAT, SNAPSHOT_PATH
 from scoring.config import ProgramConfig
 from scoring.errors import InputError
@@ -73,35 +73,41 @@ def _record_fields(kind: type[Person]) -> tuple[dataclasses.Field, ...]:
     return _FIELDS[kind]
 
 
-_READERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+def _read(people: Sequence[Person], kind: type[Person]) -> Records:
+    """What intake read of ``people``: each canonical field of ``kind`` as a column, in
+    input order (one C-level pass per field), and ``extra`` (for the key only)."""
+    columns = {f.name: list(map(operator.attrgetter(f.name), people))
+               for f in _record_fields(kind)}
+    columns["extra"] = list(map(dict, map(operator.attrgetter("extra"), people)))
+    return Records(columns)
 
 
-def _plain(person: Person) -> dict[str, Any]:
-    """A record's canonical fields as JSON-ready data (tuples stay tuples: JSON writes
-    them as lists, and turning each into a list cost a third of this)."""
-    kind = type(person)
-    if kind not in _READERS:
-        names = tuple(f.name for f in _record_fields(kind))
-        getter = operator.attrgetter(*names)  # every field in one call
-        _READERS[kind] = names, getter if len(names) > 1 else lambda p: (getter(p),)
-    names, read = _READERS[kind]
-    return dict(zip(names, read(person), strict=True))
-
-
-def _key(cohort: Cohort) -> bytes:
-    """The HMAC key: a digest of everything intake read, sensitive values and extras included."""
+def _key(read: Sequence[Records]) -> bytes:
+    """The HMAC key: a digest of everything intake read, sensitive values and extras
+    included: per person (mentors, then mentees) the line ``json.dumps(fields | {"extra":
+    extra}, sort_keys=True, ensure_ascii=False, default=str)``."""
     digest = hashlib.sha256(_DOMAIN)
-    for side in (cohort.mentors, cohort.mentees):
-        for person in side:
-            record = _plain(person) | {"extra": dict(person.extra)}
-            digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False,
-                                     default=str).encode("utf-8"))
-            digest.update(b"\n")
+    for records in read:
+        lines = dumps_lines(records, sort_keys=True, ensure_ascii=False, default=str)
+        digest.update(lines.encode("utf-8"))
     return digest.digest()
 
 
-def _pseudonym(key: bytes, value: str) -> str:
-    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_DIGITS]
+class _Pseudonyms:
+    """Keyed hashes of text under one key, each worked out once (a cohort holds few
+    distinct sensitive values)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256)  # the key padded once
+        self._known: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        known = self._known.get(text)
+        if known is None:
+            mac = self._keyed.copy()  # = hmac.new(key, text, sha256)
+            mac.update(text.encode("utf-8"))
+            known = self._known[text] = mac.hexdigest()[:PSEUDONYM_DIGITS]
+        return known
 
 
 def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tuple[str, ...]:
@@ -113,45 +119,66 @@ def _comparison_keys(field_name: str, value: str, config: ProgramConfig) -> tupl
     return (fold(value),)
 
 
-def _pseudonymise(person: Person, config: ProgramConfig, key: bytes) -> dict[str, Any]:
-    record = _plain(person)
-    joiner = next((s for s in config.separators if not s.isalnum()), ";")
-    if "languages" in config.sensitive_fields and not record["languages"]:
+def _pseudonymised_value(name: str, value: Any, config: ProgramConfig,
+                         pseudonym: _Pseudonyms) -> Any:
+    """A non-blank sensitive value as the snapshot keeps it: each item (a list) or each
+    compared key (text) replaced by its pseudonym."""
+    if isinstance(value, (list, tuple)):
+        return [pseudonym(fold(item)) for item in value if fold(item)]
+    if isinstance(value, str):
+        joiner = next((s for s in config.separators if not s.isalnum()), ";")
+        pieces = [k for k in _comparison_keys(name, value, config) if k]
+        return joiner.join(pseudonym(piece) for piece in pieces)
+    return None  # never reached for the fields [sensitive] may list; withheld to be safe
+
+
+def _pseudonymised(read: Records, config: ProgramConfig, pseudonym: _Pseudonyms,
+                   mentees: bool) -> Records:
+    """The snapshot's records: what intake read, ``extra`` dropped and the sensitive
+    fields' columns replaced (see module doc)."""
+    columns = {name: column for name, column in read.columns.items() if name != "extra"}
+    if "languages" in config.sensitive_fields:
         # The scorer reads a blank as the program's default languages: pseudonymise those,
         # so the audit compares them with the others' pseudonyms exactly as the run did.
-        record["languages"] = list(config.defaults.languages)
+        defaults = list(config.defaults.languages)
+        columns["languages"] = [value or defaults for value in columns["languages"]]
+    rows = len(read)
     for name in config.sensitive_fields:
         if name in config.sensitive.unscored:
-            record[name] = None  # withheld from scoring (scoring.sensitivity): nothing to keep
+            columns[name] = [None] * rows  # withheld from scoring: nothing to keep
             continue
-        if name not in record or not record[name]:
+        if name not in columns:
             continue
-        opt_in = OPT_IN_FOR_FIELD.get(name)
-        if isinstance(person, Mentee) and opt_in and opt_in not in person.preferences:
-            record[name] = ""  # never read by the scorer for this mentee
-            continue
-        value = record[name]
-        if isinstance(value, (list, tuple)):
-            record[name] = [_pseudonym(key, fold(item)) for item in value if fold(item)]
-        elif isinstance(value, str):
-            pieces = [k for k in _comparison_keys(name, value, config) if k]
-            record[name] = joiner.join(_pseudonym(key, piece) for piece in pieces)
-        else:  # never reached for the fields [sensitive] may list; withheld to be safe
-            record[name] = None
-    return record
+        opt_in = OPT_IN_FOR_FIELD.get(name) if mentees else None
+        preferences = columns["preferences"] if opt_in else [()] * rows
+        done: dict[Any, Any] = {}  # value -> what is kept of it (equal values, equal text)
+        kept: list[Any] = []
+        for value, wanted in zip(columns[name], preferences, strict=True):
+            if not value:
+                kept.append(value)
+            elif opt_in and opt_in not in wanted:
+                kept.append("")  # never read by the scorer for this mentee
+            elif isinstance(value, (str, tuple, list)):
+                memo = tuple(value) if isinstance(value, list) else value
+                if memo not in done:
+                    done[memo] = _pseudonymised_value(name, value, config, pseudonym)
+                kept.append(done[memo])
+            else:
+                kept.append(_pseudonymised_value(name, value, config, pseudonym))
+        columns[name] = kept
+    return read.derived(columns)  # the other columns' text is reused from the key's
 
 
 def snapshot_bytes(cohort: Cohort, config: ProgramConfig) -> bytes:
     """The cohort as deterministic JSON, sensitive fields pseudonymised (see module doc)."""
-    # Each record is read twice (for the key, then for the document), not held between
-    # the two: holding a cohort's records measured slower in a run folder's process.
-    key = _key(cohort)
+    mentors, mentees = _read(cohort.mentors, Mentor), _read(cohort.mentees, Mentee)
+    pseudonym = _Pseudonyms(_key([mentors, mentees]))
     document = {
         "format": SNAPSHOT_FORMAT,
         "pseudonymised_fields": sorted(config.sensitive_fields),
         "sources": {name: Path(path).name for name, path in sorted(cohort.sources.items())},
-        "mentors": [_pseudonymise(m, config, key) for m in cohort.mentors],
-        "mentees": [_pseudonymise(m, config, key) for m in cohort.mentees],
+        "mentors": _pseudonymised(mentors, config, pseudonym, mentees=False),
+        "mentees": _pseudonymised(mentees, config, pseudonym, mentees=True),
     }
     # json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False)
     return (dumps_indented(document) + "\n").encode("utf-8")
