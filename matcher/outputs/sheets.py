@@ -19,12 +19,11 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from matcher.outputs.cell_safety import safe_cell, safe_row
-from matcher.outputs.sheet_xml import KEYED_KINDS, NotPlain, columns, sheet_data
+from matcher.outputs.sheet_xml import KEYED_KINDS, CellStyles, NotPlain, columns, sheet_data
 
 Cell = str | int | float | None
 #: Text longer than this wraps in its cell, and no column grows wider for it.
@@ -196,14 +195,6 @@ def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> byt
     returning its ``<sheetData>`` for the archive to put in (:mod:`.sheet_xml`)."""
     sheet = workbook.create_sheet(table.name[:31])
     headers = safe_row(table.headers)
-    rows = converted_rows(table.rows, safe_cell)
-    for index, (header, longest) in enumerate(
-            zip(headers, _longest_texts(rows, len(headers)), strict=True), start=1):
-        width = max(len(str(header)), min(longest, WRAP_AT))
-        sheet.column_dimensions[get_column_letter(index)].width = width + 2
-    sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="1F5F8B")
     top = Alignment(vertical="top")
@@ -212,49 +203,51 @@ def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> byt
         cell = WriteOnlyCell(sheet, header)
         cell.font, cell.fill, cell.alignment = header_font, header_fill, top
         header_cells.append(cell)
-    styled = _StyledCells(sheet, table.number_format)
+    styles = _cell_styles(sheet, table.number_format)
     if fast:
         header_style = header_cells[0]._style if header_cells else None
-        return sheet_data(headers, header_style, rows, styled.style_of,
-                          workbook._cell_styles.add)
+        data = sheet_data(headers, header_style, table.rows, styles, workbook._cell_styles.add)
+        rows: Sequence[Sequence[object]] = ()
+        longest = data.longest[:len(headers)]
+    else:
+        rows = converted_rows(table.rows, safe_cell)
+        longest = _longest_texts(rows, len(headers))
+    for index, (header, length) in enumerate(zip(headers, longest, strict=True), start=1):
+        width = max(len(str(header)), min(length, WRAP_AT))
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    sheet.freeze_panes = "A2"
+    if table.rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(table.rows) + 1}"
+    if fast:
+        return data.xml
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([styled(value) for value in row])
+        sheet.append([_styled(sheet, styles, value) for value in row])
     return b""
 
 
-class _StyledCells:
-    """Cells of one sheet: floats get the number format, long text wraps, the rest is plain.
+def _cell_styles(sheet: object, number_format: str) -> CellStyles:
+    """A sheet's data cell styles: floats get the number format, long text wraps.
 
     Each kind's style is looked up in the workbook's style tables once and then shared by
     its cells (openpyxl's ``_style``; the writer only reads it): assigning a style through
     openpyxl's descriptors per cell cost more than writing the cell.
     """
+    number = WriteOnlyCell(sheet)
+    number.number_format = number_format
+    wrapped = WriteOnlyCell(sheet)
+    wrapped.alignment = Alignment(wrap_text=True, vertical="top")
+    return CellStyles(number._style, wrapped._style, WRAP_AT)
 
-    def __init__(self, sheet: object, number_format: str) -> None:
-        self._sheet = sheet
-        number = WriteOnlyCell(sheet)
-        number.number_format = number_format
-        wrapped = WriteOnlyCell(sheet)
-        wrapped.alignment = Alignment(wrap_text=True, vertical="top")
-        self._number_style = number._style
-        self._wrapped_style = wrapped._style
 
-    def style_of(self, value: object) -> StyleArray | None:
-        """The style of a cell holding ``value``; None for a plain cell."""
-        if isinstance(value, float):
-            return self._number_style
-        if isinstance(value, str) and len(value) > WRAP_AT:
-            return self._wrapped_style
-        return None
-
-    def __call__(self, value: object) -> object:
-        style = self.style_of(value)
-        if style is None:
-            return value
-        cell = WriteOnlyCell(self._sheet, value)
-        cell._style = style  # shared: the writer only reads it
-        return cell
+def _styled(sheet: object, styles: CellStyles, value: object) -> object:
+    """A cell for openpyxl's ``append``: ``value`` itself where it has no style."""
+    style = styles.of(value)
+    if style is None:
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell._style = style  # shared: the writer only reads it
+    return cell
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):
