@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import is_not, itemgetter, ne
+from typing import Any
 
 import numpy as np
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -45,8 +46,9 @@ _NEEDS_ESCAPE = re.compile("[&<>\r]")
 #: Kinds of cell whose equal values always give the same cell or CSV field (unlike 1, 1.0
 #: and True, or 0.0 and -0.0): a column of these is worked out once per distinct value.
 KEYED_KINDS = frozenset({str, int, type(None)})
-_TEXT_KINDS = frozenset({str, type(None)})
-_FLOAT_KINDS = frozenset({float, type(None)})
+#: A column of text and blanks, or of floats and blanks.
+TEXT_KINDS = frozenset({str, type(None)})
+FLOAT_KINDS = frozenset({float, type(None)})
 
 
 class NotPlain(ValueError):
@@ -80,14 +82,47 @@ class SheetData:
     longest: list[int]
 
 
+class RowsOfColumns(Sequence[list[Any]]):
+    """Rows of equal length held as their columns (a table built a column at a time, read
+    back a column at a time): they read as the list of rows would, while :func:`columns`
+    hands back the columns themselves, without taking rows apart."""
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, as a list is
+
+    def __init__(self, columns: list[list[Any]]) -> None:
+        if not columns or len({len(column) for column in columns}) != 1:
+            raise ValueError("rows held as columns need columns, all of one length")
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return list(map(list, zip(*(column[k] for column in self.columns), strict=True)))
+        return [column[k] for column in self.columns]
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return map(list, zip(*self.columns, strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 def columns(rows: Sequence[Sequence[object]]) -> list[list[object]]:
     """The columns of rows of equal length (``zip(*rows)`` would take a row per argument)."""
+    if isinstance(rows, RowsOfColumns):
+        return rows.columns
     return [list(map(itemgetter(k), rows)) for k in range(len(rows[0]))]
 
 
 def equal_lengths(rows: Sequence[Sequence[object]]) -> bool:
     """Whether ``rows`` is not empty and its rows are all of one length."""
-    return bool(rows) and len({len(row) for row in rows}) == 1
+    return bool(rows) and (isinstance(rows, RowsOfColumns)
+                           or len({len(row) for row in rows}) == 1)
 
 
 def sheet_data(header: Sequence[object], header_style: Hashable,
@@ -101,7 +136,8 @@ def sheet_data(header: Sequence[object], header_style: Hashable,
     registered in the order their first cell comes in, row after row, as openpyxl registers
     them. Raises :class:`NotPlain`.
     """
-    width = max(len(header), *map(len, rows)) if rows else len(header)
+    equal = equal_lengths(rows)
+    width = max(len(header), len(rows[0]) if equal else max(map(len, rows), default=0))
     letters = [get_column_letter(k) for k in range(1, width + 1)]
     parts = ['<sheetData><row r="1">']
     for letter, value in zip(letters, header, strict=False):
@@ -109,7 +145,7 @@ def sheet_data(header: Sequence[object], header_style: Hashable,
             raise NotPlain(f"header cell {letter}1 is empty")
         parts.append(_ascii(_cell(letter + "1", f' s="{style_id(header_style)}"', value)))
     parts.append("</row>")
-    if equal_lengths(rows):
+    if equal:
         cells = [_Column.of(column, styles) for column in columns(rows)]
         longest = [column.longest for column in cells]
         parts += _rows_by_column(cells, letters, style_id)
@@ -160,9 +196,9 @@ class _Column:
     @classmethod
     def of(cls, column: list[object], styles: CellStyles) -> _Column:
         kinds = set(map(type, column))
-        if kinds <= _TEXT_KINDS:
+        if kinds <= TEXT_KINDS:
             return cls._of_texts(column, styles)
-        if float in kinds and kinds <= _FLOAT_KINDS and _plain_floats(column):
+        if float in kinds and kinds <= FLOAT_KINDS and _plain_floats(column):
             distinct = list(set(column) - {None})
             start = next(compress(count(), map(is_not, column, repeat(None))))
             return cls(column, distinct, True, {v: k for k, v in enumerate(distinct)},
@@ -222,7 +258,14 @@ def _plain_floats(column: list[object]) -> bool:
     and -0.0 are equal and print apart, and NaN is left to openpyxl)."""
     values = np.array(column, dtype=float)  # an empty cell: NaN
     return (int(np.count_nonzero(~np.isfinite(values))) == column.count(None)
-            and not np.signbit(values[values == 0]).any())
+            and not bool(np.signbit(values[values == 0]).any()))
+
+
+def negative_zero(column: list[object]) -> bool:
+    """Whether a column of floats and empty cells holds -0.0 (equal to 0.0, one key of a
+    dict, but printed apart)."""
+    values = np.array(column, dtype=float)  # an empty cell: NaN
+    return bool(np.signbit(values[values == 0]).any())
 
 
 def _text_rests(texts: list[str], styled: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ import io
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -22,8 +23,18 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from matcher.outputs.cell_safety import safe_cell, safe_row
-from matcher.outputs.sheet_xml import KEYED_KINDS, CellStyles, NotPlain, columns, sheet_data
+from matcher.outputs.cell_safety import safe_cell, safe_row, safe_texts
+from matcher.outputs.sheet_xml import (
+    FLOAT_KINDS,
+    KEYED_KINDS,
+    TEXT_KINDS,
+    CellStyles,
+    NotPlain,
+    columns,
+    equal_lengths,
+    negative_zero,
+    sheet_data,
+)
 
 Cell = str | int | float | None
 #: Text longer than this wraps in its cell, and no column grows wider for it.
@@ -55,16 +66,16 @@ def csv_bytes(table: Table) -> bytes:
     writer.writerow(safe_row(table.headers))
     rows = table.rows
     # The guard before the rounding: a negative number stays a number, never '-2.5 text.
-    if rows and len({len(row) for row in rows}) == 1 and len(rows[0]) >= 2:
+    if equal_lengths(rows) and len(rows[0]) >= 2:
         # Column by column, each distinct value's field worked out once (a table repeats
         # ids, names, component names, evidence and rounded figures on many rows), then
-        # each line joined from its fields.
+        # each line joined from its fields, after the header's (the file one text).
         field = _CsvField()
         fields = [_csv_fields(column, field) for column in columns(rows)]
-        text.write("\r\n".join(map(",".join, zip(*fields, strict=True))))
-        text.write("\r\n")
-    else:  # a table of one column or of rows of unequal length: cell by cell
-        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+        lines = chain((text.getvalue()[:-2],), map(",".join, zip(*fields, strict=True)), ("",))
+        return "\r\n".join(lines).encode("utf-8-sig")
+    # a table of one column or of rows of unequal length: cell by cell
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -80,16 +91,26 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def _csv_fields(column: Sequence[object], field: Callable[[object], str]) -> list[str]:
-    """The CSV field of each cell of a column (``field(_csv_cell(value))``)."""
+def _csv_fields(column: list[object], field: Callable[[object], str]) -> list[str]:
+    """The CSV field of each cell of a column (``field(_csv_cell(value))``): a column of
+    text, or of floats without -0.0, each distinct value's field written here once (text
+    and a rounded float's text quoted, their quotes doubled); other columns of text, whole
+    numbers and blanks once per distinct value through ``field``; the rest cell by cell."""
     kinds = set(map(type, column))
-    if kinds <= KEYED_KINDS:
+    known: dict[object, str]
+    if kinds <= TEXT_KINDS:
+        texts: list[str] = list(set(column) - {None})  # type: ignore[arg-type]
+        known = {text: '"' + guarded.replace('"', '""') + '"'
+                 for text, guarded in zip(texts, safe_texts(texts), strict=True)}
+    elif float in kinds and kinds <= FLOAT_KINDS and not negative_zero(column):
+        known = {value: '"' + _csv_value(value) + '"'  # type: ignore[operator]
+                 for value in set(column) - {None}}
+    elif kinds <= KEYED_KINDS:
         known = {value: field(_csv_cell(value)) for value in set(column)}
-        return list(map(known.__getitem__, column))
-    if kinds == {float}:  # zeros apart: 0.0 and -0.0 are one key but round apart
-        known = {value: field(_csv_cell(value)) for value in set(column) if value}
-        return [known[value] if value else field(_csv_cell(value)) for value in column]
-    return [field(_csv_cell(value)) for value in column]
+    else:
+        return [field(_csv_cell(value)) for value in column]
+    known[None] = field(None)
+    return list(map(known.__getitem__, column))
 
 
 class _CsvField:
