@@ -8,6 +8,7 @@ same bytes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -67,13 +68,15 @@ def csv_bytes(table: Table) -> bytes:
     rows = table.rows
     # The guard before the rounding: a negative number stays a number, never '-2.5 text.
     if equal_lengths(rows) and len(rows[0]) >= 2:
-        # Column by column, each distinct value's field worked out once (a table repeats
-        # ids, names, component names, evidence and rounded figures on many rows), then
-        # each line joined from its fields, after the header's (the file one text).
+        # Column by column, each distinct value's field worked out (and encoded) once (a
+        # table repeats ids, names, component names, evidence and rounded figures on many
+        # rows), then each line joined from its fields, after the header's: UTF-8 is
+        # written a character at a time, so the file is the join of its encoded fields.
         field = _CsvField()
         fields = [_csv_fields(column, field) for column in columns(rows)]
-        lines = chain((text.getvalue()[:-2],), map(",".join, zip(*fields, strict=True)), ("",))
-        return "\r\n".join(lines).encode("utf-8-sig")
+        header = codecs.BOM_UTF8 + text.getvalue()[:-2].encode("utf-8")
+        return b"\r\n".join(chain((header,), map(b",".join, zip(*fields, strict=True)),
+                                   (b"",)))
     # a table of one column or of rows of unequal length: cell by cell
     writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return text.getvalue().encode("utf-8-sig")
@@ -91,11 +94,12 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def _csv_fields(column: list[object], field: Callable[[object], str]) -> list[str]:
-    """The CSV field of each cell of a column (``field(_csv_cell(value))``): a column of
-    text, or of floats without -0.0, each distinct value's field written here once (text
-    and a rounded float's text quoted, their quotes doubled); other columns of text, whole
-    numbers and blanks once per distinct value through ``field``; the rest cell by cell."""
+def _csv_fields(column: list[object], field: Callable[[object], str]) -> list[bytes]:
+    """The CSV field of each cell of a column (``field(_csv_cell(value))``), in UTF-8: a
+    column of text, or of floats without -0.0, each distinct value's field written here
+    once (text and a rounded float's text quoted, their quotes doubled); other columns of
+    text, whole numbers and blanks once per distinct value through ``field``; the rest cell
+    by cell."""
     kinds = set(map(type, column))
     known: dict[object, str]
     if kinds <= TEXT_KINDS:
@@ -108,9 +112,10 @@ def _csv_fields(column: list[object], field: Callable[[object], str]) -> list[st
     elif kinds <= KEYED_KINDS:
         known = {value: field(_csv_cell(value)) for value in set(column)}
     else:
-        return [field(_csv_cell(value)) for value in column]
+        return [field(_csv_cell(value)).encode("utf-8") for value in column]
     known[None] = field(None)
-    return list(map(known.__getitem__, column))
+    encoded = {value: text.encode("utf-8") for value, text in known.items()}
+    return list(map(encoded.__getitem__, column))
 
 
 class _CsvField:

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, compress, count, repeat
 from operator import attrgetter
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from matcher.outcome import MatchOutcome, Pairing
 from matcher.outputs.plans import Labels
@@ -166,10 +167,7 @@ class _CoordinatorTexts:
                  mentees: Mapping[str, Person], mentors: Mapping[str, Person]) -> None:
         self._screen = PairScreen(SensitiveValues.of(outcome.config))
         self._pairings, self._mentees, self._mentors = pairings, mentees, mentors
-        values = self._screen.values
-        people = {values.values_of(person): person
-                  for person in chain(outcome.cohort.mentees, outcome.cohort.mentors)}
-        self._everyone = values.held_by(people.values())
+        self._everyone = _cohort_withheld(self._screen.values, outcome)
         self._naming: dict[str, bool] = {}
         self._withheld: dict[int, tuple[str, ...]] = {}
 
@@ -193,6 +191,16 @@ class _CoordinatorTexts:
             found = self._withheld[index] = self._screen.withheld(
                 self._mentees[pairing.mentee_id], self._mentors[pairing.mentor_id])
         return found
+
+
+def _cohort_withheld(values: SensitiveValues, outcome: MatchOutcome) -> tuple[str, ...]:
+    """``values.held_by`` of everyone in the cohort: what it reads of a person is each
+    sensitive field's value (:meth:`SensitiveValues.values_of`), so it is read here once per
+    field and distinct value, each through a stand-in holding that field alone."""
+    people = [*outcome.cohort.mentees, *outcome.cohort.mentors]
+    return values.held_by(cast(Person, SimpleNamespace(**{name: value}))
+                          for name in values.fields
+                          for value in {getattr(person, name, None) for person in people})
 
 
 class _Rounded:
