@@ -40,6 +40,7 @@ from matcher.outputs.cell_safety import safe_cell, safe_texts
 #: The longest text a cell holds; openpyxl cuts longer text (kept for openpyxl to do).
 MAX_TEXT = 32_767
 _ERRORS = frozenset(ERROR_CODES)
+_ERROR_STARTS = frozenset(code[0] for code in ERROR_CODES)  # "#" alone
 #: What XML text content escapes (lxml writes a carriage return as a reference).
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _NEEDS_ESCAPE = re.compile("[&<>\r]")
@@ -274,7 +275,8 @@ def _text_rests(texts: list[str], styled: list[str]) -> list[str]:
     anything to escape or to refuse)."""
     joined = ",".join(texts)
     if ((not joined.isprintable() and ILLEGAL_CHARACTERS_RE.search(joined))
-            or not _ERRORS.isdisjoint(texts)
+            or (any(start in joined for start in _ERROR_STARTS)
+                and not _ERRORS.isdisjoint(texts))
             or ("=" in joined and any(len(t) > 1 and t[0] == "=" for t in texts))
             or max(map(len, texts), default=0) > MAX_TEXT):
         raise NotPlain("a text cell openpyxl treats apart")

@@ -242,7 +242,7 @@ def unplaced_table(outcome: MatchOutcome) -> Table:
             for n in outcome.networks if n.primary is None]
     rows += [[n.mentee_id, mentees[n.mentee_id].name,
               f"{len(n.pairings)} of {n.requested} mentors", n.partial_reason or ""]
-             for n in outcome.networks if n.primary is not None and n.partial_reason]
+             for n in outcome.networks if n.partial_reason and n.primary is not None]
     return Table("Unplaced", UNPLACED_COLUMNS, rows)
 
 
