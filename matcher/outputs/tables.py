@@ -10,7 +10,7 @@ sensitive value is replaced by :data:`matcher.outputs.privacy.NOT_SHOWN` (plain 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import chain, compress, count, repeat
 from operator import attrgetter
 from types import SimpleNamespace
@@ -78,6 +78,7 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
 
 _MENTEE_ID, _MENTOR_ID, _ROLE = attrgetter("mentee_id"), attrgetter("mentor_id"), attrgetter("role")
 _NAME, _EVIDENCE = attrgetter("name"), attrgetter("evidence")
+_POINTS, _VALUE, _WEIGHT = attrgetter("points"), attrgetter("value"), attrgetter("weight")
 
 
 def _table(name: str, headers: tuple[str, ...], columns: list[list[Any]],
@@ -128,18 +129,20 @@ def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Tab
     records = list(chain.from_iterable(chosen))
     keys = list(map(id, records))  # by the record's identity: ``explanations`` holds them
     distinct = dict(zip(keys, records, strict=True))
-    rounded = _Rounded()
+    held = list(distinct.values())
 
-    def column(cell: Callable[[ComponentPoints], Any]) -> list[Any]:
-        """A column of the records' rows, ``cell`` worked out once per record."""
-        known = {key: cell(record) for key, record in distinct.items()}
+    def column(cells: Iterable[Any]) -> list[Any]:
+        """A column of the records' rows from its cell of each distinct record."""
+        known = dict(zip(distinct, cells, strict=True))
         return list(map(known.__getitem__, keys))
 
-    names = column(_NAME)
-    points = column(lambda c: rounded(c.points, 2))
-    values = column(lambda c: rounded(c.value, 3))
-    weights = column(lambda c: rounded(c.weight, 3))
-    evidence: list[str] = column(_EVIDENCE)
+    def rounded(field: Callable[[ComponentPoints], float], digits: int) -> list[float]:
+        return column(map(round, map(float, map(field, held)), repeat(digits)))
+
+    names = column(map(_NAME, held))
+    points, values = rounded(_POINTS, 2), rounded(_VALUE, 3)
+    weights = rounded(_WEIGHT, 3)
+    evidence: list[str] = column(map(_EVIDENCE, held))
     counts = list(map(len, chosen))
     pair_of = list(chain.from_iterable(map(repeat, range(len(pairings)), counts)))
 
@@ -201,23 +204,6 @@ def _cohort_withheld(values: SensitiveValues, outcome: MatchOutcome) -> tuple[st
     return values.held_by(cast(Person, SimpleNamespace(**{name: value}))
                           for name in values.fields
                           for value in {getattr(person, name, None) for person in people})
-
-
-class _Rounded:
-    """``round(float(value), digits)``, worked out once per value and digits (a run's
-    70,000 points, values and weights are a few thousand numbers)."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[float, int], float] = {}
-
-    def __call__(self, value: float, digits: int) -> float:
-        if not value:  # 0.0 and -0.0 are one key of a dict, not one cell of a CSV file
-            return round(float(value), digits)
-        key = (value, digits)
-        found = self._known.get(key)
-        if found is None:
-            found = self._known[key] = round(float(value), digits)
-        return found
 
 
 def explanations_sheet(explanations: Table, pairs: int, max_pairs: int) -> Table:
