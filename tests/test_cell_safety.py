@@ -57,3 +57,30 @@ def test_spacing_inner_formulas_reads_as_the_look_behind_substitution():
 
     check()
     assert min(reached.values()) >= 100, reached
+
+
+def test_a_column_checked_at_once_is_guarded_as_each_text_alone():
+    """safe_texts (a column's texts looked at as one text first) gives each text's own
+    safe_cell, whatever the texts hold (a formula start at the first text or a later one,
+    a separator ending one text before a formula character starting the next, control
+    characters, a no-break space, line breaks); both of its paths reached."""
+    from collections import Counter
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=1_000, deadline=None)
+    @given(st.lists(st.lists(_CHARACTERS, max_size=6).map("".join)
+                    | st.sampled_from(["Ada Lovelace", "Mary-Jane", "x@y.org", "Dr.\xa0Ng",
+                                       "a+b", "", "line\nbreak", "semi; colon"]),
+                    max_size=6))
+    def check(texts: list[str]) -> None:
+        guarded = cell_safety.safe_texts(texts)
+        assert guarded == [_full_guard(text) for text in texts]
+        if guarded != texts:
+            reached["changed"] += 1
+            return
+        assert guarded is texts  # nothing to change: found by the one look
+        reached["unchanged"] += 1
+        reached["unchanged, not printable"] += not "".join(texts).isprintable()
+
+    check()
+    assert min(reached.values()) >= 100 and len(reached) == 3, reached

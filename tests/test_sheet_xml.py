@@ -19,7 +19,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from matcher.outputs import sheets
 from matcher.outputs.cell_safety import safe_cell
 from matcher.outputs.sheet_xml import NotPlain
-from matcher.outputs.sheets import WRAP_AT, Table, write_xlsx
+from matcher.outputs.sheets import WRAP_AT, Cell, Table, write_xlsx
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 TIME = dt.datetime(2027, 1, 4)
@@ -67,7 +67,7 @@ _NUMBERS = (st.integers(min_value=-(10**20), max_value=10**20)
 _LONG_TEXT = st.lists(_CHARACTERS, min_size=61, max_size=90).map("".join)
 _VALUES = st.one_of(st.none(), _TEXT, _LONG_TEXT, _NUMBERS)
 #: Values openpyxl writes apart (a bool, NaN, infinity, an error code): one in some tables.
-_APART: st.SearchStrategy[bool | float | str] = st.sampled_from(
+_APART: st.SearchStrategy[Cell] = st.sampled_from(
     [True, False, float("nan"), float("inf"), "#N/A", "#REF!"])
 
 
@@ -131,3 +131,80 @@ def test_a_value_the_fast_path_leaves_to_openpyxl_is_written_by_openpyxl(tmp_pat
     assert fast is None
     write_xlsx(tmp_path / "public.xlsx", tables, TIME)
     assert (tmp_path / "public.xlsx").read_bytes() == reference
+
+
+# Columns of one kind, as a run's tables hold them (the fast path writes a column of text,
+# or of floats, once per distinct value, checked as a whole first), each value drawn from a
+# small pool so that values repeat down a column.
+_FLOATS = (st.sampled_from([0.0, -0.0, 72.32, 0.1 + 0.2, 1e16, -1e-300])
+           | st.floats(allow_nan=False, allow_infinity=False) | st.just(-0.0))
+_APART_TOO: st.SearchStrategy[Cell] = st.sampled_from(
+    [True, False, math.nan, math.inf, -math.inf, "#N/A", "#DIV/0!", "=1+1"])
+_COLUMN_POOLS: dict[str, st.SearchStrategy[Cell]] = {
+    "text": _TEXT | _LONG_TEXT,
+    "text and blanks": st.none() | _TEXT | _LONG_TEXT,
+    "floats": _FLOATS,
+    "floats and blanks": st.none() | _FLOATS,
+    "whole numbers": st.integers(-5, 10**17),
+    "any": _VALUES,
+}
+
+
+@st.composite
+def _column_tables(draw: st.DrawFn) -> tuple[list[Table], list[str]]:
+    tables, kinds = [], []
+    for k in range(draw(st.integers(1, 2))):
+        width = draw(st.integers(1, 4))
+        columns: list[list[Cell]] = []
+        for _ in range(width):
+            kind = draw(st.sampled_from(sorted(_COLUMN_POOLS)))
+            pool = draw(st.lists(_COLUMN_POOLS[kind], min_size=1, max_size=4))
+            columns.append(pool)
+            kinds.append(kind)
+        rows: list[list[Cell]] = [[draw(st.sampled_from(pool)) for pool in columns]
+                                  for _ in range(draw(st.integers(1, 12)))]
+        if draw(st.integers(0, 4)) == 0:  # a value openpyxl writes apart
+            apart: Cell = draw(_APART_TOO)
+            rows[draw(st.integers(0, len(rows) - 1))][draw(st.integers(0, width - 1))] = apart
+        headers = tuple(draw(st.lists(_TEXT.filter(bool), min_size=width, max_size=width)))
+        tables.append(Table(f"Sheet {k}", headers, rows,
+                            number_format=draw(st.sampled_from(["0.0", "0.00"]))))
+    return tables, kinds
+
+
+def test_generated_columns_give_openpyxls_bytes(tmp_path_factory):
+    """Columns of text (formula starts, control characters, characters XML escapes, outer
+    spaces, beyond ASCII, empty text, long wrapped text), of floats (0.0 and -0.0, NaN and
+    infinity left to openpyxl), of whole numbers, with and without empty cells, values
+    repeated down the column: the bytes openpyxl writes, through the fast path exactly
+    where every value is one it writes; each kind of column and of text counted."""
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=400, deadline=None)
+    @given(_column_tables())
+    def check(drawn: tuple[list[Table], list[str]]) -> None:
+        tables, kinds = drawn
+        folder = tmp_path_factory.mktemp("xlsx")
+        fast, reference = _both(folder, tables)
+        write_xlsx(folder / "public.xlsx", tables, TIME)
+        assert (folder / "public.xlsx").read_bytes() == reference
+        cells = [safe_cell(v) for t in tables for row in (t.headers, *t.rows) for v in row]
+        assert (fast is None) == any(map(_left_to_openpyxl, cells))
+        if fast is None:
+            reached["openpyxl"] += 1
+            return
+        assert fast == reference
+        reached.update(f"fast: {kind}" for kind in set(kinds))
+        raw = [v for t in tables for row in t.rows for v in row]
+        texts = [v for v in cells if isinstance(v, str)]
+        reached["guarded text"] += any(isinstance(v, str) and safe_cell(v) != v for v in raw)
+        reached["escaped text"] += any(set(v) & set("&<>\r") for v in texts)
+        reached["beyond ASCII"] += any(not v.isascii() for v in texts)
+        reached["outer space"] += any(v and v != v.strip() for v in texts)
+        reached["wrapped text"] += any(len(v) > WRAP_AT for v in texts)
+        reached["-0.0"] += any(isinstance(v, float) and not v and math.copysign(1, v) < 0
+                               for v in raw)
+
+    check()
+    assert reached["openpyxl"] >= 25 and min(reached.values()) >= 25, reached
+    assert len(reached) == 13, reached

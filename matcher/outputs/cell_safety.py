@@ -89,6 +89,22 @@ def _spaced(separator: re.Match[str]) -> str:
     return separator[0] + " "
 
 
+def safe_texts(texts: list[str]) -> list[str]:
+    """``[safe_cell(t) for t in texts]``, all the texts looked at as one first (a column of a
+    run's table: nearly always none of them needs a change).
+
+    Joined by commas, the texts hold a control character, a formula start after a
+    separator or a line break, or start with a formula character exactly where one of them
+    holds such a character, starts with a formula character (after the comma before it),
+    or, the first one, starts with one: then each is guarded on its own."""
+    joined = ",".join(texts)
+    if _plain_cell(joined) or not (joined.startswith(FORMULA_STARTS)
+                                   or _UNCLEAN.search(joined)
+                                   or _SEPARATED_FORMULA.search(joined)):
+        return texts
+    return [safe_cell(text) for text in texts]  # type: ignore[misc]
+
+
 def safe_row(values: Iterable[object]) -> list[object]:
     """:func:`safe_cell` applied to each value of a row."""
     return [safe_cell(value) for value in values]

@@ -23,6 +23,8 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
 from typing import Any, cast
 
 import markupsafe
@@ -289,37 +291,36 @@ def _area_demand(outcome: MatchOutcome, labels: Labels) -> list[Row]:
     held_by = {m.id: frozenset(m.expertise_areas) for m in cohort.mentors}
     networks = {n.mentee_id: n for n in outcome.networks}
     areas = list(outcome.config.vocabulary("areas").values)
-    seen = {a for m in cohort.mentees for a in m.need_areas}
-    seen |= {a for m in cohort.mentors for a in m.expertise_areas}
+    seen = set(chain.from_iterable(map(_NEED_AREAS, cohort.mentees)))
+    seen.update(chain.from_iterable(m.expertise_areas for m in cohort.mentors))
     areas += sorted(seen - set(areas))
     # one pass over each side (not one per area): each person counted once per area listed,
     # and an asker once more where their network's mentors hold the area
-    asking: dict[str, list[Any]] = {}
-    covered: Counter[str] = Counter()
-    for mentee in cohort.mentees:
-        wanted = dict.fromkeys(mentee.need_areas)
-        for area in wanted:
-            asking.setdefault(area, []).append(mentee)
-        if wanted and networks:
-            pairings = networks[mentee.id].pairings
-            held = (held_by[pairings[0].mentor_id] if len(pairings) == 1 else
-                    frozenset().union(*(held_by[p.mentor_id] for p in pairings)))
-            for area in wanted:
-                if area in held:
-                    covered[area] += 1
+    asking = Counter(chain.from_iterable(map(dict.fromkeys, map(_NEED_AREAS, cohort.mentees))))
+
+    def held(pairings: Sequence[Pairing]) -> frozenset[str]:
+        return (held_by[pairings[0].mentor_id] if len(pairings) == 1 else
+                frozenset().union(*(held_by[p.mentor_id] for p in pairings)))
+
+    covered = Counter(chain.from_iterable(
+        held(networks[m.id].pairings).intersection(m.need_areas)
+        for m in cohort.mentees if m.need_areas and networks))
     places: Counter[str] = Counter()
     for mentor in cohort.mentors:
         for area in dict.fromkeys(mentor.expertise_areas):
             places[area] += mentor.capacity
     rows = []
     for area in areas:
-        askers = asking.get(area, [])
+        askers = asking.get(area, 0)
         offered = places.get(area, 0)
         if not askers and not offered:
             continue
-        rows.append(Row(area=labels("areas", area), asking=len(askers), capacity=offered,
-                        covered=covered.get(area, 0), short=len(askers) > offered))
+        rows.append(Row(area=labels("areas", area), asking=askers, capacity=offered,
+                        covered=covered.get(area, 0), short=askers > offered))
     return rows
+
+
+_NEED_AREAS = attrgetter("need_areas")
 
 
 def _primary_scores(outcome: MatchOutcome) -> dict[str, float | None]:

@@ -8,23 +8,34 @@ same bytes.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-from matcher.outputs.cell_safety import safe_cell, safe_row
-from matcher.outputs.sheet_xml import KEYED_KINDS, NotPlain, columns, sheet_data
+from matcher.outputs.cell_safety import safe_cell, safe_row, safe_texts
+from matcher.outputs.sheet_xml import (
+    FLOAT_KINDS,
+    KEYED_KINDS,
+    TEXT_KINDS,
+    CellStyles,
+    NotPlain,
+    columns,
+    equal_lengths,
+    negative_zero,
+    sheet_data,
+)
 
 Cell = str | int | float | None
 #: Text longer than this wraps in its cell, and no column grows wider for it.
@@ -56,16 +67,18 @@ def csv_bytes(table: Table) -> bytes:
     writer.writerow(safe_row(table.headers))
     rows = table.rows
     # The guard before the rounding: a negative number stays a number, never '-2.5 text.
-    if rows and len({len(row) for row in rows}) == 1 and len(rows[0]) >= 2:
-        # Column by column, each distinct value's field worked out once (a table repeats
-        # ids, names, component names, evidence and rounded figures on many rows), then
-        # each line joined from its fields.
+    if equal_lengths(rows) and len(rows[0]) >= 2:
+        # Column by column, each distinct value's field worked out (and encoded) once (a
+        # table repeats ids, names, component names, evidence and rounded figures on many
+        # rows), then each line joined from its fields, after the header's: UTF-8 is
+        # written a character at a time, so the file is the join of its encoded fields.
         field = _CsvField()
         fields = [_csv_fields(column, field) for column in columns(rows)]
-        text.write("\r\n".join(map(",".join, zip(*fields, strict=True))))
-        text.write("\r\n")
-    else:  # a table of one column or of rows of unequal length: cell by cell
-        writer.writerows([_csv_cell(value) for value in row] for row in rows)
+        header = codecs.BOM_UTF8 + text.getvalue()[:-2].encode("utf-8")
+        return b"\r\n".join(chain((header,), map(b",".join, zip(*fields, strict=True)),
+                                   (b"",)))
+    # a table of one column or of rows of unequal length: cell by cell
+    writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return text.getvalue().encode("utf-8-sig")
 
 
@@ -81,16 +94,28 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def _csv_fields(column: Sequence[object], field: Callable[[object], str]) -> list[str]:
-    """The CSV field of each cell of a column (``field(_csv_cell(value))``)."""
+def _csv_fields(column: list[object], field: Callable[[object], str]) -> list[bytes]:
+    """The CSV field of each cell of a column (``field(_csv_cell(value))``), in UTF-8: a
+    column of text, or of floats without -0.0, each distinct value's field written here
+    once (text and a rounded float's text quoted, their quotes doubled); other columns of
+    text, whole numbers and blanks once per distinct value through ``field``; the rest cell
+    by cell."""
     kinds = set(map(type, column))
-    if kinds <= KEYED_KINDS:
+    known: dict[object, str]
+    if kinds <= TEXT_KINDS:
+        texts: list[str] = list(set(column) - {None})  # type: ignore[arg-type]
+        known = {text: '"' + guarded.replace('"', '""') + '"'
+                 for text, guarded in zip(texts, safe_texts(texts), strict=True)}
+    elif float in kinds and kinds <= FLOAT_KINDS and not negative_zero(column):
+        known = {value: '"' + _csv_value(value) + '"'  # type: ignore[operator]
+                 for value in set(column) - {None}}
+    elif kinds <= KEYED_KINDS:
         known = {value: field(_csv_cell(value)) for value in set(column)}
-        return list(map(known.__getitem__, column))
-    if kinds == {float}:  # zeros apart: 0.0 and -0.0 are one key but round apart
-        known = {value: field(_csv_cell(value)) for value in set(column) if value}
-        return [known[value] if value else field(_csv_cell(value)) for value in column]
-    return [field(_csv_cell(value)) for value in column]
+    else:
+        return [field(_csv_cell(value)).encode("utf-8") for value in column]
+    known[None] = field(None)
+    encoded = {value: text.encode("utf-8") for value, text in known.items()}
+    return list(map(encoded.__getitem__, column))
 
 
 class _CsvField:
@@ -196,14 +221,6 @@ def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> byt
     returning its ``<sheetData>`` for the archive to put in (:mod:`.sheet_xml`)."""
     sheet = workbook.create_sheet(table.name[:31])
     headers = safe_row(table.headers)
-    rows = converted_rows(table.rows, safe_cell)
-    for index, (header, longest) in enumerate(
-            zip(headers, _longest_texts(rows, len(headers)), strict=True), start=1):
-        width = max(len(str(header)), min(longest, WRAP_AT))
-        sheet.column_dimensions[get_column_letter(index)].width = width + 2
-    sheet.freeze_panes = "A2"
-    if rows:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
     header_font = Font(bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="1F5F8B")
     top = Alignment(vertical="top")
@@ -212,49 +229,51 @@ def _write_sheet(workbook: Workbook, table: Table, *, fast: bool = False) -> byt
         cell = WriteOnlyCell(sheet, header)
         cell.font, cell.fill, cell.alignment = header_font, header_fill, top
         header_cells.append(cell)
-    styled = _StyledCells(sheet, table.number_format)
+    styles = _cell_styles(sheet, table.number_format)
     if fast:
         header_style = header_cells[0]._style if header_cells else None
-        return sheet_data(headers, header_style, rows, styled.style_of,
-                          workbook._cell_styles.add)
+        data = sheet_data(headers, header_style, table.rows, styles, workbook._cell_styles.add)
+        rows: Sequence[Sequence[object]] = ()
+        longest = data.longest[:len(headers)]
+    else:
+        rows = converted_rows(table.rows, safe_cell)
+        longest = _longest_texts(rows, len(headers))
+    for index, (header, length) in enumerate(zip(headers, longest, strict=True), start=1):
+        width = max(len(str(header)), min(length, WRAP_AT))
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    sheet.freeze_panes = "A2"
+    if table.rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(table.rows) + 1}"
+    if fast:
+        return data.xml
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([styled(value) for value in row])
+        sheet.append([_styled(sheet, styles, value) for value in row])
     return b""
 
 
-class _StyledCells:
-    """Cells of one sheet: floats get the number format, long text wraps, the rest is plain.
+def _cell_styles(sheet: object, number_format: str) -> CellStyles:
+    """A sheet's data cell styles: floats get the number format, long text wraps.
 
     Each kind's style is looked up in the workbook's style tables once and then shared by
     its cells (openpyxl's ``_style``; the writer only reads it): assigning a style through
     openpyxl's descriptors per cell cost more than writing the cell.
     """
+    number = WriteOnlyCell(sheet)
+    number.number_format = number_format
+    wrapped = WriteOnlyCell(sheet)
+    wrapped.alignment = Alignment(wrap_text=True, vertical="top")
+    return CellStyles(number._style, wrapped._style, WRAP_AT)
 
-    def __init__(self, sheet: object, number_format: str) -> None:
-        self._sheet = sheet
-        number = WriteOnlyCell(sheet)
-        number.number_format = number_format
-        wrapped = WriteOnlyCell(sheet)
-        wrapped.alignment = Alignment(wrap_text=True, vertical="top")
-        self._number_style = number._style
-        self._wrapped_style = wrapped._style
 
-    def style_of(self, value: object) -> StyleArray | None:
-        """The style of a cell holding ``value``; None for a plain cell."""
-        if isinstance(value, float):
-            return self._number_style
-        if isinstance(value, str) and len(value) > WRAP_AT:
-            return self._wrapped_style
-        return None
-
-    def __call__(self, value: object) -> object:
-        style = self.style_of(value)
-        if style is None:
-            return value
-        cell = WriteOnlyCell(self._sheet, value)
-        cell._style = style  # shared: the writer only reads it
-        return cell
+def _styled(sheet: object, styles: CellStyles, value: object) -> object:
+    """A cell for openpyxl's ``append``: ``value`` itself where it has no style."""
+    style = styles.of(value)
+    if style is None:
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell._style = style  # shared: the writer only reads it
+    return cell
 
 
 class _FixedTimeZipFile(zipfile.ZipFile):

@@ -10,12 +10,16 @@ sensitive value is replaced by :data:`matcher.outputs.privacy.NOT_SHOWN` (plain 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from itertools import chain, repeat
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain, compress, count, repeat
+from operator import attrgetter
+from types import SimpleNamespace
+from typing import Any, cast
 
-from matcher.outcome import MatchOutcome
+from matcher.outcome import MatchOutcome, Pairing
 from matcher.outputs.plans import Labels
 from matcher.outputs.privacy import NOT_SHOWN, PairScreen, SensitiveValues, names_any
+from matcher.outputs.sheet_xml import RowsOfColumns
 from matcher.outputs.sheets import Cell, Table
 from matcher.runfolder.layout import (
     EXPLANATIONS_COLUMNS,
@@ -27,7 +31,8 @@ from matcher.runfolder.layout import (
     REASONS_SHOWN,
     UNPLACED_COLUMNS,
 )
-from scoring.explain import PairExplanation
+from scoring.explain import ComponentPoints, PairExplanation
+from scoring.profiles import Person
 
 Explanations = Mapping[tuple[str, str], PairExplanation]
 
@@ -50,28 +55,38 @@ def pairings_table(outcome: MatchOutcome, explanations: Explanations) -> Table:
     """A row per pair: who, which role it fills, its score and its top reasons.
 
     ``covers`` holds the canonical value (as the config spells it), so a later rematch can
-    read the file back; the readable label is in the plans.
+    read the file back; the readable label is in the plans. Built a column at a time.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    screen = PairScreen(SensitiveValues.of(outcome.config))
     pairings = [p for network in outcome.networks for p in network.pairings]
-    held = [screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id]) for p in pairings]
-    naming = _Naming(held)
-    shown: dict[tuple[str, ...], _Screened] = {}
-    rows: list[list[Cell]] = []
-    for p, withheld in zip(pairings, held, strict=True):
-        reasons = explanations[(p.mentee_id, p.mentor_id)].reasons(REASONS_SHOWN)
-        if withheld:
-            screened = shown.get(withheld)
-            if screened is None:
-                screened = shown[withheld] = _Screened(screen, withheld, naming)
-            reasons = list(map(screened.__getitem__, reasons))
-        rows.append([
-            p.mentee_id, mentees[p.mentee_id].name, p.mentor_id, mentors[p.mentor_id].name,
-            p.role, p.covers or "", round(float(p.score), 2), LOCKED_YES if p.locked else "",
-            *reasons, *[""] * (REASONS_SHOWN - len(reasons)),
-        ])
-    return Table("Pairings", PAIRINGS_COLUMNS, rows)
+    mentee_ids = list(map(_MENTEE_ID, pairings))
+    mentor_ids = list(map(_MENTOR_ID, pairings))
+    reasons = [explanations[pair].reasons(REASONS_SHOWN)
+               for pair in zip(mentee_ids, mentor_ids, strict=True)]
+    screened = _CoordinatorTexts(outcome, pairings, mentees, mentors)
+    shown = [screened.column([r[k] if len(r) > k else "" for r in reasons],
+                             range(len(pairings)))
+             for k in range(REASONS_SHOWN)]
+    columns: list[list[Any]] = [
+        mentee_ids, [mentees[i].name for i in mentee_ids],
+        mentor_ids, [mentors[i].name for i in mentor_ids],
+        list(map(_ROLE, pairings)), [p.covers or "" for p in pairings],
+        [round(float(p.score), 2) for p in pairings],
+        [LOCKED_YES if p.locked else "" for p in pairings], *shown]
+    return _table("Pairings", PAIRINGS_COLUMNS, columns)
+
+
+_MENTEE_ID, _MENTOR_ID, _ROLE = attrgetter("mentee_id"), attrgetter("mentor_id"), attrgetter("role")
+_NAME, _EVIDENCE = attrgetter("name"), attrgetter("evidence")
+_POINTS, _VALUE, _WEIGHT = attrgetter("points"), attrgetter("value"), attrgetter("weight")
+
+
+def _table(name: str, headers: tuple[str, ...], columns: list[list[Any]],
+           number_format: str = "0.0") -> Table:
+    """A table built a column at a time: its rows held as those columns (where it has rows:
+    the writers read them a column at a time)."""
+    rows: Sequence[Sequence[Cell]] = RowsOfColumns(columns) if columns[0] else []
+    return Table(name, headers, rows, number_format)
 
 
 def networks_table(outcome: MatchOutcome) -> Table:
@@ -106,96 +121,89 @@ def explanations_table(outcome: MatchOutcome, explanations: Explanations) -> Tab
     Built a column at a time: a component's cells are worked out once per record (the
     explainer shares one frozen :class:`~scoring.explain.ComponentPoints` among the pairs
     alike in it, so a run's 70,000 rows hold a few thousand distinct ones) and an evidence
-    sentence is screened once per set of withheld values; the rows are then zipped.
+    sentence is screened only where it names a withheld value of the run at all.
     """
     mentees, mentors = _mentees(outcome), _mentors(outcome)
-    screen = PairScreen(SensitiveValues.of(outcome.config))
     pairings = [p for network in outcome.networks for p in network.pairings]
     chosen = [explanations[(p.mentee_id, p.mentor_id)].components for p in pairings]
     records = list(chain.from_iterable(chosen))
-    # by the record's identity: ``explanations`` holds every record meanwhile
-    cells: dict[int, tuple[str, float, float, float, str]] = {}
-    rounded = _Rounded()
-    for c in records:
-        if id(c) not in cells:
-            cells[id(c)] = (c.name, rounded(c.points, 2), rounded(c.value, 3),
-                            rounded(c.weight, 3), c.evidence)
-    names, points, values, weights, evidence = (
-        zip(*map(cells.__getitem__, map(id, records)), strict=True) if records
-        else ((),) * 5)
-    mentee_ids: list[str] = []
-    mentor_ids: list[str] = []
-    roles: list[str] = []
-    texts: list[str] = []
-    held = [screen.withheld(mentees[p.mentee_id], mentors[p.mentor_id]) for p in pairings]
-    naming = _Naming(held)
-    shown: dict[tuple[str, ...], _Screened] = {}
-    start = 0
-    for p, components, withheld in zip(pairings, chosen, held, strict=True):
-        count = len(components)
-        mentee_ids.extend(repeat(p.mentee_id, count))
-        mentor_ids.extend(repeat(p.mentor_id, count))
-        roles.extend(repeat(p.role, count))
-        pair_evidence = evidence[start:start + count]
-        start += count
-        if not withheld:
-            texts.extend(pair_evidence)
-            continue
-        screened = shown.get(withheld)
-        if screened is None:
-            screened = shown[withheld] = _Screened(screen, withheld, naming)
-        texts.extend(map(screened.__getitem__, pair_evidence))
-    rows: list[list[Cell]] = list(map(list, zip(mentee_ids, mentor_ids, roles, names, points,
-                                                values, weights, texts, strict=True)))
-    return Table("Explanations", EXPLANATIONS_COLUMNS, rows, number_format="0.00")
+    keys = list(map(id, records))  # by the record's identity: ``explanations`` holds them
+    distinct = dict(zip(keys, records, strict=True))
+    held = list(distinct.values())
+
+    def column(cells: Iterable[Any]) -> list[Any]:
+        """A column of the records' rows from its cell of each distinct record."""
+        known = dict(zip(distinct, cells, strict=True))
+        return list(map(known.__getitem__, keys))
+
+    def rounded(field: Callable[[ComponentPoints], float], digits: int) -> list[float]:
+        return column(map(round, map(float, map(field, held)), repeat(digits)))
+
+    names = column(map(_NAME, held))
+    points, values = rounded(_POINTS, 2), rounded(_VALUE, 3)
+    weights = rounded(_WEIGHT, 3)
+    evidence: list[str] = column(map(_EVIDENCE, held))
+    counts = list(map(len, chosen))
+    pair_of = list(chain.from_iterable(map(repeat, range(len(pairings)), counts)))
+
+    def repeated(values: list[str]) -> list[str]:
+        return list(chain.from_iterable(map(repeat, values, counts)))
+
+    texts = _CoordinatorTexts(outcome, pairings, mentees, mentors).column(evidence, pair_of)
+    columns: list[list[Any]] = [
+        repeated(list(map(_MENTEE_ID, pairings))), repeated(list(map(_MENTOR_ID, pairings))),
+        repeated(list(map(_ROLE, pairings))), names, points, values, weights, texts]
+    return _table("Explanations", EXPLANATIONS_COLUMNS, columns, number_format="0.00")
 
 
-class _Naming(dict[str, bool]):
-    """Whether a text names any value withheld from any of a run's pairs, worked out when
-    first asked for. A text that names none of them names none of one pair's (a pair's
-    values are among the run's, and a whole-word search for more values finds at least
-    what it found for fewer): most sentences are then screened once, not once per set of
-    values (a run's pairs hold hundreds of sets)."""
+class _CoordinatorTexts:
+    """Texts of a run's pairs as a coordinator file shows them: a text that names a value
+    withheld from its pair (:meth:`PairScreen.for_coordinator`) is not shown.
 
-    def __init__(self, held: Sequence[tuple[str, ...]]) -> None:
-        super().__init__()
-        self._every = tuple(sorted(set(chain.from_iterable(held)), key=lambda v: (-len(v), v)))
+    Most texts name no withheld value of anyone in the cohort, and then of no pair (a
+    pair's values are among the cohort's, and a whole-word search for more values finds
+    at least what it found for fewer): each distinct text is looked at for the cohort's
+    values once, and only a text found there is screened for its pair's values (worked
+    out only for those pairs, once each)."""
 
-    def __missing__(self, text: str) -> bool:
-        found = self[text] = names_any(text, self._every)
-        return found
+    def __init__(self, outcome: MatchOutcome, pairings: Sequence[Pairing],
+                 mentees: Mapping[str, Person], mentors: Mapping[str, Person]) -> None:
+        self._screen = PairScreen(SensitiveValues.of(outcome.config))
+        self._pairings, self._mentees, self._mentors = pairings, mentees, mentors
+        self._everyone = _cohort_withheld(self._screen.values, outcome)
+        self._naming: dict[str, bool] = {}
+        self._withheld: dict[int, tuple[str, ...]] = {}
 
-
-class _Screened(dict[str, str]):
-    """Each evidence sentence as a coordinator file shows it for one set of withheld
-    values (:meth:`PairScreen.for_coordinator`), worked out when first asked for (only
-    for a sentence that names one of the run's withheld values at all)."""
-
-    def __init__(self, screen: PairScreen, withheld: tuple[str, ...], naming: _Naming) -> None:
-        super().__init__()
-        self._screen, self._withheld, self._naming = screen, withheld, naming
-
-    def __missing__(self, text: str) -> str:
-        shown = self[text] = (self._screen.for_coordinator(text, self._withheld)
-                              if self._naming[text] else text)
+    def column(self, texts: list[str], pair_of: Sequence[int]) -> list[str]:
+        """``texts`` as shown, ``texts[k]`` being a text of pair ``pairings[pair_of[k]]``."""
+        naming = self._naming
+        for text in set(texts) - naming.keys():
+            naming[text] = names_any(text, self._everyone)
+        flagged = list(compress(count(), map(naming.__getitem__, texts)))
+        if not flagged:
+            return texts
+        shown = list(texts)
+        for k in flagged:
+            shown[k] = self._screen.for_coordinator(texts[k], self._pair_withheld(pair_of[k]))
         return shown
 
-
-class _Rounded:
-    """``round(float(value), digits)``, worked out once per value and digits (a run's
-    70,000 points, values and weights are a few thousand numbers)."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[float, int], float] = {}
-
-    def __call__(self, value: float, digits: int) -> float:
-        if not value:  # 0.0 and -0.0 are one key of a dict, not one cell of a CSV file
-            return round(float(value), digits)
-        key = (value, digits)
-        found = self._known.get(key)
+    def _pair_withheld(self, index: int) -> tuple[str, ...]:
+        found = self._withheld.get(index)
         if found is None:
-            found = self._known[key] = round(float(value), digits)
+            pairing = self._pairings[index]
+            found = self._withheld[index] = self._screen.withheld(
+                self._mentees[pairing.mentee_id], self._mentors[pairing.mentor_id])
         return found
+
+
+def _cohort_withheld(values: SensitiveValues, outcome: MatchOutcome) -> tuple[str, ...]:
+    """``values.held_by`` of everyone in the cohort: what it reads of a person is each
+    sensitive field's value (:meth:`SensitiveValues.values_of`), so it is read here once per
+    field and distinct value, each through a stand-in holding that field alone."""
+    people = [*outcome.cohort.mentees, *outcome.cohort.mentors]
+    return values.held_by(cast(Person, SimpleNamespace(**{name: value}))
+                          for name in values.fields
+                          for value in {getattr(person, name, None) for person in people})
 
 
 def explanations_sheet(explanations: Table, pairs: int, max_pairs: int) -> Table:
@@ -220,7 +228,7 @@ def unplaced_table(outcome: MatchOutcome) -> Table:
             for n in outcome.networks if n.primary is None]
     rows += [[n.mentee_id, mentees[n.mentee_id].name,
               f"{len(n.pairings)} of {n.requested} mentors", n.partial_reason or ""]
-             for n in outcome.networks if n.primary is not None and n.partial_reason]
+             for n in outcome.networks if n.partial_reason and n.primary is not None]
     return Table("Unplaced", UNPLACED_COLUMNS, rows)
 
 
