@@ -21,6 +21,7 @@ from typing import Any, cast
 
 import jinja2
 import jinja2.sandbox
+import markupsafe
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,7 +32,7 @@ from matcher.outcome import MatchOutcome
 from matcher.outputs import templating
 from matcher.outputs.cycle import Closure
 from matcher.outputs.plans import PairPlan, PersonCard, SharedHours, build_plans
-from matcher.outputs.template_code import PrintOnce, TrustedCode
+from matcher.outputs.template_code import Printed, PrintOnce, TrustedCode
 from matcher.runfolder.writer import _introduction
 from scoring.config import ConfigError
 from scoring.explain import explain_pairs
@@ -284,3 +285,31 @@ def test_a_loop_keeps_its_text_only_where_nothing_but_its_unchanging_items_can_c
     kept = [items for items, _ in fast.loop_texts.known.values()]  # type: ignore[attr-defined]
     assert any(items is frozen for items in kept)  # the loop that reads only its items
     assert not any(items is listed or items is opened for items in kept)
+
+
+# -- printed values ----------------------------------------------------------------------
+
+_PRINTED_TEXT = st.one_of(_SPECIAL, st.text(max_size=20), st.text(
+    alphabet=st.sampled_from("aZ é—&<>'\"[]\\\n\t\x1b\xa0\u200b"), max_size=8))
+
+
+def test_a_printed_text_is_what_finalize_and_escape_make_of_it():
+    """Printed prints a text that neither its finalize function nor escaping would change
+    as the text itself, without calling them; every other text as finalize and escape make
+    it. Both ways are reached for each of the environments' finalize functions."""
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=300, deadline=None)
+    @given(_PRINTED_TEXT)
+    def check(text: str) -> None:
+        for finalize in (templating.printable, templating.markdown_safe):
+            changes = templating._FINALIZE_CHANGES[finalize]
+            for escaped in (True, False):
+                printed = Printed(finalize, escaped, changes)(text)
+                expected = markupsafe.escape(finalize(text)) if escaped \
+                    else str(finalize(text))
+                assert printed == expected and type(printed) in (str, markupsafe.Markup)
+                reached["as it is" if printed is text else "changed"] += 1
+
+    check()
+    assert reached["as it is"] >= 200 and reached["changed"] >= 200, reached

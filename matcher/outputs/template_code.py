@@ -29,6 +29,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import keyword
+import re
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,15 +47,32 @@ OUTPUT_MEMORY = 100_000
 #: own sequence (a plan's talking points), whose text is not worth keeping.
 LOOP_VARIETY = 256
 
+#: The characters ``markupsafe.escape`` changes.
+_ESCAPED = "&<>'\""
+#: A pattern that finds nothing (a ``finalize`` that changes only unprintable characters).
+_NOTHING = re.compile(r"(?!)")
+
 
 class Printed:
     """What ``{{ value }}`` prints in one environment: ``escape(finalize(value))`` (HTML) or
-    ``str(finalize(value))``, worked out once per distinct text (other values each time)."""
+    ``str(finalize(value))``, worked out once per distinct text (other values each time).
 
-    def __init__(self, finalize: Callable[[Any], Any], escaped: bool) -> None:
+    ``changes``: the characters besides the unprintable ones (control characters, line
+    breaks, ...) that ``finalize`` changes in a text; with it, a text holding none of them
+    (nor, in HTML, a character ``escape`` changes) is printed as it is without calling
+    ``finalize`` and ``escape`` (most of a run's names and sentences: the first printing
+    of each distinct text was most of the cost of printing it).
+    """
+
+    def __init__(self, finalize: Callable[[Any], Any], escaped: bool,
+                 changes: str | None = None) -> None:
         self._finalize = finalize
         self._escaped = escaped
         self._convert: Callable[[Any], str] = markupsafe.escape if escaped else str
+        self._changed: re.Pattern[str] | None = None
+        if changes is not None:
+            changed = changes + (_ESCAPED if escaped else "")
+            self._changed = re.compile(f"[{re.escape(changed)}]") if changed else _NOTHING
         #: Printed form of each text seen; its ``get`` is read by :class:`TrustedCode`'s code
         #: (so the dict is only ever cleared, never replaced).
         self.known: dict[str, str] = {}
@@ -67,7 +85,13 @@ class Printed:
             if printed is None:
                 if len(self.known) >= OUTPUT_MEMORY:
                     self.known.clear()
-                printed = self.known[value] = self._convert(self._finalize(value))
+                changed = self._changed
+                # An equal text, where escape() would give an equal Markup: only ever joined
+                # into the output, where the two are the same text.
+                printed = self.known[value] = (
+                    value if changed is not None and value.isprintable()
+                    and changed.search(value) is None
+                    else self._convert(self._finalize(value)))
             return printed
         if type(value) is int:  # meeting numbers and months: the same few, over and over
             printed = self.known_numbers.get(value)

@@ -72,6 +72,13 @@ def printable(value: Any) -> Any:
     return value
 
 
+#: What each finalize function changes in a text besides its unprintable characters (which
+#: :func:`~matcher.outputs.cell_safety.clean_text` removes or replaces): a text holding
+#: neither is printed as it is (:class:`~.template_code.Printed`).
+_FINALIZE_CHANGES: dict[Callable[[Any], Any], str] = {
+    printable: "", markdown_safe: "".join(special for special, _ in _MARKDOWN_ESCAPES)}
+
+
 def _lower_first(value: str) -> str:
     """``Specialist mentor for AI`` → ``specialist mentor for AI`` (names keep capitals)."""
     return value[:1].lower() + value[1:]
@@ -89,8 +96,9 @@ def _printing_once(env: jinja2.Environment, trusted: bool = False) -> jinja2.Env
     finalize = env.finalize
     assert finalize is not None, "the environments print through a finalize function"
     env.code_generator_class = TrustedCode if trusted else PrintOnce
-    env.printed_escaped = Printed(finalize, escaped=True)  # type: ignore[attr-defined]
-    env.printed_text = Printed(finalize, escaped=False)  # type: ignore[attr-defined]
+    changes = _FINALIZE_CHANGES.get(finalize)
+    env.printed_escaped = Printed(finalize, escaped=True, changes=changes)  # type: ignore[attr-defined]
+    env.printed_text = Printed(finalize, escaped=False, changes=changes)  # type: ignore[attr-defined]
     env.loop_texts = LoopTexts()  # type: ignore[attr-defined]
     return env
 
