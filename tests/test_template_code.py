@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import pickle
 import tempfile
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,7 +34,14 @@ from matcher.outcome import MatchOutcome
 from matcher.outputs import templating
 from matcher.outputs.cycle import Closure
 from matcher.outputs.plans import PairPlan, PersonCard, SharedHours, build_plans
-from matcher.outputs.template_code import Printed, PrintOnce, TrustedCode
+from matcher.outputs.template_code import (
+    EncodedCode,
+    EncodedMarkup,
+    NotEncodable,
+    Printed,
+    PrintOnce,
+    TrustedCode,
+)
 from matcher.runfolder.writer import _introduction
 from scoring.config import ConfigError
 from scoring.explain import explain_pairs
@@ -77,11 +86,24 @@ def _texts(templates: Any, plans: list[PairPlan], closures: tuple[Closure, ...] 
     pages = [render(plan) for plan in plans]
     texts = [text for page in pages for text in (page.markdown, page.html, page.body)]
     texts += [text for plan in plans for text in _introduction(templates, plan)]
+    texts += [_as_bytes(templates, f"introduction_{part}.txt.j2", plan=plan)
+              for plan in plans for part in ("subject", "email")]
     texts.append(render.combined(plans, [page.body for page in pages]))
     for note in closures:
-        texts += [templates.render(f"closure_{part}.txt.j2", note=note, program="P <&>")
-                  for part in ("subject", "email")]
+        texts += [render_as(f"closure_{part}.txt.j2", note=note, program="P <&>")
+                  for part in ("subject", "email")
+                  for render_as in (templates.render, partial(_as_bytes, templates))]
     return texts
+
+
+def _as_bytes(templates: Any, name: str, **context: Any) -> str:
+    """The template rendered to UTF-8 bytes (Templates.render_bytes; plain Jinja: its text
+    encoded), decoded again to compare."""
+    render = getattr(templates, "render_bytes", None)
+    data = render(name, **context) if render else \
+        templates.render(name, **context).encode("utf-8")
+    assert type(data) is bytes
+    return data.decode("utf-8")
 
 
 @functools.cache
@@ -313,3 +335,47 @@ def test_a_printed_text_is_what_finalize_and_escape_make_of_it():
 
     check()
     assert reached["as it is"] >= 200 and reached["changed"] >= 200, reached
+
+
+
+# -- pages rendered to bytes ---------------------------------------------------------------
+
+def test_the_built_in_pages_are_rendered_to_bytes_and_others_are_encoded_text(tmp_path):
+    """The built-in plan templates, e-mails and closures compile to bytes (EncodedCode); a
+    template holding what cannot be bytes (rendered text kept as a value: the report's
+    macros and blocks) does not, and is rendered as text and encoded: the same bytes."""
+    fast = templating.Templates()
+    fast.compile_all()
+    assert {name for name, loaded in fast._encoded.items() if loaded is None} \
+        == {"report.html.j2"}
+    env = templating._printing_once(jinja2.Environment(finalize=templating.printable), False,
+                                    True)
+    assert env.code_generator_class is EncodedCode
+    for source in ("{% set x %}<{{ a }}>{% endset %}{{ x }}", "{% macro m() %}1{% endmacro %}"
+                   "{{ m() }}", "{% filter upper %}{{ a }}{% endfilter %}"):
+        with pytest.raises(NotEncodable):
+            env.from_string(source)
+    plan = _sample_plans()[0]
+    pages = templating.PlanRenderer(fast)(plan)
+    assert isinstance(pages.body, EncodedMarkup)
+    assert pages.body.utf8 == str(pages.body).encode("utf-8")
+    # a body sent to another process is the Markup it is, once
+    sent = pickle.loads(pickle.dumps(pages.body))
+    assert type(sent) is templating.markupsafe.Markup and sent == pages.body
+
+
+def test_a_programs_own_plan_page_gets_the_body_as_text(tmp_path):
+    """A program's plan.html.j2 may print the body twice, or read it: its page is its own
+    template rendered with the body's text, as before pages were written as bytes."""
+    (tmp_path / "plan.html.j2").write_text(
+        "{{ body | length }}|{{ body }}|{{ body }}|{{ plan.mentee.name }}\n")
+    own = templating.Templates(tmp_path)
+    plan = _sample_plans()[0]
+    pages = templating.PlanRenderer(own)(plan)
+    body = templating.Templates().macro("_plan_body.html.j2", "plan_body")(plan)
+    assert pages.body == body
+    assert pages.html == (f"{len(body)}|{body}|{body}|"
+                          f"{templating.markupsafe.escape(plan.mentee.name)}\n")
+    assert pages.html_bytes == pages.html.encode("utf-8")
+    plain = cast(templating.Templates, _PlainJinja())
+    assert pages.markdown == templating.PlanRenderer(plain)(plan).markdown

@@ -30,13 +30,18 @@ from typing import Any
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
+import jinja2.runtime
 import jinja2.sandbox
 import markupsafe
 
 from matcher.outputs.cell_safety import clean_text
 from matcher.outputs.template_code import (
     EVERY_PRINTED,
+    EncodedCode,
+    EncodedMarkup,
+    EncodedPrinted,
     LoopTexts,
+    NotEncodable,
     Printed,
     PrintOnce,
     TrustedCode,
@@ -89,17 +94,24 @@ def _long_date(value: dt.date | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
 
 
-def _printing_once(env: jinja2.Environment, trusted: bool = False) -> jinja2.Environment:
+def _printing_once(env: jinja2.Environment, trusted: bool = False,
+                   encoded: bool = False) -> jinja2.Environment:
     """``env`` compiling its templates with :class:`~.template_code.PrintOnce` (printing
     through its own ``finalize``), or, for the built-in templates (``trusted``), with
-    :class:`~.template_code.TrustedCode`."""
+    :class:`~.template_code.TrustedCode`, or (``encoded``) to UTF-8 bytes with
+    :class:`~.template_code.EncodedCode`."""
     finalize = env.finalize
     assert finalize is not None, "the environments print through a finalize function"
-    env.code_generator_class = TrustedCode if trusted else PrintOnce
+    env.code_generator_class = EncodedCode if encoded else TrustedCode if trusted \
+        else PrintOnce
     changes = _FINALIZE_CHANGES.get(finalize)
-    env.printed_escaped = Printed(finalize, escaped=True, changes=changes)  # type: ignore[attr-defined]
-    env.printed_text = Printed(finalize, escaped=False, changes=changes)  # type: ignore[attr-defined]
+    escaped, text = (Printed(finalize, escaped=True, changes=changes),
+                     Printed(finalize, escaped=False, changes=changes))
+    env.printed_escaped = EncodedPrinted(escaped) if encoded else escaped  # type: ignore[attr-defined]
+    env.printed_text = EncodedPrinted(text) if encoded else text  # type: ignore[attr-defined]
     env.loop_texts = LoopTexts()  # type: ignore[attr-defined]
+    if encoded:
+        env.concat = b"".join  # type: ignore[assignment,method-assign]
     return env
 
 
@@ -134,11 +146,18 @@ class Templates:
                                              **common), self.trusted)
         self._text = _printing_once(kind(autoescape=False, finalize=printable, **common),
                                     self.trusted)
-        for env in (self._html, self._markdown, self._text):
+        # The built-in templates compiled to UTF-8 bytes too (pages are written as bytes).
+        self._encoded_envs: dict[jinja2.Environment, jinja2.Environment] = {
+            env: _printing_once(jinja2.Environment(autoescape=env.autoescape,
+                                                   finalize=env.finalize, **common),
+                                False, True)
+            for env in (self._html, self._markdown, self._text)} if self.trusted else {}
+        for env in (self._html, self._markdown, self._text, *self._encoded_envs.values()):
             env.filters["long_date"] = _long_date
             env.filters["lowerfirst"] = _lower_first
             env.filters["markdown_safe"] = markdown_safe
         self._loaded: dict[str, tuple[jinja2.Template, dict[str, Any]]] = {}
+        self._encoded: dict[str, tuple[jinja2.Template, dict[str, Any]] | None] = {}
         self._jinja: Templates | None = None
 
     def render(self, name: str, **context: Any) -> str:
@@ -152,6 +171,76 @@ class Templates:
             pass
         with _template_errors(name):
             return self._jinja_code()._template(name).render(**context)
+
+    def render_bytes(self, name: str, **context: Any) -> bytes:
+        """:meth:`render` as UTF-8 bytes: for the built-in templates, rendered to bytes
+        directly (:class:`~.template_code.EncodedCode`), else rendered and encoded."""
+        loaded = self._encoded[name] if name in self._encoded else self._load_encoded(name)
+        if loaded is not None:
+            template, names = loaded
+            env = template.environment
+            try:  # as render, to bytes
+                return b"".join(template.root_render_func(env.context_class(  # type: ignore[arg-type]
+                    env, {**names, **context}, name, template.blocks, names)))
+            except Exception:  # rendered as text below, which raises it as it always did
+                pass
+        return self.render(name, **context).encode("utf-8")
+
+    def macro_bytes(self, name: str, macro: str) -> Callable[..., bytes]:
+        """:meth:`macro` as UTF-8 bytes (see :meth:`render_bytes`)."""
+        text = self.macro(name, macro)
+        function = self._encoded_macro(name, macro)
+
+        def call(*args: Any) -> bytes:
+            if function is not None:
+                try:
+                    data = function(*args)
+                except Exception:  # done again as text, as for render_bytes
+                    pass
+                else:
+                    if type(data) is bytes:
+                        return data
+            return text(*args).encode("utf-8")
+        return call
+
+    def _load_encoded(self, name: str) -> tuple[jinja2.Template, dict[str, Any]] | None:
+        """Template ``name`` compiled to bytes, or None (not a built-in set, or a template
+        :class:`~.template_code.EncodedCode` does not compile)."""
+        encoded = self._encoded_envs.get(self._environment(name))
+        loaded = None
+        if encoded is not None:
+            try:
+                template = encoded.get_template(name)
+            except (NotEncodable, jinja2.TemplateError):  # rendered as text (which raises
+                pass  # a template error where it always did)
+            else:
+                loaded = (template, dict(template.globals))
+        self._encoded[name] = loaded
+        return loaded
+
+    def _encoded_macro(self, name: str, macro: str) -> Callable[..., bytes] | None:
+        """The function of macro ``macro`` of ``name`` compiled to bytes, when it takes
+        its arguments as they are given (all of them; no ``caller``, ``varargs`` or
+        ``kwargs``: then Jinja's Macro object, which makes Markup of the result, binds
+        them), else None."""
+        loaded = self._encoded[name] if name in self._encoded else self._load_encoded(name)
+        if loaded is None:
+            return None
+        try:
+            found = getattr(loaded[0].module, macro, None)
+        except Exception:  # the module's own text does not render: the text macro decides
+            return None
+        if not isinstance(found, jinja2.runtime.Macro) \
+                or found.caller or found.catch_kwargs or found.catch_varargs:
+            return None
+        count = len(found.arguments)
+        function: Callable[..., bytes] = found._func  # type: ignore[assignment]  # EncodedCode: bytes
+
+        def call(*args: Any) -> bytes:
+            if len(args) != count:
+                raise TypeError("arguments not as the macro takes them")
+            return function(*args)
+        return call
 
     def macro(self, name: str, macro: str) -> Callable[..., str]:
         """Macro ``macro`` of template ``name``, to call once per item (e.g. a plan's body).
@@ -206,6 +295,7 @@ class Templates:
             if name.endswith(".j2"):
                 with _template_errors(name):
                     self._environment(name).get_template(name)
+                self._load_encoded(name)
 
     def _environment(self, name: str) -> jinja2.Environment:
         if name.endswith((".html.j2", ".htm.j2", ".svg.j2")):
@@ -234,26 +324,45 @@ def _template_errors(name: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class PlanPages:
-    """One pair's plan as written: Markdown, a standalone HTML page, and the HTML body that
-    all_plans.html shows too."""
+    """One pair's plan as written: Markdown and a standalone HTML page (UTF-8, as the files
+    hold them), and the HTML body that all_plans.html shows too."""
 
-    markdown: str
-    html: str
+    markdown_bytes: bytes
+    html_bytes: bytes
     body: str
+
+    @property
+    def markdown(self) -> str:
+        return self.markdown_bytes.decode("utf-8")
+
+    @property
+    def html(self) -> str:
+        return self.html_bytes.decode("utf-8")
 
 
 class PlanRenderer:
-    """Renders plans with a run's templates, each plan's HTML body once for both pages."""
+    """Renders plans with a run's templates, each plan's HTML body once for both pages.
+
+    The built-in templates render each page to bytes (:meth:`Templates.render_bytes`); the
+    body is kept as text too, for all_plans.html, and printed into the standalone page as
+    the bytes it was made as."""
 
     def __init__(self, templates: Templates) -> None:
         self.templates = templates
         self._body = templates.macro("_plan_body.html.j2", "plan_body")
+        encoded = getattr(templates, "macro_bytes", None)
+        self._body_bytes: Callable[[Any], bytes] = (
+            encoded("_plan_body.html.j2", "plan_body") if encoded is not None
+            else lambda plan: str(self._body(plan)).encode("utf-8"))
+        self._page: Callable[..., bytes] = getattr(
+            templates, "render_bytes",
+            lambda name, **context: templates.render(name, **context).encode("utf-8"))
 
     def __call__(self, plan: Any) -> PlanPages:
         """The pages of one :class:`~matcher.outputs.plans.PairPlan`."""
-        body = self._body(plan)
-        return PlanPages(markdown=self.templates.render("plan.md.j2", plan=plan),
-                         html=self.templates.render("plan.html.j2", plan=plan, body=body),
+        body = EncodedMarkup.of(self._body_bytes(plan))
+        return PlanPages(markdown_bytes=self._page("plan.md.j2", plan=plan),
+                         html_bytes=self._page("plan.html.j2", plan=plan, body=body),
                          body=body)
 
     def combined(self, plans: Sequence[Any], bodies: Sequence[str]) -> str:

@@ -770,8 +770,8 @@ def _write_plans(folder: Path, plans: list[PairPlan], render: PlanRenderer,
     for done, (plan, pages) in enumerate(zip(plans, _rendered(render, plans, workers),
                                              strict=True), start=1):
         bodies.append(pages.body)
-        files.write(folder / f"{plan.file_stem}.md", pages.markdown.encode("utf-8"))
-        files.write(folder / f"{plan.file_stem}.html", pages.html.encode("utf-8"))
+        files.write(folder / f"{plan.file_stem}.md", pages.markdown_bytes)
+        files.write(folder / f"{plan.file_stem}.html", pages.html_bytes)
         if done % PROGRESS_EVERY == 0:
             advance(PROGRESS_EVERY)
     advance(len(plans) % PROGRESS_EVERY)
