@@ -423,10 +423,14 @@ class EncodedMarkup(markupsafe.Markup):
         markup.utf8 = data
         return markup
 
-    def __reduce__(self) -> tuple[type[markupsafe.Markup], tuple[str]]:
-        # Sent to another process (a forked writer's bodies) as the Markup it is, not
-        # twice (its text and its bytes).
-        return markupsafe.Markup, (str(self),)
+    def __reduce__(self) -> tuple[Callable[[bytes], EncodedMarkup], tuple[bytes]]:
+        # Sent to another process (a forked writer's bodies) as its bytes alone: pickle
+        # would otherwise encode its text to UTF-8 (and send both).
+        return _encoded_markup, (self.utf8,)
+
+
+def _encoded_markup(data: bytes) -> EncodedMarkup:
+    return EncodedMarkup.of(data)
 
 
 class EncodedPrinted:
