@@ -346,7 +346,10 @@ def test_the_built_in_pages_are_rendered_to_bytes_and_others_are_encoded_text(tm
     macros and blocks) does not, and is rendered as text and encoded: the same bytes."""
     fast = templating.Templates()
     fast.compile_all()
-    assert {name for name, loaded in fast._encoded.items() if loaded is None} \
+    assert set(fast._encoded) == set(templating.PAGES_AS_BYTES)  # compiled up front
+    names = [name for name in templating._PACKAGE_TEMPLATES.iterdir()
+             if name.suffix == ".j2"]
+    assert {name.name for name in names if fast._load_encoded(name.name) is None} \
         == {"report.html.j2"}
     env = templating._printing_once(jinja2.Environment(finalize=templating.printable), False,
                                     True)
@@ -359,6 +362,8 @@ def test_the_built_in_pages_are_rendered_to_bytes_and_others_are_encoded_text(tm
     pages = templating.PlanRenderer(fast)(plan)
     assert isinstance(pages.body, EncodedMarkup)
     assert pages.body.utf8 == str(pages.body).encode("utf-8")
+    # printed as it is into all_plans.html's text, not copied
+    assert fast._html.printed_escaped(pages.body) is pages.body  # type: ignore[attr-defined]
     # a body sent to another process is sent as its bytes, and is the same markup there
     data = pickle.dumps(pages.body)
     sent = pickle.loads(data)

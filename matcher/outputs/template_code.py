@@ -101,7 +101,8 @@ class Printed:
                 printed = self.known_numbers[value] = self._convert(self._finalize(value))
             return printed
         finalized = self._finalize(value)
-        if self._escaped and type(finalized) is markupsafe.Markup:
+        if self._escaped and (type(finalized) is markupsafe.Markup
+                              or type(finalized) is EncodedMarkup):
             # escape() of a Markup is an equal Markup, made by copying it (all_plans.html
             # prints 10,000 plans' bodies): the same text, not copied
             return finalized

@@ -188,8 +188,10 @@ class Templates:
 
     def macro_bytes(self, name: str, macro: str) -> Callable[..., bytes]:
         """:meth:`macro` as UTF-8 bytes (see :meth:`render_bytes`)."""
-        text = self.macro(name, macro)
         function = self._encoded_macro(name, macro)
+        # The macro as text: where there is no bytes version, now (its errors are the
+        # caller's), else on the first call the bytes version cannot finish.
+        text = [self.macro(name, macro)] if function is None else []
 
         def call(*args: Any) -> bytes:
             if function is not None:
@@ -200,7 +202,9 @@ class Templates:
                 else:
                     if type(data) is bytes:
                         return data
-            return text(*args).encode("utf-8")
+            if not text:
+                text.append(self.macro(name, macro))
+            return text[0](*args).encode("utf-8")
         return call
 
     def _load_encoded(self, name: str) -> tuple[jinja2.Template, dict[str, Any]] | None:
@@ -288,14 +292,17 @@ class Templates:
 
     def compile_all(self) -> None:
         """Compile every template of the set now (Jinja otherwise compiles each one on its
-        first use, some 65 ms for the built-in set)."""
+        first use, some 65 ms for the built-in set): the pages a run renders as bytes
+        (:data:`PAGES_AS_BYTES`) in their bytes version where they have one (their text
+        version is then only compiled if ever needed), the others as text."""
         loader = self._text.loader
         assert loader is not None
         for name in loader.list_templates():
-            if name.endswith(".j2"):
-                with _template_errors(name):
-                    self._environment(name).get_template(name)
-                self._load_encoded(name)
+            if not name.endswith(".j2") or (name in PAGES_AS_BYTES
+                                             and self._load_encoded(name) is not None):
+                continue
+            with _template_errors(name):
+                self._environment(name).get_template(name)
 
     def _environment(self, name: str) -> jinja2.Environment:
         if name.endswith((".html.j2", ".htm.j2", ".svg.j2")):
@@ -340,6 +347,10 @@ class PlanPages:
         return self.html_bytes.decode("utf-8")
 
 
+#: The templates :class:`PlanRenderer` renders to bytes, for each pair.
+PAGES_AS_BYTES = ("_plan_body.html.j2", "plan.md.j2", "plan.html.j2")
+
+
 class PlanRenderer:
     """Renders plans with a run's templates, each plan's HTML body once for both pages.
 
@@ -349,11 +360,13 @@ class PlanRenderer:
 
     def __init__(self, templates: Templates) -> None:
         self.templates = templates
-        self._body = templates.macro("_plan_body.html.j2", "plan_body")
         encoded = getattr(templates, "macro_bytes", None)
-        self._body_bytes: Callable[[Any], bytes] = (
-            encoded("_plan_body.html.j2", "plan_body") if encoded is not None
-            else lambda plan: str(self._body(plan)).encode("utf-8"))
+        if encoded is not None:
+            self._body_bytes: Callable[[Any], bytes] = encoded("_plan_body.html.j2",
+                                                               "plan_body")
+        else:
+            body = templates.macro("_plan_body.html.j2", "plan_body")
+            self._body_bytes = lambda plan: str(body(plan)).encode("utf-8")
         self._page: Callable[..., bytes] = getattr(
             templates, "render_bytes",
             lambda name, **context: templates.render(name, **context).encode("utf-8"))
