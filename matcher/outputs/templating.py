@@ -9,6 +9,7 @@ participant named ``<script>`` shows as text and a goal holding ``![x](https://.
 ``[click](javascript:...)`` is neither an image a viewer fetches nor a link; plain-text
 templates (``*.txt.j2``, e-mail bodies) are left as written. Every value printed by any
 template loses its control characters (:func:`~matcher.outputs.cell_safety.clean_text`).
+Each plan's pages are made as the UTF-8 bytes their files hold (:meth:`Templates.render_bytes`).
 
 A program's own templates are untrusted code: when a templates folder is given, every
 template renders in Jinja's :class:`~jinja2.sandbox.SandboxedEnvironment`, which refuses
@@ -360,6 +361,8 @@ class PlanRenderer:
 
     def __init__(self, templates: Templates) -> None:
         self.templates = templates
+        # A stand-in with render and macro alone (the tests' plain-Jinja reference) renders
+        # text, encoded here.
         encoded = getattr(templates, "macro_bytes", None)
         if encoded is not None:
             self._body_bytes: Callable[[Any], bytes] = encoded("_plan_body.html.j2",
