@@ -152,5 +152,6 @@ def test_no_participant_text_is_kept_in_memory_after_the_run_folder(tmp_path):
     printed = list(template_code.EVERY_PRINTED)
     assert printed  # the built-in templates' memories exist ...
     # ... and are empty after the run
-    assert {type(p) for p in printed} == {template_code.Printed, template_code.LoopTexts}
+    assert {type(p) for p in printed} == {template_code.Printed, template_code.LoopTexts,
+                                           template_code.EncodedPrinted}
     assert all(p.kept == 0 for p in printed)

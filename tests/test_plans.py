@@ -182,7 +182,8 @@ def test_built_in_templates_are_compiled_once_and_a_programs_are_read_each_run(t
 
     built_in = builtin_templates()
     assert templates_for(config_from_dict(CONFIG)) is built_in
-    compiled = {name for env in (built_in._html, built_in._markdown, built_in._text)
+    compiled = {name for env in (built_in._html, built_in._markdown, built_in._text,
+                                 *built_in._encoded_envs.values())  # the pages: as bytes
                 for _, name in (env.cache or {})}
     shipped = {p.name for p in (Path(matcher.outputs.__file__).parent / "templates").glob("*.j2")}
     assert shipped and shipped <= compiled

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import pickle
 import tempfile
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
 import jinja2
 import jinja2.sandbox
+import markupsafe
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,7 +34,14 @@ from matcher.outcome import MatchOutcome
 from matcher.outputs import templating
 from matcher.outputs.cycle import Closure
 from matcher.outputs.plans import PairPlan, PersonCard, SharedHours, build_plans
-from matcher.outputs.template_code import PrintOnce, TrustedCode
+from matcher.outputs.template_code import (
+    EncodedCode,
+    EncodedMarkup,
+    NotEncodable,
+    Printed,
+    PrintOnce,
+    TrustedCode,
+)
 from matcher.runfolder.writer import _introduction
 from scoring.config import ConfigError
 from scoring.explain import explain_pairs
@@ -76,11 +86,24 @@ def _texts(templates: Any, plans: list[PairPlan], closures: tuple[Closure, ...] 
     pages = [render(plan) for plan in plans]
     texts = [text for page in pages for text in (page.markdown, page.html, page.body)]
     texts += [text for plan in plans for text in _introduction(templates, plan)]
+    texts += [_as_bytes(templates, f"introduction_{part}.txt.j2", plan=plan)
+              for plan in plans for part in ("subject", "email")]
     texts.append(render.combined(plans, [page.body for page in pages]))
     for note in closures:
-        texts += [templates.render(f"closure_{part}.txt.j2", note=note, program="P <&>")
-                  for part in ("subject", "email")]
+        texts += [render_as(f"closure_{part}.txt.j2", note=note, program="P <&>")
+                  for part in ("subject", "email")
+                  for render_as in (templates.render, partial(_as_bytes, templates))]
     return texts
+
+
+def _as_bytes(templates: Any, name: str, **context: Any) -> str:
+    """The template rendered to UTF-8 bytes (Templates.render_bytes; plain Jinja: its text
+    encoded), decoded again to compare."""
+    render = getattr(templates, "render_bytes", None)
+    data = render(name, **context) if render else \
+        templates.render(name, **context).encode("utf-8")
+    assert type(data) is bytes
+    return data.decode("utf-8")
 
 
 @functools.cache
@@ -284,3 +307,82 @@ def test_a_loop_keeps_its_text_only_where_nothing_but_its_unchanging_items_can_c
     kept = [items for items, _ in fast.loop_texts.known.values()]  # type: ignore[attr-defined]
     assert any(items is frozen for items in kept)  # the loop that reads only its items
     assert not any(items is listed or items is opened for items in kept)
+
+
+# -- printed values ----------------------------------------------------------------------
+
+_PRINTED_TEXT = st.one_of(_SPECIAL, st.text(max_size=20), st.text(
+    alphabet=st.sampled_from("aZ é—&<>'\"[]\\\n\t\x1b\xa0\u200b"), max_size=8))
+
+
+def test_a_printed_text_is_what_finalize_and_escape_make_of_it():
+    """Printed prints a text that neither its finalize function nor escaping would change
+    as the text itself, without calling them; every other text as finalize and escape make
+    it. Both ways are reached for each of the environments' finalize functions."""
+    reached: Counter[str] = Counter()
+
+    @settings(max_examples=300, deadline=None)
+    @given(_PRINTED_TEXT)
+    def check(text: str) -> None:
+        for finalize in (templating.printable, templating.markdown_safe):
+            changes = templating._FINALIZE_CHANGES[finalize]
+            for escaped in (True, False):
+                printed = Printed(finalize, escaped, changes)(text)
+                expected = markupsafe.escape(finalize(text)) if escaped \
+                    else str(finalize(text))
+                assert printed == expected and type(printed) in (str, markupsafe.Markup)
+                reached["as it is" if printed is text else "changed"] += 1
+
+    check()
+    assert reached["as it is"] >= 200 and reached["changed"] >= 200, reached
+
+
+
+# -- pages rendered to bytes ---------------------------------------------------------------
+
+def test_the_built_in_pages_are_rendered_to_bytes_and_others_are_encoded_text(tmp_path):
+    """The built-in plan templates, e-mails and closures compile to bytes (EncodedCode); a
+    template holding what cannot be bytes (rendered text kept as a value: the report's
+    macros and blocks) does not, and is rendered as text and encoded: the same bytes."""
+    fast = templating.Templates()
+    fast.compile_all()
+    assert set(fast._encoded) == set(templating.PAGES_AS_BYTES)  # compiled up front
+    names = [name for name in templating._PACKAGE_TEMPLATES.iterdir()
+             if name.suffix == ".j2"]
+    assert {name.name for name in names if fast._load_encoded(name.name) is None} \
+        == {"report.html.j2"}
+    env = templating._printing_once(jinja2.Environment(finalize=templating.printable), False,
+                                    True)
+    assert env.code_generator_class is EncodedCode
+    for source in ("{% set x %}<{{ a }}>{% endset %}{{ x }}", "{% macro m() %}1{% endmacro %}"
+                   "{{ m() }}", "{% filter upper %}{{ a }}{% endfilter %}"):
+        with pytest.raises(NotEncodable):
+            env.from_string(source)
+    plan = _sample_plans()[0]
+    pages = templating.PlanRenderer(fast)(plan)
+    assert isinstance(pages.body, EncodedMarkup)
+    assert pages.body.utf8 == str(pages.body).encode("utf-8")
+    # printed as it is into all_plans.html's text, not copied
+    assert fast._html.printed_escaped(pages.body) is pages.body  # type: ignore[attr-defined]
+    # a body sent to another process is sent as its bytes, and is the same markup there
+    data = pickle.dumps(pages.body)
+    sent = pickle.loads(data)
+    assert type(sent) is EncodedMarkup and sent == pages.body and sent.utf8 == pages.body.utf8
+    assert len(data) < len(pages.body.utf8) + 200
+
+
+def test_a_programs_own_plan_page_gets_the_body_as_text(tmp_path):
+    """A program's plan.html.j2 may print the body twice, or read it: its page is its own
+    template rendered with the body's text, as before pages were written as bytes."""
+    (tmp_path / "plan.html.j2").write_text(
+        "{{ body | length }}|{{ body }}|{{ body }}|{{ plan.mentee.name }}\n")
+    own = templating.Templates(tmp_path)
+    plan = _sample_plans()[0]
+    pages = templating.PlanRenderer(own)(plan)
+    body = templating.Templates().macro("_plan_body.html.j2", "plan_body")(plan)
+    assert pages.body == body
+    assert pages.html == (f"{len(body)}|{body}|{body}|"
+                          f"{templating.markupsafe.escape(plan.mentee.name)}\n")
+    assert pages.html_bytes == pages.html.encode("utf-8")
+    plain = cast(templating.Templates, _PlainJinja())
+    assert pages.markdown == templating.PlanRenderer(plain)(plan).markdown

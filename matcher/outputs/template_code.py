@@ -29,6 +29,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import keyword
+import re
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,15 +47,32 @@ OUTPUT_MEMORY = 100_000
 #: own sequence (a plan's talking points), whose text is not worth keeping.
 LOOP_VARIETY = 256
 
+#: The characters ``markupsafe.escape`` changes.
+_ESCAPED = "&<>'\""
+#: A pattern that finds nothing (a ``finalize`` that changes only unprintable characters).
+_NOTHING = re.compile(r"(?!)")
+
 
 class Printed:
     """What ``{{ value }}`` prints in one environment: ``escape(finalize(value))`` (HTML) or
-    ``str(finalize(value))``, worked out once per distinct text (other values each time)."""
+    ``str(finalize(value))``, worked out once per distinct text (other values each time).
 
-    def __init__(self, finalize: Callable[[Any], Any], escaped: bool) -> None:
+    ``changes``: the characters besides the unprintable ones (control characters, line
+    breaks, ...) that ``finalize`` changes in a text; with it, a text holding none of them
+    (nor, in HTML, a character ``escape`` changes) is printed as it is without calling
+    ``finalize`` and ``escape`` (most of a run's names and sentences: the first printing
+    of each distinct text was most of the cost of printing it).
+    """
+
+    def __init__(self, finalize: Callable[[Any], Any], escaped: bool,
+                 changes: str | None = None) -> None:
         self._finalize = finalize
         self._escaped = escaped
         self._convert: Callable[[Any], str] = markupsafe.escape if escaped else str
+        self._changed: re.Pattern[str] | None = None
+        if changes is not None:
+            changed = changes + (_ESCAPED if escaped else "")
+            self._changed = re.compile(f"[{re.escape(changed)}]") if changed else _NOTHING
         #: Printed form of each text seen; its ``get`` is read by :class:`TrustedCode`'s code
         #: (so the dict is only ever cleared, never replaced).
         self.known: dict[str, str] = {}
@@ -67,7 +85,13 @@ class Printed:
             if printed is None:
                 if len(self.known) >= OUTPUT_MEMORY:
                     self.known.clear()
-                printed = self.known[value] = self._convert(self._finalize(value))
+                changed = self._changed
+                # An equal text, where escape() would give an equal Markup: only ever joined
+                # into the output, where the two are the same text.
+                printed = self.known[value] = (
+                    value if changed is not None and value.isprintable()
+                    and changed.search(value) is None
+                    else self._convert(self._finalize(value)))
             return printed
         if type(value) is int:  # meeting numbers and months: the same few, over and over
             printed = self.known_numbers.get(value)
@@ -77,7 +101,8 @@ class Printed:
                 printed = self.known_numbers[value] = self._convert(self._finalize(value))
             return printed
         finalized = self._finalize(value)
-        if self._escaped and type(finalized) is markupsafe.Markup:
+        if self._escaped and (type(finalized) is markupsafe.Markup
+                              or type(finalized) is EncodedMarkup):
             # escape() of a Markup is an equal Markup, made by copying it (all_plans.html
             # prints 10,000 plans' bodies): the same text, not copied
             return finalized
@@ -156,7 +181,7 @@ def unchanging(value: object) -> bool:
 
 #: Every :class:`Printed` and :class:`LoopTexts` alive (their memories are dropped after
 #: each run folder).
-EVERY_PRINTED: weakref.WeakSet[Printed | LoopTexts] = weakref.WeakSet()
+EVERY_PRINTED: weakref.WeakSet[Printed | LoopTexts | EncodedPrinted] = weakref.WeakSet()
 
 
 class PrintOnce(jinja2.compiler.CodeGenerator):
@@ -382,3 +407,125 @@ def _targets(node: jinja2.nodes.For) -> set[str]:
     target = node.target
     return {name.name for name in (target, *target.find_all(jinja2.nodes.Name))
             if isinstance(name, jinja2.nodes.Name)}
+
+
+# -- pages written as UTF-8 bytes ------------------------------------------------------------
+
+class EncodedMarkup(markupsafe.Markup):
+    """Markup that also holds its UTF-8 bytes (a plan's body, printed into its standalone
+    page by :class:`EncodedCode`'s code without encoding it again)."""
+
+    utf8: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> EncodedMarkup:
+        """The markup whose UTF-8 bytes are ``data``."""
+        markup = cls(data.decode("utf-8"))
+        markup.utf8 = data
+        return markup
+
+    def __reduce__(self) -> tuple[Callable[[bytes], EncodedMarkup], tuple[bytes]]:
+        # Sent to another process (a forked writer's bodies) as its bytes alone: pickle
+        # would otherwise encode its text to UTF-8 (and send both).
+        return _encoded_markup, (self.utf8,)
+
+
+def _encoded_markup(data: bytes) -> EncodedMarkup:
+    return EncodedMarkup.of(data)
+
+
+class EncodedPrinted:
+    """:class:`Printed` in UTF-8: what ``{{ value }}`` prints, as bytes, worked out once per
+    distinct text and number."""
+
+    def __init__(self, printed: Printed) -> None:
+        self._printed = printed
+        #: Read by the compiled code as :class:`Printed`'s are (only ever cleared).
+        self.known: dict[str, bytes] = {}
+        self.known_numbers: dict[int, bytes] = {}
+        EVERY_PRINTED.add(self)
+
+    def __call__(self, value: Any) -> bytes:
+        if type(value) is str:
+            data = self.known.get(value)
+            if data is None:
+                if len(self.known) >= OUTPUT_MEMORY:
+                    self.known.clear()
+                data = self.known[value] = self._printed(value).encode("utf-8")
+            return data
+        if type(value) is int:
+            data = self.known_numbers.get(value)
+            if data is None:
+                if len(self.known_numbers) >= OUTPUT_MEMORY:
+                    self.known_numbers.clear()
+                data = self.known_numbers[value] = self._printed(value).encode("utf-8")
+            return data
+        if type(value) is EncodedMarkup and self._printed._escaped:
+            return value.utf8  # HTML prints Markup as it is: its text, already encoded
+        return self._printed(value).encode("utf-8")
+
+    @property
+    def kept(self) -> int:
+        """How many texts are kept."""
+        return len(self.known) + len(self.known_numbers)
+
+    def forget(self) -> None:
+        """Drop every text kept (they include participants' names)."""
+        self.known.clear()
+        self.known_numbers.clear()
+        self._printed.forget()
+
+
+class NotEncodable(Exception):
+    """A template :class:`EncodedCode` does not compile (its text is then rendered and
+    encoded)."""
+
+
+#: What a template compiled to bytes may hold: no block, inheritance, import, assignment of
+#: rendered text, call block, filter block, scope or autoescape switch (each of those makes
+#: or passes rendered text as a value, which would be bytes), and no call of a name (it
+#: may be a macro, whose text would be bytes).
+_NOT_ENCODABLE = (jinja2.nodes.Extends, jinja2.nodes.Block, jinja2.nodes.Import,
+                  jinja2.nodes.FromImport, jinja2.nodes.AssignBlock, jinja2.nodes.CallBlock,
+                  jinja2.nodes.FilterBlock, jinja2.nodes.Scope, jinja2.nodes.OverlayScope,
+                  jinja2.nodes.EvalContextModifier)
+
+
+class EncodedCode(TrustedCode):
+    """:class:`TrustedCode` whose templates and macros give UTF-8 bytes instead of text:
+    each constant text is a bytes constant, each printed value is looked up in the
+    environment's :class:`EncodedPrinted` memory, kept loop texts are bytes. A page then
+    never exists as text, and its text, two bytes a character as soon as it holds one
+    character outside Latin-1 (most pages do: a dash in the program's name), is neither
+    joined nor encoded.
+
+    The environment must join with ``b"".join`` (``concat``) and print through
+    :class:`EncodedPrinted`. Templates holding what cannot be bytes raise
+    :class:`NotEncodable` (see :data:`_NOT_ENCODABLE`); a macro's function is called
+    directly (Jinja's ``Macro`` wraps its result in Markup)."""
+
+    def visit_Template(self, node: jinja2.nodes.Template,
+                       frame: jinja2.compiler.Frame | None = None) -> None:
+        for part in node.find_all(_NOT_ENCODABLE):
+            raise NotEncodable(f"{type(part).__name__} at line {part.lineno}")
+        for call in node.find_all(jinja2.nodes.Call):
+            if not isinstance(call.node, jinja2.nodes.Getattr):
+                raise NotEncodable(f"a call of a name at line {call.lineno}")
+        for include in node.find_all(jinja2.nodes.Include):
+            if self._static_text(include) is None:
+                raise NotEncodable(f"an include at line {include.lineno}")
+        super().visit_Template(node, frame)
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        return repr("".join(map(str, group)).encode("utf-8"))
+
+    def visit_Include(self, node: jinja2.nodes.Include, frame: jinja2.compiler.Frame) -> None:
+        text = self._static_text(node)
+        if text is None or frame.require_output_check:
+            raise NotEncodable(f"an include at line {node.lineno}")
+        self._write_text(repr(text.encode("utf-8")), frame)
+
+    def return_buffer_contents(self, frame: jinja2.compiler.Frame,
+                               force_unescaped: bool = False) -> None:  # noqa: ARG002
+        # Bytes, never Markup (Jinja's code makes Markup of an HTML macro's text).
+        self.writeline(f"return concat({frame.buffer})")

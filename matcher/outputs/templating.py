@@ -9,6 +9,7 @@ participant named ``<script>`` shows as text and a goal holding ``![x](https://.
 ``[click](javascript:...)`` is neither an image a viewer fetches nor a link; plain-text
 templates (``*.txt.j2``, e-mail bodies) are left as written. Every value printed by any
 template loses its control characters (:func:`~matcher.outputs.cell_safety.clean_text`).
+Each plan's pages are made as the UTF-8 bytes their files hold (:meth:`Templates.render_bytes`).
 
 A program's own templates are untrusted code: when a templates folder is given, every
 template renders in Jinja's :class:`~jinja2.sandbox.SandboxedEnvironment`, which refuses
@@ -30,13 +31,18 @@ from typing import Any, NamedTuple
 import jinja2
 import jinja2.compiler
 import jinja2.nodes
+import jinja2.runtime
 import jinja2.sandbox
 import markupsafe
 
 from matcher.outputs.cell_safety import clean_text
 from matcher.outputs.template_code import (
     EVERY_PRINTED,
+    EncodedCode,
+    EncodedMarkup,
+    EncodedPrinted,
     LoopTexts,
+    NotEncodable,
     Printed,
     PrintOnce,
     TrustedCode,
@@ -72,6 +78,13 @@ def printable(value: Any) -> Any:
     return value
 
 
+#: What each finalize function changes in a text besides its unprintable characters (which
+#: :func:`~matcher.outputs.cell_safety.clean_text` removes or replaces): a text holding
+#: neither is printed as it is (:class:`~.template_code.Printed`).
+_FINALIZE_CHANGES: dict[Callable[[Any], Any], str] = {
+    printable: "", markdown_safe: "".join(special for special, _ in _MARKDOWN_ESCAPES)}
+
+
 def _lower_first(value: str) -> str:
     """``Specialist mentor for AI`` → ``specialist mentor for AI`` (names keep capitals)."""
     return value[:1].lower() + value[1:]
@@ -82,16 +95,24 @@ def _long_date(value: dt.date | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}" if value else ""
 
 
-def _printing_once(env: jinja2.Environment, trusted: bool = False) -> jinja2.Environment:
+def _printing_once(env: jinja2.Environment, trusted: bool = False,
+                   encoded: bool = False) -> jinja2.Environment:
     """``env`` compiling its templates with :class:`~.template_code.PrintOnce` (printing
     through its own ``finalize``), or, for the built-in templates (``trusted``), with
-    :class:`~.template_code.TrustedCode`."""
+    :class:`~.template_code.TrustedCode`, or (``encoded``) to UTF-8 bytes with
+    :class:`~.template_code.EncodedCode`."""
     finalize = env.finalize
     assert finalize is not None, "the environments print through a finalize function"
-    env.code_generator_class = TrustedCode if trusted else PrintOnce
-    env.printed_escaped = Printed(finalize, escaped=True)  # type: ignore[attr-defined]
-    env.printed_text = Printed(finalize, escaped=False)  # type: ignore[attr-defined]
+    env.code_generator_class = EncodedCode if encoded else TrustedCode if trusted \
+        else PrintOnce
+    changes = _FINALIZE_CHANGES.get(finalize)
+    escaped, text = (Printed(finalize, escaped=True, changes=changes),
+                     Printed(finalize, escaped=False, changes=changes))
+    env.printed_escaped = EncodedPrinted(escaped) if encoded else escaped  # type: ignore[attr-defined]
+    env.printed_text = EncodedPrinted(text) if encoded else text  # type: ignore[attr-defined]
     env.loop_texts = LoopTexts()  # type: ignore[attr-defined]
+    if encoded:
+        env.concat = b"".join  # type: ignore[assignment,method-assign]
     return env
 
 
@@ -126,11 +147,18 @@ class Templates:
                                              **common), self.trusted)
         self._text = _printing_once(kind(autoescape=False, finalize=printable, **common),
                                     self.trusted)
-        for env in (self._html, self._markdown, self._text):
+        # The built-in templates compiled to UTF-8 bytes too (pages are written as bytes).
+        self._encoded_envs: dict[jinja2.Environment, jinja2.Environment] = {
+            env: _printing_once(jinja2.Environment(autoescape=env.autoescape,
+                                                   finalize=env.finalize, **common),
+                                False, True)
+            for env in (self._html, self._markdown, self._text)} if self.trusted else {}
+        for env in (self._html, self._markdown, self._text, *self._encoded_envs.values()):
             env.filters["long_date"] = _long_date
             env.filters["lowerfirst"] = _lower_first
             env.filters["markdown_safe"] = markdown_safe
         self._loaded: dict[str, tuple[jinja2.Template, dict[str, Any]]] = {}
+        self._encoded: dict[str, tuple[jinja2.Template, dict[str, Any]] | None] = {}
         self._jinja: Templates | None = None
 
     def render(self, name: str, **context: Any) -> str:
@@ -144,6 +172,80 @@ class Templates:
             pass
         with _template_errors(name):
             return self._jinja_code()._template(name).render(**context)
+
+    def render_bytes(self, name: str, **context: Any) -> bytes:
+        """:meth:`render` as UTF-8 bytes: for the built-in templates, rendered to bytes
+        directly (:class:`~.template_code.EncodedCode`), else rendered and encoded."""
+        loaded = self._encoded[name] if name in self._encoded else self._load_encoded(name)
+        if loaded is not None:
+            template, names = loaded
+            env = template.environment
+            try:  # as render, to bytes
+                return b"".join(template.root_render_func(env.context_class(  # type: ignore[arg-type]
+                    env, {**names, **context}, name, template.blocks, names)))
+            except Exception:  # rendered as text below, which raises it as it always did
+                pass
+        return self.render(name, **context).encode("utf-8")
+
+    def macro_bytes(self, name: str, macro: str) -> Callable[..., bytes]:
+        """:meth:`macro` as UTF-8 bytes (see :meth:`render_bytes`)."""
+        function = self._encoded_macro(name, macro)
+        # The macro as text: where there is no bytes version, now (its errors are the
+        # caller's), else on the first call the bytes version cannot finish.
+        text = [self.macro(name, macro)] if function is None else []
+
+        def call(*args: Any) -> bytes:
+            if function is not None:
+                try:
+                    data = function(*args)
+                except Exception:  # done again as text, as for render_bytes
+                    pass
+                else:
+                    if type(data) is bytes:
+                        return data
+            if not text:
+                text.append(self.macro(name, macro))
+            return text[0](*args).encode("utf-8")
+        return call
+
+    def _load_encoded(self, name: str) -> tuple[jinja2.Template, dict[str, Any]] | None:
+        """Template ``name`` compiled to bytes, or None (not a built-in set, or a template
+        :class:`~.template_code.EncodedCode` does not compile)."""
+        encoded = self._encoded_envs.get(self._environment(name))
+        loaded = None
+        if encoded is not None:
+            try:
+                template = encoded.get_template(name)
+            except (NotEncodable, jinja2.TemplateError):  # rendered as text (which raises
+                pass  # a template error where it always did)
+            else:
+                loaded = (template, dict(template.globals))
+        self._encoded[name] = loaded
+        return loaded
+
+    def _encoded_macro(self, name: str, macro: str) -> Callable[..., bytes] | None:
+        """The function of macro ``macro`` of ``name`` compiled to bytes, when it takes
+        its arguments as they are given (all of them; no ``caller``, ``varargs`` or
+        ``kwargs``: then Jinja's Macro object, which makes Markup of the result, binds
+        them), else None."""
+        loaded = self._encoded[name] if name in self._encoded else self._load_encoded(name)
+        if loaded is None:
+            return None
+        try:
+            found = getattr(loaded[0].module, macro, None)
+        except Exception:  # the module's own text does not render: the text macro decides
+            return None
+        if not isinstance(found, jinja2.runtime.Macro) \
+                or found.caller or found.catch_kwargs or found.catch_varargs:
+            return None
+        count = len(found.arguments)
+        function: Callable[..., bytes] = found._func  # type: ignore[assignment]  # EncodedCode: bytes
+
+        def call(*args: Any) -> bytes:
+            if len(args) != count:
+                raise TypeError("arguments not as the macro takes them")
+            return function(*args)
+        return call
 
     def macro(self, name: str, macro: str) -> Callable[..., str]:
         """Macro ``macro`` of template ``name``, to call once per item (e.g. a plan's body).
@@ -191,13 +293,17 @@ class Templates:
 
     def compile_all(self) -> None:
         """Compile every template of the set now (Jinja otherwise compiles each one on its
-        first use, some 65 ms for the built-in set)."""
+        first use, some 65 ms for the built-in set): the pages a run renders as bytes
+        (:data:`PAGES_AS_BYTES`) in their bytes version where they have one (their text
+        version is then only compiled if ever needed), the others as text."""
         loader = self._text.loader
         assert loader is not None
         for name in loader.list_templates():
-            if name.endswith(".j2"):
-                with _template_errors(name):
-                    self._environment(name).get_template(name)
+            if not name.endswith(".j2") or (name in PAGES_AS_BYTES
+                                             and self._load_encoded(name) is not None):
+                continue
+            with _template_errors(name):
+                self._environment(name).get_template(name)
 
     def _environment(self, name: str) -> jinja2.Environment:
         if name.endswith((".html.j2", ".htm.j2", ".svg.j2")):
@@ -226,26 +332,59 @@ def _template_errors(name: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class PlanPages:
-    """One pair's plan as written: Markdown, a standalone HTML page, and the HTML body that
-    all_plans.html shows too."""
+    """One pair's plan as written: Markdown and a standalone HTML page (UTF-8, as the files
+    hold them), and the HTML body that all_plans.html shows too."""
 
-    markdown: str
-    html: str
+    markdown_bytes: bytes
+    html_bytes: bytes
     body: str
+
+    @property
+    def markdown(self) -> str:
+        return self.markdown_bytes.decode("utf-8")
+
+    @property
+    def html(self) -> str:
+        return self.html_bytes.decode("utf-8")
+
+    @property
+    def body_utf8(self) -> bytes:
+        """The body's UTF-8 bytes: as it was made (:class:`EncodedMarkup`), else encoded."""
+        made: bytes | None = getattr(self.body, "utf8", None)
+        return made if made is not None else self.body.encode("utf-8")
+
+
+#: The templates :class:`PlanRenderer` renders to bytes, for each pair.
+PAGES_AS_BYTES = ("_plan_body.html.j2", "plan.md.j2", "plan.html.j2")
 
 
 class PlanRenderer:
-    """Renders plans with a run's templates, each plan's HTML body once for both pages."""
+    """Renders plans with a run's templates, each plan's HTML body once for both pages.
+
+    The built-in templates render each page to bytes (:meth:`Templates.render_bytes`); the
+    body is kept as text too, for all_plans.html, and printed into the standalone page as
+    the bytes it was made as."""
 
     def __init__(self, templates: Templates) -> None:
         self.templates = templates
-        self._body = templates.macro("_plan_body.html.j2", "plan_body")
+        # A stand-in with render and macro alone (the tests' plain-Jinja reference) renders
+        # text, encoded here.
+        encoded = getattr(templates, "macro_bytes", None)
+        if encoded is not None:
+            self._body_bytes: Callable[[Any], bytes] = encoded("_plan_body.html.j2",
+                                                               "plan_body")
+        else:
+            body = templates.macro("_plan_body.html.j2", "plan_body")
+            self._body_bytes = lambda plan: str(body(plan)).encode("utf-8")
+        self._page: Callable[..., bytes] = getattr(
+            templates, "render_bytes",
+            lambda name, **context: templates.render(name, **context).encode("utf-8"))
 
     def __call__(self, plan: Any) -> PlanPages:
         """The pages of one :class:`~matcher.outputs.plans.PairPlan`."""
-        body = self._body(plan)
-        return PlanPages(markdown=self.templates.render("plan.md.j2", plan=plan),
-                         html=self.templates.render("plan.html.j2", plan=plan, body=body),
+        body = EncodedMarkup.of(self._body_bytes(plan))
+        return PlanPages(markdown_bytes=self._page("plan.md.j2", plan=plan),
+                         html_bytes=self._page("plan.html.j2", plan=plan, body=body),
                          body=body)
 
     def combined(self, plans: Sequence[Any], bodies: Sequence[str]) -> str:
