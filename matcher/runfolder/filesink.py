@@ -5,20 +5,30 @@ and on a virtual disk it cost about as much as rendering the file (0.1–0.5 ms 
 all of the run folder's system time). A thread cannot take that work over: each system call
 hands Python's GIL back and must wait to take it again, so a writer thread and the renderer
 only take turns. A process can: :class:`FileSink` streams each file's path and bytes through
-a pipe to this module run as a script (``python -I filesink.py FOLDER``), which creates the
-files on another core.
+a pipe to this module run as a script (``python -I -S filesink.py FOLDER``), which creates
+the files on another core.
+
+What a file costs beyond creating it is kept small on both sides, since on two busy cores
+every microsecond of it is CPU the renderers lack (``benchmarks/bench_filesink.py``): the
+sender gathers frames and hands them to the pipe with one ``writev`` per MiB (no copy into
+a buffer first) through a pipe widened to 1 MiB (Linux); the helper reads 1 MiB blocks,
+reused once their files are written, slices each frame's name and bytes out of them (no
+copy), hands whole batches between its reading and its writing thread, checks names by
+string and opens each file relative to the folder's handle (``dir_fd``).
 
 The helper needs nothing but the standard library (``-I`` runs it isolated from the
-environment, the user's site-packages and this package's folder), and it writes only
-below FOLDER. Small folders are written in-process, where starting a
-helper would cost more than it saves, and so is everything when Python cannot start the
-helper (a frozen application).
+environment and this package's folder, ``-S`` without site-packages), and it writes only
+below FOLDER: a name that is not a relative path below it (absolute, ``..``, an empty or
+``.`` part; on Windows ``\\`` or ``:``) stops it. Small folders are written in-process,
+where starting a helper would cost more than it saves, and so is everything when Python
+cannot start the helper (a frozen application).
 
 The helper dies with its parent: on Linux the kernel kills it when the parent dies
 (``PR_SET_PDEATHSIG``); everywhere it checks before each file that its parent is still the
 one that started it, and a stream that ends without the parent's end frame (the parent was
-killed mid-run) stops it without writing what is left in its backlog. The run's partial
-folder is then removed by the next run (:mod:`.claim`).
+killed mid-run) stops it without writing what is left in its backlog (the rest of the
+batch in hand included). The run's partial folder is then removed by the next run
+(:mod:`.claim`).
 """
 
 from __future__ import annotations
