@@ -1,6 +1,8 @@
 """The file helper's CPU per file created, against a plain loop creating the same files.
 
-    .venv/bin/python benchmarks/bench_filesink.py                  # 10,000 pairs, 5 rounds
+    .venv/bin/python benchmarks/bench_filesink.py --previous-rev 0fbbe21   # 10,000 pairs
+    mkdir -p /dev/shm/filesink    # then, the code's cost with the disk aside:
+    .venv/bin/python benchmarks/bench_filesink.py --previous-rev 0fbbe21 --memory /dev/shm/filesink
     .venv/bin/python benchmarks/bench_filesink.py --pairs 2000 --rounds 3 --no-settle
 
 A 10,000-pair run folder's files as :class:`~matcher.runfolder.filesink.FileSink` is sent
@@ -15,13 +17,17 @@ and a ~3.5 KB ``.ics`` calendar; nine folder-wide files of 0.01–61 MB; 30,009 
   left main) with its own helper;
 - ``in-process``: this tree's ``FileSink(helper=False)`` (the small folders' way).
 
-Rows give each one's CPU per file (best and median of the rounds; the helpers' CPU
-counted when they end, the sender's apart), their ratio to the plain loop of the same
-rounds, and the load and the file-creation probe of ``benchmarks/scratch.py`` before and
-after (creating files costs 10x more for minutes after anyone here deleted many: a figure
-taken while the probe says "slowed" measures the disk). Every folder is checked to hold the
-files sent, byte for byte. The folders stay until the process ends (deleting them between
-rounds would slow the next ones).
+The helpers are sent the files at the writer's pace (``--rate``, files a second: the
+writer renders between files, so a helper rarely has a backlog). Rows give each one's CPU
+per file (best and median of the rounds, and the medians' user and system parts; the
+helpers' CPU counted when they end, the sender's apart), their ratio to the plain loop of
+the same rounds, and the load and the file-creation probe of ``benchmarks/scratch.py``
+before and after (creating files costs 10x more for minutes after anyone here deleted
+many: a figure taken while the probe says "slowed" measures the disk; the user CPU is the
+code's either way). Every folder is checked to hold the files sent (every 97th file's
+bytes, and the count). On the disk the folders stay until the process ends (deleting them
+between rounds would slow the next ones); with ``--memory`` (a tmpfs such as /dev/shm)
+each is removed after its round, which slows nothing.
 """
 
 from __future__ import annotations
