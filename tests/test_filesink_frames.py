@@ -159,13 +159,14 @@ def test_a_stream_cut_short_stops_with_the_files_before_the_cut(tmp_path, record
     only after them, a pipe's end can come at any time), and nothing of the cut frame."""
     reached: Counter[str] = Counter()
 
-    @settings(max_examples=400, deadline=None)
+    @settings(max_examples=500, deadline=None)
     @given(names=_NAMES, data=st.data(), block=_BLOCKS)
     def check(names: list[str], data: st.DataObject, block: int) -> None:
         files = [(name, data.draw(_DATA)) for name in names]
         stream = _stream(files)
-        cut = data.draw(st.integers(0, len(stream)) | st.sampled_from(
-            [0] + [offset for region in _regions(files) for offset in region]))
+        cut = data.draw(st.integers(0, len(stream)) | st.sampled_from(  # at and just past
+            [0] + [offset + past for region in _regions(files) for offset in region
+                   for past in (0, 1) if offset + past <= len(stream)]))
         cuts = data.draw(_cuts(stream, files, 6))
         regions = _regions(files)
         whole = sum(end <= cut for *_, end in regions)
@@ -228,7 +229,8 @@ def test_names_are_checked_as_pathlib_would_and_only_below_the_folder():
     reached: Counter[str] = Counter()
 
     @settings(max_examples=2_000, deadline=None)
-    @given(st.lists(st.sampled_from(["a", "é", ".", "..", "/", "\\", ":", "\0", " ", "b.c"]),
+    @given(st.lists(st.sampled_from(["a", "é", ".", "..", "/..", "/", "\\", ":", "\0", " ",
+                                     "b.c"]),
                     max_size=7).map("".join))
     def check(name: str) -> None:
         path = PurePosixPath(name)
