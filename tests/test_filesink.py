@@ -61,6 +61,7 @@ def test_a_file_larger_than_the_backlog_still_passes(tmp_path):
 def test_the_helper_writes_nowhere_outside_its_folder(tmp_path, name):
     encoded = name.encode()
     stream = io.BytesIO(FRAME.pack(len(encoded), 1) + encoded + b"x")
+    (tmp_path / "run").mkdir()
     with pytest.raises(ValueError, match="not a path below the run folder"):
         receive(tmp_path / "run", stream)
     assert not (tmp_path / "outside.txt").exists()
