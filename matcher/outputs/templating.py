@@ -337,7 +337,7 @@ class PlanPages:
 
     markdown_bytes: bytes
     html_bytes: bytes
-    body: str
+    body: EncodedMarkup  # its text (a program's own page may read it) and its UTF-8 bytes
 
     @property
     def markdown(self) -> str:
@@ -346,12 +346,6 @@ class PlanPages:
     @property
     def html(self) -> str:
         return self.html_bytes.decode("utf-8")
-
-    @property
-    def body_utf8(self) -> bytes:
-        """The body's UTF-8 bytes: as it was made (:class:`EncodedMarkup`), else encoded."""
-        made: bytes | None = getattr(self.body, "utf8", None)
-        return made if made is not None else self.body.encode("utf-8")
 
 
 #: The templates :class:`PlanRenderer` renders to bytes, for each pair.
@@ -362,8 +356,8 @@ class PlanRenderer:
     """Renders plans with a run's templates, each plan's HTML body once for both pages.
 
     The built-in templates render each page to bytes (:meth:`Templates.render_bytes`); the
-    body is kept as text too, for all_plans.html, and printed into the standalone page as
-    the bytes it was made as."""
+    body is kept as the bytes it was made as (printed into the standalone page and joined
+    into all_plans.html as they are) and as text (for a program's own templates)."""
 
     def __init__(self, templates: Templates) -> None:
         self.templates = templates

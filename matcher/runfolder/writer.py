@@ -804,7 +804,7 @@ def _write_plans(folder: Path, plans: list[PairPlan], render: PlanRenderer,
     bodies = []
     for done, (plan, pages) in enumerate(zip(plans, _rendered(render, plans, workers),
                                              strict=True), start=1):
-        bodies.append(pages.body_utf8)
+        bodies.append(pages.body.utf8)
         files.write(folder / f"{plan.file_stem}.md", pages.markdown_bytes)
         files.write(folder / f"{plan.file_stem}.html", pages.html_bytes)
         if done % PROGRESS_EVERY == 0:
